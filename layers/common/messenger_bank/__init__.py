@@ -1,0 +1,1 @@
+"""Messenger Bank: the domain shared by every Lambda (one sub-package per bounded context)."""

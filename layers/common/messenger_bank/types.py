@@ -1,0 +1,23 @@
+"""Field types reused across contexts, so that a card mask or an amount means one thing everywhere."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+Channel = Literal["telegram", "viber", "whatsapp", "messenger"]
+CHANNELS: tuple[Channel, ...] = ("telegram", "viber", "whatsapp", "messenger")
+
+Language = Literal["ru", "be", "en"]
+LANGUAGES: tuple[Language, ...] = ("ru", "be", "en")
+
+# Money is an integer number of minor units (kopecks) plus an ISO 4217 code; never a float.
+MinorUnits = Annotated[int, Field(ge=0)]
+CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+
+CustomerId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+# First six and last four at most, e.g. "411111******1111" or "•• 1111".
+MaskedPan = Annotated[str, StringConstraints(min_length=4, max_length=19)]
+# Opaque reference to a tokenised card number (the number itself never leaves the tokeniser).
+CardToken = Annotated[str, StringConstraints(pattern=r"^tok_[A-Za-z0-9_-]{8,128}$")]

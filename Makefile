@@ -6,6 +6,8 @@ BOOT_PYTHON := $(shell sh local/find_python.sh)
 STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
+export SAM_CLI_TELEMETRY := 0
+export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)
 
 FN ?=
 EVENT ?=

@@ -1,0 +1,159 @@
+"""What every webhook Lambda does, whatever the messenger: check authenticity on the raw body, parse
+the platform's payload into InboundEvents, queue each exactly once on the chat's FIFO group, and
+answer at once. The conversation Lambda does the work from the queue.
+
+Exactly once: the platform's own update id is the key of a Powertools idempotency record (kept as
+long as the longest platform retry window), and the SQS FIFO deduplication id on top of it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from collections.abc import Callable, Mapping
+from functools import cache
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
+from pydantic import BaseModel, ConfigDict
+
+from messenger_bank.channels import adapter_for
+from messenger_bank.channels.base import WebhookSecrets
+from messenger_bank.channels.errors import MalformedUpdate, SignatureInvalid
+from messenger_bank.channels.models import InboundEvent
+from messenger_bank.observability import logger, metrics
+from messenger_bank.secrets import secret
+from messenger_bank.types import Channel
+
+# Bodies above this are refused before parsing: no platform sends a customer update this large.
+MAX_BODY_BYTES = 256 * 1024
+# WhatsApp retries for up to 7 days, the longest of the four; a record outliving it costs nothing.
+DEDUPE_SECONDS = 8 * 24 * 3600
+
+
+class HttpAnswer(BaseModel):
+    """An API Gateway HTTP API (payload 2.0) response."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    statusCode: int  # noqa: N815 - API Gateway's field name
+    body: str
+    headers: dict[str, str] = {"content-type": "application/json"}
+
+
+def _answer(status: int, message: str) -> HttpAnswer:
+    return HttpAnswer(statusCode=status, body='{"message": "' + message + '"}')
+
+
+class QueuedUpdate(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    message_id: str
+
+
+@cache
+def _sqs() -> Any:
+    return boto3.client("sqs")
+
+
+def queue_event(event: InboundEvent) -> QueuedUpdate:
+    """Put one event on the inbound FIFO queue: one ordered group per chat."""
+    dedupe_id = hashlib.sha256(f"{event.chat.channel}:{event.update_id}".encode()).hexdigest()
+    response = _sqs().send_message(
+        QueueUrl=os.environ["INBOUND_QUEUE_URL"],
+        MessageBody=event.model_dump_json(),
+        MessageGroupId=event.chat.key,
+        MessageDeduplicationId=dedupe_id,
+    )
+    return QueuedUpdate(message_id=response["MessageId"])
+
+
+@cache
+def _queue_once() -> Callable[..., QueuedUpdate]:
+    """queue_event behind an idempotency record keyed on channel and the platform's update id."""
+    store = DynamoDBPersistenceLayer(table_name=os.environ["IDEMPOTENCY_TABLE"])
+    config = IdempotencyConfig(
+        event_key_jmespath="[chat.channel, update_id]",
+        expires_after_seconds=DEDUPE_SECONDS,
+        raise_on_no_idempotency_key=True,
+    )
+
+    @idempotent_function(
+        data_keyword_argument="event",
+        persistence_store=store,
+        config=config,
+        output_serializer=PydanticSerializer(QueuedUpdate),
+    )
+    def queue_once(*, event: InboundEvent) -> QueuedUpdate:
+        return queue_event(event)
+
+    return queue_once
+
+
+def webhook_secrets(channel: Channel) -> WebhookSecrets:
+    """Only the secret this messenger's check needs is read."""
+    if channel == "telegram":
+        return WebhookSecrets(telegram_secret_token=secret("TELEGRAM_SECRET_TOKEN"))
+    if channel == "viber":
+        return WebhookSecrets(viber_auth_token=secret("VIBER_AUTH_TOKEN"))
+    return WebhookSecrets(meta_app_secret=secret("META_APP_SECRET"), meta_verify_token=secret("META_VERIFY_TOKEN"))
+
+
+def raw_body(event: Mapping[str, Any]) -> bytes:
+    """The body bytes exactly as the platform sent them (signatures are over these)."""
+    body = event.get("body") or ""
+    return base64.b64decode(body) if event.get("isBase64Encoded") else str(body).encode("utf-8")
+
+
+def accept_update(
+    channel: Channel,
+    http_event: Mapping[str, Any],
+    *,
+    secrets: Callable[[Channel], WebhookSecrets] = webhook_secrets,
+    enqueue: Callable[[InboundEvent], QueuedUpdate] | None = None,
+) -> HttpAnswer:
+    """Handle one POSTed webhook; the answer's status is what the platform sees."""
+    adapter = adapter_for(channel)
+    body = raw_body(http_event)
+    if len(body) > MAX_BODY_BYTES:
+        metrics.add_metric(name="WebhooksRefused", unit="Count", value=1)
+        return _answer(413, "body too large")
+    try:
+        adapter.verify(http_event.get("headers") or {}, body, secrets(channel))
+    except SignatureInvalid:
+        logger.warning("webhook refused: bad signature", extra={"channel": channel})
+        metrics.add_metric(name="WebhooksRefused", unit="Count", value=1)
+        return _answer(401, "unauthorized")
+    try:
+        events = adapter.parse(body)
+    except MalformedUpdate as exc:
+        logger.warning("webhook refused: malformed body", extra={"channel": channel, "reason": str(exc)[:200]})
+        metrics.add_metric(name="WebhooksRefused", unit="Count", value=1)
+        return _answer(400, "malformed update")
+    queue_once = enqueue or (lambda event: _queue_once()(event=event))
+    for event in events:
+        queued = queue_once(event)
+        logger.info(
+            "update queued",
+            extra={"channel": channel, "kind": event.kind, "update_id": event.update_id, "sqs_id": queued.message_id},
+        )
+    metrics.add_metric(name="WebhooksReceived", unit="Count", value=1)
+    return _answer(200, "ok")
+
+
+def answer_challenge(channel: Channel, http_event: Mapping[str, Any]) -> HttpAnswer:
+    """Meta's GET subscription handshake: echo hub.challenge when the verify token matches."""
+    try:
+        challenge = adapter_for(channel).verify_challenge(
+            http_event.get("queryStringParameters") or {}, webhook_secrets(channel)
+        )
+    except SignatureInvalid:
+        return _answer(403, "forbidden")
+    return HttpAnswer(statusCode=200, body=challenge, headers={"content-type": "text/plain"})

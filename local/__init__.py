@@ -1,0 +1,1 @@
+"""Development-only pieces: the local cloud, the bank sandbox, the fake messenger platforms."""

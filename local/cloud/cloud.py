@@ -1,0 +1,269 @@
+"""The local cloud, assembled: moto as the AWS endpoint with Step Functions executing the real ASL,
+every resource of template.yaml created in it, the Lambda runner behind moto's Lambda API, the SQS
+event sources, the API Gateway front, and the fake messenger platforms.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from messenger_bank.secrets import SECRET_PATHS, parameter_name
+
+from local.cloud.api import ApiFront
+from local.cloud.config import CloudConfig
+from local.cloud.event_sources import SqsPoller
+from local.cloud.provision import LocalStack, Provisioner
+from local.cloud.runner import LambdaRunner
+from local.cloud.template import Resolver, parameter_values, transform
+
+ROOT = Path(__file__).resolve().parents[2]
+STATE_FILE = "cloud.json"
+
+
+@dataclass
+class LogBook:
+    """Every function's log lines, one file per function, like a CloudWatch log group."""
+
+    directory: Path
+    echo: bool = True
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+
+    def function_line(self, function_name: str, line: str) -> None:
+        with self._lock:
+            with (self.directory / f"{function_name}.log").open("a", encoding="utf-8") as log:
+                log.write(line + "\n")
+            if self.echo:
+                print(f"[{function_name}] {line}", file=sys.stderr, flush=True)
+
+    def cloud_line(self, line: str) -> None:
+        self.function_line("local-cloud", line)
+
+
+def _patch_moto_lambda(runner: LambdaRunner, pool: concurrent.futures.Executor) -> None:
+    """moto's Lambda would run code in Docker; here its invoke goes to the runner instead, so both
+    `lambda.invoke` from code and Step Functions' Lambda tasks reach our functions."""
+    from moto.awslambda.models import LambdaFunction
+
+    def invoke(function: Any, body: str, request_headers: Any, response_headers: Any) -> bytes:
+        invocation_type = request_headers.get("x-amz-invocation-type", "RequestResponse")
+        if invocation_type == "Event":
+            pool.submit(runner.invoke, function.function_name, body)
+            return b""
+        if invocation_type == "DryRun":
+            return b""
+        result = runner.invoke(function.function_name, body)
+        if result.function_error:
+            response_headers["x-amz-function-error"] = result.function_error
+        return result.payload
+
+    LambdaFunction.invoke = invoke
+
+
+class LocalCloud:
+    def __init__(
+        self,
+        config: CloudConfig,
+        *,
+        state_dir: Path,
+        template_path: Path = ROOT / "template.yaml",
+        echo_logs: bool = True,
+        serve_api: bool = True,
+        poll_queues: bool = True,
+        fake_platforms: bool = True,
+    ) -> None:
+        self.config = config
+        self.state_dir = state_dir
+        self.template_path = template_path
+        self.logs = LogBook(state_dir / "logs", echo=echo_logs)
+        self.serve_api = serve_api
+        self.poll_queues = poll_queues
+        self.fake_platforms = fake_platforms
+        self.stack: LocalStack | None = None
+        self.runner: LambdaRunner | None = None
+        self.api: ApiFront | None = None
+        self.platforms: Any = None
+        self._moto: Any = None
+        self._pollers: list[SqsPoller] = []
+        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=16, thread_name_prefix="async-invoke")
+        self._stoppers: list[Callable[[], None]] = []
+
+    # ------------------------------------------------------------------ endpoints
+    @property
+    def aws_endpoint(self) -> str:
+        return f"http://{self.config.host}:{self.config.moto_port}"
+
+    def client(self, service: str) -> Any:
+        return boto3.client(  # type: ignore[call-overload]
+            service,
+            endpoint_url=self.aws_endpoint,
+            region_name=self.config.region,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+    # ------------------------------------------------------------------ life cycle
+    def start(self) -> LocalCloud:
+        started = time.perf_counter()
+        self._start_moto()
+        if self.fake_platforms:
+            self._start_platforms()
+        document_parameters = {"Stage": "dev", **self.config.parameter_overrides}
+        template = transform(
+            self.template_path, document_parameters, region=self.config.region, account=self.config.account
+        )
+        values = parameter_values(template.document, document_parameters)
+        resolver = Resolver(
+            parameters={
+                **values,
+                "AWS::Region": self.config.region,
+                "AWS::AccountId": self.config.account,
+                "AWS::Partition": "aws",
+                "AWS::StackName": self.config.stack_name,
+                "AWS::StackId": f"arn:aws:cloudformation:{self.config.region}:{self.config.account}:stack/"
+                f"{self.config.stack_name}/local",
+                "AWS::URLSuffix": "amazonaws.com",
+                "AWS::NotificationARNs": [],
+            },
+            conditions=template.document.get("Conditions", {}),
+            mappings=template.document.get("Mappings", {}),
+        )
+        stack = LocalStack(self.config.stack_name, self.config.region, self.config.account)
+        self.stack = Provisioner(template, resolver, stack, self.aws_endpoint).create_all()
+        self._seed_secrets(str(values.get("SecretsPrefix", "/messenger-bank/dev")))
+        self.runner = LambdaRunner(self.stack.functions, base_env=self._function_env(), log=self.logs.function_line)
+        self._stoppers.append(self.runner.stop)
+        _patch_moto_lambda(self.runner, self._pool)
+        if self.poll_queues:
+            sqs = self.client("sqs")
+            for source in self.stack.event_sources:
+                poller = SqsPoller(source, sqs, self.runner.invoke, region=self.config.region, log=self.logs.cloud_line)
+                self._pollers.append(poller.start())
+        if self.serve_api:
+            self.api = ApiFront(
+                self.stack.routes, self.runner.invoke, host=self.config.host, port=self.config.api_port
+            ).start()
+            self._stoppers.append(self.api.stop)
+        self._write_state()
+        self.logs.cloud_line(f"local cloud up in {time.perf_counter() - started:.1f} s")
+        return self
+
+    def stop(self) -> None:
+        for poller in self._pollers:
+            poller.stop()
+        for stop in reversed(self._stoppers):
+            try:
+                stop()
+            except Exception as exc:  # stopping goes on with the rest
+                self.logs.cloud_line(f"while stopping: {type(exc).__name__}: {exc}")
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        (self.state_dir / STATE_FILE).unlink(missing_ok=True)
+
+    def __enter__(self) -> LocalCloud:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ pieces
+    def _start_moto(self) -> None:
+        # Step Functions in moto reaches Lambda at localhost:$MOTO_PORT (DESIGN.md).
+        os.environ["MOTO_PORT"] = str(self.config.moto_port)
+        os.environ.setdefault("AWS_DEFAULT_REGION", self.config.region)
+        from moto.core.config import default_user_config
+        from moto.server import ThreadedMotoServer
+
+        default_user_config["stepfunctions"]["execute_state_machine"] = True
+        self._moto = ThreadedMotoServer(ip_address=self.config.host, port=self.config.moto_port, verbose=False)
+        self._moto.start()
+        self._stoppers.append(self._moto.stop)
+
+    def _start_platforms(self) -> None:
+        from local.platforms import PlatformSecrets, start_platforms
+
+        secrets = self.config.secrets
+        self.platforms = start_platforms(
+            host=self.config.host,
+            port=self.config.platforms_port,
+            webhook_base_url=f"http://{self.config.host}:{self.config.api_port}",
+            secrets=PlatformSecrets(
+                telegram_bot_token=secrets["TELEGRAM_BOT_TOKEN"],
+                telegram_secret_token=secrets["TELEGRAM_SECRET_TOKEN"],
+                viber_auth_token=secrets["VIBER_AUTH_TOKEN"],
+                meta_app_secret=secrets["META_APP_SECRET"],
+                meta_verify_token=secrets["META_VERIFY_TOKEN"],
+                whatsapp_access_token=secrets["WHATSAPP_ACCESS_TOKEN"],
+                whatsapp_phone_number_id=secrets["WHATSAPP_PHONE_NUMBER_ID"],
+                messenger_page_access_token=secrets["MESSENGER_PAGE_ACCESS_TOKEN"],
+            ),
+        )
+        self._stoppers.append(self.platforms.stop)
+
+    def _seed_secrets(self, prefix: str) -> None:
+        ssm = self.client("ssm")
+        for name in SECRET_PATHS:
+            ssm.put_parameter(
+                Name=parameter_name(name, prefix), Value=self.config.secrets[name], Type="SecureString", Overwrite=True
+            )
+
+    def _function_env(self) -> dict[str, str]:
+        """What every execution environment gets besides the template's variables."""
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "AWS_REGION": self.config.region,
+            "AWS_DEFAULT_REGION": self.config.region,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_ENDPOINT_URL": self.aws_endpoint,
+            # No X-Ray daemon here; Powertools Tracer stays quiet instead of failing to send.
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_DEV": "false",
+        }
+        if self.platforms is not None:
+            base = self.platforms.base_url
+            env.update(
+                {"TELEGRAM_API_BASE_URL": base, "VIBER_API_BASE_URL": base, "META_GRAPH_API_BASE_URL": base}
+            )
+        env.update(self.config.endpoint_overrides)
+        return env
+
+    def _write_state(self) -> None:
+        assert self.stack is not None
+        state = {
+            "aws_endpoint": self.aws_endpoint,
+            "region": self.config.region,
+            "api": self.api.base_url if self.api else None,
+            "platforms": self.platforms.base_url if self.platforms else None,
+            "chat": getattr(self.platforms, "chat_url", None),
+            "state_machines": self.stack.state_machines,
+            "functions": sorted(self.stack.functions),
+            "pid": os.getpid(),
+        }
+        (self.state_dir / STATE_FILE).write_text(json.dumps(state, indent=2), encoding="utf-8")
+
+
+def running_cloud_state(state_dir: Path) -> dict[str, Any] | None:
+    """What a running `make run` wrote about itself, if one is running."""
+    path = state_dir / STATE_FILE
+    if not path.exists():
+        return None
+    state: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        os.kill(int(state["pid"]), 0)
+    except (ProcessLookupError, PermissionError, KeyError, ValueError):
+        return None
+    return state

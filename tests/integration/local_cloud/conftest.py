@@ -1,0 +1,34 @@
+"""One small local cloud for this package, built from tests' own template (stack/template.yaml)."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from local.cloud.cloud import LocalCloud
+from local.cloud.config import CloudConfig
+
+STACK = Path(__file__).with_name("stack")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="package")
+def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
+    config = CloudConfig(api_port=free_port(), moto_port=free_port(), stack_name="test")
+    local_cloud = LocalCloud(
+        config,
+        state_dir=tmp_path_factory.mktemp("cloud"),
+        template_path=STACK / "template.yaml",
+        echo_logs=False,
+        fake_platforms=False,
+    )
+    with local_cloud:
+        yield local_cloud

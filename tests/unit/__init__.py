@@ -1,0 +1,1 @@
+"""Unit tests: the domain with fakes, no network."""

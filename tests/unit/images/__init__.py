@@ -1,0 +1,1 @@
+"""ImageAPI: the renderers and the media storage."""

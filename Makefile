@@ -12,7 +12,8 @@ export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)
 FN ?=
 EVENT ?=
 
-.PHONY: help run test test-fast lint build invoke executions bench flows nlu clean
+.PHONY: help venv run test test-fast test-slow lint build invoke executions bench flows nlu webhooks browser clean
+CHROMIUM := /usr/bin/chromium
 
 help:
 	@echo "make run         start the local cloud (API on 127.0.0.1:$${API_PORT:-3000}) until Ctrl-C"
@@ -22,6 +23,9 @@ help:
 	@echo "make invoke FN=<function> EVENT=<file>   run one function on an event, print its result"
 	@echo "make executions  list state-machine executions of the running local cloud"
 	@echo "make bench       print benchmark figures"
+	@echo "make flows       draw every conversation flow (build/flows/*.svg)"
+	@echo "make nlu         classify utterances from standard input"
+	@echo "make webhooks    register the deployed stack's webhooks with the platforms"
 
 $(STAMP): requirements/dev.txt requirements/constraints.txt layers/common/requirements.txt
 	test -x $(PY) || $(BOOT_PYTHON) -m venv $(VENV)
@@ -34,10 +38,20 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(PY) -m local.cloud
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(MAKE) --no-print-directory lint
 	$(PY) -m pytest -n 2 -m "not slow" -q
-	$(PY) -m pytest -m slow -q
+	$(MAKE) --no-print-directory test-slow
+
+# sam build, the browser tests and long property runs: run by `make test` (and so by CI) after the rest.
+test-slow: $(STAMP) browser
+	$(PY) -m pytest -m slow -q || [ $$? -eq 5 ]
+
+# Debian's Chromium for the browser tests (Playwright drives it; no browser download).
+browser: $(CHROMIUM)
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "install Chromium at $(CHROMIUM) for the browser tests"; exit 1; }
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not slow and not e2e" -q
@@ -46,6 +60,7 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	$(PY) -m messenger_bank.conversation.lint
 	$(VENV)/bin/sam validate --lint --template template.yaml
 
 build: $(STAMP)
@@ -61,5 +76,18 @@ executions: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench
 
+# Every conversation flow as a picture (SVG) in build/flows/.
+flows: $(STAMP)
+	$(PY) -m messenger_bank.conversation.diagram build/flows
+	@echo "flow pictures in build/flows/"
+
+# Utterances on standard input, one JSON line each on output: echo "balans" | make -s nlu
+nlu: $(STAMP)
+	@$(PY) -m messenger_bank.conversation.nlu
+
+# Going live: register the deployed stack's webhook URLs with the platforms (see README).
+webhooks: $(STAMP)
+	$(PY) -m local.go_live --stack-name $${STACK_NAME:-messenger-bank-dev}
+
 clean:
-	rm -rf $(VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache local/.state
+	rm -rf $(VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache local/.state build

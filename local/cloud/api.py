@@ -136,7 +136,7 @@ def to_response(result: Any) -> Response:
             response.headers[name] = str(value)
         for cookie in result.get("cookies") or []:
             response.headers.add("set-cookie", cookie)
-        if "content-type" not in {k.lower() for k in response.headers.keys()}:
+        if "content-type" not in response.headers:  # case-insensitive
             response.headers["content-type"] = "application/json"
         return response
     return Response(json.dumps(result), status=200, content_type="application/json")
@@ -160,7 +160,7 @@ class ApiFront:
         self._server.shutdown()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-    def _match(self, method: str, path: str) -> tuple[_CompiledRoute, re.Match[str]] | None | bool:
+    def _match(self, method: str, path: str) -> tuple[_CompiledRoute, re.Match[str]] | bool | None:
         path_known = False
         for compiled in self._routes:
             match = compiled.pattern.match(path)

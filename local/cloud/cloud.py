@@ -18,14 +18,13 @@ from typing import Any
 
 import boto3
 
-from messenger_bank.secrets import SECRET_PATHS, parameter_name
-
 from local.cloud.api import ApiFront
 from local.cloud.config import CloudConfig
 from local.cloud.event_sources import SqsPoller
 from local.cloud.provision import LocalStack, Provisioner
 from local.cloud.runner import LambdaRunner
 from local.cloud.template import Resolver, parameter_values, transform
+from messenger_bank.secrets import SECRET_PATHS, parameter_name
 
 ROOT = Path(__file__).resolve().parents[2]
 STATE_FILE = "cloud.json"
@@ -70,7 +69,7 @@ def _patch_moto_lambda(runner: LambdaRunner, pool: concurrent.futures.Executor) 
             response_headers["x-amz-function-error"] = result.function_error
         return result.payload
 
-    LambdaFunction.invoke = invoke
+    LambdaFunction.invoke = invoke  # type: ignore[method-assign,assignment]
 
 
 class LocalCloud:
@@ -235,9 +234,7 @@ class LocalCloud:
         }
         if self.platforms is not None:
             base = self.platforms.base_url
-            env.update(
-                {"TELEGRAM_API_BASE_URL": base, "VIBER_API_BASE_URL": base, "META_GRAPH_API_BASE_URL": base}
-            )
+            env.update({"TELEGRAM_API_BASE_URL": base, "VIBER_API_BASE_URL": base, "META_GRAPH_API_BASE_URL": base})
         env.update(self.config.endpoint_overrides)
         return env
 

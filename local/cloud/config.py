@@ -47,7 +47,7 @@ class CloudConfig:
     stack_name: str = "messenger-bank"
     region: str = "eu-central-1"
     account: str = "123456789012"
-    secrets: Mapping[str, str] = field(default_factory=lambda: dict(DEV_SECRETS))
+    secrets: Mapping[str, str] = field(default_factory=lambda: {str(k): v for k, v in DEV_SECRETS.items()})
     endpoint_overrides: Mapping[str, str] = field(default_factory=dict)  # exported *_BASE_URL values
     parameter_overrides: Mapping[str, str] = field(default_factory=dict)
 

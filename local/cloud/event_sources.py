@@ -112,7 +112,9 @@ class SqsPoller:
         for start in range(0, len(done), 10):
             self._sqs.delete_message_batch(
                 QueueUrl=self.source.queue_url,
-                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done[start : start + 10])],
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done[start : start + 10])
+                ],
             )
         if failed:
             # Failed records become visible again when their visibility timeout runs out.

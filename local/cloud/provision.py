@@ -149,7 +149,9 @@ class Provisioner:
         fifo = bool(props.get("FifoQueue"))
         name = props.get("QueueName") or self.default_name(logical_id) + (".fifo" if fifo else "")
         attributes = {
-            key: json.dumps(value) if isinstance(value, dict) else str(value).lower()
+            key: json.dumps(value)
+            if isinstance(value, dict)
+            else str(value).lower()
             if isinstance(value, bool)
             else str(value)
             for key, value in props.items()
@@ -191,9 +193,7 @@ class Provisioner:
         ttl = props.get("TimeToLiveSpecification")
         if ttl and ttl.get("Enabled"):
             dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
-        self._record(
-            logical_id, name, {"Arn": table["TableArn"], "StreamArn": table.get("LatestStreamArn", "")}
-        )
+        self._record(logical_id, name, {"Arn": table["TableArn"], "StreamArn": table.get("LatestStreamArn", "")})
 
     def _bucket(self, logical_id: str, props: dict[str, Any]) -> None:
         s3 = self.client("s3")

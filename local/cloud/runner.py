@@ -235,8 +235,7 @@ class LambdaRunner:
         init = f" Init Duration: {environment.init_ms:.2f} ms" if cold else ""
         self._log(
             spec.name,
-            f"REPORT RequestId: {request_id} Duration: {duration_ms:.2f} ms "
-            f"Memory Size: {spec.memory_mb} MB{init}",
+            f"REPORT RequestId: {request_id} Duration: {duration_ms:.2f} ms Memory Size: {spec.memory_mb} MB{init}",
         )
         if "error" in answer:
             return Invocation(json.dumps(answer["error"]).encode(), "Unhandled", request_id, cold, duration_ms)

@@ -19,17 +19,8 @@ import yaml
 
 LOCAL_CODE_BUCKET = "local-code"
 # CloudFormation short forms and the long form each stands for.
-_SHORT_FORMS = {
-    "Ref": "Ref",
-    "Condition": "Condition",
-    **{
-        name: f"Fn::{name}"
-        for name in (
-            "GetAtt Sub Join Select Split If Equals Not And Or FindInMap ImportValue GetAZs Base64 Cidr "
-            "Transform ToJsonString Length"
-        ).split()
-    },
-}
+_FUNCTIONS = "GetAtt Sub Join Select Split If Equals Not And Or FindInMap ImportValue GetAZs Base64 Cidr ToJsonString"
+_SHORT_FORMS = {"Ref": "Ref", "Condition": "Condition", **{name: f"Fn::{name}" for name in _FUNCTIONS.split()}}
 
 
 class _CfnLoader(yaml.SafeLoader):
@@ -200,7 +191,7 @@ class Resolver:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, argument), = value.items()
+            ((key, argument),) = value.items()
             handler = self._functions().get(key)
             if handler is not None:
                 return handler(argument)

@@ -22,13 +22,14 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
 from messenger_bank.channels import adapter_for
 from messenger_bank.channels.base import WebhookSecrets
 from messenger_bank.channels.errors import MalformedUpdate, SignatureInvalid
 from messenger_bank.channels.models import InboundEvent
-from messenger_bank.observability import logger, metrics
+from messenger_bank.observability import logger, metrics, tracer
 from messenger_bank.secrets import secret
 from messenger_bank.types import Channel
 
@@ -43,7 +44,7 @@ class HttpAnswer(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    statusCode: int  # noqa: N815 - API Gateway's field name
+    statusCode: int
     body: str
     headers: dict[str, str] = {"content-type": "application/json"}
 
@@ -157,3 +158,23 @@ def answer_challenge(channel: Channel, http_event: Mapping[str, Any]) -> HttpAns
     except SignatureInvalid:
         return _answer(403, "forbidden")
     return HttpAnswer(statusCode=200, body=challenge, headers={"content-type": "text/plain"})
+
+
+def handle_webhook(channel: Channel, http_event: Mapping[str, Any]) -> HttpAnswer:
+    """One messenger's webhook route: GET is Meta's handshake, POST an update."""
+    method = http_event.get("requestContext", {}).get("http", {}).get("method", "POST")
+    if method == "GET":
+        return answer_challenge(channel, http_event)
+    return accept_update(channel, http_event)
+
+
+def webhook_lambda(channel: Channel) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
+    """The whole Lambda handler of one messenger's webhook: the four differ only by the channel."""
+
+    @logger.inject_lambda_context(log_event=False)
+    @metrics.log_metrics
+    @tracer.capture_lambda_handler(capture_response=False)
+    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return handle_webhook(channel, event).model_dump()
+
+    return lambda_handler

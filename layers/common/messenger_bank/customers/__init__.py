@@ -1,0 +1,1 @@
+"""CustomerAPI: customers, their messenger identities, cards (token + mask) and referral codes."""

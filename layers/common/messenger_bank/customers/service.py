@@ -1,0 +1,71 @@
+"""Customer operations the journeys and the conversation use. The same person arriving twice (two
+messengers, a double press, a retried step) ends as one customer: ids derive from the bank's own
+customer id, and the phone, bank id and referral code are unique in the table."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import UTC, datetime
+
+from messenger_bank.customers.models import Card, ChannelIdentity, Customer, CustomerLink, NewCustomer
+from messenger_bank.customers.repository import CustomersRepository, UniquenessConflict
+
+
+def customer_id_for(bank_customer_id: str) -> str:
+    digest = hashlib.sha256(f"customer:{bank_customer_id}".encode()).digest()
+    return "c_" + base64.b32encode(digest).decode()[:20].lower()
+
+
+def referral_code_for(customer_id: str) -> str:
+    digest = hashlib.sha256(f"referral:{customer_id}".encode()).digest()
+    # Crockford-like alphabet without look-alikes, so a code read aloud survives.
+    alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+    return "".join(alphabet[b % len(alphabet)] for b in digest[:8])
+
+
+def find_or_create(new: NewCustomer, *, repository: CustomersRepository | None = None) -> CustomerLink:
+    customers = repository or CustomersRepository()
+    existing = (
+        customers.by_identity(new.identity.key)
+        or customers.by_bank_id(new.bank_customer_id)
+        or customers.by_phone(new.phone)
+    )
+    if existing is not None:
+        customers.link_identity(existing.customer_id, new.identity)
+        return CustomerLink(customer=existing, created=False)
+    customer_id = customer_id_for(new.bank_customer_id)
+    referrer = customers.by_referral_code(new.referred_by_code) if new.referred_by_code else None
+    customer = Customer(
+        customer_id=customer_id,
+        bank_customer_id=new.bank_customer_id,
+        phone=new.phone,
+        language=new.language,
+        referral_code=referral_code_for(customer_id),
+        referred_by=referrer.customer_id if referrer and referrer.customer_id != customer_id else None,
+        created_at=datetime.now(UTC),
+    )
+    try:
+        customers.create(customer, new.identity)
+    except UniquenessConflict:
+        # Someone created this person a moment ago (the other messenger, the other press): join them.
+        winner = customers.by_bank_id(new.bank_customer_id) or customers.by_phone(new.phone)
+        if winner is None:
+            raise
+        customers.link_identity(winner.customer_id, new.identity)
+        return CustomerLink(customer=winner, created=False)
+    return CustomerLink(customer=customer, created=True)
+
+
+def customer_for_identity(
+    identity: ChannelIdentity, *, repository: CustomersRepository | None = None
+) -> Customer | None:
+    return (repository or CustomersRepository()).by_identity(identity.key)
+
+
+def record_card(card: Card, *, repository: CustomersRepository | None = None) -> None:
+    (repository or CustomersRepository()).put_card(card)
+
+
+def cards_of(customer_id: str, *, repository: CustomersRepository | None = None) -> list[Card]:
+    return (repository or CustomersRepository()).cards(customer_id)

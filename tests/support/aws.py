@@ -1,0 +1,36 @@
+"""Tables built from template.yaml itself, so a test's table is the table the stack deploys."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from local.cloud.template import load_template_text
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@cache
+def template_resources() -> dict[str, Any]:
+    resources: dict[str, Any] = load_template_text((ROOT / "template.yaml").read_text(encoding="utf-8"))["Resources"]
+    return resources
+
+
+def create_table(dynamodb: Any, logical_id: str, name: str | None = None) -> str:
+    """Create (in moto) the DynamoDB table template.yaml declares under `logical_id`; returns its name."""
+    properties = template_resources()[logical_id]["Properties"]
+    table_name = name or logical_id
+    request: dict[str, Any] = {
+        "TableName": table_name,
+        "KeySchema": properties["KeySchema"],
+        "AttributeDefinitions": properties["AttributeDefinitions"],
+        "BillingMode": properties.get("BillingMode", "PAY_PER_REQUEST"),
+    }
+    if "GlobalSecondaryIndexes" in properties:
+        request["GlobalSecondaryIndexes"] = properties["GlobalSecondaryIndexes"]
+    dynamodb.create_table(**request)
+    ttl = properties.get("TimeToLiveSpecification")
+    if ttl:
+        dynamodb.update_time_to_live(TableName=table_name, TimeToLiveSpecification=ttl)
+    return table_name

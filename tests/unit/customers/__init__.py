@@ -1,0 +1,1 @@
+"""CustomerAPI over DynamoDB (moto)."""

@@ -1,0 +1,257 @@
+"""The fake platforms' memory: recorded calls, conversations, faults, files, webhook settings."""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+JSON = dict[str, Any]
+
+
+@dataclass
+class ChatMessage:
+    """One message of a conversation, bot's or user's, in its current state (edits applied)."""
+
+    seq: int
+    channel: str
+    chat_id: str
+    id: str
+    sender: str  # "bot" | "user"
+    kind: str  # text, photo, document, contact, location, button, template, interactive, ...
+    text: str | None = None
+    markup: Any = None  # the platform's own keyboard / buttons structure, verbatim
+    media: JSON | None = None  # {"url", "name", "caption", "mime_type"}
+    extra: JSON = field(default_factory=dict)  # parse_mode, tracking_data, payload, ...
+    time: float = field(default_factory=time.time)
+    edited: bool = False
+    deleted: bool = False
+    version: int = 0
+
+    def to_json(self) -> JSON:
+        return {
+            "seq": self.seq,
+            "channel": self.channel,
+            "chat_id": self.chat_id,
+            "id": self.id,
+            "from": self.sender,
+            "kind": self.kind,
+            "text": self.text,
+            "markup": self.markup,
+            "media": self.media,
+            "extra": self.extra,
+            "time": self.time,
+            "edited": self.edited,
+            "deleted": self.deleted,
+        }
+
+
+@dataclass
+class Record:
+    """One accepted call of the bot to a platform API."""
+
+    seq: int
+    channel: str
+    chat_id: str | None
+    method: str
+    body: JSON
+    time: float
+    message_id: str | int | None
+    message: ChatMessage | None = None
+
+    def to_json(self) -> JSON:
+        out: JSON = {
+            "seq": self.seq,
+            "channel": self.channel,
+            "chat_id": self.chat_id,
+            "method": self.method,
+            "body": self.body,
+            "time": self.time,
+            "message_id": self.message_id,
+        }
+        if self.message is not None:
+            out["edited"] = self.message.edited
+            out["deleted"] = self.message.deleted
+            out["current"] = self.message.to_json()
+        return out
+
+
+@dataclass
+class Fault:
+    """Make the next `remaining` calls of a channel (optionally one chat) fail."""
+
+    channel: str
+    chat_id: str | None
+    remaining: int
+    kind: str  # "rate_limit" | "server_error"
+    retry_after: int = 1
+
+
+@dataclass
+class WebhookSetting:
+    url: str
+    secret_token: str | None = None
+    explicit: bool = False  # set through the platform's API (setWebhook / set_webhook) or /_webhooks
+    deleted: bool = False  # Telegram deleteWebhook: getWebhookInfo shows no url
+    allowed_updates: list[str] = field(default_factory=list)
+    max_connections: int = 40
+    last_error_date: int | None = None
+    last_error_message: str | None = None
+
+
+@dataclass
+class StoredFile:
+    id: str
+    data: bytes
+    mime_type: str
+    name: str
+
+
+class Store:
+    """Thread-safe; every public method takes the lock."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self.lock:
+            self._seq = itertools.count(1)
+            self.records: list[Record] = []
+            self.conversations: dict[tuple[str, str], list[ChatMessage]] = {}
+            self.version = 0
+            self.tg_message_ids: dict[str, int] = {}
+            self.tg_update_id = 700_000_000 + int.from_bytes(os.urandom(2), "big")
+            self.viber_token = 5_000_000_000_000_000_000 + int.from_bytes(os.urandom(4), "big")
+            self.callback_queries: dict[str, tuple[str, str]] = {}
+            self.viber_subscribed: set[str] = set()
+            self.blocked: set[tuple[str, str]] = set()
+            self.faults: list[Fault] = []
+            self.files: dict[str, StoredFile] = {}
+            self.typing: dict[tuple[str, str], float] = {}
+            self.toasts: dict[tuple[str, str], JSON] = {}
+            self.users: dict[tuple[str, str], JSON] = {}
+            self.messenger_get_started: str = "GET_STARTED"
+            self.messenger_profile: JSON = {}
+            self.webhook_overrides: dict[str, WebhookSetting] = {}
+
+    # ids -------------------------------------------------------------------------------------
+    def next_seq(self) -> int:
+        with self.lock:
+            return next(self._seq)
+
+    def next_tg_message_id(self, chat_id: str) -> int:
+        with self.lock:
+            value = self.tg_message_ids.get(chat_id, 0) + 1
+            self.tg_message_ids[chat_id] = value
+            return value
+
+    def next_tg_update_id(self) -> int:
+        with self.lock:
+            self.tg_update_id += 1
+            return self.tg_update_id
+
+    def next_viber_token(self) -> int:
+        with self.lock:
+            self.viber_token += 1 + int.from_bytes(os.urandom(2), "big")
+            return self.viber_token
+
+    @staticmethod
+    def wamid() -> str:
+        return "wamid." + base64.b64encode(b"HBgL" + os.urandom(30)).decode()
+
+    @staticmethod
+    def mid() -> str:
+        return "m_" + base64.urlsafe_b64encode(os.urandom(48)).decode().rstrip("=")
+
+    # conversations ------------------------------------------------------------------------------
+    def add_message(self, message: ChatMessage) -> ChatMessage:
+        with self.lock:
+            self.conversations.setdefault((message.channel, message.chat_id), []).append(message)
+            self.version += 1
+            message.version = self.version
+            return message
+
+    def find_message(self, channel: str, chat_id: str, message_id: str) -> ChatMessage | None:
+        with self.lock:
+            for message in reversed(self.conversations.get((channel, chat_id), [])):
+                if message.id == message_id:
+                    return message
+            return None
+
+    def touch(self, message: ChatMessage) -> None:
+        with self.lock:
+            self.version += 1
+            message.version = self.version
+
+    def conversation(self, channel: str, chat_id: str) -> list[ChatMessage]:
+        with self.lock:
+            return list(self.conversations.get((channel, chat_id), []))
+
+    def last_bot_message(self, channel: str, chat_id: str) -> ChatMessage | None:
+        with self.lock:
+            for message in reversed(self.conversations.get((channel, chat_id), [])):
+                if message.sender == "bot" and not message.deleted:
+                    return message
+            return None
+
+    # recording --------------------------------------------------------------------------------
+    def record(
+        self,
+        channel: str,
+        chat_id: str | None,
+        method: str,
+        body: JSON,
+        message_id: str | int | None = None,
+        message: ChatMessage | None = None,
+    ) -> Record:
+        with self.lock:
+            rec = Record(self.next_seq(), channel, chat_id, method, body, time.time(), message_id, message)
+            self.records.append(rec)
+            self.version += 1
+            return rec
+
+    def recorded(self, channel: str | None = None, chat_id: str | None = None) -> list[JSON]:
+        with self.lock:
+            return [
+                r.to_json()
+                for r in self.records
+                if (channel is None or r.channel == channel) and (chat_id is None or r.chat_id == chat_id)
+            ]
+
+    # faults -----------------------------------------------------------------------------------
+    def is_blocked(self, channel: str, chat_id: str | None) -> bool:
+        with self.lock:
+            return chat_id is not None and (channel, chat_id) in self.blocked
+
+    def take_fault(self, channel: str, chat_id: str | None) -> Fault | None:
+        with self.lock:
+            for fault in self.faults:
+                if fault.channel == channel and fault.remaining > 0 and fault.chat_id in (None, chat_id):
+                    fault.remaining -= 1
+                    if fault.remaining == 0:
+                        self.faults.remove(fault)
+                    return fault
+            return None
+
+    # files ------------------------------------------------------------------------------------
+    def put_file(self, data: bytes, mime_type: str, name: str, prefix: str = "f") -> StoredFile:
+        with self.lock:
+            file_id = f"{prefix}{len(self.files) + 1:06d}" + base64.urlsafe_b64encode(os.urandom(9)).decode()
+            stored = StoredFile(file_id, data, mime_type, name)
+            self.files[file_id] = stored
+            return stored
+
+    def set_typing(self, channel: str, chat_id: str, seconds: float) -> None:
+        with self.lock:
+            self.typing[(channel, chat_id)] = time.time() + seconds
+            self.version += 1
+
+    def set_toast(self, channel: str, chat_id: str, toast: JSON) -> None:
+        with self.lock:
+            self.toasts[(channel, chat_id)] = {**toast, "time": time.time()}
+            self.version += 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
+import logging
 import os
 import sys
 import threading
@@ -117,6 +118,8 @@ class LocalCloud:
     # ------------------------------------------------------------------ life cycle
     def start(self) -> LocalCloud:
         started = time.perf_counter()
+        # One access-log line per AWS call drowns the function logs that matter here.
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self._start_moto()
         if self.fake_platforms:
             self._start_platforms()

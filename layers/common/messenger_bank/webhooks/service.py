@@ -22,14 +22,14 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
 from messenger_bank.channels import adapter_for
 from messenger_bank.channels.base import WebhookSecrets
 from messenger_bank.channels.errors import MalformedUpdate, SignatureInvalid
 from messenger_bank.channels.models import InboundEvent
-from messenger_bank.observability import logger, metrics, tracer
+from messenger_bank.handlers import Handler, lambda_entry
+from messenger_bank.observability import logger, metrics
 from messenger_bank.secrets import secret
 from messenger_bank.types import Channel
 
@@ -86,7 +86,7 @@ def _queue_once() -> Callable[..., QueuedUpdate]:
         raise_on_no_idempotency_key=True,
     )
 
-    @idempotent_function(
+    @idempotent_function(  # type: ignore[untyped-decorator]  # Powertools' decorator is untyped
         data_keyword_argument="event",
         persistence_store=store,
         config=config,
@@ -95,7 +95,8 @@ def _queue_once() -> Callable[..., QueuedUpdate]:
     def queue_once(*, event: InboundEvent) -> QueuedUpdate:
         return queue_event(event)
 
-    return queue_once
+    typed: Callable[..., QueuedUpdate] = queue_once
+    return typed
 
 
 def webhook_secrets(channel: Channel) -> WebhookSecrets:
@@ -168,13 +169,6 @@ def handle_webhook(channel: Channel, http_event: Mapping[str, Any]) -> HttpAnswe
     return accept_update(channel, http_event)
 
 
-def webhook_lambda(channel: Channel) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
+def webhook_lambda(channel: Channel) -> Handler:
     """The whole Lambda handler of one messenger's webhook: the four differ only by the channel."""
-
-    @logger.inject_lambda_context(log_event=False)
-    @metrics.log_metrics
-    @tracer.capture_lambda_handler(capture_response=False)
-    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        return handle_webhook(channel, event).model_dump()
-
-    return lambda_handler
+    return lambda_entry(lambda event: handle_webhook(channel, event).model_dump())

@@ -1,0 +1,234 @@
+"""The MessageAPI: sends what the adapters render, with secrets, rate limits and bounded retries.
+
+Throttling (HTTP 429, Telegram `parameters.retry_after`, an HTTP `Retry-After`, Meta's throttling codes)
+is retried up to `max_attempts` with the platform's wait or an exponential backoff; a wait longer than
+`max_retry_wait_seconds`, or too many tries, raises PlatformUnavailable (transient: the turn may be
+retried later). A recipient who blocked the bot, left, or is out of the 24 h window gives a
+RecipientUnavailable result: the turn goes on. A request the platform will never accept raises
+PlatformError for sends and edits, and is logged and dropped for typing, answers and deletes.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable
+from typing import Literal
+
+import httpx
+from pydantic import BaseModel, ConfigDict
+
+from messenger_bank.channels.base import ChannelAdapter, PlatformReply, PlatformRequest
+from messenger_bank.channels.errors import PlatformError, PlatformUnavailable
+from messenger_bank.channels.messenger import MessengerAdapter
+from messenger_bank.channels.models import ChatRef, InboundEvent, OutboundMessage, SentMessage
+from messenger_bank.channels.ratelimit import PLATFORM_LIMITS, RateLimiter
+from messenger_bank.channels.settings import ChannelSettings, settings
+from messenger_bank.channels.telegram import TelegramAdapter
+from messenger_bank.channels.viber import ViberAdapter
+from messenger_bank.channels.whatsapp import WhatsAppAdapter
+from messenger_bank.observability import logger
+from messenger_bank.types import Channel
+
+_BACKOFF_BASE = 0.5
+_BACKOFF_CAP = 8.0
+_jitter = random.SystemRandom()
+
+
+class RecipientUnavailable(BaseModel):
+    """The chat cannot be written to now (blocked, left, unknown, outside the 24 h window)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    chat: ChatRef
+    reason: str
+    kind: Literal["recipient_unavailable"] = "recipient_unavailable"
+
+
+SendResult = SentMessage | RecipientUnavailable
+
+
+def build_adapters(config: ChannelSettings) -> dict[Channel, ChannelAdapter]:
+    return {
+        "telegram": TelegramAdapter(),
+        "viber": ViberAdapter(sender_name=config.viber_sender_name),
+        "whatsapp": WhatsAppAdapter(),
+        "messenger": MessengerAdapter(),
+    }
+
+
+def _retry_after_header(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None  # an HTTP date: fall back to our backoff
+
+
+class MessageAPI:
+    """Send, edit, delete, typing and button answers on the four messengers."""
+
+    def __init__(
+        self,
+        config: ChannelSettings | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        limiters: dict[Channel, RateLimiter] | None = None,
+    ) -> None:
+        self.config = config or settings()
+        self._transport = transport
+        self._sleep = sleep
+        self._client: httpx.Client | None = None
+        self.adapters = build_adapters(self.config)
+        self.limiters = limiters or {
+            channel: RateLimiter(limits, clock=clock, sleep=sleep) for channel, limits in PLATFORM_LIMITS.items()
+        }
+
+    # --- the entry points ------------------------------------------------------------------------
+    def send(self, chat: ChatRef, message: OutboundMessage) -> SendResult:
+        return self._deliver(chat, self.adapters[chat.channel].render_send(chat, message), strict=True)
+
+    def edit(self, chat: ChatRef, message_id: str, message: OutboundMessage) -> SendResult:
+        """Edit a bot message; where the platform cannot, a new message is sent (see each adapter)."""
+        requests = self.adapters[chat.channel].render_edit(chat, message_id, message)
+        result = self._deliver(chat, requests, strict=True)
+        if isinstance(result, SentMessage) and not result.message_ids and requests[0].action == "edit":
+            return SentMessage(chat=chat, message_ids=(message_id,))  # edited in place, same id
+        return result
+
+    def delete(self, chat: ChatRef, message_id: str) -> bool:
+        """Delete a message where the platform allows; False (logged) where it cannot or did not."""
+        requests = self.adapters[chat.channel].render_delete(chat, message_id)
+        if not requests:
+            logger.info("delete not supported; message left in place", extra={"channel": chat.channel})
+            return False
+        replies = [self._call(chat.channel, request) for request in requests]
+        deleted = all(reply.outcome == "ok" for reply in replies)
+        if not deleted:
+            logger.info(
+                "message not deleted",
+                extra={"channel": chat.channel, "reasons": [reply.reason for reply in replies]},
+            )
+        return deleted
+
+    def typing(self, chat: ChatRef, reply_to: str | None = None) -> None:
+        self._deliver(chat, self.adapters[chat.channel].render_typing(chat, reply_to), strict=False)
+
+    def answer_button(self, event: InboundEvent, text: str | None = None) -> None:
+        requests = self.adapters[event.chat.channel].render_answer_button(event, text)
+        self._deliver(event.chat, requests, strict=False)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    # --- the machinery ---------------------------------------------------------------------------
+    @property
+    def client(self) -> httpx.Client:
+        if self._client is None:  # created on first use: a cold start that sends nothing pays nothing
+            self._client = httpx.Client(transport=self._transport, timeout=self.config.http_timeout_seconds)
+        return self._client
+
+    def _deliver(self, chat: ChatRef, requests: list[PlatformRequest], *, strict: bool) -> SendResult:
+        ids: list[str] = []
+        for request in requests:
+            reply = self._call(chat.channel, request)
+            if reply.outcome == "unavailable":
+                logger.warning(
+                    "recipient unavailable",
+                    extra={"channel": chat.channel, "action": request.action, "reason": reply.reason},
+                )
+                return RecipientUnavailable(chat=chat, reason=reply.reason)
+            if reply.outcome == "error":
+                logger.error(
+                    "platform refused a request",
+                    extra={"channel": chat.channel, "action": request.action, "reason": reply.reason},
+                )
+                if strict:
+                    raise PlatformError(f"{chat.channel} refused {request.action}: {reply.reason}")
+                continue  # typing / answer: not worth failing the turn
+            if reply.message_id is not None:
+                ids.append(reply.message_id)
+        return SentMessage(chat=chat, message_ids=tuple(ids))
+
+    def _url(self, channel: Channel, path: str) -> str:
+        config = self.config
+        if channel == "telegram":
+            token = config.telegram_bot_token
+            if token is None:
+                raise PlatformError("TELEGRAM_BOT_TOKEN is not configured")
+            return config.telegram_api_base_url.rstrip("/") + path.replace("{token}", token.get_secret_value())
+        if channel == "viber":
+            return config.viber_api_base_url.rstrip("/") + path
+        filled = path.replace("{version}", config.meta_graph_api_version)
+        if "{phone_number_id}" in filled:
+            if not config.whatsapp_phone_number_id:
+                raise PlatformError("WHATSAPP_PHONE_NUMBER_ID is not configured")
+            filled = filled.replace("{phone_number_id}", config.whatsapp_phone_number_id)
+        return config.meta_graph_api_base_url.rstrip("/") + filled
+
+    def _auth_headers(self, channel: Channel) -> dict[str, str]:
+        config = self.config
+        if channel == "viber":
+            if config.viber_auth_token is None:
+                raise PlatformError("VIBER_AUTH_TOKEN is not configured")
+            return {"X-Viber-Auth-Token": config.viber_auth_token.get_secret_value()}
+        if channel == "whatsapp":
+            if config.whatsapp_access_token is None:
+                raise PlatformError("WHATSAPP_ACCESS_TOKEN is not configured")
+            return {"Authorization": f"Bearer {config.whatsapp_access_token.get_secret_value()}"}
+        if channel == "messenger":
+            if config.messenger_page_access_token is None:
+                raise PlatformError("MESSENGER_PAGE_ACCESS_TOKEN is not configured")
+            return {"Authorization": f"Bearer {config.messenger_page_access_token.get_secret_value()}"}
+        return {}
+
+    def _call(self, channel: Channel, request: PlatformRequest) -> PlatformReply:
+        adapter = self.adapters[channel]
+        url = self._url(channel, request.path)  # holds the Telegram token: never logged
+        headers = {"Content-Type": "application/json", **request.headers, **self._auth_headers(channel)}
+        content = json.dumps(request.body, ensure_ascii=False, separators=(",", ":")).encode()
+        chat_key = request.chat.key if request.chat is not None else None
+        attempts = self.config.max_attempts
+        for attempt in range(1, attempts + 1):
+            self.limiters[channel].acquire(chat_key if request.action in ("send", "edit") else None)
+            try:
+                response = self.client.request(request.method, url, content=content, headers=headers)
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
+                # Not sent at all: safe to try again.
+                reply = PlatformReply(outcome="retry", reason=type(error).__name__)
+                response = None
+            except httpx.HTTPError as error:
+                # Sent, answer lost: a retry might duplicate the message; let the turn decide.
+                raise PlatformUnavailable(f"{channel} {request.action}: {type(error).__name__}") from error
+            if response is not None:
+                reply = adapter.read_reply(request, response.status_code, response.content)
+                if reply.outcome == "retry" and reply.retry_after is None:
+                    header_wait = _retry_after_header(response)
+                    if header_wait is not None:
+                        reply = reply.model_copy(update={"retry_after": header_wait})
+            if reply.outcome != "retry":
+                return reply
+            wait = reply.retry_after
+            if wait is None:
+                wait = min(_BACKOFF_CAP, _BACKOFF_BASE * 2 ** (attempt - 1)) * _jitter.uniform(0.5, 1.0)
+            if attempt == attempts or wait > self.config.max_retry_wait_seconds:
+                break
+            logger.info(
+                "platform throttled; retrying",
+                extra={
+                    "channel": channel,
+                    "action": request.action,
+                    "attempt": attempt,
+                    "wait": round(wait, 3),
+                },
+            )
+            self._sleep(wait)
+        logger.warning("platform kept throttling; giving up", extra={"channel": channel, "reason": reply.reason})
+        raise PlatformUnavailable(f"{channel} {request.action}: gave up after {attempt} attempt(s): {reply.reason}")

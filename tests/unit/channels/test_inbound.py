@@ -1,0 +1,226 @@
+"""Every sample in events/<platform>/ parses to the customer action it holds, or to nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from messenger_bank.channels.models import Location
+from messenger_bank.types import Channel
+
+from .conftest import ADAPTERS, EVENTS, NOW, event_bytes, event_files
+
+TG_ALESIA = {"chat_id": "375000001", "user_id": "375000001", "user_name": "Alesia Kavalenka", "language_hint": "be"}
+VB = {"chat_id": "01234567890A=", "user_id": "01234567890A="}
+WA_TEST = {"chat_id": "972987654321", "user_id": "972987654321", "user_name": "Test Name"}
+WA_ALESIA = {"chat_id": "375291234567", "user_id": "375291234567", "user_name": "Alesia"}
+MS = {"chat_id": "6543210987654321", "user_id": "6543210987654321"}
+
+# (channel, case) → the events expected, each as the fields that matter; [] = acknowledged and ignored.
+EXPECTED: dict[tuple[Channel, str], list[dict[str, Any]]] = {
+    # --- telegram
+    ("telegram", "text"): [
+        {
+            "kind": "text",
+            "text": "aaaaaaaaaa",
+            "update_id": "123456789",
+            "chat_id": "12345678",
+            "message_id": "123456",
+            "user_name": "Mario Bros",
+            "language_hint": "it",
+            "sent_at": datetime.fromtimestamp(1631818904, UTC),
+        }
+    ],
+    ("telegram", "text_short"): [{"kind": "text", "text": "Ciao", "update_id": "1", "chat_id": "456"}],
+    ("telegram", "start"): [{"kind": "start", "referral": None, **TG_ALESIA}],
+    ("telegram", "start_with_referral"): [
+        {"kind": "start", "referral": "REF_ALICE42", "update_id": "870000101", **TG_ALESIA}
+    ],
+    ("telegram", "button"): [
+        {
+            "kind": "button",
+            "button": "thedata",
+            "callback_id": "666728699048485871",
+            "chat_id": "222222222",
+            "user_id": "222222222",
+            "button_message_id": "69587",
+            "sent_at": NOW,
+        }
+    ],
+    ("telegram", "button_without_message"): [
+        {"kind": "button", "button": "thedata", "chat_id": "222222222", "button_message_id": None}
+    ],
+    ("telegram", "button_inaccessible_message"): [
+        {"kind": "button", "button": "thedata", "chat_id": "222222222", "button_message_id": "69587"}
+    ],
+    ("telegram", "contact"): [
+        {"kind": "contact", "phone": "+375291234567", "contact_user_id": "375000001", "message_id": "13", **TG_ALESIA}
+    ],
+    # A shared card of someone else, with a number that cannot be E.164: no phone, no owner.
+    ("telegram", "contact_other"): [{"kind": "contact", "phone": None, "contact_user_id": None, "user_id": "12345"}],
+    ("telegram", "location"): [{"kind": "location", "location": Location(latitude=53.902284, longitude=27.561831)}],
+    ("telegram", "picture"): [{"kind": "picture", "picture_ref": "SAAS", "text": "asdasdasdasdasdasd"}],
+    ("telegram", "web_app_data"): [{"kind": "button", "button": "asdfsaasd", "text": "sadasdas"}],
+    ("telegram", "unsubscribed"): [{"kind": "unsubscribed", "update_id": "870000105", **TG_ALESIA}],
+    ("telegram", "document"): [],  # a PDF: not a kind the bank reads
+    ("telegram", "edited"): [],
+    ("telegram", "chat_member_other"): [],  # not a block: the status did not become "kicked"
+    ("telegram", "group_text"): [],  # the bank talks in private chats only
+    # --- viber
+    ("viber", "text"): [
+        {
+            "kind": "text",
+            "text": "What is my balance?",
+            "update_id": "5912661846655238145",
+            "user_name": "Alesia",
+            "language_hint": "be",
+            "sent_at": datetime(2026, 1, 1, 0, 0, 0, 123000, UTC),
+            **VB,
+        }
+    ],
+    ("viber", "text_unicode"): [
+        {"kind": "text", "update_id": "4912661846655238145", "tracking": "אל תעקוב אחרי!", **VB}  # exact 64-bit token
+    ],
+    ("viber", "button"): [{"kind": "button", "button": "menu.balance", "tracking": "s:7f3a9c", **VB}],
+    ("viber", "contact"): [{"kind": "contact", "phone": "+375291234567", **VB}],
+    ("viber", "location"): [{"kind": "location", "location": Location(latitude=53.902284, longitude=27.561831)}],
+    ("viber", "picture"): [
+        {
+            "kind": "picture",
+            "text": "my passport",
+            "picture_ref": "https://dl-media.viber.com/5/share/2/long/vibermsg/photo/0/ee/f1/eef1.jpg",
+        }
+    ],
+    ("viber", "start"): [{"kind": "start", "referral": None, **VB}],
+    ("viber", "start_with_referral"): [
+        {"kind": "start", "referral": "REF_ALICE42", "update_id": "5912661846655238100", "language_hint": "be", **VB}
+    ],
+    ("viber", "subscribed"): [{"kind": "start", "referral": None, **VB}],
+    ("viber", "unsubscribed"): [{"kind": "unsubscribed", "update_id": "5912661846655238103", **VB}],
+    ("viber", "sticker"): [],
+    ("viber", "receipt_delivered"): [],
+    ("viber", "receipt_seen"): [],
+    ("viber", "receipt_failed"): [],
+    ("viber", "webhook"): [],
+    # --- whatsapp
+    ("whatsapp", "text"): [
+        {
+            "kind": "text",
+            "text": "Body Text",
+            "update_id": "wamid.xyzxyz",
+            "message_id": "wamid.xyzxyz",
+            "sent_at": datetime.fromtimestamp(1697043223, UTC),
+            **WA_TEST,
+        }
+    ],
+    ("whatsapp", "reply"): [{"kind": "text", "text": "replied text"}],
+    ("whatsapp", "text_from_ad"): [{"kind": "text", "text": "BODY", "referral": None}],
+    ("whatsapp", "start_with_referral"): [{"kind": "start", "referral": "REF_ALICE42", **WA_ALESIA}],
+    ("whatsapp", "button"): [{"kind": "button", "button": "callback_data", **WA_TEST}],
+    ("whatsapp", "template_button"): [{"kind": "button", "button": "callback_data", "update_id": "wamid.xsidjw"}],
+    ("whatsapp", "template_button_without_context"): [{"kind": "button", "button": "callback_data"}],
+    ("whatsapp", "list_reply"): [{"kind": "button", "button": "callback_data", "update_id": "wamid.zyzxyz"}],
+    ("whatsapp", "list_reply_description"): [{"kind": "button", "button": "callback_data"}],
+    ("whatsapp", "share_phone"): [
+        {"kind": "contact", "phone": "+375291234567", "contact_user_id": "375291234567", **WA_ALESIA}
+    ],
+    ("whatsapp", "contact"): [
+        {"kind": "contact", "phone": "+15555555555", "contact_user_id": "972987654321", **WA_TEST}
+    ],
+    ("whatsapp", "location"): [{"kind": "location", "location": Location(latitude=12.25089, longitude=43.90539)}],
+    ("whatsapp", "location_chosen"): [{"kind": "location"}],
+    ("whatsapp", "picture"): [{"kind": "picture", "picture_ref": "65463453", "text": None}],
+    ("whatsapp", "picture_with_url"): [{"kind": "picture", "picture_ref": "65463453"}],
+    ("whatsapp", "batch"): [
+        {"kind": "text", "text": "balance", "update_id": "wamid.batch.1", "user_name": "Alesia"},
+        {"kind": "text", "text": "hello", "update_id": "wamid.batch.2", "chat_id": "375447654321", "user_name": "Ihar"},
+        {"kind": "location", "update_id": "wamid.batch.3", "chat_id": "375447654321"},
+    ],
+    **{
+        ("whatsapp", case): []
+        for case in (
+            "document",
+            "reaction",
+            "sticker",
+            "voice",
+            "unsupported",
+            "interactive_with_error",
+            "order",
+            "receipt_sent",
+            "receipt_delivered",
+            "receipt_read",
+            "receipt_failed",
+            "edited",
+            "deleted",
+            "echo",
+            "echo_edit",
+            "system_number_change",
+            "system_identity_change",
+        )
+    },
+    # --- messenger
+    ("messenger", "text"): [
+        {"kind": "text", "text": "What is my balance?", "sent_at": datetime(2026, 1, 1, 0, 0, 0, 321000, UTC), **MS}
+    ],
+    ("messenger", "button_postback"): [{"kind": "button", "button": "menu.balance", "update_id": "m_postback_1", **MS}],
+    ("messenger", "button_quick_reply"): [{"kind": "button", "button": "menu.balance", "update_id": "m_quick_1"}],
+    ("messenger", "contact"): [{"kind": "contact", "phone": "+375291234567", **MS}],
+    ("messenger", "location"): [{"kind": "location", "location": Location(latitude=53.902284, longitude=27.561831)}],
+    ("messenger", "picture"): [
+        {
+            "kind": "picture",
+            "picture_ref": "https://scontent.xx.fbcdn.net/v/t1.15752-9/123_456_n.jpg?_nc_cat=1&oh=abc&oe=def",
+        }
+    ],
+    ("messenger", "start"): [{"kind": "start", "referral": None, "update_id": "m_getstarted_1"}],
+    ("messenger", "start_with_referral"): [{"kind": "start", "referral": "REF_ALICE42", **MS}],
+    ("messenger", "referral"): [
+        {"kind": "start", "referral": "REF_ALICE42", "update_id": "referral:6543210987654321:1767225600321"}
+    ],
+    ("messenger", "batch"): [
+        {"kind": "text", "text": "hello", "update_id": "m_batch_1", **MS},
+        {"kind": "text", "text": "balance", "update_id": "m_batch_2", "chat_id": "7654321098765432"},
+    ],
+    **{("messenger", case): [] for case in ("echo", "edited", "reaction", "receipt_delivery", "receipt_read")},
+}
+
+
+def _fields(event: Any) -> dict[str, Any]:
+    data = dict(event)
+    data["chat_id"] = event.chat.chat_id
+    return data
+
+
+@pytest.mark.parametrize(("channel", "case"), sorted(EXPECTED), ids=lambda v: str(v))
+def test_each_sample_event_parses_to_the_expected_actions(channel: Channel, case: str) -> None:
+    # Given a real body from events/<channel>/
+    raw = event_bytes(channel, case)
+    # When the channel's adapter parses it
+    events = ADAPTERS[channel].parse(raw)
+    # Then it yields exactly the expected actions, on the right channel
+    expected = EXPECTED[(channel, case)]
+    assert len(events) == len(expected)
+    for event, wanted in zip(events, expected, strict=True):
+        assert event.chat.channel == channel
+        actual = _fields(event)
+        assert {key: actual[key] for key in wanted} == wanted
+
+
+def test_every_sample_file_has_an_expectation() -> None:
+    files = {(path.parent.name, path.stem) for path in event_files()}
+    assert files == set(EXPECTED), f"unlisted: {files - set(EXPECTED)}; missing: {set(EXPECTED) - files}"
+
+
+def test_every_inbound_kind_has_a_sample_on_every_platform() -> None:
+    kinds = {"text", "button", "contact", "location", "picture", "start"}
+    for channel in ("telegram", "viber", "whatsapp", "messenger"):
+        seen = {wanted["kind"] for (ch, _), events in EXPECTED.items() if ch == channel for wanted in events}
+        assert kinds <= seen, channel
+        assert any(not events for (ch, _), events in EXPECTED.items() if ch == channel), channel
+
+
+def test_samples_are_raw_platform_bodies_not_api_gateway_envelopes() -> None:
+    for path in event_files():
+        assert b'"requestContext"' not in path.read_bytes(), path.relative_to(EVENTS)

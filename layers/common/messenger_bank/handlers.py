@@ -19,14 +19,14 @@ Handler = Callable[[dict[str, Any], LambdaContext], Any]
 RequestT = TypeVar("RequestT", bound=BaseModel)
 
 
-def lambda_entry(handle: Callable[[dict[str, Any]], Any]) -> Handler:
-    """Wrap `handle(event)` with the Powertools decorators every function uses."""
+def lambda_entry(handle: Callable[[dict[str, Any], LambdaContext], Any]) -> Handler:
+    """Wrap `handle(event, context)` with the Powertools decorators every function uses."""
 
     @logger.inject_lambda_context(log_event=False, correlation_id_path="correlation_id")
     @metrics.log_metrics
     @tracer.capture_lambda_handler(capture_response=False)
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
-        return handle(event)
+        return handle(event, context)
 
     return lambda_handler
 
@@ -34,7 +34,7 @@ def lambda_entry(handle: Callable[[dict[str, Any]], Any]) -> Handler:
 def operation_lambda[R: BaseModel](request_model: type[R], operation: Callable[[R], BaseModel]) -> Handler:
     """A banking operation as a Lambda: validate the request, call the domain, return JSON."""
 
-    def handle(event: dict[str, Any]) -> Any:
+    def handle(event: dict[str, Any], _context: LambdaContext) -> Any:
         return operation(request_model.model_validate(event)).model_dump(mode="json")
 
     return lambda_entry(handle)

@@ -44,3 +44,15 @@ def parameter_name(name: SecretName, prefix: str | None = None) -> str:
 def secret(name: SecretName) -> str:
     value = parameters.get_parameter(parameter_name(name), decrypt=True, max_age=CACHE_SECONDS)
     return str(value)
+
+
+def optional_secret(name: str) -> str | None:
+    """A secret this function may read, or None: one without the permission, or an unknown name, is absent.
+
+    Least privilege means each function can read only its own messengers' secrets."""
+    if name not in SECRET_PATHS or "SECRETS_PREFIX" not in os.environ:
+        return None
+    try:
+        return secret(name)
+    except parameters.exceptions.GetParameterError:
+        return None

@@ -80,5 +80,9 @@ def load_settings(
 
 @lru_cache(maxsize=1)
 def settings() -> ChannelSettings:
-    """The settings of this cold start."""
+    """The settings of this cold start: secrets from SSM under SECRETS_PREFIX when the stack sets it."""
+    from messenger_bank.secrets import optional_secret
+
+    if "SECRETS_PREFIX" in os.environ:
+        return load_settings(secret_reader=optional_secret)
     return load_settings()

@@ -22,6 +22,7 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
 from messenger_bank.channels import adapter_for
@@ -77,14 +78,19 @@ def queue_event(event: InboundEvent) -> QueuedUpdate:
 
 
 @cache
-def _queue_once() -> Callable[..., QueuedUpdate]:
-    """queue_event behind an idempotency record keyed on channel and the platform's update id."""
-    store = DynamoDBPersistenceLayer(table_name=os.environ["IDEMPOTENCY_TABLE"])
-    config = IdempotencyConfig(
+def _idempotency_config() -> IdempotencyConfig:
+    return IdempotencyConfig(
         event_key_jmespath="[chat.channel, update_id]",
         expires_after_seconds=DEDUPE_SECONDS,
         raise_on_no_idempotency_key=True,
     )
+
+
+@cache
+def _queue_once() -> Callable[..., QueuedUpdate]:
+    """queue_event behind an idempotency record keyed on channel and the platform's update id."""
+    store = DynamoDBPersistenceLayer(table_name=os.environ["IDEMPOTENCY_TABLE"])
+    config = _idempotency_config()
 
     @idempotent_function(  # type: ignore[untyped-decorator]  # Powertools' decorator is untyped
         data_keyword_argument="event",
@@ -123,6 +129,7 @@ def accept_update(
 ) -> HttpAnswer:
     """Handle one POSTed webhook; the answer's status is what the platform sees."""
     adapter = adapter_for(channel)
+    metrics.add_dimension(name="channel", value=channel)
     body = raw_body(http_event)
     if len(body) > MAX_BODY_BYTES:
         metrics.add_metric(name="WebhooksRefused", unit="Count", value=1)
@@ -161,14 +168,16 @@ def answer_challenge(channel: Channel, http_event: Mapping[str, Any]) -> HttpAns
     return HttpAnswer(statusCode=200, body=challenge, headers={"content-type": "text/plain"})
 
 
-def handle_webhook(channel: Channel, http_event: Mapping[str, Any]) -> HttpAnswer:
+def handle_webhook(channel: Channel, http_event: Mapping[str, Any], context: LambdaContext | None = None) -> HttpAnswer:
     """One messenger's webhook route: GET is Meta's handshake, POST an update."""
     method = http_event.get("requestContext", {}).get("http", {}).get("method", "POST")
     if method == "GET":
         return answer_challenge(channel, http_event)
+    if context is not None:
+        _idempotency_config().register_lambda_context(context)
     return accept_update(channel, http_event)
 
 
 def webhook_lambda(channel: Channel) -> Handler:
     """The whole Lambda handler of one messenger's webhook: the four differ only by the channel."""
-    return lambda_entry(lambda event: handle_webhook(channel, event).model_dump())
+    return lambda_entry(lambda event, context: handle_webhook(channel, event, context).model_dump())

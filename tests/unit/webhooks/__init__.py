@@ -1,0 +1,1 @@
+"""WebhookAPI: authenticity, parsing, queueing exactly once."""

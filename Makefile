@@ -71,7 +71,7 @@ invoke: $(STAMP)
 	$(PY) -m local.invoke $(FN) $(EVENT)
 
 executions: $(STAMP)
-	$(PY) -m local.executions
+	$(PY) -m local.executions $(ARGS)
 
 bench: $(STAMP)
 	$(PY) -m bench

@@ -30,7 +30,7 @@ def main() -> int:
             f"  Fake messenger platforms:     {getattr(cloud.platforms, 'base_url', '-')}",
             f"  AWS endpoint (moto):          {cloud.aws_endpoint}   (aws --endpoint-url {cloud.aws_endpoint} ...)",
             f"  Function logs:                {cloud.logs.directory}",
-            "  Executions:                   make executions",
+            f"  Executions (operations view): {getattr(cloud.ops, 'url', '-')}   (or: make executions)",
             "Ctrl-C stops it all.",
             "",
         ]

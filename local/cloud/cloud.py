@@ -96,6 +96,7 @@ class LocalCloud:
         self.runner: LambdaRunner | None = None
         self.api: ApiFront | None = None
         self.platforms: Any = None
+        self.ops: Any = None
         self._moto: Any = None
         self._pollers: list[SqsPoller] = []
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=16, thread_name_prefix="async-invoke")
@@ -159,6 +160,8 @@ class LocalCloud:
                 self.stack.routes, self.runner.invoke, host=self.config.host, port=self.config.api_port
             ).start()
             self._stoppers.append(self.api.stop)
+        if self.serve_api:
+            self._start_ops_view()
         self._write_state()
         self.logs.cloud_line(f"local cloud up in {time.perf_counter() - started:.1f} s")
         return self
@@ -214,6 +217,19 @@ class LocalCloud:
         )
         self._stoppers.append(self.platforms.stop)
 
+    def _start_ops_view(self) -> None:
+        from local.ops import start_ops_view
+
+        self.ops = start_ops_view(
+            host=self.config.host,
+            port=self.config.ops_port,
+            aws_endpoint=self.aws_endpoint,
+            region=self.config.region,
+            logs_dir=self.logs.directory,
+            platforms_url=getattr(self.platforms, "base_url", None),
+        )
+        self._stoppers.append(self.ops.stop)
+
     def _seed_secrets(self, prefix: str) -> None:
         ssm = self.client("ssm")
         for name in SECRET_PATHS:
@@ -249,6 +265,7 @@ class LocalCloud:
             "api": self.api.base_url if self.api else None,
             "platforms": self.platforms.base_url if self.platforms else None,
             "chat": getattr(self.platforms, "chat_url", None),
+            "ops": self.ops.url if self.ops else None,
             "state_machines": self.stack.state_machines,
             "functions": sorted(self.stack.functions),
             "pid": os.getpid(),

@@ -44,6 +44,7 @@ class CloudConfig:
     api_port: int = 3000
     moto_port: int = 5000
     platforms_port: int = 8081
+    ops_port: int = 8082
     stack_name: str = "messenger-bank"
     region: str = "eu-central-1"
     account: str = "123456789012"
@@ -57,6 +58,7 @@ class CloudConfig:
             api_port=_port(environ, "API_PORT", 3000),
             moto_port=_port(environ, "MOTO_PORT", 5000),
             platforms_port=_port(environ, "PLATFORMS_PORT", 8081),
+            ops_port=_port(environ, "OPS_PORT", 8082),
             stack_name=environ.get("STACK_NAME", "messenger-bank"),
             region=environ.get("AWS_REGION", "eu-central-1"),
             secrets={name: environ.get(name, default) for name, default in DEV_SECRETS.items()},

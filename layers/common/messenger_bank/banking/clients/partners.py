@@ -1,0 +1,41 @@
+"""Partner programs client: offers, activation, cashback rules; one API key per partner."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from messenger_bank.banking.clients.rest import RestClient
+from messenger_bank.banking.models import Activation, CashbackRule, Offer, PartnerId
+from messenger_bank.errors import OperationRejected
+
+
+class PartnersClient:
+    def __init__(self, rest_by_partner: Mapping[str, RestClient]) -> None:
+        self._rest = rest_by_partner
+
+    def _partner(self, partner: PartnerId) -> RestClient:
+        rest = self._rest.get(partner)
+        if rest is None:
+            raise OperationRejected(f"no credentials configured for partner {partner}")
+        return rest
+
+    def offers(self, partner: PartnerId) -> list[Offer]:
+        answer = self._partner(partner).call("GET", "/api/v1/offers", operation="offers", idempotent=True)
+        return [Offer.model_validate(item) for item in answer.get("offers", [])]
+
+    def activate(self, partner: PartnerId, offer_id: str, customer_ref: str) -> Activation:
+        # One activation per (offer, customer) at the partner: safe to repeat.
+        answer = self._partner(partner).call(
+            "POST",
+            "/api/v1/activations",
+            operation="activate",
+            json={"offer_id": offer_id, "customer_ref": customer_ref},
+            idempotent=True,
+        )
+        return Activation.model_validate(answer)
+
+    def cashback_rules(self, partner: PartnerId) -> list[CashbackRule]:
+        answer = self._partner(partner).call(
+            "GET", "/api/v1/cashback-rules", operation="cashback_rules", idempotent=True
+        )
+        return [CashbackRule.model_validate(item) for item in answer.get("rules", [])]

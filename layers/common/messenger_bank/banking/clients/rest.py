@@ -1,0 +1,86 @@
+"""A REST/JSON client with either a Keycloak bearer token (refreshed once on a 401) or an API key."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from messenger_bank.banking.clients.http import (
+    RetryPolicy,
+    json_body,
+    raise_for_status,
+    send,
+    shared_client,
+    with_retries,
+)
+from messenger_bank.banking.clients.keycloak import KeycloakTokens
+from messenger_bank.errors import DomainError, OperationRejected
+
+
+class RestClient:
+    def __init__(
+        self,
+        system: str,
+        base_url: str,
+        *,
+        timeout: httpx.Timeout,
+        policy: RetryPolicy,
+        tokens: KeycloakTokens | None = None,
+        api_key: str | None = None,
+        codes: Mapping[str, type[DomainError]] | None = None,
+        client: httpx.Client | None = None,
+    ) -> None:
+        self.system = system
+        self.base_url = base_url.rstrip("/")
+        self._timeout = timeout
+        self._policy = policy
+        self._tokens = tokens
+        self._api_key = api_key
+        self._client = client
+        self._codes: Mapping[str, type[DomainError]] = codes or {}
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        operation: str,
+        json: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+        idempotent: bool = False,
+        idempotency_key: str | None = None,
+        default_error: type[DomainError] = OperationRejected,
+    ) -> dict[str, Any]:
+        """One logical call. Retried only when ``idempotent`` or when it carries ``idempotency_key``."""
+        client = self._client or shared_client(self._timeout)
+        url = self.base_url + path
+
+        def attempt() -> dict[str, Any]:
+            headers = {"Accept": "application/json"}
+            if idempotency_key:
+                headers["Idempotency-Key"] = idempotency_key
+            if self._api_key is not None:
+                headers["X-API-Key"] = self._api_key
+            token = self._tokens.token() if self._tokens is not None else None
+            if token is not None:
+                headers["Authorization"] = f"Bearer {token}"
+            response = send(client, method, url, json=json, params=params, headers=headers)
+            if response.status_code == 401 and self._tokens is not None and token is not None:
+                # The token expired or was revoked before we thought: fetch a new one, once.
+                self._tokens.invalidate(token)
+                headers["Authorization"] = f"Bearer {self._tokens.token()}"
+                response = send(client, method, url, json=json, params=params, headers=headers)
+            raise_for_status(self.system, response, self._codes, default_error)
+            if response.status_code == 204 or not response.content:
+                return {}
+            return json_body(self.system, response)
+
+        return with_retries(
+            self.system,
+            operation,
+            attempt,
+            retryable=idempotent or bool(idempotency_key),
+            policy=self._policy,
+        )

@@ -1,0 +1,373 @@
+"""The one typed interface over the bank: what the Lambdas hand in (``*Request``, ours: strict) and
+what they get back (results parsed from the systems' answers: tolerant of fields they add).
+
+Money is integer minor units plus an ISO 4217 code. A card number appears only as ``SecretStr``
+(never in a repr, a log line or ``model_dump``) and only where the bank hands it over or takes it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StringConstraints,
+    model_validator,
+)
+
+from messenger_bank.types import CurrencyCode, CustomerId, MinorUnits
+
+PositiveMinorUnits = Annotated[int, Field(gt=0)]
+DocumentNumber = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}\d{7}$")]
+PersonalNumber = Annotated[str, StringConstraints(pattern=r"^[1-6]\d{6}[A-Z]\d{3}[A-Z]{2}[0-9A-Z]$")]
+Phone = Annotated[str, StringConstraints(pattern=r"^\+375(25|29|33|44)\d{7}$")]
+IdempotencyKey = Annotated[str, StringConstraints(min_length=8, max_length=255, pattern=r"^[A-Za-z0-9:_.-]+$")]
+BankId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+ServiceCode = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
+PartnerId = Literal["gamearena", "twitch", "burgerking", "grushovka"]
+PARTNER_IDS: tuple[PartnerId, ...] = ("gamearena", "twitch", "burgerking", "grushovka")
+PayeeCategory = Literal["mobile", "utilities", "tv", "internet", "transport"]
+
+
+def iban_is_valid(iban: str) -> bool:
+    """ISO 13616: move the first four characters to the end, letters to numbers, mod 97 must be 1."""
+    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}", iban):
+        return False
+    return int("".join(str(int(ch, 36)) for ch in iban[4:] + iban[:4])) % 97 == 1
+
+
+def _check_iban(value: str) -> str:
+    if not (len(value) == 28 and value.startswith("BY") and iban_is_valid(value)):
+        raise ValueError("not a valid Belarusian IBAN (28 characters, mod-97 check)")
+    return value
+
+
+Iban = Annotated[str, AfterValidator(_check_iban)]
+
+
+def luhn_is_valid(pan: str) -> bool:
+    if not pan.isdigit() or not 13 <= len(pan) <= 19:
+        return False
+    total = 0
+    for index, char in enumerate(reversed(pan)):
+        digit = int(char) * (2 if index % 2 else 1)
+        total += digit - 9 if digit > 9 else digit
+    return total % 10 == 0
+
+
+class Ours(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Theirs(BaseModel):
+    # Parsed from the systems' answers (by their field names), and again from our own dumps (by ours).
+    model_config = ConfigDict(frozen=True, extra="ignore", validate_by_name=True, validate_by_alias=True)
+
+
+# --- identity and onboarding ---------------------------------------------------------------------
+class Identity(Ours):
+    """A person as they typed themselves in (Latin or Cyrillic names)."""
+
+    # Personal data stays out of reprs (and so out of log lines that format a model).
+    first_name: str = Field(min_length=1, max_length=100, repr=False)
+    last_name: str = Field(min_length=1, max_length=100, repr=False)
+    middle_name: str | None = Field(default=None, max_length=100, repr=False)
+    birth_date: date = Field(repr=False)
+    document_number: DocumentNumber = Field(repr=False)
+    personal_number: PersonalNumber = Field(repr=False)
+    issue_date: date | None = Field(default=None, repr=False)
+    phone: Phone | None = Field(default=None, repr=False)
+
+
+class IdentityCheck(Theirs):
+    status: Literal["VALID", "INVALID", "NOT_FOUND", "MISMATCH"]
+    reason: str | None = None
+    age: int
+    checked_at: datetime = Field(alias="checkedAt")
+
+
+class IdentityVerified(Ours):
+    age: int
+    checked_at: datetime
+
+
+class Screening(Theirs):
+    screening_id: str
+    decision: Literal["clear", "rejected"]
+    reasons: list[str] = Field(default_factory=list)
+    existing_customer_id: str | None = None
+
+
+class CustomerRef(Theirs):
+    customer_id: CustomerId
+    created: bool
+
+
+class OneTimeCode(Theirs):
+    otp_id: str
+    expires_at: datetime
+
+
+class OneTimeCodeCheck(Theirs):
+    valid: bool
+    attempts_left: int
+
+
+# --- cards and accounts --------------------------------------------------------------------------
+class IssueCardRequest(Ours):
+    customer_id: CustomerId
+    product: Literal["visa-digital", "mastercard-digital", "belkart-digital"] = "visa-digital"
+    cashback_category: str = Field(default="everything", max_length=40)
+    idempotency_key: IdempotencyKey
+
+
+class Card(Theirs):
+    card_id: BankId
+    customer_id: CustomerId
+    account_id: BankId
+    masked_pan: str
+    expiry: str
+    product: str
+    form: Literal["virtual", "plastic"]
+    status: Literal["active", "blocked"]
+    pin_set: bool = False
+    cashback_category: str
+
+
+class IssuedCard(Card):
+    """A new card: the number itself is handed over once, as a secret, for tokenisation."""
+
+    pan: SecretStr
+    iban: Iban
+
+
+class CardLookup(Theirs):
+    own: bool
+    masked_pan: str
+    card_id: BankId | None = None
+    account_id: BankId | None = None
+    customer_id: CustomerId | None = None
+
+
+class DeliveryAddress(Ours):
+    city: str = Field(min_length=1, max_length=100)
+    street: str = Field(min_length=1, max_length=200)
+    house: str | None = Field(default=None, max_length=20)
+    flat: str | None = Field(default=None, max_length=20)
+    postcode: str | None = Field(default=None, pattern=r"^\d{6}$")
+
+
+class OrderPlasticRequest(Ours):
+    card_id: BankId
+    address: DeliveryAddress
+    idempotency_key: IdempotencyKey
+
+
+class PlasticOrder(Theirs):
+    order_id: str = Field(alias="id")
+    card_id: BankId
+    status: Literal["ordered", "produced", "sent", "delivered"]
+    updated_at: datetime
+
+
+class PinKey(Theirs):
+    key_id: str
+    algorithm: Literal["RSA-OAEP-256"]
+    public_key_pem: str
+
+
+class SetPinRequest(Ours):
+    """The PIN arrives encrypted by the web form with the bank's PIN key; we never see it in clear."""
+
+    card_id: BankId
+    encrypted_pin: SecretStr
+    key_id: str = Field(min_length=1, max_length=64)
+
+
+class Balance(Theirs):
+    account_id: BankId
+    available: MinorUnits
+    currency: CurrencyCode
+
+
+class Requisites(Theirs):
+    account_id: BankId
+    iban: Iban
+    currency: CurrencyCode
+    holder_name: str
+    bank_name: str
+    bic: Annotated[str, StringConstraints(pattern=r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$")]
+    bank_taxpayer_number: str
+
+
+# --- money ---------------------------------------------------------------------------------------------
+class DebitRequest(Ours):
+    card_id: BankId | None = None
+    account_id: BankId | None = None
+    amount: PositiveMinorUnits
+    currency: CurrencyCode
+    idempotency_key: IdempotencyKey
+    reference: str | None = Field(default=None, max_length=140)
+    counterparty: str | None = Field(default=None, max_length=40, description="masked, for the history")
+
+    @model_validator(mode="after")
+    def one_source(self) -> DebitRequest:
+        if (self.card_id is None) == (self.account_id is None):
+            raise ValueError("exactly one of card_id, account_id")
+        return self
+
+
+class CreditRequest(Ours):
+    """Money in: from a debit held in transit (``debit_id``), or from the bank (``source``)."""
+
+    card_id: BankId | None = None
+    account_id: BankId | None = None
+    pan: SecretStr | None = None
+    debit_id: BankId | None = None
+    source: Literal["bonus", "acquiring"] | None = None
+    amount: PositiveMinorUnits
+    currency: CurrencyCode
+    idempotency_key: IdempotencyKey
+    reference: str | None = Field(default=None, max_length=140)
+    counterparty: str | None = Field(default=None, max_length=40)
+
+    @model_validator(mode="after")
+    def one_target_one_source(self) -> CreditRequest:
+        if sum(x is not None for x in (self.card_id, self.account_id, self.pan)) != 1:
+            raise ValueError("exactly one of card_id, account_id, pan")
+        if (self.debit_id is None) == (self.source is None):
+            raise ValueError("exactly one of debit_id, source")
+        if self.pan is not None and not luhn_is_valid(self.pan.get_secret_value()):
+            raise ValueError("pan is not a card number")
+        return self
+
+
+class RefundRequest(Ours):
+    debit_id: BankId
+    amount: PositiveMinorUnits | None = None
+    idempotency_key: IdempotencyKey
+    reference: str | None = Field(default=None, max_length=140)
+
+
+class TransferRequest(Ours):
+    from_account_id: BankId
+    to_account_id: BankId
+    amount: PositiveMinorUnits
+    currency: CurrencyCode
+    idempotency_key: IdempotencyKey
+    reference: str | None = Field(default=None, max_length=140)
+
+
+class Operation(Theirs):
+    operation_id: str
+    kind: Literal["debit", "credit", "refund", "transfer", "bonus", "bill_payment"]
+    amount: PositiveMinorUnits
+    currency: CurrencyCode
+    status: Literal["completed"]
+    created_at: datetime
+
+
+class HistoryEntry(Theirs):
+    operation_id: str
+    kind: str
+    amount: int  # signed: negative for money out
+    currency: CurrencyCode
+    reference: str | None = None
+    counterparty: str | None = None
+    created_at: datetime
+
+
+# --- payments for services ---------------------------------------------------------------------------
+class Payee(Theirs):
+    service_code: ServiceCode = Field(alias="serviceCode")
+    name: str
+    category: PayeeCategory
+    account_label: str = Field(alias="accountLabel")
+    account_pattern: str = Field(alias="accountPattern")
+    has_amount_due: bool = Field(alias="hasAmountDue")
+
+
+class PayeeAccount(Theirs):
+    service_code: ServiceCode = Field(alias="serviceCode")
+    account: str
+    holder_name: str = Field(alias="holderName")
+    amount_due: MinorUnits | None = Field(default=None, alias="amountDue")
+    currency: CurrencyCode
+
+
+class PayRequest(Ours):
+    service_code: ServiceCode
+    account: str = Field(min_length=1, max_length=40)
+    amount: PositiveMinorUnits
+    currency: CurrencyCode
+    payer_account_id: BankId
+    idempotency_key: IdempotencyKey
+
+
+class Payment(Theirs):
+    payment_id: str = Field(alias="paymentId")
+    status: Literal["COMPLETED"]
+    receipt_number: str = Field(alias="receiptNumber")
+    service_code: ServiceCode = Field(alias="serviceCode")
+    account: str
+    amount: PositiveMinorUnits
+    currency: CurrencyCode
+    paid_at: datetime = Field(alias="paidAt")
+
+
+# --- top-up through the acquirer ------------------------------------------------------------------------
+class TopUpRequest(Ours):
+    order_id: str = Field(min_length=1, max_length=64)
+    amount: PositiveMinorUnits
+    currency: CurrencyCode
+    description: str | None = Field(default=None, max_length=140)
+    callback_url: str | None = None
+    return_url: str | None = None
+    idempotency_key: IdempotencyKey
+
+
+class TopUp(Theirs):
+    payment_id: str
+    order_id: str
+    amount: PositiveMinorUnits
+    currency: CurrencyCode
+    status: Literal["created", "3ds_required", "succeeded", "failed", "expired"]
+    payment_url: str
+    masked_pan: str | None = None
+    expires_at: datetime
+
+
+class TopUpEvent(Theirs):
+    event_id: str
+    type: str
+    payment: TopUp
+
+
+# --- partners --------------------------------------------------------------------------------------------
+class Offer(Theirs):
+    offer_id: str
+    partner: PartnerId
+    partner_name: str
+    title: str
+    category: str
+    cashback_percent: Annotated[int, Field(ge=2, le=33)]
+    valid_until: date
+
+
+class Activation(Theirs):
+    activation_id: str
+    offer_id: str
+    status: str
+    promo_code: str
+
+
+class CashbackRule(Theirs):
+    category: str
+    percent: Annotated[int, Field(ge=2, le=33)]
+    max_per_month: MinorUnits

@@ -1,0 +1,102 @@
+"""Where the bank's systems are and how patiently we call them, read from the environment once.
+
+Either ``BANK_DIRECTORY_URL`` (the sandbox's directory: every system's base URL as JSON) or one URL per
+system: ``BANK_KEYCLOAK_URL`` (the realm, e.g. ``http://127.0.0.1:8080/realms/bank``),
+``BANK_PASSPORT_URL`` and ``BANK_BILLING_URL`` (SOAP endpoints), ``BANK_CERBERUS_URL``, ``BANK_CORE_URL``,
+``BANK_ACQUIRER_URL``, ``BANK_PARTNERS_URL`` (REST roots). A per-system URL wins over the directory.
+Timeouts and retries: ``BANK_CONNECT_TIMEOUT`` (s, 2), ``BANK_READ_TIMEOUT`` (s, 5), ``BANK_MAX_RETRIES``
+(2), ``BANK_BACKOFF_BASE`` (s, 0.1), ``BANK_BACKOFF_MAX`` (s, 1), ``BANK_TOKEN_REFRESH_MARGIN`` (s, 30).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any, Literal
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field
+
+from messenger_bank.errors import BankSystemUnavailable
+
+System = Literal["keycloak", "passport", "cerberus", "core", "billing", "acquirer", "partners"]
+SYSTEMS: tuple[System, ...] = ("keycloak", "passport", "cerberus", "core", "billing", "acquirer", "partners")
+
+
+class BankSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    directory_url: str | None = None
+    urls: dict[str, str] = Field(default_factory=dict)
+    connect_timeout: float = Field(default=2.0, gt=0)
+    read_timeout: float = Field(default=5.0, gt=0)
+    max_retries: int = Field(default=2, ge=0, le=5)
+    backoff_base: float = Field(default=0.1, ge=0)
+    backoff_max: float = Field(default=1.0, ge=0)
+    token_refresh_margin: float = Field(default=30.0, ge=0)
+    adult_age: int = 18
+    currency: str = "BYN"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> BankSettings:
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {
+            "directory_url": env.get("BANK_DIRECTORY_URL") or None,
+            "urls": {s: env[f"BANK_{s.upper()}_URL"] for s in SYSTEMS if env.get(f"BANK_{s.upper()}_URL")},
+        }
+        for name in (
+            "connect_timeout",
+            "read_timeout",
+            "backoff_base",
+            "backoff_max",
+            "token_refresh_margin",
+        ):
+            if env.get(f"BANK_{name.upper()}"):
+                values[name] = float(env[f"BANK_{name.upper()}"])
+        for name in ("max_retries", "adult_age"):
+            if env.get(f"BANK_{name.upper()}"):
+                values[name] = int(env[f"BANK_{name.upper()}"])
+        if env.get("BANK_CURRENCY"):
+            values["currency"] = env["BANK_CURRENCY"]
+        return cls(**values)
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        return httpx.Timeout(self.read_timeout, connect=self.connect_timeout)
+
+    def url(self, system: System) -> str:
+        """The system's base URL (SOAP: its endpoint; Keycloak: the realm), from env or the directory."""
+        if system in self.urls:
+            return self.urls[system].rstrip("/")
+        if self.directory_url:
+            return _from_directory(self.directory_url, self.connect_timeout, self.read_timeout)[system]
+        raise BankSystemUnavailable(
+            f"no URL configured for {system}: set BANK_{system.upper()}_URL or BANK_DIRECTORY_URL"
+        )
+
+
+_directory_lock = threading.Lock()
+_directories: dict[str, dict[str, str]] = {}
+
+
+def _from_directory(directory_url: str, connect: float, read: float) -> dict[str, str]:
+    with _directory_lock:
+        if directory_url not in _directories:
+            try:
+                response = httpx.get(directory_url, timeout=httpx.Timeout(read, connect=connect))
+                response.raise_for_status()
+                systems = response.json()["systems"]
+                urls = {name: str(entry["base_url"]).rstrip("/") for name, entry in systems.items()}
+                urls["keycloak"] = str(systems["keycloak"]["issuer"]).rstrip("/")
+            except (httpx.HTTPError, KeyError, TypeError, ValueError) as error:
+                raise BankSystemUnavailable("the bank directory cannot be read") from error
+            _directories[directory_url] = urls
+        return _directories[directory_url]
+
+
+@lru_cache(maxsize=1)
+def bank_settings() -> BankSettings:
+    """Read once per cold start."""
+    return BankSettings.from_env()

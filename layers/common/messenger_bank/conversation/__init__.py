@@ -1,0 +1,1 @@
+"""Conversation: flows, NLU, sessions and the message catalogue."""

@@ -1,0 +1,193 @@
+"""A text classifier in pure Python: character n-gram TF-IDF and multinomial logistic regression.
+
+Why this and nothing heavier: it must run inside a Lambda with no numpy in the layer, answer in well
+under a millisecond, and survive typos. Character n-grams of the folded key (see `text.fold`) make
+"perevod", "перевод" and "пеервод" share most features; a linear model over them is the classic
+strong baseline for short-text intents. Training is stochastic gradient descent with a fixed seed,
+so the same data always gives the same model.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import random
+from array import array
+from collections import Counter
+from collections.abc import Sequence
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from messenger_bank.conversation.nlu.text import fold, words
+
+FORMAT_VERSION = 1
+
+
+class TrainingSettings(BaseModel):
+    """How features are built and how long the model learns; stored with the model."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    fold: bool = True  # False keeps the script: telling Russian from Belarusian needs і and ў
+    min_n: int = Field(default=2, ge=1)
+    max_n: int = Field(default=4, ge=1)
+    word_features: bool = True
+    epochs: int = Field(default=12, ge=1)
+    learning_rate: float = Field(default=0.5, gt=0)
+    l2: float = Field(default=1e-5, ge=0)
+    seed: int = 7
+
+
+class ModelFile(BaseModel):
+    """The serialised model: big numeric tables as base64 float32 arrays so that loading is fast."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    format_version: int
+    settings: TrainingSettings
+    labels: tuple[str, ...]
+    vocabulary: tuple[str, ...]
+    idf: str
+    weights: str  # row-major: one row of len(labels) weights per vocabulary entry
+    bias: tuple[float, ...]
+
+
+def _encode(values: array[float]) -> str:
+    return base64.b64encode(values.tobytes()).decode("ascii")
+
+
+def _decode(text: str) -> array[float]:
+    values = array("f")
+    values.frombytes(base64.b64decode(text))
+    return values
+
+
+def feature_counts(text: str, settings: TrainingSettings) -> Counter[str]:
+    """Character n-grams inside each padded folded word, plus the words themselves."""
+    counts: Counter[str] = Counter()
+    for word in fold(text).split() if settings.fold else words(text):
+        padded = f" {word} "
+        for size in range(settings.min_n, settings.max_n + 1):
+            counts.update(padded[i : i + size] for i in range(len(padded) - size + 1))
+        if settings.word_features:
+            counts["w:" + word] += 1
+    return counts
+
+
+class TextClassifier:
+    """A trained model: predicts a probability for every label of its training data."""
+
+    __slots__ = ("_bias", "_idf", "_index", "_rows", "labels", "settings")
+
+    def __init__(
+        self,
+        settings: TrainingSettings,
+        labels: Sequence[str],
+        vocabulary: Sequence[str],
+        idf: Sequence[float],
+        rows: list[list[float]],
+        bias: Sequence[float],
+    ) -> None:
+        self.settings = settings
+        self.labels = tuple(labels)
+        self._index = {feature: i for i, feature in enumerate(vocabulary)}
+        self._idf = list(idf)
+        self._rows = rows
+        self._bias = list(bias)
+
+    def vector(self, text: str) -> list[tuple[int, float]]:
+        """The L2-normalised sublinear TF-IDF vector of a text over the known features."""
+        pairs = []
+        for feature, count in feature_counts(text, self.settings).items():
+            index = self._index.get(feature)
+            if index is not None:
+                pairs.append((index, (1.0 + math.log(count)) * self._idf[index]))
+        norm = math.sqrt(sum(value * value for _, value in pairs)) or 1.0
+        return [(index, value / norm) for index, value in pairs]
+
+    def _probabilities(self, vector: list[tuple[int, float]]) -> list[float]:
+        scores = self._bias
+        rows = self._rows
+        for index, value in vector:
+            scores = [score + value * weight for score, weight in zip(scores, rows[index], strict=True)]
+        top = max(scores)
+        exps = [math.exp(score - top) for score in scores]
+        total = sum(exps)
+        return [e / total for e in exps]
+
+    def predict(self, text: str) -> list[tuple[str, float]]:
+        """Every label with its probability, most probable first."""
+        probabilities = self._probabilities(self.vector(text))
+        return sorted(zip(self.labels, probabilities, strict=True), key=lambda pair: -pair[1])
+
+    def to_file(self) -> ModelFile:
+        vocabulary = sorted(self._index, key=self._index.__getitem__)
+        flat = array("f", (weight for row in self._rows for weight in row))
+        return ModelFile(
+            format_version=FORMAT_VERSION,
+            settings=self.settings,
+            labels=self.labels,
+            vocabulary=tuple(vocabulary),
+            idf=_encode(array("f", self._idf)),
+            weights=_encode(flat),
+            bias=tuple(self._bias),
+        )
+
+    @classmethod
+    def from_file(cls, model: ModelFile) -> TextClassifier:
+        width = len(model.labels)
+        flat = _decode(model.weights).tolist()
+        rows = [flat[i : i + width] for i in range(0, len(flat), width)]
+        idf = _decode(model.idf).tolist()
+        return cls(model.settings, model.labels, model.vocabulary, idf, rows, model.bias)
+
+
+def train(texts: Sequence[str], labels: Sequence[str], settings: TrainingSettings | None = None) -> TextClassifier:
+    """Fits TF-IDF on the texts, then a softmax regression by SGD with L2 (seeded, deterministic)."""
+    settings = settings or TrainingSettings()
+    label_names = sorted(set(labels))
+    label_index = {label: i for i, label in enumerate(label_names)}
+    counted = [feature_counts(text, settings) for text in texts]
+    document_frequency: Counter[str] = Counter()
+    for counts in counted:
+        document_frequency.update(counts.keys())
+    vocabulary = sorted(document_frequency)
+    index = {feature: i for i, feature in enumerate(vocabulary)}
+    total = len(texts)
+    idf = [math.log((1 + total) / (1 + document_frequency[feature])) + 1.0 for feature in vocabulary]
+
+    width = len(label_names)
+    rows = [[0.0] * width for _ in vocabulary]
+    bias = [0.0] * width
+    model = TextClassifier(settings, label_names, vocabulary, idf, rows, bias)
+    bias = model._bias  # updated in place below
+    vectors = []
+    for counts in counted:
+        pairs = [(index[f], (1.0 + math.log(c)) * idf[index[f]]) for f, c in counts.items()]
+        norm = math.sqrt(sum(value * value for _, value in pairs)) or 1.0
+        vectors.append([(i, value / norm) for i, value in pairs])
+    targets = [label_index[label] for label in labels]
+
+    rng = random.Random(settings.seed)  # noqa: S311 - a reproducible shuffle, not a secret
+    order = list(range(total))
+    step = 0
+    for _epoch in range(settings.epochs):
+        rng.shuffle(order)
+        for example in order:
+            step += 1
+            rate = settings.learning_rate / (1.0 + settings.learning_rate * settings.l2 * step)
+            vector = vectors[example]
+            gradient = model._probabilities(vector)
+            gradient[targets[example]] -= 1.0
+            # Only classes with a real error move: late in training that is a handful, not all.
+            moving = [(c, g) for c, g in enumerate(gradient) if g > 1e-4 or g < -1e-4]
+            shrink = 1.0 - rate * settings.l2
+            for feature, value in vector:
+                row = rows[feature]
+                step_size = rate * value
+                for c, g in moving:
+                    row[c] = row[c] * shrink - step_size * g
+            for c, g in moving:
+                bias[c] -= rate * g
+    model._bias = bias
+    return model

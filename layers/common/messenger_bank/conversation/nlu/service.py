@@ -1,0 +1,89 @@
+"""`understand`: one utterance in, intent + confidence + entities + language out."""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from typing import NamedTuple, cast
+
+from messenger_bank.conversation.nlu.classifier import TextClassifier
+from messenger_bank.conversation.nlu.entities import extract
+from messenger_bank.conversation.nlu.models import Understanding
+from messenger_bank.conversation.nlu.training import OUT_OF_SCOPE, build_bundle, read_bundle
+from messenger_bank.types import Language
+
+# Below this probability the bot says it did not understand and shows the menu. Set by hand so that
+# gibberish and off-topic text fall below it; bench/nlu.py prints how many held-out utterances it
+# rejects. Out-of-scope phrases in the training data catch most of the rest.
+CONFIDENCE_THRESHOLD = 0.45
+# With no letters to go by ("50", "👍"), answer in the language most customers speak.
+DEFAULT_LANGUAGE: Language = "ru"
+# Texts longer than this are cut before classification: intent words come first, and a 10 kB paste
+# must not cost a 10 kB feature extraction.
+MAX_TEXT = 500
+
+
+class _Models(NamedTuple):
+    intents: TextClassifier
+    cyrillic_language: TextClassifier
+    latin_language: TextClassifier
+
+
+_lock = threading.Lock()
+_models: _Models | None = None
+
+
+def _load() -> _Models:
+    """The models, read once per process; the lock makes concurrent first calls load once."""
+    global _models
+    if _models is None:
+        with _lock:
+            if _models is None:
+                bundle = read_bundle()
+                if bundle is None:
+                    warnings.warn(
+                        "nlu/data/model.json.gz is missing or stale; training in-process. "
+                        "Rebuild it: python -m messenger_bank.conversation.nlu.build",
+                        RuntimeWarning,
+                        stacklevel=3,
+                    )
+                    bundle = build_bundle()
+                _models = _Models(
+                    TextClassifier.from_file(bundle.intents),
+                    TextClassifier.from_file(bundle.cyrillic_language),
+                    TextClassifier.from_file(bundle.latin_language),
+                )
+    return _models
+
+
+def warm_up() -> None:
+    """Loads the models now (call it at import time of a Lambda to pay the cost at init)."""
+    _load()
+
+
+def guess_language(text: str, models: _Models | None = None) -> Language:
+    models = models or _load()
+    cyrillic = sum(1 for char in text if "\u0400" <= char <= "\u04ff")
+    latin = sum(1 for char in text if char.isascii() and char.isalpha())
+    if not cyrillic and not latin:
+        return DEFAULT_LANGUAGE
+    model = models.cyrillic_language if cyrillic > latin else models.latin_language
+    return cast(Language, model.predict(text)[0][0])
+
+
+def understand(text: str) -> Understanding:
+    """Intent, confidence, entities and language of one utterance; never raises on any text."""
+    models = _load()
+    head = text[:MAX_TEXT]
+    extraction = extract(head)
+    ranked = models.intents.predict(extraction.masked)
+    best_intent, confidence = next((label, p) for label, p in ranked if label != OUT_OF_SCOPE)
+    top_label = ranked[0][0]
+    intent = best_intent if top_label != OUT_OF_SCOPE and confidence >= CONFIDENCE_THRESHOLD else None
+    return Understanding(
+        text=text,
+        intent=intent,
+        confidence=round(confidence, 4),
+        entities=extraction.entities,
+        language=guess_language(head, models),
+    )

@@ -1,0 +1,75 @@
+"""Cerberus: security screening, phone and card ownership checks, one-time codes. REST/JSON, Keycloak.
+
+Test mode: everyone is clear except the special last names in README.md; the one-time code is always
+``config.test_otp_code``.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, jsonify
+
+from local.sandbox.common import ApiError, body_json, make_app
+from local.sandbox.faults import FaultInjector
+from local.sandbox.keycloak import TokenIssuer, protect
+from local.sandbox.ledger import Bank, new_id
+
+SANCTIONED_LAST_NAME = "sanctioned"
+FRAUD_LAST_NAME = "fraudster"
+
+
+def create_app(bank: Bank, issuer: TokenIssuer, faults: FaultInjector) -> Flask:
+    app = make_app("cerberus", faults)
+    protect(app, issuer, "cerberus")
+
+    @app.post("/api/v1/screenings")
+    def screen() -> Response:
+        body = body_json()
+        for name in ("first_name", "last_name", "birth_date", "personal_number", "document_number"):
+            if not isinstance(body.get(name), str) or not body[name]:
+                raise ApiError(400, "invalid_request", f"{name} is required")
+        reasons: list[str] = []
+        last = body["last_name"].strip().lower()
+        if last == SANCTIONED_LAST_NAME:
+            reasons.append("sanctions_list")
+        if last == FRAUD_LAST_NAME:
+            reasons.append("fraud_suspected")
+        existing = bank.find_customer_by_personal_number(body["personal_number"].upper())
+        return jsonify(
+            {
+                "screening_id": new_id("scr"),
+                "decision": "rejected" if reasons else "clear",
+                "reasons": reasons,
+                "existing_customer_id": existing["id"] if existing else None,
+            }
+        )
+
+    @app.post("/api/v1/phone-checks")
+    def phone_check() -> Response:
+        body = body_json()
+        customer = bank.find_customer_by_phone(str(body.get("phone", "")))
+        belongs = customer is not None and customer["id"] == body.get("customer_id")
+        return jsonify({"belongs": belongs, "customer_id": customer["id"] if customer else None})
+
+    @app.post("/api/v1/card-checks")
+    def card_check() -> Response:
+        body = body_json()
+        try:
+            card = bank.card(str(body.get("card_id", "")))
+        except ApiError:
+            return jsonify({"belongs": False})
+        return jsonify({"belongs": card["customer_id"] == body.get("customer_id")})
+
+    @app.post("/api/v1/otp")
+    def send_otp() -> Response:
+        body = body_json()
+        phone = str(body.get("phone", ""))
+        if not phone.startswith("+") or not phone[1:].isdigit():
+            raise ApiError(400, "invalid_request", "phone must be E.164")
+        otp = bank.create_otp(phone, str(body.get("purpose", "confirm")), bank.config.test_otp_code)
+        return jsonify({**otp, "channel": "sms"})
+
+    @app.post("/api/v1/otp/<otp_id>/verify")
+    def verify_otp(otp_id: str) -> Response:
+        return jsonify(bank.check_otp(otp_id, str(body_json().get("code", ""))))
+
+    return app

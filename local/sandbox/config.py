@@ -1,0 +1,61 @@
+"""The sandbox's settings: ports, credentials, limits. Defaults are what README.md documents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SYSTEMS: tuple[str, ...] = (
+    "keycloak",
+    "directory",
+    "passport",
+    "cerberus",
+    "core",
+    "billing",
+    "acquirer",
+    "partners",
+)
+
+DEFAULT_PORTS: dict[str, int] = {
+    "keycloak": 8080,
+    "directory": 8090,
+    "passport": 8091,
+    "cerberus": 8092,
+    "core": 8093,
+    "billing": 8094,
+    "acquirer": 8095,
+    "partners": 8096,
+}
+
+PARTNERS: tuple[str, ...] = ("gamearena", "twitch", "burgerking", "grushovka")
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    """Everything a test or a demo may want to change; credentials are the sandbox's own, public ones."""
+
+    realm: str = "bank"
+    # Keycloak clients allowed to get tokens: client id -> secret.
+    keycloak_clients: dict[str, str] = field(default_factory=lambda: {"messenger-bank": "sandbox-secret"})
+    token_lifetime_seconds: int = 300
+    # The audiences our resource servers (Cerberus, Core) expect in a token.
+    token_audience: tuple[str, ...] = ("cerberus", "core-banking")
+    passport_credentials: tuple[str, str] = ("mb-passport", "sandbox-passport")
+    billing_credentials: tuple[str, str] = ("mb-billing", "sandbox-billing")
+    acquirer_api_key: str = "sandbox-acquirer-key"
+    acquirer_callback_secret: str = "sandbox-callback-secret"
+    # Where the acquirer posts signed results when a payment names no callback_url.
+    acquirer_callback_url: str | None = None
+    partner_api_keys: dict[str, str] = field(default_factory=lambda: {p: f"sandbox-{p}-key" for p in PARTNERS})
+    currency: str = "BYN"
+    # Limits of a digital card, in minor units (kopecks).
+    limit_per_operation: int = 1_000_000
+    limit_per_day: int = 3_000_000
+    # Credited from the bank's equity account when a first card is issued (0 = none).
+    welcome_bonus: int = 0
+    # The bank's own identifiers printed on requisites.
+    bank_name: str = "Messenger Bank (sandbox)"
+    bank_bic: str = "MBNKBY2X"
+    bank_code: str = "MBNK"
+    bank_taxpayer_number: str = "190000001"
+    # One-time codes are always this in test mode (Cerberus OTP and the acquirer's 3-D Secure page).
+    test_otp_code: str = "123456"

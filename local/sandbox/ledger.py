@@ -1,0 +1,570 @@
+"""The sandbox bank's state in SQLite: customers, accounts, cards, and a double-entry ledger.
+
+Balances are never stored: an account's balance is the sum of its postings. Every money movement is
+one operation with exactly two postings (minus on one account, plus on another), written in one
+SQLite transaction together with its idempotency record, so the sum over all accounts is always 0.
+The bank's internal accounts (equity, transit, acquiring, billing, interbank) may go negative and
+balance bonuses, top-ups from other banks, bill payments and transfers to other banks.
+
+Idempotency: a write carries (scope, key); the request's hash and the answer are stored with it.
+The same key and body gives the stored answer again; the same key and another body is a conflict.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from local.sandbox.common import ApiError
+from local.sandbox.config import SandboxConfig
+
+EQUITY = "BANK-EQUITY"
+TRANSIT = "BANK-TRANSIT"
+ACQUIRING = "BANK-ACQUIRING"
+BILLING = "BANK-BILLING"
+INTERBANK = "BANK-INTERBANK"
+INTERNAL_ACCOUNTS = (EQUITY, TRANSIT, ACQUIRING, BILLING, INTERBANK)
+CREDIT_SOURCES = {"bonus": EQUITY, "acquiring": ACQUIRING}
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS customers (
+  id TEXT PRIMARY KEY, personal_number TEXT NOT NULL UNIQUE, document_number TEXT NOT NULL,
+  first_name TEXT NOT NULL, last_name TEXT NOT NULL, middle_name TEXT, birth_date TEXT NOT NULL,
+  phone TEXT, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS accounts (
+  id TEXT PRIMARY KEY, customer_id TEXT, kind TEXT NOT NULL, iban TEXT UNIQUE, currency TEXT NOT NULL,
+  created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS cards (
+  id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, account_id TEXT NOT NULL, pan TEXT NOT NULL UNIQUE,
+  expiry TEXT NOT NULL, product TEXT NOT NULL, form TEXT NOT NULL, status TEXT NOT NULL,
+  pin_hash TEXT, cashback_category TEXT NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS plastic_orders (
+  id TEXT PRIMARY KEY, card_id TEXT NOT NULL, address TEXT NOT NULL, status TEXT NOT NULL,
+  created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS operations (
+  id TEXT PRIMARY KEY, kind TEXT NOT NULL, amount INTEGER NOT NULL, currency TEXT NOT NULL,
+  debit_id TEXT, reference TEXT, meta TEXT NOT NULL DEFAULT '{}', created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS postings (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, operation_id TEXT NOT NULL, account_id TEXT NOT NULL,
+  amount INTEGER NOT NULL, created_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS postings_account ON postings(account_id);
+CREATE INDEX IF NOT EXISTS operations_debit ON operations(debit_id);
+CREATE TABLE IF NOT EXISTS idempotency (
+  scope TEXT NOT NULL, key TEXT NOT NULL, request_hash TEXT NOT NULL, status INTEGER NOT NULL,
+  body TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (scope, key));
+CREATE TABLE IF NOT EXISTS otps (
+  id TEXT PRIMARY KEY, phone TEXT NOT NULL, purpose TEXT NOT NULL, code_hash TEXT NOT NULL,
+  expires_at TEXT NOT NULL, attempts_left INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+"""
+
+# A customer who exists from the first start: "already a customer" in test mode (see README.md).
+SEEDED_CUSTOMER = {
+    "id": "cus_existing0001",
+    "personal_number": "3010180A001PB1",
+    "document_number": "MP7777777",
+    "first_name": "Ivan",
+    "last_name": "Existing",
+    "middle_name": None,
+    "birth_date": "1980-01-01",
+    "phone": "+375291111111",
+}
+SEEDED_BALANCE = 50_000
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_hex(8)}"
+
+
+def request_hash(body: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def luhn_digit(partial: str) -> str:
+    total = 0
+    for index, char in enumerate(reversed(partial)):
+        digit = int(char)
+        if index % 2 == 0:
+            digit *= 2
+            if digit > 9:
+                digit -= 9
+        total += digit
+    return str((10 - total % 10) % 10)
+
+
+def luhn_valid(pan: str) -> bool:
+    return pan.isdigit() and 13 <= len(pan) <= 19 and luhn_digit(pan[:-1]) == pan[-1]
+
+
+def iban_check_digits(country: str, bban: str) -> str:
+    rearranged = bban + country + "00"
+    number = int("".join(str(int(ch, 36)) for ch in rearranged))
+    return f"{98 - number % 97:02d}"
+
+
+def iban_valid(iban: str) -> bool:
+    rearranged = iban[4:] + iban[:4]
+    try:
+        return int("".join(str(int(ch, 36)) for ch in rearranged)) % 97 == 1
+    except ValueError:
+        return False
+
+
+def mask_pan(pan: str) -> str:
+    return f"{pan[:6]}{'*' * (len(pan) - 10)}{pan[-4:]}"
+
+
+@dataclass(frozen=True)
+class Stored:
+    """An answer kept under an idempotency key."""
+
+    status: int
+    body: dict[str, Any]
+
+
+class Bank:
+    """All state of the sandbox bank. Thread-safe: one connection per thread, one writer at a time."""
+
+    def __init__(self, path: Path, config: SandboxConfig) -> None:
+        self.path = path
+        self.config = config
+        self._local = threading.local()
+        self._write_lock = threading.RLock()
+        with self._write_lock:
+            self._connection().executescript(SCHEMA)
+        self._seed()
+
+    # --- connections and transactions ---------------------------------------------------------------
+    def _connection(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            self._local.db = db
+        return db
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; committed when the block ends, rolled back on any exception."""
+        with self._write_lock:
+            db = self._connection()
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    def read(self) -> sqlite3.Connection:
+        return self._connection()
+
+    def idempotent(
+        self, scope: str, key: str, body: dict[str, Any], work: Callable[[sqlite3.Connection], dict[str, Any]]
+    ) -> Stored:
+        """Run ``work`` once per (scope, key); business refusals (4xx) are kept and replayed too."""
+        if not key or len(key) > 255:
+            raise ApiError(400, "idempotency_key_required", "an Idempotency-Key of 1-255 characters is required")
+        digest = request_hash(body)
+        with self.write() as db:
+            row = db.execute(
+                "SELECT request_hash, status, body FROM idempotency WHERE scope = ? AND key = ?", (scope, key)
+            ).fetchone()
+            if row is not None:
+                if row["request_hash"] != digest:
+                    raise ApiError(409, "idempotency_conflict", "this Idempotency-Key was used with another request")
+                return Stored(row["status"], json.loads(row["body"]))
+            db.execute("SAVEPOINT work")
+            try:
+                result, status = work(db), 200
+            except ApiError as error:
+                if error.status >= 500:
+                    raise
+                db.execute("ROLLBACK TO work")
+                result = {"error": {"code": error.code, "message": error.message, **error.extra}}
+                status = error.status
+            db.execute("RELEASE work")
+            db.execute(
+                "INSERT INTO idempotency (scope, key, request_hash, status, body, created_at) VALUES (?,?,?,?,?,?)",
+                (scope, key, digest, status, json.dumps(result), iso(now())),
+            )
+            return Stored(status, result)
+
+    def _next(self, db: sqlite3.Connection, name: str) -> int:
+        db.execute(
+            "INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT(name) DO UPDATE SET value = value + 1",
+            (name,),
+        )
+        value: int = db.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()[0]
+        return value
+
+    def _seed(self) -> None:
+        with self.write() as db:
+            for account in INTERNAL_ACCOUNTS:
+                db.execute(
+                    "INSERT OR IGNORE INTO accounts (id, customer_id, kind, iban, currency, created_at) "
+                    "VALUES (?, NULL, 'internal', NULL, ?, ?)",
+                    (account, self.config.currency, iso(now())),
+                )
+            if db.execute("SELECT 1 FROM customers WHERE id = ?", (SEEDED_CUSTOMER["id"],)).fetchone() is None:
+                self._insert_customer(db, dict(SEEDED_CUSTOMER))
+                card = self._issue_card(db, str(SEEDED_CUSTOMER["id"]), "visa-digital", "groceries")
+                self.post(
+                    db,
+                    "bonus",
+                    [(EQUITY, -SEEDED_BALANCE), (card["account_id"], SEEDED_BALANCE)],
+                    SEEDED_BALANCE,
+                )
+
+    # --- customers, accounts, cards ---------------------------------------------------------------
+    def _insert_customer(self, db: sqlite3.Connection, data: dict[str, Any]) -> None:
+        db.execute(
+            "INSERT INTO customers (id, personal_number, document_number, first_name, last_name, "
+            "middle_name, "
+            "birth_date, phone, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+            (
+                data["id"],
+                data["personal_number"],
+                data["document_number"],
+                data["first_name"],
+                data["last_name"],
+                data.get("middle_name"),
+                data["birth_date"],
+                data.get("phone"),
+                iso(now()),
+            ),
+        )
+
+    def find_customer_by_personal_number(self, personal_number: str) -> dict[str, Any] | None:
+        row = self.read().execute("SELECT * FROM customers WHERE personal_number = ?", (personal_number,)).fetchone()
+        return dict(row) if row else None
+
+    def find_customer_by_phone(self, phone: str) -> dict[str, Any] | None:
+        row = self.read().execute("SELECT * FROM customers WHERE phone = ?", (phone,)).fetchone()
+        return dict(row) if row else None
+
+    def customer(self, customer_id: str) -> dict[str, Any]:
+        row = self.read().execute("SELECT * FROM customers WHERE id = ?", (customer_id,)).fetchone()
+        if row is None:
+            raise ApiError(404, "customer_not_found", "no such customer")
+        return dict(row)
+
+    def create_customer(self, data: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """The customer with this personal number, created if new; the flag says whether it was created."""
+        with self.write() as db:
+            row = db.execute("SELECT * FROM customers WHERE personal_number = ?", (data["personal_number"],)).fetchone()
+            if row is not None:
+                return dict(row), False
+            record = {**data, "id": new_id("cus")}
+            self._insert_customer(db, record)
+            created = db.execute("SELECT * FROM customers WHERE id = ?", (record["id"],)).fetchone()
+            return dict(created), True
+
+    def _open_account(self, db: sqlite3.Connection, customer_id: str) -> str:
+        number = self._next(db, "account")
+        bban = f"{self.config.bank_code}3014{number:016d}"
+        iban = f"BY{iban_check_digits('BY', bban)}{bban}"
+        account_id = f"acc_{number:010d}"
+        db.execute(
+            "INSERT INTO accounts (id, customer_id, kind, iban, currency, created_at) VALUES (?,?,?,?,?,?)",
+            (account_id, customer_id, "customer", iban, self.config.currency, iso(now())),
+        )
+        return account_id
+
+    def _issue_card(
+        self,
+        db: sqlite3.Connection,
+        customer_id: str,
+        product: str,
+        cashback: str,
+        account_id: str | None = None,
+    ) -> dict[str, Any]:
+        account_id = account_id or self._open_account(db, customer_id)
+        bin_ = "911200" if product.startswith("belkart") else "427683"
+        partial = f"{bin_}{self._next(db, 'card'):09d}"
+        pan = partial + luhn_digit(partial)
+        expiry_date = now() + timedelta(days=5 * 365)
+        card_id = new_id("card")
+        db.execute(
+            "INSERT INTO cards (id, customer_id, account_id, pan, expiry, product, form, status, pin_hash, "
+            "cashback_category, created_at) VALUES (?,?,?,?,?,?,?,?,NULL,?,?)",
+            (
+                card_id,
+                customer_id,
+                account_id,
+                pan,
+                expiry_date.strftime("%m/%y"),
+                product,
+                "virtual",
+                "active",
+                cashback,
+                iso(now()),
+            ),
+        )
+        return self._card_row(db, card_id)
+
+    def _card_row(self, db: sqlite3.Connection, card_id: str) -> dict[str, Any]:
+        row = db.execute("SELECT * FROM cards WHERE id = ?", (card_id,)).fetchone()
+        if row is None:
+            raise ApiError(404, "card_not_found", "no such card")
+        return dict(row)
+
+    def issue_virtual_card(
+        self, db: sqlite3.Connection, customer_id: str, product: str, cashback: str
+    ) -> dict[str, Any]:
+        if db.execute("SELECT 1 FROM customers WHERE id = ?", (customer_id,)).fetchone() is None:
+            raise ApiError(404, "customer_not_found", "no such customer")
+        first = db.execute("SELECT 1 FROM cards WHERE customer_id = ?", (customer_id,)).fetchone() is None
+        card = self._issue_card(db, customer_id, product, cashback)
+        if first and self.config.welcome_bonus > 0:
+            bonus = self.config.welcome_bonus
+            self.post(db, "bonus", [(EQUITY, -bonus), (card["account_id"], bonus)], bonus, reference="welcome bonus")
+        return card
+
+    def card(self, card_id: str) -> dict[str, Any]:
+        return self._card_row(self.read(), card_id)
+
+    def card_by_pan(self, pan: str) -> dict[str, Any] | None:
+        row = self.read().execute("SELECT * FROM cards WHERE pan = ?", (pan,)).fetchone()
+        return dict(row) if row else None
+
+    def cards_of(self, customer_id: str) -> list[dict[str, Any]]:
+        rows = self.read().execute("SELECT * FROM cards WHERE customer_id = ? ORDER BY created_at", (customer_id,))
+        return [dict(r) for r in rows]
+
+    def set_card_status(self, card_id: str, status: str) -> dict[str, Any]:
+        with self.write() as db:
+            self._card_row(db, card_id)
+            db.execute("UPDATE cards SET status = ? WHERE id = ?", (status, card_id))
+            return self._card_row(db, card_id)
+
+    def set_pin_hash(self, card_id: str, pin_hash: str) -> None:
+        with self.write() as db:
+            self._card_row(db, card_id)
+            db.execute("UPDATE cards SET pin_hash = ? WHERE id = ?", (pin_hash, card_id))
+
+    def order_plastic(self, db: sqlite3.Connection, card_id: str, address: dict[str, Any]) -> dict[str, Any]:
+        card = self._card_row(db, card_id)
+        order_id = new_id("ord")
+        stamp = iso(now())
+        db.execute(
+            "INSERT INTO plastic_orders (id, card_id, address, status, created_at, updated_at) VALUES (?,?,?,?,?,?)",
+            (order_id, card["id"], json.dumps(address), "ordered", stamp, stamp),
+        )
+        return self.plastic_order(order_id, db)
+
+    def plastic_order(self, order_id: str, db: sqlite3.Connection | None = None) -> dict[str, Any]:
+        row = (db or self.read()).execute("SELECT * FROM plastic_orders WHERE id = ?", (order_id,)).fetchone()
+        if row is None:
+            raise ApiError(404, "order_not_found", "no such plastic card order")
+        order = dict(row)
+        order["address"] = json.loads(order["address"])
+        return order
+
+    def advance_plastic_order(self, order_id: str) -> dict[str, Any]:
+        steps = ["ordered", "produced", "sent", "delivered"]
+        with self.write() as db:
+            order = self.plastic_order(order_id, db)
+            index = steps.index(order["status"])
+            status = steps[min(index + 1, len(steps) - 1)]
+            db.execute(
+                "UPDATE plastic_orders SET status = ?, updated_at = ? WHERE id = ?",
+                (status, iso(now()), order_id),
+            )
+            return self.plastic_order(order_id, db)
+
+    def account(self, account_id: str, db: sqlite3.Connection | None = None) -> dict[str, Any]:
+        row = (db or self.read()).execute("SELECT * FROM accounts WHERE id = ?", (account_id,)).fetchone()
+        if row is None:
+            raise ApiError(404, "account_not_found", "no such account")
+        return dict(row)
+
+    def account_by_iban(self, iban: str) -> dict[str, Any] | None:
+        row = self.read().execute("SELECT * FROM accounts WHERE iban = ?", (iban,)).fetchone()
+        return dict(row) if row else None
+
+    # --- the ledger --------------------------------------------------------------------------------
+    def balance(self, account_id: str, db: sqlite3.Connection | None = None) -> int:
+        value = (
+            (db or self.read())
+            .execute("SELECT COALESCE(SUM(amount), 0) FROM postings WHERE account_id = ?", (account_id,))
+            .fetchone()[0]
+        )
+        return int(value)
+
+    def spent_today(self, db: sqlite3.Connection, account_id: str) -> int:
+        start = iso(now().replace(hour=0, minute=0, second=0, microsecond=0))
+        value = db.execute(
+            "SELECT COALESCE(-SUM(amount), 0) FROM postings WHERE account_id = ? AND amount < 0 AND created_at >= ?",
+            (account_id, start),
+        ).fetchone()[0]
+        return int(value)
+
+    def post(
+        self,
+        db: sqlite3.Connection,
+        kind: str,
+        legs: list[tuple[str, int]],
+        amount: int,
+        *,
+        debit_id: str | None = None,
+        reference: str | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Write one operation: exactly two postings summing to zero; no customer account below zero."""
+        if len(legs) != 2 or sum(leg[1] for leg in legs) != 0 or amount <= 0:
+            raise ApiError(500, "ledger_invariant", "an operation is exactly two postings summing to zero")
+        operation_id = new_id("op")
+        stamp = iso(now())
+        db.execute(
+            "INSERT INTO operations (id, kind, amount, currency, debit_id, reference, meta, created_at) "
+            "VALUES (?,?,?,?,?,?,?,?)",
+            (
+                operation_id,
+                kind,
+                amount,
+                self.config.currency,
+                debit_id,
+                reference,
+                json.dumps(meta or {}),
+                stamp,
+            ),
+        )
+        for account_id, value in legs:
+            db.execute(
+                "INSERT INTO postings (operation_id, account_id, amount, created_at) VALUES (?,?,?,?)",
+                (operation_id, account_id, value, stamp),
+            )
+            if account_id not in INTERNAL_ACCOUNTS and self.balance(account_id, db) < 0:
+                raise ApiError(422, "insufficient_funds", "the available balance does not cover the amount")
+        return {
+            "operation_id": operation_id,
+            "kind": kind,
+            "amount": amount,
+            "currency": self.config.currency,
+            "status": "completed",
+            "created_at": stamp,
+        }
+
+    def check_debit(self, db: sqlite3.Connection, account_id: str, amount: int) -> None:
+        """Limits and funds for taking ``amount`` from a customer account."""
+        if amount > self.config.limit_per_operation:
+            raise ApiError(422, "limit_exceeded", "the per-operation limit would be exceeded", limit="per_operation")
+        if self.spent_today(db, account_id) + amount > self.config.limit_per_day:
+            raise ApiError(422, "limit_exceeded", "the daily limit would be exceeded", limit="per_day")
+        if self.balance(account_id, db) < amount:
+            raise ApiError(422, "insufficient_funds", "the available balance does not cover the amount")
+
+    def settled(self, db: sqlite3.Connection, debit_id: str) -> int:
+        """How much of a debit has been credited onwards or refunded already."""
+        value = db.execute(
+            "SELECT COALESCE(SUM(amount), 0) FROM operations WHERE debit_id = ? AND kind IN ('credit', 'refund')",
+            (debit_id,),
+        ).fetchone()[0]
+        return int(value)
+
+    def operation(self, db: sqlite3.Connection, operation_id: str) -> dict[str, Any]:
+        row = db.execute("SELECT * FROM operations WHERE id = ?", (operation_id,)).fetchone()
+        if row is None:
+            raise ApiError(404, "operation_not_found", "no such operation")
+        return dict(row)
+
+    def history(self, account_id: str, limit: int) -> list[dict[str, Any]]:
+        rows = self.read().execute(
+            "SELECT o.id, o.kind, o.currency, o.reference, o.meta, o.created_at, p.amount FROM postings p "
+            "JOIN operations o ON o.id = p.operation_id WHERE p.account_id = ? ORDER BY p.id DESC LIMIT ?",
+            (account_id, limit),
+        )
+        return [
+            {
+                "operation_id": r["id"],
+                "kind": r["kind"],
+                "amount": r["amount"],
+                "currency": r["currency"],
+                "reference": r["reference"],
+                "counterparty": json.loads(r["meta"]).get("counterparty"),
+                "created_at": r["created_at"],
+            }
+            for r in rows
+        ]
+
+    def totals(self) -> dict[str, Any]:
+        """The ledger's figures: the invariant is ``total == 0`` and no customer account below zero."""
+        db = self.read()
+        total = int(db.execute("SELECT COALESCE(SUM(amount), 0) FROM postings").fetchone()[0])
+        balances = {
+            r["id"]: int(r["balance"])
+            for r in db.execute(
+                "SELECT a.id, COALESCE(SUM(p.amount), 0) AS balance FROM accounts a "
+                "LEFT JOIN postings p ON p.account_id = a.id GROUP BY a.id"
+            )
+        }
+        bad = db.execute(
+            "SELECT COUNT(*) FROM (SELECT operation_id FROM postings GROUP BY operation_id "
+            "HAVING COUNT(*) != 2 OR SUM(amount) != 0)"
+        ).fetchone()[0]
+        customers = {k: v for k, v in balances.items() if k not in INTERNAL_ACCOUNTS}
+        return {
+            "total": total,
+            "customer_total": sum(customers.values()),
+            "internal": {k: balances.get(k, 0) for k in INTERNAL_ACCOUNTS},
+            "negative_customer_accounts": sorted(k for k, v in customers.items() if v < 0),
+            "unbalanced_operations": int(bad),
+            "operations": int(db.execute("SELECT COUNT(*) FROM operations").fetchone()[0]),
+        }
+
+    # --- one-time codes (Cerberus) ---------------------------------------------------------------
+    def create_otp(self, phone: str, purpose: str, code: str, ttl_seconds: int = 300) -> dict[str, Any]:
+        otp_id = new_id("otp")
+        expires = now() + timedelta(seconds=ttl_seconds)
+        with self.write() as db:
+            db.execute(
+                "INSERT INTO otps (id, phone, purpose, code_hash, expires_at, attempts_left) VALUES (?,?,?,?,?,3)",
+                (
+                    otp_id,
+                    phone,
+                    purpose,
+                    hashlib.sha256(f"{otp_id}:{code}".encode()).hexdigest(),
+                    iso(expires),
+                ),
+            )
+        return {"otp_id": otp_id, "expires_at": iso(expires)}
+
+    def check_otp(self, otp_id: str, code: str) -> dict[str, Any]:
+        with self.write() as db:
+            row = db.execute("SELECT * FROM otps WHERE id = ?", (otp_id,)).fetchone()
+            if row is None:
+                raise ApiError(404, "otp_not_found", "no such one-time code")
+            expired = row["expires_at"] < iso(now()) or row["used"] or row["attempts_left"] <= 0
+            good = hashlib.sha256(f"{otp_id}:{code}".encode()).hexdigest() == row["code_hash"]
+            if expired:
+                return {"valid": False, "attempts_left": 0, "reason": "expired"}
+            if good:
+                db.execute("UPDATE otps SET used = 1 WHERE id = ?", (otp_id,))
+                return {"valid": True, "attempts_left": row["attempts_left"]}
+            db.execute("UPDATE otps SET attempts_left = attempts_left - 1 WHERE id = ?", (otp_id,))
+            return {"valid": False, "attempts_left": row["attempts_left"] - 1, "reason": "wrong_code"}
+
+
+def age_on(birth: date, today: date) -> int:
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))

@@ -1,0 +1,206 @@
+"""The ledger invariant under concurrency and faults, in the spirit of Jepsen's bank test.
+
+Many threads run card-to-card transfers as the transfer journey does (debit into transit → credit the
+recipient → on a refused credit, refund), through the real clients over HTTP, while the sandbox
+injects errors, timeouts before commit and failures after commit on every money endpoint. Every step
+is retried with its own idempotency key until it has an answer, as a state machine's Retry would.
+A sampler reads the ledger all along. Then: the sum of all accounts never moved from 0, no customer
+account went below zero, transit is empty, and each transfer is completed, fully refunded, or never
+happened. ``pytest -s`` prints the figures; LEDGER_SEED / LEDGER_TRANSFERS change the run.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from local.sandbox import Fault, Sandbox, start_sandbox
+from messenger_bank.banking import service
+from messenger_bank.banking.clients.http import RetryPolicy
+from messenger_bank.banking.clients.keycloak import clear_token_cache
+from messenger_bank.banking.models import CreditRequest, DebitRequest, IssueCardRequest, Operation, RefundRequest
+from messenger_bank.errors import BankSystemUnavailable, CardNotFound, InsufficientFunds, LimitExceeded
+from messenger_bank.observability import logger
+from tests.integration.banking.conftest import FREE_PORTS, Clients, person
+
+SEED = int(os.environ.get("LEDGER_SEED", "20261124"))
+TRANSFERS = int(os.environ.get("LEDGER_TRANSFERS", "1500"))
+ACCOUNTS = 16
+THREADS = 16
+OPENING_BALANCE = 20_000
+# Per money endpoint: 8 % errors, 4 % hangs past the client's timeout, 8 % failures after commit.
+FAULT = Fault(latency_ms=(0, 5), error_rate=0.08, timeout_rate=0.04, after_commit_rate=0.08, hang_seconds=0.6)
+REFUSED_PAN = SecretStr("4000000000000002")  # another bank refuses credits to it: the journey refunds
+
+
+def until_answered(step: Any, counter: Counter[str]) -> Operation:
+    """Retry a step (same request, same key) until the bank answers, as a state machine's Retry does."""
+    while True:
+        try:
+            result: Operation = step()
+            return result
+        except BankSystemUnavailable:
+            counter["step retries"] += 1
+
+
+def run_transfer(
+    clients: Clients, tid: str, source: Any, target: Any, amount: int, refuse: bool, counter: Counter[str]
+) -> str:
+    core = clients.core
+    try:
+        debit = until_answered(
+            lambda: service.debit(
+                DebitRequest(
+                    card_id=source.card_id,
+                    amount=amount,
+                    currency="BYN",
+                    idempotency_key=f"{tid}:debit",
+                    reference=tid,
+                ),
+                core=core,
+            ),
+            counter,
+        )
+    except (InsufficientFunds, LimitExceeded):
+        return "declined"
+    credit = CreditRequest(
+        pan=REFUSED_PAN if refuse else None,
+        card_id=None if refuse else target.card_id,
+        debit_id=debit.operation_id,
+        amount=amount,
+        currency="BYN",
+        idempotency_key=f"{tid}:credit",
+        reference=tid,
+    )
+    try:
+        until_answered(lambda: service.credit(credit, core=core), counter)
+        return "completed"
+    except CardNotFound:
+        until_answered(
+            lambda: service.refund(
+                RefundRequest(
+                    debit_id=debit.operation_id,
+                    idempotency_key=f"{tid}:refund",
+                    reference=tid,
+                ),
+                core=core,
+            ),
+            counter,
+        )
+        return "refunded"
+
+
+@pytest.mark.slow
+def test_no_money_appears_or_vanishes_under_concurrent_faulty_transfers(tmp_path: Path) -> None:
+    clear_token_cache()
+    level = logger.log_level
+    logger.setLevel("ERROR")  # thousands of "bank call retried" lines would bury the figures
+    sandbox: Sandbox = start_sandbox(tmp_path / "ledger", ports=FREE_PORTS, seed=SEED)
+    try:
+        clients = Clients(
+            sandbox,
+            timeout=httpx.Timeout(0.3, connect=1.0),
+            policy=RetryPolicy(max_retries=2, backoff_base=0.005, backoff_max=0.02),
+        )
+        cards = []
+        for _ in range(ACCOUNTS):
+            customer = service.create_customer(person(), core=clients.core)
+            card = service.issue_virtual_card(
+                IssueCardRequest(customer_id=customer.customer_id, idempotency_key=f"issue-{customer.customer_id}"),
+                core=clients.core,
+            )
+            service.credit(
+                CreditRequest(
+                    account_id=card.account_id,
+                    source="bonus",
+                    amount=OPENING_BALANCE,
+                    currency="BYN",
+                    idempotency_key=f"open-{card.card_id}",
+                ),
+                core=clients.core,
+            )
+            cards.append(card)
+        opening = sandbox.ledger()
+        for endpoint in ("debit", "credit", "refund"):
+            sandbox.faults.set("core", endpoint, FAULT)
+
+        samples: list[dict[str, Any]] = []
+        stop = threading.Event()
+
+        def sample() -> None:
+            while not stop.is_set():
+                samples.append(sandbox.ledger())
+                time.sleep(0.02)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        rng = random.Random(SEED)
+        plan = []
+        for n in range(TRANSFERS):
+            source, target = rng.sample(cards, 2)
+            plan.append((f"t{n:05d}", source, target, rng.randint(1, 6_000), rng.random() < 0.1))
+        counter: Counter[str] = Counter()
+        started = time.monotonic()
+        with ThreadPoolExecutor(THREADS) as pool:
+            outcomes = dict(
+                zip(
+                    [p[0] for p in plan],
+                    pool.map(lambda p: run_transfer(clients, *p, counter=counter), plan),
+                    strict=True,
+                )
+            )
+        elapsed = time.monotonic() - started
+        stop.set()
+        sampler.join()
+        sandbox.faults.clear()
+        closing = sandbox.ledger()
+        samples.append(closing)
+
+        # Every transfer is completed, fully refunded, or never happened, by the ledger's own record.
+        db = sandbox.bank.read()
+        kinds = {tid: Counter[str]() for tid in outcomes}
+        for row in db.execute("SELECT reference, kind FROM operations WHERE reference LIKE 't%'"):
+            kinds[row["reference"]][row["kind"]] += 1
+        expected = {
+            "completed": Counter(debit=1, credit=1),
+            "refunded": Counter(debit=1, refund=1),
+            "declined": Counter[str](),
+        }
+        broken = [tid for tid, outcome in outcomes.items() if kinds[tid] != expected[outcome]]
+        drift = max(abs(s["total"]) for s in samples)
+        negatives = sorted({a for s in samples for a in s["negative_customer_accounts"]})
+        injected = sandbox.faults.counts()
+        left_the_bank = closing["internal"]["BANK-INTERBANK"]
+        print(  # the figures of the run, shown with -s
+            f"\nledger property run (seed {SEED}): {TRANSFERS} transfers between {ACCOUNTS} accounts on {THREADS} "
+            f"threads in {elapsed:.1f} s\n"
+            f"  outcomes: {dict(Counter(outcomes.values()))}\n"
+            f"  faults injected: {injected['error']} errors, {injected['timeout']} timeouts before commit, "
+            f"{injected['after_commit']} failures after commit; "
+            f"steps retried after the client's own retries ran out: {counter['step retries']}\n"
+            f"  ledger samples: {len(samples)}; drift of the total: {drift}; accounts below zero: {len(negatives)}; "
+            f"half-done transfers: {len(broken)}; transit left: {closing['internal']['BANK-TRANSIT']}\n"
+            f"  customer money: {opening['customer_total']} before, {closing['customer_total']} after + "
+            f"{left_the_bank} sent to other banks"
+        )
+        assert drift == 0
+        assert negatives == []
+        assert closing["unbalanced_operations"] == 0
+        assert broken == []
+        assert closing["internal"]["BANK-TRANSIT"] == 0
+        assert closing["customer_total"] + left_the_bank == opening["customer_total"]
+        assert left_the_bank == 0  # refused credits were all refunded
+        assert sum(injected[k] for k in ("error", "timeout", "after_commit")) > 0
+    finally:
+        logger.setLevel(level)
+        sandbox.stop()

@@ -28,6 +28,7 @@ def main() -> int:
             f"  Talk to the bot (chat page):  {getattr(cloud.platforms, 'chat_url', '-')}",
             f"  Webhooks (API Gateway):       {cloud.api.base_url}/webhooks/{{telegram|viber|whatsapp|messenger}}",
             f"  Fake messenger platforms:     {getattr(cloud.platforms, 'base_url', '-')}",
+            f"  Bank sandbox (directory):     {getattr(cloud.sandbox, 'directory_url', '-')}",
             f"  AWS endpoint (moto):          {cloud.aws_endpoint}   (aws --endpoint-url {cloud.aws_endpoint} ...)",
             f"  Function logs:                {cloud.logs.directory}",
             f"  Executions (operations view): {getattr(cloud.ops, 'url', '-')}   (or: make executions)",

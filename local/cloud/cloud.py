@@ -97,6 +97,7 @@ class LocalCloud:
         self.api: ApiFront | None = None
         self.platforms: Any = None
         self.ops: Any = None
+        self.sandbox: Any = None
         self._moto: Any = None
         self._pollers: list[SqsPoller] = []
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=16, thread_name_prefix="async-invoke")
@@ -124,6 +125,7 @@ class LocalCloud:
         self._start_moto()
         if self.fake_platforms:
             self._start_platforms()
+            self._start_sandbox()
         document_parameters = {"Stage": "dev", **self.config.parameter_overrides}
         template = transform(
             self.template_path, document_parameters, region=self.config.region, account=self.config.account
@@ -147,7 +149,14 @@ class LocalCloud:
         stack = LocalStack(self.config.stack_name, self.config.region, self.config.account)
         self.stack = Provisioner(template, resolver, stack, self.aws_endpoint).create_all()
         self._seed_secrets(str(values.get("SecretsPrefix", "/messenger-bank/dev")))
-        self.runner = LambdaRunner(self.stack.functions, base_env=self._function_env(), log=self.logs.function_line)
+        if self.sandbox is not None:
+            self._seed_bank_credentials(f"{values.get('SecretsPrefix', '/messenger-bank/dev')}/bank")
+        self.runner = LambdaRunner(
+            self.stack.functions,
+            base_env=self._function_env(),
+            overrides=self._local_endpoints(),
+            log=self.logs.function_line,
+        )
         self._stoppers.append(self.runner.stop)
         _patch_moto_lambda(self.runner, self._pool)
         if self.poll_queues:
@@ -217,6 +226,19 @@ class LocalCloud:
         )
         self._stoppers.append(self.platforms.stop)
 
+    def _start_sandbox(self) -> None:
+        from local.sandbox import start_sandbox
+
+        ports = dict(self.config.sandbox_ports or {})
+        self.sandbox = start_sandbox(self.state_dir / "sandbox", host=self.config.host, ports=ports)
+        self._stoppers.append(self.sandbox.stop)
+
+    def _seed_bank_credentials(self, prefix: str) -> None:
+        """The sandbox's credentials where the deployed stack keeps the bank's: SSM under SecretsPrefix/bank."""
+        ssm = self.client("ssm")
+        for name, value in self.sandbox.credentials().items():
+            ssm.put_parameter(Name=f"{prefix}/{name}", Value=value, Type="SecureString", Overwrite=True)
+
     def _start_ops_view(self) -> None:
         from local.ops import start_ops_view
 
@@ -251,11 +273,21 @@ class LocalCloud:
             "POWERTOOLS_TRACE_DISABLED": "true",
             "POWERTOOLS_DEV": "false",
         }
+        return env
+
+    def _local_endpoints(self) -> dict[str, str]:
+        """The platforms' and the bank's URLs point at the local fakes unless exported; these win over
+        the template's values (which name the real services)."""
+        endpoints: dict[str, str] = {}
+        if self.sandbox is not None:
+            endpoints["BANK_DIRECTORY_URL"] = self.sandbox.directory_url
         if self.platforms is not None:
             base = self.platforms.base_url
-            env.update({"TELEGRAM_API_BASE_URL": base, "VIBER_API_BASE_URL": base, "META_GRAPH_API_BASE_URL": base})
-        env.update(self.config.endpoint_overrides)
-        return env
+            endpoints.update(
+                {"TELEGRAM_API_BASE_URL": base, "VIBER_API_BASE_URL": base, "META_GRAPH_API_BASE_URL": base}
+            )
+        endpoints.update(self.config.endpoint_overrides)
+        return endpoints
 
     def _write_state(self) -> None:
         assert self.stack is not None
@@ -266,6 +298,7 @@ class LocalCloud:
             "platforms": self.platforms.base_url if self.platforms else None,
             "chat": getattr(self.platforms, "chat_url", None),
             "ops": self.ops.url if self.ops else None,
+            "bank_directory": self.sandbox.directory_url if self.sandbox else None,
             "state_machines": self.stack.state_machines,
             "functions": sorted(self.stack.functions),
             "pid": os.getpid(),

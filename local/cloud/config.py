@@ -45,6 +45,8 @@ class CloudConfig:
     moto_port: int = 5000
     platforms_port: int = 8081
     ops_port: int = 8082
+    # The bank sandbox's ports by system (None: its documented defaults; 0: any free port).
+    sandbox_ports: Mapping[str, int] | None = None
     stack_name: str = "messenger-bank"
     region: str = "eu-central-1"
     account: str = "123456789012"

@@ -127,10 +127,12 @@ class LambdaRunner:
         *,
         base_env: Mapping[str, str],
         log: LogSink,
+        overrides: Mapping[str, str] | None = None,
         max_environments: int = 8,
     ) -> None:
         self._functions = dict(functions)
         self._base_env = dict(base_env)
+        self._overrides = dict(overrides or {})  # local endpoints that win over the template's values
         self._log = log
         self._max = max_environments
         self._idle: dict[str, list[_ExecutionEnvironment]] = {name: [] for name in functions}
@@ -155,6 +157,7 @@ class LambdaRunner:
         return {
             **self._base_env,
             **spec.environment,
+            **self._overrides,
             "PYTHONPATH": os.pathsep.join(path),
             "LAMBDA_TASK_ROOT": str(spec.code_dir),
             "_HANDLER": spec.handler,

@@ -42,6 +42,22 @@ class Sandbox:
     def directory_url(self) -> str:
         return self.urls["directory"] + "/"
 
+    def credentials(self) -> dict[str, str]:
+        """The wrapper's credentials for this sandbox, by the names messenger_bank.banking.credentials reads."""
+        client_id, client_secret = next(iter(self.config.keycloak_clients.items()))
+        values = {
+            "keycloak-client-id": client_id,
+            "keycloak-client-secret": client_secret,
+            "passport-username": self.config.passport_credentials[0],
+            "passport-password": self.config.passport_credentials[1],
+            "billing-username": self.config.billing_credentials[0],
+            "billing-password": self.config.billing_credentials[1],
+            "acquirer-api-key": self.config.acquirer_api_key,
+            "acquirer-callback-secret": self.config.acquirer_callback_secret,
+        }
+        values.update({f"partner-{p}-api-key": key for p, key in self.config.partner_api_keys.items()})
+        return values
+
     def directory(self) -> dict[str, Any]:
         realm = f"{self.urls['keycloak']}/realms/{self.config.realm}"
         return {

@@ -1,0 +1,65 @@
+"""The message catalogue: every text the bot says, in ru, be and en, with `{placeholders}`.
+
+`catalogue/<language>.yaml` holds a nested mapping; keys are dotted paths (`transfer.ask_card`).
+`text(key, language, **values)` fills the placeholders; a missing key falls back to English and then
+to the key itself, so a gap never breaks a conversation (the tests and the linter catch gaps first).
+"""
+
+from __future__ import annotations
+
+import string
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from messenger_bank.types import LANGUAGES, Language
+
+CATALOGUE_DIR = Path(__file__).parent / "catalogue"
+FALLBACK: Language = "en"
+
+
+def _flatten(node: Any, prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    if isinstance(node, dict):
+        for key, value in node.items():
+            flat.update(_flatten(value, f"{prefix}{key}."))
+    else:
+        flat[prefix[:-1]] = str(node)
+    return flat
+
+
+def load_catalogue(directory: Path = CATALOGUE_DIR) -> dict[str, dict[str, str]]:
+    """{language: {dotted key: text}} for every language file in the directory."""
+    result: dict[str, dict[str, str]] = {}
+    for language in LANGUAGES:
+        path = directory / f"{language}.yaml"
+        with path.open(encoding="utf-8") as stream:
+            result[language] = _flatten(yaml.safe_load(stream) or {})
+    return result
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, dict[str, str]]:
+    return load_catalogue()
+
+
+def placeholders(template: str) -> frozenset[str]:
+    return frozenset(name for _, name, _, _ in string.Formatter().parse(template) if name)
+
+
+class _Lenient(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def text(key: str, language: str, /, **values: Any) -> str:
+    """The text of `key` in `language` with its placeholders filled."""
+    messages = catalogue()
+    template = messages.get(language, {}).get(key) or messages[FALLBACK].get(key) or key
+    return template.format_map(_Lenient(values))
+
+
+def has(key: str) -> bool:
+    return all(key in catalogue()[language] for language in LANGUAGES)

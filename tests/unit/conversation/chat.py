@@ -1,0 +1,229 @@
+"""A scripted chat for engine tests: a fake TurnDependencies that records calls, and a Chat driver.
+
+The fake NLU has the shape of `messenger_bank.conversation.nlu.Understanding` and knows only the
+utterances a test teaches it (`nlu.teach("перевод", "transfer")`), so engine tests do not depend on
+the real classifier's quality.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from messenger_bank.channels.models import ChatRef, InboundEvent, OutboundMessage
+from messenger_bank.conversation.catalogue import text
+from messenger_bank.conversation.engine import OperationFailed, Turn, take_turn
+from messenger_bank.conversation.flows import FlowSet, default_flows
+from messenger_bank.conversation.sessions import Session
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+PAN = "4111111111111111"
+
+
+@dataclass(frozen=True)
+class FakeEntity:
+    type: str
+    value: str
+
+
+@dataclass(frozen=True)
+class FakeUnderstanding:
+    text: str
+    intent: str | None
+    confidence: float
+    entities: tuple[FakeEntity, ...]
+    language: str
+
+
+@dataclass
+class FakeNlu:
+    taught: dict[str, tuple[str | None, float, tuple[FakeEntity, ...], str]] = field(default_factory=dict)
+    default_language: str = "ru"
+
+    def teach(
+        self, text: str, intent: str | None, *, confidence: float = 0.95, language: str | None = None, **entities: str
+    ) -> None:
+        found = tuple(FakeEntity(k, v) for k, v in entities.items())
+        self.taught[text.casefold()] = (intent, confidence, found, language or self.default_language)
+
+    def __call__(self, text: str) -> FakeUnderstanding:
+        intent, confidence, entities, language = self.taught.get(
+            text.casefold(), (None, 0.1, (), self.default_language)
+        )
+        return FakeUnderstanding(text, intent, confidence, entities, language)
+
+
+@dataclass
+class FakeDeps:
+    """Records every call; operation results come from `results` (a dict or an exception)."""
+
+    results: dict[str, Any] = field(default_factory=dict)
+    nlu: FakeNlu = field(default_factory=FakeNlu)
+    operations: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    journeys: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    completed: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    tokenised: list[str] = field(default_factory=list)
+
+    def call_operation(self, name: str, payload: dict[str, Any]) -> dict[str, Any]:
+        self.operations.append((name, payload))
+        result = self.results.get(name, {})
+        if isinstance(result, Exception):
+            raise result
+        if callable(result):
+            return dict(result(payload))
+        return dict(result)
+
+    def start_journey(self, name: str, execution_name: str, payload: dict[str, Any]) -> str:
+        self.journeys.append((name, execution_name, payload))
+        return f"arn:aws:states:eu-central-1:123456789012:execution:{name}:{execution_name}"
+
+    def complete_wait(self, token_ref: str, outcome: dict[str, Any]) -> None:
+        self.completed.append((token_ref, outcome))
+
+    def understand(self, text: str) -> FakeUnderstanding:
+        return self.nlu(text)
+
+    def tokenise_card(self, pan: str) -> tuple[str, str]:
+        self.tokenised.append(pan)
+        return f"tok_{pan[-4:]}abcdefgh", f"•• {pan[-4:]}"
+
+    def operation_names(self) -> list[str]:
+        return [name for name, _ in self.operations]
+
+
+CUSTOMER_RESULTS: dict[str, Any] = {
+    "find_customer": {"customer_id": "cus_1"},
+    "list_cards": {"items": [{"card_id": "card_1", "mask": "•• 1111", "status": "active"}]},
+    "get_balance": {"balance": "120.50 BYN", "available": "100.00 BYN"},
+    "quote_transfer": {"quote_id": "q1", "fee": "0.50 BYN", "total": "50.50 BYN", "otp_required": False},
+    "quote_payment": {"quote_id": "p1", "fee": "0.00 BYN", "total": "10.00 BYN"},
+    "list_payees": {"items": [{"payee_id": "mts", "name": "MTS"}, {"payee_id": "a1", "name": "A1"}]},
+    "check_payee_account": {"holder": "I. P.", "amount_due": "10.00 BYN"},
+    "get_requisites": {"iban": "BY13NBRB3600900000002Z00AB00", "document_url": "https://files.example/req.pdf"},
+    "create_secure_link": {"url": "https://secure.example/pin?t=abc"},
+    "get_history": {"lines": "24.11 −10.00 BYN MTS", "document_url": "https://files.example/h.pdf"},
+    "save_delivery_address": {"address_id": "addr_1"},
+    "request_money": {"request_id": "r1"},
+    "get_referral": {"code": "ABC123", "link": "https://t.me/bank_bot?start=ABC123", "invited": 2, "bonus": "5 BYN"},
+    "get_recommendations": {"link": "https://t.me/bank_bot", "count": 3, "next_milestone": 5, "bonus": "10 BYN"},
+    "list_offers": {"items": [{"offer_id": "o1", "title": "Burger King 10%"}, {"offer_id": "o2", "title": "Twitch"}]},
+    "activate_offer": {"title": "Burger King 10%", "cashback": "10 %"},
+    "get_cashback": {"amount": "3.20 BYN", "categories": "Fast food 10 %"},
+    "request_operator": {"ticket": "T-7"},
+    "send_otp": {"sent": True},
+    "verify_otp": {"valid": True},
+    "save_application": {"application_id": "app_1"},
+}
+
+
+class Chat:
+    """Drives take_turn like the conversation Lambda would, keeping the session between turns."""
+
+    def __init__(
+        self,
+        deps: FakeDeps | None = None,
+        *,
+        channel: str = "telegram",
+        language_hint: str | None = "ru",
+        flows: FlowSet | None = None,
+        now: datetime = NOW,
+        chat_id: str = "1001",
+    ) -> None:
+        self.deps = deps or FakeDeps()
+        self.chat = ChatRef(channel=channel, chat_id=chat_id)  # type: ignore[arg-type]
+        self.language_hint = language_hint
+        self.flows = flows or default_flows()
+        self.session: Session | None = None
+        self.now = now
+        self.turns: list[Turn] = []
+        self._update = 0
+
+    # ---- what the customer does
+    def send(self, kind: str = "text", **fields: Any) -> Turn:
+        self._update += 1
+        self.now += timedelta(seconds=5)
+        event = InboundEvent(
+            chat=self.chat,
+            update_id=str(self._update),
+            kind=kind,  # type: ignore[arg-type]
+            user_id="1001",
+            language_hint=self.language_hint,
+            message_id=f"m{self._update}",
+            sent_at=self.now,
+            **fields,
+        )
+        turn = take_turn(event, self.session, self.deps, now=self.now, flows=self.flows)
+        # the repository would bump the version on a successful conditional write
+        self.session = turn.session.model_copy(update={"version": turn.session.version + 1})
+        self.turns.append(turn)
+        return turn
+
+    def start(self, **fields: Any) -> Turn:
+        return self.send("start", **fields)
+
+    def say(self, text: str) -> Turn:
+        return self.send("text", text=text)
+
+    def press(self, label_part: str) -> Turn:
+        """Press the button of the last reply whose label contains `label_part` (case-insensitive)."""
+        return self.send("button", button=self.payload(label_part))
+
+    def press_key(self, key: str) -> Turn:
+        """Press the button labelled with catalogue `key` in the session's language."""
+        assert self.session is not None
+        label = text(key, self.session.language)
+        for message in reversed(self.last.replies):
+            for row in message.buttons:
+                for button in row:
+                    if button.label == label and button.payload:
+                        return self.send("button", button=button.payload)
+        raise AssertionError(f"no button {label!r} in {self.labels()}")
+
+    def said(self, key: str, **values: Any) -> bool:
+        """True when the last turn said the catalogue text `key` in the session's language."""
+        assert self.session is not None
+        return text(key, self.session.language, **values) in self.text
+
+    def payload(self, label_part: str) -> str:
+        for message in reversed(self.last.replies):
+            for row in message.buttons:
+                for button in row:
+                    if label_part.casefold() in button.label.casefold() and button.payload:
+                        return button.payload
+        raise AssertionError(f"no button {label_part!r} in {self.labels()}")
+
+    # ---- what the bot did
+    @property
+    def last(self) -> Turn:
+        return self.turns[-1]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(m.text for m in self.last.replies)
+
+    def labels(self) -> list[str]:
+        return [b.label for m in self.last.replies for row in m.buttons for b in row]
+
+    @property
+    def position(self) -> tuple[str | None, str | None]:
+        assert self.session is not None
+        return self.session.flow, self.session.step
+
+    def everything_said(self) -> str:
+        return "\n".join(m.text for t in self.turns for m in t.replies)
+
+    def all_messages(self) -> list[OutboundMessage]:
+        return [m for t in self.turns for m in t.replies]
+
+
+def customer_deps(**overrides: Any) -> FakeDeps:
+    return FakeDeps(results={**CUSTOMER_RESULTS, **overrides})
+
+
+def refused(code: str) -> OperationFailed:
+    return OperationFailed(code)
+
+
+FLOWS_DIR = Path(default_flows().directory)

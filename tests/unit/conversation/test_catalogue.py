@@ -1,0 +1,56 @@
+"""The message catalogue: every key in every language, with the same placeholders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from messenger_bank.conversation.catalogue import catalogue, load_catalogue, placeholders, text
+from messenger_bank.conversation.engine import ENGINE_KEYS
+from messenger_bank.types import LANGUAGES
+
+ENGLISH = catalogue()["en"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_key_exists_in_every_language(language: str) -> None:
+    messages = catalogue()[language]
+    assert sorted(set(ENGLISH) - set(messages)) == []
+    assert sorted(set(messages) - set(ENGLISH)) == []
+
+
+@pytest.mark.parametrize("language", ["ru", "be"])
+def test_placeholders_are_the_same_in_every_language(language: str) -> None:
+    different = {
+        key: (placeholders(ENGLISH[key]), placeholders(value))
+        for key, value in catalogue()[language].items()
+        if placeholders(value) != placeholders(ENGLISH[key])
+    }
+    assert different == {}
+
+
+@pytest.mark.parametrize("key", ENGINE_KEYS)
+def test_keys_the_engine_uses_exist(key: str) -> None:
+    assert all(key in catalogue()[language] for language in LANGUAGES)
+
+
+def test_no_text_is_empty() -> None:
+    assert [(lang, k) for lang in LANGUAGES for k, v in catalogue()[lang].items() if not v.strip()] == []
+
+
+def test_text_fills_placeholders_in_the_chosen_language() -> None:
+    assert text("card_services.blocked", "en", mask="•• 1111") == "The card •• 1111 is blocked."
+    assert text("card_services.blocked", "be", mask="•• 1111") == "Картка •• 1111 заблакавана."
+
+
+def test_an_unknown_key_or_a_missing_value_never_breaks_a_reply() -> None:
+    assert text("no.such.key", "ru") == "no.such.key"
+    assert text("card_services.blocked", "ru") == "Карта {mask} заблокирована."
+
+
+def test_a_missing_key_in_one_language_fails_the_check(tmp_path: Path) -> None:
+    for language in LANGUAGES:
+        (tmp_path / f"{language}.yaml").write_text("a:\n  b: 'x {n}'\n" + ("  c: y\n" if language != "be" else ""))
+    loaded = load_catalogue(tmp_path)
+    assert set(loaded["en"]) - set(loaded["be"]) == {"a.c"}

@@ -1,0 +1,120 @@
+"""The flow linter rejects each kind of broken flow, naming the file and the line; the real flows pass."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from messenger_bank.conversation.flows import FLOWS_DIR, REGISTRY_FILE, Problem
+from messenger_bank.conversation.lint import lint_flows, main
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_the_shipped_flows_pass() -> None:
+    assert lint_flows() == []
+
+
+def test_the_command_line_exits_zero_on_the_shipped_flows() -> None:
+    assert main([]) == 0
+
+
+def broken(tmp_path: Path, file: str, old: str, new: str, at: str | None = None) -> tuple[list[Problem], Path, int]:
+    """Copy the flows, make one edit; the problems found and the line where `at` (or `new`) starts."""
+    flows = tmp_path / "flows"
+    shutil.copytree(FLOWS_DIR, flows)
+    shutil.copy(REGISTRY_FILE, tmp_path / "registry.yaml")
+    path = flows / file
+    source = path.read_text(encoding="utf-8")
+    assert old in source, old
+    edited = source.replace(old, new, 1)
+    path.write_text(edited, encoding="utf-8")
+    line = edited[: edited.index(at or new)].count("\n") + 1
+    return lint_flows(flows), path, line
+
+
+def found(problems: list[Problem], path: Path, line: int, fragment: str) -> bool:
+    return any(p.path == str(path) and p.line == line and fragment in p.message for p in problems)
+
+
+CASES = [
+    # (what, file, old, new, the text at the line to be reported ("" = where `new` starts), message fragment)
+    ("unknown step", "transfer.yaml", "    next: request_amount", "    next: request_amout", "",
+     "unknown step 'request_amout'"),
+    ("unreachable", "help.yaml", "  - id: operator_unavailable",
+     "  - id: orphan\n    type: end\n\n  - id: operator_unavailable", "", "'orphan' is unreachable"),
+    ("dead end", "help.yaml", "  - id: operator_unavailable",
+     "  - id: stuck\n    type: say\n    message: help.topics\n\n  - id: operator_unavailable", "", "dead end"),
+    ("missing translation", "topup.yaml", "    message: topup.method", "    message: topup.methods", "",
+     "'topup.methods' has no ru translation"),
+    ("missing placeholder", "topup.yaml", "    values: {amount: $data.amount.text}\n", "", "    message: topup.confirm",
+     "placeholder {amount} gets no value"),
+    ("undefined operation", "help.yaml", "    operation: request_operator", "    operation: call_a_friend", "",
+     "undefined operation 'call_a_friend'"),
+    ("undefined journey", "topup.yaml", "    journey: topup\n    input:", "    journey: top_up\n    input:", "",
+     "undefined journey 'top_up'"),
+    ("undeclared field", "help.yaml", "    with: {chat_key: $chat_key, language: $language}",
+     "    with: {chat_key: $chat_key, language: $language, card: $data.ticket}", "", "undeclared field 'card'"),
+    ("missing field", "help.yaml", "    with: {chat_key: $chat_key, language: $language}",
+     "    with: {chat_key: $chat_key}", "", "missing field 'language'"),
+    ("invalid validator", "topup.yaml", "    validator: amount", "    validator: shoe_size", "",
+     "unknown validator 'shoe_size'"),
+    ("invalid validator parameter", "topup.yaml", 'params: {min: "1.00", max: "3000.00", currencies: [BYN]}',
+     'params: {minimum: "1.00"}', "", "has no parameter minimum"),
+    ("duplicated step id", "help.yaml", "  - id: operator_unavailable", "  - id: operator_called", "",
+     "duplicated step id 'operator_called'"),
+    ("money without confirmation", "topup.yaml", "    entity: amount\n    next: confirm",
+     "    entity: amount\n    next: start", "  - id: start", "can be reached without an explicit confirmation"),
+    ("confirmation task never awaited", "transfer.yaml", "    into: transfer\n    next: confirm",
+     "    into: transfer\n    next: declined", "  - id: start\n", "waits for task 'confirm'"),
+    ("identity in journey input", "onboarding.yaml",
+     "    input: {application_id: $data.application.application_id, chat_key: $chat_key, language: $language}",
+     "    input: {application_id: $data.passport_number, chat_key: $chat_key, language: $language}", "",
+     "carries personal data"),
+    ("unknown data reference", "help.yaml", "    values: {ticket: $data.ticket.ticket}",
+     "    values: {ticket: $data.tikcet.ticket}", "", "nothing in this flow stores 'tikcet'"),
+    ("used before stored", "transfer.yaml", "start: recipient", "start: amount", "    values: {mask: $data.card.mask}",
+     "$data.card.mask may be used before anything stores it"),
+    ("unknown flow", "topup.yaml", "    flow: transfer\n", "    flow: transfers\n", "", "unknown flow 'transfers'"),
+    ("unknown intent", "help.yaml", "  operator: operator", "  operater: operator", "", "unknown intent 'operater'"),
+    ("intent routed twice", "help.yaml", "  operator: operator", "  balance: operator", "",
+     "intent 'balance' already routed"),
+    ("schema error", "help.yaml", "    type: say", "    type: sya", "", "does not match any of the expected tags"),
+    ("duplicated key", "help.yaml", "    into: ticket", "    into: ticket\n    into: other", "    into: other",
+     "duplicated key 'into'"),
+    ("invalid YAML", "help.yaml", "    type: say", "    type: [say", "    message: help.topics", "not valid YAML"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("file", "old", "new", "at", "fragment"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_a_broken_flow_is_rejected_with_file_and_line(
+    tmp_path: Path, file: str, old: str, new: str, at: str, fragment: str
+) -> None:
+    problems, path, line = broken(tmp_path, file, old, new, at or None)
+    assert found(problems, path, line, fragment), "\n".join(map(str, problems))
+
+
+def test_a_bad_reference_is_reported_at_its_own_line(tmp_path: Path) -> None:
+    problems, path, line = broken(
+        tmp_path, "help.yaml", "  - id: operator_unavailable",
+        "  - id: stuck\n    type: say\n    message: help.topics\n    next: stuck2\n\n  - id: operator_unavailable",
+        at="    next: stuck2",
+    )  # fmt: skip
+    assert found(problems, path, line, "unknown step 'stuck2'")
+
+
+def test_the_command_line_prints_file_line_message_and_exits_one(tmp_path: Path) -> None:
+    _, path, line = broken(
+        tmp_path, "transfer.yaml", "    next: request_amount", "    next: request_amout", "    next: request_amout"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "messenger_bank.conversation.lint", str(path.parent)],
+        capture_output=True, text=True, cwd=ROOT, env={"PYTHONPATH": str(ROOT / "layers/common"), "PATH": ""},
+        check=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert f"{path}:{line}: " in result.stdout

@@ -1,0 +1,110 @@
+"""The sessions repository over moto: round trip, TTL attribute, conditional writes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from messenger_bank.conversation.sessions import Session, SessionConflict, SessionRepository, SessionSettings
+from tests.unit.conversation.chat import PAN, Chat, customer_deps
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+TABLE = "sessions-test"
+
+
+@pytest.fixture
+def table(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        client = boto3.client("dynamodb")
+        # The schema documented in sessions.py: partition key chat_key (S), TTL on expires_at.
+        client.create_table(
+            TableName=TABLE,
+            KeySchema=[{"AttributeName": "chat_key", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "chat_key", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        client.update_time_to_live(
+            TableName=TABLE, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
+        )
+        yield boto3.resource("dynamodb").Table(TABLE)
+
+
+def a_session(**changes: Any) -> Session:
+    values: dict[str, Any] = {
+        "chat_key": "telegram:42",
+        "customer_id": "cus_1",
+        "language": "be",
+        "flow": "transfer",
+        "step": "amount",
+        "data": {"card": {"token": "tok_1111abcdefgh", "mask": "•• 1111"}, "amount": {"minor": 5000}},
+        "history": ("transfer:recipient", "transfer:amount"),
+        "buttons": {"0": {"kind": "option", "option": "confirm", "at": "transfer:confirm"}},
+        "epoch": 7,
+        "expires_at": int((NOW + timedelta(minutes=30)).timestamp()),
+        "last_seen": NOW,
+    }
+    return Session(**{**values, **changes})
+
+
+def test_a_saved_session_reads_back_equal_with_the_next_version(table: Any) -> None:
+    repository = SessionRepository(TABLE)
+    saved = repository.save(a_session())
+    assert saved.version == 1
+    assert repository.get("telegram:42") == saved
+
+
+def test_a_missing_session_is_none(table: Any) -> None:
+    assert SessionRepository(TABLE).get("viber:nobody") is None
+
+
+def test_the_table_name_comes_from_the_environment(table: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SESSIONS_TABLE", TABLE)
+    monkeypatch.setenv("SESSION_IDLE_MINUTES", "45")
+    assert SessionSettings.from_env() == SessionSettings(table_name=TABLE, idle_minutes=45)
+    SessionRepository().save(a_session())
+    assert table.get_item(Key={"chat_key": "telegram:42"})["Item"]["version"] == 1
+
+
+def test_the_ttl_attribute_is_epoch_seconds(table: Any) -> None:
+    SessionRepository(TABLE).save(a_session())
+    item = table.get_item(Key={"chat_key": "telegram:42"})["Item"]
+    assert int(item["expires_at"]) == int((NOW + timedelta(minutes=30)).timestamp())
+    ttl = boto3.client("dynamodb").describe_time_to_live(TableName=TABLE)["TimeToLiveDescription"]
+    assert ttl["AttributeName"] == "expires_at"
+
+
+def test_a_second_new_session_for_the_same_chat_loses(table: Any) -> None:
+    repository = SessionRepository(TABLE)
+    repository.save(a_session())
+    with pytest.raises(SessionConflict):
+        repository.save(a_session(step="recipient"))
+    assert repository.get("telegram:42").step == "amount"  # type: ignore[union-attr]
+
+
+def test_of_two_turns_from_the_same_version_only_the_first_is_written(table: Any) -> None:
+    repository = SessionRepository(TABLE)
+    read = repository.save(a_session())
+    first = repository.save(read.model_copy(update={"step": "confirm"}))
+    with pytest.raises(SessionConflict):
+        repository.save(read.model_copy(update={"step": "recipient"}))
+    assert repository.get("telegram:42") == first
+    assert first.version == 2
+
+
+def test_a_whole_conversation_round_trips_through_the_table_without_a_card_number(table: Any) -> None:
+    repository = SessionRepository(TABLE)
+    chat = Chat(customer_deps())
+    for action in (lambda: chat.start(), lambda: chat.press("Перевод"), lambda: chat.say(PAN)):
+        action()
+        chat.session = repository.save(chat.last.session)
+        assert repository.get(chat.chat.key) == chat.session
+    scan = str(table.scan()["Items"])
+    assert PAN not in scan and "•• 1111" in scan

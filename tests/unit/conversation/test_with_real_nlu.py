@@ -1,0 +1,51 @@
+"""The engine with the embedded NLU instead of the fake: free text in three languages, typos included."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.unit.conversation.chat import PAN, Chat, customer_deps
+
+nlu = pytest.importorskip("messenger_bank.conversation.nlu")
+
+
+class RealNluDeps:
+    """The fake bank with the real `understand`."""
+
+    def __init__(self) -> None:
+        self.fake = customer_deps()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.fake, name)
+
+    def understand(self, text: str) -> Any:
+        return nlu.understand(text)
+
+
+def chat_with_real_nlu() -> Chat:
+    return Chat(RealNluDeps(), language_hint=None)  # type: ignore[arg-type]
+
+
+def test_a_transfer_typed_in_one_sentence_reaches_the_confirmation_with_the_card_tokenised() -> None:
+    chat = chat_with_real_nlu()
+    turn = chat.say(f"перевести 50 рублей на {PAN}")
+    assert chat.position == ("transfer", "confirm")
+    assert turn.effects and PAN not in chat.session.model_dump_json()  # type: ignore[union-attr]
+    assert chat.deps.completed == []
+
+
+@pytest.mark.parametrize(
+    ("text", "position"), [("balans", ("menu", "main")), ("заблакуй картку", ("card_services", "block_reason"))]
+)
+def test_transliterated_and_belarusian_requests_are_routed(text: str, position: tuple[str, str]) -> None:
+    chat = chat_with_real_nlu()
+    chat.say(text)
+    assert chat.position == position
+
+
+def test_the_first_message_sets_the_language() -> None:
+    chat = chat_with_real_nlu()
+    chat.say("hello")
+    assert chat.session is not None and chat.session.language == "en"

@@ -1,0 +1,120 @@
+"""Cashback on the card's operations: pure computation over the programs document.
+
+For each operation of the month (bank time) in the programs' currency:
+  * its category is the one the bank gives, else the one its MCC belongs to;
+  * its rate: an activated offer of that partner for that category, else the partner's rate for the
+    category (for a partner operation without a category: the partner's first rate), else the bank's
+    category rate, else nothing: an offer beats a partner, a partner beats a category;
+  * its cashback is ``amount × rate / 100`` rounded down to the kopeck; a refund takes back the same
+    computation on the refunded amount (rounded down too, so a full refund cancels its purchase exactly).
+The month's cashback is the sum, never below zero (a refund of last month's purchase cannot make it owe).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from decimal import ROUND_FLOOR, Decimal
+from typing import Literal
+
+from messenger_bank.referrals.config import Programs, programs
+from messenger_bank.referrals.models import CardOperation, CashbackLine, CashbackMonth, OfferActivation
+from messenger_bank.referrals.ports import OperationsSource
+from messenger_bank.referrals.repository import ReferralsRepository
+
+RateSource = Literal["offer", "partner", "category", "none"]
+_HUNDRED = Decimal(100)
+
+
+def category_of(operation: CardOperation, config: Programs) -> str | None:
+    if operation.category:
+        return operation.category
+    return config.category_for_mcc(operation.mcc) if operation.mcc else None
+
+
+def rate_for(
+    operation: CardOperation, config: Programs, activated: Sequence[OfferActivation] = ()
+) -> tuple[Decimal, RateSource]:
+    """The rate in percent and where it comes from."""
+    category = category_of(operation, config)
+    partner = config.partners.get(operation.partner or "")
+    if partner is not None and partner.enabled:
+        offer_rates = [
+            a.cashback_percent
+            for a in activated
+            if a.partner == operation.partner and (category is None or a.category == category)
+        ]
+        if offer_rates:
+            return max(offer_rates), "offer"
+        if category in partner.rates:
+            return partner.rates[category], "partner"
+        if category is None:
+            return next(iter(partner.rates.values())), "partner"
+    if category is not None and category in config.categories:
+        return config.categories[category].rate_percent, "category"
+    return Decimal(0), "none"
+
+
+def cashback_minor(amount_minor: int, rate_percent: Decimal) -> int:
+    """Rounded down to the kopeck: 1 234 kopecks at 7 % is 86.38 → 86."""
+    return int((Decimal(amount_minor) * rate_percent / _HUNDRED).to_integral_value(rounding=ROUND_FLOOR))
+
+
+def compute_cashback(
+    operations: Iterable[CardOperation],
+    config: Programs,
+    month: str,
+    activated: Sequence[OfferActivation] = (),
+) -> CashbackMonth:
+    start, end = config.month_bounds(month)
+    lines: list[CashbackLine] = []
+    for operation in sorted(operations, key=lambda o: (o.occurred_at, o.operation_id)):
+        moment = operation.occurred_at if operation.occurred_at.tzinfo else operation.occurred_at.replace(tzinfo=UTC)
+        if not start <= moment < end:
+            continue
+        if operation.currency == config.currency:
+            rate, source = rate_for(operation, config, activated)
+        else:
+            rate, source = Decimal(0), "none"
+        amount = cashback_minor(operation.amount_minor, rate)
+        lines.append(
+            CashbackLine(
+                operation_id=operation.operation_id,
+                kind=operation.kind,
+                amount_minor=operation.amount_minor if operation.kind == "purchase" else -operation.amount_minor,
+                category=category_of(operation, config),
+                partner=operation.partner,
+                rate_percent=rate,
+                source=source,
+                cashback_minor=amount if operation.kind == "purchase" else -amount,
+            )
+        )
+    by_category: dict[str, int] = {}
+    for line in lines:
+        if line.cashback_minor:
+            key = line.category or "other"
+            by_category[key] = by_category.get(key, 0) + line.cashback_minor
+    return CashbackMonth(
+        month=month,
+        currency=config.currency,
+        total_minor=max(0, sum(line.cashback_minor for line in lines)),
+        by_category=by_category,
+        lines=tuple(lines),
+    )
+
+
+def cashback_this_month(
+    customer_id: str,
+    *,
+    source: OperationsSource,
+    repository: ReferralsRepository | None = None,
+    config: Programs | None = None,
+    now: datetime | None = None,
+) -> CashbackMonth:
+    """ "Cashback this month": the card's operations since the first of the month, with the customer's offers."""
+    config = config or programs()
+    moment = now or datetime.now(UTC)
+    month = config.month_of(moment)
+    start, _ = config.month_bounds(month)
+    activated = (repository or ReferralsRepository()).activations(customer_id)
+    return compute_cashback(source.operations(customer_id, start, moment), config, month, activated)

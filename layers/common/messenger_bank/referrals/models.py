@@ -1,0 +1,159 @@
+"""What the programs hand out and keep: share links, attributions, bonuses, recommendations, offers,
+card operations and the cashback computed on them. Money is integer minor units plus an ISO code."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from messenger_bank.types import Channel, CurrencyCode, CustomerId, MinorUnits
+
+PositiveMinorUnits = Annotated[int, Field(gt=0)]
+Month = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+Program = Literal["invite", "recommend"]
+BonusRole = Literal["referrer", "newcomer", "milestone"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ShareLinks(_Model):
+    """The referral code as a link on each messenger; the newcomer's first message carries the code."""
+
+    code: str
+    telegram: str
+    viber: str
+    whatsapp: str
+    messenger: str
+
+    def for_channel(self, channel: Channel) -> str:
+        link: str = getattr(self, channel)
+        return link
+
+
+class Attribution(_Model):
+    """A newcomer who arrived with a referrer's code. One per newcomer, one per phone and per passport."""
+
+    newcomer_id: CustomerId
+    referrer_id: CustomerId
+    code: str
+    month: Month = Field(description="the calendar month (bank time) it counts against the referrer's cap")
+    attributed_at: datetime
+    card_issued_at: datetime | None = None
+
+
+class BonusRecord(_Model):
+    """One bonus, keyed by the idempotency key the ledger is credited with: at most one per key."""
+
+    idempotency_key: str
+    customer_id: CustomerId
+    program: Program
+    role: BonusRole
+    amount_minor: PositiveMinorUnits
+    currency: CurrencyCode
+    status: Literal["pending", "credited"]
+    claimed_at: datetime
+    credited_at: datetime | None = None
+    operation_id: str | None = None
+    related_customer_id: CustomerId | None = Field(default=None, description="the other side of a referral")
+    milestone: int | None = None
+
+
+class CardIssuedOutcome(_Model):
+    attribution: Attribution
+    referrer_bonus: BonusRecord
+    newcomer_bonus: BonusRecord
+
+
+class ReferralProgress(_Model):
+    """ "3 friends joined, 2 bonuses paid": what the bot shows the referrer."""
+
+    customer_id: CustomerId
+    invited: int = Field(description="friends attributed to this customer")
+    joined: int = Field(description="of them, those whose card is issued")
+    bonuses_paid: int
+    bonus_total_minor: MinorUnits
+    currency: CurrencyCode
+    invited_this_month: int
+    monthly_cap: int
+
+
+class Recommendation(_Model):
+    """A contact the customer recommended the bank to; the phone itself is kept only as a hash."""
+
+    recommender_id: CustomerId
+    contact_hash: str
+    contact_mask: str
+    recommended_at: datetime
+    converted_at: datetime | None = None
+    converted_customer_id: CustomerId | None = None
+
+
+class RecommendationProgress(_Model):
+    customer_id: CustomerId
+    recommended: int
+    converted: int
+    milestones_reached: tuple[int, ...]
+    next_milestone: int | None
+    to_next_milestone: int | None
+    bonus_total_minor: MinorUnits
+    currency: CurrencyCode
+
+
+class Offer(_Model):
+    offer_id: str
+    partner: str
+    partner_name: str
+    title: str
+    category: str
+    cashback_percent: Decimal
+    valid_until: date | None = None
+
+
+class OfferActivation(_Model):
+    customer_id: CustomerId
+    partner: str
+    offer_id: str
+    title: str
+    category: str
+    cashback_percent: Decimal
+    promo_code: str | None = None
+    activation_id: str | None = None
+    activated_at: datetime
+    newly_activated: bool = Field(default=True, description="false when it was already active (not stored)")
+
+
+class CardOperation(_Model):
+    """A card operation as cashback needs it: a purchase or the refund of one, in the card's currency."""
+
+    operation_id: str = Field(min_length=1, max_length=64)
+    kind: Literal["purchase", "refund"] = "purchase"
+    amount_minor: PositiveMinorUnits
+    currency: CurrencyCode
+    mcc: Annotated[str, StringConstraints(pattern=r"^\d{4}$")] | None = None
+    category: str | None = Field(default=None, description="when the bank already knows it; else from the MCC")
+    partner: str | None = Field(default=None, description="the partner id when the merchant is a partner")
+    occurred_at: datetime
+
+
+class CashbackLine(_Model):
+    operation_id: str
+    kind: Literal["purchase", "refund"]
+    amount_minor: int
+    category: str | None
+    partner: str | None
+    rate_percent: Decimal
+    source: Literal["offer", "partner", "category", "none"]
+    cashback_minor: int = Field(description="rounded down to the kopeck; negative for a refund")
+
+
+class CashbackMonth(_Model):
+    month: Month
+    currency: CurrencyCode
+    total_minor: MinorUnits
+    by_category: dict[str, int]
+    lines: tuple[CashbackLine, ...]

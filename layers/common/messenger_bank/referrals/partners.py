@@ -1,0 +1,118 @@
+"""Partner programs (GameArena, Twitch, Burger King, Grushovka): offers and their activation.
+
+Offers come from the programs document; when a partner client is handed in (the partners' REST APIs
+through APIWrapper-external) its live offers replace the configured ones for that partner, filtered
+to the 2-33 % band, and the configured ones are the fallback when a partner does not answer. Only
+partners enabled in the document are shown. An offer is activated once per customer: the partner is
+told (with a per-partner pseudonym, never our customer id), the activation is recorded, and asking
+again returns the first activation.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from messenger_bank.errors import DomainError
+from messenger_bank.observability import logger
+from messenger_bank.referrals.config import MAX_RATE, MIN_RATE, Programs, programs
+from messenger_bank.referrals.errors import OfferUnavailable
+from messenger_bank.referrals.keys import partner_customer_ref
+from messenger_bank.referrals.models import Offer, OfferActivation
+from messenger_bank.referrals.ports import PartnerOffer, PartnerOffers
+from messenger_bank.referrals.repository import ReferralsRepository
+
+
+def _live_offer(partner: str, name: str, offer: PartnerOffer) -> Offer | None:
+    rate = Decimal(offer.cashback_percent)
+    if not MIN_RATE <= rate <= MAX_RATE:
+        logger.warning("partner offer outside the cashback band ignored", extra={"partner": partner})
+        return None
+    return Offer(
+        offer_id=offer.offer_id,
+        partner=partner,
+        partner_name=name,
+        title=offer.title,
+        category=offer.category,
+        cashback_percent=rate,
+        valid_until=offer.valid_until,
+    )
+
+
+def list_offers(
+    partner: str | None = None,
+    *,
+    source: PartnerOffers | None = None,
+    config: Programs | None = None,
+    today: date | None = None,
+) -> list[Offer]:
+    """The offers of every enabled partner (or of one), current on ``today``."""
+    config = config or programs()
+    day = today or datetime.now(config.tz).date()
+    found: list[Offer] = []
+    for partner_id, settings in config.partners.items():
+        if not settings.enabled or partner not in (None, partner_id):
+            continue
+        configured = [
+            Offer(partner=partner_id, partner_name=settings.name, **offer.model_dump()) for offer in settings.offers
+        ]
+        offers = configured
+        if source is not None:
+            try:
+                live = [_live_offer(partner_id, settings.name, o) for o in source.offers(partner_id)]
+                offers = [o for o in live if o is not None]
+            except DomainError as exc:  # the partner is down: show what the document promises
+                logger.warning("partner offers unavailable", extra={"partner": partner_id, "error": type(exc).__name__})
+        found += [o for o in offers if o.valid_until is None or o.valid_until >= day]
+    return found
+
+
+def activate_offer(
+    customer_id: str,
+    offer_id: str,
+    *,
+    source: PartnerOffers | None = None,
+    repository: ReferralsRepository | None = None,
+    config: Programs | None = None,
+    now: datetime | None = None,
+) -> OfferActivation:
+    """Activate an offer for a customer, once; raises ``OfferUnavailable`` for an unknown or expired offer."""
+    config = config or programs()
+    store = repository or ReferralsRepository()
+    moment = now or datetime.now(UTC)
+    offer = next(
+        (
+            o
+            for o in list_offers(source=source, config=config, today=moment.astimezone(config.tz).date())
+            if o.offer_id == offer_id
+        ),
+        None,
+    )
+    if offer is None:
+        raise OfferUnavailable("no such offer, or it has ended", offer_id=offer_id)
+    existing = store.activation(customer_id, offer.partner, offer.offer_id)
+    if existing is not None:
+        return existing
+    promo_code = activation_id = None
+    if source is not None:
+        answer = source.activate(offer.partner, offer.offer_id, partner_customer_ref(offer.partner, customer_id))
+        promo_code, activation_id = answer.promo_code, answer.activation_id
+    activation = OfferActivation(
+        customer_id=customer_id,
+        partner=offer.partner,
+        offer_id=offer.offer_id,
+        title=offer.title,
+        category=offer.category,
+        cashback_percent=offer.cashback_percent,
+        promo_code=promo_code,
+        activation_id=activation_id,
+        activated_at=moment,
+    )
+    if not store.add_activation(activation):  # a concurrent activation won: it is the one
+        return store.activation(customer_id, offer.partner, offer.offer_id) or activation
+    logger.info("offer activated", extra={"customer_id": customer_id, "partner": offer.partner, "offer_id": offer_id})
+    return activation
+
+
+def activations(customer_id: str, *, repository: ReferralsRepository | None = None) -> list[OfferActivation]:
+    return (repository or ReferralsRepository()).activations(customer_id)

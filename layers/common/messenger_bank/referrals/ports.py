@@ -1,0 +1,68 @@
+"""What the programs need from other systems, as small Protocols: the wiring hands in the real bank
+and partner clients (``messenger_bank.banking``), the tests hand in fakes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Protocol
+
+from messenger_bank.customers.models import Customer
+from messenger_bank.referrals.models import CardOperation
+
+
+class BonusLedger(Protocol):
+    """Core banking: credits a bonus to the customer's card account. The bank deduplicates by the
+    idempotency key, so the same key credited twice moves money once. Returns the bank's operation id."""
+
+    def credit_bonus(
+        self, customer_id: str, amount_minor: int, currency: str, idempotency_key: str, /
+    ) -> str | None: ...
+
+
+class OperationsSource(Protocol):
+    """Core banking: the customer's card operations (purchases and refunds) in ``[since, until)``."""
+
+    def operations(self, customer_id: str, since: datetime, until: datetime, /) -> list[CardOperation]: ...
+
+
+class PartnerOffer(Protocol):
+    """An offer as a partner's API describes it (``banking.models.Offer`` has this shape)."""
+
+    @property
+    def offer_id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def cashback_percent(self) -> int | Decimal: ...
+    @property
+    def valid_until(self) -> date | None: ...
+
+
+class PartnerActivation(Protocol):
+    @property
+    def activation_id(self) -> str: ...
+    @property
+    def promo_code(self) -> str: ...
+
+
+class PartnerOffers(Protocol):
+    """The partners' APIs (through APIWrapper-external). ``customer_ref`` is a per-partner pseudonym,
+    never our customer id; activating twice is safe at the partner."""
+
+    def offers(self, partner: str, /) -> Sequence[PartnerOffer]: ...
+
+    def activate(self, partner: str, offer_id: str, customer_ref: str, /) -> PartnerActivation: ...
+
+
+class CustomerDirectory(Protocol):
+    """CustomerAPI look-ups the referral rules need (``customers.repository.CustomersRepository`` has them)."""
+
+    def get(self, customer_id: str) -> Customer | None: ...
+
+    def by_phone(self, phone: str) -> Customer | None: ...
+
+    def by_referral_code(self, code: str) -> Customer | None: ...

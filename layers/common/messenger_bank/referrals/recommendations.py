@@ -1,0 +1,139 @@
+"""Recommend the bank: a customer recommends it to a contact (a phone, typed or shared from the
+messenger); when that person becomes a customer the recommendation converts, and each milestone of
+converted recommendations (``recommend.milestones``) pays its bonus once.
+
+A contact converts for one recommender only: the one who recommended the bank to them first. Contacts
+are kept as a hash of the phone plus a mask; the phone itself is not stored here.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from messenger_bank.customers.repository import CustomersRepository
+from messenger_bank.errors import CustomerNotFound
+from messenger_bank.observability import logger
+from messenger_bank.referrals.bonuses import pay_once
+from messenger_bank.referrals.config import Programs, programs
+from messenger_bank.referrals.errors import ProgramDisabled, RecommendationRefused
+from messenger_bank.referrals.keys import mask_phone, milestone_bonus_key, normalise_phone, phone_hash
+from messenger_bank.referrals.models import BonusRecord, Recommendation, RecommendationProgress
+from messenger_bank.referrals.ports import BonusLedger, CustomerDirectory
+from messenger_bank.referrals.repository import ReferralsRepository
+
+
+def recommend(
+    customer_id: str,
+    contact_phone: str,
+    *,
+    customers: CustomerDirectory | None = None,
+    repository: ReferralsRepository | None = None,
+    config: Programs | None = None,
+    now: datetime | None = None,
+) -> Recommendation:
+    """Record that ``customer_id`` recommended the bank to this phone; the same again returns the first record."""
+    config = config or programs()
+    directory: CustomerDirectory = customers or CustomersRepository()
+    store = repository or ReferralsRepository()
+    if not config.recommend.enabled:
+        raise ProgramDisabled("the recommend program is switched off")
+    recommender = directory.get(customer_id)
+    if recommender is None:
+        raise CustomerNotFound("no such customer")
+    phone = normalise_phone(contact_phone)
+    if phone is None:
+        raise RecommendationRefused("not a phone number", reason="not_a_phone")
+    if phone == recommender.phone:
+        raise RecommendationRefused("one cannot recommend the bank to oneself", reason="self")
+    if directory.by_phone(phone) is not None:
+        raise RecommendationRefused("this person is already a customer", reason="already_customer")
+    recommendation = Recommendation(
+        recommender_id=customer_id,
+        contact_hash=phone_hash(phone),
+        contact_mask=mask_phone(phone),
+        recommended_at=now or datetime.now(UTC),
+    )
+    if not store.add_recommendation(recommendation):
+        return store.recommendation(customer_id, recommendation.contact_hash) or recommendation
+    logger.info("recommendation recorded", extra={"customer_id": customer_id})
+    return recommendation
+
+
+def on_customer_joined(
+    customer_id: str,
+    phone: str,
+    *,
+    ledger: BonusLedger,
+    repository: ReferralsRepository | None = None,
+    config: Programs | None = None,
+    now: datetime | None = None,
+) -> list[BonusRecord]:
+    """A new customer with this phone: convert the first recommendation of them and pay the milestones
+    it completes. Safe to repeat (returns the milestone bonuses as stored). ``[]`` when nobody recommended them."""
+    config = config or programs()
+    store = repository or ReferralsRepository()
+    moment = now or datetime.now(UTC)
+    normalised = normalise_phone(phone)
+    if normalised is None:
+        return []
+    recommendations = store.recommendations_of(phone_hash(normalised))
+    if not recommendations:
+        return []
+    first = recommendations[0]
+    if store.mark_converted(first, customer_id, moment):
+        logger.info("recommendation converted", extra={"recommender_id": first.recommender_id})
+    return pay_milestones(first.recommender_id, ledger=ledger, repository=store, config=config, now=moment)
+
+
+def pay_milestones(
+    customer_id: str,
+    *,
+    ledger: BonusLedger,
+    repository: ReferralsRepository | None = None,
+    config: Programs | None = None,
+    now: datetime | None = None,
+) -> list[BonusRecord]:
+    """Pay every milestone the customer's converted recommendations have reached (each once)."""
+    config = config or programs()
+    store = repository or ReferralsRepository()
+    moment = now or datetime.now(UTC)
+    converted = sum(1 for r in store.recommendations(customer_id) if r.converted_at is not None)
+    paid: list[BonusRecord] = []
+    for milestone in config.recommend.milestones:
+        if converted < milestone.converted:
+            break
+        bonus = BonusRecord(
+            idempotency_key=milestone_bonus_key(customer_id, milestone.converted),
+            customer_id=customer_id,
+            program="recommend",
+            role="milestone",
+            amount_minor=milestone.bonus.amount_minor,
+            currency=milestone.bonus.currency,
+            status="pending",
+            claimed_at=moment,
+            milestone=milestone.converted,
+        )
+        paid.append(pay_once(bonus, ledger=ledger, repository=store, now=moment))
+    return paid
+
+
+def recommendation_progress(
+    customer_id: str, *, repository: ReferralsRepository | None = None, config: Programs | None = None
+) -> RecommendationProgress:
+    """What the bot shows: recommended, converted, the milestones reached, how many to the next one."""
+    config = config or programs()
+    store = repository or ReferralsRepository()
+    mine = store.recommendations(customer_id)
+    converted = sum(1 for r in mine if r.converted_at is not None)
+    paid = [b for b in store.bonuses(customer_id) if b.program == "recommend" and b.status == "credited"]
+    upcoming = [m.converted for m in config.recommend.milestones if m.converted > converted]
+    return RecommendationProgress(
+        customer_id=customer_id,
+        recommended=len(mine),
+        converted=converted,
+        milestones_reached=tuple(m.converted for m in config.recommend.milestones if m.converted <= converted),
+        next_milestone=upcoming[0] if upcoming else None,
+        to_next_milestone=upcoming[0] - converted if upcoming else None,
+        bonus_total_minor=sum(b.amount_minor for b in paid),
+        currency=config.currency,
+    )

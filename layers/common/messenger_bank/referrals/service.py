@@ -1,0 +1,224 @@
+"""Invite a new client: share links, attribution at arrival, both bonuses when the newcomer's card is
+issued, and the referrer's progress.
+
+Abuse is refused before any money can move, each with its own error (``errors.py``): an unknown code,
+self-referral, the same person twice (their customer, phone or passport hash already attributed), a
+person who is already a customer, and more friends in a calendar month than ``invite.monthly_cap``.
+The cap counts attributions (each can earn the referrer one bonus), in the month of the attribution.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from urllib.parse import quote
+
+from messenger_bank.customers.repository import CustomersRepository
+from messenger_bank.images.models import SharePictureRequest
+from messenger_bank.observability import logger
+from messenger_bank.referrals.bonuses import pay_once
+from messenger_bank.referrals.config import Money, Programs, programs
+from messenger_bank.referrals.errors import (
+    AlreadyReferred,
+    ProgramDisabled,
+    ReferralLimitReached,
+    ReferralRefused,
+    ReferredPersonIsCustomer,
+    SelfReferral,
+    UnknownReferralCode,
+)
+from messenger_bank.referrals.keys import check_passport_hash, invite_bonus_key, normalise_phone, phone_hash
+from messenger_bank.referrals.models import (
+    Attribution,
+    BonusRecord,
+    BonusRole,
+    CardIssuedOutcome,
+    ReferralProgress,
+    ShareLinks,
+)
+from messenger_bank.referrals.ports import BonusLedger, CustomerDirectory
+from messenger_bank.referrals.repository import AttributionConflict, ReferralsRepository
+from messenger_bank.referrals.settings import ReferralSettings, settings
+from messenger_bank.types import Channel, Language
+
+
+def share_links(code: str, *, config: ReferralSettings | None = None) -> ShareLinks:
+    """The code as a deep link on every messenger; each platform hands the code back at the first message."""
+    config = config or settings()
+    safe = quote(code, safe="")
+    return ShareLinks(
+        code=code,
+        telegram=f"https://t.me/{config.telegram_bot_username}?start={safe}",
+        viber=f"viber://pa?chatURI={quote(config.viber_chat_uri, safe='')}&context={safe}",
+        whatsapp=f"https://wa.me/{config.whatsapp_business_number}?text={quote(f'start {code}', safe='')}",
+        messenger=f"https://m.me/{quote(config.messenger_page, safe='')}?ref={safe}",
+    )
+
+
+def share_picture_request(
+    code: str,
+    channel: Channel,
+    language: Language,
+    *,
+    headline: str | None = None,
+    config: ReferralSettings | None = None,
+) -> SharePictureRequest:
+    """What ImageAPI's ``share_picture`` draws: the channel's link as a QR code, and the code."""
+    return SharePictureRequest(
+        language=language, link=share_links(code, config=config).for_channel(channel), code=code, headline=headline
+    )
+
+
+def _refuse(error: ReferralRefused, newcomer_id: str, referrer_id: str | None = None) -> ReferralRefused:
+    logger.info(
+        "referral refused",
+        extra={"reason": type(error).__name__, "newcomer_id": newcomer_id, "referrer_id": referrer_id},
+    )
+    return error
+
+
+def attribute(
+    newcomer_customer_id: str,
+    code: str,
+    *,
+    newcomer_phone: str,
+    newcomer_passport_hash: str | None = None,
+    customers: CustomerDirectory | None = None,
+    repository: ReferralsRepository | None = None,
+    config: Programs | None = None,
+    now: datetime | None = None,
+) -> Attribution:
+    """Attribute a newcomer to the customer whose code they arrived with; the same call again returns
+    the same attribution. Raises a ``ReferralRefused`` subclass when the referral cannot count."""
+    config = config or programs()
+    directory: CustomerDirectory = customers or CustomersRepository()
+    store = repository or ReferralsRepository()
+    moment = now or datetime.now(UTC)
+    newcomer = newcomer_customer_id
+    if not config.invite.enabled:
+        raise ProgramDisabled("the invite program is switched off")
+    phone = normalise_phone(newcomer_phone)
+    if phone is None:
+        raise ValueError("newcomer_phone is not a phone number")
+    passport = check_passport_hash(newcomer_passport_hash) if newcomer_passport_hash else None
+
+    referrer = directory.by_referral_code(code.strip().upper())
+    if referrer is None:
+        raise _refuse(UnknownReferralCode("no customer has this referral code"), newcomer)
+    referrer_id = referrer.customer_id
+    if referrer_id == newcomer or referrer.phone == phone:
+        raise _refuse(SelfReferral("a customer cannot refer themselves"), newcomer, referrer_id)
+
+    existing = store.attribution(newcomer)
+    if existing is not None:
+        if existing.referrer_id == referrer_id:
+            return existing
+        raise _refuse(AlreadyReferred("this newcomer was already referred"), newcomer, referrer_id)
+
+    owner = directory.by_phone(phone)
+    if owner is not None and owner.customer_id != newcomer:
+        raise _refuse(ReferredPersonIsCustomer("this person is already a customer"), newcomer, referrer_id)
+
+    _check_guards(store, newcomer, referrer_id, phone_hash(phone), passport)
+    month = config.month_of(moment)
+    cap = config.invite.monthly_cap
+    if store.invites_in_month(referrer_id, month) >= cap:
+        raise _refuse(ReferralLimitReached(f"at most {cap} friends a month", cap=cap), newcomer, referrer_id)
+
+    attribution = Attribution(
+        newcomer_id=newcomer, referrer_id=referrer_id, code=referrer.referral_code, month=month, attributed_at=moment
+    )
+    try:
+        store.add_attribution(attribution, phone_hash=phone_hash(phone), passport_hash=passport, monthly_cap=cap)
+    except AttributionConflict:
+        # Someone wrote first (a concurrent duplicate, or a friend who took the last slot): say who.
+        raced = store.attribution(newcomer)
+        if raced is not None and raced.referrer_id == referrer_id:
+            return raced
+        _check_guards(store, newcomer, referrer_id, phone_hash(phone), passport)
+        if store.invites_in_month(referrer_id, month) >= cap:
+            raise _refuse(
+                ReferralLimitReached(f"at most {cap} friends a month", cap=cap), newcomer, referrer_id
+            ) from None
+        raise _refuse(AlreadyReferred("this newcomer was already referred"), newcomer, referrer_id) from None
+    logger.info("referral attributed", extra={"newcomer_id": newcomer, "referrer_id": referrer_id, "month": month})
+    return attribution
+
+
+def _check_guards(
+    store: ReferralsRepository, newcomer: str, referrer_id: str, phone_digest: str, passport: str | None
+) -> None:
+    for kind, value in (("PHONE", phone_digest), ("PASSPORT", passport)):
+        if value is None:
+            continue
+        owner = store.guard_owner(kind, value)
+        if owner is None or owner == newcomer:
+            continue
+        if owner == referrer_id:
+            raise _refuse(SelfReferral("the newcomer is the referrer"), newcomer, referrer_id)
+        raise _refuse(AlreadyReferred("this person was already referred"), newcomer, referrer_id)
+
+
+def on_card_issued(
+    newcomer_customer_id: str,
+    *,
+    ledger: BonusLedger,
+    repository: ReferralsRepository | None = None,
+    config: Programs | None = None,
+    now: datetime | None = None,
+) -> CardIssuedOutcome | None:
+    """Credit the referrer's and the newcomer's bonuses, once each however often this runs.
+    ``None`` when the newcomer came without a (valid) referral."""
+    config = config or programs()
+    store = repository or ReferralsRepository()
+    moment = now or datetime.now(UTC)
+    attribution = store.attribution(newcomer_customer_id)
+    if attribution is None:
+        return None
+    attribution = store.mark_card_issued(newcomer_customer_id, moment)
+    sides: tuple[tuple[BonusRole, str, str, Money], ...] = (
+        ("referrer", attribution.referrer_id, attribution.newcomer_id, config.invite.referrer_bonus),
+        ("newcomer", attribution.newcomer_id, attribution.referrer_id, config.invite.newcomer_bonus),
+    )
+    paid: dict[BonusRole, BonusRecord] = {}
+    for role, beneficiary, other, money in sides:
+        bonus = BonusRecord(
+            idempotency_key=invite_bonus_key(attribution.referrer_id, attribution.newcomer_id, role),
+            customer_id=beneficiary,
+            program="invite",
+            role=role,
+            amount_minor=money.amount_minor,
+            currency=money.currency,
+            status="pending",
+            claimed_at=moment,
+            related_customer_id=other,
+        )
+        paid[role] = pay_once(bonus, ledger=ledger, repository=store, now=moment)
+    return CardIssuedOutcome(attribution=attribution, referrer_bonus=paid["referrer"], newcomer_bonus=paid["newcomer"])
+
+
+def referral_progress(
+    customer_id: str,
+    *,
+    repository: ReferralsRepository | None = None,
+    config: Programs | None = None,
+    now: datetime | None = None,
+) -> ReferralProgress:
+    """ "3 friends joined, 2 bonuses paid": the referrer's side of the invite program."""
+    config = config or programs()
+    store = repository or ReferralsRepository()
+    friends = store.attributions_by_referrer(customer_id)
+    paid = [
+        b
+        for b in store.bonuses(customer_id)
+        if b.program == "invite" and b.role == "referrer" and b.status == "credited"
+    ]
+    return ReferralProgress(
+        customer_id=customer_id,
+        invited=len(friends),
+        joined=sum(1 for f in friends if f.card_issued_at is not None),
+        bonuses_paid=len(paid),
+        bonus_total_minor=sum(b.amount_minor for b in paid),
+        currency=config.currency,
+        invited_this_month=store.invites_in_month(customer_id, config.month_of(now or datetime.now(UTC))),
+        monthly_cap=config.invite.monthly_cap,
+    )

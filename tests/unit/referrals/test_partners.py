@@ -1,0 +1,76 @@
+"""Partner offers: listed from configuration or the partners' APIs, activated once per customer."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from messenger_bank.referrals.config import Programs, load_programs
+from messenger_bank.referrals.errors import OfferUnavailable
+from messenger_bank.referrals.keys import partner_customer_ref
+from messenger_bank.referrals.partners import activate_offer, activations, list_offers
+from messenger_bank.referrals.repository import ReferralsRepository
+from tests.unit.referrals.conftest import FakePartners, PartnerOfferStub, programs_document
+
+JUNE = datetime(2025, 6, 10, 12, 0, tzinfo=UTC)
+
+
+def test_offers_of_the_four_partners_come_from_the_programs_document(programs: Programs) -> None:
+    offers = list_offers(config=programs, today=JUNE.date())
+
+    assert {o.partner_name for o in offers} == {"GameArena", "Twitch", "Burger King", "Grushovka"}
+    assert {o.offer_id for o in list_offers("twitch", config=programs)} == {"tw-001", "tw-002"}
+
+
+def test_live_offers_replace_the_configured_ones_and_out_of_band_rates_are_dropped(programs: Programs) -> None:
+    partners = FakePartners(
+        catalogue={
+            "burgerking": [
+                PartnerOfferStub("bk-100", "Free fries", "fast_food", 9),
+                PartnerOfferStub("bk-101", "Too good", "fast_food", 50),
+                PartnerOfferStub("bk-102", "Ended", "fast_food", 9, valid_until=date(2025, 5, 31)),
+            ]
+        }
+    )
+
+    offers = list_offers("burgerking", source=partners, config=programs, today=JUNE.date())
+
+    assert [(o.offer_id, o.cashback_percent) for o in offers] == [("bk-100", Decimal(9))]
+
+
+def test_a_partner_that_does_not_answer_falls_back_to_the_configured_offers(programs: Programs) -> None:
+    partners = FakePartners(down={"grushovka"})
+
+    offers = list_offers("grushovka", source=partners, config=programs, today=JUNE.date())
+
+    assert {o.offer_id for o in offers} == {"gr-001", "gr-002"}
+
+
+def test_a_switched_off_partner_is_not_shown() -> None:
+    document = programs_document()
+    document["partners"]["twitch"]["enabled"] = False
+
+    offers = list_offers(config=load_programs(document))
+
+    assert "twitch" not in {o.partner for o in offers}
+
+
+def test_an_offer_is_activated_once_per_customer(programs: Programs, referrals: ReferralsRepository) -> None:
+    partners = FakePartners(catalogue={"gamearena": [PartnerOfferStub("ga-002", "33 % on a tournament", "gaming", 33)]})
+
+    first = activate_offer("c_gamer", "ga-002", source=partners, repository=referrals, config=programs, now=JUNE)
+    second = activate_offer("c_gamer", "ga-002", source=partners, repository=referrals, config=programs, now=JUNE)
+
+    assert first.newly_activated is True
+    assert second.newly_activated is False
+    assert second.promo_code == first.promo_code == "PROMO-GA-002"
+    assert partners.activations == [("gamearena", "ga-002", partner_customer_ref("gamearena", "c_gamer"))]
+    assert "c_gamer" not in partners.activations[0][2]  # the partner sees a pseudonym
+    assert [a.offer_id for a in activations("c_gamer", repository=referrals)] == ["ga-002"]
+
+
+def test_an_unknown_offer_cannot_be_activated(programs: Programs, referrals: ReferralsRepository) -> None:
+    with pytest.raises(OfferUnavailable):
+        activate_offer("c_gamer", "xx-999", repository=referrals, config=programs, now=JUNE)

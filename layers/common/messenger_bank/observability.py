@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 
+from messenger_bank.security.logging import install_redaction
+
 # Service name and namespace come from POWERTOOLS_SERVICE_NAME / POWERTOOLS_METRICS_NAMESPACE (template Globals).
 logger = Logger()
+# Card numbers and fields like pin, password, passport or token never reach a log line.
+install_redaction(logger)
 tracer = Tracer()
 metrics = Metrics()

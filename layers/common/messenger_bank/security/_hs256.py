@@ -1,0 +1,66 @@
+"""Internal: our own HS256 JWTs (sessions and links), with the algorithm and the claims pinned."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from typing import Any, Final, Literal
+
+import jwt
+
+ISSUER: Final = "messenger-bank"
+LEEWAY_SECONDS: Final = 5
+MAX_TOKEN_CHARS: Final = 4096
+REQUIRED: Final = ["iss", "aud", "sub", "exp", "iat", "nbf", "jti"]
+
+Outcome = Literal["expired", "invalid"]
+
+
+class Refused(Exception):
+    """Internal: why a token was refused (``outcome``); callers turn it into a domain error."""
+
+    def __init__(self, outcome: Outcome, reason: str) -> None:
+        super().__init__(reason)
+        self.outcome: Outcome = outcome
+
+
+def new_jti() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def chat_binding(chat_key: str) -> str:
+    """A digest of the chat key, so a token names its chat without carrying the chat id."""
+    return hashlib.sha256(chat_key.encode("utf-8")).hexdigest()[:32]
+
+
+def same_chat(binding: object, chat_key: str) -> bool:
+    return isinstance(binding, str) and hmac.compare_digest(binding, chat_binding(chat_key))
+
+
+def encode(claims: dict[str, Any], key: bytes) -> str:
+    return jwt.encode(claims, key, algorithm="HS256", headers={"typ": "JWT"})
+
+
+def decode(token: str, key: bytes, *, audience: str) -> dict[str, Any]:
+    """The verified claims of `token`; raises ``Refused``. Only HS256, our issuer and `audience`."""
+    if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_CHARS:
+        raise Refused("invalid", "malformed token")
+    try:
+        header = jwt.get_unverified_header(token)
+        if header.get("alg") != "HS256" or "crit" in header:
+            raise Refused("invalid", "algorithm not allowed")
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key,
+            algorithms=["HS256"],
+            audience=audience,
+            issuer=ISSUER,
+            leeway=LEEWAY_SECONDS,
+            options={"require": REQUIRED, "strict_aud": True},
+        )
+    except jwt.ExpiredSignatureError:
+        raise Refused("expired", "token expired") from None
+    except jwt.PyJWTError as exc:
+        raise Refused("invalid", type(exc).__name__) from None
+    return claims

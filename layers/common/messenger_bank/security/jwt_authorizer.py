@@ -1,0 +1,287 @@
+"""Keycloak-issued JWTs for the internal HTTP API, and the Lambda authorizer's answer.
+
+``KeycloakVerifier`` accepts a bearer token only when:
+
+- it is three base64url parts of at most 8 KB, with no ``crit`` header;
+- its header's ``alg`` is exactly RS256: "none", HS256 (the classic "public key as HMAC secret"
+  confusion), ES256, PS256 and everything else are refused before any key is looked at;
+- its ``kid`` is a plain identifier (letters, digits, ``-``, ``_``, at most 128): values with path or URL
+  tricks ("../", "/", ":", ".", "%") are refused, and a kid is only ever a dictionary key, never a path;
+- the key with that ``kid`` is in the issuer's JWKS (RSA, ``use`` sig, at least 2048 bits; Keycloak also
+  publishes an ``enc`` key, which is skipped). Keys are cached by ``kid``; an unknown ``kid`` triggers a
+  refetch of the JWKS at most once per ``refetch_interval`` seconds (default 60), so a stream of forged
+  kids cannot make us hammer Keycloak;
+- the signature verifies, and ``iss``, ``aud`` (string or list), ``exp``, ``iat`` are present and right,
+  ``nbf`` if present; 30 s leeway; ``iat`` not in the future.
+
+``authorize(event)`` takes an HTTP API (payload format 2.0) REQUEST authorizer event and returns the
+simple response (``enableSimpleResponses: true``): ``{"isAuthorized": bool, "context": {...}}``; the
+context carries ``sub``, ``client_id`` (``azp``), ``scope`` and ``roles`` (realm roles, space-separated)
+for the integration to read as ``$context.authorizer.lambda.*``. Configure the authorizer with
+``identitySource: $request.header.Authorization`` and a result TTL (e.g. 300 s).
+
+Environment for ``keycloak_verifier()``: ``KEYCLOAK_ISSUER`` (the realm URL exactly as in tokens, e.g.
+``https://sso.bank.example/realms/bank``), ``KEYCLOAK_AUDIENCE`` (the client id our API is registered as),
+optionally ``KEYCLOAK_JWKS_URL`` (default ``<issuer>/protocol/openid-connect/certs``; set it when the
+Lambda reaches Keycloak by another address than the issuer's) and ``KEYCLOAK_REFETCH_SECONDS``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from typing import Any, Final
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from pydantic import BaseModel, ConfigDict
+
+from messenger_bank.security.errors import TokenRejected
+
+ALGORITHM: Final = "RS256"
+MAX_TOKEN_BYTES: Final = 8192
+MAX_JWKS_BYTES: Final = 256 * 1024
+MIN_RSA_BITS: Final = 2048
+DEFAULT_LEEWAY_S: Final = 30
+DEFAULT_REFETCH_INTERVAL_S: Final = 60.0
+_KID: Final = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+_SEGMENT: Final = re.compile(r"^[A-Za-z0-9_-]+$")
+
+Fetch = Callable[[str], Mapping[str, Any]]
+
+
+class VerifiedToken(BaseModel):
+    """What the API needs from a verified token."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    subject: str
+    client_id: str | None = None
+    scope: str = ""
+    roles: tuple[str, ...] = ()
+    expires_at: int
+
+
+def httpx_fetch(url: str) -> Mapping[str, Any]:
+    """GET the JWKS with a short timeout, no redirects, and a size limit."""
+    import httpx
+
+    with httpx.Client(timeout=httpx.Timeout(3.0, connect=2.0), follow_redirects=False) as client:
+        response = client.get(url, headers={"Accept": "application/json"})
+        response.raise_for_status()
+        if len(response.content) > MAX_JWKS_BYTES:
+            raise ValueError("JWKS too large")
+        document = response.json()
+    if not isinstance(document, dict):
+        raise ValueError("JWKS is not an object")
+    return document
+
+
+class KeycloakVerifier:
+    """Verifies RS256 JWTs of one Keycloak realm for one audience; see the module doc."""
+
+    def __init__(
+        self,
+        issuer: str,
+        audience: str,
+        jwks_url: str,
+        *,
+        fetch: Fetch | None = None,
+        leeway: int = DEFAULT_LEEWAY_S,
+        refetch_interval: float = DEFAULT_REFETCH_INTERVAL_S,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not issuer or not audience or not jwks_url:
+            raise ValueError("issuer, audience and JWKS URL are all needed")
+        self.issuer = issuer
+        self.audience = audience
+        self.jwks_url = jwks_url
+        self._fetch = fetch or httpx_fetch
+        self.leeway = leeway
+        self.refetch_interval = refetch_interval
+        self._clock = clock
+        self._monotonic = monotonic
+        self._keys: dict[str, RSAPublicKey] = {}
+        self._last_fetch: float | None = None
+        self._lock = threading.Lock()
+        self.fetch_count = 0
+
+    @classmethod
+    def for_keycloak(cls, issuer: str, audience: str, **options: Any) -> KeycloakVerifier:
+        return cls(issuer, audience, f"{issuer.rstrip('/')}/protocol/openid-connect/certs", **options)
+
+    # --- keys ---------------------------------------------------------------------------------------
+    def _refresh(self) -> None:
+        """Refetch the JWKS unless the last fetch was less than `refetch_interval` ago."""
+        now = self._monotonic()
+        if self._last_fetch is not None and now - self._last_fetch < self.refetch_interval:
+            return
+        self._last_fetch = now
+        self.fetch_count += 1
+        try:
+            document = self._fetch(self.jwks_url)
+        except Exception as exc:  # network, HTTP status, JSON: keep the keys we have
+            from messenger_bank.observability import logger
+
+            logger.warning("JWKS fetch failed", extra={"error": type(exc).__name__})
+            return
+        keys: dict[str, RSAPublicKey] = {}
+        for entry in document.get("keys", []) if isinstance(document, Mapping) else []:
+            key = _signing_key(entry)
+            if key is not None:
+                keys[entry["kid"]] = key
+        if keys:
+            self._keys = keys
+
+    def _key_for(self, kid: str) -> RSAPublicKey:
+        with self._lock:
+            key = self._keys.get(kid)
+            if key is None:
+                self._refresh()
+                key = self._keys.get(kid)
+        if key is None:
+            raise TokenRejected("unknown key", reason="unknown_kid")
+        return key
+
+    # --- tokens -------------------------------------------------------------------------------------
+    def verify(self, token: str) -> VerifiedToken:
+        """The verified token's claims; raises ``TokenRejected`` with ``details["reason"]``."""
+        kid = self._check_shape(token)
+        key = self._key_for(kid)
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=self.leeway,
+                options={"require": ["exp", "iat", "iss", "aud", "sub"], "verify_signature": True},
+            )
+        except jwt.ExpiredSignatureError:
+            raise TokenRejected("token expired", reason="expired") from None
+        except jwt.ImmatureSignatureError:
+            raise TokenRejected("token not yet valid", reason="not_yet_valid") from None
+        except jwt.InvalidIssuerError:
+            raise TokenRejected("wrong issuer", reason="issuer") from None
+        except jwt.InvalidAudienceError:
+            raise TokenRejected("wrong audience", reason="audience") from None
+        except jwt.MissingRequiredClaimError as exc:
+            raise TokenRejected("missing claim", reason="missing_claim", claim=exc.claim) from None
+        except jwt.InvalidSignatureError:
+            raise TokenRejected("bad signature", reason="signature") from None
+        except jwt.PyJWTError as exc:
+            raise TokenRejected("token refused", reason=type(exc).__name__) from None
+        iat = claims["iat"]
+        if not isinstance(iat, int | float) or iat > self._clock() + self.leeway:
+            raise TokenRejected("token issued in the future", reason="not_yet_valid")
+        if not isinstance(claims["sub"], str) or not claims["sub"]:
+            raise TokenRejected("missing claim", reason="missing_claim", claim="sub")
+        realm = claims.get("realm_access")
+        roles = realm.get("roles", []) if isinstance(realm, dict) else []
+        return VerifiedToken(
+            subject=claims["sub"],
+            client_id=claims["azp"] if isinstance(claims.get("azp"), str) else None,
+            scope=claims["scope"] if isinstance(claims.get("scope"), str) else "",
+            roles=tuple(r for r in roles if isinstance(r, str)),
+            expires_at=int(claims["exp"]),
+        )
+
+    def _check_shape(self, token: str) -> str:
+        """The token's ``kid`` once its shape, algorithm and kid are acceptable."""
+        if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_BYTES:
+            raise TokenRejected("malformed token", reason="malformed")
+        parts = token.split(".")
+        if len(parts) != 3 or not all(_SEGMENT.match(p) for p in parts):
+            # "alg: none" tokens end in an empty signature and stop here too.
+            raise TokenRejected("malformed token", reason="malformed")
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise TokenRejected("malformed token", reason="malformed") from None
+        if header.get("alg") != ALGORITHM:
+            raise TokenRejected("algorithm not allowed", reason="algorithm")
+        if "crit" in header:
+            raise TokenRejected("critical header not understood", reason="crit")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not _KID.match(kid):
+            raise TokenRejected("key id not acceptable", reason="kid")
+        return kid
+
+    # --- the Lambda authorizer ------------------------------------------------------------------------
+    def authorize(self, event: Mapping[str, Any]) -> dict[str, Any]:
+        """The HTTP API (payload 2.0) simple response for a REQUEST authorizer event."""
+        token = bearer_token(event)
+        if token is None:
+            return {"isAuthorized": False, "context": {"reason": "no_token"}}
+        try:
+            verified = self.verify(token)
+        except TokenRejected as rejected:
+            return {"isAuthorized": False, "context": {"reason": str(rejected.details.get("reason", "refused"))}}
+        return {
+            "isAuthorized": True,
+            "context": {
+                "sub": verified.subject,
+                "client_id": verified.client_id or "",
+                "scope": verified.scope,
+                "roles": " ".join(verified.roles),
+            },
+        }
+
+
+def _signing_key(entry: Any) -> RSAPublicKey | None:
+    """The RSA signing key of one JWKS entry, or None when the entry is not one we accept."""
+    if not isinstance(entry, Mapping):
+        return None
+    kid = entry.get("kid")
+    if not isinstance(kid, str) or not _KID.match(kid) or entry.get("kty") != "RSA":
+        return None
+    if entry.get("use", "sig") != "sig" or entry.get("alg", ALGORITHM) != ALGORITHM:
+        return None
+    try:
+        key = jwt.PyJWK.from_json(json.dumps(dict(entry)), algorithm=ALGORITHM).key
+    except (jwt.PyJWTError, ValueError, TypeError, KeyError):
+        return None
+    if not isinstance(key, RSAPublicKey) or key.key_size < MIN_RSA_BITS:
+        return None
+    return key
+
+
+def bearer_token(event: Mapping[str, Any]) -> str | None:
+    """The bearer token of an HTTP API authorizer event (``identitySource`` or the header)."""
+    candidates: list[Any] = []
+    identity = event.get("identitySource")
+    if isinstance(identity, list):
+        candidates.extend(identity)
+    headers = event.get("headers")
+    if isinstance(headers, Mapping):
+        candidates.extend(v for k, v in headers.items() if isinstance(k, str) and k.lower() == "authorization")
+    for value in candidates:
+        if isinstance(value, str):
+            scheme, _, token = value.strip().partition(" ")
+            if scheme.lower() == "bearer" and token.strip():
+                return token.strip()
+    return None
+
+
+@lru_cache(maxsize=1)
+def keycloak_verifier() -> KeycloakVerifier:
+    """The verifier from ``KEYCLOAK_ISSUER`` / ``KEYCLOAK_AUDIENCE`` / ``KEYCLOAK_JWKS_URL`` (once per cold start)."""
+    issuer = os.environ["KEYCLOAK_ISSUER"]
+    return KeycloakVerifier(
+        issuer,
+        os.environ["KEYCLOAK_AUDIENCE"],
+        os.environ.get("KEYCLOAK_JWKS_URL") or f"{issuer.rstrip('/')}/protocol/openid-connect/certs",
+        refetch_interval=float(os.environ.get("KEYCLOAK_REFETCH_SECONDS", DEFAULT_REFETCH_INTERVAL_S)),
+    )
+
+
+def authorize(event: Mapping[str, Any], *, verifier: KeycloakVerifier | None = None) -> dict[str, Any]:
+    """The authorizer Lambda's whole job: ``authorize(event)`` → ``{"isAuthorized": ..., "context": ...}``."""
+    return (verifier or keycloak_verifier()).authorize(event)

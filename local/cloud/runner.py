@@ -54,6 +54,15 @@ class Invocation:
         return json.loads(self.payload) if self.payload else None
 
 
+def code_version(spec: FunctionSpec) -> float:
+    """The newest modification time under the function's code and layers: a change means a new deployment."""
+    newest = 0.0
+    for root in (spec.code_dir, *spec.layer_dirs):
+        for path in root.rglob("*.py"):
+            newest = max(newest, path.stat().st_mtime)
+    return newest
+
+
 class FunctionNotFound(Exception):
     pass
 
@@ -87,6 +96,7 @@ class _ExecutionEnvironment:
             self.kill()
             raise RuntimeError(f"{spec.name}: the execution environment did not start")
         self.init_ms = float(ready["init_ms"])
+        self.code_version = code_version(spec)
         self.start_ms = (time.perf_counter() - started) * 1000
 
     def _read_answers(self, stream: IO[str]) -> None:
@@ -176,10 +186,13 @@ class LambdaRunner:
                 if self._stopped:
                     raise RuntimeError("the Lambda runner has stopped")
                 idle = self._idle[spec.name]
+                current = code_version(spec)
                 while idle:
                     environment = idle.pop()
-                    if environment.alive:
+                    if environment.alive and environment.code_version >= current:
                         return environment, False
+                    # Edited code is a new deployment: the old environment goes, the next call starts cold.
+                    environment.kill()
                     self._count[spec.name] -= 1
                 if self._count[spec.name] < self._max:
                     self._count[spec.name] += 1

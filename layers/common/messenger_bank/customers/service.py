@@ -9,6 +9,7 @@ import hashlib
 from datetime import UTC, datetime
 
 from messenger_bank.customers.models import Card, ChannelIdentity, Customer, CustomerLink, NewCustomer
+from messenger_bank.errors import CustomerNotFound
 from messenger_bank.customers.repository import CustomersRepository, UniquenessConflict
 
 
@@ -69,3 +70,10 @@ def record_card(card: Card, *, repository: CustomersRepository | None = None) ->
 
 def cards_of(customer_id: str, *, repository: CustomersRepository | None = None) -> list[Card]:
     return (repository or CustomersRepository()).cards(customer_id)
+
+
+def customer_by_id(customer_id: str, *, repository: CustomersRepository | None = None) -> Customer:
+    customer = (repository or CustomersRepository()).get(customer_id)
+    if customer is None:
+        raise CustomerNotFound(customer_id)
+    return customer

@@ -38,15 +38,11 @@ class _Look:
 
 
 _LOOKS: Final[dict[CardDesign, _Look]] = {
-    "virtual_visa": _Look(
-        ("#0D1B6B", "#2F3FB0", "#1BA6C9"), (255, 255, 255), (255, 255, 255), 26, (255, 255, 255, 46)
-    ),
+    "virtual_visa": _Look(("#0D1B6B", "#2F3FB0", "#1BA6C9"), (255, 255, 255), (255, 255, 255), 26, (255, 255, 255, 46)),
     "virtual_mastercard": _Look(
         ("#17171C", "#3B2330", "#C7552A"), (255, 255, 255), (255, 176, 96), 30, (255, 255, 255, 40)
     ),
-    "belkart": _Look(
-        ("#064A35", "#0E7A54", "#2FA36B"), (255, 255, 255), (255, 255, 255), 22, (255, 255, 255, 46)
-    ),
+    "belkart": _Look(("#064A35", "#0E7A54", "#2FA36B"), (255, 255, 255), (255, 255, 255), 22, (255, 255, 255, 46)),
     "plastic": _Look(("#8E9299", "#E6E8EC", "#9DA1A8"), (28, 30, 36), (255, 255, 255), 70, (28, 30, 36, 30)),
 }
 _ORNAMENT_RED: Final = hex_rgb("#C8102E")
@@ -144,9 +140,7 @@ def _badge(pen: ImageDraw.ImageDraw, text: str, *, right: int, top: int, look: _
 def _chip(pen: ImageDraw.ImageDraw, x: int, y: int) -> None:
     """An EMV contact chip: a gold plate with its contact pads' lines."""
     w, h = 112, 86
-    pen.rounded_rectangle(
-        (x, y, x + w, y + h), radius=14, fill=(222, 184, 98), outline=(166, 128, 52), width=2
-    )
+    pen.rounded_rectangle((x, y, x + w, y + h), radius=14, fill=(222, 184, 98), outline=(166, 128, 52), width=2)
     line = (150, 112, 44)
     pen.rounded_rectangle((x + 38, y + 20, x + w - 38, y + h - 20), radius=6, outline=line, width=2)
     for dy in (h // 3, 2 * h // 3):

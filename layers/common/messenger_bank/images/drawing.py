@@ -33,9 +33,7 @@ def diagonal_gradient(size: tuple[int, int], colours: Sequence[str]) -> Image.Im
 
 def vertical_gradient(size: tuple[int, int], top: str, bottom: str) -> Image.Image:
     ramp = Image.linear_gradient("L").resize(size, Image.Resampling.BILINEAR)
-    return Image.composite(
-        Image.new("RGB", size, hex_rgb(bottom)), Image.new("RGB", size, hex_rgb(top)), ramp
-    )
+    return Image.composite(Image.new("RGB", size, hex_rgb(bottom)), Image.new("RGB", size, hex_rgb(top)), ramp)
 
 
 def soft_circles(
@@ -57,9 +55,7 @@ def soft_circles(
     return Image.composite(Image.new("RGB", base.size, colour), rgb, mask.reduce(scale))
 
 
-def fitted_font(
-    text: str, max_width: float, *, size: int, min_size: int, bold: bool = False
-) -> ImageFont.FreeTypeFont:
+def fitted_font(text: str, max_width: float, *, size: int, min_size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
     """The largest face from `size` down to `min_size` in which `text` is at most `max_width` wide."""
     for candidate in range(size, min_size - 1, -1):
         face = font(candidate, bold=bold)

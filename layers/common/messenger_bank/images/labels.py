@@ -79,9 +79,7 @@ EN: Final[Labels] = {
     "bic": "BIC",
     "unp": "Bank taxpayer number (UNP)",
     "issued_on": "Date of issue",
-    "requisites_footer": (
-        "This document was generated electronically and is valid without a signature or a stamp."
-    ),
+    "requisites_footer": ("This document was generated electronically and is valid without a signature or a stamp."),
     "share_headline": "Your bank card in the chat in 30 seconds",
     "share_code": "Your invitation code",
     "share_scan": "Scan the code with your phone camera or follow the link",

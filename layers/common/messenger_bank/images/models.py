@@ -72,9 +72,7 @@ class CardPictureRequest(_ImageRequest):
     scheme: CardScheme | None = None
     masked_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=19)]
     holder_latin: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40, pattern=_LATIN_NAME)]
-    holder_cyrillic: Annotated[
-        str, StringConstraints(strip_whitespace=True, max_length=40, pattern=_CYRILLIC_NAME)
-    ]
+    holder_cyrillic: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40, pattern=_CYRILLIC_NAME)]
     expiry: Annotated[str, StringConstraints(pattern=_EXPIRY)]  # MM/YY
     cashback_label: BadgeText | None = None  # already translated, e.g. "Cashback 5 % — Groceries"
     language: Language = "en"
@@ -186,9 +184,7 @@ class RequisitesRequest(_ImageRequest):
     holder_name: LongText
     iban: Annotated[
         str,
-        StringConstraints(
-            strip_whitespace=True, to_upper=True, pattern=r"^BY\d{2}[A-Z]{4}\d{4}[A-Z0-9]{16}$"
-        ),
+        StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^BY\d{2}[A-Z]{4}\d{4}[A-Z0-9]{16}$"),
     ]
     bank_name: LongText
     bank_address: LongText | None = None

@@ -50,9 +50,7 @@ def page_pdf(image: Image.Image, *, title: str, spots: tuple[TextSpot, ...] = ()
         stretch = 100 * width * scale_x / natural if natural else 100
         x, y = left * scale_x, page_h - (top + height * 0.8) * scale_y
         content.append(
-            b"BT 3 Tr /F1 %.2f Tf %.2f Tz %.2f %.2f Td " % (size, stretch, x, y)
-            + _literal(spot.text)
-            + b" Tj ET"
+            b"BT 3 Tr /F1 %.2f Tf %.2f Tz %.2f %.2f Td " % (size, stretch, x, y) + _literal(spot.text) + b" Tj ET"
         )
     stream = b"\n".join(content)
     pixels = zlib.compress(rgb.tobytes(), 6)
@@ -62,13 +60,9 @@ def page_pdf(image: Image.Image, *, title: str, spots: tuple[TextSpot, ...] = ()
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.2f %.2f] "
-        b"/Resources << /XObject << /Im0 4 0 R >> /Font << /F1 6 0 R >> >> /Contents 5 0 R >>"
-        % (page_w, page_h),
+        b"/Resources << /XObject << /Im0 4 0 R >> /Font << /F1 6 0 R >> >> /Contents 5 0 R >>" % (page_w, page_h),
         b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB /BitsPerComponent 8 "
-        b"/Filter /FlateDecode /Length %d >>\nstream\n"
-        % (width_px, height_px, len(pixels))
-        + pixels
-        + b"\nendstream",
+        b"/Filter /FlateDecode /Length %d >>\nstream\n" % (width_px, height_px, len(pixels)) + pixels + b"\nendstream",
         b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Courier /Encoding /WinAnsiEncoding >>",
         b"<< /Title "

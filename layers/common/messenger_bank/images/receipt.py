@@ -58,9 +58,7 @@ def receipt_picture(request: ReceiptRequest) -> bytes:
     header = vertical_gradient((right - left, 132), "#1E2A8A", "#3345B8")
     image.paste(header, (left, top))
     pen.text((left + _PAD, top + 66), BANK_NAME, font=font(36, bold=True), fill=(255, 255, 255), anchor="lm")
-    pen.text(
-        (right - _PAD, top + 66), words["receipt_title"], font=font(28), fill=(220, 226, 255), anchor="rm"
-    )
+    pen.text((right - _PAD, top + 66), words["receipt_title"], font=font(28), fill=(220, 226, 255), anchor="rm")
 
     colour = _STATUS_COLOUR[request.status]
     _status_icon(pen, request.status, centre, top + 232, colour)
@@ -186,9 +184,7 @@ def _dashed(pen: ImageDraw.ImageDraw, x0: int, x1: int, y: int) -> None:
         pen.line((x, y, min(x + 10, x1), y), fill=_RULE, width=2)
 
 
-def _status_icon(
-    pen: ImageDraw.ImageDraw, status: OperationStatus, cx: float, cy: float, colour: RGB
-) -> None:
+def _status_icon(pen: ImageDraw.ImageDraw, status: OperationStatus, cx: float, cy: float, colour: RGB) -> None:
     """A tinted disc with a drawn sign: ✓ completed, clock hands pending, ✕ failed, ↺ refunded."""
     radius = 54
     pen.ellipse((cx - radius, cy - radius, cx + radius, cy + radius), fill=(*colour, 38))
@@ -196,9 +192,7 @@ def _status_icon(
     pen.ellipse((cx - inner, cy - inner, cx + inner, cy + inner), fill=colour)
     white = (255, 255, 255)
     if status == "completed":
-        pen.line(
-            [(cx - 18, cy + 1), (cx - 5, cy + 14), (cx + 19, cy - 12)], fill=white, width=8, joint="curve"
-        )
+        pen.line([(cx - 18, cy + 1), (cx - 5, cy + 14), (cx + 19, cy - 12)], fill=white, width=8, joint="curve")
     elif status == "failed":
         pen.line((cx - 14, cy - 14, cx + 14, cy + 14), fill=white, width=8)
         pen.line((cx - 14, cy + 14, cx + 14, cy - 14), fill=white, width=8)

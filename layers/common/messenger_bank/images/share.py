@@ -53,9 +53,7 @@ def share_picture(request: SharePictureRequest) -> bytes:
         radius=40,
         fill=(0, 0, 0, 40),
     )
-    pen.rounded_rectangle(
-        (panel_left, panel_top, panel_left + panel_w, panel_top + panel_h), radius=40, fill=white
-    )
+    pen.rounded_rectangle((panel_left, panel_top, panel_left + panel_w, panel_top + panel_h), radius=40, fill=white)
 
     matrix = qr_matrix(request.link)
     module = 520 // len(matrix)

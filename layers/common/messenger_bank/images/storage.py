@@ -67,9 +67,7 @@ def store(
             ContentDisposition=disposition,
             CacheControl="private, no-store",
         )
-        url = client.generate_presigned_url(
-            "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires_in
-        )
+        url = client.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires_in)
     except (BotoCoreError, ClientError) as error:
         logger.warning("media not stored", extra={"kind": kind, "error": type(error).__name__})
         raise MediaStorageFailed(f"could not store a {kind} in S3") from error

@@ -1,0 +1,110 @@
+"""One customer turn, as the conversation Lambda runs it for each queued InboundEvent:
+
+    session (DynamoDB, versioned) → take_turn (flows, NLU) → save the session → effects → replies
+
+The engine decides; this module does the I/O it asks for. Bank operations are their own Lambdas
+(called synchronously by name), journeys are Step Functions executions, replies go out through the
+MessageAPI. A turn that fails before the session is saved changes nothing and is retried by the queue;
+on its last attempt the customer is told, once, that something went wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from messenger_bank.channels import message_api
+from messenger_bank.channels.client import MessageAPI
+from messenger_bank.channels.models import InboundEvent, OutboundMessage
+from messenger_bank.conversation.catalogue import text
+from messenger_bank.conversation.engine import OperationFailed, TurnDependencies, UnderstandingLike, take_turn
+from messenger_bank.conversation.sessions import SessionRepository
+from messenger_bank.journeys import service as journeys
+from messenger_bank.observability import logger, metrics
+
+
+@cache
+def _lambda() -> Any:
+    # No SDK retries: an operation must not run twice behind the conversation's back.
+    return boto3.client("lambda", config=Config(retries={"max_attempts": 1}, read_timeout=30))
+
+
+@cache
+def _sessions() -> SessionRepository:
+    return SessionRepository()
+
+
+class LambdaTurnDependencies:
+    """The engine's collaborators on AWS: operation Lambdas, Step Functions, the NLU, the card vault."""
+
+    def call_operation(self, name: str, payload: dict[str, Any]) -> dict[str, Any]:
+        response = _lambda().invoke(
+            FunctionName=f"{os.environ['OPERATIONS_PREFIX']}{name}", Payload=json.dumps(payload).encode()
+        )
+        answer = json.loads(response["Payload"].read() or b"null")
+        if response.get("FunctionError"):
+            code = str((answer or {}).get("errorType", "OperationError"))
+            logger.info("operation refused", extra={"operation": name, "error": code})
+            raise OperationFailed(code)
+        return answer if isinstance(answer, dict) else {"value": answer}
+
+    def start_journey(self, name: str, execution_name: str, payload: dict[str, Any]) -> str:
+        metrics.add_metric(name="JourneysStarted", unit="Count", value=1)
+        return journeys.start(name, execution_name, payload)
+
+    def complete_wait(self, token_ref: str, outcome: dict[str, Any]) -> None:
+        try:
+            journeys.complete(token_ref, outcome)
+        except journeys.WaitNotFound as exc:
+            raise OperationFailed("WaitNotFound") from exc
+
+    def understand(self, text: str) -> UnderstandingLike:
+        from messenger_bank.conversation.nlu import understand
+
+        return understand(text)
+
+    def tokenise_card(self, pan: str) -> tuple[str, str]:
+        from messenger_bank.security.cards import tokenise
+
+        token = tokenise(pan)
+        return token.token, token.mask
+
+
+def take_customer_turn(
+    event: InboundEvent,
+    *,
+    deps: TurnDependencies | None = None,
+    sessions: SessionRepository | None = None,
+    messages: MessageAPI | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Run one turn and deliver its replies. Raises (so the queue retries) if the turn cannot be kept."""
+    repository = sessions or _sessions()
+    outbox = messages or message_api()
+    session = repository.get(event.chat.key)
+    turn = take_turn(event, session, deps or LambdaTurnDependencies(), now=now or datetime.now(UTC))
+    repository.save(turn.session)  # SessionConflict: another turn of this chat won; the queue retries this one
+    if event.callback_id:
+        outbox.answer_button(event)
+    for effect in turn.effects:
+        outbox.delete(effect.chat, effect.message_id)
+    for reply in turn.replies:
+        outbox.send(event.chat, reply)
+    metrics.add_metric(name="Turns", unit="Count", value=1)
+
+
+def tell_something_went_wrong(event: InboundEvent, *, messages: MessageAPI | None = None) -> None:
+    """The last attempt at a turn failed: say so once, in the chat's language if we know it."""
+    language = "ru"
+    try:
+        session = _sessions().get(event.chat.key)
+        language = session.language if session else language
+    except Exception:  # the session store may be what failed; the apology still goes out
+        logger.exception("session unreadable while apologising")
+    (messages or message_api()).send(event.chat, OutboundMessage(text=text("common.error", language)))

@@ -1,0 +1,46 @@
+"""The conversation Lambda's batch: FIFO order per chat, partial failures reported to SQS.
+
+A record that fails leaves the rest of its chat's records in the batch unprocessed (they are
+reported failed too), so a chat's messages never overtake each other; other chats go on.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from messenger_bank.channels.models import InboundEvent
+from messenger_bank.conversation.service import take_customer_turn, tell_something_went_wrong
+from messenger_bank.observability import logger
+
+_processor = SqsFifoPartialProcessor(skip_group_on_error=True)
+
+
+def last_attempt(record: SQSRecord) -> bool:
+    """True when SQS will move this record to the dead-letter queue if it fails again."""
+    return int(record.attributes.approximate_receive_count) >= int(os.environ.get("INBOUND_MAX_RECEIVES", "3"))
+
+
+def handle_record(record: SQSRecord) -> None:
+    event = InboundEvent.model_validate_json(record.body)
+    logger.append_keys(chat_key=event.chat.key, update_id=event.update_id)
+    try:
+        take_customer_turn(event)
+    except Exception:
+        if last_attempt(record):
+            logger.exception("turn failed for the last time: the message goes to the dead-letter queue")
+            tell_something_went_wrong(event)
+        raise
+    finally:
+        logger.remove_keys(["chat_key", "update_id"])
+
+
+def handle_batch(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    response = process_partial_response(
+        event=event, record_handler=handle_record, processor=_processor, context=context
+    )
+    return dict(response)

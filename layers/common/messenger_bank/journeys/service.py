@@ -1,0 +1,95 @@
+"""Starting journeys and completing the waits they park on task tokens.
+
+A journey is found by name: `card_issuance` runs the state machine in CARD_ISSUANCE_STATE_MACHINE_ARN.
+Execution names are chosen by the caller and derived from the conversation, so a replayed start is
+refused by Step Functions (ExecutionAlreadyExists) and counted as started: a journey runs once.
+
+A state that needs the customer again (a confirmation, a code) parks its task token in the
+JOURNEY_WAITS_TABLE under `<execution name>:<task>`; the conversation completes it by that reference,
+once (a conditional delete), so a double press cannot complete it twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from functools import cache
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from messenger_bank.observability import logger
+
+WAIT_SECONDS = 24 * 3600
+
+
+class WaitNotFound(Exception):
+    """No journey is waiting under that reference (already completed, expired, or never parked)."""
+
+
+@cache
+def _sfn() -> Any:
+    return boto3.client("stepfunctions")
+
+
+@cache
+def _waits() -> Any:
+    return boto3.resource("dynamodb").Table(os.environ["JOURNEY_WAITS_TABLE"])
+
+
+def state_machine_arn(journey: str) -> str:
+    return os.environ[f"{journey.upper()}_STATE_MACHINE_ARN"]
+
+
+def execution_name(name: str) -> str:
+    """Step Functions allows 80 characters of letters, digits, '-' and '_'."""
+    return re.sub(r"[^A-Za-z0-9_-]", "-", name)[:80]
+
+
+def start(journey: str, name: str, payload: dict[str, Any]) -> str:
+    arn = state_machine_arn(journey)
+    try:
+        execution = _sfn().start_execution(stateMachineArn=arn, name=execution_name(name), input=json.dumps(payload))
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ExecutionAlreadyExists":
+            raise
+        logger.info("journey already started", extra={"journey": journey, "execution": name})
+        return f"{arn.replace(':stateMachine:', ':execution:')}:{execution_name(name)}"
+    logger.info("journey started", extra={"journey": journey, "execution": name})
+    return str(execution["executionArn"])
+
+
+def park(reference: str, task_token: str, *, chat_key: str) -> None:
+    """Keep a journey's task token until the customer answers."""
+    _waits().put_item(
+        Item={
+            "ref": reference,
+            "task_token": task_token,
+            "chat_key": chat_key,
+            "expires_at": int(time.time()) + WAIT_SECONDS,
+        }
+    )
+
+
+def complete(reference: str, outcome: dict[str, Any]) -> None:
+    """Resume the journey waiting under `reference` with `outcome`, exactly once."""
+    try:
+        item = _waits().delete_item(
+            Key={"ref": reference},
+            ConditionExpression="attribute_exists(#r)",
+            ExpressionAttributeNames={"#r": "ref"},
+            ReturnValues="ALL_OLD",
+        )["Attributes"]
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            raise WaitNotFound(reference) from exc
+        raise
+    try:
+        _sfn().send_task_success(taskToken=item["task_token"], output=json.dumps(outcome))
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] in {"TaskTimedOut", "TaskDoesNotExist", "InvalidToken"}:
+            raise WaitNotFound(reference) from exc
+        raise

@@ -1,0 +1,66 @@
+"""Proving a typed phone number with a one-time code (Cerberus sends and checks it).
+
+The code's id is kept per chat for ten minutes in the customers table (`OTP#<chat key>`), so the
+code can only be checked from the chat that asked for it, for the phone it was sent to.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from functools import cache
+from typing import Any
+
+import boto3
+
+from messenger_bank.banking import service as bank
+from messenger_bank.customers.models import ChannelIdentity
+from messenger_bank.customers.service import customer_for_identity
+from messenger_bank.errors import InvalidOneTimeCode
+from messenger_bank.onboarding.models import (
+    CheckCodeRequest,
+    CodeChecked,
+    CodeSent,
+    FindCustomerRequest,
+    FoundCustomer,
+    SendCodeRequest,
+)
+
+CODE_SECONDS = 600
+
+
+@cache
+def _table() -> Any:
+    return boto3.resource("dynamodb").Table(os.environ["CUSTOMERS_TABLE"])
+
+
+def find_customer(request: FindCustomerRequest) -> FoundCustomer:
+    identity = ChannelIdentity(channel=request.channel, user_id=request.user_id, chat_id=request.user_id)
+    customer = customer_for_identity(identity)
+    return FoundCustomer(customer_id=customer.customer_id if customer else None)
+
+
+def send_code(request: SendCodeRequest) -> CodeSent:
+    code = bank.send_code(request.phone, "onboarding")
+    _table().put_item(
+        Item={
+            "pk": f"OTP#{request.chat_key}",
+            "sk": "OTP",
+            "otp_id": code.otp_id,
+            "phone": request.phone,
+            "expires_at": int(time.time()) + CODE_SECONDS,
+        }
+    )
+    return CodeSent(sent=True)
+
+
+def check_code(request: CheckCodeRequest) -> CodeChecked:
+    item = _table().get_item(Key={"pk": f"OTP#{request.chat_key}", "sk": "OTP"}).get("Item")
+    if item is None or item["phone"] != request.phone or int(item["expires_at"]) < time.time():
+        return CodeChecked(valid=False, locked=True)
+    try:
+        bank.check_code(str(item["otp_id"]), request.code)
+    except InvalidOneTimeCode as refused:
+        return CodeChecked(valid=False, locked=int(refused.details.get("attempts_left", 0)) <= 0)
+    _table().delete_item(Key={"pk": f"OTP#{request.chat_key}", "sk": "OTP"})
+    return CodeChecked(valid=True)

@@ -1,0 +1,135 @@
+"""The card-issuance journey's steps, each a Lambda (see statemachines/card_issuance.asl.yaml).
+
+Every step takes and returns IssuanceState: references only. A step that needs the person's data
+unseals the application itself, uses it, and returns nothing of it.
+"""
+
+from __future__ import annotations
+
+import os
+
+from messenger_bank.banking import service as bank
+from messenger_bank.banking.models import Identity, IssueCardRequest
+from messenger_bank.customers import service as customers
+from messenger_bank.customers.models import Card, ChannelIdentity, NewCustomer
+from messenger_bank.images import CardPictureRequest, card_picture
+from messenger_bank.images.storage import store
+from messenger_bank.observability import logger, metrics
+from messenger_bank.onboarding import applications
+from messenger_bank.onboarding.models import (
+    ApplicationForm,
+    IssuanceState,
+    IssuedCardView,
+    SavedApplication,
+)
+from messenger_bank.onboarding.names import card_holder
+
+VIRTUAL_PRODUCT = "visa-digital"
+
+
+def save_application(form: ApplicationForm) -> SavedApplication:
+    """The conversation's last onboarding step: seal the data, hand back only its reference."""
+    return SavedApplication(application_id=applications.seal(form))
+
+
+def identity_of(form: ApplicationForm) -> Identity:
+    parts = form.full_name.split()
+    return Identity(
+        last_name=parts[0],
+        first_name=parts[1] if len(parts) > 1 else parts[0],
+        middle_name=" ".join(parts[2:]) or None,
+        birth_date=form.date_of_birth,
+        document_number=form.passport_number,
+        personal_number=form.personal_id,
+        issue_date=form.issue_date,
+        phone=form.phone,
+    )
+
+
+def verify_applicant(state: IssuanceState) -> IssuanceState:
+    """Passport registry, then Cerberus. Raises IdentityNotConfirmed, ApplicantUnderAge,
+    CustomerSanctioned or AlreadyCustomer: the state machine tells the customer which."""
+    person = identity_of(applications.unseal(state.application_id))
+    bank.verify_identity(person)
+    bank.screen_customer(person)
+    return state
+
+
+def register_customer(state: IssuanceState) -> IssuanceState:
+    """The bank's customer (created, or found by personal number) and ours, linked to this chat.
+
+    Also the step after AlreadyCustomer: the same call links the chat to the existing customer."""
+    form = applications.unseal(state.application_id)
+    bank_customer = bank.create_customer(identity_of(form))
+    channel, _, chat_id = form.chat_key.partition(":")
+    link = customers.find_or_create(
+        NewCustomer(
+            bank_customer_id=bank_customer.customer_id,
+            phone=form.phone,
+            language=form.language,
+            identity=ChannelIdentity(channel=form.channel, user_id=form.user_id, chat_id=chat_id or form.user_id),
+            referred_by_code=form.referral,
+        )
+    )
+    logger.info("customer registered", extra={"customer_id": link.customer.customer_id, "new_customer": link.created})
+    return state.model_copy(update={"customer_id": link.customer.customer_id, "customer_created": link.created})
+
+
+def issue_virtual_card(state: IssuanceState) -> IssuanceState:
+    """One digital card per customer: the bank's idempotency key is the customer, not the application,
+    so two applications of one person (two messengers, a double press) get the same card."""
+    if state.customer_id is None:
+        raise ValueError("issue_virtual_card needs the registered customer")
+    customer = customers.customer_by_id(state.customer_id)
+    issued = bank.issue_virtual_card(
+        IssueCardRequest(
+            customer_id=customer.bank_customer_id,
+            product=VIRTUAL_PRODUCT,
+            idempotency_key=f"virtual-card-{customer.bank_customer_id}",
+        )
+    )
+    customers.record_card(
+        Card(
+            card_id=issued.card_id,
+            customer_id=customer.customer_id,
+            mask=issued.masked_pan,
+            kind="virtual",
+            scheme="visa",
+            expiry=issued.expiry,
+            issued_at=customer.created_at,
+        )
+    )
+    metrics.add_metric(name="CardsIssued", unit="Count", value=1)
+    card = IssuedCardView(
+        card_id=issued.card_id,
+        mask=issued.masked_pan,
+        expiry=issued.expiry,
+        product=issued.product,
+        cashback_category=issued.cashback_category,
+    )
+    return state.model_copy(update={"card": card})
+
+
+def render_card_picture(state: IssuanceState) -> IssuanceState:
+    if state.card is None:
+        raise ValueError("render_card_picture needs the issued card")
+    form = applications.unseal(state.application_id)
+    latin, cyrillic = card_holder(form.full_name)
+    picture = card_picture(
+        CardPictureRequest(
+            design="virtual_visa",
+            masked_number=state.card.mask,
+            holder_latin=latin,
+            holder_cyrillic=cyrillic,
+            expiry=state.card.expiry,
+            language=state.language,
+        )
+    )
+    stored = store("card", picture, "image/png", bucket=os.environ["MEDIA_BUCKET"])
+    return state.model_copy(update={"picture_url": stored.url})
+
+
+def close_application(state: IssuanceState) -> IssuanceState:
+    """The data has served: forget it now rather than at the TTL."""
+    applications.forget(state.application_id)
+    return state

@@ -9,8 +9,8 @@ import hashlib
 from datetime import UTC, datetime
 
 from messenger_bank.customers.models import Card, ChannelIdentity, Customer, CustomerLink, NewCustomer
-from messenger_bank.errors import CustomerNotFound
 from messenger_bank.customers.repository import CustomersRepository, UniquenessConflict
+from messenger_bank.errors import CustomerNotFound
 
 
 def customer_id_for(bank_customer_id: str) -> str:

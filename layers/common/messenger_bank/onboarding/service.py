@@ -61,7 +61,7 @@ def register_customer(state: IssuanceState) -> IssuanceState:
     Also the step after AlreadyCustomer: the same call links the chat to the existing customer."""
     form = applications.unseal(state.application_id)
     bank_customer = bank.create_customer(identity_of(form))
-    channel, _, chat_id = form.chat_key.partition(":")
+    chat_id = form.chat_key.partition(":")[2]
     link = customers.find_or_create(
         NewCustomer(
             bank_customer_id=bank_customer.customer_id,

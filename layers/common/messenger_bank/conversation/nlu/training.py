@@ -10,7 +10,6 @@ the file is rebuilt.
 from __future__ import annotations
 
 import gzip
-
 import hashlib
 import random
 import zlib

@@ -20,6 +20,7 @@ _SECRETS = (
     "telegram_secret_token",
     "viber_auth_token",
     "whatsapp_access_token",
+    "whatsapp_phone_number_id",  # not secret, but kept beside the access token it belongs to
     "messenger_page_access_token",
     "meta_app_secret",
     "meta_verify_token",

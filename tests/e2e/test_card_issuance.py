@@ -1,0 +1,151 @@
+"""A digital card from the first message to the card picture, through the whole local cloud: the
+messenger's signed webhook, the queue, the conversation, the card-issuance state machine, the bank
+sandbox and the fake messenger that shows the picture."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from local.cloud.cloud import LocalCloud
+from messenger_bank.security.cards import find_pans
+from tests.e2e.driver import Chat, Person, journey_history, onboard
+
+pytestmark = pytest.mark.e2e
+
+CHANNELS = ["telegram", "viber", "whatsapp", "messenger"]
+
+
+def chat_for(cloud: LocalCloud, channel: str, person: Person) -> Chat:
+    user_id = person.phone.lstrip("+") if channel == "whatsapp" else f"77{person.number:06d}"
+    return Chat(cloud, channel, user_id, phone=person.phone)
+
+
+def issuance_executions(cloud: LocalCloud, chat: Chat, timeout_s: float = 30) -> list[dict[str, str]]:
+    """This chat's card-issuance executions, once none of them is still running."""
+    sfn = cloud.client("stepfunctions")
+    assert cloud.stack is not None
+    arn = cloud.stack.state_machines["CardIssuanceStateMachine"]
+    deadline = time.monotonic() + timeout_s
+    while True:
+        found = []
+        for execution in sfn.list_executions(stateMachineArn=arn)["executions"]:
+            described = sfn.describe_execution(executionArn=execution["executionArn"])
+            if json.loads(described["input"]).get("chat_key") == chat.chat_key:
+                found.append(described)
+        if all(e["status"] != "RUNNING" for e in found) or time.monotonic() > deadline:
+            return found
+        time.sleep(0.3)
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_a_newcomer_gets_a_digital_card_with_its_picture(cloud: LocalCloud, channel: str) -> None:
+    person = Person()
+    chat = chat_for(cloud, channel, person)
+
+    replies = onboard(chat, person)
+
+    # Viber and Messenger send a picture and its text as two messages; the others as one.
+    assert any(m["media"] for m in replies), replies
+    assert "******" in replies[-1]["text"]
+    executions = issuance_executions(cloud, chat)
+    assert [e["status"] for e in executions] == ["SUCCEEDED"]
+
+
+def test_the_execution_history_carries_no_name_passport_or_card_number(cloud: LocalCloud) -> None:
+    person = Person(surname="Лукашэвіч", first_name="Янка")
+    chat = chat_for(cloud, "telegram", person)
+    onboard(chat, person)
+
+    history = json.dumps(journey_history(cloud, chat.chat_key), ensure_ascii=False)
+
+    assert chat.chat_key in history
+    for secret in (person.passport, person.personal_id, person.surname, "LUKASHEVICH", person.first_name):
+        assert secret not in history
+    assert find_pans(history) == []
+
+
+def test_a_person_the_registry_does_not_confirm_is_told_and_gets_no_card(cloud: LocalCloud) -> None:
+    person = Person(surname="Mismatch")
+    chat = chat_for(cloud, "telegram", person)
+
+    replies = onboard(chat, person)
+
+    assert "не подтвердил" in replies[-1]["text"]
+    executions = issuance_executions(cloud, chat)
+    assert [e["status"] for e in executions] == ["FAILED"]
+    assert not any(m["media"] for m in chat.messages())
+
+
+def test_an_applicant_under_eighteen_is_told_why(cloud: LocalCloud) -> None:
+    person = Person(born="05.03.2012")
+    chat = chat_for(cloud, "viber", person)
+
+    chat.say("привет", replies=2)
+    chat.press("карту")
+    chat.press("Русский")
+    chat.press("Согласен")
+    chat.share_phone()
+    chat.say(person.full_name)
+    replies = chat.say(person.born)
+
+    # The conversation already refuses a birth date under 18 before anything reaches the bank.
+    assert "18" in replies[-1]["text"]
+    assert issuance_executions(cloud, chat) == []
+
+
+def test_an_existing_customer_on_a_second_messenger_is_linked_without_a_second_card(cloud: LocalCloud) -> None:
+    person = Person()
+    first = chat_for(cloud, "telegram", person)
+    onboard(first, person)
+
+    second = chat_for(cloud, "messenger", person)
+    replies = onboard(second, person)
+
+    assert "привязан" in replies[-1]["text"]
+    assert not any(m["media"] for m in second.messages())
+    customers = cloud.client("dynamodb").query(
+        TableName=str(cloud.stack.physical["CustomersTable"]) if cloud.stack else "",
+        KeyConditionExpression="pk = :p",
+        ExpressionAttributeValues={":p": {"S": f"PHONE#{person.phone}"}},
+    )["Items"]
+    assert len(customers) == 1
+
+
+def test_a_double_confirmation_issues_one_card(cloud: LocalCloud) -> None:
+    person = Person()
+    chat = chat_for(cloud, "telegram", person)
+    onboard(chat, person, confirm=False)
+    payload = chat.button("верно")
+
+    statuses = cloud.platforms.send("telegram", chat.user, "button", payload=payload, repeat=1)
+    again = cloud.platforms.send("telegram", chat.user, "button", payload=payload, repeat=1, force=True)
+    chat._await(0, len(chat.messages()) + 1, 60)  # the card picture arrives
+
+    assert statuses["status"] == again["status"] == 200
+    pictures = [m for m in chat.messages() if m["media"]]
+    assert len(pictures) == 1
+    assert len(issuance_executions(cloud, chat)) == 1
+
+
+def test_the_bank_failing_mid_journey_tells_the_customer_and_leaves_nothing_half_done(cloud: LocalCloud) -> None:
+    from local.sandbox.faults import Fault
+
+    person = Person()
+    chat = chat_for(cloud, "whatsapp", person)
+    cloud.sandbox.faults.set("core", "issue_card", Fault(error_rate=1.0))
+    try:
+        replies = onboard(chat, person)
+    finally:
+        cloud.sandbox.faults.clear()
+
+    assert "не отвечают" in replies[-1]["text"]
+    assert [e["status"] for e in issuance_executions(cloud, chat)] == ["FAILED"]
+    assert not any(m["media"] for m in chat.messages())
+    table = str(cloud.stack.physical["CustomersTable"]) if cloud.stack else ""
+    applications = cloud.client("dynamodb").scan(
+        TableName=table, FilterExpression="begins_with(pk, :a)", ExpressionAttributeValues={":a": {"S": "APPLICATION#"}}
+    )["Items"]
+    assert applications == []  # the sealed personal data was forgotten on the way out

@@ -120,6 +120,16 @@ class Chat:
         payload = self.button(label_part)
         return self.act(lambda: self._send("button", payload=payload), **kw)
 
+    def wait_for(self, text_part: str, timeout_s: float = 60) -> dict[str, Any]:
+        """The first bot message containing `text_part`, waiting for it to arrive."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            for message in self.messages():
+                if text_part in str(message.get("text") or ""):
+                    return message
+            time.sleep(0.2)
+        raise AssertionError(f"no {text_part!r} in {timeout_s} s; the bot said: {self.texts()}")
+
     def texts(self) -> str:
         return "\n".join(str(m.get("text") or m.get("caption") or "") for m in self.messages())
 

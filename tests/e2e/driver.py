@@ -91,9 +91,13 @@ class Chat:
                 time.sleep(0.3)  # let the rest of the turn's replies land
                 return self.messages()[before:]
             time.sleep(0.1)
-        raise AssertionError(f"the bot did not answer in {timeout_s} s; it said: {[m['text'] for m in self.messages()]}")
+        raise AssertionError(
+            f"the bot did not answer in {timeout_s} s; it said: {[m['text'] for m in self.messages()]}"
+        )
 
-    def act(self, send: Callable[[], dict[str, Any]], *, replies: int = 1, timeout_s: float = 30) -> list[dict[str, Any]]:
+    def act(
+        self, send: Callable[[], dict[str, Any]], *, replies: int = 1, timeout_s: float = 30
+    ) -> list[dict[str, Any]]:
         before = len(self.messages())
         answer = send()
         assert answer["status"] == 200, answer

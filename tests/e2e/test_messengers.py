@@ -1,0 +1,131 @@
+"""The four messengers, each through its own signed webhook, the queue, the conversation and the
+MessageAPI back to the (fake) platform: what a customer does, and what a retrying or forging
+platform does."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from local.cloud.cloud import LocalCloud
+from tests.e2e.driver import Chat, Person, buttons_in
+
+pytestmark = pytest.mark.e2e
+
+CHANNELS = ["telegram", "viber", "whatsapp", "messenger"]
+EVENTS = Path(__file__).resolve().parents[2] / "events"
+
+
+def new_chat(cloud: LocalCloud, channel: str) -> Chat:
+    person = Person()
+    user_id = person.phone.lstrip("+") if channel == "whatsapp" else f"88{person.number:06d}"
+    return Chat(cloud, channel, user_id, phone=person.phone)
+
+
+def settle(seconds: float = 2.5) -> None:
+    """Give the queue and the conversation time to do something they should not do."""
+    time.sleep(seconds)
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_a_signed_text_gets_a_reply_in_the_same_messenger(cloud: LocalCloud, channel: str) -> None:
+    chat = new_chat(cloud, channel)
+
+    replies = chat.say("привет", replies=2)
+
+    assert "банк" in replies[0]["text"].lower()
+    assert any(label for label, _ in buttons_in(replies[-1]["markup"]))
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_a_button_press_is_handled_as_that_button(cloud: LocalCloud, channel: str) -> None:
+    chat = new_chat(cloud, channel)
+    chat.say("привет", replies=2)
+
+    replies = chat.press("Помощь")
+
+    assert "Я умею" in replies[-1]["text"] or "могу" in replies[-1]["text"]
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_the_same_update_posted_three_times_gets_one_reply(cloud: LocalCloud, channel: str) -> None:
+    chat = new_chat(cloud, channel)
+
+    answer = cloud.platforms.send(channel, chat.user, "text", text="помощь", repeat=3)
+    chat._await(0, 1, 30)
+    settle()
+
+    assert answer["statuses"] == [200, 200, 200]
+    assert len(chat.messages()) == 1
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_a_bad_signature_is_refused_and_nothing_is_answered(cloud: LocalCloud, channel: str) -> None:
+    body = (EVENTS / channel / "text.json").read_bytes()
+    header = {
+        "telegram": "X-Telegram-Bot-Api-Secret-Token",
+        "viber": "X-Viber-Content-Signature",
+        "whatsapp": "X-Hub-Signature-256",
+        "messenger": "X-Hub-Signature-256",
+    }[channel]
+    before = len(cloud.platforms.recorded(channel))
+    assert cloud.api is not None
+
+    response = httpx.post(
+        f"{cloud.api.base_url}/webhooks/{channel}",
+        content=body,
+        headers={"content-type": "application/json", header: "sha256=" + "0" * 64},
+    )
+    settle()
+
+    assert response.status_code in (401, 403)
+    assert len(cloud.platforms.recorded(channel)) == before
+
+
+@pytest.mark.parametrize("channel", ["viber", "whatsapp", "messenger"])
+def test_a_delivery_receipt_is_acknowledged_and_not_answered(cloud: LocalCloud, channel: str) -> None:
+    chat = new_chat(cloud, channel)
+    chat.say("привет", replies=2)
+
+    answer = cloud.platforms.send(channel, chat.user, "receipt")
+    settle()
+
+    assert answer["status"] == 200
+    assert len(chat.messages()) == 2
+
+
+def test_an_edited_telegram_message_is_acknowledged_and_not_answered(cloud: LocalCloud) -> None:
+    # Telegram sends bots no receipts; an edit is its update that is acknowledged and ignored.
+    before = len(cloud.platforms.recorded("telegram"))
+    assert cloud.api is not None
+
+    response = httpx.post(
+        f"{cloud.api.base_url}/webhooks/telegram",
+        content=(EVENTS / "telegram" / "edited.json").read_bytes(),
+        headers={
+            "content-type": "application/json",
+            "X-Telegram-Bot-Api-Secret-Token": cloud.config.secrets["TELEGRAM_SECRET_TOKEN"],
+        },
+    )
+    settle()
+
+    assert response.status_code == 200
+    assert len(cloud.platforms.recorded("telegram")) == before
+
+
+@pytest.mark.parametrize("channel", ["whatsapp", "messenger"])
+def test_meta_webhook_verification_echoes_the_challenge_only_for_the_right_token(
+    cloud: LocalCloud, channel: str
+) -> None:
+    assert cloud.api is not None
+    url = f"{cloud.api.base_url}/webhooks/{channel}"
+    right = cloud.config.secrets["META_VERIFY_TOKEN"]
+
+    good = httpx.get(url, params={"hub.mode": "subscribe", "hub.verify_token": right, "hub.challenge": "1158201444"})
+    bad = httpx.get(url, params={"hub.mode": "subscribe", "hub.verify_token": "guess", "hub.challenge": "1"})
+
+    assert (good.status_code, good.text) == (200, "1158201444")
+    assert bad.status_code == 403

@@ -44,9 +44,7 @@ def _cold_fonts() -> tuple[float, float]:
 
 def _cold_import_ms() -> float:
     """Importing the package in a fresh interpreter: Pillow, qrcode, pydantic, Powertools."""
-    code = (
-        "import time; t = time.perf_counter(); import messenger_bank.images; print(time.perf_counter() - t)"
-    )
+    code = "import time; t = time.perf_counter(); import messenger_bank.images; print(time.perf_counter() - t)"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(["layers/common", "."])}
     runs = [float(subprocess.check_output([sys.executable, "-c", code], env=env)) * 1000 for _ in range(5)]
     return statistics.median(runs)
@@ -56,9 +54,7 @@ def main() -> None:
     cold = [_cold_fonts() for _ in range(RUNS)]
     read_ms = statistics.median(read for read, _ in cold)
     first_face_ms = statistics.median(first for _, first in cold)
-    print(
-        f"cold import of messenger_bank.images: {_cold_import_ms():.0f} ms (median of 5 fresh interpreters)"
-    )
+    print(f"cold import of messenger_bank.images: {_cold_import_ms():.0f} ms (median of 5 fresh interpreters)")
     print(f"cold font load: read both TTFs {read_ms:.3f} ms, first face {first_face_ms:.3f} ms")
 
     card = CardPictureRequest(
@@ -90,9 +86,7 @@ def main() -> None:
         currency="BYN",
         issued_on=date(2025, 1, 15),
     )
-    share = SharePictureRequest(
-        language="en", link="https://t.me/messenger_bank_bot?start=AB12CD34", code="AB12CD34"
-    )
+    share = SharePictureRequest(language="en", link="https://t.me/messenger_bank_bot?start=AB12CD34", code="AB12CD34")
     cases: list[tuple[str, Callable[[], bytes]]] = [
         ("card picture (PNG 1012x638)", lambda: card_picture(card)),
         ("receipt (PNG 900 wide)", lambda: receipt_picture(receipt)),

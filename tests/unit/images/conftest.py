@@ -53,6 +53,4 @@ def requisites_request() -> RequisitesRequest:
 
 @pytest.fixture
 def share_request() -> SharePictureRequest:
-    return SharePictureRequest(
-        language="en", link="https://t.me/messenger_bank_bot?start=AB12CD34", code="AB12CD34"
-    )
+    return SharePictureRequest(language="en", link="https://t.me/messenger_bank_bot?start=AB12CD34", code="AB12CD34")

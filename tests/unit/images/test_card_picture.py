@@ -36,12 +36,8 @@ def test_designs_look_different(card_request: CardPictureRequest) -> None:
     assert visa != plastic
 
 
-@pytest.mark.parametrize(
-    "field", ["masked_number", "holder_latin", "holder_cyrillic", "cashback_label", "expiry"]
-)
-@pytest.mark.parametrize(
-    "number", [FULL_NUMBER, "4111111111111111", "4111-1111-1111-1111", "9112345678901234567"]
-)
+@pytest.mark.parametrize("field", ["masked_number", "holder_latin", "holder_cyrillic", "cashback_label", "expiry"])
+@pytest.mark.parametrize("number", [FULL_NUMBER, "4111111111111111", "4111-1111-1111-1111", "9112345678901234567"])
 def test_a_full_card_number_in_any_text_field_is_refused(
     card_request: CardPictureRequest, field: str, number: str
 ) -> None:
@@ -59,12 +55,8 @@ def test_the_refusal_does_not_echo_the_number(card_request: CardPictureRequest) 
     assert "a full card number is not allowed" in str(refused.value)
 
 
-@pytest.mark.parametrize(
-    "mask", ["4111 111* **** 1111", "4111 1111 1111 1111", "41111 1111", "1234 5678", "abcd"]
-)
-def test_masks_showing_more_than_six_and_four_digits_are_refused(
-    card_request: CardPictureRequest, mask: str
-) -> None:
+@pytest.mark.parametrize("mask", ["4111 111* **** 1111", "4111 1111 1111 1111", "41111 1111", "1234 5678", "abcd"])
+def test_masks_showing_more_than_six_and_four_digits_are_refused(card_request: CardPictureRequest, mask: str) -> None:
     with pytest.raises(ValidationError):
         CardPictureRequest.model_validate(card_request.model_dump() | {"masked_number": mask})
 

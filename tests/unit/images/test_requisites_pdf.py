@@ -67,6 +67,4 @@ def test_a_wrong_iban_is_refused(requisites_request: RequisitesRequest, iban: st
 
 def test_a_card_number_as_the_holder_name_is_refused(requisites_request: RequisitesRequest) -> None:
     with pytest.raises(ValidationError):
-        RequisitesRequest.model_validate(
-            requisites_request.model_dump() | {"holder_name": "4111111111111111"}
-        )
+        RequisitesRequest.model_validate(requisites_request.model_dump() | {"holder_name": "4111111111111111"})

@@ -43,9 +43,7 @@ def test_a_picture_is_stored_under_a_random_key_and_linked(s3: S3Client) -> None
 
 
 def test_keys_carry_no_customer_data(s3: S3Client) -> None:
-    keys = {
-        store("requisites", b"%PDF-1.4", "application/pdf", bucket=BUCKET, s3_client=s3).key for _ in range(5)
-    }
+    keys = {store("requisites", b"%PDF-1.4", "application/pdf", bucket=BUCKET, s3_client=s3).key for _ in range(5)}
 
     assert len(keys) == 5
     for key in keys:

@@ -1,0 +1,140 @@
+"""The walking skeleton through the local cloud: webhook → queue → conversation → state machine →
+operation Lambdas → the chat, and what happens when a piece of it fails."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+
+import httpx
+import pytest
+
+from local.cloud.cloud import LocalCloud
+from local.executions import main as executions_main
+from tests.e2e.driver import Chat, Person, onboard
+
+pytestmark = pytest.mark.e2e
+
+
+def queue_url(cloud: LocalCloud, logical_id: str) -> str:
+    assert cloud.stack is not None
+    return str(cloud.stack.physical[logical_id])
+
+
+def test_an_update_gets_a_greeting_and_the_menu_through_the_fake_telegram(cloud: LocalCloud) -> None:
+    person = Person()
+    chat = Chat(cloud, "telegram", f"99{person.number:06d}", phone=person.phone)
+
+    replies = chat.say("/start", replies=2)
+
+    assert "Здравствуйте" in replies[0]["text"]
+    assert chat.button("карту") == "g:go:onboarding"
+
+
+def test_getting_a_card_runs_every_step_of_the_state_machine_to_success(cloud: LocalCloud) -> None:
+    person = Person()
+    chat = Chat(cloud, "telegram", f"99{person.number:06d}", phone=person.phone)
+    onboard(chat, person)
+    chat.wait_for("карта готова")
+    sfn = cloud.client("stepfunctions")
+    assert cloud.stack is not None
+    machine = cloud.stack.state_machines["CardIssuanceStateMachine"]
+
+    mine = [
+        e
+        for e in sfn.list_executions(stateMachineArn=machine)["executions"]
+        if chat.chat_key in sfn.describe_execution(executionArn=e["executionArn"])["input"]
+    ]
+    for _ in range(50):
+        if sfn.describe_execution(executionArn=mine[0]["executionArn"])["status"] != "RUNNING":
+            break
+        time.sleep(0.2)
+    history = sfn.get_execution_history(executionArn=mine[0]["executionArn"])["events"]
+
+    entered = [e["stateEnteredEventDetails"]["name"] for e in history if "stateEnteredEventDetails" in e]
+    assert entered == [
+        "VerifyApplicant",
+        "RegisterCustomer",
+        "IssueVirtualCard",
+        "RenderCardPicture",
+        "SendCard",
+        "CloseApplication",
+        "CardIssued",
+    ]
+    assert history[-1]["type"] == "ExecutionSucceeded"
+
+
+def test_a_wrong_secret_token_gets_401_and_nothing_is_queued(cloud: LocalCloud) -> None:
+    assert cloud.api is not None
+    update = {
+        "update_id": 777000111,
+        "message": {
+            "message_id": 1,
+            "from": {"id": 31337, "is_bot": False, "first_name": "Eve"},
+            "chat": {"id": 31337, "type": "private"},
+            "date": 1795000000,
+            "text": "hello",
+        },
+    }
+
+    response = httpx.post(
+        f"{cloud.api.base_url}/webhooks/telegram",
+        json=update,
+        headers={"X-Telegram-Bot-Api-Secret-Token": "not-the-secret"},
+    )
+    missing = httpx.post(f"{cloud.api.base_url}/webhooks/telegram", json=update)
+    time.sleep(1.5)
+
+    assert (response.status_code, missing.status_code) == (401, 401)
+    log = (cloud.logs.directory / "messenger-bank-TelegramWebhookFunction.log").read_text()
+    assert "777000111" not in log  # never queued: the update id appears only in "update queued" lines
+    assert cloud.platforms.recorded("telegram", "31337") == []
+
+
+def test_a_poison_update_is_retried_alone_and_ends_in_the_dead_letter_queue(cloud: LocalCloud) -> None:
+    sqs = cloud.client("sqs")
+    inbound = queue_url(cloud, "InboundQueue")
+    dead = queue_url(cloud, "InboundDeadLetterQueue")
+    person = Person()
+    good = Chat(cloud, "telegram", f"99{person.number:06d}", phone=person.phone)
+    good_event = {
+        "chat": {"channel": "telegram", "chat_id": good.chat_id},
+        "update_id": f"good-{person.number}",
+        "kind": "text",
+        "user_id": good.chat_id,
+        "text": "/start",
+        "sent_at": "2026-11-24T20:00:00Z",
+    }
+
+    poison = '{"not": "an inbound event"}'
+    sqs.send_message(QueueUrl=inbound, MessageBody=poison, MessageGroupId="poison", MessageDeduplicationId="p1")
+    sqs.send_message(
+        QueueUrl=inbound, MessageBody=json.dumps(good_event), MessageGroupId=good.chat_key, MessageDeduplicationId="g1"
+    )
+
+    good.wait_for("Что вы хотите сделать", timeout_s=30)
+    moved: list[dict[str, str]] = []
+    deadline = time.monotonic() + 40
+    while not moved and time.monotonic() < deadline:
+        moved = sqs.receive_message(QueueUrl=dead, WaitTimeSeconds=1).get("Messages", [])
+
+    assert [m["Body"] for m in moved] == [poison]
+    assert len([m for m in good.messages() if "Что вы хотите" in str(m["text"])]) == 1
+
+
+def test_make_executions_lists_the_journeys_with_their_status(cloud: LocalCloud) -> None:
+    person = Person(surname="Mismatch")
+    chat = Chat(cloud, "telegram", f"99{person.number:06d}", phone=person.phone)
+    onboard(chat, person)
+    chat.wait_for("не подтвердил")
+    time.sleep(1)
+
+    out = io.StringIO()
+    code = executions_main(["--aws-endpoint", cloud.aws_endpoint, "--region", cloud.config.region], out=out)
+
+    printed = out.getvalue()
+    assert code == 0
+    assert "CardIssuanceStateMachine" in printed
+    assert "FAILED" in printed
+    assert "IdentityNotConfirmed" in printed

@@ -53,24 +53,42 @@ class LogBook:
         self.function_line("local-cloud", line)
 
 
-def _patch_moto_lambda(runner: LambdaRunner, pool: concurrent.futures.Executor) -> None:
+# Function name -> the runner (and its async pool) of the local cloud that owns it. moto's backends are
+# per process, so two local clouds in one process (a test session) share them; each routes its own.
+_RUNNERS: dict[str, tuple[LambdaRunner, concurrent.futures.Executor]] = {}
+
+
+def _moto_invoke(function: Any, body: str, request_headers: Any, response_headers: Any) -> bytes:
     """moto's Lambda would run code in Docker; here its invoke goes to the runner instead, so both
     `lambda.invoke` from code and Step Functions' Lambda tasks reach our functions."""
+    runner, pool = _RUNNERS[function.function_name]
+    invocation_type = request_headers.get("x-amz-invocation-type", "RequestResponse")
+    if invocation_type == "Event":
+        pool.submit(runner.invoke, function.function_name, body)
+        return b""
+    if invocation_type == "DryRun":
+        return b""
+    result = runner.invoke(function.function_name, body)
+    if result.function_error:
+        response_headers["x-amz-function-error"] = result.function_error
+    return result.payload
+
+
+def _route_moto_lambda(runner: LambdaRunner, pool: concurrent.futures.Executor) -> None:
     from moto.awslambda.models import LambdaFunction
 
-    def invoke(function: Any, body: str, request_headers: Any, response_headers: Any) -> bytes:
-        invocation_type = request_headers.get("x-amz-invocation-type", "RequestResponse")
-        if invocation_type == "Event":
-            pool.submit(runner.invoke, function.function_name, body)
-            return b""
-        if invocation_type == "DryRun":
-            return b""
-        result = runner.invoke(function.function_name, body)
-        if result.function_error:
-            response_headers["x-amz-function-error"] = result.function_error
-        return result.payload
+    LambdaFunction.invoke = _moto_invoke  # type: ignore[method-assign,assignment]
+    for name in runner.functions:
+        _RUNNERS[name] = (runner, pool)
 
-    LambdaFunction.invoke = invoke  # type: ignore[method-assign,assignment]
+
+def _restore_moto_port(ours: str, previous: str | None) -> None:
+    """Give MOTO_PORT back to the local cloud that had it (clouds nest in a test session)."""
+    if os.environ.get("MOTO_PORT") == ours:
+        if previous is None:
+            os.environ.pop("MOTO_PORT", None)
+        else:
+            os.environ["MOTO_PORT"] = previous
 
 
 class LocalCloud:
@@ -158,7 +176,8 @@ class LocalCloud:
             log=self.logs.function_line,
         )
         self._stoppers.append(self.runner.stop)
-        _patch_moto_lambda(self.runner, self._pool)
+        _route_moto_lambda(self.runner, self._pool)
+        self._stoppers.append(self._unroute_functions)
         if self.poll_queues:
             sqs = self.client("sqs")
             for source in self.stack.event_sources:
@@ -195,6 +214,7 @@ class LocalCloud:
     # ------------------------------------------------------------------ pieces
     def _start_moto(self) -> None:
         # Step Functions in moto reaches Lambda at localhost:$MOTO_PORT (DESIGN.md).
+        previous = os.environ.get("MOTO_PORT")
         os.environ["MOTO_PORT"] = str(self.config.moto_port)
         os.environ.setdefault("AWS_DEFAULT_REGION", self.config.region)
         from moto.core.config import default_user_config
@@ -204,6 +224,7 @@ class LocalCloud:
         self._moto = ThreadedMotoServer(ip_address=self.config.host, port=self.config.moto_port, verbose=False)
         self._moto.start()
         self._stoppers.append(self._moto.stop)
+        self._stoppers.append(lambda: _restore_moto_port(str(self.config.moto_port), previous))
 
     def _start_platforms(self) -> None:
         from local.platforms import PlatformSecrets, start_platforms
@@ -225,6 +246,10 @@ class LocalCloud:
             ),
         )
         self._stoppers.append(self.platforms.stop)
+
+    def _unroute_functions(self) -> None:
+        for name in self.stack.functions if self.stack else ():
+            _RUNNERS.pop(name, None)
 
     def _start_sandbox(self) -> None:
         from local.sandbox import start_sandbox

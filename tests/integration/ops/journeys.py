@@ -116,6 +116,7 @@ def sfn_client(endpoint: str, region: str = REGION) -> Any:
 @contextmanager
 def moto_server() -> Iterator[str]:
     port = free_port()
+    previous = os.environ.get("MOTO_PORT")
     os.environ["MOTO_PORT"] = str(port)  # Step Functions in moto calls Lambda at localhost:$MOTO_PORT
     from moto.core.config import default_user_config
     from moto.server import ThreadedMotoServer
@@ -127,6 +128,10 @@ def moto_server() -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.stop()
+        if previous is None:
+            os.environ.pop("MOTO_PORT", None)
+        else:
+            os.environ["MOTO_PORT"] = previous
 
 
 def _wait_closed(sfn: Any, arns: list[str], timeout_s: float = 30.0) -> None:

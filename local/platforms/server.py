@@ -31,10 +31,11 @@ STATIC = Path(__file__).parent / "static"
 AVATAR = make_png(64, 64, (160, 160, 170))
 MAX_BODY = 60 * 1024 * 1024
 
+# The bank's market: Belarusian mobile numbers, so that the onboarding's phone step accepts them.
 PRESET_USERS = [
-    {"id": "1001", "name": "Alice Jensen", "phone": "+4915112345601", "language": "en"},
-    {"id": "1002", "name": "Bruno Rossi", "phone": "+393331234567", "language": "it"},
-    {"id": "1003", "name": "Chloé Martin", "phone": "+33612345678", "language": "fr"},
+    {"id": "1001", "name": "Алеся Каваленка", "phone": "+375291234567", "language": "ru"},
+    {"id": "1002", "name": "Янка Лукашэвіч", "phone": "+375447654321", "language": "be"},
+    {"id": "1003", "name": "Maksim Ivanou", "phone": "+375336665544", "language": "en"},
 ]
 
 

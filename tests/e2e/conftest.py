@@ -19,6 +19,13 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that needs the local cloud runs on one xdist worker: one cloud, not one per worker."""
+    for item in items:
+        if "cloud" in getattr(item, "fixturenames", ()) and item.get_closest_marker("e2e"):
+            item.add_marker(pytest.mark.xdist_group("local-cloud"))
+
+
 @pytest.fixture(scope="session")
 def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
     config = CloudConfig(
@@ -28,7 +35,8 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
         ops_port=free_port(),
         sandbox_ports=dict.fromkeys(SYSTEMS, 0),
         # Short redelivery so that a poison update reaches the dead-letter queue within a test.
-        parameter_overrides={"InboundVisibilityTimeout": "4", "InboundMaxReceives": "2"},
+        # (no shorter than the conversation's 10 s timeout: a slow turn must not be delivered twice).
+        parameter_overrides={"InboundVisibilityTimeout": "10", "InboundMaxReceives": "2"},
     )
     local_cloud = LocalCloud(config, state_dir=tmp_path_factory.mktemp("cloud"), echo_logs=False)
     with local_cloud:

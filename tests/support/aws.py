@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -34,3 +37,30 @@ def create_table(dynamodb: Any, logical_id: str, name: str | None = None) -> str
     if ttl:
         dynamodb.update_time_to_live(TableName=table_name, TimeToLiveSpecification=ttl)
     return table_name
+
+
+@contextmanager
+def atomic_dynamodb_writes() -> Iterator[None]:
+    """DynamoDB applies a conditional write or a transaction atomically; moto's in-process backend
+    does not when threads race. Concurrency tests run with this, so that they test our conditions
+    under DynamoDB's guarantees rather than moto's thread-safety."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+    names = ("put_item", "update_item", "delete_item", "transact_write_items")
+    originals = {name: getattr(DynamoDBBackend, name) for name in names}
+
+    def locked(original: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with lock:
+                return original(*args, **kwargs)
+
+        return call
+
+    for name, original in originals.items():
+        setattr(DynamoDBBackend, name, locked(original))
+    try:
+        yield
+    finally:
+        for name, original in originals.items():
+            setattr(DynamoDBBackend, name, original)

@@ -21,6 +21,11 @@ def invoke(cloud: LocalCloud, function: str, payload: Any) -> dict[str, Any]:
     }
 
 
+def journey_arn(cloud: LocalCloud) -> str:
+    assert cloud.stack is not None
+    return cloud.stack.state_machines["Journey"]
+
+
 def wait_for(condition: Any, timeout_s: float = 30.0) -> Any:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -32,10 +37,17 @@ def wait_for(condition: Any, timeout_s: float = 30.0) -> Any:
 
 
 def test_every_resource_of_the_template_exists_in_the_aws_endpoint(cloud: LocalCloud) -> None:
-    tables = cloud.client("dynamodb").list_tables()["TableNames"]
-    queues = cloud.client("sqs").list_queues()["QueueUrls"]
-    machines = cloud.client("stepfunctions").list_state_machines()["stateMachines"]
-    functions = {f["FunctionName"] for f in cloud.client("lambda").list_functions()["Functions"]}
+    # moto's backends are shared by every local cloud in this process: look at this stack's only.
+    tables = [t for t in cloud.client("dynamodb").list_tables()["TableNames"] if t.startswith("test-")]
+    queues = [q for q in cloud.client("sqs").list_queues()["QueueUrls"] if "/test-" in q]
+    machines = [
+        m for m in cloud.client("stepfunctions").list_state_machines()["stateMachines"] if m["name"] == "test-Journey"
+    ]
+    functions = {
+        f["FunctionName"]
+        for f in cloud.client("lambda").list_functions()["Functions"]
+        if f["FunctionName"].startswith("test-")
+    }
 
     assert tables == ["test-Table"]
     assert sorted(url.rsplit("/", 1)[1] for url in queues) == ["test-WorkDeadLetterQueue.fifo", "test-WorkQueue.fifo"]
@@ -145,7 +157,7 @@ def test_the_api_front_answers_like_api_gateway_when_it_cannot_route_or_the_func
 
 def test_a_state_machine_runs_its_lambda_tasks_to_success_with_a_full_history(cloud: LocalCloud) -> None:
     sfn = cloud.client("stepfunctions")
-    arn = sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
+    arn = journey_arn(cloud)
 
     execution = sfn.start_execution(stateMachineArn=arn, name="happy-1", input=json.dumps({"fail": False}))
     status = wait_for(lambda: sfn.describe_execution(executionArn=execution["executionArn"])["status"] != "RUNNING")
@@ -159,7 +171,7 @@ def test_a_state_machine_runs_its_lambda_tasks_to_success_with_a_full_history(cl
 
 def test_a_function_error_is_caught_by_the_state_machine_by_its_class_name(cloud: LocalCloud) -> None:
     sfn = cloud.client("stepfunctions")
-    arn = sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
+    arn = journey_arn(cloud)
 
     execution = sfn.start_execution(stateMachineArn=arn, name="caught-1", input=json.dumps({"fail": True}))
     wait_for(lambda: sfn.describe_execution(executionArn=execution["executionArn"])["status"] != "RUNNING")
@@ -171,7 +183,7 @@ def test_a_function_error_is_caught_by_the_state_machine_by_its_class_name(cloud
 
 def test_a_second_start_with_a_closed_executions_name_is_refused(cloud: LocalCloud) -> None:
     sfn = cloud.client("stepfunctions")
-    arn = sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
+    arn = journey_arn(cloud)
     first = sfn.start_execution(stateMachineArn=arn, name="once-1", input="{}")
     wait_for(lambda: sfn.describe_execution(executionArn=first["executionArn"])["status"] != "RUNNING")
 

@@ -13,13 +13,13 @@ from moto import mock_aws
 from messenger_bank.customers.models import Card, ChannelIdentity, NewCustomer
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.customers.service import cards_of, customer_for_identity, find_or_create, record_card
-from tests.support.aws import create_table
+from tests.support.aws import atomic_dynamodb_writes, create_table
 
 
 @pytest.fixture
 def customers(monkeypatch: pytest.MonkeyPatch) -> Iterator[CustomersRepository]:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
-    with mock_aws():
+    with mock_aws(), atomic_dynamodb_writes():
         name = create_table(boto3.client("dynamodb"), "CustomersTable")
         yield CustomersRepository(boto3.resource("dynamodb").Table(name))
 

@@ -23,13 +23,13 @@ from messenger_bank.referrals.config import Programs, load_programs
 from messenger_bank.referrals.repository import ReferralsRepository
 from messenger_bank.referrals.settings import DEFAULT_PROGRAMS_FILE
 from messenger_bank.types import Channel
-from tests.support.aws import create_table
+from tests.support.aws import atomic_dynamodb_writes, create_table
 
 
 @pytest.fixture
 def table(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
-    with mock_aws():
+    with mock_aws(), atomic_dynamodb_writes():
         name = create_table(boto3.client("dynamodb"), "CustomersTable")
         yield boto3.resource("dynamodb").Table(name)
 

@@ -9,6 +9,7 @@ the file is rebuilt.
 
 from __future__ import annotations
 
+import ast
 import gzip
 import hashlib
 import random
@@ -77,11 +78,15 @@ def phrase_files() -> list[Path]:
 
 
 def fingerprint() -> str:
-    """A hash of the training phrases and of the code that learns from them."""
+    """A hash of the training phrases and of the code that learns from them. The code is hashed as
+    its syntax tree, so reformatting or a comment does not make the shipped model stale."""
     digest = hashlib.sha256()
-    for path in [*phrase_files(), *(_package() / name for name in _SOURCES)]:
+    for path in phrase_files():
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
+    for path in (_package() / name for name in _SOURCES):
+        digest.update(path.name.encode())
+        digest.update(ast.dump(ast.parse(path.read_text(encoding="utf-8"))).encode())
     return digest.hexdigest()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from aws_lambda_powertools import Logger, Metrics, Tracer
 
 from messenger_bank.security.logging import install_redaction
@@ -11,4 +13,5 @@ logger = Logger()
 # Card numbers and fields like pin, password, passport or token never reach a log line.
 install_redaction(logger)
 tracer = Tracer()
-metrics = Metrics()
+# The template sets the namespace; the default keeps scripts and tests that emit a metric working.
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "MessengerBank"))

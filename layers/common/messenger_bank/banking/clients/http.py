@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from messenger_bank.banking.settings import BankSettings
 from messenger_bank.errors import (
@@ -24,7 +25,7 @@ from messenger_bank.errors import (
     BankSystemUnavailable,
     DomainError,
 )
-from messenger_bank.observability import logger
+from messenger_bank.observability import logger, metrics
 
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -51,13 +52,37 @@ class RetryPolicy:
         return random.uniform(0, min(self.backoff_max, self.backoff_base * 2**attempt))  # noqa: S311 - jitter
 
 
+def bank_call_measured(system: str, milliseconds: float, *, failed: bool) -> None:
+    """Latency and errors per bank system (EMF), in metrics of their own so that the system dimension
+    does not attach to the function's other metrics."""
+    with single_metric(
+        name="BankCallLatency",
+        unit=MetricUnit.Milliseconds,
+        value=milliseconds,
+        namespace=metrics.namespace,
+        default_dimensions=metrics.default_dimensions,
+    ) as metric:
+        metric.add_dimension(name="system", value=system)
+    if failed:
+        with single_metric(
+            name="BankCallErrors",
+            unit=MetricUnit.Count,
+            value=1,
+            namespace=metrics.namespace,
+            default_dimensions=metrics.default_dimensions,
+        ) as metric:
+            metric.add_dimension(name="system", value=system)
+
+
 def with_retries[T](system: str, operation: str, call: Callable[[], T], *, retryable: bool, policy: RetryPolicy) -> T:
     """Run ``call``; retry it on Transient while allowed; a last Transient becomes BankSystemUnavailable."""
     attempt = 0
     while True:
+        started = time.perf_counter()
         try:
-            return call()
+            result = call()
         except Transient as failure:
+            bank_call_measured(system, (time.perf_counter() - started) * 1000, failed=True)
             if not retryable or attempt >= policy.max_retries:
                 logger.warning(
                     "bank call failed",
@@ -81,6 +106,9 @@ def with_retries[T](system: str, operation: str, call: Callable[[], T], *, retry
             )
             time.sleep(policy.delay(attempt))
             attempt += 1
+        else:
+            bank_call_measured(system, (time.perf_counter() - started) * 1000, failed=False)
+            return result
 
 
 _clients_lock = threading.Lock()

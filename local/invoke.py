@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ import boto3
 from local.cloud.cloud import ROOT, LocalCloud, running_cloud_state
 from local.cloud.config import CloudConfig
 from local.cloud.template import load_template_text
+from local.ports import free_port
 
 
 def logical_id_for(function: str, template_path: Path = ROOT / "template.yaml") -> str:
@@ -35,12 +35,6 @@ def logical_id_for(function: str, template_path: Path = ROOT / "template.yaml") 
     raise SystemExit(f"no function {function!r} in template.yaml; functions: {', '.join(known)}")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def invoke(logical_id: str, payload: bytes) -> tuple[str | None, Any]:
     state_dir = Path(os.environ.get("LOCAL_STATE_DIR", ROOT / "local" / ".state"))
     running = running_cloud_state(state_dir)
@@ -55,7 +49,7 @@ def invoke(logical_id: str, payload: bytes) -> tuple[str | None, Any]:
         name = next(f for f in running["functions"] if f.endswith(f"-{logical_id}"))
         response = client.invoke(FunctionName=name, Payload=payload)
         return response.get("FunctionError"), json.loads(response["Payload"].read() or b"null")
-    config = CloudConfig(moto_port=_free_port(), api_port=_free_port(), platforms_port=_free_port())
+    config = CloudConfig(moto_port=free_port(), api_port=free_port(), platforms_port=free_port())
     with LocalCloud(config, state_dir=state_dir / "invoke", serve_api=False, poll_queues=False) as cloud:
         assert cloud.runner is not None
         result = cloud.runner.invoke(logical_id, payload)

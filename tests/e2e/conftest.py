@@ -3,20 +3,14 @@ front, the fake platforms and the bank sandbox, all on free ports of 127.0.0.1."
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 
 import pytest
 
 from local.cloud.cloud import LocalCloud
 from local.cloud.config import CloudConfig
+from local.ports import free_port
 from local.sandbox.config import SYSTEMS
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,14 +9,9 @@ import pytest
 
 from local.cloud.cloud import LocalCloud
 from local.cloud.config import CloudConfig
+from local.ports import free_port
 
 STACK = Path(__file__).with_name("stack")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="package")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+
+from local.ports import free_port
 
 REGION = "eu-north-1"  # a region of its own: moto's backends are per process, shared with other tests
 ROLE = "arn:aws:iam::123456789012:role/ops-view-test"
@@ -95,12 +96,6 @@ class Journeys:
     succeeded: str  # execution ARNs
     failed: str
     retried: str
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def sfn_client(endpoint: str, region: str = REGION) -> Any:

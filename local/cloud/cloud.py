@@ -9,6 +9,7 @@ import concurrent.futures
 import json
 import logging
 import os
+import secrets
 import sys
 import threading
 import time
@@ -282,6 +283,11 @@ class LocalCloud:
         for name in SECRET_PATHS:
             ssm.put_parameter(
                 Name=parameter_name(name, prefix), Value=self.config.secrets[name], Type="SecureString", Overwrite=True
+            )
+        # Signing keys of session tokens and one-time links: new on every start (tokens do not outlive it).
+        for key in ("security/session-key", "security/link-key"):
+            ssm.put_parameter(
+                Name=f"{prefix}/{key}", Value=secrets.token_urlsafe(48), Type="SecureString", Overwrite=True
             )
 
     def _function_env(self) -> dict[str, str]:

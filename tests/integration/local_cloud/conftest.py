@@ -16,7 +16,7 @@ STACK = Path(__file__).with_name("stack")
 
 @pytest.fixture(scope="package")
 def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
-    config = CloudConfig(api_port=free_port(), moto_port=free_port(), stack_name="test")
+    config = CloudConfig(api_port=free_port(), moto_port=free_port(), ops_port=free_port(), stack_name="test")
     local_cloud = LocalCloud(
         config,
         state_dir=tmp_path_factory.mktemp("cloud"),

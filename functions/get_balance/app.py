@@ -1,0 +1,7 @@
+"""Operation get_balance: a card's balance, once the customer is shown to own it."""
+
+from messenger_bank.cards.models import GetBalanceRequest
+from messenger_bank.cards.service import get_balance
+from messenger_bank.handlers import operation_lambda
+
+lambda_handler = operation_lambda(GetBalanceRequest, get_balance)

@@ -1,0 +1,1 @@
+"""Card services: the customer's cards, balance, block / unblock, requisites, history, secure links."""

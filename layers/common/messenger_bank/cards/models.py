@@ -1,0 +1,117 @@
+"""What the card operations take (exactly the registry's payload fields) and what the flows show.
+
+Every request names the chat's customer and, where a card is touched, the card id from a button: the
+id is untrusted until the service has checked that the customer owns it.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from messenger_bank.types import Channel, CurrencyCode, CustomerId, Language, MaskedPan, MinorUnits
+
+BlockReason = Literal["lost", "stolen", "suspicious", "customer_request"]
+LinkPurposeName = Literal["pin", "password"]
+CardStatus = Literal["active", "blocked"]
+
+_CARD_ID = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    customer_id: CustomerId
+
+
+class _Result(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --- list_cards ------------------------------------------------------------------------------------
+class ListCardsRequest(_Request):
+    pass
+
+
+class CardItem(_Result):
+    card_id: str
+    mask: MaskedPan
+    status: CardStatus
+
+
+class CardList(_Result):
+    items: list[CardItem]
+
+
+# --- get_balance -----------------------------------------------------------------------------------
+class GetBalanceRequest(_Request):
+    card_id: str = _CARD_ID
+    language: Language | None = Field(
+        default=None, description="how to write the money; the customer's own if left out"
+    )
+
+
+class BalanceResult(_Result):
+    """Money as the customer reads it (``balance``, ``available``), and the figures behind it."""
+
+    balance: str
+    available: str
+    available_minor: MinorUnits
+    currency: CurrencyCode
+
+
+# --- block_card / unblock_card ---------------------------------------------------------------------
+class BlockCardRequest(_Request):
+    card_id: str = _CARD_ID
+    reason: BlockReason
+
+
+class UnblockCardRequest(_Request):
+    card_id: str = _CARD_ID
+
+
+class CardStatusResult(_Result):
+    card_id: str
+    mask: MaskedPan
+    status: CardStatus
+
+
+# --- get_requisites --------------------------------------------------------------------------------
+class GetRequisitesRequest(_Request):
+    card_id: str = _CARD_ID
+    language: Language = "ru"
+
+
+class RequisitesResult(_Result):
+    """The IBAN (shown to its owner in the chat, never logged) and the PDF's presigned link."""
+
+    iban: str = Field(repr=False)
+    currency: CurrencyCode
+    document_url: str = Field(repr=False)
+
+
+# --- get_history -----------------------------------------------------------------------------------
+class GetHistoryRequest(_Request):
+    language: Language = "ru"
+
+
+class HistoryResult(_Result):
+    """The last operations, one line each (counterparties masked), and the same as a PDF."""
+
+    lines: str
+    count: int = Field(ge=0)
+    document_url: str | None = Field(default=None, repr=False)
+
+
+# --- create_secure_link ----------------------------------------------------------------------------
+class CreateSecureLinkRequest(_Request):
+    card_id: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9_-]*$", description="empty for password")
+    purpose: LinkPurposeName
+    channel: Channel
+    chat_key: str = Field(min_length=3, max_length=160)
+
+
+class SecureLinkResult(_Result):
+    url: str = Field(repr=False)
+    expires_in: int = Field(gt=0, description="seconds")

@@ -1,0 +1,314 @@
+"""Card services: the operations the card flows call, each its own Lambda (`functions/<operation>/`).
+
+Every operation that touches a card first checks that the chat's customer owns it: our customers table
+must name the customer as the card's owner (`card_owner`), and the bank must hold the card under the
+customer's bank id. A card id from a button payload is untrusted until both agree; otherwise
+``NotYourCard``. The bank is reached through core banking's client (`CoreBank` below, the real
+`CoreClient` by default); tests hand in a fake.
+
+Logs name the customer and the operation, never a card number, a mask or an IBAN.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Final, Protocol
+from urllib.parse import urlencode
+
+from messenger_bank.banking import service as bank
+from messenger_bank.banking.models import Balance, HistoryEntry, Requisites
+from messenger_bank.banking.models import Card as BankCard
+from messenger_bank.cards.models import (
+    BalanceResult,
+    BlockCardRequest,
+    CardItem,
+    CardList,
+    CardStatusResult,
+    CreateSecureLinkRequest,
+    GetBalanceRequest,
+    GetHistoryRequest,
+    GetRequisitesRequest,
+    HistoryResult,
+    ListCardsRequest,
+    RequisitesResult,
+    SecureLinkResult,
+    UnblockCardRequest,
+)
+from messenger_bank.cards.settings import CardsSettings, cards_settings
+from messenger_bank.cards.statement import history_pdf
+from messenger_bank.customers.models import Customer
+from messenger_bank.customers.repository import CustomersRepository
+from messenger_bank.errors import CustomerNotFound
+from messenger_bank.images import RequisitesRequest, requisites_pdf, store
+from messenger_bank.images.formatting import format_date, format_money
+from messenger_bank.observability import logger, metrics
+from messenger_bank.security import links
+from messenger_bank.security.cards import redact_pans, short_mask
+from messenger_bank.security.errors import NotYourCard
+from messenger_bank.types import Language
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+LINK_PURPOSES: Final[dict[str, links.LinkPurpose]] = {"pin": "change_pin", "password": "change_password"}
+HISTORY_KINDS: Final[dict[Language, dict[str, str]]] = {
+    "ru": {
+        "transfer": "перевод",
+        "debit": "списание",
+        "credit": "зачисление",
+        "refund": "возврат",
+        "bonus": "бонус",
+        "topup": "пополнение",
+        "payment": "оплата",
+    },
+    "be": {
+        "transfer": "перавод",
+        "debit": "спісанне",
+        "credit": "залічэнне",
+        "refund": "вяртанне",
+        "bonus": "бонус",
+        "topup": "папаўненне",
+        "payment": "аплата",
+    },
+    "en": {
+        "transfer": "transfer",
+        "debit": "debit",
+        "credit": "credit",
+        "refund": "refund",
+        "bonus": "bonus",
+        "topup": "top-up",
+        "payment": "payment",
+    },
+}
+NO_OPERATIONS: Final[dict[Language, str]] = {
+    "ru": "Операций пока нет.",
+    "be": "Аперацый пакуль няма.",
+    "en": "No operations yet.",
+}
+# A run of digits (with the separators people and masks use); seven digits or more is cut to the last four.
+_NUMBER_RUN: Final = re.compile(r"[+\d][\d\s()*•-]*\d")
+_MIN_HIDDEN_DIGITS: Final = 7
+
+
+class CoreBank(Protocol):
+    """What the card services ask core banking (`messenger_bank.banking.clients.core.CoreClient`)."""
+
+    def cards(self, customer_id: str) -> list[BankCard]: ...
+    def card(self, card_id: str) -> BankCard: ...
+    def balance(self, account_id: str) -> Balance: ...
+    def block(self, card_id: str, reason: str) -> BankCard: ...
+    def unblock(self, card_id: str) -> BankCard: ...
+    def requisites(self, account_id: str) -> Requisites: ...
+    def history(self, account_id: str, limit: int = 20) -> list[HistoryEntry]: ...
+
+
+# --- ownership ---------------------------------------------------------------------------------------
+def _customer(customer_id: str, customers: CustomersRepository) -> Customer:
+    customer = customers.get(customer_id)
+    if customer is None:
+        raise CustomerNotFound("no such customer")
+    return customer
+
+
+def owned_card(
+    customer_id: str, card_id: str, *, core: CoreBank, customers: CustomersRepository
+) -> tuple[Customer, BankCard]:
+    """The customer and the bank's card, once both our table and the bank agree the card is theirs."""
+    if not card_id or customers.card_owner(card_id) != customer_id:
+        logger.warning("card refused: not the customer's", extra={"customer_id": customer_id, "check": "ours"})
+        metrics.add_metric(name="CardAccessRefused", unit="Count", value=1)
+        raise NotYourCard("the card does not belong to this customer")
+    customer = _customer(customer_id, customers)
+    card = core.card(card_id)
+    if card.customer_id != customer.bank_customer_id:
+        logger.warning("card refused: not the customer's", extra={"customer_id": customer_id, "check": "bank"})
+        metrics.add_metric(name="CardAccessRefused", unit="Count", value=1)
+        raise NotYourCard("the card does not belong to this customer")
+    return customer, card
+
+
+def _owned_cards(customer: Customer, *, core: CoreBank, customers: CustomersRepository) -> list[BankCard]:
+    """The bank's cards of the customer that our table also names as theirs."""
+    ours = {card.card_id for card in customers.cards(customer.customer_id)}
+    return [card for card in core.cards(customer.bank_customer_id) if card.card_id in ours]
+
+
+def _record_status(customer_id: str, card: BankCard, customers: CustomersRepository) -> None:
+    """Keep our copy of the card's status in step with the bank's."""
+    for ours in customers.cards(customer_id):
+        if ours.card_id == card.card_id and ours.status != card.status:
+            customers.put_card(ours.model_copy(update={"status": card.status}))
+
+
+# --- operations --------------------------------------------------------------------------------------
+def list_cards(
+    request: ListCardsRequest, *, core: CoreBank | None = None, customers: CustomersRepository | None = None
+) -> CardList:
+    core, customers = core or bank.core_client(), customers or CustomersRepository()
+    customer = _customer(request.customer_id, customers)
+    cards = _owned_cards(customer, core=core, customers=customers)
+    return CardList(items=[CardItem(card_id=c.card_id, mask=c.masked_pan, status=c.status) for c in cards])
+
+
+def get_balance(
+    request: GetBalanceRequest, *, core: CoreBank | None = None, customers: CustomersRepository | None = None
+) -> BalanceResult:
+    core, customers = core or bank.core_client(), customers or CustomersRepository()
+    customer, card = owned_card(request.customer_id, request.card_id, core=core, customers=customers)
+    balance = core.balance(card.account_id)
+    # The bank reports what may be spent; with no holds on a card account, that is the balance too.
+    shown = format_money(balance.available, balance.currency, request.language or customer.language)
+    return BalanceResult(balance=shown, available=shown, available_minor=balance.available, currency=balance.currency)
+
+
+def block_card(
+    request: BlockCardRequest, *, core: CoreBank | None = None, customers: CustomersRepository | None = None
+) -> CardStatusResult:
+    core, customers = core or bank.core_client(), customers or CustomersRepository()
+    owned_card(request.customer_id, request.card_id, core=core, customers=customers)
+    card = core.block(request.card_id, request.reason)
+    _record_status(request.customer_id, card, customers)
+    logger.info("card blocked", extra={"customer_id": request.customer_id, "reason": request.reason})
+    metrics.add_metric(name="CardsBlocked", unit="Count", value=1)
+    return CardStatusResult(card_id=card.card_id, mask=card.masked_pan, status=card.status)
+
+
+def unblock_card(
+    request: UnblockCardRequest, *, core: CoreBank | None = None, customers: CustomersRepository | None = None
+) -> CardStatusResult:
+    core, customers = core or bank.core_client(), customers or CustomersRepository()
+    owned_card(request.customer_id, request.card_id, core=core, customers=customers)
+    card = core.unblock(request.card_id)
+    _record_status(request.customer_id, card, customers)
+    logger.info("card unblocked", extra={"customer_id": request.customer_id})
+    metrics.add_metric(name="CardsUnblocked", unit="Count", value=1)
+    return CardStatusResult(card_id=card.card_id, mask=card.masked_pan, status=card.status)
+
+
+def get_requisites(
+    request: GetRequisitesRequest,
+    *,
+    core: CoreBank | None = None,
+    customers: CustomersRepository | None = None,
+    settings: CardsSettings | None = None,
+    s3_client: S3Client | None = None,
+) -> RequisitesResult:
+    core, customers = core or bank.core_client(), customers or CustomersRepository()
+    _, card = owned_card(request.customer_id, request.card_id, core=core, customers=customers)
+    requisites = core.requisites(card.account_id)
+    pdf = requisites_pdf(
+        RequisitesRequest(
+            language=request.language,
+            holder_name=requisites.holder_name,
+            iban=requisites.iban,
+            bank_name=requisites.bank_name,
+            bic=requisites.bic,
+            bank_unp=requisites.bank_taxpayer_number,
+            currency=requisites.currency,
+            issued_on=datetime.now(UTC).date(),
+        )
+    )
+    stored = store(
+        "requisites",
+        pdf,
+        "application/pdf",
+        bucket=(settings or cards_settings()).bucket(),
+        s3_client=s3_client,
+        download_name="requisites.pdf",
+    )
+    logger.info("requisites sent", extra={"customer_id": request.customer_id})
+    return RequisitesResult(iban=requisites.iban, currency=requisites.currency, document_url=stored.url)
+
+
+def mask_counterparty(counterparty: str) -> str:
+    """A counterparty as the history shows it: card numbers, accounts and phones cut to their last four."""
+
+    def cut(found: re.Match[str]) -> str:
+        run = found.group(0)
+        digits = sum(ch.isdigit() for ch in run)
+        return short_mask(run) if digits >= _MIN_HIDDEN_DIGITS else run
+
+    return _NUMBER_RUN.sub(cut, redact_pans(counterparty)).strip()[:40]
+
+
+def history_line(entry: HistoryEntry, language: Language) -> str:
+    """``24.11.2025 −10,00 BYN · перевод · •• 1111``."""
+    amount = format_money(entry.amount, entry.currency, language)
+    parts = [amount if entry.amount < 0 else f"+{amount}", HISTORY_KINDS[language].get(entry.kind, entry.kind)]
+    if entry.counterparty:
+        parts.append(mask_counterparty(entry.counterparty))
+    return f"{format_date(entry.created_at.date(), language)} " + " · ".join(parts)
+
+
+def _latest(entries: Iterable[HistoryEntry], limit: int) -> list[HistoryEntry]:
+    unique = {entry.operation_id + str(entry.amount): entry for entry in entries}
+    return sorted(unique.values(), key=lambda e: e.created_at, reverse=True)[:limit]
+
+
+def get_history(
+    request: GetHistoryRequest,
+    *,
+    core: CoreBank | None = None,
+    customers: CustomersRepository | None = None,
+    settings: CardsSettings | None = None,
+    s3_client: S3Client | None = None,
+) -> HistoryResult:
+    core, customers = core or bank.core_client(), customers or CustomersRepository()
+    config = settings or cards_settings()
+    customer = _customer(request.customer_id, customers)
+    accounts = list(dict.fromkeys(c.account_id for c in _owned_cards(customer, core=core, customers=customers)))
+    entries = _latest(
+        (e for account in accounts for e in core.history(account, config.history_limit)), config.history_limit
+    )
+    if not entries:
+        return HistoryResult(lines=NO_OPERATIONS[request.language], count=0)
+    lines = [history_line(entry, request.language) for entry in entries]
+    stored = store(
+        # An account statement is an account document, like the requisites (kept under that kind).
+        "requisites",
+        history_pdf(lines, request.language, datetime.now(UTC).date()),
+        "application/pdf",
+        bucket=config.bucket(),
+        s3_client=s3_client,
+        download_name="history.pdf",
+    )
+    return HistoryResult(lines="\n".join(lines), count=len(lines), document_url=stored.url)
+
+
+def create_secure_link(
+    request: CreateSecureLinkRequest,
+    *,
+    core: CoreBank | None = None,
+    customers: CustomersRepository | None = None,
+    settings: CardsSettings | None = None,
+    key: bytes | None = None,
+    now: datetime | None = None,
+) -> SecureLinkResult:
+    """A one-time link to the PIN (for one of the customer's cards) or the bank-password page.
+
+    The link's token names the customer, the chat and the purpose; the card id travels beside it as a
+    plain parameter, so the page checks the card's owner again before it sets a PIN.
+    """
+    customers = customers or CustomersRepository()
+    if not request.chat_key.startswith(f"{request.channel}:"):
+        raise NotYourCard("the link is asked for another chat")
+    page = (settings or cards_settings()).page_url().rstrip("/") + f"/{request.purpose}"
+    if request.purpose == "pin":
+        owned_card(request.customer_id, request.card_id, core=core or bank.core_client(), customers=customers)
+        page += "?" + urlencode({"card": request.card_id})
+    else:
+        _customer(request.customer_id, customers)
+    minutes = (settings or cards_settings()).secure_link_minutes
+    url = links.make_link(
+        page,
+        request.customer_id,
+        request.chat_key,
+        LINK_PURPOSES[request.purpose],
+        ttl=timedelta(minutes=minutes),
+        key=key,
+        now=now,
+    )
+    logger.info("secure link made", extra={"customer_id": request.customer_id, "purpose": request.purpose})
+    return SecureLinkResult(url=url, expires_in=minutes * 60)

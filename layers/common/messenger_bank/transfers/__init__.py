@@ -1,0 +1,1 @@
+"""Card-to-card transfers: the quote the conversation shows, and the transfer journey's steps."""

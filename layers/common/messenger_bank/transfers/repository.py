@@ -1,0 +1,110 @@
+"""Quotes in the customers table (table name from CUSTOMERS_TABLE), beside the customers' own items.
+
+    pk                 sk       what                                              TTL
+    QUOTE#<quote id>   QUOTE    Quote: token + mask of the recipient, amounts,    expires_at
+                                the source card, the transfer that claimed it
+
+A transfer claims its quote with a conditional write, so one quote backs at most one transfer, however
+often a journey is started or re-driven. Claiming pushes the TTL out by a day: a transfer in progress
+(or in compensation) always finds its quote.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from messenger_bank.transfers.errors import QuoteAlreadyUsed, QuoteNotFound
+from messenger_bank.transfers.models import Quote
+
+CLAIMED_TTL_SECONDS = 24 * 3600
+
+
+@cache
+def _table() -> Any:
+    return boto3.resource("dynamodb").Table(os.environ["CUSTOMERS_TABLE"])
+
+
+def _key(quote_id: str) -> dict[str, str]:
+    return {"pk": f"QUOTE#{quote_id}", "sk": "QUOTE"}
+
+
+def _to_item(quote: Quote) -> dict[str, Any]:
+    item = quote.model_dump(mode="json", exclude_none=True)
+    return {**_key(quote.quote_id), **item}
+
+
+def _to_quote(item: dict[str, Any]) -> Quote:
+    return Quote(
+        quote_id=item["quote_id"],
+        customer_id=item["customer_id"],
+        card_token=item["card_token"],
+        mask=item["mask"],
+        source_card_id=item["source_card_id"],
+        source_mask=item["source_mask"],
+        amount_minor=int(item["amount_minor"]),
+        fee_minor=int(item["fee_minor"]),
+        currency=item["currency"],
+        otp_required=bool(item["otp_required"]),
+        created_at=datetime.fromisoformat(item["created_at"]),
+        expires_at=int(item["expires_at"]),
+        transfer_id=item.get("transfer_id"),
+        otp_id=item.get("otp_id"),
+    )
+
+
+class QuotesRepository:
+    def __init__(self, table: Any = None) -> None:
+        self._table = table
+
+    @property
+    def table(self) -> Any:
+        return self._table if self._table is not None else _table()
+
+    def put(self, quote: Quote) -> None:
+        self.table.put_item(Item=_to_item(quote))
+
+    def get(self, quote_id: str, customer_id: str) -> Quote:
+        item = self.table.get_item(Key=_key(quote_id), ConsistentRead=True).get("Item")
+        if item is None or item.get("customer_id") != customer_id:
+            raise QuoteNotFound("no such quote for this customer", quote_id=quote_id)
+        return _to_quote(item)
+
+    def claim(self, quote_id: str, customer_id: str, transfer_id: str, *, now: int) -> Quote:
+        """Bind the quote to `transfer_id` (again, for the same transfer); raises if it is gone or taken."""
+        try:
+            item = self.table.update_item(
+                Key=_key(quote_id),
+                UpdateExpression="SET transfer_id = :t, expires_at = :e",
+                ConditionExpression=(
+                    "customer_id = :c AND expires_at > :now AND (attribute_not_exists(transfer_id) OR transfer_id = :t)"
+                ),
+                ExpressionAttributeValues={
+                    ":t": transfer_id,
+                    ":c": customer_id,
+                    ":now": now,
+                    ":e": now + CLAIMED_TTL_SECONDS,
+                },
+                ReturnValues="ALL_NEW",
+            )["Attributes"]
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            current = self.table.get_item(Key=_key(quote_id), ConsistentRead=True).get("Item")
+            if current is not None and current.get("customer_id") == customer_id and current.get("transfer_id"):
+                raise QuoteAlreadyUsed("the quote backs another transfer", quote_id=quote_id) from None
+            raise QuoteNotFound("the quote expired or is not this customer's", quote_id=quote_id) from None
+        return _to_quote(item)
+
+    def set_otp(self, quote_id: str, otp_id: str) -> None:
+        self.table.update_item(
+            Key=_key(quote_id),
+            UpdateExpression="SET otp_id = :o",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={":o": otp_id},
+        )

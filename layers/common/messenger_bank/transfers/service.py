@@ -1,0 +1,335 @@
+"""Card-to-card transfers: the quote (an operation the conversation calls), then the transfer journey's
+steps, each a Lambda (see statemachines/transfer.asl.yaml).
+
+Money moves in two legs at the bank: a debit of the total (amount + fee) from the customer's card into
+transit, then a credit of the amount from that debit to the recipient's card number. A refused or lost
+credit is compensated by a refund of the whole debit. Every leg carries an idempotency key derived from
+the transfer id (the execution name), so a retried Lambda, a re-driven execution or a double press
+replays the bank's first answer instead of moving money again; the bank settles a debit at most once
+in total, so a credit and a refund of the same debit cannot both succeed. The fee stays in the bank's
+transit account (the sandbox has no fee-income account).
+
+The recipient's card number leaves the card vault only in `credit_transfer`, straight into the bank
+request as a secret; nothing here logs, stores or returns it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
+
+from pydantic import SecretStr
+
+from messenger_bank.banking import service as bank
+from messenger_bank.banking.clients.cerberus import CerberusClient
+from messenger_bank.banking.clients.core import CoreClient
+from messenger_bank.banking.models import CreditRequest, DebitRequest, RefundRequest
+from messenger_bank.customers import service as customers
+from messenger_bank.customers.models import Card
+from messenger_bank.customers.repository import CustomersRepository
+from messenger_bank.errors import (
+    CardBlocked,
+    CardNotFound,
+    IdempotencyConflict,
+    InsufficientFunds,
+    InvalidOneTimeCode,
+    LimitExceeded,
+    OperationRejected,
+)
+from messenger_bank.images import ReceiptRequest, receipt_picture, store
+from messenger_bank.journeys import service as journeys
+from messenger_bank.observability import logger, metrics
+from messenger_bank.security.cards import CardVault, card_vault, detokenise, short_mask
+from messenger_bank.security.errors import CardTokenNotFound
+from messenger_bank.transfers.errors import TransferCancelled
+from messenger_bank.transfers.models import (
+    CheckCodeRequest,
+    Parked,
+    ParkRequest,
+    Quote,
+    QuoteTransferRequest,
+    TransferQuote,
+    TransferState,
+    money_text,
+)
+from messenger_bank.transfers.repository import QuotesRepository
+from messenger_bank.transfers.settings import TransferSettings, transfer_settings
+
+Clock = Callable[[], datetime]
+# The bank's day for the daily limit: Minsk, UTC+3 all year.
+BANK_DAY = timezone(timedelta(hours=3))
+_MONEY_OUT = frozenset({"debit", "transfer", "bill_payment"})
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- the quote ---------------------------------------------------------------------------------------
+def quote_transfer(
+    request: QuoteTransferRequest,
+    *,
+    settings: TransferSettings | None = None,
+    quotes: QuotesRepository | None = None,
+    customers_repository: CustomersRepository | None = None,
+    vault: CardVault | None = None,
+    core: CoreClient | None = None,
+    clock: Clock = _now,
+) -> TransferQuote:
+    """Fee, total and every limit, checked before anything moves. Raises LimitExceeded (per transfer,
+    per day), InsufficientFunds, or CardNotFound (the recipient's token is gone, or the customer has
+    no active card); the flow explains each."""
+    config = settings or transfer_settings()
+    if request.currency != config.currency:
+        raise OperationRejected(f"transfers are in {config.currency}", code="currency_not_supported")
+    try:
+        recipient = (vault or card_vault()).describe(request.card_token)
+    except CardTokenNotFound as exc:
+        raise CardNotFound("the recipient's card token expired or is unknown") from exc
+    source = _source_card(request.customer_id, customers_repository)
+    fee = config.fee(request.amount_minor)
+    total = request.amount_minor + fee
+    if total > config.limit_per_transfer_minor:
+        raise LimitExceeded("above the per-transfer limit", limit="per_transfer")
+    card = bank.get_card(source.card_id, core=core)
+    now = clock()
+    if _spent_today(card.account_id, now, core) + total > config.limit_per_day_minor:
+        raise LimitExceeded("above the daily limit", limit="per_day")
+    if bank.get_balance(card.account_id, core=core).available < total:
+        raise InsufficientFunds("the balance does not cover the total")
+    quote = Quote(
+        quote_id=f"q-{secrets.token_hex(16)}",
+        customer_id=request.customer_id,
+        card_token=request.card_token,
+        mask=recipient.mask,
+        source_card_id=source.card_id,
+        source_mask=source.mask,
+        amount_minor=request.amount_minor,
+        fee_minor=fee,
+        currency=request.currency,
+        otp_required=total > config.otp_above_minor,
+        created_at=now,
+        expires_at=int(now.timestamp()) + config.quote_ttl_seconds,
+    )
+    (quotes or QuotesRepository()).put(quote)
+    logger.info("transfer quoted", extra={"quote_id": quote.quote_id, "otp_required": quote.otp_required})
+    return TransferQuote(
+        quote_id=quote.quote_id,
+        amount_minor=quote.amount_minor,
+        fee_minor=fee,
+        total_minor=total,
+        currency=quote.currency,
+        amount=money_text(quote.amount_minor, quote.currency),
+        fee=money_text(fee, quote.currency),
+        total=money_text(total, quote.currency),
+        mask=quote.mask,
+        otp_required=quote.otp_required,
+        expires_at=quote.expires_at,
+    )
+
+
+def _source_card(customer_id: str, repository: CustomersRepository | None) -> Card:
+    cards = [c for c in customers.cards_of(customer_id, repository=repository) if c.status == "active"]
+    if not cards:
+        raise CardNotFound("the customer has no active card")
+    return sorted(cards, key=lambda c: (c.kind != "virtual", c.issued_at))[0]
+
+
+def _spent_today(account_id: str, now: datetime, core: CoreClient | None) -> int:
+    """Money out of the account since the bank's midnight, less what was refunded (the bank's own record)."""
+    midnight = now.astimezone(BANK_DAY).replace(hour=0, minute=0, second=0, microsecond=0)
+    spent = 0
+    for entry in bank.history(account_id, limit=100, core=core):
+        if entry.created_at < midnight:
+            continue
+        out = entry.kind in _MONEY_OUT and entry.amount < 0
+        back = entry.kind == "refund" and entry.amount > 0
+        if out or back:
+            spent -= entry.amount  # money out is negative: adds; a refund is positive: subtracts
+    return max(spent, 0)
+
+
+# --- the journey's steps ----------------------------------------------------------------------------
+def prepare_transfer(
+    state: TransferState,
+    *,
+    settings: TransferSettings | None = None,
+    quotes: QuotesRepository | None = None,
+    clock: Clock = _now,
+) -> TransferState:
+    """Claim the quote for this transfer (one quote, one transfer) and put what the messages show in the
+    state. Raises QuoteNotFound (expired) or QuoteAlreadyUsed."""
+    config = settings or transfer_settings()
+    transfer_id = state.require_transfer_id()
+    quote = (quotes or QuotesRepository()).claim(
+        state.quote_id, state.customer_id, transfer_id, now=int(clock().timestamp())
+    )
+    return state.model_copy(
+        update={
+            "otp_required": quote.otp_required,
+            "confirm_timeout_seconds": config.confirm_timeout_seconds,
+            "mask": quote.mask,
+            "amount": money_text(quote.amount_minor, quote.currency),
+            "fee": money_text(quote.fee_minor, quote.currency),
+            "total": money_text(quote.total_minor, quote.currency),
+        }
+    )
+
+
+def park_transfer_wait(
+    request: ParkRequest,
+    *,
+    quotes: QuotesRepository | None = None,
+    customers_repository: CustomersRepository | None = None,
+    cerberus: CerberusClient | None = None,
+    park: Callable[..., None] = journeys.park,
+) -> Parked:
+    """A `.waitForTaskToken` step: park the token where the conversation completes it. The conversation
+    already shows the Confirm buttons (and asks for the code); for the code, Cerberus sends it first."""
+    if request.task == "otp":
+        repository = quotes or QuotesRepository()
+        repository.get(request.quote_id, request.customer_id)
+        customer = customers.customer_by_id(request.customer_id, repository=customers_repository)
+        sent = bank.send_code(customer.phone, "transfer", cerberus=cerberus)
+        repository.set_otp(request.quote_id, sent.otp_id)
+    park(request.reference, request.task_token, chat_key=request.chat_key)
+    logger.info("transfer waits for the customer", extra={"reference": request.reference})
+    return Parked(reference=request.reference)
+
+
+def check_transfer_code(
+    request: CheckCodeRequest, *, quotes: QuotesRepository | None = None, cerberus: CerberusClient | None = None
+) -> TransferState:
+    """The one-time code the customer typed; raises InvalidOneTimeCode, or TransferCancelled when they left."""
+    if request.otp.decision == "cancel":
+        raise TransferCancelled("the customer left the code prompt")
+    quote = (quotes or QuotesRepository()).get(request.quote_id, request.customer_id)
+    if quote.otp_id is None or not request.otp.code:
+        raise InvalidOneTimeCode("no code was sent or typed", attempts_left=0)
+    bank.check_code(quote.otp_id, request.otp.code, cerberus=cerberus)
+    return TransferState.model_validate(request.model_dump(exclude={"otp"}))
+
+
+def _debit_request(quote: Quote, transfer_id: str) -> DebitRequest:
+    """Always built the same way from the quote: a replay must carry the same body as the first call."""
+    return DebitRequest(
+        card_id=quote.source_card_id,
+        amount=quote.total_minor,
+        currency=quote.currency,
+        idempotency_key=f"transfer:{transfer_id}:debit",
+        reference=transfer_id[:140],
+        counterparty=quote.mask,
+    )
+
+
+def debit_transfer(
+    state: TransferState, *, quotes: QuotesRepository | None = None, core: CoreClient | None = None
+) -> TransferState:
+    """The total leaves the customer's card for transit. InsufficientFunds / LimitExceeded / CardBlocked
+    are the bank's refusals (nothing moved); the state machine tells the customer which."""
+    transfer_id = state.require_transfer_id()
+    quote = (quotes or QuotesRepository()).get(state.quote_id, state.customer_id)
+    debit = bank.debit(_debit_request(quote, transfer_id), core=core)
+    logger.info("transfer debited", extra={"transfer_id": transfer_id, "debit_id": debit.operation_id})
+    return state.model_copy(update={"debit_id": debit.operation_id})
+
+
+def credit_transfer(
+    state: TransferState,
+    *,
+    quotes: QuotesRepository | None = None,
+    core: CoreClient | None = None,
+    vault: CardVault | None = None,
+) -> TransferState:
+    """The amount from the debit to the recipient's card number (detokenised here, and only here).
+    CardNotFound: the recipient's bank refuses the card; the state machine refunds."""
+    transfer_id = state.require_transfer_id()
+    if state.debit_id is None:
+        raise ValueError("credit_transfer needs the debit")
+    quote = (quotes or QuotesRepository()).get(state.quote_id, state.customer_id)
+    credit = bank.credit(
+        CreditRequest(
+            pan=SecretStr(detokenise(quote.card_token, vault=vault)),
+            debit_id=state.debit_id,
+            amount=quote.amount_minor,
+            currency=quote.currency,
+            idempotency_key=f"transfer:{transfer_id}:credit",
+            reference=transfer_id[:140],
+        ),
+        core=core,
+    )
+    metrics.add_metric(name="TransfersCompleted", unit="Count", value=1)
+    logger.info("transfer credited", extra={"transfer_id": transfer_id, "credit_id": credit.operation_id})
+    return state.model_copy(update={"credit_id": credit.operation_id, "outcome": "completed"})
+
+
+def refund_transfer(
+    state: TransferState, *, quotes: QuotesRepository | None = None, core: CoreClient | None = None
+) -> TransferState:
+    """Compensation, safe to repeat until it succeeds: give the whole debit back.
+
+    Without a debit id (the debit's answer was lost), the debit is replayed with its own key first: the
+    bank answers with the debit it made (then refunded here), or with its refusal (nothing moved,
+    `not_debited`), or makes it now (then refunded here). If the bank says the debit is already settled,
+    the credit did go through before its answer was lost: the outcome is `completed`.
+    """
+    transfer_id = state.require_transfer_id()
+    quote = (quotes or QuotesRepository()).get(state.quote_id, state.customer_id)
+    debit_id = state.debit_id
+    voiding = debit_id is None
+    if debit_id is None:
+        try:
+            debit_id = bank.debit(_debit_request(quote, transfer_id), core=core).operation_id
+        except IdempotencyConflict:
+            raise
+        except (InsufficientFunds, LimitExceeded, CardBlocked, CardNotFound, OperationRejected):
+            logger.info("transfer never debited", extra={"transfer_id": transfer_id})
+            return state.model_copy(update={"outcome": "not_debited"})
+    try:
+        bank.refund(
+            RefundRequest(
+                debit_id=debit_id,
+                amount=quote.total_minor,
+                idempotency_key=f"transfer:{transfer_id}:refund",
+                reference=transfer_id[:140],
+            ),
+            core=core,
+        )
+    except OperationRejected as exc:
+        if exc.details.get("code") != "debit_already_settled" or voiding:
+            raise
+        logger.info("credit had gone through: nothing to refund", extra={"transfer_id": transfer_id})
+        return state.model_copy(update={"debit_id": debit_id, "outcome": "completed"})
+    metrics.add_metric(name="TransfersRefunded", unit="Count", value=1)
+    logger.info("transfer refunded", extra={"transfer_id": transfer_id, "debit_id": debit_id})
+    outcome = "voided" if voiding else "refunded"
+    return state.model_copy(update={"debit_id": debit_id, "outcome": outcome})
+
+
+def render_transfer_receipt(
+    state: TransferState,
+    *,
+    quotes: QuotesRepository | None = None,
+    bucket: str | None = None,
+    clock: Clock = _now,
+) -> TransferState:
+    """The receipt picture (ImageAPI) in S3, as a presigned link the messenger fetches."""
+    transfer_id = state.require_transfer_id()
+    quote = (quotes or QuotesRepository()).get(state.quote_id, state.customer_id)
+    picture = receipt_picture(
+        ReceiptRequest(
+            language=state.language,
+            kind="transfer",
+            amount=quote.amount_minor,
+            currency=quote.currency,
+            fee=quote.fee_minor,
+            from_masked=short_mask(quote.source_mask),
+            to_masked=short_mask(quote.mask),
+            occurred_at=clock(),
+            operation_id=transfer_id[:64],
+        )
+    )
+    stored = store("receipt", picture, "image/png", bucket=bucket or os.environ["MEDIA_BUCKET"])
+    return state.model_copy(update={"picture_url": stored.url})

@@ -1,0 +1,59 @@
+"""Transfer pricing and limits, read from the environment once per cold start.
+
+``TRANSFER_FEE_PERCENT`` (decimal, 1.0) with ``TRANSFER_FEE_MIN_MINOR`` (100 = 1.00 BYN) and
+``TRANSFER_FEE_MAX_MINOR`` (0 = no cap); ``TRANSFER_LIMIT_PER_TRANSFER_MINOR`` (500 000 = 5 000.00 BYN)
+and ``TRANSFER_LIMIT_PER_DAY_MINOR`` (1 500 000), both on the total with the fee;
+``TRANSFER_OTP_ABOVE_MINOR`` (100 000: a one-time code above 1 000.00 BYN);
+``TRANSFER_QUOTE_TTL_SECONDS`` (1800); ``TRANSFER_CONFIRM_TIMEOUT_SECONDS`` (900: the wait for the
+customer's Confirm, and again for the code, before the journey ends with nothing moved).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class TransferSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    fee_percent: Decimal = Field(default=Decimal("1.0"), ge=0, le=100)
+    fee_min_minor: int = Field(default=100, ge=0)
+    fee_max_minor: int = Field(default=0, ge=0, description="0: no cap")
+    limit_per_transfer_minor: int = Field(default=500_000, gt=0)
+    limit_per_day_minor: int = Field(default=1_500_000, gt=0)
+    otp_above_minor: int = Field(default=100_000, ge=0)
+    quote_ttl_seconds: int = Field(default=1800, gt=0)
+    confirm_timeout_seconds: int = Field(default=900, gt=0)
+    currency: str = "BYN"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> TransferSettings:
+        env = os.environ if environ is None else environ
+        names = {
+            "fee_percent": "TRANSFER_FEE_PERCENT",
+            "fee_min_minor": "TRANSFER_FEE_MIN_MINOR",
+            "fee_max_minor": "TRANSFER_FEE_MAX_MINOR",
+            "limit_per_transfer_minor": "TRANSFER_LIMIT_PER_TRANSFER_MINOR",
+            "limit_per_day_minor": "TRANSFER_LIMIT_PER_DAY_MINOR",
+            "otp_above_minor": "TRANSFER_OTP_ABOVE_MINOR",
+            "quote_ttl_seconds": "TRANSFER_QUOTE_TTL_SECONDS",
+            "confirm_timeout_seconds": "TRANSFER_CONFIRM_TIMEOUT_SECONDS",
+            "currency": "BANK_CURRENCY",
+        }
+        return cls.model_validate({field: env[var] for field, var in names.items() if env.get(var)})
+
+    def fee(self, amount_minor: int) -> int:
+        """The percentage of the amount, rounded half up to a kopeck, at least the minimum (and the cap)."""
+        percent = (Decimal(amount_minor) * self.fee_percent / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+        fee = max(int(percent), self.fee_min_minor)
+        return min(fee, self.fee_max_minor) if self.fee_max_minor else fee
+
+
+@lru_cache(maxsize=1)
+def transfer_settings() -> TransferSettings:
+    return TransferSettings.from_env()

@@ -1,0 +1,171 @@
+"""Sending money to any card number, through the whole local cloud: the card number typed in the chat
+(tokenised, its message deleted where the platform allows), the quote with its fee, the Confirm button
+that completes the transfer journey's task token, the bank sandbox's debit and credit (or refund), and
+the receipt picture on the fake messenger."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+
+from local.cloud.cloud import LocalCloud
+from messenger_bank.banking import service as bank
+from messenger_bank.banking.models import CreditRequest
+from tests.e2e.driver import Chat, Person, journey_history, onboard
+from tests.e2e.test_card_issuance import chat_for
+from tests.integration.banking.conftest import Clients
+
+pytestmark = pytest.mark.e2e
+
+RECIPIENT_PAN = "4111 1111 1111 1111"  # another bank's card: the credit leaves through BANK-INTERBANK
+REFUSED_PAN = "4000 0000 0000 0002"  # the other bank refuses credits to it: the journey refunds
+FUNDS = 100_000  # 1 000.00 BYN
+
+
+def account_of(cloud: LocalCloud, person: Person) -> str:
+    customer = cloud.sandbox.bank.find_customer_by_phone(person.phone)
+    assert customer is not None, "onboarding did not reach the bank"
+    return str(cloud.sandbox.bank.cards_of(customer["id"])[0]["account_id"])
+
+
+def balance(cloud: LocalCloud, account_id: str) -> int:
+    return int(cloud.sandbox.bank.balance(account_id))
+
+
+def funded_customer(cloud: LocalCloud, channel: str, amount: int = FUNDS) -> tuple[Chat, str]:
+    """A new customer with a digital card and `amount` on it (a bonus credit at the bank)."""
+    person = Person()
+    chat = chat_for(cloud, channel, person)
+    onboard(chat, person)
+    chat.wait_for("карта готова")
+    account = account_of(cloud, person)
+    if amount:
+        bank.credit(
+            CreditRequest(
+                account_id=account,
+                source="bonus",
+                amount=amount,
+                currency="BYN",
+                idempotency_key=f"e2e-fund-{account}",
+            ),
+            core=Clients(cloud.sandbox).core,
+        )
+    return chat, account
+
+
+def ask_to_send(chat: Chat, pan: str, amount: str) -> list[dict[str, Any]]:
+    chat.say("перевод")
+    chat.say(pan)
+    return chat.say(amount)
+
+
+def transfer_executions(cloud: LocalCloud, chat: Chat, timeout_s: float = 60) -> list[dict[str, Any]]:
+    """This chat's transfer executions, once none of them is still running."""
+    sfn = cloud.client("stepfunctions")
+    assert cloud.stack is not None
+    arn = cloud.stack.state_machines["TransferStateMachine"]
+    deadline = time.monotonic() + timeout_s
+    while True:
+        found = []
+        for execution in sfn.list_executions(stateMachineArn=arn)["executions"]:
+            described = sfn.describe_execution(executionArn=execution["executionArn"])
+            if json.loads(described["input"]).get("chat_key") == chat.chat_key:
+                found.append(described)
+        if (found and all(e["status"] != "RUNNING" for e in found)) or time.monotonic() > deadline:
+            return found
+        time.sleep(0.3)
+
+
+def operations(cloud: LocalCloud, account_id: str) -> list[str]:
+    return [str(op["kind"]) for op in cloud.sandbox.bank.history(account_id, 50)]
+
+
+@pytest.mark.parametrize("channel", ["telegram", "whatsapp"])
+def test_a_customer_sends_money_to_a_card_number_and_gets_a_receipt(cloud: LocalCloud, channel: str) -> None:
+    chat, account = funded_customer(cloud, channel)
+
+    shown = ask_to_send(chat, RECIPIENT_PAN, "50")
+    confirm = shown[-1]["text"]
+    assert "411111******1111" in confirm
+    assert "1.00 BYN" in confirm and "51.00 BYN" in confirm  # the fee (1 %, at least 1.00) and the total
+    chat.press("Подтвердить")
+    receipt = chat.wait_for("Перевод выполнен")
+
+    assert any(m["media"] for m in chat.messages()), "no receipt picture"
+    assert "51.00 BYN" in receipt["text"]
+    assert balance(cloud, account) == FUNDS - 5_100
+    assert operations(cloud, account).count("debit") == 1
+    assert [e["status"] for e in transfer_executions(cloud, chat)] == ["SUCCEEDED"]
+    # The card number was never echoed, and on Telegram its message is gone from the chat.
+    typed = [
+        m.to_json()
+        for m in cloud.platforms.store.conversation(channel, chat.chat_id)
+        if m.sender == "user" and m.text and "4111" in m.text
+    ]
+    if channel == "telegram":
+        assert typed and all(m["deleted"] for m in typed)
+    assert "4111 1111 1111 1111" not in chat.texts() and "4111111111111111" not in chat.texts()
+
+
+def test_a_double_press_on_confirm_moves_the_money_once(cloud: LocalCloud) -> None:
+    chat, account = funded_customer(cloud, "telegram")
+    ask_to_send(chat, RECIPIENT_PAN, "20")
+    payload = chat.button("Подтвердить")
+
+    chat.act(lambda: chat._send("button", payload=payload))
+    chat.act(lambda: chat._send("button", payload=payload))
+    chat.wait_for("Перевод выполнен")
+
+    assert [e["status"] for e in transfer_executions(cloud, chat)] == ["SUCCEEDED"]
+    assert balance(cloud, account) == FUNDS - 2_100
+    assert operations(cloud, account).count("debit") == 1
+
+
+def test_insufficient_funds_are_explained_before_anything_moves(cloud: LocalCloud) -> None:
+    chat, account = funded_customer(cloud, "telegram", amount=1_000)
+
+    shown = ask_to_send(chat, RECIPIENT_PAN, "50")
+
+    assert any("недостаточно" in (m["text"] or "") for m in shown)
+    assert transfer_executions(cloud, chat, timeout_s=1) == []
+    assert balance(cloud, account) == 1_000
+    assert operations(cloud, account) == ["credit"]
+
+
+def test_a_credit_the_other_bank_refuses_is_refunded_and_the_customer_told(cloud: LocalCloud) -> None:
+    chat, account = funded_customer(cloud, "whatsapp")
+    ask_to_send(chat, REFUSED_PAN, "30")
+
+    chat.press("Подтвердить")
+    chat.wait_for("вернулись на вашу карту")
+
+    assert balance(cloud, account) == FUNDS
+    assert sorted(operations(cloud, account)) == ["credit", "debit", "refund"]
+    assert [e["status"] for e in transfer_executions(cloud, chat)] == ["FAILED"]
+
+
+def test_no_full_card_number_is_kept_by_the_platforms_or_the_executions(cloud: LocalCloud) -> None:
+    chat, _ = funded_customer(cloud, "telegram")
+    ask_to_send(chat, RECIPIENT_PAN, "10")
+    chat.press("Подтвердить")
+    chat.wait_for("Перевод выполнен")
+
+    said_by_bot = json.dumps(
+        [r.to_json() for r in cloud.platforms.store.records]
+        + [
+            m.to_json()
+            for messages in cloud.platforms.store.conversations.values()
+            for m in messages
+            if m.sender == "bot"
+        ],
+        ensure_ascii=False,
+        default=str,
+    )
+    history = json.dumps(journey_history(cloud), ensure_ascii=False)
+
+    for pan in ("4111111111111111", "4000000000000002"):
+        assert pan not in said_by_bot.replace(" ", "")
+        assert pan not in history.replace(" ", "")

@@ -1,0 +1,209 @@
+"""Fakes for the transfer steps: an in-memory bank with idempotency keys, a card vault, Cerberus; the
+quotes live in a moto customers table built from template.yaml."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from messenger_bank.banking.models import (
+    Balance,
+    Card,
+    CreditRequest,
+    DebitRequest,
+    HistoryEntry,
+    OneTimeCode,
+    OneTimeCodeCheck,
+    Operation,
+    RefundRequest,
+)
+from messenger_bank.customers.models import Card as CustomerCard
+from messenger_bank.customers.repository import CustomersRepository
+from messenger_bank.errors import CardNotFound, InsufficientFunds, OperationRejected
+from messenger_bank.security.cards import CardToken, mask_pan
+from messenger_bank.security.errors import CardTokenNotFound
+from messenger_bank.transfers.repository import QuotesRepository
+from messenger_bank.transfers.settings import TransferSettings
+from tests.support.aws import create_table
+
+CUSTOMER = "cus-1"
+SOURCE_CARD = "card-src"
+ACCOUNT = "acc-src"
+RECIPIENT_PAN = "4111111111111111"
+REFUSED_PAN = "4000000000000002"
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+SETTINGS = TransferSettings(
+    fee_percent="1.5",  # type: ignore[arg-type]
+    fee_min_minor=100,
+    limit_per_transfer_minor=500_000,
+    limit_per_day_minor=1_000_000,
+    otp_above_minor=100_000,
+)
+
+
+@dataclass
+class FakeCore:
+    """A bank that keeps its answers by idempotency key (refusals included), as the sandbox does."""
+
+    balance_minor: int = 100_000
+    answers: dict[str, Any] = field(default_factory=dict)
+    settled: dict[str, int] = field(default_factory=dict)
+    debits: dict[str, int] = field(default_factory=dict)
+    credited: int = 0
+    history_entries: list[HistoryEntry] = field(default_factory=list)
+    calls: list[str] = field(default_factory=list)
+    lose_next_answer: set[str] = field(default_factory=set)
+
+    def card(self, card_id: str) -> Card:
+        return Card(
+            card_id=card_id,
+            customer_id="BANK-1",
+            account_id=ACCOUNT,
+            masked_pan="400011******0001",
+            expiry="03/31",
+            product="visa-digital",
+            form="virtual",
+            status="active",
+            cashback_category="everything",
+        )
+
+    def balance(self, account_id: str) -> Balance:
+        return Balance(account_id=account_id, available=self.balance_minor, currency="BYN")
+
+    def history(self, account_id: str, limit: int = 20) -> list[HistoryEntry]:
+        return self.history_entries[:limit]
+
+    def _once(self, key: str, work: Any) -> Operation:
+        self.calls.append(key)
+        if key not in self.answers:
+            try:
+                self.answers[key] = work()
+            except Exception as exc:  # the bank keeps its refusal too
+                self.answers[key] = exc
+        answer = self.answers[key]
+        if key in self.lose_next_answer:
+            self.lose_next_answer.discard(key)
+            raise TimeoutError("the answer was lost after the bank committed")
+        if isinstance(answer, Exception):
+            raise answer
+        return answer  # type: ignore[no-any-return]
+
+    def _operation(self, kind: str, amount: int) -> Operation:
+        return Operation.model_validate(
+            {
+                "operation_id": f"op-{len(self.answers) + 1}",
+                "kind": kind,
+                "amount": amount,
+                "currency": "BYN",
+                "status": "completed",
+                "created_at": NOW,
+            }
+        )
+
+    def debit(self, request: DebitRequest) -> Operation:
+        def work() -> Operation:
+            if request.amount > self.balance_minor:
+                raise InsufficientFunds("not enough", code="insufficient_funds")
+            self.balance_minor -= request.amount
+            op = self._operation("debit", request.amount)
+            self.debits[op.operation_id] = request.amount
+            return op
+
+        return self._once(request.idempotency_key, work)
+
+    def credit(self, request: CreditRequest) -> Operation:
+        def work() -> Operation:
+            assert request.pan is not None and request.debit_id is not None
+            if request.pan.get_secret_value().startswith("400000"):
+                raise CardNotFound("refused", code="card_not_found")
+            self._settle(request.debit_id, request.amount)
+            self.credited += request.amount
+            return self._operation("credit", request.amount)
+
+        return self._once(request.idempotency_key, work)
+
+    def refund(self, request: RefundRequest) -> Operation:
+        def work() -> Operation:
+            amount = request.amount or self.debits[request.debit_id] - self.settled.get(request.debit_id, 0)
+            self._settle(request.debit_id, amount)
+            self.balance_minor += amount
+            return self._operation("refund", amount)
+
+        return self._once(request.idempotency_key, work)
+
+    def _settle(self, debit_id: str, amount: int) -> None:
+        if self.settled.get(debit_id, 0) + amount > self.debits[debit_id]:
+            raise OperationRejected("settled", code="debit_already_settled")
+        self.settled[debit_id] = self.settled.get(debit_id, 0) + amount
+
+
+@dataclass
+class FakeVault:
+    numbers: dict[str, str] = field(default_factory=dict)
+
+    def add(self, pan: str) -> str:
+        token = f"tok_{len(self.numbers):022d}"
+        self.numbers[token] = pan
+        return token
+
+    def describe(self, token: str) -> CardToken:
+        if token not in self.numbers:
+            raise CardTokenNotFound("no such token")
+        return CardToken(token=token, mask=mask_pan(self.numbers[token]))
+
+    def detokenise(self, token: str) -> str:
+        return self.numbers[token]
+
+
+@dataclass
+class FakeCerberus:
+    sent: list[tuple[str, str]] = field(default_factory=list)
+
+    def send_code(self, phone: str, purpose: str) -> OneTimeCode:
+        self.sent.append((phone, purpose))
+        return OneTimeCode(otp_id="otp-1", expires_at=NOW)
+
+    def check_code(self, otp_id: str, code: str) -> OneTimeCodeCheck:
+        return OneTimeCodeCheck(valid=code == "123456", attempts_left=2)
+
+
+@dataclass
+class World:
+    quotes: QuotesRepository
+    customers: CustomersRepository
+    core: FakeCore
+    vault: FakeVault
+    cerberus: FakeCerberus
+
+
+@pytest.fixture
+def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
+    with mock_aws():
+        name = create_table(boto3.client("dynamodb"), "CustomersTable")
+        table = boto3.resource("dynamodb").Table(name)
+        customers = CustomersRepository(table)
+        table.put_item(
+            Item={
+                "pk": f"CUSTOMER#{CUSTOMER}",
+                "sk": "PROFILE",
+                "customer_id": CUSTOMER,
+                "bank_customer_id": "BANK-1",
+                "phone": "+375291234567",
+                "language": "ru",
+                "referral_code": "ABC123",
+                "created_at": NOW.isoformat(),
+            }
+        )
+        customers.put_card(
+            CustomerCard(
+                card_id=SOURCE_CARD, customer_id=CUSTOMER, mask="400011******0001", expiry="03/31", issued_at=NOW
+            )
+        )
+        yield World(QuotesRepository(table), customers, FakeCore(), FakeVault(), FakeCerberus())

@@ -139,3 +139,32 @@ def test_make_executions_lists_the_journeys_with_their_status(cloud: LocalCloud)
     assert "CardIssuanceStateMachine" in printed
     assert "FAILED" in printed
     assert "IdentityNotConfirmed" in printed
+
+
+def test_the_log_lines_of_one_turn_share_one_correlation_id_across_functions(cloud: LocalCloud) -> None:
+    person = Person()
+    chat = Chat(cloud, "telegram", f"99{person.number:06d}", phone=person.phone)
+    onboard(chat, person)
+    chat.wait_for("карта готова")
+    time.sleep(1)
+
+    def correlation_ids(function: str) -> set[str]:
+        ids = set()
+        for line in (cloud.logs.directory / f"messenger-bank-{function}.log").read_text().splitlines():
+            if line.startswith("{") and '"correlation_id"' in line:
+                record = json.loads(line)
+                if record.get("correlation_id"):
+                    ids.add(str(record["correlation_id"]))
+        return ids
+
+    # The confirmation press started the journey: its id is in every function the press set going.
+    journey_ids = correlation_ids("IssueVirtualCardFunction")
+    shared = (
+        journey_ids
+        & correlation_ids("TelegramWebhookFunction")
+        & correlation_ids("ConversationFunction")
+        & correlation_ids("op-save_application")
+        & correlation_ids("VerifyApplicantFunction")
+        & correlation_ids("RenderCardPictureFunction")
+    )
+    assert any(cid.startswith("telegram-") for cid in shared), (journey_ids, shared)

@@ -19,13 +19,19 @@ Handler = Callable[[dict[str, Any], LambdaContext], Any]
 RequestT = TypeVar("RequestT", bound=BaseModel)
 
 
+# The key under which a correlation id travels in every Lambda's event (see webhooks.correlation_id_of).
+CORRELATION_KEY = "correlation_id"
+
+
 def lambda_entry(handle: Callable[[dict[str, Any], LambdaContext], Any]) -> Handler:
     """Wrap `handle(event, context)` with the Powertools decorators every function uses."""
 
-    @logger.inject_lambda_context(log_event=False, correlation_id_path="correlation_id")
+    @logger.inject_lambda_context(log_event=False, correlation_id_path=CORRELATION_KEY)
     @metrics.log_metrics
     @tracer.capture_lambda_handler(capture_response=False)
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
+        if isinstance(event, dict) and event.get(CORRELATION_KEY):
+            tracer.put_annotation(key=CORRELATION_KEY, value=str(event[CORRELATION_KEY]))
         return handle(event, context)
 
     return lambda_handler
@@ -35,6 +41,15 @@ def operation_lambda[R: BaseModel](request_model: type[R], operation: Callable[[
     """A banking operation as a Lambda: validate the request, call the domain, return JSON."""
 
     def handle(event: dict[str, Any], _context: LambdaContext) -> Any:
-        return operation(request_model.model_validate(event)).model_dump(mode="json")
+        # The correlation id is the platform's, not the operation's: it is taken off the request and put
+        # back on the answer, so that a journey's next step (which gets this answer) carries it on.
+        correlation_id = event.get(CORRELATION_KEY)
+        request = {key: value for key, value in event.items() if key != CORRELATION_KEY}
+        answer = operation(request_model.model_validate(request)).model_dump(mode="json")
+        # One line per operation, so that every function of a customer's turn shows under its correlation id.
+        logger.info("operation done", extra={"operation": operation.__name__})
+        if correlation_id is not None and isinstance(answer, dict):
+            answer[CORRELATION_KEY] = correlation_id
+        return answer
 
     return lambda_entry(handle)

@@ -25,6 +25,7 @@ from messenger_bank.channels.models import InboundEvent, OutboundMessage
 from messenger_bank.conversation.catalogue import text
 from messenger_bank.conversation.engine import OperationFailed, TurnDependencies, UnderstandingLike, take_turn
 from messenger_bank.conversation.sessions import SessionRepository
+from messenger_bank.handlers import CORRELATION_KEY
 from messenger_bank.journeys import service as journeys
 from messenger_bank.observability import logger, metrics
 
@@ -45,7 +46,8 @@ class LambdaTurnDependencies:
 
     def call_operation(self, name: str, payload: dict[str, Any]) -> dict[str, Any]:
         response = _lambda().invoke(
-            FunctionName=f"{os.environ['OPERATIONS_PREFIX']}{name}", Payload=json.dumps(payload).encode()
+            FunctionName=f"{os.environ['OPERATIONS_PREFIX']}{name}",
+            Payload=json.dumps({**payload, CORRELATION_KEY: logger.get_correlation_id()}).encode(),
         )
         answer = json.loads(response["Payload"].read() or b"null")
         if response.get("FunctionError"):
@@ -56,7 +58,7 @@ class LambdaTurnDependencies:
 
     def start_journey(self, name: str, execution_name: str, payload: dict[str, Any]) -> str:
         metrics.add_metric(name="JourneysStarted", unit="Count", value=1)
-        return journeys.start(name, execution_name, payload)
+        return journeys.start(name, execution_name, {**payload, CORRELATION_KEY: logger.get_correlation_id()})
 
     def complete_wait(self, token_ref: str, outcome: dict[str, Any]) -> None:
         try:

@@ -65,6 +65,13 @@ def _sqs() -> Any:
     return boto3.client("sqs")
 
 
+def correlation_id_of(event: InboundEvent) -> str:
+    """One id for everything a customer action causes: derived from the platform's update id, so a
+    retried webhook carries the same one. It follows the update through the queue, the conversation,
+    the operations and the journeys (see messenger_bank.handlers)."""
+    return f"{event.chat.channel}-{event.update_id}"
+
+
 def queue_event(event: InboundEvent) -> QueuedUpdate:
     """Put one event on the inbound FIFO queue: one ordered group per chat."""
     dedupe_id = hashlib.sha256(f"{event.chat.channel}:{event.update_id}".encode()).hexdigest()
@@ -73,6 +80,7 @@ def queue_event(event: InboundEvent) -> QueuedUpdate:
         MessageBody=event.model_dump_json(),
         MessageGroupId=event.chat.key,
         MessageDeduplicationId=dedupe_id,
+        MessageAttributes={"correlation_id": {"DataType": "String", "StringValue": correlation_id_of(event)}},
     )
     return QueuedUpdate(message_id=response["MessageId"])
 
@@ -148,6 +156,7 @@ def accept_update(
         return _answer(400, "malformed update")
     queue_once = enqueue or (lambda event: _queue_once()(event=event))
     for event in events:
+        logger.set_correlation_id(correlation_id_of(event))
         queued = queue_once(event)
         logger.info(
             "update queued",

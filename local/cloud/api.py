@@ -22,7 +22,7 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
-from local.cloud.provision import Route
+from local.cloud.provision import Authorizer, Route
 from local.cloud.runner import Invocation
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
@@ -121,8 +121,28 @@ def _is_utf8(body: bytes) -> bool:
     return True
 
 
+def authorizer_event(event: dict[str, Any], authorizer: Authorizer) -> dict[str, Any]:
+    """The REQUEST authorizer event of payload format 2.0: the route's event plus its identity."""
+    headers = event.get("headers", {})
+    return {
+        **{key: value for key, value in event.items() if key not in ("body", "isBase64Encoded")},
+        "type": "REQUEST",
+        "routeArn": f"arn:aws:execute-api:local:123456789012:{event['requestContext']['apiId']}/$default/"
+        f"{event['requestContext']['http']['method']}{event['rawPath']}",
+        "identitySource": [headers[name] for name in authorizer.identity_headers if name in headers],
+    }
+
+
 def _message(status: int, message: str) -> Response:
     return Response(json.dumps({"message": message}), status=status, content_type="application/json")
+
+
+def _policy_allows(answer: dict[str, Any]) -> bool:
+    """An IAM-policy answer (simple responses off): allowed when a statement allows execute-api:Invoke."""
+    statements = answer.get("policyDocument", {}).get("Statement", [])
+    return any(s.get("Effect") == "Allow" for s in statements) and not any(
+        s.get("Effect") == "Deny" for s in statements
+    )
 
 
 def to_response(result: Any) -> Response:
@@ -171,6 +191,25 @@ class ApiFront:
                 return compiled, match
         return path_known
 
+    def _authorize(self, authorizer: Authorizer, event: dict[str, Any]) -> Response | None:
+        """As API Gateway does: no identity → 401; the authorizer says no → 403; it fails → 500.
+        On yes, its context reaches the function as requestContext.authorizer.lambda."""
+        request = authorizer_event(event, authorizer)
+        if len(request["identitySource"]) < len(authorizer.identity_headers):
+            return _message(401, "Unauthorized")
+        try:
+            invocation = self._invoke(authorizer.function_name, json.dumps(request).encode())
+        except Exception:
+            return _message(500, "Internal Server Error")
+        answer = invocation.json() if not invocation.function_error else None
+        if not isinstance(answer, dict):
+            return _message(500, "Internal Server Error")
+        allowed = answer.get("isAuthorized") if authorizer.simple_responses else _policy_allows(answer)
+        if not allowed:
+            return _message(403, "Forbidden")
+        event["requestContext"]["authorizer"] = {"lambda": answer.get("context") or {}}
+        return None
+
     def _app(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
         response = self._handle(request)
@@ -186,6 +225,11 @@ class ApiFront:
             return _message(405, "Method Not Allowed")
         compiled, match = found
         event = build_event(request, compiled, match, compiled.route.api_id)
+        authorizer = compiled.route.authorizer
+        if authorizer is not None:
+            denied = self._authorize(authorizer, event)
+            if denied is not None:
+                return denied
         future = self._pool.submit(self._invoke, compiled.route.function_name, json.dumps(event).encode())
         try:
             invocation = future.result(timeout=INTEGRATION_TIMEOUT_S)

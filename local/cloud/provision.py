@@ -22,6 +22,16 @@ from local.cloud.template import Resolver, TransformedTemplate, creation_order
 
 
 @dataclass(frozen=True)
+class Authorizer:
+    """An HTTP API Lambda authorizer (REQUEST type): which function decides, on which headers."""
+
+    name: str
+    function_name: str
+    identity_headers: tuple[str, ...]
+    simple_responses: bool = True
+
+
+@dataclass(frozen=True)
 class Route:
     """One API Gateway route: method (or ANY) and path template, integrated with a function."""
 
@@ -30,6 +40,7 @@ class Route:
     path: str
     function_name: str
     payload_format: str = "2.0"
+    authorizer: Authorizer | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +67,12 @@ class LocalStack:
     outputs: dict[str, Any] = field(default_factory=dict)
     physical: dict[str, Any] = field(default_factory=dict)  # logical id -> what Ref gives
     skipped: dict[str, str] = field(default_factory=dict)  # logical id -> type
+
+
+def _function_of(invocation_uri: Any) -> str:
+    """The function name inside an API Gateway Lambda invocation URI."""
+    function_arn = str(invocation_uri).split("/functions/", 1)[1].split("/invocations", 1)[0]
+    return function_arn.rsplit(":", 1)[-1]
 
 
 def _tiny_zip() -> bytes:
@@ -314,19 +331,35 @@ class Provisioner:
 
     def _http_api(self, logical_id: str, props: dict[str, Any]) -> None:
         api_id = logical_id.lower()[:10]
-        for path, operations in props.get("Body", {}).get("paths", {}).items():
+        body = props.get("Body", {})
+        authorizers = {
+            name: Authorizer(
+                name=name,
+                function_name=_function_of(scheme["x-amazon-apigateway-authorizer"]["authorizerUri"]),
+                identity_headers=tuple(
+                    source.split("$request.header.", 1)[1].lower()
+                    for source in scheme["x-amazon-apigateway-authorizer"].get("identitySource", [])
+                    if source.startswith("$request.header.")
+                ),
+                simple_responses=bool(scheme["x-amazon-apigateway-authorizer"].get("enableSimpleResponses")),
+            )
+            for name, scheme in body.get("components", {}).get("securitySchemes", {}).items()
+            if "x-amazon-apigateway-authorizer" in scheme
+        }
+        for path, operations in body.get("paths", {}).items():
             for method, operation in operations.items():
                 integration = operation.get("x-amazon-apigateway-integration")
                 if not integration:
                     continue
-                function_arn = str(integration["uri"]).split("/functions/", 1)[1].split("/invocations", 1)[0]
+                security = [name for requirement in operation.get("security", []) for name in requirement]
                 self.stack.routes.append(
                     Route(
                         api_id=api_id,
                         method="ANY" if method == "x-amazon-apigateway-any-method" else method.upper(),
                         path=path,
-                        function_name=function_arn.rsplit(":", 1)[-1],
+                        function_name=_function_of(integration["uri"]),
                         payload_format=str(integration.get("payloadFormatVersion", "2.0")),
+                        authorizer=next((authorizers[name] for name in security if name in authorizers), None),
                     )
                 )
         endpoint = f"https://{api_id}.execute-api.{self.stack.region}.amazonaws.com"

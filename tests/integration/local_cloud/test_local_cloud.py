@@ -52,7 +52,13 @@ def test_every_resource_of_the_template_exists_in_the_aws_endpoint(cloud: LocalC
     assert tables == ["test-Table"]
     assert sorted(url.rsplit("/", 1)[1] for url in queues) == ["test-WorkDeadLetterQueue.fifo", "test-WorkQueue.fifo"]
     assert [m["name"] for m in machines] == ["test-Journey"]
-    assert functions == {"test-EchoFunction", "test-FailFunction", "test-SlowFunction", "test-BatchFunction"}
+    assert functions == {
+        "test-EchoFunction",
+        "test-FailFunction",
+        "test-SlowFunction",
+        "test-BatchFunction",
+        "test-StaffAuthorizerFunction",
+    }
 
 
 def test_a_function_gets_its_environment_memory_and_context_from_the_template(cloud: LocalCloud) -> None:
@@ -205,3 +211,24 @@ def test_a_batch_with_one_bad_record_retries_only_that_record_until_the_dead_let
     for body in ("good-1", "good-2"):
         item = table.get_item(TableName="test-Table", Key={"id": {"S": body}})["Item"]
         assert item["receives"] == {"S": "1"}  # processed once, never redelivered
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [({}, 401), ({"Authorization": "Bearer intruder"}, 403), ({"Authorization": "Bearer crash"}, 500)],
+)
+def test_a_route_behind_a_lambda_authorizer_refuses_like_api_gateway(
+    cloud: LocalCloud, headers: dict[str, str], status: int
+) -> None:
+    assert cloud.api is not None
+    response = httpx.get(f"{cloud.api.base_url}/staff/echo", headers=headers)
+
+    assert response.status_code == status
+
+
+def test_the_authorizers_context_reaches_the_function(cloud: LocalCloud) -> None:
+    assert cloud.api is not None
+    response = httpx.get(f"{cloud.api.base_url}/staff/echo", headers={"Authorization": "Bearer staff"})
+
+    assert response.status_code == 200
+    assert response.json()["event"]["requestContext"]["authorizer"] == {"lambda": {"role": "operator"}}

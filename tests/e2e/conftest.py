@@ -14,10 +14,16 @@ from local.sandbox.config import SYSTEMS
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test that needs the local cloud runs on one xdist worker: one cloud, not one per worker."""
+    """The suites that need a local cloud run in two groups, one cloud per xdist worker; a module stays
+    in one group (its tests share the chats they build). Without xdist the groups mean nothing."""
+    modules = sorted({item.nodeid.split("::")[0] for item in items if _needs_cloud(item)})
     for item in items:
-        if "cloud" in getattr(item, "fixturenames", ()) and item.get_closest_marker("e2e"):
-            item.add_marker(pytest.mark.xdist_group("local-cloud"))
+        if _needs_cloud(item):
+            item.add_marker(pytest.mark.xdist_group(f"local-cloud-{modules.index(item.nodeid.split('::')[0]) % 2}"))
+
+
+def _needs_cloud(item: pytest.Item) -> bool:
+    return "cloud" in getattr(item, "fixturenames", ()) and item.get_closest_marker("e2e") is not None
 
 
 @pytest.fixture(scope="session")

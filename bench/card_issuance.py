@@ -12,20 +12,18 @@ execution from its Step Functions history (median per state).
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from bench.stats import median, percentile
 from bench.webhooks import local_cloud
+from local.chat import Chat, Person, onboard
 from local.cloud.cloud import LocalCloud
-from local.platforms import platform_user_id
 
 GOAL_P95_S = 3.0
 ADVERTISED_S = 30.0
@@ -44,101 +42,9 @@ class Run:
     failure: str | None = None
 
 
-# ---------------------------------------------------------------------------------------- the applicant
-# (as tests/e2e/driver.py does it; kept here so that a benchmark does not depend on the test suite)
-_people = itertools.count(1)
-
-
-@dataclass
-class Person:
-    """A unique applicant: the sandbox bank dedupes people by personal number and phone."""
-
-    number: int = field(default_factory=lambda: next(_people))
-
-    @property
-    def phone(self) -> str:
-        return f"+37529{8000000 + self.number:07d}"
-
-    @property
-    def answers(self) -> tuple[str, ...]:
-        """Full name, birth date, passport, personal number, issue date, as the flow asks them."""
-        return (
-            "Каваленка Алеся Іванаўна",
-            "05.03.1990",
-            f"MP{4000000 + self.number:07d}",
-            f"4050390A{self.number % 1000:03d}PB5",
-            "12.08.2015",
-        )
-
-
-def buttons_in(markup: Any) -> Iterator[tuple[str, str]]:
-    """(label, payload) of every button in a platform's own markup, whatever the platform."""
-    if isinstance(markup, list):
-        for item in markup:
-            yield from buttons_in(item)
-    elif isinstance(markup, dict):
-        label = markup.get("text") or markup.get("Text") or markup.get("title")
-        payload = markup.get("callback_data") or markup.get("ActionBody") or markup.get("payload")
-        if payload is None and "reply" in markup:
-            yield from buttons_in({"title": markup["reply"].get("title"), "payload": markup["reply"].get("id")})
-            return
-        if payload is None and "id" in markup and "title" in markup:
-            payload = markup["id"]
-        if isinstance(label, str) and isinstance(payload, str):
-            yield label, payload
-        for value in markup.values():
-            if isinstance(value, list | dict):
-                yield from buttons_in(value)
-
-
-class Chat:
-    """One person's chat: sends what the messenger would send, reads what the fake platform recorded."""
-
-    def __init__(self, cloud: LocalCloud, channel: str, person: Person) -> None:
-        self.cloud = cloud
-        self.channel = channel
-        user_id = person.phone.lstrip("+") if channel == "whatsapp" else f"88{person.number:06d}"
-        self.user = {"id": user_id, "name": "Алеся", "phone": person.phone, "language": "ru"}
-        self.chat_id = platform_user_id(channel, user_id, person.phone)
-        self.chat_key = f"{channel}:{self.chat_id}"
-
-    def messages(self) -> list[dict[str, Any]]:
-        feed = self.cloud.platforms.store.conversation(self.channel, self.chat_id)
-        shown: list[dict[str, Any]] = [m.to_json() for m in feed]
-        return [m for m in shown if m["from"] == "bot"]
-
-    def send(self, kind: str, replies: int = 1, **fields: Any) -> None:
-        before = len(self.messages())
-        answer = self.cloud.platforms.send(self.channel, self.user, kind, **fields)
-        if answer["status"] != 200:
-            raise RuntimeError(f"the webhook answered {answer['status']}")
-        deadline = time.monotonic() + RUN_TIMEOUT_S
-        while len(self.messages()) < before + replies:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"no answer in {RUN_TIMEOUT_S:.0f} s; the bot said: {self.texts()[-300:]!r}")
-            time.sleep(0.05)
-        time.sleep(0.2)  # the rest of the turn's replies
-
-    def button(self, label_part: str) -> str:
-        for message in reversed(self.messages()):
-            for label, payload in buttons_in(message.get("markup")):
-                if label_part.lower() in label.lower():
-                    return payload
-        raise RuntimeError(f"no button {label_part!r} in the chat; the bot said: {self.texts()[-300:]!r}")
-
-    def texts(self) -> str:
-        return "\n".join(str(m.get("text") or "") for m in self.messages())
-
-
-def onboard_to_summary(chat: Chat, person: Person) -> None:
-    """From the first message to the summary waiting for its confirmation."""
-    chat.send("text", replies=2, text="/start" if chat.channel == "telegram" else "привет")
-    for label in ("карту", "Русский", "Согласен"):
-        chat.send("button", payload=chat.button(label))
-    if chat.channel != "whatsapp":  # WhatsApp knows the sender's number
-        chat.send("contact")
-    for answer in person.answers:
-        chat.send("text", text=answer)
+def new_chat(cloud: LocalCloud, channel: str, person: Person) -> Chat:
+    user_id = person.phone.lstrip("+") if channel == "whatsapp" else f"88{person.number:06d}"
+    return Chat(cloud, channel, user_id, phone=person.phone)
 
 
 def delivered_at(chat: Chat, since: float) -> float | None:
@@ -188,13 +94,13 @@ def state_durations(cloud: LocalCloud, execution: dict[str, Any]) -> list[tuple[
 def one_run(cloud: LocalCloud, machine_arn: str, channel: str) -> Run:
     run = Run(channel)
     person = Person()
-    chat = Chat(cloud, channel, person)
+    chat = new_chat(cloud, channel, person)
     sfn = cloud.client("stepfunctions")
     known = {e["executionArn"] for e in sfn.list_executions(stateMachineArn=machine_arn)["executions"]}
     try:
-        onboard_to_summary(chat, person)
+        onboard(chat, person, confirm=False)
         payload = chat.button("верно")
-    except RuntimeError as error:
+    except AssertionError as error:
         run.failure = f"onboarding: {str(error)[:200]}"
         return run
     confirmed = time.time()

@@ -1,0 +1,171 @@
+"""A person in a chat with the bot on the local cloud (tests and benches): sends what the messenger
+would send (signed, through the fake platform and the API front) and reads what the bot sent back
+(recorded by the fake platform)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from local.cloud.cloud import LocalCloud
+from local.platforms import platform_user_id
+
+_people = itertools.count(1)
+
+
+@dataclass
+class Person:
+    """A unique applicant: the sandbox bank dedupes people by personal number and phone."""
+
+    number: int = field(default_factory=lambda: next(_people))
+    surname: str = "Каваленка"
+    first_name: str = "Алеся"
+    born: str = "05.03.1990"
+
+    @property
+    def phone(self) -> str:
+        return f"+37529{7000000 + self.number:07d}"
+
+    @property
+    def passport(self) -> str:
+        return f"MP{3000000 + self.number:07d}"
+
+    @property
+    def personal_id(self) -> str:
+        day, month, year = self.born.split(".")
+        return f"4{day}{month}{year[2:]}A{self.number % 1000:03d}PB5"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.surname} {self.first_name} Іванаўна"
+
+
+def buttons_in(markup: Any) -> Iterator[tuple[str, str]]:
+    """(label, payload) of every button in a platform's own markup, whatever the platform."""
+    if isinstance(markup, list):
+        for item in markup:
+            yield from buttons_in(item)
+    elif isinstance(markup, dict):
+        label = markup.get("text") or markup.get("Text") or markup.get("title")
+        payload = markup.get("callback_data") or markup.get("ActionBody") or markup.get("payload")
+        if payload is None and "reply" in markup:
+            yield from buttons_in({"title": markup["reply"].get("title"), "payload": markup["reply"].get("id")})
+            return
+        if payload is None and "id" in markup and "title" in markup:
+            payload = markup["id"]
+        if isinstance(label, str) and isinstance(payload, str):
+            yield label, payload
+        for value in markup.values():
+            if isinstance(value, list | dict):
+                yield from buttons_in(value)
+
+
+class Chat:
+    def __init__(self, cloud: LocalCloud, channel: str, user_id: str, *, name: str = "Алеся", phone: str) -> None:
+        self.cloud = cloud
+        self.channel = channel
+        self.user = {"id": user_id, "name": name, "phone": phone, "language": "ru"}
+        self.chat_id = platform_user_id(channel, user_id, phone)
+
+    @property
+    def chat_key(self) -> str:
+        return f"{self.channel}:{self.chat_id}"
+
+    def messages(self) -> list[dict[str, Any]]:
+        """What the bot has shown in this chat so far (sent messages, pictures, documents)."""
+        feed = self.cloud.platforms.store.conversation(self.channel, self.chat_id)
+        return [m.to_json() for m in feed if m.to_json()["from"] == "bot"]
+
+    def _send(self, kind: str, **fields: Any) -> dict[str, Any]:
+        answer: dict[str, Any] = self.cloud.platforms.send(self.channel, self.user, kind, **fields)
+        return answer
+
+    def _await(self, before: int, count: int, timeout_s: float) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            shown = self.messages()
+            if len(shown) >= before + count:
+                time.sleep(0.3)  # let the rest of the turn's replies land
+                return self.messages()[before:]
+            time.sleep(0.1)
+        raise AssertionError(
+            f"the bot did not answer in {timeout_s} s; it said: {[m['text'] for m in self.messages()]}"
+        )
+
+    def act(
+        self, send: Callable[[], dict[str, Any]], *, replies: int = 1, timeout_s: float = 30
+    ) -> list[dict[str, Any]]:
+        before = len(self.messages())
+        answer = send()
+        assert answer["status"] == 200, answer
+        return self._await(before, replies, timeout_s)
+
+    def say(self, text: str, **kw: Any) -> list[dict[str, Any]]:
+        return self.act(lambda: self._send("text", text=text), **kw)
+
+    def start(self, **kw: Any) -> list[dict[str, Any]]:
+        return self.act(lambda: self._send("start"), **kw)
+
+    def share_phone(self, **kw: Any) -> list[dict[str, Any]]:
+        return self.act(lambda: self._send("contact"), **kw)
+
+    def button(self, label_part: str) -> str:
+        """The payload of the newest button whose label contains `label_part`."""
+        for message in reversed(self.messages()):
+            for label, payload in buttons_in(message.get("markup")):
+                if label_part.lower() in label.lower():
+                    return payload
+        raise AssertionError(f"no button {label_part!r} in the chat")
+
+    def press(self, label_part: str, **kw: Any) -> list[dict[str, Any]]:
+        payload = self.button(label_part)
+        return self.act(lambda: self._send("button", payload=payload), **kw)
+
+    def wait_for(self, text_part: str, timeout_s: float = 60) -> dict[str, Any]:
+        """The first bot message containing `text_part`, waiting for it to arrive."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            for message in self.messages():
+                if text_part in str(message.get("text") or ""):
+                    return message
+            time.sleep(0.2)
+        raise AssertionError(f"no {text_part!r} in {timeout_s} s; the bot said: {self.texts()}")
+
+    def texts(self) -> str:
+        return "\n".join(str(m.get("text") or m.get("caption") or "") for m in self.messages())
+
+
+def onboard(chat: Chat, person: Person, *, confirm: bool = True) -> list[dict[str, Any]]:
+    """From the menu to the summary (and its confirmation): the onboarding flow as a person goes it."""
+    chat.say("/start" if chat.channel == "telegram" else "привет", replies=2)
+    chat.press("карту")
+    chat.press("Русский")
+    chat.press("Согласен")
+    if chat.channel == "whatsapp":
+        pass  # WhatsApp knows the sender's number: the bot goes straight on
+    else:
+        chat.share_phone()
+    for answer in (person.full_name, person.born, person.passport, person.personal_id, "12.08.2015"):
+        chat.say(answer)
+    if not confirm:
+        return chat.messages()
+    return chat.press("верно", replies=2, timeout_s=60)
+
+
+def journey_history(cloud: LocalCloud, chat_key_part: str = "") -> list[dict[str, Any]]:
+    """Every event of every execution of every state machine (to check what they carried)."""
+    sfn = cloud.client("stepfunctions")
+    events: list[dict[str, Any]] = []
+    for machine in sfn.list_state_machines()["stateMachines"]:
+        for execution in sfn.list_executions(stateMachineArn=machine["stateMachineArn"])["executions"]:
+            described = sfn.describe_execution(executionArn=execution["executionArn"])
+            if chat_key_part and chat_key_part not in described.get("input", ""):
+                continue
+            events.append({"type": "Execution", "input": described.get("input"), "output": described.get("output")})
+            events += sfn.get_execution_history(executionArn=execution["executionArn"], maxResults=1000)["events"]
+    normalised: list[dict[str, Any]] = json.loads(json.dumps(events, default=str))
+    return normalised

@@ -189,6 +189,9 @@ class LocalCloud:
                 self.stack.routes, self.runner.invoke, host=self.config.host, port=self.config.api_port
             ).start()
             self._stoppers.append(self.api.stop)
+            if self.sandbox is not None:
+                # The acquirer posts its signed results where a deployed stack's callback route would be.
+                self.sandbox.acquirer.callback_url_override = f"{self.api.base_url}/callbacks/acquirer"
         if self.serve_api:
             self._start_ops_view()
         self._write_state()

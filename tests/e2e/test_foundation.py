@@ -60,6 +60,7 @@ def test_getting_a_card_runs_every_step_of_the_state_machine_to_success(cloud: L
         "RenderCardPicture",
         "SendCard",
         "CloseApplication",
+        "CreditReferralBonuses",
         "CardIssued",
     ]
     assert history[-1]["type"] == "ExecutionSucceeded"

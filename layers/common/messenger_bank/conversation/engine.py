@@ -9,8 +9,11 @@ journey execution names are derived from the session (a second start is refused 
 and treated as done by the caller) and a used task token cannot be completed twice.
 
 Buttons carry either a global payload (`g:menu`, `g:back`, `g:cancel`, `g:help`, `g:lang:<xx>`,
-`g:go:<flow>[:<step>]` to a flow's entry) or a session-scoped key `s:<epoch>:<n>` that only means
+`g:go:<flow>[:<step>[:<ref>]]` to a flow's entry) or a session-scoped key `s:<epoch>:<n>` that only means
 something for the current session and turn: an old, forged or replayed payload is refused.
+A `<ref>` (letters, digits, `.`, `_`, `-`; at most 48) is put in the new flow's `data.ref`: a button a
+journey or another customer's operation sends (e.g. Pay / Decline on a money request) names the thing it
+is about; the flow's operations check that it belongs to the customer.
 """
 
 from __future__ import annotations
@@ -86,6 +89,8 @@ ENGINE_KEYS = (
 )
 COMMANDS_FILE = Path(__file__).parent / "commands.yaml"
 _PASSPORT_IN_TEXT = re.compile(r"\b[A-Z]{2}\d{7}\b")
+# What a `g:go:<flow>:<step>:<ref>` button may carry into `data.ref`.
+_GO_REF = re.compile(r"[A-Za-z0-9._-]{1,48}")
 
 
 # ---------------------------------------------------------------- the boundary
@@ -358,14 +363,16 @@ class _TurnState:
 
     def _on_global(self, command: str) -> None:
         if command.startswith("go:"):
-            flow_name, _, step_id = command[3:].partition(":")
+            flow_name, _, rest = command[3:].partition(":")
+            step_id, _, ref = rest.partition(":")
             flow = self.flows.flows.get(flow_name)
-            if flow is None or (step_id and step_id not in flow.entries):
+            bad_ref = bool(ref) and (not step_id or _GO_REF.fullmatch(ref) is None)
+            if flow is None or (step_id and step_id not in flow.entries) or bad_ref:
                 self._say("common.button_expired")
                 self._reprompt()
                 return
             self._leave_wait()
-            self._enter(flow_name, step_id or None, fresh=True)
+            self._enter(flow_name, step_id or None, fresh=True, ref=ref or None)
             return
         if command.startswith("lang:"):
             self._command("language:" + command[5:])
@@ -625,7 +632,13 @@ class _TurnState:
         raise _Stop
 
     def _enter(
-        self, flow_name: str, step_id: str | None, *, fresh: bool, entities: dict[str, Any] | None = None
+        self,
+        flow_name: str,
+        step_id: str | None,
+        *,
+        fresh: bool,
+        entities: dict[str, Any] | None = None,
+        ref: str | None = None,
     ) -> None:
         flow = self.flows.flows.get(flow_name)
         if flow is None:
@@ -638,6 +651,8 @@ class _TurnState:
             self.data["_run"] = hashlib.sha256(seed.encode()).hexdigest()[:16]
         if entities:
             self.data["_entities"] = entities
+        if ref:
+            self.data["ref"] = ref
         if flow.requires_customer and not self._identify():
             self._run(MENU_FLOW, MENU_NO_CUSTOMER)
             return

@@ -49,7 +49,8 @@ KNOWN_INTENTS = frozenset(
 )  # fmt: skip
 GLOBAL_INTENTS = frozenset({"cancel", "language"})  # handled by the engine itself
 SIMPLE_REFS = frozenset({"customer_id", "customer_known", "chat_key", "channel", "user_id", "language", "intent"})
-ENGINE_DATA = frozenset({"_error", "_entities", "_run"})
+# `ref`: what a `g:go:<flow>:<step>:<ref>` button carries (engine.py)
+ENGINE_DATA = frozenset({"_error", "_entities", "_run", "ref"})
 MAX_PAYLOAD = 64
 
 

@@ -23,6 +23,7 @@ from messenger_bank.onboarding.models import (
     SavedApplication,
 )
 from messenger_bank.onboarding.names import card_holder
+from messenger_bank.referrals import operations as referral_operations
 
 VIRTUAL_PRODUCT = "visa-digital"
 
@@ -71,6 +72,8 @@ def register_customer(state: IssuanceState) -> IssuanceState:
             referred_by_code=form.referral,
         )
     )
+    # A friend's code counts (abuse refused) while the newcomer has no card; it never stops the card.
+    referral_operations.attribute_at_registration(link.customer, passport_number=form.passport_number)
     logger.info("customer registered", extra={"customer_id": link.customer.customer_id, "new_customer": link.created})
     return state.model_copy(update={"customer_id": link.customer.customer_id, "customer_created": link.created})
 

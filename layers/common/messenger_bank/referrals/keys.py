@@ -27,6 +27,11 @@ def mask_phone(phone: str) -> str:
     return f"{phone[:4]} {phone[4:6]} ***-**-{phone[-2:]}"
 
 
+def passport_hash(document_number: str) -> str:
+    """The passport as the programs keep it: a digest, never the number (``check_passport_hash`` accepts it)."""
+    return hashlib.sha256(f"passport:{document_number.strip().upper()}".encode()).hexdigest()
+
+
 def check_passport_hash(value: str) -> str:
     if _RAW_PASSPORT.fullmatch(value) or not _HASH.fullmatch(value):
         raise ValueError("passport must arrive as a hash, never as the document number")

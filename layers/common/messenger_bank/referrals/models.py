@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from messenger_bank.types import Channel, CurrencyCode, CustomerId, MinorUnits
+from messenger_bank.types import Channel, CurrencyCode, CustomerId, Language, MinorUnits
 
 PositiveMinorUnits = Annotated[int, Field(gt=0)]
 Month = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
@@ -157,3 +157,112 @@ class CashbackMonth(_Model):
     total_minor: MinorUnits
     by_category: dict[str, int]
     lines: tuple[CashbackLine, ...]
+
+
+# --- the operations the conversation and the card-issuance journey call (functions/<operation>/) ------
+class GetReferralRequest(_Model):
+    customer_id: CustomerId
+    channel: Channel
+    language: Language | None = Field(default=None, description="money and the picture in it; else the customer's")
+
+
+class ReferralInfo(_Model):
+    """The invite program as the referrer sees it: the code, this messenger's link, the share picture."""
+
+    code: str
+    link: str
+    picture_url: str | None = Field(default=None, description="the share picture with the link's QR code")
+    invited: int = Field(description="friends who came with the code and got their card")
+    pending: int = Field(description="friends who came with the code, card not issued yet")
+    bonus: str = Field(description="the referrer's bonus for each friend, formatted")
+    newcomer_bonus: str
+    earned: str = Field(description="invite bonuses paid so far, formatted")
+    invited_this_month: int
+    monthly_cap: int
+
+
+class GetRecommendationsRequest(_Model):
+    customer_id: CustomerId
+    channel: Channel
+    language: Language | None = None
+
+
+class RecommendationsInfo(_Model):
+    link: str
+    recommended: int
+    count: int = Field(description="recommendations that became customers")
+    next_milestone: int = Field(description="converted recommendations of the next bonus (the last when all paid)")
+    to_next_milestone: int
+    bonus: str = Field(description="the next milestone's bonus, formatted")
+    earned: str
+
+
+class RecommendRequest(_Model):
+    customer_id: CustomerId
+    phone: str = Field(min_length=5, max_length=32)
+
+
+class Recommended(_Model):
+    contact: str = Field(description="the contact's phone, masked")
+    recommended: int
+
+
+class ListOffersRequest(_Model):
+    customer_id: CustomerId
+    language: Language = "ru"
+
+
+class OfferItem(_Model):
+    offer_id: str
+    partner: str
+    title: str = Field(description="the button's label: partner and offer")
+    cashback: str
+
+
+class OfferList(_Model):
+    items: tuple[OfferItem, ...]
+
+
+class ActivateOfferRequest(_Model):
+    customer_id: CustomerId
+    offer_id: str = Field(min_length=1, max_length=64)
+
+
+class OfferActivated(_Model):
+    offer_id: str
+    partner: str
+    title: str
+    cashback: str
+    promo_code: str | None = None
+    newly_activated: bool
+
+
+class GetCashbackRequest(_Model):
+    customer_id: CustomerId
+    language: Language | None = None
+
+
+class CashbackInfo(_Model):
+    month: Month
+    amount: str = Field(description="cashback this month, formatted")
+    total_minor: MinorUnits
+    currency: CurrencyCode
+    categories: str = Field(description="one line per category, formatted")
+    by_category: dict[str, int]
+
+
+class CreditReferralBonusesRequest(BaseModel):
+    """The card-issuance journey's state as its bonus step needs it (the rest of it is ignored)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    customer_id: CustomerId | None = None
+    card: dict[str, Any] | None = Field(default=None, description="present when this journey issued a card")
+
+
+class ReferralBonusesResult(_Model):
+    """What the card-issuance bonus step did: references and figures only."""
+
+    customer_id: CustomerId | None
+    invite_bonuses: tuple[BonusRole, ...] = Field(default=(), description="the invite bonuses now credited")
+    milestone_bonuses: tuple[int, ...] = ()

@@ -15,6 +15,7 @@ variables, read once per cold start.
 ``PROGRAMS_MAX_AGE_SECONDS``        how long a fetched document is reused before AppConfig is asked
                                     again (default 300)
 ``CUSTOMERS_TABLE``                 the customers table the repository writes to (see ``repository.py``)
+``MEDIA_BUCKET``                    where ``get_referral`` stores the share picture (none drawn when unset)
 ==================================  ===================================================================
 """
 
@@ -45,6 +46,7 @@ class ReferralSettings(BaseModel):
     appconfig_environment: str | None = None
     appconfig_profile: str = "programs"
     programs_max_age_seconds: int = Field(default=300, ge=0, le=86_400)
+    media_bucket: str | None = None
 
     @model_validator(mode="after")
     def _appconfig_named(self) -> ReferralSettings:
@@ -66,6 +68,7 @@ class ReferralSettings(BaseModel):
             "appconfig_environment": "PROGRAMS_APPCONFIG_ENVIRONMENT",
             "appconfig_profile": "PROGRAMS_APPCONFIG_PROFILE",
             "programs_max_age_seconds": "PROGRAMS_MAX_AGE_SECONDS",
+            "media_bucket": "MEDIA_BUCKET",
         }
         values = {field: env[var] for field, var in names.items() if env.get(var)}
         if "whatsapp_business_number" in values:

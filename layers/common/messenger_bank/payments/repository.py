@@ -1,0 +1,134 @@
+"""Payment quotes and saved payees in the customers table (table name from CUSTOMERS_TABLE).
+
+    pk                          sk                                what                                 TTL
+    PAYQUOTE#<quote id>         QUOTE                             PaymentQuote: payee, account,        expires_at
+                                                                  amounts, the source card and
+                                                                  account, the payment that claimed it
+    CUSTOMER#<customer id>      PAYEE#<service code>#<account>    SavedPayee: name, category, account, -
+                                                                  the last amount and when it was paid
+
+A payment claims its quote with a conditional write, so one quote backs at most one payment however
+often the journey is started or re-driven; claiming pushes the TTL out by a day. A saved payee is
+written (overwritten) after every completed payment: the most recent `last_paid_at` is "the last
+payment" the chat offers to repeat.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+import boto3
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from messenger_bank.payments.errors import PaymentQuoteAlreadyUsed, PaymentQuoteNotFound
+from messenger_bank.payments.models import PaymentQuote, SavedPayee
+
+CLAIMED_TTL_SECONDS = 24 * 3600
+
+
+@cache
+def _table() -> Any:
+    return boto3.resource("dynamodb").Table(os.environ["CUSTOMERS_TABLE"])
+
+
+def _quote_key(quote_id: str) -> dict[str, str]:
+    return {"pk": f"PAYQUOTE#{quote_id}", "sk": "QUOTE"}
+
+
+def _to_quote(item: dict[str, Any]) -> PaymentQuote:
+    return PaymentQuote(
+        quote_id=item["quote_id"],
+        customer_id=item["customer_id"],
+        service_code=item["service_code"],
+        payee_name=item["payee_name"],
+        category=item["category"],
+        account=item["account"],
+        source_card_id=item["source_card_id"],
+        source_mask=item["source_mask"],
+        source_account_id=item["source_account_id"],
+        amount_minor=int(item["amount_minor"]),
+        fee_minor=int(item["fee_minor"]),
+        currency=item["currency"],
+        created_at=datetime.fromisoformat(item["created_at"]),
+        expires_at=int(item["expires_at"]),
+        payment_id=item.get("payment_id"),
+    )
+
+
+def _to_saved(item: dict[str, Any]) -> SavedPayee:
+    return SavedPayee(
+        customer_id=item["customer_id"],
+        payee_id=item["payee_id"],
+        name=item["name"],
+        category=item["category"],
+        account=item["account"],
+        last_amount_minor=int(item["last_amount_minor"]),
+        currency=item["currency"],
+        last_paid_at=datetime.fromisoformat(item["last_paid_at"]),
+    )
+
+
+class PaymentsRepository:
+    def __init__(self, table: Any = None) -> None:
+        self._table = table
+
+    @property
+    def table(self) -> Any:
+        return self._table if self._table is not None else _table()
+
+    # --- quotes
+    def put_quote(self, quote: PaymentQuote) -> None:
+        self.table.put_item(Item={**_quote_key(quote.quote_id), **quote.model_dump(mode="json", exclude_none=True)})
+
+    def get_quote(self, quote_id: str, customer_id: str) -> PaymentQuote:
+        item = self.table.get_item(Key=_quote_key(quote_id), ConsistentRead=True).get("Item")
+        if item is None or item.get("customer_id") != customer_id:
+            raise PaymentQuoteNotFound("no such payment quote for this customer", quote_id=quote_id)
+        return _to_quote(item)
+
+    def claim_quote(self, quote_id: str, customer_id: str, payment_id: str, *, now: int) -> PaymentQuote:
+        """Bind the quote to `payment_id` (again, for the same payment); raises if it is gone or taken."""
+        try:
+            item = self.table.update_item(
+                Key=_quote_key(quote_id),
+                UpdateExpression="SET payment_id = :p, expires_at = :e",
+                ConditionExpression=(
+                    "customer_id = :c AND expires_at > :now AND (attribute_not_exists(payment_id) OR payment_id = :p)"
+                ),
+                ExpressionAttributeValues={
+                    ":p": payment_id,
+                    ":c": customer_id,
+                    ":now": now,
+                    ":e": now + CLAIMED_TTL_SECONDS,
+                },
+                ReturnValues="ALL_NEW",
+            )["Attributes"]
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            current = self.table.get_item(Key=_quote_key(quote_id), ConsistentRead=True).get("Item")
+            if current is not None and current.get("customer_id") == customer_id and current.get("payment_id"):
+                raise PaymentQuoteAlreadyUsed("the quote backs another payment", quote_id=quote_id) from None
+            raise PaymentQuoteNotFound("the quote expired or is not this customer's", quote_id=quote_id) from None
+        return _to_quote(item)
+
+    # --- saved payees
+    def save_payee(self, payee: SavedPayee) -> None:
+        self.table.put_item(
+            Item={
+                "pk": f"CUSTOMER#{payee.customer_id}",
+                "sk": f"PAYEE#{payee.payee_id}#{payee.account}",
+                **payee.model_dump(mode="json"),
+            }
+        )
+
+    def saved_payees(self, customer_id: str) -> list[SavedPayee]:
+        """Most recently paid first."""
+        items = self.table.query(
+            KeyConditionExpression=Key("pk").eq(f"CUSTOMER#{customer_id}") & Key("sk").begins_with("PAYEE#")
+        ).get("Items", [])
+        return sorted((_to_saved(i) for i in items), key=lambda p: p.last_paid_at, reverse=True)

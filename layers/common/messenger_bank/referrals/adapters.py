@@ -1,0 +1,154 @@
+"""The programs' ports (``ports.py``) over the bank's clients (``messenger_bank.banking``).
+
+* ``CoreBonusLedger``: a bonus is a core-banking ``credit`` with ``source: bonus`` to the customer's
+  card account, under the bonus's own idempotency key (the bank moves the money once per key).
+* ``CoreOperationsSource``: the card accounts' history, read as card purchases and their refunds.
+  Core banking's history has no MCC field; the card processing writes a purchase's reference as
+  ``purchase mcc=<MCC> [partner=<partner id>] [category=<category>] [merchant=<name>]`` (a refund of
+  one: the same reference on a ``refund``). Anything else (transfers, top-ups, bonuses) earns nothing.
+* ``PartnersApi``: the partners' REST APIs through APIWrapper-external.
+
+Each takes its client as an optional parameter (tests hand in fakes); by default the cached factories
+of ``banking.service`` are used, created on first use.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Protocol
+
+from messenger_bank.banking import service as bank
+from messenger_bank.banking.models import (
+    PARTNER_IDS,
+    Activation,
+    CreditRequest,
+    HistoryEntry,
+    Offer,
+    Operation,
+    PartnerId,
+)
+from messenger_bank.banking.models import Card as BankCard
+from messenger_bank.customers.repository import CustomersRepository
+from messenger_bank.errors import CardNotFound, CustomerNotFound, OperationRejected
+from messenger_bank.referrals.models import CardOperation
+
+# How many history lines of each account are read for "this month" (a month of a busy card fits).
+HISTORY_DEPTH = 500
+BONUS_REFERENCE = "Messenger Bank bonus"
+_PURCHASE = re.compile(r"^\s*purchase\b(?P<fields>.*)$", re.IGNORECASE)
+_FIELD = re.compile(r"(?P<key>mcc|partner|category|merchant)=(?P<value>[^\s;]+)", re.IGNORECASE)
+
+
+class CoreBank(Protocol):
+    """What the adapters ask core banking (``banking.clients.core.CoreClient`` has it)."""
+
+    def cards(self, customer_id: str) -> list[BankCard]: ...
+    def history(self, account_id: str, limit: int = 20) -> list[HistoryEntry]: ...
+    def credit(self, request: CreditRequest) -> Operation: ...
+
+
+class PartnersBank(Protocol):
+    """``banking.clients.partners.PartnersClient``."""
+
+    def offers(self, partner: PartnerId) -> list[Offer]: ...
+    def activate(self, partner: PartnerId, offer_id: str, customer_ref: str) -> Activation: ...
+
+
+def card_accounts(customer_id: str, *, core: CoreBank, customers: CustomersRepository) -> list[str]:
+    """The customer's card accounts at the bank, those of the cards our table records first."""
+    customer = customers.get(customer_id)
+    if customer is None:
+        raise CustomerNotFound("no such customer")
+    ours = {card.card_id for card in customers.cards(customer_id)}
+    cards = sorted(core.cards(customer.bank_customer_id), key=lambda c: (c.card_id not in ours, c.form != "virtual"))
+    return list(dict.fromkeys(card.account_id for card in cards))
+
+
+class CoreBonusLedger:
+    """``BonusLedger`` over core banking: credit the customer's (first) card account."""
+
+    def __init__(self, core: CoreBank | None = None, customers: CustomersRepository | None = None) -> None:
+        self._core = core
+        self._customers = customers
+
+    def credit_bonus(self, customer_id: str, amount_minor: int, currency: str, idempotency_key: str, /) -> str | None:
+        core = self._core or bank.core_client()
+        accounts = card_accounts(customer_id, core=core, customers=self._customers or CustomersRepository())
+        if not accounts:
+            raise CardNotFound("the customer has no card account to credit the bonus to")
+        request = CreditRequest(
+            account_id=accounts[0],
+            source="bonus",
+            amount=amount_minor,
+            currency=currency,
+            idempotency_key=idempotency_key,
+            reference=BONUS_REFERENCE,
+        )
+        return core.credit(request).operation_id  # banking.service.credit, on this client
+
+
+def purchase_of(entry: HistoryEntry) -> CardOperation | None:
+    """A history line as a card purchase (or its refund), or ``None`` when it is not one."""
+    match = _PURCHASE.match(entry.reference or "")
+    if match is None or entry.amount == 0:
+        return None
+    if entry.kind in ("debit", "purchase") and entry.amount < 0:
+        kind = "purchase"
+    elif entry.kind == "refund" and entry.amount > 0:
+        kind = "refund"
+    else:
+        return None
+    fields = {m["key"].lower(): m["value"] for m in _FIELD.finditer(match["fields"])}
+    mcc = fields.get("mcc")
+    created = entry.created_at if entry.created_at.tzinfo else entry.created_at.replace(tzinfo=UTC)
+    return CardOperation(
+        operation_id=entry.operation_id,
+        kind=kind,
+        amount_minor=abs(entry.amount),
+        currency=entry.currency,
+        mcc=mcc if mcc and re.fullmatch(r"\d{4}", mcc) else None,
+        category=fields.get("category", "").lower() or None,
+        partner=fields.get("partner", "").lower() or None,
+        occurred_at=created,
+    )
+
+
+class CoreOperationsSource:
+    """``OperationsSource`` over core banking's account history."""
+
+    def __init__(self, core: CoreBank | None = None, customers: CustomersRepository | None = None) -> None:
+        self._core = core
+        self._customers = customers
+
+    def operations(self, customer_id: str, since: datetime, until: datetime, /) -> list[CardOperation]:
+        core = self._core or bank.core_client()
+        accounts = card_accounts(customer_id, core=core, customers=self._customers or CustomersRepository())
+        found: dict[str, CardOperation] = {}
+        for account in accounts:
+            for entry in core.history(account, HISTORY_DEPTH):
+                operation = purchase_of(entry)
+                if operation is not None and since <= operation.occurred_at < until:
+                    found[f"{operation.kind}:{operation.operation_id}"] = operation
+        return list(found.values())
+
+
+class PartnersApi:
+    """``PartnerOffers`` over the partners' clients; a partner we hold no client for is unavailable."""
+
+    def __init__(self, client: PartnersBank | None = None) -> None:
+        self._client = client
+
+    def _partner(self, partner: str) -> PartnerId:
+        if partner not in PARTNER_IDS:
+            raise OperationRejected(f"no API for partner {partner}")
+        return partner
+
+    def offers(self, partner: str, /) -> Sequence[Offer]:
+        known = self._partner(partner)
+        return (self._client or bank.partners_client()).offers(known)
+
+    def activate(self, partner: str, offer_id: str, customer_ref: str, /) -> Activation:
+        known = self._partner(partner)
+        return (self._client or bank.partners_client()).activate(known, offer_id, customer_ref)

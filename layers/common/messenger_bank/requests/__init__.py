@@ -1,0 +1,1 @@
+"""Asking another bot user for money: the request, the Pay / Decline message it sends, and the answer."""

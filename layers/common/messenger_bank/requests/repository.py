@@ -1,0 +1,90 @@
+"""Money requests in the customers table (table name from CUSTOMERS_TABLE).
+
+    pk                    sk        what                                                   TTL
+    MONEYREQ#<id>         REQUEST   MoneyRequest: requester, payer, amount, status,        expires_at
+                                    attempt (pending → paying → paid | declined)
+
+Every status change is a conditional write: a request is paid or declined once, however often the
+buttons are pressed. A refused payment (not enough money) puts it back to pending with the next
+attempt number, so that paying later carries a new idempotency key (the bank replays refusals too).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from messenger_bank.requests.errors import MoneyRequestClosed, MoneyRequestNotFound
+from messenger_bank.requests.models import MoneyRequest
+
+
+@cache
+def _table() -> Any:
+    return boto3.resource("dynamodb").Table(os.environ["CUSTOMERS_TABLE"])
+
+
+def _key(request_id: str) -> dict[str, str]:
+    return {"pk": f"MONEYREQ#{request_id}", "sk": "REQUEST"}
+
+
+def _to_request(item: dict[str, Any]) -> MoneyRequest:
+    return MoneyRequest(
+        request_id=item["request_id"],
+        requester_id=item["requester_id"],
+        payer_id=item["payer_id"],
+        amount_minor=int(item["amount_minor"]),
+        currency=item["currency"],
+        status=item["status"],
+        attempt=int(item.get("attempt", 0)),
+        created_at=datetime.fromisoformat(item["created_at"]),
+        expires_at=int(item["expires_at"]),
+    )
+
+
+class MoneyRequestsRepository:
+    def __init__(self, table: Any = None) -> None:
+        self._table = table
+
+    @property
+    def table(self) -> Any:
+        return self._table if self._table is not None else _table()
+
+    def put(self, request: MoneyRequest) -> None:
+        self.table.put_item(Item={**_key(request.request_id), **request.model_dump(mode="json")})
+
+    def get(self, request_id: str, payer_id: str, *, now: int) -> MoneyRequest:
+        item = self.table.get_item(Key=_key(request_id), ConsistentRead=True).get("Item")
+        if item is None or item.get("payer_id") != payer_id or int(item["expires_at"]) <= now:
+            raise MoneyRequestNotFound("no such request for this customer", request_id=request_id)
+        return _to_request(item)
+
+    def move(
+        self, request_id: str, payer_id: str, *, to: str, allowed: tuple[str, ...], bump: bool = False
+    ) -> MoneyRequest:
+        """Change the status if it is one of `allowed` (and the request is this payer's)."""
+        names = {"#s": "status"}
+        values: dict[str, Any] = {":to": to, ":payer": payer_id}
+        values.update({f":a{i}": status for i, status in enumerate(allowed)})
+        condition = f"payer_id = :payer AND #s IN ({', '.join(f':a{i}' for i in range(len(allowed)))})"
+        update = "SET #s = :to" + (", attempt = if_not_exists(attempt, :zero) + :one" if bump else "")
+        if bump:
+            values.update({":zero": 0, ":one": 1})
+        try:
+            item = self.table.update_item(
+                Key=_key(request_id),
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )["Attributes"]
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            raise MoneyRequestClosed("the request is no longer open", request_id=request_id) from None
+        return _to_request(item)

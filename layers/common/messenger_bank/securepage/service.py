@@ -1,0 +1,278 @@
+"""The secure page: ``GET /secure/{pin|password}?t=<token>[&card=<id>]`` shows the form, ``POST`` sets it.
+
+GET only *inspects* the link (messengers fetch links for previews: that must not use it up). POST:
+
+1. reads the form (``MalformedRequest`` → 400 / 413 / 415);
+2. with Telegram Web App ``initData`` in the form, verifies it with the bot token and requires the
+   link to be bound to that chat (``links.inspect_link(chat_key=...)``); bad initData → 403;
+3. refuses a locked customer (``links.ensure_not_locked``) → 429, before the bank is asked;
+4. checks the entries (two equal 4-digit PINs, not a trivial one; or a password of 8-64 characters with a
+   letter and a digit); a bad entry counts as a wrong attempt (``links.record_failed_attempt``) → 422
+   with the attempts left, or 429 once locked; the link is not used up by a typo;
+5. redeems the link (once: a replay, a second tab or a double submit → 410);
+6. for a PIN, checks the card belongs to the link's customer, in our table and at the bank
+   (``cards.service.owned_card``); another customer's card → 403 and a wrong attempt;
+7. encrypts for the bank (the PIN as the RSA-OAEP block core banking takes, ``banking.service.encrypt_pin``;
+   the password as a JWE, ``security.jwe.encrypt_for_bank``) and sends it; a bank failure → 502;
+8. forgets the wrong attempts and answers a plain success page.
+
+The PIN or password lives in this function's memory for one call: it is never logged (log lines name
+the customer, the purpose and the outcome), stored, or echoed back into a page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final, Protocol
+
+from pydantic import SecretStr
+
+from messenger_bank.errors import DomainError
+from messenger_bank.observability import logger, metrics
+from messenger_bank.securepage.html import HEADERS, Language, Purpose, form_page, message_page
+from messenger_bank.securepage.models import MalformedRequest, PageAnswer, PageRequest
+from messenger_bank.security import links
+from messenger_bank.security.errors import (
+    InitDataInvalid,
+    LinkAlreadyUsed,
+    LinkExpired,
+    LinkInvalid,
+    NotYourCard,
+    TooManyAttempts,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+    from messenger_bank.banking.models import PinKey, SetPinRequest
+    from messenger_bank.customers.repository import CustomersRepository
+
+LINK_PURPOSES: Final[dict[str, links.LinkPurpose]] = {"pin": "change_pin", "password": "change_password"}
+_PIN: Final = re.compile(r"^[0-9]{4}$")
+# Guessed first by anyone holding the card: all one digit, runs up or down, and a few favourites.
+_WEAK_PINS: Final = frozenset(
+    {d * 4 for d in "0123456789"}
+    | {"0123", "1234", "2345", "3456", "4567", "5678", "6789"}
+    | {"9876", "8765", "7654", "6543", "5432", "4321", "3210", "1212", "1004", "2000", "6969"}
+)
+_PASSWORD_MIN, _PASSWORD_MAX = 8, 64
+
+
+class PinDesk(Protocol):
+    """Core banking's side of a PIN change (``banking.clients.core.CoreClient`` by default)."""
+
+    def pin_key(self) -> PinKey: ...
+    def set_pin(self, request: SetPinRequest) -> None: ...
+
+
+class PasswordDesk(Protocol):
+    """Core banking's side of a password change: takes the new password as a JWE for the bank."""
+
+    def set_password(self, bank_customer_id: str, encrypted_password: str, key_id: str) -> None: ...
+
+
+class CorePasswordDesk:
+    """``PUT /api/v1/customers/{id}/password`` on core banking with ``{"encrypted_password", "key_id"}``.
+
+    The JWE is made with the bank's PIN-encryption key (the bank's one public encryption key).
+    """
+
+    def set_password(self, bank_customer_id: str, encrypted_password: str, key_id: str) -> None:
+        from messenger_bank.banking import service as bank
+
+        bank.core_client().rest.call(
+            "PUT",
+            f"/api/v1/customers/{bank_customer_id}/password",
+            operation="set_password",
+            json={"encrypted_password": encrypted_password, "key_id": key_id},
+            idempotent=True,
+        )
+
+
+@dataclass
+class Collaborators:
+    """What the page talks to; tests hand in fakes. ``None`` means the deployed default."""
+
+    core: Any = None  # CoreBank & PinDesk
+    customers: CustomersRepository | None = None
+    passwords: PasswordDesk | None = None
+    dynamodb: DynamoDBClient | None = None
+    table_name: str | None = None
+    link_key: bytes | None = None
+    config: links.SecuritySettings | None = None
+    bot_token: Callable[[], str] | None = None
+    now: float | None = None
+
+    def core_bank(self) -> Any:
+        if self.core is None:
+            from messenger_bank.banking import service as bank
+
+            self.core = bank.core_client()
+        return self.core
+
+    def customers_repository(self) -> CustomersRepository:
+        if self.customers is None:
+            from messenger_bank.customers.repository import CustomersRepository
+
+            self.customers = CustomersRepository()
+        return self.customers
+
+    def telegram_bot_token(self) -> str:
+        if self.bot_token is not None:
+            return self.bot_token()
+        from messenger_bank.secrets import secret
+
+        return secret("TELEGRAM_BOT_TOKEN")
+
+
+def _answer(status: int, html: str) -> PageAnswer:
+    return PageAnswer(statusCode=status, body=html, headers=dict(HEADERS))
+
+
+def _refusal(status: int, kind: str, language: Language, *, purpose: str, outcome: str) -> PageAnswer:
+    logger.info("secure page refused", extra={"page": purpose, "outcome": outcome, "status": status})
+    metrics.add_metric(name="SecurePageRefused", unit="Count", value=1)
+    return _answer(status, message_page(kind, language))
+
+
+def handle(event: dict[str, Any], deps: Collaborators | None = None) -> dict[str, Any]:
+    """The page's whole job for one HTTP API event: the response as API Gateway takes it."""
+    deps = deps or Collaborators()
+    try:
+        request = PageRequest.from_event(event)
+    except MalformedRequest as malformed:
+        return _refusal(malformed.status, "bad_request", "ru", purpose="?", outcome=malformed.reason).model_dump()
+    return serve(request, deps).model_dump()
+
+
+def serve(request: PageRequest, deps: Collaborators) -> PageAnswer:
+    language = request.language
+    if request.purpose not in LINK_PURPOSES:
+        return _refusal(404, "invalid", language, purpose="?", outcome="unknown page")
+    purpose: Purpose = "pin" if request.purpose == "pin" else "password"
+    if not request.token:
+        return _refusal(400, "invalid", language, purpose=purpose, outcome="no token")
+    try:
+        if request.method == "GET":
+            _ensure_unused(_inspect(request, purpose, deps, chat_key=None), deps)
+            return _answer(200, form_page(purpose, language))
+        return _submit(request, purpose, deps)
+    except LinkAlreadyUsed:
+        return _refusal(410, "used", language, purpose=purpose, outcome="used link")
+    except LinkExpired:
+        return _refusal(410, "expired", language, purpose=purpose, outcome="expired link")
+    except (LinkInvalid, InitDataInvalid) as refused:
+        return _refusal(403, "invalid", language, purpose=purpose, outcome=type(refused).__name__)
+    except TooManyAttempts:
+        return _refusal(429, "locked", language, purpose=purpose, outcome="locked")
+    except NotYourCard:
+        return _refusal(403, "not_yours", language, purpose=purpose, outcome="not the customer's card")
+    except DomainError as failed:  # the bank refused or failed (BankSystemUnavailable, CardBlocked, ...)
+        logger.warning("secure page: the bank failed", extra={"page": purpose, "error": type(failed).__name__})
+        return _answer(502, message_page("bank_down", language))
+
+
+def _inspect(request: PageRequest, purpose: Purpose, deps: Collaborators, *, chat_key: str | None) -> links.LinkClaims:
+    assert request.token is not None
+    link = links.inspect_link(request.token, key=deps.link_key, chat_key=chat_key)
+    if link.purpose != LINK_PURPOSES[purpose]:
+        raise LinkInvalid("the link is for another page")
+    if purpose == "pin" and not request.card_id:
+        raise LinkInvalid("a PIN link names its card")
+    return link
+
+
+def _ensure_unused(link: links.LinkClaims, deps: Collaborators) -> None:
+    """Refuse a used link already on GET (a read: showing the page never uses the link up)."""
+    found = (deps.dynamodb or links.dynamodb_client()).get_item(
+        TableName=deps.table_name or links.settings().table_name,
+        Key={"id": {"S": f"link#{link.jti}"}},  # the record links.redeem writes
+        ConsistentRead=True,
+    )
+    if "Item" in found:
+        raise LinkAlreadyUsed("the link was used before")
+
+
+def _entry_problem(purpose: Purpose, form: dict[str, str]) -> str | None:
+    """The TEXTS key of what is wrong with the entries, or None."""
+    first, second = form.get(purpose, ""), form.get(f"{purpose}_confirm", "")
+    if purpose == "pin":
+        if not _PIN.match(first):
+            return "bad_pin"
+        if first != second:
+            return "mismatch"
+        return "weak_pin" if first in _WEAK_PINS else None
+    if not (_PASSWORD_MIN <= len(first) <= _PASSWORD_MAX) or first != first.strip():
+        return "bad_password"
+    if not any(ch.isalpha() for ch in first) or not any(ch.isdigit() for ch in first):
+        return "bad_password"
+    return "mismatch" if first != second else None
+
+
+def _submit(request: PageRequest, purpose: Purpose, deps: Collaborators) -> PageAnswer:
+    assert request.token is not None
+    language = request.language
+    chat_key = None
+    init_data = request.form.get("init_data", "")
+    if init_data:
+        chat_key = links.verify_init_data(init_data, deps.telegram_bot_token(), now=deps.now).chat_key
+    link = _inspect(request, purpose, deps, chat_key=chat_key)
+    link_purpose = LINK_PURPOSES[purpose]
+    links.ensure_not_locked(link.customer_id, link_purpose, config=deps.config, dynamodb=deps.dynamodb, now=deps.now)
+
+    problem = _entry_problem(purpose, request.form)
+    if problem is not None:
+        status = _count_wrong_attempt(link.customer_id, link_purpose, deps)
+        logger.info("secure page: entry refused", extra={"page": purpose, "customer_id": link.customer_id})
+        metrics.add_metric(name="SecurePageWrongEntry", unit="Count", value=1)
+        if status.locked:
+            raise TooManyAttempts("too many wrong attempts", locked_until=status.locked_until)
+        return _answer(422, form_page(purpose, language, error=problem, remaining=status.remaining))
+
+    link = links.redeem(
+        request.token, key=deps.link_key, chat_key=chat_key, table_name=deps.table_name, dynamodb=deps.dynamodb
+    )
+    try:
+        if purpose == "pin":
+            _set_pin(link.customer_id, request.card_id, SecretStr(request.form["pin"]), deps)
+        else:
+            _set_password(link.customer_id, SecretStr(request.form["password"]), deps)
+    except NotYourCard:
+        _count_wrong_attempt(link.customer_id, link_purpose, deps)
+        raise
+    links.reset_attempts(link.customer_id, link_purpose, config=deps.config, dynamodb=deps.dynamodb)
+    logger.info("secure page: changed", extra={"page": purpose, "customer_id": link.customer_id})
+    metrics.add_metric(name="SecurePageChanged", unit="Count", value=1)
+    return _answer(200, message_page(f"{purpose}_done", language, ok=True))
+
+
+def _count_wrong_attempt(customer_id: str, purpose: links.LinkPurpose, deps: Collaborators) -> links.AttemptsStatus:
+    return links.record_failed_attempt(customer_id, purpose, config=deps.config, dynamodb=deps.dynamodb, now=deps.now)
+
+
+def _set_pin(customer_id: str, card_id: str, pin: SecretStr, deps: Collaborators) -> None:
+    from messenger_bank.banking import service as bank
+    from messenger_bank.cards.service import owned_card
+
+    core = deps.core_bank()
+    _customer, card = owned_card(customer_id, card_id, core=core, customers=deps.customers_repository())
+    bank.set_pin(bank.encrypt_pin(card.card_id, pin, bank.pin_key(core)), core)
+
+
+def _set_password(customer_id: str, password: SecretStr, deps: Collaborators) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from jose import jwk as jose_jwk
+
+    from messenger_bank.banking import service as bank
+    from messenger_bank.customers.service import customer_by_id
+    from messenger_bank.security.jwe import KEY_ALGORITHM, encrypt_for_bank
+
+    customer = customer_by_id(customer_id, repository=deps.customers_repository())
+    key = bank.pin_key(deps.core_bank())
+    public = serialization.load_pem_public_key(key.public_key_pem.encode())
+    pem = public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    bank_jwk = {**jose_jwk.construct(pem, algorithm=KEY_ALGORITHM).to_dict(), "kid": key.key_id}
+    encrypted = encrypt_for_bank(password.get_secret_value(), bank_jwk)
+    (deps.passwords or CorePasswordDesk()).set_password(customer.bank_customer_id, encrypted, key.key_id)

@@ -1,0 +1,87 @@
+"""What travels through the topup journey, and the acquirer's callback as our webhook answers it.
+
+The state carries references and display text (the acquirer's payment id and link, the card's mask,
+the amount as text). The paying card is another bank's: only the acquirer sees its number.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from messenger_bank.types import CurrencyCode, CustomerId, Language
+
+PositiveMinorUnits = Annotated[int, Field(gt=0)]
+# The execution name the conversation gives the journey; it is also the acquirer's order id.
+TopUpId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+Outcome = Literal["completed"]
+ACQUIRER_TASK = "acquirer"
+
+
+class CallbackOutcome(BaseModel):
+    """What the callback completes the wait with: a signal only; the credit asks the acquirer itself."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    status: str = ""
+    payment_id: str = ""
+
+
+class TopUpState(BaseModel):
+    """The topup journey's state between steps (Step Functions input and output)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    customer_id: CustomerId
+    amount_minor: PositiveMinorUnits
+    currency: CurrencyCode
+    chat_key: str = Field(min_length=3, max_length=160)
+    language: Language = "ru"
+    topup_id: TopUpId | None = None
+    card_id: str | None = None
+    mask: str = ""
+    amount: str = ""
+    payment_id: str | None = None
+    payment_url: str | None = None
+    wait_seconds: int = 1200
+    callback: CallbackOutcome | None = None
+    credit_id: str | None = None
+    outcome: Outcome | None = None
+
+    def require_topup_id(self) -> str:
+        if self.topup_id is None:
+            raise ValueError("the top-up has no id: StartTopUp sets it from the execution name")
+        return self.topup_id
+
+    def require_payment(self) -> str:
+        if self.payment_id is None:
+            raise ValueError("the top-up has no acquirer payment yet")
+        return self.payment_id
+
+
+class ParkTopUpRequest(TopUpState):
+    """AwaitPayment: the task token, parked under `<execution>:acquirer`, before the link is sent."""
+
+    task_token: str = Field(min_length=1, max_length=2048, repr=False)
+
+    @property
+    def reference(self) -> str:
+        return f"{self.require_topup_id()}:{ACQUIRER_TASK}"
+
+
+class LinkSent(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    reference: str
+    delivered: bool
+
+
+class HttpAnswer(BaseModel):
+    """An API Gateway HTTP API (payload 2.0) response."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    statusCode: int
+    body: str
+    headers: dict[str, str] = {"content-type": "application/json"}

@@ -1,0 +1,167 @@
+"""Payments for services, top-ups from another bank's card and money requests, through the whole local
+cloud: the chat on the fake messengers, the conversation, the bill_payment and topup journeys, the
+bank sandbox's billing and acquirer (its payment page, its signed callback to POST /callbacks/acquirer)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+from local.cloud.cloud import LocalCloud
+from tests.e2e.driver import Chat, Person, onboard
+from tests.e2e.test_card_issuance import chat_for
+from tests.e2e.test_transfers import FUNDS, balance, funded_customer, operations
+
+pytestmark = pytest.mark.e2e
+
+
+def callback_url(cloud: LocalCloud) -> str:
+    assert cloud.api is not None
+    return f"{cloud.api.base_url}/callbacks/acquirer"
+
+
+@pytest.fixture
+def acquirer_calls_back(cloud: LocalCloud) -> Any:
+    """The sandbox acquirer posts its signed results to this cloud's API front (the merchant setting)."""
+    assert cloud.sandbox.acquirer is not None
+    cloud.sandbox.acquirer.callback_url_override = callback_url(cloud)
+    yield cloud.sandbox.acquirer
+    cloud.sandbox.acquirer.callback_url_override = None
+
+
+def pay_for_mobile(chat: Chat, phone: str) -> list[dict[str, Any]]:
+    chat.press("Оплатить")
+    chat.press("Мобильная связь")
+    chat.press("MTS")
+    return chat.say(phone)
+
+
+# ---------------------------------------------------------------- payments for services
+@pytest.mark.parametrize("channel", ["telegram", "viber"])
+def test_a_customer_pays_for_mobile_and_gets_a_receipt(cloud: LocalCloud, channel: str) -> None:
+    chat, account = funded_customer(cloud, channel)
+
+    asked = pay_for_mobile(chat, "+375 29 123-45-67")
+    assert "Сколько оплатить" in asked[-1]["text"]
+    confirm = chat.say("15")[-1]["text"]
+    assert "MTS" in confirm and "15.00 BYN" in confirm
+    chat.press("Подтвердить")
+    receipt = chat.wait_for("Оплачено")
+
+    assert "15.00 BYN" in receipt["text"]
+    assert any(m["media"] for m in chat.messages()), "no receipt picture"
+    assert balance(cloud, account) == FUNDS - 1_500
+    assert operations(cloud, account).count("bill_payment") == 1
+
+
+def test_an_account_the_payee_does_not_know_is_explained(cloud: LocalCloud) -> None:
+    chat, account = funded_customer(cloud, "viber")
+
+    shown = pay_for_mobile(chat, "+375 29 000-12-34")
+
+    assert any("не знает такого счёта" in (m["text"] or "") for m in shown)
+    assert balance(cloud, account) == FUNDS
+
+
+# ---------------------------------------------------------------- top-up from another bank's card
+def start_topup(chat: Chat, amount: str) -> str:
+    """Ask for a top-up; the acquirer's payment id, from the link button the bot sends."""
+    chat.press("Пополнить")
+    chat.press("карты другого банка")
+    chat.say(amount)
+    chat.press("Подтвердить")
+    link = chat.wait_for("3-D Secure")
+    found = re.search(r"/pay/(pay_[A-Za-z0-9_-]+)", json.dumps(link.get("markup")))
+    assert found, f"no payment link button in {link}"
+    return found[1]
+
+
+def acquirer_api(cloud: LocalCloud, path: str, body: dict[str, Any]) -> httpx.Response:
+    key = cloud.sandbox.config.acquirer_api_key
+    return httpx.post(f"{cloud.sandbox.urls['acquirer']}{path}", json=body, headers={"X-API-Key": key}, timeout=10)
+
+
+def signed(cloud: LocalCloud, event: dict[str, Any], secret: str | None = None) -> tuple[bytes, dict[str, str]]:
+    body = json.dumps(event, separators=(",", ":")).encode()
+    stamp = str(int(time.time()))
+    key = (secret or cloud.sandbox.config.acquirer_callback_secret).encode()
+    mac = hmac.new(key, stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return body, {"Content-Type": "application/json", "X-Signature-Timestamp": stamp, "X-Signature": f"sha256={mac}"}
+
+
+def test_a_top_up_through_the_payment_page_credits_once_and_forged_callbacks_are_refused(
+    cloud: LocalCloud, acquirer_calls_back: Any
+) -> None:
+    chat, account = funded_customer(cloud, "telegram", amount=0)
+    payment_id = start_topup(chat, "25")
+
+    # The customer uses the acquirer's page: the card form, then the 3-D Secure code.
+    page = f"{cloud.sandbox.urls['acquirer']}/pay/{payment_id}"
+    with httpx.Client(follow_redirects=True, timeout=10) as browser:
+        form = {"pan": "4111 1111 1111 1111", "expiry": "12/30", "cvv": "123"}
+        browser.post(page, data=form).raise_for_status()
+        browser.post(f"{page}/3ds", data={"code": "123456"}).raise_for_status()
+    chat.wait_for("пополнена")
+    assert balance(cloud, account) == 2_500
+
+    # The acquirer's callback again (a retry), and a forged one: neither moves money.
+    paid = httpx.get(
+        f"{cloud.sandbox.urls['acquirer']}/api/v1/payments/{payment_id}",
+        headers={"X-API-Key": cloud.sandbox.config.acquirer_api_key},
+        timeout=10,
+    ).json()
+    event = {"event_id": "evt_again", "type": "payment.succeeded", "payment": paid}
+    body, headers = signed(cloud, event)
+    assert httpx.post(callback_url(cloud), content=body, headers=headers, timeout=10).status_code == 200
+    assert httpx.post(callback_url(cloud), content=body, headers=headers, timeout=10).status_code == 200
+    forged_body, forged_headers = signed(cloud, event, secret="not-the-acquirers-secret")
+    assert httpx.post(callback_url(cloud), content=forged_body, headers=forged_headers, timeout=10).status_code in (
+        401,
+        403,
+    )
+    time.sleep(1)
+    assert balance(cloud, account) == 2_500
+    assert operations(cloud, account) == ["credit"]
+
+
+def test_a_failed_top_up_is_reported_and_leaves_the_balance_alone(cloud: LocalCloud, acquirer_calls_back: Any) -> None:
+    chat, account = funded_customer(cloud, "viber", amount=0)
+    payment_id = start_topup(chat, "30")
+
+    acquirer_api(cloud, f"/api/v1/payments/{payment_id}/simulate", {"outcome": "failed"}).raise_for_status()
+    chat.wait_for("Пополнение не прошло")
+
+    assert balance(cloud, account) == 0
+    assert operations(cloud, account) == []
+
+
+# ---------------------------------------------------------------- request money
+def test_a_money_request_reaches_the_other_customer_with_pay_and_decline(cloud: LocalCloud) -> None:
+    payer_chat, payer_account = funded_customer(cloud, "telegram")
+    requester = Person()
+    requester_chat = chat_for(cloud, "viber", requester)
+    onboard(requester_chat, requester)
+    requester_chat.wait_for("карта готова")
+    requester_chat.press("Пополнить")
+    requester_chat.press("Попросить у друга")
+    requester_chat.say(payer_chat.user["phone"])
+    requester_chat.say("12")
+    requester_chat.press("Подтвердить")
+    requester_chat.wait_for("Я попросил")
+
+    asked = payer_chat.wait_for("просит у вас")
+    labels = json.dumps(asked.get("markup"), ensure_ascii=False)
+    assert "Оплатить" in labels and "Отклонить" in labels
+    payer_chat.press("💸")
+    payer_chat.press("💸")  # the confirmation, with the amount filled in
+    payer_chat.wait_for("Вы перевели")
+    requester_chat.wait_for("перевёл вам")
+
+    assert balance(cloud, payer_account) == FUNDS - 1_200

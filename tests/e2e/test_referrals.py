@@ -1,0 +1,172 @@
+"""The programs through the whole local cloud: a friend invited from Telegram joins on WhatsApp and both
+get their bonus once (the bank sandbox's ledger says so), a customer's own code earns nothing, partner
+offers are shown and activated, and cashback is computed on the sandbox's card operations."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from typing import Any
+
+import pytest
+
+from local.cloud.cloud import LocalCloud
+from local.sandbox.ledger import EQUITY, TRANSIT
+from messenger_bank.referrals.adapters import BONUS_REFERENCE
+from tests.e2e.driver import Chat, Person, onboard
+
+pytestmark = pytest.mark.e2e
+
+
+def telegram_chat(cloud: LocalCloud, person: Person) -> Chat:
+    return Chat(cloud, "telegram", f"78{person.number:06d}", phone=person.phone)
+
+
+def whatsapp_chat(cloud: LocalCloud, person: Person) -> Chat:
+    return Chat(cloud, "whatsapp", person.phone.lstrip("+"), phone=person.phone)
+
+
+def finished_issuance(cloud: LocalCloud, chat: Chat, timeout_s: float = 30) -> dict[str, Any]:
+    """This chat's card-issuance execution, once it has ended (the bonus step runs after the card)."""
+    sfn = cloud.client("stepfunctions")
+    assert cloud.stack is not None
+    arn = cloud.stack.state_machines["CardIssuanceStateMachine"]
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for execution in sfn.list_executions(stateMachineArn=arn)["executions"]:
+            described = sfn.describe_execution(executionArn=execution["executionArn"])
+            if json.loads(described["input"]).get("chat_key") == chat.chat_key and described["status"] != "RUNNING":
+                return dict(described)
+        time.sleep(0.3)
+    raise AssertionError(f"no finished card issuance for {chat.chat_key}")
+
+
+def bank_account(cloud: LocalCloud, person: Person) -> str:
+    bank = cloud.sandbox.bank
+    customer = bank.find_customer_by_phone(person.phone)
+    assert customer is not None, "the sandbox bank does not know this person"
+    return str(bank.cards_of(customer["id"])[0]["account_id"])
+
+
+def bonuses_on(cloud: LocalCloud, person: Person) -> list[int]:
+    """The bonus credits on the person's card account, as the bank's ledger has them."""
+    history = cloud.sandbox.bank.history(bank_account(cloud, person), 500)
+    return [line["amount"] for line in history if line["reference"] == BONUS_REFERENCE]
+
+
+def start_with_code(chat: Chat, code: str) -> None:
+    """What the share link does: Telegram `/start <code>`, WhatsApp the prefilled `start <code>`."""
+    text = f"/start {code}" if chat.channel == "telegram" else f"start {code}"
+    chat.act(lambda: chat.cloud.platforms.send(chat.channel, chat.user, "text", text=text), replies=2)
+
+
+def open_programs(chat: Chat, item: str) -> list[dict[str, Any]]:
+    chat.say("меню")
+    chat.press("Программы")
+    return chat.press(item)
+
+
+@pytest.fixture(scope="module")
+def referrer(cloud: LocalCloud) -> tuple[Person, Chat, str]:
+    """A customer with a card on Telegram, and the invitation code the bot gives them."""
+    person = Person(surname="Шыпіла")
+    chat = telegram_chat(cloud, person)
+    onboard(chat, person)
+    chat.wait_for("карта готова")
+    finished_issuance(cloud, chat)
+    replies = open_programs(chat, "Пригласить")
+    [code] = re.findall(r"код приглашения: ([A-Z0-9]+)", " ".join(str(m["text"]) for m in replies))
+    assert any(m["media"] for m in replies), "the share picture with the QR code is sent"
+    return person, chat, code
+
+
+def test_a_friend_invited_from_telegram_joins_on_whatsapp_and_both_get_their_bonus_once(
+    cloud: LocalCloud, referrer: tuple[Person, Chat, str]
+) -> None:
+    alice, alice_chat, code = referrer
+    bob = Person(surname="Навічок")
+    bob_chat = whatsapp_chat(cloud, bob)
+
+    start_with_code(bob_chat, code)
+    onboard(bob_chat, bob)
+    bob_chat.wait_for("карта готова")
+    execution = finished_issuance(cloud, bob_chat)
+
+    assert execution["status"] == "SUCCEEDED"
+    assert bonuses_on(cloud, alice) == [1000]  # 10.00 BYN to the customer who invited
+    assert bonuses_on(cloud, bob) == [500]  # 5.00 BYN to the friend
+
+    # The bonus step again, as a retry or an operator would run it: the money moves once.
+    assert cloud.stack is not None
+    [step] = [f for f in cloud.stack.functions.values() if f.logical_id == "CreditReferralBonusesFunction"]
+    answer = cloud.client("lambda").invoke(FunctionName=step.name, Payload=execution["output"].encode())
+    assert "FunctionError" not in answer, answer["Payload"].read()
+    assert bonuses_on(cloud, alice) == [1000] and bonuses_on(cloud, bob) == [500]
+    ledger = cloud.sandbox.ledger()
+    assert ledger["total"] == 0 and not ledger["negative_customer_accounts"] and not ledger["unbalanced_operations"]
+
+    replies = open_programs(alice_chat, "Пригласить")
+    assert "получивших карту: 1" in " ".join(str(m["text"]) for m in replies)
+
+
+def test_a_customer_who_opens_another_messenger_with_their_own_code_earns_nothing(
+    cloud: LocalCloud, referrer: tuple[Person, Chat, str]
+) -> None:
+    alice, _, code = referrer
+    before = bonuses_on(cloud, alice)
+    same_person = whatsapp_chat(cloud, alice)
+
+    start_with_code(same_person, code)
+    onboard(same_person, alice)
+    same_person.wait_for("уже клиент банка")
+    finished_issuance(cloud, same_person)
+
+    assert bonuses_on(cloud, alice) == before
+    customers = cloud.client("dynamodb")
+    assert cloud.stack is not None
+    table = str(cloud.stack.physical["CustomersTable"])
+    owner = customers.get_item(TableName=table, Key={"pk": {"S": f"REFERRAL#{code}"}, "sk": {"S": "UNIQUE"}})
+    alice_id = owner["Item"]["customer_id"]["S"]
+    attributed = customers.get_item(
+        TableName=table, Key={"pk": {"S": f"CUSTOMER#{alice_id}"}, "sk": {"S": "REFERRED_BY"}}
+    )
+    assert "Item" not in attributed
+
+
+def test_partner_offers_are_shown_and_one_is_activated(cloud: LocalCloud, referrer: tuple[Person, Chat, str]) -> None:
+    _, chat, _ = referrer
+
+    replies = open_programs(chat, "Предложения партнёров")
+    labels = json.dumps([m.get("markup") for m in replies], ensure_ascii=False)
+    for partner in ("GameArena", "Twitch", "Burger King", "Grushovka"):
+        assert partner in labels
+    chat.press("Twitch: 15 %")
+    chat.press("Активировать")
+
+    chat.wait_for("активно: кэшбэк 15 %")
+    open_programs(chat, "Предложения партнёров")
+    chat.button("✅ Twitch: 15 %")  # marked as active in the list
+
+
+def test_cashback_this_month_is_computed_on_the_card_operations(
+    cloud: LocalCloud, referrer: tuple[Person, Chat, str]
+) -> None:
+    alice, chat, _ = referrer
+    account = bank_account(cloud, alice)
+    bank = cloud.sandbox.bank
+    with bank.write() as db:
+        bank.post(db, "credit", [(EQUITY, -10000), (account, 10000)], 10000, reference="top-up for purchases")
+        for amount, reference in (
+            (1234, "purchase mcc=5814 partner=burgerking merchant=BK-Nemiga"),  # partner 7 %: 86.38 -> 0.86
+            (2000, "purchase mcc=5411 merchant=Euroopt"),  # groceries 2 %: 0.40
+            (1000, "purchase mcc=5812 merchant=Cafe"),  # restaurants 3 %: 0.30
+            (3000, "transfer to a friend"),  # not a purchase: nothing
+        ):
+            bank.post(db, "debit", [(account, -amount), (TRANSIT, amount)], amount, reference=reference)
+
+    replies = open_programs(chat, "Кэшбэк")
+
+    text = " ".join(str(m["text"]) for m in replies)
+    assert "Кэшбэк в этом месяце: 1,56\u00a0BYN" in text
+    assert "фастфуд: 0,86\u00a0BYN" in text and "продукты: 0,40\u00a0BYN" in text and "рестораны: 0,30\u00a0BYN" in text

@@ -1,0 +1,152 @@
+"""Top-up: the acquirer's signed callback resumes the wait once; the credit follows the acquirer's own
+status and happens once; anything but a paid top-up leaves the balance alone."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from messenger_bank.banking.clients.acquirer import AcquirerClient
+from messenger_bank.banking.models import CreditRequest, Operation, TopUp
+from messenger_bank.journeys.service import WaitNotFound
+from messenger_bank.topup.errors import TopUpMismatch, TopUpNotPaid
+from messenger_bank.topup.models import TopUpState
+from messenger_bank.topup.service import accept_acquirer_callback, credit_topup
+
+SECRET = "callback-secret"
+TOPUP_ID = "topup-0123456789abcdef-1"
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+
+def payment(status: str = "succeeded", amount: int = 2_500, order_id: str = TOPUP_ID) -> dict[str, Any]:
+    return {
+        "payment_id": "pay_1",
+        "order_id": order_id,
+        "amount": amount,
+        "currency": "BYN",
+        "status": status,
+        "payment_url": "http://acquirer/pay/pay_1",
+        "masked_pan": "411111******1111",
+        "expires_at": NOW.isoformat(),
+    }
+
+
+def callback(status: str = "succeeded", *, secret: str = SECRET) -> dict[str, Any]:
+    """The acquirer's POST as API Gateway hands it over (payload 2.0), signed as the acquirer signs."""
+    body = json.dumps({"event_id": "evt_1", "type": f"payment.{status}", "payment": payment(status)})
+    stamp = str(int(time.time()))
+    mac = hmac.new(secret.encode(), f"{stamp}.{body}".encode(), hashlib.sha256).hexdigest()
+    return {"body": body, "headers": {"x-signature-timestamp": stamp, "x-signature": f"sha256={mac}"}}
+
+
+@dataclass
+class Waits:
+    """journeys.complete as a conditional delete: the first completion wins, later ones find nothing."""
+
+    parked: set[str] = field(default_factory=lambda: {f"{TOPUP_ID}:acquirer"})
+    completed: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def complete(self, reference: str, outcome: dict[str, Any]) -> None:
+        if reference not in self.parked:
+            raise WaitNotFound(reference)
+        self.parked.discard(reference)
+        self.completed.append((reference, outcome))
+
+
+def accept(event: dict[str, Any], waits: Waits) -> int:
+    acquirer = AcquirerClient(rest=None, callback_secret=SECRET)  # type: ignore[arg-type]
+    return accept_acquirer_callback(event, verify=acquirer.verify_callback, complete=waits.complete).statusCode
+
+
+def test_a_signed_callback_resumes_the_waiting_top_up_once() -> None:
+    waits = Waits()
+    event = callback()
+
+    assert accept(event, waits) == 200
+    assert accept(event, waits) == 200  # the acquirer's retry: acknowledged, nothing resumed again
+
+    assert waits.completed == [(f"{TOPUP_ID}:acquirer", {"status": "succeeded", "payment_id": "pay_1"})]
+
+
+def test_a_forged_callback_is_refused_and_resumes_nothing() -> None:
+    waits = Waits()
+
+    assert accept(callback(secret="not-the-secret"), waits) == 401
+    assert accept({"body": callback()["body"], "headers": {}}, waits) == 401
+    assert waits.completed == []
+
+
+@dataclass
+class FakeAcquirer:
+    answer: dict[str, Any]
+
+    def payment(self, payment_id: str) -> TopUp:
+        return TopUp.model_validate(self.answer)
+
+
+@dataclass
+class FakeCore:
+    answers: dict[str, Operation] = field(default_factory=dict)
+    credited: list[CreditRequest] = field(default_factory=list)
+
+    def credit(self, request: CreditRequest) -> Operation:
+        if request.idempotency_key not in self.answers:
+            self.credited.append(request)
+            self.answers[request.idempotency_key] = Operation.model_validate(
+                {"operation_id": f"op-{len(self.credited)}", "kind": "credit", "amount": request.amount,
+                 "currency": request.currency, "status": "completed", "created_at": NOW}
+            )  # fmt: skip
+        return self.answers[request.idempotency_key]
+
+
+STATE = TopUpState(
+    customer_id="cus-1",
+    amount_minor=2_500,
+    currency="BYN",
+    chat_key="telegram:1",
+    topup_id=TOPUP_ID,
+    card_id="card-1",
+    payment_id="pay_1",
+)
+
+
+def credit(acquirer: FakeAcquirer, core: FakeCore) -> TopUpState:
+    return credit_topup(STATE, acquirer=acquirer, core=core)  # type: ignore[arg-type]
+
+
+def test_a_paid_top_up_credits_the_card_once_with_a_key_from_the_payment() -> None:
+    core = FakeCore()
+
+    first = credit(FakeAcquirer(payment("succeeded")), core)
+    again = credit(FakeAcquirer(payment("succeeded")), core)
+
+    assert first.credit_id == again.credit_id == "op-1"
+    assert [(c.idempotency_key, c.source, c.amount) for c in core.credited] == [
+        ("topup:pay_1:credit", "acquiring", 2_500)
+    ]
+
+
+@pytest.mark.parametrize("status", ["failed", "expired", "created", "3ds_required"])
+def test_a_top_up_that_was_not_paid_credits_nothing(status: str) -> None:
+    core = FakeCore()
+
+    with pytest.raises(TopUpNotPaid):
+        credit(FakeAcquirer(payment(status)), core)
+    assert core.credited == []
+
+
+def test_a_payment_that_is_not_this_top_ups_is_never_credited() -> None:
+    core = FakeCore()
+
+    with pytest.raises(TopUpMismatch):
+        credit(FakeAcquirer(payment("succeeded", amount=999_999)), core)
+    with pytest.raises(TopUpMismatch):
+        credit(FakeAcquirer(payment("succeeded", order_id="topup-other-1")), core)
+    assert core.credited == []

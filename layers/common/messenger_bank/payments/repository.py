@@ -22,8 +22,8 @@ from typing import Any
 
 import boto3
 from boto3.dynamodb.conditions import Key
-from botocore.exceptions import ClientError
 
+from messenger_bank import quotes
 from messenger_bank.payments.errors import PaymentQuoteAlreadyUsed, PaymentQuoteNotFound
 from messenger_bank.payments.models import PaymentQuote, SavedPayee
 
@@ -93,26 +93,18 @@ class PaymentsRepository:
     def claim_quote(self, quote_id: str, customer_id: str, payment_id: str, *, now: int) -> PaymentQuote:
         """Bind the quote to `payment_id` (again, for the same payment); raises if it is gone or taken."""
         try:
-            item = self.table.update_item(
-                Key=_quote_key(quote_id),
-                UpdateExpression="SET payment_id = :p, expires_at = :e",
-                ConditionExpression=(
-                    "customer_id = :c AND expires_at > :now AND (attribute_not_exists(payment_id) OR payment_id = :p)"
-                ),
-                ExpressionAttributeValues={
-                    ":p": payment_id,
-                    ":c": customer_id,
-                    ":now": now,
-                    ":e": now + CLAIMED_TTL_SECONDS,
-                },
-                ReturnValues="ALL_NEW",
-            )["Attributes"]
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-            current = self.table.get_item(Key=_quote_key(quote_id), ConsistentRead=True).get("Item")
-            if current is not None and current.get("customer_id") == customer_id and current.get("payment_id"):
-                raise PaymentQuoteAlreadyUsed("the quote backs another payment", quote_id=quote_id) from None
+            item = quotes.claim(
+                self.table,
+                _quote_key(quote_id),
+                customer_id=customer_id,
+                owner_field="payment_id",
+                owner=payment_id,
+                now=now,
+                keep_seconds=CLAIMED_TTL_SECONDS,
+            )
+        except quotes.QuoteTaken:
+            raise PaymentQuoteAlreadyUsed("the quote backs another payment", quote_id=quote_id) from None
+        except quotes.QuoteGone:
             raise PaymentQuoteNotFound("the quote expired or is not this customer's", quote_id=quote_id) from None
         return _to_quote(item)
 

@@ -17,8 +17,8 @@ from functools import cache
 from typing import Any
 
 import boto3
-from botocore.exceptions import ClientError
 
+from messenger_bank import quotes
 from messenger_bank.transfers.errors import QuoteAlreadyUsed, QuoteNotFound
 from messenger_bank.transfers.models import Quote
 
@@ -78,26 +78,18 @@ class QuotesRepository:
     def claim(self, quote_id: str, customer_id: str, transfer_id: str, *, now: int) -> Quote:
         """Bind the quote to `transfer_id` (again, for the same transfer); raises if it is gone or taken."""
         try:
-            item = self.table.update_item(
-                Key=_key(quote_id),
-                UpdateExpression="SET transfer_id = :t, expires_at = :e",
-                ConditionExpression=(
-                    "customer_id = :c AND expires_at > :now AND (attribute_not_exists(transfer_id) OR transfer_id = :t)"
-                ),
-                ExpressionAttributeValues={
-                    ":t": transfer_id,
-                    ":c": customer_id,
-                    ":now": now,
-                    ":e": now + CLAIMED_TTL_SECONDS,
-                },
-                ReturnValues="ALL_NEW",
-            )["Attributes"]
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-            current = self.table.get_item(Key=_key(quote_id), ConsistentRead=True).get("Item")
-            if current is not None and current.get("customer_id") == customer_id and current.get("transfer_id"):
-                raise QuoteAlreadyUsed("the quote backs another transfer", quote_id=quote_id) from None
+            item = quotes.claim(
+                self.table,
+                _key(quote_id),
+                customer_id=customer_id,
+                owner_field="transfer_id",
+                owner=transfer_id,
+                now=now,
+                keep_seconds=CLAIMED_TTL_SECONDS,
+            )
+        except quotes.QuoteTaken:
+            raise QuoteAlreadyUsed("the quote backs another transfer", quote_id=quote_id) from None
+        except quotes.QuoteGone:
             raise QuoteNotFound("the quote expired or is not this customer's", quote_id=quote_id) from None
         return _to_quote(item)
 

@@ -40,7 +40,7 @@ run: $(STAMP)
 
 test: $(STAMP) browser
 	$(MAKE) --no-print-directory lint
-	$(PY) -m pytest -n 2 --dist loadgroup -m "not slow" -q
+	$(PY) -m pytest -n 3 --dist loadgroup -m "not slow" -q
 	$(MAKE) --no-print-directory test-slow
 
 # sam build, the browser tests and long property runs: run by `make test` (and so by CI) after the rest.

@@ -89,7 +89,7 @@ class Chat:
         while time.monotonic() < deadline:
             shown = self.messages()
             if len(shown) >= before + count:
-                time.sleep(0.3)  # let the rest of the turn's replies land
+                time.sleep(0.15)  # let the rest of the turn's replies land
                 return self.messages()[before:]
             time.sleep(0.1)
         raise AssertionError(
@@ -113,13 +113,17 @@ class Chat:
     def share_phone(self, **kw: Any) -> list[dict[str, Any]]:
         return self.act(lambda: self._send("contact"), **kw)
 
-    def button(self, label_part: str) -> str:
-        """The payload of the newest button whose label contains `label_part`."""
-        for message in reversed(self.messages()):
-            for label, payload in buttons_in(message.get("markup")):
-                if label_part.lower() in label.lower():
-                    return payload
-        raise AssertionError(f"no button {label_part!r} in the chat")
+    def button(self, label_part: str, timeout_s: float = 10) -> str:
+        """The payload of the newest button whose label contains `label_part` (waiting for it to arrive)."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            for message in reversed(self.messages()):
+                for label, payload in buttons_in(message.get("markup")):
+                    if label_part.lower() in label.lower():
+                        return payload
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no button {label_part!r} in the chat; the bot said: {self.texts()[-500:]}")
+            time.sleep(0.1)
 
     def press(self, label_part: str, **kw: Any) -> list[dict[str, Any]]:
         payload = self.button(label_part)

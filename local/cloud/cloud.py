@@ -315,6 +315,12 @@ class LocalCloud:
         endpoints: dict[str, str] = {}
         if self.sandbox is not None:
             endpoints["BANK_DIRECTORY_URL"] = self.sandbox.directory_url
+            # Internal callers present tokens of the sandbox's Keycloak realm; core banking is the audience.
+            endpoints["KEYCLOAK_ISSUER"] = f"{self.sandbox.urls['keycloak']}/realms/bank"
+            endpoints["KEYCLOAK_AUDIENCE"] = "core-banking"
+        if self.serve_api:
+            # One-time PIN / password links open on the local API front's secure page.
+            endpoints["SECURE_PAGE_URL"] = f"http://{self.config.host}:{self.config.api_port}/secure"
         if self.platforms is not None:
             base = self.platforms.base_url
             endpoints.update(

@@ -3,6 +3,7 @@ front, the fake platforms and the bank sandbox, all on free ports of 127.0.0.1."
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -14,12 +15,18 @@ from local.sandbox.config import SYSTEMS
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The suites that need a local cloud run in two groups, one cloud per xdist worker; a module stays
-    in one group (its tests share the chats they build). Without xdist the groups mean nothing."""
+    """The suites that need a local cloud run in as many groups as there are xdist workers, one cloud
+    per worker; a module stays in one group (its tests share the chats they build). The leftovers scan
+    runs last in the group of the transfers, where card numbers are typed. Without xdist the groups
+    mean nothing."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     modules = sorted({item.nodeid.split("::")[0] for item in items if _needs_cloud(item)})
+    groups = {module: index % workers for index, module in enumerate(modules)}
+    if "tests/e2e/test_zz_leftovers.py" in groups and "tests/e2e/test_transfers.py" in groups:
+        groups["tests/e2e/test_zz_leftovers.py"] = groups["tests/e2e/test_transfers.py"]
     for item in items:
         if _needs_cloud(item):
-            item.add_marker(pytest.mark.xdist_group(f"local-cloud-{modules.index(item.nodeid.split('::')[0]) % 2}"))
+            item.add_marker(pytest.mark.xdist_group(f"local-cloud-{groups[item.nodeid.split('::')[0]]}"))
 
 
 def _needs_cloud(item: pytest.Item) -> bool:

@@ -47,15 +47,22 @@ def tracked_order(cloud: LocalCloud, chat: Chat, timeout_s: float = 20) -> dict[
     raise AssertionError("the journey ordered nothing")
 
 
+def bank_token(cloud: LocalCloud) -> str:
+    """A client-credentials token of the bank's Keycloak realm, as core banking would present."""
+    client_id, secret = (cloud.sandbox.credentials()[k] for k in ("keycloak-client-id", "keycloak-client-secret"))
+    return str(
+        httpx.post(
+            f"{cloud.sandbox.urls['keycloak']}/realms/bank/protocol/openid-connect/token",
+            data={"grant_type": "client_credentials"},
+            auth=(client_id, secret),
+        ).json()["access_token"]
+    )
+
+
 def advance_at_the_bank(cloud: LocalCloud, order_id: str) -> str:
     """The sandbox's test hook: the order's next status at core banking."""
     urls = cloud.sandbox.urls
-    client_id, secret = (cloud.sandbox.credentials()[k] for k in ("keycloak-client-id", "keycloak-client-secret"))
-    token = httpx.post(
-        f"{urls['keycloak']}/realms/bank/protocol/openid-connect/token",
-        data={"grant_type": "client_credentials"},
-        auth=(client_id, secret),
-    ).json()["access_token"]
+    token = bank_token(cloud)
     answer = httpx.post(
         f"{urls['core']}/api/v1/plastic-orders/{order_id}/advance", headers={"Authorization": f"Bearer {token}"}
     )
@@ -66,7 +73,11 @@ def advance_at_the_bank(cloud: LocalCloud, order_id: str) -> str:
 def post_event(cloud: LocalCloud, order_id: str, status: str) -> dict[str, Any]:
     """What core banking pushes on a status change."""
     assert cloud.api is not None
-    answer = httpx.post(f"{cloud.api.base_url}/internal/plastic-events", json={"order_id": order_id, "status": status})
+    answer = httpx.post(
+        f"{cloud.api.base_url}/internal/plastic-events",
+        json={"order_id": order_id, "status": status},
+        headers={"Authorization": f"Bearer {bank_token(cloud)}"},
+    )
     assert answer.status_code == 200, answer.text
     return dict(answer.json())
 

@@ -1,0 +1,63 @@
+"""The secure page in a real headless Chromium (Debian's, driven by Playwright) on a phone-sized screen:
+open the one-time link, set a PIN, see the success page; the same link a second time is refused."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from local.cloud.cloud import LocalCloud
+from tests.e2e.driver import Chat, Person, onboard
+from tests.e2e.test_attacks import customer_and_card, secure_link
+from tests.e2e.test_chat_page import CHROMIUM, CHROMIUM_ARGS
+
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
+
+SCREENSHOT = "/tmp/secure_page.png"
+
+
+@pytest.fixture
+def phone() -> Iterator[Any]:
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        context = browser.new_context(
+            viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True, has_touch=True
+        )
+        page = context.new_page()
+        yield page
+        context.close()
+        browser.close()
+
+
+def test_a_customer_sets_a_pin_on_a_phone_and_the_link_works_once(cloud: LocalCloud, phone: Any) -> None:
+    person = Person()
+    chat = Chat(cloud, "telegram", f"68{person.number:06d}", phone=person.phone)
+    onboard(chat, person)
+    chat.wait_for("карта готова", timeout_s=90)
+    customer_id, card_id = customer_and_card(cloud, person)
+    link = secure_link(cloud, {"chat": chat, "customer_id": customer_id, "card_id": card_id})
+    violations: list[str] = []
+    phone.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+
+    phone.goto(link)
+    phone.fill("#first", "4829")
+    phone.fill("#second", "4829")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    phone.click("#submit")
+    phone.wait_for_selector("#outcome")
+    phone.screenshot(path=SCREENSHOT, full_page=True)
+    outcome = phone.get_attribute("#outcome", "data-outcome")
+    phone.goto(link)
+    again = phone.get_attribute("#outcome", "data-outcome")
+
+    assert width <= 360  # no sideways scrolling on a phone
+    assert outcome == "pin_done"
+    assert again == "used"
+    assert violations == []

@@ -1,0 +1,83 @@
+"""Last e2e test of the session (the file sorts last): everything the suite left behind is scanned for a
+Luhn-valid card number (``security.cards.find_pans``) and must hold none: the local cloud's logs, every
+DynamoDB item, every Step Functions execution history, the fake platforms' records of the four
+messengers, and S3 object keys. Run with ``-s`` to see the counts."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+from local.cloud.cloud import LocalCloud
+from messenger_bank.security.cards import find_pans
+
+pytestmark = pytest.mark.e2e
+
+CHANNELS = ["telegram", "viber", "whatsapp", "messenger"]
+# The platforms' own ids (and correlation ids made of them) are numbers that may look like a card:
+# Viber's message_token is a 19-digit integer starting with 5, Telegram's callback_query_id 19 digits, and one
+# in ten passes the Luhn check. They are ids the platform assigned, not card data, so they are taken out
+# before the scan (and only they: any other field is scanned).
+_PLATFORM_IDS = re.compile(
+    r'"?\b(id|message_id|message_token|update_id|reply_to_message_id|mid|callback_query_id|correlation_id)\b"?'
+    r'\s*[:=]\s*"?(?:[a-z]+[:#])?[0-9]+"?'
+)
+
+# Decimal numbers (metric values such as an EMF latency 5.377561...) are not card numbers either: their
+# fraction may be 13-19 digits that pass the Luhn check.
+_DECIMALS = re.compile(r"[0-9]+\.[0-9]+")
+# Nor are UUIDs (request ids): "47622322-4009-4..." reads as 13 dash-grouped digits.
+_UUIDS = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
+
+
+def pans_in(value: Any) -> list[str]:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return find_pans(_UUIDS.sub("uuid", _DECIMALS.sub("0.0", _PLATFORM_IDS.sub("", text))))
+
+
+def test_nothing_the_suite_left_behind_holds_a_card_number(cloud: LocalCloud) -> None:
+    scanned: dict[str, int] = {}
+    found: dict[str, list[str]] = {}
+
+    def scan(where: str, value: Any) -> None:
+        scanned[where] = scanned.get(where, 0) + 1
+        pans = pans_in(value)
+        if pans:
+            found.setdefault(where, []).extend(p[:6] + "…" + p[-4:] for p in pans)
+
+    for path in sorted(cloud.logs.directory.rglob("*")):
+        if path.is_file():
+            scan("log files", path.read_text(encoding="utf-8", errors="replace"))
+
+    dynamodb = cloud.client("dynamodb")
+    for table in dynamodb.list_tables()["TableNames"]:
+        for page in dynamodb.get_paginator("scan").paginate(TableName=table):
+            for item in page["Items"]:
+                scan("DynamoDB items", item)
+
+    sfn = cloud.client("stepfunctions")
+    for machine in sfn.list_state_machines()["stateMachines"]:
+        for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=machine["stateMachineArn"]):
+            for execution in page["executions"]:
+                history = sfn.get_execution_history(executionArn=execution["executionArn"], maxResults=1000)
+                scan("execution histories", history["events"])
+
+    for channel in CHANNELS:
+        for record in cloud.platforms.recorded(channel):
+            scan("platform records", record)
+
+    s3 = cloud.client("s3")
+    for bucket in s3.list_buckets()["Buckets"]:
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket["Name"]):
+            for obj in page.get("Contents", []):
+                scan("S3 object keys", obj["Key"])
+
+    print("\nleftover scan:")
+    for where, count in scanned.items():
+        print(f"  {where:<22} scanned {count:>6}  card numbers found {len(found.get(where, [])):>3}")
+    print(f"  {'total':<22} scanned {sum(scanned.values()):>6}  card numbers found {sum(map(len, found.values())):>3}")
+    assert scanned.get("DynamoDB items", 0) > 0 and scanned.get("log files", 0) > 0
+    assert found == {}

@@ -1,0 +1,148 @@
+"""Fakes for the secure page: core banking (PIN key, cards), the customers table, the password desk."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from messenger_bank.banking.models import Card as BankCard
+from messenger_bank.banking.models import PinKey, SetPinRequest
+from messenger_bank.customers.models import Card, Customer
+from messenger_bank.securepage.service import Collaborators
+from messenger_bank.security.links import SecuritySettings, make_link, token_of
+from tests.unit.security.conftest import IDEMPOTENCY_TABLE, LINK_KEY, aws, dynamodb  # noqa: F401
+
+BOT_TOKEN = "1000000001:AAsecurePageTestBotToken0000000000"
+ALICE, BOB = "cus_alice", "cus_bob"
+ALICE_CARD, BOB_CARD = "card_alice_1", "card_bob_1"
+ALICE_CHAT = "telegram:5550001"
+BANK_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def bank_card(card_id: str, bank_customer: str) -> BankCard:
+    return BankCard.model_validate(
+        {
+            "card_id": card_id,
+            "customer_id": bank_customer,
+            "account_id": f"acc_{card_id}",
+            "masked_pan": "411111******1111",
+            "expiry": "12/29",
+            "product": "visa-classic",
+            "form": "virtual",
+            "status": "active",
+            "cashback_category": "none",
+        }
+    )
+
+
+@dataclass
+class FakeCore:
+    pins: list[SetPinRequest] = field(default_factory=list)
+    failing: bool = False
+
+    def card(self, card_id: str) -> BankCard:
+        return bank_card(card_id, {ALICE_CARD: "bank_alice", BOB_CARD: "bank_bob"}[card_id])
+
+    def pin_key(self) -> PinKey:
+        pem = BANK_KEY.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        return PinKey(key_id="pin-key-1", algorithm="RSA-OAEP-256", public_key_pem=pem.decode())
+
+    def set_pin(self, request: SetPinRequest) -> None:
+        if self.failing:
+            from messenger_bank.errors import BankSystemUnavailable
+
+            raise BankSystemUnavailable("core is down", system="core")
+        self.pins.append(request)
+
+    def opened(self, index: int = -1) -> str:
+        """What the bank reads from a PIN block: "<card id>:<pin>"."""
+        blob = base64.b64decode(self.pins[index].encrypted_pin.get_secret_value())
+        oaep = padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
+        return BANK_KEY.decrypt(blob, oaep).decode()
+
+
+class FakeCustomers:
+    def __init__(self) -> None:
+        now = datetime(2026, 1, 1, tzinfo=UTC)
+        self.profiles = {
+            cid: Customer(
+                customer_id=cid, bank_customer_id=bank, phone=phone, language="ru", referral_code=code, created_at=now
+            )
+            for cid, bank, phone, code in (
+                (ALICE, "bank_alice", "+375291111111", "ALICE1"),
+                (BOB, "bank_bob", "+375292222222", "BOBBY1"),
+            )
+        }
+        self.owners = {ALICE_CARD: ALICE, BOB_CARD: BOB}
+
+    def get(self, customer_id: str) -> Customer | None:
+        return self.profiles.get(customer_id)
+
+    def card_owner(self, card_id: str) -> str | None:
+        return self.owners.get(card_id)
+
+    def cards(self, customer_id: str) -> list[Card]:
+        return []
+
+
+@dataclass
+class FakePasswords:
+    received: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def set_password(self, bank_customer_id: str, encrypted_password: str, key_id: str) -> None:
+        self.received.append((bank_customer_id, encrypted_password, key_id))
+
+
+@pytest.fixture
+def deps(dynamodb: Any) -> Collaborators:  # noqa: F811
+    return Collaborators(
+        core=FakeCore(),
+        customers=FakeCustomers(),  # type: ignore[arg-type]
+        passwords=FakePasswords(),
+        dynamodb=dynamodb,
+        table_name=IDEMPOTENCY_TABLE,
+        link_key=LINK_KEY,
+        config=SecuritySettings(table_name=IDEMPOTENCY_TABLE, max_attempts=3, lock_minutes=60),
+        bot_token=lambda: BOT_TOKEN,
+    )
+
+
+def link_token(purpose: str = "change_pin", customer: str = ALICE, chat: str = ALICE_CHAT, **kw: Any) -> str:
+    return token_of(make_link("https://api.example.com/secure/x", customer, chat, purpose, key=LINK_KEY, **kw))  # type: ignore[arg-type]
+
+
+def event(
+    method: str,
+    purpose: str,
+    *,
+    token: str | None = None,
+    card: str | None = None,
+    form: dict[str, str] | None = None,
+    body: str | None = None,
+    content_type: str = "application/x-www-form-urlencoded",
+    base64_body: bool = False,
+) -> dict[str, Any]:
+    query = {k: v for k, v in (("t", token), ("card", card)) if v is not None}
+    raw = body if body is not None else (urlencode(form) if form is not None else None)
+    built: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": f"{method} /secure/{{purpose}}",
+        "rawPath": f"/secure/{purpose}",
+        "rawQueryString": urlencode(query),
+        "headers": {"content-type": content_type, "accept-language": "ru-RU,ru;q=0.9"},
+        "requestContext": {"http": {"method": method, "path": f"/secure/{purpose}"}},
+        "pathParameters": {"purpose": purpose},
+        "isBase64Encoded": base64_body,
+    }
+    if raw is not None:
+        built["body"] = base64.b64encode(raw.encode()).decode() if base64_body else raw
+    return built

@@ -1,0 +1,269 @@
+"""The secure page, GET and POST, over fakes of the bank and the customers table and a moto table."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import re
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from jose import jwk as jose_jwk
+
+from messenger_bank.securepage.html import CONTENT_SECURITY_POLICY, SCRIPT, STYLE
+from messenger_bank.securepage.service import Collaborators, handle
+from messenger_bank.security.jwe import decrypt
+from tests.unit.securepage.conftest import (
+    ALICE,
+    ALICE_CARD,
+    BANK_KEY,
+    BOB_CARD,
+    BOT_TOKEN,
+    event,
+    link_token,
+)
+
+PIN_FORM = {"pin": "4829", "pin_confirm": "4829"}
+
+
+def init_data(user_id: int, bot_token: str = BOT_TOKEN, auth_date: int | None = None) -> str:
+    pairs = [
+        ("auth_date", str(auth_date or int(time.time()))),
+        ("user", json.dumps({"id": user_id, "first_name": "A"})),
+    ]
+    secret = hmac.new(b"WebAppData", bot_token.encode(), hashlib.sha256).digest()
+    check = "\n".join(sorted(f"{k}={v}" for k, v in pairs))
+    return urlencode([*pairs, ("hash", hmac.new(secret, check.encode(), hashlib.sha256).hexdigest())])
+
+
+def post_pin(
+    deps: Collaborators, token: str, form: dict[str, str] = PIN_FORM, card: str = ALICE_CARD
+) -> dict[str, Any]:
+    return handle(event("POST", "pin", token=token, card=card, form=form), deps)
+
+
+# --- GET ---------------------------------------------------------------------------------------------
+def test_a_valid_link_shows_the_form_with_the_security_headers(deps: Collaborators) -> None:
+    answer = handle(event("GET", "pin", token=link_token(), card=ALICE_CARD), deps)
+
+    assert answer["statusCode"] == 200
+    headers = answer["headers"]
+    assert headers["referrer-policy"] == "no-referrer"
+    assert headers["cache-control"] == "no-store"
+    assert headers["content-security-policy"].startswith("default-src 'self'")
+    assert 'name="pin"' in answer["body"] and 'name="pin_confirm"' in answer["body"]
+    assert 'name="viewport"' in answer["body"]
+
+
+def test_the_page_loads_nothing_from_elsewhere_and_runs_only_hashed_inline_code(deps: Collaborators) -> None:
+    body = handle(event("GET", "pin", token=link_token(), card=ALICE_CARD), deps)["body"]
+
+    assert not re.search(r"(src|href)\s*=", body)
+    assert re.findall(r"<script>(.*?)</script>", body, re.S) == [SCRIPT]
+    assert re.findall(r"<style>(.*?)</style>", body, re.S) == [STYLE]
+    assert " on" not in re.sub(r"<script>.*?</script>", "", body, flags=re.S).lower().replace("one", "")
+    for source in (SCRIPT, STYLE):
+        digest = base64.b64encode(hashlib.sha256(source.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in CONTENT_SECURITY_POLICY
+    assert "unsafe-inline" not in CONTENT_SECURITY_POLICY
+
+
+def test_showing_the_page_does_not_use_the_link_up(deps: Collaborators) -> None:
+    token = link_token()
+    for _ in range(3):
+        assert handle(event("GET", "pin", token=token, card=ALICE_CARD), deps)["statusCode"] == 200
+
+    assert post_pin(deps, token)["statusCode"] == 200
+
+
+@pytest.mark.parametrize(
+    ("token", "status", "outcome"),
+    [
+        (None, 400, "invalid"),
+        ("not-a-token", 403, "invalid"),
+        ("expired", 410, "expired"),
+        ("password-link", 403, "invalid"),
+    ],
+)
+def test_a_bad_link_gets_a_clear_page(deps: Collaborators, token: str | None, status: int, outcome: str) -> None:
+    if token == "expired":
+        token = link_token(now=datetime.now(UTC) - timedelta(minutes=10))
+    elif token == "password-link":
+        token = link_token("change_password")
+
+    answer = handle(event("GET", "pin", token=token, card=ALICE_CARD), deps)
+
+    assert answer["statusCode"] == status
+    assert f'data-outcome="{outcome}"' in answer["body"]
+    assert answer["headers"]["cache-control"] == "no-store"
+
+
+def test_an_unknown_page_is_404(deps: Collaborators) -> None:
+    assert handle(event("GET", "cvv", token=link_token()), deps)["statusCode"] == 404
+
+
+# --- POST: PIN ---------------------------------------------------------------------------------------
+def test_a_pin_goes_to_the_bank_encrypted_and_the_page_says_done(deps: Collaborators) -> None:
+    answer = post_pin(deps, link_token())
+
+    assert answer["statusCode"] == 200
+    assert 'data-outcome="pin_done"' in answer["body"]
+    (request,) = deps.core.pins
+    assert request.card_id == ALICE_CARD and "4829" not in request.encrypted_pin.get_secret_value()
+    assert deps.core.opened() == f"{ALICE_CARD}:4829"
+
+
+def test_a_used_link_is_refused(deps: Collaborators) -> None:
+    token = link_token()
+    post_pin(deps, token)
+
+    answer = post_pin(deps, token, {"pin": "5930", "pin_confirm": "5930"})
+
+    assert answer["statusCode"] == 410 and 'data-outcome="used"' in answer["body"]
+    assert len(deps.core.pins) == 1
+    shown = handle(event("GET", "pin", token=token, card=ALICE_CARD), deps)
+    assert shown["statusCode"] == 410 and 'data-outcome="used"' in shown["body"]
+
+
+def test_another_customers_card_is_refused_and_counted(deps: Collaborators) -> None:
+    answer = post_pin(deps, link_token(), card=BOB_CARD)
+
+    assert answer["statusCode"] == 403 and 'data-outcome="not_yours"' in answer["body"]
+    assert deps.core.pins == []
+    from messenger_bank.security.links import attempts_status
+
+    assert attempts_status(ALICE, "change_pin", config=deps.config, dynamodb=deps.dynamodb).failures == 1
+
+
+@pytest.mark.parametrize(
+    ("form", "error"),
+    [
+        ({"pin": "4829", "pin_confirm": "4828"}, "Значения не совпадают"),
+        ({"pin": "48a9", "pin_confirm": "48a9"}, "ровно 4 цифры"),
+        ({"pin": "48291", "pin_confirm": "48291"}, "ровно 4 цифры"),
+        ({"pin": "1111", "pin_confirm": "1111"}, "легко угадать"),
+        ({}, "ровно 4 цифры"),
+    ],
+)
+def test_a_bad_entry_shows_the_form_again_without_using_the_link(
+    deps: Collaborators, form: dict[str, str], error: str
+) -> None:
+    token = link_token()
+
+    answer = post_pin(deps, token, form)
+
+    assert answer["statusCode"] == 422
+    assert error in answer["body"] and "Осталось попыток: 2" in answer["body"]
+    assert post_pin(deps, token)["statusCode"] == 200
+
+
+def test_the_third_wrong_entry_locks_even_a_fresh_link(deps: Collaborators) -> None:
+    mismatch = {"pin": "4829", "pin_confirm": "4820"}
+    statuses = [post_pin(deps, link_token(), mismatch)["statusCode"] for _ in range(3)]
+
+    answer = post_pin(deps, link_token())
+
+    assert statuses == [422, 422, 429]
+    assert answer["statusCode"] == 429 and 'data-outcome="locked"' in answer["body"]
+    assert deps.core.pins == []
+
+
+def test_a_bank_failure_says_nothing_changed(deps: Collaborators) -> None:
+    deps.core.failing = True
+
+    answer = post_pin(deps, link_token())
+
+    assert answer["statusCode"] == 502 and 'data-outcome="bank_down"' in answer["body"]
+
+
+# --- Telegram Web App ----------------------------------------------------------------------------------
+def test_web_app_data_from_the_links_chat_is_accepted(deps: Collaborators) -> None:
+    answer = post_pin(deps, link_token(), {**PIN_FORM, "init_data": init_data(5550001)})
+
+    assert answer["statusCode"] == 200
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(init_data(5550002), id="another chat"),
+        pytest.param(init_data(5550001, bot_token="999:another-bot"), id="another bot"),
+        pytest.param(init_data(5550001, auth_date=int(time.time()) - 3600), id="stale"),
+        pytest.param("user=%7B%7D&hash=00", id="garbage"),
+    ],
+)
+def test_web_app_data_that_does_not_bind_to_the_link_is_refused(deps: Collaborators, data: str) -> None:
+    token = link_token()
+
+    answer = post_pin(deps, token, {**PIN_FORM, "init_data": data})
+
+    assert answer["statusCode"] == 403
+    assert deps.core.pins == []
+    assert post_pin(deps, token)["statusCode"] == 200  # the link was not used up
+
+
+# --- POST: password ------------------------------------------------------------------------------------
+def test_a_new_password_goes_to_the_bank_as_a_jwe(deps: Collaborators) -> None:
+    form = {"password": "Sup3r-secret", "password_confirm": "Sup3r-secret"}
+
+    answer = handle(event("POST", "password", token=link_token("change_password"), form=form), deps)
+
+    assert answer["statusCode"] == 200 and 'data-outcome="password_done"' in answer["body"]
+    ((bank_customer, jwe, key_id),) = deps.passwords.received
+    assert (bank_customer, key_id) == ("bank_alice", "pin-key-1")
+    private = jose_jwk.construct(BANK_KEY, algorithm="RSA-OAEP-256").to_dict()  # type: ignore[arg-type]
+    assert decrypt(jwe, private) == "Sup3r-secret"
+
+
+@pytest.mark.parametrize("password", ["short1", "onlyletters", "12345678901", " Spaced123 ", "x1" * 40])
+def test_a_weak_password_is_refused(deps: Collaborators, password: str) -> None:
+    form = {"password": password, "password_confirm": password}
+
+    answer = handle(event("POST", "password", token=link_token("change_password"), form=form), deps)
+
+    assert answer["statusCode"] == 422
+    assert deps.passwords.received == []
+
+
+# --- malformed requests ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("kwargs", "status"),
+    [
+        ({"body": '{"pin": "4829"}', "content_type": "application/json"}, 415),
+        ({"body": "pin=1&" * 3000}, 413),
+        ({"body": "!!!not base64", "base64_body": True}, 400),
+        ({"body": "pin=4829&pin=4829&pin_confirm=4829"}, 400),
+        ({"body": "pin=%ff%fe&pin_confirm=1"}, 400),
+    ],
+)
+def test_a_malformed_post_gets_a_clear_4xx(deps: Collaborators, kwargs: dict[str, Any], status: int) -> None:
+    answer = handle(event("POST", "pin", token=link_token(), card=ALICE_CARD, **kwargs), deps)
+
+    assert answer["statusCode"] == status
+    assert answer["headers"]["content-type"].startswith("text/html")
+
+
+def test_a_non_http_event_is_a_clear_4xx(deps: Collaborators) -> None:
+    assert handle({"hello": "world"}, deps)["statusCode"] == 405
+
+
+# --- secrets stay secret ---------------------------------------------------------------------------------
+def test_neither_the_pin_nor_the_token_reaches_a_log_line(
+    deps: Collaborators, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    token = link_token()
+    post_pin(deps, token, {"pin": "4830", "pin_confirm": "4831"})
+    post_pin(deps, token, {"pin": "7391", "pin_confirm": "7391"})
+
+    text = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
+
+    assert "secure page" in text
+    for secret in ("4830", "4831", "7391", token, token.split(".")[2]):
+        assert secret not in text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from messenger_bank.security.logging import install_redaction
 
@@ -15,3 +16,13 @@ install_redaction(logger)
 tracer = Tracer()
 # The template sets the namespace; the default keeps scripts and tests that emit a metric working.
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "MessengerBank"))
+
+
+def count(name: str, *, value: float = 1, unit: MetricUnit = MetricUnit.Count, **dimensions: str) -> None:
+    """One metric with dimensions of its own (a messenger, a bank system), in a blob of its own, so that
+    its dimensions do not attach to the function's other metrics."""
+    with single_metric(
+        name=name, unit=unit, value=value, namespace=metrics.namespace, default_dimensions=metrics.default_dimensions
+    ) as metric:
+        for key, dimension in dimensions.items():
+            metric.add_dimension(name=key, value=dimension)

@@ -28,7 +28,7 @@ from messenger_bank.channels.settings import ChannelSettings, settings
 from messenger_bank.channels.telegram import TelegramAdapter
 from messenger_bank.channels.viber import ViberAdapter
 from messenger_bank.channels.whatsapp import WhatsAppAdapter
-from messenger_bank.observability import logger
+from messenger_bank.observability import count, logger
 from messenger_bank.types import Channel
 
 _BACKOFF_BASE = 0.5
@@ -155,6 +155,7 @@ class MessageAPI:
                 continue  # typing / answer: not worth failing the turn
             if reply.message_id is not None:
                 ids.append(reply.message_id)
+            count("MessagesSent", channel=chat.channel)
         return SentMessage(chat=chat, message_ids=tuple(ids))
 
     def _url(self, channel: Channel, path: str) -> str:
@@ -218,6 +219,7 @@ class MessageAPI:
             wait = reply.retry_after
             if wait is None:
                 wait = min(_BACKOFF_CAP, _BACKOFF_BASE * 2 ** (attempt - 1)) * _jitter.uniform(0.5, 1.0)
+            count("PlatformThrottled", channel=channel)
             if attempt == attempts or wait > self.config.max_retry_wait_seconds:
                 break
             logger.info(

@@ -69,7 +69,10 @@ class LambdaTurnDependencies:
     def understand(self, text: str) -> UnderstandingLike:
         from messenger_bank.conversation.nlu import understand
 
-        return understand(text)
+        understood = understand(text)
+        if understood.intent is None:
+            metrics.add_metric(name="NluFallbacks", unit="Count", value=1)
+        return understood
 
     def tokenise_card(self, pan: str) -> tuple[str, str]:
         from messenger_bank.security.cards import tokenise

@@ -21,6 +21,7 @@ from aws_lambda_powertools.utilities.idempotency import (
     IdempotencyConfig,
     idempotent_function,
 )
+from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
@@ -91,7 +92,15 @@ def _idempotency_config() -> IdempotencyConfig:
         event_key_jmespath="[chat.channel, update_id]",
         expires_after_seconds=DEDUPE_SECONDS,
         raise_on_no_idempotency_key=True,
+        response_hook=_count_duplicate,
     )
+
+
+def _count_duplicate(response: Any, idempotent_data: DataRecord) -> Any:
+    """Powertools calls this when it answers from a stored record: the platform sent the update again."""
+    # Same dimensions as WebhooksReceived (the channel was set by accept_update for this invocation).
+    metrics.add_metric(name="WebhooksDuplicate", unit="Count", value=1)
+    return response
 
 
 @cache

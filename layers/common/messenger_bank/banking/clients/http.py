@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.metrics import MetricUnit
 
 from messenger_bank.banking.settings import BankSettings
 from messenger_bank.errors import (
@@ -25,7 +25,7 @@ from messenger_bank.errors import (
     BankSystemUnavailable,
     DomainError,
 )
-from messenger_bank.observability import logger, metrics
+from messenger_bank.observability import count, logger
 
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -53,25 +53,10 @@ class RetryPolicy:
 
 
 def bank_call_measured(system: str, milliseconds: float, *, failed: bool) -> None:
-    """Latency and errors per bank system (EMF), in metrics of their own so that the system dimension
-    does not attach to the function's other metrics."""
-    with single_metric(
-        name="BankCallLatency",
-        unit=MetricUnit.Milliseconds,
-        value=milliseconds,
-        namespace=metrics.namespace,
-        default_dimensions=metrics.default_dimensions,
-    ) as metric:
-        metric.add_dimension(name="system", value=system)
+    """Latency and errors per bank system."""
+    count("BankCallLatency", value=milliseconds, unit=MetricUnit.Milliseconds, system=system)
     if failed:
-        with single_metric(
-            name="BankCallErrors",
-            unit=MetricUnit.Count,
-            value=1,
-            namespace=metrics.namespace,
-            default_dimensions=metrics.default_dimensions,
-        ) as metric:
-            metric.add_dimension(name="system", value=system)
+        count("BankCallErrors", system=system)
 
 
 def with_retries[T](system: str, operation: str, call: Callable[[], T], *, retryable: bool, policy: RetryPolicy) -> T:

@@ -1,7 +1,7 @@
 """Every benchmark, in order, each under its own header: figures printed, never asserted.
 
     python -m bench                 # all of them (NLU without the ~2 min public Banking77 benchmark)
-    python -m bench <name> [args]   # one: cold_start, webhooks, outbound, card_issuance, nlu, images
+    python -m bench <name> [args]   # one: cold_start, webhooks, outbound, card_issuance, transfers, nlu, images
     python -m bench --list
 
 Each benchmark ends by itself; those that need the local cloud start and stop their own, on free ports
@@ -54,6 +54,13 @@ def _card_issuance(args: list[str]) -> None:
     from bench import card_issuance
 
     card_issuance.main(args)
+
+
+@_register("transfers", "Transfers: confirmation → receipt, transitions, concurrent throughput")
+def _transfers(args: list[str]) -> None:
+    from bench import transfers
+
+    transfers.main(args)
 
 
 def _argv_main(module: str, args: list[str]) -> None:

@@ -70,6 +70,7 @@ class Chat:
         self.channel = channel
         self.user = {"id": user_id, "name": name, "phone": phone, "language": "ru"}
         self.chat_id = platform_user_id(channel, user_id, phone)
+        self._answered_from = 0  # where the bot's answers to the last action begin
 
     @property
     def chat_key(self) -> str:
@@ -100,6 +101,7 @@ class Chat:
         self, send: Callable[[], dict[str, Any]], *, replies: int = 1, timeout_s: float = 30
     ) -> list[dict[str, Any]]:
         before = len(self.messages())
+        self._answered_from = before
         answer = send()
         assert answer["status"] == 200, answer
         return self._await(before, replies, timeout_s)
@@ -114,16 +116,28 @@ class Chat:
         return self.act(lambda: self._send("contact"), **kw)
 
     def button(self, label_part: str, timeout_s: float = 10) -> str:
-        """The payload of the newest button whose label contains `label_part` (waiting for it to arrive)."""
+        """The payload of the newest button whose label contains `label_part`, as a person sees it: among
+        what the bot said since the last action (waiting for it), else anywhere in the chat."""
         deadline = time.monotonic() + timeout_s
         while True:
-            for message in reversed(self.messages()):
-                for label, payload in buttons_in(message.get("markup")):
-                    if label_part.lower() in label.lower():
-                        return payload
+            shown = self.messages()
+            found = self._find_button(shown[self._answered_from :], label_part)
+            if found is not None:
+                return found
             if time.monotonic() > deadline:
+                found = self._find_button(shown, label_part)
+                if found is not None:
+                    return found
                 raise AssertionError(f"no button {label_part!r} in the chat; the bot said: {self.texts()[-500:]}")
             time.sleep(0.1)
+
+    @staticmethod
+    def _find_button(messages: list[dict[str, Any]], label_part: str) -> str | None:
+        for message in reversed(messages):
+            for label, payload in buttons_in(message.get("markup")):
+                if label_part.lower() in label.lower():
+                    return payload
+        return None
 
     def press(self, label_part: str, **kw: Any) -> list[dict[str, Any]]:
         payload = self.button(label_part)

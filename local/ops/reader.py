@@ -44,11 +44,17 @@ def references(execution_input: Any) -> dict[str, str]:
     for key in ("customer_ref", "application_id", "correlation_id"):
         if isinstance(execution_input.get(key), str | int):
             found[key] = str(execution_input[key])
+    if isinstance(execution_input.get("customer_id"), str) and "customer_ref" not in found:
+        found["customer_ref"] = execution_input["customer_id"]
     chat = execution_input.get("chat")
     if isinstance(chat, dict):
         for key in ("channel", "chat_id"):
             if isinstance(chat.get(key), str | int):
                 found[key] = str(chat[key])
+    chat_key = execution_input.get("chat_key")
+    if isinstance(chat_key, str) and ":" in chat_key and "chat_id" not in found:
+        # The journeys' own form: "<channel>:<chat id>".
+        found["channel"], found["chat_id"] = chat_key.split(":", 1)
     return found
 
 

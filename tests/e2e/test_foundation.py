@@ -169,3 +169,23 @@ def test_the_log_lines_of_one_turn_share_one_correlation_id_across_functions(clo
         & correlation_ids("RenderCardPictureFunction")
     )
     assert any(cid.startswith("telegram-") for cid in shared), (journey_ids, shared)
+
+
+def test_a_failed_journey_is_on_the_operations_view_with_its_failing_state_and_error(cloud: LocalCloud) -> None:
+    person = Person(surname="Mismatch")
+    chat = Chat(cloud, "telegram", f"99{person.number:06d}", phone=person.phone)
+    onboard(chat, person)
+    chat.wait_for("не подтвердил")
+    time.sleep(1)
+    assert cloud.ops is not None
+
+    listed = httpx.get(f"{cloud.ops.url}/api/executions", params={"status": "FAILED", "q": chat.chat_id}).json()
+    assert len(listed["executions"]) == 1
+    arn = listed["executions"][0]["arn"]
+    shown = httpx.get(f"{cloud.ops.url}/api/executions/{arn}").json()
+
+    assert shown["failed"] is True
+    assert shown["error"] == "CardNotIssued"
+    states = {state["name"]: state for state in shown["timeline"]}
+    assert "IdentityNotConfirmed" in json.dumps(states["VerifyApplicant"], ensure_ascii=False)
+    assert person.passport not in json.dumps(shown, ensure_ascii=False)

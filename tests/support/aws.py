@@ -41,13 +41,25 @@ def create_table(dynamodb: Any, logical_id: str, name: str | None = None) -> str
 
 @contextmanager
 def atomic_dynamodb_writes() -> Iterator[None]:
-    """DynamoDB applies a conditional write or a transaction atomically; moto's in-process backend
-    does not when threads race. Concurrency tests run with this, so that they test our conditions
+    """DynamoDB applies a conditional write or a transaction atomically and reads consistently; moto's
+    in-process backend does neither when threads race. Concurrency tests run with this, so that they test our conditions
     under DynamoDB's guarantees rather than moto's thread-safety."""
     from moto.dynamodb.models import DynamoDBBackend
 
     lock = threading.RLock()
-    names = ("put_item", "update_item", "delete_item", "transact_write_items")
+    # Reads too: moto iterates its dicts while another thread's write changes them.
+    names = (
+        "put_item",
+        "update_item",
+        "delete_item",
+        "transact_write_items",
+        "get_item",
+        "query",
+        "scan",
+        "batch_get_item",
+        "batch_write_item",
+        "transact_get_items",
+    )
     originals = {name: getattr(DynamoDBBackend, name) for name in names}
 
     def locked(original: Any) -> Any:

@@ -31,7 +31,7 @@ from typing import Any
 
 from bench.stats import median, percentile
 from bench.webhooks import local_cloud
-from local.chat import Chat, Person, onboard
+from local.chat import Chat, Person, buttons_in, onboard
 from local.cloud.cloud import LocalCloud
 from local.sandbox.ledger import EQUITY
 
@@ -83,14 +83,31 @@ def new_customer(cloud: LocalCloud, channel: str) -> Customer:
     return Customer(chat, account)
 
 
+def _step(chat: Chat, send: dict[str, Any], text_part: str, since: int) -> dict[str, Any]:
+    """The first bot message after index `since` containing `text_part` (or a button labelled so)."""
+    assert send["status"] == 200, send
+    deadline = time.monotonic() + RUN_TIMEOUT_S
+    while time.monotonic() < deadline:
+        for message in chat.messages()[since:]:
+            if text_part in str(message.get("text") or "") + json.dumps(message.get("markup"), ensure_ascii=False):
+                return message
+        time.sleep(0.05)
+    raise AssertionError(f"no {text_part!r} in {RUN_TIMEOUT_S:.0f} s; the bot said: {chat.texts()[-300:]!r}")
+
+
 def quote(chat: Chat) -> str:
-    """Ask for a transfer up to its quote (fee and total); the Confirm button's payload."""
-    chat.say("перевод")
-    chat.say(RECIPIENT_PAN)
-    shown = chat.say(AMOUNT)
-    if not any("Подтвердить" in json.dumps(m.get("markup"), ensure_ascii=False) for m in shown):
-        raise AssertionError(f"no quote to confirm; the bot said: {[m['text'] for m in shown]}")
-    return chat.button("Подтвердить")
+    """Ask for a transfer up to its quote (fee and total); the payload of that quote's Confirm button.
+    Each step waits for its own answer (not for a count of messages: replies can land late)."""
+    since = len(chat.messages())
+    _step(chat, chat._send("text", text="перевод"), "Номер карты", since)
+    since = len(chat.messages())
+    _step(chat, chat._send("text", text=RECIPIENT_PAN), "Сколько перевести", since)
+    since = len(chat.messages())
+    shown = _step(chat, chat._send("text", text=AMOUNT), "Подтвердить", since)
+    for label, payload in buttons_in(shown.get("markup")):
+        if "Подтвердить" in label:
+            return payload
+    raise AssertionError(f"no Confirm button on the quote: {shown.get('text')!r}")
 
 
 def delivered_at(chat: Chat, since: float) -> float | None:

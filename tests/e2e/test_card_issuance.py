@@ -55,7 +55,7 @@ def test_a_newcomer_gets_a_digital_card_with_its_picture(cloud: LocalCloud, chan
     assert [e["status"] for e in executions] == ["SUCCEEDED"]
 
 
-def test_the_execution_history_carries_no_name_passport_or_card_number(cloud: LocalCloud) -> None:
+def test_neither_the_execution_history_nor_the_logs_carry_a_name_passport_or_card_number(cloud: LocalCloud) -> None:
     person = Person(surname="Лукашэвіч", first_name="Янка")
     chat = chat_for(cloud, "telegram", person)
     onboard(chat, person)
@@ -66,6 +66,9 @@ def test_the_execution_history_carries_no_name_passport_or_card_number(cloud: Lo
     for secret in (person.passport, person.personal_id, person.surname, "LUKASHEVICH", person.first_name):
         assert secret not in history
     assert find_pans(history) == []
+    logs = "\n".join(path.read_text(encoding="utf-8") for path in cloud.logs.directory.glob("*.log"))
+    for secret in (person.passport, person.personal_id, person.surname, "LUKASHEVICH"):
+        assert secret not in logs
 
 
 def test_a_person_the_registry_does_not_confirm_is_told_and_gets_no_card(cloud: LocalCloud) -> None:

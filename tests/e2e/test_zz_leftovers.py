@@ -22,8 +22,10 @@ CHANNELS = ["telegram", "viber", "whatsapp", "messenger"]
 # in ten passes the Luhn check. They are ids the platform assigned, not card data, so they are taken out
 # before the scan (and only they: any other field is scanned).
 _PLATFORM_IDS = re.compile(
-    r'"?\b(id|message_id|message_token|update_id|reply_to_message_id|mid|callback_query_id|correlation_id)\b"?'
-    r'\s*[:=]\s*"?(?:[a-z]+[:#])?[0-9]+"?'
+    r'"?\b(id|message_id|button_message_id|message_token|update_id|reply_to_message_id|mid|callback_query_id'
+    r'|correlation_id)\b"?\s*[:=]\s*"?(?:[a-z]+[:#-])?[0-9]+"?'
+    # Correlation ids and session keys wherever they appear: "<messenger>-<platform id>".
+    r"|\b(?:telegram|viber|whatsapp|messenger)-[0-9]+"
 )
 
 # Decimal numbers (metric values such as an EMF latency 5.377561...) are not card numbers either: their

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -28,6 +29,9 @@ from messenger_bank.conversation.sessions import SessionRepository
 from messenger_bank.handlers import CORRELATION_KEY
 from messenger_bank.journeys import service as journeys
 from messenger_bank.observability import logger, metrics
+
+WAIT_PARK_ATTEMPTS = 15
+WAIT_PARK_PAUSE_S = 0.2
 
 
 @cache
@@ -61,10 +65,16 @@ class LambdaTurnDependencies:
         return journeys.start(name, execution_name, {**payload, CORRELATION_KEY: logger.get_correlation_id()})
 
     def complete_wait(self, token_ref: str, outcome: dict[str, Any]) -> None:
-        try:
-            journeys.complete(token_ref, outcome)
-        except journeys.WaitNotFound as exc:
-            raise OperationFailed("WaitNotFound") from exc
+        # A quick press can arrive before the journey has parked its token (the step runs right after
+        # the prompt was sent): give it a moment before saying the wait is gone.
+        for attempt in range(WAIT_PARK_ATTEMPTS):
+            try:
+                journeys.complete(token_ref, outcome)
+                return
+            except journeys.WaitNotFound as exc:
+                if attempt == WAIT_PARK_ATTEMPTS - 1:
+                    raise OperationFailed("WaitNotFound") from exc
+                time.sleep(WAIT_PARK_PAUSE_S)
 
     def understand(self, text: str) -> UnderstandingLike:
         from messenger_bank.conversation.nlu import understand

@@ -117,6 +117,14 @@ def short_mask(pan_or_mask: str) -> str:
     return "•• " + "".join(last)
 
 
+def _card_prefix(digits: str) -> bool:
+    """A scheme's number range: 9 only as the domestic Belkart's 9112 (DOMAIN.md), so that platform ids
+    and timestamps starting with 9 are not taken for cards; the other schemes by their first digit."""
+    if digits[0] == "9":
+        return digits.startswith("9112")
+    return digits[0] in _CARD_FIRST_DIGITS
+
+
 def _spans(text: str) -> list[tuple[int, int, str]]:
     """(start, end, digits) of every card number in `text`, left to right, not overlapping.
 
@@ -142,7 +150,7 @@ def _spans(text: str) -> list[tuple[int, int, str]]:
             high = bisect_right(ends, s + MAX_PAN_DIGITS)
             for e in reversed(ends[low:high]):
                 candidate = digits[s:e]
-                if candidate[0] in _CARD_FIRST_DIGITS and luhn_valid(candidate):
+                if _card_prefix(candidate) and luhn_valid(candidate):
                     found.append((positions[s], positions[e - 1] + 1, candidate))
                     next_free = e
                     break

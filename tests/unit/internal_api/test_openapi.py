@@ -134,7 +134,7 @@ def test_the_internal_routes_use_the_keycloak_authorizer_as_a_simple_response_la
 
 
 def test_what_the_operator_lookup_answers_fits_the_schema(spec: dict[str, Any]) -> None:
-    lookup = importlib.import_module("functions.operator_lookup.app")
+    lookup = importlib.import_module("messenger_bank.customers.operator")
     now = datetime(2026, 1, 5, 10, 15, tzinfo=UTC)
 
     class Repository:
@@ -184,6 +184,6 @@ def test_what_the_operator_lookup_answers_fits_the_schema(spec: dict[str, Any]) 
     ],
 )
 def test_the_operator_lookup_refuses_an_unauthorized_or_malformed_request(event: dict[str, Any], status: int) -> None:
-    lookup = importlib.import_module("functions.operator_lookup.app")
+    lookup = importlib.import_module("messenger_bank.customers.operator")
 
     assert lookup.handle(event, object())["statusCode"] == status

@@ -17,10 +17,9 @@ import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from bench.stats import median, percentile
+from bench.stats import epoch, median, percentile
 from bench.webhooks import local_cloud
 from local.chat import Chat, Person, onboard
 from local.cloud.cloud import LocalCloud
@@ -47,23 +46,6 @@ def new_chat(cloud: LocalCloud, channel: str, person: Person) -> Chat:
     return Chat(cloud, channel, user_id, phone=person.phone)
 
 
-def delivered_at(chat: Chat, since: float) -> float | None:
-    """When both the card picture and the "card ready" text had reached the chat (one message or two)."""
-    picture = ready = None
-    for message in chat.messages():
-        if message["time"] < since:
-            continue
-        if message.get("media") and picture is None:
-            picture = float(message["time"])
-        if "карта готова" in str(message.get("text") or "") and ready is None:
-            ready = float(message["time"])
-    return max(picture, ready) if picture is not None and ready is not None else None
-
-
-def _epoch(value: Any) -> float:
-    return value.timestamp() if isinstance(value, datetime) else float(value)
-
-
 def execution_of(cloud: LocalCloud, machine_arn: str, chat: Chat, known: set[str]) -> dict[str, Any] | None:
     sfn = cloud.client("stepfunctions")
     for execution in sfn.list_executions(stateMachineArn=machine_arn)["executions"]:
@@ -83,11 +65,11 @@ def state_durations(cloud: LocalCloud, execution: dict[str, Any]) -> list[tuple[
     durations: list[tuple[str, float, float]] = []
     for event in events:
         if event["type"].endswith("StateEntered"):
-            entered[event["stateEnteredEventDetails"]["name"]] = _epoch(event["timestamp"])
+            entered[event["stateEnteredEventDetails"]["name"]] = epoch(event["timestamp"])
         elif event["type"].endswith("StateExited"):
             name = event["stateExitedEventDetails"]["name"]
             if name in entered:
-                durations.append((name, entered.pop(name), _epoch(event["timestamp"])))
+                durations.append((name, entered.pop(name), epoch(event["timestamp"])))
     return durations
 
 
@@ -112,7 +94,7 @@ def one_run(cloud: LocalCloud, machine_arn: str, channel: str) -> Run:
     done = None
     while done is None and time.monotonic() < deadline:
         time.sleep(0.02)
-        done = delivered_at(chat, confirmed)
+        done = chat.delivered_at(confirmed, "карта готова")
     if done is None:
         run.failure = f"no card picture in {RUN_TIMEOUT_S:.0f} s; the bot said: {chat.texts()[-300:]!r}"
         return run
@@ -124,7 +106,7 @@ def one_run(cloud: LocalCloud, machine_arn: str, channel: str) -> Run:
             break
         time.sleep(0.1)
     if execution is not None:
-        run.steps[TO_MACHINE] = _epoch(execution["startDate"]) - confirmed
+        run.steps[TO_MACHINE] = epoch(execution["startDate"]) - confirmed
         run.order.append(TO_MACHINE)
         counted = run.steps[TO_MACHINE]
         for name, entered, exited in state_durations(cloud, execution):

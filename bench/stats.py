@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:
@@ -23,3 +25,8 @@ def summary_ms(values: Sequence[float]) -> str:
 
 def median(values: Sequence[float]) -> float:
     return statistics.median(values)
+
+
+def epoch(value: Any) -> float:
+    """Seconds since the epoch, from a boto3 datetime or a number."""
+    return value.timestamp() if isinstance(value, datetime) else float(value)

@@ -26,10 +26,9 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from bench.stats import median, percentile
+from bench.stats import epoch, median, percentile
 from bench.webhooks import local_cloud
 from local.chat import Chat, Person, buttons_in, onboard
 from local.cloud.cloud import LocalCloud
@@ -110,22 +109,7 @@ def quote(chat: Chat) -> str:
     raise AssertionError(f"no Confirm button on the quote: {shown.get('text')!r}")
 
 
-def delivered_at(chat: Chat, since: float) -> float | None:
-    """When both the receipt picture and the "Перевод выполнен" text had reached the chat."""
-    picture = done = None
-    for message in chat.messages():
-        if message["time"] < since:
-            continue
-        if message.get("media") and picture is None:
-            picture = float(message["time"])
-        if "Перевод выполнен" in str(message.get("text") or "") and done is None:
-            done = float(message["time"])
-    return max(picture, done) if picture is not None and done is not None else None
-
-
 # ----------------------------------------------------------------------------- the execution history
-def _epoch(value: Any) -> float:
-    return value.timestamp() if isinstance(value, datetime) else float(value)
 
 
 def executions_of(cloud: LocalCloud, machine_arn: str, chat: Chat, known: set[str]) -> list[dict[str, Any]]:
@@ -164,7 +148,7 @@ def read_history(run: Run, events: list[dict[str, Any]], confirmed: float, done:
         kind = event["type"]
         if kind.endswith("StateEntered"):
             current = event["stateEnteredEventDetails"]["name"]
-            entered[current] = _epoch(event["timestamp"])
+            entered[current] = epoch(event["timestamp"])
             run.transitions += 1
         elif kind.endswith("Scheduled") and current is not None:
             scheduled[current] += 1
@@ -172,7 +156,7 @@ def read_history(run: Run, events: list[dict[str, Any]], confirmed: float, done:
             name = event["stateExitedEventDetails"]["name"]
             if name not in entered:
                 continue
-            start, end = entered.pop(name), _epoch(event["timestamp"])
+            start, end = entered.pop(name), epoch(event["timestamp"])
             if end <= confirmed:
                 run.before_press[name] = run.before_press.get(name, 0.0) + end - start
                 continue
@@ -237,7 +221,7 @@ def one_transfer(cloud: LocalCloud, machine_arn: str, customer: Customer, barrie
     done = None
     while done is None and time.monotonic() < deadline:
         time.sleep(0.02)
-        done = delivered_at(chat, confirmed)
+        done = chat.delivered_at(confirmed, "Перевод выполнен")
     if done is None:
         states = [
             f"{e['status']} after "

@@ -153,6 +153,19 @@ class Chat:
             time.sleep(0.2)
         raise AssertionError(f"no {text_part!r} in {timeout_s} s; the bot said: {self.texts()}")
 
+    def delivered_at(self, since: float, text_part: str) -> float | None:
+        """When both a picture and a text containing `text_part` had reached the chat after `since`
+        (epoch seconds; one message or two, as the messenger shows them), or None if not yet."""
+        picture = text = None
+        for message in self.messages():
+            if message["time"] < since:
+                continue
+            if message.get("media") and picture is None:
+                picture = float(message["time"])
+            if text_part in str(message.get("text") or "") and text is None:
+                text = float(message["time"])
+        return max(picture, text) if picture is not None and text is not None else None
+
     def texts(self) -> str:
         return "\n".join(str(m.get("text") or m.get("caption") or "") for m in self.messages())
 

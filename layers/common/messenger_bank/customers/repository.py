@@ -14,25 +14,18 @@ transaction as the profile, each on condition that it does not exist yet.
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
-from functools import cache
 from typing import Any
 
-import boto3
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from messenger_bank.customers.models import Card, ChannelIdentity, Customer
+from messenger_bank.tables import customers_table as _table
 
 
 class UniquenessConflict(Exception):
     """A phone, bank id or referral code already belongs to a customer (a concurrent or repeated create)."""
-
-
-@cache
-def _table() -> Any:
-    return boto3.resource("dynamodb").Table(os.environ["CUSTOMERS_TABLE"])
 
 
 def _customer_pk(customer_id: str) -> str:

@@ -17,17 +17,13 @@ import boto3
 
 from messenger_bank.errors import DomainError
 from messenger_bank.onboarding.models import ApplicationForm
+from messenger_bank.tables import customers_table as _table
 
 KEEP_SECONDS = 24 * 3600
 
 
 class ApplicationNotFound(DomainError):
     """The application expired or was closed: the customer has to apply again."""
-
-
-@cache
-def _table() -> Any:
-    return boto3.resource("dynamodb").Table(os.environ["CUSTOMERS_TABLE"])
 
 
 @cache

@@ -6,12 +6,7 @@ code can only be checked from the chat that asked for it, for the phone it was s
 
 from __future__ import annotations
 
-import os
 import time
-from functools import cache
-from typing import Any
-
-import boto3
 
 from messenger_bank.banking import service as bank
 from messenger_bank.customers.models import ChannelIdentity
@@ -25,13 +20,9 @@ from messenger_bank.onboarding.models import (
     FoundCustomer,
     SendCodeRequest,
 )
+from messenger_bank.tables import customers_table as _table
 
 CODE_SECONDS = 600
-
-
-@cache
-def _table() -> Any:
-    return boto3.resource("dynamodb").Table(os.environ["CUSTOMERS_TABLE"])
 
 
 def find_customer(request: FindCustomerRequest) -> FoundCustomer:

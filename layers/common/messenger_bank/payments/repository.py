@@ -15,24 +15,17 @@ payment" the chat offers to repeat.
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
-from functools import cache
 from typing import Any
 
-import boto3
 from boto3.dynamodb.conditions import Key
 
 from messenger_bank import quotes
 from messenger_bank.payments.errors import PaymentQuoteAlreadyUsed, PaymentQuoteNotFound
 from messenger_bank.payments.models import PaymentQuote, SavedPayee
+from messenger_bank.tables import customers_table as _table
 
 CLAIMED_TTL_SECONDS = 24 * 3600
-
-
-@cache
-def _table() -> Any:
-    return boto3.resource("dynamodb").Table(os.environ["CUSTOMERS_TABLE"])
 
 
 def _quote_key(quote_id: str) -> dict[str, str]:

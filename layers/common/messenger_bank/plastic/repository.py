@@ -10,20 +10,13 @@ repeated or late event changes nothing, however often the bank sends it.
 
 from __future__ import annotations
 
-import os
-from functools import cache
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
 
 from messenger_bank.banking.models import DeliveryAddress
 from messenger_bank.plastic.models import Address, PlasticStatus, TrackedOrder, rank
-
-
-@cache
-def _table() -> Any:
-    return boto3.resource("dynamodb").Table(os.environ["CUSTOMERS_TABLE"])
+from messenger_bank.tables import customers_table as _table
 
 
 def _address_key(customer_id: str, address_id: str) -> dict[str, str]:

@@ -30,27 +30,20 @@ A phone hash is ``keys.phone_hash`` (SHA-256 of the E.164 number): phones are no
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
-import boto3
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from messenger_bank.referrals.models import Attribution, BonusRecord, OfferActivation, Recommendation
+from messenger_bank.tables import customers_table as _table
 
 
 class AttributionConflict(Exception):
     """The attribution transaction was cancelled: a guard, the newcomer's row or the cap said no."""
-
-
-@cache
-def _table() -> Any:
-    return boto3.resource("dynamodb").Table(os.environ["CUSTOMERS_TABLE"])
 
 
 def _pk(customer_id: str) -> str:

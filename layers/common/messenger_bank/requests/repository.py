@@ -11,21 +11,14 @@ attempt number, so that paying later carries a new idempotency key (the bank rep
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
-from functools import cache
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
 
 from messenger_bank.requests.errors import MoneyRequestClosed, MoneyRequestNotFound
 from messenger_bank.requests.models import MoneyRequest
-
-
-@cache
-def _table() -> Any:
-    return boto3.resource("dynamodb").Table(os.environ["CUSTOMERS_TABLE"])
+from messenger_bank.tables import customers_table as _table
 
 
 def _key(request_id: str) -> dict[str, str]:

@@ -11,23 +11,15 @@ often a journey is started or re-driven. Claiming pushes the TTL out by a day: a
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
-from functools import cache
 from typing import Any
 
-import boto3
-
 from messenger_bank import quotes
+from messenger_bank.tables import customers_table as _table
 from messenger_bank.transfers.errors import QuoteAlreadyUsed, QuoteNotFound
 from messenger_bank.transfers.models import Quote
 
 CLAIMED_TTL_SECONDS = 24 * 3600
-
-
-@cache
-def _table() -> Any:
-    return boto3.resource("dynamodb").Table(os.environ["CUSTOMERS_TABLE"])
 
 
 def _key(quote_id: str) -> dict[str, str]:

@@ -170,6 +170,27 @@ class Chat:
         return "\n".join(str(m.get("text") or m.get("caption") or "") for m in self.messages())
 
 
+def invoke_operation(
+    cloud: LocalCloud, operation: str, payload: dict[str, Any], *, as_chat: Chat | None = None
+) -> tuple[str | None, dict[str, Any]]:
+    """Call an operation Lambda as the conversation does, with `as_chat`'s session when given (opened by
+    find_customer for that chat, as the conversation opens it): (errorType or None, the answer)."""
+    assert cloud.stack is not None
+    lambdas = cloud.client("lambda")
+
+    def call(name: str, body: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+        response = lambdas.invoke(FunctionName=f"{cloud.stack.name}-op-{name}", Payload=json.dumps(body))  # type: ignore[union-attr]
+        answer = json.loads(response["Payload"].read() or b"null")
+        return (str(answer.get("errorType")) if response.get("FunctionError") else None), answer
+
+    if as_chat is not None:
+        who = {"channel": as_chat.channel, "user_id": as_chat.chat_id, "chat_key": as_chat.chat_key}
+        error, opened = call("find_customer", who)
+        assert error is None and opened.get("session"), f"no session for {as_chat.chat_key}: {error or opened}"
+        payload = {**payload, "session": {"token": opened["session"], "chat_key": as_chat.chat_key}}
+    return call(operation, payload)
+
+
 def onboard(chat: Chat, person: Person, *, confirm: bool = True) -> list[dict[str, Any]]:
     """From the menu to the summary (and its confirmation): the onboarding flow as a person goes it."""
     chat.say("/start" if chat.channel == "telegram" else "привет", replies=2)

@@ -4,4 +4,4 @@ from messenger_bank.handlers import operation_lambda
 from messenger_bank.referrals.models import ActivateOfferRequest
 from messenger_bank.referrals.operations import activate_offer
 
-lambda_handler = operation_lambda(ActivateOfferRequest, activate_offer)
+lambda_handler = operation_lambda(ActivateOfferRequest, activate_offer, session="customer")

@@ -4,4 +4,4 @@ from messenger_bank.cards.models import BlockCardRequest
 from messenger_bank.cards.service import block_card
 from messenger_bank.handlers import operation_lambda
 
-lambda_handler = operation_lambda(BlockCardRequest, block_card)
+lambda_handler = operation_lambda(BlockCardRequest, block_card, session="customer")

@@ -4,4 +4,4 @@ from messenger_bank.cards.models import CreateSecureLinkRequest
 from messenger_bank.cards.service import create_secure_link
 from messenger_bank.handlers import operation_lambda
 
-lambda_handler = operation_lambda(CreateSecureLinkRequest, create_secure_link)
+lambda_handler = operation_lambda(CreateSecureLinkRequest, create_secure_link, session="sensitive")

@@ -4,4 +4,4 @@ from messenger_bank.cards.models import GetBalanceRequest
 from messenger_bank.cards.service import get_balance
 from messenger_bank.handlers import operation_lambda
 
-lambda_handler = operation_lambda(GetBalanceRequest, get_balance)
+lambda_handler = operation_lambda(GetBalanceRequest, get_balance, session="customer")

@@ -4,4 +4,4 @@ from messenger_bank.handlers import operation_lambda
 from messenger_bank.referrals.models import GetCashbackRequest
 from messenger_bank.referrals.operations import get_cashback
 
-lambda_handler = operation_lambda(GetCashbackRequest, get_cashback)
+lambda_handler = operation_lambda(GetCashbackRequest, get_cashback, session="customer")

@@ -4,4 +4,4 @@ from messenger_bank.cards.models import GetHistoryRequest
 from messenger_bank.cards.service import get_history
 from messenger_bank.handlers import operation_lambda
 
-lambda_handler = operation_lambda(GetHistoryRequest, get_history)
+lambda_handler = operation_lambda(GetHistoryRequest, get_history, session="customer")

@@ -4,4 +4,4 @@ from messenger_bank.handlers import operation_lambda
 from messenger_bank.referrals.models import GetReferralRequest
 from messenger_bank.referrals.operations import get_referral
 
-lambda_handler = operation_lambda(GetReferralRequest, get_referral)
+lambda_handler = operation_lambda(GetReferralRequest, get_referral, session="customer")

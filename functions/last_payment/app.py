@@ -4,4 +4,4 @@ from messenger_bank.handlers import operation_lambda
 from messenger_bank.payments.models import CustomerRequest
 from messenger_bank.payments.service import last_payment
 
-lambda_handler = operation_lambda(CustomerRequest, last_payment)
+lambda_handler = operation_lambda(CustomerRequest, last_payment, session="customer")

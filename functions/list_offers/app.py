@@ -4,4 +4,4 @@ from messenger_bank.handlers import operation_lambda
 from messenger_bank.referrals.models import ListOffersRequest
 from messenger_bank.referrals.operations import list_offers
 
-lambda_handler = operation_lambda(ListOffersRequest, list_offers)
+lambda_handler = operation_lambda(ListOffersRequest, list_offers, session="customer")

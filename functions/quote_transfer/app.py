@@ -4,4 +4,4 @@ from messenger_bank.handlers import operation_lambda
 from messenger_bank.transfers.models import QuoteTransferRequest
 from messenger_bank.transfers.service import quote_transfer
 
-lambda_handler = operation_lambda(QuoteTransferRequest, quote_transfer)
+lambda_handler = operation_lambda(QuoteTransferRequest, quote_transfer, session="customer")

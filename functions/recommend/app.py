@@ -4,4 +4,4 @@ from messenger_bank.handlers import operation_lambda
 from messenger_bank.referrals.models import RecommendRequest
 from messenger_bank.referrals.operations import recommend
 
-lambda_handler = operation_lambda(RecommendRequest, recommend)
+lambda_handler = operation_lambda(RecommendRequest, recommend, session="customer")

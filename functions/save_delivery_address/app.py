@@ -4,4 +4,4 @@ from messenger_bank.handlers import operation_lambda
 from messenger_bank.plastic.models import SaveAddressRequest
 from messenger_bank.plastic.service import save_delivery_address
 
-lambda_handler = operation_lambda(SaveAddressRequest, save_delivery_address)
+lambda_handler = operation_lambda(SaveAddressRequest, save_delivery_address, session="customer")

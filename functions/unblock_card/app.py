@@ -4,4 +4,4 @@ from messenger_bank.cards.models import UnblockCardRequest
 from messenger_bank.cards.service import unblock_card
 from messenger_bank.handlers import operation_lambda
 
-lambda_handler = operation_lambda(UnblockCardRequest, unblock_card)
+lambda_handler = operation_lambda(UnblockCardRequest, unblock_card, session="sensitive")

@@ -6,6 +6,8 @@ Test mode: everyone is clear except the special last names in README.md; the one
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask, Response, jsonify
 
 from local.sandbox.common import ApiError, body_json, make_app
@@ -58,6 +60,21 @@ def create_app(bank: Bank, issuer: TokenIssuer, faults: FaultInjector) -> Flask:
         except ApiError:
             return jsonify({"belongs": False})
         return jsonify({"belongs": card["customer_id"] == body.get("customer_id")})
+
+    @app.post("/api/v1/card-proofs")
+    def card_proof() -> Response:
+        """Sign-in: does the customer with this phone hold a live card ending so, with this expiry?
+
+        Answers only yes / no (and the customer on yes): which part was wrong is not told.
+        """
+        body = body_json()
+        last_four, expiry = str(body.get("last_four", "")), str(body.get("expiry", ""))
+        if not re.fullmatch(r"\d{4}", last_four) or not re.fullmatch(r"(0[1-9]|1[0-2])/\d{2}", expiry):
+            raise ApiError(400, "invalid_request", "last_four is 4 digits and expiry MM/YY")
+        customer = bank.find_customer_by_phone(str(body.get("phone", "")))
+        cards = bank.cards_of(customer["id"]) if customer else []
+        proven = any(c["pan"].endswith(last_four) and c["expiry"] == expiry and c["status"] != "closed" for c in cards)
+        return jsonify({"proven": proven, "customer_id": customer["id"] if proven and customer else None})
 
     @app.post("/api/v1/otp")
     def send_otp() -> Response:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import re
 import secrets
@@ -19,11 +20,13 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from flask import Flask, Response, jsonify, request
+from jose import jwe as jose_jwe
 
 from local.sandbox.common import ApiError, body_json, make_app
 from local.sandbox.faults import FaultInjector
 from local.sandbox.keycloak import TokenIssuer, load_or_create_key, protect
 from local.sandbox.ledger import (
+    CARD_LIMIT_MAXIMUMS,
     CREDIT_SOURCES,
     INTERBANK,
     TRANSIT,
@@ -33,6 +36,11 @@ from local.sandbox.ledger import (
     mask_pan,
 )
 
+PRIVATE_PEM = (
+    serialization.Encoding.PEM,
+    serialization.PrivateFormat.PKCS8,
+    serialization.NoEncryption(),
+)
 PERSONAL_NUMBER = re.compile(r"^[1-6]\d{6}[A-Z]\d{3}[A-Z]{2}[0-9A-Z]$")
 PHONE = re.compile(r"^\+375(25|29|33|44)\d{7}$")
 PRODUCTS = ("visa-digital", "mastercard-digital", "belkart-digital")
@@ -213,6 +221,75 @@ def create_app(bank: Bank, issuer: TokenIssuer, faults: FaultInjector, pin_key_p
         bank.set_pin_hash(card_id, f"scrypt${salt.hex()}${digest.hex()}")
         return Response(status=204)
 
+    def opened_password(body: dict[str, Any]) -> str:
+        """The password in a JWE (RSA-OAEP-256 + A256GCM) made with the bank's encryption key."""
+        if body.get("key_id") != pin_key_id:
+            raise ApiError(422, "unknown_key", "the password is encrypted with an unknown key")
+        token = str(body.get("encrypted_password", ""))
+        try:
+            header = jose_jwe.get_unverified_header(token)
+            if header.get("alg") != "RSA-OAEP-256" or header.get("enc") != "A256GCM":
+                raise ValueError("unexpected JWE algorithms")
+            plain = jose_jwe.decrypt(token, pin_key.private_bytes(*PRIVATE_PEM))
+        except Exception as error:  # any decoding or decryption failure looks the same to the caller
+            raise ApiError(422, "invalid_password_block", "the password cannot be decrypted") from error
+        if plain is None:
+            raise ApiError(422, "invalid_password_block", "the password cannot be decrypted")
+        return bytes(plain).decode("utf-8")
+
+    @app.put("/api/v1/customers/<customer_id>/password")
+    def set_password(customer_id: str) -> Response:
+        bank.customer(customer_id)
+        password = opened_password(body_json())
+        if not 8 <= len(password) <= 64:
+            raise ApiError(422, "weak_password", "a password has 8-64 characters")
+        salt = secrets.token_bytes(16)
+        digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1)
+        bank.set_password_hash(customer_id, f"scrypt${salt.hex()}${digest.hex()}")
+        return Response(status=204)
+
+    @app.post("/api/v1/customers/<customer_id>/password-checks")
+    def check_password(customer_id: str) -> Response:
+        """``{"valid": bool, "password_set": bool}``: the caller counts and limits wrong attempts."""
+        bank.customer(customer_id)
+        stored = bank.password_hash(customer_id)
+        password = opened_password(body_json())
+        if stored is None:
+            return jsonify({"valid": False, "password_set": False})
+        _scheme, salt, digest = stored.split("$")
+        given = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=2**14, r=8, p=1)
+        return jsonify({"valid": hmac.compare_digest(given.hex(), digest), "password_set": True})
+
+    @app.get("/api/v1/customers/<customer_id>/password")
+    def password_status(customer_id: str) -> Response:
+        bank.customer(customer_id)
+        return jsonify({"password_set": bank.password_hash(customer_id) is not None})
+
+    @app.get("/api/v1/cards/<card_id>/limits")
+    def card_limits(card_id: str) -> Response:
+        return jsonify(limits_answer(card_id, bank.card_limits(card_id)))
+
+    @app.put("/api/v1/cards/<card_id>/limits/<kind>")
+    def set_card_limit(card_id: str, kind: str) -> Response:
+        if kind not in CARD_LIMIT_MAXIMUMS:
+            raise ApiError(404, "unknown_limit", f"limits are {', '.join(CARD_LIMIT_MAXIMUMS)}")
+        amount = amount_of(body_json(), bank.config.currency)
+        if amount > CARD_LIMIT_MAXIMUMS[kind]:
+            raise ApiError(422, "limit_above_maximum", "above what the bank allows", maximum=CARD_LIMIT_MAXIMUMS[kind])
+        if bank.card(card_id)["status"] != "active":
+            raise ApiError(422, "card_blocked", "the card is blocked")
+        return jsonify(limits_answer(card_id, bank.set_card_limit(card_id, kind, amount)))
+
+    def limits_answer(card_id: str, limits: dict[str, int]) -> dict[str, Any]:
+        return {
+            "card_id": card_id,
+            "currency": bank.config.currency,
+            "limits": [
+                {"kind": kind, "period": "day", "amount": amount, "maximum": CARD_LIMIT_MAXIMUMS[kind]}
+                for kind, amount in limits.items()
+            ],
+        }
+
     @app.post("/api/v1/cards/<card_id>/plastic-orders")
     def order_plastic(card_id: str) -> Response:
         body = body_json()
@@ -336,7 +413,8 @@ def create_app(bank: Bank, issuer: TokenIssuer, faults: FaultInjector, pin_key_p
                 if own is None and pan.startswith(REFUSED_EXTERNAL_PREFIX):
                     raise ApiError(404, "card_not_found", "the card's bank refuses the credit: no such card")
                 target = own["account_id"] if own else INTERBANK
-                counterparty: str | None = mask_pan(pan)
+                # Whom the money is from, as the payer's bank says (a mask); else the card credited.
+                counterparty: str | None = body.get("counterparty") or mask_pan(pan)
             else:
                 target = customer_account(db, body, debit=False)
                 counterparty = body.get("counterparty")

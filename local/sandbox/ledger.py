@@ -65,7 +65,15 @@ CREATE TABLE IF NOT EXISTS otps (
   id TEXT PRIMARY KEY, phone TEXT NOT NULL, purpose TEXT NOT NULL, code_hash TEXT NOT NULL,
   expires_at TEXT NOT NULL, attempts_left INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS passwords (
+  customer_id TEXT PRIMARY KEY, password_hash TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS card_limits (
+  card_id TEXT NOT NULL, kind TEXT NOT NULL, amount INTEGER NOT NULL, PRIMARY KEY (card_id, kind));
 """
+
+# Card limits per day, in minor units: what a new card gets, and the most the bank allows.
+CARD_LIMIT_DEFAULTS = {"purchases": 200_000, "cash": 100_000, "online": 150_000}
+CARD_LIMIT_MAXIMUMS = {"purchases": 1_000_000, "cash": 500_000, "online": 1_000_000}
 
 # A customer who exists from the first start: "already a customer" in test mode (see README.md).
 SEEDED_CUSTOMER = {
@@ -362,6 +370,37 @@ class Bank:
         with self.write() as db:
             self._card_row(db, card_id)
             db.execute("UPDATE cards SET pin_hash = ? WHERE id = ?", (pin_hash, card_id))
+
+    def card_limits(self, card_id: str) -> dict[str, int]:
+        db = self.read()
+        self._card_row(db, card_id)
+        rows = db.execute("SELECT kind, amount FROM card_limits WHERE card_id = ?", (card_id,)).fetchall()
+        return {**CARD_LIMIT_DEFAULTS, **{row["kind"]: int(row["amount"]) for row in rows}}
+
+    def set_card_limit(self, card_id: str, kind: str, amount: int) -> dict[str, int]:
+        with self.write() as db:
+            self._card_row(db, card_id)
+            db.execute(
+                "INSERT INTO card_limits (card_id, kind, amount) VALUES (?, ?, ?) "
+                "ON CONFLICT(card_id, kind) DO UPDATE SET amount = excluded.amount",
+                (card_id, kind, amount),
+            )
+        return self.card_limits(card_id)
+
+    def password_hash(self, customer_id: str) -> str | None:
+        row = (
+            self.read().execute("SELECT password_hash FROM passwords WHERE customer_id = ?", (customer_id,)).fetchone()
+        )
+        return str(row["password_hash"]) if row else None
+
+    def set_password_hash(self, customer_id: str, password_hash: str) -> None:
+        with self.write() as db:
+            db.execute(
+                "INSERT INTO passwords (customer_id, password_hash, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT(customer_id) DO UPDATE SET password_hash = excluded.password_hash, "
+                "updated_at = excluded.updated_at",
+                (customer_id, password_hash, iso(now())),
+            )
 
     def order_plastic(self, db: sqlite3.Connection, card_id: str, address: dict[str, Any]) -> dict[str, Any]:
         card = self._card_row(db, card_id)

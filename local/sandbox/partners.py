@@ -1,12 +1,19 @@
 """Partners: GameArena, Twitch, Burger King, Grushovka. REST/JSON under /{partner}/api/v1, one API key
-per partner (X-API-Key): offers, activation, cashback rules (2-33 %)."""
+per partner (X-API-Key): offers, activation, cashback rules (2-33 %).
+
+Each offer comes with the partner's brand colours and the URL of its picture, which the partner serves
+under its own API (``GET /{partner}/api/v1/offers/{offer_id}/image.png``, same key): a 256 x 256 PNG of
+the partner's emblem, drawn here once per offer."""
 
 from __future__ import annotations
 
 import hashlib
+import io
+from functools import lru_cache
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, request
+from PIL import Image, ImageDraw
 
 from local.sandbox.common import ApiError, body_json, make_app, require_api_key
 from local.sandbox.config import SandboxConfig
@@ -77,6 +84,36 @@ RULES: dict[str, list[dict[str, Any]]] = {
     "grushovka": [{"category": "groceries", "percent": 2, "max_per_month": 10000}],
 }
 NAMES = {"gamearena": "GameArena", "twitch": "Twitch", "burgerking": "Burger King", "grushovka": "Grushovka"}
+# The partners' brand colours as their APIs give them (the tile behind the offer, the text on it).
+BRANDS: dict[str, dict[str, str]] = {
+    "gamearena": {"background": "#14213D", "foreground": "#FCA311"},
+    "twitch": {"background": "#9146FF", "foreground": "#FFFFFF"},
+    "burgerking": {"background": "#D62300", "foreground": "#F5EBDC"},
+    "grushovka": {"background": "#2E7D32", "foreground": "#FFFFFF"},
+}
+# The emblem's ink on the picture's white ground, one per partner and unlike its brand colours (so that the
+# tests can tell the partner's picture from the tile it is drawn on).
+EMBLEM_INK: dict[str, str] = {
+    "gamearena": "#E63946",
+    "twitch": "#00B5AD",
+    "burgerking": "#FF8732",
+    "grushovka": "#8BC34A",
+}
+IMAGE_SIZE = 256
+
+
+@lru_cache(maxsize=16)
+def offer_image(partner: str, offer_id: str) -> bytes:
+    """The offer's picture: the partner's emblem (a disc in its ink, a white bar across for the second
+    offer and on), on white; the same bytes every time."""
+    image = Image.new("RGB", (IMAGE_SIZE, IMAGE_SIZE), "#FFFFFF")
+    pen = ImageDraw.Draw(image)
+    pen.ellipse((28, 28, IMAGE_SIZE - 28, IMAGE_SIZE - 28), fill=EMBLEM_INK[partner])
+    if not offer_id.endswith("1"):
+        pen.rectangle((28, 116, IMAGE_SIZE - 28, 140), fill="#FFFFFF")
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 def create_app(config: SandboxConfig, faults: FaultInjector) -> Flask:
@@ -90,11 +127,26 @@ def create_app(config: SandboxConfig, faults: FaultInjector) -> Flask:
     @app.get("/<partner>/api/v1/offers")
     def offers(partner: str) -> Response:
         authorize(partner)
+        base = f"{request.host_url.rstrip('/')}/{partner}/api/v1"
         items = [
-            {**o, "partner": partner, "partner_name": NAMES[partner], "valid_until": "2099-12-31"}
+            {
+                **o,
+                "partner": partner,
+                "partner_name": NAMES[partner],
+                "valid_until": "2099-12-31",
+                "brand": BRANDS[partner],
+                "image_url": f"{base}/offers/{o['offer_id']}/image.png",
+            }
             for o in OFFERS[partner]
         ]
         return jsonify({"offers": items})
+
+    @app.get("/<partner>/api/v1/offers/<offer_id>/image.png")
+    def image(partner: str, offer_id: str) -> Response:
+        authorize(partner)
+        if offer_id not in {o["offer_id"] for o in OFFERS[partner]}:
+            raise ApiError(404, "offer_not_found", "no such offer")
+        return Response(offer_image(partner, offer_id), mimetype="image/png")
 
     @app.post("/<partner>/api/v1/activations")
     def activate(partner: str) -> Response:

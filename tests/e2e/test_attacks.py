@@ -19,7 +19,7 @@ import pytest
 from local.cloud.cloud import LocalCloud
 from local.platforms.inbound import signature_headers
 from messenger_bank.security.links import make_link, token_of
-from tests.e2e.driver import Chat, Person, onboard
+from tests.e2e.driver import Chat, Person, invoke_operation, onboard
 
 pytestmark = pytest.mark.e2e
 
@@ -227,11 +227,8 @@ def secure_link(cloud: LocalCloud, who: dict[str, Any], purpose: str = "pin", ca
         "channel": chat.channel,
         "chat_key": chat.chat_key,
     }
-    response = cloud.client("lambda").invoke(
-        FunctionName=f"{cloud.stack.name}-op-create_secure_link", Payload=json.dumps(payload)
-    )
-    answer = json.loads(response["Payload"].read())
-    assert "FunctionError" not in response, answer
+    error, answer = invoke_operation(cloud, "create_secure_link", payload, as_chat=chat)
+    assert error is None, answer
     return local_page(cloud, answer["url"])
 
 
@@ -294,3 +291,66 @@ def test_the_secure_page_locks_after_three_wrong_entries(cloud: LocalCloud, two_
     assert right.status_code == 429 and "locked" in right.text
     for status in [*statuses[2:], right.status_code]:
         tally("secure page brute force", status == 429)
+
+
+# --- the session every customer operation checks ----------------------------------------------------------
+def test_operations_refuse_forged_stolen_and_missing_sessions(cloud: LocalCloud, two_customers: dict[str, Any]) -> None:
+    import base64
+    from datetime import UTC, datetime, timedelta
+
+    from messenger_bank.security.session_tokens import issue_session
+
+    alice, bob = two_customers["alice"], two_customers["bob"]
+    request = {"customer_id": alice["customer_id"], "card_id": alice["card_id"]}
+    key = str(
+        cloud.client("ssm").get_parameter(Name=f"{SECRETS_PREFIX}/security/session-key", WithDecryption=True)[
+            "Parameter"
+        ]["Value"]
+    ).encode()
+    _, opened = invoke_operation(
+        cloud,
+        "find_customer",
+        {"channel": alice["chat"].channel, "user_id": alice["chat"].chat_id, "chat_key": alice["chat"].chat_key},
+    )
+    own = str(opened["session"])
+    header, claims, signature = own.split(".")
+    unsigned = base64.urlsafe_b64encode(b'{"alg":"none","typ":"JWT"}').rstrip(b"=").decode() + f".{claims}."
+    two_hours_ago = datetime.now(UTC) - timedelta(hours=2)
+    sessions: dict[str, dict[str, str] | None] = {
+        "no session": None,
+        "another customer's session": {"token": "", "chat_key": bob["chat"].chat_key},
+        "her session from another chat": {"token": own, "chat_key": bob["chat"].chat_key},
+        "tampered session": {"token": f"{header}.{claims}.{signature[:-2]}AA", "chat_key": alice["chat"].chat_key},
+        "alg none": {"token": unsigned, "chat_key": alice["chat"].chat_key},
+        "signed with another key": {
+            "token": issue_session(alice["customer_id"], alice["chat"].chat_key, key=b"x" * 48),
+            "chat_key": alice["chat"].chat_key,
+        },
+        "expired session": {
+            "token": issue_session(alice["customer_id"], alice["chat"].chat_key, key=key, now=two_hours_ago),
+            "chat_key": alice["chat"].chat_key,
+        },
+        "a link token as a session": {
+            "token": token_of(secure_link(cloud, alice)),
+            "chat_key": alice["chat"].chat_key,
+        },
+    }
+    _, bobs = invoke_operation(
+        cloud,
+        "find_customer",
+        {"channel": bob["chat"].channel, "user_id": bob["chat"].chat_id, "chat_key": bob["chat"].chat_key},
+    )
+    sessions["another customer's session"] = {"token": str(bobs["session"]), "chat_key": bob["chat"].chat_key}
+
+    refused = {
+        case: invoke_operation(cloud, "get_balance", request if session is None else {**request, "session": session})[0]
+        for case, session in sessions.items()
+    }
+    allowed, _ = invoke_operation(
+        cloud, "get_balance", {**request, "session": {"token": own, "chat_key": alice["chat"].chat_key}}
+    )
+
+    for case, error in refused.items():
+        tally(f"session {case}", error in ("SessionInvalid", "SessionExpired"))
+    assert refused == {**dict.fromkeys(sessions, "SessionInvalid"), "expired session": "SessionExpired"}
+    assert allowed is None

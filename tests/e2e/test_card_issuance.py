@@ -11,7 +11,7 @@ import pytest
 
 from local.cloud.cloud import LocalCloud
 from messenger_bank.security.cards import find_pans
-from tests.e2e.driver import Chat, Person, journey_history, onboard
+from tests.e2e.driver import Chat, Person, buttons_in, journey_history, onboard
 
 pytestmark = pytest.mark.e2e
 
@@ -100,7 +100,9 @@ def test_an_applicant_under_eighteen_is_told_why(cloud: LocalCloud) -> None:
     assert issuance_executions(cloud, chat) == []
 
 
-def test_an_existing_customer_on_a_second_messenger_is_linked_without_a_second_card(cloud: LocalCloud) -> None:
+def test_an_existing_customer_on_a_second_messenger_gets_no_second_card_and_is_asked_to_sign_in(
+    cloud: LocalCloud,
+) -> None:
     person = Person()
     first = chat_for(cloud, "telegram", person)
     onboard(first, person)
@@ -108,7 +110,8 @@ def test_an_existing_customer_on_a_second_messenger_is_linked_without_a_second_c
     second = chat_for(cloud, "messenger", person)
     onboard(second, person)
 
-    second.wait_for("привязан")
+    told = second.wait_for("вторая карта не нужна")
+    assert any("Войти" in label for label, _ in buttons_in(told.get("markup")))
     assert not any(m["media"] for m in second.messages())
     customers = cloud.client("dynamodb").query(
         TableName=str(cloud.stack.physical["CustomersTable"]) if cloud.stack else "",
@@ -116,6 +119,14 @@ def test_an_existing_customer_on_a_second_messenger_is_linked_without_a_second_c
         ExpressionAttributeValues={":p": {"S": f"PHONE#{person.phone}"}},
     )["Items"]
     assert len(customers) == 1
+    # A passport and a phone are not a card: the second chat is not bound until the customer signs in.
+    bound = cloud.client("dynamodb").query(
+        TableName=str(cloud.stack.physical["CustomersTable"]) if cloud.stack else "",
+        IndexName="gsi1",
+        KeyConditionExpression="gsi1pk = :k",
+        ExpressionAttributeValues={":k": {"S": f"IDENTITY#messenger#{second.chat_id}"}},
+    )["Items"]
+    assert bound == []
 
 
 def test_a_double_confirmation_issues_one_card(cloud: LocalCloud) -> None:

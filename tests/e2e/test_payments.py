@@ -15,8 +15,7 @@ import httpx
 import pytest
 
 from local.cloud.cloud import LocalCloud
-from tests.e2e.driver import Chat, Person, onboard
-from tests.e2e.test_card_issuance import chat_for
+from tests.e2e.driver import Chat
 from tests.e2e.test_transfers import FUNDS, balance, funded_customer, operations
 
 pytestmark = pytest.mark.e2e
@@ -73,13 +72,16 @@ def test_an_account_the_payee_does_not_know_is_explained(cloud: LocalCloud) -> N
 # ---------------------------------------------------------------- top-up from another bank's card
 def start_topup(chat: Chat, amount: str) -> str:
     """Ask for a top-up; the acquirer's payment id, from the link button the bot sends."""
+    # From the menu the last message offers: Messenger's quick replies live on the latest message only.
+    chat.press("Меню")
     chat.press("Пополнить")
-    chat.press("карты другого банка")
+    chat.press("С карты")  # Messenger cuts a quick reply's title to 20 characters
     chat.say(amount)
     chat.press("Подтвердить")
     link = chat.wait_for("3-D Secure")
-    found = re.search(r"/pay/(pay_[A-Za-z0-9_-]+)", json.dumps(link.get("markup")))
-    assert found, f"no payment link button in {link}"
+    # A link button; WhatsApp, which has none, puts "label: link" lines under the text instead.
+    found = re.search(r"/pay/(pay_[A-Za-z0-9_-]+)", json.dumps([link.get("markup"), link.get("text")]))
+    assert found, f"no payment link in {link}"
     return found[1]
 
 
@@ -96,10 +98,11 @@ def signed(cloud: LocalCloud, event: dict[str, Any], secret: str | None = None) 
     return body, {"Content-Type": "application/json", "X-Signature-Timestamp": stamp, "X-Signature": f"sha256={mac}"}
 
 
+@pytest.mark.parametrize("channel", ["telegram", "whatsapp"])
 def test_a_top_up_through_the_payment_page_credits_once_and_forged_callbacks_are_refused(
-    cloud: LocalCloud, acquirer_calls_back: Any
+    cloud: LocalCloud, acquirer_calls_back: Any, channel: str
 ) -> None:
-    chat, account = funded_customer(cloud, "telegram", amount=0)
+    chat, account = funded_customer(cloud, channel, amount=0)
     payment_id = start_topup(chat, "25")
 
     # The customer uses the acquirer's page: the card form, then the 3-D Secure code.
@@ -108,7 +111,8 @@ def test_a_top_up_through_the_payment_page_credits_once_and_forged_callbacks_are
         form = {"pan": "4111 1111 1111 1111", "expiry": "12/30", "cvv": "123"}
         browser.post(page, data=form).raise_for_status()
         browser.post(f"{page}/3ds", data={"code": "123456"}).raise_for_status()
-    chat.wait_for("пополнена")
+    done = chat.wait_for("пополнена")
+    assert "25.00 BYN" in done["text"]
     assert balance(cloud, account) == 2_500
 
     # The acquirer's callback again (a retry), and a forged one: neither moves money.
@@ -131,8 +135,11 @@ def test_a_top_up_through_the_payment_page_credits_once_and_forged_callbacks_are
     assert operations(cloud, account) == ["credit"]
 
 
-def test_a_failed_top_up_is_reported_and_leaves_the_balance_alone(cloud: LocalCloud, acquirer_calls_back: Any) -> None:
-    chat, account = funded_customer(cloud, "viber", amount=0)
+@pytest.mark.parametrize("channel", ["viber", "messenger"])
+def test_a_failed_top_up_is_reported_and_leaves_the_balance_alone(
+    cloud: LocalCloud, acquirer_calls_back: Any, channel: str
+) -> None:
+    chat, account = funded_customer(cloud, channel, amount=0)
     payment_id = start_topup(chat, "30")
 
     acquirer_api(cloud, f"/api/v1/payments/{payment_id}/simulate", {"outcome": "failed"}).raise_for_status()
@@ -143,12 +150,13 @@ def test_a_failed_top_up_is_reported_and_leaves_the_balance_alone(cloud: LocalCl
 
 
 # ---------------------------------------------------------------- request money
-def test_a_money_request_reaches_the_other_customer_with_pay_and_decline(cloud: LocalCloud) -> None:
-    payer_chat, payer_account = funded_customer(cloud, "telegram")
-    requester = Person()
-    requester_chat = chat_for(cloud, "viber", requester)
-    onboard(requester_chat, requester)
-    requester_chat.wait_for("карта готова")
+@pytest.mark.parametrize(("payer_channel", "requester_channel"), [("telegram", "viber"), ("whatsapp", "messenger")])
+def test_a_money_request_reaches_the_other_customer_with_pay_and_decline(
+    cloud: LocalCloud, payer_channel: str, requester_channel: str
+) -> None:
+    payer_chat, payer_account = funded_customer(cloud, payer_channel)
+    requester_chat, requester_account = funded_customer(cloud, requester_channel, amount=0)
+    requester_chat.press("Меню")
     requester_chat.press("Пополнить")
     requester_chat.press("Попросить у друга")
     requester_chat.say(payer_chat.user["phone"])
@@ -162,6 +170,10 @@ def test_a_money_request_reaches_the_other_customer_with_pay_and_decline(cloud: 
     payer_chat.press("💸")
     payer_chat.press("💸")  # the confirmation, with the amount filled in
     payer_chat.wait_for("Вы перевели")
-    requester_chat.wait_for("перевёл вам")
+    told = requester_chat.wait_for("перевёл вам")
 
+    assert "12.00 BYN" in told["text"]
     assert balance(cloud, payer_account) == FUNDS - 1_200
+    assert balance(cloud, requester_account) == 1_200
+    assert operations(cloud, payer_account).count("transfer") == 1
+    assert operations(cloud, requester_account) == ["transfer"]

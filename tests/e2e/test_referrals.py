@@ -1,18 +1,25 @@
 """The programs through the whole local cloud: a friend invited from Telegram joins on WhatsApp and both
-get their bonus once (the bank sandbox's ledger says so), a customer's own code earns nothing, partner
-offers are shown and activated, and cashback is computed on the sandbox's card operations."""
+get their bonus once (the bank sandbox's ledger says so), a customer's own code earns nothing, contacts a
+customer recommended the bank to become customers and the milestone bonus is paid once, partner offers
+are shown with their picture and activated, and cashback is computed on the sandbox's card operations."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import time
 from typing import Any
 
+import httpx
 import pytest
+from PIL import Image
 
 from local.cloud.cloud import LocalCloud
 from local.sandbox.ledger import EQUITY, TRANSIT
+from local.sandbox.partners import BRANDS, EMBLEM_INK, OFFERS
+from messenger_bank.images.drawing import hex_rgb
+from messenger_bank.images.offers import picture_box, picture_size, tile_box
 from messenger_bank.referrals.adapters import BONUS_REFERENCE
 from tests.e2e.driver import Chat, Person, onboard
 
@@ -61,10 +68,38 @@ def start_with_code(chat: Chat, code: str) -> None:
     chat.act(lambda: chat.cloud.platforms.send(chat.channel, chat.user, "text", text=text), replies=2)
 
 
-def open_programs(chat: Chat, item: str) -> list[dict[str, Any]]:
+def chat_on(cloud: LocalCloud, channel: str, person: Person) -> Chat:
+    if channel == "whatsapp":
+        return whatsapp_chat(cloud, person)
+    return Chat(cloud, channel, f"79{person.number:06d}", phone=person.phone)
+
+
+def open_programs(chat: Chat, item: str, replies: int = 1) -> list[dict[str, Any]]:
     chat.say("меню")
     chat.press("Программы")
-    return chat.press(item)
+    return chat.press(item, replies=replies)
+
+
+def said(replies: list[dict[str, Any]]) -> str:
+    return " ".join(str(m.get("text") or m.get("caption") or "") for m in replies)
+
+
+def invoke_bonus_step_again(cloud: LocalCloud, execution: dict[str, Any]) -> None:
+    """The bonus step again, as a retry or an operator would run it, with the journey's own output."""
+    assert cloud.stack is not None
+    [step] = [f for f in cloud.stack.functions.values() if f.logical_id == "CreditReferralBonusesFunction"]
+    answer = cloud.client("lambda").invoke(FunctionName=step.name, Payload=execution["output"].encode())
+    assert "FunctionError" not in answer, answer["Payload"].read()
+
+
+def pixel(picture: Image.Image, xy: tuple[int, int]) -> tuple[int, int, int]:
+    found = picture.getpixel(xy)
+    assert isinstance(found, tuple)
+    return found[0], found[1], found[2]
+
+
+def near(found: tuple[int, int, int], hex_colour: str, tolerance: int = 8) -> bool:
+    return all(abs(a - b) <= tolerance for a, b in zip(found, hex_rgb(hex_colour), strict=True))
 
 
 @pytest.fixture(scope="module")
@@ -98,10 +133,7 @@ def test_a_friend_invited_from_telegram_joins_on_whatsapp_and_both_get_their_bon
     assert bonuses_on(cloud, bob) == [500]  # 5.00 BYN to the friend
 
     # The bonus step again, as a retry or an operator would run it: the money moves once.
-    assert cloud.stack is not None
-    [step] = [f for f in cloud.stack.functions.values() if f.logical_id == "CreditReferralBonusesFunction"]
-    answer = cloud.client("lambda").invoke(FunctionName=step.name, Payload=execution["output"].encode())
-    assert "FunctionError" not in answer, answer["Payload"].read()
+    invoke_bonus_step_again(cloud, execution)
     assert bonuses_on(cloud, alice) == [1000] and bonuses_on(cloud, bob) == [500]
     ledger = cloud.sandbox.ledger()
     assert ledger["total"] == 0 and not ledger["negative_customer_accounts"] and not ledger["unbalanced_operations"]
@@ -134,13 +166,75 @@ def test_a_customer_who_opens_another_messenger_with_their_own_code_earns_nothin
     assert "Item" not in attributed
 
 
-def test_partner_offers_are_shown_and_one_is_activated(cloud: LocalCloud, referrer: tuple[Person, Chat, str]) -> None:
+def test_a_customer_who_recommends_the_bank_earns_the_milestone_bonus_once_when_contacts_join(
+    cloud: LocalCloud, referrer: tuple[Person, Chat, str]
+) -> None:
+    alice, alice_chat, _ = referrer
+    before = sorted(bonuses_on(cloud, alice))
+    contacts = [Person(surname="Знаёмая") for _ in range(3)]  # the first milestone: 3 customers, 15.00 BYN
+
+    for contact in contacts:
+        open_programs(alice_chat, "Рекомендовать банк")
+        alice_chat.press("Рекомендовать знакомому")
+        answer = said(alice_chat.say(contact.phone))
+        assert f"Рекомендация для +375 29 ***-**-{contact.phone[-2:]} записана" in answer
+    progress = said(open_programs(alice_chat, "Рекомендовать банк"))
+    assert "Рекомендаций, ставших клиентами: 0. Следующий бонус 15,00\u00a0BYN при 3." in progress
+
+    executions = []
+    for contact, channel in zip(contacts, ("viber", "whatsapp", "messenger"), strict=True):
+        chat = chat_on(cloud, channel, contact)
+        onboard(chat, contact)
+        chat.wait_for("карта готова")
+        executions.append(finished_issuance(cloud, chat))
+        assert executions[-1]["status"] == "SUCCEEDED"
+        if len(executions) == 2:
+            assert sorted(bonuses_on(cloud, alice)) == before  # no bonus before the milestone
+            progress = said(open_programs(alice_chat, "Рекомендовать банк"))
+            assert "Рекомендаций, ставших клиентами: 2. Следующий бонус 15,00\u00a0BYN при 3." in progress
+
+    assert sorted(bonuses_on(cloud, alice)) == sorted([*before, 1500])  # credited in core banking
+    progress = said(open_programs(alice_chat, "Рекомендовать банк"))
+    assert "Рекомендаций, ставших клиентами: 3. Следующий бонус 30,00\u00a0BYN при 5." in progress
+
+    # The bonus step again, for the contact who completed the milestone and for an earlier one: paid once.
+    invoke_bonus_step_again(cloud, executions[-1])
+    invoke_bonus_step_again(cloud, executions[0])
+    assert sorted(bonuses_on(cloud, alice)) == sorted([*before, 1500])
+    ledger = cloud.sandbox.ledger()
+    assert ledger["total"] == 0 and not ledger["negative_customer_accounts"] and not ledger["unbalanced_operations"]
+
+
+def test_partner_offers_are_shown_with_their_picture_and_one_is_activated(
+    cloud: LocalCloud, referrer: tuple[Person, Chat, str]
+) -> None:
     _, chat, _ = referrer
 
-    replies = open_programs(chat, "Предложения партнёров")
+    replies = open_programs(chat, "Предложения партнёров", replies=2)
     labels = json.dumps([m.get("markup") for m in replies], ensure_ascii=False)
     for partner in ("GameArena", "Twitch", "Burger King", "Grushovka"):
         assert partner in labels
+
+    # The offers picture: stored under a random key, each offer on its partner's colours with the picture
+    # the partner's API serves for it (the sandbox's emblems), in the order of the list.
+    [shown] = [m for m in replies if m["media"]]
+    url = shown["media"]["url"]
+    assert re.search(r"/offers/[0-9a-f]{32}\.png\?", url), url
+    answer = httpx.get(url, timeout=10)
+    assert answer.status_code == 200 and answer.headers["content-type"] == "image/png"
+    picture = Image.open(io.BytesIO(answer.content)).convert("RGB")
+    offers = [
+        (partner, offer["offer_id"])
+        for partner in ("gamearena", "twitch", "burgerking", "grushovka")
+        for offer in OFFERS[partner]
+    ]
+    assert picture.size == picture_size(len(offers))
+    for index, (partner, offer_id) in enumerate(offers):
+        _, top, right, bottom = tile_box(index)
+        assert near(pixel(picture, (right - 8, (top + bottom) // 2)), BRANDS[partner]["background"]), partner
+        left, top, right, bottom = picture_box(index)
+        emblem = pixel(picture, ((left + right) // 2, top + 30))  # above the second offers' white bar
+        assert near(emblem, EMBLEM_INK[partner]), (partner, offer_id, emblem)
     chat.press("Twitch: 15 %")
     chat.press("Активировать")
 

@@ -14,6 +14,7 @@ import pytest
 from local.cloud.cloud import LocalCloud
 from messenger_bank.banking import service as bank
 from messenger_bank.banking.models import CreditRequest
+from messenger_bank.security.cards import find_pans
 from tests.e2e.driver import Chat, Person, journey_history, onboard
 from tests.e2e.test_card_issuance import chat_for
 from tests.integration.banking.conftest import Clients
@@ -98,7 +99,10 @@ def test_a_customer_sends_money_to_a_card_number_and_gets_a_receipt(cloud: Local
     assert "51.00 BYN" in receipt["text"]
     assert balance(cloud, account) == FUNDS - 5_100
     assert operations(cloud, account).count("debit") == 1
-    assert [e["status"] for e in transfer_executions(cloud, chat)] == ["SUCCEEDED"]
+    (execution,) = transfer_executions(cloud, chat)
+    assert execution["status"] == "SUCCEEDED"
+    # Another bank's card: nobody of ours to tell, and the transfer completes all the same.
+    assert json.loads(execution["output"])["recipient"] == {"outcome": "not_our_customer", "delivered": 0}
     # The card number was never echoed, and on Telegram its message is gone from the chat.
     typed = [
         m.to_json()
@@ -169,3 +173,41 @@ def test_no_full_card_number_is_kept_by_the_platforms_or_the_executions(cloud: L
     for pan in ("4111111111111111", "4000000000000002"):
         assert pan not in said_by_bot.replace(" ", "")
         assert pan not in history.replace(" ", "")
+
+
+def bank_card(cloud: LocalCloud, chat: Chat) -> dict[str, Any]:
+    """The bank's record of the chat's customer's card (the sandbox keeps the number: the test types it)."""
+    customer = cloud.sandbox.bank.find_customer_by_phone(chat.user["phone"])
+    assert customer is not None, "onboarding did not reach the bank"
+    return dict(cloud.sandbox.bank.cards_of(customer["id"])[0])
+
+
+def grouped(pan: str) -> str:
+    return " ".join(pan[i : i + 4] for i in range(0, len(pan), 4))
+
+
+def test_a_customer_of_ours_who_receives_a_transfer_is_told_in_their_chat(cloud: LocalCloud) -> None:
+    sender, sender_account = funded_customer(cloud, "telegram")
+    recipient, recipient_account = funded_customer(cloud, "viber", amount=0)
+    recipients_card, senders_card = bank_card(cloud, recipient), bank_card(cloud, sender)
+
+    ask_to_send(sender, grouped(recipients_card["pan"]), "25")
+    sender.press("Подтвердить")
+    sender.wait_for("Перевод выполнен")
+    notice = recipient.wait_for("Вам пришёл перевод")
+
+    senders_mask = f"{senders_card['pan'][:6]}******{senders_card['pan'][-4:]}"
+    assert "25.00 BYN" in notice["text"] and senders_mask in notice["text"]
+    assert find_pans(recipient.texts()) == [] and senders_card["pan"] not in recipient.texts()
+    # The money moved once: the fee (1.00 BYN, the minimum) stays with the bank.
+    assert balance(cloud, sender_account) == FUNDS - 2_600
+    assert balance(cloud, recipient_account) == 2_500
+    assert operations(cloud, sender_account).count("debit") == 1
+    assert operations(cloud, recipient_account) == ["credit"]
+    # The recipient's history names the sender's card, not their own.
+    assert [op["counterparty"] for op in cloud.sandbox.bank.history(recipient_account, 10)] == [senders_mask]
+    (execution,) = transfer_executions(cloud, sender)
+    assert execution["status"] == "SUCCEEDED"
+    assert json.loads(execution["output"])["recipient"] == {"outcome": "told", "delivered": 1}
+    time.sleep(1)
+    assert sum("Вам пришёл перевод" in str(m.get("text") or "") for m in recipient.messages()) == 1

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from local.cloud.template import transform
+from local.cloud.template import load_template_text, transform
+from messenger_bank.referrals.service import share_links
+from messenger_bank.referrals.settings import ReferralSettings
 from messenger_bank.secrets import SECRET_PATHS
 from tests.support.aws import template_resources
 
@@ -37,6 +39,7 @@ def test_every_function_runs_on_a_supported_python(transformed: dict[str, Any]) 
         ("InboundDeadLetterAlarm", "ApproximateNumberOfMessagesVisible"),
         ("CardIssuanceSlowAlarm", "ExecutionTime"),
         ("BankCoreErrorsAlarm", "BankCallErrors"),
+        ("ReferralAttributionFailedAlarm", "ReferralAttributionFailed"),
     ],
 )
 def test_each_alarm_watches_its_metric_and_pages_the_ops_topic(alarm: str, metric: str) -> None:
@@ -44,6 +47,74 @@ def test_each_alarm_watches_its_metric_and_pages_the_ops_topic(alarm: str, metri
 
     assert properties["MetricName"] == metric
     assert properties["AlarmActions"] == [{"Ref": "OpsAlarmTopic"}]
+
+
+def test_sign_in_refusals_page_on_the_metrics_the_code_emits() -> None:
+    properties = template_resources()["SignInRefusedAlarm"]["Properties"]
+    watched = {m["MetricStat"]["Metric"]["MetricName"] for m in properties["Metrics"] if "MetricStat" in m}
+    emitted = "".join(
+        (ROOT / path).read_text(encoding="utf-8")
+        for path in ("layers/common/messenger_bank/signin/service.py", "layers/common/messenger_bank/handlers.py")
+    )
+
+    assert watched == {"SignInRefused", "SessionRefused"}
+    assert all(f'add_metric(name="{metric}"' in emitted for metric in watched)
+    assert properties["AlarmActions"] == [{"Ref": "OpsAlarmTopic"}]
+
+
+def test_a_single_failed_referral_attribution_pages_on_the_metric_the_code_emits() -> None:
+    template = load_template_text((ROOT / "template.yaml").read_text(encoding="utf-8"))
+    emitted = template["Globals"]["Function"]["Environment"]["Variables"]
+    properties = template["Resources"]["ReferralAttributionFailedAlarm"]["Properties"]
+    source = (ROOT / "layers/common/messenger_bank/referrals/operations.py").read_text(encoding="utf-8")
+
+    # Powertools emits in the Globals' namespace with the service as the only dimension (metrics.add_metric).
+    assert 'add_metric(name="ReferralAttributionFailed"' in source
+    assert properties["Namespace"] == emitted["POWERTOOLS_METRICS_NAMESPACE"]
+    assert properties["Dimensions"] == [{"Name": "service", "Value": emitted["POWERTOOLS_SERVICE_NAME"]}]
+    assert (properties["Statistic"], properties["Threshold"], properties["ComparisonOperator"]) == (
+        "Sum",
+        0,
+        "GreaterThanThreshold",
+    )
+    assert properties["TreatMissingData"] == "notBreaching"
+
+
+def test_every_alarm_has_its_section_in_the_runbook() -> None:
+    runbook = (ROOT / "docs/runbook.md").read_text(encoding="utf-8")
+    headings = [line for line in runbook.splitlines() if line.startswith("### ")]
+
+    for name, resource in template_resources().items():
+        if resource["Type"] == "AWS::CloudWatch::Alarm":
+            assert any(f"`{name}`" in heading for heading in headings), name
+
+
+DEEP_LINKS = {
+    "TelegramBotUsername": "TELEGRAM_BOT_USERNAME",
+    "ViberChatUri": "VIBER_CHAT_URI",
+    "WhatsAppBusinessNumber": "WHATSAPP_BUSINESS_NUMBER",
+    "MessengerPageName": "MESSENGER_PAGE",
+}
+
+
+@pytest.mark.parametrize("function", ["GetReferralFunction", "GetRecommendationsFunction"])
+def test_the_bots_names_in_share_links_are_template_parameters(function: str) -> None:
+    variables = template_resources()[function]["Properties"]["Environment"]["Variables"]
+
+    given = {variable: variables.get(variable) for variable in DEEP_LINKS.values()}
+    assert given == {variable: {"Ref": name} for name, variable in DEEP_LINKS.items()}
+
+
+def test_the_deep_link_defaults_are_the_local_bots_and_valid_names() -> None:
+    parameters = load_template_text((ROOT / "template.yaml").read_text(encoding="utf-8"))["Parameters"]
+    local = ReferralSettings.from_env(
+        {variable: str(parameters[name]["Default"]) for name, variable in DEEP_LINKS.items()}
+    )
+
+    links = share_links("AB23CD45", config=local)
+
+    assert links.telegram == "https://t.me/messenger_bank_local_bot?start=AB23CD45"
+    assert links.whatsapp.startswith("https://wa.me/15550001234?")
 
 
 def test_the_card_issuance_p95_alarm_fires_above_the_promised_thirty_seconds() -> None:

@@ -64,6 +64,10 @@ class LimitExceeded(DomainError):
     """A per-operation or per-day limit would be exceeded."""
 
 
+class CardLimitAboveMaximum(DomainError):
+    """A card limit above what the bank allows; ``details["maximum"]`` is the most, in minor units."""
+
+
 class OperationRejected(DomainError):
     """The bank refused the operation for a reason the customer cannot fix by retrying."""
 

@@ -22,8 +22,14 @@ def compose(request: NotifyRequest) -> OutboundMessage:
         attachment = Attachment(kind="picture", url=request.picture_url)
     elif request.document_url:
         attachment = Attachment(kind="document", url=request.document_url, filename="document.pdf")
-    # The global menu payload works in any session state, so the customer can go on from here.
-    buttons = ((Button(label=text("nav.menu", request.language), payload="g:menu"),),) if request.menu else ()
+    # Global payloads work in any session state, so the customer can go on from here.
+    rows: list[tuple[Button, ...]] = []
+    if request.go:
+        label = text(request.go_label or "nav.menu", request.language)
+        rows.append((Button(label=label, payload=f"g:go:{request.go}"),))
+    if request.menu:
+        rows.append((Button(label=text("nav.menu", request.language), payload="g:menu"),))
+    buttons = tuple(rows)
     return OutboundMessage(
         text=text(request.message, request.language, **request.values), attachment=attachment, buttons=buttons
     )

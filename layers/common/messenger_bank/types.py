@@ -17,6 +17,8 @@ MinorUnits = Annotated[int, Field(ge=0)]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 
 CustomerId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+# A colour as "#RRGGBB" (a partner's brand colours, from its API to the offers picture).
+HexColour = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
 # First six and last four at most, e.g. "411111******1111" or "•• 1111".
 MaskedPan = Annotated[str, StringConstraints(min_length=4, max_length=19)]
 # Opaque reference to a tokenised card number (the number itself never leaves the tokeniser).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import queue
 import re
 import threading
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from PIL import Image
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
@@ -188,6 +190,18 @@ def test_offers_of_all_four_partners_best_first(clients: Clients) -> None:
     assert {o.partner for o in offers} == {"gamearena", "twitch", "burgerking", "grushovka"}
     assert offers[0].cashback_percent == 33
     assert all(2 <= o.cashback_percent <= 33 for o in offers)
+
+
+def test_each_offer_comes_with_its_partners_colours_and_a_picture_served_by_the_partner(clients: Clients) -> None:
+    for partner in ("gamearena", "twitch", "burgerking", "grushovka"):
+        for offer in clients.partners.offers(partner):
+            assert offer.brand is not None and offer.image_url is not None
+            picture = Image.open(io.BytesIO(clients.partners.picture(partner, offer.image_url)))
+            assert (picture.format, picture.size) == ("PNG", (256, 256))
+    twitch = clients.partners.offers("twitch")[0]
+    assert twitch.image_url is not None
+    with pytest.raises(OperationRejected):  # another partner's picture is not fetched with this one's key
+        clients.partners.picture("gamearena", twitch.image_url)
 
 
 def test_an_offer_is_activated_once_per_customer(clients: Clients) -> None:

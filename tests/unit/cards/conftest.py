@@ -11,7 +11,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from messenger_bank.banking.models import Balance, HistoryEntry, Requisites
+from messenger_bank.banking.models import Balance, CardLimits, HistoryEntry, Requisites
 from messenger_bank.banking.models import Card as BankCard
 from messenger_bank.cards.settings import CardsSettings
 from messenger_bank.customers.models import Card, ChannelIdentity, Customer
@@ -33,6 +33,27 @@ class FakeCore:
     balances: dict[str, int] = field(default_factory=dict)
     entries: dict[str, list[HistoryEntry]] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)
+    limits: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def card_limits(self, card_id: str) -> CardLimits:
+        self.card(card_id)
+        defaults = {"purchases": 200_000, "cash": 100_000, "online": 150_000}
+        maximum = {"purchases": 1_000_000, "cash": 500_000, "online": 1_000_000}
+        return CardLimits.model_validate(
+            {
+                "card_id": card_id,
+                "currency": "BYN",
+                "limits": [
+                    {"kind": k, "period": "day", "amount": self.limits.get((card_id, k), v), "maximum": maximum[k]}
+                    for k, v in defaults.items()
+                ],
+            }
+        )
+
+    def set_card_limit(self, card_id: str, kind: str, amount: int, currency: str) -> CardLimits:
+        self.calls.append(("set_card_limit", card_id))
+        self.limits[(card_id, kind)] = amount
+        return self.card_limits(card_id)
 
     def add(self, bank_customer_id: str, card_id: str, account_id: str, last4: str = "1111", money: int = 0) -> None:
         self.cards_by_id[card_id] = BankCard.model_validate(

@@ -12,22 +12,26 @@ from messenger_bank.cards.models import (
     BlockCardRequest,
     CreateSecureLinkRequest,
     GetBalanceRequest,
+    GetCardLimitsRequest,
     GetHistoryRequest,
     GetRequisitesRequest,
     ListCardsRequest,
+    SetCardLimitRequest,
     UnblockCardRequest,
 )
 from messenger_bank.cards.service import (
     block_card,
     create_secure_link,
     get_balance,
+    get_card_limits,
     get_history,
     get_requisites,
     list_cards,
     mask_counterparty,
+    set_card_limit,
     unblock_card,
 )
-from messenger_bank.errors import CustomerNotFound
+from messenger_bank.errors import CardLimitAboveMaximum, CustomerNotFound
 from messenger_bank.security import links
 from messenger_bank.security.cards import find_pans
 from messenger_bank.security.errors import NotYourCard
@@ -334,3 +338,43 @@ def test_the_balance_without_a_language_is_written_in_the_customers_own(world: W
     result = get_balance(GetBalanceRequest(customer_id=customer_id, card_id=card_id), **world.kw)
 
     assert result.balance == f"1,50{NBSP}BYN"  # the customer chose Russian at onboarding
+
+
+# --- card limits ---------------------------------------------------------------------------------------
+def test_the_limits_are_shown_per_day_in_the_customers_language(world: World) -> None:
+    customer_id, (card_id,) = world.customer(1)
+
+    shown = get_card_limits(GetCardLimitsRequest(customer_id=customer_id, card_id=card_id, language="en"), **world.kw)
+
+    assert [(i.kind, i.amount_minor) for i in shown.items] == [
+        ("purchases", 200_000),
+        ("cash", 100_000),
+        ("online", 150_000),
+    ]
+    assert shown.lines.splitlines()[0] == "Purchases: 2,000.00\u00a0BYN"
+
+
+def test_a_limit_is_changed_within_the_banks_maximum_and_not_above(world: World) -> None:
+    customer_id, (card_id,) = world.customer(1)
+    change = {"customer_id": customer_id, "card_id": card_id, "kind": "cash", "currency": "BYN"}
+
+    changed = set_card_limit(SetCardLimitRequest.model_validate({**change, "amount_minor": 50_000}), **world.kw)
+    with pytest.raises(CardLimitAboveMaximum) as too_high:
+        set_card_limit(SetCardLimitRequest.model_validate({**change, "amount_minor": 500_001}), **world.kw)
+
+    assert {i.kind: i.amount_minor for i in changed.items}["cash"] == 50_000
+    assert too_high.value.details["maximum"] == 500_000
+    assert world.core.calls == [("set_card_limit", card_id)]
+
+
+def test_another_customers_card_limit_is_refused_and_the_bank_is_not_touched(world: World) -> None:
+    mallory, _ = world.customer(1)
+    _, (victims_card,) = world.customer(2)
+    request = SetCardLimitRequest(
+        customer_id=mallory, card_id=victims_card, kind="online", amount_minor=1, currency="BYN"
+    )
+
+    with pytest.raises(NotYourCard):
+        set_card_limit(request, **world.kw)
+
+    assert world.core.calls == [] and world.core.limits == {}

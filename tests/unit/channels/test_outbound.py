@@ -169,6 +169,18 @@ def test_telegram_opens_web_apps_and_splits_wide_rows() -> None:
     assert [len(row) for row in wide.body["reply_markup"]["inline_keyboard"]] == [8, 2]
 
 
+def test_telegram_opens_a_plain_http_page_as_a_link_not_a_web_app() -> None:
+    button = Button(label="Set PIN", url="http://127.0.0.1:3000/secure/pin?t=abc", web_app=True)
+    local = OutboundMessage(text="Set PIN", buttons=((button,),))
+
+    (request,) = ADAPTERS["telegram"].render_send(CHATS["telegram"], local)
+
+    assert request.body["reply_markup"]["inline_keyboard"][0][0] == {
+        "text": "Set PIN",
+        "url": "http://127.0.0.1:3000/secure/pin?t=abc",
+    }
+
+
 def test_telegram_cuts_callback_data_to_64_bytes_at_a_character_boundary() -> None:
     (request,) = ADAPTERS["telegram"].render_send(CHATS["telegram"], OUTBOUND["unicode_payload"])
     data = request.body["reply_markup"]["inline_keyboard"][0][0]["callback_data"]

@@ -120,7 +120,10 @@ CUSTOMER_RESULTS: dict[str, Any] = {
     "request_money": {"request_id": "r1"},
     "get_referral": {"code": "ABC123", "link": "https://t.me/bank_bot?start=ABC123", "invited": 2, "bonus": "5 BYN"},
     "get_recommendations": {"link": "https://t.me/bank_bot", "count": 3, "next_milestone": 5, "bonus": "10 BYN"},
-    "list_offers": {"items": [{"offer_id": "o1", "title": "Burger King 10%"}, {"offer_id": "o2", "title": "Twitch"}]},
+    "list_offers": {
+        "items": [{"offer_id": "o1", "title": "Burger King 10%"}, {"offer_id": "o2", "title": "Twitch"}],
+        "picture_url": "https://media.example/offers/0123456789abcdef0123456789abcdef.png",
+    },
     "activate_offer": {"title": "Burger King 10%", "cashback": "10 %"},
     "get_cashback": {"amount": "3.20 BYN", "categories": "Fast food 10 %"},
     "request_operator": {"ticket": "T-7"},

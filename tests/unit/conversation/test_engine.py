@@ -233,6 +233,18 @@ def test_start_journey_passes_references_and_a_name_derived_from_the_session() -
     assert payload == {"quote_id": "q1", "customer_id": "cus_1", "chat_key": "telegram:1001", "language": "ru"}
 
 
+def test_a_messenger_id_that_passes_a_luhn_check_still_starts_a_journey() -> None:
+    # Page-scoped ids are 16 digits: some pass the card-number check, but they are the platform's, not typed.
+    chat = Chat(customer_deps(), channel="messenger", chat_id="4111111111111111")
+    chat.start()
+    chat.press("Перевод")
+    chat.say(PAN)
+    chat.say("50")
+
+    [(_, _, payload)] = chat.deps.journeys
+    assert payload["chat_key"] == "messenger:4111111111111111"
+
+
 def test_a_replayed_turn_starts_the_journey_under_the_same_name() -> None:
     chat = transfer_chat()
     chat.say(PAN)

@@ -231,6 +231,9 @@ def test_programs_referral_and_partner_offer(language: str) -> None:
     chat.press_key("nav.menu")
     chat.press_key("menu.programs")
     chat.press_key("programs.partners")
+    [picture] = [m.attachment for m in chat.last.replies if m.attachment is not None]
+    assert picture.kind == "picture" and picture.url.endswith("/offers/0123456789abcdef0123456789abcdef.png")
+    assert chat.said("programs.offers") and chat.said("programs.choose_offer")
     chat.press("Burger King")
     chat.press_key("programs.activate")
     assert chat.said("programs.activated", title="Burger King 10%", cashback="10 %")

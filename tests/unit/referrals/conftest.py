@@ -93,12 +93,20 @@ class FakeLedger:
 
 
 @dataclass(frozen=True)
+class BrandStub:
+    background: str
+    foreground: str
+
+
+@dataclass(frozen=True)
 class PartnerOfferStub:
     offer_id: str
     title: str
     category: str
     cashback_percent: int
     valid_until: date | None = None
+    brand: BrandStub | None = None
+    image_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -114,11 +122,19 @@ class FakePartners:
     catalogue: dict[str, list[PartnerOfferStub]] = field(default_factory=dict)
     down: set[str] = field(default_factory=set)
     activations: list[tuple[str, str, str]] = field(default_factory=list)
+    pictures: dict[str, bytes] = field(default_factory=dict)
+    pictures_fetched: list[tuple[str, str]] = field(default_factory=list)
 
     def offers(self, partner: str, /) -> list[PartnerOfferStub]:
         if partner in self.down:
             raise BankSystemUnavailable(f"{partner} does not answer")
         return self.catalogue.get(partner, [])
+
+    def picture(self, partner: str, url: str, /) -> bytes:
+        self.pictures_fetched.append((partner, url))
+        if partner in self.down or url not in self.pictures:
+            raise BankSystemUnavailable(f"{partner} does not serve {url}")
+        return self.pictures[url]
 
     def activate(self, partner: str, offer_id: str, customer_ref: str, /) -> ActivationStub:
         self.activations.append((partner, offer_id, customer_ref))

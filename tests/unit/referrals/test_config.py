@@ -68,6 +68,16 @@ def test_milestones_must_grow_and_unknown_fields_are_refused() -> None:
         load_programs(document)
 
 
+def test_each_partner_has_its_colours_and_they_must_be_hex_triplets() -> None:
+    loaded = load_programs(programs_document())
+    assert all(partner.colours is not None for partner in loaded.partners.values())
+
+    document = programs_document()
+    document["partners"]["twitch"]["colours"] = {"background": "purple", "foreground": "#FFFFFF"}
+    with pytest.raises(ProgramsConfigError):
+        load_programs(document)
+
+
 def test_a_bonus_in_another_currency_is_rejected() -> None:
     document = programs_document()
     document["invite"]["newcomer_bonus"]["currency"] = "USD"

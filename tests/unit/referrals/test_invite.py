@@ -30,7 +30,7 @@ from messenger_bank.referrals.service import (
     share_links,
     share_picture_request,
 )
-from messenger_bank.referrals.settings import ReferralSettings
+from messenger_bank.referrals.settings import DeepLinksNotConfigured, ReferralSettings
 from tests.unit.referrals.conftest import FakeLedger, join, programs_document
 
 JUNE = datetime(2025, 6, 10, 12, 0, tzinfo=UTC)
@@ -93,11 +93,29 @@ def test_the_share_picture_carries_the_link_of_the_channel_it_is_shared_on() -> 
 
 def test_settings_come_from_the_environment() -> None:
     settings = ReferralSettings.from_env(
-        {"TELEGRAM_BOT_USERNAME": "@OtherBot", "WHATSAPP_BUSINESS_NUMBER": "+375290000001"}
+        {
+            "TELEGRAM_BOT_USERNAME": "@OtherBot",
+            "VIBER_CHAT_URI": "otherbot",
+            "WHATSAPP_BUSINESS_NUMBER": "+375290000001",
+            "MESSENGER_PAGE": "otherpage",
+        }
     )
 
-    assert share_links("AB23CD45", config=settings).telegram.startswith("https://t.me/OtherBot?")
-    assert share_links("AB23CD45", config=settings).whatsapp.startswith("https://wa.me/375290000001?")
+    links = share_links("AB23CD45", config=settings)
+
+    assert links.telegram.startswith("https://t.me/OtherBot?")
+    assert links.viber.startswith("viber://pa?chatURI=otherbot&")
+    assert links.whatsapp.startswith("https://wa.me/375290000001?")
+    assert links.messenger.startswith("https://m.me/otherpage?")
+
+
+def test_the_code_holds_no_bot_name_a_link_without_them_is_refused() -> None:
+    settings = ReferralSettings.from_env({"TELEGRAM_BOT_USERNAME": "OtherBot", "MEDIA_BUCKET": "media"})
+
+    with pytest.raises(DeepLinksNotConfigured) as refused:
+        share_links("AB23CD45", config=settings)
+
+    assert "VIBER_CHAT_URI, WHATSAPP_BUSINESS_NUMBER, MESSENGER_PAGE not set" in str(refused.value)
 
 
 # --- attribution and bonuses ---------------------------------------------------------------------------

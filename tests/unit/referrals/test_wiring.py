@@ -50,6 +50,12 @@ from tests.unit.referrals.conftest import FakeLedger, FakePartners, PartnerOffer
 JUNE = datetime(2025, 6, 10, 12, 0, tzinfo=UTC)
 ISSUED = {"card_id": "card_new", "mask": "411111******1111", "expiry": "06/30"}
 ROOT = Path(__file__).resolve().parents[3]
+BOT = ReferralSettings(
+    telegram_bot_username="MessengerBankBot",
+    viber_chat_uri="messengerbank",
+    whatsapp_business_number="375291000000",
+    messenger_page="messengerbank",
+)
 
 
 @dataclass
@@ -259,6 +265,7 @@ def test_a_recommended_contact_who_gets_a_card_counts_towards_the_recommenders_m
         GetRecommendationsRequest(customer_id=referrer.customer_id, channel="viber", language="en"),
         customers=customers,
         repository=referrals,
+        referral_settings=BOT,
         config=programs,
     )
     assert (progress.count, progress.next_milestone, progress.to_next_milestone) == (3, 5, 2)
@@ -283,7 +290,7 @@ def test_get_referral_gives_the_code_this_messengers_link_and_a_share_picture(
 ) -> None:
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket="media", CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
-    links = ReferralSettings(media_bucket="media")
+    links = BOT.model_copy(update={"media_bucket": "media"})
 
     info = get_referral(
         GetReferralRequest(customer_id=referrer.customer_id, channel="whatsapp", language="ru"),
@@ -309,7 +316,7 @@ def test_get_referral_without_a_bucket_still_gives_the_code(
         customers=customers,
         repository=referrals,
         config=programs,
-        referral_settings=ReferralSettings(),
+        referral_settings=BOT,
     )
 
     assert info.picture_url is None and info.link.startswith("https://t.me/MessengerBankBot?start=")

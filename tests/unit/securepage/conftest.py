@@ -1,4 +1,4 @@
-"""Fakes for the secure page: core banking (PIN key, cards), the customers table, the password desk."""
+"""Fakes for the secure page: core banking (PIN key, cards), the customers table."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from urllib.parse import urlencode
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from jose import jwk as jose_jwk
 
 from messenger_bank.banking.models import Card as BankCard
-from messenger_bank.banking.models import PinKey, SetPinRequest
+from messenger_bank.banking.models import EncryptedPassword, PasswordCheck, PinKey, SetPinRequest
 from messenger_bank.customers.models import Card, Customer
 from messenger_bank.securepage.service import Collaborators
+from messenger_bank.security.jwe import decrypt
 from messenger_bank.security.links import SecuritySettings, make_link, token_of
 from tests.unit.security.conftest import IDEMPOTENCY_TABLE, LINK_KEY, aws, dynamodb  # noqa: F401
 
@@ -46,6 +48,18 @@ def bank_card(card_id: str, bank_customer: str) -> BankCard:
 class FakeCore:
     pins: list[SetPinRequest] = field(default_factory=list)
     failing: bool = False
+    # (bank customer, the JWE as sent, key id) of every password set; the bank's passwords in clear
+    passwords: list[tuple[str, str, str]] = field(default_factory=list)
+    bank_passwords: dict[str, str] = field(default_factory=dict)
+
+    def set_password(self, bank_customer_id: str, password: EncryptedPassword) -> None:
+        self.passwords.append((bank_customer_id, password.encrypted_password.get_secret_value(), password.key_id))
+
+    def check_password(self, bank_customer_id: str, password: EncryptedPassword) -> PasswordCheck:
+        private = jose_jwk.construct(BANK_KEY, algorithm="RSA-OAEP-256").to_dict()  # type: ignore[arg-type]
+        given = decrypt(password.encrypted_password.get_secret_value(), private)
+        stored = self.bank_passwords.get(bank_customer_id)
+        return PasswordCheck(valid=stored is not None and given == stored, password_set=stored is not None)
 
     def card(self, card_id: str) -> BankCard:
         return bank_card(card_id, {ALICE_CARD: "bank_alice", BOB_CARD: "bank_bob"}[card_id])
@@ -83,6 +97,7 @@ class FakeCustomers:
             )
         }
         self.owners = {ALICE_CARD: ALICE, BOB_CARD: BOB}
+        self.proofs: list[tuple[str, str]] = []
 
     def get(self, customer_id: str) -> Customer | None:
         return self.profiles.get(customer_id)
@@ -93,13 +108,8 @@ class FakeCustomers:
     def cards(self, customer_id: str) -> list[Card]:
         return []
 
-
-@dataclass
-class FakePasswords:
-    received: list[tuple[str, str, str]] = field(default_factory=list)
-
-    def set_password(self, bank_customer_id: str, encrypted_password: str, key_id: str) -> None:
-        self.received.append((bank_customer_id, encrypted_password, key_id))
+    def record_authentication(self, customer_id: str, chat_binding: str, at: datetime, keep_days: int = 90) -> None:
+        self.proofs.append((customer_id, chat_binding))
 
 
 @pytest.fixture
@@ -107,7 +117,6 @@ def deps(dynamodb: Any) -> Collaborators:  # noqa: F811
     return Collaborators(
         core=FakeCore(),
         customers=FakeCustomers(),  # type: ignore[arg-type]
-        passwords=FakePasswords(),
         dynamodb=dynamodb,
         table_name=IDEMPOTENCY_TABLE,
         link_key=LINK_KEY,

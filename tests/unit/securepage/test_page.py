@@ -18,10 +18,12 @@ from jose import jwk as jose_jwk
 
 from messenger_bank.securepage.html import CONTENT_SECURITY_POLICY, SCRIPT, STYLE
 from messenger_bank.securepage.service import Collaborators, handle
+from messenger_bank.security._hs256 import chat_binding
 from messenger_bank.security.jwe import decrypt
 from tests.unit.securepage.conftest import (
     ALICE,
     ALICE_CARD,
+    ALICE_CHAT,
     BANK_KEY,
     BOB_CARD,
     BOT_TOKEN,
@@ -215,7 +217,7 @@ def test_a_new_password_goes_to_the_bank_as_a_jwe(deps: Collaborators) -> None:
     answer = handle(event("POST", "password", token=link_token("change_password"), form=form), deps)
 
     assert answer["statusCode"] == 200 and 'data-outcome="password_done"' in answer["body"]
-    ((bank_customer, jwe, key_id),) = deps.passwords.received
+    ((bank_customer, jwe, key_id),) = deps.core.passwords
     assert (bank_customer, key_id) == ("bank_alice", "pin-key-1")
     private = jose_jwk.construct(BANK_KEY, algorithm="RSA-OAEP-256").to_dict()  # type: ignore[arg-type]
     assert decrypt(jwe, private) == "Sup3r-secret"
@@ -228,7 +230,7 @@ def test_a_weak_password_is_refused(deps: Collaborators, password: str) -> None:
     answer = handle(event("POST", "password", token=link_token("change_password"), form=form), deps)
 
     assert answer["statusCode"] == 422
-    assert deps.passwords.received == []
+    assert deps.core.passwords == []
 
 
 # --- malformed requests ----------------------------------------------------------------------------------
@@ -268,3 +270,36 @@ def test_neither_the_pin_nor_the_token_reaches_a_log_line(
     for secret in ("4830", "4831", "7391", token, token.split(".")[2]):
         # As a number of its own: log records carry floats (relativeCreated) whose digits may hold it.
         assert re.search(rf"(?<![0-9]){re.escape(secret)}(?![0-9])", text) is None, secret
+
+
+# --- POST: the bank password again, before a sensitive operation -------------------------------------
+def test_the_right_password_confirms_the_chat_and_the_link_is_used_up(deps: Collaborators) -> None:
+    deps.core.bank_passwords["bank_alice"] = "Sup3r-secret"
+    token = link_token("confirm_password")
+
+    answer = handle(event("POST", "confirm", token=token, form={"confirm": "Sup3r-secret"}), deps)
+    again = handle(event("POST", "confirm", token=token, form={"confirm": "Sup3r-secret"}), deps)
+
+    assert answer["statusCode"] == 200 and 'data-outcome="confirm_done"' in answer["body"]
+    assert deps.customers.proofs == [(ALICE, chat_binding(ALICE_CHAT))]
+    assert again["statusCode"] == 410
+
+
+def test_a_wrong_password_confirms_nothing_and_counts_an_attempt(deps: Collaborators) -> None:
+    deps.core.bank_passwords["bank_alice"] = "Sup3r-secret"
+
+    answers = [
+        handle(event("POST", "confirm", token=link_token("confirm_password"), form={"confirm": "guess1234"}), deps)
+        for _ in range(3)
+    ]
+
+    assert [a["statusCode"] for a in answers] == [422, 422, 429]
+    assert deps.customers.proofs == []
+
+
+def test_the_confirm_page_asks_for_the_password_once(deps: Collaborators) -> None:
+    answer = handle(event("GET", "confirm", token=link_token("confirm_password")), deps)
+
+    assert answer["statusCode"] == 200
+    assert 'name="confirm"' in answer["body"] and 'name="confirm_confirm"' not in answer["body"]
+    assert 'autocomplete="current-password"' in answer["body"]

@@ -15,7 +15,13 @@ from messenger_bank.security.errors import (
     SessionInvalid,
     SigningKeyUnavailable,
 )
-from messenger_bank.security.session_tokens import issue_session, owns, require_recent_auth, verify_session
+from messenger_bank.security.session_tokens import (
+    check_session,
+    issue_session,
+    owns,
+    require_recent_auth,
+    verify_session,
+)
 from tests.unit.security.conftest import LINK_KEY, SESSION_KEY
 
 CHAT = "telegram:123456"
@@ -129,3 +135,38 @@ def test_another_customers_card_is_refused(card_id: str) -> None:
         owns("cust-1", card_id, lambda customer: ["card-a"])
 
     assert isinstance(refused.value, AccessDenied)
+
+
+# --- the session beside an operation (check_session, used by every customer operation) ----------------
+def envelope(token: str, chat: str = CHAT) -> dict[str, str]:
+    return {"token": token, "chat_key": chat}
+
+
+@pytest.mark.parametrize("sent", [None, {}, {"token": "x"}, "a-token", {"token": "", "chat_key": CHAT}])
+def test_an_operation_without_a_session_is_refused(sent: object) -> None:
+    with pytest.raises(SessionInvalid):
+        check_session(sent, "cus_1", key=SESSION_KEY)
+
+
+def test_an_operation_for_another_customer_or_chat_is_refused() -> None:
+    token = issue_session("cus_1", CHAT, key=SESSION_KEY)
+
+    with pytest.raises(SessionInvalid, match="another customer"):
+        check_session(envelope(token), "cus_2", key=SESSION_KEY)
+    with pytest.raises(SessionInvalid, match="another chat"):
+        check_session(envelope(token), "cus_1", chat_key="telegram:999", key=SESSION_KEY)
+    with pytest.raises(SessionInvalid):
+        check_session(envelope(token, "telegram:999"), "cus_1", key=SESSION_KEY)
+    assert check_session(envelope(token), "cus_1", chat_key=CHAT, key=SESSION_KEY).customer_id == "cus_1"
+
+
+def test_a_sensitive_operation_needs_a_recent_proof(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SENSITIVE_AUTH_MINUTES", "10")
+    now = datetime.now(UTC)
+    old = issue_session("cus_1", CHAT, key=SESSION_KEY, auth_time=now - timedelta(minutes=11))
+    fresh = issue_session("cus_1", CHAT, key=SESSION_KEY, auth_time=now - timedelta(minutes=9))
+
+    check_session(envelope(old), "cus_1", key=SESSION_KEY)  # an ordinary operation runs
+    with pytest.raises(ReauthenticationRequired):
+        check_session(envelope(old), "cus_1", key=SESSION_KEY, sensitive=True)
+    check_session(envelope(fresh), "cus_1", key=SESSION_KEY, sensitive=True)

@@ -15,6 +15,7 @@ from moto import mock_aws
 from messenger_bank.banking.models import (
     Balance,
     Card,
+    CardLookup,
     CreditRequest,
     DebitRequest,
     HistoryEntry,
@@ -59,6 +60,17 @@ class FakeCore:
     history_entries: list[HistoryEntry] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
     lose_next_answer: set[str] = field(default_factory=set)
+    # This bank's own cards by number: (card id, the bank's customer id).
+    own_cards: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def lookup(self, pan: str) -> CardLookup:
+        self.calls.append("lookup")
+        if pan not in self.own_cards:
+            return CardLookup(own=False, masked_pan=mask_pan(pan))
+        card_id, customer_id = self.own_cards[pan]
+        return CardLookup(
+            own=True, masked_pan=mask_pan(pan), card_id=card_id, account_id="acc-other", customer_id=customer_id
+        )
 
     def card(self, card_id: str) -> Card:
         return Card(

@@ -18,10 +18,13 @@ from pydantic import (
     Field,
     SecretStr,
     StringConstraints,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    field_validator,
     model_validator,
 )
 
-from messenger_bank.types import CurrencyCode, CustomerId, MinorUnits
+from messenger_bank.types import CurrencyCode, CustomerId, HexColour, MinorUnits
 
 PositiveMinorUnits = Annotated[int, Field(gt=0)]
 DocumentNumber = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}\d{7}$")]
@@ -190,6 +193,41 @@ class SetPinRequest(Ours):
     key_id: str = Field(min_length=1, max_length=64)
 
 
+class EncryptedPassword(Ours):
+    """The bank password as a JWE for the bank's key (``security.jwe.encrypt_for_bank``), never in clear."""
+
+    encrypted_password: SecretStr
+    key_id: str = Field(min_length=1, max_length=64)
+
+
+class PasswordCheck(Theirs):
+    valid: bool
+    password_set: bool
+
+
+class CardProof(Theirs):
+    """Cerberus's answer to "does the customer with this phone hold this card": yes (and who) or no."""
+
+    proven: bool
+    customer_id: CustomerId | None = None
+
+
+CardLimitKind = Literal["purchases", "cash", "online"]
+
+
+class CardLimit(Theirs):
+    kind: CardLimitKind
+    period: Literal["day"]
+    amount: MinorUnits
+    maximum: MinorUnits
+
+
+class CardLimits(Theirs):
+    card_id: BankId
+    currency: CurrencyCode
+    limits: list[CardLimit]
+
+
 class Balance(Theirs):
     account_id: BankId
     available: MinorUnits
@@ -350,6 +388,13 @@ class TopUpEvent(Theirs):
 
 
 # --- partners --------------------------------------------------------------------------------------------
+class OfferBrand(Theirs):
+    """A partner's colours as its API gives them: the offer's ground and the text on it."""
+
+    background: HexColour
+    foreground: HexColour
+
+
 class Offer(Theirs):
     offer_id: str
     partner: PartnerId
@@ -358,6 +403,17 @@ class Offer(Theirs):
     category: str
     cashback_percent: Annotated[int, Field(ge=2, le=33)]
     valid_until: date
+    # The offer's picture and colours are a nicety: a partner sending them malformed loses them, not the offer.
+    brand: OfferBrand | None = None
+    image_url: str | None = Field(default=None, max_length=1024)
+
+    @field_validator("brand", "image_url", mode="wrap")
+    @classmethod
+    def _dropped_when_malformed(cls, value: object, handler: ValidatorFunctionWrapHandler) -> object:
+        try:
+            return handler(value)
+        except ValidationError:
+            return None
 
 
 class Activation(Theirs):

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from messenger_bank.types import Channel, CurrencyCode, CustomerId, Language, MaskedPan, MinorUnits
 
 BlockReason = Literal["lost", "stolen", "suspicious", "customer_request"]
-LinkPurposeName = Literal["pin", "password"]
+LinkPurposeName = Literal["pin", "password", "confirm"]
 CardStatus = Literal["active", "blocked"]
 
 _CARD_ID = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
@@ -115,3 +115,35 @@ class CreateSecureLinkRequest(_Request):
 class SecureLinkResult(_Result):
     url: str = Field(repr=False)
     expires_in: int = Field(gt=0, description="seconds")
+
+
+# --- card limits -----------------------------------------------------------------------------------
+CardLimitKind = Literal["purchases", "cash", "online"]
+
+
+class GetCardLimitsRequest(_Request):
+    card_id: str = _CARD_ID
+    language: Language | None = None
+
+
+class CardLimitItem(_Result):
+    kind: CardLimitKind
+    amount: str
+    amount_minor: MinorUnits
+    maximum: str
+    maximum_minor: MinorUnits
+
+
+class CardLimitsResult(_Result):
+    """The card's limits per day, each as money in the customer's language, and as one text to show."""
+
+    items: list[CardLimitItem]
+    lines: str
+
+
+class SetCardLimitRequest(_Request):
+    card_id: str = _CARD_ID
+    kind: CardLimitKind
+    amount_minor: int = Field(gt=0, le=100_000_000)
+    currency: CurrencyCode
+    language: Language | None = None

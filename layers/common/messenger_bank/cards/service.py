@@ -18,29 +18,35 @@ from typing import TYPE_CHECKING, Final, Protocol
 from urllib.parse import urlencode
 
 from messenger_bank.banking import service as bank
-from messenger_bank.banking.models import Balance, HistoryEntry, Requisites
+from messenger_bank.banking.models import Balance, CardLimits, HistoryEntry, Requisites
 from messenger_bank.banking.models import Card as BankCard
 from messenger_bank.cards.models import (
     BalanceResult,
     BlockCardRequest,
     CardItem,
+    CardLimitItem,
+    CardLimitKind,
+    CardLimitsResult,
     CardList,
     CardStatusResult,
     CreateSecureLinkRequest,
     GetBalanceRequest,
+    GetCardLimitsRequest,
     GetHistoryRequest,
     GetRequisitesRequest,
     HistoryResult,
     ListCardsRequest,
     RequisitesResult,
     SecureLinkResult,
+    SetCardLimitRequest,
     UnblockCardRequest,
 )
 from messenger_bank.cards.settings import CardsSettings, cards_settings
 from messenger_bank.cards.statement import history_pdf
+from messenger_bank.conversation.catalogue import text
 from messenger_bank.customers.models import Customer
 from messenger_bank.customers.repository import CustomersRepository
-from messenger_bank.errors import CustomerNotFound
+from messenger_bank.errors import CardLimitAboveMaximum, CustomerNotFound
 from messenger_bank.images import RequisitesRequest, requisites_pdf, store
 from messenger_bank.images.formatting import format_date, format_money
 from messenger_bank.observability import logger, metrics
@@ -52,7 +58,11 @@ from messenger_bank.types import Language
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-LINK_PURPOSES: Final[dict[str, links.LinkPurpose]] = {"pin": "change_pin", "password": "change_password"}
+LINK_PURPOSES: Final[dict[str, links.LinkPurpose]] = {
+    "pin": "change_pin",
+    "password": "change_password",
+    "confirm": "confirm_password",
+}
 HISTORY_KINDS: Final[dict[Language, dict[str, str]]] = {
     "ru": {
         "transfer": "перевод",
@@ -62,6 +72,7 @@ HISTORY_KINDS: Final[dict[Language, dict[str, str]]] = {
         "bonus": "бонус",
         "topup": "пополнение",
         "payment": "оплата",
+        "bill_payment": "оплата",  # the bank's name for a payment for services
     },
     "be": {
         "transfer": "перавод",
@@ -71,6 +82,7 @@ HISTORY_KINDS: Final[dict[Language, dict[str, str]]] = {
         "bonus": "бонус",
         "topup": "папаўненне",
         "payment": "аплата",
+        "bill_payment": "аплата",
     },
     "en": {
         "transfer": "transfer",
@@ -80,6 +92,7 @@ HISTORY_KINDS: Final[dict[Language, dict[str, str]]] = {
         "bonus": "bonus",
         "topup": "top-up",
         "payment": "payment",
+        "bill_payment": "payment",
     },
 }
 NO_OPERATIONS: Final[dict[Language, str]] = {
@@ -312,3 +325,55 @@ def create_secure_link(
     )
     logger.info("secure link made", extra={"customer_id": request.customer_id, "purpose": request.purpose})
     return SecureLinkResult(url=url, expires_in=minutes * 60)
+
+
+# --- card limits -------------------------------------------------------------------------------------
+class LimitsDesk(CoreBank, Protocol):
+    """Core banking's card limits (``CoreClient``)."""
+
+    def card_limits(self, card_id: str) -> CardLimits: ...
+    def set_card_limit(self, card_id: str, kind: CardLimitKind, amount: int, currency: str) -> CardLimits: ...
+
+
+def _limits_result(limits: CardLimits, language: Language) -> CardLimitsResult:
+    items = [
+        CardLimitItem(
+            kind=limit.kind,
+            amount=format_money(limit.amount, limits.currency, language),
+            amount_minor=limit.amount,
+            maximum=format_money(limit.maximum, limits.currency, language),
+            maximum_minor=limit.maximum,
+        )
+        for limit in limits.limits
+    ]
+    lines = "\n".join(f"{text(f'card_limits.{item.kind}', language)}: {item.amount}" for item in items)
+    return CardLimitsResult(items=items, lines=lines)
+
+
+def get_card_limits(
+    request: GetCardLimitsRequest, *, core: LimitsDesk | None = None, customers: CustomersRepository | None = None
+) -> CardLimitsResult:
+    """The card's spending limits per day (purchases, cash, online)."""
+    desk: LimitsDesk = core or bank.core_client()
+    customer, card = owned_card(
+        request.customer_id, request.card_id, core=desk, customers=customers or CustomersRepository()
+    )
+    return _limits_result(desk.card_limits(card.card_id), request.language or customer.language)
+
+
+def set_card_limit(
+    request: SetCardLimitRequest, *, core: LimitsDesk | None = None, customers: CustomersRepository | None = None
+) -> CardLimitsResult:
+    """Change one limit, within what the bank allows (``CardLimitAboveMaximum`` names the most)."""
+    desk: LimitsDesk = core or bank.core_client()
+    customer, card = owned_card(
+        request.customer_id, request.card_id, core=desk, customers=customers or CustomersRepository()
+    )
+    current = {limit.kind: limit for limit in desk.card_limits(card.card_id).limits}
+    if request.kind in current and request.amount_minor > current[request.kind].maximum:
+        maximum = current[request.kind].maximum
+        raise CardLimitAboveMaximum("above the bank's maximum", maximum=maximum)
+    changed = desk.set_card_limit(card.card_id, request.kind, request.amount_minor, request.currency)
+    logger.info("card limit changed", extra={"customer_id": request.customer_id, "kind": request.kind})
+    metrics.add_metric(name="CardLimitChanged", unit="Count", value=1)
+    return _limits_result(changed, request.language or customer.language)

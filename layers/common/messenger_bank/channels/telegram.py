@@ -298,7 +298,8 @@ class TelegramAdapter(ChannelAdapter):
                 rendered: list[dict[str, Any]] = []
                 for button in part:
                     item: dict[str, Any] = {"text": button.label}
-                    if button.url and button.web_app:
+                    # Telegram opens Web Apps over HTTPS only: a plain-http page (the local cloud) is a link.
+                    if button.url and button.web_app and button.url.startswith("https://"):
                         item["web_app"] = {"url": button.url}
                     elif button.url:
                         item["url"] = button.url

@@ -21,6 +21,7 @@ from messenger_bank.conversation.flows import (
     Flow,
     FlowSet,
     GotoStep,
+    ResumeStep,
     StartJourneyStep,
     Step,
     load_flows,
@@ -72,6 +73,8 @@ def _detail(step: Step) -> str:
         return f"by {step.by}"
     if isinstance(step, GotoStep):
         return f"→ {step.flow}{':' + step.step if step.step else ''}"
+    if isinstance(step, ResumeStep):
+        return "→ the interrupted step"
     return _english(message) if message else ""
 
 

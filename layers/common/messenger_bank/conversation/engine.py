@@ -44,6 +44,7 @@ from messenger_bank.conversation.flows import (
     FlowSet,
     GotoStep,
     Option,
+    ResumeStep,
     SayStep,
     StartJourneyStep,
     Step,
@@ -58,6 +59,7 @@ from messenger_bank.conversation.validation import (
     ValidationContext,
     contains_card_number,
 )
+from messenger_bank.handlers import SESSION_KEY
 from messenger_bank.observability import logger
 from messenger_bank.types import LANGUAGES, Language
 
@@ -70,6 +72,12 @@ MENU_EXPIRED = "expired"
 MENU_LANGUAGE = "language"
 HELP_FLOW = "help"
 FIND_CUSTOMER = "find_customer"
+# The sign-in zone (flows/sign_in.yaml): a refused session signs in again; a sensitive operation
+# refused for an old proof asks for the password (or card) again at `reauth`, then resumes.
+SIGN_IN_FLOW = "sign_in"
+SIGN_IN_REAUTH = "reauth"
+SESSION_REFUSED = frozenset({"SessionExpired", "SessionInvalid"})
+REAUTHENTICATE = "ReauthenticationRequired"
 # Data keys kept when a new flow starts (the rest of `data` belongs to the flow being left).
 PERSISTENT_KEYS = frozenset({"referral"})
 ENGINE_STEPS = (MENU_MAIN, MENU_GREETING, MENU_NOT_UNDERSTOOD, MENU_NO_CUSTOMER, MENU_EXPIRED, MENU_LANGUAGE)
@@ -83,6 +91,7 @@ ENGINE_KEYS = (
     "common.contact_not_own",
     "common.language_changed",
     "session.expired",
+    "session.signed_out",
     "error.card_not_here",
     "nav.back",
     "nav.cancel",
@@ -231,6 +240,7 @@ class _TurnState:
         base = session or Session(chat_key=event.chat.key, language=settings.default_language)
         self.version = base.version
         self.customer_id = base.customer_id
+        self.session_token = base.session_token
         self.language: Language = base.language
         self.language_source = base.language_source
         self.flow: str | None = None if self.expired else base.flow
@@ -289,6 +299,7 @@ class _TurnState:
         session = Session(
             chat_key=self.event.chat.key,
             customer_id=self.customer_id,
+            session_token=self.session_token if self.customer_id else None,
             language=self.language,
             language_source=self.language_source,
             flow=self.flow,
@@ -661,14 +672,18 @@ class _TurnState:
     def _identify(self) -> bool:
         if self.customer_id:
             return True
+        return self._open_session()
+
+    def _open_session(self) -> bool:
+        """Ask for the chat's binding and a fresh session (with the latest proof of card or password)."""
         found = self.deps.call_operation(
-            FIND_CUSTOMER, {"channel": self.event.chat.channel, "user_id": self.event.user_id}
+            FIND_CUSTOMER,
+            {"channel": self.event.chat.channel, "user_id": self.event.user_id, "chat_key": self.event.chat.key},
         )
-        customer_id = found.get("customer_id")
-        if customer_id:
-            self.customer_id = str(customer_id)
-            return True
-        return False
+        customer_id, token = found.get("customer_id"), found.get("session")
+        self.customer_id = str(customer_id) if customer_id else None
+        self.session_token = str(token) if customer_id and token else None
+        return self.customer_id is not None
 
     def _run(self, flow_name: str, step_id: str) -> None:
         flow = self.flows.flows.get(flow_name)
@@ -723,6 +738,8 @@ class _TurnState:
                     return MENU_FLOW, MENU_NO_CUSTOMER
                 self.history = []
                 return target.flow, step.step or target.start
+            case ResumeStep():
+                return self._resume()
             case EndStep():
                 if step.message:
                     self._say(step.message, **self._values(step.values))
@@ -731,6 +748,17 @@ class _TurnState:
                 self.data = {k: v for k, v in self.data.items() if k in PERSISTENT_KEYS}
                 return (MENU_FLOW, MENU_MAIN) if step.menu else None
         raise TypeError(type(step).__name__)
+
+    def _resume(self) -> tuple[str, str]:
+        """Back to the operation that asked for the password again, with a session that knows it was given."""
+        resume = self.data.pop("_resume", None)
+        if not isinstance(resume, dict) or not self._open_session():
+            return MENU_FLOW, MENU_MAIN
+        flow_name, step_id = str(resume.get("flow")), str(resume.get("step"))
+        flow = self.flows.flows.get(flow_name)
+        if flow is None or flow.step(step_id) is None:
+            return MENU_FLOW, MENU_MAIN
+        return flow_name, step_id
 
     def _stop(self, step: Step) -> NoReturn:
         position = f"{self.flow}:{step.id}"
@@ -781,12 +809,40 @@ class _TurnState:
         self._prompt(step)
         return self._stop(step)
 
+    def _call(self, operation: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """The operation with the chat's session beside it; a refused session is opened again once."""
+        if not self.customer_id or not self.session_token:
+            return self.deps.call_operation(operation, payload)
+        try:
+            return self.deps.call_operation(operation, {**payload, SESSION_KEY: self._session()})
+        except OperationFailed as failure:
+            if failure.code not in SESSION_REFUSED:
+                raise
+        customer = self.customer_id
+        if not self._open_session() or self.customer_id != customer:
+            # No longer bound (or bound to someone else): nothing more runs for the old customer.
+            raise OperationFailed("SessionInvalid")
+        return self.deps.call_operation(operation, {**payload, SESSION_KEY: self._session()})
+
+    def _session(self) -> dict[str, str]:
+        return {"token": self.session_token or "", "chat_key": self.event.chat.key}
+
     def _execute_call(self, here: str, step: CallStep) -> tuple[str, str] | None:
         payload = {name: self._resolve(value) for name, value in step.with_.items()}
+        if payload.get("customer_id") and not self.session_token and self.customer_id:
+            self._open_session()  # a session from before the sign-in zone, or one whose token was dropped
         try:
-            result = self.deps.call_operation(step.operation, payload)
+            result = self._call(step.operation, payload)
         except OperationFailed as failure:
             logger.info("operation refused", extra={"operation": step.operation, "code": failure.code})
+            if failure.code == REAUTHENTICATE and here != SIGN_IN_FLOW and "_resume" not in self.data:
+                self.data["_resume"] = {"flow": here, "step": step.id}
+                return SIGN_IN_FLOW, SIGN_IN_REAUTH
+            if failure.code in SESSION_REFUSED:
+                self.customer_id = self.session_token = None
+                self._say("session.signed_out")
+                self.data = {k: v for k, v in self.data.items() if k in PERSISTENT_KEYS}
+                return MENU_FLOW, MENU_NO_CUSTOMER
             target = step.errors.get(failure.code) or step.on_error
             if target:
                 self.data["_error"] = failure.code
@@ -803,6 +859,7 @@ class _TurnState:
             self.data["_sensitive"] = [k for k in self.data.get("_sensitive", []) if k not in step.forget]
         if step.sets_customer and result.get("customer_id"):
             self.customer_id = str(result["customer_id"])
+            self.session_token = str(result["session"]) if result.get("session") else None
         return here, step.next
 
     def _execute_start(self, flow: Flow, step: StartJourneyStep) -> None:
@@ -812,7 +869,10 @@ class _TurnState:
             if isinstance(ref, str) and ref.startswith("$data.") and ref[6:].split(".")[0] in sensitive:
                 raise ValueError(f"{flow.flow}.{step.id}: journey input {name} would carry personal data")
             value = self._resolve(ref)
-            if isinstance(value, str) and (contains_card_number(value) or _PASSPORT_IN_TEXT.search(value)):
+            # What the customer gave ($data) is checked; the chat's own keys are the platform's ids (a
+            # 16-digit Messenger id may pass a Luhn check) and never carry what the customer typed.
+            typed = isinstance(ref, str) and ref.startswith("$data.")
+            if typed and isinstance(value, str) and (contains_card_number(value) or _PASSPORT_IN_TEXT.search(value)):
                 raise ValueError(f"{flow.flow}.{step.id}: journey input {name} looks like a card or passport")
             payload[name] = value
         starts = int(self.data.get("_starts", 0)) + 1

@@ -188,6 +188,12 @@ class GotoStep(_Step):
     step: StepId | None = None
 
 
+class ResumeStep(_Step):
+    """Back to the step that was interrupted to ask the customer to prove themself again (sign-in zone)."""
+
+    type: Literal["resume"]
+
+
 class EndStep(_Step):
     type: Literal["end"]
     message: str | None = None
@@ -196,7 +202,16 @@ class EndStep(_Step):
 
 
 Step = Annotated[
-    SayStep | AskStep | ChooseStep | BranchStep | CallStep | StartJourneyStep | WaitStep | GotoStep | EndStep,
+    SayStep
+    | AskStep
+    | ChooseStep
+    | BranchStep
+    | CallStep
+    | StartJourneyStep
+    | WaitStep
+    | GotoStep
+    | ResumeStep
+    | EndStep,
     Field(discriminator="type"),
 ]
 INTERACTIVE = (AskStep, ChooseStep)

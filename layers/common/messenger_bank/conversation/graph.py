@@ -16,13 +16,17 @@ from messenger_bank.conversation.flows import (
     Flow,
     FlowSet,
     GotoStep,
+    ResumeStep,
     SayStep,
     StartJourneyStep,
     Step,
     WaitStep,
 )
 
-ENGINE_ENTRIES = {"menu": ("main", "greeting", "not_understood", "no_customer", "expired", "language")}
+ENGINE_ENTRIES = {
+    "menu": ("main", "greeting", "not_understood", "no_customer", "expired", "language"),
+    "sign_in": ("reauth",),
+}
 
 
 @dataclass(frozen=True)
@@ -82,14 +86,14 @@ def edges(step: Step) -> list[Edge]:
                 out.append(Edge(step.id, step.next))
         case GotoStep():
             out.append(Edge(step.id, step.step or "", flow=step.flow))
-        case EndStep():
+        case EndStep() | ResumeStep():
             pass
     return out
 
 
 def has_way_out(step: Step) -> bool:
     """A step the customer cannot leave other than by a global command is a dead end."""
-    if isinstance(step, EndStep | GotoStep):
+    if isinstance(step, EndStep | GotoStep | ResumeStep):
         return True
     if isinstance(step, WaitStep) and not step.options and not step.validator:
         return True  # the journey talks to the customer; their next message is routed afresh

@@ -44,6 +44,8 @@ class Session(BaseModel):
 
     chat_key: str = Field(min_length=3, max_length=160)
     customer_id: str | None = None
+    # The sign-in zone's session JWT (short-lived, bound to this chat), sent with every operation.
+    session_token: str | None = Field(default=None, repr=False)
     language: Language = "ru"
     language_source: LanguageSource = "default"
     flow: str | None = None
@@ -134,7 +136,7 @@ def _to_item(session: Session) -> dict[str, Any]:
         "expires_at": session.expires_at,
         "last_seen": session.last_seen.isoformat(),
     }
-    for name in ("customer_id", "flow", "step"):
+    for name in ("customer_id", "session_token", "flow", "step"):
         value = getattr(session, name)
         if value is not None:
             item[name] = value
@@ -146,6 +148,7 @@ def _from_item(item: dict[str, Any]) -> Session:
     return Session(
         chat_key=str(item["chat_key"]),
         customer_id=item.get("customer_id"),
+        session_token=item.get("session_token"),
         language=item.get("language", "ru"),
         language_source=item.get("language_source", "default"),
         flow=item.get("flow"),

@@ -330,10 +330,14 @@ def mask_pan(pan: str) -> str:
 
 
 def contains_card_number(text: str) -> bool:
-    """True when the text carries something that looks like a real card number (Luhn-valid run)."""
+    """True when the text carries something that looks like a real card number: a Luhn-valid run that
+    starts like a payment card (2-6, or Belkart's 9112, as security.cards.find_pans has it), so that a
+    platform's own ids are not taken for one (a Messenger page-scoped id has 16 digits, and one in ten
+    passes the Luhn check)."""
     for m in PAN_IN_TEXT.finditer(text):
         digits = re.sub(r"\D", "", m.group())
-        if 16 <= len(digits) <= 19 and luhn_ok(digits):
+        card_like = digits[0] in "23456" or digits.startswith("9112")
+        if 16 <= len(digits) <= 19 and card_like and luhn_ok(digits):
             return True
     return False
 
@@ -356,6 +360,20 @@ def validate_address(text: str) -> str | Invalid:
 def validate_otp(text: str, *, length: int = 6) -> str | Invalid:
     value = re.sub(r"\s", "", text)
     return value if value.isdigit() and len(value) == length else Invalid("error.otp", {"length": str(length)})
+
+
+def validate_last_four(text: str) -> str | Invalid:
+    """The last four digits of a card (a whole card number here is refused by the caller first)."""
+    value = re.sub(r"[\s*•.]", "", text)
+    return value if re.fullmatch(r"\d{4}", value) else Invalid("error.last_four")
+
+
+def validate_expiry(text: str) -> str | Invalid:
+    """A card's expiry as printed: MM/YY (also "MM YY", "MMYY", "MM/YYYY", "MM.YY")."""
+    m = re.fullmatch(r"(\d{1,2})\s*[/.\-\s]?\s*(\d{2}|\d{4})", text.strip())
+    if m is None or not 1 <= int(m[1]) <= 12:
+        return Invalid("error.expiry")
+    return f"{int(m[1]):02d}/{m[2][-2:]}"
 
 
 def validate_account(text: str) -> str | Invalid:
@@ -409,6 +427,8 @@ VALIDATORS: dict[str, Validator] = {
     "address": lambda t, _c: validate_address(t),
     "otp": lambda t, c: validate_otp(t, length=int(c.params.get("length", 6))),
     "account": lambda t, _c: validate_account(t),
+    "card_last_four": lambda t, _c: validate_last_four(t),
+    "card_expiry": lambda t, _c: validate_expiry(t),
 }
 
 # Parameters each validator understands (the linter rejects others).
@@ -421,4 +441,6 @@ VALIDATOR_PARAMS: dict[str, frozenset[str]] = {
 }
 
 # Values that identify a person or a card: never passed to a journey, never logged.
-SENSITIVE_VALIDATORS = frozenset({"name", "full_name", "passport_number", "personal_id", "card_number"})
+SENSITIVE_VALIDATORS = frozenset(
+    {"name", "full_name", "passport_number", "personal_id", "card_number", "card_last_four", "card_expiry"}
+)

@@ -4,6 +4,10 @@
     CUSTOMER#<id>              PROFILE                   Customer                     -
     CUSTOMER#<id>              IDENTITY#<channel>#<uid>  a messenger identity         IDENTITY#<channel>#<uid>/CUSTOMER
     CUSTOMER#<id>              CARD#<card id>            Card (mask, never number)    CARD#<card id> / CUSTOMER
+    CUSTOMER#<id>              AUTH#<chat digest>        when this chat last proved   -
+                                                         a card or the bank password
+    PROVEN#<chat key>          PHONE                     a phone proven by a one-time -
+                                                         code in this chat (10 min)
     PHONE#<e164>               UNIQUE                    phone -> customer            -
     BANK#<bank customer id>    UNIQUE                    core banking id -> customer  -
     REFERRAL#<code>            UNIQUE                    referral code -> customer    -
@@ -14,7 +18,7 @@ transaction as the profile, each on condition that it does not exist yet.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
@@ -145,6 +149,34 @@ class CustomersRepository:
             KeyConditionExpression=Key("pk").eq(_customer_pk(customer_id)) & Key("sk").begins_with("IDENTITY#")
         ).get("Items", [])
         return [ChannelIdentity(channel=i["channel"], user_id=i["user_id"], chat_id=i["chat_id"]) for i in items]
+
+    def record_authentication(self, customer_id: str, chat_binding: str, at: datetime, keep_days: int = 90) -> None:
+        """This chat (by its digest, as sessions and links name it) proved a card or the password at `at`."""
+        self.table.put_item(
+            Item={
+                "pk": _customer_pk(customer_id),
+                "sk": f"AUTH#{chat_binding}",
+                "auth_time": int(at.timestamp()),
+                "expires_at": int(at.timestamp()) + keep_days * 86_400,
+            }
+        )
+
+    def authenticated_at(self, customer_id: str, chat_binding: str) -> datetime | None:
+        item = self.table.get_item(
+            Key={"pk": _customer_pk(customer_id), "sk": f"AUTH#{chat_binding}"}, ConsistentRead=True
+        ).get("Item")
+        return datetime.fromtimestamp(int(item["auth_time"]), UTC) if item else None
+
+    def record_proven_phone(self, chat_key: str, phone: str, until: int) -> None:
+        self.table.put_item(Item={"pk": f"PROVEN#{chat_key}", "sk": "PHONE", "phone": phone, "expires_at": until})
+
+    def proven_phone(self, chat_key: str, now: float) -> str | None:
+        """The phone this chat proved with a code, while the proof is fresh."""
+        item = self.table.get_item(Key={"pk": f"PROVEN#{chat_key}", "sk": "PHONE"}, ConsistentRead=True).get("Item")
+        return str(item["phone"]) if item is not None and int(item["expires_at"]) >= now else None
+
+    def forget_proven_phone(self, chat_key: str) -> None:
+        self.table.delete_item(Key={"pk": f"PROVEN#{chat_key}", "sk": "PHONE"})
 
     def put_card(self, card: Card) -> None:
         self.table.put_item(

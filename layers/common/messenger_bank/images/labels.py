@@ -46,6 +46,7 @@ class Labels(TypedDict):
     share_headline: str
     share_code: str
     share_scan: str
+    offers_headline: str
 
 
 EN: Final[Labels] = {
@@ -83,6 +84,7 @@ EN: Final[Labels] = {
     "share_headline": "Your bank card in the chat in 30 seconds",
     "share_code": "Your invitation code",
     "share_scan": "Scan the code with your phone camera or follow the link",
+    "offers_headline": "Cashback from the bank's partners",
 }
 
 RU: Final[Labels] = {
@@ -120,6 +122,7 @@ RU: Final[Labels] = {
     "share_headline": "Банковская карта в мессенджере за 30 секунд",
     "share_code": "Ваш код приглашения",
     "share_scan": "Наведите камеру телефона на код или перейдите по ссылке",
+    "offers_headline": "Кэшбэк у партнёров банка",
 }
 
 BE: Final[Labels] = {
@@ -157,6 +160,7 @@ BE: Final[Labels] = {
     "share_headline": "Банкаўская картка ў месенджары за 30 секунд",
     "share_code": "Ваш код запрашэння",
     "share_scan": "Навядзіце камеру тэлефона на код або перайдзіце па спасылцы",
+    "offers_headline": "Кэшбэк у партнёраў банка",
 }
 
 LABELS: Final[dict[Language, Labels]] = {"en": EN, "ru": RU, "be": BE}

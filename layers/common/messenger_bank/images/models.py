@@ -7,11 +7,14 @@ never echoes the refused value (`hide_input_in_errors`), so logging a validation
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date, datetime, timedelta, timezone
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, ClassVar, Final, Literal
 
+from PIL import Image
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -21,7 +24,7 @@ from pydantic import (
     field_validator,
 )
 
-from messenger_bank.types import CurrencyCode, Language
+from messenger_bank.types import CurrencyCode, HexColour, Language
 
 CardDesign = Literal["virtual_visa", "virtual_mastercard", "belkart", "plastic"]
 CardScheme = Literal["visa", "mastercard", "belkart"]
@@ -218,3 +221,45 @@ class SharePictureRequest(_ImageRequest):
     link: Annotated[str, StringConstraints(max_length=512, pattern=r"^(https|viber)://\S+$")]
     code: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_\-]{4,32}$")]
     headline: LongText | None = None  # already translated; the label table's default when absent
+
+
+# A partner's picture: a logo, never a poster. Checked by decoding its header, never its pixels here.
+PICTURE_FORMATS: Final = ("PNG", "JPEG", "WEBP")
+PICTURE_MAX_BYTES: Final = 512 * 1024
+PICTURE_MAX_SIDE: Final = 2048
+MAX_OFFER_TILES: Final = 12
+
+
+def _readable_picture(value: bytes | None) -> bytes | None:
+    """A PNG, JPEG or WebP of at most 512 KiB and 2048 px a side (a decompression bomb never gets decoded)."""
+    if value is None:
+        return None
+    if len(value) > PICTURE_MAX_BYTES:
+        raise ValueError(f"the picture is larger than {PICTURE_MAX_BYTES} bytes")
+    try:
+        with Image.open(io.BytesIO(value), formats=PICTURE_FORMATS) as picture:
+            width, height = picture.size
+    except (OSError, ValueError, Image.DecompressionBombError) as error:
+        raise ValueError("the picture is not a PNG, JPEG or WebP image") from error
+    if not (0 < width <= PICTURE_MAX_SIDE and 0 < height <= PICTURE_MAX_SIDE):
+        raise ValueError(f"the picture is larger than {PICTURE_MAX_SIDE} px a side")
+    return value
+
+
+class OfferTile(_ImageRequest):
+    """One partner offer on the offers picture: the partner, its offer, the rate, its colours and picture."""
+
+    partner_name: ShortText
+    title: LongText  # the offer as the partner words it
+    cashback: BadgeText  # already formatted in the customer's language, e.g. "2,5 %"
+    background: HexColour = "#1F2937"
+    foreground: HexColour = "#FFFFFF"
+    picture: Annotated[bytes | None, AfterValidator(_readable_picture)] = None
+
+
+class OffersPictureRequest(_ImageRequest):
+    """The partner offers as one picture, sent with the offers list: one tile per offer, two a row."""
+
+    language: Language
+    headline: LongText | None = None  # already translated; the label table's default when absent
+    offers: Annotated[tuple[OfferTile, ...], Field(min_length=1, max_length=MAX_OFFER_TILES)]

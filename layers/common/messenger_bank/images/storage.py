@@ -20,7 +20,7 @@ from messenger_bank.observability import logger
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-MediaKind = Literal["card", "receipt", "requisites", "share"]
+MediaKind = Literal["card", "receipt", "requisites", "share", "offers"]
 ContentType = Literal["image/png", "application/pdf"]
 _EXTENSION: Final[dict[ContentType, str]] = {"image/png": "png", "application/pdf": "pdf"}
 DEFAULT_EXPIRY_SECONDS: Final = 3600

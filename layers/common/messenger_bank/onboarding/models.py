@@ -77,6 +77,10 @@ class NotifyRequest(BaseModel):
     picture_url: str | None = None
     document_url: str | None = None
     menu: bool = Field(default=True, description="offer the main menu buttons under the message")
+    go: str | None = Field(
+        default=None, pattern=r"^[a-z_]+(:[a-z_]+)?$", description="a flow (or flow:step) offered as a button"
+    )
+    go_label: str | None = Field(default=None, max_length=80, description="the catalogue key of that button")
 
 
 class Notified(BaseModel):

@@ -10,6 +10,7 @@ import time
 
 from messenger_bank.banking import service as bank
 from messenger_bank.customers.models import ChannelIdentity
+from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.customers.service import customer_for_identity
 from messenger_bank.errors import InvalidOneTimeCode
 from messenger_bank.onboarding.models import (
@@ -54,4 +55,6 @@ def check_code(request: CheckCodeRequest) -> CodeChecked:
     except InvalidOneTimeCode as refused:
         return CodeChecked(valid=False, locked=int(refused.details.get("attempts_left", 0)) <= 0)
     _table().delete_item(Key={"pk": f"OTP#{request.chat_key}", "sk": "OTP"})
+    # Sign-in takes the proof from here (not from the chat's word) before it binds the chat.
+    CustomersRepository().record_proven_phone(request.chat_key, request.phone, int(time.time()) + CODE_SECONDS)
     return CodeChecked(valid=True)

@@ -24,6 +24,8 @@ from messenger_bank.onboarding.models import (
 )
 from messenger_bank.onboarding.names import card_holder
 from messenger_bank.referrals import operations as referral_operations
+from messenger_bank.security._hs256 import chat_binding
+from messenger_bank.signin.service import record_proof
 
 VIRTUAL_PRODUCT = "visa-digital"
 
@@ -59,7 +61,7 @@ def verify_applicant(state: IssuanceState) -> IssuanceState:
 def register_customer(state: IssuanceState) -> IssuanceState:
     """The bank's customer (created, or found by personal number) and ours, linked to this chat.
 
-    Also the step after AlreadyCustomer: the same call links the chat to the existing customer."""
+    An existing customer of the bank never gets here (AlreadyCustomer): they sign in with a card."""
     form = applications.unseal(state.application_id)
     bank_customer = bank.create_customer(identity_of(form))
     chat_id = form.chat_key.partition(":")[2]
@@ -72,6 +74,10 @@ def register_customer(state: IssuanceState) -> IssuanceState:
             referred_by_code=form.referral,
         )
     )
+    # The sign-in zone: this chat proved the phone and, through the Passport registry, the person, and the
+    # card is issued to it - so it counts as proven now (sensitive operations run for a while without
+    # asking for the password again).
+    record_proof(link.customer.customer_id, chat_binding(form.chat_key))
     # A friend's code counts (abuse refused) while the newcomer has no card; it never stops the card.
     referral_operations.attribute_at_registration(link.customer, passport_number=form.passport_number)
     logger.info("customer registered", extra={"customer_id": link.customer.customer_id, "new_customer": link.created})

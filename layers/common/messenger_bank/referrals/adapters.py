@@ -6,7 +6,8 @@
   Core banking's history has no MCC field; the card processing writes a purchase's reference as
   ``purchase mcc=<MCC> [partner=<partner id>] [category=<category>] [merchant=<name>]`` (a refund of
   one: the same reference on a ``refund``). Anything else (transfers, top-ups, bonuses) earns nothing.
-* ``PartnersApi``: the partners' REST APIs through APIWrapper-external.
+* ``PartnersApi``: the partners' REST APIs through APIWrapper-external. Offer pictures are kept per
+  warm function for ``PICTURE_TTL_SECONDS`` (a partner's logo changes rarely; the offers list is asked often).
 
 Each takes its client as an optional parameter (tests hand in fakes); by default the cached factories
 of ``banking.service`` are used, created on first use.
@@ -15,6 +16,9 @@ of ``banking.service`` are used, created on first use.
 from __future__ import annotations
 
 import re
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Protocol
@@ -36,6 +40,8 @@ from messenger_bank.referrals.models import CardOperation
 
 # How many history lines of each account are read for "this month" (a month of a busy card fits).
 HISTORY_DEPTH = 500
+PICTURE_TTL_SECONDS = 3600
+PICTURES_KEPT = 64
 BONUS_REFERENCE = "Messenger Bank bonus"
 _PURCHASE = re.compile(r"^\s*purchase\b(?P<fields>.*)$", re.IGNORECASE)
 _FIELD = re.compile(r"(?P<key>mcc|partner|category|merchant)=(?P<value>[^\s;]+)", re.IGNORECASE)
@@ -53,6 +59,7 @@ class PartnersBank(Protocol):
     """``banking.clients.partners.PartnersClient``."""
 
     def offers(self, partner: PartnerId) -> list[Offer]: ...
+    def picture(self, partner: PartnerId, url: str) -> bytes: ...
     def activate(self, partner: PartnerId, offer_id: str, customer_ref: str) -> Activation: ...
 
 
@@ -134,11 +141,38 @@ class CoreOperationsSource:
         return list(found.values())
 
 
+class PictureCache:
+    """Offer pictures by URL, each kept ``PICTURE_TTL_SECONDS``, the ``PICTURES_KEPT`` most recent."""
+
+    def __init__(self) -> None:
+        self._kept: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, url: str) -> bytes | None:
+        with self._lock:
+            found = self._kept.get(url)
+            if found is None or time.monotonic() - found[0] > PICTURE_TTL_SECONDS:
+                return None
+            self._kept.move_to_end(url)
+            return found[1]
+
+    def put(self, url: str, picture: bytes) -> None:
+        with self._lock:
+            self._kept[url] = (time.monotonic(), picture)
+            self._kept.move_to_end(url)
+            while len(self._kept) > PICTURES_KEPT:
+                self._kept.popitem(last=False)
+
+
+PICTURES = PictureCache()
+
+
 class PartnersApi:
     """``PartnerOffers`` over the partners' clients; a partner we hold no client for is unavailable."""
 
-    def __init__(self, client: PartnersBank | None = None) -> None:
+    def __init__(self, client: PartnersBank | None = None, pictures: PictureCache | None = None) -> None:
         self._client = client
+        self._pictures = pictures or PICTURES
 
     def _partner(self, partner: str) -> PartnerId:
         if partner not in PARTNER_IDS:
@@ -148,6 +182,15 @@ class PartnersApi:
     def offers(self, partner: str, /) -> Sequence[Offer]:
         known = self._partner(partner)
         return (self._client or bank.partners_client()).offers(known)
+
+    def picture(self, partner: str, url: str, /) -> bytes:
+        known = self._partner(partner)
+        kept = self._pictures.get(url)
+        if kept is not None:
+            return kept
+        picture = (self._client or bank.partners_client()).picture(known, url)
+        self._pictures.put(url, picture)
+        return picture
 
     def activate(self, partner: str, offer_id: str, customer_ref: str, /) -> Activation:
         known = self._partner(partner)

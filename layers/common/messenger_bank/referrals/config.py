@@ -18,6 +18,7 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
+from messenger_bank.referrals.models import BrandColours
 from messenger_bank.referrals.settings import ReferralSettings, settings
 from messenger_bank.types import CurrencyCode
 
@@ -86,6 +87,7 @@ class PartnerConfig(_Config):
     enabled: bool = True
     rates: dict[Slug, RatePercent] = Field(min_length=1)
     offers: tuple[OfferConfig, ...] = ()
+    colours: BrandColours | None = None  # the offers picture's, when the partner's API gives none
 
 
 class Programs(_Config):

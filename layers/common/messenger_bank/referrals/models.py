@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from messenger_bank.types import Channel, CurrencyCode, CustomerId, Language, MinorUnits
+from messenger_bank.types import Channel, CurrencyCode, CustomerId, HexColour, Language, MinorUnits
 
 PositiveMinorUnits = Annotated[int, Field(gt=0)]
 Month = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
@@ -104,6 +104,13 @@ class RecommendationProgress(_Model):
     currency: CurrencyCode
 
 
+class BrandColours(_Model):
+    """A partner's colours: the ground of its offers' picture and the text on it."""
+
+    background: HexColour
+    foreground: HexColour
+
+
 class Offer(_Model):
     offer_id: str
     partner: str
@@ -112,6 +119,8 @@ class Offer(_Model):
     category: str
     cashback_percent: Decimal
     valid_until: date | None = None
+    colours: BrandColours | None = Field(default=None, description="the partner's API's, else the document's")
+    image_url: str | None = Field(default=None, description="the offer's picture at the partner (live offers)")
 
 
 class OfferActivation(_Model):
@@ -221,6 +230,7 @@ class OfferItem(_Model):
 
 class OfferList(_Model):
     items: tuple[OfferItem, ...]
+    picture_url: str | None = Field(default=None, description="the offers picture: each offer in its partner's colours")
 
 
 class ActivateOfferRequest(_Model):

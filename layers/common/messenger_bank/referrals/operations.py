@@ -9,14 +9,26 @@ Money is shown in the language asked for, else the customer's own.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from pydantic import ValidationError
+
 from messenger_bank.customers.models import Customer
 from messenger_bank.customers.repository import CustomersRepository
-from messenger_bank.errors import CustomerNotFound
-from messenger_bank.images import SharePictureRequest, share_picture, store
+from messenger_bank.errors import CustomerNotFound, DomainError
+from messenger_bank.images import (
+    OffersPictureRequest,
+    OfferTile,
+    SharePictureRequest,
+    offers_picture,
+    share_picture,
+    store,
+)
 from messenger_bank.images.formatting import format_money
+from messenger_bank.images.models import MAX_OFFER_TILES
 from messenger_bank.observability import logger, metrics
 from messenger_bank.referrals import cashback, partners, recommendations, service
 from messenger_bank.referrals.adapters import CoreBonusLedger, CoreOperationsSource, PartnersApi
@@ -33,6 +45,7 @@ from messenger_bank.referrals.models import (
     GetRecommendationsRequest,
     GetReferralRequest,
     ListOffersRequest,
+    Offer,
     OfferActivated,
     OfferItem,
     OfferList,
@@ -77,6 +90,9 @@ CATEGORY_NAMES: dict[Language, dict[str, str]] = {
     },
 }
 ACTIVE_MARK = "✅ "
+# The partners' offer pictures are asked for side by side and waited for this long at most.
+PICTURE_FETCHERS = 4
+PICTURES_WAIT_SECONDS = 2.0
 NOTHING_YET: dict[Language, str] = {"ru": "пока нет покупок с кэшбэком", "be": "пакуль няма", "en": "nothing yet"}
 
 
@@ -255,17 +271,78 @@ def recommend(
 
 
 # --- partner programs and cashback ------------------------------------------------------------------------
+def _partner_pictures(offers: Sequence[Offer], source: PartnerOffers) -> dict[str, bytes]:
+    """The offers' pictures by URL, asked for side by side; one the partner does not give within
+    ``PICTURES_WAIT_SECONDS`` is left out (the offers list never waits on a slow partner)."""
+    wanted = {offer.image_url: offer.partner for offer in offers if offer.image_url}
+    if not wanted:
+        return {}
+    pool = ThreadPoolExecutor(max_workers=min(PICTURE_FETCHERS, len(wanted)))
+    asked = {pool.submit(source.picture, partner, url): url for url, partner in wanted.items()}
+    done, late = wait(asked, timeout=PICTURES_WAIT_SECONDS)
+    pool.shutdown(wait=False, cancel_futures=True)
+    if late:
+        logger.warning("partner pictures late", extra={"late": len(late)})
+    pictures: dict[str, bytes] = {}
+    for future in done:
+        try:
+            pictures[asked[future]] = future.result()
+        except DomainError as exc:  # the partner's picture is a nicety: its colours and initials stand in
+            logger.warning(
+                "partner picture unavailable", extra={"partner": wanted[asked[future]], "error": type(exc).__name__}
+            )
+    return pictures
+
+
+def _offer_tile(offer: Offer, picture: bytes | None, language: Language) -> OfferTile:
+    """An offer as the offers picture draws it: with the partner's picture when it came and can be read."""
+    colours = offer.colours.model_dump() if offer.colours else {}
+    fields = {
+        "partner_name": offer.partner_name[:60],
+        "title": offer.title if len(offer.title) <= 160 else offer.title[:159] + "…",
+        "cashback": format_percent(offer.cashback_percent, language),
+        **colours,
+    }
+    if picture is not None:
+        try:
+            return OfferTile.model_validate({**fields, "picture": picture})
+        except ValidationError:
+            logger.warning("partner picture refused", extra={"partner": offer.partner, "bytes": len(picture)})
+    return OfferTile.model_validate(fields)
+
+
+def _offers_picture_url(
+    offers: Sequence[Offer], source: PartnerOffers, language: Language, config: ReferralSettings
+) -> str | None:
+    """The offers picture in S3 as a presigned link; without it the customer still gets the list."""
+    if not config.media_bucket or not offers:
+        return None
+    try:
+        shown = offers[:MAX_OFFER_TILES]
+        pictures = _partner_pictures(shown, source)
+        tiles = tuple(_offer_tile(o, pictures.get(o.image_url) if o.image_url else None, language) for o in shown)
+        picture = offers_picture(OffersPictureRequest(language=language, offers=tiles))
+        return store("offers", picture, "image/png", bucket=config.media_bucket).url
+    except Exception:  # a picture is a nicety: never the reason the offers are not shown
+        logger.exception("offers picture not drawn")
+        return None
+
+
 def list_offers(
     request: ListOffersRequest,
     *,
     source: PartnerOffers | None = None,
     repository: ReferralsRepository | None = None,
     config: Programs | None = None,
+    referral_settings: ReferralSettings | None = None,
 ) -> OfferList:
-    """Every enabled partner's current offers; the customer's active ones are marked."""
-    offers = partners.list_offers(source=source or PartnersApi(), config=config)
+    """Every enabled partner's current offers, the customer's active ones marked, and the offers picture
+    (each offer in its partner's colours with the partner's picture; the first ``MAX_OFFER_TILES``)."""
+    partners_api = source or PartnersApi()
+    offers = partners.list_offers(source=partners_api, config=config)
     active = {(a.partner, a.offer_id) for a in partners.activations(request.customer_id, repository=repository)}
     return OfferList(
+        picture_url=_offers_picture_url(offers, partners_api, request.language, referral_settings or settings()),
         items=tuple(
             OfferItem(
                 offer_id=offer.offer_id,
@@ -275,7 +352,7 @@ def list_offers(
                 cashback=format_percent(offer.cashback_percent, request.language),
             )
             for offer in offers
-        )
+        ),
     )
 
 

@@ -2,7 +2,8 @@
 
 Offers come from the programs document; when a partner client is handed in (the partners' REST APIs
 through APIWrapper-external) its live offers replace the configured ones for that partner, filtered
-to the 2-33 % band, and the configured ones are the fallback when a partner does not answer. Only
+to the 2-33 % band, with their pictures and the partner's colours (the document's colours when the API
+gives none), and the configured ones are the fallback when a partner does not answer. Only
 partners enabled in the document are shown. An offer is activated once per customer: the partner is
 told (with a per-partner pseudonym, never our customer id), the activation is recorded, and asking
 again returns the first activation.
@@ -15,27 +16,30 @@ from decimal import Decimal
 
 from messenger_bank.errors import DomainError
 from messenger_bank.observability import logger
-from messenger_bank.referrals.config import MAX_RATE, MIN_RATE, Programs, programs
+from messenger_bank.referrals.config import MAX_RATE, MIN_RATE, PartnerConfig, Programs, programs
 from messenger_bank.referrals.errors import OfferUnavailable
 from messenger_bank.referrals.keys import partner_customer_ref
-from messenger_bank.referrals.models import Offer, OfferActivation
+from messenger_bank.referrals.models import BrandColours, Offer, OfferActivation
 from messenger_bank.referrals.ports import PartnerOffer, PartnerOffers
 from messenger_bank.referrals.repository import ReferralsRepository
 
 
-def _live_offer(partner: str, name: str, offer: PartnerOffer) -> Offer | None:
+def _live_offer(partner: str, settings: PartnerConfig, offer: PartnerOffer) -> Offer | None:
     rate = Decimal(offer.cashback_percent)
     if not MIN_RATE <= rate <= MAX_RATE:
         logger.warning("partner offer outside the cashback band ignored", extra={"partner": partner})
         return None
+    brand = offer.brand
     return Offer(
         offer_id=offer.offer_id,
         partner=partner,
-        partner_name=name,
+        partner_name=settings.name,
         title=offer.title,
         category=offer.category,
         cashback_percent=rate,
         valid_until=offer.valid_until,
+        colours=BrandColours(background=brand.background, foreground=brand.foreground) if brand else settings.colours,
+        image_url=offer.image_url,
     )
 
 
@@ -54,12 +58,13 @@ def list_offers(
         if not settings.enabled or partner not in (None, partner_id):
             continue
         configured = [
-            Offer(partner=partner_id, partner_name=settings.name, **offer.model_dump()) for offer in settings.offers
+            Offer(partner=partner_id, partner_name=settings.name, colours=settings.colours, **offer.model_dump())
+            for offer in settings.offers
         ]
         offers = configured
         if source is not None:
             try:
-                live = [_live_offer(partner_id, settings.name, o) for o in source.offers(partner_id)]
+                live = [_live_offer(partner_id, settings, o) for o in source.offers(partner_id)]
                 offers = [o for o in live if o is not None]
             except DomainError as exc:  # the partner is down: show what the document promises
                 logger.warning("partner offers unavailable", extra={"partner": partner_id, "error": type(exc).__name__})

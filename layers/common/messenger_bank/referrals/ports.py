@@ -27,6 +27,15 @@ class OperationsSource(Protocol):
     def operations(self, customer_id: str, since: datetime, until: datetime, /) -> list[CardOperation]: ...
 
 
+class PartnerBrand(Protocol):
+    """A partner's colours (``banking.models.OfferBrand``): ``#RRGGBB``."""
+
+    @property
+    def background(self) -> str: ...
+    @property
+    def foreground(self) -> str: ...
+
+
 class PartnerOffer(Protocol):
     """An offer as a partner's API describes it (``banking.models.Offer`` has this shape)."""
 
@@ -40,6 +49,10 @@ class PartnerOffer(Protocol):
     def cashback_percent(self) -> int | Decimal: ...
     @property
     def valid_until(self) -> date | None: ...
+    @property
+    def brand(self) -> PartnerBrand | None: ...
+    @property
+    def image_url(self) -> str | None: ...
 
 
 class PartnerActivation(Protocol):
@@ -54,6 +67,10 @@ class PartnerOffers(Protocol):
     never our customer id; activating twice is safe at the partner."""
 
     def offers(self, partner: str, /) -> Sequence[PartnerOffer]: ...
+
+    def picture(self, partner: str, url: str, /) -> bytes:
+        """An offer's picture (``PartnerOffer.image_url``), only from under the partner's own API."""
+        ...
 
     def activate(self, partner: str, offer_id: str, customer_ref: str, /) -> PartnerActivation: ...
 

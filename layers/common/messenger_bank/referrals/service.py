@@ -42,15 +42,16 @@ from messenger_bank.types import Channel, Language
 
 
 def share_links(code: str, *, config: ReferralSettings | None = None) -> ShareLinks:
-    """The code as a deep link on every messenger; each platform hands the code back at the first message."""
-    config = config or settings()
+    """The code as a deep link on every messenger; each platform hands the code back at the first message.
+    Raises ``DeepLinksNotConfigured`` where the bot's names were not given (see ``settings.py``)."""
+    bot = (config or settings()).deep_links()
     safe = quote(code, safe="")
     return ShareLinks(
         code=code,
-        telegram=f"https://t.me/{config.telegram_bot_username}?start={safe}",
-        viber=f"viber://pa?chatURI={quote(config.viber_chat_uri, safe='')}&context={safe}",
-        whatsapp=f"https://wa.me/{config.whatsapp_business_number}?text={quote(f'start {code}', safe='')}",
-        messenger=f"https://m.me/{quote(config.messenger_page, safe='')}?ref={safe}",
+        telegram=f"https://t.me/{bot.telegram_bot_username}?start={safe}",
+        viber=f"viber://pa?chatURI={quote(bot.viber_chat_uri, safe='')}&context={safe}",
+        whatsapp=f"https://wa.me/{bot.whatsapp_business_number}?text={quote(f'start {code}', safe='')}",
+        messenger=f"https://m.me/{quote(bot.messenger_page, safe='')}?ref={safe}",
     )
 
 

@@ -1,6 +1,10 @@
 """Where the bot lives on each messenger and where the programs document comes from: environment
 variables, read once per cold start.
 
+The four deep-link names are the template's parameters (``TelegramBotUsername``, ``ViberChatUri``,
+``WhatsAppBusinessNumber``, ``MessengerPageName``), given to the functions that build share links; the
+code holds no bot name of its own, and building a link without them is refused (``DeepLinksNotConfigured``).
+
 ==================================  ===================================================================
 ``TELEGRAM_BOT_USERNAME``           the bot's username, without ``@`` (``t.me/<bot>?start=<code>``)
 ``VIBER_CHAT_URI``                  the Viber bot's chat URI (``viber://pa?chatURI=<uri>&context=<code>``)
@@ -15,7 +19,8 @@ variables, read once per cold start.
 ``PROGRAMS_MAX_AGE_SECONDS``        how long a fetched document is reused before AppConfig is asked
                                     again (default 300)
 ``CUSTOMERS_TABLE``                 the customers table the repository writes to (see ``repository.py``)
-``MEDIA_BUCKET``                    where ``get_referral`` stores the share picture (none drawn when unset)
+``MEDIA_BUCKET``                    where ``get_referral`` stores the share picture and ``list_offers`` the
+                                    offers picture (none drawn when unset)
 ==================================  ===================================================================
 """
 
@@ -25,20 +30,47 @@ import os
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 DEFAULT_PROGRAMS_FILE = Path(__file__).with_name("programs.yaml")
+
+
+TelegramBotUsername = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]{3,31}$")]
+ViberChatUri = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+WhatsAppNumber = Annotated[str, StringConstraints(pattern=r"^\d{8,15}$")]
+MessengerPage = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+DEEP_LINK_VARIABLES = {
+    "telegram_bot_username": "TELEGRAM_BOT_USERNAME",
+    "viber_chat_uri": "VIBER_CHAT_URI",
+    "whatsapp_business_number": "WHATSAPP_BUSINESS_NUMBER",
+    "messenger_page": "MESSENGER_PAGE",
+}
+
+
+class DeepLinksNotConfigured(RuntimeError):
+    """A share link was asked for in a function the bot's names were not given to."""
+
+
+class DeepLinks(BaseModel):
+    """The bot's name on each messenger, as the share links carry it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    telegram_bot_username: TelegramBotUsername
+    viber_chat_uri: ViberChatUri
+    whatsapp_business_number: WhatsAppNumber
+    messenger_page: MessengerPage
 
 
 class ReferralSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    telegram_bot_username: str = Field(default="MessengerBankBot", pattern=r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
-    viber_chat_uri: str = Field(default="messengerbank", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
-    whatsapp_business_number: str = Field(default="375291000000", pattern=r"^\d{8,15}$")
-    messenger_page: str = Field(default="messengerbank", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    telegram_bot_username: TelegramBotUsername | None = None
+    viber_chat_uri: ViberChatUri | None = None
+    whatsapp_business_number: WhatsAppNumber | None = None
+    messenger_page: MessengerPage | None = None
 
     programs_source: Literal["file", "appconfig"] = "file"
     programs_file: Path = DEFAULT_PROGRAMS_FILE
@@ -54,14 +86,20 @@ class ReferralSettings(BaseModel):
             raise ValueError("PROGRAMS_SOURCE=appconfig needs PROGRAMS_APPCONFIG_APPLICATION and _ENVIRONMENT")
         return self
 
+    def deep_links(self) -> DeepLinks:
+        """The four names together; ``DeepLinksNotConfigured`` names the variables that are missing."""
+        missing = [variable for field, variable in DEEP_LINK_VARIABLES.items() if getattr(self, field) is None]
+        if missing:
+            raise DeepLinksNotConfigured(
+                f"{', '.join(missing)} not set: the template passes them from its deep-link parameters"
+            )
+        return DeepLinks.model_validate({field: getattr(self, field) for field in DEEP_LINK_VARIABLES})
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ReferralSettings:
         env = os.environ if environ is None else environ
         names = {
-            "telegram_bot_username": "TELEGRAM_BOT_USERNAME",
-            "viber_chat_uri": "VIBER_CHAT_URI",
-            "whatsapp_business_number": "WHATSAPP_BUSINESS_NUMBER",
-            "messenger_page": "MESSENGER_PAGE",
+            **DEEP_LINK_VARIABLES,
             "programs_source": "PROGRAMS_SOURCE",
             "programs_file": "PROGRAMS_FILE",
             "appconfig_application": "PROGRAMS_APPCONFIG_APPLICATION",

@@ -15,7 +15,7 @@ from html import escape
 from typing import Final, Literal
 
 Language = Literal["ru", "en"]
-Purpose = Literal["pin", "password"]
+Purpose = Literal["pin", "password", "confirm"]
 
 STYLE: Final = """
 *{box-sizing:border-box}
@@ -95,6 +95,14 @@ TEXTS: Final[dict[Language, dict[str, str]]] = {
         "password_intro": "От 8 до 64 символов, хотя бы одна буква и одна цифра.",
         "password": "Пароль",
         "password_confirm": "Пароль ещё раз",
+        "confirm_title": "Подтвердите паролем банка",
+        "confirm_intro": "Бот просит пароль ещё раз перед важной операцией. Пароль не попадает в чат.",
+        "confirm": "Пароль банка",
+        "confirm_submit": "Подтвердить",
+        "confirm_done": "Подтверждено",
+        "confirm_done_text": "Вернитесь в чат и нажмите «Продолжить». Эту страницу можно закрыть.",
+        "wrong_password": "Пароль неверный",
+        "wrong_password_text": "Ничего не подтверждено. Вернитесь в чат: бот пришлёт новую ссылку.",
         "submit": "Сохранить",
         "mismatch": "Значения не совпадают.",
         "remaining": "Осталось попыток: {n}.",
@@ -131,6 +139,15 @@ TEXTS: Final[dict[Language, dict[str, str]]] = {
         "password_intro": "8 to 64 characters, at least one letter and one digit.",
         "password": "Password",
         "password_confirm": "Password again",
+        "confirm_title": "Confirm with your bank password",
+        "confirm_intro": "The bot asks for your bank password again before an important operation. "
+        "It never goes into the chat.",
+        "confirm": "Bank password",
+        "confirm_submit": "Confirm",
+        "confirm_done": "Confirmed",
+        "confirm_done_text": "Go back to the chat and press “Continue”. You can close this page.",
+        "wrong_password": "The password is wrong",
+        "wrong_password_text": "Nothing was confirmed. Go back to the chat: the bot will send a new link.",
         "submit": "Save",
         "mismatch": "The two entries differ.",
         "remaining": "Attempts left: {n}.",
@@ -178,22 +195,31 @@ def form_page(purpose: Purpose, language: Language, *, error: str | None = None,
             'type="password" inputmode="numeric" pattern="[0-9]{4}" minlength="4" maxlength="4" '
             'autocomplete="off" required'
         )
+    elif purpose == "confirm":
+        field = 'type="password" minlength="1" maxlength="64" autocomplete="current-password" required'
     else:
         field = 'type="password" minlength="8" maxlength="64" autocomplete="new-password" required'
     notice = ""
     if error is not None:
         extra = f" {escape(t['remaining'].format(n=remaining))}" if remaining is not None else ""
         notice = f'<p class="error" role="alert">{escape(t[error])}{extra}</p>'
+    # Confirming asks for the password once; setting a PIN or password asks twice, to catch a typo.
+    second, submit = "", "confirm_submit"
+    if purpose != "confirm":
+        second = (
+            f'<label for="second">{escape(t[purpose + "_confirm"])}</label>'
+            f'<input id="second" name="{purpose}_confirm" {field} data-second>'
+        )
+        submit = "submit"
     body = (
         f"<h1>{escape(t[purpose + '_title'])}</h1><p>{escape(t[purpose + '_intro'])}</p>{notice}"
         '<form id="secure-form" method="post" action="" autocomplete="off">'
         f'<label for="first">{escape(t[purpose])}</label>'
         f'<input id="first" name="{purpose}" {field} data-first>'
-        f'<label for="second">{escape(t[purpose + "_confirm"])}</label>'
-        f'<input id="second" name="{purpose}_confirm" {field} data-second>'
+        f"{second}"
         '<input type="hidden" id="init_data" name="init_data" value="">'
         f'<p class="error" id="mismatch" role="alert" hidden>{escape(t["mismatch"])}</p>'
-        f'<button type="submit" id="submit">{escape(t["submit"])}</button>'
+        f'<button type="submit" id="submit">{escape(t[submit])}</button>'
         f"</form><script>{SCRIPT}</script>"
     )
     return _document(language, body)

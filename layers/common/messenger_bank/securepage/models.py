@@ -9,10 +9,10 @@ from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ConfigDict, Field
 
-PagePurpose = Literal["pin", "password"]
+PagePurpose = Literal["pin", "password", "confirm"]
 # A form of two PINs or two passwords and Telegram's initData (at most 4 KB) fits in 8 KB.
 MAX_FORM_BYTES: Final = 8 * 1024
-FORM_FIELDS: Final = frozenset({"pin", "pin_confirm", "password", "password_confirm", "init_data"})
+FORM_FIELDS: Final = frozenset({"pin", "pin_confirm", "password", "password_confirm", "confirm", "init_data"})
 
 
 class MalformedRequest(Exception):

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from pydantic import SecretStr
 
+from messenger_bank.banking.models import EncryptedPassword
 from messenger_bank.errors import DomainError
 from messenger_bank.observability import logger, metrics
 from messenger_bank.securepage.html import HEADERS, Language, Purpose, form_page, message_page
@@ -41,6 +42,7 @@ from messenger_bank.security.errors import (
     LinkInvalid,
     NotYourCard,
     TooManyAttempts,
+    WrongPassword,
 )
 
 if TYPE_CHECKING:
@@ -49,7 +51,11 @@ if TYPE_CHECKING:
     from messenger_bank.banking.models import PinKey, SetPinRequest
     from messenger_bank.customers.repository import CustomersRepository
 
-LINK_PURPOSES: Final[dict[str, links.LinkPurpose]] = {"pin": "change_pin", "password": "change_password"}
+LINK_PURPOSES: Final[dict[str, links.LinkPurpose]] = {
+    "pin": "change_pin",
+    "password": "change_password",
+    "confirm": "confirm_password",
+}
 _PIN: Final = re.compile(r"^[0-9]{4}$")
 # Guessed first by anyone holding the card: all one digit, runs up or down, and a few favourites.
 _WEAK_PINS: Final = frozenset(
@@ -67,37 +73,12 @@ class PinDesk(Protocol):
     def set_pin(self, request: SetPinRequest) -> None: ...
 
 
-class PasswordDesk(Protocol):
-    """Core banking's side of a password change: takes the new password as a JWE for the bank."""
-
-    def set_password(self, bank_customer_id: str, encrypted_password: str, key_id: str) -> None: ...
-
-
-class CorePasswordDesk:
-    """``PUT /api/v1/customers/{id}/password`` on core banking with ``{"encrypted_password", "key_id"}``.
-
-    The JWE is made with the bank's PIN-encryption key (the bank's one public encryption key).
-    """
-
-    def set_password(self, bank_customer_id: str, encrypted_password: str, key_id: str) -> None:
-        from messenger_bank.banking import service as bank
-
-        bank.core_client().rest.call(
-            "PUT",
-            f"/api/v1/customers/{bank_customer_id}/password",
-            operation="set_password",
-            json={"encrypted_password": encrypted_password, "key_id": key_id},
-            idempotent=True,
-        )
-
-
 @dataclass
 class Collaborators:
     """What the page talks to; tests hand in fakes. ``None`` means the deployed default."""
 
-    core: Any = None  # CoreBank & PinDesk
+    core: Any = None  # CoreClient: PIN key and PIN, password set and check
     customers: CustomersRepository | None = None
-    passwords: PasswordDesk | None = None
     dynamodb: DynamoDBClient | None = None
     table_name: str | None = None
     link_key: bytes | None = None
@@ -151,7 +132,7 @@ def serve(request: PageRequest, deps: Collaborators) -> PageAnswer:
     language = request.language
     if request.purpose not in LINK_PURPOSES:
         return _refusal(404, "invalid", language, purpose="?", outcome="unknown page")
-    purpose: Purpose = "pin" if request.purpose == "pin" else "password"
+    purpose: Purpose = "pin" if request.purpose == "pin" else "confirm" if request.purpose == "confirm" else "password"
     if not request.token:
         return _refusal(400, "invalid", language, purpose=purpose, outcome="no token")
     try:
@@ -198,6 +179,8 @@ def _ensure_unused(link: links.LinkClaims, deps: Collaborators) -> None:
 def _entry_problem(purpose: Purpose, form: dict[str, str]) -> str | None:
     """The TEXTS key of what is wrong with the entries, or None."""
     first, second = form.get(purpose, ""), form.get(f"{purpose}_confirm", "")
+    if purpose == "confirm":
+        return None if 1 <= len(first) <= _PASSWORD_MAX else "wrong_password"
     if purpose == "pin":
         if not _PIN.match(first):
             return "bad_pin"
@@ -237,11 +220,20 @@ def _submit(request: PageRequest, purpose: Purpose, deps: Collaborators) -> Page
     try:
         if purpose == "pin":
             _set_pin(link.customer_id, request.card_id, SecretStr(request.form["pin"]), deps)
+        elif purpose == "confirm":
+            _confirm_password(link, SecretStr(request.form["confirm"]), deps)
         else:
             _set_password(link.customer_id, SecretStr(request.form["password"]), deps)
     except NotYourCard:
         _count_wrong_attempt(link.customer_id, link_purpose, deps)
         raise
+    except WrongPassword:
+        # The link is used up: a wrong password costs an attempt and the bot sends a new link.
+        status = _count_wrong_attempt(link.customer_id, link_purpose, deps)
+        metrics.add_metric(name="SecurePageWrongEntry", unit="Count", value=1)
+        if status.locked:
+            raise TooManyAttempts("too many wrong attempts", locked_until=status.locked_until) from None
+        return _answer(422, message_page("wrong_password", language))
     links.reset_attempts(link.customer_id, link_purpose, config=deps.config, dynamodb=deps.dynamodb)
     logger.info("secure page: changed", extra={"page": purpose, "customer_id": link.customer_id})
     metrics.add_metric(name="SecurePageChanged", unit="Count", value=1)
@@ -261,18 +253,37 @@ def _set_pin(customer_id: str, card_id: str, pin: SecretStr, deps: Collaborators
     bank.set_pin(bank.encrypt_pin(card.card_id, pin, bank.pin_key(core)), core)
 
 
-def _set_password(customer_id: str, password: SecretStr, deps: Collaborators) -> None:
+def _for_bank(password: SecretStr, deps: Collaborators) -> EncryptedPassword:
+    """The password as a JWE for the bank's encryption key (the one it also takes PIN blocks with)."""
     from cryptography.hazmat.primitives import serialization
     from jose import jwk as jose_jwk
 
     from messenger_bank.banking import service as bank
-    from messenger_bank.customers.service import customer_by_id
     from messenger_bank.security.jwe import KEY_ALGORITHM, encrypt_for_bank
 
-    customer = customer_by_id(customer_id, repository=deps.customers_repository())
     key = bank.pin_key(deps.core_bank())
     public = serialization.load_pem_public_key(key.public_key_pem.encode())
     pem = public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     bank_jwk = {**jose_jwk.construct(pem, algorithm=KEY_ALGORITHM).to_dict(), "kid": key.key_id}
-    encrypted = encrypt_for_bank(password.get_secret_value(), bank_jwk)
-    (deps.passwords or CorePasswordDesk()).set_password(customer.bank_customer_id, encrypted, key.key_id)
+    return EncryptedPassword(
+        encrypted_password=SecretStr(encrypt_for_bank(password.get_secret_value(), bank_jwk)), key_id=key.key_id
+    )
+
+
+def _set_password(customer_id: str, password: SecretStr, deps: Collaborators) -> None:
+    from messenger_bank.customers.service import customer_by_id
+
+    customer = customer_by_id(customer_id, repository=deps.customers_repository())
+    deps.core_bank().set_password(customer.bank_customer_id, _for_bank(password, deps))
+
+
+def _confirm_password(link: links.LinkClaims, password: SecretStr, deps: Collaborators) -> None:
+    """The bank checks the password; on yes, the link's chat has proven it now (sign-in zone)."""
+    from messenger_bank.customers.service import customer_by_id
+    from messenger_bank.signin.service import record_proof
+
+    customer = customer_by_id(link.customer_id, repository=deps.customers_repository())
+    if not deps.core_bank().check_password(customer.bank_customer_id, _for_bank(password, deps)).valid:
+        raise WrongPassword("the bank password is wrong")
+    record_proof(link.customer_id, link.chat_binding, customers=deps.customers_repository())
+    metrics.add_metric(name="Reauthenticated", unit="Count", value=1)

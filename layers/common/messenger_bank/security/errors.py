@@ -52,6 +52,22 @@ class ReauthenticationRequired(AccessDenied):
     """A sensitive operation needs the bank password again: the session is older than allowed."""
 
 
+class CardNotProven(AccessDenied):
+    """Sign-in: the last digits and expiry do not match a card of the customer with this phone."""
+
+
+class PhoneNotProven(AccessDenied):
+    """Sign-in asked for a phone that this chat has not proven (a messenger contact or a one-time code)."""
+
+
+class PasswordNotSet(AccessDenied):
+    """The customer has no bank password yet: it cannot be asked for again."""
+
+
+class WrongPassword(AccessDenied):
+    """The bank password given to confirm a sensitive operation is wrong."""
+
+
 class LinkInvalid(AccessDenied):
     """The one-time link's token is malformed, tampered with, or bound to another chat."""
 

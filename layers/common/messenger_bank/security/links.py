@@ -65,7 +65,7 @@ DEFAULT_LOCK_MINUTES: Final = 60
 INIT_DATA_MAX_CHARS: Final = 4096
 INIT_DATA_FUTURE_SKEW_S: Final = 60
 
-LinkPurpose = Literal["change_pin", "change_password"]
+LinkPurpose = Literal["change_pin", "change_password", "confirm_password"]
 
 
 class LinkClaims(BaseModel):

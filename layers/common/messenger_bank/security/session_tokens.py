@@ -15,11 +15,12 @@ password again; ``owns`` refuses another customer's card or account id.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from messenger_bank.security import _hs256
 from messenger_bank.security.errors import (
@@ -32,7 +33,7 @@ from messenger_bank.security.keys import check_key, signing_key
 from messenger_bank.types import CustomerId
 
 AUDIENCE: Final = "messenger-bank/session"
-DEFAULT_TTL: Final = timedelta(minutes=15)
+DEFAULT_TTL: Final = timedelta(minutes=int(os.environ.get("SESSION_MINUTES", "15")))
 MAX_TTL: Final = timedelta(hours=1)
 
 
@@ -116,6 +117,49 @@ def require_recent_auth(claims: SessionClaims, *, max_age: timedelta, now: datet
     """Raise ``ReauthenticationRequired`` when the bank password was given longer than `max_age` ago."""
     if _now(now) - claims.auth_time > max_age:
         raise ReauthenticationRequired("this operation needs the bank password again")
+
+
+class SessionEnvelope(BaseModel):
+    """How a session travels beside an operation's request: the token and the chat it was used from."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+
+    token: str = Field(min_length=1, max_length=4096, repr=False)
+    chat_key: str = Field(min_length=3, max_length=160)
+
+
+def sensitive_max_age() -> timedelta:
+    """How long a proof of the card or the bank password lasts for sensitive operations."""
+    return timedelta(minutes=int(os.environ.get("SENSITIVE_AUTH_MINUTES", "10")))
+
+
+def check_session(
+    envelope: object,
+    customer_id: str,
+    *,
+    chat_key: str | None = None,
+    sensitive: bool = False,
+    key: bytes | None = None,
+    now: datetime | None = None,
+) -> SessionClaims:
+    """The session an operation for `customer_id` arrived with, verified; raises otherwise.
+
+    ``SessionInvalid`` when there is none, it is refused, it is another customer's or (when the request
+    names its chat) another chat's; ``SessionExpired``; ``ReauthenticationRequired`` for a `sensitive`
+    operation when the card or the bank password was proven longer ago than ``sensitive_max_age``.
+    """
+    try:
+        session = SessionEnvelope.model_validate(envelope)
+    except ValidationError:
+        raise SessionInvalid("the operation came without a session") from None
+    if chat_key is not None and chat_key != session.chat_key:
+        raise SessionInvalid("the session is another chat's")
+    claims = verify_session(session.token, chat_key=session.chat_key, key=key)
+    if claims.customer_id != customer_id:
+        raise SessionInvalid("the session is another customer's")
+    if sensitive:
+        require_recent_auth(claims, max_age=sensitive_max_age(), now=now)
+    return claims
 
 
 def owns(customer_id: str, card_id: str, cards_of: Callable[[str], Iterable[str]]) -> None:

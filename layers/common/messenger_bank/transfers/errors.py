@@ -15,3 +15,7 @@ class QuoteAlreadyUsed(DomainError):
 
 class TransferCancelled(DomainError):
     """The customer left the wait for the code (another menu, another flow): nothing moves."""
+
+
+class RecipientNotReached(DomainError):
+    """None of the recipient's chats took the notice; the transfer itself stands (the journey goes on)."""

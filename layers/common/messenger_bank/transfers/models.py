@@ -107,6 +107,20 @@ class TransferState(BaseModel):
         return self.transfer_id
 
 
+RecipientOutcome = Literal[
+    "told", "unreachable", "already_told", "not_our_customer", "own_card", "no_chat", "not_completed"
+]
+
+
+class RecipientTold(BaseModel):
+    """What telling the recipient came to: `delivered` counts the chats the notice reached."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    outcome: RecipientOutcome
+    delivered: int = Field(default=0, ge=0)
+
+
 class ParkRequest(BaseModel):
     """A `.waitForTaskToken` step: keep the token under `<execution>:<task>` until the customer answers."""
 

@@ -2,17 +2,21 @@
 
     pk                 sk       what                                              TTL
     QUOTE#<quote id>   QUOTE    Quote: token + mask of the recipient, amounts,    expires_at
-                                the source card, the transfer that claimed it
+                                the source card, the transfer that claimed it,
+                                when the recipient was told (recipient_told_at)
 
 A transfer claims its quote with a conditional write, so one quote backs at most one transfer, however
 often a journey is started or re-driven. Claiming pushes the TTL out by a day: a transfer in progress
-(or in compensation) always finds its quote.
+(or in compensation) always finds its quote. Marking the recipient as told is a conditional write too,
+so a retried or re-driven step tells them once.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+
+from botocore.exceptions import ClientError
 
 from messenger_bank import quotes
 from messenger_bank.tables import customers_table as _table
@@ -92,3 +96,22 @@ class QuotesRepository:
             ConditionExpression="attribute_exists(pk)",
             ExpressionAttributeValues={":o": otp_id},
         )
+
+    def mark_recipient_told(self, quote_id: str, *, now: int) -> bool:
+        """Mark the transfer's recipient as told; False when a run of the step marked it already."""
+        try:
+            self.table.update_item(
+                Key=_key(quote_id),
+                UpdateExpression="SET recipient_told_at = :t",
+                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(recipient_told_at)",
+                ExpressionAttributeValues={":t": now},
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
+
+    def unmark_recipient_told(self, quote_id: str) -> None:
+        """Undo the mark when no chat took the notice, so that a re-drive may try again."""
+        self.table.update_item(Key=_key(quote_id), UpdateExpression="REMOVE recipient_told_at")

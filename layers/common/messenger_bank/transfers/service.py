@@ -257,6 +257,8 @@ def credit_transfer(
             currency=quote.currency,
             idempotency_key=f"transfer:{transfer_id}:credit",
             reference=transfer_id[:140],
+            # The recipient's history names the sender's card (a mask), not their own.
+            counterparty=quote.source_mask,
         ),
         core=core,
     )

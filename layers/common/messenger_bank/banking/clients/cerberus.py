@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from messenger_bank.banking.clients.rest import RestClient
-from messenger_bank.banking.models import Identity, OneTimeCode, OneTimeCodeCheck, Screening
+from messenger_bank.banking.models import CardProof, Identity, OneTimeCode, OneTimeCodeCheck, Screening
 from messenger_bank.errors import InvalidOneTimeCode
 
 CODES = {"otp_not_found": InvalidOneTimeCode}
@@ -50,6 +50,17 @@ class CerberusClient:
             idempotent=True,
         )
         return bool(answer.get("belongs"))
+
+    def prove_card(self, phone: str, last_four: str, expiry: str) -> CardProof:
+        """Sign-in: the customer with `phone` holds a card ending in `last_four` expiring `expiry`."""
+        answer = self.rest.call(
+            "POST",
+            "/api/v1/card-proofs",
+            operation="card_proof",
+            json={"phone": phone, "last_four": last_four, "expiry": expiry},
+            idempotent=True,
+        )
+        return CardProof.model_validate(answer)
 
     def send_code(self, phone: str, purpose: str) -> OneTimeCode:
         # Not retried: a repeat would send a second SMS; the customer can ask again.

@@ -12,16 +12,20 @@ from messenger_bank.banking.clients.rest import RestClient
 from messenger_bank.banking.models import (
     Balance,
     Card,
+    CardLimitKind,
+    CardLimits,
     CardLookup,
     CreditRequest,
     CustomerRef,
     DebitRequest,
+    EncryptedPassword,
     HistoryEntry,
     Identity,
     IssueCardRequest,
     IssuedCard,
     Operation,
     OrderPlasticRequest,
+    PasswordCheck,
     PinKey,
     PlasticOrder,
     RefundRequest,
@@ -31,6 +35,7 @@ from messenger_bank.banking.models import (
 )
 from messenger_bank.errors import (
     CardBlocked,
+    CardLimitAboveMaximum,
     CardNotFound,
     CustomerNotFound,
     DomainError,
@@ -47,6 +52,7 @@ CODES: dict[str, type[DomainError]] = {
     "card_blocked": CardBlocked,
     "customer_not_found": CustomerNotFound,
     "idempotency_conflict": IdempotencyConflict,
+    "limit_above_maximum": CardLimitAboveMaximum,
 }
 
 
@@ -106,6 +112,37 @@ class CoreClient:
     def set_pin(self, request: SetPinRequest) -> None:
         body = {"encrypted_pin": request.encrypted_pin.get_secret_value(), "key_id": request.key_id}
         self.rest.call("PUT", f"/api/v1/cards/{request.card_id}/pin", operation="set_pin", json=body, idempotent=True)
+
+    def set_password(self, bank_customer_id: str, password: EncryptedPassword) -> None:
+        body = {"encrypted_password": password.encrypted_password.get_secret_value(), "key_id": password.key_id}
+        path = f"/api/v1/customers/{bank_customer_id}/password"
+        self.rest.call("PUT", path, operation="set_password", json=body, idempotent=True)
+
+    def check_password(self, bank_customer_id: str, password: EncryptedPassword) -> PasswordCheck:
+        body = {"encrypted_password": password.encrypted_password.get_secret_value(), "key_id": password.key_id}
+        path = f"/api/v1/customers/{bank_customer_id}/password-checks"
+        # A check changes nothing at the bank (we count wrong attempts ourselves): safe to repeat.
+        answer = self.rest.call("POST", path, operation="check_password", json=body, idempotent=True)
+        return PasswordCheck.model_validate(answer)
+
+    def password_set(self, bank_customer_id: str) -> bool:
+        path = f"/api/v1/customers/{bank_customer_id}/password"
+        return bool(self.rest.call("GET", path, operation="password_status", idempotent=True).get("password_set"))
+
+    def card_limits(self, card_id: str) -> CardLimits:
+        answer = self.rest.call("GET", f"/api/v1/cards/{card_id}/limits", operation="card_limits", idempotent=True)
+        return CardLimits.model_validate(answer)
+
+    def set_card_limit(self, card_id: str, kind: CardLimitKind, amount: int, currency: str) -> CardLimits:
+        # Setting a limit to a value twice leaves it at that value: safe to repeat.
+        answer = self.rest.call(
+            "PUT",
+            f"/api/v1/cards/{card_id}/limits/{kind}",
+            operation="set_card_limit",
+            json={"amount": amount, "currency": currency},
+            idempotent=True,
+        )
+        return CardLimits.model_validate(answer)
 
     def order_plastic(self, request: OrderPlasticRequest) -> PlasticOrder:
         body: dict[str, Any] = {"address": request.address.model_dump(mode="json", exclude_none=True)}

@@ -1,12 +1,17 @@
-"""Partner programs client: offers, activation, cashback rules; one API key per partner."""
+"""Partner programs client: offers (with their pictures), activation, cashback rules; one API key per partner."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Final
 
 from messenger_bank.banking.clients.rest import RestClient
 from messenger_bank.banking.models import Activation, CashbackRule, Offer, PartnerId
 from messenger_bank.errors import OperationRejected
+
+# An offer's picture: a logo-sized PNG, JPEG or WebP; anything bigger is not a logo.
+PICTURE_TYPES: Final = frozenset({"image/png", "image/jpeg", "image/webp"})
+PICTURE_MAX_BYTES: Final = 512 * 1024
 
 
 class PartnersClient:
@@ -22,6 +27,13 @@ class PartnersClient:
     def offers(self, partner: PartnerId) -> list[Offer]:
         answer = self._partner(partner).call("GET", "/api/v1/offers", operation="offers", idempotent=True)
         return [Offer.model_validate(item) for item in answer.get("offers", [])]
+
+    def picture(self, partner: PartnerId, url: str) -> bytes:
+        """An offer's picture (``Offer.image_url``), fetched only from under the partner's own API; once,
+        never retried: a picture is a nicety the offers list does not wait for."""
+        return self._partner(partner).download(
+            url, operation="offer_picture", max_bytes=PICTURE_MAX_BYTES, content_types=PICTURE_TYPES, retry=False
+        )
 
     def activate(self, partner: PartnerId, offer_id: str, customer_ref: str) -> Activation:
         # One activation per (offer, customer) at the partner: safe to repeat.

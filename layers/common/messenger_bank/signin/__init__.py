@@ -1,0 +1,1 @@
+"""The sign-in zone: binding a chat to a bank customer, the session that binding gives, asking again."""

@@ -1,0 +1,114 @@
+"""The transfer journey's last step: a recipient who is also our customer is told of the money.
+
+The recipient's card number comes out of the vault once more, only to ask the bank whose card it is
+(``cards/lookup``); a card of this bank belongs to a bank customer, and that customer is ours when the
+customers table knows their bank id. Every chat they bound gets the notice in their language: the
+amount they received and the sender's card as a mask (first six and last four at most).
+
+The step moves no money, and the state machine catches whatever it raises and completes the transfer.
+A retried or re-driven step tells the recipient once: the quote keeps a mark, set before sending and
+taken back only when no chat took the notice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from pydantic import SecretStr
+
+from messenger_bank.banking import service as bank
+from messenger_bank.banking.clients.core import CoreClient
+from messenger_bank.channels.models import ChatRef
+from messenger_bank.customers.models import Customer
+from messenger_bank.customers.repository import CustomersRepository
+from messenger_bank.notify import notify
+from messenger_bank.observability import logger, metrics
+from messenger_bank.onboarding.models import Notified, NotifyRequest
+from messenger_bank.security.cards import CardVault, detokenise, redact_pans
+from messenger_bank.transfers.errors import RecipientNotReached
+from messenger_bank.transfers.models import Quote, RecipientTold, TransferState, money_text
+from messenger_bank.transfers.repository import QuotesRepository
+
+Clock = Callable[[], datetime]
+NOTICE = "transfer.received"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def recipient_of(
+    quote: Quote, *, customers: CustomersRepository, core: CoreClient | None, vault: CardVault | None
+) -> Customer | None:
+    """Our customer who holds the quote's recipient card, or None (another bank's card, or a customer of
+    this bank who does not use the bot). The bank says whose card it is; the number is not kept."""
+    card = bank.lookup_card(SecretStr(detokenise(quote.card_token, vault=vault)), core=core)
+    if not card.own or card.customer_id is None:
+        return None
+    return customers.by_bank_id(card.customer_id)
+
+
+def tell_recipient(
+    state: TransferState,
+    *,
+    quotes: QuotesRepository | None = None,
+    customers_repository: CustomersRepository | None = None,
+    core: CoreClient | None = None,
+    vault: CardVault | None = None,
+    tell: Callable[[NotifyRequest], Notified] = notify,
+    clock: Clock = _now,
+) -> RecipientTold:
+    """Tell the recipient of a completed transfer, if they are our customer with a chat; once.
+
+    Raises what the vault or the bank raise (the state machine retries the transient ones, then lets the
+    transfer complete), and RecipientNotReached when every chat refused the notice."""
+    transfer_id = state.require_transfer_id()
+    if state.outcome != "completed":
+        return _told(transfer_id, RecipientTold(outcome="not_completed"))
+    repository = quotes or QuotesRepository()
+    customers = customers_repository or CustomersRepository()
+    quote = repository.get(state.quote_id, state.customer_id)
+    recipient = recipient_of(quote, customers=customers, core=core, vault=vault)
+    if recipient is None:
+        return _told(transfer_id, RecipientTold(outcome="not_our_customer"))
+    if recipient.customer_id == quote.customer_id:
+        return _told(transfer_id, RecipientTold(outcome="own_card"))
+    chats = [ChatRef(channel=i.channel, chat_id=i.chat_id) for i in customers.identities(recipient.customer_id)]
+    if not chats:
+        return _told(transfer_id, RecipientTold(outcome="no_chat"))
+    if not repository.mark_recipient_told(quote.quote_id, now=int(clock().timestamp())):
+        return _told(transfer_id, RecipientTold(outcome="already_told"))
+    values: dict[str, str | int] = {
+        "amount": money_text(quote.amount_minor, quote.currency),
+        # A mask already; redacting again makes sure no full number could ever reach a chat.
+        "mask": redact_pans(quote.source_mask),
+    }
+    delivered = failed = 0
+    for chat in chats:
+        try:
+            told = tell(NotifyRequest(chat_key=chat.key, language=recipient.language, message=NOTICE, values=values))
+        except Exception as exc:  # one messenger down must not keep the notice from the others
+            failed += 1
+            logger.warning(
+                "recipient's chat refused the notice",
+                extra={"transfer_id": transfer_id, "channel": chat.channel, "error": type(exc).__name__},
+            )
+            continue
+        delivered += told.delivered
+    if failed and not delivered:
+        repository.unmark_recipient_told(quote.quote_id)
+        raise RecipientNotReached("no chat of the recipient took the notice", chats=len(chats))
+    if not delivered:
+        # Blocked the bot, or out of the platform's window: trying again would not reach them either.
+        return _told(transfer_id, RecipientTold(outcome="unreachable"))
+    metrics.add_metric(name="TransferRecipientsTold", unit="Count", value=1)
+    return _told(transfer_id, RecipientTold(outcome="told", delivered=delivered))
+
+
+def _told(transfer_id: str, answer: RecipientTold) -> RecipientTold:
+    logger.info(
+        "transfer recipient",
+        extra={"transfer_id": transfer_id, "outcome": answer.outcome, "delivered": answer.delivered},
+    )
+    return answer

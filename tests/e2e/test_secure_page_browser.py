@@ -61,3 +61,30 @@ def test_a_customer_sets_a_pin_on_a_phone_and_the_link_works_once(cloud: LocalCl
     assert outcome == "pin_done"
     assert again == "used"
     assert violations == []
+
+
+def test_a_customer_sets_the_bank_password_then_confirms_with_it_on_a_phone(cloud: LocalCloud, phone: Any) -> None:
+    person = Person()
+    chat = Chat(cloud, "viber", f"63{person.number:06d}", phone=person.phone)
+    onboard(chat, person)
+    chat.wait_for("карта готова", timeout_s=90)
+    customer_id, card_id = customer_and_card(cloud, person)
+    who = {"chat": chat, "customer_id": customer_id, "card_id": card_id}
+
+    phone.goto(secure_link(cloud, who, "password"))
+    phone.fill("#first", "Phone-pass-77")
+    phone.fill("#second", "Phone-pass-77")
+    phone.click("#submit")
+    phone.wait_for_selector("#outcome")
+    set_outcome = phone.get_attribute("#outcome", "data-outcome")
+    phone.goto(secure_link(cloud, who, "confirm"))
+    fields = phone.locator("input[type=password]").count()
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    phone.fill("#first", "Phone-pass-77")
+    phone.click("#submit")
+    phone.wait_for_selector("#outcome")
+
+    assert set_outcome == "password_done"
+    assert fields == 1  # confirming asks once
+    assert width <= 360
+    assert phone.get_attribute("#outcome", "data-outcome") == "confirm_done"

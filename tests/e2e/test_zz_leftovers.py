@@ -92,3 +92,26 @@ def test_nothing_the_suite_left_behind_holds_a_card_number(cloud: LocalCloud) ->
     print(f"  {'total':<22} scanned {sum(scanned.values()):>6}  card numbers found {sum(map(len, found.values())):>3}")
     assert scanned.get("DynamoDB items", 0) > 0 and scanned.get("log files", 0) > 0
     assert found == {}
+
+
+# A JWT or JWE in compact form: the session tokens, the one-time links' tokens, Keycloak's access tokens.
+_COMPACT_TOKEN = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
+
+
+def test_no_session_link_or_bank_token_is_left_in_logs_or_execution_histories(cloud: LocalCloud) -> None:
+    found: dict[str, int] = {}
+    for path in sorted(cloud.logs.directory.rglob("*")):
+        if path.is_file():
+            hits = len(_COMPACT_TOKEN.findall(path.read_text(encoding="utf-8", errors="replace")))
+            if hits:
+                found[path.name] = hits
+    sfn = cloud.client("stepfunctions")
+    for machine in sfn.list_state_machines()["stateMachines"]:
+        for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=machine["stateMachineArn"]):
+            for execution in page["executions"]:
+                history = sfn.get_execution_history(executionArn=execution["executionArn"], maxResults=1000)
+                hits = len(_COMPACT_TOKEN.findall(json.dumps(history["events"], default=str)))
+                if hits:
+                    found[execution["name"]] = hits
+
+    assert found == {}

@@ -1,7 +1,9 @@
 """The programs through the whole local cloud: a friend invited from Telegram joins on WhatsApp and both
-get their bonus once (the bank sandbox's ledger says so), a customer's own code earns nothing, contacts a
-customer recommended the bank to become customers and the milestone bonus is paid once, partner offers
-are shown with their picture and activated, and cashback is computed on the sandbox's card operations."""
+get their bonus once (the bank sandbox's ledger says so), a customer's own code earns nothing, nor does a
+person whose phone or passport was referred before, nor a friend beyond the monthly cap (each gets their
+card), contacts a customer recommended the bank to become customers and the milestone bonus is paid once,
+partner offers are shown with their picture and activated, and cashback is computed on the sandbox's card
+operations."""
 
 from __future__ import annotations
 
@@ -9,8 +11,11 @@ import io
 import json
 import re
 import time
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
+import boto3
 import httpx
 import pytest
 from PIL import Image
@@ -18,9 +23,14 @@ from PIL import Image
 from local.cloud.cloud import LocalCloud
 from local.sandbox.ledger import EQUITY, TRANSIT
 from local.sandbox.partners import BRANDS, EMBLEM_INK, OFFERS
+from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.images.drawing import hex_rgb
 from messenger_bank.images.offers import picture_box, picture_size, tile_box
 from messenger_bank.referrals.adapters import BONUS_REFERENCE
+from messenger_bank.referrals.config import programs
+from messenger_bank.referrals.keys import passport_hash, phone_hash
+from messenger_bank.referrals.models import Attribution
+from messenger_bank.referrals.repository import ReferralsRepository
 from tests.e2e.driver import Chat, Person, onboard
 
 pytestmark = pytest.mark.e2e
@@ -60,6 +70,69 @@ def bonuses_on(cloud: LocalCloud, person: Person) -> list[int]:
     """The bonus credits on the person's card account, as the bank's ledger has them."""
     history = cloud.sandbox.bank.history(bank_account(cloud, person), 500)
     return [line["amount"] for line in history if line["reference"] == BONUS_REFERENCE]
+
+
+def balance_of(cloud: LocalCloud, person: Person) -> int:
+    return int(cloud.sandbox.bank.balance(bank_account(cloud, person)))
+
+
+def customers_table(cloud: LocalCloud) -> Any:
+    """The customers table of the local cloud as the functions see it (a boto3 Table resource)."""
+    assert cloud.stack is not None
+    dynamodb = boto3.resource(
+        "dynamodb",
+        endpoint_url=cloud.aws_endpoint,
+        region_name=cloud.config.region,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    return dynamodb.Table(str(cloud.stack.physical["CustomersTable"]))
+
+
+def referrals_in(cloud: LocalCloud) -> ReferralsRepository:
+    return ReferralsRepository(customers_table(cloud))
+
+
+def customer_id_of(cloud: LocalCloud, person: Person) -> str:
+    customer = CustomersRepository(customers_table(cloud)).by_phone(person.phone)
+    assert customer is not None, "the bot has no customer with this phone"
+    return customer.customer_id
+
+
+def seed_attribution(
+    cloud: LocalCloud, referrer_id: str, code: str, *, phone: str, passport: str, at: datetime
+) -> Attribution:
+    """An attribution written as the registration writes one (with its phone and passport guards and the
+    referrer's month counter), for a newcomer this test makes up."""
+    config = programs()
+    attribution = Attribution(
+        newcomer_id=str(uuid.uuid4()), referrer_id=referrer_id, code=code, month=config.month_of(at), attributed_at=at
+    )
+    referrals_in(cloud).add_attribution(
+        attribution,
+        phone_hash=phone_hash(phone),
+        passport_hash=passport_hash(passport),
+        monthly_cap=config.invite.monthly_cap,
+    )
+    return attribution
+
+
+def refusals_of(cloud: LocalCloud, newcomer_id: str) -> list[str]:
+    """Why the functions refused this newcomer's referral, as their log lines say."""
+    reasons = []
+    for path in cloud.logs.directory.glob("*.log"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.startswith("{") and '"referral refused"' in line:
+                record = json.loads(line)
+                if record.get("newcomer_id") == newcomer_id:
+                    reasons.append(str(record["reason"]))
+    return reasons
+
+
+def friends_with_a_card(chat: Chat) -> int:
+    """The count the invite screen shows the referrer."""
+    [count] = re.findall(r"получивших карту: (\d+)", said(open_programs(chat, "Пригласить")))
+    return int(count)
 
 
 def start_with_code(chat: Chat, code: str) -> None:
@@ -164,6 +237,104 @@ def test_a_customer_who_opens_another_messenger_with_their_own_code_earns_nothin
         TableName=table, Key={"pk": {"S": f"CUSTOMER#{alice_id}"}, "sk": {"S": "REFERRED_BY"}}
     )
     assert "Item" not in attributed
+
+
+@pytest.mark.parametrize("same", ["phone", "passport"])
+def test_a_person_whose_phone_or_passport_was_referred_before_gets_a_card_but_nobody_a_bonus(
+    cloud: LocalCloud, referrer: tuple[Person, Chat, str], same: str
+) -> None:
+    alice, _, code = referrer
+    alice_id = customer_id_of(cloud, alice)
+    carol = Person(surname="Паўторная")
+    # Carol (or someone with her passport on another phone) was referred a year ago by another customer;
+    # that customer record is gone, the attribution's guards are not.
+    other = Person(surname="Іншая")
+    earlier = seed_attribution(
+        cloud,
+        str(uuid.uuid4()),
+        "EARLIER1",
+        phone=carol.phone if same == "phone" else other.phone,
+        passport=carol.passport if same == "passport" else other.passport,
+        at=datetime(2024, 11, 20, 12, 0, tzinfo=UTC),
+    )
+    guard = ("PHONE", phone_hash(carol.phone)) if same == "phone" else ("PASSPORT", passport_hash(carol.passport))
+    store = referrals_in(cloud)
+    config = programs()
+    month = config.month_of(datetime.now(UTC))
+    invites_before = store.invites_in_month(alice_id, month)
+    assert invites_before < config.invite.monthly_cap  # the cap is not what refuses here
+    alice_bonuses, alice_balance = bonuses_on(cloud, alice), balance_of(cloud, alice)
+
+    carol_chat = whatsapp_chat(cloud, carol)
+    start_with_code(carol_chat, code)
+    onboard(carol_chat, carol)
+    carol_chat.wait_for("карта готова")
+    execution = finished_issuance(cloud, carol_chat)
+
+    assert execution["status"] == "SUCCEEDED"
+    carol_id = customer_id_of(cloud, carol)
+    assert bonuses_on(cloud, carol) == [] and balance_of(cloud, carol) == 0
+    assert cloud.sandbox.bank.history(bank_account(cloud, carol), 500) == []
+    assert bonuses_on(cloud, alice) == alice_bonuses and balance_of(cloud, alice) == alice_balance
+    assert store.attribution(carol_id) is None
+    assert store.guard_owner(*guard) == earlier.newcomer_id
+    assert store.invites_in_month(alice_id, month) == invites_before
+    assert store.bonuses(carol_id) == []
+    assert refusals_of(cloud, carol_id) == ["AlreadyReferred"]
+
+    # The bonus step again, as a retry or an operator would run it: still nothing.
+    invoke_bonus_step_again(cloud, execution)
+    assert bonuses_on(cloud, carol) == [] and bonuses_on(cloud, alice) == alice_bonuses
+    ledger = cloud.sandbox.ledger()
+    assert ledger["total"] == 0 and not ledger["negative_customer_accounts"] and not ledger["unbalanced_operations"]
+
+
+def test_a_friend_beyond_the_monthly_cap_gets_a_card_but_nobody_a_bonus(
+    cloud: LocalCloud, referrer: tuple[Person, Chat, str]
+) -> None:
+    alice, alice_chat, code = referrer
+    alice_id = customer_id_of(cloud, alice)
+    store = referrals_in(cloud)
+    config = programs()
+    cap = config.invite.monthly_cap
+    now = datetime.now(UTC)
+    month = config.month_of(now)
+    joined_before = friends_with_a_card(alice_chat)
+    # Friends who came through Alice's link this month and got their card, up to the cap.
+    seeded = [
+        seed_attribution(cloud, alice_id, code, phone=friend.phone, passport=friend.passport, at=now)
+        for friend in [Person(surname="Сябар") for _ in range(cap - store.invites_in_month(alice_id, month))]
+    ]
+    for friend in seeded:
+        store.mark_card_issued(friend.newcomer_id, now)
+    assert seeded and store.invites_in_month(alice_id, month) == cap
+    assert friends_with_a_card(alice_chat) == joined_before + len(seeded)
+    alice_bonuses, alice_balance = bonuses_on(cloud, alice), balance_of(cloud, alice)
+
+    dan = Person(surname="Лішні")
+    dan_chat = telegram_chat(cloud, dan)
+    start_with_code(dan_chat, code)
+    onboard(dan_chat, dan)
+    dan_chat.wait_for("карта готова")
+    execution = finished_issuance(cloud, dan_chat)
+
+    assert execution["status"] == "SUCCEEDED"
+    dan_id = customer_id_of(cloud, dan)
+    assert bonuses_on(cloud, dan) == [] and balance_of(cloud, dan) == 0
+    assert cloud.sandbox.bank.history(bank_account(cloud, dan), 500) == []
+    assert bonuses_on(cloud, alice) == alice_bonuses and balance_of(cloud, alice) == alice_balance
+    assert store.attribution(dan_id) is None
+    assert store.guard_owner("PHONE", phone_hash(dan.phone)) is None
+    assert store.guard_owner("PASSPORT", passport_hash(dan.passport)) is None
+    assert store.invites_in_month(alice_id, month) == cap
+    assert store.bonuses(dan_id) == []
+    assert refusals_of(cloud, dan_id) == ["ReferralLimitReached"]
+    assert friends_with_a_card(alice_chat) == joined_before + len(seeded)
+
+    invoke_bonus_step_again(cloud, execution)
+    assert bonuses_on(cloud, dan) == [] and bonuses_on(cloud, alice) == alice_bonuses
+    ledger = cloud.sandbox.ledger()
+    assert ledger["total"] == 0 and not ledger["negative_customer_accounts"] and not ledger["unbalanced_operations"]
 
 
 def test_a_customer_who_recommends_the_bank_earns_the_milestone_bonus_once_when_contacts_join(

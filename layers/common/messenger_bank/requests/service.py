@@ -213,15 +213,27 @@ def _tell_requester(
     repository: CustomersRepository | None,
     tell: Callable[[NotifyRequest], object],
 ) -> None:
+    """Tell the requester on every chat they have. Never raises: the answer (and the money) stands
+    whether or not a messenger takes the message, so the payer is never told it failed."""
     found = repository or CustomersRepository()
-    requester = customers.customer_by_id(kept.requester_id, repository=found)
-    payer = customers.customer_by_id(kept.payer_id, repository=found)
-    chat = _chat_of(requester, found)
-    tell(
-        NotifyRequest(
-            chat_key=chat.key,
-            language=requester.language,
-            message=message,
-            values={"amount": amount, "payer": mask_phone(payer.phone)},
-        )
-    )
+    try:
+        requester = customers.customer_by_id(kept.requester_id, repository=found)
+        payer = customers.customer_by_id(kept.payer_id, repository=found)
+        chats = [ChatRef(channel=i.channel, chat_id=i.chat_id) for i in found.identities(requester.customer_id)]
+    except Exception:
+        logger.exception("money request: the requester cannot be told", extra={"request_id": kept.request_id})
+        metrics.add_metric(name="MoneyRequestNoticeFailed", unit="Count", value=1)
+        return
+    for chat in chats:
+        try:
+            tell(
+                NotifyRequest(
+                    chat_key=chat.key,
+                    language=requester.language,
+                    message=message,
+                    values={"amount": amount, "payer": mask_phone(payer.phone)},
+                )
+            )
+        except Exception:
+            logger.exception("money request: a chat of the requester refused", extra={"request_id": kept.request_id})
+            metrics.add_metric(name="MoneyRequestNoticeFailed", unit="Count", value=1)

@@ -287,8 +287,9 @@ class LocalCloud:
             ssm.put_parameter(
                 Name=parameter_name(name, prefix), Value=self.config.secrets[name], Type="SecureString", Overwrite=True
             )
-        # Signing keys of session tokens and one-time links: new on every start (tokens do not outlive it).
-        for key in ("security/session-key", "security/link-key"):
+        # Signing keys of session tokens and one-time links, and the key of the programs' phone and passport
+        # digests: new on every start (tokens, like the tables that keep the digests, do not outlive it).
+        for key in ("security/session-key", "security/link-key", "security/identity-key"):
             ssm.put_parameter(
                 Name=f"{prefix}/{key}", Value=secrets.token_urlsafe(48), Type="SecureString", Overwrite=True
             )

@@ -12,6 +12,7 @@ import json
 import re
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,6 +33,8 @@ from messenger_bank.referrals.keys import passport_hash, phone_hash
 from messenger_bank.referrals.models import Attribution
 from messenger_bank.referrals.repository import ReferralsRepository
 from tests.e2e.driver import Chat, Person, onboard
+
+SECRETS_PREFIX = "/messenger-bank/dev"
 
 pytestmark = pytest.mark.e2e
 
@@ -74,6 +77,17 @@ def bonuses_on(cloud: LocalCloud, person: Person) -> list[int]:
 
 def balance_of(cloud: LocalCloud, person: Person) -> int:
     return int(cloud.sandbox.bank.balance(bank_account(cloud, person)))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def the_clouds_identity_key(cloud: LocalCloud) -> Iterator[None]:
+    """The digests this test computes (to seed and look up guards) are made with the cloud's own key."""
+    import messenger_bank.referrals.keys as keys
+
+    key = cloud.client("ssm").get_parameter(Name=f"{SECRETS_PREFIX}/security/identity-key", WithDecryption=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(keys, "_identity_key", lambda: str(key["Parameter"]["Value"]).encode())
+        yield
 
 
 def customers_table(cloud: LocalCloud) -> Any:

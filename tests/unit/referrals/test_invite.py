@@ -445,3 +445,17 @@ class PhoneBlindDirectory:
 
     def by_referral_code(self, code: str) -> Customer | None:
         return self._inner.by_referral_code(code)
+
+
+def test_phones_and_passports_are_kept_as_keyed_digests_not_plain_hashes(identity_key: bytes) -> None:
+    import hashlib
+    import hmac
+
+    from messenger_bank.referrals.keys import partner_customer_ref, passport_hash, phone_hash
+
+    plain = hashlib.sha256(b"phone:+375291234567").hexdigest()
+
+    assert phone_hash("+375291234567") != plain  # the table alone does not give the number back
+    assert phone_hash("+375291234567") == hmac.new(identity_key, b"phone:+375291234567", hashlib.sha256).hexdigest()
+    assert passport_hash(" mp1234567 ") == passport_hash("MP1234567")
+    assert partner_customer_ref("twitch", "c_1") != partner_customer_ref("burgerking", "c_1")

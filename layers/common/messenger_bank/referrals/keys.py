@@ -1,8 +1,15 @@
-"""Phones as the programs keep them (normalised, hashed, masked) and the bonuses' idempotency keys."""
+"""Phones as the programs keep them (normalised, digested, masked) and the bonuses' idempotency keys.
+
+Phones and passports are kept as HMAC-SHA256 digests under the ``identity`` key (SSM, see
+``security.keys``), never as plain hashes: there are few enough phone numbers to hash them all, so a
+plain digest would give the number back to anyone who read the table. The same key makes the partners'
+pseudonyms of our customers.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 
 _E164 = re.compile(r"^\+[1-9]\d{7,14}$")
@@ -18,8 +25,18 @@ def normalise_phone(phone: str) -> str | None:
     return candidate if _E164.fullmatch(candidate) else None
 
 
+def _identity_key() -> bytes:
+    from messenger_bank.security.keys import signing_key
+
+    return signing_key("identity")
+
+
+def _digest(kind: str, value: str) -> str:
+    return hmac.new(_identity_key(), f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
 def phone_hash(phone: str) -> str:
-    return hashlib.sha256(f"phone:{phone}".encode()).hexdigest()
+    return _digest("phone", phone)
 
 
 def mask_phone(phone: str) -> str:
@@ -29,7 +46,7 @@ def mask_phone(phone: str) -> str:
 
 def passport_hash(document_number: str) -> str:
     """The passport as the programs keep it: a digest, never the number (``check_passport_hash`` accepts it)."""
-    return hashlib.sha256(f"passport:{document_number.strip().upper()}".encode()).hexdigest()
+    return _digest("passport", document_number.strip().upper())
 
 
 def check_passport_hash(value: str) -> str:
@@ -48,4 +65,4 @@ def milestone_bonus_key(customer_id: str, milestone: int) -> str:
 
 def partner_customer_ref(partner: str, customer_id: str) -> str:
     """A per-partner pseudonym: partners never learn our customer id, nor can they join their lists."""
-    return "ref_" + hashlib.sha256(f"partner:{partner}:{customer_id}".encode()).hexdigest()[:24]
+    return "ref_" + _digest(f"partner:{partner}", customer_id)[:24]

@@ -1,7 +1,9 @@
-"""Signing keys for the session JWT and the one-time links: HS256 secrets in SSM Parameter Store.
+"""Keys for the session JWT, the one-time links and the programs' identity digests: secrets in SSM.
 
 Each is a SecureString under the stack's ``SECRETS_PREFIX`` (like the platform secrets in
-``messenger_bank.secrets``): ``<prefix>/security/session-key`` and ``<prefix>/security/link-key``, at least
+``messenger_bank.secrets``): ``<prefix>/security/session-key``, ``<prefix>/security/link-key`` and
+``<prefix>/security/identity-key`` (HMAC of phones and passports; never rotated without re-keying the
+referral guards, or a person could be referred twice), at least
 32 random characters each (e.g. ``python -c "import secrets; print(secrets.token_urlsafe(48))"``).
 Powertools caches a value for five minutes, so a warm Lambda does not ask SSM on every call and a
 rotated value is picked up soon after (sessions and links are minutes long, so a rotation signs
@@ -21,10 +23,13 @@ from typing import Final, Literal
 
 from messenger_bank.security.errors import SigningKeyUnavailable
 
-KeyPurpose = Literal["session", "link"]
+KeyPurpose = Literal["session", "link", "identity"]
 KEY_PATHS: Final[dict[KeyPurpose, str]] = {
     "session": "security/session-key",
     "link": "security/link-key",
+    # The programs' keyed digests of phones and passports (a plain hash of a phone is reversed by trying
+    # every number) and the partners' pseudonyms of our customers.
+    "identity": "security/identity-key",
 }
 MIN_KEY_BYTES: Final = 32
 CACHE_SECONDS: Final = 300

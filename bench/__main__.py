@@ -1,7 +1,8 @@
 """Every benchmark, in order, each under its own header: figures printed, never asserted.
 
     python -m bench                 # all of them (NLU without the ~2 min public Banking77 benchmark)
-    python -m bench <name> [args]   # one: cold_start, webhooks, outbound, card_issuance, transfers, nlu, images
+    python -m bench <name> [args]   # one: cold_start, webhooks, outbound, card_issuance, transfers, sessions,
+                                    #      nlu, images
     python -m bench --list
 
 Each benchmark ends by itself; those that need the local cloud start and stop their own, on free ports
@@ -61,6 +62,13 @@ def _transfers(args: list[str]) -> None:
     from bench import transfers
 
     transfers.main(args)
+
+
+@_register("sessions", "Sign-in zone: the session JWT's cost per operation")
+def _sessions(args: list[str]) -> None:
+    from bench import sessions
+
+    sessions.main()
 
 
 def _argv_main(module: str, args: list[str]) -> None:

@@ -145,8 +145,15 @@ def refusals_of(cloud: LocalCloud, newcomer_id: str) -> list[str]:
 
 def friends_with_a_card(chat: Chat) -> int:
     """The count the invite screen shows the referrer."""
-    [count] = re.findall(r"получивших карту: (\d+)", said(open_programs(chat, "Пригласить")))
-    return int(count)
+    return invite_screen(chat)[0]
+
+
+def invite_screen(chat: Chat) -> tuple[int, int, int]:
+    """What the invite screen shows: (friends with a card, this month's bonus limit, friends this month)."""
+    shown = said(open_programs(chat, "Пригласить"))
+    [count] = re.findall(r"получивших карту: (\d+)", shown)
+    [(cap, this_month)] = re.findall(r"бонус дают (\d+) друзей, пришло (\d+)", shown)
+    return int(count), int(cap), int(this_month)
 
 
 def start_with_code(chat: Chat, code: str) -> None:
@@ -343,7 +350,8 @@ def test_a_friend_beyond_the_monthly_cap_gets_a_card_but_nobody_a_bonus(
     assert store.invites_in_month(alice_id, month) == cap
     assert store.bonuses(dan_id) == []
     assert refusals_of(cloud, dan_id) == ["ReferralLimitReached"]
-    assert friends_with_a_card(alice_chat) == joined_before + len(seeded)
+    # The referrer sees the limit reached; the refused friend is not counted.
+    assert invite_screen(alice_chat) == (joined_before + len(seeded), cap, cap)
 
     invoke_bonus_step_again(cloud, execution)
     assert bonuses_on(cloud, dan) == [] and bonuses_on(cloud, alice) == alice_bonuses

@@ -118,7 +118,14 @@ CUSTOMER_RESULTS: dict[str, Any] = {
     "get_history": {"lines": "24.11 −10.00 BYN MTS", "document_url": "https://files.example/h.pdf"},
     "save_delivery_address": {"address_id": "addr_1"},
     "request_money": {"request_id": "r1"},
-    "get_referral": {"code": "ABC123", "link": "https://t.me/bank_bot?start=ABC123", "invited": 2, "bonus": "5 BYN"},
+    "get_referral": {
+        "code": "ABC123",
+        "link": "https://t.me/bank_bot?start=ABC123",
+        "invited": 2,
+        "bonus": "5 BYN",
+        "invited_this_month": 1,
+        "monthly_cap": 5,
+    },
     "get_recommendations": {"link": "https://t.me/bank_bot", "count": 3, "next_milestone": 5, "bonus": "10 BYN"},
     "list_offers": {
         "items": [{"offer_id": "o1", "title": "Burger King 10%"}, {"offer_id": "o2", "title": "Twitch"}],

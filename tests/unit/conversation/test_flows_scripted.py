@@ -224,7 +224,9 @@ def test_programs_referral_and_partner_offer(language: str) -> None:
     chat = open_chat(language)
     chat.press_key("menu.programs")
     chat.press_key("programs.referral")
-    assert chat.said("programs.referral_is", code="ABC123", invited="2", bonus="5 BYN")
+    assert chat.said(
+        "programs.referral_is", code="ABC123", invited="2", bonus="5 BYN", invited_this_month="1", monthly_cap="5"
+    )
     assert any(
         b.url == "https://t.me/bank_bot?start=ABC123" for m in chat.last.replies for row in m.buttons for b in row
     )

@@ -22,8 +22,10 @@ from messenger_bank.conversation.validation import (
     validate_amount,
     validate_card_number,
     validate_date_of_birth,
+    validate_expiry,
     validate_full_name,
     validate_issue_date,
+    validate_last_four,
     validate_name,
     validate_otp,
     validate_passport_number,
@@ -278,3 +280,27 @@ def test_every_error_key_exists_in_every_language_with_the_same_placeholders() -
         for error in keys:
             assert error in messages, (language, error)
             assert placeholders(messages[error]) == placeholders(catalogue()["en"][error])
+
+
+# ---- sign-in: a card's last four digits and expiry
+@pytest.mark.parametrize(("text", "expected"), [("1234", "1234"), (" 12 34 ", "1234"), ("**** 0042", "0042")])
+def test_the_last_four_digits_are_read_as_written(text: str, expected: str) -> None:
+    assert validate_last_four(text) == expected
+
+
+@pytest.mark.parametrize("text", ["123", "12345", "abcd", "4111111111111111", ""])
+def test_anything_but_four_digits_is_asked_again(text: str) -> None:
+    assert validate_last_four(text) == Invalid("error.last_four")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("07/29", "07/29"), ("7/29", "07/29"), ("0729", "07/29"), ("07 2029", "07/29"), ("12.30", "12/30")],
+)
+def test_the_expiry_is_read_as_printed_on_the_card(text: str, expected: str) -> None:
+    assert validate_expiry(text) == expected
+
+
+@pytest.mark.parametrize("text", ["13/29", "00/29", "july", "07/2", ""])
+def test_an_impossible_expiry_is_asked_again(text: str) -> None:
+    assert validate_expiry(text) == Invalid("error.expiry")

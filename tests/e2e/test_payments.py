@@ -75,7 +75,7 @@ def start_topup(chat: Chat, amount: str) -> str:
     # From the menu the last message offers: Messenger's quick replies live on the latest message only.
     chat.press("Меню")
     chat.press("Пополнить")
-    chat.press("С карты")  # Messenger cuts a quick reply's title to 20 characters
+    chat.press("С любой карты")
     chat.say(amount)
     chat.press("Подтвердить")
     link = chat.wait_for("3-D Secure")

@@ -368,7 +368,7 @@ def test_a_customer_who_recommends_the_bank_earns_the_milestone_bonus_once_when_
 
     for contact in contacts:
         open_programs(alice_chat, "Рекомендовать банк")
-        alice_chat.press("Рекомендовать знакомому")
+        alice_chat.press("Посоветовать другу")
         answer = said(alice_chat.say(contact.phone))
         assert f"Рекомендация для +375 29 ***-**-{contact.phone[-2:]} записана" in answer
     progress = said(open_programs(alice_chat, "Рекомендовать банк"))
@@ -403,7 +403,7 @@ def test_partner_offers_are_shown_with_their_picture_and_one_is_activated(
 ) -> None:
     _, chat, _ = referrer
 
-    replies = open_programs(chat, "Предложения партнёров", replies=2)
+    replies = open_programs(chat, "Акции партнёров", replies=2)
     labels = json.dumps([m.get("markup") for m in replies], ensure_ascii=False)
     for partner in ("GameArena", "Twitch", "Burger King", "Grushovka"):
         assert partner in labels
@@ -432,7 +432,7 @@ def test_partner_offers_are_shown_with_their_picture_and_one_is_activated(
     chat.press("Активировать")
 
     chat.wait_for("активно: кэшбэк 15 %")
-    open_programs(chat, "Предложения партнёров")
+    open_programs(chat, "Акции партнёров")
     chat.button("✅ Twitch: 15 %")  # marked as active in the list
 
 

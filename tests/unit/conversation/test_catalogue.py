@@ -54,3 +54,24 @@ def test_a_missing_key_in_one_language_fails_the_check(tmp_path: Path) -> None:
         (tmp_path / f"{language}.yaml").write_text("a:\n  b: 'x {n}'\n" + ("  c: y\n" if language != "be" else ""))
     loaded = load_catalogue(tmp_path)
     assert set(loaded["en"]) - set(loaded["be"]) == {"a.c"}
+
+
+def _button_labels() -> set[str]:
+    from messenger_bank.conversation.flows import default_flows
+
+    labels: set[str] = {"nav.menu", "nav.back", "nav.cancel"}
+    for flow in default_flows().flows.values():
+        for step in flow.steps:
+            labels |= {option.label for option in getattr(step, "options", ())}
+            labels |= {button.label for row in getattr(step, "buttons", ()) for button in row}
+    return labels
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_button_label_fits_messengers_twenty_characters(language: str) -> None:
+    """Messenger cuts a quick reply's or a button's title at 20 characters (MAX_TITLE in its adapter)."""
+    from messenger_bank.channels.messenger import MAX_TITLE
+
+    too_long = {key: text(key, language) for key in _button_labels() if len(text(key, language)) > MAX_TITLE}
+
+    assert too_long == {}

@@ -36,13 +36,18 @@ def phone() -> Iterator[Any]:
         browser.close()
 
 
-def test_a_customer_sets_a_pin_on_a_phone_and_the_link_works_once(cloud: LocalCloud, phone: Any) -> None:
+def customer_with_a_card(cloud: LocalCloud, channel: str, prefix: str) -> dict[str, Any]:
+    """A new customer who has just got the digital card: chat, customer id and card id."""
     person = Person()
-    chat = Chat(cloud, "telegram", f"68{person.number:06d}", phone=person.phone)
+    chat = Chat(cloud, channel, f"{prefix}{person.number:06d}", phone=person.phone)
     onboard(chat, person)
     chat.wait_for("карта готова", timeout_s=90)
     customer_id, card_id = customer_and_card(cloud, person)
-    link = secure_link(cloud, {"chat": chat, "customer_id": customer_id, "card_id": card_id})
+    return {"chat": chat, "customer_id": customer_id, "card_id": card_id}
+
+
+def test_a_customer_sets_a_pin_on_a_phone_and_the_link_works_once(cloud: LocalCloud, phone: Any) -> None:
+    link = secure_link(cloud, customer_with_a_card(cloud, "telegram", "68"))
     violations: list[str] = []
     phone.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
 
@@ -64,12 +69,7 @@ def test_a_customer_sets_a_pin_on_a_phone_and_the_link_works_once(cloud: LocalCl
 
 
 def test_a_customer_sets_the_bank_password_then_confirms_with_it_on_a_phone(cloud: LocalCloud, phone: Any) -> None:
-    person = Person()
-    chat = Chat(cloud, "viber", f"63{person.number:06d}", phone=person.phone)
-    onboard(chat, person)
-    chat.wait_for("карта готова", timeout_s=90)
-    customer_id, card_id = customer_and_card(cloud, person)
-    who = {"chat": chat, "customer_id": customer_id, "card_id": card_id}
+    who = customer_with_a_card(cloud, "viber", "63")
 
     phone.goto(secure_link(cloud, who, "password"))
     phone.fill("#first", "Phone-pass-77")

@@ -3,6 +3,7 @@ opened again once, an unbound chat is signed out, and a sensitive operation asks
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from messenger_bank.conversation.engine import OperationFailed
@@ -11,6 +12,19 @@ from tests.unit.conversation.chat import Chat, customer_deps
 
 def sessions_sent(chat: Chat, operation: str) -> list[Any]:
     return [payload.get("session") for name, payload in chat.deps.operations if name == operation]
+
+
+def in_turn(*answers: dict[str, Any] | Exception) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """An operation that answers (or refuses with) each of `answers` in turn."""
+    left = iter(answers)
+
+    def answer(_: dict[str, Any]) -> dict[str, Any]:
+        given = next(left)
+        if isinstance(given, Exception):
+            raise given
+        return given
+
+    return answer
 
 
 def bound(session: str = "jwt-1") -> dict[str, str]:
@@ -59,13 +73,7 @@ def test_a_chat_no_longer_bound_is_signed_out_and_offered_the_sign_in() -> None:
 
 def test_a_sensitive_operation_asks_for_the_card_again_then_resumes_it() -> None:
     proofs: list[dict[str, Any]] = []
-    links = iter([OperationFailed("ReauthenticationRequired"), {"url": "https://secure.example/pin?t=new"}])
-
-    def secure_link(_: dict[str, Any]) -> dict[str, Any]:
-        answer = next(links)
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
+    secure_link = in_turn(OperationFailed("ReauthenticationRequired"), {"url": "https://secure.example/pin?t=new"})
 
     chat = Chat(
         customer_deps(
@@ -96,19 +104,11 @@ def test_a_sensitive_operation_asks_for_the_card_again_then_resumes_it() -> None
 
 
 def test_with_a_bank_password_the_secure_page_is_offered_and_continue_resumes() -> None:
-    links = iter(
-        [
-            OperationFailed("ReauthenticationRequired"),
-            OperationFailed("ReauthenticationRequired"),  # Continue pressed before the page was used
-            {"url": "https://secure.example/pin?t=new"},
-        ]
+    secure_link = in_turn(
+        OperationFailed("ReauthenticationRequired"),
+        OperationFailed("ReauthenticationRequired"),  # Continue pressed before the page was used
+        {"url": "https://secure.example/pin?t=new"},
     )
-
-    def secure_link(_: dict[str, Any]) -> dict[str, Any]:
-        answer = next(links)
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
 
     chat = Chat(
         customer_deps(

@@ -1,4 +1,5 @@
-"""The secure page: ``GET /secure/{pin|password}?t=<token>[&card=<id>]`` shows the form, ``POST`` sets it.
+"""The secure page: ``GET /secure/{pin|password|confirm}?t=<token>[&card=<id>]`` shows the form, ``POST``
+sets the PIN or the password, or (``confirm``) checks the bank password before a sensitive operation.
 
 GET only *inspects* the link (messengers fetch links for previews: that must not use it up). POST:
 
@@ -14,7 +15,10 @@ GET only *inspects* the link (messengers fetch links for previews: that must not
    (``cards.service.owned_card``); another customer's card → 403 and a wrong attempt;
 7. encrypts for the bank (the PIN as the RSA-OAEP block core banking takes, ``banking.service.encrypt_pin``;
    the password as a JWE, ``security.jwe.encrypt_for_bank``) and sends it; a bank failure → 502;
-8. forgets the wrong attempts and answers a plain success page.
+8. for ``confirm``, asks core banking whether the password is right (a JWE too); right: the link's chat
+   has proven it now (``signin.service.record_proof``), the bot goes on when the customer presses
+   Continue; wrong: the link is used up, a wrong attempt counted, the bot sends a new link;
+9. forgets the wrong attempts and answers a plain success page.
 
 The PIN or password lives in this function's memory for one call: it is never logged (log lines name
 the customer, the purpose and the outcome), stored, or echoed back into a page.

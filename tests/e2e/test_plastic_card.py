@@ -99,9 +99,10 @@ def execution_status(cloud: LocalCloud, execution: str, timeout_s: float = 20) -
     return status
 
 
-def test_a_customer_orders_a_plastic_card_and_hears_each_step_once(cloud: LocalCloud) -> None:
+@pytest.mark.parametrize("channel", ["telegram", "whatsapp"])
+def test_a_customer_orders_a_plastic_card_and_hears_each_step_once(cloud: LocalCloud, channel: str) -> None:
     person = Person()
-    chat = Chat(cloud, "telegram", f"77{person.number:06d}", phone=person.phone)
+    chat = Chat(cloud, channel, f"77{person.number:06d}", phone=person.phone)
     onboard(chat, person)
     chat.wait_for("карта готова")
 

@@ -40,6 +40,19 @@ def test_a_signed_text_gets_a_reply_in_the_same_messenger(cloud: LocalCloud, cha
     assert any(label for label, _ in buttons_in(replies[-1]["markup"]))
 
 
+def test_a_viber_user_who_opens_the_chat_is_welcomed_and_can_start_at_once(cloud: LocalCloud) -> None:
+    chat = new_chat(cloud, "viber")
+
+    (welcome,) = chat.start()  # not subscribed yet: only the webhook's answer can reach them
+    asked = chat.press("Получить карту", replies=1)
+
+    assert "банк" in str(welcome["text"]).lower()
+    assert [label for label, _ in buttons_in(welcome["markup"])] == ["💳 Получить карту", "🏠 Меню"]
+    assert "язык" in str(asked[-1]["text"]).lower() or "мова" in str(asked[-1]["text"]).lower()
+    settle(1.0)
+    assert sum("Здравствуйте" in str(m.get("text") or "") for m in chat.messages()) == 1  # greeted once
+
+
 @pytest.mark.parametrize("channel", CHANNELS)
 def test_a_button_press_is_handled_as_that_button(cloud: LocalCloud, channel: str) -> None:
     chat = new_chat(cloud, channel)

@@ -78,6 +78,31 @@ def test_a_signed_text_is_queued_and_answered_200(channel: Channel, sample: str)
     assert queue.events[0].chat.channel == channel
 
 
+def test_a_viber_user_who_opens_the_chat_is_welcomed_in_the_answer_and_the_start_is_queued() -> None:
+    queue = Queue()
+    body = (EVENTS / "viber" / "start_with_referral.json").read_bytes()
+
+    answer = accept_update("viber", signed("viber", body), secrets=lambda _c: SECRETS, enqueue=queue)
+
+    welcome = json.loads(answer.body)
+    assert answer.statusCode == 200
+    assert welcome["type"] == "text" and welcome["sender"]["name"] and "receiver" not in welcome
+    actions = [button["ActionBody"] for button in welcome["keyboard"]["Buttons"]]
+    assert actions == ["mb:g:go:onboarding", "mb:g:menu"]
+    assert [(event.kind, bool(event.referral)) for event in queue.events] == [("start", True)]
+
+
+def test_a_subscribed_viber_user_is_greeted_by_the_conversation_not_the_answer() -> None:
+    data = json.loads((EVENTS / "viber" / "start.json").read_bytes())
+    body = json.dumps({**data, "subscribed": True}).encode()
+    queue = Queue()
+
+    answer = accept_update("viber", signed("viber", body), secrets=lambda _c: SECRETS, enqueue=queue)
+
+    assert json.loads(answer.body) == {"message": "ok"}
+    assert [event.kind for event in queue.events] == ["start"]
+
+
 @pytest.mark.parametrize(("channel", "sample"), TEXT_SAMPLES)
 def test_a_wrong_signature_is_refused_and_nothing_is_queued(channel: Channel, sample: str) -> None:
     queue = Queue()

@@ -132,6 +132,15 @@ class ChannelAdapter(ABC):
         Raises MalformedUpdate (and nothing else) when the body is not the platform's shape.
         """
 
+    def awaits_welcome(self, raw_body: bytes) -> bool:
+        """True when the platform shows only what the webhook's HTTP answer carries (Viber's welcome to a
+        person who opened the chat but has not subscribed: the bot cannot message them otherwise)."""
+        return False
+
+    def render_welcome(self, message: OutboundMessage) -> dict[str, Any]:
+        """`message` as the body of the webhook's answer (only where ``awaits_welcome`` can be true)."""
+        raise NotImplementedError(f"{self.channel} takes no message in the webhook answer")
+
     # --- outbound --------------------------------------------------------------------------------
     @abstractmethod
     def render_send(self, chat: ChatRef, message: OutboundMessage) -> list[PlatformRequest]:

@@ -3,7 +3,9 @@
 Inbound: `message` callbacks are text, contact, location or picture; a button press is a text message
 whose text is the button's ActionBody, which we send as ``mb:<payload>`` (rules.PAYLOAD_PREFIX) so it is
 told apart from typed text; `tracking_data` comes back as InboundEvent.tracking. `conversation_started`
-(the user opened the chat; `context` is the deep-link payload) and `subscribed` are starts;
+(the user opened the chat; `context` is the deep-link payload) and `subscribed` are starts; a person who
+opened the chat but has not subscribed can only be shown the welcome in the webhook's answer
+(``render_welcome``), sent messages are refused until they write or press a button;
 `unsubscribed` is an unsubscribe; delivered / seen / failed / webhook / client_status give no event.
 `message_token` (a 64-bit integer) is the dedupe id, kept exact.
 
@@ -140,6 +142,22 @@ class ViberAdapter(ChannelAdapter):
         except ValidationError as error:
             raise MalformedUpdate(f"not a Viber callback: {error.error_count()} problem(s)") from error
         return [event] if event is not None else []
+
+    def awaits_welcome(self, raw_body: bytes) -> bool:
+        try:
+            callback = ViberCallback.model_validate(rules.load_json_object(raw_body, platform="viber"))
+        except (ValidationError, MalformedUpdate):
+            return False
+        return callback.event == "conversation_started" and not callback.subscribed
+
+    def render_welcome(self, message: OutboundMessage) -> dict[str, Any]:
+        """One text message with its keyboard, as Viber takes a welcome: no receiver, the sender named."""
+        welcome = message.model_copy(update={"text": rules.split_text(message.text, MAX_TEXT)[0]})
+        keyboards = self._keyboards(welcome)
+        body: dict[str, Any] = {"sender": {"name": self.sender_name}, "type": "text", "text": welcome.text}
+        if keyboards:
+            body["keyboard"] = keyboards[0]
+        return body
 
     def _event(self, callback: ViberCallback) -> InboundEvent | None:
         if callback.event == "message":

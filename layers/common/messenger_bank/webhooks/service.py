@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 from collections.abc import Callable, Mapping
 from functools import cache
@@ -29,11 +30,12 @@ from pydantic import BaseModel, ConfigDict
 from messenger_bank.channels import adapter_for
 from messenger_bank.channels.base import WebhookSecrets
 from messenger_bank.channels.errors import MalformedUpdate, SignatureInvalid
-from messenger_bank.channels.models import InboundEvent
+from messenger_bank.channels.models import Button, InboundEvent, OutboundMessage
+from messenger_bank.conversation.catalogue import text
 from messenger_bank.handlers import Handler, lambda_entry
 from messenger_bank.observability import logger, metrics
 from messenger_bank.secrets import secret
-from messenger_bank.types import Channel
+from messenger_bank.types import LANGUAGES, Channel, Language
 
 # Bodies above this are refused before parsing: no platform sends a customer update this large.
 MAX_BODY_BYTES = 256 * 1024
@@ -172,7 +174,26 @@ def accept_update(
             extra={"channel": channel, "kind": event.kind, "update_id": event.update_id, "sqs_id": queued.message_id},
         )
     metrics.add_metric(name="WebhooksReceived", unit="Count", value=1)
+    if adapter.awaits_welcome(body):
+        # The update is queued as well (its deep-link referral counts); the conversation's own greeting
+        # cannot reach a person who has not subscribed, this answer can.
+        language = events[0].language_hint if events else None
+        return HttpAnswer(
+            statusCode=200, body=json.dumps(adapter.render_welcome(welcome(language)), ensure_ascii=False)
+        )
     return _answer(200, "ok")
+
+
+def welcome(language: str | None) -> OutboundMessage:
+    """What a person who has just opened the chat sees first: the greeting, "get a card" and the menu."""
+    lang: Language = language if language in LANGUAGES else "ru"
+    return OutboundMessage(
+        text=text("menu.greeting", lang),
+        buttons=(
+            (Button(label=text("menu.get_card", lang), payload="g:go:onboarding"),),
+            (Button(label=text("nav.menu", lang), payload="g:menu"),),
+        ),
+    )
 
 
 def answer_challenge(channel: Channel, http_event: Mapping[str, Any]) -> HttpAnswer:

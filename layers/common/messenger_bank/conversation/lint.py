@@ -36,17 +36,12 @@ from messenger_bank.conversation.flows import (
     load_flows,
 )
 from messenger_bank.conversation.graph import ENGINE_ENTRIES, edges, entries, has_way_out, reachable
+from messenger_bank.conversation.nlu.models import INTENTS
 from messenger_bank.conversation.validation import SENSITIVE_VALIDATORS, VALIDATOR_PARAMS, VALIDATORS
 from messenger_bank.conversation.yamlmarks import MarkedDict, MarkedList
 from messenger_bank.types import LANGUAGES
 
-KNOWN_INTENTS = frozenset(
-    {
-        "greeting", "help", "cancel", "language", "get_card", "order_plastic_card", "balance", "block_card",
-        "unblock_card", "change_pin", "change_password", "requisites", "transfer", "request_money", "topup",
-        "pay", "history", "cashback", "referral", "recommend", "partners", "operator",
-    }
-)  # fmt: skip
+KNOWN_INTENTS = frozenset(INTENTS)  # what the NLU model is trained on
 GLOBAL_INTENTS = frozenset({"cancel", "language"})  # handled by the engine itself
 SIMPLE_REFS = frozenset({"customer_id", "customer_known", "chat_key", "channel", "user_id", "language", "intent"})
 # `ref`: what a `g:go:<flow>:<step>:<ref>` button carries (engine.py)

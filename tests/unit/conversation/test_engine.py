@@ -40,6 +40,15 @@ def test_a_start_greets_in_the_platform_language_and_shows_the_menu() -> None:
     assert chat.position == ("menu", "main")
 
 
+def test_a_typed_command_says_nothing_of_the_language_the_hint_does() -> None:
+    for command in ("/start", "menu", "меню"):
+        deps = FakeDeps()
+        deps.nlu.teach(command, "greeting", language="en" if command != "меню" else "ru")
+        chat = Chat(deps, language_hint="be")
+        chat.say(command)
+        assert chat.session is not None and chat.session.language == "be", command
+
+
 def test_the_language_is_guessed_from_the_first_message() -> None:
     deps = FakeDeps()
     deps.nlu.teach("прывітанне", "greeting", language="be")

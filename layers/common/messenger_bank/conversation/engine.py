@@ -323,7 +323,11 @@ class _TurnState:
 
     def _guess_language(self) -> None:
         event = self.event
-        if event.kind == "text" and event.text:
+        # A command ("/start", "menu", "меню") names no language: the platform's hint, else the default, does.
+        words = (
+            event.text is not None and not event.text.lstrip().startswith("/") and not self._match_command(event.text)
+        )
+        if event.kind == "text" and event.text and words:
             language = self._understand(event.text).language
             if language in LANGUAGES:
                 self.language, self.language_source = language, "text"

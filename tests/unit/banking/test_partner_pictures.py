@@ -151,3 +151,15 @@ def test_malformed_colours_or_picture_are_dropped_not_the_offer(changes: dict[st
 
     assert parsed.offer_id == "tw-001"
     assert (parsed.brand is None) if "brand" in changes else (parsed.image_url is None)
+
+
+def test_one_malformed_offer_is_left_out_and_the_others_are_shown() -> None:
+    good = {
+        "offer_id": "tw-001", "partner": "twitch", "partner_name": "Twitch", "title": "Turbo -20%",
+        "category": "streaming", "cashback_percent": 20, "valid_until": "2026-12-31",
+    }  # fmt: skip
+    bad = {**good, "offer_id": "tw-002", "cashback_percent": 90}  # outside the 2-33 % band
+    untitled = {key: value for key, value in good.items() if key != "title"} | {"offer_id": "tw-003"}
+    client, _ = twitch_answering(httpx.Response(200, json={"offers": [good, bad, untitled]}))
+
+    assert [offer.offer_id for offer in client.offers("twitch")] == ["tw-001"]

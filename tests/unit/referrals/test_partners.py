@@ -48,6 +48,31 @@ def test_a_partner_that_does_not_answer_falls_back_to_the_configured_offers(prog
     assert {o.offer_id for o in offers} == {"gr-001", "gr-002"}
 
 
+def test_a_slow_partner_is_shown_from_the_document_and_does_not_hold_the_others(programs: Programs) -> None:
+    import threading
+    import time
+
+    released = threading.Event()
+
+    class SlowTwitch(FakePartners):
+        def offers(self, partner: str, /) -> list[PartnerOfferStub]:
+            if partner == "twitch":
+                released.wait(5)
+            return super().offers(partner)
+
+    partners = SlowTwitch(catalogue={"burgerking": [PartnerOfferStub("bk-100", "Free fries", "fast_food", 9)]})
+    started = time.monotonic()
+    offers = list_offers(source=partners, config=programs, today=JUNE.date(), deadline_s=0.3)
+    took = time.monotonic() - started
+    released.set()
+
+    assert took < 2
+    by_partner = {o.partner: o.offer_id for o in offers}
+    assert by_partner["burgerking"] == "bk-100"  # live
+    configured = {offer.offer_id for offer in programs.partners["twitch"].offers}
+    assert by_partner["twitch"] in configured  # from the document
+
+
 def test_a_switched_off_partner_is_not_shown() -> None:
     document = programs_document()
     document["partners"]["twitch"]["enabled"] = False

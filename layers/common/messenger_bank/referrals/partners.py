@@ -11,6 +11,7 @@ again returns the first activation.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -43,31 +44,57 @@ def _live_offer(partner: str, settings: PartnerConfig, offer: PartnerOffer) -> O
     )
 
 
+# The partners are asked at the same time; one that has not answered by then is shown from the document.
+LIVE_OFFERS_SECONDS = 3.0
+
+
+def _live_offers(source: PartnerOffers, partners: list[str], deadline_s: float) -> dict[str, list[PartnerOffer]]:
+    """Each partner's live offers, asked in parallel; a partner that fails or is late is missing."""
+    answered: dict[str, list[PartnerOffer]] = {}
+    if not partners:
+        return answered
+    pool = ThreadPoolExecutor(max_workers=len(partners), thread_name_prefix="partner-offers")
+    asked = {pool.submit(source.offers, partner): partner for partner in partners}
+    done, late = wait(asked, timeout=deadline_s)
+    pool.shutdown(wait=False, cancel_futures=True)  # a late partner's call ends on its own timeout
+    for future in done:
+        partner = asked[future]
+        try:
+            answered[partner] = list(future.result())
+        except DomainError as exc:  # the partner is down: show what the document promises
+            logger.warning("partner offers unavailable", extra={"partner": partner, "error": type(exc).__name__})
+    for future in late:
+        logger.warning("partner offers too slow", extra={"partner": asked[future], "deadline_s": deadline_s})
+    return answered
+
+
 def list_offers(
     partner: str | None = None,
     *,
     source: PartnerOffers | None = None,
     config: Programs | None = None,
     today: date | None = None,
+    deadline_s: float = LIVE_OFFERS_SECONDS,
 ) -> list[Offer]:
     """The offers of every enabled partner (or of one), current on ``today``."""
     config = config or programs()
     day = today or datetime.now(config.tz).date()
+    shown = [
+        partner_id
+        for partner_id, settings in config.partners.items()
+        if settings.enabled and partner in (None, partner_id)
+    ]
+    live = _live_offers(source, shown, deadline_s) if source is not None else {}
     found: list[Offer] = []
-    for partner_id, settings in config.partners.items():
-        if not settings.enabled or partner not in (None, partner_id):
-            continue
-        configured = [
-            Offer(partner=partner_id, partner_name=settings.name, colours=settings.colours, **offer.model_dump())
-            for offer in settings.offers
-        ]
-        offers = configured
-        if source is not None:
-            try:
-                live = [_live_offer(partner_id, settings, o) for o in source.offers(partner_id)]
-                offers = [o for o in live if o is not None]
-            except DomainError as exc:  # the partner is down: show what the document promises
-                logger.warning("partner offers unavailable", extra={"partner": partner_id, "error": type(exc).__name__})
+    for partner_id in shown:
+        settings = config.partners[partner_id]
+        if partner_id in live:
+            offers = [o for o in (_live_offer(partner_id, settings, offer) for offer in live[partner_id]) if o]
+        else:
+            offers = [
+                Offer(partner=partner_id, partner_name=settings.name, colours=settings.colours, **offer.model_dump())
+                for offer in settings.offers
+            ]
         found += [o for o in offers if o.valid_until is None or o.valid_until >= day]
     return found
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
+from pydantic import ValidationError
+
 from messenger_bank.banking.clients.rest import RestClient
 from messenger_bank.banking.models import Activation, CashbackRule, Offer, PartnerId
 from messenger_bank.errors import OperationRejected
+from messenger_bank.observability import logger, metrics
 
 # An offer's picture: a logo-sized PNG, JPEG or WebP; anything bigger is not a logo.
 PICTURE_TYPES: Final = frozenset({"image/png", "image/jpeg", "image/webp"})
@@ -26,7 +29,18 @@ class PartnersClient:
 
     def offers(self, partner: PartnerId) -> list[Offer]:
         answer = self._partner(partner).call("GET", "/api/v1/offers", operation="offers", idempotent=True)
-        return [Offer.model_validate(item) for item in answer.get("offers", [])]
+        offers: list[Offer] = []
+        for item in answer.get("offers", []):
+            try:
+                offers.append(Offer.model_validate(item))
+            except ValidationError as error:
+                # One offer the partner sent malformed (a rate out of the band, no title) is left out;
+                # the others are shown.
+                logger.warning(
+                    "partner offer malformed, left out", extra={"partner": partner, "problems": error.error_count()}
+                )
+                metrics.add_metric(name="PartnerOfferMalformed", unit="Count", value=1)
+        return offers
 
     def picture(self, partner: PartnerId, url: str) -> bytes:
         """An offer's picture (``Offer.image_url``), fetched only from under the partner's own API; once,

@@ -90,19 +90,6 @@ class Notified(BaseModel):
     outcome: Literal["sent", "recipient_unavailable"]
 
 
-class FindCustomerRequest(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    channel: Channel
-    user_id: str = Field(min_length=1, max_length=128)
-
-
-class FoundCustomer(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    customer_id: str | None
-
-
 class SendCodeRequest(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 

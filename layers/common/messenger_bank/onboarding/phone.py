@@ -9,27 +9,17 @@ from __future__ import annotations
 import time
 
 from messenger_bank.banking import service as bank
-from messenger_bank.customers.models import ChannelIdentity
 from messenger_bank.customers.repository import CustomersRepository
-from messenger_bank.customers.service import customer_for_identity
 from messenger_bank.errors import InvalidOneTimeCode
 from messenger_bank.onboarding.models import (
     CheckCodeRequest,
     CodeChecked,
     CodeSent,
-    FindCustomerRequest,
-    FoundCustomer,
     SendCodeRequest,
 )
 from messenger_bank.tables import customers_table as _table
 
 CODE_SECONDS = 600
-
-
-def find_customer(request: FindCustomerRequest) -> FoundCustomer:
-    identity = ChannelIdentity(channel=request.channel, user_id=request.user_id, chat_id=request.user_id)
-    customer = customer_for_identity(identity)
-    return FoundCustomer(customer_id=customer.customer_id if customer else None)
 
 
 def send_code(request: SendCodeRequest) -> CodeSent:

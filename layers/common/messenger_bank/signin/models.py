@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from messenger_bank.types import Channel, CustomerId
+from messenger_bank.types import Channel, CustomerId, Language
 
 _PHONE = r"^\+[1-9]\d{7,14}$"
 _LAST_FOUR = r"^\d{4}$"
@@ -22,7 +22,7 @@ class OpenSessionRequest(_Model):
 
     channel: Channel
     user_id: str = Field(min_length=1, max_length=128)
-    chat_key: str = Field(default="", max_length=160)
+    chat_key: str = Field(min_length=3, max_length=160)
 
 
 class OpenedSession(_Model):
@@ -41,7 +41,7 @@ class SignInRequest(_Model):
     phone_proof: Literal["contact", "code"]
     last_four: str = Field(pattern=_LAST_FOUR, repr=False)
     expiry: str = Field(pattern=_EXPIRY, repr=False)
-    language: Literal["ru", "be", "en"] = "ru"
+    language: Language = "ru"
 
 
 class SignedIn(_Model):

@@ -28,7 +28,7 @@ from messenger_bank.banking.clients.core import CoreClient
 from messenger_bank.cards.models import CreateSecureLinkRequest
 from messenger_bank.customers.models import Card, ChannelIdentity, Customer, NewCustomer
 from messenger_bank.customers.repository import CustomersRepository
-from messenger_bank.customers.service import find_or_create
+from messenger_bank.customers.service import customer_for_identity, find_or_create
 from messenger_bank.observability import logger, metrics
 from messenger_bank.security import _hs256, links
 from messenger_bank.security.errors import (
@@ -70,7 +70,7 @@ def open_session(request: OpenSessionRequest, *, customers: CustomersRepository 
     """The customer bound to this messenger identity and a session for this chat; nobody if unbound."""
     customers = customers or CustomersRepository()
     identity = _identity(request.channel, request.user_id, request.chat_key)
-    customer = customers.by_identity(identity.key)
+    customer = customer_for_identity(identity, repository=customers)
     if customer is None:
         return OpenedSession(customer_id=None)
     proved = customers.authenticated_at(customer.customer_id, _hs256.chat_binding(request.chat_key))

@@ -4,9 +4,52 @@ claims it, once. Transfers and payments keep their quotes in the customers table
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from botocore.exceptions import ClientError
+from pydantic import BaseModel, ConfigDict, Field
+
+from messenger_bank.types import CurrencyCode, PositiveMinorUnits
+
+
+def money_text(minor: int, currency: str) -> str:
+    """``1250, "BYN"`` → ``"12.50 BYN"`` (the conversation shows amounts the same way)."""
+    return f"{Decimal(minor).scaleb(-2):.2f} {currency}"
+
+
+def figures(amount_minor: int, fee_minor: int, currency: str) -> dict[str, Any]:
+    """What a confirmation and a receipt show of a quote: the figures in minor units and as text."""
+    total_minor = amount_minor + fee_minor
+    return {
+        "amount_minor": amount_minor,
+        "fee_minor": fee_minor,
+        "total_minor": total_minor,
+        "currency": currency,
+        "amount": money_text(amount_minor, currency),
+        "fee": money_text(fee_minor, currency),
+        "total": money_text(total_minor, currency),
+    }
+
+
+def shown(amount_minor: int, fee_minor: int, currency: str) -> dict[str, str]:
+    """Only the texts of ``figures``: what a journey keeps in its state for the receipt."""
+    every = figures(amount_minor, fee_minor, currency)
+    return {name: every[name] for name in ("amount", "fee", "total")}
+
+
+class QuoteFigures(BaseModel):
+    """The figures of a quote as the conversation shows them (``figures``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    amount_minor: PositiveMinorUnits
+    fee_minor: int = Field(ge=0)
+    total_minor: PositiveMinorUnits
+    currency: CurrencyCode
+    amount: str
+    fee: str
+    total: str
 
 
 class QuoteGone(Exception):
@@ -15,6 +58,12 @@ class QuoteGone(Exception):
 
 class QuoteTaken(Exception):
     """The quote already backs another money movement."""
+
+
+def owned(table: Any, key: dict[str, str], customer_id: str) -> dict[str, Any] | None:
+    """The quote at `key` if it is this customer's (read consistently), else None."""
+    item: dict[str, Any] | None = table.get_item(Key=key, ConsistentRead=True).get("Item")
+    return item if item is not None and item.get("customer_id") == customer_id else None
 
 
 def claim(

@@ -14,6 +14,7 @@ LANGUAGES: tuple[Language, ...] = ("ru", "be", "en")
 
 # Money is an integer number of minor units (kopecks) plus an ISO 4217 code; never a float.
 MinorUnits = Annotated[int, Field(ge=0)]
+PositiveMinorUnits = Annotated[int, Field(gt=0)]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 
 CustomerId = Annotated[str, StringConstraints(min_length=1, max_length=64)]

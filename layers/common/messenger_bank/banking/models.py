@@ -24,9 +24,8 @@ from pydantic import (
     model_validator,
 )
 
-from messenger_bank.types import CurrencyCode, CustomerId, HexColour, MinorUnits
+from messenger_bank.types import CurrencyCode, CustomerId, HexColour, MinorUnits, PositiveMinorUnits
 
-PositiveMinorUnits = Annotated[int, Field(gt=0)]
 DocumentNumber = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}\d{7}$")]
 PersonalNumber = Annotated[str, StringConstraints(pattern=r"^[1-6]\d{6}[A-Z]\d{3}[A-Z]{2}[0-9A-Z]$")]
 Phone = Annotated[str, StringConstraints(pattern=r"^\+375(25|29|33|44)\d{7}$")]

@@ -13,9 +13,9 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from messenger_bank.banking.models import PayeeCategory, ServiceCode
-from messenger_bank.types import CurrencyCode, CustomerId, Language, MaskedPan
+from messenger_bank.quotes import QuoteFigures
+from messenger_bank.types import CurrencyCode, CustomerId, Language, MaskedPan, PositiveMinorUnits
 
-PositiveMinorUnits = Annotated[int, Field(gt=0)]
 PaymentQuoteId = Annotated[str, StringConstraints(pattern=r"^pq-[0-9a-f]{32}$")]
 # The execution name the conversation gives the journey: letters, digits, '-' and '_', at most 80.
 PaymentId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,80}$")]
@@ -78,21 +78,12 @@ class QuotePaymentRequest(BaseModel):
     currency: CurrencyCode
 
 
-class PaymentQuoteView(BaseModel):
+class PaymentQuoteView(QuoteFigures):
     """What the confirmation shows: every text it needs, and the figures in minor units."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     quote_id: PaymentQuoteId
     payee: str
     account: Account
-    amount_minor: PositiveMinorUnits
-    fee_minor: int = Field(ge=0)
-    total_minor: PositiveMinorUnits
-    currency: CurrencyCode
-    amount: str
-    fee: str
-    total: str
     expires_at: int
 
 

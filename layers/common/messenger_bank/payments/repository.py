@@ -78,8 +78,8 @@ class PaymentsRepository:
         self.table.put_item(Item={**_quote_key(quote.quote_id), **quote.model_dump(mode="json", exclude_none=True)})
 
     def get_quote(self, quote_id: str, customer_id: str) -> PaymentQuote:
-        item = self.table.get_item(Key=_quote_key(quote_id), ConsistentRead=True).get("Item")
-        if item is None or item.get("customer_id") != customer_id:
+        item = quotes.owned(self.table, _quote_key(quote_id), customer_id)
+        if item is None:
             raise PaymentQuoteNotFound("no such payment quote for this customer", quote_id=quote_id)
         return _to_quote(item)
 

@@ -46,8 +46,8 @@ from messenger_bank.payments.models import (
 )
 from messenger_bank.payments.repository import PaymentsRepository
 from messenger_bank.payments.settings import PaymentSettings, payment_settings
+from messenger_bank.quotes import figures, money_text, shown
 from messenger_bank.security.cards import short_mask
-from messenger_bank.transfers.models import money_text
 
 Clock = Callable[[], datetime]
 
@@ -132,13 +132,7 @@ def quote_payment(
         quote_id=quote.quote_id,
         payee=quote.payee_name,
         account=quote.account,
-        amount_minor=quote.amount_minor,
-        fee_minor=fee,
-        total_minor=total,
-        currency=quote.currency,
-        amount=money_text(quote.amount_minor, quote.currency),
-        fee=money_text(fee, quote.currency),
-        total=money_text(total, quote.currency),
+        **figures(quote.amount_minor, fee, quote.currency),
         expires_at=quote.expires_at,
     )
 
@@ -195,9 +189,7 @@ def prepare_payment(
         update={
             "payee": quote.payee_name,
             "account": mask_account(quote.account),
-            "amount": money_text(quote.amount_minor, quote.currency),
-            "fee": money_text(quote.fee_minor, quote.currency),
-            "total": money_text(quote.total_minor, quote.currency),
+            **shown(quote.amount_minor, quote.fee_minor, quote.currency),
         }
     )
 

@@ -7,9 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from messenger_bank.types import CurrencyCode, CustomerId, Language
+from messenger_bank.types import CurrencyCode, CustomerId, Language, PositiveMinorUnits
 
-PositiveMinorUnits = Annotated[int, Field(gt=0)]
 RequestId = Annotated[str, StringConstraints(pattern=r"^mr[0-9a-f]{24}$")]
 Phone = Annotated[str, StringConstraints(pattern=r"^\+[1-9]\d{7,14}$")]
 Status = Literal["pending", "paying", "paid", "declined"]

@@ -37,6 +37,7 @@ from messenger_bank.errors import (
 from messenger_bank.notify import notify
 from messenger_bank.observability import logger, metrics
 from messenger_bank.onboarding.models import NotifyRequest
+from messenger_bank.quotes import money_text
 from messenger_bank.requests.errors import MoneyRequestClosed, OwnPhone
 from messenger_bank.requests.models import (
     AnswerMoneyRequest,
@@ -49,7 +50,6 @@ from messenger_bank.requests.models import (
     mask_phone,
 )
 from messenger_bank.requests.repository import MoneyRequestsRepository
-from messenger_bank.transfers.models import money_text
 
 Clock = Callable[[], datetime]
 REQUEST_TTL_SECONDS = 7 * 24 * 3600

@@ -10,9 +10,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from messenger_bank.types import CurrencyCode, CustomerId, Language
+from messenger_bank.types import CurrencyCode, CustomerId, Language, PositiveMinorUnits
 
-PositiveMinorUnits = Annotated[int, Field(gt=0)]
 # The execution name the conversation gives the journey; it is also the acquirer's order id.
 TopUpId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 Outcome = Literal["completed"]

@@ -36,11 +36,11 @@ from messenger_bank.errors import CardNotFound, OperationRejected
 from messenger_bank.journeys import service as journeys
 from messenger_bank.notify import chat_of
 from messenger_bank.observability import logger, metrics
+from messenger_bank.quotes import money_text
 from messenger_bank.security.cards import short_mask
 from messenger_bank.topup.errors import TopUpMismatch, TopUpNotPaid
 from messenger_bank.topup.models import ACQUIRER_TASK, HttpAnswer, LinkSent, ParkTopUpRequest, TopUpState
 from messenger_bank.topup.settings import TopUpSettings, topup_settings
-from messenger_bank.transfers.models import money_text
 
 MAX_CALLBACK_BYTES = 64 * 1024
 FINAL_EVENTS = frozenset({"payment.succeeded", "payment.failed", "payment.expired"})

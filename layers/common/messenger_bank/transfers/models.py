@@ -7,23 +7,17 @@ display amounts): the recipient's card number stays in the card vault behind the
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from messenger_bank.types import CardToken, CurrencyCode, CustomerId, Language, MaskedPan
+from messenger_bank.quotes import QuoteFigures
+from messenger_bank.types import CardToken, CurrencyCode, CustomerId, Language, MaskedPan, PositiveMinorUnits
 
-PositiveMinorUnits = Annotated[int, Field(gt=0)]
 QuoteId = Annotated[str, StringConstraints(pattern=r"^q-[0-9a-f]{32}$")]
 # The execution name the conversation gives the journey: letters, digits, '-' and '_', at most 80.
 TransferId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,80}$")]
 Outcome = Literal["completed", "refunded", "voided", "not_debited"]
-
-
-def money_text(minor: int, currency: str) -> str:
-    """``1250, "BYN"`` → ``"12.50 BYN"`` (the conversation shows amounts the same way)."""
-    return f"{Decimal(minor).scaleb(-2):.2f} {currency}"
 
 
 class QuoteTransferRequest(BaseModel):
@@ -37,19 +31,10 @@ class QuoteTransferRequest(BaseModel):
     currency: CurrencyCode
 
 
-class TransferQuote(BaseModel):
+class TransferQuote(QuoteFigures):
     """The answer the confirmation shows: `fee` and `total` as text, the figures in minor units."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
     quote_id: QuoteId
-    amount_minor: PositiveMinorUnits
-    fee_minor: int = Field(ge=0)
-    total_minor: PositiveMinorUnits
-    currency: CurrencyCode
-    amount: str
-    fee: str
-    total: str
     mask: MaskedPan
     otp_required: bool
     expires_at: int

@@ -25,9 +25,10 @@ from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.notify import notify
 from messenger_bank.observability import logger, metrics
 from messenger_bank.onboarding.models import Notified, NotifyRequest
+from messenger_bank.quotes import money_text
 from messenger_bank.security.cards import CardVault, detokenise, redact_pans
 from messenger_bank.transfers.errors import RecipientNotReached
-from messenger_bank.transfers.models import Quote, RecipientTold, TransferState, money_text
+from messenger_bank.transfers.models import Quote, RecipientTold, TransferState
 from messenger_bank.transfers.repository import QuotesRepository
 
 Clock = Callable[[], datetime]

@@ -66,8 +66,8 @@ class QuotesRepository:
         self.table.put_item(Item=_to_item(quote))
 
     def get(self, quote_id: str, customer_id: str) -> Quote:
-        item = self.table.get_item(Key=_key(quote_id), ConsistentRead=True).get("Item")
-        if item is None or item.get("customer_id") != customer_id:
+        item = quotes.owned(self.table, _key(quote_id), customer_id)
+        if item is None:
             raise QuoteNotFound("no such quote for this customer", quote_id=quote_id)
         return _to_quote(item)
 

@@ -41,6 +41,7 @@ from messenger_bank.errors import (
 from messenger_bank.images import ReceiptRequest, receipt_picture, store
 from messenger_bank.journeys import service as journeys
 from messenger_bank.observability import logger, metrics
+from messenger_bank.quotes import figures, shown
 from messenger_bank.security.cards import CardVault, card_vault, detokenise, short_mask
 from messenger_bank.security.errors import CardTokenNotFound
 from messenger_bank.transfers.errors import TransferCancelled
@@ -52,7 +53,6 @@ from messenger_bank.transfers.models import (
     QuoteTransferRequest,
     TransferQuote,
     TransferState,
-    money_text,
 )
 from messenger_bank.transfers.repository import QuotesRepository
 from messenger_bank.transfers.settings import TransferSettings, transfer_settings
@@ -117,13 +117,7 @@ def quote_transfer(
     logger.info("transfer quoted", extra={"quote_id": quote.quote_id, "otp_required": quote.otp_required})
     return TransferQuote(
         quote_id=quote.quote_id,
-        amount_minor=quote.amount_minor,
-        fee_minor=fee,
-        total_minor=total,
-        currency=quote.currency,
-        amount=money_text(quote.amount_minor, quote.currency),
-        fee=money_text(fee, quote.currency),
-        total=money_text(total, quote.currency),
+        **figures(quote.amount_minor, fee, quote.currency),
         mask=quote.mask,
         otp_required=quote.otp_required,
         expires_at=quote.expires_at,
@@ -171,9 +165,7 @@ def prepare_transfer(
             "otp_required": quote.otp_required,
             "confirm_timeout_seconds": config.confirm_timeout_seconds,
             "mask": quote.mask,
-            "amount": money_text(quote.amount_minor, quote.currency),
-            "fee": money_text(quote.fee_minor, quote.currency),
-            "total": money_text(quote.total_minor, quote.currency),
+            **shown(quote.amount_minor, quote.fee_minor, quote.currency),
         }
     )
 

@@ -13,3 +13,14 @@ import boto3
 @cache
 def customers_table() -> Any:
     return boto3.resource("dynamodb").Table(os.environ["CUSTOMERS_TABLE"])
+
+
+class InCustomersTable:
+    """A repository over the customers table: the deployed one unless a test hands in another."""
+
+    def __init__(self, table: Any = None) -> None:
+        self._table = table
+
+    @property
+    def table(self) -> Any:
+        return self._table if self._table is not None else customers_table()

@@ -25,7 +25,7 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from messenger_bank.customers.models import Card, ChannelIdentity, Customer
-from messenger_bank.tables import customers_table as _table
+from messenger_bank.tables import InCustomersTable
 
 
 class UniquenessConflict(Exception):
@@ -61,14 +61,7 @@ def _to_card(item: dict[str, Any]) -> Card:
     )
 
 
-class CustomersRepository:
-    def __init__(self, table: Any = None) -> None:
-        self._table = table
-
-    @property
-    def table(self) -> Any:
-        return self._table if self._table is not None else _table()
-
+class CustomersRepository(InCustomersTable):
     def get(self, customer_id: str) -> Customer | None:
         item = self.table.get_item(Key={"pk": _customer_pk(customer_id), "sk": "PROFILE"}).get("Item")
         return _to_customer(item) if item else None

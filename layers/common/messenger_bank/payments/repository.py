@@ -23,7 +23,7 @@ from boto3.dynamodb.conditions import Key
 from messenger_bank import quotes
 from messenger_bank.payments.errors import PaymentQuoteAlreadyUsed, PaymentQuoteNotFound
 from messenger_bank.payments.models import PaymentQuote, SavedPayee
-from messenger_bank.tables import customers_table as _table
+from messenger_bank.tables import InCustomersTable
 
 CLAIMED_TTL_SECONDS = 24 * 3600
 
@@ -65,14 +65,7 @@ def _to_saved(item: dict[str, Any]) -> SavedPayee:
     )
 
 
-class PaymentsRepository:
-    def __init__(self, table: Any = None) -> None:
-        self._table = table
-
-    @property
-    def table(self) -> Any:
-        return self._table if self._table is not None else _table()
-
+class PaymentsRepository(InCustomersTable):
     # --- quotes
     def put_quote(self, quote: PaymentQuote) -> None:
         self.table.put_item(Item={**_quote_key(quote.quote_id), **quote.model_dump(mode="json", exclude_none=True)})

@@ -10,13 +10,11 @@ repeated or late event changes nothing, however often the bank sends it.
 
 from __future__ import annotations
 
-from typing import Any
-
 from botocore.exceptions import ClientError
 
 from messenger_bank.banking.models import DeliveryAddress
 from messenger_bank.plastic.models import Address, PlasticStatus, TrackedOrder, rank
-from messenger_bank.tables import customers_table as _table
+from messenger_bank.tables import InCustomersTable
 
 
 def _address_key(customer_id: str, address_id: str) -> dict[str, str]:
@@ -27,14 +25,7 @@ def _order_key(order_id: str) -> dict[str, str]:
     return {"pk": f"PLASTIC#{order_id}", "sk": "ORDER"}
 
 
-class PlasticRepository:
-    def __init__(self, table: Any = None) -> None:
-        self._table = table
-
-    @property
-    def table(self) -> Any:
-        return self._table if self._table is not None else _table()
-
+class PlasticRepository(InCustomersTable):
     # --- addresses --------------------------------------------------------------------------------
     def put_address(self, address: Address) -> None:
         item = {

@@ -39,7 +39,7 @@ from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from messenger_bank.referrals.models import Attribution, BonusRecord, OfferActivation, Recommendation
-from messenger_bank.tables import customers_table as _table
+from messenger_bank.tables import InCustomersTable
 
 
 class AttributionConflict(Exception):
@@ -112,14 +112,7 @@ def _to_activation(item: dict[str, Any]) -> OfferActivation:
     )
 
 
-class ReferralsRepository:
-    def __init__(self, table: Any = None) -> None:
-        self._table = table
-
-    @property
-    def table(self) -> Any:
-        return self._table if self._table is not None else _table()
-
+class ReferralsRepository(InCustomersTable):
     def _query(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
         while True:
             page = self.table.query(**kwargs)

@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 
 from messenger_bank.requests.errors import MoneyRequestClosed, MoneyRequestNotFound
 from messenger_bank.requests.models import MoneyRequest
-from messenger_bank.tables import customers_table as _table
+from messenger_bank.tables import InCustomersTable
 
 
 def _key(request_id: str) -> dict[str, str]:
@@ -39,14 +39,7 @@ def _to_request(item: dict[str, Any]) -> MoneyRequest:
     )
 
 
-class MoneyRequestsRepository:
-    def __init__(self, table: Any = None) -> None:
-        self._table = table
-
-    @property
-    def table(self) -> Any:
-        return self._table if self._table is not None else _table()
-
+class MoneyRequestsRepository(InCustomersTable):
     def put(self, request: MoneyRequest) -> None:
         self.table.put_item(Item={**_key(request.request_id), **request.model_dump(mode="json")})
 

@@ -19,7 +19,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from messenger_bank import quotes
-from messenger_bank.tables import customers_table as _table
+from messenger_bank.tables import InCustomersTable
 from messenger_bank.transfers.errors import QuoteAlreadyUsed, QuoteNotFound
 from messenger_bank.transfers.models import Quote
 
@@ -54,14 +54,7 @@ def _to_quote(item: dict[str, Any]) -> Quote:
     )
 
 
-class QuotesRepository:
-    def __init__(self, table: Any = None) -> None:
-        self._table = table
-
-    @property
-    def table(self) -> Any:
-        return self._table if self._table is not None else _table()
-
+class QuotesRepository(InCustomersTable):
     def put(self, quote: Quote) -> None:
         self.table.put_item(Item=_to_item(quote))
 

@@ -85,16 +85,11 @@ def one_run(cloud: LocalCloud, machine_arn: str, channel: str) -> Run:
     except AssertionError as error:
         run.failure = f"onboarding: {str(error)[:200]}"
         return run
-    confirmed = time.time()
-    answer = cloud.platforms.send(channel, chat.user, "button", payload=payload)
-    if answer["status"] != 200:
-        run.failure = f"confirmation answered {answer['status']}"
+    confirmed, status, done = chat.press_and_time(payload, "карта готова", RUN_TIMEOUT_S)
+    deadline = time.monotonic() + RUN_TIMEOUT_S - (time.time() - confirmed)  # one budget for the whole run
+    if status != 200:
+        run.failure = f"confirmation answered {status}"
         return run
-    deadline = time.monotonic() + RUN_TIMEOUT_S
-    done = None
-    while done is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-        done = chat.delivered_at(confirmed, "карта готова")
     if done is None:
         run.failure = f"no card picture in {RUN_TIMEOUT_S:.0f} s; the bot said: {chat.texts()[-300:]!r}"
         return run

@@ -212,16 +212,12 @@ def one_transfer(cloud: LocalCloud, machine_arn: str, customer: Customer, barrie
             run.failure = run.failure or "the others' quotes did not come"
     if run.failure:
         return run
-    confirmed = run.confirmed_at = time.time()
-    answer = cloud.platforms.send(chat.channel, chat.user, "button", payload=payload)
-    if answer["status"] != 200:
-        run.failure = f"confirmation answered {answer['status']}"
+    confirmed, status, done = chat.press_and_time(payload, "Перевод выполнен", RUN_TIMEOUT_S)
+    deadline = time.monotonic() + RUN_TIMEOUT_S - (time.time() - confirmed)  # one budget for the whole run
+    run.confirmed_at = confirmed
+    if status != 200:
+        run.failure = f"confirmation answered {status}"
         return run
-    deadline = time.monotonic() + RUN_TIMEOUT_S
-    done = None
-    while done is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-        done = chat.delivered_at(confirmed, "Перевод выполнен")
     if done is None:
         states = [
             f"{e['status']} after "

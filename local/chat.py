@@ -166,6 +166,18 @@ class Chat:
                 text = float(message["time"])
         return max(picture, text) if picture is not None and text is not None else None
 
+    def press_and_time(self, payload: str, text_part: str, timeout_s: float) -> tuple[float, int, float | None]:
+        """Press the button `payload` now: (when, the platform's HTTP status, when the picture and the text
+        containing `text_part` had arrived, or None if not within `timeout_s`)."""
+        pressed = time.time()
+        status = int(self.cloud.platforms.send(self.channel, self.user, "button", payload=payload)["status"])
+        deadline = time.monotonic() + timeout_s
+        done = None
+        while status == 200 and done is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+            done = self.delivered_at(pressed, text_part)
+        return pressed, status, done
+
     def texts(self) -> str:
         return "\n".join(str(m.get("text") or m.get("caption") or "") for m in self.messages())
 

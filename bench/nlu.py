@@ -28,7 +28,7 @@ from messenger_bank.types import LANGUAGES, Language
 
 ROOT = Path(__file__).resolve().parent.parent
 HELDOUT_DIR = ROOT / "bench" / "data"
-BANKING77 = ROOT.parent / "shared" / "datasets" / "banking77"
+BANKING77 = HELDOUT_DIR / "banking77"  # vendored; SOURCE.md beside it names repository, commit, licence
 NONE = "(none)"
 
 

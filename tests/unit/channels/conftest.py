@@ -19,7 +19,7 @@ from messenger_bank.types import CHANNELS, Channel
 
 ROOT = Path(__file__).resolve().parents[3]
 EVENTS = ROOT / "events"
-SPECS = ROOT.parent / "shared" / "specs"
+SPECS = ROOT / "tests" / "specs"  # vendored copies; each folder's SOURCE.md names repository, commit, licence
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
 SECRETS = WebhookSecrets(

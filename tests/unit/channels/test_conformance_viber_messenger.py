@@ -1,6 +1,6 @@
 """Viber and Messenger publish no machine-readable spec: their documented request shapes, as models.
 
-The models below transcribe the documentation summed up in /work/shared/specs/PLATFORMS.md (Viber
+The models below transcribe the documentation summed up in tests/specs/PLATFORMS.md (Viber
 `/pa/send_message` with keyboards; Messenger Send API `/me/messages` with quick replies, the button
 template, URL attachments and sender actions). They forbid unknown fields and carry the documented
 limits, so every body the adapters can produce is checked against them.

@@ -13,6 +13,7 @@ import yaml
 from messenger_bank.handlers import SESSION_KEY
 from messenger_bank.security.errors import ReauthenticationRequired, SessionInvalid
 from messenger_bank.security.session_tokens import issue_session
+from tests.support.functions import handler_file
 
 ROOT = Path(__file__).resolve().parents[3]
 REGISTRY = ROOT / "layers/common/messenger_bank/conversation/registry.yaml"
@@ -28,7 +29,7 @@ def customer_operations() -> list[str]:
 
 
 def function(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"fn_{name}", ROOT / "functions" / name / "app.py")
+    spec = importlib.util.spec_from_file_location(f"fn_{name}", handler_file(name))
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

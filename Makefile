@@ -78,7 +78,7 @@ bench: $(STAMP)
 
 # Every conversation flow as a picture (SVG) in build/flows/.
 flows: $(STAMP)
-	$(PY) -m messenger_bank.conversation.diagram build/flows
+	$(PY) -m local.devtools.diagram build/flows
 	@echo "flow pictures in build/flows/"
 
 # Utterances on standard input, one JSON line each on output: echo "balans" | make -s nlu

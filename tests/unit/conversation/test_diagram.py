@@ -6,7 +6,7 @@ from pathlib import Path
 
 from defusedxml import ElementTree
 
-from messenger_bank.conversation.diagram import main, write_diagrams
+from local.devtools.diagram import main, write_diagrams
 from messenger_bank.conversation.flows import default_flows
 
 

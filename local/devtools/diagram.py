@@ -1,4 +1,4 @@
-"""Flow pictures: `python -m messenger_bank.conversation.diagram OUT_DIR` writes one SVG per flow.
+"""Flow pictures: `python -m local.devtools.diagram OUT_DIR` writes one SVG per flow.
 
 Pure Python: steps are boxes placed in layers by their distance from the flow's entries, arrows
 carry the option, case or error that leads along them, and texts are the English catalogue's.
@@ -186,7 +186,7 @@ def write_diagrams(out_dir: Path, directory: Path = FLOWS_DIR) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if not args:
-        print("usage: python -m messenger_bank.conversation.diagram OUT_DIR [FLOWS_DIR]", file=sys.stderr)
+        print("usage: python -m local.devtools.diagram OUT_DIR [FLOWS_DIR]", file=sys.stderr)
         return 2
     directory = Path(args[1]) if len(args) > 1 else FLOWS_DIR
     for path in write_diagrams(Path(args[0]), directory):

@@ -1,0 +1,1 @@
+"""Development tools over the layer's code (flow pictures, ...): run by make targets, never deployed."""

@@ -22,7 +22,7 @@ from messenger_bank.conversation.engine_boundary import (
 )
 from messenger_bank.conversation.engine_context import TurnContext
 from messenger_bank.conversation.engine_replies import prompt
-from messenger_bank.conversation.engine_state import Position
+from messenger_bank.conversation.engine_state import EntityValue, Position
 from messenger_bank.conversation.flows import (
     AskStep,
     BranchStep,
@@ -50,7 +50,7 @@ def enter(
     step_id: str | None,
     *,
     fresh: bool,
-    entities: dict[str, Any] | None = None,
+    entities: dict[str, EntityValue] | None = None,
     ref: str | None = None,
 ) -> None:
     """Go to a flow's entry (its start unless named); `fresh` leaves the flow in progress behind."""

@@ -4,8 +4,6 @@ and free text that names what the customer wants (an NLU intent leads to the flo
 
 from __future__ import annotations
 
-from typing import Any
-
 from messenger_bank.conversation.engine_boundary import (
     HELP_FLOW,
     MENU_FLOW,
@@ -17,6 +15,7 @@ from messenger_bank.conversation.engine_boundary import (
 )
 from messenger_bank.conversation.engine_context import TurnContext
 from messenger_bank.conversation.engine_executors import enter, reprompt, run
+from messenger_bank.conversation.engine_state import EntityValue
 from messenger_bank.conversation.flows import WaitStep
 from messenger_bank.observability import logger
 from messenger_bank.types import LANGUAGES
@@ -109,9 +108,9 @@ def confident_elsewhere(turn: TurnContext, text: str) -> bool:
     return target is not None and target[0].flow != turn.flow
 
 
-def _entities(turn: TurnContext, understood: UnderstandingLike) -> dict[str, Any]:
+def _entities(turn: TurnContext, understood: UnderstandingLike) -> dict[str, EntityValue]:
     """The first entity of each type; a card number is kept only as its token and mask."""
-    found: dict[str, Any] = {}
+    found: dict[str, EntityValue] = {}
     for entity in understood.entities:
         if entity.type in found:
             continue

@@ -21,8 +21,12 @@ PERSISTENT_KEYS = frozenset({"referral"})
 
 # `$data.<name>` references a flow may make to the engine's bookkeeping (the names are older than this
 # model, and the flow linter allows exactly these: lint.ENGINE_DATA).
-_ENGINE_REFERENCES = {"_error": "error", "_entities": "entities", "_run": "run"}
+ENGINE_REFERENCES = {"_error": "error", "_entities": "entities", "_run": "run"}
 _LEGACY_KEYS = ("_resume", "_entities", "_run", "_starts", "_sensitive", "_error")
+
+
+# An NLU entity's value; a card number only as its token and mask.
+EntityValue = str | dict[str, str]
 
 
 class Position(BaseModel):
@@ -39,7 +43,7 @@ class FlowData(BaseModel):
 
     values: dict[str, Any] = Field(default_factory=dict, description="the customer's answers, operation results")
     resume: Position | None = Field(default=None, description="the call to go back to once the customer proved again")
-    entities: dict[str, Any] = Field(default_factory=dict, description="NLU entities not yet used by a step")
+    entities: dict[str, EntityValue] = Field(default_factory=dict, description="NLU entities not yet used by a step")
     run: str | None = Field(default=None, description="names this run of the flow in journey execution names")
     starts: int = Field(default=0, ge=0, description="journeys started in this run")
     sensitive: tuple[str, ...] = Field(default=(), description="value keys that must never go to a journey")
@@ -51,7 +55,7 @@ class FlowData(BaseModel):
 
     def lookup(self, name: str) -> Any:
         """The first part of a `$data.` reference: a value, or an engine field under its reference name."""
-        field = _ENGINE_REFERENCES.get(name)
+        field = ENGINE_REFERENCES.get(name)
         return getattr(self, field) if field else self.values.get(name)
 
     @classmethod

@@ -62,7 +62,7 @@ def test_a_referral_code_from_the_start_link_is_kept_across_flows() -> None:
     chat = Chat()
     chat.start(referral="ABC123")
     chat.press("Получить карту")
-    assert chat.session is not None and chat.session.data["referral"] == "ABC123"
+    assert chat.session is not None and chat.session.data.values["referral"] == "ABC123"
 
 
 def test_free_text_is_routed_to_the_flow_of_its_intent() -> None:
@@ -130,7 +130,7 @@ def test_a_card_number_is_tokenised_deleted_and_never_kept_or_repeated() -> None
     assert chat.session is not None
     dumped = chat.session.model_dump_json()
     assert PAN not in dumped and "4111 1111" not in dumped
-    assert chat.session.data["card"] == {"token": "tok_1111abcdefgh", "mask": "•• 1111"}
+    assert chat.session.data.values["card"] == {"token": "tok_1111abcdefgh", "mask": "•• 1111"}
     assert PAN not in chat.everything_said()
 
 
@@ -204,7 +204,7 @@ def test_a_typed_phone_is_confirmed_with_a_one_time_code() -> None:
     assert chat.position == ("onboarding", "code")
     chat.say("123456")
     assert "Код неверный" in chat.text and chat.position == ("onboarding", "code")
-    assert chat.session is not None and "code" not in chat.session.data
+    assert chat.session is not None and "code" not in chat.session.data.values
 
 
 def test_someone_elses_contact_is_refused() -> None:
@@ -260,7 +260,9 @@ def test_a_replayed_turn_starts_the_journey_under_the_same_name() -> None:
     before = chat.session
     event_turn = chat.say("50")
     replay = take_turn(event_turn_event(chat), before, chat.deps, now=chat.now, flows=chat.flows)
-    assert replay.session.data["transfer"]["execution"] == event_turn.session.data["transfer"]["execution"]
+    assert (
+        replay.session.data.values["transfer"]["execution"] == event_turn.session.data.values["transfer"]["execution"]
+    )
 
 
 def event_turn_event(chat: Chat):  # type: ignore[no-untyped-def]
@@ -563,7 +565,7 @@ def test_on_whatsapp_the_senders_own_number_is_the_proven_phone() -> None:
     chat.press("Согласен")
     assert chat.position == ("onboarding", "full_name")
     assert chat.session is not None
-    assert chat.session.data["phone"] == "+375291234567" and chat.session.data["phone_verified"] is True
+    assert chat.session.data.values["phone"] == "+375291234567" and chat.session.data.values["phone_verified"] is True
     assert "send_otp" not in chat.deps.operation_names()
 
 

@@ -100,7 +100,7 @@ def test_a_sensitive_operation_asks_for_the_card_again_then_resumes_it() -> None
         }
     ]
     assert chat.said("card_services.pin_link")
-    assert "last_four" not in (chat.session.data if chat.session else {})
+    assert "last_four" not in (chat.session.data.values if chat.session else {})
 
 
 def test_with_a_bank_password_the_secure_page_is_offered_and_continue_resumes() -> None:

@@ -6,7 +6,8 @@ Table schema (the template must create the same):
     TTL attribute   expires_at (N)   epoch seconds; DynamoDB deletes idle sessions after it
     other attributes (written by this module, not indexed):
         version (N)  customer_id (S, absent when unknown)  language (S)  language_source (S)
-        flow (S)  step (S)  state (S: JSON of data, history, buttons, epoch)  last_seen (S, ISO 8601)
+        flow (S)  step (S)  state (S: JSON of flow_data, history, buttons, epoch)  last_seen (S, ISO 8601)
+        (an item written before the typed flow data has `data` in `state` instead of `flow_data`)
     billing: on demand; no secondary index.
 
 Writes are conditional on the version read (`attribute_not_exists(chat_key)` for a new session), so
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from messenger_bank.conversation.engine_state import FlowData
 from messenger_bank.types import Language
 
 if TYPE_CHECKING:
@@ -50,7 +52,7 @@ class Session(BaseModel):
     language_source: LanguageSource = "default"
     flow: str | None = None
     step: str | None = None
-    data: dict[str, Any] = Field(default_factory=dict)
+    data: FlowData = Field(default_factory=FlowData)
     history: tuple[str, ...] = ()
     buttons: dict[str, dict[str, Any]] = Field(default_factory=dict, description="session-scoped button keys")
     epoch: int = 0
@@ -122,7 +124,7 @@ class SessionRepository:
 
 def _to_item(session: Session) -> dict[str, Any]:
     state = {
-        "data": session.data,
+        "flow_data": session.data.model_dump(mode="json"),
         "history": list(session.history),
         "buttons": session.buttons,
         "epoch": session.epoch,
@@ -145,6 +147,9 @@ def _to_item(session: Session) -> dict[str, Any]:
 
 def _from_item(item: dict[str, Any]) -> Session:
     state = json.loads(str(item.get("state", "{}")))
+    # Items written before the typed model keep the old dict (with the engine's underscore keys).
+    stored = state.get("flow_data")
+    data = FlowData.model_validate(stored) if stored is not None else FlowData.from_legacy(state.get("data", {}))
     return Session(
         chat_key=str(item["chat_key"]),
         customer_id=item.get("customer_id"),
@@ -153,7 +158,7 @@ def _from_item(item: dict[str, Any]) -> Session:
         language_source=item.get("language_source", "default"),
         flow=item.get("flow"),
         step=item.get("step"),
-        data=state.get("data", {}),
+        data=data,
         history=tuple(state.get("history", ())),
         buttons=state.get("buttons", {}),
         epoch=int(state.get("epoch", 0)),

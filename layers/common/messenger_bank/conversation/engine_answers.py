@@ -1,0 +1,123 @@
+"""What the customer's input means at the step that waits for it: an answer to an ask, a choice, a
+decision for a journey's wait, or a shared contact. A wrong answer asks again with the reason first,
+unless the text is confidently a request for something else.
+"""
+
+from __future__ import annotations
+
+from messenger_bank.conversation import catalogue
+from messenger_bank.conversation.engine_boundary import MENU_FLOW
+from messenger_bank.conversation.engine_context import TurnContext
+from messenger_bank.conversation.engine_executors import reprompt, run
+from messenger_bank.conversation.engine_navigation import confident_elsewhere, route
+from messenger_bank.conversation.engine_replies import prompt
+from messenger_bank.conversation.flows import AskStep, ChooseStep, Option, Step, WaitStep
+from messenger_bank.conversation.validation import Invalid
+from messenger_bank.types import LANGUAGES
+
+# A typed word this long may name an item by the end of its label (the last digits of a card).
+_ITEM_SUFFIX_MIN = 4
+
+
+def answer(turn: TurnContext, step: AskStep, text: str) -> None:
+    value = turn.validate(step.validator, step.params, text)
+    if isinstance(value, Invalid):
+        if confident_elsewhere(turn, text):
+            route(turn, text)
+            return
+        prompt(turn, step, error=value.key, error_values=dict(value.values))
+        turn.stop(step)
+    turn.store(step, value)
+    if step.verified_into:
+        turn.data.values[step.verified_into] = False  # typed, so not proven to be the sender's own
+    run(turn, turn.flow or MENU_FLOW, step.next)
+
+
+def contact(turn: TurnContext, step: AskStep, phone: str, contact_user_id: str | None) -> None:
+    """A shared contact answers a phone question; only the sender's own one counts as verified."""
+    if contact_user_id is not None and contact_user_id != turn.event.user_id:
+        prompt(turn, step, error="common.contact_not_own")
+        turn.stop(step)
+    value = turn.validate(step.validator, step.params, phone)
+    if isinstance(value, Invalid):
+        prompt(turn, step, error=value.key, error_values=dict(value.values))
+        turn.stop(step)
+    turn.data.values[step.into] = value
+    if step.verified_into:
+        turn.data.values[step.verified_into] = True
+    run(turn, turn.flow or MENU_FLOW, step.next)
+
+
+def answer_wait(turn: TurnContext, step: WaitStep, text: str) -> None:
+    """A typed value a journey waits for (e.g. a code): checked, then sent as the task's outcome."""
+    assert step.validator is not None and step.next is not None
+    value = turn.validate(step.validator, step.params, text)
+    if isinstance(value, Invalid):
+        prompt(turn, step, error=value.key, error_values=dict(value.values))
+        turn.stop(step)
+    ref = turn.token_ref(step)
+    if ref:
+        turn.deps.complete_wait(ref, {step.outcome_field: value})
+    run(turn, turn.flow or MENU_FLOW, step.next)
+
+
+def choose_by_text(turn: TurnContext, step: ChooseStep | WaitStep, text: str) -> None:
+    """Typed text for a choice: an option's id, label (any language) or word, an item, or an intent."""
+    word = _plain(text)
+    for option in step.options:
+        labels = {_plain(catalogue.text(option.label, lang)) for lang in LANGUAGES}
+        if word == option.id or word in labels or word in {_plain(w) for w in option.words}:
+            pick_option(turn, step, option.id)
+            return
+    if isinstance(step, ChooseStep) and step.options_from is not None:
+        for index, item in enumerate(turn.items(step)):
+            label = _plain(str(item.get(step.options_from.label, "")))
+            if word and (label == word or (len(word) >= _ITEM_SUFFIX_MIN and label.endswith(word))):
+                pick_item(turn, step, index)
+                return
+    understood = turn.understand(text)
+    if understood.intent and understood.confidence >= turn.settings.nlu_threshold:
+        for option in step.options:
+            if understood.intent in option.intents:
+                pick_option(turn, step, option.id)
+                return
+    if confident_elsewhere(turn, text):
+        route(turn, text)
+        return
+    prompt(turn, step, error="common.choose_please")
+    turn.stop(step)
+
+
+def pick_option(turn: TurnContext, step: Step, option_id: str) -> None:
+    options: tuple[Option, ...] = getattr(step, "options", ())
+    option = next((o for o in options if o.id == option_id), None)
+    if option is None:
+        turn.say("common.button_expired")
+        reprompt(turn)
+        return
+    if option.language:
+        turn.set_language(option.language)
+    if isinstance(step, ChooseStep) and step.into:
+        turn.data.values[step.into] = option.id
+    if isinstance(step, WaitStep):
+        ref = turn.token_ref(step)
+        if ref:
+            turn.deps.complete_wait(ref, dict(option.outcome) or {"decision": option.id})
+    run(turn, turn.flow or MENU_FLOW, option.next)
+
+
+def pick_item(turn: TurnContext, step: ChooseStep, index: int) -> None:
+    assert step.options_from is not None
+    items = turn.items(step)
+    if not 0 <= index < len(items):
+        turn.say("common.button_expired")
+        reprompt(turn)
+        return
+    if step.into:
+        turn.data.values[step.into] = items[index]
+    run(turn, turn.flow or MENU_FLOW, step.options_from.next)
+
+
+def _plain(text: str) -> str:
+    """Lower case letters and digits only, single spaces: "✅ Confirm!" and "confirm" compare equal."""
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in text.casefold()).split())

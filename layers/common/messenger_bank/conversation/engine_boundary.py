@@ -1,0 +1,112 @@
+"""The engine's boundary: what a turn asks of the world, what it gives back, and the flow steps and
+catalogue keys it relies on (the flow linter and the catalogue tests check they exist).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from messenger_bank.channels.models import ChatRef, OutboundMessage
+from messenger_bank.conversation.sessions import Session
+
+MENU_FLOW = "menu"
+MENU_MAIN = "main"
+MENU_GREETING = "greeting"
+MENU_NOT_UNDERSTOOD = "not_understood"
+MENU_NO_CUSTOMER = "no_customer"
+MENU_EXPIRED = "expired"
+MENU_LANGUAGE = "language"
+HELP_FLOW = "help"
+FIND_CUSTOMER = "find_customer"
+# The sign-in zone (flows/sign_in.yaml): a refused session signs in again; a sensitive operation
+# refused for an old proof asks for the password (or card) again at `reauth`, then resumes.
+SIGN_IN_FLOW = "sign_in"
+SIGN_IN_REAUTH = "reauth"
+SESSION_REFUSED = frozenset({"SessionExpired", "SessionInvalid"})
+REAUTHENTICATE = "ReauthenticationRequired"
+ENGINE_STEPS = (MENU_MAIN, MENU_GREETING, MENU_NOT_UNDERSTOOD, MENU_NO_CUSTOMER, MENU_EXPIRED, MENU_LANGUAGE)
+# Catalogue keys the engine itself uses (the tests check they exist in every language).
+ENGINE_KEYS = (
+    "common.button_expired",
+    "common.cancelled",
+    "common.error",
+    "common.unsupported",
+    "common.choose_please",
+    "common.contact_not_own",
+    "common.language_changed",
+    "session.expired",
+    "session.signed_out",
+    "error.card_not_here",
+    "nav.back",
+    "nav.cancel",
+)
+
+
+class EntityLike(Protocol):
+    @property
+    def type(self) -> str: ...
+    @property
+    def value(self) -> str: ...
+
+
+class UnderstandingLike(Protocol):
+    """The shape of `messenger_bank.conversation.nlu.Understanding`."""
+
+    @property
+    def intent(self) -> str | None: ...
+    @property
+    def confidence(self) -> float: ...
+    @property
+    def entities(self) -> Sequence[EntityLike]: ...
+    @property
+    def language(self) -> str: ...
+
+
+class TurnDependencies(Protocol):
+    """What a turn may ask of the outside world; the conversation Lambda implements it."""
+
+    def call_operation(self, name: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Invoke a bank operation synchronously; raise `OperationFailed(code)` for a domain error."""
+        ...
+
+    def start_journey(self, name: str, execution_name: str, payload: dict[str, Any]) -> str:
+        """Start a Step Functions journey (an existing execution of that name counts as started)."""
+        ...
+
+    def complete_wait(self, token_ref: str, outcome: dict[str, Any]) -> None:
+        """Complete the task token the journey stored under `token_ref` ("<execution>:<task>")."""
+        ...
+
+    def understand(self, text: str) -> UnderstandingLike: ...
+
+    def tokenise_card(self, pan: str) -> tuple[str, str]:
+        """(token, mask) for a card number; the number goes no further."""
+        ...
+
+
+class OperationFailed(Exception):
+    """A bank operation refused with a domain error (`code` = the error's class name)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class DeleteMessage:
+    """Delete the customer's message (it carried a card number) — after the session is saved."""
+
+    chat: ChatRef
+    message_id: str
+
+
+Effect = DeleteMessage
+
+
+@dataclass(frozen=True)
+class Turn:
+    replies: tuple[OutboundMessage, ...]
+    effects: tuple[Effect, ...]
+    session: Session

@@ -1,0 +1,122 @@
+"""Moving around outside a flow's own steps: the global commands (menu, back, cancel, help, language)
+and free text that names what the customer wants (an NLU intent leads to the flow for it).
+"""
+
+from __future__ import annotations
+
+from messenger_bank.conversation.engine_boundary import (
+    HELP_FLOW,
+    MENU_FLOW,
+    MENU_LANGUAGE,
+    MENU_MAIN,
+    MENU_NOT_UNDERSTOOD,
+    OperationFailed,
+    UnderstandingLike,
+)
+from messenger_bank.conversation.engine_context import TurnContext
+from messenger_bank.conversation.engine_executors import enter, reprompt, run
+from messenger_bank.conversation.engine_state import EntityValue
+from messenger_bank.conversation.flows import WaitStep
+from messenger_bank.observability import logger
+from messenger_bank.types import LANGUAGES
+
+# Intents that mean a command rather than a flow.
+COMMAND_INTENTS = ("cancel", "help", "language")
+
+
+def command(turn: TurnContext, name: str) -> None:
+    """A global command: `menu`, `back`, `cancel`, `help`, `language` or `language:<xx>`."""
+    if name.startswith("language:"):
+        turn.set_language(name.split(":", 1)[1])
+        turn.say("common.language_changed")
+        if turn.flow and not (turn.flow == MENU_FLOW and turn.step == MENU_LANGUAGE):
+            reprompt(turn)
+        else:
+            enter(turn, MENU_FLOW, MENU_MAIN, fresh=True)
+        return
+    if name == "language":
+        enter(turn, MENU_FLOW, MENU_LANGUAGE, fresh=False)
+        return
+    if name == "back":
+        back(turn)
+        return
+    leave_wait(turn)
+    if name == "cancel":
+        turn.say("common.cancelled")
+        enter(turn, MENU_FLOW, MENU_MAIN, fresh=True)
+    elif name == "help":
+        enter(turn, HELP_FLOW, None, fresh=True)
+    else:
+        enter(turn, MENU_FLOW, MENU_MAIN, fresh=True)
+
+
+def back(turn: TurnContext) -> None:
+    """To the question before this one (the history of the flow), or the menu at the first."""
+    here = f"{turn.flow}:{turn.step}"
+    while turn.history and turn.history[-1] == here:
+        turn.history.pop()
+    leave_wait(turn)
+    if not turn.history:
+        enter(turn, MENU_FLOW, MENU_MAIN, fresh=True)
+        return
+    flow_name, _, step_id = turn.history.pop().partition(":")
+    if flow_name not in turn.flows.flows or turn.flows.flows[flow_name].step(step_id) is None:
+        enter(turn, MENU_FLOW, MENU_MAIN, fresh=True)
+        return
+    run(turn, flow_name, step_id)
+
+
+def leave_wait(turn: TurnContext) -> None:
+    """Leaving a wait for the customer's decision by any other way declines the journey's task."""
+    step = turn.current()
+    if isinstance(step, WaitStep) and step.task:
+        ref = turn.token_ref(step)
+        if ref:
+            try:
+                turn.deps.complete_wait(ref, {"decision": "cancel"})
+            except OperationFailed:
+                logger.info("wait already closed", extra={"flow": turn.flow, "step": turn.step})
+
+
+def route(turn: TurnContext, text: str) -> None:
+    """Free text at the top level: to the flow for its intent, or "did not understand" + menu."""
+    understood = turn.understand(text)
+    intent = understood.intent if understood.confidence >= turn.settings.nlu_threshold else None
+    if turn.language_source in ("default", "hint") and understood.language in LANGUAGES:
+        turn.language, turn.language_source = understood.language, "text"
+    turn.intent = intent
+    if intent in COMMAND_INTENTS:
+        command(turn, str(intent))
+        return
+    target = turn.flows.flow_for_intent(intent) if intent else None
+    if target is None:
+        enter(turn, MENU_FLOW, MENU_NOT_UNDERSTOOD, fresh=True)
+        return
+    flow, step_id = target
+    leave_wait(turn)
+    enter(turn, flow.flow, step_id, fresh=True, entities=_entities(turn, understood))
+
+
+def confident_elsewhere(turn: TurnContext, text: str) -> bool:
+    """True when a wrong answer is really a request for something else (or a command)."""
+    understood = turn.understand(text)
+    if understood.confidence < turn.settings.nlu_threshold or understood.intent is None:
+        return False
+    if understood.intent in COMMAND_INTENTS:
+        return True
+    target = turn.flows.flow_for_intent(understood.intent)
+    return target is not None and target[0].flow != turn.flow
+
+
+def _entities(turn: TurnContext, understood: UnderstandingLike) -> dict[str, EntityValue]:
+    """The first entity of each type; a card number is kept only as its token and mask."""
+    found: dict[str, EntityValue] = {}
+    for entity in understood.entities:
+        if entity.type in found:
+            continue
+        if entity.type == "card_number":
+            token, mask = turn.deps.tokenise_card(entity.value)
+            found["card_number"] = {"token": token, "mask": mask}
+        else:
+            found[entity.type] = entity.value
+    return found

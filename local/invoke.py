@@ -47,7 +47,7 @@ def invoke(logical_id: str, payload: bytes) -> tuple[str | None, Any]:
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
         )
-        name = next(f for f in running["functions"] if f.endswith(f"-{logical_id}"))
+        name = running["functions"][logical_id]
         response = client.invoke(FunctionName=name, Payload=payload)
         return response.get("FunctionError"), json.loads(response["Payload"].read() or b"null")
     config = CloudConfig(

@@ -341,7 +341,8 @@ class LocalCloud:
             "ops": self.ops.url if self.ops else None,
             "bank_directory": self.sandbox.directory_url if self.sandbox else None,
             "state_machines": self.stack.state_machines,
-            "functions": sorted(self.stack.functions),
+            # logical id -> deployed name: an operation is named `<stack>-op-<name>`, not after its logical id
+            "functions": {spec.logical_id: name for name, spec in sorted(self.stack.functions.items())},
             "pid": os.getpid(),
         }
         (self.state_dir / STATE_FILE).write_text(json.dumps(state, indent=2), encoding="utf-8")

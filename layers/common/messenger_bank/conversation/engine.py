@@ -61,6 +61,7 @@ from messenger_bank.conversation.validation import (
 )
 from messenger_bank.handlers import SESSION_KEY
 from messenger_bank.observability import logger
+from messenger_bank.operations import OperationFailed as OperationFailed  # the typed refusal, importable from here
 from messenger_bank.types import LANGUAGES, Language
 
 MENU_FLOW = "menu"
@@ -145,14 +146,6 @@ class TurnDependencies(Protocol):
     def tokenise_card(self, pan: str) -> tuple[str, str]:
         """(token, mask) for a card number; the number goes no further."""
         ...
-
-
-class OperationFailed(Exception):
-    """A bank operation refused with a domain error (`code` = the error's class name)."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,8 @@ from typing import Any
 import pytest
 
 from local.cloud.template import load_template_text, transform
+from messenger_bank.conversation.flows import CallStep, load_flows
+from messenger_bank.operations import OPERATIONS
 from messenger_bank.referrals.service import share_links
 from messenger_bank.referrals.settings import ReferralSettings
 from messenger_bank.secrets import SECRET_PATHS
@@ -183,3 +186,49 @@ def test_each_webhook_route_has_its_own_function(transformed: dict[str, Any]) ->
     assert set(paths) >= {f"/webhooks/{c}" for c in ("telegram", "viber", "whatsapp", "messenger")}
     assert set(paths["/webhooks/whatsapp"]) == {"get", "post"}
     assert set(paths["/webhooks/telegram"]) == {"post"}
+
+
+# ---------------------------------------------------------------- the operations the conversation calls
+OPERATION_PREFIX = "${AWS::StackName}-op-"
+
+
+def deployed_operations() -> dict[str, dict[str, Any]]:
+    """The functions template.yaml names `<stack>-op-<operation>`, by operation, with their properties."""
+    found: dict[str, dict[str, Any]] = {}
+    for resource in template_resources().values():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        name = resource["Properties"].get("FunctionName", {})
+        sub = name.get("Fn::Sub", "") if isinstance(name, dict) else ""
+        if sub.startswith(OPERATION_PREFIX):
+            found[sub.removeprefix(OPERATION_PREFIX)] = resource["Properties"]
+    return found
+
+
+def handler_of(code_uri: str) -> Any:
+    spec = importlib.util.spec_from_file_location(f"fn_{Path(code_uri).name}", ROOT / code_uri / "app.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.lambda_handler
+
+
+def test_every_deployed_operation_is_declared_and_every_declared_one_deployed() -> None:
+    assert sorted(deployed_operations()) == sorted(OPERATIONS)
+
+
+@pytest.mark.parametrize("name", sorted(OPERATIONS))
+def test_each_operation_function_serves_its_declaration(name: str) -> None:
+    properties = deployed_operations()[name]
+
+    assert properties["CodeUri"] == f"functions/operations/{name}/"
+    assert handler_of(properties["CodeUri"]).operation is OPERATIONS[name]
+
+
+def test_every_operation_a_flow_calls_is_a_deployed_function() -> None:
+    called = {
+        step.operation for flow in load_flows().flows.values() for step in flow.steps if isinstance(step, CallStep)
+    }
+
+    assert called, "the flows call no operation: this test would check nothing"
+    assert sorted(called - set(deployed_operations())) == []

@@ -1,7 +1,7 @@
 """Operation get_referral: the customer's invitation code, this messenger's link and the share picture."""
 
 from messenger_bank.handlers import operation_lambda
-from messenger_bank.referrals.models import GetReferralRequest
+from messenger_bank.operations import GET_REFERRAL
 from messenger_bank.referrals.operations import get_referral
 
-lambda_handler = operation_lambda(GetReferralRequest, get_referral, session="customer")
+lambda_handler = operation_lambda(GET_REFERRAL, get_referral)

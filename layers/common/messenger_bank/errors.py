@@ -110,3 +110,13 @@ class BankProtocolError(BankSystemUnavailable):
     """A bank system answered with something we cannot read (malformed or unsafe XML / JSON)."""
 
     transient = False
+
+
+# --- the invoke boundary -----------------------------------------------------------------------------
+class OperationError(DomainError):
+    """An operation failed with an error its declaration does not name (a bug, a timeout, a refused
+    request): ``error_type`` is the Lambda's ``errorType`` as it came, for the logs; nothing routes on it."""
+
+    def __init__(self, message: str = "", *, error_type: str = "OperationError", **details: Any) -> None:
+        super().__init__(message or error_type, error_type=error_type, **details)
+        self.error_type = error_type

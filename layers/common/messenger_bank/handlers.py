@@ -1,31 +1,33 @@
 """The shape every Lambda handler shares: Powertools context, metrics and tracing around one call.
 
-Functions stay three lines: `lambda_handler = operation_lambda(BlockCardRequest, block_card)`.
-A domain error propagates, so its class name becomes the Lambda errorType that a state machine's
-Retry / Catch names.
+Functions stay three lines: `lambda_handler = operation_lambda(BLOCK_CARD, block_card)` for an operation
+the conversation calls (declared in messenger_bank/operations.py), `step_lambda(TransferState,
+debit_transfer)` for a journey's step. A domain error propagates, so its class name becomes the Lambda
+errorType that a state machine's Retry / Catch names and the conversation turns back into that class.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal, TypeVar
+from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from messenger_bank.observability import logger, metrics, tracer
+from messenger_bank.operations import CORRELATION_KEY, SESSION_KEY, Operation, SessionCheck
+
+__all__ = [
+    "CORRELATION_KEY",
+    "SESSION_KEY",
+    "Handler",
+    "SessionCheck",
+    "lambda_entry",
+    "operation_lambda",
+    "step_lambda",
+]
 
 Handler = Callable[[dict[str, Any], LambdaContext], Any]
-RequestT = TypeVar("RequestT", bound=BaseModel)
-
-
-# The key under which a correlation id travels in every Lambda's event (see webhooks.correlation_id_of).
-CORRELATION_KEY = "correlation_id"
-# The key under which the conversation sends the chat's session (security.session_tokens.SessionEnvelope).
-SESSION_KEY = "session"
-# What an operation asks of the session: "customer" - a valid one, of the customer the request names;
-# "sensitive" - also a card or bank password proven recently (else ReauthenticationRequired).
-SessionCheck = Literal["customer", "sensitive"]
 
 
 def lambda_entry(handle: Callable[[dict[str, Any], LambdaContext], Any]) -> Handler:
@@ -42,33 +44,49 @@ def lambda_entry(handle: Callable[[dict[str, Any], LambdaContext], Any]) -> Hand
     return lambda_handler
 
 
-def operation_lambda[R: BaseModel](
-    request_model: type[R], operation: Callable[[R], BaseModel], *, session: SessionCheck | None = None
-) -> Handler:
-    """A banking operation as a Lambda: validate the request, check the session, call the domain, return JSON.
+def operation_lambda[R: BaseModel, A: BaseModel](contract: Operation[R, A], operation: Callable[[R], A]) -> Handler:
+    """A declared operation as a Lambda: its request validated, its session checked, its result as JSON.
 
-    With `session`, the operation runs only for the customer whose session came with the request: a
-    customer id from a button or a forged invoke without that customer's session is refused.
+    With a session check, the operation runs only for the customer whose session came with the request:
+    a customer id from a button or a forged invoke without that customer's session is refused.
     """
 
     def handle(event: dict[str, Any], _context: LambdaContext) -> Any:
-        # The correlation id is the platform's, not the operation's: it is taken off the request and put
-        # back on the answer, so that a journey's next step (which gets this answer) carries it on.
-        correlation_id = event.get(CORRELATION_KEY)
-        request = {key: value for key, value in event.items() if key not in (CORRELATION_KEY, SESSION_KEY)}
-        parsed = request_model.model_validate(request)
-        if session is not None:
-            _check_session(event.get(SESSION_KEY), parsed, sensitive=session == "sensitive")
-        answer = operation(parsed).model_dump(mode="json")
-        # One line per operation, so that every function of a customer's turn shows under its correlation id.
-        logger.info("operation done", extra={"operation": operation.__name__})
-        if correlation_id is not None and isinstance(answer, dict):
-            answer[CORRELATION_KEY] = correlation_id
-        return answer
+        parsed = contract.parse(event)
+        if contract.session is not None:
+            _check_session(event.get(SESSION_KEY), parsed, sensitive=contract.session == "sensitive")
+        answer = operation(parsed)
+        if not isinstance(answer, contract.result):
+            raise TypeError(f"{contract.name} answered {type(answer).__name__}, not {contract.result.__name__}")
+        return _answer(event, answer, operation)
 
     handler = lambda_entry(handle)
-    handler.session_check = session  # type: ignore[attr-defined]  # read by the tests that every operation checks
+    handler.operation = contract  # type: ignore[attr-defined]  # read by the tests that each function is its declaration
     return handler
+
+
+def step_lambda[R: BaseModel](request_model: type[R], step: Callable[[R], BaseModel]) -> Handler:
+    """A journey's step as a Lambda: the state machine's input validated, the step's answer as JSON."""
+
+    def handle(event: dict[str, Any], _context: LambdaContext) -> Any:
+        parsed = request_model.model_validate(
+            {k: v for k, v in event.items() if k not in (CORRELATION_KEY, SESSION_KEY)}
+        )
+        return _answer(event, step(parsed), step)
+
+    return lambda_entry(handle)
+
+
+def _answer(event: dict[str, Any], answer: BaseModel, done: Callable[..., Any]) -> Any:
+    # The correlation id is the platform's, not the operation's: it is taken off the request and put
+    # back on the answer, so that a journey's next step (which gets this answer) carries it on.
+    result = answer.model_dump(mode="json")
+    # One line per operation, so that every function of a customer's turn shows under its correlation id.
+    logger.info("operation done", extra={"operation": done.__name__})
+    correlation_id = event.get(CORRELATION_KEY)
+    if correlation_id is not None and isinstance(result, dict):
+        result[CORRELATION_KEY] = correlation_id
+    return result
 
 
 def _check_session(envelope: object, request: BaseModel, *, sensitive: bool) -> None:

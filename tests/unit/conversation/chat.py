@@ -1,5 +1,9 @@
 """A scripted chat for engine tests: a fake TurnDependencies that records calls, and a Chat driver.
 
+The fake operations refuse like the deployed functions: a name that is not declared (so not deployed)
+raises UndeclaredOperation, a payload its request model refuses fails as the function would
+(ValidationError), and a canned error comes back typed by the operation's declaration.
+
 The fake NLU has the shape of `messenger_bank.conversation.nlu.Understanding` and knows only the
 utterances a test teaches it (`nlu.teach("перевод", "transfer")`), so engine tests do not depend on
 the real classifier's quality.
@@ -12,11 +16,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from messenger_bank.channels.models import ChatRef, InboundEvent, OutboundMessage
 from messenger_bank.conversation.catalogue import text
 from messenger_bank.conversation.engine import OperationFailed, Turn, take_turn
 from messenger_bank.conversation.flows import FlowSet, default_flows
 from messenger_bank.conversation.sessions import Session
+from messenger_bank.errors import DomainError
+from messenger_bank.operations import operation
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 PAN = "4111111111111111"
@@ -57,7 +65,7 @@ class FakeNlu:
 
 @dataclass
 class FakeDeps:
-    """Records every call; operation results come from `results` (a dict or an exception)."""
+    """Records every call; operation results come from `results` (a dict, a callable or an error)."""
 
     results: dict[str, Any] = field(default_factory=dict)
     nlu: FakeNlu = field(default_factory=FakeNlu)
@@ -68,7 +76,16 @@ class FakeDeps:
 
     def call_operation(self, name: str, payload: dict[str, Any]) -> dict[str, Any]:
         self.operations.append((name, payload))
+        contract = operation(name)  # UndeclaredOperation, as the conversation Lambda raises
+        try:
+            contract.parse(payload)
+        except ValidationError as refused:
+            raise OperationFailed(contract.refused("ValidationError", str(refused))) from None
         result = self.results.get(name, {})
+        if isinstance(result, OperationFailed):
+            raise OperationFailed(contract.refused(result.code))
+        if isinstance(result, DomainError):
+            raise OperationFailed(contract.refused(type(result).__name__, str(result)))
         if isinstance(result, Exception):
             raise result
         if callable(result):
@@ -106,7 +123,7 @@ CUSTOMER_RESULTS: dict[str, Any] = {
         "fee": "0.00 BYN",
         "total": "10.00 BYN",
     },
-    "list_payees": {"items": [{"payee_id": "mts", "name": "MTS"}, {"payee_id": "a1", "name": "A1"}]},
+    "list_payees": {"items": [{"payee_id": "100001", "name": "MTS"}, {"payee_id": "100002", "name": "A1"}]},
     "check_payee_account": {
         "account": "+375291234567",
         "holder": "I. P.",
@@ -133,7 +150,6 @@ CUSTOMER_RESULTS: dict[str, Any] = {
     },
     "activate_offer": {"title": "Burger King 10%", "cashback": "10 %"},
     "get_cashback": {"amount": "3.20 BYN", "categories": "Fast food 10 %"},
-    "request_operator": {"ticket": "T-7"},
     "send_otp": {"sent": True},
     "verify_otp": {"valid": True},
     "save_application": {"application_id": "app_1"},

@@ -6,6 +6,8 @@ session's language, so the same script proves the flow in ru, be and en.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from messenger_bank.conversation.catalogue import text
@@ -31,13 +33,25 @@ def test_menu_and_language(language: str) -> None:
     assert chat.said("common.language_changed") and chat.said("menu.main")
 
 
-def test_help_and_operator(language: str) -> None:
+def test_asking_for_a_person_gives_the_contact_centre_and_calls_no_operation(language: str) -> None:
+    # No operator hand-off is deployed yet: the bot gives the number to call, it promises no answer here.
     chat = open_chat(language)
     chat.press_key("menu.help")
     assert chat.said("help.topics")
+    called = len(chat.deps.operations)
     chat.press_key("help.operator")
-    assert chat.said("help.operator_called", ticket="T-7")
-    assert chat.deps.operations[-1] == ("request_operator", {"chat_key": "telegram:1001", "language": language})
+    opening = text("help.contact_centre", language).partition("{phone}")[0]
+    assert opening and chat.text.startswith(opening)
+    assert re.search(r"\+375 \d{2} \d{3}-\d{2}-\d{2}", chat.text), chat.text  # a number one can dial
+    assert chat.deps.operations[called:] == []
+    assert chat.said("menu.main")
+
+
+def test_asking_for_a_person_in_words_gives_the_contact_centre_too(language: str) -> None:
+    chat = open_chat(language)
+    chat.deps.nlu.teach("позовите оператора", "operator", language=language)
+    chat.say("позовите оператора")
+    assert chat.text.startswith(text("help.contact_centre", language).partition("{phone}")[0])
 
 
 def test_onboarding_to_the_card_issuance_journey(language: str) -> None:

@@ -5,18 +5,16 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 import pytest
-import yaml
 
 from messenger_bank.handlers import SESSION_KEY
+from messenger_bank.operations import OPERATIONS
 from messenger_bank.security.errors import ReauthenticationRequired, SessionInvalid
 from messenger_bank.security.session_tokens import issue_session
 from tests.support.functions import handler_file
 
 ROOT = Path(__file__).resolve().parents[3]
-REGISTRY = ROOT / "layers/common/messenger_bank/conversation/registry.yaml"
 # Changing how the card is reached, or who can pay with it: the password (or card) again first.
 SENSITIVE = {"unblock_card", "create_secure_link", "set_card_limit"}
 KEY = b"k" * 48
@@ -24,8 +22,7 @@ CHAT = "telegram:1"
 
 
 def customer_operations() -> list[str]:
-    operations: dict[str, Any] = yaml.safe_load(REGISTRY.read_text())["operations"]
-    return sorted(name for name, spec in operations.items() if "customer_id" in spec.get("payload", []))
+    return sorted(name for name, declared in OPERATIONS.items() if "customer_id" in declared.fields)
 
 
 def function(name: str) -> ModuleType:
@@ -36,7 +33,7 @@ def function(name: str) -> ModuleType:
     return module
 
 
-def test_the_registry_names_the_customer_operations() -> None:
+def test_the_declarations_name_the_customer_operations() -> None:
     assert {"list_cards", "get_balance", "quote_transfer", "set_card_limit", "confirm_card"} <= set(
         customer_operations()
     )
@@ -44,7 +41,7 @@ def test_the_registry_names_the_customer_operations() -> None:
 
 @pytest.mark.parametrize("operation", customer_operations())
 def test_each_customer_operation_checks_the_session(operation: str) -> None:
-    check = function(operation).lambda_handler.session_check
+    check = function(operation).lambda_handler.operation.session
 
     assert check == ("sensitive" if operation in SENSITIVE else "customer")
 

@@ -1,7 +1,7 @@
 """Card issuance step: the bank's customer and ours, linked to the chat."""
 
-from messenger_bank.handlers import operation_lambda
+from messenger_bank.handlers import step_lambda
 from messenger_bank.onboarding.models import IssuanceState
 from messenger_bank.onboarding.service import register_customer
 
-lambda_handler = operation_lambda(IssuanceState, register_customer)
+lambda_handler = step_lambda(IssuanceState, register_customer)

@@ -1,7 +1,7 @@
 """Card issuance step (ImageAPI): the card's picture in S3, as a presigned link."""
 
-from messenger_bank.handlers import operation_lambda
+from messenger_bank.handlers import step_lambda
 from messenger_bank.onboarding.models import IssuanceState
 from messenger_bank.onboarding.service import render_card_picture
 
-lambda_handler = operation_lambda(IssuanceState, render_card_picture)
+lambda_handler = step_lambda(IssuanceState, render_card_picture)

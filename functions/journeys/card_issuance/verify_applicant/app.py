@@ -1,7 +1,7 @@
 """Card issuance step: the Passport registry and Cerberus confirm the applicant."""
 
-from messenger_bank.handlers import operation_lambda
+from messenger_bank.handlers import step_lambda
 from messenger_bank.onboarding.models import IssuanceState
 from messenger_bank.onboarding.service import verify_applicant
 
-lambda_handler = operation_lambda(IssuanceState, verify_applicant)
+lambda_handler = step_lambda(IssuanceState, verify_applicant)

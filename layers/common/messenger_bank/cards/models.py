@@ -1,4 +1,4 @@
-"""What the card operations take (exactly the registry's payload fields) and what the flows show.
+"""What the card operations take (their declarations in messenger_bank/operations.py) and what the flows show.
 
 Every request names the chat's customer and, where a card is touched, the card id from a button: the
 id is untrusted until the service has checked that the customer owns it.

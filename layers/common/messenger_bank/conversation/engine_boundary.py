@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from messenger_bank.channels.models import ChatRef, OutboundMessage
 from messenger_bank.conversation.sessions import Session
+from messenger_bank.operations import OperationFailed as OperationFailed  # typed refusal, with the contracts
 
 MENU_FLOW = "menu"
 MENU_MAIN = "main"
@@ -84,14 +85,6 @@ class TurnDependencies(Protocol):
     def tokenise_card(self, pan: str) -> tuple[str, str]:
         """(token, mask) for a card number; the number goes no further."""
         ...
-
-
-class OperationFailed(Exception):
-    """A bank operation refused with a domain error (`code` = the error's class name)."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
 
 
 @dataclass(frozen=True)

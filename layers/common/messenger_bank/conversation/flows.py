@@ -1,4 +1,4 @@
-"""Flows as data: the models of a flow file, the registry of operations and journeys, and the loader.
+"""Flows as data: the models of a flow file, the registry of journeys, and the loader.
 
 A flow file (`flows/<name>.yaml`) is a list of steps, each with an `id` and a `type`:
 
@@ -8,7 +8,7 @@ A flow file (`flows/<name>.yaml`) is a list of steps, each with an `id` and a `t
     choose         buttons (fixed `options`, or `options_from` a list in the session data); free text
                    is matched to an option by its `words` or NLU `intents`
     branch         on a reference (`$data.x`, `$intent`, `$customer_known`, ...) through `cases`
-    call           a named bank operation (see registry.yaml), result stored in `data[into]`
+    call           a named bank operation (messenger_bank/operations.py), result stored in `data[into]`
     start_journey  a named Step Functions journey, input built from references (never raw identity)
     wait           for a journey: buttons whose `outcome` completes the journey's task `task`,
                    a typed value (validator) sent as the outcome, or nothing (the journey talks)
@@ -236,13 +236,6 @@ class Flow(_Model):
         return frozenset({self.start, *self.intents.values()})
 
 
-class OperationSpec(_Model):
-    payload: tuple[str, ...] = ()
-    optional: tuple[str, ...] = ()
-    needs_confirmation: bool = False
-    description: str = ""
-
-
 class JourneySpec(_Model):
     input: tuple[str, ...] = ()
     needs_confirmation: bool = False
@@ -251,7 +244,8 @@ class JourneySpec(_Model):
 
 
 class Registry(_Model):
-    operations: dict[str, OperationSpec]
+    """The journeys a flow may start (the operations it may call are declared in messenger_bank/operations.py)."""
+
     journeys: dict[str, JourneySpec]
 
 

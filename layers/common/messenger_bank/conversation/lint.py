@@ -3,8 +3,10 @@
 Prints `file:line: message` for each problem and exits 1 when there is any. It checks: the files
 load (YAML, schema, duplicated keys, duplicated step ids), every step reference, goto and button
 target exists, no step is unreachable, no step is a dead end, every message and label key exists in
-every language and gets a value for each placeholder, operations and journeys are declared in
-registry.yaml with exactly their fields, validators and their parameters exist, references to the
+every language and gets a value for each placeholder, an operation is declared (messenger_bank/
+operations.py) and gets its request model's fields (every required one, no other, a literal value of
+the field's type) and names only errors it declares, journeys are declared in registry.yaml with
+exactly their fields, validators and their parameters exist, references to the
 session data name something the flow stores, identity values never go into a journey's input,
 intents are known and routed once, and nothing that moves money is reachable without an explicit
 confirmation.
@@ -15,7 +17,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import TypeAdapter, ValidationError
 
 from messenger_bank.conversation import catalogue as catalogue_module
 from messenger_bank.conversation.engine import ENGINE_KEYS, FIND_CUSTOMER, PERSISTENT_KEYS
@@ -39,6 +43,7 @@ from messenger_bank.conversation.graph import ENGINE_ENTRIES, edges, entries, ha
 from messenger_bank.conversation.nlu.models import INTENTS
 from messenger_bank.conversation.validation import SENSITIVE_VALIDATORS, VALIDATOR_PARAMS, VALIDATORS
 from messenger_bank.conversation.yamlmarks import MarkedDict, MarkedList
+from messenger_bank.operations import OPERATIONS, Operation
 from messenger_bank.types import LANGUAGES
 
 KNOWN_INTENTS = frozenset(INTENTS)  # what the NLU model is trained on
@@ -50,9 +55,12 @@ MAX_PAYLOAD = 64
 
 
 class _Linter:
-    def __init__(self, flows: FlowSet, messages: dict[str, dict[str, str]]) -> None:
+    def __init__(
+        self, flows: FlowSet, messages: dict[str, dict[str, str]], operations: dict[str, Operation[Any, Any]]
+    ) -> None:
         self.flows = flows
         self.messages = messages
+        self.operations = operations
         self.problems: list[Problem] = []
 
     # ---- where
@@ -106,7 +114,7 @@ class _Linter:
         if "help" not in self.flows.flows:
             self.problems.append(Problem(str(self.flows.directory / "help.yaml"), 1, "the help flow is missing"))
         needs_customer = any(f.requires_customer for f in self.flows.flows.values())
-        if needs_customer and FIND_CUSTOMER not in self.flows.registry.operations:
+        if needs_customer and FIND_CUSTOMER not in self.operations:
             self.problems.append(Problem(str(self.flows.directory), 1, f"operation {FIND_CUSTOMER} not declared"))
         for key in ENGINE_KEYS:
             self._check_key_exists(None, None, None, key)
@@ -226,29 +234,48 @@ class _Linter:
         if unknown:
             self.report(flow, step, "params", f"validator {name!r} has no parameter {', '.join(sorted(unknown))}")
 
-    def _check_fields(self, flow: Flow, step: Step, key: str, what: str, given: set[str], spec: Any) -> None:
-        required = set(getattr(spec, "payload", ()) or getattr(spec, "input", ()))
-        optional = set(getattr(spec, "optional", ()))
+    def _check_fields(
+        self, flow: Flow, step: Step, key: str, what: str, given: set[str], required: set[str], allowed: set[str]
+    ) -> None:
         for name in sorted(required - given):
             self.report(flow, step, key, f"{what}: missing field {name!r}")
-        for name in sorted(given - required - optional):
+        for name in sorted(given - allowed):
             self.report(flow, step, key, f"{what}: undeclared field {name!r}")
 
     def _check_call(self, flow: Flow, step: CallStep) -> None:
-        spec = self.flows.registry.operations.get(step.operation)
-        if spec is None:
+        contract = self.operations.get(step.operation)
+        if contract is None:
             self.report(flow, step, "operation", f"undefined operation {step.operation!r}")
         else:
-            self._check_fields(flow, step, "with", f"operation {step.operation}", set(step.with_), spec)
+            what = f"operation {step.operation}"
+            given = set(step.with_)
+            self._check_fields(flow, step, "with", what, given, set(contract.required_fields), set(contract.fields))
+            for name, value in step.with_.items():
+                if name in contract.fields and not (isinstance(value, str) and value.startswith("$")):
+                    self._check_literal(flow, step, what, contract, name, value)
+            for error in step.errors:
+                if error not in contract.refusals:
+                    self.report(flow, step, "errors", f"{what} never fails with {error!r}", value=step.errors[error])
         for value in step.with_.values():
             self._check_ref(flow, step, "with", value)
+
+    def _check_literal(
+        self, flow: Flow, step: CallStep, what: str, contract: Operation[Any, Any], name: str, value: Any
+    ) -> None:
+        field = contract.request.model_fields[name]
+        try:
+            TypeAdapter(Annotated[field.annotation, field]).validate_python(value)
+        except ValidationError as refused:
+            message = refused.errors()[0]["msg"]
+            self.report(flow, step, "with", f"{what}: {name}={value!r} is refused: {message}", value=value)
 
     def _check_start(self, flow: Flow, step: StartJourneyStep) -> None:
         spec = self.flows.registry.journeys.get(step.journey)
         if spec is None:
             self.report(flow, step, "journey", f"undefined journey {step.journey!r}")
         else:
-            self._check_fields(flow, step, "input", f"journey {step.journey}", set(step.input), spec)
+            given, declared = set(step.input), set(spec.input)
+            self._check_fields(flow, step, "input", f"journey {step.journey}", given, declared, declared)
         sensitive = {s.into for s in flow.steps if isinstance(s, AskStep) and s.validator in SENSITIVE_VALIDATORS}
         for name, value in step.input.items():
             self._check_ref(flow, step, "input", value)
@@ -332,8 +359,8 @@ class _Linter:
         unconfirmed = reachable(flow, entries(self.flows, flow), skip_confirm=True)
         for step in flow.steps:
             if isinstance(step, CallStep):
-                spec_op = registry.operations.get(step.operation)
-                needs, task = (spec_op.needs_confirmation, None) if spec_op else (False, None)
+                contract = self.operations.get(step.operation)
+                needs, task = (contract.needs_confirmation, None) if contract else (False, None)
             elif isinstance(step, StartJourneyStep):
                 spec_j = registry.journeys.get(step.journey)
                 needs, task = (spec_j.needs_confirmation, spec_j.confirm_task) if spec_j else (False, None)
@@ -417,13 +444,16 @@ def lint_flows(
     directory: Path = FLOWS_DIR,
     registry_file: Path | None = None,
     messages: dict[str, dict[str, str]] | None = None,
+    operations: dict[str, Operation[Any, Any]] | None = None,
 ) -> list[Problem]:
     """Every problem of the flows in a directory (an empty list when they are fine)."""
     try:
         flows = load_flows(directory, registry_file)
     except FlowFileError as error:
         return error.problems
-    return _Linter(flows, messages or catalogue_module.catalogue()).run()
+    return _Linter(
+        flows, messages or catalogue_module.catalogue(), OPERATIONS if operations is None else operations
+    ).run()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,6 +29,7 @@ from messenger_bank.conversation.sessions import SessionRepository
 from messenger_bank.handlers import CORRELATION_KEY
 from messenger_bank.journeys import service as journeys
 from messenger_bank.observability import logger, metrics
+from messenger_bank.operations import operation
 
 WAIT_PARK_ATTEMPTS = 15
 WAIT_PARK_PAUSE_S = 0.2
@@ -49,15 +50,18 @@ class LambdaTurnDependencies:
     """The engine's collaborators on AWS: operation Lambdas, Step Functions, the NLU, the card vault."""
 
     def call_operation(self, name: str, payload: dict[str, Any]) -> dict[str, Any]:
+        contract = operation(name)  # UndeclaredOperation: no such function is deployed
         response = _lambda().invoke(
-            FunctionName=f"{os.environ['OPERATIONS_PREFIX']}{name}",
+            FunctionName=f"{os.environ['OPERATIONS_PREFIX']}{contract.name}",
             Payload=json.dumps({**payload, CORRELATION_KEY: logger.get_correlation_id()}).encode(),
         )
         answer = json.loads(response["Payload"].read() or b"null")
         if response.get("FunctionError"):
-            code = str((answer or {}).get("errorType", "OperationError"))
-            logger.info("operation refused", extra={"operation": name, "error": code})
-            raise OperationFailed(code)
+            failure = answer if isinstance(answer, dict) else {}
+            error_type = str(failure.get("errorType") or "OperationError")
+            logger.info("operation refused", extra={"operation": name, "error": error_type})
+            # The message is the domain's own (never a secret: see errors.py); details do not cross the invoke.
+            raise OperationFailed(contract.refused(error_type, str(failure.get("errorMessage") or "")))
         return answer if isinstance(answer, dict) else {"value": answer}
 
     def start_journey(self, name: str, execution_name: str, payload: dict[str, Any]) -> str:

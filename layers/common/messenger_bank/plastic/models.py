@@ -27,7 +27,7 @@ def rank(status: PlasticStatus) -> int:
 
 
 class SaveAddressRequest(BaseModel):
-    """The conversation's `save_delivery_address` operation (registry.yaml): the address as typed."""
+    """The conversation's `save_delivery_address` operation (messenger_bank/operations.py): the address as typed."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

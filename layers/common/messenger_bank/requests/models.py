@@ -23,7 +23,7 @@ def mask_phone(phone: str) -> str:
 
 
 class RequestMoneyRequest(BaseModel):
-    """The conversation's `request_money` operation (registry.yaml)."""
+    """The conversation's `request_money` operation (messenger_bank/operations.py)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

@@ -21,7 +21,7 @@ Outcome = Literal["completed", "refunded", "voided", "not_debited"]
 
 
 class QuoteTransferRequest(BaseModel):
-    """The conversation's `quote_transfer` operation (registry.yaml)."""
+    """The conversation's `quote_transfer` operation (messenger_bank/operations.py)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

@@ -21,6 +21,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+from messenger_bank.handlers import CORRELATION_KEY
 from messenger_bank.observability import logger
 
 WAIT_SECONDS = 24 * 3600
@@ -87,8 +88,11 @@ def complete(reference: str, outcome: dict[str, Any]) -> None:
         if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
             raise WaitNotFound(reference) from exc
         raise
+    # The journey goes on under the id of what resumed it (a customer's Confirm: see transfer.asl.yaml).
+    correlation_id = logger.get_correlation_id()
+    output = {**outcome, CORRELATION_KEY: correlation_id} if correlation_id else outcome
     try:
-        _sfn().send_task_success(taskToken=item["task_token"], output=json.dumps(outcome))
+        _sfn().send_task_success(taskToken=item["task_token"], output=json.dumps(output))
     except ClientError as exc:
         if exc.response["Error"]["Code"] in {"TaskTimedOut", "TaskDoesNotExist", "InvalidToken"}:
             raise WaitNotFound(reference) from exc

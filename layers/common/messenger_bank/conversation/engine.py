@@ -19,7 +19,6 @@ is about; the flow's operations check that it belongs to the customer.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -29,9 +28,11 @@ from pathlib import Path
 from typing import Any, NoReturn, Protocol
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from messenger_bank.channels.models import Attachment, Button, ChatRef, InboundEvent, OutboundMessage
+from messenger_bank.configuration import read_once
 from messenger_bank.conversation import catalogue
 from messenger_bank.conversation.flows import (
     AskStep,
@@ -173,25 +174,20 @@ class Turn:
     session: Session
 
 
-class EngineSettings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class EngineSettings(BaseSettings):
+    """``NLU_THRESHOLD`` and ``SESSION_IDLE_MINUTES`` from the environment, once per cold start."""
+
+    model_config = SettingsConfigDict(frozen=True, populate_by_name=True)
 
     nlu_threshold: float = Field(default=0.6, ge=0.0, le=1.0)
-    idle_minutes: int = Field(default=DEFAULT_IDLE_MINUTES, ge=1)
+    idle_minutes: int = Field(
+        default=DEFAULT_IDLE_MINUTES, ge=1, validation_alias=AliasChoices("idle_minutes", "SESSION_IDLE_MINUTES")
+    )
     default_language: Language = "ru"
     max_steps_per_turn: int = 50
 
-    @classmethod
-    def from_env(cls) -> EngineSettings:
-        return cls(
-            nlu_threshold=float(os.environ.get("NLU_THRESHOLD", "0.6")),
-            idle_minutes=int(os.environ.get("SESSION_IDLE_MINUTES", DEFAULT_IDLE_MINUTES)),
-        )
 
-
-@lru_cache(maxsize=1)
-def default_settings() -> EngineSettings:
-    return EngineSettings.from_env()
+default_settings = read_once(EngineSettings)
 
 
 @lru_cache(maxsize=1)

@@ -166,6 +166,7 @@ def post_many(url: str, channel: str, count: int, clients: int, deadline: float)
 def in_process(channel: Channel, count: int) -> list[float]:
     """`accept_update` itself: signature check, parse, normalise, with fake secrets and a fake enqueue."""
     from messenger_bank.channels.base import WebhookSecrets
+    from messenger_bank.http import HttpRequest
     from messenger_bank.observability import metrics
     from messenger_bank.webhooks.service import QueuedUpdate, accept_update
 
@@ -183,18 +184,12 @@ def in_process(channel: Channel, count: int) -> list[float]:
     with quiet_logs() as sink:
         for index in range(WARMUP_PER_CHANNEL + count):
             raw, headers = signed_request(channel, next(_ids), template)
-            event = {
-                "version": "2.0",
-                "headers": {k.lower(): v for k, v in headers.items()},
-                "body": raw.decode("utf-8"),
-                "isBase64Encoded": False,
-                "requestContext": {"http": {"method": "POST"}},
-            }
+            request = HttpRequest(headers={k.lower(): v for k, v in headers.items()}, body=raw)
             started = time.perf_counter()
-            answer = accept_update(channel, event, secrets=lambda _c: secrets, enqueue=lambda _e: queued)
+            answer = accept_update(channel, request, secrets=lambda _c: secrets, enqueue=lambda _e: queued)
             elapsed = (time.perf_counter() - started) * 1000
-            if answer.statusCode != 200:
-                raise RuntimeError(f"{channel}: in-process answer {answer.statusCode} {answer.body}")
+            if answer.status != 200:
+                raise RuntimeError(f"{channel}: in-process answer {answer.status} {answer.body}")
             if index >= WARMUP_PER_CHANNEL:
                 latencies.append(elapsed)
             sink.seek(0)

@@ -211,3 +211,37 @@ def test_a_customer_of_ours_who_receives_a_transfer_is_told_in_their_chat(cloud:
     assert json.loads(execution["output"])["recipient"] == {"outcome": "told", "delivered": 1}
     time.sleep(1)
     assert sum("Вам пришёл перевод" in str(m.get("text") or "") for m in recipient.messages()) == 1
+
+
+def log_records(cloud: LocalCloud, function: str) -> list[dict[str, Any]]:
+    path = cloud.logs.directory / f"messenger-bank-{function}.log"
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    return [json.loads(line) for line in lines if line.startswith("{")]
+
+
+def test_the_debit_and_the_credit_log_under_the_id_of_the_turn_that_confirmed_them(cloud: LocalCloud) -> None:
+    chat, _ = funded_customer(cloud, "telegram")
+    ask_to_send(chat, RECIPIENT_PAN, "15")
+    payload = chat.button("Подтвердить")
+    sent: dict[str, Any] = {}
+
+    def press() -> dict[str, Any]:
+        sent.update(chat._send("button", payload=payload))
+        return sent
+
+    chat.act(press)
+    chat.wait_for("Перевод выполнен")
+    (execution,) = transfer_executions(cloud, chat)
+
+    # The press's id as the webhook logged it when it queued the update (not derived here from the update id).
+    update_id = sent["body"]["update_id"]
+    (confirming,) = {
+        r["correlation_id"]
+        for r in log_records(cloud, "TelegramWebhookFunction")
+        if str(r.get("update_id")) == str(update_id)
+    }
+    started_under = json.loads(execution["input"])["correlation_id"]
+    assert confirming != started_under  # the journey was started by an earlier turn: the check tells them apart
+    for function in ("TransferDebitFunction", "TransferCreditFunction"):
+        done = [r for r in log_records(cloud, function) if r.get("message") == "operation done"]
+        assert confirming in {r.get("correlation_id") for r in done}, function

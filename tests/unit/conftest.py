@@ -14,3 +14,11 @@ def identity_key(monkeypatch: pytest.MonkeyPatch) -> bytes:
 
     monkeypatch.setattr(keys, "_identity_key", lambda: IDENTITY_KEY)
     return IDENTITY_KEY
+
+
+@pytest.fixture(autouse=True)
+def settings_read_afresh() -> None:
+    """Each case reads the environment it sets (a Lambda reads it once per cold start)."""
+    from messenger_bank.configuration import forget_settings
+
+    forget_settings()

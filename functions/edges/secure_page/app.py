@@ -1,6 +1,16 @@
-"""GET / POST /secure/{pin|password}: the one-time page where a PIN or the bank password is set."""
+"""GET / POST /secure/{pin|password|confirm}: the one-time page where a PIN or the bank password is set."""
 
-from messenger_bank.handlers import lambda_entry
+from aws_lambda_powertools.event_handler import Response
+
+from messenger_bank.http import http_app, http_lambda, request_of, respond
 from messenger_bank.securepage.service import handle
 
-lambda_handler = lambda_entry(lambda event, _context: handle(event))
+app = http_app()
+
+
+@app.route("/secure/<purpose>", method=["GET", "POST"])
+def page(purpose: str) -> Response[str]:
+    return respond(handle(request_of(app)))
+
+
+lambda_handler = http_lambda(app)

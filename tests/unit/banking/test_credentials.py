@@ -15,10 +15,8 @@ from messenger_bank.errors import BankAuthenticationFailed
 @pytest.fixture(autouse=True)
 def fresh() -> Iterator[None]:
     credentials.clear_cache()
-    credentials._ssm.cache_clear()
     yield
     credentials.clear_cache()
-    credentials._ssm.cache_clear()
 
 
 def test_a_local_secret_comes_from_its_env_var(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -41,3 +39,14 @@ def test_a_deployed_secret_comes_from_ssm(monkeypatch: pytest.MonkeyPatch) -> No
     with mock_aws():
         boto3.client("ssm").put_parameter(Name="/mb/bank/billing-password", Value="from-ssm", Type="SecureString")
         assert credentials.secret("billing-password") == "from-ssm"
+
+
+def test_a_value_is_kept_for_the_ttl_and_read_again_after_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BANK_SECRETS_SOURCE", raising=False)
+    monkeypatch.setenv("BANK_SECRET_ACQUIRER_API_KEY", "first")
+    assert credentials.secret("acquirer-api-key") == "first"
+    monkeypatch.setenv("BANK_SECRET_ACQUIRER_API_KEY", "rotated")
+
+    assert credentials.secret("acquirer-api-key") == "first"  # within BANK_SECRETS_TTL: the cached value
+    credentials.clear_cache()
+    assert credentials.secret("acquirer-api-key") == "rotated"

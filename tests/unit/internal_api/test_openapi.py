@@ -159,31 +159,26 @@ def test_what_the_operator_lookup_answers_fits_the_schema(spec: dict[str, Any]) 
                 Card(card_id="card-1", customer_id=customer_id, mask="411111******1111", expiry="12/29", issued_at=now)
             ]
 
-    event = {
-        "pathParameters": {"customer_id": "cus_1"},
-        "requestContext": {"authorizer": {"lambda": {"sub": "operator-7"}}},
-    }
-    answer = lookup.handle(event, Repository())
+    answer = lookup.lookup("operator-7", "cus_1", Repository())
 
     import json
 
-    body = json.loads(answer["body"])
-    assert answer["statusCode"] == 200
+    body = json.loads(answer.body)
+    assert answer.status == 200
     Draft4Validator(schema_of(spec, "OperatorView")).validate(body)
     assert body["channels"] == ["telegram", "viber"]
-    text = answer["body"]
+    text = answer.body
     for personal in ("+375291234567", "ABC123", '"42"', "u1", "c1"):
         assert personal not in text
 
 
 @pytest.mark.parametrize(
-    ("event", "status"),
-    [
-        ({"pathParameters": {"customer_id": "cus_1"}, "requestContext": {}}, 403),
-        ({"pathParameters": {"customer_id": "../x"}, "requestContext": {"authorizer": {"lambda": {"sub": "o"}}}}, 400),
-    ],
+    ("operator", "customer_id", "status"),
+    [("", "cus_1", 403), ("o", "../x", 400)],
 )
-def test_the_operator_lookup_refuses_an_unauthorized_or_malformed_request(event: dict[str, Any], status: int) -> None:
+def test_the_operator_lookup_refuses_an_unauthorized_or_malformed_request(
+    operator: str, customer_id: str, status: int
+) -> None:
     lookup = importlib.import_module("messenger_bank.customers.operator")
 
-    assert lookup.handle(event, object())["statusCode"] == status
+    assert lookup.lookup(operator, customer_id, object()).status == status

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from messenger_bank.errors import CardNotFound
+from messenger_bank.http import HttpRequest
 from messenger_bank.plastic import service
 from messenger_bank.plastic.errors import AddressNotFound, AddressNotUnderstood, PlasticOrderOverdue
 from messenger_bank.plastic.models import (
@@ -191,8 +192,8 @@ def test_an_event_for_an_order_we_do_not_follow_is_not_recorded(world: World) ->
 # --- the HTTP route ----------------------------------------------------------------------------------
 def http(body: str, monkeypatch: pytest.MonkeyPatch, world: World) -> tuple[int, dict[str, Any]]:
     monkeypatch.setattr(service, "record_status_event", _with_fakes(world))
-    answer = service.handle_status_webhook({"body": body, "isBase64Encoded": False})
-    return answer["statusCode"], json.loads(answer["body"])
+    answer = service.accept_status_event(HttpRequest(body=body.encode()))
+    return answer.status, json.loads(answer.body)
 
 
 def _with_fakes(world: World) -> Any:

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from jose import jwk as jose_jwk
@@ -16,6 +17,7 @@ from jose import jwk as jose_jwk
 from messenger_bank.banking.models import Card as BankCard
 from messenger_bank.banking.models import EncryptedPassword, PasswordCheck, PinKey, SetPinRequest
 from messenger_bank.customers.models import Card, Customer
+from messenger_bank.http import HttpRequest, request_from_event
 from messenger_bank.securepage.service import Collaborators
 from messenger_bank.security.jwe import decrypt
 from messenger_bank.security.links import SecuritySettings, make_link, token_of
@@ -139,7 +141,8 @@ def event(
     body: str | None = None,
     content_type: str = "application/x-www-form-urlencoded",
     base64_body: bool = False,
-) -> dict[str, Any]:
+) -> HttpRequest:
+    """The request as the page's edge reads it from an HTTP API event (see messenger_bank.http)."""
     query = {k: v for k, v in (("t", token), ("card", card)) if v is not None}
     raw = body if body is not None else (urlencode(form) if form is not None else None)
     built: dict[str, Any] = {
@@ -154,4 +157,4 @@ def event(
     }
     if raw is not None:
         built["body"] = base64.b64encode(raw.encode()).decode() if base64_body else raw
-    return built
+    return request_from_event(APIGatewayProxyEventV2(built))

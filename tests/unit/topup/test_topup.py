@@ -15,6 +15,7 @@ import pytest
 
 from messenger_bank.banking.clients.acquirer import AcquirerClient
 from messenger_bank.banking.models import CreditRequest, Operation, TopUp
+from messenger_bank.http import HttpRequest
 from messenger_bank.journeys.service import WaitNotFound
 from messenger_bank.topup.errors import TopUpMismatch, TopUpNotPaid
 from messenger_bank.topup.models import TopUpState
@@ -38,12 +39,12 @@ def payment(status: str = "succeeded", amount: int = 2_500, order_id: str = TOPU
     }
 
 
-def callback(status: str = "succeeded", *, secret: str = SECRET) -> dict[str, Any]:
-    """The acquirer's POST as API Gateway hands it over (payload 2.0), signed as the acquirer signs."""
+def callback(status: str = "succeeded", *, secret: str = SECRET) -> HttpRequest:
+    """The acquirer's POST as the edge hands it over, signed as the acquirer signs."""
     body = json.dumps({"event_id": "evt_1", "type": f"payment.{status}", "payment": payment(status)})
     stamp = str(int(time.time()))
     mac = hmac.new(secret.encode(), f"{stamp}.{body}".encode(), hashlib.sha256).hexdigest()
-    return {"body": body, "headers": {"x-signature-timestamp": stamp, "x-signature": f"sha256={mac}"}}
+    return HttpRequest(body=body.encode(), headers={"x-signature-timestamp": stamp, "x-signature": f"sha256={mac}"})
 
 
 @dataclass
@@ -60,9 +61,9 @@ class Waits:
         self.completed.append((reference, outcome))
 
 
-def accept(event: dict[str, Any], waits: Waits) -> int:
+def accept(event: HttpRequest, waits: Waits) -> int:
     acquirer = AcquirerClient(rest=None, callback_secret=SECRET)  # type: ignore[arg-type]
-    return accept_acquirer_callback(event, verify=acquirer.verify_callback, complete=waits.complete).statusCode
+    return accept_acquirer_callback(event, verify=acquirer.verify_callback, complete=waits.complete).status
 
 
 def test_a_signed_callback_resumes_the_waiting_top_up_once() -> None:
@@ -79,7 +80,7 @@ def test_a_forged_callback_is_refused_and_resumes_nothing() -> None:
     waits = Waits()
 
     assert accept(callback(secret="not-the-secret"), waits) == 401
-    assert accept({"body": callback()["body"], "headers": {}}, waits) == 401
+    assert accept(HttpRequest(body=callback().body), waits) == 401
     assert waits.completed == []
 
 

@@ -44,10 +44,14 @@ def test_the_fee_may_be_capped() -> None:
     assert TransferSettings(fee_percent=Decimal(2), fee_max_minor=500).fee(100_000) == 500
 
 
-def test_the_pricing_comes_from_the_environment() -> None:
-    settings = TransferSettings.from_env(
-        {"TRANSFER_FEE_PERCENT": "0.5", "TRANSFER_FEE_MIN_MINOR": "50", "TRANSFER_OTP_ABOVE_MINOR": "7"}
-    )
+def test_the_pricing_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {
+        "TRANSFER_FEE_PERCENT": "0.5",
+        "TRANSFER_FEE_MIN_MINOR": "50",
+        "TRANSFER_OTP_ABOVE_MINOR": "7",
+    }.items():
+        monkeypatch.setenv(name, value)
+    settings = TransferSettings()
 
     assert (settings.fee_percent, settings.fee_min_minor, settings.otp_above_minor) == (Decimal("0.5"), 50, 7)
 

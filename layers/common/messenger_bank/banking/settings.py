@@ -18,7 +18,9 @@ from typing import Any, Literal
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from messenger_bank.configuration import read_once
 from messenger_bank.errors import BankSystemUnavailable
 
 System = Literal["keycloak", "passport", "cerberus", "core", "billing", "acquirer", "partners"]
@@ -100,3 +102,26 @@ def _from_directory(directory_url: str, connect: float, read: float) -> dict[str
 def bank_settings() -> BankSettings:
     """Read once per cold start."""
     return BankSettings.from_env()
+
+
+class BankSecretsSettings(BaseSettings):
+    """Where the bank's credentials come from (``banking.credentials``): ``BANK_SECRETS_SOURCE`` (env, ssm or
+    secretsmanager), ``BANK_SECRETS_PREFIX`` and ``BANK_SECRETS_TTL`` (s, how long a value is kept)."""
+
+    model_config = SettingsConfigDict(env_prefix="BANK_SECRETS_", frozen=True)
+
+    source: Literal["env", "ssm", "secretsmanager"] = "env"
+    prefix: str = "/messenger-bank/bank"
+    ttl: int = Field(default=300, ge=0)
+
+
+bank_secrets_settings = read_once(BankSecretsSettings)
+
+
+def env_name(name: str) -> str:
+    return "BANK_SECRET_" + name.upper().replace("-", "_")
+
+
+def local_secret(name: str) -> str | None:
+    """A credential from its env var (``keycloak-client-secret``: ``BANK_SECRET_KEYCLOAK_CLIENT_SECRET``), locally."""
+    return os.environ.get(env_name(name)) or None

@@ -8,28 +8,19 @@
 
 from __future__ import annotations
 
-import os
-from functools import lru_cache
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from pydantic import BaseModel, ConfigDict, Field
+from messenger_bank.configuration import read_once
 
 
-class CardsSettings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class CardsSettings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True)
 
     media_bucket: str | None = None
     secure_page_url: str | None = None
     secure_link_minutes: int = Field(default=10, ge=1, le=30)
     history_limit: int = Field(default=10, ge=1, le=50)
-
-    @classmethod
-    def from_env(cls) -> CardsSettings:
-        return cls(
-            media_bucket=os.environ.get("MEDIA_BUCKET") or None,
-            secure_page_url=os.environ.get("SECURE_PAGE_URL") or None,
-            secure_link_minutes=int(os.environ.get("SECURE_LINK_MINUTES", "10")),
-            history_limit=int(os.environ.get("HISTORY_LIMIT", "10")),
-        )
 
     def bucket(self) -> str:
         if not self.media_bucket:
@@ -42,6 +33,4 @@ class CardsSettings(BaseModel):
         return self.secure_page_url
 
 
-@lru_cache(maxsize=1)
-def cards_settings() -> CardsSettings:
-    return CardsSettings.from_env()
+cards_settings = read_once(CardsSettings)

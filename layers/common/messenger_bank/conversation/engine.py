@@ -24,13 +24,13 @@ have), `engine_state` (the typed flow data and button actions a session keeps), 
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
-from functools import lru_cache
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from messenger_bank.channels.models import InboundEvent
+from messenger_bank.configuration import read_once
 from messenger_bank.conversation.engine_boundary import (
     ENGINE_KEYS,
     ENGINE_STEPS,
@@ -95,25 +95,20 @@ __all__ = [
 ]
 
 
-class EngineSettings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class EngineSettings(BaseSettings):
+    """``NLU_THRESHOLD`` and ``SESSION_IDLE_MINUTES`` from the environment, once per cold start."""
+
+    model_config = SettingsConfigDict(frozen=True, populate_by_name=True)
 
     nlu_threshold: float = Field(default=0.6, ge=0.0, le=1.0)
-    idle_minutes: int = Field(default=DEFAULT_IDLE_MINUTES, ge=1)
+    idle_minutes: int = Field(
+        default=DEFAULT_IDLE_MINUTES, ge=1, validation_alias=AliasChoices("idle_minutes", "SESSION_IDLE_MINUTES")
+    )
     default_language: Language = "ru"
     max_steps_per_turn: int = 50
 
-    @classmethod
-    def from_env(cls) -> EngineSettings:
-        return cls(
-            nlu_threshold=float(os.environ.get("NLU_THRESHOLD", "0.6")),
-            idle_minutes=int(os.environ.get("SESSION_IDLE_MINUTES", DEFAULT_IDLE_MINUTES)),
-        )
 
-
-@lru_cache(maxsize=1)
-def default_settings() -> EngineSettings:
-    return EngineSettings.from_env()
+default_settings = read_once(EngineSettings)
 
 
 def take_turn(

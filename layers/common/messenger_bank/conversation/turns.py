@@ -6,7 +6,6 @@ reported failed too), so a chat's messages never overtake each other; other chat
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
@@ -15,6 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from messenger_bank.channels.models import InboundEvent
 from messenger_bank.conversation.service import take_customer_turn, tell_something_went_wrong
+from messenger_bank.conversation.settings import conversation_settings
 from messenger_bank.observability import logger
 from messenger_bank.webhooks.service import correlation_id_of
 
@@ -23,7 +23,7 @@ _processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 
 def last_attempt(record: SQSRecord) -> bool:
     """True when SQS will move this record to the dead-letter queue if it fails again."""
-    return int(record.attributes.approximate_receive_count) >= int(os.environ.get("INBOUND_MAX_RECEIVES", "3"))
+    return int(record.attributes.approximate_receive_count) >= conversation_settings().inbound_max_receives
 
 
 def handle_record(record: SQSRecord) -> None:

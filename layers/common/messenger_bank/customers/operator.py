@@ -2,22 +2,22 @@
 
 Cards appear as masks (first six / last four at most, as stored), channels by name only (no messenger
 ids), no phone, name, passport or personal number. The caller is the operator the Keycloak authorizer let
-through (``requestContext.authorizer.lambda.sub``); a request that did not pass the authorizer is refused
-here too, so a route wired without it fails closed.
+through (``HttpRequest.caller``); a request that did not pass the authorizer is refused here too, so a
+route wired without it fails closed.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime
-from typing import Any, Final
+from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.customers.service import cards_of, customer_by_id
 from messenger_bank.errors import CustomerNotFound
+from messenger_bank.http import HttpAnswer, json_answer
 from messenger_bank.observability import logger
 from messenger_bank.types import Channel, Language, MaskedPan
 
@@ -69,27 +69,15 @@ def operator_view(customer_id: str, repository: CustomersRepository | None = Non
     )
 
 
-def _json(status: int, body: Any) -> dict[str, Any]:
-    return {
-        "statusCode": status,
-        "headers": {"content-type": "application/json", "cache-control": "no-store"},
-        "body": json.dumps(body, ensure_ascii=False),
-    }
-
-
-def handle(event: dict[str, Any], repository: CustomersRepository | None = None) -> dict[str, Any]:
-    """``GET /internal/customers/{customer_id}`` (HTTP API payload 2.0) → the masked view as JSON."""
-    context = event.get("requestContext") or {}
-    authorizer = ((context.get("authorizer") or {}).get("lambda") or {}) if isinstance(context, dict) else {}
-    operator = str(authorizer.get("sub") or "")
+def lookup(operator: str, customer_id: str, repository: CustomersRepository | None = None) -> HttpAnswer:
+    """``GET /internal/customers/{customer_id}`` by ``operator`` (who the authorizer let through) → the masked view."""
     if not operator:
-        return _json(403, {"message": "Forbidden"})
-    customer_id = str((event.get("pathParameters") or {}).get("customer_id", ""))
+        return json_answer(403, {"message": "Forbidden"}, cache_control="no-store")
     if not _CUSTOMER_ID.match(customer_id):
-        return _json(400, {"message": "malformed customer id"})
+        return json_answer(400, {"message": "malformed customer id"}, cache_control="no-store")
     try:
         view = operator_view(customer_id, repository)
     except CustomerNotFound:
-        return _json(404, {"message": "Not Found"})
+        return json_answer(404, {"message": "Not Found"}, cache_control="no-store")
     logger.info("operator lookup", extra={"operator": operator, "customer_id": customer_id})
-    return _json(200, view.model_dump(mode="json"))
+    return json_answer(200, view.model_dump(mode="json"), cache_control="no-store")

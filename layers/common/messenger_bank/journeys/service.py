@@ -12,7 +12,6 @@ once (a conditional delete), so a double press cannot complete it twice.
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from functools import cache
@@ -21,6 +20,8 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+from messenger_bank.handlers import CORRELATION_KEY
+from messenger_bank.journeys.settings import journey_settings
 from messenger_bank.observability import logger
 
 WAIT_SECONDS = 24 * 3600
@@ -37,11 +38,11 @@ def _sfn() -> Any:
 
 @cache
 def _waits() -> Any:
-    return boto3.resource("dynamodb").Table(os.environ["JOURNEY_WAITS_TABLE"])
+    return boto3.resource("dynamodb").Table(journey_settings().journey_waits_table)
 
 
 def state_machine_arn(journey: str) -> str:
-    return os.environ[f"{journey.upper()}_STATE_MACHINE_ARN"]
+    return journey_settings().state_machine_arn(journey)
 
 
 def execution_name(name: str) -> str:
@@ -87,8 +88,11 @@ def complete(reference: str, outcome: dict[str, Any]) -> None:
         if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
             raise WaitNotFound(reference) from exc
         raise
+    # The journey goes on under the id of what resumed it (a customer's Confirm: see transfer.asl.yaml).
+    correlation_id = logger.get_correlation_id()
+    output = {**outcome, CORRELATION_KEY: correlation_id} if correlation_id else outcome
     try:
-        _sfn().send_task_success(taskToken=item["task_token"], output=json.dumps(outcome))
+        _sfn().send_task_success(taskToken=item["task_token"], output=json.dumps(output))
     except ClientError as exc:
         if exc.response["Error"]["Code"] in {"TaskTimedOut", "TaskDoesNotExist", "InvalidToken"}:
             raise WaitNotFound(reference) from exc

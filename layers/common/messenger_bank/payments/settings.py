@@ -8,33 +8,21 @@ itself); the quote still shows the fee (0.00) and the total, as the confirmation
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from functools import lru_cache
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from pydantic import BaseModel, ConfigDict, Field
+from messenger_bank.configuration import read_once
 
 
-class PaymentSettings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class PaymentSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PAYMENT_", frozen=True, populate_by_name=True)
 
     limit_per_payment_minor: int = Field(default=500_000, gt=0)
     quote_ttl_seconds: int = Field(default=1800, gt=0)
-    saved_payees_shown: int = Field(default=8, ge=1, le=20)
-    currency: str = "BYN"
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> PaymentSettings:
-        env = os.environ if environ is None else environ
-        names = {
-            "limit_per_payment_minor": "PAYMENT_LIMIT_PER_PAYMENT_MINOR",
-            "quote_ttl_seconds": "PAYMENT_QUOTE_TTL_SECONDS",
-            "saved_payees_shown": "SAVED_PAYEES_SHOWN",
-            "currency": "BANK_CURRENCY",
-        }
-        return cls.model_validate({field: env[var] for field, var in names.items() if env.get(var)})
+    saved_payees_shown: int = Field(
+        default=8, ge=1, le=20, validation_alias=AliasChoices("saved_payees_shown", "SAVED_PAYEES_SHOWN")
+    )
+    currency: str = Field(default="BYN", validation_alias=AliasChoices("currency", "BANK_CURRENCY"))
 
 
-@lru_cache(maxsize=1)
-def payment_settings() -> PaymentSettings:
-    return PaymentSettings.from_env()
+payment_settings = read_once(PaymentSettings)

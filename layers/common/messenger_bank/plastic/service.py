@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from messenger_bank.banking import service as bank
@@ -28,6 +26,7 @@ from messenger_bank.banking.models import OrderPlasticRequest
 from messenger_bank.customers import service as customers
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.errors import CardNotFound
+from messenger_bank.http import HttpAnswer, HttpRequest, json_answer, short_answer
 from messenger_bank.journeys import service as journeys
 from messenger_bank.observability import logger, metrics
 from messenger_bank.plastic.addresses import parse_address
@@ -165,21 +164,15 @@ def record_status_event(
     return EventOutcome(order_id=event.order_id, status=event.status, changed=True, resumed=True)
 
 
-def _http(status: int, body: Mapping[str, Any]) -> dict[str, Any]:
-    return {"statusCode": status, "headers": {"content-type": "application/json"}, "body": json.dumps(body)}
-
-
-def handle_status_webhook(http_event: Mapping[str, Any], _context: LambdaContext | None = None) -> dict[str, Any]:
-    """POST /internal/plastic-events (API Gateway payload 2.0): 200 with the outcome, 400 for a body
-    that is not an event, 404 for an order we do not follow (the bank may retry it)."""
-    body = http_event.get("body") or ""
-    if http_event.get("isBase64Encoded"):
-        body = base64.b64decode(body).decode("utf-8", errors="replace")
+def accept_status_event(request: HttpRequest) -> HttpAnswer:
+    """POST /internal/plastic-events: 200 with the outcome, 400 for a body that is not an event, 404 for
+    an order we do not follow (the bank may retry it)."""
+    body = request.body
     try:
         event = StatusEvent.model_validate_json(body)
     except ValidationError:
-        return _http(400, {"message": "expected {order_id, status}"})
+        return short_answer(400, "expected {order_id, status}")
     outcome = record_status_event(event)
     if outcome is None:
-        return _http(404, {"message": "unknown order"})
-    return _http(200, outcome.model_dump(mode="json"))
+        return short_answer(404, "unknown order")
+    return json_answer(200, outcome.model_dump(mode="json"))

@@ -1,13 +1,13 @@
-"""The secure page's request, read from an HTTP API (payload 2.0) event, and its answer."""
+"""The secure page's request, read from the HTTP request its edge hands it."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-from typing import Any, Final, Literal
+from typing import Final, Literal
 from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from messenger_bank.http import HttpRequest
 
 PagePurpose = Literal["pin", "password", "confirm"]
 # A form of two PINs or two passwords and Telegram's initData (at most 4 KB) fits in 8 KB.
@@ -37,27 +37,18 @@ class PageRequest(BaseModel):
     form: dict[str, str] = Field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_event(cls, event: dict[str, Any]) -> PageRequest:
-        """Read an HTTP API event; raises ``MalformedRequest`` (400 / 405 / 413 / 415) for what cannot be read."""
-        if not isinstance(event, dict):
-            raise MalformedRequest(400, "not an HTTP event")
-        context = event.get("requestContext") or {}
-        method = str(((context.get("http") or {}) if isinstance(context, dict) else {}).get("method", "")).upper()
-        if method not in ("GET", "POST"):
+    def from_http(cls, request: HttpRequest) -> PageRequest:
+        """Read the request; raises ``MalformedRequest`` (400 / 405 / 413 / 415) for what cannot be read."""
+        if request.method not in ("GET", "POST"):
             raise MalformedRequest(405, "method not allowed")
-        path = event.get("pathParameters") or {}
-        purpose = str(path.get("purpose", "")) if isinstance(path, dict) else ""
-        query = _single_values(str(event.get("rawQueryString") or ""))
-        headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
-        form: dict[str, str] = {}
-        if method == "POST":
-            form = _form(event, headers)
+        query = _single_values(request.raw_query)
+        form = _form(request.body, request.headers) if request.method == "POST" else {}
         return cls(
-            method=method,
-            purpose=purpose,
+            method=request.method,
+            purpose=request.path_parameters.get("purpose", ""),
             token=query.get("t") or None,
             card_id=query.get("card", "")[:64],
-            language=_language(headers.get("accept-language", "")),
+            language=_language(request.headers.get("accept-language", "")),
             form=form,
         )
 
@@ -76,24 +67,18 @@ def _single_values(query: str) -> dict[str, str]:
     return values
 
 
-def _form(event: dict[str, Any], headers: dict[str, str]) -> dict[str, str]:
+def _form(body: bytes, headers: dict[str, str]) -> dict[str, str]:
     content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if content_type != "application/x-www-form-urlencoded":
         raise MalformedRequest(415, "the page posts a form")
-    body = event.get("body") or ""
-    if not isinstance(body, str):
-        raise MalformedRequest(400, "malformed body")
-    if len(body) > MAX_FORM_BYTES * 2:
+    if len(body) > MAX_FORM_BYTES:
         raise MalformedRequest(413, "form too large")
     try:
-        raw = base64.b64decode(body, validate=True) if event.get("isBase64Encoded") else body.encode("utf-8")
-        if len(raw) > MAX_FORM_BYTES:
-            raise MalformedRequest(413, "form too large")
-        text = raw.decode("utf-8")
+        text = body.decode("utf-8")
         pairs = parse_qsl(
             text, keep_blank_values=True, strict_parsing=bool(text), max_num_fields=len(FORM_FIELDS), errors="strict"
         )
-    except (binascii.Error, UnicodeError, ValueError):
+    except (UnicodeError, ValueError):
         raise MalformedRequest(400, "malformed form") from None
     form: dict[str, str] = {}
     for key, value in pairs:
@@ -108,13 +93,3 @@ def _form(event: dict[str, Any], headers: dict[str, str]) -> dict[str, str]:
 def _language(accept_language: str) -> Literal["ru", "en"]:
     first = accept_language.split(",", 1)[0].strip().lower()
     return "en" if first.startswith("en") else "ru"
-
-
-class PageAnswer(BaseModel):
-    """An HTTP API (payload 2.0) response with the page's security headers."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    statusCode: int
-    body: str
-    headers: dict[str, str]

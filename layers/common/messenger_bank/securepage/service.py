@@ -35,9 +35,10 @@ from pydantic import SecretStr
 
 from messenger_bank.banking.models import EncryptedPassword
 from messenger_bank.errors import DomainError
+from messenger_bank.http import HttpAnswer, HttpRequest
 from messenger_bank.observability import logger, metrics
 from messenger_bank.securepage.html import HEADERS, Language, Purpose, form_page, message_page
-from messenger_bank.securepage.models import MalformedRequest, PageAnswer, PageRequest
+from messenger_bank.securepage.models import MalformedRequest, PageRequest
 from messenger_bank.security import links
 from messenger_bank.security.errors import (
     InitDataInvalid,
@@ -112,27 +113,27 @@ class Collaborators:
         return secret("TELEGRAM_BOT_TOKEN")
 
 
-def _answer(status: int, html: str) -> PageAnswer:
-    return PageAnswer(statusCode=status, body=html, headers=dict(HEADERS))
+def _answer(status: int, html: str) -> HttpAnswer:
+    return HttpAnswer(status=status, body=html, headers=dict(HEADERS))
 
 
-def _refusal(status: int, kind: str, language: Language, *, purpose: str, outcome: str) -> PageAnswer:
+def _refusal(status: int, kind: str, language: Language, *, purpose: str, outcome: str) -> HttpAnswer:
     logger.info("secure page refused", extra={"page": purpose, "outcome": outcome, "status": status})
     metrics.add_metric(name="SecurePageRefused", unit="Count", value=1)
     return _answer(status, message_page(kind, language))
 
 
-def handle(event: dict[str, Any], deps: Collaborators | None = None) -> dict[str, Any]:
-    """The page's whole job for one HTTP API event: the response as API Gateway takes it."""
+def handle(request: HttpRequest, deps: Collaborators | None = None) -> HttpAnswer:
+    """The page's whole job for one request."""
     deps = deps or Collaborators()
     try:
-        request = PageRequest.from_event(event)
+        page = PageRequest.from_http(request)
     except MalformedRequest as malformed:
-        return _refusal(malformed.status, "bad_request", "ru", purpose="?", outcome=malformed.reason).model_dump()
-    return serve(request, deps).model_dump()
+        return _refusal(malformed.status, "bad_request", "ru", purpose="?", outcome=malformed.reason)
+    return serve(page, deps)
 
 
-def serve(request: PageRequest, deps: Collaborators) -> PageAnswer:
+def serve(request: PageRequest, deps: Collaborators) -> HttpAnswer:
     language = request.language
     if request.purpose not in LINK_PURPOSES:
         return _refusal(404, "invalid", language, purpose="?", outcome="unknown page")
@@ -198,7 +199,7 @@ def _entry_problem(purpose: Purpose, form: dict[str, str]) -> str | None:
     return "mismatch" if first != second else None
 
 
-def _submit(request: PageRequest, purpose: Purpose, deps: Collaborators) -> PageAnswer:
+def _submit(request: PageRequest, purpose: Purpose, deps: Collaborators) -> HttpAnswer:
     assert request.token is not None
     language = request.language
     chat_key = None

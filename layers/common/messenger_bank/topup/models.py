@@ -74,13 +74,3 @@ class LinkSent(BaseModel):
 
     reference: str
     delivered: bool
-
-
-class HttpAnswer(BaseModel):
-    """An API Gateway HTTP API (payload 2.0) response."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    statusCode: int
-    body: str
-    headers: dict[str, str] = {"content-type": "application/json"}

@@ -15,8 +15,7 @@
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
@@ -33,13 +32,14 @@ from messenger_bank.customers import service as customers
 from messenger_bank.customers.models import Card
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.errors import CardNotFound, OperationRejected
+from messenger_bank.http import HttpAnswer, HttpRequest, short_answer
 from messenger_bank.journeys import service as journeys
 from messenger_bank.notify import chat_of
 from messenger_bank.observability import logger, metrics
 from messenger_bank.quotes import money_text
 from messenger_bank.security.cards import short_mask
 from messenger_bank.topup.errors import TopUpMismatch, TopUpNotPaid
-from messenger_bank.topup.models import ACQUIRER_TASK, HttpAnswer, LinkSent, ParkTopUpRequest, TopUpState
+from messenger_bank.topup.models import ACQUIRER_TASK, LinkSent, ParkTopUpRequest, TopUpState
 from messenger_bank.topup.settings import TopUpSettings, topup_settings
 
 MAX_CALLBACK_BYTES = 64 * 1024
@@ -141,46 +141,35 @@ def _target_card(customer_id: str, repository: CustomersRepository | None) -> Ca
 
 
 # --- the acquirer's callback (POST /callbacks/acquirer) ----------------------------------------------
-def _answer(status: int, message: str) -> HttpAnswer:
-    return HttpAnswer(statusCode=status, body='{"message": "' + message + '"}')
-
-
-def _raw_body(event: Mapping[str, Any]) -> bytes:
-    """The body bytes exactly as the acquirer sent them (the signature is over these)."""
-    body = event.get("body") or ""
-    return base64.b64decode(body) if event.get("isBase64Encoded") else str(body).encode("utf-8")
-
-
 def accept_acquirer_callback(
-    http_event: Mapping[str, Any],
+    request: HttpRequest,
     *,
     verify: Callable[[bytes, str, str], TopUpEvent] = bank.verify_topup_callback,
     complete: Callable[[str, dict[str, Any]], None] = journeys.complete,
 ) -> HttpAnswer:
     """Check the signature, then resume the top-up waiting for this payment, exactly once."""
-    body = _raw_body(http_event)
+    body, headers = request.body, request.headers
     if len(body) > MAX_CALLBACK_BYTES:
-        return _answer(413, "body too large")
-    headers = {str(k).lower(): str(v) for k, v in (http_event.get("headers") or {}).items()}
+        return short_answer(413, "body too large")
     try:
         event = verify(body, headers.get("x-signature-timestamp", ""), headers.get("x-signature", ""))
     except OperationRejected:
         logger.warning("acquirer callback refused: bad signature")
         metrics.add_metric(name="AcquirerCallbacksRefused", unit="Count", value=1)
-        return _answer(401, "unauthorized")
+        return short_answer(401, "unauthorized")
     except ValidationError:
         logger.warning("acquirer callback refused: malformed body")
-        return _answer(400, "malformed callback")
+        return short_answer(400, "malformed callback")
     payment = event.payment
     if event.type not in FINAL_EVENTS:
         logger.info("acquirer callback ignored", extra={"type": event.type, "payment_id": payment.payment_id})
-        return _answer(200, "ignored")
+        return short_answer(200, "ignored")
     reference = f"{journeys.execution_name(payment.order_id)}:{ACQUIRER_TASK}"
     try:
         complete(reference, {"status": payment.status, "payment_id": payment.payment_id})
     except journeys.WaitNotFound:
         # A repeated callback, or one for a top-up that already ended: the credit happens at most once.
         logger.info("acquirer callback: no top-up waits", extra={"payment_id": payment.payment_id})
-        return _answer(200, "already handled")
+        return short_answer(200, "already handled")
     logger.info("acquirer callback accepted", extra={"payment_id": payment.payment_id, "status": payment.status})
-    return _answer(200, "ok")
+    return short_answer(200, "ok")

@@ -11,31 +11,20 @@ configured at the acquirer is used (the local cloud's sandbox: ``PUT /admin/acqu
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from functools import lru_cache
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from pydantic import BaseModel, ConfigDict, Field
+from messenger_bank.configuration import read_once
 
 
-class TopUpSettings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class TopUpSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TOPUP_", frozen=True, populate_by_name=True)
 
     wait_seconds: int = Field(default=1200, gt=0)
-    callback_url: str | None = None
+    callback_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("callback_url", "ACQUIRER_CALLBACK_URL")
+    )
     return_url: str | None = None
 
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> TopUpSettings:
-        env = os.environ if environ is None else environ
-        names = {
-            "wait_seconds": "TOPUP_WAIT_SECONDS",
-            "callback_url": "ACQUIRER_CALLBACK_URL",
-            "return_url": "TOPUP_RETURN_URL",
-        }
-        return cls.model_validate({field: env[var] for field, var in names.items() if env.get(var)})
 
-
-@lru_cache(maxsize=1)
-def topup_settings() -> TopUpSettings:
-    return TopUpSettings.from_env()
+topup_settings = read_once(TopUpSettings)

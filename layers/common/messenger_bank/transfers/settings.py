@@ -10,16 +10,16 @@ customer's Confirm, and again for the code, before the journey ends with nothing
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from messenger_bank.configuration import read_once
 
 
-class TransferSettings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class TransferSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TRANSFER_", frozen=True, populate_by_name=True)
 
     fee_percent: Decimal = Field(default=Decimal("1.0"), ge=0, le=100)
     fee_min_minor: int = Field(default=100, ge=0)
@@ -29,23 +29,7 @@ class TransferSettings(BaseModel):
     otp_above_minor: int = Field(default=100_000, ge=0)
     quote_ttl_seconds: int = Field(default=1800, gt=0)
     confirm_timeout_seconds: int = Field(default=900, gt=0)
-    currency: str = "BYN"
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> TransferSettings:
-        env = os.environ if environ is None else environ
-        names = {
-            "fee_percent": "TRANSFER_FEE_PERCENT",
-            "fee_min_minor": "TRANSFER_FEE_MIN_MINOR",
-            "fee_max_minor": "TRANSFER_FEE_MAX_MINOR",
-            "limit_per_transfer_minor": "TRANSFER_LIMIT_PER_TRANSFER_MINOR",
-            "limit_per_day_minor": "TRANSFER_LIMIT_PER_DAY_MINOR",
-            "otp_above_minor": "TRANSFER_OTP_ABOVE_MINOR",
-            "quote_ttl_seconds": "TRANSFER_QUOTE_TTL_SECONDS",
-            "confirm_timeout_seconds": "TRANSFER_CONFIRM_TIMEOUT_SECONDS",
-            "currency": "BANK_CURRENCY",
-        }
-        return cls.model_validate({field: env[var] for field, var in names.items() if env.get(var)})
+    currency: str = Field(default="BYN", validation_alias=AliasChoices("currency", "BANK_CURRENCY"))
 
     def fee(self, amount_minor: int) -> int:
         """The percentage of the amount, rounded half up to a kopeck, at least the minimum (and the cap)."""
@@ -54,6 +38,4 @@ class TransferSettings(BaseModel):
         return min(fee, self.fee_max_minor) if self.fee_max_minor else fee
 
 
-@lru_cache(maxsize=1)
-def transfer_settings() -> TransferSettings:
-    return TransferSettings.from_env()
+transfer_settings = read_once(TransferSettings)

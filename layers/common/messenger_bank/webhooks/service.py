@@ -8,10 +8,8 @@ long as the longest platform retry window), and the SQS FIFO deduplication id on
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
-import os
 from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
@@ -32,29 +30,16 @@ from messenger_bank.channels.base import WebhookSecrets
 from messenger_bank.channels.errors import MalformedUpdate, SignatureInvalid
 from messenger_bank.channels.models import Button, InboundEvent, OutboundMessage
 from messenger_bank.conversation.catalogue import text
-from messenger_bank.handlers import Handler, lambda_entry
+from messenger_bank.http import HttpAnswer, HttpRequest, short_answer
 from messenger_bank.observability import logger, metrics
 from messenger_bank.secrets import secret
 from messenger_bank.types import LANGUAGES, Channel, Language
+from messenger_bank.webhooks.settings import webhook_settings
 
 # Bodies above this are refused before parsing: no platform sends a customer update this large.
 MAX_BODY_BYTES = 256 * 1024
 # WhatsApp retries for up to 7 days, the longest of the four; a record outliving it costs nothing.
 DEDUPE_SECONDS = 8 * 24 * 3600
-
-
-class HttpAnswer(BaseModel):
-    """An API Gateway HTTP API (payload 2.0) response."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    statusCode: int
-    body: str
-    headers: dict[str, str] = {"content-type": "application/json"}
-
-
-def _answer(status: int, message: str) -> HttpAnswer:
-    return HttpAnswer(statusCode=status, body='{"message": "' + message + '"}')
 
 
 class QueuedUpdate(BaseModel):
@@ -79,7 +64,7 @@ def queue_event(event: InboundEvent) -> QueuedUpdate:
     """Put one event on the inbound FIFO queue: one ordered group per chat."""
     dedupe_id = hashlib.sha256(f"{event.chat.channel}:{event.update_id}".encode()).hexdigest()
     response = _sqs().send_message(
-        QueueUrl=os.environ["INBOUND_QUEUE_URL"],
+        QueueUrl=webhook_settings().inbound_queue_url,
         MessageBody=event.model_dump_json(),
         MessageGroupId=event.chat.key,
         MessageDeduplicationId=dedupe_id,
@@ -108,7 +93,7 @@ def _count_duplicate(response: Any, idempotent_data: DataRecord) -> Any:
 @cache
 def _queue_once() -> Callable[..., QueuedUpdate]:
     """queue_event behind an idempotency record keyed on channel and the platform's update id."""
-    store = DynamoDBPersistenceLayer(table_name=os.environ["IDEMPOTENCY_TABLE"])
+    store = DynamoDBPersistenceLayer(table_name=webhook_settings().idempotency_table)
     config = _idempotency_config()
 
     @idempotent_function(  # type: ignore[untyped-decorator]  # Powertools' decorator is untyped
@@ -133,38 +118,35 @@ def webhook_secrets(channel: Channel) -> WebhookSecrets:
     return WebhookSecrets(meta_app_secret=secret("META_APP_SECRET"), meta_verify_token=secret("META_VERIFY_TOKEN"))
 
 
-def raw_body(event: Mapping[str, Any]) -> bytes:
-    """The body bytes exactly as the platform sent them (signatures are over these)."""
-    body = event.get("body") or ""
-    return base64.b64decode(body) if event.get("isBase64Encoded") else str(body).encode("utf-8")
-
-
 def accept_update(
     channel: Channel,
-    http_event: Mapping[str, Any],
+    request: HttpRequest,
     *,
     secrets: Callable[[Channel], WebhookSecrets] = webhook_secrets,
     enqueue: Callable[[InboundEvent], QueuedUpdate] | None = None,
+    lambda_context: LambdaContext | None = None,
 ) -> HttpAnswer:
     """Handle one POSTed webhook; the answer's status is what the platform sees."""
     adapter = adapter_for(channel)
     metrics.add_dimension(name="channel", value=channel)
-    body = raw_body(http_event)
+    body = request.body
     if len(body) > MAX_BODY_BYTES:
         metrics.add_metric(name="WebhooksRefused", unit="Count", value=1)
-        return _answer(413, "body too large")
+        return short_answer(413, "body too large")
     try:
-        adapter.verify(http_event.get("headers") or {}, body, secrets(channel))
+        adapter.verify(request.headers, body, secrets(channel))
     except SignatureInvalid:
         logger.warning("webhook refused: bad signature", extra={"channel": channel})
         metrics.add_metric(name="WebhooksRefused", unit="Count", value=1)
-        return _answer(401, "unauthorized")
+        return short_answer(401, "unauthorized")
     try:
         events = adapter.parse(body)
     except MalformedUpdate as exc:
         logger.warning("webhook refused: malformed body", extra={"channel": channel, "reason": str(exc)[:200]})
         metrics.add_metric(name="WebhooksRefused", unit="Count", value=1)
-        return _answer(400, "malformed update")
+        return short_answer(400, "malformed update")
+    if lambda_context is not None:  # the idempotency record's lock lasts no longer than this invocation
+        _idempotency_config().register_lambda_context(lambda_context)
     queue_once = enqueue or (lambda event: _queue_once()(event=event))
     for event in events:
         logger.set_correlation_id(correlation_id_of(event))
@@ -178,10 +160,8 @@ def accept_update(
         # The update is queued as well (its deep-link referral counts); the conversation's own greeting
         # cannot reach a person who has not subscribed, this answer can.
         language = events[0].language_hint if events else None
-        return HttpAnswer(
-            statusCode=200, body=json.dumps(adapter.render_welcome(welcome(language)), ensure_ascii=False)
-        )
-    return _answer(200, "ok")
+        return HttpAnswer(status=200, body=json.dumps(adapter.render_welcome(welcome(language)), ensure_ascii=False))
+    return short_answer(200, "ok")
 
 
 def welcome(language: str | None) -> OutboundMessage:
@@ -196,27 +176,12 @@ def welcome(language: str | None) -> OutboundMessage:
     )
 
 
-def answer_challenge(channel: Channel, http_event: Mapping[str, Any]) -> HttpAnswer:
+def answer_challenge(
+    channel: Channel, query: Mapping[str, str], *, secrets: Callable[[Channel], WebhookSecrets] = webhook_secrets
+) -> HttpAnswer:
     """Meta's GET subscription handshake: echo hub.challenge when the verify token matches."""
     try:
-        challenge = adapter_for(channel).verify_challenge(
-            http_event.get("queryStringParameters") or {}, webhook_secrets(channel)
-        )
+        challenge = adapter_for(channel).verify_challenge(query, secrets(channel))
     except SignatureInvalid:
-        return _answer(403, "forbidden")
-    return HttpAnswer(statusCode=200, body=challenge, headers={"content-type": "text/plain"})
-
-
-def handle_webhook(channel: Channel, http_event: Mapping[str, Any], context: LambdaContext | None = None) -> HttpAnswer:
-    """One messenger's webhook route: GET is Meta's handshake, POST an update."""
-    method = http_event.get("requestContext", {}).get("http", {}).get("method", "POST")
-    if method == "GET":
-        return answer_challenge(channel, http_event)
-    if context is not None:
-        _idempotency_config().register_lambda_context(context)
-    return accept_update(channel, http_event)
-
-
-def webhook_lambda(channel: Channel) -> Handler:
-    """The whole Lambda handler of one messenger's webhook: the four differ only by the channel."""
-    return lambda_entry(lambda event, context: handle_webhook(channel, event, context).model_dump())
+        return short_answer(403, "forbidden")
+    return HttpAnswer(status=200, body=challenge, headers={"content-type": "text/plain"})

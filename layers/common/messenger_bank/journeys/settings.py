@@ -1,0 +1,28 @@
+"""The journeys' environment: ``JOURNEY_WAITS_TABLE`` (where parked task tokens wait) and one
+``<JOURNEY>_STATE_MACHINE_ARN`` per journey a function starts (only those its template entry sets)."""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from messenger_bank.configuration import read_once
+
+
+class JourneySettings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True)
+
+    journey_waits_table: str = ""
+    card_issuance_state_machine_arn: str = ""
+    transfer_state_machine_arn: str = ""
+    topup_state_machine_arn: str = ""
+    bill_payment_state_machine_arn: str = ""
+    plastic_card_order_state_machine_arn: str = ""
+
+    def state_machine_arn(self, journey: str) -> str:
+        arn = getattr(self, f"{journey.lower()}_state_machine_arn", "")
+        if not arn:
+            raise KeyError(f"{journey.upper()}_STATE_MACHINE_ARN is not set for this function")
+        return str(arn)
+
+
+journey_settings = read_once(JourneySettings)

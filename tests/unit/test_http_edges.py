@@ -1,0 +1,170 @@
+"""Every function behind the HTTP API, through its Lambda handler: Powertools' resolver routes the payload 2.0
+event, the domain gets the request typed (the body as the bytes sent, base64 or not), and every answer,
+the resolver's own refusals included, has the one shape."""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import json
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from local.cloud.template import load_template_text
+from messenger_bank.http import HttpAnswer, HttpRequest, short_answer
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def http_routes() -> dict[str, list[tuple[str, str]]]:
+    """Function directory -> its (method, path) routes on the HTTP API, as template.yaml declares them."""
+    resources = load_template_text((ROOT / "template.yaml").read_text(encoding="utf-8"))["Resources"]
+    routes: dict[str, list[tuple[str, str]]] = {}
+    for resource in resources.values():
+        if resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        for source in (resource["Properties"].get("Events") or {}).values():
+            if source["Type"] == "HttpApi":
+                code = Path(resource["Properties"]["CodeUri"]).name
+                routes.setdefault(code, []).append((source["Properties"]["Method"], source["Properties"]["Path"]))
+    return routes
+
+
+ROUTES = http_routes()
+
+
+def function(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"fn_{name}", ROOT / "functions" / name / "app.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class _Context:
+    function_name = "edge"
+    memory_limit_in_mb = 128
+    invoked_function_arn = "arn:aws:lambda:eu-central-1:000000000000:function:edge"
+    aws_request_id = "req-1"
+
+
+def event(method: str, path: str, *, body: bytes = b"", base64_body: bool = False, **extra: Any) -> dict[str, Any]:
+    built: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": f"{method} {path}",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": {"Content-Type": "application/json", "X-Signature": "s"},
+        "requestContext": {"http": {"method": method, "path": path}, "stage": "$default"},
+        "isBase64Encoded": base64_body,
+        **extra,
+    }
+    if body:
+        built["body"] = base64.b64encode(body).decode() if base64_body else body.decode()
+    return built
+
+
+def concrete(path: str) -> str:
+    return path.replace("{purpose}", "pin").replace("{customer_id}", "cus_1")
+
+
+EDGE_CALLS = {
+    # function -> the name of the domain callable its route calls
+    "telegram_webhook": "accept_update",
+    "viber_webhook": "accept_update",
+    "whatsapp_webhook": "accept_update",
+    "messenger_webhook": "accept_update",
+    "secure_page": "handle",
+    "acquirer_callback": "accept_acquirer_callback",
+    "plastic_events": "accept_status_event",
+}
+
+
+def test_every_function_behind_the_http_api_is_checked_here() -> None:
+    assert set(ROUTES) == set(EDGE_CALLS) | {"operator_lookup"}
+
+
+def capture(monkeypatch: pytest.MonkeyPatch, module: ModuleType, name: str) -> list[HttpRequest]:
+    seen: list[HttpRequest] = []
+
+    def domain(*args: Any, **_kw: Any) -> HttpAnswer:
+        seen.append(next(a for a in args if isinstance(a, HttpRequest)))
+        return HttpAnswer(status=202, body="{}")
+
+    monkeypatch.setattr(module, name, domain)
+    return seen
+
+
+@pytest.mark.parametrize("base64_body", [False, True], ids=["text", "base64"])
+@pytest.mark.parametrize("name", sorted(EDGE_CALLS))
+def test_the_domain_gets_the_bytes_sent(monkeypatch: pytest.MonkeyPatch, name: str, base64_body: bool) -> None:
+    module = function(name)
+    seen = capture(monkeypatch, module, EDGE_CALLS[name])
+    body = json.dumps({"text": "Привет"}, ensure_ascii=False).encode()
+    path = concrete(next(p for m, p in ROUTES[name] if m == "POST"))
+
+    answer = module.lambda_handler(event("POST", path, body=body, base64_body=base64_body), _Context())
+
+    assert answer["statusCode"] == 202
+    assert [(r.method, r.body, r.headers["x-signature"]) for r in seen] == [("POST", body, "s")]
+
+
+@pytest.mark.parametrize("name", sorted(EDGE_CALLS))
+def test_a_body_that_is_not_base64_is_refused_in_the_one_shape(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    module = function(name)
+    seen = capture(monkeypatch, module, EDGE_CALLS[name])
+    path = concrete(next(p for m, p in ROUTES[name] if m == "POST"))
+    broken = event("POST", path)
+    broken.update(body="!!!not base64", isBase64Encoded=True)
+
+    answer = module.lambda_handler(broken, _Context())
+
+    assert (answer["statusCode"], json.loads(answer["body"])) == (400, {"message": "malformed body"})
+    assert seen == []
+
+
+def test_a_route_the_function_does_not_serve_is_a_404_in_the_one_shape() -> None:
+    answer = function("telegram_webhook").lambda_handler(event("GET", "/webhooks/telegram"), _Context())
+
+    expected = short_answer(404, "not found")
+    assert (answer["statusCode"], answer["body"]) == (expected.status, expected.body)
+
+
+def test_meta_handshake_gets_the_query(monkeypatch: pytest.MonkeyPatch) -> None:
+    module = function("whatsapp_webhook")
+    seen: list[dict[str, str]] = []
+    monkeypatch.setattr(module, "answer_challenge", lambda _c, query: seen.append(query) or short_answer(200, "x"))
+    query = {"hub.mode": "subscribe", "hub.challenge": "42"}
+
+    module.lambda_handler(event("GET", "/webhooks/whatsapp", queryStringParameters=query), _Context())
+
+    assert seen == [query]
+
+
+@pytest.mark.parametrize(("context", "caller"), [({"lambda": {"sub": "operator-7"}}, "operator-7"), ({}, "")])
+def test_the_operator_lookup_gets_who_the_authorizer_let_through(
+    monkeypatch: pytest.MonkeyPatch, context: dict[str, Any], caller: str
+) -> None:
+    module = function("operator_lookup")
+    seen: list[tuple[str, str]] = []
+    monkeypatch.setattr(module, "lookup", lambda who, customer: seen.append((who, customer)) or short_answer(200, ""))
+    request = event("GET", "/internal/customers/cus_1", pathParameters={"customer_id": "cus_1"})
+    request["requestContext"]["authorizer"] = context
+
+    module.lambda_handler(request, _Context())
+
+    assert seen == [(caller, "cus_1")]
+
+
+def test_an_answer_keeps_its_headers_and_type() -> None:
+    module = function("secure_page")
+    html = HttpAnswer(status=200, body="<p>", headers={"content-type": "text/html", "cache-control": "no-store"})
+    module.handle = lambda _request: html  # type: ignore[attr-defined]
+
+    answer = module.lambda_handler(event("GET", "/secure/pin", pathParameters={"purpose": "pin"}), _Context())
+
+    assert answer["statusCode"] == 200 and answer["body"] == "<p>"
+    assert answer["headers"]["Content-Type"] == "text/html" and answer["headers"]["cache-control"] == "no-store"

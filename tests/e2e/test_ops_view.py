@@ -103,7 +103,7 @@ def test_an_operator_finds_the_failed_execution_its_error_and_a_masked_card_numb
     content = page.content()
     assert PAN not in content
     assert PASSPORT not in content
-    expect(page.locator("#logs")).to_contain_text("card ************1111 seen in a message")
+    expect(page.locator("#logs")).to_contain_text("card 411111******1111 seen in a message")
     page.screenshot(path=str(SCREENSHOTS / "ops_view_execution.png"), full_page=True)
 
 

@@ -119,7 +119,7 @@ def test_the_log_lines_around_an_execution_are_shown_masked(api: httpx.Client, j
     assert messages == [
         "journey started for app-0002",  # mentions its application id (another correlation id)
         "verifying applicant",
-        "card ************1111 seen in a message",
+        "card 411111******1111 seen in a message",
     ]
     assert logs[2]["record"]["full_name"] == "***"
     assert [line["source"] for line in logs] == ["conversation", "verify_applicant", "verify_applicant"]

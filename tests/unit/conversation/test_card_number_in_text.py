@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from messenger_bank.conversation.validation import contains_card_number, luhn_ok
+from messenger_bank.cardnumbers import luhn_valid
+from messenger_bank.conversation.validation import contains_card_number
 
 
 @pytest.mark.parametrize(
@@ -17,6 +18,6 @@ def test_payment_cards_are_found_in_a_text(text: str) -> None:
 
 def test_a_messenger_page_scoped_id_that_passes_the_luhn_check_is_not_a_card() -> None:
     psid = "7000000077000003"  # the local Messenger's id of a chat-page user; 16 digits, Luhn-valid
-    assert luhn_ok(psid)
+    assert luhn_valid(psid)
 
     assert not contains_card_number(f"messenger:{psid}")

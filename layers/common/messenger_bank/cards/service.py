@@ -48,7 +48,8 @@ from messenger_bank.customers.models import Customer
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.errors import CardLimitAboveMaximum, CustomerNotFound
 from messenger_bank.images import RequisitesRequest, requisites_pdf, store
-from messenger_bank.images.formatting import format_date, format_money
+from messenger_bank.images.formatting import format_date
+from messenger_bank.money import format_money
 from messenger_bank.observability import logger, metrics
 from messenger_bank.security import links
 from messenger_bank.security.cards import redact_pans, short_mask

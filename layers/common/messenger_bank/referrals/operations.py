@@ -27,8 +27,8 @@ from messenger_bank.images import (
     share_picture,
     store,
 )
-from messenger_bank.images.formatting import format_money
 from messenger_bank.images.models import MAX_OFFER_TILES
+from messenger_bank.money import format_money
 from messenger_bank.observability import logger, metrics
 from messenger_bank.referrals import cashback, partners, recommendations, service
 from messenger_bank.referrals.adapters import CoreBonusLedger, CoreOperationsSource, PartnersApi

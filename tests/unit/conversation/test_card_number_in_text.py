@@ -10,7 +10,14 @@ from messenger_bank.conversation.validation import contains_card_number
 
 
 @pytest.mark.parametrize(
-    "text", ["4111 1111 1111 1111", "5500-0000-0000-0004", "pay 9112000000000006 now", "2221000000000009"]
+    "text",
+    [
+        "4111 1111 1111 1111",
+        "5500-0000-0000-0004",
+        "pay 9112000000000006 now",
+        "2221000000000009",
+        "to 4222222222222 please",  # 13 digits: the same lengths as the card-number prompt accepts
+    ],
 )
 def test_payment_cards_are_found_in_a_text(text: str) -> None:
     assert contains_card_number(text)

@@ -208,7 +208,15 @@ def test_amount_limits_are_shown_in_the_message() -> None:
 
 @pytest.mark.parametrize(
     "typed",
-    ["4111 1111 1111 1111", "4111-1111-1111-1111", "5555555555554444", "9112000000000006", "4000000000000000006"],
+    [
+        "4111 1111 1111 1111",
+        "4111-1111-1111-1111",
+        "5555555555554444",
+        "9112000000000006",
+        "4000000000000000006",  # 19 digits
+        "4222222222222",  # 13 digits: a card of another bank may be that short
+        "378282246310005",  # Amex, 15 digits
+    ],
 )
 def test_card_numbers_with_a_valid_check_digit(typed: str) -> None:
     result = validate_card_number(typed)
@@ -219,7 +227,9 @@ def test_card_numbers_with_a_valid_check_digit(typed: str) -> None:
     ("typed", "error"),
     [
         ("4111 1111 1111 1112", "error.card_luhn"),
-        ("411111111111", "error.card_number"),
+        ("411111111111", "error.card_number"),  # 12 digits
+        ("422222222222", "error.card_number"),  # 12 digits with a valid check digit: too short
+        ("40000000000000000002", "error.card_number"),  # 20 digits with a valid check digit: too long
         ("4111x111", "error.card_number"),
     ],
 )

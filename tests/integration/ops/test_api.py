@@ -89,7 +89,7 @@ def test_sensitive_fields_of_the_input_are_masked_everywhere(api: httpx.Client, 
     detail = response.json()
     assert detail["input"]["pan"] == "***"
     assert detail["input"]["passport"] == "***"
-    assert detail["input"]["note"] == "customer typed **** **** **** 0004 in the chat"
+    assert detail["input"]["note"] == "customer typed 550000******0004 in the chat"
     assert detail["timeline"][0]["input"]["pan"] == "***"
     assert detail["input"]["customer_ref"] == "CUST-0002"  # references stay readable
 

@@ -1,10 +1,13 @@
 """Masking of sensitive values before an operator sees them: pure functions, no I/O.
 
-Two rules, applied to any JSON-like value (dicts, lists, strings, numbers):
-- a value under a sensitive key (pan, card_number, passport, name, full_name, phone, pin, password,
-  token, secret, iban, and their camelCase / prefixed forms) is replaced by MASK;
-- any Luhn-valid run of 13–19 digits inside any string (or an integer of that size) is masked down to
-  its last four digits, separators kept ("**** **** **** 1111").
+The logs' redaction (``messenger_bank.security.logging``) serves here too, so an operator's screen and
+a log line hide the same things the same way; the operator's view adds personal data. Applied to any
+JSON-like value (dicts, lists, strings, numbers):
+- a value under a key the logs treat as secret (pan, card_number, pin, password, passport, token,
+  secret, cvv, ...) or under a personal-data key (name, full_name, phone, iban, date of birth, and their
+  camelCase / prefixed forms) is replaced by MASK;
+- in any string (or an integer of card-number size), card numbers become their mask
+  (``411111******1111``, ``messenger_bank.cardnumbers``) and JWTs and bearer credentials ``[redacted]``.
 A string that itself holds JSON (a Lambda payload, an error cause) is parsed, masked and re-serialised.
 """
 
@@ -14,14 +17,16 @@ import json
 import re
 from typing import Any
 
-MASK = "***"
+from messenger_bank.cardnumbers import CARD_DIGITS
+from messenger_bank.security.logging import REDACTED, is_secret_key, redact_text
 
-# A key is sensitive when one of its words is one of these ("passport_number", "accessToken", "pinCode") ...
-SENSITIVE_WORDS = frozenset(
-    {"pan", "pin", "passport", "password", "passwd", "phone", "token", "secret", "iban", "cvv", "cvc"}
-)
+MASK = REDACTED
+
+# Personal data an operator does not need, beyond what a log never holds: a key is personal when one
+# of its words is one of these ("phone_number", "ibanCode") ...
+PERSONAL_WORDS = frozenset({"phone", "iban"})
 # ... or when the whole key, its words joined, is one of these (so "name" masks, "state_name" does not).
-SENSITIVE_KEYS = frozenset(
+PERSONAL_KEYS = frozenset(
     {
         "name",
         "fullname",
@@ -30,7 +35,6 @@ SENSITIVE_KEYS = frozenset(
         "middlename",
         "surname",
         "patronymic",
-        "cardnumber",
         "accountnumber",
         "birthdate",
         "dateofbirth",
@@ -39,8 +43,6 @@ SENSITIVE_KEYS = frozenset(
 
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
-_DIGIT_RUN = re.compile(r"(?<![0-9])[0-9]{13,19}(?![0-9])")
-_GROUPED_DIGITS = re.compile(r"(?<![0-9])[0-9]{4}(?:[ -][0-9]{4}){2,3}(?:[ -][0-9]{1,3})?(?![0-9])")
 
 
 def key_words(key: str) -> list[str]:
@@ -49,40 +51,14 @@ def key_words(key: str) -> list[str]:
 
 
 def is_sensitive_key(key: str) -> bool:
+    if is_secret_key(key):
+        return True
     words = key_words(key)
-    return "".join(words) in SENSITIVE_KEYS or any(word in SENSITIVE_WORDS for word in words)
-
-
-def luhn_valid(digits: str) -> bool:
-    if not digits.isdigit():
-        return False
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        digit = int(char)
-        if position % 2:
-            digit = digit * 2 - 9 if digit > 4 else digit * 2
-        total += digit
-    return total % 10 == 0
-
-
-def _mask_card_like(match: re.Match[str]) -> str:
-    text = match.group(0)
-    digits = re.sub(r"[^0-9]", "", text)
-    if not 13 <= len(digits) <= 19 or not luhn_valid(digits):
-        return text
-    keep = 4
-    masked = []
-    for char in reversed(text):
-        if char.isdigit():
-            masked.append(char if keep > 0 else "*")
-            keep -= 1
-        else:
-            masked.append(char)
-    return "".join(reversed(masked))
+    return "".join(words) in PERSONAL_KEYS or any(word in PERSONAL_WORDS for word in words)
 
 
 def mask_text(text: str) -> str:
-    """A string with every Luhn-valid card-like number masked; JSON inside it masked as JSON."""
+    """A string with card numbers and credentials masked as the logs mask them; JSON inside it masked as JSON."""
     stripped = text.strip()
     if stripped[:1] in ("{", "["):
         try:
@@ -92,7 +68,7 @@ def mask_text(text: str) -> str:
         else:
             if isinstance(parsed, dict | list):
                 return json.dumps(mask(parsed), ensure_ascii=False)
-    return _GROUPED_DIGITS.sub(_mask_card_like, _DIGIT_RUN.sub(_mask_card_like, text))
+    return redact_text(text)
 
 
 def mask(value: Any) -> Any:
@@ -108,7 +84,7 @@ def mask(value: Any) -> Any:
         return [mask(item) for item in value]
     if isinstance(value, str):
         return mask_text(value)
-    if isinstance(value, int) and not isinstance(value, bool) and 13 <= len(str(abs(value))) <= 19:
+    if isinstance(value, int) and not isinstance(value, bool) and len(str(abs(value))) in CARD_DIGITS:
         masked = mask_text(str(value))
         return value if masked == str(value) else masked
     return value

@@ -105,6 +105,8 @@ def request_hash(body: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
+# The sandbox stands for the bank, another system: it keeps its own Luhn and mask rather than import
+# messenger_bank.cardnumbers, so a fault there cannot make the bank agree with the code under test.
 def luhn_digit(partial: str) -> str:
     total = 0
     for index, char in enumerate(reversed(partial)):

@@ -4,18 +4,19 @@ claims it, once. Transfers and payments keep their quotes in the customers table
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field
 
+from messenger_bank.money import format_money
 from messenger_bank.types import CurrencyCode, PositiveMinorUnits
 
 
 def money_text(minor: int, currency: str) -> str:
-    """``1250, "BYN"`` → ``"12.50 BYN"`` (the conversation shows amounts the same way)."""
-    return f"{Decimal(minor).scaleb(-2):.2f} {currency}"
+    """``1250, "BYN"`` → ``"12.50 BYN"``: a quote is made before its reader's language is known, so in
+    ``money.format_money``'s neutral form."""
+    return format_money(minor, currency)
 
 
 def figures(amount_minor: int, fee_minor: int, currency: str) -> dict[str, Any]:

@@ -89,7 +89,7 @@ def test_sensitive_fields_of_the_input_are_masked_everywhere(api: httpx.Client, 
     detail = response.json()
     assert detail["input"]["pan"] == "***"
     assert detail["input"]["passport"] == "***"
-    assert detail["input"]["note"] == "customer typed **** **** **** 0004 in the chat"
+    assert detail["input"]["note"] == "customer typed 550000******0004 in the chat"
     assert detail["timeline"][0]["input"]["pan"] == "***"
     assert detail["input"]["customer_ref"] == "CUST-0002"  # references stay readable
 
@@ -119,7 +119,7 @@ def test_the_log_lines_around_an_execution_are_shown_masked(api: httpx.Client, j
     assert messages == [
         "journey started for app-0002",  # mentions its application id (another correlation id)
         "verifying applicant",
-        "card ************1111 seen in a message",
+        "card 411111******1111 seen in a message",
     ]
     assert logs[2]["record"]["full_name"] == "***"
     assert [line["source"] for line in logs] == ["conversation", "verify_applicant", "verify_applicant"]

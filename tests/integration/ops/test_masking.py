@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from local.ops.masking import MASK, is_sensitive_key, luhn_valid, mask, mask_json_text, mask_text
+from local.ops.masking import MASK, is_sensitive_key, mask, mask_json_text, mask_text
 
 
 @pytest.mark.parametrize(
@@ -80,21 +80,21 @@ def test_values_under_sensitive_keys_are_masked_at_any_depth() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("card 4111111111111111 please", "card ************1111 please"),
-        ("5500 0000 0000 0004", "**** **** **** 0004"),
-        ("5500-0000-0000-0004!", "****-****-****-0004!"),
+        ("card 4111111111111111 please", "card 411111******1111 please"),
+        ("5500 0000 0000 0004", "550000******0004"),
+        ("5500-0000-0000-0004!", "550000******0004!"),
         ("4111111111111112", "4111111111111112"),  # not Luhn-valid: an ordinary number
         ("id 1234567890123", "id 1234567890123"),
         ("41111111111111110000", "41111111111111110000"),  # 20 digits: not a card number
         ("phone +375291234567", "phone +375291234567"),
     ],
 )
-def test_luhn_valid_digit_runs_in_text_keep_only_their_last_four(text: str, expected: str) -> None:
+def test_card_numbers_in_text_are_masked_as_the_logs_mask_them(text: str, expected: str) -> None:
     assert mask_text(text) == expected
 
 
 def test_a_card_number_as_a_json_integer_is_masked() -> None:
-    assert mask({"amount": 1500, "ref": 4111111111111111}) == {"amount": 1500, "ref": "************1111"}
+    assert mask({"amount": 1500, "ref": 4111111111111111}) == {"amount": 1500, "ref": "411111******1111"}
 
 
 def test_json_inside_a_string_is_masked_as_json() -> None:
@@ -102,17 +102,14 @@ def test_json_inside_a_string_is_masked_as_json() -> None:
 
     masked = json.loads(mask_text(cause))
 
-    assert masked == {"errorMessage": "bad card ************1111", "passport": MASK}
+    assert masked == {"errorMessage": "bad card 411111******1111", "passport": MASK}
 
 
 def test_an_api_document_is_parsed_and_masked() -> None:
     assert mask_json_text('{"pan": "4111111111111111", "n": 1}') == {"pan": MASK, "n": 1}
-    assert mask_json_text("not json 4111111111111111") == "not json ************1111"
+    assert mask_json_text("not json 4111111111111111") == "not json 411111******1111"
     assert mask_json_text(None) is None
 
 
-def test_luhn() -> None:
-    assert luhn_valid("4111111111111111")
-    assert luhn_valid("79927398713")
-    assert not luhn_valid("79927398710")
-    assert not luhn_valid("")
+def test_a_credential_in_text_is_masked_as_the_logs_mask_it() -> None:
+    assert mask_text("Authorization: Bearer abcdefgh12345678") == "Authorization: [redacted]"

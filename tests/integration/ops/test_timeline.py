@@ -46,7 +46,7 @@ def test_states_come_in_order_with_their_durations_attempts_and_caught_errors() 
         "caught",
     )
     assert [(e.error, e.attempt) for e in first.errors] == [("BankSystemUnavailable", 1), ("BankSystemUnavailable", 2)]
-    assert first.errors[0].cause == "timeout on ************1111"
+    assert first.errors[0].cause == "timeout on 411111******1111"
     assert first.input == {"pan": "***"}
     assert (second.name, second.status, second.duration_ms) == ("TellCustomerTryLater", "running", 580)
     assert timeline.failed_state is None

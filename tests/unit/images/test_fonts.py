@@ -2,11 +2,21 @@ from __future__ import annotations
 
 import pytest
 
+from messenger_bank.conversation.catalogue import catalogue
 from messenger_bank.images.fonts import FONT_DIR, font
-from messenger_bank.images.labels import LABELS
+from messenger_bank.types import LANGUAGES
 
 NOT_IN_FONT = "\ue000"  # a private-use code point: the font draws its .notdef box
 SAMPLES = "ўЎіІёЁґҐʼ’«»—–•№€₽ $1234567890 Łacinka: ŭ ć č ł ń ś š ź ž"
+# The catalogue's sections drawn on pictures and documents: the labels, the statement, the history lines.
+DRAWN_SECTIONS = ("picture.", "statement.", "history.")
+
+
+def _drawn_texts() -> str:
+    messages = catalogue()
+    return "".join(
+        value for language in LANGUAGES for key, value in messages[language].items() if key.startswith(DRAWN_SECTIONS)
+    )
 
 
 def _glyph(char: str, *, bold: bool) -> tuple[tuple[int, int], bytes]:
@@ -15,8 +25,8 @@ def _glyph(char: str, *, bold: bool) -> tuple[tuple[int, int], bytes]:
 
 
 @pytest.mark.parametrize("bold", [False, True])
-def test_every_label_and_sample_character_has_a_glyph(bold: bool) -> None:
-    text = SAMPLES + "".join(str(value) for words in LABELS.values() for value in words.values())
+def test_every_drawn_text_and_sample_character_has_a_glyph(bold: bool) -> None:
+    text = SAMPLES + _drawn_texts()
     missing_box = _glyph(NOT_IN_FONT, bold=bold)
 
     missing = {char for char in set(text) if not char.isspace() and _glyph(char, bold=bold) == missing_box}

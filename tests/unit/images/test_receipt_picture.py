@@ -7,8 +7,8 @@ from PIL import Image
 from pydantic import ValidationError
 
 from messenger_bank.images import ReceiptRequest, receipt_picture
-from messenger_bank.images.formatting import format_money
 from messenger_bank.images.receipt import MAX_HEIGHT, WIDTH
+from messenger_bank.money import format_money
 
 
 @pytest.mark.parametrize("language", ["ru", "be", "en"])

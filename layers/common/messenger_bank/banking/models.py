@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from messenger_bank.cardnumbers import is_card_number
 from messenger_bank.types import CurrencyCode, CustomerId, HexColour, MinorUnits, PositiveMinorUnits
 
 DocumentNumber = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}\d{7}$")]
@@ -51,16 +52,6 @@ def _check_iban(value: str) -> str:
 
 
 Iban = Annotated[str, AfterValidator(_check_iban)]
-
-
-def luhn_is_valid(pan: str) -> bool:
-    if not pan.isdigit() or not 13 <= len(pan) <= 19:
-        return False
-    total = 0
-    for index, char in enumerate(reversed(pan)):
-        digit = int(char) * (2 if index % 2 else 1)
-        total += digit - 9 if digit > 9 else digit
-    return total % 10 == 0
 
 
 class Ours(BaseModel):
@@ -280,7 +271,7 @@ class CreditRequest(Ours):
             raise ValueError("exactly one of card_id, account_id, pan")
         if (self.debit_id is None) == (self.source is None):
             raise ValueError("exactly one of debit_id, source")
-        if self.pan is not None and not luhn_is_valid(self.pan.get_secret_value()):
+        if self.pan is not None and not is_card_number(self.pan.get_secret_value()):
             raise ValueError("pan is not a card number")
         return self
 

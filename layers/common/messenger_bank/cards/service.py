@@ -43,12 +43,13 @@ from messenger_bank.cards.models import (
 )
 from messenger_bank.cards.settings import CardsSettings, cards_settings
 from messenger_bank.cards.statement import history_pdf
-from messenger_bank.conversation.catalogue import text
+from messenger_bank.conversation.catalogue import has, text
 from messenger_bank.customers.models import Customer
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.errors import CardLimitAboveMaximum, CustomerNotFound
 from messenger_bank.images import RequisitesRequest, requisites_pdf, store
-from messenger_bank.images.formatting import format_date, format_money
+from messenger_bank.images.formatting import format_date
+from messenger_bank.money import format_money
 from messenger_bank.observability import logger, metrics
 from messenger_bank.security import links
 from messenger_bank.security.cards import redact_pans, short_mask
@@ -62,43 +63,6 @@ LINK_PURPOSES: Final[dict[str, links.LinkPurpose]] = {
     "pin": "change_pin",
     "password": "change_password",
     "confirm": "confirm_password",
-}
-HISTORY_KINDS: Final[dict[Language, dict[str, str]]] = {
-    "ru": {
-        "transfer": "перевод",
-        "debit": "списание",
-        "credit": "зачисление",
-        "refund": "возврат",
-        "bonus": "бонус",
-        "topup": "пополнение",
-        "payment": "оплата",
-        "bill_payment": "оплата",  # the bank's name for a payment for services
-    },
-    "be": {
-        "transfer": "перавод",
-        "debit": "спісанне",
-        "credit": "залічэнне",
-        "refund": "вяртанне",
-        "bonus": "бонус",
-        "topup": "папаўненне",
-        "payment": "аплата",
-        "bill_payment": "аплата",
-    },
-    "en": {
-        "transfer": "transfer",
-        "debit": "debit",
-        "credit": "credit",
-        "refund": "refund",
-        "bonus": "bonus",
-        "topup": "top-up",
-        "payment": "payment",
-        "bill_payment": "payment",
-    },
-}
-NO_OPERATIONS: Final[dict[Language, str]] = {
-    "ru": "Операций пока нет.",
-    "be": "Аперацый пакуль няма.",
-    "en": "No operations yet.",
 }
 # A run of digits (with the separators people and masks use); seven digits or more is cut to the last four.
 _NUMBER_RUN: Final = re.compile(r"[+\d][\d\s()*•-]*\d")
@@ -246,10 +210,17 @@ def mask_counterparty(counterparty: str) -> str:
     return _NUMBER_RUN.sub(cut, redact_pans(counterparty)).strip()[:40]
 
 
+def _kind(kind: str, language: Language) -> str:
+    """The kind of an operation in the customer's words (``history.kind.*``); a kind the catalogue does
+    not name yet is shown as the bank calls it."""
+    key = f"history.kind.{kind}"
+    return text(key, language) if has(key) else kind
+
+
 def history_line(entry: HistoryEntry, language: Language) -> str:
     """``24.11.2025 −10,00 BYN · перевод · •• 1111``."""
     amount = format_money(entry.amount, entry.currency, language)
-    parts = [amount if entry.amount < 0 else f"+{amount}", HISTORY_KINDS[language].get(entry.kind, entry.kind)]
+    parts = [amount if entry.amount < 0 else f"+{amount}", _kind(entry.kind, language)]
     if entry.counterparty:
         parts.append(mask_counterparty(entry.counterparty))
     return f"{format_date(entry.created_at.date(), language)} " + " · ".join(parts)
@@ -276,7 +247,7 @@ def get_history(
         (e for account in accounts for e in core.history(account, config.history_limit)), config.history_limit
     )
     if not entries:
-        return HistoryResult(lines=NO_OPERATIONS[request.language], count=0)
+        return HistoryResult(lines=text("history.none", request.language), count=0)
     lines = [history_line(entry, request.language) for entry in entries]
     stored = store(
         # An account statement is an account document, like the requisites (kept under that kind).

@@ -11,6 +11,7 @@ from typing import Final
 
 from PIL import Image, ImageDraw
 
+from messenger_bank.conversation.catalogue import text
 from messenger_bank.images.drawing import ellipsize, hex_rgb, vertical_gradient
 from messenger_bank.images.fonts import font
 from messenger_bank.images.formatting import format_date
@@ -27,23 +28,22 @@ _ACCENT: Final = hex_rgb("#2F3FB0")
 _LINE_HEIGHT: Final = 62
 MAX_LINES: Final = 22
 
-TITLE: Final[dict[Language, str]] = {
-    "ru": "История операций",
-    "be": "Гісторыя аперацый",
-    "en": "Operations history",
-}
-ISSUED_ON: Final[dict[Language, str]] = {"ru": "Дата выдачи", "be": "Дата выдачы", "en": "Issued on"}
-
 
 def history_pdf(lines: list[str], language: Language, issued_on: date) -> bytes:
     """One page: the bank's band, the title, the date, then up to `MAX_LINES` operation lines."""
     width, height = PAGE_PIXELS
     page = Image.new("RGB", PAGE_PIXELS, (255, 255, 255))
     page.paste(vertical_gradient((width, 170), "#1E2A8A", "#3345B8"), (0, 0))
+    title = text("statement.title", language)
     pen = ImageDraw.Draw(page)
     pen.text((_MARGIN, 85), BANK_NAME, font=font(52, bold=True), fill=(255, 255, 255), anchor="lm")
-    pen.text((_MARGIN, 250), TITLE[language], font=font(58, bold=True), fill=_INK)
-    pen.text((_MARGIN, 330), f"{ISSUED_ON[language]}: {format_date(issued_on, language)}", font=font(28), fill=_MUTED)
+    pen.text((_MARGIN, 250), title, font=font(58, bold=True), fill=_INK)
+    pen.text(
+        (_MARGIN, 330),
+        f"{text('statement.issued_on', language)}: {format_date(issued_on, language)}",
+        font=font(28),
+        fill=_MUTED,
+    )
     face = font(30)
     y = 430
     for line in lines[:MAX_LINES]:
@@ -52,4 +52,4 @@ def history_pdf(lines: list[str], language: Language, issued_on: date) -> bytes:
         y += _LINE_HEIGHT
     pen.line((_MARGIN, y, width - _MARGIN, y), fill=_RULE, width=2)
     pen.rectangle((0, height - 24, width, height), fill=_ACCENT)
-    return page_pdf(page, title=TITLE[language])
+    return page_pdf(page, title=title)

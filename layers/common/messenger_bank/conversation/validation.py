@@ -19,10 +19,14 @@ from datetime import date, datetime
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
+from messenger_bank.cardnumbers import has_card_length, luhn_valid
+from messenger_bank.money import HOME_CURRENCY, currency_named, format_money
+from messenger_bank.phones import BELARUS_OPERATORS
+from messenger_bank.security.cards import find_pans
+
 ADULT_AGE = 18
 PASSPORT_MIN_AGE = 14
-BELARUS_OPERATORS = ("25", "29", "33", "44")
-DEFAULT_CURRENCY = "BYN"
+DEFAULT_CURRENCY = HOME_CURRENCY
 
 
 @dataclass(frozen=True)
@@ -225,27 +229,6 @@ def validate_phone(text: str) -> str | Invalid:
 
 # ---------------------------------------------------------------- money
 
-_CURRENCY_WORDS = {
-    "BYN": ("byn", "br", "бел", "byr", "руб", "р", "рубл", "рублей", "рубля", "рубель", "бр", "belarusian"),
-    "USD": ("usd", "$", "долл", "доллар", "долар", "dollar", "dollars", "баксов"),
-    "EUR": ("eur", "€", "евро", "еўра", "euro", "euros"),
-    "RUB": ("rub", "₽", "рос", "российских", "расійскіх"),
-}
-
-
-def _currency_of(word: str) -> str | None:
-    w = word.strip(" .").lower()
-    if not w:
-        return None
-    for code, words in _CURRENCY_WORDS.items():
-        if w == code.lower() or w in words or any(w.startswith(x) for x in words if len(x) >= 4):
-            return code
-    return None
-
-
-def format_minor(minor: int, currency: str) -> str:
-    return f"{Decimal(minor).scaleb(-2):.2f} {currency}"
-
 
 def parse_amount(text: str, *, default_currency: str = DEFAULT_CURRENCY) -> tuple[Decimal, str] | Invalid:
     raw = unicodedata.normalize("NFKC", text).strip().replace("\u00a0", " ")
@@ -260,10 +243,10 @@ def parse_amount(text: str, *, default_currency: str = DEFAULT_CURRENCY) -> tupl
     if len(words) > 2:
         return Invalid("error.amount")
     if words:
-        found = _currency_of(words[0])
+        found = currency_named(words[0], words[1] if len(words) > 1 else None)
         if found is None:
             return Invalid("error.amount")
-        currency = found
+        currency = found[0]
     number = m["num"].replace(" ", "").replace(",", ".")
     try:
         amount = Decimal(number)
@@ -289,57 +272,36 @@ def validate_amount(
     if amount != amount.quantize(Decimal("0.01"), rounding=ROUND_DOWN):
         return Invalid("error.amount_decimals")
     if amount < minimum:
-        return Invalid("error.amount_min", {"min": f"{minimum:.2f} {currency}"})
+        return Invalid("error.amount_min", {"min": format_money(_minor(minimum), currency)})
     if maximum is not None and amount > maximum:
-        return Invalid("error.amount_max", {"max": f"{maximum:.2f} {currency}"})
-    minor = int(amount * 100)
-    return {"minor": minor, "currency": currency, "text": format_minor(minor, currency)}
+        return Invalid("error.amount_max", {"max": format_money(_minor(maximum), currency)})
+    minor = _minor(amount)
+    return {"minor": minor, "currency": currency, "text": format_money(minor, currency)}
+
+
+def _minor(amount: Decimal) -> int:
+    return int(amount * 100)
 
 
 # ---------------------------------------------------------------- cards
 
-PAN_IN_TEXT = re.compile(r"(?<!\d)(?:\d[ \-]?){15,18}\d(?!\d)")
-
-
-def luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 1:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
 
 def validate_card_number(text: str) -> str | Invalid:
-    """16–19 digits with a valid Luhn check digit; spaces and dashes tolerated. Returns the digits."""
+    """A card of any bank: 13-19 digits (``cardnumbers.CARD_DIGITS``) with a valid Luhn check digit;
+    spaces and dashes tolerated. Returns the digits."""
     value = re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", text))
-    if not value.isdigit() or not 16 <= len(value) <= 19:
+    if not value.isascii() or not value.isdigit() or not has_card_length(value):
         return Invalid("error.card_number")
-    if not luhn_ok(value):
+    if not luhn_valid(value):
         return Invalid("error.card_luhn")
     return value
 
 
-def mask_pan(pan: str) -> str:
-    """First six and last four: '4111 11** **** 1111' (16 digits) or '411111*********1111'."""
-    digits = re.sub(r"\D", "", pan)
-    if len(digits) == 16:
-        return f"{digits[:4]} {digits[4:6]}** **** {digits[-4:]}"
-    return digits[:6] + "*" * (len(digits) - 10) + digits[-4:]
-
-
 def contains_card_number(text: str) -> bool:
-    """True when the text carries something that looks like a real card number: a Luhn-valid run that
-    starts like a payment card (2-6, or Belkart's 9112, as security.cards.find_pans has it), so that a
-    platform's own ids are not taken for one (a Messenger page-scoped id has 16 digits, and one in ten
-    passes the Luhn check)."""
-    for m in PAN_IN_TEXT.finditer(text):
-        digits = re.sub(r"\D", "", m.group())
-        card_like = digits[0] in "23456" or digits.startswith("9112")
-        if 16 <= len(digits) <= 19 and card_like and luhn_ok(digits):
-            return True
-    return False
+    """True when the text carries a card number as ``security.cards.find_pans`` finds them (a Luhn-valid
+    13-19 digit run in a scheme's range), so that a platform's own ids are not taken for one (a Messenger
+    page-scoped id has 16 digits, and one in ten passes the Luhn check)."""
+    return bool(find_pans(text))
 
 
 # ---------------------------------------------------------------- other values

@@ -20,9 +20,10 @@ from messenger_bank.images.drawing import (
     wrap,
 )
 from messenger_bank.images.fonts import font
-from messenger_bank.images.formatting import format_datetime, format_money
+from messenger_bank.images.formatting import format_datetime
 from messenger_bank.images.labels import Labels, labels
 from messenger_bank.images.models import OperationKind, OperationStatus, ReceiptRequest
+from messenger_bank.money import format_money
 from messenger_bank.observability import logger
 
 WIDTH: Final = 900

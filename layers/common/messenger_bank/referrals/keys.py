@@ -1,4 +1,5 @@
-"""Phones as the programs keep them (normalised, digested, masked) and the bonuses' idempotency keys.
+"""Phones as the programs keep them (normalised, digested) and the bonuses' idempotency keys; the
+mask a customer sees of a phone is ``messenger_bank.phones``'.
 
 Phones and passports are kept as HMAC-SHA256 digests under the ``identity`` key (SSM, see
 ``security.keys``), never as plain hashes: there are few enough phone numbers to hash them all, so a
@@ -37,11 +38,6 @@ def _digest(kind: str, value: str) -> str:
 
 def phone_hash(phone: str) -> str:
     return _digest("phone", phone)
-
-
-def mask_phone(phone: str) -> str:
-    """``+375291234567`` → ``+375 29 ***-**-67``: enough for the owner to recognise their contact."""
-    return f"{phone[:4]} {phone[4:6]} ***-**-{phone[-2:]}"
 
 
 def passport_hash(document_number: str) -> str:

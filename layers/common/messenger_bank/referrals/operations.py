@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from pydantic import ValidationError
 
+from messenger_bank.conversation.catalogue import has, text
 from messenger_bank.customers.models import Customer
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.errors import CustomerNotFound, DomainError
@@ -27,8 +28,8 @@ from messenger_bank.images import (
     share_picture,
     store,
 )
-from messenger_bank.images.formatting import format_money
 from messenger_bank.images.models import MAX_OFFER_TILES
+from messenger_bank.money import format_money
 from messenger_bank.observability import logger, metrics
 from messenger_bank.referrals import cashback, partners, recommendations, service
 from messenger_bank.referrals.adapters import CoreBonusLedger, CoreOperationsSource, PartnersApi
@@ -60,40 +61,9 @@ from messenger_bank.referrals.repository import ReferralsRepository
 from messenger_bank.referrals.settings import ReferralSettings, settings
 from messenger_bank.types import Language
 
-CATEGORY_NAMES: dict[Language, dict[str, str]] = {
-    "ru": {
-        "groceries": "продукты",
-        "fast_food": "фастфуд",
-        "restaurants": "рестораны",
-        "gaming": "игры",
-        "streaming": "стриминг",
-        "transport": "транспорт",
-        "other": "другое",
-    },
-    "be": {
-        "groceries": "прадукты",
-        "fast_food": "фастфуд",
-        "restaurants": "рэстараны",
-        "gaming": "гульні",
-        "streaming": "стрымінг",
-        "transport": "транспарт",
-        "other": "іншае",
-    },
-    "en": {
-        "groceries": "groceries",
-        "fast_food": "fast food",
-        "restaurants": "restaurants",
-        "gaming": "gaming",
-        "streaming": "streaming",
-        "transport": "transport",
-        "other": "other",
-    },
-}
-ACTIVE_MARK = "✅ "
 # The partners' offer pictures are asked for side by side and waited for this long at most.
 PICTURE_FETCHERS = 4
 PICTURES_WAIT_SECONDS = 2.0
-NOTHING_YET: dict[Language, str] = {"ru": "пока нет покупок с кэшбэком", "be": "пакуль няма", "en": "nothing yet"}
 
 
 def _customer(customer_id: str, customers: CustomersRepository) -> Customer:
@@ -101,6 +71,12 @@ def _customer(customer_id: str, customers: CustomersRepository) -> Customer:
     if customer is None:
         raise CustomerNotFound("no such customer")
     return customer
+
+
+def _category(category: str, language: Language) -> str:
+    """A cashback category in the customer's words (``cashback.category.*``), else as the bank names it."""
+    key = f"cashback.category.{category}"
+    return text(key, language) if has(key) else category
 
 
 def format_percent(rate: Decimal, language: Language) -> str:
@@ -347,7 +323,9 @@ def list_offers(
             OfferItem(
                 offer_id=offer.offer_id,
                 partner=offer.partner,
-                title=(ACTIVE_MARK if (offer.partner, offer.offer_id) in active else "")
+                title=(
+                    text("cashback.active_mark", request.language) if (offer.partner, offer.offer_id) in active else ""
+                )
                 + f"{offer.partner_name}: {offer.title}",
                 cashback=format_percent(offer.cashback_percent, request.language),
             )
@@ -399,9 +377,8 @@ def get_cashback(
         config=config,
         now=now,
     )
-    names = CATEGORY_NAMES[language]
     lines = [
-        f"{names.get(category, category)}: {format_money(amount, month.currency, language)}"
+        f"{_category(category, language)}: {format_money(amount, month.currency, language)}"
         for category, amount in sorted(month.by_category.items(), key=lambda item: -item[1])
         if amount > 0
     ]
@@ -410,6 +387,6 @@ def get_cashback(
         amount=format_money(month.total_minor, month.currency, language),
         total_minor=month.total_minor,
         currency=month.currency,
-        categories="\n".join(lines) or NOTHING_YET[language],
+        categories="\n".join(lines) or text("cashback.nothing_yet", language),
         by_category=month.by_category,
     )

@@ -13,10 +13,11 @@ from datetime import UTC, datetime
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.errors import CustomerNotFound
 from messenger_bank.observability import logger
+from messenger_bank.phones import mask_phone
 from messenger_bank.referrals.bonuses import pay_once
 from messenger_bank.referrals.config import Programs, programs
 from messenger_bank.referrals.errors import ProgramDisabled, RecommendationRefused
-from messenger_bank.referrals.keys import mask_phone, milestone_bonus_key, normalise_phone, phone_hash
+from messenger_bank.referrals.keys import milestone_bonus_key, normalise_phone, phone_hash
 from messenger_bank.referrals.models import BonusRecord, Recommendation, RecommendationProgress
 from messenger_bank.referrals.ports import BonusLedger, CustomerDirectory
 from messenger_bank.referrals.repository import ReferralsRepository

@@ -17,11 +17,6 @@ Action = Literal["pay", "decline"]
 Ref = Annotated[str, StringConstraints(pattern=r"^(pay|decline)\.mr[0-9a-f]{24}$")]
 
 
-def mask_phone(phone: str) -> str:
-    """``+375291234567`` → ``+37529***4567``."""
-    return f"{phone[:6]}***{phone[-4:]}"
-
-
 class RequestMoneyRequest(BaseModel):
     """The conversation's `request_money` operation (messenger_bank/operations.py)."""
 

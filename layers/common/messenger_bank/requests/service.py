@@ -37,6 +37,7 @@ from messenger_bank.errors import (
 from messenger_bank.notify import notify
 from messenger_bank.observability import logger, metrics
 from messenger_bank.onboarding.models import NotifyRequest
+from messenger_bank.phones import mask_phone
 from messenger_bank.quotes import money_text
 from messenger_bank.requests.errors import MoneyRequestClosed, OwnPhone
 from messenger_bank.requests.models import (
@@ -47,7 +48,6 @@ from messenger_bank.requests.models import (
     MoneyRequestView,
     OpenMoneyRequest,
     RequestMoneyRequest,
-    mask_phone,
 )
 from messenger_bank.requests.repository import MoneyRequestsRepository
 

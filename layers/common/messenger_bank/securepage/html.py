@@ -14,7 +14,9 @@ import hashlib
 from html import escape
 from typing import Final, Literal
 
-Language = Literal["ru", "en"]
+from messenger_bank.conversation.catalogue import text
+from messenger_bank.types import Language as Language
+
 Purpose = Literal["pin", "password", "confirm"]
 
 STYLE: Final = """
@@ -84,97 +86,12 @@ HEADERS: Final[dict[str, str]] = {
     "x-content-type-options": "nosniff",
 }
 
-TEXTS: Final[dict[Language, dict[str, str]]] = {
-    "ru": {
-        "title": "Messenger Bank",
-        "pin_title": "Новый PIN-код карты",
-        "pin_intro": "Придумайте 4 цифры. Не сообщайте PIN никому, даже сотрудникам банка.",
-        "pin": "PIN-код",
-        "pin_confirm": "PIN-код ещё раз",
-        "password_title": "Новый пароль банка",
-        "password_intro": "От 8 до 64 символов, хотя бы одна буква и одна цифра.",
-        "password": "Пароль",
-        "password_confirm": "Пароль ещё раз",
-        "confirm_title": "Подтвердите паролем банка",
-        "confirm_intro": "Бот просит пароль ещё раз перед важной операцией. Пароль не попадает в чат.",
-        "confirm": "Пароль банка",
-        "confirm_submit": "Подтвердить",
-        "confirm_done": "Подтверждено",
-        "confirm_done_text": "Вернитесь в чат и нажмите «Продолжить». Эту страницу можно закрыть.",
-        "wrong_password": "Пароль неверный",
-        "wrong_password_text": "Ничего не подтверждено. Вернитесь в чат: бот пришлёт новую ссылку.",
-        "submit": "Сохранить",
-        "mismatch": "Значения не совпадают.",
-        "remaining": "Осталось попыток: {n}.",
-        "back": "Вернитесь в чат с ботом.",
-        "pin_done": "PIN-код изменён",
-        "pin_done_text": "Новый PIN-код уже действует. Эту страницу можно закрыть.",
-        "password_done": "Пароль изменён",
-        "password_done_text": "Новый пароль уже действует. Эту страницу можно закрыть.",
-        "invalid": "Ссылка недействительна",
-        "invalid_text": "Эта ссылка не подходит. Попросите бота прислать новую.",
-        "expired": "Срок ссылки истёк",
-        "expired_text": "Ссылка действует несколько минут. Попросите бота прислать новую.",
-        "used": "Ссылка уже использована",
-        "used_text": "Каждая ссылка работает один раз. Попросите бота прислать новую.",
-        "locked": "Слишком много попыток",
-        "locked_text": "Смена временно заблокирована. Попробуйте позже.",
-        "not_yours": "Отказано",
-        "not_yours_text": "Эта карта не принадлежит вам. Попросите бота прислать новую ссылку.",
-        "bad_request": "Некорректный запрос",
-        "bad_request_text": "Откройте ссылку из чата с ботом ещё раз.",
-        "bank_down": "Банк не ответил",
-        "bank_down_text": "Ничего не изменено. Попробуйте позже: попросите бота прислать новую ссылку.",
-        "weak_pin": "Такой PIN-код легко угадать. Выберите другой.",
-        "bad_pin": "PIN-код: ровно 4 цифры.",
-        "bad_password": "Пароль: от 8 до 64 символов, хотя бы одна буква и одна цифра, без пробелов по краям.",
-    },
-    "en": {
-        "title": "Messenger Bank",
-        "pin_title": "New card PIN",
-        "pin_intro": "Choose 4 digits. Never tell your PIN to anyone, bank staff included.",
-        "pin": "PIN",
-        "pin_confirm": "PIN again",
-        "password_title": "New bank password",
-        "password_intro": "8 to 64 characters, at least one letter and one digit.",
-        "password": "Password",
-        "password_confirm": "Password again",
-        "confirm_title": "Confirm with your bank password",
-        "confirm_intro": "The bot asks for your bank password again before an important operation. "
-        "It never goes into the chat.",
-        "confirm": "Bank password",
-        "confirm_submit": "Confirm",
-        "confirm_done": "Confirmed",
-        "confirm_done_text": "Go back to the chat and press “Continue”. You can close this page.",
-        "wrong_password": "The password is wrong",
-        "wrong_password_text": "Nothing was confirmed. Go back to the chat: the bot will send a new link.",
-        "submit": "Save",
-        "mismatch": "The two entries differ.",
-        "remaining": "Attempts left: {n}.",
-        "back": "Go back to the chat with the bot.",
-        "pin_done": "PIN changed",
-        "pin_done_text": "Your new PIN works now. You can close this page.",
-        "password_done": "Password changed",
-        "password_done_text": "Your new password works now. You can close this page.",
-        "invalid": "This link is not valid",
-        "invalid_text": "This link cannot be used. Ask the bot for a new one.",
-        "expired": "This link has expired",
-        "expired_text": "A link lasts a few minutes. Ask the bot for a new one.",
-        "used": "This link was used already",
-        "used_text": "Each link works once. Ask the bot for a new one.",
-        "locked": "Too many attempts",
-        "locked_text": "Changing it is locked for a while. Please try later.",
-        "not_yours": "Refused",
-        "not_yours_text": "This card is not yours. Ask the bot for a new link.",
-        "bad_request": "Bad request",
-        "bad_request_text": "Open the link from the chat with the bot again.",
-        "bank_down": "The bank did not answer",
-        "bank_down_text": "Nothing was changed. Please try later: ask the bot for a new link.",
-        "weak_pin": "That PIN is easy to guess. Please choose another.",
-        "bad_pin": "A PIN is exactly 4 digits.",
-        "bad_password": "8 to 64 characters, at least one letter and one digit, no spaces at the ends.",
-    },
-}
+# The page's words are the catalogue's ``secure_page.*`` texts (conversation/catalogue/<language>.yaml).
+SECTION: Final = "secure_page"
+
+
+def _words(key: str, language: Language, /, **values: object) -> str:
+    return escape(text(f"{SECTION}.{key}", language, **values))
 
 
 def _document(language: Language, body: str) -> str:
@@ -182,14 +99,13 @@ def _document(language: Language, body: str) -> str:
         f'<!doctype html><html lang="{language}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="referrer" content="no-referrer">'
-        f"<title>{escape(TEXTS[language]['title'])}</title><style>{STYLE}</style></head>"
+        f"<title>{_words('title', language)}</title><style>{STYLE}</style></head>"
         f"<body><main>{body}</main></body></html>"
     )
 
 
 def form_page(purpose: Purpose, language: Language, *, error: str | None = None, remaining: int | None = None) -> str:
-    """The PIN or password form; `error` is a key of TEXTS (never anything the request carried)."""
-    t = TEXTS[language]
+    """The PIN or password form; `error` is a key of the page's texts (never anything the request carried)."""
     if purpose == "pin":
         field = (
             'type="password" inputmode="numeric" pattern="[0-9]{4}" minlength="4" maxlength="4" '
@@ -201,25 +117,25 @@ def form_page(purpose: Purpose, language: Language, *, error: str | None = None,
         field = 'type="password" minlength="8" maxlength="64" autocomplete="new-password" required'
     notice = ""
     if error is not None:
-        extra = f" {escape(t['remaining'].format(n=remaining))}" if remaining is not None else ""
-        notice = f'<p class="error" role="alert">{escape(t[error])}{extra}</p>'
+        extra = f" {_words('remaining', language, n=remaining)}" if remaining is not None else ""
+        notice = f'<p class="error" role="alert">{_words(error, language)}{extra}</p>'
     # Confirming asks for the password once; setting a PIN or password asks twice, to catch a typo.
     second, submit = "", "confirm_submit"
     if purpose != "confirm":
         second = (
-            f'<label for="second">{escape(t[purpose + "_confirm"])}</label>'
+            f'<label for="second">{_words(purpose + "_confirm", language)}</label>'
             f'<input id="second" name="{purpose}_confirm" {field} data-second>'
         )
         submit = "submit"
     body = (
-        f"<h1>{escape(t[purpose + '_title'])}</h1><p>{escape(t[purpose + '_intro'])}</p>{notice}"
+        f"<h1>{_words(purpose + '_title', language)}</h1><p>{_words(purpose + '_intro', language)}</p>{notice}"
         '<form id="secure-form" method="post" action="" autocomplete="off">'
-        f'<label for="first">{escape(t[purpose])}</label>'
+        f'<label for="first">{_words(purpose, language)}</label>'
         f'<input id="first" name="{purpose}" {field} data-first>'
         f"{second}"
         '<input type="hidden" id="init_data" name="init_data" value="">'
-        f'<p class="error" id="mismatch" role="alert" hidden>{escape(t["mismatch"])}</p>'
-        f'<button type="submit" id="submit">{escape(t[submit])}</button>'
+        f'<p class="error" id="mismatch" role="alert" hidden>{_words("mismatch", language)}</p>'
+        f'<button type="submit" id="submit">{_words(submit, language)}</button>'
         f"</form><script>{SCRIPT}</script>"
     )
     return _document(language, body)
@@ -227,10 +143,9 @@ def form_page(purpose: Purpose, language: Language, *, error: str | None = None,
 
 def message_page(kind: str, language: Language, *, ok: bool = False) -> str:
     """A page that only says something: success (``pin_done``, ...) or why the page refused."""
-    t = TEXTS[language]
     css = "ok" if ok else "error"
     body = (
-        f'<h1 id="outcome" data-outcome="{escape(kind)}">{escape(t[kind])}</h1>'
-        f'<p class="{css}">{escape(t[kind + "_text"])}</p><p class="hint">{escape(t["back"])}</p>'
+        f'<h1 id="outcome" data-outcome="{escape(kind)}">{_words(kind, language)}</h1>'
+        f'<p class="{css}">{_words(kind + "_text", language)}</p><p class="hint">{_words("back", language)}</p>'
     )
     return _document(language, body)

@@ -37,6 +37,8 @@ from typing import TYPE_CHECKING, Final
 
 from pydantic import BaseModel, ConfigDict
 
+from messenger_bank import cardnumbers
+from messenger_bank.cardnumbers import CARD_DIGITS, in_card_range, luhn_valid
 from messenger_bank.security.errors import CardTokenNotFound, InvalidCardNumber, TokenisationFailed
 from messenger_bank.types import CardToken as CardTokenId
 from messenger_bank.types import MaskedPan
@@ -46,10 +48,8 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
     from mypy_boto3_kms import KMSClient
 
-MIN_PAN_DIGITS: Final = 13
-MAX_PAN_DIGITS: Final = 19
-# First digits of payment cards (ISO/IEC 7812 major industry identifier): 2-6 and 9 (national schemes).
-_CARD_FIRST_DIGITS: Final = frozenset("234569")
+MIN_PAN_DIGITS: Final = CARD_DIGITS.start
+MAX_PAN_DIGITS: Final = CARD_DIGITS.stop - 1
 _SEPARATORS: Final = " \u00a0\u202f-"
 # A maximal run of digits where single separators may group them.
 _DIGIT_RUN: Final = re.compile(r"[0-9](?:[ \u00a0\u202f-]?[0-9])*")
@@ -64,19 +64,6 @@ def digits_of(pan: str) -> str:
     if not stripped.isascii() or not stripped.isdigit():
         raise InvalidCardNumber("a card number has digits, spaces and dashes only")
     return stripped
-
-
-def luhn_valid(number: str) -> bool:
-    """True when the digit string passes the Luhn (mod 10) check; False for anything not all digits."""
-    if not number or not number.isascii() or not number.isdigit():
-        return False
-    total = 0
-    for index, char in enumerate(reversed(number)):
-        digit = ord(char) - 48
-        if index % 2:
-            digit = digit * 2 - 9 if digit > 4 else digit * 2
-        total += digit
-    return total % 10 == 0
 
 
 def is_pan(candidate: str) -> bool:
@@ -99,30 +86,27 @@ def normalise_pan(pan: str) -> str:
 
 
 def mask_pan(pan: str) -> str:
-    """First six and last four digits, the rest as ``*``: ``411111******1111``.
+    """First six and last four digits, the rest as ``*``: ``411111******1111`` (``cardnumbers.mask_pan``).
 
     Does not require a valid Luhn check, so that a mistyped number is never shown whole either.
     """
     number = digits_of(pan)
     if not MIN_PAN_DIGITS <= len(number) <= MAX_PAN_DIGITS:
         raise InvalidCardNumber("a card number has 13 to 19 digits")
-    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+    return cardnumbers.mask_pan(number)
 
 
 def short_mask(pan_or_mask: str) -> str:
     """The last four digits only: ``•• 1111``; takes a card number or a mask."""
-    last = [ch for ch in pan_or_mask if ch.isascii() and ch.isdigit()][-4:]
-    if len(last) < 4:
-        raise InvalidCardNumber("need at least four digits to mask")
-    return "•• " + "".join(last)
+    try:
+        return cardnumbers.short_mask(pan_or_mask)
+    except ValueError:
+        raise InvalidCardNumber("need at least four digits to mask") from None
 
 
 def _card_prefix(digits: str) -> bool:
-    """A scheme's number range: 9 only as the domestic Belkart's 9112 (DOMAIN.md), so that platform ids
-    and timestamps starting with 9 are not taken for cards; the other schemes by their first digit."""
-    if digits[0] == "9":
-        return digits.startswith("9112")
-    return digits[0] in _CARD_FIRST_DIGITS
+    """A scheme's number range (``cardnumbers.in_card_range``: 9 only as Belkart's 9112)."""
+    return in_card_range(digits)
 
 
 def _spans(text: str) -> list[tuple[int, int, str]]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from messenger_bank.cardnumbers import luhn_valid
 from messenger_bank.conversation.nlu import Entity, understand
-from messenger_bank.conversation.nlu.entities import extract, luhn_valid
+from messenger_bank.conversation.nlu.entities import extract
 
 
 def values(text: str, kind: str) -> list[str]:

@@ -12,8 +12,11 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
+from messenger_bank.cardnumbers import CARD_DIGITS, luhn_valid
 from messenger_bank.conversation.nlu.models import Entity, Service
 from messenger_bank.conversation.nlu.text import fold_word, lower
+from messenger_bank.money import HOME_CURRENCY, currency_named
+from messenger_bank.phones import BELARUS_OPERATORS
 
 PLACEHOLDERS: dict[str, str] = {
     "amount": " zamountz ",
@@ -22,19 +25,19 @@ PLACEHOLDERS: dict[str, str] = {
     "digits": " zdigitsz ",
 }
 
+_OPERATOR = "|".join(BELARUS_OPERATORS)
 _PHONE = re.compile(
     r"(?<![\d+])(?:"
-    r"(?:\+\s*)?375[\s\-.]*\(?\s*(?P<c1>25|29|33|44)\s*\)?"
-    r"|8[\s\-.]*\(?\s*0[\s\-.]*(?P<c2>25|29|33|44)\s*\)?"
-    r"|\(?0(?P<c3>25|29|33|44)\)?"
-    r"|(?P<c4>25|29|33|44)"
+    rf"(?:\+\s*)?375[\s\-.]*\(?\s*(?P<c1>{_OPERATOR})\s*\)?"
+    rf"|8[\s\-.]*\(?\s*0[\s\-.]*(?P<c2>{_OPERATOR})\s*\)?"
+    rf"|\(?0(?P<c3>{_OPERATOR})\)?"
+    rf"|(?P<c4>{_OPERATOR})"
     r")[\s\-.]*(?P<rest>\d(?:[\s\-.]?\d){6})(?![\d])",
     re.ASCII,
 )
 # Digit groups separated by one space or dash: the shapes people type card numbers in.
 _DIGIT_RUN = re.compile(r"(?<!\d)\d+(?:[ \-]\d+)*(?!\d)", re.ASCII)
 _GROUP = re.compile(r"\d+", re.ASCII)
-CARD_LENGTHS = range(13, 20)
 # A run this long that is no phone and no valid card is a mistyped number, not an amount.
 _NOISE_DIGITS = 10
 
@@ -45,22 +48,10 @@ _NUMBER = re.compile(
 )
 _TOKEN = re.compile(r"[$€₽]|[^\W\d_]+\.?|\d")
 
-_SYMBOLS = {"$": "USD", "€": "EUR", "₽": "RUB"}
 # An amount with no currency named is in the bank's home currency.
-DEFAULT_CURRENCY = "BYN"
+DEFAULT_CURRENCY = HOME_CURRENCY
 _CENT = Decimal("0.01")
 _MAX_AMOUNT = Decimal("1000000000")
-
-
-def luhn_valid(digits: str) -> bool:
-    """The ISO/IEC 7812 check digit test every card number passes."""
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2:
-            value = value * 2 - 9 if value > 4 else value * 2
-        total += value
-    return total % 10 == 0
 
 
 class Span(NamedTuple):
@@ -98,7 +89,7 @@ def _cards_and_noise(text: str) -> list[Span]:
             # is a card followed by an amount, not a 18-digit non-card.
             for last in range(len(groups) - 1, first - 1, -1):
                 digits = "".join(group.group() for group in groups[first : last + 1])
-                if len(digits) in CARD_LENGTHS and luhn_valid(digits):
+                if len(digits) in CARD_DIGITS and luhn_valid(digits):
                     found = (last, digits)
                     break
             if found is None:
@@ -146,32 +137,6 @@ _HUNDRED_KEYS = {fold_word(word) for word in _HUNDRED}
 _THOUSAND_KEYS = {fold_word(word) for word in _THOUSAND}
 
 
-def _currency_of_word(raw: str, following: str | None) -> tuple[str, int] | None:
-    """(ISO code, words used) for a currency word, optionally with its adjective, or None."""
-    word = raw.rstrip(".")
-    # The ISO code typed in capitals means the code; "rub" in lower case is the Belarusian
-    # translit abbreviation of "рубль", and a ruble here is the Belarusian one.
-    if word in {"RUB", "RUR"}:
-        return "RUB", 1
-    key = fold_word(lower(word))
-    next_key = fold_word(lower(following.rstrip("."))) if following else ""
-    codes = {"usd": "USD", "eur": "EUR", "bin": "BYN", "bir": "BYN", "br": "BYN", "r": "BYN"}
-    if key in codes:
-        return codes[key], 1
-    if key.startswith(("dol", "dal", "baks", "buck")):
-        return "USD", 1
-    if key.startswith(("eur", "evr", "ieur")):
-        return "EUR", 1
-    if key.startswith(("rub", "roubl")):
-        return "BYN", 1
-    if next_key.startswith(("rub", "roubl")):
-        if key.startswith(("ros", "rus", "ras", "rf")):
-            return "RUB", 2
-        if key.startswith(("bel", "bier")):
-            return "BYN", 2
-    return None
-
-
 class _Token(NamedTuple):
     text: str
     start: int
@@ -217,9 +182,8 @@ def _amounts(text: str) -> list[Span]:
         word = word_at(index)
         if word is None or word.startswith("#"):
             return None
-        if word in _SYMBOLS:
-            return _SYMBOLS[word], 1
-        return _currency_of_word(word, word_at(index + 1))
+        following = word_at(index + 1)
+        return currency_named(word, following if following is None or not following.startswith("#") else None)
 
     spans: list[Span] = []
     index = 0

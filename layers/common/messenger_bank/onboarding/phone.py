@@ -45,13 +45,13 @@ def _subjects(request: SendCodeRequest) -> list[str]:
     ]
 
 
-def take_a_send(request: SendCodeRequest) -> None:
+def take_a_send(request: SendCodeRequest, *, now: float | None = None) -> None:
     """Count one send against every limit; raise TooManyCodes (nothing sent) when one is spent."""
     table = os.environ["IDEMPOTENCY_TABLE"]
     for subject in _subjects(request):
         for sends, minutes in CODE_LIMITS:
             window = links.SecuritySettings(table_name=table, max_attempts=sends, lock_minutes=minutes)
-            status = links.record_failed_attempt(subject, f"{SENDS_PURPOSE}{minutes}", config=window)
+            status = links.record_failed_attempt(subject, f"{SENDS_PURPOSE}{minutes}", config=window, now=now)
             if status.failures > sends:
                 metrics.add_metric(name="OneTimeCodesRefused", unit="Count", value=1)
                 logger.warning("one-time code refused", extra={"per": subject.partition("-")[0], "minutes": minutes})

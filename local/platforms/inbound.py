@@ -51,6 +51,9 @@ class SendRequest(BaseModel):
     caption: str | None = None
     repeat: int = Field(default=1, ge=1, le=20)
     force: bool = Field(default=False, description="press a button even if no bot message shows it")
+    contact_phone: str | None = Field(
+        default=None, description="kind=contact: share this number as an address-book card, not the user's own"
+    )
 
 
 @dataclass
@@ -312,6 +315,10 @@ class Builder:
         raise SendError("Telegram has no delivery or read receipts for bots")
 
     def tg_contact(self) -> JSON:
+        if self.req.contact_phone:
+            # A card from the address book: Telegram sends the number as saved, and no user_id.
+            card = self.req.contact_phone.replace(" ", "").lstrip("+")
+            return self.tg_message({"contact": {"phone_number": card, "first_name": "Contact"}}, "contact", card)
         phone = (self.req.user.phone or "").replace(" ", "").lstrip("+")
         if not phone:
             raise SendError("this user has no phone to share")
@@ -457,7 +464,8 @@ class Builder:
         raise SendError(f"unsupported kind {req.kind}")
 
     def viber_contact(self) -> JSON:
-        phone = (self.req.user.phone or "").replace(" ", "")
+        # Viber's contact message looks the same for the share-phone button and any address-book card.
+        phone = (self.req.contact_phone or self.req.user.phone or "").replace(" ", "")
         if not phone:
             raise SendError("this user has no phone to share")
         return self.viber_message(
@@ -520,19 +528,14 @@ class Builder:
                 )
             return self.wa_message(message, "start" if req.kind == "start" else "text", text)
         if req.kind == "contact":
-            phone = req.user.phone or ("+" + self.chat_id)
+            phone = req.contact_phone or req.user.phone or ("+" + self.chat_id)
             name: JSON = {"formatted_name": req.user.name, "first_name": self.first}
             if self.last:
                 name["last_name"] = self.last
-            message = {
-                "type": "contacts",
-                "contacts": [
-                    {
-                        "name": name,
-                        "phones": [{"phone": phone, "wa_id": phone.lstrip("+").replace(" ", ""), "type": "CELL"}],
-                    }
-                ],
-            }
+            number: JSON = {"phone": phone, "type": "CELL"}
+            if not req.contact_phone:  # a card of a number not on WhatsApp carries no wa_id
+                number["wa_id"] = phone.lstrip("+").replace(" ", "")
+            message = {"type": "contacts", "contacts": [{"name": name, "phones": [number]}]}
             return self.wa_message(message, "contact", phone)
         if req.kind == "location":
             message = {"type": "location", "location": {"latitude": req.latitude, "longitude": req.longitude}}
@@ -700,6 +703,8 @@ class Builder:
             self.shown.kind = "start"
             return body
         if req.kind == "contact":
+            if req.contact_phone:
+                raise SendError("Messenger shares only the user's own phone (the user_phone_number quick reply)")
             phone = req.user.phone
             if not phone:
                 raise SendError("this user has no phone to share")

@@ -1,7 +1,8 @@
 """Cerberus: security screening, phone and card ownership checks, one-time codes. REST/JSON, Keycloak.
 
-Test mode: everyone is clear except the special last names in README.md; the one-time code is always
-``config.test_otp_code``.
+Test mode: everyone is clear except the special last names in README.md; the one-time code is
+``config.test_otp_code`` (random when ``bank.random_otp_codes`` is set), and every code "sent" is kept in
+``bank.texts`` for the phone's owner to read.
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def create_app(bank: Bank, issuer: TokenIssuer, faults: FaultInjector) -> Flask:
         phone = str(body.get("phone", ""))
         if not phone.startswith("+") or not phone[1:].isdigit():
             raise ApiError(400, "invalid_request", "phone must be E.164")
-        otp = bank.create_otp(phone, str(body.get("purpose", "confirm")), bank.config.test_otp_code)
+        otp = bank.text_a_code(phone, str(body.get("purpose", "confirm")))
         return jsonify({**otp, "channel": "sms"})
 
     @app.post("/api/v1/otp/<otp_id>/verify")

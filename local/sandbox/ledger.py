@@ -160,6 +160,11 @@ class Bank:
         with self._write_lock:
             self._connection().executescript(SCHEMA)
         self._seed()
+        # The texts Cerberus "sent" (phone, code), newest last: a test reads a code as the phone's
+        # owner would. Codes are config.test_otp_code unless random_otp_codes is set (then nobody but
+        # the phone's owner can know one, as with the real Cerberus).
+        self.texts: list[tuple[str, str]] = []
+        self.random_otp_codes = False
 
     # --- connections and transactions ---------------------------------------------------------------
     def _connection(self) -> sqlite3.Connection:
@@ -575,6 +580,18 @@ class Bank:
         }
 
     # --- one-time codes (Cerberus) ---------------------------------------------------------------
+    def text_a_code(self, phone: str, purpose: str) -> dict[str, Any]:
+        """A new one-time code for `phone`, "sent" by SMS (kept in ``texts``)."""
+        code = f"{secrets.randbelow(10**6):06d}" if self.random_otp_codes else self.config.test_otp_code
+        otp = self.create_otp(phone, purpose, code)
+        with self._write_lock:
+            self.texts.append((phone, code))
+        return otp
+
+    def codes_sent_to(self, phone: str) -> list[str]:
+        with self._write_lock:
+            return [code for to, code in self.texts if to == phone]
+
     def create_otp(self, phone: str, purpose: str, code: str, ttl_seconds: int = 300) -> dict[str, Any]:
         otp_id = new_id("otp")
         expires = now() + timedelta(seconds=ttl_seconds)

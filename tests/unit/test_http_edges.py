@@ -15,6 +15,7 @@ import pytest
 
 from local.cloud.template import load_template_text
 from messenger_bank.http import HttpAnswer, HttpRequest, short_answer
+from tests.support.functions import handler_file
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,7 +38,7 @@ ROUTES = http_routes()
 
 
 def function(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"fn_{name}", ROOT / "functions" / name / "app.py")
+    spec = importlib.util.spec_from_file_location(f"fn_{name}", handler_file(name))
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -80,6 +80,11 @@ class InvalidOneTimeCode(DomainError):
     """The one-time code is wrong or expired."""
 
 
+class TooManyCodes(DomainError):
+    """Too many one-time codes asked for this phone or from this chat: none sent until
+    ``details["retry_after"]`` (an ISO time)."""
+
+
 # --- payments ------------------------------------------------------------------------------------
 class PayeeNotFound(DomainError):
     """No such payee (service code) in the billing catalogue."""

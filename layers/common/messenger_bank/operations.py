@@ -47,6 +47,7 @@ from messenger_bank.errors import (
     OperationRejected,
     PayeeAccountNotFound,
     PayeeNotFound,
+    TooManyCodes,
 )
 from messenger_bank.onboarding.models import (
     ApplicationForm,
@@ -200,9 +201,9 @@ START_REAUTHENTICATION = Operation(
 CONFIRM_CARD = Operation(
     "confirm_card", ConfirmCardRequest, Confirmed, errors=(CardNotProven, TooManyAttempts), session="customer"
 )
-SEND_OTP = Operation("send_otp", SendCodeRequest, CodeSent)
+SEND_OTP = Operation("send_otp", SendCodeRequest, CodeSent, errors=(TooManyCodes,))
 VERIFY_OTP = Operation("verify_otp", CheckCodeRequest, CodeChecked)
-SAVE_APPLICATION = Operation("save_application", ApplicationForm, SavedApplication)
+SAVE_APPLICATION = Operation("save_application", ApplicationForm, SavedApplication, errors=(PhoneNotProven,))
 
 # ---------------------------------------------------------------- cards
 LIST_CARDS = Operation("list_cards", ListCardsRequest, CardList, session="customer")

@@ -13,6 +13,7 @@ from messenger_bank.conversation.engine_navigation import confident_elsewhere, r
 from messenger_bank.conversation.engine_replies import prompt
 from messenger_bank.conversation.flows import AskStep, ChooseStep, Option, Step, WaitStep
 from messenger_bank.conversation.validation import Invalid
+from messenger_bank.signin.phone_proof import contact_proves
 from messenger_bank.types import LANGUAGES
 
 # A typed word this long may name an item by the end of its label (the last digits of a card).
@@ -34,8 +35,11 @@ def answer(turn: TurnContext, step: AskStep, text: str) -> None:
 
 
 def contact(turn: TurnContext, step: AskStep, phone: str, contact_user_id: str | None) -> None:
-    """A shared contact answers a phone question; only the sender's own one counts as verified."""
-    if contact_user_id is not None and contact_user_id != turn.event.user_id:
+    """A shared contact answers a phone question. It counts as proven only where the messenger vouches
+    for it (signin.phone_proof); any other card - a Viber contact, a Telegram address-book card - is
+    taken like a typed number, and the flow proves it with a one-time code sent to that number."""
+    event = turn.event
+    if contact_user_id is not None and contact_user_id != event.user_id:
         prompt(turn, step, error="common.contact_not_own")
         turn.stop(step)
     value = turn.validate(step.validator, step.params, phone)
@@ -44,7 +48,13 @@ def contact(turn: TurnContext, step: AskStep, phone: str, contact_user_id: str |
         turn.stop(step)
     turn.data.values[step.into] = value
     if step.verified_into:
-        turn.data.values[step.verified_into] = True
+        turn.data.values[step.verified_into] = contact_proves(
+            event.chat.channel,
+            sender_id=event.user_id,
+            chat_id=event.chat.chat_id,
+            phone=str(value),
+            contact_user_id=contact_user_id,
+        )
     run(turn, turn.flow or MENU_FLOW, step.next)
 
 

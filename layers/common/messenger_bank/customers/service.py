@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from messenger_bank.customers.models import Card, ChannelIdentity, Customer, CustomerLink, NewCustomer
 from messenger_bank.customers.repository import CustomersRepository, UniquenessConflict
-from messenger_bank.errors import CustomerNotFound
+from messenger_bank.errors import AlreadyCustomer, CustomerNotFound
 
 
 def customer_id_for(bank_customer_id: str) -> str:
@@ -25,6 +25,20 @@ def referral_code_for(customer_id: str) -> str:
     return "".join(alphabet[b % len(alphabet)] for b in digest[:8])
 
 
+def _new_customer(new: NewCustomer, customers: CustomersRepository) -> Customer:
+    customer_id = customer_id_for(new.bank_customer_id)
+    referrer = customers.by_referral_code(new.referred_by_code) if new.referred_by_code else None
+    return Customer(
+        customer_id=customer_id,
+        bank_customer_id=new.bank_customer_id,
+        phone=new.phone,
+        language=new.language,
+        referral_code=referral_code_for(customer_id),
+        referred_by=referrer.customer_id if referrer and referrer.customer_id != customer_id else None,
+        created_at=datetime.now(UTC),
+    )
+
+
 def find_or_create(new: NewCustomer, *, repository: CustomersRepository | None = None) -> CustomerLink:
     customers = repository or CustomersRepository()
     existing = (
@@ -35,17 +49,7 @@ def find_or_create(new: NewCustomer, *, repository: CustomersRepository | None =
     if existing is not None:
         customers.link_identity(existing.customer_id, new.identity)
         return CustomerLink(customer=existing, created=False)
-    customer_id = customer_id_for(new.bank_customer_id)
-    referrer = customers.by_referral_code(new.referred_by_code) if new.referred_by_code else None
-    customer = Customer(
-        customer_id=customer_id,
-        bank_customer_id=new.bank_customer_id,
-        phone=new.phone,
-        language=new.language,
-        referral_code=referral_code_for(customer_id),
-        referred_by=referrer.customer_id if referrer and referrer.customer_id != customer_id else None,
-        created_at=datetime.now(UTC),
-    )
+    customer = _new_customer(new, customers)
     try:
         customers.create(customer, new.identity)
     except UniquenessConflict:
@@ -56,6 +60,37 @@ def find_or_create(new: NewCustomer, *, repository: CustomersRepository | None =
         customers.link_identity(winner.customer_id, new.identity)
         return CustomerLink(customer=winner, created=False)
     return CustomerLink(customer=customer, created=True)
+
+
+def register_newcomer(new: NewCustomer, *, repository: CustomersRepository | None = None) -> CustomerLink:
+    """A new customer bound to the chat that applied; never a chat bound to someone who exists.
+
+    The card issuance journey binds a chat without a card proof, so it must not reach an existing
+    customer: a phone or bank customer we know (another chat of theirs, or someone who shared their
+    contact) raises AlreadyCustomer, and that chat signs in instead. The applying chat's own customer
+    (a retried step, a double press) is found again."""
+    customers = repository or CustomersRepository()
+    own = customers.by_identity(new.identity.key)
+    if own is not None and own.bank_customer_id == new.bank_customer_id and own.phone == new.phone:
+        return CustomerLink(customer=own, created=False)
+    existing = own or customers.by_bank_id(new.bank_customer_id) or customers.by_phone(new.phone)
+    if existing is not None:
+        raise AlreadyCustomer("the phone or the person is a customer already", customer_id=existing.customer_id)
+    customer = _new_customer(new, customers)
+    try:
+        customers.create(customer, new.identity)
+    except UniquenessConflict:
+        # Someone took this phone or person a moment ago (another chat of theirs): that chat won.
+        raise AlreadyCustomer("the phone or the person became a customer meanwhile") from None
+    return CustomerLink(customer=customer, created=True)
+
+
+def phone_taken(phone: str, identity: ChannelIdentity, *, repository: CustomersRepository | None = None) -> bool:
+    """True when `phone` is a customer's other than the one this chat is bound to (if any)."""
+    customers = repository or CustomersRepository()
+    holder = customers.by_phone(phone)
+    own = customers.by_identity(identity.key)
+    return holder is not None and (own is None or own.customer_id != holder.customer_id)
 
 
 def customer_for_identity(

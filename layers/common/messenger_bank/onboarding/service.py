@@ -7,11 +7,14 @@ unseals the application itself, uses it, and returns nothing of it.
 from __future__ import annotations
 
 import os
+import time
 
 from messenger_bank.banking import service as bank
 from messenger_bank.banking.models import Identity, IssueCardRequest
 from messenger_bank.customers import service as customers
 from messenger_bank.customers.models import Card, ChannelIdentity, NewCustomer
+from messenger_bank.customers.repository import CustomersRepository
+from messenger_bank.errors import AlreadyCustomer
 from messenger_bank.images import CardPictureRequest, card_picture
 from messenger_bank.images.storage import store
 from messenger_bank.observability import logger, metrics
@@ -25,14 +28,30 @@ from messenger_bank.onboarding.models import (
 from messenger_bank.onboarding.names import card_holder
 from messenger_bank.referrals import operations as referral_operations
 from messenger_bank.security._hs256 import chat_binding
+from messenger_bank.security.errors import PhoneNotProven
+from messenger_bank.signin.phone_proof import contact_proof_possible
 from messenger_bank.signin.service import record_proof
 
 VIRTUAL_PRODUCT = "visa-digital"
 
 
 def save_application(form: ApplicationForm) -> SavedApplication:
-    """The conversation's last onboarding step: seal the data, hand back only its reference."""
+    """The conversation's last onboarding step: seal the data, hand back only its reference.
+
+    Raises PhoneNotProven unless the messenger vouches for the phone (``phone_verified``, where it
+    can) or this chat checked a one-time code sent to it."""
+    if form.phone_verified:
+        proven = contact_proof_possible(form.channel, form.chat_key, form.phone)
+    else:
+        proven = CustomersRepository().proven_phone(form.chat_key, time.time()) == form.phone
+    if not proven:
+        raise PhoneNotProven("the applicant's phone is not proven in this chat")
     return SavedApplication(application_id=applications.seal(form))
+
+
+def _chat_identity(form: ApplicationForm) -> ChannelIdentity:
+    chat_id = form.chat_key.partition(":")[2]
+    return ChannelIdentity(channel=form.channel, user_id=form.user_id, chat_id=chat_id or form.user_id)
 
 
 def identity_of(form: ApplicationForm) -> Identity:
@@ -55,22 +74,26 @@ def verify_applicant(state: IssuanceState) -> IssuanceState:
     person = identity_of(applications.unseal(state.application_id))
     bank.verify_identity(person)
     bank.screen_customer(person)
+    form = applications.unseal(state.application_id)
+    if customers.phone_taken(form.phone, _chat_identity(form)):
+        # The phone is an existing customer's: no second card, and no binding without a card proof.
+        raise AlreadyCustomer("the phone is a customer's already")
     return state
 
 
 def register_customer(state: IssuanceState) -> IssuanceState:
     """The bank's customer (created, or found by personal number) and ours, linked to this chat.
 
-    An existing customer of the bank never gets here (AlreadyCustomer): they sign in with a card."""
+    An existing customer never gets here or gets AlreadyCustomer (the phone or the bank customer is
+    known already): they sign in with a card."""
     form = applications.unseal(state.application_id)
     bank_customer = bank.create_customer(identity_of(form))
-    chat_id = form.chat_key.partition(":")[2]
-    link = customers.find_or_create(
+    link = customers.register_newcomer(
         NewCustomer(
             bank_customer_id=bank_customer.customer_id,
             phone=form.phone,
             language=form.language,
-            identity=ChannelIdentity(channel=form.channel, user_id=form.user_id, chat_id=chat_id or form.user_id),
+            identity=_chat_identity(form),
             referred_by_code=form.referral,
         )
     )

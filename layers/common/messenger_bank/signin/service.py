@@ -12,8 +12,10 @@
 
 A newcomer's chat is bound by the card issuance journey itself (phone proven, identity confirmed by
 the Passport registry, the card issued to this very chat); an existing customer arriving on another
-messenger signs in here. Wrong card answers are counted per phone (whichever chat they come from) and
-lock sign-in for the window of ``SECURITY_LOCK_MINUTES``.
+messenger signs in here. Wrong card answers lock for the window of ``SECURITY_LOCK_MINUTES`` after
+``SECURITY_MAX_ATTEMPTS``, counted per chat (the guesser) and, for sign-in, per phone (the target): a
+sign-in needs the phone proven first, so only someone holding the phone can spend its attempts, and
+the per-phone lock never stops the customer's own bound chats (``confirm_card`` counts per chat only).
 """
 
 from __future__ import annotations
@@ -48,14 +50,20 @@ from messenger_bank.signin.models import (
     SignInRequest,
     StartReauthenticationRequest,
 )
+from messenger_bank.signin.phone_proof import contact_proof_possible
 
 ATTEMPTS_PURPOSE = "sign_in"
 NEVER = datetime.fromtimestamp(0, UTC)
 
 
-def _attempts_subject(phone: str) -> str:
-    # Counted per phone, the target of a guess, not per chat (a guesser can open many chats).
+def _phone_subject(phone: str) -> str:
+    # The target of a guess: a guesser can open many chats, but not many phones of one customer.
     return "phone-" + hashlib.sha256(phone.encode()).hexdigest()[:32]
+
+
+def _chat_subject(chat_key: str) -> str:
+    # The guesser: one chat cannot go on guessing, whichever phones it names.
+    return "chat-" + _hs256.chat_binding(chat_key)
 
 
 def _identity(channel: str, user_id: str, chat_key: str) -> ChannelIdentity:
@@ -83,25 +91,34 @@ def _phone_proven(request: SignInRequest, customers: CustomersRepository) -> Non
         proven = customers.proven_phone(request.chat_key, time.time())
         if proven != request.phone:
             raise PhoneNotProven("no one-time code was checked for this phone in this chat")
-    elif request.channel == "whatsapp" and request.chat_key != f"whatsapp:{request.phone.lstrip('+')}":
-        # On WhatsApp the chat is the number: a "contact" proof must be the chat's own number.
-        raise PhoneNotProven("a WhatsApp chat proves only its own number")
+    elif not contact_proof_possible(request.channel, request.chat_key, request.phone):
+        # A Viber or Messenger contact proves nothing, and a WhatsApp chat only its own number.
+        raise PhoneNotProven("this messenger's contact does not prove this phone")
 
 
-def _prove_card(phone: str, last_four: str, expiry: str, cerberus: CerberusClient) -> str:
-    """The bank customer id that holds the card; counts a wrong answer and locks after too many."""
-    subject = _attempts_subject(phone)
-    links.ensure_not_locked(subject, ATTEMPTS_PURPOSE)
+def _prove_card(
+    phone: str, last_four: str, expiry: str, cerberus: CerberusClient, *, chat_key: str, count_phone: bool
+) -> str:
+    """The bank customer id that holds the card; counts a wrong answer and locks after too many.
+
+    Failures are counted per chat always, and per phone (`count_phone`) only for sign-in from a chat
+    not bound to anyone: the customer's own bound chats are never locked by someone else's guesses."""
+    subjects = [_chat_subject(chat_key)] + ([_phone_subject(phone)] if count_phone else [])
+    for subject in subjects:
+        links.ensure_not_locked(subject, ATTEMPTS_PURPOSE)
     proof = cerberus.prove_card(phone, last_four, expiry)
     if proof.proven and proof.customer_id:
-        links.reset_attempts(subject, ATTEMPTS_PURPOSE)
+        for subject in subjects:
+            links.reset_attempts(subject, ATTEMPTS_PURPOSE)
         return proof.customer_id
-    status = links.record_failed_attempt(subject, ATTEMPTS_PURPOSE)
+    statuses = [links.record_failed_attempt(subject, ATTEMPTS_PURPOSE) for subject in subjects]
+    remaining = min(status.remaining for status in statuses)
     metrics.add_metric(name="SignInRefused", unit="Count", value=1)
-    logger.info("card not proven", extra={"attempts_left": status.remaining})
-    if status.locked:
-        raise TooManyAttempts("too many wrong card answers", locked_until=status.locked_until)
-    raise CardNotProven("no card of this customer matches", attempts_left=status.remaining)
+    logger.info("card not proven", extra={"attempts_left": remaining, "per_phone": count_phone})
+    locked = [status.locked_until for status in statuses if status.locked_until is not None]
+    if locked:
+        raise TooManyAttempts("too many wrong card answers", locked_until=max(locked))
+    raise CardNotProven("no card of this customer matches", attempts_left=remaining)
 
 
 def _known_cards(customer: Customer, core: CoreClient, customers: CustomersRepository, now: datetime) -> None:
@@ -136,7 +153,14 @@ def sign_in(
     now = now or datetime.now(UTC)
     identity = _identity(request.channel, request.user_id, request.chat_key)
     _phone_proven(request, customers)
-    bank_customer_id = _prove_card(request.phone, request.last_four, request.expiry, cerberus or bank.cerberus_client())
+    bank_customer_id = _prove_card(
+        request.phone,
+        request.last_four,
+        request.expiry,
+        cerberus or bank.cerberus_client(),
+        chat_key=request.chat_key,
+        count_phone=True,
+    )
     customer = customers.by_bank_id(bank_customer_id)
     if customer is None:
         customer = find_or_create(
@@ -194,7 +218,14 @@ def confirm_card(
     customer = customers.get(request.customer_id)
     if customer is None:
         raise SessionInvalid("no such customer")
-    holder = _prove_card(customer.phone, request.last_four, request.expiry, cerberus or bank.cerberus_client())
+    holder = _prove_card(
+        customer.phone,
+        request.last_four,
+        request.expiry,
+        cerberus or bank.cerberus_client(),
+        chat_key=request.chat_key,
+        count_phone=False,  # the customer's own bound chat: never locked by guesses elsewhere
+    )
     if holder != customer.bank_customer_id:
         raise CardNotProven("the card is another customer's")
     record_proof(customer.customer_id, _hs256.chat_binding(request.chat_key), now=now, customers=customers)

@@ -132,10 +132,10 @@ def test_a_customer_may_touch_their_own_card() -> None:
         asked.append(customer)
         return {"cust-1": ["card-a", "card-b"], "cust-2": ["card-z"]}[customer]
 
-    answers = [owns("cust-1", card, cards_of) for card in ("card-a", "card-b")]
+    for card in ("card-a", "card-b"):
+        owns("cust-1", card, cards_of)  # let through (no NotYourCard) for each of her cards ...
 
-    assert answers == [None, None]  # let through, for each of her cards ...
-    assert asked == ["cust-1", "cust-1"]  # ... as the cards of the session's customer, asked each time
+    assert asked == ["cust-1", "cust-1"]  # ... checked against the session's customer's cards, each time
 
 
 @pytest.mark.parametrize("card_id", ["card-z", "", "card-a "])

@@ -31,6 +31,7 @@ __all__ = [
     "journey_history",
     "journeys_of",
     "onboard",
+    "waits_of",
 ]
 
 # A global command: from any step it says BARRIER_REPLY and shows the step again, keeping the flow and any
@@ -129,6 +130,19 @@ def journeys_of(cloud: LocalCloud, machine: str, chat: PlatformChat) -> list[dic
         if json.loads(described["input"]).get("chat_key") == chat.chat_key:
             found.append(dict(described))
     return found
+
+
+def waits_of(cloud: LocalCloud, chat: PlatformChat) -> list[str]:
+    """The references of the journey waits parked for this chat (a journey's task token kept until the
+    customer, or the acquirer, answers); completing a wait deletes it before the completer answers."""
+    assert cloud.stack is not None
+    items = cloud.client("dynamodb").scan(
+        TableName=str(cloud.stack.physical["JourneyWaitsTable"]),
+        FilterExpression="chat_key = :c",
+        ExpressionAttributeValues={":c": {"S": chat.chat_key}},
+        ConsistentRead=True,
+    )["Items"]
+    return sorted(str(item["ref"]["S"]) for item in items)
 
 
 def ended_journeys(cloud: LocalCloud, machine: str, chat: PlatformChat, timeout_s: float = 60) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from local.cloud.cloud import LocalCloud
-from tests.e2e.driver import Chat, ended_journeys
+from tests.e2e.driver import Chat, ended_journeys, waits_of
 from tests.e2e.test_transfers import FUNDS, balance, funded_customer, operations
 
 pytestmark = pytest.mark.e2e
@@ -107,13 +107,16 @@ def test_a_top_up_through_the_payment_page_credits_once_and_forged_callbacks_are
     acquirer = f"{cloud.sandbox.urls['acquirer']}/api/v1/payments/{payment_id}"
     key = {"X-API-Key": cloud.sandbox.config.acquirer_api_key}
 
-    # A forged "succeeded" callback while the top-up waits: were it let in, it would end the wait, the
-    # acquirer would say the payment is not paid, and the customer's real payment would credit nothing.
+    # A forged "succeeded" callback while the top-up waits for the acquirer. Were it let in, it would end
+    # that wait before answering (the wait is deleted, then the journey resumed), so the wait is the barrier.
+    parked = waits_of(cloud, chat)
+    assert [ref.rsplit(":", 1)[-1] for ref in parked] == ["acquirer"]
     waiting = httpx.get(acquirer, headers=key, timeout=10).json()
     forged = {"event_id": "evt_forged", "type": "payment.succeeded", "payment": {**waiting, "status": "succeeded"}}
     forged_body, forged_headers = signed(cloud, forged, secret="not-the-acquirers-secret")
     refused = httpx.post(callback_url(cloud), content=forged_body, headers=forged_headers, timeout=10)
     assert refused.status_code in (401, 403)
+    assert waits_of(cloud, chat) == parked  # still waiting for the acquirer's genuine word
 
     # The customer uses the acquirer's page: the card form, then the 3-D Secure code.
     page = f"{cloud.sandbox.urls['acquirer']}/pay/{payment_id}"

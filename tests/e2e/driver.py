@@ -97,8 +97,9 @@ class Chat(PlatformChat):
         """Send BARRIER_TEXT in this chat and wait for its reply. The inbound queue is FIFO per chat (the
         message group is the chat key), so whatever an earlier input of this chat made the bot say or
         save was said and saved before the barrier's reply: every bot message after `mark` and before
-        that reply, in order, and the session saves since `mark` other than the barrier's own. A negative
-        check asserts these are empty; the barrier fails if its reply never comes."""
+        that reply, in order, and the session saves since `mark` other than the barrier's own (only the
+        conversation saves sessions). A negative check asserts these are empty; the barrier fails if its
+        reply never comes. What a journey sends is not in the queue's order: wait for `ended_journeys`."""
         sent = self._send("text", text=BARRIER_TEXT)
         assert sent["status"] == 200, sent
         deadline = time.monotonic() + timeout_s

@@ -1,6 +1,159 @@
 """The chat driver of the end-to-end suites lives with the local cloud (local/chat.py), so that the
-benches use the same one."""
+benches use the same one; what only the tests need is added here: the barrier that a negative check
+waits for (never a sleep), and the journeys of a chat once they have ended."""
 
-from local.chat import Chat, Person, buttons_in, invoke_operation, journey_history, onboard
+from __future__ import annotations
 
-__all__ = ["Chat", "Person", "buttons_in", "invoke_operation", "journey_history", "onboard"]
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from local.chat import Chat as PlatformChat
+from local.chat import Person, buttons_in, invoke_operation, journey_history, onboard
+from local.cloud.cloud import LocalCloud
+from local.platforms.inbound import Builder, SendRequest, serialize
+from messenger_bank.conversation.catalogue import text
+from messenger_bank.conversation.engine import command_words
+
+__all__ = [
+    "BARRIER_REPLY",
+    "BARRIER_TEXT",
+    "HELP_REPLY",
+    "HELP_TEXT",
+    "Chat",
+    "Mark",
+    "Person",
+    "SinceMark",
+    "buttons_in",
+    "ended_journeys",
+    "invoke_operation",
+    "journey_history",
+    "journeys_of",
+    "onboard",
+    "waits_of",
+]
+
+# A global command: from any step it says BARRIER_REPLY and shows the step again, keeping the flow and any
+# journey's wait (unlike "menu" or "help", which leave them). No other input makes the bot say it.
+BARRIER_TEXT = "русский"
+BARRIER_REPLY = text("common.language_changed", "ru")
+assert BARRIER_TEXT in command_words()["language:ru"], "the barrier must be the command that sets Russian"
+# A harmless question with a known answer of one message: the help screen.
+HELP_TEXT = "помощь"
+HELP_REPLY = text("help.topics", "ru")
+
+
+@dataclass(frozen=True)
+class Mark:
+    """Where a chat stood before a negative input: the bot's messages shown and the session's version
+    (the conversation saves the session once per turn, before it sends the turn's replies)."""
+
+    shown: int
+    session_version: int
+
+
+@dataclass(frozen=True)
+class SinceMark:
+    """What the chat's inputs since a mark caused, as the barrier found it: the bot's messages in order
+    and the session saves, the barrier's own turn not counted."""
+
+    replies: list[dict[str, Any]]
+    session_saves: int
+
+    @property
+    def texts(self) -> list[str]:
+        return [str(m.get("text") or m.get("caption") or "") for m in self.replies]
+
+
+class Chat(PlatformChat):
+    def unsent_update(self, text: str) -> bytes:
+        """The exact bytes the platform would post for this person's new text message (an update id never
+        delivered, so a forgery built on it is not hidden by the webhook's dedupe), not posted."""
+        request = SendRequest.model_validate({"channel": self.channel, "user": self.user, "kind": "text", "text": text})
+        body = Builder(self.cloud.platforms.platforms, request).build()
+        assert body is not None
+        return serialize(self.channel, body)
+
+    def session_version(self) -> int:
+        """The version of this chat's conversation session (0: none yet)."""
+        assert self.cloud.stack is not None
+        item = (
+            self.cloud.client("dynamodb")
+            .get_item(
+                TableName=str(self.cloud.stack.physical["SessionsTable"]),
+                Key={"chat_key": {"S": self.chat_key}},
+                ConsistentRead=True,
+            )
+            .get("Item")
+        )
+        return 0 if item is None else int(item["version"]["N"])
+
+    def mark(self) -> Mark:
+        """Take before a negative input; `barrier(mark)` after it says what the input caused."""
+        return Mark(shown=len(self.messages()), session_version=self.session_version())
+
+    def barrier(self, mark: Mark, timeout_s: float = 60) -> SinceMark:
+        """Send BARRIER_TEXT in this chat and wait for its reply. The inbound queue is FIFO per chat (the
+        message group is the chat key), so whatever an earlier input of this chat made the bot say or
+        save was said and saved before the barrier's reply: every bot message after `mark` and before
+        that reply, in order, and the session saves since `mark` other than the barrier's own (only the
+        conversation saves sessions). A negative check asserts these are empty; the barrier fails if its
+        reply never comes. What a journey sends is not in the queue's order: wait for `ended_journeys`."""
+        sent = self._send("text", text=BARRIER_TEXT)
+        assert sent["status"] == 200, sent
+        deadline = time.monotonic() + timeout_s
+        while True:
+            shown = self.messages()
+            at = next(
+                (i for i in range(mark.shown, len(shown)) if BARRIER_REPLY in str(shown[i].get("text") or "")), None
+            )
+            if at is not None:
+                break
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no barrier reply in {timeout_s} s; the bot said: {self.texts()[-800:]}")
+            time.sleep(0.1)
+        saves = self.session_version() - mark.session_version - 1
+        self._answered_from = at
+        time.sleep(0.15)  # the rest of the barrier's turn (the step shown again), as `act` lets it land
+        return SinceMark(replies=shown[mark.shown : at], session_saves=saves)
+
+
+def journeys_of(cloud: LocalCloud, machine: str, chat: PlatformChat) -> list[dict[str, Any]]:
+    """This chat's executions of the state machine `machine` (its logical id), described, as they are now.
+    A turn starts its journey before it sends its replies: once the reply to an input has arrived, a
+    journey that input would have started is listed."""
+    sfn = cloud.client("stepfunctions")
+    assert cloud.stack is not None
+    found = []
+    for execution in sfn.list_executions(stateMachineArn=cloud.stack.state_machines[machine])["executions"]:
+        described = sfn.describe_execution(executionArn=execution["executionArn"])
+        if json.loads(described["input"]).get("chat_key") == chat.chat_key:
+            found.append(dict(described))
+    return found
+
+
+def waits_of(cloud: LocalCloud, chat: PlatformChat) -> list[str]:
+    """The references of the journey waits parked for this chat (a journey's task token kept until the
+    customer, or the acquirer, answers); completing a wait deletes it before the completer answers."""
+    assert cloud.stack is not None
+    items = cloud.client("dynamodb").scan(
+        TableName=str(cloud.stack.physical["JourneyWaitsTable"]),
+        FilterExpression="chat_key = :c",
+        ExpressionAttributeValues={":c": {"S": chat.chat_key}},
+        ConsistentRead=True,
+    )["Items"]
+    return sorted(str(item["ref"]["S"]) for item in items)
+
+
+def ended_journeys(cloud: LocalCloud, machine: str, chat: PlatformChat, timeout_s: float = 60) -> list[dict[str, Any]]:
+    """This chat's executions of `machine`, once there is at least one and none is still running; fails if
+    that does not happen within `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        found = journeys_of(cloud, machine, chat)
+        if found and all(e["status"] != "RUNNING" for e in found):
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{machine} of {chat.chat_key}: {[e['status'] for e in found]} after {timeout_s} s")
+        time.sleep(0.3)

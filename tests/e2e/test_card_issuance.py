@@ -11,7 +11,7 @@ import pytest
 
 from local.cloud.cloud import LocalCloud
 from messenger_bank.security.cards import find_pans
-from tests.e2e.driver import Chat, Person, buttons_in, journey_history, onboard
+from tests.e2e.driver import Chat, Person, buttons_in, ended_journeys, journey_history, onboard
 
 pytestmark = pytest.mark.e2e
 
@@ -135,15 +135,18 @@ def test_a_double_confirmation_issues_one_card(cloud: LocalCloud) -> None:
     chat = chat_for(cloud, "telegram", person)
     onboard(chat, person, confirm=False)
     payload = chat.button("верно")
+    mark = chat.mark()
 
     statuses = cloud.platforms.send("telegram", chat.user, "button", payload=payload, repeat=1)
     again = cloud.platforms.send("telegram", chat.user, "button", payload=payload, repeat=1, force=True)
-    chat._await(0, len(chat.messages()) + 1, 60)  # the card picture arrives
+    since = chat.barrier(mark)  # both presses' turns are done: any journey they start is started
+    journeys = ended_journeys(cloud, "CardIssuanceStateMachine", chat)  # and what it sends, sent
 
     assert statuses["status"] == again["status"] == 200
+    assert since.session_saves == 2  # each press took its turn ...
+    assert [e["status"] for e in journeys] == ["SUCCEEDED"]  # ... and one card was issued
     pictures = [m for m in chat.messages() if m["media"]]
     assert len(pictures) == 1
-    assert len(issuance_executions(cloud, chat)) == 1
 
 
 def test_the_bank_failing_mid_journey_tells_the_customer_and_leaves_nothing_half_done(cloud: LocalCloud) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from local.cloud.cloud import LocalCloud
 from local.executions import main as executions_main
-from tests.e2e.driver import Chat, Person, onboard
+from tests.e2e.driver import Chat, Person, ended_journeys, onboard
 
 pytestmark = pytest.mark.e2e
 
@@ -37,20 +37,8 @@ def test_getting_a_card_runs_every_step_of_the_state_machine_to_success(cloud: L
     chat = Chat(cloud, "telegram", f"99{person.number:06d}", phone=person.phone)
     onboard(chat, person)
     chat.wait_for("карта готова")
-    sfn = cloud.client("stepfunctions")
-    assert cloud.stack is not None
-    machine = cloud.stack.state_machines["CardIssuanceStateMachine"]
-
-    mine = [
-        e
-        for e in sfn.list_executions(stateMachineArn=machine)["executions"]
-        if chat.chat_key in sfn.describe_execution(executionArn=e["executionArn"])["input"]
-    ]
-    for _ in range(50):
-        if sfn.describe_execution(executionArn=mine[0]["executionArn"])["status"] != "RUNNING":
-            break
-        time.sleep(0.2)
-    history = sfn.get_execution_history(executionArn=mine[0]["executionArn"])["events"]
+    (mine,) = ended_journeys(cloud, "CardIssuanceStateMachine", chat)
+    history = cloud.client("stepfunctions").get_execution_history(executionArn=mine["executionArn"])["events"]
 
     entered = [e["stateEnteredEventDetails"]["name"] for e in history if "stateEnteredEventDetails" in e]
     assert entered == [
@@ -68,16 +56,20 @@ def test_getting_a_card_runs_every_step_of_the_state_machine_to_success(cloud: L
 
 def test_a_wrong_secret_token_gets_401_and_nothing_is_queued(cloud: LocalCloud) -> None:
     assert cloud.api is not None
+    person = Person()
+    chat = Chat(cloud, "telegram", f"99{person.number:06d}", phone=person.phone)
+    update_id = 500_000_000 + person.number
     update = {
-        "update_id": 777000111,
+        "update_id": update_id,
         "message": {
             "message_id": 1,
-            "from": {"id": 31337, "is_bot": False, "first_name": "Eve"},
-            "chat": {"id": 31337, "type": "private"},
+            "from": {"id": int(chat.chat_id), "is_bot": False, "first_name": "Eve"},
+            "chat": {"id": int(chat.chat_id), "type": "private"},
             "date": 1795000000,
             "text": "hello",
         },
     }
+    mark = chat.mark()
 
     response = httpx.post(
         f"{cloud.api.base_url}/webhooks/telegram",
@@ -85,12 +77,12 @@ def test_a_wrong_secret_token_gets_401_and_nothing_is_queued(cloud: LocalCloud) 
         headers={"X-Telegram-Bot-Api-Secret-Token": "not-the-secret"},
     )
     missing = httpx.post(f"{cloud.api.base_url}/webhooks/telegram", json=update)
-    time.sleep(1.5)
+    since = chat.barrier(mark)
 
     assert (response.status_code, missing.status_code) == (401, 401)
+    assert since.replies == [] and since.session_saves == 0
     log = (cloud.logs.directory / "messenger-bank-TelegramWebhookFunction.log").read_text()
-    assert "777000111" not in log  # never queued: the update id appears only in "update queued" lines
-    assert cloud.platforms.recorded("telegram", "31337") == []
+    assert str(update_id) not in log  # never queued: the update id appears only in "update queued" lines
 
 
 def test_a_poison_update_is_retried_alone_and_ends_in_the_dead_letter_queue(cloud: LocalCloud) -> None:
@@ -130,7 +122,7 @@ def test_make_executions_lists_the_journeys_with_their_status(cloud: LocalCloud)
     chat = Chat(cloud, "telegram", f"99{person.number:06d}", phone=person.phone)
     onboard(chat, person)
     chat.wait_for("не подтвердил")
-    time.sleep(1)
+    assert [e["status"] for e in ended_journeys(cloud, "CardIssuanceStateMachine", chat)] == ["FAILED"]
 
     out = io.StringIO()
     code = executions_main(["--aws-endpoint", cloud.aws_endpoint, "--region", cloud.config.region], out=out)
@@ -147,7 +139,6 @@ def test_the_log_lines_of_one_turn_share_one_correlation_id_across_functions(clo
     chat = Chat(cloud, "telegram", f"99{person.number:06d}", phone=person.phone)
     onboard(chat, person)
     chat.wait_for("карта готова")
-    time.sleep(1)
 
     def correlation_ids(function: str) -> set[str]:
         ids = set()
@@ -158,16 +149,24 @@ def test_the_log_lines_of_one_turn_share_one_correlation_id_across_functions(clo
                     ids.add(str(record["correlation_id"]))
         return ids
 
-    # The confirmation press started the journey: its id is in every function the press set going.
+    def shared_ids() -> set[str]:
+        # The confirmation press started the journey: its id is in every function the press set going.
+        return (
+            correlation_ids("IssueVirtualCardFunction")
+            & correlation_ids("TelegramWebhookFunction")
+            & correlation_ids("ConversationFunction")
+            & correlation_ids("op-save_application")
+            & correlation_ids("VerifyApplicantFunction")
+            & correlation_ids("RenderCardPictureFunction")
+        )
+
+    # The functions' log lines reach their files through a pipe, a moment after the function returns.
+    deadline = time.monotonic() + 10
+    shared = shared_ids()
+    while not any(cid.startswith("telegram-") for cid in shared) and time.monotonic() < deadline:
+        time.sleep(0.2)
+        shared = shared_ids()
     journey_ids = correlation_ids("IssueVirtualCardFunction")
-    shared = (
-        journey_ids
-        & correlation_ids("TelegramWebhookFunction")
-        & correlation_ids("ConversationFunction")
-        & correlation_ids("op-save_application")
-        & correlation_ids("VerifyApplicantFunction")
-        & correlation_ids("RenderCardPictureFunction")
-    )
     assert any(cid.startswith("telegram-") for cid in shared), (journey_ids, shared)
 
 
@@ -176,7 +175,7 @@ def test_a_failed_journey_is_on_the_operations_view_with_its_failing_state_and_e
     chat = Chat(cloud, "telegram", f"99{person.number:06d}", phone=person.phone)
     onboard(chat, person)
     chat.wait_for("не подтвердил")
-    time.sleep(1)
+    assert [e["status"] for e in ended_journeys(cloud, "CardIssuanceStateMachine", chat)] == ["FAILED"]
     assert cloud.ops is not None
 
     listed = httpx.get(f"{cloud.ops.url}/api/executions", params={"status": "FAILED", "q": chat.chat_id}).json()

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from local.cloud.cloud import LocalCloud
-from tests.e2e.driver import Chat
+from tests.e2e.driver import Chat, ended_journeys, waits_of
 from tests.e2e.test_transfers import FUNDS, balance, funded_customer, operations
 
 pytestmark = pytest.mark.e2e
@@ -104,6 +104,19 @@ def test_a_top_up_through_the_payment_page_credits_once_and_forged_callbacks_are
 ) -> None:
     chat, account = funded_customer(cloud, channel, amount=0)
     payment_id = start_topup(chat, "25")
+    acquirer = f"{cloud.sandbox.urls['acquirer']}/api/v1/payments/{payment_id}"
+    key = {"X-API-Key": cloud.sandbox.config.acquirer_api_key}
+
+    # A forged "succeeded" callback while the top-up waits for the acquirer. Were it let in, it would end
+    # that wait before answering (the wait is deleted, then the journey resumed), so the wait is the barrier.
+    parked = waits_of(cloud, chat)
+    assert [ref.rsplit(":", 1)[-1] for ref in parked] == ["acquirer"]
+    waiting = httpx.get(acquirer, headers=key, timeout=10).json()
+    forged = {"event_id": "evt_forged", "type": "payment.succeeded", "payment": {**waiting, "status": "succeeded"}}
+    forged_body, forged_headers = signed(cloud, forged, secret="not-the-acquirers-secret")
+    refused = httpx.post(callback_url(cloud), content=forged_body, headers=forged_headers, timeout=10)
+    assert refused.status_code in (401, 403)
+    assert waits_of(cloud, chat) == parked  # still waiting for the acquirer's genuine word
 
     # The customer uses the acquirer's page: the card form, then the 3-D Secure code.
     page = f"{cloud.sandbox.urls['acquirer']}/pay/{payment_id}"
@@ -113,24 +126,14 @@ def test_a_top_up_through_the_payment_page_credits_once_and_forged_callbacks_are
         browser.post(f"{page}/3ds", data={"code": "123456"}).raise_for_status()
     done = chat.wait_for("пополнена")
     assert "25.00 BYN" in done["text"]
-    assert balance(cloud, account) == 2_500
 
-    # The acquirer's callback again (a retry), and a forged one: neither moves money.
-    paid = httpx.get(
-        f"{cloud.sandbox.urls['acquirer']}/api/v1/payments/{payment_id}",
-        headers={"X-API-Key": cloud.sandbox.config.acquirer_api_key},
-        timeout=10,
-    ).json()
-    event = {"event_id": "evt_again", "type": "payment.succeeded", "payment": paid}
+    # The acquirer's callback again (a retry, twice): the top-up no longer waits, so it resumes nothing.
+    event = {"event_id": "evt_again", "type": "payment.succeeded", "payment": httpx.get(acquirer, headers=key).json()}
     body, headers = signed(cloud, event)
-    assert httpx.post(callback_url(cloud), content=body, headers=headers, timeout=10).status_code == 200
-    assert httpx.post(callback_url(cloud), content=body, headers=headers, timeout=10).status_code == 200
-    forged_body, forged_headers = signed(cloud, event, secret="not-the-acquirers-secret")
-    assert httpx.post(callback_url(cloud), content=forged_body, headers=forged_headers, timeout=10).status_code in (
-        401,
-        403,
-    )
-    time.sleep(1)
+    retries = [httpx.post(callback_url(cloud), content=body, headers=headers, timeout=10) for _ in range(2)]
+    assert [(r.status_code, r.json()["message"]) for r in retries] == [(200, "already handled")] * 2
+    # The journey has ended (the barrier for what it does): one top-up, credited once.
+    assert [e["status"] for e in ended_journeys(cloud, "TopUpStateMachine", chat)] == ["SUCCEEDED"]
     assert balance(cloud, account) == 2_500
     assert operations(cloud, account) == ["credit"]
 

@@ -196,9 +196,10 @@ def near(found: tuple[int, int, int], hex_colour: str, tolerance: int = 8) -> bo
     return all(abs(a - b) <= tolerance for a, b in zip(found, hex_rgb(hex_colour), strict=True))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def referrer(cloud: LocalCloud) -> tuple[Person, Chat, str]:
-    """A customer with a card on Telegram, and the invitation code the bot gives them."""
+    """A customer with a card on Telegram, and the invitation code the bot gives them: one for each test,
+    whose counts (friends, bonuses, the month's cap, cashback) no other test moves."""
     person = Person(surname="Шыпіла")
     chat = telegram_chat(cloud, person)
     onboard(chat, person)

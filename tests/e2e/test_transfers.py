@@ -6,7 +6,6 @@ the receipt picture on the fake messenger."""
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import pytest
@@ -15,7 +14,7 @@ from local.cloud.cloud import LocalCloud
 from messenger_bank.banking import service as bank
 from messenger_bank.banking.models import CreditRequest
 from messenger_bank.security.cards import find_pans
-from tests.e2e.driver import Chat, Person, journey_history, onboard
+from tests.e2e.driver import Chat, Person, ended_journeys, journey_history, journeys_of, onboard
 from tests.e2e.test_card_issuance import chat_for
 from tests.integration.banking.conftest import Clients
 
@@ -63,21 +62,9 @@ def ask_to_send(chat: Chat, pan: str, amount: str) -> list[dict[str, Any]]:
     return chat.say(amount)
 
 
-def transfer_executions(cloud: LocalCloud, chat: Chat, timeout_s: float = 60) -> list[dict[str, Any]]:
+def transfer_executions(cloud: LocalCloud, chat: Chat) -> list[dict[str, Any]]:
     """This chat's transfer executions, once none of them is still running."""
-    sfn = cloud.client("stepfunctions")
-    assert cloud.stack is not None
-    arn = cloud.stack.state_machines["TransferStateMachine"]
-    deadline = time.monotonic() + timeout_s
-    while True:
-        found = []
-        for execution in sfn.list_executions(stateMachineArn=arn)["executions"]:
-            described = sfn.describe_execution(executionArn=execution["executionArn"])
-            if json.loads(described["input"]).get("chat_key") == chat.chat_key:
-                found.append(described)
-        if (found and all(e["status"] != "RUNNING" for e in found)) or time.monotonic() > deadline:
-            return found
-        time.sleep(0.3)
+    return ended_journeys(cloud, "TransferStateMachine", chat)
 
 
 def operations(cloud: LocalCloud, account_id: str) -> list[str]:
@@ -134,7 +121,7 @@ def test_insufficient_funds_are_explained_before_anything_moves(cloud: LocalClou
     shown = ask_to_send(chat, RECIPIENT_PAN, "50")
 
     assert any("недостаточно" in (m["text"] or "") for m in shown)
-    assert transfer_executions(cloud, chat, timeout_s=1) == []
+    assert journeys_of(cloud, "TransferStateMachine", chat) == []  # the refusal is the turn's reply
     assert balance(cloud, account) == 1_000
     assert operations(cloud, account) == ["credit"]
 
@@ -209,7 +196,7 @@ def test_a_customer_of_ours_who_receives_a_transfer_is_told_in_their_chat(cloud:
     (execution,) = transfer_executions(cloud, sender)
     assert execution["status"] == "SUCCEEDED"
     assert json.loads(execution["output"])["recipient"] == {"outcome": "told", "delivered": 1}
-    time.sleep(1)
+    # The journey has ended (the barrier for what it sends): the recipient was told once.
     assert sum("Вам пришёл перевод" in str(m.get("text") or "") for m in recipient.messages()) == 1
 
 

@@ -185,9 +185,17 @@ def test_a_refused_typing_or_answer_does_not_fail_the_turn() -> None:
     response = httpx.Response(
         400, json={"ok": False, "error_code": 400, "description": "Bad Request: query is too old"}
     )
-    client = api(lambda _: response)
+    tried: list[str] = []
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        tried.append(request.url.path.rsplit("/", 1)[-1])
+        return response
+
+    client = api(refuse)
     client.answer_button(BUTTON_EVENT["telegram"])
     client.typing(CHATS["telegram"])
+
+    assert tried == ["answerCallbackQuery", "sendChatAction"]  # both asked for, both refused, no exception
 
 
 def test_secrets_go_in_headers_and_placeholders_are_filled() -> None:

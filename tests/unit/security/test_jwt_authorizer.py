@@ -145,7 +145,11 @@ def with_header(token: str, **changes: Any) -> str:
     return f"{b64(decoded)}.{payload}.{signature}"
 
 
-NOW = int(time.time())
+def now() -> int:
+    """Read when a case's token is made (at run time): a time taken at collection would age with the run."""
+    return int(time.time())
+
+
 JWKS_JSON = json.dumps(keycloak_jwks()).encode()
 # name → token builder; every one must be rejected.
 ATTACKS: dict[str, Callable[[], str]] = {
@@ -166,10 +170,10 @@ ATTACKS: dict[str, Callable[[], str]] = {
     "ES256 with an EC key": lambda: signed(key=EC_KEY, alg="ES256"),
     "header says RS256, signed RS512": lambda: with_header(signed(alg="RS512"), alg="RS256"),
     # time
-    "expired": lambda: signed(claims(exp=NOW - 3600, iat=NOW - 7200, nbf=NOW - 7200)),
-    "expired just beyond the leeway": lambda: signed(claims(exp=NOW - 31, iat=NOW - 600, nbf=NOW - 600)),
-    "not yet valid (nbf)": lambda: signed(claims(nbf=NOW + 3600)),
-    "issued in the future (iat)": lambda: signed(claims(iat=NOW + 3600)),
+    "expired": lambda: signed(claims(exp=now() - 3600, iat=now() - 7200, nbf=now() - 7200)),
+    "expired just beyond the leeway": lambda: signed(claims(exp=now() - 31, iat=now() - 600, nbf=now() - 600)),
+    "not yet valid (nbf)": lambda: signed(claims(nbf=now() + 3600)),
+    "issued in the future (iat)": lambda: signed(claims(iat=now() + 3600)),
     "exp as a string": lambda: signed(claims(exp="never")),
     # issuer and audience
     "wrong issuer": lambda: signed(claims(iss="https://evil.example/realms/bank")),

@@ -126,7 +126,16 @@ def test_a_sensitive_operation_asks_for_the_password_after_a_while() -> None:
 
 
 def test_a_customer_may_touch_their_own_card() -> None:
-    owns("cust-1", "card-a", lambda customer: {"cust-1": ["card-a", "card-b"]}[customer])
+    asked: list[str] = []
+
+    def cards_of(customer: str) -> list[str]:
+        asked.append(customer)
+        return {"cust-1": ["card-a", "card-b"], "cust-2": ["card-z"]}[customer]
+
+    for card in ("card-a", "card-b"):
+        owns("cust-1", card, cards_of)  # let through (no NotYourCard) for each of her cards ...
+
+    assert asked == ["cust-1", "cust-1"]  # ... checked against the session's customer's cards, each time
 
 
 @pytest.mark.parametrize("card_id", ["card-z", "", "card-a "])

@@ -1,4 +1,4 @@
-"""What the routing reads an inbound event as (engine_routing.read)."""
+"""What the routing reads an inbound event as (engine.routing.read)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 
 from messenger_bank.channels.models import ChatRef, InboundEvent
 from messenger_bank.conversation.engine import EngineSettings
-from messenger_bank.conversation.engine_context import TurnContext
-from messenger_bank.conversation.engine_routing import (
+from messenger_bank.conversation.engine.context import TurnContext
+from messenger_bank.conversation.engine.routing import (
     CommandGiven,
     ContactShared,
     GoPressed,
@@ -22,7 +22,7 @@ from messenger_bank.conversation.engine_routing import (
     Unsubscribed,
     read,
 )
-from messenger_bank.conversation.engine_state import OptionAction
+from messenger_bank.conversation.engine.state import OptionAction
 from messenger_bank.conversation.flows import default_flows
 from messenger_bank.conversation.sessions import Session
 from tests.unit.conversation.chat import NOW, FakeDeps

@@ -1,4 +1,4 @@
-"""The typed flow data and button actions a session keeps (engine_state)."""
+"""The typed flow data and button actions a session keeps (engine.state)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from messenger_bank.conversation.engine_state import (
+from messenger_bank.conversation.engine.state import (
     FlowData,
     GotoAction,
     ItemAction,

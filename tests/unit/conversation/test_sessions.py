@@ -11,7 +11,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from messenger_bank.conversation.engine_state import FlowData, Position
+from messenger_bank.conversation.engine.state import FlowData, Position
 from messenger_bank.conversation.sessions import Session, SessionConflict, SessionRepository, SessionSettings
 from tests.unit.conversation.chat import PAN, Chat, customer_deps
 

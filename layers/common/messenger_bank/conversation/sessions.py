@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from messenger_bank.conversation.engine_state import FlowData
+from messenger_bank.conversation.engine.state import FlowData
 from messenger_bank.types import Language
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any, assert_never
 
-from messenger_bank.conversation.engine_boundary import (
+from messenger_bank.conversation.engine.boundary import (
     MENU_FLOW,
     MENU_MAIN,
     MENU_NO_CUSTOMER,
@@ -20,9 +20,9 @@ from messenger_bank.conversation.engine_boundary import (
     SIGN_IN_REAUTH,
     OperationFailed,
 )
-from messenger_bank.conversation.engine_context import TurnContext
-from messenger_bank.conversation.engine_replies import prompt
-from messenger_bank.conversation.engine_state import EntityValue, Position
+from messenger_bank.conversation.engine.context import TurnContext
+from messenger_bank.conversation.engine.replies import prompt
+from messenger_bank.conversation.engine.state import EntityValue, Position
 from messenger_bank.conversation.flows import (
     AskStep,
     BranchStep,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from messenger_bank.channels.models import InboundEvent, OutboundMessage
 from messenger_bank.conversation import catalogue
-from messenger_bank.conversation.engine_boundary import (
+from messenger_bank.conversation.engine.boundary import (
     FIND_CUSTOMER,
     SESSION_REFUSED,
     Effect,
@@ -23,7 +23,7 @@ from messenger_bank.conversation.engine_boundary import (
     TurnDependencies,
     UnderstandingLike,
 )
-from messenger_bank.conversation.engine_state import FlowData
+from messenger_bank.conversation.engine.state import FlowData
 from messenger_bank.conversation.flows import AskStep, ChooseStep, FlowSet, Step, WaitStep
 from messenger_bank.conversation.sessions import Session
 from messenger_bank.conversation.validation import (

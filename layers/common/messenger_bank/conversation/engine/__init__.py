@@ -15,11 +15,11 @@ A `<ref>` (letters, digits, `.`, `_`, `-`; at most 48) is put in the new flow's 
 journey or another customer's operation sends (e.g. Pay / Decline on a money request) names the thing it
 is about; the flow's operations check that it belongs to the customer.
 
-The engine in parts: `engine_boundary` (the dependencies, the result, the names the flows must
-have), `engine_state` (the typed flow data and button actions a session keeps), `engine_context`
-(one turn's working state), `engine_routing` (what an inbound event is, and who handles it),
-`engine_navigation` (commands, Back, intents), `engine_answers` (input at a waiting step),
-`engine_executors` (one executor per step kind) and `engine_replies` (messages and buttons).
+The engine in parts: `boundary` (the dependencies, the result, the names the flows must
+have), `state` (the typed flow data and button actions a session keeps), `context`
+(one turn's working state), `routing` (what an inbound event is, and who handles it),
+`navigation` (commands, Back, intents), `answers` (input at a waiting step),
+`executors` (one executor per step kind) and `replies` (messages and buttons).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from messenger_bank.channels.models import InboundEvent
 from messenger_bank.configuration import read_once
-from messenger_bank.conversation.engine_boundary import (
+from messenger_bank.conversation.engine.boundary import (
     ENGINE_KEYS,
     ENGINE_STEPS,
     FIND_CUSTOMER,
@@ -55,9 +55,9 @@ from messenger_bank.conversation.engine_boundary import (
     TurnDependencies,
     UnderstandingLike,
 )
-from messenger_bank.conversation.engine_context import TurnContext
-from messenger_bank.conversation.engine_routing import COMMANDS_FILE, command_words, play
-from messenger_bank.conversation.engine_state import PERSISTENT_KEYS, FlowData
+from messenger_bank.conversation.engine.context import TurnContext
+from messenger_bank.conversation.engine.routing import COMMANDS_FILE, command_words, play
+from messenger_bank.conversation.engine.state import PERSISTENT_KEYS, FlowData
 from messenger_bank.conversation.flows import FlowSet, default_flows
 from messenger_bank.conversation.sessions import DEFAULT_IDLE_MINUTES, Session
 from messenger_bank.types import Language

@@ -1,7 +1,7 @@
 """A step's message as the customer sees it: text in the chat's language, its buttons, its attachment.
 
 Buttons that only make sense in this session and at this step get a session-scoped payload
-(`s:<epoch>:<n>`) whose action is kept in the session (`engine_state.ButtonAction`); buttons to a
+(`s:<epoch>:<n>`) whose action is kept in the session (`state.ButtonAction`); buttons to a
 flow's entry or a global command carry a global payload (`g:...`) that is valid in any session.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from messenger_bank.channels.models import Attachment, Button, OutboundMessage
 from messenger_bank.conversation import catalogue
-from messenger_bank.conversation.engine_context import TurnContext
-from messenger_bank.conversation.engine_state import ButtonAction, GotoAction, ItemAction, NextAction, OptionAction
+from messenger_bank.conversation.engine.context import TurnContext
+from messenger_bank.conversation.engine.state import ButtonAction, GotoAction, ItemAction, NextAction, OptionAction
 from messenger_bank.conversation.flows import AskStep, ButtonSpec, ChooseStep, Option, SayStep, Step, WaitStep
 
 LABEL_LIMIT = 64  # the shortest button label the platforms accept

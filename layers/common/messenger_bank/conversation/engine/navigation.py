@@ -4,7 +4,7 @@ and free text that names what the customer wants (an NLU intent leads to the flo
 
 from __future__ import annotations
 
-from messenger_bank.conversation.engine_boundary import (
+from messenger_bank.conversation.engine.boundary import (
     HELP_FLOW,
     MENU_FLOW,
     MENU_LANGUAGE,
@@ -13,9 +13,9 @@ from messenger_bank.conversation.engine_boundary import (
     OperationFailed,
     UnderstandingLike,
 )
-from messenger_bank.conversation.engine_context import TurnContext
-from messenger_bank.conversation.engine_executors import enter, reprompt, run
-from messenger_bank.conversation.engine_state import EntityValue
+from messenger_bank.conversation.engine.context import TurnContext
+from messenger_bank.conversation.engine.executors import enter, reprompt, run
+from messenger_bank.conversation.engine.state import EntityValue
 from messenger_bank.conversation.flows import WaitStep
 from messenger_bank.observability import logger
 from messenger_bank.types import LANGUAGES

@@ -6,11 +6,11 @@ unless the text is confidently a request for something else.
 from __future__ import annotations
 
 from messenger_bank.conversation import catalogue
-from messenger_bank.conversation.engine_boundary import MENU_FLOW
-from messenger_bank.conversation.engine_context import TurnContext
-from messenger_bank.conversation.engine_executors import reprompt, run
-from messenger_bank.conversation.engine_navigation import confident_elsewhere, route
-from messenger_bank.conversation.engine_replies import prompt
+from messenger_bank.conversation.engine.boundary import MENU_FLOW
+from messenger_bank.conversation.engine.context import TurnContext
+from messenger_bank.conversation.engine.executors import reprompt, run
+from messenger_bank.conversation.engine.navigation import confident_elsewhere, route
+from messenger_bank.conversation.engine.replies import prompt
 from messenger_bank.conversation.flows import AskStep, ChooseStep, Option, Step, WaitStep
 from messenger_bank.conversation.validation import Invalid
 from messenger_bank.signin.phone_proof import contact_proves

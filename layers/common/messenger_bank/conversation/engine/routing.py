@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from messenger_bank.conversation.engine_answers import (
+from messenger_bank.conversation.engine.answers import (
     answer,
     answer_wait,
     choose_by_text,
@@ -23,11 +23,11 @@ from messenger_bank.conversation.engine_answers import (
     pick_item,
     pick_option,
 )
-from messenger_bank.conversation.engine_boundary import MENU_EXPIRED, MENU_FLOW, DeleteMessage
-from messenger_bank.conversation.engine_context import TurnContext, WaitForCustomer
-from messenger_bank.conversation.engine_executors import enter, reprompt, run
-from messenger_bank.conversation.engine_navigation import command, leave_wait, route
-from messenger_bank.conversation.engine_state import (
+from messenger_bank.conversation.engine.boundary import MENU_EXPIRED, MENU_FLOW, DeleteMessage
+from messenger_bank.conversation.engine.context import TurnContext, WaitForCustomer
+from messenger_bank.conversation.engine.executors import enter, reprompt, run
+from messenger_bank.conversation.engine.navigation import command, leave_wait, route
+from messenger_bank.conversation.engine.state import (
     ButtonAction,
     GotoAction,
     ItemAction,
@@ -40,7 +40,7 @@ from messenger_bank.conversation.validation import contains_card_number
 from messenger_bank.observability import logger
 from messenger_bank.types import LANGUAGES
 
-COMMANDS_FILE = Path(__file__).parent / "commands.yaml"
+COMMANDS_FILE = Path(__file__).parent.parent / "commands.yaml"
 GLOBAL_COMMANDS = ("menu", "back", "cancel", "help", "language")
 REFERRAL_LIMIT = 64
 _SCOPED = re.compile(r"s:(\d{1,9}):(\d{1,3})")

@@ -36,7 +36,6 @@ from bench.stats import percentile, summary_ms
 from local.cloud.cloud import LocalCloud
 from local.cloud.config import DEV_SECRETS, CloudConfig
 from local.platforms.inbound import serialize
-from local.sandbox.config import SYSTEMS
 from messenger_bank.types import Channel
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,13 +55,7 @@ def free_port() -> int:
 @contextlib.contextmanager
 def local_cloud(*, poll_queues: bool = True, fake_platforms: bool = True) -> Iterator[LocalCloud]:
     """A local cloud of its own on free ports of 127.0.0.1, state in a temporary directory."""
-    config = CloudConfig(
-        api_port=free_port(),
-        moto_port=free_port(),
-        platforms_port=free_port(),
-        ops_port=free_port(),
-        sandbox_ports=dict.fromkeys(SYSTEMS, 0),
-    )
+    config = CloudConfig.on_free_ports()
     with tempfile.TemporaryDirectory(prefix="bench-cloud-") as state_dir:
         cloud = LocalCloud(
             config,

@@ -18,8 +18,6 @@ import boto3
 from local.cloud.cloud import ROOT, LocalCloud, running_cloud_state
 from local.cloud.config import CloudConfig
 from local.cloud.template import load_template_text
-from local.ports import free_port
-from local.sandbox.config import SYSTEMS
 
 
 def logical_id_for(function: str, template_path: Path = ROOT / "template.yaml") -> str:
@@ -50,13 +48,7 @@ def invoke(logical_id: str, payload: bytes) -> tuple[str | None, Any]:
         name = running["functions"][logical_id]
         response = client.invoke(FunctionName=name, Payload=payload)
         return response.get("FunctionError"), json.loads(response["Payload"].read() or b"null")
-    config = CloudConfig(
-        moto_port=free_port(),
-        api_port=free_port(),
-        platforms_port=free_port(),
-        ops_port=free_port(),
-        sandbox_ports=dict.fromkeys(SYSTEMS, 0),
-    )
+    config = CloudConfig.on_free_ports()
     with LocalCloud(config, state_dir=state_dir / "invoke", serve_api=False, poll_queues=False) as cloud:
         assert cloud.runner is not None
         result = cloud.runner.invoke(logical_id, payload)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from messenger_bank.secrets import SecretName
 
@@ -53,6 +54,16 @@ class CloudConfig:
     secrets: Mapping[str, str] = field(default_factory=lambda: {str(k): v for k, v in DEV_SECRETS.items()})
     endpoint_overrides: Mapping[str, str] = field(default_factory=dict)  # exported *_BASE_URL values
     parameter_overrides: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def on_free_ports(cls, **overrides: Any) -> CloudConfig:
+        """A cloud of its own beside any other (tests, benches, a one-off invoke): every port free, the
+        sandbox's systems on free ports too."""
+        from local.ports import free_port
+        from local.sandbox.config import SYSTEMS
+
+        ports = {name: free_port() for name in ("api_port", "moto_port", "platforms_port", "ops_port")}
+        return cls(**{**ports, "sandbox_ports": dict.fromkeys(SYSTEMS, 0), **overrides})
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> CloudConfig:

@@ -10,8 +10,6 @@ import pytest
 
 from local.cloud.cloud import LocalCloud
 from local.cloud.config import CloudConfig
-from local.ports import free_port
-from local.sandbox.config import SYSTEMS
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -35,12 +33,7 @@ def _needs_cloud(item: pytest.Item) -> bool:
 
 @pytest.fixture(scope="session")
 def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
-    config = CloudConfig(
-        api_port=free_port(),
-        moto_port=free_port(),
-        platforms_port=free_port(),
-        ops_port=free_port(),
-        sandbox_ports=dict.fromkeys(SYSTEMS, 0),
+    config = CloudConfig.on_free_ports(
         # Short redelivery so that a poison update reaches the dead-letter queue within a test.
         # (no shorter than the conversation's 10 s timeout: a slow turn must not be delivered twice).
         parameter_overrides={"InboundVisibilityTimeout": "10", "InboundMaxReceives": "2"},

@@ -21,8 +21,6 @@ import messenger_bank
 from local.cloud.cloud import LocalCloud
 from local.cloud.config import CloudConfig
 from local.invoke import invoke, logical_id_for
-from local.ports import free_port
-from local.sandbox.config import SYSTEMS
 from messenger_bank.errors import DomainError
 from tests.support.functions import code_dirs
 
@@ -55,13 +53,7 @@ def running_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A local cloud as `make run` leaves one (its state file says where it is), without queue polling:
     a sample webhook is queued, not answered, so no other chat is touched."""
     state_dir = tmp_path_factory.mktemp("invoke-cloud")
-    config = CloudConfig(
-        api_port=free_port(),
-        moto_port=free_port(),
-        platforms_port=free_port(),
-        ops_port=free_port(),
-        sandbox_ports=dict.fromkeys(SYSTEMS, 0),
-    )
+    config = CloudConfig.on_free_ports()
     with LocalCloud(config, state_dir=state_dir, echo_logs=False, poll_queues=False):
         yield state_dir
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 from functools import cache
 from pathlib import Path
+from types import ModuleType
 
 from local.cloud.template import load_template_text
 
@@ -24,3 +26,12 @@ def code_dirs() -> dict[str, Path]:
 
 def handler_file(name: str) -> Path:
     return code_dirs()[name] / "app.py"
+
+
+def handler_module(name: str) -> ModuleType:
+    """A function's `app.py` loaded as a module (as the Lambda runtime loads it), by its folder name."""
+    spec = importlib.util.spec_from_file_location(f"fn_{name}", handler_file(name))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

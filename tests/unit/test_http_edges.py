@@ -5,7 +5,6 @@ the resolver's own refusals included, has the one shape."""
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
 from pathlib import Path
 from types import ModuleType
@@ -15,7 +14,7 @@ import pytest
 
 from local.cloud.template import load_template_text
 from messenger_bank.http import HttpAnswer, HttpRequest, short_answer
-from tests.support.functions import handler_file
+from tests.support.functions import handler_module
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,12 +36,7 @@ def http_routes() -> dict[str, list[tuple[str, str]]]:
 ROUTES = http_routes()
 
 
-def function(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"fn_{name}", handler_file(name))
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+function = handler_module
 
 
 class _Context:

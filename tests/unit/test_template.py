@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from messenger_bank.referrals.service import share_links
 from messenger_bank.referrals.settings import ReferralSettings
 from messenger_bank.secrets import SECRET_PATHS
 from tests.support.aws import template_resources
+from tests.support.functions import handler_module
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -206,11 +206,7 @@ def deployed_operations() -> dict[str, dict[str, Any]]:
 
 
 def handler_of(code_uri: str) -> Any:
-    spec = importlib.util.spec_from_file_location(f"fn_{Path(code_uri).name}", ROOT / code_uri / "app.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.lambda_handler
+    return handler_module(Path(code_uri).name).lambda_handler
 
 
 def test_every_deployed_operation_is_declared_and_every_declared_one_deployed() -> None:

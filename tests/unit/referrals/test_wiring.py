@@ -3,7 +3,6 @@ conversation calls, the attribution at registration and the card-issuance bonus 
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -45,7 +44,7 @@ from messenger_bank.referrals.operations import (
 )
 from messenger_bank.referrals.repository import ReferralsRepository
 from messenger_bank.referrals.settings import ReferralSettings
-from tests.support.functions import handler_file
+from tests.support.functions import handler_file, handler_module
 from tests.unit.referrals.conftest import FakeLedger, FakePartners, PartnerOfferStub, join
 
 JUNE = datetime(2025, 6, 10, 12, 0, tzinfo=UTC)
@@ -470,10 +469,7 @@ def test_rates_are_shown_in_the_customers_language(rate: str, language: Any, sho
 )
 def test_each_function_is_a_thin_handler_over_its_operation(function: str) -> None:
     path = handler_file(function)
-    spec = importlib.util.spec_from_file_location(f"fn_{function}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = handler_module(function)
 
     assert callable(module.lambda_handler)
     assert len([line for line in path.read_text().splitlines() if line and not line.startswith(("#", '"""'))]) <= 4

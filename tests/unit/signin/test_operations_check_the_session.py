@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -12,7 +10,7 @@ from messenger_bank.handlers import SESSION_KEY
 from messenger_bank.operations import OPERATIONS
 from messenger_bank.security.errors import ReauthenticationRequired, SessionInvalid
 from messenger_bank.security.session_tokens import issue_session
-from tests.support.functions import handler_file
+from tests.support.functions import handler_module
 
 ROOT = Path(__file__).resolve().parents[3]
 # Changing how the card is reached, or who can pay with it: the password (or card) again first.
@@ -25,12 +23,7 @@ def customer_operations() -> list[str]:
     return sorted(name for name, declared in OPERATIONS.items() if "customer_id" in declared.fields)
 
 
-def function(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"fn_{name}", handler_file(name))
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+function = handler_module
 
 
 def test_the_declarations_name_the_customer_operations() -> None:

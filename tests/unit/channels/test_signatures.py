@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 
 import pytest
 
@@ -141,3 +142,94 @@ def test_platforms_without_a_handshake_refuse_it(channel: Channel) -> None:
     params = {"hub.mode": "subscribe", "hub.verify_token": "verify-me-please", "hub.challenge": "1"}
     with pytest.raises(SignatureInvalid):
         ADAPTERS[channel].verify_challenge(params, SECRETS)
+
+
+# --- each header defect on its own: the valid headers of this body with one thing changed ------------------------
+SIGNATURE_HEADERS: dict[Channel, str] = {
+    "telegram": "x-telegram-bot-api-secret-token",
+    "viber": "x-viber-content-signature",
+    "whatsapp": "x-hub-signature-256",
+    "messenger": "x-hub-signature-256",
+}
+
+
+def with_value(channel: Channel, body: bytes, change: Callable[[str], str]) -> dict[str, str]:
+    """The headers the platform sends with `body`, the signature header's value passed through `change`."""
+    name = SIGNATURE_HEADERS[channel]
+    headers = signed_headers(channel, body)
+    return {**headers, name: change(headers[name])}
+
+
+def flip_last(value: str) -> str:
+    return value[:-1] + ("0" if value[-1] != "0" else "1")
+
+
+def flip_first_of_the_digest(value: str) -> str:
+    scheme, equals, digest = value.rpartition("=") if value.startswith("sha256=") else ("", "", value)
+    return f"{scheme}{equals}{'0' if digest[0] != '0' else '1'}{digest[1:]}"
+
+
+DEFECTS: dict[str, Callable[[str], str]] = {
+    "empty": lambda value: "",
+    "only spaces": lambda value: "   ",
+    "last character changed": flip_last,
+    "first character of the digest changed": flip_first_of_the_digest,
+    "truncated by one": lambda value: value[:-1],
+    "half of it": lambda value: value[: len(value) // 2],
+    "one character added": lambda value: value + "0",
+    "doubled": lambda value: value + value,
+}
+
+
+@pytest.mark.parametrize("defect", list(DEFECTS))
+@pytest.mark.parametrize(("channel", "case"), CASES)
+def test_a_signature_header_with_one_defect_is_refused(channel: Channel, case: str, defect: str) -> None:
+    body = event_bytes(channel, case)
+
+    with pytest.raises(SignatureInvalid):
+        ADAPTERS[channel].verify(with_value(channel, body, DEFECTS[defect]), body, SECRETS)
+
+
+@pytest.mark.parametrize(("channel", "case"), [c for c in CASES if c[0] != "telegram"])
+def test_the_signature_of_another_body_is_refused(channel: Channel, case: str) -> None:
+    body = event_bytes(channel, case)
+    other_body = event_bytes(channel, case).replace(b"}", b', "x": 1}', 1)
+
+    with pytest.raises(SignatureInvalid):
+        ADAPTERS[channel].verify(signed_headers(channel, other_body), body, SECRETS)
+
+
+@pytest.mark.parametrize("channel", ["whatsapp", "messenger"])
+@pytest.mark.parametrize("scheme", ["sha1", "sha512", "", "sha256 "])
+def test_meta_refuses_the_right_digest_under_another_scheme(channel: Channel, scheme: str) -> None:
+    body = event_bytes(channel, "text")
+    digest = signed_headers(channel, body)["x-hub-signature-256"].removeprefix("sha256=")
+
+    with pytest.raises(SignatureInvalid):
+        ADAPTERS[channel].verify({"x-hub-signature-256": f"{scheme}={digest}"}, body, SECRETS)
+
+
+@pytest.mark.parametrize("channel", ["whatsapp", "messenger"])
+def test_meta_refuses_the_right_digest_without_its_scheme(channel: Channel) -> None:
+    body = event_bytes(channel, "text")
+    digest = signed_headers(channel, body)["x-hub-signature-256"].removeprefix("sha256=")
+
+    with pytest.raises(SignatureInvalid):
+        ADAPTERS[channel].verify({"x-hub-signature-256": digest}, body, SECRETS)
+
+
+def test_viber_refuses_the_meta_style_signature_of_the_right_body() -> None:
+    body = event_bytes("viber", "text")
+    signature = signed_headers("viber", body)["x-viber-content-signature"]
+
+    with pytest.raises(SignatureInvalid):
+        ADAPTERS["viber"].verify({"x-viber-content-signature": f"sha256={signature}"}, body, SECRETS)
+
+
+@pytest.mark.parametrize(("channel", "case"), CASES)
+def test_a_right_signature_under_another_header_name_is_refused(channel: Channel, case: str) -> None:
+    body = event_bytes(channel, case)
+    value = signed_headers(channel, body)[SIGNATURE_HEADERS[channel]]
+
+    with pytest.raises(SignatureInvalid):
+        ADAPTERS[channel].verify({"x-signature": value, "authorization": value}, body, SECRETS)

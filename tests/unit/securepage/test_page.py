@@ -306,3 +306,31 @@ def test_the_confirm_page_asks_for_the_password_once(deps: Collaborators) -> Non
     assert answer.status == 200
     assert 'name="confirm"' in answer.body and 'name="confirm_confirm"' not in answer.body
     assert 'autocomplete="current-password"' in answer.body
+
+
+# --- each check on its own ------------------------------------------------------------------------------------
+def test_a_pin_link_without_its_card_is_refused_and_not_used_up(deps: Collaborators) -> None:
+    token = link_token()
+
+    answer = handle(event("POST", "pin", token=token, form=PIN_FORM), deps)
+
+    assert answer.status == 403 and deps.core.pins == []
+    assert post_pin(deps, token).status == 200
+
+
+def test_a_new_password_and_its_confirmation_must_match(deps: Collaborators) -> None:
+    form = {"password": "Sup3r-secret", "password_confirm": "Sup3r-secreT"}
+
+    answer = handle(event("POST", "password", token=link_token("change_password"), form=form), deps)
+
+    assert answer.status == 422 and deps.core.passwords == []
+
+
+def test_a_success_clears_the_wrong_entries_before_it(deps: Collaborators) -> None:
+    from messenger_bank.security.links import attempts_status
+
+    mismatch = {"pin": "4829", "pin_confirm": "4820"}
+    assert [post_pin(deps, link_token(), mismatch).status for _ in range(2)] == [422, 422]
+
+    assert post_pin(deps, link_token()).status == 200
+    assert attempts_status(ALICE, "change_pin", config=deps.config, dynamodb=deps.dynamodb).failures == 0

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -66,3 +67,29 @@ def flip_a_bit(segment: str) -> str:
     raw = bytearray(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
     raw[len(raw) // 2] ^= 0x01
     return base64.urlsafe_b64encode(bytes(raw)).rstrip(b"=").decode()
+
+
+class JwtClock:
+    """The moment PyJWT takes for "now" (epoch seconds) while ``jwt_clock`` is in use; set ``at`` to move it."""
+
+    def __init__(self, at: float) -> None:
+        self.at = at
+
+
+@pytest.fixture
+def jwt_clock(monkeypatch: pytest.MonkeyPatch) -> JwtClock:
+    """Freeze PyJWT's clock, so that expiry and not-before are tested to the second, not around a real clock."""
+    from datetime import datetime, tzinfo
+
+    import jwt.api_jwt
+
+    clock = JwtClock(time.time())
+
+    class FrozenDatetime(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> FrozenDatetime:
+            moment = datetime.fromtimestamp(clock.at, tz)
+            return cls.fromtimestamp(moment.timestamp(), tz)
+
+    monkeypatch.setattr(jwt.api_jwt, "datetime", FrozenDatetime)
+    return clock

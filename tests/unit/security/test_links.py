@@ -19,7 +19,7 @@ from messenger_bank.security.links import (
     reset_attempts,
     token_of,
 )
-from tests.unit.security.conftest import IDEMPOTENCY_TABLE, LINK_KEY, SESSION_KEY, flip_a_bit
+from tests.unit.security.conftest import IDEMPOTENCY_TABLE, LINK_KEY, SESSION_KEY, JwtClock, flip_a_bit
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -140,3 +140,114 @@ def test_a_success_resets_the_count(dynamodb: DynamoDBClient, config: SecuritySe
     reset_attempts("cust-1", "pin", config=config, dynamodb=dynamodb)
 
     assert attempts_status("cust-1", "pin", config=config, dynamodb=dynamodb).failures == 0
+
+
+# --- each check on its own, at a fixed moment ------------------------------------------------------------------
+NOW = 1_765_000_000
+LEEWAY = 5  # seconds, as for sessions
+
+
+def fresh_token(**changes: object) -> str:
+    """The token of a valid five-minute PIN link for cust-1 in CHAT, made at NOW."""
+    options: dict[str, object] = {"purpose": "change_pin", "ttl": timedelta(minutes=5), **changes}
+    return token_of(
+        make_link(
+            BASE,
+            "cust-1",
+            CHAT,
+            options["purpose"],  # type: ignore[arg-type]
+            options["ttl"],  # type: ignore[arg-type]
+            key=LINK_KEY,
+            now=datetime.fromtimestamp(NOW, UTC),
+        )
+    )
+
+
+def test_a_link_is_valid_until_the_leeway_after_its_expiry(jwt_clock: JwtClock, dynamodb: DynamoDBClient) -> None:
+    token = fresh_token()
+    jwt_clock.at = NOW + 300 + LEEWAY - 1
+
+    assert redeem_(token, dynamodb, chat_key=CHAT)
+
+
+def test_a_link_is_expired_once_the_leeway_after_its_expiry_has_passed(
+    jwt_clock: JwtClock, dynamodb: DynamoDBClient
+) -> None:
+    token = fresh_token()
+    jwt_clock.at = NOW + 300 + LEEWAY
+
+    with pytest.raises(LinkExpired):
+        redeem_(token, dynamodb, chat_key=CHAT)
+    jwt_clock.at = NOW
+    assert redeem_(token, dynamodb, chat_key=CHAT), "an expired link was used up by the refusal"
+
+
+def test_a_used_link_stays_used_whatever_chat_or_moment(jwt_clock: JwtClock, dynamodb: DynamoDBClient) -> None:
+    jwt_clock.at = NOW
+    token = fresh_token()
+    redeem_(token, dynamodb, chat_key=CHAT)
+
+    with pytest.raises(LinkAlreadyUsed):
+        redeem_(token, dynamodb, chat_key=CHAT)
+    with pytest.raises(LinkAlreadyUsed):
+        redeem_(token, dynamodb)
+
+
+def test_two_links_for_the_same_page_are_each_usable_once(jwt_clock: JwtClock, dynamodb: DynamoDBClient) -> None:
+    jwt_clock.at = NOW
+    first, second = fresh_token(), fresh_token()
+
+    assert redeem_(first, dynamodb, chat_key=CHAT)
+    assert redeem_(second, dynamodb, chat_key=CHAT)
+
+
+def test_a_link_with_its_purpose_changed_after_signing_is_refused(
+    jwt_clock: JwtClock, dynamodb: DynamoDBClient
+) -> None:
+    jwt_clock.at = NOW
+    header, _, signature = fresh_token().split(".")
+    _, password_payload, _ = fresh_token(purpose="change_password").split(".")
+
+    with pytest.raises(LinkInvalid):
+        redeem_(f"{header}.{password_payload}.{signature}", dynamodb, chat_key=CHAT)
+
+
+def test_a_link_says_what_it_is_for(jwt_clock: JwtClock) -> None:
+    jwt_clock.at = NOW
+
+    assert inspect_link(fresh_token(purpose="change_password"), key=LINK_KEY).purpose == "change_password"
+
+
+def test_a_link_from_another_chat_is_refused_by_inspection_too(jwt_clock: JwtClock) -> None:
+    jwt_clock.at = NOW
+
+    with pytest.raises(LinkInvalid, match="another chat"):
+        inspect_link(fresh_token(), key=LINK_KEY, chat_key="telegram:1234567")
+
+
+@pytest.mark.parametrize("ttl", [timedelta(seconds=1), timedelta(minutes=30)])
+def test_a_link_may_last_from_a_second_to_half_an_hour(ttl: timedelta) -> None:
+    assert fresh_token(ttl=ttl)
+
+
+@pytest.mark.parametrize("ttl", [timedelta(0), timedelta(minutes=30, seconds=1)])
+def test_a_link_of_no_time_or_longer_than_half_an_hour_is_not_made(ttl: timedelta) -> None:
+    with pytest.raises(ValueError, match="between 0 and 30 minutes"):
+        fresh_token(ttl=ttl)
+
+
+def test_the_lock_holds_until_the_last_second_of_its_window(dynamodb: DynamoDBClient, config: SecuritySettings) -> None:
+    start = 1_765_000_000.0
+    for _ in range(3):
+        record_failed_attempt("cust-1", "pin", config=config, dynamodb=dynamodb, now=start)
+    end = start + 60 * 60
+
+    assert attempts_status("cust-1", "pin", config=config, dynamodb=dynamodb, now=end - 1).locked
+    assert not attempts_status("cust-1", "pin", config=config, dynamodb=dynamodb, now=end).locked
+
+
+def test_two_wrong_pins_do_not_lock(dynamodb: DynamoDBClient, config: SecuritySettings) -> None:
+    for _ in range(2):
+        record_failed_attempt("cust-1", "pin", config=config, dynamodb=dynamodb)
+
+    assert ensure_not_locked("cust-1", "pin", config=config, dynamodb=dynamodb).remaining == 1

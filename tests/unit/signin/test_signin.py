@@ -21,6 +21,7 @@ from messenger_bank.security.errors import (
     CardNotProven,
     PhoneNotProven,
     ReauthenticationRequired,
+    SessionInvalid,
     TooManyAttempts,
 )
 from messenger_bank.security.session_tokens import require_recent_auth, verify_session
@@ -256,3 +257,71 @@ def test_the_card_again_confirms_only_the_customers_own(customers: CustomersRepo
     )
     proved = customers.authenticated_at(customer_id, _hs256.chat_binding(CHAT))
     assert proved is not None and proved > then + timedelta(hours=1)
+
+
+# --- each check on its own: the valid sign-in with one thing changed -------------------------------------------
+@dataclass
+class CerberusAnswering:
+    """Cerberus answering `proof` to every card question (to test what sign-in does with each answer)."""
+
+    proof: CardProof
+
+    def prove_card(self, phone: str, last_four: str, expiry: str) -> CardProof:
+        return self.proof
+
+
+def proven_phone(customers: CustomersRepository) -> None:
+    customers.record_proven_phone(CHAT, PHONE, int(datetime.now(UTC).timestamp()) + 600)
+
+
+def test_a_card_answer_not_proven_binds_nothing_even_when_it_names_a_customer(customers: CustomersRepository) -> None:
+    proven_phone(customers)
+    refusing = CerberusAnswering(CardProof(proven=False, customer_id="BANK-7"))
+
+    with pytest.raises(CardNotProven):
+        sign_in(customers, cerberus=refusing)  # type: ignore[arg-type]
+    assert bound(customers) is None
+
+
+def test_a_right_card_clears_the_wrong_answers_before_it(customers: CustomersRepository) -> None:
+    proven_phone(customers)
+    for wrong in ("1111", "2222"):
+        with pytest.raises(CardNotProven):
+            sign_in(customers, last_four=wrong)
+    sign_in(customers)
+    proven_phone(customers)
+
+    with pytest.raises(CardNotProven) as after:
+        sign_in(customers, last_four="3333")
+
+    assert after.value.details["attempts_left"] == 2
+
+
+@pytest.mark.parametrize("chat_key", ["telegram:u-42", "viber-u-42", "u-42"])
+def test_a_chat_of_another_messenger_is_refused(customers: CustomersRepository, chat_key: str) -> None:
+    customers.record_proven_phone(chat_key, PHONE, int(datetime.now(UTC).timestamp()) + 600)
+
+    with pytest.raises(SessionInvalid):
+        sign_in(customers, chat_key=chat_key)
+    with pytest.raises(SessionInvalid):
+        service.open_session(
+            OpenSessionRequest(channel="viber", user_id="u-42", chat_key=chat_key), customers=customers
+        )
+    assert bound(customers) is None
+
+
+def test_confirming_with_a_card_of_another_bank_customer_proves_nothing(customers: CustomersRepository) -> None:
+    proven_phone(customers)
+    customer_id = sign_in(customers).customer_id
+    then = datetime.now(UTC) - timedelta(hours=2)
+    customers.record_authentication(customer_id, _hs256.chat_binding(CHAT), then)
+    # The phone's card is proven, but it is another bank customer's (a family phone).
+    others = CerberusAnswering(CardProof(proven=True, customer_id="BANK-9"))
+
+    with pytest.raises(CardNotProven):
+        service.confirm_card(
+            ConfirmCardRequest(customer_id=customer_id, chat_key=CHAT, last_four="4321", expiry="07/29"),
+            cerberus=others,  # type: ignore[arg-type]
+            customers=customers,
+        )
+    assert customers.authenticated_at(customer_id, _hs256.chat_binding(CHAT)) == then.replace(microsecond=0)

@@ -18,10 +18,11 @@ KMS key (env ``CARD_TOKEN_KEY_ID``, a symmetric key's id, ARN or alias): the enc
 swapped. Policies: ``kms:Encrypt`` + ``dynamodb:PutItem`` for the Lambdas that tokenise;
 ``kms:Decrypt`` + ``dynamodb:GetItem`` only for those that call the bank.
 
-Finding card numbers (``find_pans``): a run of 13 to 19 digits, optionally grouped by single spaces,
-no-break spaces or dashes, not part of a longer digit run, that passes the Luhn check and starts like a
-payment card (first digit 2-6 or 9: Mastercard 2/5, Amex 3, Visa 4, Maestro/UnionPay 6, the national
-scheme Belkart 9112). Epoch-millisecond timestamps (1...) and most ids are thus not taken for cards.
+Finding card numbers (``find_pans``): a run of 13 to 19 digits, optionally grouped by up to three
+spaces of any kind (no-break, thin...), dashes or dots, not part of a longer digit run, that passes the
+Luhn check and starts like a payment card (first digit 2-6 or 9: Mastercard 2/5, Amex 3, Visa 4,
+Maestro/UnionPay 6, the national scheme Belkart 9112). Epoch-millisecond timestamps (1...) and most ids
+are thus not taken for cards.
 """
 
 from __future__ import annotations
@@ -51,8 +52,11 @@ if TYPE_CHECKING:
 MIN_PAN_DIGITS: Final = CARD_DIGITS.start
 MAX_PAN_DIGITS: Final = CARD_DIGITS.stop - 1
 _SEPARATORS: Final = " \u00a0\u202f-"
-# A maximal run of digits where single separators may group them.
-_DIGIT_RUN: Final = re.compile(r"[0-9](?:[ \u00a0\u202f-]?[0-9])*")
+# What may group a card number's digits in text: any horizontal space (no-break, thin, narrow, figure...),
+# a tab, a dash or a dot, up to three of them ("4111 - 1111"): wider than what a customer may type.
+_TEXT_SEPARATORS: Final = "\t \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000.-"
+# A maximal run of digits where separators may group them.
+_DIGIT_RUN: Final = re.compile(f"[0-9](?:[{_TEXT_SEPARATORS}]{{0,3}}[0-9])*")
 _TOKEN_SHAPE: Final = re.compile(r"^tok_[A-Za-z0-9_-]{22}$")
 _ENCRYPTION_PURPOSE: Final = "card-number"
 DEFAULT_TOKEN_TTL: Final = timedelta(days=1)

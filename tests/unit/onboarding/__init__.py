@@ -1,0 +1,1 @@
+"""The onboarding context: applications, the card-issuance steps and the phone proof."""

@@ -26,7 +26,7 @@ from messenger_bank.onboarding.models import (
     SavedApplication,
 )
 from messenger_bank.onboarding.names import card_holder
-from messenger_bank.referrals import operations as referral_operations
+from messenger_bank.programs import invite
 from messenger_bank.security._hs256 import chat_binding
 from messenger_bank.security.errors import PhoneNotProven
 from messenger_bank.signin.phone_proof import contact_proof_possible
@@ -102,7 +102,7 @@ def register_customer(state: IssuanceState) -> IssuanceState:
     # asking for the password again).
     record_proof(link.customer.customer_id, chat_binding(form.chat_key))
     # A friend's code counts (abuse refused) while the newcomer has no card; it never stops the card.
-    referral_operations.attribute_at_registration(link.customer, passport_number=form.passport_number)
+    invite.attribute_at_registration(link.customer, passport_number=form.passport_number)
     logger.info("customer registered", extra={"customer_id": link.customer.customer_id, "new_customer": link.created})
     return state.model_copy(update={"customer_id": link.customer.customer_id, "customer_created": link.created})
 

@@ -13,7 +13,6 @@ from messenger_bank.banking import service as bank
 from messenger_bank.banking.models import Identity, IssueCardRequest
 from messenger_bank.customers import service as customers
 from messenger_bank.customers.models import Card, ChannelIdentity, NewCustomer
-from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.errors import AlreadyCustomer
 from messenger_bank.images import CardPictureRequest, card_picture
 from messenger_bank.images.storage import store
@@ -43,7 +42,7 @@ def save_application(form: ApplicationForm) -> SavedApplication:
     if form.phone_verified:
         proven = contact_proof_possible(form.channel, form.chat_key, form.phone)
     else:
-        proven = CustomersRepository().proven_phone(form.chat_key, time.time()) == form.phone
+        proven = customers.proven_phone(form.chat_key, time.time()) == form.phone
     if not proven:
         raise PhoneNotProven("the applicant's phone is not proven in this chat")
     return SavedApplication(application_id=applications.seal(form))

@@ -1,7 +1,7 @@
 """The bank and the partners as the programs see them.
 
 The programs ask other systems through small Protocols (``BonusLedger``, ``OperationsSource``,
-``PartnerOffers``, ``CustomerDirectory``), so that the tests hand in fakes; below them, the ones the
+``PartnerOffers``), so that the tests hand in fakes; below them, the ones the
 Lambdas use, over ``messenger_bank.banking.service``:
 
 * ``CoreBonusLedger``: a bonus is a core-banking ``credit`` with ``source: bonus`` to the customer's
@@ -39,9 +39,8 @@ from messenger_bank.banking.models import (
     PartnerId,
 )
 from messenger_bank.banking.models import Card as BankCard
-from messenger_bank.customers.models import Customer
-from messenger_bank.customers.repository import CustomersRepository
-from messenger_bank.errors import CardNotFound, CustomerNotFound, OperationRejected
+from messenger_bank.customers.service import CustomersRepository, cards_of, customer_by_id
+from messenger_bank.errors import CardNotFound, OperationRejected
 from messenger_bank.programs.models import CardOperation
 
 
@@ -108,16 +107,6 @@ class PartnerOffers(Protocol):
     def activate(self, partner: str, offer_id: str, customer_ref: str, /) -> PartnerActivation: ...
 
 
-class CustomerDirectory(Protocol):
-    """CustomerAPI look-ups the referral rules need (``customers.repository.CustomersRepository`` has them)."""
-
-    def get(self, customer_id: str) -> Customer | None: ...
-
-    def by_phone(self, phone: str) -> Customer | None: ...
-
-    def by_referral_code(self, code: str) -> Customer | None: ...
-
-
 # How many history lines of each account are read for "this month" (a month of a busy card fits).
 HISTORY_DEPTH = 500
 PICTURE_TTL_SECONDS = 3600
@@ -145,10 +134,8 @@ class PartnersBank(Protocol):
 
 def card_accounts(customer_id: str, *, core: CoreBank, customers: CustomersRepository) -> list[str]:
     """The customer's card accounts at the bank, those of the cards our table records first."""
-    customer = customers.get(customer_id)
-    if customer is None:
-        raise CustomerNotFound("no such customer")
-    ours = {card.card_id for card in customers.cards(customer_id)}
+    customer = customer_by_id(customer_id, repository=customers)
+    ours = {card.card_id for card in cards_of(customer_id, repository=customers)}
     cards = sorted(core.cards(customer.bank_customer_id), key=lambda c: (c.card_id not in ours, c.form != "virtual"))
     return list(dict.fromkeys(card.account_id for card in cards))
 

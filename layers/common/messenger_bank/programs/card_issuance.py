@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from messenger_bank.customers.repository import CustomersRepository
-from messenger_bank.customers.service import customer_by_id
+from messenger_bank.customers.service import CustomersRepository, customer_by_id
 from messenger_bank.programs.bank import BonusLedger, CoreBonusLedger
 from messenger_bank.programs.invite import on_card_issued
 from messenger_bank.programs.models import BonusRole, CreditReferralBonusesRequest, ReferralBonusesResult

@@ -20,8 +20,7 @@ from decimal import ROUND_FLOOR, Decimal
 from typing import Literal
 
 from messenger_bank.conversation.catalogue import has, text
-from messenger_bank.customers.repository import CustomersRepository
-from messenger_bank.customers.service import customer_by_id
+from messenger_bank.customers.service import CustomersRepository, customer_by_id
 from messenger_bank.money import format_money
 from messenger_bank.programs.bank import (
     CoreOperationsSource,

@@ -16,8 +16,14 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 
 from messenger_bank.customers.models import Customer
-from messenger_bank.customers.repository import CustomersRepository
-from messenger_bank.customers.service import customer_by_id
+from messenger_bank.customers.service import (
+    CustomersRepository,
+    cards_of,
+    customer_by_id,
+    customer_by_phone,
+    customer_by_referral_code,
+    customer_or_none,
+)
 from messenger_bank.images import (
     SharePictureRequest,
     share_picture,
@@ -27,7 +33,6 @@ from messenger_bank.money import format_money
 from messenger_bank.observability import logger, metrics
 from messenger_bank.programs.bank import (
     BonusLedger,
-    CustomerDirectory,
 )
 from messenger_bank.programs.bonuses import pay_once
 from messenger_bank.programs.errors import (
@@ -104,7 +109,7 @@ def attribute(
     *,
     newcomer_phone: str,
     newcomer_passport_hash: str | None = None,
-    customers: CustomerDirectory | None = None,
+    customers: CustomersRepository | None = None,
     repository: ReferralsRepository | None = None,
     config: Programs | None = None,
     now: datetime | None = None,
@@ -112,7 +117,7 @@ def attribute(
     """Attribute a newcomer to the customer whose code they arrived with; the same call again returns
     the same attribution. Raises a ``ReferralRefused`` subclass when the referral cannot count."""
     config = config or programs()
-    directory: CustomerDirectory = customers or CustomersRepository()
+    directory = customers or CustomersRepository()
     store = repository or ReferralsRepository()
     moment = now or datetime.now(UTC)
     newcomer = newcomer_customer_id
@@ -123,7 +128,7 @@ def attribute(
         raise ValueError("newcomer_phone is not a phone number")
     passport = check_passport_hash(newcomer_passport_hash) if newcomer_passport_hash else None
 
-    referrer = directory.by_referral_code(code.strip().upper())
+    referrer = customer_by_referral_code(code.strip().upper(), repository=directory)
     if referrer is None:
         raise _refuse(UnknownReferralCode("no customer has this referral code"), newcomer)
     referrer_id = referrer.customer_id
@@ -136,7 +141,7 @@ def attribute(
             return existing
         raise _refuse(AlreadyReferred("this newcomer was already referred"), newcomer, referrer_id)
 
-    owner = directory.by_phone(phone)
+    owner = customer_by_phone(phone, repository=directory)
     if owner is not None and owner.customer_id != newcomer:
         raise _refuse(ReferredPersonIsCustomer("this person is already a customer"), newcomer, referrer_id)
 
@@ -308,9 +313,9 @@ def attribute_at_registration(
         return None
     directory = customers or CustomersRepository()
     try:
-        if directory.cards(customer.customer_id):
+        if cards_of(customer.customer_id, repository=directory):
             return None
-        referrer = directory.get(customer.referred_by)
+        referrer = customer_or_none(customer.referred_by, repository=directory)
         if referrer is None:
             return None
         return attribute(

@@ -21,8 +21,7 @@ from decimal import Decimal
 from pydantic import ValidationError
 
 from messenger_bank.conversation.catalogue import text
-from messenger_bank.customers.repository import CustomersRepository
-from messenger_bank.customers.service import customer_by_id
+from messenger_bank.customers.service import CustomersRepository, customer_by_id
 from messenger_bank.errors import DomainError
 from messenger_bank.images import (
     OffersPictureRequest,

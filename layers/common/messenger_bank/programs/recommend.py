@@ -12,15 +12,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from messenger_bank.customers.repository import CustomersRepository
-from messenger_bank.customers.service import customer_by_id
-from messenger_bank.errors import CustomerNotFound
+from messenger_bank.customers.service import CustomersRepository, customer_by_id, customer_by_phone
 from messenger_bank.money import format_money
 from messenger_bank.observability import logger
 from messenger_bank.phones import mask_phone
 from messenger_bank.programs.bank import (
     BonusLedger,
-    CustomerDirectory,
 )
 from messenger_bank.programs.bonuses import pay_once
 from messenger_bank.programs.errors import ProgramDisabled, RecommendationRefused
@@ -44,26 +41,24 @@ def record_recommendation(
     customer_id: str,
     contact_phone: str,
     *,
-    customers: CustomerDirectory | None = None,
+    customers: CustomersRepository | None = None,
     repository: ReferralsRepository | None = None,
     config: Programs | None = None,
     now: datetime | None = None,
 ) -> Recommendation:
     """Record that ``customer_id`` recommended the bank to this phone; the same again returns the first record."""
     config = config or programs()
-    directory: CustomerDirectory = customers or CustomersRepository()
+    directory = customers or CustomersRepository()
     store = repository or ReferralsRepository()
     if not config.recommend.enabled:
         raise ProgramDisabled("the recommend program is switched off")
-    recommender = directory.get(customer_id)
-    if recommender is None:
-        raise CustomerNotFound("no such customer")
+    recommender = customer_by_id(customer_id, repository=directory)
     phone = normalise_phone(contact_phone)
     if phone is None:
         raise RecommendationRefused("not a phone number", reason="not_a_phone")
     if phone == recommender.phone:
         raise RecommendationRefused("one cannot recommend the bank to oneself", reason="self")
-    if directory.by_phone(phone) is not None:
+    if customer_by_phone(phone, repository=directory) is not None:
         raise RecommendationRefused("this person is already a customer", reason="already_customer")
     recommendation = Recommendation(
         recommender_id=customer_id,

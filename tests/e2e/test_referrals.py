@@ -27,11 +27,11 @@ from local.sandbox.partners import BRANDS, EMBLEM_INK, OFFERS
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.images.drawing import hex_rgb
 from messenger_bank.images.offers import picture_box, picture_size, tile_box
-from messenger_bank.referrals.adapters import BONUS_REFERENCE
-from messenger_bank.referrals.config import programs
-from messenger_bank.referrals.keys import passport_hash, phone_hash
-from messenger_bank.referrals.models import Attribution
-from messenger_bank.referrals.repository import ReferralsRepository
+from messenger_bank.programs.bank import BONUS_REFERENCE
+from messenger_bank.programs.keys import passport_hash, phone_hash
+from messenger_bank.programs.models import Attribution
+from messenger_bank.programs.repository import ReferralsRepository
+from messenger_bank.programs.terms import programs
 from tests.e2e.driver import Chat, Person, onboard
 
 SECRETS_PREFIX = "/messenger-bank/dev"
@@ -82,7 +82,7 @@ def balance_of(cloud: LocalCloud, person: Person) -> int:
 @pytest.fixture(scope="module", autouse=True)
 def the_clouds_identity_key(cloud: LocalCloud) -> Iterator[None]:
     """The digests this test computes (to seed and look up guards) are made with the cloud's own key."""
-    import messenger_bank.referrals.keys as keys
+    import messenger_bank.programs.keys as keys
 
     key = cloud.client("ssm").get_parameter(Name=f"{SECRETS_PREFIX}/security/identity-key", WithDecryption=True)
     with pytest.MonkeyPatch.context() as patch:

@@ -10,7 +10,7 @@ IDENTITY_KEY = b"i" * 16 + b"identity-digest-key-for-unit-tests"
 
 @pytest.fixture(autouse=True)
 def identity_key(monkeypatch: pytest.MonkeyPatch) -> bytes:
-    import messenger_bank.referrals.keys as keys
+    import messenger_bank.programs.keys as keys
 
     monkeypatch.setattr(keys, "_identity_key", lambda: IDENTITY_KEY)
     return IDENTITY_KEY

@@ -11,8 +11,8 @@ import pytest
 from local.cloud.template import load_template_text, transform
 from messenger_bank.conversation.flows import CallStep, load_flows
 from messenger_bank.operations import OPERATIONS
-from messenger_bank.referrals.service import share_links
-from messenger_bank.referrals.settings import ReferralSettings
+from messenger_bank.programs.invite import share_links
+from messenger_bank.programs.settings import ReferralSettings
 from messenger_bank.secrets import SECRET_PATHS
 from tests.support.aws import template_resources
 from tests.support.functions import handler_module
@@ -69,7 +69,7 @@ def test_a_single_failed_referral_attribution_pages_on_the_metric_the_code_emits
     template = load_template_text((ROOT / "template.yaml").read_text(encoding="utf-8"))
     emitted = template["Globals"]["Function"]["Environment"]["Variables"]
     properties = template["Resources"]["ReferralAttributionFailedAlarm"]["Properties"]
-    source = (ROOT / "layers/common/messenger_bank/referrals/operations.py").read_text(encoding="utf-8")
+    source = (ROOT / "layers/common/messenger_bank/programs/invite.py").read_text(encoding="utf-8")
 
     # Powertools emits in the Globals' namespace with the service as the only dimension (metrics.add_metric).
     assert 'add_metric(name="ReferralAttributionFailed"' in source

@@ -2,6 +2,6 @@
 
 from messenger_bank.handlers import operation_lambda
 from messenger_bank.operations import ACTIVATE_OFFER
-from messenger_bank.referrals.operations import activate_offer
+from messenger_bank.programs.partner_offers import activate_offer
 
 lambda_handler = operation_lambda(ACTIVATE_OFFER, activate_offer)

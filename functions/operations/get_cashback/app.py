@@ -2,6 +2,6 @@
 
 from messenger_bank.handlers import operation_lambda
 from messenger_bank.operations import GET_CASHBACK
-from messenger_bank.referrals.operations import get_cashback
+from messenger_bank.programs.cashback import get_cashback
 
 lambda_handler = operation_lambda(GET_CASHBACK, get_cashback)

@@ -2,6 +2,6 @@
 
 from messenger_bank.handlers import operation_lambda
 from messenger_bank.operations import GET_RECOMMENDATIONS
-from messenger_bank.referrals.operations import get_recommendations
+from messenger_bank.programs.recommend import get_recommendations
 
 lambda_handler = operation_lambda(GET_RECOMMENDATIONS, get_recommendations)

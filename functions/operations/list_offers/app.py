@@ -2,6 +2,6 @@
 
 from messenger_bank.handlers import operation_lambda
 from messenger_bank.operations import LIST_OFFERS
-from messenger_bank.referrals.operations import list_offers
+from messenger_bank.programs.partner_offers import list_offers
 
 lambda_handler = operation_lambda(LIST_OFFERS, list_offers)

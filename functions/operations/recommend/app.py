@@ -2,6 +2,6 @@
 
 from messenger_bank.handlers import operation_lambda
 from messenger_bank.operations import RECOMMEND
-from messenger_bank.referrals.operations import recommend
+from messenger_bank.programs.recommend import recommend
 
 lambda_handler = operation_lambda(RECOMMEND, recommend)

@@ -71,8 +71,8 @@ from messenger_bank.payments.models import (
 )
 from messenger_bank.plastic.errors import AddressNotUnderstood
 from messenger_bank.plastic.models import SaveAddressRequest, SavedAddress
-from messenger_bank.referrals.errors import OfferUnavailable, ProgramDisabled, RecommendationRefused
-from messenger_bank.referrals.models import (
+from messenger_bank.programs.errors import OfferUnavailable, ProgramDisabled, RecommendationRefused
+from messenger_bank.programs.models import (
     ActivateOfferRequest,
     CashbackInfo,
     GetCashbackRequest,

@@ -12,16 +12,18 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from pydantic import SecretStr
 
-from messenger_bank.banking.clients.acquirer import AcquirerClient
+# The clients are re-exported (``X as X``): other contexts name their types (to be handed a fake in tests)
+# through this module, never through ``banking.clients``.
+from messenger_bank.banking.clients.acquirer import AcquirerClient as AcquirerClient
 from messenger_bank.banking.clients.billing import NAMESPACE as BILLING_NS
-from messenger_bank.banking.clients.billing import BillingClient
+from messenger_bank.banking.clients.billing import BillingClient as BillingClient
 from messenger_bank.banking.clients.cerberus import CODES as CERBERUS_CODES
-from messenger_bank.banking.clients.cerberus import CerberusClient
+from messenger_bank.banking.clients.cerberus import CerberusClient as CerberusClient
 from messenger_bank.banking.clients.core import CODES as CORE_CODES
-from messenger_bank.banking.clients.core import CoreClient
+from messenger_bank.banking.clients.core import CoreClient as CoreClient
 from messenger_bank.banking.clients.http import RetryPolicy
 from messenger_bank.banking.clients.keycloak import KeycloakTokens
-from messenger_bank.banking.clients.partners import PartnersClient
+from messenger_bank.banking.clients.partners import PartnersClient as PartnersClient
 from messenger_bank.banking.clients.passport import NAMESPACE as PASSPORT_NS
 from messenger_bank.banking.clients.passport import PassportClient
 from messenger_bank.banking.clients.rest import RestClient

@@ -44,8 +44,9 @@ from messenger_bank.cards.models import (
 from messenger_bank.cards.settings import CardsSettings, cards_settings
 from messenger_bank.cards.statement import history_pdf
 from messenger_bank.conversation.catalogue import has, text
+from messenger_bank.customers import service as customers_service
 from messenger_bank.customers.models import Customer
-from messenger_bank.customers.repository import CustomersRepository
+from messenger_bank.customers.service import CustomersRepository
 from messenger_bank.errors import CardLimitAboveMaximum, CustomerNotFound
 from messenger_bank.images import RequisitesRequest, requisites_pdf, store
 from messenger_bank.images.formatting import format_date
@@ -83,7 +84,7 @@ class CoreBank(Protocol):
 
 # --- ownership ---------------------------------------------------------------------------------------
 def _customer(customer_id: str, customers: CustomersRepository) -> Customer:
-    customer = customers.get(customer_id)
+    customer = customers_service.customer_or_none(customer_id, repository=customers)
     if customer is None:
         raise CustomerNotFound("no such customer")
     return customer
@@ -93,7 +94,7 @@ def owned_card(
     customer_id: str, card_id: str, *, core: CoreBank, customers: CustomersRepository
 ) -> tuple[Customer, BankCard]:
     """The customer and the bank's card, once both our table and the bank agree the card is theirs."""
-    if not card_id or customers.card_owner(card_id) != customer_id:
+    if not card_id or customers_service.card_owner(card_id, repository=customers) != customer_id:
         logger.warning("card refused: not the customer's", extra={"customer_id": customer_id, "check": "ours"})
         metrics.add_metric(name="CardAccessRefused", unit="Count", value=1)
         raise NotYourCard("the card does not belong to this customer")
@@ -108,15 +109,15 @@ def owned_card(
 
 def _owned_cards(customer: Customer, *, core: CoreBank, customers: CustomersRepository) -> list[BankCard]:
     """The bank's cards of the customer that our table also names as theirs."""
-    ours = {card.card_id for card in customers.cards(customer.customer_id)}
+    ours = {card.card_id for card in customers_service.cards_of(customer.customer_id, repository=customers)}
     return [card for card in core.cards(customer.bank_customer_id) if card.card_id in ours]
 
 
 def _record_status(customer_id: str, card: BankCard, customers: CustomersRepository) -> None:
     """Keep our copy of the card's status in step with the bank's."""
-    for ours in customers.cards(customer_id):
+    for ours in customers_service.cards_of(customer_id, repository=customers):
         if ours.card_id == card.card_id and ours.status != card.status:
-            customers.put_card(ours.model_copy(update={"status": card.status}))
+            customers_service.record_card(ours.model_copy(update={"status": card.status}), repository=customers)
 
 
 # --- operations --------------------------------------------------------------------------------------

@@ -9,7 +9,11 @@ import hashlib
 from datetime import UTC, datetime
 
 from messenger_bank.customers.models import Card, ChannelIdentity, Customer, CustomerLink, NewCustomer
-from messenger_bank.customers.repository import CustomersRepository, UniquenessConflict
+
+# The repository is handed in by callers that keep one for a request (and by tests, over moto); other
+# contexts name its type through this module and reach the table only through the functions below.
+from messenger_bank.customers.repository import CustomersRepository as CustomersRepository
+from messenger_bank.customers.repository import UniquenessConflict
 from messenger_bank.errors import AlreadyCustomer, CustomerNotFound
 
 
@@ -112,3 +116,63 @@ def customer_by_id(customer_id: str, *, repository: CustomersRepository | None =
     if customer is None:
         raise CustomerNotFound(customer_id)
     return customer
+
+
+def customer_or_none(customer_id: str, *, repository: CustomersRepository | None = None) -> Customer | None:
+    return (repository or CustomersRepository()).get(customer_id)
+
+
+def customer_by_phone(phone: str, *, repository: CustomersRepository | None = None) -> Customer | None:
+    return (repository or CustomersRepository()).by_phone(phone)
+
+
+def customer_by_bank_id(bank_customer_id: str, *, repository: CustomersRepository | None = None) -> Customer | None:
+    return (repository or CustomersRepository()).by_bank_id(bank_customer_id)
+
+
+def customer_by_referral_code(code: str, *, repository: CustomersRepository | None = None) -> Customer | None:
+    return (repository or CustomersRepository()).by_referral_code(code)
+
+
+def identities_of(customer_id: str, *, repository: CustomersRepository | None = None) -> list[ChannelIdentity]:
+    """The chats the customer is known in (where a notice to them goes)."""
+    return (repository or CustomersRepository()).identities(customer_id)
+
+
+def record_proven_phone(
+    chat_key: str, phone: str, until: int, *, repository: CustomersRepository | None = None
+) -> None:
+    """This chat proved this phone (a code, or the platform's contact) until ``until`` (epoch seconds)."""
+    (repository or CustomersRepository()).record_proven_phone(chat_key, phone, until)
+
+
+def proven_phone(chat_key: str, now: float, *, repository: CustomersRepository | None = None) -> str | None:
+    """The phone this chat proved and whose proof has not expired, else ``None``."""
+    return (repository or CustomersRepository()).proven_phone(chat_key, now)
+
+
+def record_authentication(
+    customer_id: str, chat_binding: str, at: datetime, *, repository: CustomersRepository | None = None
+) -> None:
+    (repository or CustomersRepository()).record_authentication(customer_id, chat_binding, at)
+
+
+def card_owner(card_id: str, *, repository: CustomersRepository | None = None) -> str | None:
+    """The customer id our table records for this card, else ``None``."""
+    return (repository or CustomersRepository()).card_owner(card_id)
+
+
+def authenticated_at(
+    customer_id: str, chat_binding: str, *, repository: CustomersRepository | None = None
+) -> datetime | None:
+    return (repository or CustomersRepository()).authenticated_at(customer_id, chat_binding)
+
+
+def link_identity(
+    customer_id: str, identity: ChannelIdentity, *, repository: CustomersRepository | None = None
+) -> None:
+    (repository or CustomersRepository()).link_identity(customer_id, identity)
+
+
+def forget_proven_phone(chat_key: str, *, repository: CustomersRepository | None = None) -> None:
+    (repository or CustomersRepository()).forget_proven_phone(chat_key)

@@ -16,7 +16,7 @@ import time
 from typing import Final
 
 from messenger_bank.banking import service as bank
-from messenger_bank.customers.repository import CustomersRepository
+from messenger_bank.customers.service import record_proven_phone
 from messenger_bank.errors import InvalidOneTimeCode, TooManyCodes
 from messenger_bank.observability import logger, metrics
 from messenger_bank.onboarding.models import (
@@ -84,5 +84,5 @@ def check_code(request: CheckCodeRequest) -> CodeChecked:
         return CodeChecked(valid=False, locked=int(refused.details.get("attempts_left", 0)) <= 0)
     _table().delete_item(Key={"pk": f"OTP#{request.chat_key}", "sk": "OTP"})
     # Sign-in and the application take the proof from here (not from the chat's word).
-    CustomersRepository().record_proven_phone(request.chat_key, request.phone, int(time.time()) + PROOF_SECONDS)
+    record_proven_phone(request.chat_key, request.phone, int(time.time()) + PROOF_SECONDS)
     return CodeChecked(valid=True)

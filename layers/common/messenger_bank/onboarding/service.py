@@ -13,7 +13,6 @@ from messenger_bank.banking import service as bank
 from messenger_bank.banking.models import Identity, IssueCardRequest
 from messenger_bank.customers import service as customers
 from messenger_bank.customers.models import Card, ChannelIdentity, NewCustomer
-from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.errors import AlreadyCustomer
 from messenger_bank.images import CardPictureRequest, card_picture
 from messenger_bank.images.storage import store
@@ -26,7 +25,7 @@ from messenger_bank.onboarding.models import (
     SavedApplication,
 )
 from messenger_bank.onboarding.names import card_holder
-from messenger_bank.referrals import operations as referral_operations
+from messenger_bank.programs import invite
 from messenger_bank.security._hs256 import chat_binding
 from messenger_bank.security.errors import PhoneNotProven
 from messenger_bank.signin.phone_proof import contact_proof_possible
@@ -43,7 +42,7 @@ def save_application(form: ApplicationForm) -> SavedApplication:
     if form.phone_verified:
         proven = contact_proof_possible(form.channel, form.chat_key, form.phone)
     else:
-        proven = CustomersRepository().proven_phone(form.chat_key, time.time()) == form.phone
+        proven = customers.proven_phone(form.chat_key, time.time()) == form.phone
     if not proven:
         raise PhoneNotProven("the applicant's phone is not proven in this chat")
     return SavedApplication(application_id=applications.seal(form))
@@ -102,7 +101,7 @@ def register_customer(state: IssuanceState) -> IssuanceState:
     # asking for the password again).
     record_proof(link.customer.customer_id, chat_binding(form.chat_key))
     # A friend's code counts (abuse refused) while the newcomer has no card; it never stops the card.
-    referral_operations.attribute_at_registration(link.customer, passport_number=form.passport_number)
+    invite.attribute_at_registration(link.customer, passport_number=form.passport_number)
     logger.info("customer registered", extra={"customer_id": link.customer.customer_id, "new_customer": link.created})
     return state.model_copy(update={"customer_id": link.customer.customer_id, "customer_created": link.created})
 

@@ -17,12 +17,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from messenger_bank.banking import service as bank
-from messenger_bank.banking.clients.billing import BillingClient
-from messenger_bank.banking.clients.core import CoreClient
 from messenger_bank.banking.models import PayRequest
+from messenger_bank.banking.service import BillingClient, CoreClient
 from messenger_bank.customers import service as customers
 from messenger_bank.customers.models import Card
-from messenger_bank.customers.repository import CustomersRepository
+from messenger_bank.customers.service import CustomersRepository
 from messenger_bank.errors import CardNotFound, InsufficientFunds, LimitExceeded, OperationRejected, PayeeNotFound
 from messenger_bank.images import ReceiptRequest, receipt_picture, store
 from messenger_bank.observability import logger, metrics

@@ -21,10 +21,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from messenger_bank.banking import service as bank
-from messenger_bank.banking.clients.core import CoreClient
 from messenger_bank.banking.models import OrderPlasticRequest
+from messenger_bank.banking.service import CoreClient
 from messenger_bank.customers import service as customers
-from messenger_bank.customers.repository import CustomersRepository
+from messenger_bank.customers.service import CustomersRepository
 from messenger_bank.errors import CardNotFound
 from messenger_bank.http import HttpAnswer, HttpRequest, json_answer, short_answer
 from messenger_bank.journeys import service as journeys

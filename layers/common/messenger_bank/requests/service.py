@@ -17,15 +17,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from messenger_bank.banking import service as bank
-from messenger_bank.banking.clients.core import CoreClient
 from messenger_bank.banking.models import TransferRequest
+from messenger_bank.banking.service import CoreClient
 from messenger_bank.channels import RecipientUnavailable, message_api
 from messenger_bank.channels.client import MessageAPI
 from messenger_bank.channels.models import Button, ChatRef, OutboundMessage
 from messenger_bank.conversation.catalogue import text
 from messenger_bank.customers import service as customers
 from messenger_bank.customers.models import Customer
-from messenger_bank.customers.repository import CustomersRepository
+from messenger_bank.customers.service import CustomersRepository
 from messenger_bank.errors import (
     CardBlocked,
     CardNotFound,
@@ -73,7 +73,7 @@ def request_money(
     phone uses the bank in a messenger; OwnPhone: the customer's own number."""
     repository = customers_repository or CustomersRepository()
     requester = customers.customer_by_id(request.customer_id, repository=repository)
-    payer = repository.by_phone(request.phone)
+    payer = customers.customer_by_phone(request.phone, repository=repository)
     if payer is None:
         raise CustomerNotFound("no customer with this phone")
     if payer.customer_id == requester.customer_id:
@@ -192,7 +192,7 @@ def _payload(action: str, request_id: str) -> str:
 
 
 def _chat_of(customer: Customer, repository: CustomersRepository) -> ChatRef:
-    identities = repository.identities(customer.customer_id)
+    identities = customers.identities_of(customer.customer_id, repository=repository)
     if not identities:
         raise CustomerNotFound("the customer has no messenger chat")
     return ChatRef(channel=identities[0].channel, chat_id=identities[0].chat_id)
@@ -219,7 +219,10 @@ def _tell_requester(
     try:
         requester = customers.customer_by_id(kept.requester_id, repository=found)
         payer = customers.customer_by_id(kept.payer_id, repository=found)
-        chats = [ChatRef(channel=i.channel, chat_id=i.chat_id) for i in found.identities(requester.customer_id)]
+        chats = [
+            ChatRef(channel=i.channel, chat_id=i.chat_id)
+            for i in customers.identities_of(requester.customer_id, repository=found)
+        ]
     except Exception:
         logger.exception("money request: the requester cannot be told", extra={"request_id": kept.request_id})
         metrics.add_metric(name="MoneyRequestNoticeFailed", unit="Count", value=1)

@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
     from messenger_bank.banking.models import PinKey, SetPinRequest
-    from messenger_bank.customers.repository import CustomersRepository
+    from messenger_bank.customers.service import CustomersRepository
 
 LINK_PURPOSES: Final[dict[str, links.LinkPurpose]] = {
     "pin": "change_pin",
@@ -100,7 +100,7 @@ class Collaborators:
 
     def customers_repository(self) -> CustomersRepository:
         if self.customers is None:
-            from messenger_bank.customers.repository import CustomersRepository
+            from messenger_bank.customers.service import CustomersRepository
 
             self.customers = CustomersRepository()
         return self.customers

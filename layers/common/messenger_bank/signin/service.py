@@ -25,12 +25,16 @@ import time
 from datetime import UTC, datetime
 
 from messenger_bank.banking import service as bank
-from messenger_bank.banking.clients.cerberus import CerberusClient
-from messenger_bank.banking.clients.core import CoreClient
+from messenger_bank.banking.service import CerberusClient, CoreClient
 from messenger_bank.cards.models import CreateSecureLinkRequest
+from messenger_bank.customers import service as customers_service
 from messenger_bank.customers.models import Card, ChannelIdentity, Customer, NewCustomer
-from messenger_bank.customers.repository import CustomersRepository
-from messenger_bank.customers.service import customer_for_identity, find_or_create
+from messenger_bank.customers.service import (
+    CustomersRepository,
+    customer_for_identity,
+    find_or_create,
+    record_authentication,
+)
 from messenger_bank.observability import logger, metrics
 from messenger_bank.security import _hs256, links
 from messenger_bank.security.errors import (
@@ -81,14 +85,16 @@ def open_session(request: OpenSessionRequest, *, customers: CustomersRepository 
     customer = customer_for_identity(identity, repository=customers)
     if customer is None:
         return OpenedSession(customer_id=None)
-    proved = customers.authenticated_at(customer.customer_id, _hs256.chat_binding(request.chat_key))
+    proved = customers_service.authenticated_at(
+        customer.customer_id, _hs256.chat_binding(request.chat_key), repository=customers
+    )
     token = issue_session(customer.customer_id, request.chat_key, auth_time=proved or NEVER)
     return OpenedSession(customer_id=customer.customer_id, session=token)
 
 
 def _phone_proven(request: SignInRequest, customers: CustomersRepository) -> None:
     if request.phone_proof == "code":
-        proven = customers.proven_phone(request.chat_key, time.time())
+        proven = customers_service.proven_phone(request.chat_key, time.time(), repository=customers)
         if proven != request.phone:
             raise PhoneNotProven("no one-time code was checked for this phone in this chat")
     elif not contact_proof_possible(request.channel, request.chat_key, request.phone):
@@ -123,10 +129,10 @@ def _prove_card(
 
 def _known_cards(customer: Customer, core: CoreClient, customers: CustomersRepository, now: datetime) -> None:
     """A customer who came from a branch has cards we have not seen: we keep their masks, never numbers."""
-    ours = {card.card_id for card in customers.cards(customer.customer_id)}
+    ours = {card.card_id for card in customers_service.cards_of(customer.customer_id, repository=customers)}
     for card in core.cards(customer.bank_customer_id):
         if card.card_id not in ours:
-            customers.put_card(
+            customers_service.record_card(
                 Card(
                     card_id=card.card_id,
                     customer_id=customer.customer_id,
@@ -136,7 +142,8 @@ def _known_cards(customer: Customer, core: CoreClient, customers: CustomersRepos
                     expiry=card.expiry,
                     status=card.status,
                     issued_at=now,
-                )
+                ),
+                repository=customers,
             )
 
 
@@ -161,7 +168,7 @@ def sign_in(
         chat_key=request.chat_key,
         count_phone=True,
     )
-    customer = customers.by_bank_id(bank_customer_id)
+    customer = customers_service.customer_by_bank_id(bank_customer_id, repository=customers)
     if customer is None:
         customer = find_or_create(
             NewCustomer(
@@ -170,10 +177,12 @@ def sign_in(
             repository=customers,
         ).customer
     else:
-        customers.link_identity(customer.customer_id, identity)
+        customers_service.link_identity(customer.customer_id, identity, repository=customers)
     _known_cards(customer, core or bank.core_client(), customers, now)
-    customers.record_authentication(customer.customer_id, _hs256.chat_binding(request.chat_key), now)
-    customers.forget_proven_phone(request.chat_key)  # one proof, one binding
+    customers_service.record_authentication(
+        customer.customer_id, _hs256.chat_binding(request.chat_key), now, repository=customers
+    )
+    customers_service.forget_proven_phone(request.chat_key, repository=customers)  # one proof, one binding
     metrics.add_metric(name="SignedIn", unit="Count", value=1)
     logger.info("chat bound", extra={"customer_id": customer.customer_id, "channel": request.channel})
     token = issue_session(customer.customer_id, request.chat_key, auth_time=now, now=now)
@@ -191,7 +200,7 @@ def start_reauthentication(
 
     customers = customers or CustomersRepository()
     core = core or bank.core_client()
-    customer = customers.get(request.customer_id)
+    customer = customers_service.customer_or_none(request.customer_id, repository=customers)
     if customer is None:
         raise SessionInvalid("no such customer")
     if not core.password_set(customer.bank_customer_id):
@@ -215,7 +224,7 @@ def confirm_card(
 ) -> Confirmed:
     """The customer proves their card again in this chat (no bank password yet)."""
     customers = customers or CustomersRepository()
-    customer = customers.get(request.customer_id)
+    customer = customers_service.customer_or_none(request.customer_id, repository=customers)
     if customer is None:
         raise SessionInvalid("no such customer")
     holder = _prove_card(
@@ -237,4 +246,4 @@ def record_proof(
     customer_id: str, chat_binding: str, *, now: datetime | None = None, customers: CustomersRepository | None = None
 ) -> None:
     """This chat proved the card or the bank password now: the next session carries a fresh auth_time."""
-    (customers or CustomersRepository()).record_authentication(customer_id, chat_binding, now or datetime.now(UTC))
+    record_authentication(customer_id, chat_binding, now or datetime.now(UTC), repository=customers)

@@ -21,16 +21,15 @@ from typing import Any
 from pydantic import ValidationError
 
 from messenger_bank.banking import service as bank
-from messenger_bank.banking.clients.acquirer import AcquirerClient
-from messenger_bank.banking.clients.core import CoreClient
 from messenger_bank.banking.models import CreditRequest, TopUpEvent, TopUpRequest
+from messenger_bank.banking.service import AcquirerClient, CoreClient
 from messenger_bank.channels import RecipientUnavailable, message_api
 from messenger_bank.channels.client import MessageAPI
 from messenger_bank.channels.models import Button, OutboundMessage
 from messenger_bank.conversation.catalogue import text
 from messenger_bank.customers import service as customers
 from messenger_bank.customers.models import Card
-from messenger_bank.customers.repository import CustomersRepository
+from messenger_bank.customers.service import CustomersRepository
 from messenger_bank.errors import CardNotFound, OperationRejected
 from messenger_bank.http import HttpAnswer, HttpRequest, short_answer
 from messenger_bank.journeys import service as journeys

@@ -18,10 +18,10 @@ from datetime import UTC, datetime
 from pydantic import SecretStr
 
 from messenger_bank.banking import service as bank
-from messenger_bank.banking.clients.core import CoreClient
+from messenger_bank.banking.service import CoreClient
 from messenger_bank.channels.models import ChatRef
 from messenger_bank.customers.models import Customer
-from messenger_bank.customers.repository import CustomersRepository
+from messenger_bank.customers.service import CustomersRepository, customer_by_bank_id, identities_of
 from messenger_bank.notify import notify
 from messenger_bank.observability import logger, metrics
 from messenger_bank.onboarding.models import Notified, NotifyRequest
@@ -47,7 +47,7 @@ def recipient_of(
     card = bank.lookup_card(SecretStr(detokenise(quote.card_token, vault=vault)), core=core)
     if not card.own or card.customer_id is None:
         return None
-    return customers.by_bank_id(card.customer_id)
+    return customer_by_bank_id(card.customer_id, repository=customers)
 
 
 def tell_recipient(
@@ -75,7 +75,10 @@ def tell_recipient(
         return _told(transfer_id, RecipientTold(outcome="not_our_customer"))
     if recipient.customer_id == quote.customer_id:
         return _told(transfer_id, RecipientTold(outcome="own_card"))
-    chats = [ChatRef(channel=i.channel, chat_id=i.chat_id) for i in customers.identities(recipient.customer_id)]
+    chats = [
+        ChatRef(channel=i.channel, chat_id=i.chat_id)
+        for i in identities_of(recipient.customer_id, repository=customers)
+    ]
     if not chats:
         return _told(transfer_id, RecipientTold(outcome="no_chat"))
     if not repository.mark_recipient_told(quote.quote_id, now=int(clock().timestamp())):

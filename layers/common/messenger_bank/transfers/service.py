@@ -23,12 +23,11 @@ from datetime import UTC, datetime, timedelta, timezone
 from pydantic import SecretStr
 
 from messenger_bank.banking import service as bank
-from messenger_bank.banking.clients.cerberus import CerberusClient
-from messenger_bank.banking.clients.core import CoreClient
 from messenger_bank.banking.models import CreditRequest, DebitRequest, RefundRequest
+from messenger_bank.banking.service import CerberusClient, CoreClient
 from messenger_bank.customers import service as customers
 from messenger_bank.customers.models import Card
-from messenger_bank.customers.repository import CustomersRepository
+from messenger_bank.customers.service import CustomersRepository
 from messenger_bank.errors import (
     CardBlocked,
     CardNotFound,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from messenger_bank.referrals.cashback import cashback_minor, cashback_this_month, compute_cashback
-from messenger_bank.referrals.config import Programs
-from messenger_bank.referrals.models import CardOperation, OfferActivation
-from messenger_bank.referrals.repository import ReferralsRepository
+from messenger_bank.programs.cashback import cashback_minor, cashback_this_month, compute_cashback
+from messenger_bank.programs.models import CardOperation, OfferActivation
+from messenger_bank.programs.repository import ReferralsRepository
+from messenger_bank.programs.terms import Programs
 
 
 def op(
@@ -49,7 +49,7 @@ JUNE_OPERATIONS = [
 
 
 def test_cashback_this_month_matches_the_hand_checked_example(programs: Programs) -> None:
-    """June 2025 (bank time, UTC+3), programs.yaml rates, the Burger King offer bk-002 (20 %) activated.
+    """June 2025 (bank time, UTC+3), terms.yaml rates, the Burger King offer bk-002 (20 %) activated.
 
     op     what                                   amount   rate                         cashback (floor)
     op-1   Grushovka, MCC 5411                     45.67   3 % partner beats 2 %        137.01 → 1.37

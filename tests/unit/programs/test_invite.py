@@ -11,8 +11,7 @@ import pytest
 from messenger_bank.customers.models import Customer
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.errors import BankSystemUnavailable
-from messenger_bank.referrals.config import Programs, load_programs
-from messenger_bank.referrals.errors import (
+from messenger_bank.programs.errors import (
     AlreadyReferred,
     ProgramDisabled,
     ReferralLimitReached,
@@ -20,18 +19,19 @@ from messenger_bank.referrals.errors import (
     SelfReferral,
     UnknownReferralCode,
 )
-from messenger_bank.referrals.keys import invite_bonus_key
-from messenger_bank.referrals.models import Attribution
-from messenger_bank.referrals.repository import ReferralsRepository
-from messenger_bank.referrals.service import (
+from messenger_bank.programs.invite import (
     attribute,
     on_card_issued,
     referral_progress,
     share_links,
     share_picture_request,
 )
-from messenger_bank.referrals.settings import DeepLinksNotConfigured, ReferralSettings
-from tests.unit.referrals.conftest import FakeLedger, join, programs_document
+from messenger_bank.programs.keys import invite_bonus_key
+from messenger_bank.programs.models import Attribution
+from messenger_bank.programs.repository import ReferralsRepository
+from messenger_bank.programs.settings import DeepLinksNotConfigured, ReferralSettings
+from messenger_bank.programs.terms import Programs, load_programs
+from tests.unit.programs.conftest import FakeLedger, join, programs_document
 
 JUNE = datetime(2025, 6, 10, 12, 0, tzinfo=UTC)
 SETTINGS = ReferralSettings(
@@ -451,7 +451,7 @@ def test_phones_and_passports_are_kept_as_keyed_digests_not_plain_hashes(identit
     import hashlib
     import hmac
 
-    from messenger_bank.referrals.keys import partner_customer_ref, passport_hash, phone_hash
+    from messenger_bank.programs.keys import partner_customer_ref, passport_hash, phone_hash
 
     plain = hashlib.sha256(b"phone:+375291234567").hexdigest()
 

@@ -1,4 +1,8 @@
-"""The programs' ports (``ports.py``) over the bank's clients (``messenger_bank.banking``).
+"""The bank and the partners as the programs see them.
+
+The programs ask other systems through small Protocols (``BonusLedger``, ``OperationsSource``,
+``PartnerOffers``), so that the tests hand in fakes; below them, the ones the
+Lambdas use, over ``messenger_bank.banking.service``:
 
 * ``CoreBonusLedger``: a bonus is a core-banking ``credit`` with ``source: bonus`` to the customer's
   card account, under the bonus's own idempotency key (the bank moves the money once per key).
@@ -20,7 +24,8 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Protocol
 
 from messenger_bank.banking import service as bank
@@ -34,9 +39,73 @@ from messenger_bank.banking.models import (
     PartnerId,
 )
 from messenger_bank.banking.models import Card as BankCard
-from messenger_bank.customers.repository import CustomersRepository
-from messenger_bank.errors import CardNotFound, CustomerNotFound, OperationRejected
-from messenger_bank.referrals.models import CardOperation
+from messenger_bank.customers.service import CustomersRepository, cards_of, customer_by_id
+from messenger_bank.errors import CardNotFound, OperationRejected
+from messenger_bank.programs.models import CardOperation
+
+
+class BonusLedger(Protocol):
+    """Core banking: credits a bonus to the customer's card account. The bank deduplicates by the
+    idempotency key, so the same key credited twice moves money once. Returns the bank's operation id."""
+
+    def credit_bonus(
+        self, customer_id: str, amount_minor: int, currency: str, idempotency_key: str, /
+    ) -> str | None: ...
+
+
+class OperationsSource(Protocol):
+    """Core banking: the customer's card operations (purchases and refunds) in ``[since, until)``."""
+
+    def operations(self, customer_id: str, since: datetime, until: datetime, /) -> list[CardOperation]: ...
+
+
+class PartnerBrand(Protocol):
+    """A partner's colours (``banking.models.OfferBrand``): ``#RRGGBB``."""
+
+    @property
+    def background(self) -> str: ...
+    @property
+    def foreground(self) -> str: ...
+
+
+class PartnerOffer(Protocol):
+    """An offer as a partner's API describes it (``banking.models.Offer`` has this shape)."""
+
+    @property
+    def offer_id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def cashback_percent(self) -> int | Decimal: ...
+    @property
+    def valid_until(self) -> date | None: ...
+    @property
+    def brand(self) -> PartnerBrand | None: ...
+    @property
+    def image_url(self) -> str | None: ...
+
+
+class PartnerActivation(Protocol):
+    @property
+    def activation_id(self) -> str: ...
+    @property
+    def promo_code(self) -> str: ...
+
+
+class PartnerOffers(Protocol):
+    """The partners' APIs (through APIWrapper-external). ``customer_ref`` is a per-partner pseudonym,
+    never our customer id; activating twice is safe at the partner."""
+
+    def offers(self, partner: str, /) -> Sequence[PartnerOffer]: ...
+
+    def picture(self, partner: str, url: str, /) -> bytes:
+        """An offer's picture (``PartnerOffer.image_url``), only from under the partner's own API."""
+        ...
+
+    def activate(self, partner: str, offer_id: str, customer_ref: str, /) -> PartnerActivation: ...
+
 
 # How many history lines of each account are read for "this month" (a month of a busy card fits).
 HISTORY_DEPTH = 500
@@ -65,10 +134,8 @@ class PartnersBank(Protocol):
 
 def card_accounts(customer_id: str, *, core: CoreBank, customers: CustomersRepository) -> list[str]:
     """The customer's card accounts at the bank, those of the cards our table records first."""
-    customer = customers.get(customer_id)
-    if customer is None:
-        raise CustomerNotFound("no such customer")
-    ours = {card.card_id for card in customers.cards(customer_id)}
+    customer = customer_by_id(customer_id, repository=customers)
+    ours = {card.card_id for card in cards_of(customer_id, repository=customers)}
     cards = sorted(core.cards(customer.bank_customer_id), key=lambda c: (c.card_id not in ours, c.form != "virtual"))
     return list(dict.fromkeys(card.account_id for card in cards))
 

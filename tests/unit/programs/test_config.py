@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 import yaml
 
-from messenger_bank.referrals import config as config_module
-from messenger_bank.referrals.config import ProgramsConfigError, load_programs, programs
-from messenger_bank.referrals.settings import ReferralSettings
-from tests.unit.referrals.conftest import programs_document
+from messenger_bank.programs import terms as config_module
+from messenger_bank.programs.settings import ReferralSettings
+from messenger_bank.programs.terms import ProgramsConfigError, load_programs, programs
+from tests.unit.programs.conftest import programs_document
 
 
 def test_the_shipped_document_is_valid_and_names_the_four_partners() -> None:
@@ -97,7 +97,7 @@ def test_months_are_counted_in_the_bank_time_zone() -> None:
 def test_the_file_source_reads_the_file_named_by_the_environment(tmp_path: Path) -> None:
     document = programs_document()
     document["invite"]["monthly_cap"] = 2
-    path = tmp_path / "programs.yaml"
+    path = tmp_path / "terms.yaml"
     path.write_text(yaml.safe_dump(document), encoding="utf-8")
 
     settings = ReferralSettings.from_env({"PROGRAMS_FILE": str(path)})

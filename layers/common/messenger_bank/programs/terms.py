@@ -1,4 +1,4 @@
-"""The programs document (``programs.yaml``, or the same YAML as an AppConfig profile): its schema and
+"""The programs' terms (``terms.yaml``, or the same YAML as an AppConfig profile): its schema and
 its loader.
 
 ``programs()`` is what the services call: cached per cold start for a file, and for AppConfig through
@@ -18,8 +18,8 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
-from messenger_bank.referrals.models import BrandColours
-from messenger_bank.referrals.settings import ReferralSettings, settings
+from messenger_bank.programs.models import BrandColours
+from messenger_bank.programs.settings import ReferralSettings, settings
 from messenger_bank.types import CurrencyCode
 
 MIN_RATE = Decimal(2)

@@ -8,6 +8,8 @@ For each operation of the month (bank time) in the programs' currency:
   * its cashback is ``amount × rate / 100`` rounded down to the kopeck; a refund takes back the same
     computation on the refunded amount (rounded down too, so a full refund cancels its purchase exactly).
 The month's cashback is the sum, never below zero (a refund of last month's purchase cannot make it owe).
+
+The operation: ``get_cashback`` (this month, by category, in the customer's words).
 """
 
 from __future__ import annotations
@@ -17,10 +19,24 @@ from datetime import UTC, datetime
 from decimal import ROUND_FLOOR, Decimal
 from typing import Literal
 
-from messenger_bank.referrals.config import Programs, programs
-from messenger_bank.referrals.models import CardOperation, CashbackLine, CashbackMonth, OfferActivation
-from messenger_bank.referrals.ports import OperationsSource
-from messenger_bank.referrals.repository import ReferralsRepository
+from messenger_bank.conversation.catalogue import has, text
+from messenger_bank.customers.service import CustomersRepository, customer_by_id
+from messenger_bank.money import format_money
+from messenger_bank.programs.bank import (
+    CoreOperationsSource,
+    OperationsSource,
+)
+from messenger_bank.programs.models import (
+    CardOperation,
+    CashbackInfo,
+    CashbackLine,
+    CashbackMonth,
+    GetCashbackRequest,
+    OfferActivation,
+)
+from messenger_bank.programs.repository import ReferralsRepository
+from messenger_bank.programs.terms import Programs, programs
+from messenger_bank.types import Language
 
 RateSource = Literal["offer", "partner", "category", "none"]
 _HUNDRED = Decimal(100)
@@ -118,3 +134,45 @@ def cashback_this_month(
     start, _ = config.month_bounds(month)
     activated = (repository or ReferralsRepository()).activations(customer_id)
     return compute_cashback(source.operations(customer_id, start, moment), config, month, activated)
+
+
+# --- the operation: what the Lambda calls ---------------------------------------------------------
+def _category(category: str, language: Language) -> str:
+    """A cashback category in the customer's words (``cashback.category.*``), else as the bank names it."""
+    key = f"cashback.category.{category}"
+    return text(key, language) if has(key) else category
+
+
+def get_cashback(
+    request: GetCashbackRequest,
+    *,
+    source: OperationsSource | None = None,
+    customers: CustomersRepository | None = None,
+    repository: ReferralsRepository | None = None,
+    config: Programs | None = None,
+    now: datetime | None = None,
+) -> CashbackInfo:
+    """ "Cashback this month" on the card's purchases at the bank, by category."""
+    directory = customers or CustomersRepository()
+    customer = customer_by_id(request.customer_id, repository=directory)
+    language = request.language or customer.language
+    month = cashback_this_month(
+        customer.customer_id,
+        source=source or CoreOperationsSource(customers=directory),
+        repository=repository,
+        config=config,
+        now=now,
+    )
+    lines = [
+        f"{_category(category, language)}: {format_money(amount, month.currency, language)}"
+        for category, amount in sorted(month.by_category.items(), key=lambda item: -item[1])
+        if amount > 0
+    ]
+    return CashbackInfo(
+        month=month.month,
+        amount=format_money(month.total_minor, month.currency, language),
+        total_minor=month.total_minor,
+        currency=month.currency,
+        categories="\n".join(lines) or text("cashback.nothing_yet", language),
+        by_category=month.by_category,
+    )

@@ -19,9 +19,9 @@ from messenger_bank.customers.models import ChannelIdentity, Customer, NewCustom
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.customers.service import find_or_create
 from messenger_bank.errors import BankSystemUnavailable
-from messenger_bank.referrals.config import Programs, load_programs
-from messenger_bank.referrals.repository import ReferralsRepository
-from messenger_bank.referrals.settings import DEFAULT_PROGRAMS_FILE
+from messenger_bank.programs.repository import ReferralsRepository
+from messenger_bank.programs.settings import DEFAULT_PROGRAMS_FILE
+from messenger_bank.programs.terms import Programs, load_programs
 from messenger_bank.types import Channel
 from tests.support.aws import atomic_dynamodb_writes, create_table
 

@@ -38,7 +38,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
-from messenger_bank.referrals.models import Attribution, BonusRecord, OfferActivation, Recommendation
+from messenger_bank.programs.models import Attribution, BonusRecord, OfferActivation, Recommendation
 from messenger_bank.tables import InCustomersTable
 
 

@@ -5,6 +5,9 @@ Abuse is refused before any money can move, each with its own error (``errors.py
 self-referral, the same person twice (their customer, phone or passport hash already attributed), a
 person who is already a customer, and more friends in a calendar month than ``invite.monthly_cap``.
 The cap counts attributions (each can earn the referrer one bonus), in the month of the attribution.
+
+The operations: ``get_referral`` (the code, this messenger's link and the share picture) and
+``attribute_at_registration`` (registration's hook).
 """
 
 from __future__ import annotations
@@ -12,12 +15,27 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from urllib.parse import quote
 
-from messenger_bank.customers.repository import CustomersRepository
-from messenger_bank.images.models import SharePictureRequest
-from messenger_bank.observability import logger
-from messenger_bank.referrals.bonuses import pay_once
-from messenger_bank.referrals.config import Money, Programs, programs
-from messenger_bank.referrals.errors import (
+from messenger_bank.customers.models import Customer
+from messenger_bank.customers.service import (
+    CustomersRepository,
+    cards_of,
+    customer_by_id,
+    customer_by_phone,
+    customer_by_referral_code,
+    customer_or_none,
+)
+from messenger_bank.images import (
+    SharePictureRequest,
+    share_picture,
+    store,
+)
+from messenger_bank.money import format_money
+from messenger_bank.observability import logger, metrics
+from messenger_bank.programs.bank import (
+    BonusLedger,
+)
+from messenger_bank.programs.bonuses import pay_once
+from messenger_bank.programs.errors import (
     AlreadyReferred,
     ProgramDisabled,
     ReferralLimitReached,
@@ -26,18 +44,26 @@ from messenger_bank.referrals.errors import (
     SelfReferral,
     UnknownReferralCode,
 )
-from messenger_bank.referrals.keys import check_passport_hash, invite_bonus_key, normalise_phone, phone_hash
-from messenger_bank.referrals.models import (
+from messenger_bank.programs.keys import (
+    check_passport_hash,
+    invite_bonus_key,
+    normalise_phone,
+    passport_hash,
+    phone_hash,
+)
+from messenger_bank.programs.models import (
     Attribution,
     BonusRecord,
     BonusRole,
     CardIssuedOutcome,
+    GetReferralRequest,
+    ReferralInfo,
     ReferralProgress,
     ShareLinks,
 )
-from messenger_bank.referrals.ports import BonusLedger, CustomerDirectory
-from messenger_bank.referrals.repository import AttributionConflict, ReferralsRepository
-from messenger_bank.referrals.settings import ReferralSettings, settings
+from messenger_bank.programs.repository import AttributionConflict, ReferralsRepository
+from messenger_bank.programs.settings import ReferralSettings, settings
+from messenger_bank.programs.terms import Money, Programs, programs
 from messenger_bank.types import Channel, Language
 
 
@@ -83,7 +109,7 @@ def attribute(
     *,
     newcomer_phone: str,
     newcomer_passport_hash: str | None = None,
-    customers: CustomerDirectory | None = None,
+    customers: CustomersRepository | None = None,
     repository: ReferralsRepository | None = None,
     config: Programs | None = None,
     now: datetime | None = None,
@@ -91,7 +117,7 @@ def attribute(
     """Attribute a newcomer to the customer whose code they arrived with; the same call again returns
     the same attribution. Raises a ``ReferralRefused`` subclass when the referral cannot count."""
     config = config or programs()
-    directory: CustomerDirectory = customers or CustomersRepository()
+    directory = customers or CustomersRepository()
     store = repository or ReferralsRepository()
     moment = now or datetime.now(UTC)
     newcomer = newcomer_customer_id
@@ -102,7 +128,7 @@ def attribute(
         raise ValueError("newcomer_phone is not a phone number")
     passport = check_passport_hash(newcomer_passport_hash) if newcomer_passport_hash else None
 
-    referrer = directory.by_referral_code(code.strip().upper())
+    referrer = customer_by_referral_code(code.strip().upper(), repository=directory)
     if referrer is None:
         raise _refuse(UnknownReferralCode("no customer has this referral code"), newcomer)
     referrer_id = referrer.customer_id
@@ -115,7 +141,7 @@ def attribute(
             return existing
         raise _refuse(AlreadyReferred("this newcomer was already referred"), newcomer, referrer_id)
 
-    owner = directory.by_phone(phone)
+    owner = customer_by_phone(phone, repository=directory)
     if owner is not None and owner.customer_id != newcomer:
         raise _refuse(ReferredPersonIsCustomer("this person is already a customer"), newcomer, referrer_id)
 
@@ -223,3 +249,88 @@ def referral_progress(
         invited_this_month=store.invites_in_month(customer_id, config.month_of(now or datetime.now(UTC))),
         monthly_cap=config.invite.monthly_cap,
     )
+
+
+# --- the operations: what the Lambdas call --------------------------------------------------------
+def _share_picture_url(request: SharePictureRequest, config: ReferralSettings) -> str | None:
+    """The share picture in S3 as a presigned link; without it the customer still gets the code and link."""
+    if not config.media_bucket:
+        return None
+    try:
+        return store("share", share_picture(request), "image/png", bucket=config.media_bucket).url
+    except Exception:  # a picture is a nicety: never the reason the code is not shown
+        logger.exception("share picture not drawn")
+        return None
+
+
+def get_referral(
+    request: GetReferralRequest,
+    *,
+    customers: CustomersRepository | None = None,
+    repository: ReferralsRepository | None = None,
+    config: Programs | None = None,
+    referral_settings: ReferralSettings | None = None,
+) -> ReferralInfo:
+    directory = customers or CustomersRepository()
+    config = config or programs()
+    links_config = referral_settings or settings()
+    customer = customer_by_id(request.customer_id, repository=directory)
+    language = request.language or customer.language
+    code = customer.referral_code
+    progress = referral_progress(customer.customer_id, repository=repository, config=config)
+    picture = share_picture_request(code, request.channel, language, config=links_config)
+    invite = config.invite
+    return ReferralInfo(
+        code=code,
+        link=share_links(code, config=links_config).for_channel(request.channel),
+        picture_url=_share_picture_url(picture, links_config),
+        invited=progress.joined,
+        pending=progress.invited - progress.joined,
+        bonus=format_money(invite.referrer_bonus.amount_minor, invite.referrer_bonus.currency, language),
+        newcomer_bonus=format_money(invite.newcomer_bonus.amount_minor, invite.newcomer_bonus.currency, language),
+        earned=format_money(progress.bonus_total_minor, progress.currency, language),
+        invited_this_month=progress.invited_this_month,
+        monthly_cap=progress.monthly_cap,
+    )
+
+
+def attribute_at_registration(
+    customer: Customer,
+    *,
+    passport_number: str,
+    customers: CustomersRepository | None = None,
+    repository: ReferralsRepository | None = None,
+    config: Programs | None = None,
+    now: datetime | None = None,
+) -> Attribution | None:
+    """Registration's hook: a newcomer created with a friend's code (``Customer.referred_by``) is
+    attributed to that friend, with the abuse checks of ``service.attribute``. Only while the customer
+    has no card (a retried registration is still a newcomer; a customer re-applying is not).
+
+    Never raises: a refused referral is logged by ``attribute``, any other failure here is logged and
+    counted (``ReferralAttributionFailed``); the person gets their card either way."""
+    if customer.referred_by is None:
+        return None
+    directory = customers or CustomersRepository()
+    try:
+        if cards_of(customer.customer_id, repository=directory):
+            return None
+        referrer = customer_or_none(customer.referred_by, repository=directory)
+        if referrer is None:
+            return None
+        return attribute(
+            customer.customer_id,
+            referrer.referral_code,
+            newcomer_phone=customer.phone,
+            newcomer_passport_hash=passport_hash(passport_number),
+            customers=directory,
+            repository=repository,
+            config=config,
+            now=now,
+        )
+    except (ReferralRefused, ProgramDisabled):
+        return None
+    except Exception:
+        logger.exception("referral attribution failed", extra={"customer_id": customer.customer_id})
+        metrics.add_metric(name="ReferralAttributionFailed", unit="Count", value=1)
+        return None

@@ -4,49 +4,61 @@ converted recommendations (``recommend.milestones``) pays its bonus once.
 
 A contact converts for one recommender only: the one who recommended the bank to them first. Contacts
 are kept as a hash of the phone plus a mask; the phone itself is not stored here.
+
+The operations: ``get_recommendations`` (the link and the progress) and ``recommend``.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from messenger_bank.customers.repository import CustomersRepository
-from messenger_bank.errors import CustomerNotFound
+from messenger_bank.customers.service import CustomersRepository, customer_by_id, customer_by_phone
+from messenger_bank.money import format_money
 from messenger_bank.observability import logger
 from messenger_bank.phones import mask_phone
-from messenger_bank.referrals.bonuses import pay_once
-from messenger_bank.referrals.config import Programs, programs
-from messenger_bank.referrals.errors import ProgramDisabled, RecommendationRefused
-from messenger_bank.referrals.keys import milestone_bonus_key, normalise_phone, phone_hash
-from messenger_bank.referrals.models import BonusRecord, Recommendation, RecommendationProgress
-from messenger_bank.referrals.ports import BonusLedger, CustomerDirectory
-from messenger_bank.referrals.repository import ReferralsRepository
+from messenger_bank.programs.bank import (
+    BonusLedger,
+)
+from messenger_bank.programs.bonuses import pay_once
+from messenger_bank.programs.errors import ProgramDisabled, RecommendationRefused
+from messenger_bank.programs.invite import share_links
+from messenger_bank.programs.keys import milestone_bonus_key, normalise_phone, phone_hash
+from messenger_bank.programs.models import (
+    BonusRecord,
+    GetRecommendationsRequest,
+    Recommendation,
+    RecommendationProgress,
+    RecommendationsInfo,
+    Recommended,
+    RecommendRequest,
+)
+from messenger_bank.programs.repository import ReferralsRepository
+from messenger_bank.programs.settings import ReferralSettings
+from messenger_bank.programs.terms import Programs, programs
 
 
-def recommend(
+def record_recommendation(
     customer_id: str,
     contact_phone: str,
     *,
-    customers: CustomerDirectory | None = None,
+    customers: CustomersRepository | None = None,
     repository: ReferralsRepository | None = None,
     config: Programs | None = None,
     now: datetime | None = None,
 ) -> Recommendation:
     """Record that ``customer_id`` recommended the bank to this phone; the same again returns the first record."""
     config = config or programs()
-    directory: CustomerDirectory = customers or CustomersRepository()
+    directory = customers or CustomersRepository()
     store = repository or ReferralsRepository()
     if not config.recommend.enabled:
         raise ProgramDisabled("the recommend program is switched off")
-    recommender = directory.get(customer_id)
-    if recommender is None:
-        raise CustomerNotFound("no such customer")
+    recommender = customer_by_id(customer_id, repository=directory)
     phone = normalise_phone(contact_phone)
     if phone is None:
         raise RecommendationRefused("not a phone number", reason="not_a_phone")
     if phone == recommender.phone:
         raise RecommendationRefused("one cannot recommend the bank to oneself", reason="self")
-    if directory.by_phone(phone) is not None:
+    if customer_by_phone(phone, repository=directory) is not None:
         raise RecommendationRefused("this person is already a customer", reason="already_customer")
     recommendation = Recommendation(
         recommender_id=customer_id,
@@ -138,3 +150,45 @@ def recommendation_progress(
         bonus_total_minor=sum(b.amount_minor for b in paid),
         currency=config.currency,
     )
+
+
+# --- the operations: what the Lambdas call --------------------------------------------------------
+def get_recommendations(
+    request: GetRecommendationsRequest,
+    *,
+    customers: CustomersRepository | None = None,
+    repository: ReferralsRepository | None = None,
+    config: Programs | None = None,
+    referral_settings: ReferralSettings | None = None,
+) -> RecommendationsInfo:
+    directory = customers or CustomersRepository()
+    config = config or programs()
+    customer = customer_by_id(request.customer_id, repository=directory)
+    language = request.language or customer.language
+    progress = recommendation_progress(customer.customer_id, repository=repository, config=config)
+    milestones = config.recommend.milestones
+    upcoming = next((m for m in milestones if m.converted == progress.next_milestone), milestones[-1])
+    return RecommendationsInfo(
+        link=share_links(customer.referral_code, config=referral_settings).for_channel(request.channel),
+        recommended=progress.recommended,
+        count=progress.converted,
+        next_milestone=upcoming.converted,
+        to_next_milestone=progress.to_next_milestone or 0,
+        bonus=format_money(upcoming.bonus.amount_minor, upcoming.bonus.currency, language),
+        earned=format_money(progress.bonus_total_minor, progress.currency, language),
+    )
+
+
+def recommend(
+    request: RecommendRequest,
+    *,
+    customers: CustomersRepository | None = None,
+    repository: ReferralsRepository | None = None,
+    config: Programs | None = None,
+) -> Recommended:
+    """Raises ``RecommendationRefused`` (oneself, already a customer, not a phone)."""
+    store_ = repository or ReferralsRepository()
+    recorded = record_recommendation(
+        request.customer_id, request.phone, customers=customers, repository=store_, config=config
+    )
+    return Recommended(contact=recorded.contact_mask, recommended=len(store_.recommendations(request.customer_id)))

@@ -8,11 +8,11 @@ import pytest
 
 from messenger_bank.customers.models import Customer
 from messenger_bank.customers.repository import CustomersRepository
-from messenger_bank.referrals.config import Programs
-from messenger_bank.referrals.errors import RecommendationRefused
-from messenger_bank.referrals.recommendations import on_customer_joined, recommend, recommendation_progress
-from messenger_bank.referrals.repository import ReferralsRepository
-from tests.unit.referrals.conftest import FakeLedger, join
+from messenger_bank.programs.errors import RecommendationRefused
+from messenger_bank.programs.recommend import on_customer_joined, recommendation_progress, record_recommendation
+from messenger_bank.programs.repository import ReferralsRepository
+from messenger_bank.programs.terms import Programs
+from tests.unit.programs.conftest import FakeLedger, join
 
 JUNE = datetime(2025, 6, 10, 12, 0, tzinfo=UTC)
 CONTACTS = [f"+37544700000{i}" for i in range(10)] + ["+375447000010", "+375447000011"]
@@ -26,10 +26,10 @@ def fan(customers: CustomersRepository) -> Customer:
 def test_a_recommendation_is_kept_as_a_hash_and_a_mask_and_recorded_once(
     fan: Customer, customers: CustomersRepository, referrals: ReferralsRepository, programs: Programs, table: object
 ) -> None:
-    first = recommend(
+    first = record_recommendation(
         fan.customer_id, "+375 44 700-00-01", customers=customers, repository=referrals, config=programs, now=JUNE
     )
-    again = recommend(
+    again = record_recommendation(
         fan.customer_id,
         "375447000001",
         customers=customers,
@@ -57,7 +57,9 @@ def test_recommending_oneself_an_existing_customer_or_not_a_phone_is_refused(
     join(customers, "BANK-OLD", "+375292020202")
 
     with pytest.raises(RecommendationRefused) as refused:
-        recommend(fan.customer_id, phone, customers=customers, repository=referrals, config=programs, now=JUNE)
+        record_recommendation(
+            fan.customer_id, phone, customers=customers, repository=referrals, config=programs, now=JUNE
+        )
 
     assert refused.value.details["reason"] == reason
 
@@ -67,7 +69,9 @@ def test_each_milestone_pays_its_bonus_once(
 ) -> None:
     ledger = FakeLedger()
     for phone in CONTACTS[:6]:
-        recommend(fan.customer_id, phone, customers=customers, repository=referrals, config=programs, now=JUNE)
+        record_recommendation(
+            fan.customer_id, phone, customers=customers, repository=referrals, config=programs, now=JUNE
+        )
 
     for index, phone in enumerate(CONTACTS[:5]):
         newcomer = join(customers, f"BANK-CONV{index}", phone)
@@ -101,7 +105,9 @@ def test_progress_shows_converted_recommendations_and_the_way_to_the_next_milest
 ) -> None:
     ledger = FakeLedger()
     for phone in CONTACTS[:4]:
-        recommend(fan.customer_id, phone, customers=customers, repository=referrals, config=programs, now=JUNE)
+        record_recommendation(
+            fan.customer_id, phone, customers=customers, repository=referrals, config=programs, now=JUNE
+        )
     for index, phone in enumerate(CONTACTS[:3]):
         on_customer_joined(f"c_new{index}", phone, ledger=ledger, repository=referrals, config=programs, now=JUNE)
 
@@ -117,8 +123,10 @@ def test_a_contact_recommended_by_two_customers_converts_for_the_first_only(
     fan: Customer, customers: CustomersRepository, referrals: ReferralsRepository, programs: Programs
 ) -> None:
     latecomer = join(customers, "BANK-LATE", "+375293030303")
-    recommend(fan.customer_id, CONTACTS[0], customers=customers, repository=referrals, config=programs, now=JUNE)
-    recommend(
+    record_recommendation(
+        fan.customer_id, CONTACTS[0], customers=customers, repository=referrals, config=programs, now=JUNE
+    )
+    record_recommendation(
         latecomer.customer_id,
         CONTACTS[0],
         customers=customers,

@@ -18,14 +18,14 @@ from messenger_bank.customers.models import Customer
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.images.drawing import hex_rgb
 from messenger_bank.images.offers import picture_box, picture_size, tile_box
-from messenger_bank.referrals import operations
-from messenger_bank.referrals.adapters import PartnersApi, PictureCache
-from messenger_bank.referrals.config import Programs
-from messenger_bank.referrals.models import ListOffersRequest, OfferList
-from messenger_bank.referrals.operations import list_offers
-from messenger_bank.referrals.repository import ReferralsRepository
-from messenger_bank.referrals.settings import ReferralSettings
-from tests.unit.referrals.conftest import BrandStub, FakePartners, PartnerOfferStub, join
+from messenger_bank.programs import partner_offers
+from messenger_bank.programs.bank import PartnersApi, PictureCache
+from messenger_bank.programs.models import ListOffersRequest, OfferList
+from messenger_bank.programs.partner_offers import list_offers
+from messenger_bank.programs.repository import ReferralsRepository
+from messenger_bank.programs.settings import ReferralSettings
+from messenger_bank.programs.terms import Programs
+from tests.unit.programs.conftest import BrandStub, FakePartners, PartnerOfferStub, join
 
 BUCKET = "media"
 WITH_BUCKET = ReferralSettings(media_bucket=BUCKET)
@@ -120,7 +120,7 @@ def test_a_partner_that_does_not_answer_is_drawn_from_the_programs_document(
     assert [item.offer_id for item in offers.items] == ["gr-001", "gr-002"]
     _, picture = stored_picture(s3)
     assert picture.size == picture_size(2)
-    document_colour = hex_rgb("#2E7D32")  # programs.yaml: grushovka's colours
+    document_colour = hex_rgb("#2E7D32")  # terms.yaml: grushovka's colours
     for index in (0, 1):
         _, top, right, bottom = tile_box(index)
         assert colour_at(picture, (right - 8, (top + bottom) // 2)) == document_colour
@@ -149,7 +149,7 @@ def test_a_partner_slow_to_give_its_picture_is_not_waited_for(
     s3: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(operations, "PICTURES_WAIT_SECONDS", 0.2)
+    monkeypatch.setattr(partner_offers, "PICTURES_WAIT_SECONDS", 0.2)
     release = threading.Event()
 
     class SlowPartners(FakePartners):

@@ -17,11 +17,13 @@ from messenger_bank.banking.models import CreditRequest, HistoryEntry, Operation
 from messenger_bank.customers.models import Card, Customer
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.errors import OperationRejected
-from messenger_bank.referrals.adapters import CoreBonusLedger, CoreOperationsSource, PartnersApi, purchase_of
-from messenger_bank.referrals.config import Programs
-from messenger_bank.referrals.errors import OfferUnavailable, RecommendationRefused
-from messenger_bank.referrals.keys import invite_bonus_key, passport_hash
-from messenger_bank.referrals.models import (
+from messenger_bank.programs.bank import CoreBonusLedger, CoreOperationsSource, PartnersApi, purchase_of
+from messenger_bank.programs.card_issuance import credit_referral_bonuses
+from messenger_bank.programs.cashback import get_cashback
+from messenger_bank.programs.errors import OfferUnavailable, RecommendationRefused
+from messenger_bank.programs.invite import attribute_at_registration, get_referral
+from messenger_bank.programs.keys import invite_bonus_key, passport_hash
+from messenger_bank.programs.models import (
     ActivateOfferRequest,
     CardOperation,
     CreditReferralBonusesRequest,
@@ -31,21 +33,13 @@ from messenger_bank.referrals.models import (
     ListOffersRequest,
     RecommendRequest,
 )
-from messenger_bank.referrals.operations import (
-    activate_offer,
-    attribute_at_registration,
-    credit_referral_bonuses,
-    format_percent,
-    get_cashback,
-    get_recommendations,
-    get_referral,
-    list_offers,
-    recommend,
-)
-from messenger_bank.referrals.repository import ReferralsRepository
-from messenger_bank.referrals.settings import ReferralSettings
+from messenger_bank.programs.partner_offers import activate_offer, format_percent, list_offers
+from messenger_bank.programs.recommend import get_recommendations, recommend
+from messenger_bank.programs.repository import ReferralsRepository
+from messenger_bank.programs.settings import ReferralSettings
+from messenger_bank.programs.terms import Programs
 from tests.support.functions import handler_file, handler_module
-from tests.unit.referrals.conftest import FakeLedger, FakePartners, PartnerOfferStub, join
+from tests.unit.programs.conftest import FakeLedger, FakePartners, PartnerOfferStub, join
 
 JUNE = datetime(2025, 6, 10, 12, 0, tzinfo=UTC)
 ISSUED = {"card_id": "card_new", "mask": "411111******1111", "expiry": "06/30"}

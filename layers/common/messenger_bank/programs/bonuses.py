@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from messenger_bank.observability import logger
-from messenger_bank.referrals.models import BonusRecord
-from messenger_bank.referrals.ports import BonusLedger
-from messenger_bank.referrals.repository import ReferralsRepository
+from messenger_bank.programs.bank import BonusLedger
+from messenger_bank.programs.models import BonusRecord
+from messenger_bank.programs.repository import ReferralsRepository
 
 STALE_AFTER = timedelta(minutes=2)
 

@@ -7,21 +7,21 @@ from decimal import Decimal
 
 import pytest
 
-from messenger_bank.referrals.config import Programs, load_programs
-from messenger_bank.referrals.errors import OfferUnavailable
-from messenger_bank.referrals.keys import partner_customer_ref
-from messenger_bank.referrals.partners import activate_offer, activations, list_offers
-from messenger_bank.referrals.repository import ReferralsRepository
-from tests.unit.referrals.conftest import FakePartners, PartnerOfferStub, programs_document
+from messenger_bank.programs.errors import OfferUnavailable
+from messenger_bank.programs.keys import partner_customer_ref
+from messenger_bank.programs.partner_offers import activate_once, activations, current_offers
+from messenger_bank.programs.repository import ReferralsRepository
+from messenger_bank.programs.terms import Programs, load_programs
+from tests.unit.programs.conftest import FakePartners, PartnerOfferStub, programs_document
 
 JUNE = datetime(2025, 6, 10, 12, 0, tzinfo=UTC)
 
 
 def test_offers_of_the_four_partners_come_from_the_programs_document(programs: Programs) -> None:
-    offers = list_offers(config=programs, today=JUNE.date())
+    offers = current_offers(config=programs, today=JUNE.date())
 
     assert {o.partner_name for o in offers} == {"GameArena", "Twitch", "Burger King", "Grushovka"}
-    assert {o.offer_id for o in list_offers("twitch", config=programs)} == {"tw-001", "tw-002"}
+    assert {o.offer_id for o in current_offers("twitch", config=programs)} == {"tw-001", "tw-002"}
 
 
 def test_live_offers_replace_the_configured_ones_and_out_of_band_rates_are_dropped(programs: Programs) -> None:
@@ -35,7 +35,7 @@ def test_live_offers_replace_the_configured_ones_and_out_of_band_rates_are_dropp
         }
     )
 
-    offers = list_offers("burgerking", source=partners, config=programs, today=JUNE.date())
+    offers = current_offers("burgerking", source=partners, config=programs, today=JUNE.date())
 
     assert [(o.offer_id, o.cashback_percent) for o in offers] == [("bk-100", Decimal(9))]
 
@@ -43,7 +43,7 @@ def test_live_offers_replace_the_configured_ones_and_out_of_band_rates_are_dropp
 def test_a_partner_that_does_not_answer_falls_back_to_the_configured_offers(programs: Programs) -> None:
     partners = FakePartners(down={"grushovka"})
 
-    offers = list_offers("grushovka", source=partners, config=programs, today=JUNE.date())
+    offers = current_offers("grushovka", source=partners, config=programs, today=JUNE.date())
 
     assert {o.offer_id for o in offers} == {"gr-001", "gr-002"}
 
@@ -62,7 +62,7 @@ def test_a_slow_partner_is_shown_from_the_document_and_does_not_hold_the_others(
 
     partners = SlowTwitch(catalogue={"burgerking": [PartnerOfferStub("bk-100", "Free fries", "fast_food", 9)]})
     started = time.monotonic()
-    offers = list_offers(source=partners, config=programs, today=JUNE.date(), deadline_s=0.3)
+    offers = current_offers(source=partners, config=programs, today=JUNE.date(), deadline_s=0.3)
     took = time.monotonic() - started
     released.set()
 
@@ -77,7 +77,7 @@ def test_a_switched_off_partner_is_not_shown() -> None:
     document = programs_document()
     document["partners"]["twitch"]["enabled"] = False
 
-    offers = list_offers(config=load_programs(document))
+    offers = current_offers(config=load_programs(document))
 
     assert "twitch" not in {o.partner for o in offers}
 
@@ -85,8 +85,8 @@ def test_a_switched_off_partner_is_not_shown() -> None:
 def test_an_offer_is_activated_once_per_customer(programs: Programs, referrals: ReferralsRepository) -> None:
     partners = FakePartners(catalogue={"gamearena": [PartnerOfferStub("ga-002", "33 % on a tournament", "gaming", 33)]})
 
-    first = activate_offer("c_gamer", "ga-002", source=partners, repository=referrals, config=programs, now=JUNE)
-    second = activate_offer("c_gamer", "ga-002", source=partners, repository=referrals, config=programs, now=JUNE)
+    first = activate_once("c_gamer", "ga-002", source=partners, repository=referrals, config=programs, now=JUNE)
+    second = activate_once("c_gamer", "ga-002", source=partners, repository=referrals, config=programs, now=JUNE)
 
     assert first.newly_activated is True
     assert second.newly_activated is False
@@ -98,4 +98,4 @@ def test_an_offer_is_activated_once_per_customer(programs: Programs, referrals: 
 
 def test_an_unknown_offer_cannot_be_activated(programs: Programs, referrals: ReferralsRepository) -> None:
     with pytest.raises(OfferUnavailable):
-        activate_offer("c_gamer", "xx-999", repository=referrals, config=programs, now=JUNE)
+        activate_once("c_gamer", "xx-999", repository=referrals, config=programs, now=JUNE)

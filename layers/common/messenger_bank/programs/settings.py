@@ -12,7 +12,7 @@ code holds no bot name of its own, and building a link without them is refused (
 ``MESSENGER_PAGE``                  the Facebook page's username or id (``m.me/<page>?ref=<code>``)
 ``PROGRAMS_SOURCE``                 ``file`` (default: local runs and tests) or ``appconfig`` (deployed)
 ``PROGRAMS_FILE``                   the document's path when the source is a file (default: the
-                                    ``programs.yaml`` beside this module)
+                                    ``terms.yaml`` beside this module)
 ``PROGRAMS_APPCONFIG_APPLICATION``  AppConfig application (source ``appconfig``)
 ``PROGRAMS_APPCONFIG_ENVIRONMENT``  AppConfig environment (source ``appconfig``)
 ``PROGRAMS_APPCONFIG_PROFILE``      AppConfig configuration profile holding the YAML (default ``programs``)
@@ -34,7 +34,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-DEFAULT_PROGRAMS_FILE = Path(__file__).with_name("programs.yaml")
+DEFAULT_PROGRAMS_FILE = Path(__file__).with_name("terms.yaml")
 
 
 TelegramBotUsername = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]{3,31}$")]

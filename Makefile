@@ -60,7 +60,7 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
-	$(PY) -m messenger_bank.conversation.lint
+	$(PY) -m local.devtools.lint
 	$(VENV)/bin/sam validate --lint --template template.yaml
 
 build: $(STAMP)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from local.devtools.graph import edges, entries, layers
 from messenger_bank.conversation import catalogue
 from messenger_bank.conversation.flows import (
     FLOWS_DIR,
@@ -26,7 +27,6 @@ from messenger_bank.conversation.flows import (
     Step,
     load_flows,
 )
-from messenger_bank.conversation.graph import edges, entries, layers
 
 BOX_W, BOX_H, GAP_X, GAP_Y, MARGIN = 240, 66, 46, 74, 30
 COLOURS = {

@@ -5,8 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from local.devtools.lint import lint_flows
 from messenger_bank.conversation.flows import FLOWS_DIR, REGISTRY_FILE, load_flows
-from messenger_bank.conversation.lint import lint_flows
 from tests.unit.conversation.chat import PAN, Chat, customer_deps
 
 

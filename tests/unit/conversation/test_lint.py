@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from local.devtools.lint import lint_flows, main
 from messenger_bank.conversation.flows import FLOWS_DIR, REGISTRY_FILE, Problem
-from messenger_bank.conversation.lint import lint_flows, main
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -120,7 +120,7 @@ def test_the_command_line_prints_file_line_message_and_exits_one(tmp_path: Path)
         tmp_path, "transfer.yaml", "    next: request_amount", "    next: request_amout", "    next: request_amout"
     )
     result = subprocess.run(
-        [sys.executable, "-m", "messenger_bank.conversation.lint", str(path.parent)],
+        [sys.executable, "-m", "local.devtools.lint", str(path.parent)],
         capture_output=True, text=True, cwd=ROOT, env={"PYTHONPATH": str(ROOT / "layers/common"), "PATH": ""},
         check=False,
     )  # fmt: skip

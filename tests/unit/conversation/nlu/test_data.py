@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from bench.nlu import load_heldout
+from local.devtools.nlu_training import load_phrases
 from messenger_bank.conversation.nlu import INTENTS
+from messenger_bank.conversation.nlu.bundle import OUT_OF_SCOPE
 from messenger_bank.conversation.nlu.text import fold
-from messenger_bank.conversation.nlu.training import OUT_OF_SCOPE, load_phrases
 from messenger_bank.types import LANGUAGES
 
 MIN_HELDOUT_PER_INTENT = 10

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from messenger_bank.conversation.nlu import CONFIDENCE_THRESHOLD, INTENTS, Understanding, understand
-from messenger_bank.conversation.nlu.training import read_bundle
+from local.devtools.nlu_training import fingerprint
+from messenger_bank.conversation.nlu import CONFIDENCE_THRESHOLD, INTENTS, Understanding, bundle, understand
 
 
 @pytest.mark.parametrize(
@@ -101,8 +102,10 @@ def test_the_language_of_the_text_is_guessed(text: str, language: str) -> None:
 
 
 def test_the_shipped_model_matches_the_training_phrases_and_code() -> None:
-    # When this fails: python -m messenger_bank.conversation.nlu.build, and commit data/model.json.gz.
-    assert read_bundle() is not None
+    # The fingerprint is of the phrases and the feature and training code now; the shipped bundle's is
+    # of those it was built from. When this fails: python -m local.devtools.nlu_training, and commit
+    # nlu/data/model.json.gz.
+    assert bundle.read_bundle().fingerprint == fingerprint()
 
 
 def test_concurrent_calls_agree() -> None:
@@ -142,3 +145,13 @@ def test_understand_never_raises_on_any_text(text: str) -> None:
 def test_understand_handles_ten_thousand_characters_and_emoji() -> None:
     understanding = understand("😀" * 5_000 + "баланс" * 1_000)
     assert understanding.text.startswith("😀")
+
+
+def test_a_missing_model_is_an_error_that_names_the_rebuild_never_training(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Given a layer whose model file is missing
+    monkeypatch.setattr(bundle, "model_path", lambda: tmp_path / bundle.MODEL_FILE)
+    # When the models are read, Then the error says what to run (a Lambda does not train)
+    with pytest.raises(FileNotFoundError, match=r"python -m local\.devtools\.nlu_training"):
+        bundle.read_bundle()

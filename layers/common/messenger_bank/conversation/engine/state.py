@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 PERSISTENT_KEYS = frozenset({"referral"})
 
 # `$data.<name>` references a flow may make to the engine's bookkeeping (the names are older than this
-# model, and the flow linter allows exactly these: lint.ENGINE_DATA).
+# model, and the flow linter allows exactly these: local/devtools/lint.py ENGINE_DATA).
 ENGINE_REFERENCES = {"_error": "error", "_entities": "entities", "_run": "run"}
 _LEGACY_KEYS = ("_resume", "_entities", "_run", "_starts", "_sensitive", "_error")
 

@@ -3,15 +3,14 @@
 Why this and nothing heavier: it must run inside a Lambda with no numpy in the layer, answer in well
 under a millisecond, and survive typos. Character n-grams of the folded key (see `text.fold`) make
 "perevod", "перевод" and "пеервод" share most features; a linear model over them is the classic
-strong baseline for short-text intents. Training is stochastic gradient descent with a fixed seed,
-so the same data always gives the same model.
+strong baseline for short-text intents. This is the prediction side; training (stochastic gradient
+descent with a fixed seed) is a development tool: local/devtools/nlu_training.py.
 """
 
 from __future__ import annotations
 
 import base64
 import math
-import random
 from array import array
 from collections import Counter
 from collections.abc import Sequence
@@ -74,6 +73,28 @@ def feature_counts(text: str, settings: TrainingSettings) -> Counter[str]:
     return counts
 
 
+def tfidf_vector(counts: Counter[str], index: dict[str, int], idf: Sequence[float]) -> list[tuple[int, float]]:
+    """The L2-normalised sublinear TF-IDF vector of feature counts over the known features."""
+    pairs = []
+    for feature, count in counts.items():
+        position = index.get(feature)
+        if position is not None:
+            pairs.append((position, (1.0 + math.log(count)) * idf[position]))
+    norm = math.sqrt(sum(value * value for _, value in pairs)) or 1.0
+    return [(position, value / norm) for position, value in pairs]
+
+
+def softmax(rows: Sequence[Sequence[float]], bias: Sequence[float], vector: list[tuple[int, float]]) -> list[float]:
+    """The probability of every label for a vector, under weights `rows` (one per feature) and `bias`."""
+    scores: Sequence[float] = bias
+    for index, value in vector:
+        scores = [score + value * weight for score, weight in zip(scores, rows[index], strict=True)]
+    top = max(scores)
+    exps = [math.exp(score - top) for score in scores]
+    total = sum(exps)
+    return [e / total for e in exps]
+
+
 class TextClassifier:
     """A trained model: predicts a probability for every label of its training data."""
 
@@ -97,27 +118,11 @@ class TextClassifier:
 
     def vector(self, text: str) -> list[tuple[int, float]]:
         """The L2-normalised sublinear TF-IDF vector of a text over the known features."""
-        pairs = []
-        for feature, count in feature_counts(text, self.settings).items():
-            index = self._index.get(feature)
-            if index is not None:
-                pairs.append((index, (1.0 + math.log(count)) * self._idf[index]))
-        norm = math.sqrt(sum(value * value for _, value in pairs)) or 1.0
-        return [(index, value / norm) for index, value in pairs]
-
-    def _probabilities(self, vector: list[tuple[int, float]]) -> list[float]:
-        scores = self._bias
-        rows = self._rows
-        for index, value in vector:
-            scores = [score + value * weight for score, weight in zip(scores, rows[index], strict=True)]
-        top = max(scores)
-        exps = [math.exp(score - top) for score in scores]
-        total = sum(exps)
-        return [e / total for e in exps]
+        return tfidf_vector(feature_counts(text, self.settings), self._index, self._idf)
 
     def predict(self, text: str) -> list[tuple[str, float]]:
         """Every label with its probability, most probable first."""
-        probabilities = self._probabilities(self.vector(text))
+        probabilities = softmax(self._rows, self._bias, self.vector(text))
         return sorted(zip(self.labels, probabilities, strict=True), key=lambda pair: -pair[1])
 
     def to_file(self) -> ModelFile:
@@ -140,54 +145,3 @@ class TextClassifier:
         rows = [flat[i : i + width] for i in range(0, len(flat), width)]
         idf = _decode(model.idf).tolist()
         return cls(model.settings, model.labels, model.vocabulary, idf, rows, model.bias)
-
-
-def train(texts: Sequence[str], labels: Sequence[str], settings: TrainingSettings | None = None) -> TextClassifier:
-    """Fits TF-IDF on the texts, then a softmax regression by SGD with L2 (seeded, deterministic)."""
-    settings = settings or TrainingSettings()
-    label_names = sorted(set(labels))
-    label_index = {label: i for i, label in enumerate(label_names)}
-    counted = [feature_counts(text, settings) for text in texts]
-    document_frequency: Counter[str] = Counter()
-    for counts in counted:
-        document_frequency.update(counts.keys())
-    vocabulary = sorted(document_frequency)
-    index = {feature: i for i, feature in enumerate(vocabulary)}
-    total = len(texts)
-    idf = [math.log((1 + total) / (1 + document_frequency[feature])) + 1.0 for feature in vocabulary]
-
-    width = len(label_names)
-    rows = [[0.0] * width for _ in vocabulary]
-    bias = [0.0] * width
-    model = TextClassifier(settings, label_names, vocabulary, idf, rows, bias)
-    bias = model._bias  # updated in place below
-    vectors = []
-    for counts in counted:
-        pairs = [(index[f], (1.0 + math.log(c)) * idf[index[f]]) for f, c in counts.items()]
-        norm = math.sqrt(sum(value * value for _, value in pairs)) or 1.0
-        vectors.append([(i, value / norm) for i, value in pairs])
-    targets = [label_index[label] for label in labels]
-
-    rng = random.Random(settings.seed)  # noqa: S311 - a reproducible shuffle, not a secret
-    order = list(range(total))
-    step = 0
-    for _epoch in range(settings.epochs):
-        rng.shuffle(order)
-        for example in order:
-            step += 1
-            rate = settings.learning_rate / (1.0 + settings.learning_rate * settings.l2 * step)
-            vector = vectors[example]
-            gradient = model._probabilities(vector)
-            gradient[targets[example]] -= 1.0
-            # Only classes with a real error move: late in training that is a handful, not all.
-            moving = [(c, g) for c, g in enumerate(gradient) if g > 1e-4 or g < -1e-4]
-            shrink = 1.0 - rate * settings.l2
-            for feature, value in vector:
-                row = rows[feature]
-                step_size = rate * value
-                for c, g in moving:
-                    row[c] = row[c] * shrink - step_size * g
-            for c, g in moving:
-                bias[c] -= rate * g
-    model._bias = bias
-    return model

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import threading
-import warnings
 from typing import NamedTuple, cast
 
+from messenger_bank.conversation.nlu.bundle import OUT_OF_SCOPE, read_bundle
 from messenger_bank.conversation.nlu.classifier import TextClassifier
 from messenger_bank.conversation.nlu.entities import extract
 from messenger_bank.conversation.nlu.models import Understanding
-from messenger_bank.conversation.nlu.training import OUT_OF_SCOPE, build_bundle, read_bundle
 from messenger_bank.types import Language
 
 # Below this probability the bot says it did not understand and shows the menu. Set by hand so that
@@ -40,14 +39,6 @@ def _load() -> _Models:
         with _lock:
             if _models is None:
                 bundle = read_bundle()
-                if bundle is None:
-                    warnings.warn(
-                        "nlu/data/model.json.gz is missing or stale; training in-process. "
-                        "Rebuild it: python -m messenger_bank.conversation.nlu.build",
-                        RuntimeWarning,
-                        stacklevel=3,
-                    )
-                    bundle = build_bundle()
                 _models = _Models(
                     TextClassifier.from_file(bundle.intents),
                     TextClassifier.from_file(bundle.cyrillic_language),

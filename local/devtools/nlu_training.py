@@ -1,10 +1,10 @@
-"""Training data and the trained bundle: phrases from YAML, typo augmentation, the model file.
+"""NLU training: `python -m local.devtools.nlu_training` rebuilds the shipped model from the phrases.
 
-The bundle is built once (`python -m messenger_bank.conversation.nlu.build`) and shipped as
-`data/model.json.gz` beside the phrases, so a cold start reads JSON instead of parsing YAML and running
-SGD. Its fingerprint covers the phrases and the code that turns text into features; if they no
-longer match, `load_bundle` trains in-process (slow, but never wrong) and a unit test fails until
-the file is rebuilt.
+Run it after editing the training phrases (nlu_data/intents.<language>.yaml beside this file) or the
+feature code, and commit `layers/common/messenger_bank/conversation/nlu/data/model.json.gz`. The
+bundle records a fingerprint of the phrases and of the code that turns text into features and learns
+from them; tests/unit/conversation/nlu/test_understand.py fails until the shipped file matches. The
+runtime only reads the file (nlu/bundle.py): no phrase, no training code and no SGD in the layer.
 """
 
 from __future__ import annotations
@@ -12,22 +12,33 @@ from __future__ import annotations
 import ast
 import gzip
 import hashlib
+import math
 import random
+import sys
 import zlib
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 
+import yaml
 from pydantic import BaseModel, ConfigDict
 
-from messenger_bank.conversation.nlu.classifier import ModelFile, TrainingSettings, train
+from messenger_bank.conversation.nlu.bundle import ModelBundle, model_path
+from messenger_bank.conversation.nlu.classifier import (
+    TextClassifier,
+    TrainingSettings,
+    feature_counts,
+    softmax,
+    tfidf_vector,
+)
 from messenger_bank.conversation.nlu.entities import extract
 from messenger_bank.types import LANGUAGES, Language
 
-OUT_OF_SCOPE = "out_of_scope"
-MODEL_FILE = "model.json.gz"  # gzip: a third of the size in the layer, the same load time
-# Everything that changes what the model learns; the fingerprint hashes these files.
-_SOURCES = ("text.py", "entities.py", "classifier.py", "training.py")
+PHRASES_DIR = Path(__file__).resolve().parent / "nlu_data"
+# The runtime code that turns text into features; with this file and the phrases, everything that
+# changes what the model learns, so the fingerprint hashes them.
+_RUNTIME_SOURCES = ("text.py", "entities.py", "classifier.py")
 _TYPO_VARIANTS = 2
 
 INTENT_SETTINGS = TrainingSettings()
@@ -46,7 +57,7 @@ class Phrase(BaseModel):
 
 
 class PhraseFile(BaseModel):
-    """The shape of `data/intents.<language>.yaml`."""
+    """The shape of `nlu_data/intents.<language>.yaml`."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -54,27 +65,13 @@ class PhraseFile(BaseModel):
     intents: dict[str, tuple[str, ...]]
 
 
-class ModelBundle(BaseModel):
-    """Everything `understand` needs, in one JSON file."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    fingerprint: str
-    intents: ModelFile
-    cyrillic_language: ModelFile
-    latin_language: ModelFile
-
-
-def _package() -> Path:
-    return Path(str(resources.files(__package__ or "messenger_bank.conversation.nlu")))
-
-
-def data_dir() -> Path:
-    return _package() / "data"
-
-
 def phrase_files() -> list[Path]:
-    return [data_dir() / f"intents.{language}.yaml" for language in LANGUAGES]
+    return [PHRASES_DIR / f"intents.{language}.yaml" for language in LANGUAGES]
+
+
+def _sources() -> list[Path]:
+    runtime = Path(str(resources.files("messenger_bank.conversation.nlu")))
+    return [*(runtime / name for name in _RUNTIME_SOURCES), Path(__file__).resolve()]
 
 
 def fingerprint() -> str:
@@ -84,16 +81,13 @@ def fingerprint() -> str:
     for path in phrase_files():
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
-    for path in (_package() / name for name in _SOURCES):
+    for path in _sources():
         digest.update(path.name.encode())
         digest.update(ast.dump(ast.parse(path.read_text(encoding="utf-8"))).encode())
     return digest.hexdigest()
 
 
 def load_phrases() -> list[Phrase]:
-    # Imported here: a warm Lambda reads model.json.gz and never needs a YAML parser.
-    import yaml
-
     phrases: list[Phrase] = []
     for path in phrase_files():
         content = PhraseFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
@@ -105,7 +99,7 @@ def load_phrases() -> list[Phrase]:
 def typo_variants(text: str, count: int = _TYPO_VARIANTS) -> Iterator[str]:
     """Seeded misspellings of a phrase (a letter dropped, doubled, swapped or repeated), so that the
     model meets the typos customers make; the seed is the phrase itself, so builds are repeatable."""
-    rng = random.Random(zlib.crc32(text.encode()))  # noqa: S311 - reproducible typos, not a secret
+    rng = random.Random(zlib.crc32(text.encode()))  # reproducible typos, not a secret
     positions = [i for i, char in enumerate(text) if char.isalpha()]
     if len(positions) < 4:
         return
@@ -157,17 +151,61 @@ def build_bundle(phrases: list[Phrase] | None = None) -> ModelBundle:
     )
 
 
-def read_bundle() -> ModelBundle | None:
-    """The shipped bundle if it matches the phrases and code, otherwise None."""
-    path = data_dir() / MODEL_FILE
-    if not path.exists():
-        return None
-    bundle = ModelBundle.model_validate_json(gzip.decompress(path.read_bytes()))
-    return bundle if bundle.fingerprint == fingerprint() else None
-
-
 def write_bundle(bundle: ModelBundle) -> Path:
-    path = data_dir() / MODEL_FILE
+    path = model_path()
     # mtime=0: the same model gives the same bytes, so a rebuild without changes leaves git clean.
     path.write_bytes(gzip.compress(bundle.model_dump_json().encode("utf-8"), mtime=0))
     return path
+
+
+def train(texts: Sequence[str], labels: Sequence[str], settings: TrainingSettings | None = None) -> TextClassifier:
+    """Fits TF-IDF on the texts, then a softmax regression by SGD with L2 (seeded, deterministic)."""
+    settings = settings or TrainingSettings()
+    label_names = sorted(set(labels))
+    label_index = {label: i for i, label in enumerate(label_names)}
+    counted = [feature_counts(text, settings) for text in texts]
+    document_frequency: Counter[str] = Counter()
+    for counts in counted:
+        document_frequency.update(counts.keys())
+    vocabulary = sorted(document_frequency)
+    index = {feature: i for i, feature in enumerate(vocabulary)}
+    total = len(texts)
+    idf = [math.log((1 + total) / (1 + document_frequency[feature])) + 1.0 for feature in vocabulary]
+
+    width = len(label_names)
+    rows = [[0.0] * width for _ in vocabulary]
+    bias = [0.0] * width
+    vectors = [tfidf_vector(counts, index, idf) for counts in counted]
+    targets = [label_index[label] for label in labels]
+
+    rng = random.Random(settings.seed)  # a reproducible shuffle, not a secret
+    order = list(range(total))
+    step = 0
+    for _epoch in range(settings.epochs):
+        rng.shuffle(order)
+        for example in order:
+            step += 1
+            rate = settings.learning_rate / (1.0 + settings.learning_rate * settings.l2 * step)
+            vector = vectors[example]
+            gradient = softmax(rows, bias, vector)
+            gradient[targets[example]] -= 1.0
+            # Only classes with a real error move: late in training that is a handful, not all.
+            moving = [(c, g) for c, g in enumerate(gradient) if g > 1e-4 or g < -1e-4]
+            shrink = 1.0 - rate * settings.l2
+            for feature, value in vector:
+                row = rows[feature]
+                step_size = rate * value
+                for c, g in moving:
+                    row[c] = row[c] * shrink - step_size * g
+            for c, g in moving:
+                bias[c] -= rate * g
+    return TextClassifier(settings, label_names, vocabulary, idf, rows, bias)
+
+
+def main() -> None:
+    path = write_bundle(build_bundle())
+    sys.stdout.write(f"wrote {path}\n")
+
+
+if __name__ == "__main__":
+    main()

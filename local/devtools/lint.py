@@ -1,4 +1,4 @@
-"""The flow linter: `python -m messenger_bank.conversation.lint [FLOWS_DIR]`.
+"""The flow linter: `python -m local.devtools.lint [FLOWS_DIR]`.
 
 Prints `file:line: message` for each problem and exits 1 when there is any. It checks: the files
 load (YAML, schema, duplicated keys, duplicated step ids), every step reference, goto and button
@@ -21,6 +21,7 @@ from typing import Annotated, Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from local.devtools.graph import ENGINE_ENTRIES, edges, entries, has_way_out, reachable
 from messenger_bank.conversation import catalogue as catalogue_module
 from messenger_bank.conversation.engine import ENGINE_KEYS, FIND_CUSTOMER, PERSISTENT_KEYS
 from messenger_bank.conversation.flows import (
@@ -39,7 +40,6 @@ from messenger_bank.conversation.flows import (
     WaitStep,
     load_flows,
 )
-from messenger_bank.conversation.graph import ENGINE_ENTRIES, edges, entries, has_way_out, reachable
 from messenger_bank.conversation.nlu.models import INTENTS
 from messenger_bank.conversation.validation import SENSITIVE_VALIDATORS, VALIDATOR_PARAMS, VALIDATORS
 from messenger_bank.conversation.yamlmarks import MarkedDict, MarkedList

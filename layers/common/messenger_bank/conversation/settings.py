@@ -19,7 +19,7 @@ DEFAULT_IDLE_MINUTES: Final = 30
 
 
 class ConversationSettings(BaseSettings):
-    model_config = SettingsConfigDict(frozen=True, env_ignore_empty=True)
+    model_config = SettingsConfigDict(frozen=True)
 
     inbound_max_receives: int = Field(default=3, ge=1)
     operations_prefix: str | None = None

@@ -38,8 +38,8 @@ class SecurityEnvironment(BaseSettings):
     keycloak_jwks_url: str | None = None
     keycloak_refetch_seconds: float | None = Field(default=None, gt=0)
     idempotency_table: str | None = None
-    security_max_attempts: int | None = None
-    security_lock_minutes: int | None = None
+    security_max_attempts: int | None = Field(default=None, ge=1)
+    security_lock_minutes: int | None = Field(default=None, ge=1)
 
     def required(self, field: str) -> str:
         """The value of a variable this function cannot work without; names the variable when unset."""

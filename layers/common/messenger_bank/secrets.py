@@ -6,10 +6,11 @@ so a warm Lambda does not ask SSM on every call, and a rotated value is picked u
 
 from __future__ import annotations
 
-import os
 from typing import Literal
 
 from aws_lambda_powertools.utilities import parameters
+
+from messenger_bank.settings import stack_settings
 
 SecretName = Literal[
     "TELEGRAM_BOT_TOKEN",
@@ -38,7 +39,7 @@ CACHE_SECONDS = 300
 
 
 def parameter_name(name: SecretName, prefix: str | None = None) -> str:
-    return f"{prefix or os.environ['SECRETS_PREFIX']}/{SECRET_PATHS[name]}"
+    return f"{prefix or stack_settings().secrets_path()}/{SECRET_PATHS[name]}"
 
 
 def secret(name: SecretName) -> str:
@@ -50,7 +51,7 @@ def optional_secret(name: str) -> str | None:
     """A secret this function may read, or None: one without the permission, or an unknown name, is absent.
 
     Least privilege means each function can read only its own messengers' secrets."""
-    if name not in SECRET_PATHS or "SECRETS_PREFIX" not in os.environ:
+    if name not in SECRET_PATHS or not stack_settings().secrets_prefix:
         return None
     try:
         return secret(name)

@@ -3,16 +3,17 @@ resource per cold start, created on first use."""
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from typing import Any
 
 import boto3
 
+from messenger_bank.settings import stack_settings
+
 
 @cache
 def customers_table() -> Any:
-    return boto3.resource("dynamodb").Table(os.environ["CUSTOMERS_TABLE"])
+    return boto3.resource("dynamodb").Table(stack_settings().customers_table_name())
 
 
 class InCustomersTable:

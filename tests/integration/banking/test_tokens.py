@@ -24,7 +24,7 @@ def test_the_directory_lists_every_system_with_wsdl_for_soap(sandbox: Sandbox) -
 
 
 def test_settings_resolve_urls_from_the_directory(sandbox: Sandbox) -> None:
-    settings = BankSettings.from_env({"BANK_DIRECTORY_URL": sandbox.directory_url})
+    settings = BankSettings(directory_url=sandbox.directory_url)
     assert settings.url("core") == sandbox.urls["core"]
     assert settings.url("keycloak") == f"{sandbox.urls['keycloak']}/realms/bank"
 

@@ -12,7 +12,7 @@ from messenger_bank.channels.client import MessageAPI, RecipientUnavailable
 from messenger_bank.channels.errors import PlatformError, PlatformUnavailable
 from messenger_bank.channels.models import OutboundMessage, SentMessage
 from messenger_bank.channels.ratelimit import RateLimiter, RateLimits, TokenBucket
-from messenger_bank.channels.settings import ChannelSettings, load_settings
+from messenger_bank.channels.settings import ChannelSettings
 
 from .conftest import BUTTON_EVENT, CHATS, OUTBOUND
 
@@ -292,8 +292,11 @@ def test_a_bucket_refills_with_time() -> None:
     assert bucket.reserve(1.0) == pytest.approx(0.5)
 
 
-def test_settings_come_from_the_environment_with_defaults() -> None:
-    config = load_settings({"TELEGRAM_BOT_TOKEN": "1:x", "META_GRAPH_API_VERSION": "v24.0"})
+def test_settings_come_from_the_environment_with_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SECRETS_PREFIX", raising=False)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:x")
+    monkeypatch.setenv("META_GRAPH_API_VERSION", "v24.0")
+    config = ChannelSettings()
     assert config.telegram_api_base_url == "https://api.telegram.org"
     assert config.viber_api_base_url == "https://chatapi.viber.com"
     assert config.meta_graph_api_base_url == "https://graph.facebook.com"
@@ -302,7 +305,12 @@ def test_settings_come_from_the_environment_with_defaults() -> None:
     assert "1:x" not in repr(config)
 
 
-def test_secrets_can_come_from_another_store() -> None:
-    config = load_settings({}, secret_reader=lambda name: f"from-ssm:{name}")
+def test_with_a_secrets_prefix_the_secrets_come_from_ssm_never_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SECRETS_PREFIX", "/test")
+    monkeypatch.setenv("META_APP_SECRET", "from-env")
+    monkeypatch.setenv("VIBER_SENDER_NAME", "Env Bank")
+    monkeypatch.setattr("messenger_bank.secrets.optional_secret", lambda name: f"from-ssm:{name}")
+    config = ChannelSettings()
+    assert config.viber_sender_name == "Env Bank"  # not a secret: the environment's
     assert config.whatsapp_access_token.get_secret_value() == "from-ssm:WHATSAPP_ACCESS_TOKEN"  # type: ignore[union-attr]
     assert config.webhook_secrets().meta_app_secret.get_secret_value() == "from-ssm:META_APP_SECRET"  # type: ignore[union-attr]

@@ -12,7 +12,8 @@ import pytest
 from moto import mock_aws
 
 from messenger_bank.conversation.engine.state import FlowData, Position
-from messenger_bank.conversation.sessions import Session, SessionConflict, SessionRepository, SessionSettings
+from messenger_bank.conversation.sessions import Session, SessionConflict, SessionRepository
+from messenger_bank.conversation.settings import SessionSettings, session_settings
 from tests.unit.conversation.chat import PAN, Chat, customer_deps
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -70,7 +71,7 @@ def test_a_missing_session_is_none(table: Any) -> None:
 def test_the_table_name_comes_from_the_environment(table: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SESSIONS_TABLE", TABLE)
     monkeypatch.setenv("SESSION_IDLE_MINUTES", "45")
-    assert SessionSettings.from_env() == SessionSettings(table_name=TABLE, idle_minutes=45)
+    assert session_settings() == SessionSettings(table_name=TABLE, idle_minutes=45)
     SessionRepository().save(a_session())
     assert table.get_item(Key={"chat_key": "telegram:42"})["Item"]["version"] == 1
 

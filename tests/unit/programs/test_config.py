@@ -94,13 +94,16 @@ def test_months_are_counted_in_the_bank_time_zone() -> None:
     assert (start.isoformat(), end.isoformat()) == ("2025-12-01T00:00:00+03:00", "2026-01-01T00:00:00+03:00")
 
 
-def test_the_file_source_reads_the_file_named_by_the_environment(tmp_path: Path) -> None:
+def test_the_file_source_reads_the_file_named_by_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     document = programs_document()
     document["invite"]["monthly_cap"] = 2
     path = tmp_path / "terms.yaml"
     path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    monkeypatch.setenv("PROGRAMS_FILE", str(path))
 
-    settings = ReferralSettings.from_env({"PROGRAMS_FILE": str(path)})
+    settings = ReferralSettings()
 
     assert programs(settings).invite.monthly_cap == 2
 
@@ -113,7 +116,7 @@ def test_deployed_the_document_comes_from_appconfig_through_powertools(monkeypat
         return yaml.safe_dump(programs_document()).encode()
 
     monkeypatch.setattr("aws_lambda_powertools.utilities.parameters.get_app_config", get_app_config)
-    settings = ReferralSettings.from_env(
+    settings = ReferralSettings.model_validate(
         {
             "PROGRAMS_SOURCE": "appconfig",
             "PROGRAMS_APPCONFIG_APPLICATION": "messenger-bank",
@@ -132,4 +135,4 @@ def test_deployed_the_document_comes_from_appconfig_through_powertools(monkeypat
 
 def test_appconfig_without_an_application_is_a_configuration_error() -> None:
     with pytest.raises(ValueError, match="APPCONFIG"):
-        ReferralSettings.from_env({"PROGRAMS_SOURCE": "appconfig"})
+        ReferralSettings.model_validate({"PROGRAMS_SOURCE": "appconfig"})

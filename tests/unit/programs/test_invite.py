@@ -91,15 +91,15 @@ def test_the_share_picture_carries_the_link_of_the_channel_it_is_shared_on() -> 
     assert request.code == "AB23CD45"
 
 
-def test_settings_come_from_the_environment() -> None:
-    settings = ReferralSettings.from_env(
-        {
-            "TELEGRAM_BOT_USERNAME": "@OtherBot",
-            "VIBER_CHAT_URI": "otherbot",
-            "WHATSAPP_BUSINESS_NUMBER": "+375290000001",
-            "MESSENGER_PAGE": "otherpage",
-        }
-    )
+def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {
+        "TELEGRAM_BOT_USERNAME": "@OtherBot",
+        "VIBER_CHAT_URI": "otherbot",
+        "WHATSAPP_BUSINESS_NUMBER": "+375290000001",
+        "MESSENGER_PAGE": "otherpage",
+    }.items():
+        monkeypatch.setenv(name, value)
+    settings = ReferralSettings()
 
     links = share_links("AB23CD45", config=settings)
 
@@ -110,7 +110,7 @@ def test_settings_come_from_the_environment() -> None:
 
 
 def test_the_code_holds_no_bot_name_a_link_without_them_is_refused() -> None:
-    settings = ReferralSettings.from_env({"TELEGRAM_BOT_USERNAME": "OtherBot", "MEDIA_BUCKET": "media"})
+    settings = ReferralSettings.model_validate({"TELEGRAM_BOT_USERNAME": "OtherBot", "MEDIA_BUCKET": "media"})
 
     with pytest.raises(DeepLinksNotConfigured) as refused:
         share_links("AB23CD45", config=settings)

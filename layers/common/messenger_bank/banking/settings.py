@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping
-from functools import lru_cache
-from typing import Any, Literal
+from typing import Literal
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from messenger_bank.configuration import read_once
@@ -27,11 +25,17 @@ System = Literal["keycloak", "passport", "cerberus", "core", "billing", "acquire
 SYSTEMS: tuple[System, ...] = ("keycloak", "passport", "cerberus", "core", "billing", "acquirer", "partners")
 
 
-class BankSettings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class BankSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BANK_", frozen=True, env_ignore_empty=True)
 
     directory_url: str | None = None
-    urls: dict[str, str] = Field(default_factory=dict)
+    keycloak_url: str | None = None
+    passport_url: str | None = None
+    cerberus_url: str | None = None
+    core_url: str | None = None
+    billing_url: str | None = None
+    acquirer_url: str | None = None
+    partners_url: str | None = None
     connect_timeout: float = Field(default=2.0, gt=0)
     read_timeout: float = Field(default=5.0, gt=0)
     max_retries: int = Field(default=2, ge=0, le=5)
@@ -41,37 +45,15 @@ class BankSettings(BaseModel):
     adult_age: int = 18
     currency: str = "BYN"
 
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> BankSettings:
-        env = os.environ if environ is None else environ
-        values: dict[str, Any] = {
-            "directory_url": env.get("BANK_DIRECTORY_URL") or None,
-            "urls": {s: env[f"BANK_{s.upper()}_URL"] for s in SYSTEMS if env.get(f"BANK_{s.upper()}_URL")},
-        }
-        for name in (
-            "connect_timeout",
-            "read_timeout",
-            "backoff_base",
-            "backoff_max",
-            "token_refresh_margin",
-        ):
-            if env.get(f"BANK_{name.upper()}"):
-                values[name] = float(env[f"BANK_{name.upper()}"])
-        for name in ("max_retries", "adult_age"):
-            if env.get(f"BANK_{name.upper()}"):
-                values[name] = int(env[f"BANK_{name.upper()}"])
-        if env.get("BANK_CURRENCY"):
-            values["currency"] = env["BANK_CURRENCY"]
-        return cls(**values)
-
     @property
     def timeout(self) -> httpx.Timeout:
         return httpx.Timeout(self.read_timeout, connect=self.connect_timeout)
 
     def url(self, system: System) -> str:
         """The system's base URL (SOAP: its endpoint; Keycloak: the realm), from env or the directory."""
-        if system in self.urls:
-            return self.urls[system].rstrip("/")
+        configured: str | None = getattr(self, f"{system}_url")
+        if configured:
+            return configured.rstrip("/")
         if self.directory_url:
             return _from_directory(self.directory_url, self.connect_timeout, self.read_timeout)[system]
         raise BankSystemUnavailable(
@@ -98,10 +80,7 @@ def _from_directory(directory_url: str, connect: float, read: float) -> dict[str
         return _directories[directory_url]
 
 
-@lru_cache(maxsize=1)
-def bank_settings() -> BankSettings:
-    """Read once per cold start."""
-    return BankSettings.from_env()
+bank_settings = read_once(BankSettings)
 
 
 class BankSecretsSettings(BaseSettings):

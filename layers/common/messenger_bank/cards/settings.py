@@ -9,23 +9,20 @@
 from __future__ import annotations
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from messenger_bank.configuration import read_once
+from messenger_bank.images.settings import MediaSettings
 
 
-class CardsSettings(BaseSettings):
+class CardsSettings(MediaSettings):
+    """``MEDIA_BUCKET`` and ``bucket()`` as the images context defines them, and the cards' own values."""
+
     model_config = SettingsConfigDict(frozen=True)
 
-    media_bucket: str | None = None
     secure_page_url: str | None = None
     secure_link_minutes: int = Field(default=10, ge=1, le=30)
     history_limit: int = Field(default=10, ge=1, le=50)
-
-    def bucket(self) -> str:
-        if not self.media_bucket:
-            raise RuntimeError("MEDIA_BUCKET is not set for this function")
-        return self.media_bucket
 
     def page_url(self) -> str:
         if not self.secure_page_url:

@@ -25,7 +25,7 @@ from messenger_bank.channels.errors import (
     PlatformUnavailable,
     SignatureInvalid,
 )
-from messenger_bank.channels.settings import ChannelSettings, load_settings, settings
+from messenger_bank.channels.settings import ChannelSettings, settings
 from messenger_bank.types import Channel
 
 __all__ = [
@@ -44,7 +44,6 @@ __all__ = [
     "SignatureInvalid",
     "WebhookSecrets",
     "adapter_for",
-    "load_settings",
     "message_api",
     "settings",
 ]

@@ -1,19 +1,21 @@
-"""Where the platforms are and the secrets to reach them: environment variables read once per cold start.
+"""Where the platforms are and the secrets to reach them, read once per cold start.
 
-Every name is the field name in upper case (TELEGRAM_API_BASE_URL, WHATSAPP_ACCESS_TOKEN, …). Secrets go
-through `secret_reader`, so a deployment can read them from SSM / Secrets Manager instead of the
-environment without touching the callers.
+Every name is the field name in upper case (TELEGRAM_API_BASE_URL, WHATSAPP_ACCESS_TOKEN, …). When the
+stack sets ``SECRETS_PREFIX`` the secrets come from SSM under it (``messenger_bank.secrets``) and never
+from the environment; without it (local runs, tests) from the environment like the rest.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Mapping
-from functools import lru_cache
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import Field, SecretStr
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from messenger_bank.channels.base import WebhookSecrets
+from messenger_bank.configuration import read_once
+from messenger_bank.settings import stack_settings
 
 _SECRETS = (
     "telegram_bot_token",
@@ -27,8 +29,23 @@ _SECRETS = (
 )
 
 
-class ChannelSettings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class ParameterStoreSecrets(PydanticBaseSettingsSource):
+    """The secret fields from SSM when ``SECRETS_PREFIX`` is set: each one this function may read, the others
+    None (never the environment's), ahead of the environment source; nothing without the prefix."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # __call__ reads every secret at once
+
+    def __call__(self) -> dict[str, Any]:
+        from messenger_bank import secrets
+
+        if not stack_settings().secrets_prefix:
+            return {}
+        return {field: secrets.optional_secret(field.upper()) for field in _SECRETS}
+
+
+class ChannelSettings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, env_ignore_empty=True)
 
     telegram_api_base_url: str = "https://api.telegram.org"
     viber_api_base_url: str = "https://chatapi.viber.com"
@@ -51,6 +68,17 @@ class ChannelSettings(BaseModel):
         default=20.0, ge=0, description="a longer retry_after gives up at once (a Lambda must not idle)"
     )
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, ParameterStoreSecrets(settings_cls), env_settings
+
     def webhook_secrets(self) -> WebhookSecrets:
         return WebhookSecrets(
             telegram_secret_token=self.telegram_secret_token,
@@ -60,30 +88,4 @@ class ChannelSettings(BaseModel):
         )
 
 
-def from_environment(name: str, environ: Mapping[str, str]) -> str | None:
-    return environ.get(name.upper()) or None
-
-
-def load_settings(
-    environ: Mapping[str, str] | None = None,
-    secret_reader: Callable[[str], str | None] | None = None,
-) -> ChannelSettings:
-    """Settings from the environment; secrets from `secret_reader(NAME)` (default: the environment too)."""
-    env = os.environ if environ is None else environ
-    read_secret = secret_reader or (lambda name: from_environment(name, env))
-    values: dict[str, object] = {}
-    for field in ChannelSettings.model_fields:
-        value = read_secret(field.upper()) if field in _SECRETS else from_environment(field, env)
-        if value is not None:
-            values[field] = value
-    return ChannelSettings.model_validate(values)
-
-
-@lru_cache(maxsize=1)
-def settings() -> ChannelSettings:
-    """The settings of this cold start: secrets from SSM under SECRETS_PREFIX when the stack sets it."""
-    from messenger_bank.secrets import optional_secret
-
-    if "SECRETS_PREFIX" in os.environ:
-        return load_settings(secret_reader=optional_secret)
-    return load_settings()
+settings = read_once(ChannelSettings)

@@ -11,7 +11,6 @@ on its last attempt the customer is told, once, that something went wrong.
 from __future__ import annotations
 
 import json
-import os
 import time
 from datetime import UTC, datetime
 from functools import cache
@@ -26,6 +25,7 @@ from messenger_bank.channels.models import InboundEvent, OutboundMessage
 from messenger_bank.conversation.catalogue import text
 from messenger_bank.conversation.engine import OperationFailed, TurnDependencies, UnderstandingLike, take_turn
 from messenger_bank.conversation.sessions import SessionRepository
+from messenger_bank.conversation.settings import conversation_settings
 from messenger_bank.handlers import CORRELATION_KEY
 from messenger_bank.journeys import service as journeys
 from messenger_bank.observability import logger, metrics
@@ -52,7 +52,7 @@ class LambdaTurnDependencies:
     def call_operation(self, name: str, payload: dict[str, Any]) -> dict[str, Any]:
         contract = operation(name)  # UndeclaredOperation: no such function is deployed
         response = _lambda().invoke(
-            FunctionName=f"{os.environ['OPERATIONS_PREFIX']}{contract.name}",
+            FunctionName=f"{conversation_settings().operations()}{contract.name}",
             Payload=json.dumps({**payload, CORRELATION_KEY: logger.get_correlation_id()}).encode(),
         )
         answer = json.loads(response["Payload"].read() or b"null")

@@ -21,7 +21,6 @@ Never stored here: card numbers (only token + mask), PINs, passwords, CVVs.
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
@@ -29,12 +28,12 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from messenger_bank.conversation.engine.state import FlowData
+from messenger_bank.conversation.settings import session_settings
 from messenger_bank.types import Language
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
-DEFAULT_IDLE_MINUTES = 30
 
 LanguageSource = Literal["default", "hint", "text", "chosen"]
 
@@ -64,20 +63,6 @@ class Session(BaseModel):
         return self.expires_at <= int(now.timestamp())
 
 
-class SessionSettings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    table_name: str = "sessions"
-    idle_minutes: int = Field(default=DEFAULT_IDLE_MINUTES, ge=1, le=24 * 60)
-
-    @classmethod
-    def from_env(cls) -> SessionSettings:
-        return cls(
-            table_name=os.environ.get("SESSIONS_TABLE", "sessions"),
-            idle_minutes=int(os.environ.get("SESSION_IDLE_MINUTES", DEFAULT_IDLE_MINUTES)),
-        )
-
-
 class SessionConflict(Exception):
     """Another turn of the same chat saved first; retry this turn from the fresh session."""
 
@@ -86,7 +71,7 @@ class SessionRepository:
     """get / save over the sessions table; the boto3 resource is created on first use."""
 
     def __init__(self, table_name: str | None = None, *, table: Table | None = None) -> None:
-        self._table_name = table_name or SessionSettings.from_env().table_name
+        self._table_name = table_name or session_settings().table_name
         self._table = table
 
     @property

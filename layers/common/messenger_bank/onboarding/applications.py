@@ -7,7 +7,6 @@ instead of the data.
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from functools import cache
@@ -17,6 +16,7 @@ import boto3
 
 from messenger_bank.errors import DomainError
 from messenger_bank.onboarding.models import ApplicationForm
+from messenger_bank.onboarding.settings import onboarding_settings
 from messenger_bank.tables import customers_table as _table
 
 KEEP_SECONDS = 24 * 3600
@@ -39,7 +39,7 @@ def _context(application_id: str) -> dict[str, str]:
 def seal(form: ApplicationForm) -> str:
     application_id = f"app-{uuid.uuid4().hex}"
     ciphertext = _kms().encrypt(
-        KeyId=os.environ["PERSONAL_DATA_KEY_ID"],
+        KeyId=onboarding_settings().personal_data_key(),
         Plaintext=form.model_dump_json().encode(),
         EncryptionContext=_context(application_id),
     )["CiphertextBlob"]

@@ -11,7 +11,6 @@ window, counted in the security table (``IDEMPOTENCY_TABLE``) with the wrong-att
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 from typing import Final
 
@@ -25,6 +24,7 @@ from messenger_bank.onboarding.models import (
     CodeSent,
     SendCodeRequest,
 )
+from messenger_bank.onboarding.settings import onboarding_settings
 from messenger_bank.security import _hs256, links
 from messenger_bank.tables import customers_table as _table
 
@@ -47,7 +47,7 @@ def _subjects(request: SendCodeRequest) -> list[str]:
 
 def take_a_send(request: SendCodeRequest, *, now: float | None = None) -> None:
     """Count one send against every limit; raise TooManyCodes (nothing sent) when one is spent."""
-    table = os.environ["IDEMPOTENCY_TABLE"]
+    table = onboarding_settings().sends_table()
     for subject in _subjects(request):
         for sends, minutes in CODE_LIMITS:
             window = links.SecuritySettings(table_name=table, max_attempts=sends, lock_minutes=minutes)

@@ -6,7 +6,6 @@ unseals the application itself, uses it, and returns nothing of it.
 
 from __future__ import annotations
 
-import os
 import time
 
 from messenger_bank.banking import service as bank
@@ -15,6 +14,7 @@ from messenger_bank.customers import service as customers
 from messenger_bank.customers.models import Card, ChannelIdentity, NewCustomer
 from messenger_bank.errors import AlreadyCustomer
 from messenger_bank.images import CardPictureRequest, card_picture
+from messenger_bank.images.settings import media_settings
 from messenger_bank.images.storage import store
 from messenger_bank.observability import logger, metrics
 from messenger_bank.onboarding import applications
@@ -156,7 +156,7 @@ def render_card_picture(state: IssuanceState) -> IssuanceState:
             language=state.language,
         )
     )
-    stored = store("card", picture, "image/png", bucket=os.environ["MEDIA_BUCKET"])
+    stored = store("card", picture, "image/png", bucket=media_settings().bucket())
     return state.model_copy(update={"picture_url": stored.url})
 
 

@@ -11,7 +11,6 @@ journey's state shows it masked.
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -24,6 +23,7 @@ from messenger_bank.customers.models import Card
 from messenger_bank.customers.service import CustomersRepository
 from messenger_bank.errors import CardNotFound, InsufficientFunds, LimitExceeded, OperationRejected, PayeeNotFound
 from messenger_bank.images import ReceiptRequest, receipt_picture, store
+from messenger_bank.images.settings import media_settings
 from messenger_bank.observability import logger, metrics
 from messenger_bank.payments.errors import NoPaymentYet
 from messenger_bank.payments.models import (
@@ -261,5 +261,5 @@ def render_payment_receipt(
             operation_id=payment_id[:64],
         )
     )
-    stored = store("receipt", picture, "image/png", bucket=bucket or os.environ["MEDIA_BUCKET"])
+    stored = store("receipt", picture, "image/png", bucket=bucket or media_settings().bucket())
     return state.model_copy(update={"picture_url": stored.url})

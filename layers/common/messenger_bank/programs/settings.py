@@ -26,13 +26,14 @@ code holds no bot name of its own, and building a link without them is refused (
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from messenger_bank.configuration import read_once
+from messenger_bank.images.settings import MediaSettings
 
 DEFAULT_PROGRAMS_FILE = Path(__file__).with_name("terms.yaml")
 
@@ -64,8 +65,10 @@ class DeepLinks(BaseModel):
     messenger_page: MessengerPage
 
 
-class ReferralSettings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class ReferralSettings(MediaSettings):
+    """``MEDIA_BUCKET`` as the images context defines it (none drawn when unset), and the programs' own values."""
+
+    model_config = SettingsConfigDict(frozen=True, populate_by_name=True, env_ignore_empty=True)
 
     telegram_bot_username: TelegramBotUsername | None = None
     viber_chat_uri: ViberChatUri | None = None
@@ -74,11 +77,27 @@ class ReferralSettings(BaseModel):
 
     programs_source: Literal["file", "appconfig"] = "file"
     programs_file: Path = DEFAULT_PROGRAMS_FILE
-    appconfig_application: str | None = None
-    appconfig_environment: str | None = None
-    appconfig_profile: str = "programs"
+    appconfig_application: str | None = Field(
+        default=None, validation_alias=AliasChoices("appconfig_application", "PROGRAMS_APPCONFIG_APPLICATION")
+    )
+    appconfig_environment: str | None = Field(
+        default=None, validation_alias=AliasChoices("appconfig_environment", "PROGRAMS_APPCONFIG_ENVIRONMENT")
+    )
+    appconfig_profile: str = Field(
+        default="programs", validation_alias=AliasChoices("appconfig_profile", "PROGRAMS_APPCONFIG_PROFILE")
+    )
     programs_max_age_seconds: int = Field(default=300, ge=0, le=86_400)
-    media_bucket: str | None = None
+
+    # People write the bot as @name and the number as +E.164; the links carry neither sign.
+    @field_validator("telegram_bot_username", mode="before")
+    @classmethod
+    def _without_at(cls, value: object) -> object:
+        return value.lstrip("@") if isinstance(value, str) else value
+
+    @field_validator("whatsapp_business_number", mode="before")
+    @classmethod
+    def _without_plus(cls, value: object) -> object:
+        return value.lstrip("+") if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _appconfig_named(self) -> ReferralSettings:
@@ -95,27 +114,5 @@ class ReferralSettings(BaseModel):
             )
         return DeepLinks.model_validate({field: getattr(self, field) for field in DEEP_LINK_VARIABLES})
 
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> ReferralSettings:
-        env = os.environ if environ is None else environ
-        names = {
-            **DEEP_LINK_VARIABLES,
-            "programs_source": "PROGRAMS_SOURCE",
-            "programs_file": "PROGRAMS_FILE",
-            "appconfig_application": "PROGRAMS_APPCONFIG_APPLICATION",
-            "appconfig_environment": "PROGRAMS_APPCONFIG_ENVIRONMENT",
-            "appconfig_profile": "PROGRAMS_APPCONFIG_PROFILE",
-            "programs_max_age_seconds": "PROGRAMS_MAX_AGE_SECONDS",
-            "media_bucket": "MEDIA_BUCKET",
-        }
-        values = {field: env[var] for field, var in names.items() if env.get(var)}
-        if "whatsapp_business_number" in values:
-            values["whatsapp_business_number"] = values["whatsapp_business_number"].lstrip("+")
-        if "telegram_bot_username" in values:
-            values["telegram_bot_username"] = values["telegram_bot_username"].lstrip("@")
-        return cls.model_validate(values)
 
-
-@lru_cache(maxsize=1)
-def settings() -> ReferralSettings:
-    return ReferralSettings.from_env()
+settings = read_once(ReferralSettings)

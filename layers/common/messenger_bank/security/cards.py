@@ -27,7 +27,6 @@ are thus not taken for cards.
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 import time
@@ -219,11 +218,14 @@ class CardVault:
 
     @classmethod
     def from_env(cls) -> CardVault:
-        ttl_s = os.environ.get("CARD_TOKEN_TTL_SECONDS")
+        from messenger_bank.security.settings import security_environment
+
+        env = security_environment()
+        ttl_s = env.card_token_ttl_seconds
         return cls(
-            key_id=os.environ["CARD_TOKEN_KEY_ID"],
-            table_name=os.environ["CARD_TOKENS_TABLE"],
-            ttl=DEFAULT_TOKEN_TTL if ttl_s is None else (timedelta(seconds=int(ttl_s)) if int(ttl_s) else None),
+            key_id=env.required("card_token_key_id"),
+            table_name=env.required("card_tokens_table"),
+            ttl=DEFAULT_TOKEN_TTL if ttl_s is None else (timedelta(seconds=ttl_s) if ttl_s else None),
         )
 
     @property

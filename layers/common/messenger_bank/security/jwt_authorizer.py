@@ -29,7 +29,6 @@ Lambda reaches Keycloak by another address than the issuer's) and ``KEYCLOAK_REF
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 import time
@@ -273,12 +272,15 @@ def bearer_token(event: Mapping[str, Any]) -> str | None:
 @lru_cache(maxsize=1)
 def keycloak_verifier() -> KeycloakVerifier:
     """The verifier from ``KEYCLOAK_ISSUER`` / ``KEYCLOAK_AUDIENCE`` / ``KEYCLOAK_JWKS_URL`` (once per cold start)."""
-    issuer = os.environ["KEYCLOAK_ISSUER"]
+    from messenger_bank.security.settings import security_environment
+
+    env = security_environment()
+    issuer = env.required("keycloak_issuer")
     return KeycloakVerifier(
         issuer,
-        os.environ["KEYCLOAK_AUDIENCE"],
-        os.environ.get("KEYCLOAK_JWKS_URL") or f"{issuer.rstrip('/')}/protocol/openid-connect/certs",
-        refetch_interval=float(os.environ.get("KEYCLOAK_REFETCH_SECONDS", DEFAULT_REFETCH_INTERVAL_S)),
+        env.required("keycloak_audience"),
+        env.keycloak_jwks_url or f"{issuer.rstrip('/')}/protocol/openid-connect/certs",
+        refetch_interval=env.keycloak_refetch_seconds or DEFAULT_REFETCH_INTERVAL_S,
     )
 
 

@@ -18,10 +18,10 @@ key never leaves AWS-encrypted storage except into the Lambda's memory.
 
 from __future__ import annotations
 
-import os
 from typing import Final, Literal
 
 from messenger_bank.security.errors import SigningKeyUnavailable
+from messenger_bank.settings import stack_settings
 
 KeyPurpose = Literal["session", "link", "identity"]
 KEY_PATHS: Final[dict[KeyPurpose, str]] = {
@@ -36,7 +36,7 @@ CACHE_SECONDS: Final = 300
 
 
 def parameter_name(purpose: KeyPurpose, prefix: str | None = None) -> str:
-    return f"{prefix or os.environ['SECRETS_PREFIX']}/{KEY_PATHS[purpose]}"
+    return f"{prefix or stack_settings().secrets_path()}/{KEY_PATHS[purpose]}"
 
 
 def check_key(key: bytes) -> bytes:

@@ -33,7 +33,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import time
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -109,10 +108,13 @@ class SecuritySettings(BaseModel):
 
     @classmethod
     def from_env(cls) -> SecuritySettings:
+        from messenger_bank.security.settings import security_environment
+
+        env = security_environment()
         return cls(
-            table_name=os.environ["IDEMPOTENCY_TABLE"],
-            max_attempts=int(os.environ.get("SECURITY_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)),
-            lock_minutes=int(os.environ.get("SECURITY_LOCK_MINUTES", DEFAULT_LOCK_MINUTES)),
+            table_name=env.required("idempotency_table"),
+            max_attempts=env.security_max_attempts or DEFAULT_MAX_ATTEMPTS,
+            lock_minutes=env.security_lock_minutes or DEFAULT_LOCK_MINUTES,
         )
 
 

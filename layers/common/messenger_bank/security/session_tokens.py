@@ -15,7 +15,6 @@ password again; ``owns`` refuses another customer's card or account id.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Final
@@ -30,10 +29,11 @@ from messenger_bank.security.errors import (
     SessionInvalid,
 )
 from messenger_bank.security.keys import check_key, signing_key
+from messenger_bank.security.settings import security_environment
 from messenger_bank.types import CustomerId
 
 AUDIENCE: Final = "messenger-bank/session"
-DEFAULT_TTL: Final = timedelta(minutes=int(os.environ.get("SESSION_MINUTES", "15")))
+DEFAULT_TTL: Final = timedelta(minutes=security_environment().session_minutes)
 MAX_TTL: Final = timedelta(hours=1)
 
 
@@ -130,7 +130,7 @@ class SessionEnvelope(BaseModel):
 
 def sensitive_max_age() -> timedelta:
     """How long a proof of the card or the bank password lasts for sensitive operations."""
-    return timedelta(minutes=int(os.environ.get("SENSITIVE_AUTH_MINUTES", "10")))
+    return timedelta(minutes=security_environment().sensitive_auth_minutes)
 
 
 def check_session(

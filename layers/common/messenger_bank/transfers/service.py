@@ -15,7 +15,6 @@ request as a secret; nothing here logs, stores or returns it.
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
@@ -38,6 +37,7 @@ from messenger_bank.errors import (
     OperationRejected,
 )
 from messenger_bank.images import ReceiptRequest, receipt_picture, store
+from messenger_bank.images.settings import media_settings
 from messenger_bank.journeys import service as journeys
 from messenger_bank.observability import logger, metrics
 from messenger_bank.quotes import figures, shown
@@ -324,5 +324,5 @@ def render_transfer_receipt(
             operation_id=transfer_id[:64],
         )
     )
-    stored = store("receipt", picture, "image/png", bucket=bucket or os.environ["MEDIA_BUCKET"])
+    stored = store("receipt", picture, "image/png", bucket=bucket or media_settings().bucket())
     return state.model_copy(update={"picture_url": stored.url})

@@ -59,7 +59,8 @@ from messenger_bank.conversation.engine.context import TurnContext
 from messenger_bank.conversation.engine.routing import COMMANDS_FILE, command_words, play
 from messenger_bank.conversation.engine.state import PERSISTENT_KEYS, FlowData
 from messenger_bank.conversation.flows import FlowSet, default_flows
-from messenger_bank.conversation.sessions import DEFAULT_IDLE_MINUTES, Session
+from messenger_bank.conversation.sessions import Session
+from messenger_bank.conversation.settings import DEFAULT_IDLE_MINUTES
 from messenger_bank.types import Language
 
 __all__ = [

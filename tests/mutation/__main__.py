@@ -22,6 +22,7 @@ import time
 import tomllib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -190,16 +191,18 @@ def measure(context: Context, names: Sequence[str], work: Path, jobs: int, whole
 
 
 def changed_contexts(base: str, contexts: Iterable[Context]) -> list[Context]:
+    """The contexts a change since `base` touches: whole when its unit tests changed, else only its changed files."""
     diff = subprocess.run(
         ["git", "diff", "--name-only", base, "--"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.split()
     layer = [p.removeprefix("layers/common/") for p in diff if p.startswith("layers/common/")]
-    return [
-        c
-        for c in contexts
-        if any(fnmatch.fnmatch(p, g) for p in layer for g in c.files)
-        or any(p == t or p.startswith(f"{t}/") for p in diff for t in c.tests)
-    ]
+    touched = []
+    for context in contexts:
+        if any(p == t or p.startswith(f"{t}/") for p in diff for t in context.tests):
+            touched.append(context)
+        elif files := tuple(p for p in layer if any(fnmatch.fnmatch(p, g) for g in context.files)):
+            touched.append(replace(context, files=files))
+    return touched
 
 
 def print_report(verdicts: Sequence[Verdict], gone: Sequence[Equivalent], threshold: float) -> None:

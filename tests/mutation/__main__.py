@@ -190,6 +190,13 @@ def measure(context: Context, names: Sequence[str], work: Path, jobs: int, whole
     return [Mutant(name, status_of(codes.get(name))) for name in names]
 
 
+def in_history(ref: str) -> bool:
+    found = subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd=ROOT, check=False, capture_output=True
+    )
+    return found.returncode == 0
+
+
 def changed_contexts(base: str, contexts: Iterable[Context]) -> list[Context]:
     """The contexts a change since `base` touches: whole when its unit tests changed, else only its changed files."""
     diff = subprocess.run(
@@ -251,7 +258,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     contexts = [context_named(n) for n in args.context] if args.context else list(CONTEXTS)
-    if args.changed_since:
+    if args.changed_since and not in_history(args.changed_since):  # a shallow clone: sample all, not none
+        print(f"{args.changed_since} is not in this clone's history: sampling every context")
+    elif args.changed_since:
         contexts = changed_contexts(args.changed_since, contexts)
         if not contexts:
             print(f"no money or identity context changed since {args.changed_since}")

@@ -161,7 +161,7 @@ def describe(key: str, status: str) -> Mutant:
     def body(name: str) -> list[str]:
         start, end = spans[name]
         text = lines[start - 1 : end]
-        first = next(i for i, line in enumerate(text) if re.match(rf"\s*(async\s+)?def {re.escape(name)}\(", line))
+        first = next(i for i, line in enumerate(text) if re.match(rf"\s*(async\s+)?def {re.escape(name)}[\[(]", line))
         return [text[first].replace(name, ""), *text[first + 1 :]]
 
     original, changed = body(f"{function_prefix}__mutmut_orig"), body(mangled)

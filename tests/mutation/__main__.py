@@ -77,8 +77,12 @@ def stage(work: Path, files: Sequence[str], tests: Sequence[str]) -> None:
 
 def source_files(files: Sequence[str]) -> list[str]:
     """The package's .py files (relative to layers/common) that the globs select."""
-    found = (p.relative_to(LAYER).as_posix() for p in sorted((LAYER / "messenger_bank").rglob("*.py")))
-    return [path for path in found if any(fnmatch.fnmatch(path, glob) for glob in files)]
+    return [path for path in _package_files() if any(fnmatch.fnmatch(path, glob) for glob in files)]
+
+
+@cache
+def _package_files() -> list[str]:
+    return [p.relative_to(LAYER).as_posix() for p in sorted((LAYER / "messenger_bank").rglob("*.py"))]
 
 
 @cache
@@ -138,6 +142,11 @@ def exit_codes(work: Path, files: Sequence[str]) -> dict[str, int | None]:
     return codes
 
 
+@cache
+def _tree(path: str) -> ast.Module:
+    return ast.parse((LAYER / path).read_text(encoding="utf-8"))
+
+
 def _def_line(tree: ast.Module, function: str) -> int:
     """The line of `def` of a module-level function or a method (`Class.method`) in the original file."""
     body: Sequence[ast.stmt] = tree.body
@@ -164,19 +173,17 @@ def describe(key: str, status: str) -> Mutant:
         first = next(i for i, line in enumerate(text) if re.match(rf"\s*(async\s+)?def {re.escape(name)}[\[(]", line))
         return [text[first].replace(name, ""), *text[first + 1 :]]
 
-    original, changed = body(f"{function_prefix}__mutmut_orig"), body(mangled)
-    change = next(op for op in difflib.SequenceMatcher(None, original, changed).get_opcodes() if op[0] != "equal")
-    _, i1, i2, j1, j2 = change
-    qualified = Mutant(key, status).function.removeprefix(f"{module}.")
-    def_line = _def_line(ast.parse((LAYER / path).read_text(encoding="utf-8")), qualified)
-    return Mutant(
-        key,
-        status,
-        f"layers/common/{path}",
-        def_line + i1,
-        " ".join(line.strip() for line in original[i1:i2]),
-        " ".join(line.strip() for line in changed[j1:j2]),
-    )
+    try:
+        original, changed = body(f"{function_prefix}__mutmut_orig"), body(mangled)
+        _, i1, i2, j1, j2 = next(
+            op for op in difflib.SequenceMatcher(None, original, changed).get_opcodes() if op[0] != "equal"
+        )
+        qualified = Mutant(key, status).function.removeprefix(f"{module}.")
+        line = _def_line(_tree(path), qualified) + i1
+    except (KeyError, StopIteration) as error:  # a shape this reader does not know: still list the mutant
+        return Mutant(key, status, f"layers/common/{path}", 0, f"(not described: {error!r})", "see `mutmut show`")
+    before, after = (" ".join(text.strip() for text in part) for part in (original[i1:i2], changed[j1:j2]))
+    return Mutant(key, status, f"layers/common/{path}", line, before, after)
 
 
 def measure(context: Context, names: Sequence[str], work: Path, jobs: int, whole: bool) -> list[Mutant]:

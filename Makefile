@@ -12,7 +12,7 @@ export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)
 FN ?=
 EVENT ?=
 
-.PHONY: help venv run test test-fast test-slow lint build invoke executions bench flows nlu webhooks browser clean
+.PHONY: help venv run test test-fast test-slow lint build invoke executions bench flows nlu webhooks browser clean mutation mutation-sample
 CHROMIUM := /usr/bin/chromium
 
 help:
@@ -26,6 +26,8 @@ help:
 	@echo "make flows       draw every conversation flow (build/flows/*.svg)"
 	@echo "make nlu         classify utterances from standard input"
 	@echo "make webhooks    register the deployed stack's webhooks with the platforms"
+	@echo "make mutation    mutation score of the money and identity contexts (THRESHOLD=90, CONTEXT=<name>)"
+	@echo "make mutation-sample   a seeded sample of the mutants of the contexts changed since BASE (CI-sized)"
 
 $(STAMP): requirements/dev.txt requirements/constraints.txt layers/common/requirements.txt
 	test -x $(PY) || $(BOOT_PYTHON) -m venv $(VENV)
@@ -88,6 +90,21 @@ nlu: $(STAMP)
 # Going live: register the deployed stack's webhook URLs with the platforms (see README).
 webhooks: $(STAMP)
 	$(PY) -m local.go_live --stack-name $${STACK_NAME:-messenger-bank-dev}
+
+# Mutation testing (docs/testing.md): each context's mutants against its own unit tests; fails under THRESHOLD
+# percent (THRESHOLD=0 measures without failing). CONTEXT=<name> runs one context.
+THRESHOLD ?= 90
+CONTEXT ?=
+mutation: $(STAMP)
+	$(PY) -m tests.mutation --threshold $(THRESHOLD) $(if $(CONTEXT),--context $(CONTEXT))
+
+# CI-sized (about 3-4 minutes on 2 cores): SAMPLE mutants drawn with SEED from the contexts whose code or unit tests
+# changed since BASE (a CI clone needs that much history); fails when the sample's score is under THRESHOLD.
+SAMPLE ?= 120
+SEED ?= 14
+BASE ?= HEAD~1
+mutation-sample: $(STAMP)
+	$(PY) -m tests.mutation --sample $(SAMPLE) --seed $(SEED) --changed-since $(BASE) --threshold $(THRESHOLD)
 
 clean:
 	rm -rf $(VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache local/.state build

@@ -50,13 +50,24 @@ class MoneyRequestsRepository(InCustomersTable):
         return _to_request(item)
 
     def move(
-        self, request_id: str, payer_id: str, *, to: str, allowed: tuple[str, ...], bump: bool = False
+        self,
+        request_id: str,
+        payer_id: str,
+        *,
+        to: str,
+        allowed: tuple[str, ...],
+        bump: bool = False,
+        open_at: int | None = None,
     ) -> MoneyRequest:
-        """Change the status if it is one of `allowed` (and the request is this payer's)."""
+        """Change the status if it is one of `allowed` (and the request is this payer's, and, with
+        `open_at`, not expired at that time: DynamoDB deletes expired items only eventually)."""
         names = {"#s": "status"}
         values: dict[str, Any] = {":to": to, ":payer": payer_id}
         values.update({f":a{i}": status for i, status in enumerate(allowed)})
         condition = f"payer_id = :payer AND #s IN ({', '.join(f':a{i}' for i in range(len(allowed)))})"
+        if open_at is not None:
+            condition += " AND expires_at > :now"
+            values[":now"] = open_at
         update = "SET #s = :to" + (", attempt = if_not_exists(attempt, :zero) + :one" if bump else "")
         if bump:
             values.update({":zero": 0, ":one": 1})

@@ -5,6 +5,7 @@ a day, a code above 1 000.00."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from decimal import Decimal
 
@@ -23,7 +24,7 @@ from messenger_bank.transfers import service
 from messenger_bank.transfers.errors import QuoteAlreadyUsed, QuoteNotFound
 from messenger_bank.transfers.models import QuoteTransferRequest, TransferQuote, TransferState
 from messenger_bank.transfers.settings import TransferSettings
-from tests.unit.transfers.conftest import ACCOUNT, CUSTOMER, NOW, RECIPIENT_PAN, SETTINGS, SOURCE_CARD, World
+from tests.unit.transfers.conftest import CUSTOMER, NOW, RECIPIENT_PAN, SETTINGS, SOURCE_CARD, World
 from tests.unit.transfers.test_journey_steps import credit, debit, prepared, refund
 
 RICH = 10_000_000
@@ -305,10 +306,18 @@ def test_voiding_a_debit_someone_else_settled_is_not_reported_as_a_completed_tra
     assert world.core.credited == 0
 
 
-def test_the_debit_is_from_the_card_the_quote_named(world: World) -> None:
-    debit(world, prepared(world))
+def test_the_bank_is_asked_for_exactly_what_the_quote_says_under_keys_from_the_transfer(world: World) -> None:
+    done = credit(world, debit(world, prepared(world)))
 
-    assert world.core.card(SOURCE_CARD).account_id == ACCOUNT
-    (scope, key), (body, _) = next(iter(world.core.replays.kept.items()))
-    assert (scope, key) == ("debit", "transfer:transfer-abc-1:debit")
-    assert f'"card_id": "{SOURCE_CARD}"' in body and '"amount": 5100' in body
+    sent = {scope_key: json.loads(body) for scope_key, (body, _) in world.core.replays.kept.items()}
+    assert sent == {
+        ("debit", "transfer:transfer-abc-1:debit"): {
+            "card_id": SOURCE_CARD, "account_id": None, "amount": 5_100, "currency": "BYN",
+            "reference": "transfer-abc-1", "counterparty": "411111******1111",  # the recipient, in the sender's history
+        },
+        ("credit", "transfer:transfer-abc-1:credit"): {
+            "card_id": None, "account_id": None, "pan": RECIPIENT_PAN, "debit_id": done.debit_id, "source": None,
+            "amount": 5_000, "currency": "BYN", "reference": "transfer-abc-1",
+            "counterparty": "400011******0001",  # the sender, in the recipient's history
+        },
+    }  # fmt: skip

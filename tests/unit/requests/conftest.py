@@ -17,7 +17,7 @@ from messenger_bank.banking.models import Card as BankCard
 from messenger_bank.banking.models import Operation, TransferRequest
 from messenger_bank.customers.models import Card, ChannelIdentity, Customer
 from messenger_bank.customers.repository import CustomersRepository
-from messenger_bank.errors import InsufficientFunds, LimitExceeded
+from messenger_bank.errors import CardNotFound, InsufficientFunds, LimitExceeded, OperationRejected
 from messenger_bank.requests.models import MoneyRequest
 from messenger_bank.requests.repository import MoneyRequestsRepository
 from tests.support.aws import create_table
@@ -32,7 +32,8 @@ EXPIRES_AT = int(NOW.timestamp()) + 3600
 
 @dataclass
 class FakeCore:
-    """Accounts `acc_<card id>` with balances; a transfer at most 1 000.00 per operation."""
+    """Accounts `acc_<card id>` with balances; a transfer at most 1 000.00 per operation, between two
+    accounts that exist and differ (the sandbox's refusals: account_not_found, same_account)."""
 
     balances: dict[str, int] = field(default_factory=lambda: {"acc_card1": 10_000, "acc_card2": 0, "acc_card3": 0})
     transfers: list[TransferRequest] = field(default_factory=list)
@@ -57,6 +58,10 @@ class FakeCore:
 
     def transfer(self, request: TransferRequest) -> Operation:
         def work() -> Operation:
+            if request.from_account_id not in self.balances or request.to_account_id not in self.balances:
+                raise CardNotFound("no such account", code="account_not_found")
+            if request.from_account_id == request.to_account_id:
+                raise OperationRejected("source and target are the same account", code="same_account")
             if request.amount > self.limit_per_operation:
                 raise LimitExceeded("the per-operation limit", code="limit_exceeded", limit="per_operation")
             if self.balances[request.from_account_id] < request.amount:

@@ -196,6 +196,16 @@ def test_a_payment_above_the_banks_limit_moves_nothing_and_leaves_the_request_op
     assert nothing_moved(world) and status(world) == "pending"
 
 
+def test_a_payment_the_bank_refuses_for_a_closed_account_moves_nothing_and_leaves_the_request_open(
+    world: World,
+) -> None:
+    del world.core.balances["acc_card2"]  # the requester's account is gone at the bank
+
+    with pytest.raises(CardNotFound):
+        pay(world)
+    assert nothing_moved(world) and status(world) == "pending"
+
+
 def test_a_payer_without_an_active_card_can_still_decline_afterwards(world: World) -> None:
     world.customers.put_card(
         Card(card_id="card1", customer_id=PAYER, mask="411111******1111", expiry="12/29", issued_at=NOW,

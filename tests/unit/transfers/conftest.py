@@ -139,6 +139,8 @@ class FakeCore:
 
     def refund(self, request: RefundRequest) -> Operation:
         def work() -> Operation:
+            if request.debit_id not in self.debits:  # the sandbox: 404 operation_not_found
+                raise OperationRejected("no such operation", code="operation_not_found")
             amount = request.amount or self.debits[request.debit_id] - self.settled.get(request.debit_id, 0)
             self._settle(request.debit_id, amount)
             self.balance_minor += amount
@@ -147,6 +149,8 @@ class FakeCore:
         return self._once("refund", request, work)
 
     def _settle(self, debit_id: str, amount: int) -> None:
+        if debit_id not in self.debits:
+            raise OperationRejected("no such operation", code="operation_not_found")
         if self.settled.get(debit_id, 0) + amount > self.debits[debit_id]:
             raise OperationRejected("settled", code="debit_already_settled")
         self.settled[debit_id] = self.settled.get(debit_id, 0) + amount

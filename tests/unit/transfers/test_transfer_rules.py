@@ -306,6 +306,15 @@ def test_voiding_a_debit_someone_else_settled_is_not_reported_as_a_completed_tra
     assert world.core.credited == 0
 
 
+def test_a_refund_the_bank_refuses_for_another_reason_is_not_reported_as_a_completed_transfer(world: World) -> None:
+    state = debit(world, prepared(world)).model_copy(update={"debit_id": "op-unknown"})
+
+    with pytest.raises(OperationRejected) as refused:
+        refund(world, state)
+    assert refused.value.details["code"] == "operation_not_found"
+    assert world.core.credited == 0
+
+
 def test_the_bank_is_asked_for_exactly_what_the_quote_says_under_keys_from_the_transfer(world: World) -> None:
     done = credit(world, debit(world, prepared(world)))
 

@@ -240,6 +240,14 @@ def test_a_quote_claimed_by_one_transfer_cannot_back_a_second(world: World) -> N
         )
 
 
+def test_a_step_run_for_another_customer_finds_no_quote_and_moves_nothing(world: World) -> None:
+    state = prepared(world).model_copy(update={"customer_id": "cus-other"})
+
+    with pytest.raises(QuoteNotFound):
+        debit(world, state)
+    assert world.core.balance_minor == 100_000 and world.core.calls == []
+
+
 # --- money moves once ------------------------------------------------------------------------------------------
 def test_the_debit_takes_the_total_from_the_customers_card_once(world: World) -> None:
     state = debit(world, prepared(world))

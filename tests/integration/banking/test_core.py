@@ -88,6 +88,7 @@ def test_a_key_reused_with_another_body_is_a_conflict(clients: Clients) -> None:
         service.debit(
             DebitRequest(card_id=card.card_id, amount=200, currency="BYN", idempotency_key=reused), core=clients.core
         )
+    assert service.get_balance(card.account_id, core=clients.core).available == 10_000 - 100  # nothing more moved
 
 
 def test_balance_requisites_and_history(clients: Clients) -> None:

@@ -25,6 +25,7 @@ from messenger_bank.banking.models import CreditRequest, IssueCardRequest, PayRe
 from messenger_bank.errors import (
     BankAuthenticationFailed,
     BankProtocolError,
+    IdempotencyConflict,
     InsufficientFunds,
     OperationRejected,
     PayeeAccountNotFound,
@@ -86,6 +87,23 @@ def test_a_payment_is_made_once_per_key(clients: Clients, sandbox: Sandbox) -> N
     sandbox.faults.clear()
     assert service.pay(request, billing=clients.billing).payment_id == first.payment_id
     assert service.get_balance(payer, core=clients.core).available == 8_500
+
+
+def test_a_payment_key_reused_with_another_amount_is_a_conflict_and_pays_nothing_more(clients: Clients) -> None:
+    payer = funded_account(clients, 10_000)
+    request = PayRequest(
+        service_code="100102",
+        account="+375331234567",
+        amount=1_500,
+        currency="BYN",
+        payer_account_id=payer,
+        idempotency_key=key("pay"),
+    )
+    service.pay(request, billing=clients.billing)
+
+    with pytest.raises(IdempotencyConflict):
+        service.pay(request.model_copy(update={"amount": 1_501}), billing=clients.billing)
+    assert service.get_balance(payer, core=clients.core).available == 10_000 - 1_500
 
 
 def test_a_payment_beyond_the_balance_is_insufficient_funds(clients: Clients) -> None:

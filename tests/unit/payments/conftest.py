@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 import boto3
 import pytest
@@ -19,6 +18,7 @@ from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.errors import InsufficientFunds, PayeeAccountNotFound
 from messenger_bank.payments.repository import PaymentsRepository
 from tests.support.aws import create_table
+from tests.support.idempotency import Replays
 
 CUSTOMER = "cus-1"
 CARD = "card-src"
@@ -30,8 +30,11 @@ NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 @dataclass
 class FakeBilling:
+    """Billing as the sandbox answers: `Pay` keeps its first answer by idempotency key (refusals too) and
+    refuses the key reused with another body (tests/support/idempotency.py)."""
+
     balance_minor: int = 100_000
-    answers: dict[str, Any] = field(default_factory=dict)
+    replays: Replays = field(default_factory=Replays)
     paid: list[PayRequest] = field(default_factory=list)
 
     def payees(self, category: str | None = None) -> list[Payee]:
@@ -53,21 +56,18 @@ class FakeBilling:
         )  # fmt: skip
 
     def pay(self, request: PayRequest) -> Payment:
-        if request.idempotency_key not in self.answers:
+        def work() -> Payment:
             if request.amount > self.balance_minor:
-                self.answers[request.idempotency_key] = InsufficientFunds("not enough")
-            else:
-                self.balance_minor -= request.amount
-                self.paid.append(request)
-                self.answers[request.idempotency_key] = Payment.model_validate(
-                    {"paymentId": f"op-{len(self.paid)}", "status": "COMPLETED", "receiptNumber": "R0000000001",
-                     "serviceCode": request.service_code, "account": request.account, "amount": request.amount,
-                     "currency": request.currency, "paidAt": NOW.isoformat()}
-                )  # fmt: skip
-        answer = self.answers[request.idempotency_key]
-        if isinstance(answer, Exception):
-            raise answer
-        return answer  # type: ignore[no-any-return]
+                raise InsufficientFunds("not enough")
+            self.balance_minor -= request.amount
+            self.paid.append(request)
+            return Payment.model_validate(
+                {"paymentId": f"op-{len(self.paid)}", "status": "COMPLETED", "receiptNumber": "R0000000001",
+                 "serviceCode": request.service_code, "account": request.account, "amount": request.amount,
+                 "currency": request.currency, "paidAt": NOW.isoformat()}
+            )  # fmt: skip
+
+        return self.replays.once("billing.pay", request, work)
 
 
 @dataclass

@@ -20,6 +20,7 @@ from messenger_bank.journeys.service import WaitNotFound
 from messenger_bank.topup.errors import TopUpMismatch, TopUpNotPaid
 from messenger_bank.topup.models import TopUpState
 from messenger_bank.topup.service import accept_acquirer_callback, credit_topup
+from tests.support.idempotency import Replays
 
 SECRET = "callback-secret"
 TOPUP_ID = "topup-0123456789abcdef-1"
@@ -94,17 +95,21 @@ class FakeAcquirer:
 
 @dataclass
 class FakeCore:
-    answers: dict[str, Operation] = field(default_factory=dict)
+    """Credits as the sandbox makes them: once per key (the same body replays the first answer), and a
+    key reused with another body is a conflict (tests/support/idempotency.py)."""
+
+    replays: Replays = field(default_factory=Replays)
     credited: list[CreditRequest] = field(default_factory=list)
 
     def credit(self, request: CreditRequest) -> Operation:
-        if request.idempotency_key not in self.answers:
+        def work() -> Operation:
             self.credited.append(request)
-            self.answers[request.idempotency_key] = Operation.model_validate(
+            return Operation.model_validate(
                 {"operation_id": f"op-{len(self.credited)}", "kind": "credit", "amount": request.amount,
                  "currency": request.currency, "status": "completed", "created_at": NOW}
             )  # fmt: skip
-        return self.answers[request.idempotency_key]
+
+        return self.replays.once("credit", request, work)
 
 
 STATE = TopUpState(

@@ -32,6 +32,7 @@ from messenger_bank.security.errors import CardTokenNotFound
 from messenger_bank.transfers.repository import QuotesRepository
 from messenger_bank.transfers.settings import TransferSettings
 from tests.support.aws import create_table
+from tests.support.idempotency import Replays
 
 CUSTOMER = "cus-1"
 SOURCE_CARD = "card-src"
@@ -50,10 +51,12 @@ SETTINGS = TransferSettings(
 
 @dataclass
 class FakeCore:
-    """A bank that keeps its answers by idempotency key (refusals included), as the sandbox does."""
+    """A bank that keeps its answers by idempotency key (refusals included) and refuses a key reused
+    with another body, as the sandbox does (tests/support/idempotency.py)."""
 
     balance_minor: int = 100_000
-    answers: dict[str, Any] = field(default_factory=dict)
+    replays: Replays = field(default_factory=Replays)
+    operations: int = 0
     settled: dict[str, int] = field(default_factory=dict)
     debits: dict[str, int] = field(default_factory=dict)
     credited: int = 0
@@ -91,25 +94,19 @@ class FakeCore:
     def history(self, account_id: str, limit: int = 20) -> list[HistoryEntry]:
         return self.history_entries[:limit]
 
-    def _once(self, key: str, work: Any) -> Operation:
-        self.calls.append(key)
-        if key not in self.answers:
-            try:
-                self.answers[key] = work()
-            except Exception as exc:  # the bank keeps its refusal too
-                self.answers[key] = exc
-        answer = self.answers[key]
-        if key in self.lose_next_answer:
-            self.lose_next_answer.discard(key)
+    def _once(self, scope: str, request: DebitRequest | CreditRequest | RefundRequest, work: Any) -> Operation:
+        self.calls.append(request.idempotency_key)
+        answer = self.replays.once(scope, request, work)
+        if request.idempotency_key in self.lose_next_answer:
+            self.lose_next_answer.discard(request.idempotency_key)
             raise TimeoutError("the answer was lost after the bank committed")
-        if isinstance(answer, Exception):
-            raise answer
-        return answer  # type: ignore[no-any-return]
+        return answer
 
     def _operation(self, kind: str, amount: int) -> Operation:
+        self.operations += 1
         return Operation.model_validate(
             {
-                "operation_id": f"op-{len(self.answers) + 1}",
+                "operation_id": f"op-{self.operations}",
                 "kind": kind,
                 "amount": amount,
                 "currency": "BYN",
@@ -127,7 +124,7 @@ class FakeCore:
             self.debits[op.operation_id] = request.amount
             return op
 
-        return self._once(request.idempotency_key, work)
+        return self._once("debit", request, work)
 
     def credit(self, request: CreditRequest) -> Operation:
         def work() -> Operation:
@@ -138,18 +135,22 @@ class FakeCore:
             self.credited += request.amount
             return self._operation("credit", request.amount)
 
-        return self._once(request.idempotency_key, work)
+        return self._once("credit", request, work)
 
     def refund(self, request: RefundRequest) -> Operation:
         def work() -> Operation:
+            if request.debit_id not in self.debits:  # the sandbox: 404 operation_not_found
+                raise OperationRejected("no such operation", code="operation_not_found")
             amount = request.amount or self.debits[request.debit_id] - self.settled.get(request.debit_id, 0)
             self._settle(request.debit_id, amount)
             self.balance_minor += amount
             return self._operation("refund", amount)
 
-        return self._once(request.idempotency_key, work)
+        return self._once("refund", request, work)
 
     def _settle(self, debit_id: str, amount: int) -> None:
+        if debit_id not in self.debits:
+            raise OperationRejected("no such operation", code="operation_not_found")
         if self.settled.get(debit_id, 0) + amount > self.debits[debit_id]:
             raise OperationRejected("settled", code="debit_already_settled")
         self.settled[debit_id] = self.settled.get(debit_id, 0) + amount

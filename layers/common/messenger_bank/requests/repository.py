@@ -5,7 +5,7 @@
                                     attempt (pending → paying → paid | declined)
 
 Every status change is a conditional write: a request is paid or declined once, however often the
-buttons are pressed. A refused payment (not enough money) puts it back to pending with the next
+buttons are pressed, only by its payer, and only before it expires (the TTL deletes it only eventually). A refused payment (not enough money) puts it back to pending with the next
 attempt number, so that paying later carries a new idempotency key (the bank replays refusals too).
 """
 
@@ -50,13 +50,24 @@ class MoneyRequestsRepository(InCustomersTable):
         return _to_request(item)
 
     def move(
-        self, request_id: str, payer_id: str, *, to: str, allowed: tuple[str, ...], bump: bool = False
+        self,
+        request_id: str,
+        payer_id: str,
+        *,
+        to: str,
+        allowed: tuple[str, ...],
+        bump: bool = False,
+        open_at: int | None = None,
     ) -> MoneyRequest:
-        """Change the status if it is one of `allowed` (and the request is this payer's)."""
+        """Change the status if it is one of `allowed` (and the request is this payer's, and, with
+        `open_at`, not expired at that time: DynamoDB deletes expired items only eventually)."""
         names = {"#s": "status"}
         values: dict[str, Any] = {":to": to, ":payer": payer_id}
         values.update({f":a{i}": status for i, status in enumerate(allowed)})
         condition = f"payer_id = :payer AND #s IN ({', '.join(f':a{i}' for i in range(len(allowed)))})"
+        if open_at is not None:
+            condition += " AND expires_at > :now"
+            values[":now"] = open_at
         update = "SET #s = :to" + (", attempt = if_not_exists(attempt, :zero) + :one" if bump else "")
         if bump:
             values.update({":zero": 0, ":one": 1})

@@ -30,6 +30,7 @@ from messenger_bank.errors import (
     CardBlocked,
     CardNotFound,
     CustomerNotFound,
+    IdempotencyConflict,
     InsufficientFunds,
     LimitExceeded,
     OperationRejected,
@@ -137,14 +138,24 @@ def pay_money_request(
     customers_repository: CustomersRepository | None = None,
     core: CoreClient | None = None,
     tell: Callable[[NotifyRequest], object] = notify,
+    clock: Clock = _now,
 ) -> MoneyRequestAnswered:
     """Move the amount from the payer's account to the requester's, once, and tell the requester.
-    InsufficientFunds / LimitExceeded: nothing moved, the request stays open."""
+    MoneyRequestClosed: paid, declined, expired or not this customer's to pay. InsufficientFunds /
+    LimitExceeded (any refusal of the bank): nothing moved, the request stays open. IdempotencyConflict:
+    the bank knows this attempt's key with another body, so money may have moved; the request stays
+    `paying` (never reopened, never paid with a new key)."""
     repository = requests or MoneyRequestsRepository()
-    kept = repository.move(request.request_id, request.customer_id, to="paying", allowed=("pending", "paying"))
-    source = _account_of(kept.payer_id, customers_repository, core)
-    target = _account_of(kept.requester_id, customers_repository, core)
+    kept = repository.move(
+        request.request_id,
+        request.customer_id,
+        to="paying",
+        allowed=("pending", "paying"),
+        open_at=int(clock().timestamp()),
+    )
     try:
+        source = _account_of(kept.payer_id, customers_repository, core)
+        target = _account_of(kept.requester_id, customers_repository, core)
         moved = bank.transfer(
             TransferRequest(
                 from_account_id=source,
@@ -156,7 +167,9 @@ def pay_money_request(
             ),
             core=core,
         )
-    except (InsufficientFunds, LimitExceeded, CardBlocked, OperationRejected):
+    except IdempotencyConflict:
+        raise
+    except (InsufficientFunds, LimitExceeded, CardBlocked, CardNotFound, OperationRejected):
         repository.move(kept.request_id, request.customer_id, to="pending", allowed=("paying",), bump=True)
         raise
     repository.move(kept.request_id, request.customer_id, to="paid", allowed=("paying", "paid"))
@@ -175,10 +188,12 @@ def decline_money_request(
     requests: MoneyRequestsRepository | None = None,
     customers_repository: CustomersRepository | None = None,
     tell: Callable[[NotifyRequest], object] = notify,
+    clock: Clock = _now,
 ) -> MoneyRequestAnswered:
-    """Close the request unpaid and tell the requester; MoneyRequestClosed if it was answered already."""
+    """Close the request unpaid and tell the requester; MoneyRequestClosed if it was answered already
+    (or expired, or is not this customer's)."""
     kept = (requests or MoneyRequestsRepository()).move(
-        request.request_id, request.customer_id, to="declined", allowed=("pending",)
+        request.request_id, request.customer_id, to="declined", allowed=("pending",), open_at=int(clock().timestamp())
     )
     amount = money_text(kept.amount_minor, kept.currency)
     _tell_requester(kept, "money_request.declined_to_requester", amount, customers_repository, tell)

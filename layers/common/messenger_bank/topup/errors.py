@@ -10,4 +10,5 @@ class TopUpNotPaid(DomainError):
 
 
 class TopUpMismatch(DomainError):
-    """The acquirer's payment is not the one this journey created (order or amount differ): never credited."""
+    """The acquirer's payment is not the one this journey created (payment, order, amount or currency
+    differ): never credited."""

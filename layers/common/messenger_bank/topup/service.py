@@ -108,7 +108,12 @@ def credit_topup(
     """The acquirer's own word on the payment; succeeded → the card is credited once, else TopUpNotPaid."""
     topup_id = state.require_topup_id()
     payment = bank.topup_status(state.require_payment(), acquirer=acquirer)
-    if payment.order_id != topup_id or payment.amount != state.amount_minor or payment.currency != state.currency:
+    if (
+        payment.payment_id != state.payment_id
+        or payment.order_id != topup_id
+        or payment.amount != state.amount_minor
+        or payment.currency != state.currency
+    ):
         raise TopUpMismatch("the acquirer's payment does not match this top-up", payment_id=payment.payment_id)
     if payment.status != "succeeded":
         logger.info("top-up not paid", extra={"topup_id": topup_id, "status": payment.status})

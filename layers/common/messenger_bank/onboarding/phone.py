@@ -5,7 +5,7 @@ code can only be checked from the chat that asked for it, for the phone it was s
 leaves a proof (`PROVEN#<chat key>`) that sign-in and the application take, for ``PROOF_SECONDS``.
 
 Sends are limited per phone (the SMS bombing target) and per chat (the sender): ``CODE_LIMITS`` per
-window, counted in the security table (``IDEMPOTENCY_TABLE``) with the wrong-attempt counters.
+window, counted in the security table (``SECURITY_TABLE``) with the wrong-attempt counters.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def _subjects(request: SendCodeRequest) -> list[str]:
 
 def take_a_send(request: SendCodeRequest, *, now: float | None = None) -> None:
     """Count one send against every limit; raise TooManyCodes (nothing sent) when one is spent."""
-    table = os.environ["IDEMPOTENCY_TABLE"]
+    table = os.environ["SECURITY_TABLE"]
     for subject in _subjects(request):
         for sends, minutes in CODE_LIMITS:
             window = links.SecuritySettings(table_name=table, max_attempts=sends, lock_minutes=minutes)

@@ -8,7 +8,7 @@ previews, which must not use the link up); the POST that carries the encrypted P
 with a conditional put, so a replay, a double submission or a second tab is refused. Serve the page with
 ``Referrer-Policy: no-referrer`` and ``Cache-Control: no-store``.
 
-Storage (env ``IDEMPOTENCY_TABLE``, the Powertools idempotency table: partition key ``id`` (S), TTL
+Storage (env ``SECURITY_TABLE``, the security table, not the webhooks' idempotency table: key ``id`` (S), TTL
 attribute ``expiration`` (N)), items written here:
 
     id "link#<jti>"                       expiration = the link's expiry + 1 h; a used link
@@ -110,7 +110,7 @@ class SecuritySettings(BaseModel):
     @classmethod
     def from_env(cls) -> SecuritySettings:
         return cls(
-            table_name=os.environ["IDEMPOTENCY_TABLE"],
+            table_name=os.environ["SECURITY_TABLE"],
             max_attempts=int(os.environ.get("SECURITY_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)),
             lock_minutes=int(os.environ.get("SECURITY_LOCK_MINUTES", DEFAULT_LOCK_MINUTES)),
         )

@@ -10,6 +10,8 @@ import pytest
 
 from local.cloud.template import transform
 from messenger_bank.banking.credentials import SYSTEM_SECRETS
+from messenger_bank.onboarding import applications
+from messenger_bank.security.cards import CardVault
 from tests.unit.test_template import ROOT, of_type
 
 # The bank systems each function's code calls (which of banking/service.py's factories it reaches:
@@ -145,3 +147,30 @@ def test_the_security_records_are_read_where_the_code_looks_for_them(transformed
         variables = transformed[name]["Properties"]["Environment"]["Variables"]
         assert variables["SECURITY_TABLE"] == {"Ref": "SecurityTable"}, name
         assert "IDEMPOTENCY_TABLE" not in variables, name
+
+
+@pytest.mark.parametrize(
+    ("key", "context"),
+    [
+        ("CardTokenKey", CardVault._context("tok_x")),
+        ("PersonalDataKey", applications._context("app-x")),
+    ],
+)
+def test_each_key_works_only_with_the_encryption_context_its_code_passes(
+    transformed: dict[str, Any], key: str, context: dict[str, str]
+) -> None:
+    statements = transformed[key]["Properties"]["KeyPolicy"]["Statement"]
+    denials = [s for s in statements if s["Effect"] == "Deny"]
+
+    assert len(denials) == 1
+    assert {"kms:Encrypt", "kms:Decrypt"} <= set(denials[0]["Action"])
+    assert denials[0]["Condition"] == {"StringNotEquals": {"kms:EncryptionContext:purpose": context["purpose"]}}
+
+
+def test_the_media_bucket_refuses_requests_without_tls(transformed: dict[str, Any]) -> None:
+    (policy,) = of_type(transformed, "AWS::S3::BucketPolicy").values()
+    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+
+    assert policy["Properties"]["Bucket"] == {"Ref": "MediaBucket"}
+    assert (statement["Effect"], statement["Action"]) == ("Deny", "s3:*")
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}

@@ -3,6 +3,7 @@ it calls, and the internet-facing functions cannot touch the security records.""
 
 from __future__ import annotations
 
+import ast
 import json
 from typing import Any
 
@@ -12,6 +13,8 @@ from local.cloud.template import transform
 from messenger_bank.banking.credentials import SYSTEM_SECRETS
 from messenger_bank.onboarding import applications
 from messenger_bank.security.cards import CardVault
+from tests.support.aws import template_resources
+from tests.support.reach import reachable
 from tests.unit.test_template import ROOT, of_type
 
 # The bank systems each function's code calls (which of banking/service.py's factories it reaches:
@@ -174,3 +177,35 @@ def test_the_media_bucket_refuses_requests_without_tls(transformed: dict[str, An
     assert policy["Properties"]["Bucket"] == {"Ref": "MediaBucket"}
     assert (statement["Effect"], statement["Action"]) == ("Deny", "s3:*")
     assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+# Which bank system each client factory of banking/service.py authenticates to (its secret() calls).
+FACTORY_SYSTEM = {
+    "keycloak_tokens": KEYCLOAK,
+    "passport_client": PASSPORT,
+    "billing_client": BILLING,
+    "acquirer_client": ACQUIRER,
+    "partners_client": PARTNERS,
+}
+
+
+def test_the_table_of_systems_called_is_what_each_functions_code_reaches() -> None:
+    # An oracle from the code, not the template: the factories reachable from each handler (tests/support/reach).
+    functions = {n: r for n, r in template_resources().items() if r["Type"] == "AWS::Serverless::Function"}
+    for name, function in functions.items():
+        reached = reachable(function["Properties"]["CodeUri"])
+        systems = {s for f, s in FACTORY_SYSTEM.items() if f"messenger_bank.banking.service.{f}" in reached}
+
+        assert systems == SYSTEMS_CALLED.get(name, set()), name
+
+
+def test_the_factories_named_here_are_the_ones_that_read_secrets() -> None:
+    source = (ROOT / "layers/common/messenger_bank/banking/service.py").read_text(encoding="utf-8")
+    readers = {
+        node.name
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.FunctionDef)
+        and any(isinstance(c, ast.Call) and getattr(c.func, "id", "") == "secret" for c in ast.walk(node))
+    }
+
+    assert readers == set(FACTORY_SYSTEM)

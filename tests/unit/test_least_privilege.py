@@ -12,7 +12,9 @@ import pytest
 from local.cloud.template import transform
 from messenger_bank.banking.credentials import SYSTEM_SECRETS
 from messenger_bank.onboarding import applications
+from messenger_bank.secrets import SECRET_PATHS
 from messenger_bank.security.cards import CardVault
+from messenger_bank.security.keys import KEY_PATHS
 from tests.support.aws import template_resources
 from tests.support.reach import reachable
 from tests.unit.test_template import ROOT, of_type
@@ -209,3 +211,43 @@ def test_the_factories_named_here_are_the_ones_that_read_secrets() -> None:
     }
 
     assert readers == set(FACTORY_SYSTEM)
+
+
+def parameters_granted(role: dict[str, Any]) -> set[str]:
+    """Every SSM parameter path (after the secrets prefix) the role may read."""
+    granted: set[str] = set()
+    for statement in _statements(role):
+        if any(str(a).startswith("ssm:Get") for a in _as_list(statement["Action"])):
+            for resource in _as_list(statement["Resource"]):
+                text = json.dumps(resource)
+                granted.add(
+                    text.split("${SecretsPrefix}/", 1)[1].split('"', 1)[0] if "${SecretsPrefix}/" in text else text
+                )
+    return granted
+
+
+def test_every_parameter_granted_is_one_secret_by_its_full_name_never_a_path(transformed: dict[str, Any]) -> None:
+    # A grant on a path (`telegram`, `bank`) lets GetParametersByPath read everything under it, and does not
+    # let GetParameter read one of them: the code reads secrets one by one, by name.
+    known = (
+        set(SECRET_PATHS.values())
+        | set(KEY_PATHS.values())
+        | {f"bank/{name}" for names in SYSTEM_SECRETS.values() for name in names}
+    )
+    for function, role in roles_by_function(transformed).items():
+        assert parameters_granted(role) <= known, function
+
+
+@pytest.mark.parametrize(
+    ("webhook", "secrets"),
+    [
+        ("TelegramWebhookFunction", {"telegram/secret-token"}),
+        ("ViberWebhookFunction", {"viber/auth-token"}),
+        ("WhatsAppWebhookFunction", {"meta/app-secret", "meta/verify-token"}),
+        ("MessengerWebhookFunction", {"meta/app-secret", "meta/verify-token"}),
+    ],
+)
+def test_a_webhook_reads_only_its_platforms_inbound_secrets(
+    transformed: dict[str, Any], webhook: str, secrets: set[str]
+) -> None:
+    assert parameters_granted(roles_by_function(transformed)[webhook]) == secrets

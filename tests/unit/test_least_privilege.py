@@ -251,3 +251,13 @@ def test_a_webhook_reads_only_its_platforms_inbound_secrets(
     transformed: dict[str, Any], webhook: str, secrets: set[str]
 ) -> None:
     assert parameters_granted(roles_by_function(transformed)[webhook]) == secrets
+
+
+@pytest.mark.parametrize("webhook", WEBHOOKS)
+def test_a_webhook_may_only_get_put_update_and_delete_single_update_ids(
+    transformed: dict[str, Any], webhook: str
+) -> None:
+    statements = _statements(roles_by_function(transformed)[webhook])
+    actions = {a for s in statements for a in _as_list(s["Action"]) if str(a).startswith("dynamodb:")}
+
+    assert actions == {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}

@@ -261,3 +261,12 @@ def test_a_webhook_may_only_get_put_update_and_delete_single_update_ids(
     actions = {a for s in statements for a in _as_list(s["Action"]) if str(a).startswith("dynamodb:")}
 
     assert actions == {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
+
+
+def test_the_functions_granted_the_security_table_are_those_whose_code_keeps_security_records() -> None:
+    # Oracle from the code: the two places that read SECURITY_TABLE (links.settings, phone.take_a_send).
+    readers = {"messenger_bank.security.links.settings", "messenger_bank.onboarding.phone.take_a_send"}
+    functions = {n: r for n, r in template_resources().items() if r["Type"] == "AWS::Serverless::Function"}
+    keeping = {name for name, f in functions.items() if readers & reachable(f["Properties"]["CodeUri"])}
+
+    assert keeping == {"SendOtpFunction", "SignInFunction", "ConfirmCardFunction", "SecurePageFunction"}

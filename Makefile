@@ -18,7 +18,7 @@ CHROMIUM := /usr/bin/chromium
 help:
 	@echo "make run         start the local cloud (API on 127.0.0.1:$${API_PORT:-3000}) until Ctrl-C"
 	@echo "make test        install what is needed and run every test"
-	@echo "make lint        ruff, mypy, flow linter, sam validate --lint"
+	@echo "make lint        ruff, mypy, flow linter, sam validate --lint, policy scan (cfn-lint -c I)"
 	@echo "make build       sam build (offline, no container)"
 	@echo "make invoke FN=<function> EVENT=<file>   run one function on an event, print its result"
 	@echo "make executions  list state-machine executions of the running local cloud"
@@ -64,6 +64,8 @@ lint: $(STAMP)
 	$(PY) -m mypy
 	$(PY) -m local.devtools.lint
 	$(VENV)/bin/sam validate --lint --template template.yaml
+	# Policy scan: cfn-lint's informational rules too (stateful resources, ...); findings fail the build.
+	$(VENV)/bin/cfn-lint --include-checks I --template template.yaml
 
 build: $(STAMP)
 	$(VENV)/bin/sam build --template template.yaml --build-dir .aws-sam/build

@@ -202,7 +202,7 @@ def table(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         name = create_table(boto3.client("dynamodb"), "CustomersTable")
         monkeypatch.setenv("CUSTOMERS_TABLE", name)
         # Where the code sends are counted per phone and per chat (the security table).
-        monkeypatch.setenv("IDEMPOTENCY_TABLE", create_table(boto3.client("dynamodb"), "IdempotencyTable"))
+        monkeypatch.setenv("SECURITY_TABLE", create_table(boto3.client("dynamodb"), "SecurityTable"))
         key = boto3.client("kms").create_key(Description="personal data")["KeyMetadata"]["KeyId"]
         monkeypatch.setenv("PERSONAL_DATA_KEY_ID", key)
         yield boto3.resource("dynamodb").Table(name)

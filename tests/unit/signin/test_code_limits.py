@@ -24,7 +24,7 @@ T0 = 1_900_000_000.0
 def sms(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """The phones Cerberus was asked to text (the real send is the bank's)."""
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
-    monkeypatch.setenv("IDEMPOTENCY_TABLE", "idempotency")
+    monkeypatch.setenv("SECURITY_TABLE", "idempotency")
     sent: list[str] = []
 
     def send_code(to: str, purpose: str) -> OneTimeCode:
@@ -35,7 +35,7 @@ def sms(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     with mock_aws(), atomic_dynamodb_writes():
         dynamodb = boto3.client("dynamodb")
         monkeypatch.setenv("CUSTOMERS_TABLE", create_table(dynamodb, "CustomersTable"))
-        create_table(dynamodb, "IdempotencyTable", name="idempotency")
+        create_table(dynamodb, "SecurityTable", name="idempotency")
         phone._table.cache_clear()
         yield sent
     phone._table.cache_clear()

@@ -80,14 +80,14 @@ class FakeCore:
 def customers(monkeypatch: pytest.MonkeyPatch) -> Iterator[CustomersRepository]:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
     monkeypatch.setenv("SECRETS_PREFIX", "/test")
-    monkeypatch.setenv("IDEMPOTENCY_TABLE", "idempotency")
+    monkeypatch.setenv("SECURITY_TABLE", "idempotency")
     monkeypatch.setenv("SECURITY_MAX_ATTEMPTS", "3")
     links.settings.cache_clear()
     links.dynamodb_client.cache_clear()
     with mock_aws(), atomic_dynamodb_writes():
         dynamodb = boto3.client("dynamodb")
         name = create_table(dynamodb, "CustomersTable")
-        create_table(dynamodb, "IdempotencyTable", name="idempotency")
+        create_table(dynamodb, "SecurityTable", name="idempotency")
         boto3.client("ssm").put_parameter(
             Name="/test/security/session-key", Value=SESSION_KEY.decode(), Type="SecureString", Overwrite=True
         )

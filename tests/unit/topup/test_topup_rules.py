@@ -21,6 +21,7 @@ from messenger_bank.banking.models import TopUp, TopUpRequest
 from messenger_bank.customers.models import Card
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.errors import CardNotFound
+from messenger_bank.http import HttpRequest
 from messenger_bank.topup.errors import TopUpMismatch
 from messenger_bank.topup.models import TopUpState
 from messenger_bank.topup.service import MAX_CALLBACK_BYTES, accept_acquirer_callback, credit_topup, start_topup
@@ -81,21 +82,23 @@ def world_core() -> FakeCore:
 
 
 # --- the callback ---------------------------------------------------------------------------------------------
-def signed(body: str, stamp: int = STAMP, secret: str = SECRET) -> dict[str, Any]:
+def signed(body: str, stamp: int = STAMP, secret: str = SECRET) -> HttpRequest:
     mac = hmac.new(secret.encode(), f"{stamp}.{body}".encode(), hashlib.sha256).hexdigest()
-    return {"body": body, "headers": {"X-Signature-Timestamp": str(stamp), "X-Signature": f"sha256={mac}"}}
+    return HttpRequest(
+        body=body.encode(), headers={"x-signature-timestamp": str(stamp), "x-signature": f"sha256={mac}"}
+    )
 
 
 def event_body(kind: str = "payment.succeeded", padding: str = "") -> str:
     return json.dumps({"event_id": "evt_1", "type": kind, "payment": payment("succeeded"), "padding": padding})
 
 
-def accept_at(event: dict[str, Any], waits: Waits, now: int) -> int:
+def accept_at(event: HttpRequest, waits: Waits, now: int) -> int:
     acquirer = AcquirerClient(rest=None, callback_secret=SECRET)  # type: ignore[arg-type]
     answer = accept_acquirer_callback(
         event, verify=lambda b, t, s: acquirer.verify_callback(b, t, s, now=now), complete=waits.complete
     )
-    return answer.statusCode
+    return answer.status
 
 
 @pytest.mark.parametrize(("age", "status"), [(300, 200), (301, 401), (-300, 200), (-301, 401)])
@@ -107,8 +110,8 @@ def test_a_callback_is_fresh_for_five_minutes_either_way_and_not_a_second_more(a
 
 
 def test_a_callback_whose_body_was_changed_after_signing_is_refused() -> None:
-    event = signed(event_body())
-    event["body"] = event["body"].replace("2500", "250000")
+    signed_event = signed(event_body())
+    event = signed_event.model_copy(update={"body": signed_event.body.replace(b"2500", b"250000")})
     waits = Waits()
 
     assert accept_at(event, waits, STAMP) == 401

@@ -5,12 +5,9 @@ from the env var ``BANK_SECRET_KEYCLOAK_CLIENT_SECRET``. Deployed, ``BANK_SECRET
 the SecureString parameter ``{BANK_SECRETS_PREFIX}/{name}`` (with decryption), and
 ``BANK_SECRETS_SOURCE=secretsmanager`` reads the secret ``{BANK_SECRETS_PREFIX}/{name}``. Whatever the
 source, a Powertools provider keeps a value for ``BANK_SECRETS_TTL`` seconds (300) per warm container, so
-a rotation is picked up; its boto3 client is made on first use. Each Lambda's IAM policy lets it read only
-its own names.
-
-Names: keycloak-client-id, keycloak-client-secret, passport-username, passport-password,
-billing-username, billing-password, acquirer-api-key, acquirer-callback-secret,
-partner-<partner>-api-key.
+a rotation is picked up; its boto3 client is made on first use. Each Lambda's IAM policy names only the
+secrets of the systems it calls (``SYSTEM_SECRETS``; tests/unit/test_least_privilege.py holds the template
+to it), never ``bank/*``.
 """
 
 from __future__ import annotations
@@ -21,8 +18,19 @@ from typing import Any
 from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.parameters.base import BaseProvider
 
+from messenger_bank.banking.models import PARTNER_IDS
 from messenger_bank.banking.settings import bank_secrets_settings, local_secret
 from messenger_bank.errors import BankAuthenticationFailed
+
+# The secrets each bank system's client reads (banking/service.py's factories): core banking and Cerberus
+# share the Keycloak client; a function is granted exactly the names of the systems it calls.
+SYSTEM_SECRETS: dict[str, tuple[str, ...]] = {
+    "keycloak": ("keycloak-client-id", "keycloak-client-secret"),
+    "passport": ("passport-username", "passport-password"),
+    "billing": ("billing-username", "billing-password"),
+    "acquirer": ("acquirer-api-key", "acquirer-callback-secret"),
+    "partners": tuple(f"partner-{partner}-api-key" for partner in PARTNER_IDS),
+}
 
 
 class LocalSecrets(BaseProvider):

@@ -6,10 +6,13 @@ system: ``BANK_KEYCLOAK_URL`` (the realm, e.g. ``http://127.0.0.1:8080/realms/ba
 ``BANK_ACQUIRER_URL``, ``BANK_PARTNERS_URL`` (REST roots). A per-system URL wins over the directory.
 Timeouts and retries: ``BANK_CONNECT_TIMEOUT`` (s, 2), ``BANK_READ_TIMEOUT`` (s, 5), ``BANK_MAX_RETRIES``
 (2), ``BANK_BACKOFF_BASE`` (s, 0.1), ``BANK_BACKOFF_MAX`` (s, 1), ``BANK_TOKEN_REFRESH_MARGIN`` (s, 30).
+The directory, and every URL it hands out, must be https unless it is on this machine (the local cloud's
+sandbox answers plain http on 127.0.0.1): credentials are sent to those URLs.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import threading
 from typing import Literal
@@ -61,6 +64,25 @@ class BankSettings(BaseSettings):
         )
 
 
+def require_tls_off_loopback(url: str) -> str:
+    """The URL itself; BankSystemUnavailable when it is not https and its host is not a loopback address."""
+    parsed = httpx.URL(url)
+    if parsed.scheme == "https":
+        return url
+    if parsed.scheme == "http" and _is_loopback(parsed.host):
+        return url
+    raise BankSystemUnavailable(f"refusing a bank URL without TLS off this machine: {parsed.scheme}://{parsed.host}")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 _directory_lock = threading.Lock()
 _directories: dict[str, dict[str, str]] = {}
 
@@ -68,6 +90,7 @@ _directories: dict[str, dict[str, str]] = {}
 def _from_directory(directory_url: str, connect: float, read: float) -> dict[str, str]:
     with _directory_lock:
         if directory_url not in _directories:
+            require_tls_off_loopback(directory_url)
             try:
                 response = httpx.get(directory_url, timeout=httpx.Timeout(read, connect=connect))
                 response.raise_for_status()
@@ -76,6 +99,8 @@ def _from_directory(directory_url: str, connect: float, read: float) -> dict[str
                 urls["keycloak"] = str(systems["keycloak"]["issuer"]).rstrip("/")
             except (httpx.HTTPError, KeyError, TypeError, ValueError) as error:
                 raise BankSystemUnavailable("the bank directory cannot be read") from error
+            for url in urls.values():
+                require_tls_off_loopback(url)
             _directories[directory_url] = urls
         return _directories[directory_url]
 

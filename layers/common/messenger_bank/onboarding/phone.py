@@ -5,7 +5,7 @@ code can only be checked from the chat that asked for it, for the phone it was s
 leaves a proof (`PROVEN#<chat key>`) that sign-in and the application take, for ``PROOF_SECONDS``.
 
 Sends are limited per phone (the SMS bombing target) and per chat (the sender): ``CODE_LIMITS`` per
-window, counted in the security table (``IDEMPOTENCY_TABLE``) with the wrong-attempt counters.
+window, counted in the security table (``SECURITY_TABLE``) with the wrong-attempt counters.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Onboarding's environment, read once per cold start: ``PERSONAL_DATA_KEY_ID`` (the KMS key that seals a
-card application's passport data) and ``IDEMPOTENCY_TABLE`` (where the one-time code sends are counted)."""
+card application's passport data) and ``SECURITY_TABLE`` (where the one-time code sends are counted)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ class OnboardingSettings(BaseSettings):
     model_config = SettingsConfigDict(frozen=True, env_ignore_empty=True)
 
     personal_data_key_id: str | None = None
-    idempotency_table: str | None = None
+    security_table: str | None = None
 
     def personal_data_key(self) -> str:
         if not self.personal_data_key_id:
@@ -20,9 +20,9 @@ class OnboardingSettings(BaseSettings):
         return self.personal_data_key_id
 
     def sends_table(self) -> str:
-        if not self.idempotency_table:
-            raise RuntimeError("IDEMPOTENCY_TABLE is not set for this function")
-        return self.idempotency_table
+        if not self.security_table:
+            raise RuntimeError("SECURITY_TABLE is not set for this function")
+        return self.security_table
 
 
 onboarding_settings = read_once(OnboardingSettings)

@@ -5,8 +5,9 @@
                                     attempt (pending → paying → paid | declined)
 
 Every status change is a conditional write: a request is paid or declined once, however often the
-buttons are pressed, only by its payer, and only before it expires (the TTL deletes it only eventually). A refused payment (not enough money) puts it back to pending with the next
-attempt number, so that paying later carries a new idempotency key (the bank replays refusals too).
+buttons are pressed, only by its payer, and only before it expires (the TTL deletes it only
+eventually). A refused payment (not enough money) puts it back to pending with the next attempt
+number, so that paying later carries a new idempotency key (the bank replays refusals too).
 """
 
 from __future__ import annotations

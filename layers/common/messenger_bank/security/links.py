@@ -8,7 +8,7 @@ previews, which must not use the link up); the POST that carries the encrypted P
 with a conditional put, so a replay, a double submission or a second tab is refused. Serve the page with
 ``Referrer-Policy: no-referrer`` and ``Cache-Control: no-store``.
 
-Storage (env ``IDEMPOTENCY_TABLE``, the Powertools idempotency table: partition key ``id`` (S), TTL
+Storage (env ``SECURITY_TABLE``, the security table, not the webhooks' idempotency table: key ``id`` (S), TTL
 attribute ``expiration`` (N)), items written here:
 
     id "link#<jti>"                       expiration = the link's expiry + 1 h; a used link
@@ -112,7 +112,7 @@ class SecuritySettings(BaseModel):
 
         env = security_environment()
         return cls(
-            table_name=env.required("idempotency_table"),
+            table_name=env.required("security_table"),
             max_attempts=env.security_max_attempts or DEFAULT_MAX_ATTEMPTS,
             lock_minutes=env.security_lock_minutes or DEFAULT_LOCK_MINUTES,
         )

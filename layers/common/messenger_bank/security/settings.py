@@ -11,7 +11,7 @@ Unset optional values leave the module's own default in force (``None`` here).
 ``KEYCLOAK_AUDIENCE``           the audience those tokens must carry
 ``KEYCLOAK_JWKS_URL``           where the realm's keys are (default: the issuer's ``certs`` endpoint)
 ``KEYCLOAK_REFETCH_SECONDS``    how soon an unknown key id may fetch the keys again (60)
-``IDEMPOTENCY_TABLE``           where wrong attempts are counted (``links``)
+``SECURITY_TABLE``              where wrong attempts are counted (``links``)
 ``SECURITY_MAX_ATTEMPTS``       wrong attempts before a lock (``links``, 3)
 ``SECURITY_LOCK_MINUTES``       how long a lock lasts (``links``, 60)
 ==============================  ====================================================================
@@ -37,7 +37,7 @@ class SecurityEnvironment(BaseSettings):
     keycloak_audience: str | None = None
     keycloak_jwks_url: str | None = None
     keycloak_refetch_seconds: float | None = Field(default=None, gt=0)
-    idempotency_table: str | None = None
+    security_table: str | None = None
     security_max_attempts: int | None = Field(default=None, ge=1)
     security_lock_minutes: int | None = Field(default=None, ge=1)
 

@@ -138,7 +138,18 @@ def test_the_authorizer_lambda_refuses_forged_keycloak_tokens(cloud: LocalCloud)
     spec = cloud.runner.spec(name)
     issuer, audience = spec.environment["KEYCLOAK_ISSUER"], spec.environment["KEYCLOAK_AUDIENCE"]
     now = int(time.time())
-    good = {"iss": issuer, "aud": audience, "sub": "operator-1", "iat": now, "nbf": now, "exp": now + 300}
+    good = {
+        "iss": issuer,
+        "aud": audience,
+        "sub": "operator-1",
+        "iat": now,
+        "nbf": now,
+        "exp": now + 300,
+        # What the route also needs (issue 16): an access token of an allowed client with the route's role.
+        "typ": "Bearer",
+        "azp": "operator-console",
+        "realm_access": {"roles": ["operator"]},
+    }
 
     def rs256(claims: dict[str, Any], headers: dict[str, Any] | None = None) -> str:
         return jwt.encode(claims, realm_key, algorithm="RS256", headers={"kid": kid, **(headers or {})})

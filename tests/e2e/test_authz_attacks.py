@@ -10,6 +10,8 @@ import httpx
 import pytest
 
 from local.cloud.cloud import LocalCloud
+from tests.e2e.driver import Chat, web_app_form
+from tests.e2e.test_attacks import secure_link, two_customers  # noqa: F401 - the fixture: Alice and Bob with cards
 
 pytestmark = pytest.mark.e2e
 
@@ -56,3 +58,32 @@ def test_the_internal_api_refuses_tokens_without_the_routes_role_an_id_token_and
     outcomes = {name: call(cloud, method, path, token).status_code for name, (method, path, token) in attacks.items()}
     print("\ninternal API attacks:", *(f"  {name}: {status}" for name, status in outcomes.items()), sep="\n")
     assert outcomes == dict.fromkeys(attacks, 403)
+
+
+# --- the secure page, bound to its chat and card ------------------------------------------------------------
+def test_a_telegram_pin_link_is_refused_without_its_chats_web_app_data_or_for_another_card(
+    cloud: LocalCloud,
+    two_customers: dict[str, Any],  # noqa: F811 - the fixture imported above
+) -> None:
+    alice, bob = two_customers["alice"], two_customers["bob"]  # Alice on Telegram, Bob on Viber
+    assert alice["chat"].channel == "telegram"
+    link = secure_link(cloud, alice)
+    pin = {"pin": "4829", "pin_confirm": "4829"}
+    stranger = Chat(cloud, "telegram", "69000001", phone="+375290000001")
+    attacks = {
+        # The link copied out of Alice's chat (a screenshot, a forwarded message) and opened in a browser.
+        "without initData": lambda: httpx.post(link, data=pin, timeout=20.0),
+        # Opened as the Web App of another Telegram user's chat.
+        "with another chat's initData": lambda: httpx.post(link, data=web_app_form(stranger, pin), timeout=20.0),
+        # From her own chat, but naming Bob's card beside the signed one.
+        "for another card": lambda: httpx.post(
+            f"{link}&card={bob['card_id']}", data=web_app_form(alice["chat"], pin), timeout=20.0
+        ),
+    }
+    outcomes = {name: attack().status_code for name, attack in attacks.items()}
+    # The barrier: the same link, from her chat's Web App, still works (none of the above used it up).
+    right = httpx.post(link, data=web_app_form(alice["chat"], pin), timeout=20.0)
+    print("\nsecure page attacks:", *(f"  {name}: {status}" for name, status in outcomes.items()), sep="\n")
+
+    assert outcomes == dict.fromkeys(attacks, 403)
+    assert right.status_code == 200 and 'data-outcome="pin_done"' in right.text

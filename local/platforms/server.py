@@ -94,6 +94,7 @@ class App:
             (re.compile(r"^/_verify$"), ("POST",), self.c_verify),
             (re.compile(r"^/_conversation$"), ("GET",), self.c_conversation),
             (re.compile(r"^/_config$"), ("GET",), self.c_config),
+            (re.compile(r"^/_web_app$"), ("GET",), self.c_web_app),
             (re.compile(r"^/_health$"), ("GET",), lambda request: json_response({"ok": True})),
             (
                 re.compile(r"^/$"),
@@ -360,6 +361,24 @@ class App:
                 "messages": messages,
             }
         )
+
+    def c_web_app(self, request: Request) -> Response:
+        """Open a page as a Telegram Web App of the chat with ``user_id``: to ``url`` with ``#tgWebAppData``.
+
+        Telegram opens only https Web Apps, so the bot sends the local cloud's plain-http secure-page links
+        as url buttons; the chat page opens them here instead, as Telegram would open the Web App (the
+        page refuses a Telegram link without its chat's initData). Only local pages are opened."""
+        from urllib.parse import urlencode, urlsplit
+
+        from local.platforms.config import platform_user_id
+        from local.platforms.telegram import web_app_init_data
+
+        url, user_id = request.args.get("url", ""), request.args.get("user_id", "")
+        if urlsplit(url).hostname not in ("127.0.0.1", "localhost") or not user_id:
+            return json_response({"error": "a local page and a user are needed"}, 400)
+        chat_id = platform_user_id("telegram", user_id)
+        data = web_app_init_data(self.p.secrets.telegram_bot_token, chat_id)
+        return Response(status=302, headers={"Location": f"{url}#{urlencode({'tgWebAppData': data})}"})
 
     def c_config(self, request: Request) -> Response:
         return json_response(

@@ -35,7 +35,19 @@ class SandboxConfig:
 
     realm: str = "bank"
     # Keycloak clients allowed to get tokens: client id -> secret.
-    keycloak_clients: dict[str, str] = field(default_factory=lambda: {"messenger-bank": "sandbox-secret"})
+    # The first is ours (the Lambdas' calls to Cerberus and core banking); the others call our internal API.
+    keycloak_clients: dict[str, str] = field(
+        default_factory=lambda: {
+            "messenger-bank": "sandbox-secret",
+            "core-banking": "sandbox-core-secret",
+            "operator-console": "sandbox-operator-secret",
+        }
+    )
+    # Realm roles in each client's tokens (security/internal_roles.py names the routes'): messenger-bank has
+    # none, so the sandbox issues tokens both with and without the internal API's roles.
+    keycloak_client_roles: dict[str, tuple[str, ...]] = field(
+        default_factory=lambda: {"core-banking": ("core-banking-events",), "operator-console": ("operator",)}
+    )
     token_lifetime_seconds: int = 300
     # The audiences our resource servers (Cerberus, Core) expect in a token.
     token_audience: tuple[str, ...] = ("cerberus", "core-banking")

@@ -68,9 +68,12 @@ class TokenIssuer:
         return {"keys": [jwk]}
 
     def issue(self, client_id: str, scope: str) -> dict[str, Any]:
+        """Keycloak's client-credentials answer: an access token (``typ`` Bearer, the client's realm roles);
+        with the ``openid`` scope also an ID token (``typ`` ID, ``aud`` the client itself), as Keycloak does."""
         issued = time.time()
         with self._lock:
             lifetime = self._lifetime
+        roles = list(self.config.keycloak_client_roles.get(client_id, ()))
         claims = {
             "iss": self.issuer_url,
             "sub": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.issuer_url}/clients/{client_id}")),
@@ -84,11 +87,12 @@ class TokenIssuer:
             "scope": scope,
             "clientId": client_id,
             "preferred_username": f"service-account-{client_id}",
+            "realm_access": {"roles": roles},
             # Sub-second issue time, so that revoke_all() refuses tokens issued in the same second before it.
             "sandbox_iat_ms": int(issued * 1000),
         }
         token = jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": self.kid})
-        return {
+        answer = {
             "access_token": token,
             "expires_in": lifetime,
             "refresh_expires_in": 0,
@@ -96,6 +100,10 @@ class TokenIssuer:
             "not-before-policy": 0,
             "scope": scope,
         }
+        if "openid" in scope.split():
+            id_claims = {**claims, "typ": "ID", "aud": client_id, "jti": str(uuid.uuid4())}
+            answer["id_token"] = jwt.encode(id_claims, self.key, algorithm="RS256", headers={"kid": self.kid})
+        return answer
 
     def verify(self, token: str, audience: str) -> dict[str, Any]:
         """The token's claims; jwt.InvalidTokenError unless it is ours, valid and for ``audience``."""

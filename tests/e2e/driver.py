@@ -8,11 +8,13 @@ import json
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from local.chat import Chat as PlatformChat
 from local.chat import Person, buttons_in, invoke_operation, journey_history, onboard
 from local.cloud.cloud import LocalCloud
 from local.platforms.inbound import Builder, SendRequest, serialize
+from local.platforms.telegram import web_app_init_data
 from messenger_bank.conversation.catalogue import text
 from messenger_bank.conversation.engine import command_words
 
@@ -64,6 +66,25 @@ class SinceMark:
     @property
     def texts(self) -> list[str]:
         return [str(m.get("text") or m.get("caption") or "") for m in self.replies]
+
+
+def web_app_form(chat: PlatformChat, form: dict[str, str]) -> dict[str, str]:
+    """A secure-page form as the page's script posts it: from a Telegram chat, with the Web App ``initData``
+    Telegram gives the page opened from that chat (a Telegram link is refused without it)."""
+    if chat.channel != "telegram":
+        return form
+    return {
+        **form,
+        "init_data": web_app_init_data(chat.cloud.platforms.platforms.secrets.telegram_bot_token, chat.chat_id),
+    }
+
+
+def web_app_url(chat: PlatformChat, url: str) -> str:
+    """A secure-page link as Telegram opens it as the chat's Web App (``#tgWebAppData=...``, read by the page)."""
+    if chat.channel != "telegram":
+        return url
+    bot_token = chat.cloud.platforms.platforms.secrets.telegram_bot_token
+    return f"{url}#{urlencode({'tgWebAppData': web_app_init_data(bot_token, chat.chat_id)})}"
 
 
 class Chat(PlatformChat):

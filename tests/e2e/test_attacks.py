@@ -19,7 +19,7 @@ import pytest
 from local.cloud.cloud import LocalCloud
 from local.platforms.inbound import signature_headers
 from messenger_bank.security.links import make_link, token_of
-from tests.e2e.driver import HELP_REPLY, HELP_TEXT, Chat, Person, invoke_operation, onboard
+from tests.e2e.driver import HELP_REPLY, HELP_TEXT, Chat, Person, invoke_operation, onboard, web_app_form
 
 pytestmark = pytest.mark.e2e
 
@@ -138,7 +138,18 @@ def test_the_authorizer_lambda_refuses_forged_keycloak_tokens(cloud: LocalCloud)
     spec = cloud.runner.spec(name)
     issuer, audience = spec.environment["KEYCLOAK_ISSUER"], spec.environment["KEYCLOAK_AUDIENCE"]
     now = int(time.time())
-    good = {"iss": issuer, "aud": audience, "sub": "operator-1", "iat": now, "nbf": now, "exp": now + 300}
+    good = {
+        "iss": issuer,
+        "aud": audience,
+        "sub": "operator-1",
+        "iat": now,
+        "nbf": now,
+        "exp": now + 300,
+        # What the route also needs (issue 16): an access token of an allowed client with the route's role.
+        "typ": "Bearer",
+        "azp": "operator-console",
+        "realm_access": {"roles": ["operator"]},
+    }
 
     def rs256(claims: dict[str, Any], headers: dict[str, Any] | None = None) -> str:
         return jwt.encode(claims, realm_key, algorithm="RS256", headers={"kid": kid, **(headers or {})})
@@ -222,8 +233,9 @@ def secure_link(cloud: LocalCloud, who: dict[str, Any], purpose: str = "pin", ca
     return local_page(cloud, answer["url"])
 
 
-def post_form(url: str, form: dict[str, str]) -> httpx.Response:
-    return httpx.post(url, data=form, timeout=20.0)
+def post_form(url: str, form: dict[str, str], chat: Chat | None = None) -> httpx.Response:
+    """The page's POST; from `chat`'s Web App when given (a Telegram link is refused without its initData)."""
+    return httpx.post(url, data=web_app_form(chat, form) if chat is not None else form, timeout=20.0)
 
 
 def test_the_secure_page_refuses_a_used_link_an_expired_link_and_another_customers_card(
@@ -235,22 +247,23 @@ def test_the_secure_page_refuses_a_used_link_an_expired_link_and_another_custome
     # Used: the first POST sets the PIN, the replay is refused.
     link = secure_link(cloud, alice)
     shown = httpx.get(link, timeout=20.0)
-    first = post_form(link, pin)
-    replay = post_form(link, {"pin": "5930", "pin_confirm": "5930"})
+    first = post_form(link, pin, alice["chat"])
+    replay = post_form(link, {"pin": "5930", "pin_confirm": "5930"}, alice["chat"])
     # Expired: a link signed with the stack's key, ten minutes past its end.
     key = cloud.client("ssm").get_parameter(Name=f"{SECRETS_PREFIX}/security/link-key", WithDecryption=True)
     old = make_link(
-        link.split("?")[0] + f"?card={alice['card_id']}",
+        link.split("?")[0],
         alice["customer_id"],
         alice["chat"].chat_key,
         "change_pin",
+        card_id=alice["card_id"],
         key=key["Parameter"]["Value"].encode(),
         now=datetime.now(UTC) - timedelta(minutes=20),
     )
-    expired_get, expired_post = httpx.get(old, timeout=20.0), post_form(old, pin)
-    # Another customer's card: Alice's signed link with Bob's card id in the plain parameter.
-    foreign = secure_link(cloud, alice).replace(f"card={alice['card_id']}", f"card={bob['card_id']}")
-    foreign_post = post_form(foreign, pin)
+    expired_get, expired_post = httpx.get(old, timeout=20.0), post_form(old, pin, alice["chat"])
+    # Another customer's card: Alice's signed link (for her card) with Bob's card id added as a parameter.
+    foreign = secure_link(cloud, alice) + f"&card={bob['card_id']}"
+    foreign_post = post_form(foreign, pin, alice["chat"])
     # Tampered: Alice's link with one character of the token's signature changed.
     token = token_of(secure_link(cloud, alice))
     tampered = link.replace(token_of(link), token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1])

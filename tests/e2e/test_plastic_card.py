@@ -48,8 +48,10 @@ def tracked_order(cloud: LocalCloud, chat: Chat, timeout_s: float = 20) -> dict[
 
 
 def bank_token(cloud: LocalCloud) -> str:
-    """A client-credentials token of the bank's Keycloak realm, as core banking would present."""
-    client_id, secret = (cloud.sandbox.credentials()[k] for k in ("keycloak-client-id", "keycloak-client-secret"))
+    """A client-credentials token of the bank's Keycloak realm, as core banking would present (its own
+    client, whose tokens carry the role POST /internal/plastic-events needs)."""
+    client_id = "core-banking"
+    secret = cloud.sandbox.config.keycloak_clients[client_id]
     return str(
         httpx.post(
             f"{cloud.sandbox.urls['keycloak']}/realms/bank/protocol/openid-connect/token",

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from local.cloud.cloud import LocalCloud
-from tests.e2e.driver import Chat, Person, onboard
+from tests.e2e.driver import Chat, Person, onboard, web_app_url
 from tests.e2e.test_attacks import customer_and_card, secure_link
 from tests.e2e.test_chat_page import CHROMIUM, CHROMIUM_ARGS
 
@@ -47,7 +47,8 @@ def customer_with_a_card(cloud: LocalCloud, channel: str, prefix: str) -> dict[s
 
 
 def test_a_customer_sets_a_pin_on_a_phone_and_the_link_works_once(cloud: LocalCloud, phone: Any) -> None:
-    link = secure_link(cloud, customer_with_a_card(cloud, "telegram", "68"))
+    who = customer_with_a_card(cloud, "telegram", "68")
+    link = web_app_url(who["chat"], secure_link(cloud, who))  # opened as the chat's Web App, as Telegram does
     violations: list[str] = []
     phone.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
 

@@ -16,7 +16,7 @@ import pytest
 
 from local.cloud.cloud import LocalCloud
 from messenger_bank.security._hs256 import chat_binding
-from tests.e2e.driver import Chat, Person, onboard
+from tests.e2e.driver import Chat, Person, onboard, web_app_form
 
 pytestmark = pytest.mark.e2e
 
@@ -156,14 +156,20 @@ def test_a_pin_change_after_a_while_asks_for_the_bank_password_on_the_secure_pag
     to_card_services(chat)
     link = after(chat, lambda: chat.press("Сменить пароль"), "Смените пароль банка")
     password = {"password": "Bank-pass-2026", "password_confirm": "Bank-pass-2026"}
-    assert httpx.post(page_link(cloud, link, "password"), data=password, timeout=20).status_code == 200
+    assert (
+        httpx.post(page_link(cloud, link, "password"), data=web_app_form(chat, password), timeout=20).status_code == 200
+    )
     proof_long_ago(cloud, chat)
 
     to_card_services(chat)
     asked = after(chat, lambda: chat.press("Сменить PIN"), "подтвердите пароль банка")
-    wrong = httpx.post(page_link(cloud, asked, "confirm"), data={"confirm": "not-my-pass1"}, timeout=20)
+    wrong = httpx.post(
+        page_link(cloud, asked, "confirm"), data=web_app_form(chat, {"confirm": "not-my-pass1"}), timeout=20
+    )
     asked_again = after(chat, lambda: chat.press("Продолжить"), "подтвердите пароль банка")
-    right = httpx.post(page_link(cloud, asked_again, "confirm"), data={"confirm": "Bank-pass-2026"}, timeout=20)
+    right = httpx.post(
+        page_link(cloud, asked_again, "confirm"), data=web_app_form(chat, {"confirm": "Bank-pass-2026"}), timeout=20
+    )
     pin_link = after(chat, lambda: chat.press("Продолжить"), "Установите новый PIN")
 
     assert wrong.status_code == 422 and 'data-outcome="wrong_password"' in wrong.text

@@ -184,10 +184,16 @@
       if (b.callback_data !== undefined)
         return el("button", { type: "button", "data-payload": b.callback_data,
           onclick: () => press(b.callback_data, { message_id: message.id }) }, b.text);
-      if (b.url) return linkButton(b.text, b.url);
-      if (b.web_app) return linkButton(b.text, b.web_app.url);
+      if (b.url) return linkButton(b.text, webApp(b.url));
+      if (b.web_app) return linkButton(b.text, webApp(b.web_app.url));
       return el("button", { type: "button", disabled: true }, b.text);
     })));
+  }
+
+  // The secure page's links open as the chat's Web App, with its signed initData (see /_web_app).
+  function webApp(url) {
+    if (!/^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(url)) return url;
+    return "/_web_app?" + new URLSearchParams({ url, user_id: currentUser().id });
   }
 
   function whatsappParts(message) {

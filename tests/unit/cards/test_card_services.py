@@ -279,10 +279,11 @@ def test_the_pin_link_is_a_one_time_signed_link_for_this_chat_and_card(world: Wo
         **world.kw,
     )
 
-    assert result.url.startswith(f"https://bank.example.com/secure/pin?card={card_id}&t=")
+    assert result.url.startswith("https://bank.example.com/secure/pin?t=")  # the card is signed, not beside
     claims = links.inspect_link(links.token_of(result.url), key=LINK_KEY, chat_key="telegram:1")
     assert (claims.customer_id, claims.purpose) == (customer_id, "change_pin")
-    assert result.expires_in == 600
+    assert (claims.channel, claims.card_id) == ("telegram", card_id)
+    assert result.expires_in == 300
     with pytest.raises(links.LinkInvalid):
         links.inspect_link(links.token_of(result.url), key=LINK_KEY, chat_key="telegram:2")
 

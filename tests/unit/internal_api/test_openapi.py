@@ -182,3 +182,35 @@ def test_the_operator_lookup_refuses_an_unauthorized_or_malformed_request(
     lookup = importlib.import_module("messenger_bank.customers.operator")
 
     assert lookup.lookup(operator, customer_id, object()).status == status
+
+
+def test_each_internal_route_names_the_role_the_authorizer_requires(
+    spec: dict[str, Any], api_paths: dict[str, Any]
+) -> None:
+    from messenger_bank.security.internal_roles import ROUTE_ROLES
+
+    template_routes = {
+        f"{method.upper()} {path}"
+        for path, operations in api_paths.items()
+        if path.startswith("/internal/")
+        for method in operations
+    }
+    documented = {
+        f"{method.upper()} {path}": operation.get("x-keycloak-role")
+        for path, operations in spec["paths"].items()
+        if path.startswith("/internal/")
+        for method, operation in operations.items()
+    }
+    assert template_routes == set(ROUTE_ROLES) == set(documented)
+    assert documented == dict(ROUTE_ROLES)
+
+
+def test_the_authorizer_answer_is_cached_per_route_for_at_most_a_minute() -> None:
+    from local.cloud.template import transform
+
+    template = transform(ROOT / "template.yaml", {"Stage": "dev"}, region="eu-central-1", account="123456789012")
+    (api,) = [r for r in template.document["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Api"]
+    authorizer = api["Properties"]["Body"]["components"]["securitySchemes"]["KeycloakAuthorizer"]
+    settings = authorizer["x-amazon-apigateway-authorizer"]
+    assert 0 < settings["authorizerResultTtlInSeconds"] <= 60
+    assert "$context.routeKey" in settings["identitySource"]

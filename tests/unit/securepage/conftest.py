@@ -26,7 +26,10 @@ from tests.unit.security.conftest import IDEMPOTENCY_TABLE, LINK_KEY, aws, dynam
 BOT_TOKEN = "1000000001:AAsecurePageTestBotToken0000000000"
 ALICE, BOB = "cus_alice", "cus_bob"
 ALICE_CARD, BOB_CARD = "card_alice_1", "card_bob_1"
-ALICE_CHAT = "telegram:5550001"
+# Alice's chats: most cases use a Viber chat (a link that needs no Web App data); the Web App cases use
+# her Telegram chat, whose links are used only with its initData.
+ALICE_CHAT = "viber:alice-5550001"
+ALICE_TELEGRAM = "telegram:5550001"
 BANK_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
@@ -128,6 +131,8 @@ def deps(dynamodb: Any) -> Collaborators:  # noqa: F811
 
 
 def link_token(purpose: str = "change_pin", customer: str = ALICE, chat: str = ALICE_CHAT, **kw: Any) -> str:
+    if purpose == "change_pin":
+        kw.setdefault("card_id", ALICE_CARD)  # a PIN link names its card
     return token_of(make_link("https://api.example.com/secure/x", customer, chat, purpose, key=LINK_KEY, **kw))  # type: ignore[arg-type]
 
 

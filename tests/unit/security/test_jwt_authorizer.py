@@ -341,13 +341,16 @@ def test_a_valid_token_is_accepted(name: str) -> None:
 
 
 def test_the_authorizer_answers_in_the_simple_response_format() -> None:
-    verifier = verifier_with(FakeJwks())
+    # An access token of an allowed client with the route's role (the authorizer checks both since issue 16).
+    allowed = frozenset({"grushovka-partner"})
+    verifier = KeycloakVerifier(ISSUER, AUDIENCE, JWKS_URL, fetch=FakeJwks(), allowed_clients=allowed)
+    token = signed(claims(typ="Bearer", realm_access={"roles": ["partner", "operator"]}))
     event = {
         "version": "2.0",
         "type": "REQUEST",
-        "routeKey": "POST /partners/callback",
-        "identitySource": [f"Bearer {signed()}"],
-        "headers": {"authorization": f"Bearer {signed()}"},
+        "routeKey": "GET /internal/customers/{customer_id}",
+        "identitySource": [f"Bearer {token}"],
+        "headers": {"authorization": f"Bearer {token}"},
     }
 
     response = authorize(event, verifier=verifier)
@@ -358,7 +361,7 @@ def test_the_authorizer_answers_in_the_simple_response_format() -> None:
             "sub": "partner-service-account",
             "client_id": "grushovka-partner",
             "scope": "partners.callback",
-            "roles": "partner",
+            "roles": "partner operator",
         },
     }
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 BASE = "https://api.example.com/secure/pin"
 CHAT = "telegram:123456"
+CARD = "card-1"
 
 
 def redeem_(token: str, dynamodb: DynamoDBClient, **kwargs: object) -> object:
@@ -34,7 +35,7 @@ def redeem_(token: str, dynamodb: DynamoDBClient, **kwargs: object) -> object:
 
 # --- links ---------------------------------------------------------------------------------------------
 def test_a_link_points_at_the_page_with_a_signed_token() -> None:
-    link = make_link(BASE, "cust-1", CHAT, "change_pin", key=LINK_KEY)
+    link = make_link(BASE, "cust-1", CHAT, "change_pin", card_id=CARD, key=LINK_KEY)
 
     assert urlsplit(link)._replace(query="").geturl() == BASE
     claims = inspect_link(token_of(link), key=LINK_KEY, chat_key=CHAT)
@@ -51,7 +52,7 @@ def test_a_link_is_redeemed_once(dynamodb: DynamoDBClient) -> None:
 
 
 def test_inspecting_a_link_does_not_use_it_up(dynamodb: DynamoDBClient) -> None:
-    token = token_of(make_link(BASE, "cust-1", CHAT, "change_pin", key=LINK_KEY))
+    token = token_of(make_link(BASE, "cust-1", CHAT, "change_pin", card_id=CARD, key=LINK_KEY))
 
     inspect_link(token, key=LINK_KEY)
     inspect_link(token, key=LINK_KEY)
@@ -61,14 +62,14 @@ def test_inspecting_a_link_does_not_use_it_up(dynamodb: DynamoDBClient) -> None:
 
 def test_an_expired_link_is_refused(dynamodb: DynamoDBClient) -> None:
     old = datetime.now(UTC) - timedelta(minutes=6)
-    token = token_of(make_link(BASE, "cust-1", CHAT, "change_pin", key=LINK_KEY, now=old))
+    token = token_of(make_link(BASE, "cust-1", CHAT, "change_pin", card_id=CARD, key=LINK_KEY, now=old))
 
     with pytest.raises(LinkExpired):
         redeem_(token, dynamodb)
 
 
 def test_a_tampered_link_is_refused(dynamodb: DynamoDBClient) -> None:
-    token = token_of(make_link(BASE, "cust-1", CHAT, "change_pin", key=LINK_KEY))
+    token = token_of(make_link(BASE, "cust-1", CHAT, "change_pin", card_id=CARD, key=LINK_KEY))
     header, payload, signature = token.split(".")
     tampered = f"{header}.{payload}.{flip_a_bit(signature)}"
 
@@ -77,7 +78,7 @@ def test_a_tampered_link_is_refused(dynamodb: DynamoDBClient) -> None:
 
 
 def test_a_link_opened_from_another_chat_is_refused_and_not_used_up(dynamodb: DynamoDBClient) -> None:
-    token = token_of(make_link(BASE, "cust-1", CHAT, "change_pin", key=LINK_KEY))
+    token = token_of(make_link(BASE, "cust-1", CHAT, "change_pin", card_id=CARD, key=LINK_KEY))
 
     with pytest.raises(LinkInvalid):
         redeem_(token, dynamodb, chat_key="telegram:999")
@@ -89,14 +90,15 @@ def test_a_session_token_is_not_a_link(dynamodb: DynamoDBClient) -> None:
 
     with pytest.raises(LinkInvalid):
         redeem_(issue_session("cust-1", CHAT, key=LINK_KEY), dynamodb)
+    link = make_link(BASE, "cust-1", CHAT, "change_pin", card_id=CARD, key=SESSION_KEY)
     with pytest.raises(LinkInvalid):
-        inspect_link(token_of(make_link(BASE, "cust-1", CHAT, "change_pin", key=SESSION_KEY)), key=LINK_KEY)
+        inspect_link(token_of(link), key=LINK_KEY)
 
 
 @pytest.mark.parametrize("base", ["http://evil.example.com/pin", "javascript:alert(1)"])
 def test_links_are_https(base: str) -> None:
     with pytest.raises(ValueError, match="https"):
-        make_link(base, "cust-1", CHAT, "change_pin", key=LINK_KEY)
+        make_link(base, "cust-1", CHAT, "change_pin", card_id=CARD, key=LINK_KEY)
 
 
 # --- wrong attempts --------------------------------------------------------------------------------------
@@ -157,6 +159,7 @@ def fresh_token(**changes: object) -> str:
             CHAT,
             options["purpose"],  # type: ignore[arg-type]
             options["ttl"],  # type: ignore[arg-type]
+            card_id=CARD if options["purpose"] == "change_pin" else None,
             key=LINK_KEY,
             now=datetime.fromtimestamp(NOW, UTC),
         )
@@ -225,14 +228,14 @@ def test_a_link_from_another_chat_is_refused_by_inspection_too(jwt_clock: JwtClo
         inspect_link(fresh_token(), key=LINK_KEY, chat_key="telegram:1234567")
 
 
-@pytest.mark.parametrize("ttl", [timedelta(seconds=1), timedelta(minutes=30)])
-def test_a_link_may_last_from_a_second_to_half_an_hour(ttl: timedelta) -> None:
+@pytest.mark.parametrize("ttl", [timedelta(seconds=1), timedelta(minutes=5)])
+def test_a_link_may_last_from_a_second_to_five_minutes(ttl: timedelta) -> None:
     assert fresh_token(ttl=ttl)
 
 
-@pytest.mark.parametrize("ttl", [timedelta(0), timedelta(minutes=30, seconds=1)])
-def test_a_link_of_no_time_or_longer_than_half_an_hour_is_not_made(ttl: timedelta) -> None:
-    with pytest.raises(ValueError, match="between 0 and 30 minutes"):
+@pytest.mark.parametrize("ttl", [timedelta(0), timedelta(minutes=5, seconds=1)])
+def test_a_link_of_no_time_or_longer_than_five_minutes_is_not_made(ttl: timedelta) -> None:
+    with pytest.raises(ValueError, match="between 0 and 5 minutes"):
         fresh_token(ttl=ttl)
 
 

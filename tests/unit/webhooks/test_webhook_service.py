@@ -44,6 +44,12 @@ def signed(channel: Channel, body: bytes, *, wrong: bool = False) -> HttpRequest
     return HttpRequest(headers={"content-type": "application/json", **headers}, body=body)
 
 
+@pytest.fixture(autouse=True)
+def recorded_samples_count_as_fresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The samples are recordings with fixed dates; their age is what test_stale_updates.py checks."""
+    monkeypatch.setattr(service, "is_fresh", lambda _event, _now: True)
+
+
 class Queue:
     def __init__(self) -> None:
         self.events: list[InboundEvent] = []

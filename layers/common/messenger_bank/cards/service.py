@@ -15,7 +15,6 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Final, Protocol
-from urllib.parse import urlencode
 
 from messenger_bank.banking import service as bank
 from messenger_bank.banking.models import Balance, CardLimits, HistoryEntry, Requisites
@@ -273,8 +272,8 @@ def create_secure_link(
 ) -> SecureLinkResult:
     """A one-time link to the PIN (for one of the customer's cards) or the bank-password page.
 
-    The link's token names the customer, the chat and the purpose; the card id travels beside it as a
-    plain parameter, so the page checks the card's owner again before it sets a PIN.
+    The link's token names the customer, the channel and chat, the purpose and the card (signed: the page
+    sets a PIN for no other card), and the page checks the card's owner again before it sets a PIN.
     """
     customers = customers or CustomersRepository()
     if not request.chat_key.startswith(f"{request.channel}:"):
@@ -282,7 +281,6 @@ def create_secure_link(
     page = (settings or cards_settings()).page_url().rstrip("/") + f"/{request.purpose}"
     if request.purpose == "pin":
         owned_card(request.customer_id, request.card_id, core=core or bank.core_client(), customers=customers)
-        page += "?" + urlencode({"card": request.card_id})
     else:
         _customer(request.customer_id, customers)
     minutes = (settings or cards_settings()).secure_link_minutes
@@ -292,6 +290,7 @@ def create_secure_link(
         request.chat_key,
         LINK_PURPOSES[request.purpose],
         ttl=timedelta(minutes=minutes),
+        card_id=request.card_id if request.purpose == "pin" else None,
         key=key,
         now=now,
     )

@@ -2,7 +2,7 @@
 
 ``MEDIA_BUCKET``: where the requisites and history PDFs go (get_requisites, get_history).
 ``SECURE_PAGE_URL``: the PIN / password page the one-time links open (create_secure_link).
-``SECURE_LINK_MINUTES``: how long such a link lives (default 10, as the catalogue tells the customer).
+``SECURE_LINK_MINUTES``: how long such a link lives (default and at most 5, as the catalogue tells the customer).
 ``HISTORY_LIMIT``: how many operations the history shows (default 10).
 """
 
@@ -21,7 +21,7 @@ class CardsSettings(MediaSettings):
     model_config = SettingsConfigDict(frozen=True)
 
     secure_page_url: str | None = None
-    secure_link_minutes: int = Field(default=10, ge=1, le=30)
+    secure_link_minutes: int = Field(default=5, ge=1, le=5)
     history_limit: int = Field(default=10, ge=1, le=50)
 
     def page_url(self) -> str:

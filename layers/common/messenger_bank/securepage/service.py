@@ -1,11 +1,13 @@
-"""The secure page: ``GET /secure/{pin|password|confirm}?t=<token>[&card=<id>]`` shows the form, ``POST``
+"""The secure page: ``GET /secure/{pin|password|confirm}?t=<token>`` shows the form, ``POST``
 sets the PIN or the password, or (``confirm``) checks the bank password before a sensitive operation.
 
 GET only *inspects* the link (messengers fetch links for previews: that must not use it up). POST:
 
 1. reads the form (``MalformedRequest`` → 400 / 413 / 415);
 2. with Telegram Web App ``initData`` in the form, verifies it with the bot token and requires the
-   link to be bound to that chat (``links.inspect_link(chat_key=...)``); bad initData → 403;
+   link to be bound to that chat (``links.inspect_link(chat_key=...)``); a link issued to a Telegram
+   chat without ``initData``, or with bad initData → 403 (the link alone is not a bearer token). The
+   card a PIN is set for is the one signed into the link: a ``card`` parameter naming another → 403;
 3. refuses a locked customer (``links.ensure_not_locked``) → 429, before the bank is asked;
 4. checks the entries (two equal 4-digit PINs, not a trivial one; or a password of 8-64 characters with a
    letter and a digit); a bad entry counts as a wrong attempt (``links.record_failed_attempt``) → 422
@@ -165,8 +167,10 @@ def _inspect(request: PageRequest, purpose: Purpose, deps: Collaborators, *, cha
     link = links.inspect_link(request.token, key=deps.link_key, chat_key=chat_key)
     if link.purpose != LINK_PURPOSES[purpose]:
         raise LinkInvalid("the link is for another page")
-    if purpose == "pin" and not request.card_id:
+    if purpose == "pin" and not link.card_id:
         raise LinkInvalid("a PIN link names its card")
+    if request.card_id and request.card_id != link.card_id:
+        raise LinkInvalid("the link is for another card")
     return link
 
 
@@ -207,6 +211,8 @@ def _submit(request: PageRequest, purpose: Purpose, deps: Collaborators) -> Http
     if init_data:
         chat_key = links.verify_init_data(init_data, deps.telegram_bot_token(), now=deps.now).chat_key
     link = _inspect(request, purpose, deps, chat_key=chat_key)
+    if link.needs_init_data and chat_key is None:
+        raise InitDataInvalid("a Telegram link is used from its chat's Web App only")
     link_purpose = LINK_PURPOSES[purpose]
     links.ensure_not_locked(link.customer_id, link_purpose, config=deps.config, dynamodb=deps.dynamodb, now=deps.now)
 
@@ -224,7 +230,8 @@ def _submit(request: PageRequest, purpose: Purpose, deps: Collaborators) -> Http
     )
     try:
         if purpose == "pin":
-            _set_pin(link.customer_id, request.card_id, SecretStr(request.form["pin"]), deps)
+            assert link.card_id is not None  # _inspect refuses a PIN link without its card
+            _set_pin(link.customer_id, link.card_id, SecretStr(request.form["pin"]), deps)
         elif purpose == "confirm":
             _confirm_password(link, SecretStr(request.form["confirm"]), deps)
         else:

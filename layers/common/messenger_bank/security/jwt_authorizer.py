@@ -14,14 +14,22 @@
 - the signature verifies, and ``iss``, ``aud`` (string or list), ``exp``, ``iat`` are present and right,
   ``nbf`` if present; 30 s leeway; ``iat`` not in the future.
 
+Authentication is not enough to pass ``authorize``: the token must also be an *access* token (``typ``
+"Bearer"; Keycloak's ID tokens say "ID" and refresh tokens "Refresh", and an ID token of a client whose id
+is our audience would otherwise pass), issued to a client on the allow-list (``azp``), and carry the realm
+role its route needs (``security.internal_roles``; a route not named there is refused).
+
 ``authorize(event)`` takes an HTTP API (payload format 2.0) REQUEST authorizer event and returns the
 simple response (``enableSimpleResponses: true``): ``{"isAuthorized": bool, "context": {...}}``; the
 context carries ``sub``, ``client_id`` (``azp``), ``scope`` and ``roles`` (realm roles, space-separated)
 for the integration to read as ``$context.authorizer.lambda.*``. Configure the authorizer with
-``identitySource: $request.header.Authorization`` and a result TTL (e.g. 300 s).
+``identitySource: $request.header.Authorization, $context.routeKey`` (the answer is per route, so a cached
+yes for one route never opens another) and a result TTL of at most 60 s (a removed role stops working
+within a minute).
 
 Environment for ``keycloak_verifier()``: ``KEYCLOAK_ISSUER`` (the realm URL exactly as in tokens, e.g.
 ``https://sso.bank.example/realms/bank``), ``KEYCLOAK_AUDIENCE`` (the client id our API is registered as),
+``KEYCLOAK_ALLOWED_CLIENTS`` (the ``azp`` values let in, comma-separated; none set lets no one in),
 optionally ``KEYCLOAK_JWKS_URL`` (default ``<issuer>/protocol/openid-connect/certs``; set it when the
 Lambda reaches Keycloak by another address than the issuer's) and ``KEYCLOAK_REFETCH_SECONDS``.
 """
@@ -41,6 +49,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from pydantic import BaseModel, ConfigDict
 
 from messenger_bank.security.errors import TokenRejected
+from messenger_bank.security.internal_roles import role_for
 
 ALGORITHM: Final = "RS256"
 MAX_TOKEN_BYTES: Final = 8192
@@ -48,6 +57,7 @@ MAX_JWKS_BYTES: Final = 256 * 1024
 MIN_RSA_BITS: Final = 2048
 DEFAULT_LEEWAY_S: Final = 30
 DEFAULT_REFETCH_INTERVAL_S: Final = 60.0
+ACCESS_TOKEN_TYPE: Final = "Bearer"  # noqa: S105 - Keycloak's ``typ`` claim of an access token, not a secret
 _KID: Final = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 _SEGMENT: Final = re.compile(r"^[A-Za-z0-9_-]+$")
 
@@ -63,6 +73,7 @@ class VerifiedToken(BaseModel):
     client_id: str | None = None
     scope: str = ""
     roles: tuple[str, ...] = ()
+    token_type: str = ""
     expires_at: int
 
 
@@ -95,6 +106,8 @@ class KeycloakVerifier:
         refetch_interval: float = DEFAULT_REFETCH_INTERVAL_S,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
+        allowed_clients: frozenset[str] = frozenset(),
+        route_role: Callable[[object], str | None] = role_for,
     ) -> None:
         if not issuer or not audience or not jwks_url:
             raise ValueError("issuer, audience and JWKS URL are all needed")
@@ -110,6 +123,8 @@ class KeycloakVerifier:
         self._last_fetch: float | None = None
         self._lock = threading.Lock()
         self.fetch_count = 0
+        self.allowed_clients = allowed_clients
+        self._route_role = route_role
 
     @classmethod
     def for_keycloak(cls, issuer: str, audience: str, **options: Any) -> KeycloakVerifier:
@@ -189,6 +204,7 @@ class KeycloakVerifier:
             client_id=claims["azp"] if isinstance(claims.get("azp"), str) else None,
             scope=claims["scope"] if isinstance(claims.get("scope"), str) else "",
             roles=tuple(r for r in roles if isinstance(r, str)),
+            token_type=claims["typ"] if isinstance(claims.get("typ"), str) else "",
             expires_at=int(claims["exp"]),
         )
 
@@ -223,6 +239,9 @@ class KeycloakVerifier:
             verified = self.verify(token)
         except TokenRejected as rejected:
             return {"isAuthorized": False, "context": {"reason": str(rejected.details.get("reason", "refused"))}}
+        refusal = self.refusal(verified, event.get("routeKey"))
+        if refusal is not None:
+            return {"isAuthorized": False, "context": {"reason": refusal}}
         return {
             "isAuthorized": True,
             "context": {
@@ -232,6 +251,17 @@ class KeycloakVerifier:
                 "roles": " ".join(verified.roles),
             },
         }
+
+    def refusal(self, verified: VerifiedToken, route_key: object) -> str | None:
+        """Why an authenticated token may not call `route_key`, or None when it may."""
+        if verified.token_type != ACCESS_TOKEN_TYPE:
+            return "token_type"
+        if verified.client_id not in self.allowed_clients:
+            return "client"
+        role = self._route_role(route_key)
+        if role is None:
+            return "route"
+        return None if role in verified.roles else "role"
 
 
 def _signing_key(entry: Any) -> RSAPublicKey | None:
@@ -271,7 +301,7 @@ def bearer_token(event: Mapping[str, Any]) -> str | None:
 
 @lru_cache(maxsize=1)
 def keycloak_verifier() -> KeycloakVerifier:
-    """The verifier from ``KEYCLOAK_ISSUER`` / ``KEYCLOAK_AUDIENCE`` / ``KEYCLOAK_JWKS_URL`` (once per cold start)."""
+    """The verifier from the ``KEYCLOAK_*`` environment of the module doc (once per cold start)."""
     from messenger_bank.security.settings import security_environment
 
     env = security_environment()
@@ -281,6 +311,9 @@ def keycloak_verifier() -> KeycloakVerifier:
         env.required("keycloak_audience"),
         env.keycloak_jwks_url or f"{issuer.rstrip('/')}/protocol/openid-connect/certs",
         refetch_interval=env.keycloak_refetch_seconds or DEFAULT_REFETCH_INTERVAL_S,
+        allowed_clients=frozenset(
+            client.strip() for client in env.keycloak_allowed_clients.split(",") if client.strip()
+        ),
     )
 
 

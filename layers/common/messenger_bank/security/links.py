@@ -1,9 +1,13 @@
 """One-time signed links to the PIN / password page, wrong-attempt limits, and Telegram Web App data.
 
 A link is ``<base_url>?t=<token>``: an HS256 JWT with the ``link`` key from SSM (see
-``messenger_bank.security.keys``), five minutes long, naming the customer, a digest of the chat and the
-purpose. The page's GET only *inspects* the token (``inspect_link``: messengers fetch links for their
-previews, which must not use the link up); the POST that carries the encrypted PIN or password
+``messenger_bank.security.keys``), five minutes long at most, naming the customer, the channel, a digest
+of the chat, the purpose and, for a PIN, the card: nothing the page acts on travels beside the token
+unsigned. A link issued to a Telegram chat is used only with that chat's Web App ``initData`` (the page
+refuses it without), so a link copied out of the chat is not a bearer token.
+
+The page's GET only *inspects* the token (``inspect_link``: messengers fetch links for their previews,
+which must not use the link up); the POST that carries the encrypted PIN or password
 *redeems* it (``redeem``), which succeeds once: the token's ``jti`` is written to the idempotency table
 with a conditional put, so a replay, a double submission or a second tab is refused. Serve the page with
 ``Referrer-Policy: no-referrer`` and ``Cache-Control: no-store``.
@@ -56,8 +60,11 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 AUDIENCE: Final = "messenger-bank/link"
-DEFAULT_LINK_TTL: Final = timedelta(minutes=5)
-MAX_LINK_TTL: Final = timedelta(minutes=30)
+# Long enough to open the page and type a PIN; short enough that a link seen over a shoulder or in a
+# forwarded screenshot is dead soon after (issue 16). No setting makes it longer.
+LINK_TTL: Final = timedelta(minutes=5)
+DEFAULT_LINK_TTL: Final = LINK_TTL
+MAX_LINK_TTL: Final = LINK_TTL
 USED_LINK_RETENTION: Final = timedelta(hours=1)
 DEFAULT_MAX_ATTEMPTS: Final = 3
 DEFAULT_LOCK_MINUTES: Final = 60
@@ -77,6 +84,13 @@ class LinkClaims(BaseModel):
     jti: str
     expires_at: datetime
     chat_binding: str
+    channel: str = Field(min_length=1, max_length=16)
+    card_id: str | None = Field(default=None, min_length=1, max_length=64)
+
+    @property
+    def needs_init_data(self) -> bool:
+        """A Telegram link is opened as the chat's Web App: its signed ``initData`` must come with the form."""
+        return self.channel == "telegram"
 
     def for_chat(self, chat_key: str) -> bool:
         """True when the link was made for `chat_key` (e.g. ``telegram:<Web App user id>``)."""
@@ -142,22 +156,28 @@ def make_link(
     purpose: LinkPurpose,
     ttl: timedelta = DEFAULT_LINK_TTL,
     *,
+    card_id: str | None = None,
     key: bytes | None = None,
     now: datetime | None = None,
 ) -> str:
-    """``<base_url>?t=<signed token>``, usable once within `ttl` (at most 30 minutes)."""
+    """``<base_url>?t=<signed token>``, usable once within `ttl` (at most 5 minutes), from the chat
+    `chat_key` (``<channel>:<chat id>``) only; a PIN link names its card."""
     scheme = urlsplit(base_url).scheme
     if scheme != "https" and not base_url.startswith(("http://127.0.0.1", "http://localhost")):
         raise ValueError("links are https (plain http only to the local cloud)")
     if not timedelta(0) < ttl <= MAX_LINK_TTL:
-        raise ValueError("a link lasts between 0 and 30 minutes")
-    if not customer_id or not chat_key:
-        raise ValueError("a link needs a customer and a chat")
+        raise ValueError("a link lasts between 0 and 5 minutes")
+    channel, _, chat_id = chat_key.partition(":")
+    if not customer_id or not channel or not chat_id:
+        raise ValueError("a link needs a customer and a chat (<channel>:<chat id>)")
+    if (purpose == "change_pin") != bool(card_id):
+        raise ValueError("a PIN link names its card, and only a PIN link does")
     issued = int((now or datetime.now(UTC)).timestamp())
     claims = {
         "iss": _hs256.ISSUER,
         "aud": AUDIENCE,
         "sub": customer_id,
+        "chn": channel,
         "chat": _hs256.chat_binding(chat_key),
         "purpose": purpose,
         "iat": issued,
@@ -165,6 +185,8 @@ def make_link(
         "exp": issued + int(ttl.total_seconds()),
         "jti": _hs256.new_jti(),
     }
+    if card_id:
+        claims["card"] = card_id
     token = _hs256.encode(claims, _key(key))
     separator = "&" if urlsplit(base_url).query else "?"
     return f"{base_url}{separator}{urlencode({'t': token})}"
@@ -193,6 +215,8 @@ def inspect_link(token: str, *, key: bytes | None = None, chat_key: str | None =
             jti=claims["jti"],
             expires_at=datetime.fromtimestamp(claims["exp"], UTC),
             chat_binding=claims.get("chat"),
+            channel=claims.get("chn"),
+            card_id=claims.get("card"),
         )
     except (ValidationError, TypeError, ValueError, OverflowError):
         raise LinkInvalid("link token refused: malformed claims") from None

@@ -10,6 +10,7 @@ Unset optional values leave the module's own default in force (``None`` here).
 ``KEYCLOAK_ISSUER``             the realm whose tokens the authorizer accepts (``jwt_authorizer``)
 ``KEYCLOAK_AUDIENCE``           the audience those tokens must carry
 ``KEYCLOAK_JWKS_URL``           where the realm's keys are (default: the issuer's ``certs`` endpoint)
+``KEYCLOAK_ALLOWED_CLIENTS``    the ``azp`` values the internal API accepts, comma-separated
 ``KEYCLOAK_REFETCH_SECONDS``    how soon an unknown key id may fetch the keys again (60)
 ``SECURITY_TABLE``              where wrong attempts are counted (``links``)
 ``SECURITY_MAX_ATTEMPTS``       wrong attempts before a lock (``links``, 3)
@@ -36,6 +37,7 @@ class SecurityEnvironment(BaseSettings):
     keycloak_issuer: str | None = None
     keycloak_audience: str | None = None
     keycloak_jwks_url: str | None = None
+    keycloak_allowed_clients: str = ""
     keycloak_refetch_seconds: float | None = Field(default=None, gt=0)
     security_table: str | None = None
     security_max_attempts: int | None = Field(default=None, ge=1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -40,6 +41,19 @@ from messenger_bank.webhooks.settings import webhook_settings
 MAX_BODY_BYTES = 256 * 1024
 # WhatsApp retries for up to 7 days, the longest of the four; a record outliving it costs nothing.
 DEDUPE_SECONDS = 8 * 24 * 3600
+# How old the platform's own timestamp of an update may be before it is dropped (acknowledged, never acted
+# on): the platform's longest redelivery plus margin, so a legitimately delayed retry always passes, and
+# below DEDUPE_SECONDS, so a captured signed body replayed later is either a duplicate or stale. Telegram
+# keeps an unconfirmed update for 24 h; Meta retries WhatsApp and Messenger for up to 7 days; Viber does not
+# document a shorter limit, so it gets Meta's.
+MAX_UPDATE_AGE: dict[Channel, timedelta] = {
+    "telegram": timedelta(hours=25),
+    "viber": timedelta(days=7, hours=6),
+    "whatsapp": timedelta(days=7, hours=6),
+    "messenger": timedelta(days=7, hours=6),
+}
+# A platform's clock ahead of ours by more than this is not a real update either.
+MAX_CLOCK_AHEAD = timedelta(minutes=5)
 
 
 class QueuedUpdate(BaseModel):
@@ -118,6 +132,11 @@ def webhook_secrets(channel: Channel) -> WebhookSecrets:
     return WebhookSecrets(meta_app_secret=secret("META_APP_SECRET"), meta_verify_token=secret("META_VERIFY_TOKEN"))
 
 
+def is_fresh(event: InboundEvent, now: datetime) -> bool:
+    """Whether the platform's timestamp of `event` is within its channel's redelivery window (see MAX_UPDATE_AGE)."""
+    return now - MAX_UPDATE_AGE[event.chat.channel] <= event.sent_at <= now + MAX_CLOCK_AHEAD
+
+
 def accept_update(
     channel: Channel,
     request: HttpRequest,
@@ -125,6 +144,7 @@ def accept_update(
     secrets: Callable[[Channel], WebhookSecrets] = webhook_secrets,
     enqueue: Callable[[InboundEvent], QueuedUpdate] | None = None,
     lambda_context: LambdaContext | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> HttpAnswer:
     """Handle one POSTed webhook; the answer's status is what the platform sees."""
     adapter = adapter_for(channel)
@@ -148,6 +168,13 @@ def accept_update(
     if lambda_context is not None:  # the idempotency record's lock lasts no longer than this invocation
         _idempotency_config().register_lambda_context(lambda_context)
     queue_once = enqueue or (lambda event: _queue_once()(event=event))
+    current = now()
+    stale = [event for event in events if not is_fresh(event, current)]
+    if stale:
+        # Acknowledged (a 4xx would only make the platform retry it), never acted on.
+        logger.warning("webhook: stale updates dropped", extra={"channel": channel, "count": len(stale)})
+        metrics.add_metric(name="WebhooksStale", unit="Count", value=len(stale))
+        events = [event for event in events if is_fresh(event, current)]
     for event in events:
         logger.set_correlation_id(correlation_id_of(event))
         queued = queue_once(event)

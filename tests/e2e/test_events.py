@@ -53,7 +53,8 @@ def running_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A local cloud as `make run` leaves one (its state file says where it is), without queue polling:
     a sample webhook is queued, not answered, so no other chat is touched."""
     state_dir = tmp_path_factory.mktemp("invoke-cloud")
-    config = CloudConfig.on_free_ports()
+    # A stack and region of its own: moto's backends are shared by every local cloud in this process.
+    config = CloudConfig.on_free_ports(stack_name="sample-events", region="eu-west-3")
     with LocalCloud(config, state_dir=state_dir, echo_logs=False, poll_queues=False):
         yield state_dir
 

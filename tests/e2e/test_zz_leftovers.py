@@ -25,11 +25,13 @@ CHANNELS = ["telegram", "viber", "whatsapp", "messenger"]
 # Viber's message_token is a 19-digit integer starting with 5, Telegram's callback_query_id 19 digits, and one
 # in ten passes the Luhn check. They are ids the platform assigned, not card data, so they are taken out
 # before the scan (and only they: any other field is scanned).
+# Messenger's page-scoped user ids are 16 digits (the fake platform's are 7000000000000000 + n), so one user in
+# ten has an id that passes the Luhn check too: chat and user ids are taken out like the others.
 _PLATFORM_IDS = re.compile(
     r'"?\b(id|message_id|button_message_id|message_token|update_id|reply_to_message_id|mid|callback_query_id'
-    r'|correlation_id)\b"?\s*[:=]\s*"?(?:[a-z]+[:#-])?[0-9]+"?'
-    # Correlation ids and session keys wherever they appear: "<messenger>-<platform id>".
-    r"|\b(?:telegram|viber|whatsapp|messenger)-[0-9]+"
+    r'|correlation_id|chat_id|user_id|chat_key)\b"?\s*[:=]\s*"?(?:[a-z]+[:#-])?[0-9]+"?'
+    # Correlation ids, chat keys and session keys wherever they appear: "<messenger>-<id>", "<messenger>:<id>".
+    r"|\b(?:telegram|viber|whatsapp|messenger)[:-][0-9]+"
 )
 
 # Decimal numbers (metric values such as an EMF latency 5.377561...) are not card numbers either: their

@@ -13,6 +13,7 @@ import importlib
 import json
 import pkgutil
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,7 @@ def samples() -> list[tuple[str, Path]]:
     return [(name, path) for name in sorted(code_dirs()) for path in sorted((EVENTS / name).glob("*.json"))]
 
 
+@cache
 def domain_error_names() -> frozenset[str]:
     """The names a function may fail with when it refuses (errors.py: the class name is the errorType)."""
     for module in pkgutil.walk_packages(messenger_bank.__path__, "messenger_bank."):

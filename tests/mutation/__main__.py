@@ -39,6 +39,7 @@ from tests.mutation.results import (
     status_of,
     total,
 )
+from tests.mutation.wording import wording
 
 ROOT = Path(__file__).resolve().parents[2]
 LAYER = ROOT / "layers" / "common"
@@ -156,25 +157,44 @@ def _def_line(tree: ast.Module, function: str) -> int:
     return next(n.lineno for n in body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == name)
 
 
-def describe(key: str, status: str) -> Mutant:
-    """Where the mutant is in the original file and what it changes (the lines before and after)."""
-    module, _, mangled = key.rpartition(".")
-    path = next(
+def _path_of(module: str) -> str:
+    return next(
         p
         for p in source_files(["messenger_bank/*"])
         if p.removesuffix(".py").replace("/", ".") in {module, f"{module}.__init__"}
     )
+
+
+def _function_text(path: str, name: str) -> list[str]:
+    """A generated function's lines in mutmut's copy of the file, from its `def` (its name taken out)."""
     lines, spans, _ = mutated(path)
-    function_prefix = mangled.rsplit("__mutmut_", 1)[0]
+    start, end = spans[name]
+    text = lines[start - 1 : end]
+    first = next(i for i, line in enumerate(text) if re.match(rf"\s*(async\s+)?def {re.escape(name)}[\[(]", line))
+    return [text[first].replace(name, ""), *text[first + 1 :]]
 
-    def body(name: str) -> list[str]:
-        start, end = spans[name]
-        text = lines[start - 1 : end]
-        first = next(i for i, line in enumerate(text) if re.match(rf"\s*(async\s+)?def {re.escape(name)}[\[(]", line))
-        return [text[first].replace(name, ""), *text[first + 1 :]]
 
+def wording_of(key: str) -> str | None:
+    """Whether the mutant changes only a log call or an exception's message (tests/mutation/wording.py)."""
+    module, _, mangled = key.rpartition(".")
+    path = _path_of(module)
+    prefix = mangled.rsplit("__mutmut_", 1)[0]
     try:
-        original, changed = body(f"{function_prefix}__mutmut_orig"), body(mangled)
+        original, changed = _function_text(path, f"{prefix}__mutmut_orig"), _function_text(path, mangled)
+    except (KeyError, StopIteration):
+        return None
+    named = [re.sub(r"def\s*\(", "def f(", "\n".join(text), count=1) for text in (original, changed)]
+    return wording(*named)
+
+
+def describe(key: str, status: str) -> Mutant:
+    """Where the mutant is in the original file and what it changes (the lines before and after)."""
+    module, _, mangled = key.rpartition(".")
+    path = _path_of(module)
+    function_prefix = mangled.rsplit("__mutmut_", 1)[0]
+    try:
+        original = _function_text(path, f"{function_prefix}__mutmut_orig")
+        changed = _function_text(path, mangled)
         _, i1, i2, j1, j2 = next(
             op for op in difflib.SequenceMatcher(None, original, changed).get_opcodes() if op[0] != "equal"
         )
@@ -186,15 +206,29 @@ def describe(key: str, status: str) -> Mutant:
     return Mutant(key, status, f"layers/common/{path}", line, before, after)
 
 
-def measure(context: Context, names: Sequence[str], work: Path, jobs: int, whole: bool) -> list[Mutant]:
-    """Run the context's mutants (all of them when `whole`, else exactly `names`) against its own unit tests."""
+def measure(context: Context, names: Sequence[str], work: Path, jobs: int) -> list[Mutant]:
+    """Run exactly these mutants of the context against its own unit tests."""
     if not own_tests(
         context
     ):  # no unit test of its own: every mutant lives (and mutmut would otherwise run the whole suite)
         return [Mutant(name, NO_TESTS) for name in names]
-    run_mutmut(work, (list(context.functions) if context.functions != ("*",) else []) if whole else names, jobs)
+    if names:
+        run_mutmut(work, names, jobs)
     codes = exit_codes(work, context.files)
     return [Mutant(name, status_of(codes.get(name))) for name in names]
+
+
+def split_wording(names: Iterable[str]) -> tuple[list[str], dict[str, int]]:
+    """The mutants worth running, and how many of the others change only wording (per kind)."""
+    run: list[str] = []
+    wording_count: dict[str, int] = defaultdict(int)
+    for name in names:
+        kind = wording_of(name)
+        if kind is None:
+            run.append(name)
+        else:
+            wording_count[kind] += 1
+    return run, dict(wording_count)
 
 
 def in_history(ref: str) -> bool:
@@ -224,11 +258,13 @@ def print_report(verdicts: Sequence[Verdict], gone: Sequence[Equivalent], thresh
     untested = {v.tally.context: sum(1 for m in v.survivors if m.status == NO_TESTS) for v in verdicts}
     print(
         f"\n{'context':<12}{'mutants':>9}{'killed':>8}{'survived':>10}{'(no test)':>11}{'equivalent':>12}{'score':>9}"
+        f"{'wording':>9}"
     )
 
     def row(t: Tally, no_test: int) -> str:
         return (
             f"{t.context:<12}{t.mutants:>9}{t.killed:>8}{t.survived:>10}{no_test:>11}{t.equivalent:>12}{t.score:>8.1f}%"
+            f"{t.wording:>9}"
         )
 
     for t in rows:
@@ -275,20 +311,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     equivalents = load_equivalents(EQUIVALENTS)
     started = time.monotonic()
     measured: dict[str, list[Mutant]] = {}
+    wording_counts: dict[str, dict[str, int]] = {}
     if args.sample is None:
         for context in contexts:
             work = BUILD / context.name
             stage(work, context.files, own_tests(context))
-            names = mutant_names(work, context)
-            print(f"{context.name}: {len(names)} mutants ...", flush=True)
-            measured[context.name] = measure(context, names, work, args.jobs, whole=True)
+            names, wording_counts[context.name] = split_wording(mutant_names(work, context))
+            not_run = sum(wording_counts[context.name].values())
+            print(f"{context.name}: {len(names)} mutants (and {not_run} of wording, not run) ...", flush=True)
+            measured[context.name] = measure(context, names, work, args.jobs)
     else:
         # One staging folder for the sample: each mutant still runs only the tests that reach its function.
         work = BUILD / ("sample-" + "-".join(c.name for c in contexts) if len(contexts) < len(CONTEXTS) else "sample")
         stage(work, [g for c in contexts for g in c.files], [t for c in contexts for t in own_tests(c)])
         owners = {name: c for c in contexts for name in mutant_names(work, c)}
-        drawn = sorted(random.Random(args.seed).sample(sorted(owners), min(args.sample, len(owners))))
-        print(f"sample: {len(drawn)} of {len(owners)} mutants (seed {args.seed}) ...", flush=True)
+        sampled = sorted(random.Random(args.seed).sample(sorted(owners), min(args.sample, len(owners))))
+        drawn, _ = split_wording(sampled)
+        for c in contexts:
+            wording_counts[c.name] = split_wording(n for n in sampled if owners[n] is c)[1]
+        print(
+            f"sample: {len(sampled)} of {len(owners)} mutants (seed {args.seed}), {len(sampled) - len(drawn)} of "
+            "them of wording, not run ...",
+            flush=True,
+        )
         testable = [name for name in drawn if own_tests(owners[name])]
         if testable:
             run_mutmut(work, testable, args.jobs)
@@ -301,7 +346,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     verdicts = []
     for context in contexts:
         described = [m if m.killed else describe(m.key, m.status) for m in measured[context.name]]
-        verdicts.append(judge(context.name, described, equivalents))
+        verdicts.append(judge(context.name, described, equivalents, sum(wording_counts[context.name].values())))
     modules = {
         p.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
         for c in contexts

@@ -102,6 +102,8 @@ class Tally:
     killed: int
     survived: int
     equivalent: int
+    # Mutants of a log call or an exception's message: not run, not in `mutants` (tests/mutation/wording.py).
+    wording: int = 0
 
     @property
     def score(self) -> float:
@@ -117,7 +119,7 @@ class Verdict:
     equivalent: list[tuple[Mutant, Equivalent]]
 
 
-def judge(context: str, mutants: Sequence[Mutant], equivalents: Iterable[Equivalent]) -> Verdict:
+def judge(context: str, mutants: Sequence[Mutant], equivalents: Iterable[Equivalent], wording: int = 0) -> Verdict:
     """Count a context's mutants; a surviving mutant that a reviewed entry matches is equivalent, not a survivor.
     A killed mutant is never excused: an entry that matches only killed mutants is stale (see `stale`)."""
     listed = list(equivalents)
@@ -132,7 +134,7 @@ def judge(context: str, mutants: Sequence[Mutant], equivalents: Iterable[Equival
         else:
             excused.append((mutant, entry))
     killed = sum(1 for mutant in mutants if mutant.killed)
-    tally = Tally(context, len(mutants), killed, len(survivors), len(excused))
+    tally = Tally(context, len(mutants), killed, len(survivors), len(excused), wording)
     return Verdict(tally, survivors, excused)
 
 
@@ -152,4 +154,5 @@ def total(tallies: Iterable[Tally]) -> Tally:
         sum(t.killed for t in rows),
         sum(t.survived for t in rows),
         sum(t.equivalent for t in rows),
+        sum(t.wording for t in rows),
     )

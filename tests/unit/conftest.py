@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 IDENTITY_KEY = b"i" * 16 + b"identity-digest-key-for-unit-tests"
@@ -22,3 +24,19 @@ def settings_read_afresh() -> None:
     from messenger_bank.configuration import forget_settings
 
     forget_settings()
+
+
+@pytest.fixture
+def emitted_metrics() -> Callable[[], dict[str, tuple[str, float]]]:
+    """What the code under test added to the function's metrics since the case began: name → (unit, total).
+
+    Read from Powertools' own metric set (what the handler's `log_metrics` flushes as EMF), so a wrong name, unit
+    or value fails the case that names it; `single_metric` (metrics with a dimension of their own) is not here."""
+    from messenger_bank.observability import metrics
+
+    metrics.clear_metrics()
+
+    def emitted() -> dict[str, tuple[str, float]]:
+        return {name: (str(entry["Unit"]), float(sum(entry["Value"]))) for name, entry in metrics.metric_set.items()}
+
+    return emitted

@@ -98,14 +98,18 @@ def mutated(path: str) -> tuple[list[str], dict[str, tuple[int, int]], list[str]
     return result.code.splitlines(), spans, [get_mutant_name(Path(path), name) for name in result.mutant_names]
 
 
-def mutant_names(work: Path, context: Context) -> list[str]:
+def mutant_names(work: Path, context: Context, only: Sequence[str] = ()) -> list[str]:
     """Every mutant mutmut makes of the context, without running a test."""
     os.chdir(work)  # mutmut reads its configuration (once) from the working directory
     try:
         names = [name for path in source_files(context.files) for name in mutated(path)[2]]
     finally:
         os.chdir(ROOT)
-    return [name for name in names if in_scope(name, context)]
+    return [
+        name
+        for name in names
+        if in_scope(name, context) and (not only or any(fnmatch.fnmatch(name, glob) for glob in only))
+    ]
 
 
 def own_tests(context: Context) -> list[str]:
@@ -297,6 +301,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="mutants tested at once (default 2)")
     parser.add_argument("--sample", type=int, help="test only this many mutants, drawn with --seed across contexts")
     parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="GLOB",
+        help="only mutants whose name matches (repeatable), e.g. 'messenger_bank.topup.service.*' while you work",
+    )
     parser.add_argument("--changed-since", metavar="REF", help="only contexts whose code or tests changed since REF")
     args = parser.parse_args(argv)
 
@@ -316,7 +326,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for context in contexts:
             work = BUILD / context.name
             stage(work, context.files, own_tests(context))
-            names, wording_counts[context.name] = split_wording(mutant_names(work, context))
+            names, wording_counts[context.name] = split_wording(mutant_names(work, context, args.only or ()))
             not_run = sum(wording_counts[context.name].values())
             print(f"{context.name}: {len(names)} mutants (and {not_run} of wording, not run) ...", flush=True)
             measured[context.name] = measure(context, names, work, args.jobs)
@@ -324,7 +334,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # One staging folder for the sample: each mutant still runs only the tests that reach its function.
         work = BUILD / ("sample-" + "-".join(c.name for c in contexts) if len(contexts) < len(CONTEXTS) else "sample")
         stage(work, [g for c in contexts for g in c.files], [t for c in contexts for t in own_tests(c)])
-        owners = {name: c for c in contexts for name in mutant_names(work, c)}
+        owners = {name: c for c in contexts for name in mutant_names(work, c, args.only or ())}
         sampled = sorted(random.Random(args.seed).sample(sorted(owners), min(args.sample, len(owners))))
         drawn, _ = split_wording(sampled)
         for c in contexts:

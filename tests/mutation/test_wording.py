@@ -6,14 +6,14 @@ import pytest
 
 from tests.mutation.wording import EXCEPTION_MESSAGE, LOG, wording
 
-ORIGINAL = '''
+ORIGINAL = """
 def f(payment, settings=None):
     if payment.status != "paid":
         logger.info("top-up not paid", extra={"status": payment.status})
         raise TopUpNotPaid(f"the payment is {payment.status}", status=payment.status)
     metrics.add_metric(name="TopUpsCompleted", unit="Count", value=1)
     return short_answer(200, "ok")
-'''
+"""
 
 
 def _mutant(before: str, after: str) -> str:
@@ -22,7 +22,7 @@ def _mutant(before: str, after: str) -> str:
 
 
 @pytest.mark.parametrize(
-    "before, after",
+    ("before", "after"),
     [
         ('"top-up not paid", ', '"XXtop-up not paidXX", '),
         ('"top-up not paid", ', "None, "),
@@ -46,7 +46,7 @@ def test_the_message_of_a_raised_exception_is_wording(after: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "before, after",
+    ("before", "after"),
     [
         ("status=payment.status)", "status=None)"),  # a field the code that catches it reads
         ("raise TopUpNotPaid(", "raise ValueError("),  # another exception type

@@ -113,6 +113,24 @@ def test_a_quote_made_before_other_money_went_out_is_refused_at_the_debit(world:
         reserve(world, "transfer:t2", 90_000)
 
 
+def test_without_a_code_the_days_first_operation_above_the_free_amount_is_refused(world: World) -> None:
+    with pytest.raises(CodeRequired):
+        reserve(world, "transfer:t1", 100_001)
+    assert spent(world) == 0
+
+
+def test_without_a_code_the_days_first_operation_at_the_free_amount_is_counted(world: World) -> None:
+    reserve(world, "transfer:t1", 100_000)
+
+    assert spent(world) == 100_000
+
+
+def test_with_a_code_the_days_first_operation_above_the_daily_limit_is_refused(world: World) -> None:
+    with pytest.raises(LimitExceeded):
+        reserve(world, "transfer:t1", 1_000_001, code_checked=True)
+    assert spent(world) == 0
+
+
 def test_with_a_checked_code_money_out_may_reach_the_daily_limit_exactly(world: World) -> None:
     reserve(world, "transfer:t1", 100_000)
     reserve(world, "transfer:t2", 900_000, code_checked=True)

@@ -45,6 +45,8 @@ class SpendingRepository(InCustomersTable):
     def reserve(self, customer_id: str, operation_id: str, amount: int, *, day: str, ceiling: int, now: int) -> bool:
         """Add `amount` to the day's counter unless it would pass `ceiling` (OverCeiling); False when this
         operation had reserved already (nothing added again)."""
+        if amount > ceiling:  # the day's first operation has no counter for the condition to read
+            raise OverCeiling(f"{amount} alone is above {ceiling}")
         # The resource's client takes and answers plain values (boto3 types them), transactions too.
         keep = now + DAY_KEEP_SECONDS
         try:

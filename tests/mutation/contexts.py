@@ -35,6 +35,7 @@ CONTEXTS: tuple[Context, ...] = (
     Context("payments", ("messenger_bank/payments/*",), ("tests/unit/payments",)),
     Context("topup", ("messenger_bank/topup/*",), ("tests/unit/topup",)),
     Context("requests", ("messenger_bank/requests/*",), ("tests/unit/requests",)),
+    Context("spending", ("messenger_bank/spending/*",), ("tests/unit/spending",)),
     Context(
         "banking",
         (

@@ -48,6 +48,8 @@ SYSTEMS_CALLED: dict[str, set[str]] = {
     "CreditReferralBonusesFunction": {KEYCLOAK},
     "TransferParkFunction": {KEYCLOAK},
     "TransferCheckCodeFunction": {KEYCLOAK},
+    "StepUpAwaitCodeFunction": {KEYCLOAK},
+    "StepUpCheckCodeFunction": {KEYCLOAK},
     "TransferDebitFunction": {KEYCLOAK},
     "TransferCreditFunction": {KEYCLOAK},
     "TransferRefundFunction": {KEYCLOAK},

@@ -42,6 +42,7 @@ from messenger_bank.errors import (
     CustomerNotFound,
     DomainError,
     InsufficientFunds,
+    InvalidOneTimeCode,
     LimitExceeded,
     OperationError,
     OperationRejected,
@@ -114,6 +115,7 @@ from messenger_bank.signin.models import (
     SignInRequest,
     StartReauthenticationRequest,
 )
+from messenger_bank.spending.errors import CodeRequired
 from messenger_bank.transfers.models import QuoteTransferRequest, TransferQuote
 
 # The key under which a correlation id travels in every Lambda's event (see webhooks.correlation_id_of).
@@ -263,7 +265,15 @@ PAY_MONEY_REQUEST = Operation(
     "pay_money_request",
     AnswerMoneyRequest,
     MoneyRequestAnswered,
-    errors=(MoneyRequestClosed, MoneyRequestNotFound, InsufficientFunds, LimitExceeded, CardBlocked),
+    errors=(
+        MoneyRequestClosed,
+        MoneyRequestNotFound,
+        InsufficientFunds,
+        LimitExceeded,
+        CardBlocked,
+        CodeRequired,
+        InvalidOneTimeCode,
+    ),
     session="customer",
     needs_confirmation=True,
 )

@@ -44,9 +44,9 @@ SETTINGS = TransferSettings(
     fee_percent="1.5",  # type: ignore[arg-type]
     fee_min_minor=100,
     limit_per_transfer_minor=500_000,
-    limit_per_day_minor=1_000_000,
-    otp_above_minor=100_000,
 )
+# The step-up policy for these tests (spending/settings.py): 10 000.00 a day, 1 000.00 without a code.
+POLICY_ENV = {"SPENDING_LIMIT_PER_DAY_MINOR": "1000000", "SPENDING_FREE_PER_DAY_MINOR": "100000"}
 
 
 @dataclass
@@ -198,6 +198,8 @@ class World:
 @pytest.fixture
 def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
+    for name, value in POLICY_ENV.items():
+        monkeypatch.setenv(name, value)
     with mock_aws():
         name = create_table(boto3.client("dynamodb"), "CustomersTable")
         table = boto3.resource("dynamodb").Table(name)

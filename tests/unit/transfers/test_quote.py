@@ -7,8 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from messenger_bank.banking.models import HistoryEntry
 from messenger_bank.errors import CardNotFound, InsufficientFunds, LimitExceeded
+from messenger_bank.spending.repository import SpendingRepository
+from messenger_bank.spending.service import bank_day
 from messenger_bank.transfers.models import QuoteTransferRequest, TransferQuote
 from messenger_bank.transfers.service import quote_transfer
 from messenger_bank.transfers.settings import TransferSettings
@@ -48,12 +49,12 @@ def test_the_pricing_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch)
     for name, value in {
         "TRANSFER_FEE_PERCENT": "0.5",
         "TRANSFER_FEE_MIN_MINOR": "50",
-        "TRANSFER_OTP_ABOVE_MINOR": "7",
+        "TRANSFER_LIMIT_PER_TRANSFER_MINOR": "7",
     }.items():
         monkeypatch.setenv(name, value)
     settings = TransferSettings()
 
-    assert (settings.fee_percent, settings.fee_min_minor, settings.otp_above_minor) == (Decimal("0.5"), 50, 7)
+    assert (settings.fee_percent, settings.fee_min_minor, settings.limit_per_transfer_minor) == (Decimal("0.5"), 50, 7)
 
 
 def test_a_quote_shows_the_fee_and_total_and_keeps_only_the_token_and_mask(world: World) -> None:
@@ -89,19 +90,16 @@ def test_a_total_above_the_per_transfer_limit_is_refused(world: World) -> None:
 
 def test_what_was_spent_today_counts_against_the_daily_limit(world: World) -> None:
     world.core.balance_minor = 10_000_000
-    world.core.history_entries = [
-        HistoryEntry(operation_id="o1", kind="debit", amount=-400_000, currency="BYN", created_at=NOW),
-        HistoryEntry(operation_id="o2", kind="debit", amount=-400_000, currency="BYN", created_at=NOW),
-        HistoryEntry(operation_id="o3", kind="refund", amount=100_000, currency="BYN", created_at=NOW),
-        # yesterday's spending does not count
-        HistoryEntry(
-            operation_id="o0", kind="debit", amount=-400_000, currency="BYN", created_at=NOW - timedelta(days=1)
-        ),
-    ]
+    counter = SpendingRepository(world.quotes.table)
+    for operation, amount in (("payment:p1", 400_000), ("transfer:t1", 400_000), ("request:r1:pay:0", 100_000)):
+        counter.reserve(CUSTOMER, operation, amount, day=bank_day(NOW), ceiling=10**9, now=0)
+    counter.release(CUSTOMER, "request:r1:pay:0", now=0)  # given back: no longer counts
+    # yesterday's spending does not count
+    counter.reserve(CUSTOMER, "transfer:t0", 400_000, day=bank_day(NOW - timedelta(days=1)), ceiling=10**9, now=0)
 
-    assert quote(world, 290_000).total_minor == 294_350  # 700 000 spent + 294 350 <= 1 000 000
+    assert quote(world, 196_000).total_minor == 198_940  # 800 000 spent + 198 940 <= 1 000 000
     with pytest.raises(LimitExceeded):
-        quote(world, 300_000)
+        quote(world, 197_100)  # + 200 057
 
 
 def test_an_unknown_recipient_token_is_a_card_not_found(world: World) -> None:

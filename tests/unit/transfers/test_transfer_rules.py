@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from messenger_bank.banking.models import HistoryEntry, RefundRequest
+from messenger_bank.banking.models import RefundRequest
 from messenger_bank.customers.models import Card as CustomerCard
 from messenger_bank.errors import (
     CardNotFound,
@@ -20,6 +20,8 @@ from messenger_bank.errors import (
     LimitExceeded,
     OperationRejected,
 )
+from messenger_bank.spending.repository import SpendingRepository
+from messenger_bank.spending.service import bank_day
 from messenger_bank.transfers import service
 from messenger_bank.transfers.errors import QuoteAlreadyUsed, QuoteNotFound
 from messenger_bank.transfers.models import QuoteTransferRequest, TransferQuote, TransferState
@@ -49,8 +51,13 @@ def quote(
     )
 
 
-def spent_today(amount_minor: int, *, at: timedelta = timedelta(0), kind: str = "debit") -> HistoryEntry:
-    return HistoryEntry(operation_id="o1", kind=kind, amount=amount_minor, currency="BYN", created_at=NOW + at)
+def spent_today(
+    world: World, amount_minor: int, *, at: timedelta = timedelta(0), operation: str = "transfer:earlier"
+) -> None:
+    """Money out already counted by the step-up policy (spending/), on the bank's day of NOW + at."""
+    SpendingRepository(world.quotes.table).reserve(
+        CUSTOMER, operation, amount_minor, day=bank_day(NOW + at), ceiling=10**9, now=0
+    )
 
 
 # --- the fee --------------------------------------------------------------------------------------------------
@@ -100,40 +107,34 @@ def test_a_total_one_kopeck_above_the_per_transfer_limit_is_refused(world: World
 
 def test_a_total_that_reaches_the_daily_limit_exactly_is_allowed(world: World) -> None:
     world.core.balance_minor = RICH
-    world.core.history_entries = [spent_today(-994_900)]
+    spent_today(world, 994_900)
 
     assert quote(world, 5_000).total_minor == 5_100  # 994 900 + 5 100 = 1 000 000
 
 
 def test_a_total_one_kopeck_above_the_daily_limit_is_refused(world: World) -> None:
     world.core.balance_minor = RICH
-    world.core.history_entries = [spent_today(-994_901)]
+    spent_today(world, 994_901)
 
     with pytest.raises(LimitExceeded) as refused:
         quote(world, 5_000)
     assert refused.value.details["limit"] == "per_day"
 
 
-@pytest.mark.parametrize("kind", ["debit", "transfer", "bill_payment"])
-def test_every_kind_of_money_out_counts_against_the_daily_limit(world: World, kind: str) -> None:
+@pytest.mark.parametrize("operation", ["transfer:t1", "payment:p1", "request:r1:pay:0"])
+def test_every_kind_of_money_out_counts_against_the_daily_limit(world: World, operation: str) -> None:
     world.core.balance_minor = RICH
-    world.core.history_entries = [spent_today(-994_901, kind=kind)]
+    spent_today(world, 994_901, operation=operation)
 
     with pytest.raises(LimitExceeded):
         quote(world, 5_000)
 
 
-def test_money_coming_in_does_not_free_the_daily_limit(world: World) -> None:
+def test_money_given_back_today_no_longer_counts_against_the_daily_limit(world: World) -> None:
     world.core.balance_minor = RICH
-    world.core.history_entries = [spent_today(-994_901), spent_today(50_000, kind="transfer")]
-
-    with pytest.raises(LimitExceeded):
-        quote(world, 5_000)
-
-
-def test_a_refund_today_gives_its_amount_back_to_the_daily_limit(world: World) -> None:
-    world.core.balance_minor = RICH
-    world.core.history_entries = [spent_today(-994_901), spent_today(1, kind="refund")]
+    spent_today(world, 994_900)
+    spent_today(world, 1, operation="transfer:refunded")
+    SpendingRepository(world.quotes.table).release(CUSTOMER, "transfer:refunded", now=0)
 
     assert quote(world, 5_000).total_minor == 5_100
 
@@ -141,7 +142,7 @@ def test_a_refund_today_gives_its_amount_back_to_the_daily_limit(world: World) -
 def test_the_day_starts_at_midnight_in_minsk_not_in_utc(world: World) -> None:
     world.core.balance_minor = RICH
     minsk_midnight = -timedelta(hours=15)  # NOW is 12:00 UTC = 15:00 in Minsk
-    world.core.history_entries = [spent_today(-994_901, at=minsk_midnight)]
+    spent_today(world, 994_901, at=minsk_midnight)
 
     with pytest.raises(LimitExceeded):
         quote(world, 5_000)
@@ -149,7 +150,7 @@ def test_the_day_starts_at_midnight_in_minsk_not_in_utc(world: World) -> None:
 
 def test_what_was_spent_the_second_before_midnight_in_minsk_is_yesterdays(world: World) -> None:
     world.core.balance_minor = RICH
-    world.core.history_entries = [spent_today(-994_901, at=-timedelta(hours=15, seconds=1))]
+    spent_today(world, 994_901, at=-timedelta(hours=15, seconds=1))
 
     assert quote(world, 5_000).total_minor == 5_100
 

@@ -84,6 +84,7 @@ class PaymentQuoteView(QuoteFigures):
     quote_id: PaymentQuoteId
     payee: str
     account: Account
+    otp_required: bool
     expires_at: int
 
 
@@ -104,6 +105,7 @@ class PaymentQuote(BaseModel):
     amount_minor: PositiveMinorUnits
     fee_minor: int = Field(default=0, ge=0)
     currency: CurrencyCode
+    otp_required: bool = False
     created_at: datetime
     expires_at: int
     payment_id: PaymentId | None = None
@@ -177,6 +179,8 @@ class BillPaymentState(BaseModel):
     chat_key: str = Field(min_length=3, max_length=160)
     language: Language = "ru"
     payment_id: PaymentId | None = None
+    otp_required: bool = False
+    confirm_timeout_seconds: int = 900
     payee: str = ""
     account: str = ""
     amount: str = ""

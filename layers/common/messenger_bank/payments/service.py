@@ -21,7 +21,15 @@ from messenger_bank.banking.service import BillingClient, CoreClient
 from messenger_bank.customers import service as customers
 from messenger_bank.customers.models import Card
 from messenger_bank.customers.service import CustomersRepository
-from messenger_bank.errors import CardNotFound, InsufficientFunds, LimitExceeded, OperationRejected, PayeeNotFound
+from messenger_bank.errors import (
+    CardBlocked,
+    CardNotFound,
+    InsufficientFunds,
+    LimitExceeded,
+    OperationRejected,
+    PayeeAccountNotFound,
+    PayeeNotFound,
+)
 from messenger_bank.images import ReceiptRequest, receipt_picture, store
 from messenger_bank.images.settings import media_settings
 from messenger_bank.observability import logger, metrics
@@ -47,8 +55,21 @@ from messenger_bank.payments.repository import PaymentsRepository
 from messenger_bank.payments.settings import PaymentSettings, payment_settings
 from messenger_bank.quotes import figures, money_text, shown
 from messenger_bank.security.cards import short_mask
+from messenger_bank.spending import service as spending
+from messenger_bank.spending.repository import SpendingRepository
+from messenger_bank.spending.settings import SpendingSettings
 
 Clock = Callable[[], datetime]
+# What billing refuses: nothing was paid.
+_REFUSALS = (
+    InsufficientFunds,
+    LimitExceeded,
+    PayeeAccountNotFound,
+    PayeeNotFound,
+    CardBlocked,
+    CardNotFound,
+    OperationRejected,
+)
 
 
 def _now() -> datetime:
@@ -88,12 +109,15 @@ def quote_payment(
     customers_repository: CustomersRepository | None = None,
     billing: BillingClient | None = None,
     core: CoreClient | None = None,
+    policy: SpendingSettings | None = None,
     clock: Clock = _now,
 ) -> PaymentQuoteView:
-    """Fee, total, the limit and the balance, checked before anything moves; the account is checked
-    with the payee again (the quote may come from a saved payee). Raises LimitExceeded,
-    InsufficientFunds, PayeeAccountNotFound, PayeeNotFound or CardNotFound; the flow explains each."""
+    """Fee, total, the limits and the balance, checked before anything moves; the account is checked
+    with the payee again (the quote may come from a saved payee). Raises LimitExceeded (per payment,
+    per day), InsufficientFunds, PayeeAccountNotFound, PayeeNotFound or CardNotFound; the flow
+    explains each. Whether a code is needed is the step-up policy's (spending.needs_code)."""
     config = settings or payment_settings()
+    repository = payments or PaymentsRepository()
     if request.currency != config.currency:
         raise OperationRejected(f"payments are in {config.currency}", code="currency_not_supported")
     checked = bank.validate_payee(request.payee_id, request.account, billing=billing)
@@ -104,6 +128,9 @@ def quote_payment(
     total = request.amount_minor + fee
     if total > config.limit_per_payment_minor:
         raise LimitExceeded("above the per-payment limit", limit="per_payment")
+    otp_required = spending.needs_code(
+        request.customer_id, total, settings=policy, repository=_spending(repository), clock=clock
+    )
     source = _source_card(request.customer_id, customers_repository)
     card = bank.get_card(source.card_id, core=core)
     if bank.get_balance(card.account_id, core=core).available < total:
@@ -122,16 +149,18 @@ def quote_payment(
         amount_minor=request.amount_minor,
         fee_minor=fee,
         currency=request.currency,
+        otp_required=otp_required,
         created_at=now,
         expires_at=int(now.timestamp()) + config.quote_ttl_seconds,
     )
-    (payments or PaymentsRepository()).put_quote(quote)
+    repository.put_quote(quote)
     logger.info("payment quoted", extra={"quote_id": quote.quote_id, "service_code": quote.service_code})
     return PaymentQuoteView(
         quote_id=quote.quote_id,
         payee=quote.payee_name,
         account=quote.account,
         **figures(quote.amount_minor, fee, quote.currency),
+        otp_required=quote.otp_required,
         expires_at=quote.expires_at,
     )
 
@@ -163,6 +192,11 @@ def last_payment(request: CustomerRequest, *, payments: PaymentsRepository | Non
     )
 
 
+def _spending(payments: PaymentsRepository) -> SpendingRepository:
+    """Today's money out is counted in the customers table, beside the payment quotes."""
+    return SpendingRepository(payments.table)
+
+
 def _label(payee: SavedPayee) -> str:
     return f"{payee.name} · {payee.account}"[:64]
 
@@ -176,10 +210,16 @@ def _source_card(customer_id: str, repository: CustomersRepository | None) -> Ca
 
 # --- the journey's steps ----------------------------------------------------------------------------
 def prepare_payment(
-    state: BillPaymentState, *, payments: PaymentsRepository | None = None, clock: Clock = _now
+    state: BillPaymentState,
+    *,
+    settings: PaymentSettings | None = None,
+    payments: PaymentsRepository | None = None,
+    clock: Clock = _now,
 ) -> BillPaymentState:
     """Claim the quote for this payment (one quote, one payment) and put what the messages show in the
-    state. Raises PaymentQuoteNotFound (expired) or PaymentQuoteAlreadyUsed."""
+    state, with whether the step-up code is needed. Raises PaymentQuoteNotFound (expired) or
+    PaymentQuoteAlreadyUsed."""
+    config = settings or payment_settings()
     payment_id = state.require_payment_id()
     quote = (payments or PaymentsRepository()).claim_quote(
         state.quote_id, state.customer_id, payment_id, now=int(clock().timestamp())
@@ -188,6 +228,8 @@ def prepare_payment(
         update={
             "payee": quote.payee_name,
             "account": mask_account(quote.account),
+            "otp_required": quote.otp_required,
+            "confirm_timeout_seconds": config.code_timeout_seconds,
             **shown(quote.amount_minor, quote.fee_minor, quote.currency),
         }
     )
@@ -198,25 +240,44 @@ def pay_bill(
     *,
     payments: PaymentsRepository | None = None,
     billing: BillingClient | None = None,
+    policy: SpendingSettings | None = None,
     clock: Clock = _now,
 ) -> BillPaymentState:
-    """Pay the payee through billing, key payment:<id>:pay (a replay answers with the first payment or
-    refusal), then remember the payee for "saved payees" and "repeat last payment". InsufficientFunds,
-    LimitExceeded, PayeeAccountNotFound are billing's refusals: nothing moved."""
+    """Count the total in today's money out (spending.reserve: CodeRequired without a checked code past
+    the free amount, LimitExceeded past the daily limit), pay the payee through billing, key
+    payment:<id>:pay (a replay answers with the first payment or refusal), then remember the payee for
+    "saved payees" and "repeat last payment". InsufficientFunds, LimitExceeded, PayeeAccountNotFound
+    are billing's refusals: nothing moved, the count is given back."""
     payment_id = state.require_payment_id()
     repository = payments or PaymentsRepository()
     quote = repository.get_quote(state.quote_id, state.customer_id)
-    paid = bank.pay(
-        PayRequest(
-            service_code=quote.service_code,
-            account=quote.account,
-            amount=quote.amount_minor,
-            currency=quote.currency,
-            payer_account_id=quote.source_account_id,
-            idempotency_key=f"payment:{payment_id}:pay",
-        ),
-        billing=billing,
+    counter = _spending(repository)
+    operation = f"payment:{payment_id}"
+    checked = spending.code_checked(quote.quote_id, quote.customer_id, repository=counter)
+    spending.reserve(
+        quote.customer_id,
+        operation,
+        quote.total_minor,
+        code_checked=checked,
+        settings=policy,
+        repository=counter,
+        clock=clock,
     )
+    try:
+        paid = bank.pay(
+            PayRequest(
+                service_code=quote.service_code,
+                account=quote.account,
+                amount=quote.amount_minor,
+                currency=quote.currency,
+                payer_account_id=quote.source_account_id,
+                idempotency_key=f"payment:{payment_id}:pay",
+            ),
+            billing=billing,
+        )
+    except _REFUSALS:
+        spending.give_back(quote.customer_id, operation, repository=counter, clock=clock)
+        raise
     repository.save_payee(
         SavedPayee(
             customer_id=quote.customer_id,

@@ -73,12 +73,14 @@ class MoneyRequestView(BaseModel):
 
 
 class AnswerMoneyRequest(BaseModel):
-    """`pay_money_request` / `decline_money_request`: the payer and the request."""
+    """`pay_money_request` / `decline_money_request`: the payer and the request; `code` is the one-time
+    code the payer typed when paying asked for one (the step-up policy)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
 
     customer_id: CustomerId
     request_id: RequestId
+    code: str = Field(default="", max_length=16, repr=False)
 
 
 class MoneyRequestAnswered(BaseModel):

@@ -7,7 +7,10 @@ amount filled in, and Pay (after an explicit confirmation) moves the money.
 
 Paying a request is a transfer between two accounts of this bank: one bank `transfer` call, atomic at
 the bank, with the idempotency key `request:<id>:pay:<attempt>`; the request's status changes by
-conditional writes, so a double press pays once. Both answers are told to the requester.
+conditional writes, so a double press pays once. Both answers are told to the requester. Paying is
+money out under the step-up policy (spending/) like a transfer: counted before the bank is asked, and
+past the amount free of a code it is refused with CodeRequired (the code is sent then) until it is
+called again with the code the payer typed.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from datetime import UTC, datetime
 
 from messenger_bank.banking import service as bank
 from messenger_bank.banking.models import TransferRequest
-from messenger_bank.banking.service import CoreClient
+from messenger_bank.banking.service import CerberusClient, CoreClient
 from messenger_bank.channels import RecipientUnavailable, message_api
 from messenger_bank.channels.client import MessageAPI
 from messenger_bank.channels.models import Button, ChatRef, OutboundMessage
@@ -32,6 +35,7 @@ from messenger_bank.errors import (
     CustomerNotFound,
     IdempotencyConflict,
     InsufficientFunds,
+    InvalidOneTimeCode,
     LimitExceeded,
     OperationRejected,
 )
@@ -51,6 +55,10 @@ from messenger_bank.requests.models import (
     RequestMoneyRequest,
 )
 from messenger_bank.requests.repository import MoneyRequestsRepository
+from messenger_bank.spending import service as spending
+from messenger_bank.spending.errors import CodeRequired
+from messenger_bank.spending.repository import SpendingRepository
+from messenger_bank.spending.settings import SpendingSettings
 
 Clock = Callable[[], datetime]
 REQUEST_TTL_SECONDS = 7 * 24 * 3600
@@ -137,14 +145,18 @@ def pay_money_request(
     requests: MoneyRequestsRepository | None = None,
     customers_repository: CustomersRepository | None = None,
     core: CoreClient | None = None,
+    cerberus: CerberusClient | None = None,
+    policy: SpendingSettings | None = None,
     tell: Callable[[NotifyRequest], object] = notify,
     clock: Clock = _now,
 ) -> MoneyRequestAnswered:
     """Move the amount from the payer's account to the requester's, once, and tell the requester.
-    MoneyRequestClosed: paid, declined, expired or not this customer's to pay. InsufficientFunds /
-    LimitExceeded (any refusal of the bank): nothing moved, the request stays open. IdempotencyConflict:
-    the bank knows this attempt's key with another body, so money may have moved; the request stays
-    `paying` (never reopened, never paid with a new key)."""
+    MoneyRequestClosed: paid, declined, expired or not this customer's to pay. CodeRequired: today's
+    money out with this amount needs a code, sent now (call again with it); InvalidOneTimeCode: the
+    code is wrong; LimitExceeded: past the daily limit or refused by the bank; InsufficientFunds (any
+    refusal of the bank): nothing moved, the request stays open. IdempotencyConflict: the bank knows
+    this attempt's key with another body, so money may have moved; the request stays `paying` (never
+    reopened, never paid with a new key)."""
     repository = requests or MoneyRequestsRepository()
     kept = repository.move(
         request.request_id,
@@ -153,6 +165,37 @@ def pay_money_request(
         allowed=("pending", "paying"),
         open_at=int(clock().timestamp()),
     )
+    counter = SpendingRepository(repository.table)  # today's money out, in the customers table too
+    operation = f"request:{kept.request_id}:pay:{kept.attempt}"
+    challenge = f"{kept.request_id}-{kept.attempt}"
+    try:
+        checked = spending.code_checked(challenge, request.customer_id, repository=counter)
+        if not checked and request.code:
+            spending.check_code(challenge, request.customer_id, request.code, repository=counter, cerberus=cerberus)
+            checked = True
+        spending.reserve(
+            request.customer_id,
+            operation,
+            kept.amount_minor,
+            code_checked=checked,
+            settings=policy,
+            repository=counter,
+            clock=clock,
+        )
+    except CodeRequired:
+        repository.move(kept.request_id, request.customer_id, to="pending", allowed=("paying",))
+        spending.send_code(
+            challenge,
+            request.customer_id,
+            purpose="money_request",
+            repository=counter,
+            customers_repository=customers_repository,
+            cerberus=cerberus,
+        )
+        raise
+    except (InvalidOneTimeCode, LimitExceeded):
+        repository.move(kept.request_id, request.customer_id, to="pending", allowed=("paying",))
+        raise
     try:
         source = _account_of(kept.payer_id, customers_repository, core)
         target = _account_of(kept.requester_id, customers_repository, core)
@@ -170,6 +213,7 @@ def pay_money_request(
     except IdempotencyConflict:
         raise
     except (InsufficientFunds, LimitExceeded, CardBlocked, CardNotFound, OperationRejected):
+        spending.give_back(request.customer_id, operation, repository=counter, clock=clock)
         repository.move(kept.request_id, request.customer_id, to="pending", allowed=("paying",), bump=True)
         raise
     repository.move(kept.request_id, request.customer_id, to="paid", allowed=("paying", "paid"))

@@ -58,7 +58,6 @@ class Quote(BaseModel):
     created_at: datetime
     expires_at: int
     transfer_id: TransferId | None = None
-    otp_id: str | None = None
 
     @property
     def total_minor(self) -> int:

@@ -50,7 +50,6 @@ def _to_quote(item: dict[str, Any]) -> Quote:
         created_at=datetime.fromisoformat(item["created_at"]),
         expires_at=int(item["expires_at"]),
         transfer_id=item.get("transfer_id"),
-        otp_id=item.get("otp_id"),
     )
 
 
@@ -81,14 +80,6 @@ class QuotesRepository(InCustomersTable):
         except quotes.QuoteGone:
             raise QuoteNotFound("the quote expired or is not this customer's", quote_id=quote_id) from None
         return _to_quote(item)
-
-    def set_otp(self, quote_id: str, otp_id: str) -> None:
-        self.table.update_item(
-            Key=_key(quote_id),
-            UpdateExpression="SET otp_id = :o",
-            ConditionExpression="attribute_exists(pk)",
-            ExpressionAttributeValues={":o": otp_id},
-        )
 
     def mark_recipient_told(self, quote_id: str, *, now: int) -> bool:
         """Mark the transfer's recipient as told; False when a run of the step marked it already."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 
 from pydantic import SecretStr
 
@@ -32,7 +32,6 @@ from messenger_bank.errors import (
     CardNotFound,
     IdempotencyConflict,
     InsufficientFunds,
-    InvalidOneTimeCode,
     LimitExceeded,
     OperationRejected,
 )
@@ -43,6 +42,9 @@ from messenger_bank.observability import logger, metrics
 from messenger_bank.quotes import figures, shown
 from messenger_bank.security.cards import CardVault, card_vault, detokenise, short_mask
 from messenger_bank.security.errors import CardTokenNotFound
+from messenger_bank.spending import service as spending
+from messenger_bank.spending.repository import SpendingRepository
+from messenger_bank.spending.settings import SpendingSettings
 from messenger_bank.transfers.errors import TransferCancelled
 from messenger_bank.transfers.models import (
     CheckCodeRequest,
@@ -57,9 +59,8 @@ from messenger_bank.transfers.repository import QuotesRepository
 from messenger_bank.transfers.settings import TransferSettings, transfer_settings
 
 Clock = Callable[[], datetime]
-# The bank's day for the daily limit: Minsk, UTC+3 all year.
-BANK_DAY = timezone(timedelta(hours=3))
-_MONEY_OUT = frozenset({"debit", "transfer", "bill_payment"})
+# What the bank refuses for a debit: nothing left the card.
+_REFUSALS = (InsufficientFunds, LimitExceeded, CardBlocked, CardNotFound, OperationRejected)
 
 
 def _now() -> datetime:
@@ -75,12 +76,15 @@ def quote_transfer(
     customers_repository: CustomersRepository | None = None,
     vault: CardVault | None = None,
     core: CoreClient | None = None,
+    policy: SpendingSettings | None = None,
     clock: Clock = _now,
 ) -> TransferQuote:
     """Fee, total and every limit, checked before anything moves. Raises LimitExceeded (per transfer,
     per day), InsufficientFunds, or CardNotFound (the recipient's token is gone, or the customer has
-    no active card); the flow explains each."""
+    no active card); the flow explains each. Whether a code is needed is the step-up policy's
+    (spending.needs_code), on the total with the fee."""
     config = settings or transfer_settings()
+    repository = quotes or QuotesRepository()
     if request.currency != config.currency:
         raise OperationRejected(f"transfers are in {config.currency}", code="currency_not_supported")
     try:
@@ -94,8 +98,9 @@ def quote_transfer(
         raise LimitExceeded("above the per-transfer limit", limit="per_transfer")
     card = bank.get_card(source.card_id, core=core)
     now = clock()
-    if _spent_today(card.account_id, now, core) + total > config.limit_per_day_minor:
-        raise LimitExceeded("above the daily limit", limit="per_day")
+    otp_required = spending.needs_code(
+        request.customer_id, total, settings=policy, repository=_spending(repository), clock=clock
+    )
     if bank.get_balance(card.account_id, core=core).available < total:
         raise InsufficientFunds("the balance does not cover the total")
     quote = Quote(
@@ -108,11 +113,11 @@ def quote_transfer(
         amount_minor=request.amount_minor,
         fee_minor=fee,
         currency=request.currency,
-        otp_required=total > config.otp_above_minor,
+        otp_required=otp_required,
         created_at=now,
         expires_at=int(now.timestamp()) + config.quote_ttl_seconds,
     )
-    (quotes or QuotesRepository()).put(quote)
+    repository.put(quote)
     logger.info("transfer quoted", extra={"quote_id": quote.quote_id, "otp_required": quote.otp_required})
     return TransferQuote(
         quote_id=quote.quote_id,
@@ -130,18 +135,9 @@ def _source_card(customer_id: str, repository: CustomersRepository | None) -> Ca
     return sorted(cards, key=lambda c: (c.kind != "virtual", c.issued_at))[0]
 
 
-def _spent_today(account_id: str, now: datetime, core: CoreClient | None) -> int:
-    """Money out of the account since the bank's midnight, less what was refunded (the bank's own record)."""
-    midnight = now.astimezone(BANK_DAY).replace(hour=0, minute=0, second=0, microsecond=0)
-    spent = 0
-    for entry in bank.history(account_id, limit=100, core=core):
-        if entry.created_at < midnight:
-            continue
-        out = entry.kind in _MONEY_OUT and entry.amount < 0
-        back = entry.kind == "refund" and entry.amount > 0
-        if out or back:
-            spent -= entry.amount  # money out is negative: adds; a refund is positive: subtracts
-    return max(spent, 0)
+def _spending(quotes: QuotesRepository) -> SpendingRepository:
+    """Today's money out is counted in the customers table, beside the quotes."""
+    return SpendingRepository(quotes.table)
 
 
 # --- the journey's steps ----------------------------------------------------------------------------
@@ -182,9 +178,14 @@ def park_transfer_wait(
     if request.task == "otp":
         repository = quotes or QuotesRepository()
         repository.get(request.quote_id, request.customer_id)
-        customer = customers.customer_by_id(request.customer_id, repository=customers_repository)
-        sent = bank.send_code(customer.phone, "transfer", cerberus=cerberus)
-        repository.set_otp(request.quote_id, sent.otp_id)
+        spending.send_code(
+            request.quote_id,
+            request.customer_id,
+            purpose="transfer",
+            repository=_spending(repository),
+            customers_repository=customers_repository,
+            cerberus=cerberus,
+        )
     park(request.reference, request.task_token, chat_key=request.chat_key)
     logger.info("transfer waits for the customer", extra={"reference": request.reference})
     return Parked(reference=request.reference)
@@ -196,10 +197,11 @@ def check_transfer_code(
     """The one-time code the customer typed; raises InvalidOneTimeCode, or TransferCancelled when they left."""
     if request.otp.decision == "cancel":
         raise TransferCancelled("the customer left the code prompt")
-    quote = (quotes or QuotesRepository()).get(request.quote_id, request.customer_id)
-    if quote.otp_id is None or not request.otp.code:
-        raise InvalidOneTimeCode("no code was sent or typed", attempts_left=0)
-    bank.check_code(quote.otp_id, request.otp.code, cerberus=cerberus)
+    repository = quotes or QuotesRepository()
+    repository.get(request.quote_id, request.customer_id)
+    spending.check_code(
+        request.quote_id, request.customer_id, request.otp.code, repository=_spending(repository), cerberus=cerberus
+    )
     return TransferState.model_validate(request.model_dump(exclude={"otp"}))
 
 
@@ -215,14 +217,41 @@ def _debit_request(quote: Quote, transfer_id: str) -> DebitRequest:
     )
 
 
+def _operation(transfer_id: str) -> str:
+    return f"transfer:{transfer_id}"
+
+
 def debit_transfer(
-    state: TransferState, *, quotes: QuotesRepository | None = None, core: CoreClient | None = None
+    state: TransferState,
+    *,
+    quotes: QuotesRepository | None = None,
+    core: CoreClient | None = None,
+    policy: SpendingSettings | None = None,
+    clock: Clock = _now,
 ) -> TransferState:
-    """The total leaves the customer's card for transit. InsufficientFunds / LimitExceeded / CardBlocked
-    are the bank's refusals (nothing moved); the state machine tells the customer which."""
+    """The total is counted in today's money out (spending.reserve: CodeRequired without a checked code
+    past the free amount, LimitExceeded past the daily limit), then leaves the customer's card for
+    transit. InsufficientFunds / LimitExceeded / CardBlocked are the bank's refusals (nothing moved,
+    the count is given back); the state machine tells the customer which."""
     transfer_id = state.require_transfer_id()
-    quote = (quotes or QuotesRepository()).get(state.quote_id, state.customer_id)
-    debit = bank.debit(_debit_request(quote, transfer_id), core=core)
+    repository = quotes or QuotesRepository()
+    quote = repository.get(state.quote_id, state.customer_id)
+    counter = _spending(repository)
+    checked = spending.code_checked(quote.quote_id, quote.customer_id, repository=counter)
+    spending.reserve(
+        quote.customer_id,
+        _operation(transfer_id),
+        quote.total_minor,
+        code_checked=checked,
+        settings=policy,
+        repository=counter,
+        clock=clock,
+    )
+    try:
+        debit = bank.debit(_debit_request(quote, transfer_id), core=core)
+    except _REFUSALS:
+        spending.give_back(quote.customer_id, _operation(transfer_id), repository=counter, clock=clock)
+        raise
     logger.info("transfer debited", extra={"transfer_id": transfer_id, "debit_id": debit.operation_id})
     return state.model_copy(update={"debit_id": debit.operation_id})
 
@@ -259,17 +288,20 @@ def credit_transfer(
 
 
 def refund_transfer(
-    state: TransferState, *, quotes: QuotesRepository | None = None, core: CoreClient | None = None
+    state: TransferState, *, quotes: QuotesRepository | None = None, core: CoreClient | None = None, clock: Clock = _now
 ) -> TransferState:
     """Compensation, safe to repeat until it succeeds: give the whole debit back.
 
     Without a debit id (the debit's answer was lost), the debit is replayed with its own key first: the
     bank answers with the debit it made (then refunded here), or with its refusal (nothing moved,
     `not_debited`), or makes it now (then refunded here). If the bank says the debit is already settled,
-    the credit did go through before its answer was lost: the outcome is `completed`.
+    the credit did go through before its answer was lost: the outcome is `completed`. Whatever did not
+    leave is given back to today's money out.
     """
     transfer_id = state.require_transfer_id()
-    quote = (quotes or QuotesRepository()).get(state.quote_id, state.customer_id)
+    repository = quotes or QuotesRepository()
+    quote = repository.get(state.quote_id, state.customer_id)
+    counter = _spending(repository)
     debit_id = state.debit_id
     voiding = debit_id is None
     if debit_id is None:
@@ -277,8 +309,11 @@ def refund_transfer(
             debit_id = bank.debit(_debit_request(quote, transfer_id), core=core).operation_id
         except IdempotencyConflict:
             raise
-        except (InsufficientFunds, LimitExceeded, CardBlocked, CardNotFound, OperationRejected):
+        except _REFUSALS:
             logger.info("transfer never debited", extra={"transfer_id": transfer_id})
+            spending.give_back(
+                quote.customer_id, _operation(transfer_id), repository=_spending(repository), clock=clock
+            )
             return state.model_copy(update={"outcome": "not_debited"})
     try:
         bank.refund(
@@ -295,6 +330,7 @@ def refund_transfer(
             raise
         logger.info("credit had gone through: nothing to refund", extra={"transfer_id": transfer_id})
         return state.model_copy(update={"debit_id": debit_id, "outcome": "completed"})
+    spending.give_back(quote.customer_id, _operation(transfer_id), repository=counter, clock=clock)
     metrics.add_metric(name="TransfersRefunded", unit="Count", value=1)
     logger.info("transfer refunded", extra={"transfer_id": transfer_id, "debit_id": debit_id})
     outcome = "voided" if voiding else "refunded"

@@ -2,8 +2,8 @@
 
 ``TRANSFER_FEE_PERCENT`` (decimal, 1.0) with ``TRANSFER_FEE_MIN_MINOR`` (100 = 1.00 BYN) and
 ``TRANSFER_FEE_MAX_MINOR`` (0 = no cap); ``TRANSFER_LIMIT_PER_TRANSFER_MINOR`` (500 000 = 5 000.00 BYN)
-and ``TRANSFER_LIMIT_PER_DAY_MINOR`` (1 500 000), both on the total with the fee;
-``TRANSFER_OTP_ABOVE_MINOR`` (100 000: a one-time code above 1 000.00 BYN);
+on the total with the fee; the daily limit and the one-time code are the step-up policy's, for all
+money out (spending/settings.py);
 ``TRANSFER_QUOTE_TTL_SECONDS`` (1800); ``TRANSFER_CONFIRM_TIMEOUT_SECONDS`` (900: the wait for the
 customer's Confirm, and again for the code, before the journey ends with nothing moved).
 """
@@ -25,8 +25,6 @@ class TransferSettings(BaseSettings):
     fee_min_minor: int = Field(default=100, ge=0)
     fee_max_minor: int = Field(default=0, ge=0, description="0: no cap")
     limit_per_transfer_minor: int = Field(default=500_000, gt=0)
-    limit_per_day_minor: int = Field(default=1_500_000, gt=0)
-    otp_above_minor: int = Field(default=100_000, ge=0)
     quote_ttl_seconds: int = Field(default=1800, gt=0)
     confirm_timeout_seconds: int = Field(default=900, gt=0)
     currency: str = Field(default="BYN", validation_alias=AliasChoices("currency", "BANK_CURRENCY"))

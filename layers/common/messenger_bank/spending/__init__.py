@@ -1,0 +1,1 @@
+"""One step-up policy for all money out: transfers, bill payments and paying money requests."""

@@ -1,0 +1,14 @@
+"""The step-up policy's own refusal; its class name is the error name the state machines catch."""
+
+from __future__ import annotations
+
+from messenger_bank.errors import DomainError
+
+
+class CodeRequired(DomainError):
+    """Today's money out with this operation passes the amount free of a code, and no code was checked
+    for it: nothing moved; quoting again asks for the code."""
+
+
+class CodeCancelled(DomainError):
+    """The customer left the wait for the code (another menu, another flow): nothing moves."""

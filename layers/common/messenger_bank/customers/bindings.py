@@ -20,7 +20,7 @@ which chat pressed): another customer's id, or one removed already, is ``ChatNot
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Final
 
 from messenger_bank.channels.models import Button, ChatRef, OutboundMessage
@@ -48,7 +48,7 @@ FLOW: Final = "not_me"
 DISOWN_STEP: Final = "disown"
 NEW_CHAT_HOLD: Final = timedelta(hours=24)
 # The bank's clock as the customer reads it: Minsk, UTC+3 all year.
-MINSK: Final = timedelta(hours=3)
+MINSK: Final = timezone(timedelta(hours=3))
 
 # Sends one message; False when the chat cannot be written to now (blocked, out of the 24 h window).
 Announce = Callable[[ChatRef, OutboundMessage], bool]
@@ -63,7 +63,9 @@ def _send(chat: ChatRef, message: OutboundMessage) -> bool:
 
 
 def _forget_session(chat_key: str) -> None:
-    # The chat's conversation (its session token too) is the conversation context's; it forgets it.
+    # The chat's conversation (its session token too) is the conversation context's; it forgets it. Its
+    # engine is imported first: sessions.py and the engine import each other, the engine's way round works.
+    import messenger_bank.conversation.engine  # noqa: F401
     from messenger_bank.conversation.sessions import sessions
 
     sessions().forget(chat_key)
@@ -76,7 +78,7 @@ def messenger_name(channel: Channel, language: Language) -> str:
 def when_text(moment: datetime | None, language: Language) -> str:
     if moment is None:
         return text("chats.long_ago", language)
-    return format_datetime(moment.astimezone(UTC) + MINSK, language).replace("(UTC)", "(UTC+03:00)")
+    return format_datetime(moment.astimezone(MINSK), language)
 
 
 def disown_payload(binding: Binding) -> str:

@@ -342,7 +342,16 @@ def test_removing_another_chat_unbinds_it_and_forgets_its_session(
     assert not world.proof_of(VIBER, customer)
 
 
-def test_a_chat_bound_less_than_a_day_ago_cannot_remove_another(
+def test_an_older_chat_may_remove_a_newer_one_at_once(world: World, intruded: tuple[Customer, Binding]) -> None:
+    # The customer's Telegram chat is itself only minutes old: what counts is that it came first.
+    customer, viber = intruded
+
+    world.remove(customer, TELEGRAM, viber.binding_id, now=T0 + timedelta(hours=1, minutes=1))
+
+    assert world.bound_to(VIBER) is None
+
+
+def test_a_chat_bound_less_than_a_day_ago_cannot_remove_an_older_one(
     world: World, intruded: tuple[Customer, Binding]
 ) -> None:
     customer, _ = intruded
@@ -354,7 +363,7 @@ def test_a_chat_bound_less_than_a_day_ago_cannot_remove_another(
     assert world.bound_to(TELEGRAM) == customer.customer_id
 
 
-def test_a_day_after_its_binding_a_chat_may_remove_another(world: World, intruded: tuple[Customer, Binding]) -> None:
+def test_a_day_after_its_binding_a_chat_may_remove_an_older_one(world: World, intruded: tuple[Customer, Binding]) -> None:
     customer, _ = intruded
     telegram = next(b for b in world.customers.bindings(customer.customer_id) if b.identity == TELEGRAM)
 

@@ -10,8 +10,8 @@
     list_chats / remove_chat
                     "My chats" in the card menu: the bound chats, and removing one (this one too, then
                     this chat is a stranger's). A chat bound less than NEW_CHAT_HOLD ago removes only
-                    itself: someone who has just signed in with a stolen card cannot cut the customer's
-                    own chats off before they press "This wasn't me".
+                    itself and chats bound after it: someone who has just signed in with a stolen card
+                    cannot cut the customer's older chats off before they press "This wasn't me".
 
 The binding id a button names is checked against the customer the session proves (the platform proves
 which chat pressed): another customer's id, or one removed already, is ``ChatNotFound``.
@@ -189,8 +189,8 @@ def remove_chat(
         raise ChatNotFound("no such chat among this customer's")
     asking = _asking(bindings, request.chat_key)
     this_chat = asking is not None and asking.binding_id == named.binding_id
-    if not this_chat and _too_new(asking, now or datetime.now(UTC)):
-        raise ChatTooNew("a chat bound a moment ago removes only itself", hold_hours=_hours(NEW_CHAT_HOLD))
+    if not this_chat and _too_new(asking, named, now or datetime.now(UTC)):
+        raise ChatTooNew("a chat bound a moment ago cannot remove an older one", hold_hours=_hours(NEW_CHAT_HOLD))
     _unbind(customers, named, forget_session=forget_session, this_chat=this_chat)
     metrics.add_metric(name="ChatRemoved", unit="Count", value=1)
     logger.info("chat removed", extra={"customer_id": request.customer_id, "this_chat": this_chat})
@@ -235,9 +235,13 @@ def _newer(binding: Binding, *, than: Binding) -> bool:
     return than.bound_at is None or binding.bound_at > than.bound_at
 
 
-def _too_new(asking: Binding | None, now: datetime) -> bool:
-    # A chat bound before times were kept was bound long ago; a chat no longer bound may not remove any.
-    return asking is None or (asking.bound_at is not None and now - asking.bound_at < NEW_CHAT_HOLD)
+def _too_new(asking: Binding | None, named: Binding, now: datetime) -> bool:
+    """The asking chat may not remove `named` yet: it is not bound (any more), or it was bound less than
+    NEW_CHAT_HOLD ago and `named` is older than it (a chat bound before times were kept is long bound)."""
+    if asking is None:
+        return True
+    recent = asking.bound_at is not None and now - asking.bound_at < NEW_CHAT_HOLD
+    return recent and not _newer(named, than=asking)
 
 
 def _hours(hold: timedelta) -> int:

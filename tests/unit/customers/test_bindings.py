@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -363,7 +364,9 @@ def test_a_chat_bound_less_than_a_day_ago_cannot_remove_an_older_one(
     assert world.bound_to(TELEGRAM) == customer.customer_id
 
 
-def test_a_day_after_its_binding_a_chat_may_remove_an_older_one(world: World, intruded: tuple[Customer, Binding]) -> None:
+def test_a_day_after_its_binding_a_chat_may_remove_an_older_one(
+    world: World, intruded: tuple[Customer, Binding]
+) -> None:
     customer, _ = intruded
     telegram = next(b for b in world.customers.bindings(customer.customer_id) if b.identity == TELEGRAM)
 
@@ -427,3 +430,15 @@ def test_a_chat_bound_before_bindings_had_ids_is_listed_and_removable(world: Wor
 
     assert legacy.bound_at is None and legacy.binding_id.startswith("b_")
     assert world.customers.bindings(customer.customer_id) == []
+
+
+def test_a_single_press_pages_on_the_metric_the_code_emits() -> None:
+    from tests.support.aws import template_resources
+
+    alarm = template_resources()["ThisWasntMeAlarm"]["Properties"]
+    source = Path(bindings.__file__).read_text(encoding="utf-8")
+
+    assert 'add_metric(name="ThisWasntMe"' in source
+    assert (alarm["MetricName"], alarm["Statistic"], alarm["Threshold"]) == ("ThisWasntMe", "Sum", 0)
+    assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
+    assert alarm["AlarmActions"] == [{"Ref": "OpsAlarmTopic"}]

@@ -10,4 +10,4 @@ class ChatNotFound(DomainError):
 
 
 class ChatTooNew(DomainError):
-    """A chat bound less than a day ago may not remove a chat bound before it (NEW_CHAT_HOLD in customers/bindings.py)."""
+    """A chat bound less than a day ago may not remove one bound before it (customers/bindings.py NEW_CHAT_HOLD)."""

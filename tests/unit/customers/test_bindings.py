@@ -30,7 +30,7 @@ from messenger_bank.customers.models import (
     NewCustomer,
     RemoveChatRequest,
 )
-from messenger_bank.customers.repository import CustomersRepository
+from messenger_bank.customers.repository import CustomersRepository, legacy_binding_id
 from messenger_bank.customers.service import (
     customer_by_id,
     customer_for_identity,
@@ -442,3 +442,14 @@ def test_a_single_press_pages_on_the_metric_the_code_emits() -> None:
     assert (alarm["MetricName"], alarm["Statistic"], alarm["Threshold"]) == ("ThisWasntMe", "Sum", 0)
     assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
     assert alarm["AlarmActions"] == [{"Ref": "OpsAlarmTopic"}]
+
+
+def test_binding_ids_carry_no_digits_a_scan_could_read_as_a_card_number(world: World) -> None:
+    customer = world.customer()
+    ids = [
+        world.bind(customer, ChannelIdentity(channel="viber", user_id=f"v{n}", chat_id=f"v{n}"), T0).binding_id
+        for n in range(50)
+    ]
+    ids += [legacy_binding_id(customer.customer_id, f"telegram#{n}") for n in range(50)]
+
+    assert all(not any(ch.isdigit() for ch in found) and len(found) == 22 for found in ids)

@@ -30,7 +30,7 @@ class Binding(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    binding_id: str = Field(pattern=r"^b_[0-9a-f]{20}$")
+    binding_id: str = Field(pattern=r"^b_[a-p]{20}$")
     customer_id: CustomerId
     identity: ChannelIdentity
     bound_at: datetime | None = Field(default=None, description="None for a chat bound before this was kept")

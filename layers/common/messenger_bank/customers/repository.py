@@ -51,9 +51,18 @@ def _to_customer(item: dict[str, Any]) -> Customer:
     )
 
 
+# A binding id is written in letters only (hex digits moved to a-p): no run of digits in it, or in the
+# sessions and logs that carry it, can ever look like a card number.
+_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
+
+
+def new_binding_id() -> str:
+    return "b_" + secrets.token_hex(10).translate(_LETTERS)
+
+
 def legacy_binding_id(customer_id: str, identity_key: str) -> str:
     """The id of a chat bound before bindings had ids; an id proves nothing (the owner is checked)."""
-    return "b_" + hashlib.sha256(f"binding:{customer_id}:{identity_key}".encode()).hexdigest()[:20]
+    return "b_" + hashlib.sha256(f"binding:{customer_id}:{identity_key}".encode()).hexdigest()[:20].translate(_LETTERS)
 
 
 def _to_binding(item: dict[str, Any]) -> Binding:
@@ -150,7 +159,7 @@ class CustomersRepository(InCustomersTable):
             "gsi1sk": "CUSTOMER",
             "customer_id": customer_id,
             # Random, so that a button naming an old binding of the same chat never removes a new one.
-            "binding_id": "b_" + secrets.token_hex(10),
+            "binding_id": new_binding_id(),
             "bound_at": bound_at.isoformat(),
             **identity.model_dump(mode="json"),
         }

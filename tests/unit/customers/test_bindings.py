@@ -80,7 +80,7 @@ class World:
     customers: CustomersRepository
     sessions: SessionRepository
     outbox: Outbox
-    metrics: list[str]
+    metrics: list[tuple[str, str, float]]
 
     def customer(self, bank_id: str = "BANK-1", phone: str = "+375291112233", language: Any = "ru") -> Customer:
         new = NewCustomer(bank_customer_id=bank_id, phone=phone, language=language, identity=TELEGRAM)
@@ -117,8 +117,8 @@ class World:
 @pytest.fixture
 def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
-    counted: list[str] = []
-    monkeypatch.setattr(bindings.metrics, "add_metric", lambda name, **_: counted.append(name))
+    counted: list[tuple[str, str, float]] = []
+    monkeypatch.setattr(bindings.metrics, "add_metric", lambda name, unit, value: counted.append((name, unit, value)))
     with mock_aws():
         dynamodb = boto3.client("dynamodb")
         name = create_table(dynamodb, "CustomersTable")
@@ -190,7 +190,7 @@ def test_an_announcement_that_cannot_go_out_leaves_the_binding_standing(world: W
     world.bind(customer, VIBER, T0 + timedelta(hours=1))
 
     assert world.bound_to(VIBER) == customer.customer_id
-    assert world.metrics == ["BindingAnnouncementFailed"]
+    assert world.metrics == [("BindingAnnouncementFailed", "Count", 1)]
 
 
 @pytest.mark.parametrize("path", ["link_identity", "find_or_create"])
@@ -223,8 +223,8 @@ def test_this_wasnt_me_unbinds_the_new_chat_and_forgets_its_session_and_proof(
     assert world.sessions.get(key(VIBER)) is None
     assert not world.proof_of(VIBER, customer)
     assert world.bound_to(TELEGRAM) == customer.customer_id
-    assert told.messenger == "Viber"
-    assert world.metrics == ["ThisWasntMe"]
+    assert (told.messenger, told.bound) == ("Viber", minsk(T0 + timedelta(hours=1)))
+    assert world.metrics == [("ThisWasntMe", "Count", 1)]
 
 
 def test_pressed_from_a_chat_of_another_customer_it_removes_nothing(
@@ -278,7 +278,7 @@ def test_an_already_removed_binding_is_not_found_the_second_time(
     with pytest.raises(ChatNotFound):
         world.disown(customer, TELEGRAM, viber.binding_id)
 
-    assert world.metrics == ["ThisWasntMe"]
+    assert world.metrics == [("ThisWasntMe", "Count", 1)]
 
 
 def test_an_old_button_never_removes_the_chat_bound_again_since(
@@ -320,14 +320,17 @@ def test_the_list_shows_every_chat_in_binding_order_with_this_one_marked(
     customer, viber = intruded
 
     shown = list_chats(
-        ListChatsRequest(customer_id=customer.customer_id, chat_key=key(VIBER), language="en"),
+        ListChatsRequest(customer_id=customer.customer_id, chat_key=key(VIBER), language="be"),
         repository=world.customers,
     )
 
     assert [(i.messenger, i.this_chat) for i in shown.items] == [("Telegram", False), ("Viber", True)]
     assert shown.items[1].binding_id == viber.binding_id
-    assert shown.items[1].label == text("chats.this_chat", "en", messenger="Viber")
-    assert minsk(T0 + timedelta(hours=1), day="%d/%m/%Y") in shown.text
+    labels = [text("chats.other_chat", "be", messenger="Telegram"), text("chats.this_chat", "be", messenger="Viber")]
+    assert [i.label for i in shown.items] == labels
+    viber_line = text("chats.line", "be", chat=labels[1], when=minsk(T0 + timedelta(hours=1)))
+    assert shown.items[1].line == viber_line
+    assert shown.text == shown.items[0].line + "\n" + viber_line
 
 
 def test_removing_another_chat_unbinds_it_and_forgets_its_session(
@@ -338,6 +341,8 @@ def test_removing_another_chat_unbinds_it_and_forgets_its_session(
     removed = world.remove(customer, TELEGRAM, viber.binding_id, now=T0 + timedelta(days=2))
 
     assert removed.customer_id == customer.customer_id and removed.this_chat is False
+    assert removed.messenger == "Viber"
+    assert world.metrics == [("ChatRemoved", "Count", 1)]
     assert world.bound_to(VIBER) is None
     assert world.sessions.get(key(VIBER)) is None
     assert not world.proof_of(VIBER, customer)
@@ -424,6 +429,13 @@ def test_a_chat_bound_before_bindings_had_ids_is_listed_and_removable(world: Wor
     )
     viber = world.bind(customer, VIBER, T0 + timedelta(days=30))
     legacy = next(b for b in world.customers.bindings(customer.customer_id) if b.identity == TELEGRAM)
+    shown = list_chats(
+        ListChatsRequest(customer_id=customer.customer_id, chat_key=key(VIBER), language="ru"),
+        repository=world.customers,
+    )
+    assert (shown.items[0].messenger, shown.items[0].bound) == ("Telegram", text("chats.long_ago", "ru"))
+    with pytest.raises(ChatNotFound):  # bound before times were kept: older than any announced chat
+        world.disown(customer, VIBER, legacy.binding_id)
 
     world.disown(customer, TELEGRAM, viber.binding_id)  # the older chat (no time kept) may disown a new one
     world.remove(customer, TELEGRAM, legacy.binding_id, now=T0 + timedelta(days=30))
@@ -453,3 +465,36 @@ def test_binding_ids_carry_no_digits_a_scan_could_read_as_a_card_number(world: W
     ids += [legacy_binding_id(customer.customer_id, f"telegram#{n}") for n in range(50)]
 
     assert all(not any(ch.isdigit() for ch in found) and len(found) == 22 for found in ids)
+
+
+def test_two_chats_bound_at_the_same_moment_cannot_disown_each_other(world: World) -> None:
+    customer = world.customer()
+    viber = world.bind(customer, VIBER, T0)
+    whatsapp = world.bind(customer, WHATSAPP, T0)
+
+    with pytest.raises(ChatNotFound):
+        world.disown(customer, WHATSAPP, viber.binding_id)
+
+    assert world.bound_to(VIBER) == customer.customer_id and whatsapp.bound_at == viber.bound_at
+
+
+def test_a_chat_no_longer_bound_cannot_remove_the_customers_chats(
+    world: World, intruded: tuple[Customer, Binding]
+) -> None:
+    customer, viber = intruded
+
+    with pytest.raises(ChatTooNew):
+        world.remove(customer, OTHERS_TELEGRAM, viber.binding_id, now=T0 + timedelta(days=2))
+
+    assert world.bound_to(VIBER) == customer.customer_id
+
+
+def test_without_a_clock_given_the_hold_is_counted_from_now(world: World, intruded: tuple[Customer, Binding]) -> None:
+    customer, _ = intruded
+    telegram = next(b for b in world.customers.bindings(customer.customer_id) if b.identity == TELEGRAM)
+    request = RemoveChatRequest(
+        customer_id=customer.customer_id, chat_key=key(VIBER), binding_id=telegram.binding_id, language="ru"
+    )
+
+    with pytest.raises(ChatTooNew):
+        remove_chat(request, repository=world.customers, forget_session=world.sessions.forget)

@@ -190,7 +190,7 @@ def remove_chat(
     asking = _asking(bindings, request.chat_key)
     this_chat = asking is not None and asking.binding_id == named.binding_id
     if not this_chat and _too_new(asking, named, now or datetime.now(UTC)):
-        raise ChatTooNew("a chat bound a moment ago cannot remove an older one", hold_hours=_hours(NEW_CHAT_HOLD))
+        raise ChatTooNew("a chat bound a moment ago cannot remove an older one")
     _unbind(customers, named, forget_session=forget_session, this_chat=this_chat)
     metrics.add_metric(name="ChatRemoved", unit="Count", value=1)
     logger.info("chat removed", extra={"customer_id": request.customer_id, "this_chat": this_chat})
@@ -242,7 +242,3 @@ def _too_new(asking: Binding | None, named: Binding, now: datetime) -> bool:
         return True
     recent = asking.bound_at is not None and now - asking.bound_at < NEW_CHAT_HOLD
     return recent and not _newer(named, than=asking)
-
-
-def _hours(hold: timedelta) -> int:
-    return int(hold.total_seconds() // 3600)

@@ -14,7 +14,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from messenger_bank.channels.models import ChatRef, OutboundMessage
+from messenger_bank.channels.models import Button, ChatRef, OutboundMessage
 from messenger_bank.conversation.catalogue import text
 from messenger_bank.conversation.engine import Turn  # noqa: F401  # before sessions (they import each other)
 from messenger_bank.conversation.sessions import Session, SessionRepository
@@ -158,10 +158,14 @@ def test_a_new_chat_is_announced_on_each_other_chat_and_not_on_itself(world: Wor
 def test_the_announcement_is_in_the_customers_own_language(world: World) -> None:
     customer = world.customer(language="be")
 
-    world.bind(customer, VIBER, T0 + timedelta(hours=1))
+    viber = world.bind(customer, VIBER, T0 + timedelta(hours=1))
 
     expected = text("chats.announced", "be", messenger="Viber", when=minsk(T0 + timedelta(hours=1)))
     assert [m.text for _, m in world.outbox.sent] == [expected]
+    assert world.outbox.sent[0][1].buttons == (
+        (Button(label=text("chats.not_me", "be"), payload=f"g:go:not_me:disown:{viber.binding_id}"),),
+        (Button(label=text("nav.menu", "be"), payload="g:menu"),),
+    )
 
 
 def test_a_chat_bound_again_to_the_same_customer_is_not_announced_again(world: World) -> None:
@@ -209,6 +213,8 @@ def test_every_way_a_chat_joins_an_existing_customer_announces_it(
         find_or_create(new, repository=world.customers)
 
     assert world.outbox.chats() == [key(TELEGRAM)]
+    bound = next(b for b in world.customers.bindings(customer.customer_id) if b.identity == VIBER).bound_at
+    assert bound is not None and bound.utcoffset() == timedelta(0)  # the time of binding, in UTC
 
 
 # ---------------------------------------------------------------- "This wasn't me"

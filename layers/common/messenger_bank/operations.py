@@ -35,6 +35,15 @@ from messenger_bank.cards.models import (
     SetCardLimitRequest,
     UnblockCardRequest,
 )
+from messenger_bank.customers.errors import ChatNotFound, ChatTooNew
+from messenger_bank.customers.models import (
+    ChatDisowned,
+    ChatList,
+    ChatRemoved,
+    DisownChatRequest,
+    ListChatsRequest,
+    RemoveChatRequest,
+)
 from messenger_bank.errors import (
     CardBlocked,
     CardLimitAboveMaximum,
@@ -206,6 +215,19 @@ CONFIRM_CARD = Operation(
 SEND_OTP = Operation("send_otp", SendCodeRequest, CodeSent, errors=(TooManyCodes,))
 VERIFY_OTP = Operation("verify_otp", CheckCodeRequest, CodeChecked)
 SAVE_APPLICATION = Operation("save_application", ApplicationForm, SavedApplication, errors=(PhoneNotProven,))
+
+# ---------------------------------------------------------------- bound chats (customers/bindings.py)
+LIST_CHATS = Operation("list_chats", ListChatsRequest, ChatList, session="customer")
+REMOVE_CHAT = Operation(
+    "remove_chat",
+    RemoveChatRequest,
+    ChatRemoved,
+    errors=(ChatNotFound, ChatTooNew),
+    session="customer",
+    needs_confirmation=True,
+)
+# `ref` is what the "This wasn't me" button of an announcement carries: the new chat's binding id.
+THIS_WASNT_ME = Operation("this_wasnt_me", DisownChatRequest, ChatDisowned, errors=(ChatNotFound,), session="customer")
 
 # ---------------------------------------------------------------- cards
 LIST_CARDS = Operation("list_cards", ListCardsRequest, CardList, session="customer")

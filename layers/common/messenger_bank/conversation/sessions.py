@@ -106,6 +106,11 @@ class SessionRepository:
             raise
         return saved
 
+    def forget(self, chat_key: str) -> None:
+        """The chat's next message starts afresh as a stranger's (its binding was removed elsewhere). A
+        turn of that chat under way cannot write the old session back: its versioned save finds no item."""
+        self.table.delete_item(Key={"chat_key": chat_key})
+
 
 def _to_item(session: Session) -> dict[str, Any]:
     state = {

@@ -25,6 +25,21 @@ class ChannelIdentity(BaseModel):
         return f"{self.channel}#{self.user_id}"
 
 
+class Binding(BaseModel):
+    """A chat bound to a customer: the id a button or the chat list names it by, and since when."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    binding_id: str = Field(pattern=r"^b_[a-p]{20}$")
+    customer_id: CustomerId
+    identity: ChannelIdentity
+    bound_at: datetime | None = Field(default=None, description="None for a chat bound before this was kept")
+
+    @property
+    def chat_key(self) -> str:
+        return f"{self.identity.channel}:{self.identity.chat_id}"
+
+
 class Customer(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -75,3 +90,69 @@ class CustomerLink(BaseModel):
 
     customer: Customer
     created: bool
+
+
+# ---------------------------------------------------------------- "My chats" and "This wasn't me"
+class ListChatsRequest(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    customer_id: CustomerId
+    chat_key: str = Field(min_length=3, max_length=160, description="the chat asking: shown as this chat")
+    language: Language
+
+
+class BoundChat(BaseModel):
+    """One bound chat as the list shows it; `binding_id` is what the customer's choice names."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    binding_id: str
+    messenger: str
+    bound: str = Field(description="when it was bound, as the customer reads it")
+    this_chat: bool
+    label: str = Field(description="the button")
+    line: str = Field(description="the line of the list")
+
+
+class ChatList(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    items: list[BoundChat]
+    text: str = Field(description="the list, one line a chat")
+
+
+class RemoveChatRequest(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    customer_id: CustomerId
+    chat_key: str = Field(min_length=3, max_length=160)
+    binding_id: str = Field(min_length=1, max_length=48)
+    language: Language
+
+
+class ChatRemoved(BaseModel):
+    """`customer_id` is None when the chat removed was the one asking: it is now a stranger's."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    customer_id: CustomerId | None
+    this_chat: bool
+    messenger: str
+
+
+class DisownChatRequest(BaseModel):
+    """ "This wasn't me" pressed: `ref` is the binding id the announcement's button carried."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    customer_id: CustomerId
+    chat_key: str = Field(min_length=3, max_length=160)
+    ref: str = Field(min_length=1, max_length=48)
+    language: Language
+
+
+class ChatDisowned(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    messenger: str
+    bound: str

@@ -2,7 +2,8 @@
 
     pk                         sk                        what                         gsi1pk / gsi1sk
     CUSTOMER#<id>              PROFILE                   Customer                     -
-    CUSTOMER#<id>              IDENTITY#<channel>#<uid>  a messenger identity         IDENTITY#<channel>#<uid>/CUSTOMER
+    CUSTOMER#<id>              IDENTITY#<channel>#<uid>  a messenger identity (bound  IDENTITY#<channel>#<uid>/CUSTOMER
+                                                         chat: binding_id, bound_at)
     CUSTOMER#<id>              CARD#<card id>            Card (mask, never number)    CARD#<card id> / CUSTOMER
     CUSTOMER#<id>              AUTH#<chat digest>        when this chat last proved   -
                                                          a card or the bank password
@@ -18,13 +19,15 @@ transaction as the profile, each on condition that it does not exist yet.
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from messenger_bank.customers.models import Card, ChannelIdentity, Customer
+from messenger_bank.customers.models import Binding, Card, ChannelIdentity, Customer
 from messenger_bank.tables import InCustomersTable
 
 
@@ -45,6 +48,30 @@ def _to_customer(item: dict[str, Any]) -> Customer:
         referral_code=item["referral_code"],
         referred_by=item.get("referred_by"),
         created_at=datetime.fromisoformat(item["created_at"]),
+    )
+
+
+# A binding id is written in letters only (hex digits moved to a-p): no run of digits in it, or in the
+# sessions and logs that carry it, can ever look like a card number.
+_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
+
+
+def new_binding_id() -> str:
+    return "b_" + secrets.token_hex(10).translate(_LETTERS)
+
+
+def legacy_binding_id(customer_id: str, identity_key: str) -> str:
+    """The id of a chat bound before bindings had ids; an id proves nothing (the owner is checked)."""
+    return "b_" + hashlib.sha256(f"binding:{customer_id}:{identity_key}".encode()).hexdigest()[:20].translate(_LETTERS)
+
+
+def _to_binding(item: dict[str, Any]) -> Binding:
+    identity = ChannelIdentity(channel=item["channel"], user_id=item["user_id"], chat_id=item["chat_id"])
+    return Binding(
+        binding_id=item.get("binding_id") or legacy_binding_id(str(item["customer_id"]), identity.key),
+        customer_id=item["customer_id"],
+        identity=identity,
+        bound_at=datetime.fromisoformat(item["bound_at"]) if item.get("bound_at") else None,
     )
 
 
@@ -95,7 +122,7 @@ class CustomersRepository(InCustomersTable):
             "sk": "PROFILE",
             **customer.model_dump(mode="json", exclude_none=True),
         }
-        items = [profile, self._identity_item(customer.customer_id, identity)]
+        items = [profile, self._identity_item(customer.customer_id, identity, customer.created_at)]
         items += [
             {"pk": f"{kind}#{value}", "sk": "UNIQUE", "customer_id": customer.customer_id}
             for kind, value in (
@@ -124,24 +151,66 @@ class CustomersRepository(InCustomersTable):
             raise
 
     @staticmethod
-    def _identity_item(customer_id: str, identity: ChannelIdentity) -> dict[str, Any]:
+    def _identity_item(customer_id: str, identity: ChannelIdentity, bound_at: datetime) -> dict[str, Any]:
         return {
             "pk": _customer_pk(customer_id),
             "sk": f"IDENTITY#{identity.key}",
             "gsi1pk": f"IDENTITY#{identity.key}",
             "gsi1sk": "CUSTOMER",
             "customer_id": customer_id,
+            # Random, so that a button naming an old binding of the same chat never removes a new one.
+            "binding_id": new_binding_id(),
+            "bound_at": bound_at.isoformat(),
             **identity.model_dump(mode="json"),
         }
 
-    def link_identity(self, customer_id: str, identity: ChannelIdentity) -> None:
-        self.table.put_item(Item=self._identity_item(customer_id, identity))
+    def link_identity(self, customer_id: str, identity: ChannelIdentity, at: datetime | None = None) -> Binding | None:
+        """Bind the chat; the new binding, or None when this chat was bound to this customer already
+        (then only its chat id is brought up to date, and it keeps its binding id and time)."""
+        item = self._identity_item(customer_id, identity, at or datetime.now(UTC))
+        try:
+            self.table.put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            self.table.update_item(
+                Key={"pk": item["pk"], "sk": item["sk"]},
+                UpdateExpression="SET chat_id = :chat",
+                ExpressionAttributeValues={":chat": identity.chat_id},
+            )
+            return None
+        return _to_binding(item)
+
+    def _identity_items(self, customer_id: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = self.table.query(
+            KeyConditionExpression=Key("pk").eq(_customer_pk(customer_id)) & Key("sk").begins_with("IDENTITY#"),
+            ConsistentRead=True,
+        ).get("Items", [])
+        return items
 
     def identities(self, customer_id: str) -> list[ChannelIdentity]:
-        items = self.table.query(
-            KeyConditionExpression=Key("pk").eq(_customer_pk(customer_id)) & Key("sk").begins_with("IDENTITY#")
-        ).get("Items", [])
-        return [ChannelIdentity(channel=i["channel"], user_id=i["user_id"], chat_id=i["chat_id"]) for i in items]
+        return [_to_binding(item).identity for item in self._identity_items(customer_id)]
+
+    def bindings(self, customer_id: str) -> list[Binding]:
+        return [_to_binding(item) for item in self._identity_items(customer_id)]
+
+    def unbind(self, binding: Binding) -> bool:
+        """Remove this binding, only if the chat is still bound by it (not bound again since); False when
+        it is gone already. A chat bound before bindings had ids is named by its derived id."""
+        try:
+            self.table.delete_item(
+                Key={"pk": _customer_pk(binding.customer_id), "sk": f"IDENTITY#{binding.identity.key}"},
+                ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(binding_id) OR binding_id = :id)",
+                ExpressionAttributeValues={":id": binding.binding_id},
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def forget_authentication(self, customer_id: str, chat_binding: str) -> None:
+        self.table.delete_item(Key={"pk": _customer_pk(customer_id), "sk": f"AUTH#{chat_binding}"})
 
     def record_authentication(self, customer_id: str, chat_binding: str, at: datetime, keep_days: int = 90) -> None:
         """This chat (by its digest, as sessions and links name it) proved a card or the password at `at`."""

@@ -8,7 +8,8 @@ import base64
 import hashlib
 from datetime import UTC, datetime
 
-from messenger_bank.customers.models import Card, ChannelIdentity, Customer, CustomerLink, NewCustomer
+from messenger_bank.customers.bindings import bind_chat
+from messenger_bank.customers.models import Binding, Card, ChannelIdentity, Customer, CustomerLink, NewCustomer
 
 # The repository is handed in by callers that keep one for a request (and by tests, over moto); other
 # contexts name its type through this module and reach the table only through the functions below.
@@ -51,7 +52,7 @@ def find_or_create(new: NewCustomer, *, repository: CustomersRepository | None =
         or customers.by_phone(new.phone)
     )
     if existing is not None:
-        customers.link_identity(existing.customer_id, new.identity)
+        bind_chat(existing, new.identity, repository=customers)
         return CustomerLink(customer=existing, created=False)
     customer = _new_customer(new, customers)
     try:
@@ -61,7 +62,7 @@ def find_or_create(new: NewCustomer, *, repository: CustomersRepository | None =
         winner = customers.by_bank_id(new.bank_customer_id) or customers.by_phone(new.phone)
         if winner is None:
             raise
-        customers.link_identity(winner.customer_id, new.identity)
+        bind_chat(winner, new.identity, repository=customers)
         return CustomerLink(customer=winner, created=False)
     return CustomerLink(customer=customer, created=True)
 
@@ -170,8 +171,11 @@ def authenticated_at(
 
 def link_identity(
     customer_id: str, identity: ChannelIdentity, *, repository: CustomersRepository | None = None
-) -> None:
-    (repository or CustomersRepository()).link_identity(customer_id, identity)
+) -> Binding | None:
+    """Bind the chat to this existing customer, announced on their other chats (customers/bindings.py);
+    the new binding, or None when the chat was bound to them already."""
+    customers = repository or CustomersRepository()
+    return bind_chat(customer_by_id(customer_id, repository=customers), identity, repository=customers)
 
 
 def forget_proven_phone(chat_key: str, *, repository: CustomersRepository | None = None) -> None:

@@ -202,6 +202,8 @@ def call(turn: TurnContext, flow: Flow, step: CallStep) -> Next:
     if step.sets_customer and result.get("customer_id"):
         turn.customer_id = str(result["customer_id"])
         turn.session_token = str(result["session"]) if result.get("session") else None
+    elif step.sets_customer and "customer_id" in result and result["customer_id"] is None:
+        turn.customer_id = turn.session_token = None  # this chat's binding was removed: a stranger's now
     return here, step.next
 
 

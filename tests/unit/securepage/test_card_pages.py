@@ -263,3 +263,9 @@ def test_a_wrong_card_again_records_nothing(bank: Bank) -> None:
 
 def test_a_sign_in_link_does_not_open_the_card_again_page(bank: Bank) -> None:
     assert post(bank, sign_in_link(bank), page="card").status == 403 and bound(bank) is None
+
+
+def test_a_card_link_of_a_customer_who_is_gone_is_refused_as_invalid(bank: Bank) -> None:
+    answer = post(bank, card_link(bank, "cus_gone"), page="card")
+
+    assert answer.status == 403 and outcome(answer) == "invalid" and bank.cerberus.asked == 0

@@ -56,6 +56,7 @@ from messenger_bank.security.errors import (
     LinkExpired,
     LinkInvalid,
     NotYourCard,
+    SessionInvalid,
     TooManyAttempts,
     WrongPassword,
 )
@@ -177,7 +178,8 @@ def serve(request: PageRequest, deps: Collaborators) -> HttpAnswer:
         return _refusal(410, "used", language, purpose=purpose, outcome="used link")
     except LinkExpired:
         return _refusal(410, "expired", language, purpose=purpose, outcome="expired link")
-    except (LinkInvalid, InitDataInvalid) as refused:
+    except (LinkInvalid, InitDataInvalid, SessionInvalid) as refused:
+        # SessionInvalid: the card page's customer is gone (a link outliving its customer).
         return _refusal(403, "invalid", language, purpose=purpose, outcome=type(refused).__name__)
     except TooManyAttempts:
         return _refusal(429, "locked", language, purpose=purpose, outcome="locked")

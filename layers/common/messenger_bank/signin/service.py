@@ -1,21 +1,25 @@
 """The sign-in zone: a chat is bound to a bank customer only after the phone and a card are proven.
 
     sign_in        phone proven in this chat (the messenger's own contact, or a one-time code that
-                   ``verify_otp`` recorded for this chat) + last four digits and expiry of a card of the
-                   customer with that phone, checked by Cerberus → the chat is bound, a session given
-    open_session   a bound chat (the conversation asks on each new session) → a fresh session token
-                   whose ``auth_time`` is when this chat last proved a card or the bank password
-    start_reauthentication / confirm_card / the secure page's ``confirm`` purpose
+                   ``verify_otp`` recorded for this chat) → a one-time secure-page link for this chat;
+                   the chat is kept under a random attempt id until the link is long dead
+    pending_sign_in / prove_sign_in_card / complete_sign_in   (the secure page, ``/secure/signin``)
+                   the card's full number and expiry, typed on the page (the chat shows masks only),
+                   checked by Cerberus for the customer with that phone → the chat is bound
+    open_session   a bound chat (the conversation asks on each new session, and after the page) → a
+                   fresh session token whose ``auth_time`` is when this chat last proved a card or the
+                   bank password
+    start_reauthentication / prove_card_again / the secure page's ``confirm`` and ``card`` pages
                    a sensitive operation refused with ``ReauthenticationRequired`` is retried after
-                   the bank password (on the secure page, never in the chat) or, for a customer who
-                   has no password yet, the card again
+                   the bank password or, for a customer who has no password yet, the card's full
+                   number, both on the secure page, never in the chat
 
 A newcomer's chat is bound by the card issuance journey itself (phone proven, identity confirmed by
 the Passport registry, the card issued to this very chat); an existing customer arriving on another
 messenger signs in here. Wrong card answers lock for the window of ``SECURITY_LOCK_MINUTES`` after
 ``SECURITY_MAX_ATTEMPTS``, counted per chat (the guesser) and, for sign-in, per phone (the target): a
 sign-in needs the phone proven first, so only someone holding the phone can spend its attempts, and
-the per-phone lock never stops the customer's own bound chats (``confirm_card`` counts per chat only).
+the per-phone lock never stops the customer's own bound chats (``prove_card_again`` counts per chat).
 """
 
 from __future__ import annotations

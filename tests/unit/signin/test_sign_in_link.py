@@ -20,7 +20,8 @@ from messenger_bank.security.errors import (
     TooManyAttempts,
 )
 from messenger_bank.signin import service
-from messenger_bank.signin.models import CardEntry, PendingSignIn
+from messenger_bank.signin.models import CardEntry, PendingSignIn, StartReauthenticationRequest
+from tests.unit.signin import test_signin
 from tests.unit.signin.test_signin import (
     CARD,
     CHAT,
@@ -221,3 +222,54 @@ def test_a_wrong_card_reports_the_attempts_left(customers: CustomersRepository) 
         )  # type: ignore[arg-type]
 
     assert first.value.details["attempts_left"] == 2
+
+
+# --- what a completed sign-in leaves behind -----------------------------------------------------------------
+def test_a_second_chat_of_the_customer_is_bound_to_that_same_customer(customers: CustomersRepository) -> None:
+    prove_phone(customers)
+    first = test_signin.sign_in(customers).customer_id
+    prove_phone(customers, "viber:u-43")
+
+    second = test_signin.sign_in(customers, user_id="u-43", chat_key="viber:u-43").customer_id
+
+    found = customers.by_identity("viber#u-43")
+    assert second == first and found is not None and found.customer_id == first
+
+
+def test_the_sign_in_is_this_chats_proof_and_no_other_chats(customers: CustomersRepository) -> None:
+    prove_phone(customers)
+    before = datetime.now(UTC).replace(microsecond=0)
+
+    customer_id = test_signin.sign_in(customers).customer_id
+
+    proved = customers.authenticated_at(customer_id, _hs256.chat_binding(CHAT))
+    assert proved is not None and proved >= before
+    assert customers.authenticated_at(customer_id, _hs256.chat_binding("viber:u-43")) is None
+
+
+class PasswordOf(test_signin.FakeCore):
+    """Core banking where only `holder` has set a bank password."""
+
+    def __init__(self, holder: str) -> None:
+        super().__init__(password=True)
+        self.holder = holder
+
+    def password_set(self, bank_customer_id: str) -> bool:
+        return bank_customer_id == self.holder
+
+
+@pytest.mark.parametrize(("holder", "method"), [("BANK-7", "password"), ("BANK-9", "card")])
+def test_asking_again_looks_at_this_customers_password(
+    customers: CustomersRepository, monkeypatch: pytest.MonkeyPatch, holder: str, method: str
+) -> None:
+    prove_phone(customers)
+    customer_id = test_signin.sign_in(customers).customer_id
+    monkeypatch.setenv("SECURE_PAGE_URL", "https://api.example.com/secure")
+    boto3.client("ssm").put_parameter(
+        Name="/test/security/link-key", Value="l" * 48, Type="SecureString", Overwrite=True
+    )
+    ask = StartReauthenticationRequest(customer_id=customer_id, channel="viber", chat_key=CHAT)
+
+    asked = service.start_reauthentication(ask, core=PasswordOf(holder), customers=customers)  # type: ignore[arg-type]
+
+    assert asked.method == method

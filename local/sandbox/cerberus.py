@@ -14,7 +14,7 @@ from flask import Flask, Response, jsonify
 from local.sandbox.common import ApiError, body_json, make_app
 from local.sandbox.faults import FaultInjector
 from local.sandbox.keycloak import TokenIssuer, protect
-from local.sandbox.ledger import Bank, new_id
+from local.sandbox.ledger import Bank, luhn_valid, new_id
 
 SANCTIONED_LAST_NAME = "sanctioned"
 FRAUD_LAST_NAME = "fraudster"
@@ -64,17 +64,19 @@ def create_app(bank: Bank, issuer: TokenIssuer, faults: FaultInjector) -> Flask:
 
     @app.post("/api/v1/card-proofs")
     def card_proof() -> Response:
-        """Sign-in: does the customer with this phone hold a live card ending so, with this expiry?
+        """Sign-in: does the customer with this phone hold this live card (full number), with this expiry?
 
-        Answers only yes / no (and the customer on yes): which part was wrong is not told.
+        Answers only yes / no (and the customer on yes): which part was wrong is not told. A number that
+        is not a card number (13-19 digits, Luhn) or an expiry not MM/YY is refused as a bad request, as
+        is the last four digits alone: a card is proven by its whole number.
         """
         body = body_json()
-        last_four, expiry = str(body.get("last_four", "")), str(body.get("expiry", ""))
-        if not re.fullmatch(r"\d{4}", last_four) or not re.fullmatch(r"(0[1-9]|1[0-2])/\d{2}", expiry):
-            raise ApiError(400, "invalid_request", "last_four is 4 digits and expiry MM/YY")
+        pan, expiry = str(body.get("pan", "")), str(body.get("expiry", ""))
+        if not luhn_valid(pan) or not re.fullmatch(r"(0[1-9]|1[0-2])/\d{2}", expiry):
+            raise ApiError(400, "invalid_request", "pan is a card number and expiry MM/YY")
         customer = bank.find_customer_by_phone(str(body.get("phone", "")))
         cards = bank.cards_of(customer["id"]) if customer else []
-        proven = any(c["pan"].endswith(last_four) and c["expiry"] == expiry and c["status"] != "closed" for c in cards)
+        proven = any(c["pan"] == pan and c["expiry"] == expiry and c["status"] != "closed" for c in cards)
         return jsonify({"proven": proven, "customer_id": customer["id"] if proven and customer else None})
 
     @app.post("/api/v1/otp")

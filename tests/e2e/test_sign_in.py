@@ -1,7 +1,8 @@
 """The sign-in zone through the whole local cloud: a customer binds a second messenger's chat only by
-proving the phone and a card (Cerberus); wrong cards lock sign-in; a sensitive operation asks for the
-bank password again on the secure page (or the card, for a customer without a password) and then goes
-on; card limits, changed within the bank's maximum."""
+proving the phone in the chat and the card (its full number and expiry, Cerberus) on the secure page;
+wrong cards lock sign-in; a sensitive operation asks for the bank password again on the secure page (or
+the card there, for a customer without a password) and then goes on; card limits, changed within the
+bank's maximum."""
 
 from __future__ import annotations
 
@@ -96,6 +97,24 @@ def page_link(cloud: LocalCloud, message: dict[str, Any], page: str) -> str:
     return f"{cloud.api.base_url}{parts.path}?{parts.query}"
 
 
+CARD_PAGE = "защищённой странице: полный номер карты"
+SIGNED_IN = "чат привязан"
+
+
+def card_of(cloud: LocalCloud, person: Person) -> tuple[str, str]:
+    """The full number and expiry of the person's card, as on the plastic (the chat shows a mask only)."""
+    (card,) = cloud.sandbox.bank.cards_of(cloud.sandbox.bank.find_customer_by_phone(person.phone)["id"])
+    return str(card["pan"]), str(card["expiry"])
+
+
+def card_page(
+    cloud: LocalCloud, chat: Chat, message: dict[str, Any], pan: str, expiry: str, page: str = "signin"
+) -> httpx.Response:
+    """The card typed on the secure page the bot's `message` links to, opened from `chat`."""
+    form = web_app_form(chat, {"card_number": pan, "card_expiry": expiry})
+    return httpx.post(page_link(cloud, message, page), data=form, timeout=20)
+
+
 def to_card_services(chat: Chat) -> None:
     after(chat, lambda: chat.say("меню"), MENU)
     after(chat, lambda: chat.press("Карта"), "Что сделать с картой?")
@@ -105,6 +124,7 @@ def to_card_services(chat: Chat) -> None:
 @pytest.mark.parametrize("channel", ["viber", "messenger"])
 def test_a_customer_binds_a_second_messenger_by_phone_and_card(cloud: LocalCloud, channel: str) -> None:
     _, person, last_four, expiry = new_customer(cloud, "telegram")
+    pan, _ = card_of(cloud, person)
     second = Chat(cloud, channel, f"65{person.number:06d}", phone=person.phone)
     second.say("привет", replies=2)
 
@@ -114,37 +134,46 @@ def test_a_customer_binds_a_second_messenger_by_phone_and_card(cloud: LocalCloud
         after(second, second.share_phone, "код")  # Viber does not vouch for a contact: a code proves it
     else:
         after(second, lambda: second.say(person.phone), "код")  # typed: a one-time code proves it
-    after(second, lambda: second.say(second.last_code()), "последние 4 цифры")
-    after(second, lambda: second.say(last_four), "Срок действия")
-    after(second, lambda: second.say(expiry), "чат привязан")
+    link = after(second, lambda: second.say(second.last_code()), CARD_PAGE)
+    page = card_page(cloud, second, link, pan, expiry)
+    after(second, lambda: second.press("Продолжить"), SIGNED_IN)
 
+    assert page.status_code == 200 and 'data-outcome="signin_done"' in page.text
     assert bound_customer(cloud, second) is not None
+    assert pan not in second.texts()
     shown = after(second, lambda: second.press("Баланс"), "Баланс:")
     assert last_four in str(shown["text"]) and "BYN" in str(shown["text"])
 
 
 def test_wrong_cards_lock_sign_in_and_bind_nothing(cloud: LocalCloud) -> None:
-    _, person, last_four, expiry = new_customer(cloud, "viber")
+    _, person, _, expiry = new_customer(cloud, "viber")
+    pan, _ = card_of(cloud, person)
+    wrong = other_card_with_the_same_mask(pan)
     second = Chat(cloud, "telegram", f"64{person.number:06d}", phone=person.phone)
     second.say("/start", replies=2)
     after(second, lambda: second.press("Баланс"), "если вы уже клиент")
     after(second, lambda: second.press("Войти"), "Подтвердим, что это вы")
-    after(second, second.share_phone, "последние 4 цифры")
-    wrong = "0000" if last_four != "0000" else "1111"
+    link = after(second, second.share_phone, CARD_PAGE)
 
-    for _ in range(4):
-        after(second, lambda: second.say(wrong), "Срок действия")
-        after(second, lambda: second.say(expiry), "Не получилось подтвердить карту")
-    after(second, lambda: second.say(wrong), "Срок действия")
-    after(second, lambda: second.say(expiry), "Слишком много неверных попыток")
-    # Locked for the phone: even the right card does not sign in now.
-    after(second, lambda: second.press("Баланс"), "если вы уже клиент")
-    after(second, lambda: second.press("Войти"), "Подтвердим, что это вы")
-    after(second, second.share_phone, "последние 4 цифры")
-    after(second, lambda: second.say(last_four), "Срок действия")
-    after(second, lambda: second.say(expiry), "Слишком много неверных попыток")
+    tries = [card_page(cloud, second, link, wrong, expiry) for _ in range(3)]
+    right = card_page(cloud, second, link, pan, expiry)  # locked: even the right card does not sign in now
+    after(second, lambda: second.press("Продолжить"), "Слишком много неверных попыток")
 
+    assert [t.status_code for t in tries] == [422, 422, 429]
+    assert "Не получилось подтвердить карту" in tries[0].text
+    assert right.status_code == 429 and 'data-outcome="locked"' in right.text
     assert bound_customer(cloud, second) is None
+
+
+def other_card_with_the_same_mask(pan: str) -> str:
+    """Another valid card number that the chat would show exactly as `pan` (first six, last four)."""
+    from messenger_bank.cardnumbers import luhn_valid
+
+    for middle in range(10 ** (len(pan) - 10)):
+        candidate = pan[:6] + f"{middle:0{len(pan) - 10}d}" + pan[-4:]
+        if candidate != pan and luhn_valid(candidate):
+            return candidate
+    raise AssertionError("no other number behind this mask")
 
 
 # ---------------------------------------------------------------- asked again before a sensitive operation
@@ -179,7 +208,8 @@ def test_a_pin_change_after_a_while_asks_for_the_bank_password_on_the_secure_pag
 
 
 def test_without_a_bank_password_an_unblock_asks_for_the_card_again(cloud: LocalCloud) -> None:
-    chat, _, last_four, expiry = new_customer(cloud, "telegram")
+    chat, person, last_four, expiry = new_customer(cloud, "telegram")
+    pan, _ = card_of(cloud, person)
     to_card_services(chat)
     after(chat, lambda: chat.press("Заблокировать"), "Почему блокируем")
     after(chat, lambda: chat.press("Потеряна"), "Заблокировать карту")
@@ -188,10 +218,11 @@ def test_without_a_bank_password_an_unblock_asks_for_the_card_again(cloud: Local
 
     to_card_services(chat)
     after(chat, lambda: chat.press("Разблокировать"), "Разблокировать карту")
-    after(chat, lambda: chat.press("Подтвердить"), "подтвердите карту ещё раз")
-    after(chat, lambda: chat.say(last_four), "Срок действия")
-    done = after(chat, lambda: chat.say(expiry), "снова работает")
+    asked = after(chat, lambda: chat.press("Подтвердить"), "подтвердите карту ещё раз")
+    page = card_page(cloud, chat, asked, pan, expiry, page="card")
+    done = after(chat, lambda: chat.press("Продолжить"), "снова работает")
 
+    assert page.status_code == 200 and 'data-outcome="card_done"' in page.text
     assert last_four in str(done["text"])
 
 

@@ -11,13 +11,24 @@ import pytest
 
 from local.cloud.cloud import LocalCloud
 from tests.e2e.driver import Chat, Person
-from tests.e2e.test_sign_in import after, bound_customer, new_customer, proof_long_ago, to_card_services
+from tests.e2e.test_sign_in import (
+    CARD_PAGE,
+    SIGNED_IN,
+    after,
+    bound_customer,
+    card_of,
+    card_page,
+    new_customer,
+    other_card_with_the_same_mask,
+    proof_long_ago,
+    to_card_services,
+)
 
 pytestmark = pytest.mark.e2e
 
 CODE_ASKED = "Я отправил SMS с кодом"
 WRONG_CODE = "Код неверный"
-CARD_ASKED = "последние 4 цифры"
+CARD_ASKED = CARD_PAGE
 TOO_MANY_CODES = "уже отправлено несколько кодов"
 OUTCOMES: list[tuple[str, str]] = []
 
@@ -135,18 +146,14 @@ def test_onboarding_with_a_customers_phone_binds_nothing_and_sends_to_sign_in(cl
 
 # ---------------------------------------------------------------- lockout abuse
 def test_someone_elses_wrong_cards_never_lock_the_customers_own_chat(cloud: LocalCloud) -> None:
-    victim_chat, victim, last_four, expiry = new_customer(cloud, "telegram", prefix="77")
+    victim_chat, victim, _, expiry = new_customer(cloud, "telegram", prefix="77")
+    pan, _ = card_of(cloud, victim)
     chat = attacker(cloud, "viber", "78")
-    wrong = "0000" if last_four != "0000" else "1111"
-    # With the phone proven (a swapped SIM), five wrong cards lock sign-in for the phone...
+    # With the phone proven (a swapped SIM), three wrong cards lock sign-in for the phone...
     to_sign_in_phone(chat)
     after(chat, lambda: chat.share_contact(victim.phone), CODE_ASKED)
-    after(chat, lambda: chat.say(chat.last_code(victim.phone)), CARD_ASKED)
-    for _ in range(4):
-        after(chat, lambda: chat.say(wrong), "Срок действия")
-        after(chat, lambda: chat.say(expiry), "Не получилось подтвердить карту")
-    after(chat, lambda: chat.say(wrong), "Срок действия")
-    after(chat, lambda: chat.say(expiry), "Слишком много неверных попыток")
+    link = after(chat, lambda: chat.say(chat.last_code(victim.phone)), CARD_ASKED)
+    tries = [card_page(cloud, chat, link, other_card_with_the_same_mask(pan), expiry) for _ in range(3)]
 
     # ...but the customer's own chat, asked for the card before a sensitive operation, is not locked.
     to_card_services(victim_chat)
@@ -156,18 +163,20 @@ def test_someone_elses_wrong_cards_never_lock_the_customers_own_chat(cloud: Loca
     proof_long_ago(cloud, victim_chat)
     to_card_services(victim_chat)
     after(victim_chat, lambda: victim_chat.press("Разблокировать"), "Разблокировать карту")
-    after(victim_chat, lambda: victim_chat.press("Подтвердить"), "подтвердите карту ещё раз")
-    after(victim_chat, lambda: victim_chat.say(last_four), "Срок действия")
-    after(victim_chat, lambda: victim_chat.say(expiry), "снова работает")
+    asked = after(victim_chat, lambda: victim_chat.press("Подтвердить"), "подтвердите карту ещё раз")
+    own = card_page(cloud, victim_chat, asked, pan, expiry, page="card")
+    after(victim_chat, lambda: victim_chat.press("Продолжить"), "снова работает")
 
+    assert [t.status_code for t in tries] == [422, 422, 429] and own.status_code == 200
     assert bound_customer(cloud, chat) is None
-    OUTCOMES.append(("viber sign-in: 5 wrong cards for the victim's phone", "attacker locked; victim's chat not"))
+    OUTCOMES.append(("viber sign-in: 3 wrong cards for the victim's phone", "attacker locked; victim's chat not"))
 
 
 def test_without_the_phone_an_attacker_cannot_spend_the_victims_card_attempts(cloud: LocalCloud) -> None:
-    """The card step comes only after the phone is proven: a forged contact never reaches it, so a
+    """The card page comes only after the phone is proven: a forged contact never reaches it, so a
     stranger has no way to count wrong cards against the victim's phone."""
-    _, victim, last_four, expiry = new_customer(cloud, "telegram", prefix="79")
+    _, victim, _, expiry = new_customer(cloud, "telegram", prefix="79")
+    pan, _ = card_of(cloud, victim)
     chat = attacker(cloud, "viber", "80")
     to_sign_in_phone(chat)
     after(chat, lambda: chat.share_contact(victim.phone), CODE_ASKED)
@@ -178,12 +187,42 @@ def test_without_the_phone_an_attacker_cannot_spend_the_victims_card_attempts(cl
     second.say("привет", replies=2)
     to_sign_in_phone(second)
     after(second, second.share_phone, CODE_ASKED)
-    after(second, lambda: second.say(second.last_code()), CARD_ASKED)
-    after(second, lambda: second.say(last_four), "Срок действия")
-    after(second, lambda: second.say(expiry), "чат привязан")
+    link = after(second, lambda: second.say(second.last_code()), CARD_ASKED)
+    card_page(cloud, second, link, pan, expiry)
+    after(second, lambda: second.press("Продолжить"), SIGNED_IN)
 
     assert bound_customer(cloud, chat) is None and bound_customer(cloud, second) is not None
-    OUTCOMES.append(("viber sign-in: card guesses without the phone", "refused: never reaches the card step"))
+    OUTCOMES.append(("viber sign-in: card guesses without the phone", "refused: never reaches the card page"))
+
+
+# ---------------------------------------------------------------- the screenshot replay (issue 16, item 2)
+def test_a_screenshot_of_the_victims_chat_does_not_sign_in(cloud: LocalCloud) -> None:
+    """The attacker has the victim's number on a swapped SIM (so the phone is proven) and a screenshot of
+    the victim's chat: the card-issued message with the mask and the expiry. The chat never asks for
+    them; the secure page asks the full number, which no screenshot shows. Every try is refused, and
+    nothing is bound to the attacker's chat."""
+    victim_chat, victim, last_four, expiry = new_customer(cloud, "telegram", prefix="85")
+    victim_id = bound_customer(cloud, victim_chat)
+    assert victim_id is not None
+    screenshot = victim_chat.texts()
+    assert last_four in screenshot and expiry in screenshot  # what the attacker reads off the screenshot
+    pan, _ = card_of(cloud, victim)
+    assert pan not in screenshot
+    chat = attacker(cloud, "viber", "86")
+    to_sign_in_phone(chat)
+    after(chat, lambda: chat.share_contact(victim.phone), CODE_ASKED)
+    link = after(chat, lambda: chat.say(chat.last_code(victim.phone)), CARD_ASKED)
+
+    last_four_only = card_page(cloud, chat, link, last_four, expiry)
+    same_mask = card_page(cloud, chat, link, other_card_with_the_same_mask(pan), expiry)
+    after(chat, lambda: chat.press("Продолжить"), "Карта ещё не подтверждена")
+
+    assert last_four_only.status_code == 422 and same_mask.status_code == 422
+    assert bound_customer(cloud, chat) is None
+    assert identities_of(cloud, victim_id) == 1
+    OUTCOMES.append(
+        ("viber sign-in: the victim's phone (SIM swap) + last four and expiry from a screenshot", "refused, not bound")
+    )
 
 
 # ---------------------------------------------------------------- one-time code flooding

@@ -32,9 +32,7 @@ SYSTEMS_CALLED: dict[str, set[str]] = {
     "GetRequisitesFunction": {KEYCLOAK},
     "GetHistoryFunction": {KEYCLOAK},
     "CreateSecureLinkFunction": {KEYCLOAK},
-    "SignInFunction": {KEYCLOAK},
     "StartReauthenticationFunction": {KEYCLOAK},
-    "ConfirmCardFunction": {KEYCLOAK},
     "GetCardLimitsFunction": {KEYCLOAK},
     "SetCardLimitFunction": {KEYCLOAK},
     "SecurePageFunction": {KEYCLOAK},
@@ -146,11 +144,11 @@ def test_only_the_functions_that_keep_security_records_may_touch_them(transforme
     roles = roles_by_function(transformed)
     keepers = {name for name, role in roles.items() if "SecurityTable" in _tables_touched(role)}
 
-    assert keepers == {"SendOtpFunction", "SignInFunction", "ConfirmCardFunction", "SecurePageFunction"}
+    assert keepers == {"SendOtpFunction", "SignInFunction", "SecurePageFunction"}
 
 
 def test_the_security_records_are_read_where_the_code_looks_for_them(transformed: dict[str, Any]) -> None:
-    for name in ("SendOtpFunction", "SignInFunction", "ConfirmCardFunction", "SecurePageFunction"):
+    for name in ("SendOtpFunction", "SignInFunction", "SecurePageFunction"):
         variables = transformed[name]["Properties"]["Environment"]["Variables"]
         assert variables["SECURITY_TABLE"] == {"Ref": "SecurityTable"}, name
         assert "IDEMPOTENCY_TABLE" not in variables, name
@@ -271,4 +269,4 @@ def test_the_functions_granted_the_security_table_are_those_whose_code_keeps_sec
     functions = {n: r for n, r in template_resources().items() if r["Type"] == "AWS::Serverless::Function"}
     keeping = {name for name, f in functions.items() if readers & reachable(f["Properties"]["CodeUri"])}
 
-    assert keeping == {"SendOtpFunction", "SignInFunction", "ConfirmCardFunction", "SecurePageFunction"}
+    assert keeping == {"SendOtpFunction", "SignInFunction", "SecurePageFunction"}

@@ -106,7 +106,6 @@ from messenger_bank.requests.models import (
     RequestMoneyRequest,
 )
 from messenger_bank.security.errors import (
-    CardNotProven,
     NotYourCard,
     PhoneNotProven,
     ReauthenticationRequired,
@@ -115,12 +114,10 @@ from messenger_bank.security.errors import (
     TooManyAttempts,
 )
 from messenger_bank.signin.models import (
-    ConfirmCardRequest,
-    Confirmed,
     OpenedSession,
     OpenSessionRequest,
     ReauthenticationMethod,
-    SignedIn,
+    SignInLink,
     SignInRequest,
     StartReauthenticationRequest,
 )
@@ -203,14 +200,10 @@ def _with_subclasses(error: type[DomainError]) -> list[type[DomainError]]:
 
 # ---------------------------------------------------------------- sign-in and onboarding
 FIND_CUSTOMER = Operation("find_customer", OpenSessionRequest, OpenedSession, errors=(SessionInvalid,))
-SIGN_IN = Operation(
-    "sign_in", SignInRequest, SignedIn, errors=(CardNotProven, PhoneNotProven, TooManyAttempts, SessionInvalid)
-)
+# The card is proven on the secure page (securepage.service), never in the chat: sign_in answers its link.
+SIGN_IN = Operation("sign_in", SignInRequest, SignInLink, errors=(PhoneNotProven, TooManyAttempts, SessionInvalid))
 START_REAUTHENTICATION = Operation(
     "start_reauthentication", StartReauthenticationRequest, ReauthenticationMethod, session="customer"
-)
-CONFIRM_CARD = Operation(
-    "confirm_card", ConfirmCardRequest, Confirmed, errors=(CardNotProven, TooManyAttempts), session="customer"
 )
 SEND_OTP = Operation("send_otp", SendCodeRequest, CodeSent, errors=(TooManyCodes,))
 VERIFY_OTP = Operation("verify_otp", CheckCodeRequest, CodeChecked)

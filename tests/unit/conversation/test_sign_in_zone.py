@@ -71,36 +71,26 @@ def test_a_chat_no_longer_bound_is_signed_out_and_offered_the_sign_in() -> None:
     assert chat.session is not None and chat.session.customer_id is None and chat.session.session_token is None
 
 
-def test_a_sensitive_operation_asks_for_the_card_again_then_resumes_it() -> None:
-    proofs: list[dict[str, Any]] = []
+def test_without_a_bank_password_the_card_page_is_offered_and_continue_resumes() -> None:
     secure_link = in_turn(OperationFailed("ReauthenticationRequired"), {"url": "https://secure.example/pin?t=new"})
 
     chat = Chat(
         customer_deps(
             find_customer=bound(),
             create_secure_link=secure_link,
-            start_reauthentication={"method": "card"},
-            confirm_card=lambda payload: proofs.append(payload) or {"confirmed": True},
+            start_reauthentication={"method": "card", "url": "https://secure.example/card?t=c1"},
         )
     )
     chat.start()
     chat.press("Карта")
     chat.press("Сменить PIN")
-    assert chat.said("sign_in.reauth_card")
-    chat.say("1111")
-    chat.say("07/29")
+    asked = chat.said("sign_in.reauth_card")
+    page = [b.url for m in chat.last.replies for row in m.buttons for b in row if b.url]
+    chat.press("Продолжить")
 
-    assert proofs == [
-        {
-            "customer_id": "cus_1",
-            "chat_key": "telegram:1001",
-            "last_four": "1111",
-            "expiry": "07/29",
-            "session": {"token": "jwt-1", "chat_key": "telegram:1001"},
-        }
-    ]
+    assert asked and page == ["https://secure.example/card?t=c1"]
     assert chat.said("card_services.pin_link")
-    assert "last_four" not in (chat.session.data.values if chat.session else {})
+    assert not any(name == "confirm_card" for name in chat.deps.operation_names())
 
 
 def test_with_a_bank_password_the_secure_page_is_offered_and_continue_resumes() -> None:

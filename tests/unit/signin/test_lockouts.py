@@ -7,12 +7,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.security.errors import CardNotProven, TooManyAttempts
 from messenger_bank.signin import service
-from messenger_bank.signin.models import ConfirmCardRequest, SignInRequest
-from tests.unit.signin.test_signin import PHONE, FakeCerberus, FakeCore, customers
+from messenger_bank.signin.models import CardEntry
+from tests.unit.signin import test_signin
+from tests.unit.signin.test_signin import CARD, PHONE, SAME_MASK, card_link, customers
 
 __all__ = ["customers"]  # the fixture, shared with test_signin
 
@@ -25,24 +27,15 @@ def prove_phone(customers: CustomersRepository, chat_key: str, phone: str = PHON
 
 def sign_in(customers: CustomersRepository, chat: str, **changes: Any) -> Any:
     """Sign in from Viber chat `chat` (its phone proven by a code first)."""
-    fields: dict[str, Any] = {
-        "channel": "viber",
-        "user_id": chat,
-        "chat_key": f"viber:{chat}",
-        "phone": PHONE,
-        "phone_proof": "code",
-        "last_four": "4321",
-        "expiry": "07/29",
-    }
-    request = SignInRequest.model_validate({**fields, **changes})
-    prove_phone(customers, request.chat_key, request.phone)
-    return service.sign_in(request, cerberus=FakeCerberus(), core=FakeCore(), customers=customers)  # type: ignore[arg-type]
+    prove_phone(customers, f"viber:{chat}", changes.get("phone", PHONE))
+    return test_signin.sign_in(customers, user_id=chat, chat_key=f"viber:{chat}", **changes)
 
 
-def confirm(customers: CustomersRepository, customer_id: str, chat_key: str, last_four: str = "4321") -> Any:
-    return service.confirm_card(
-        ConfirmCardRequest(customer_id=customer_id, chat_key=chat_key, last_four=last_four, expiry="07/29"),
-        cerberus=FakeCerberus(),  # type: ignore[arg-type]
+def confirm(customers: CustomersRepository, customer_id: str, chat_key: str, number: str = CARD) -> Any:
+    return service.prove_card_again(
+        card_link(customer_id, chat_key),
+        CardEntry(number=SecretStr(number), expiry="07/29"),
+        cerberus=test_signin.FakeCerberus(),
         customers=customers,
     )
 
@@ -51,7 +44,7 @@ def lock_the_phone_from(customers: CustomersRepository, chats: list[str]) -> Non
     """Three wrong cards for PHONE (SECURITY_MAX_ATTEMPTS is 3 here), one or more per chat."""
     for n in range(3):
         with pytest.raises((CardNotProven, TooManyAttempts)):
-            sign_in(customers, chats[n % len(chats)], last_four="1111")
+            sign_in(customers, chats[n % len(chats)], number=SAME_MASK)
 
 
 def test_the_bound_customer_confirms_the_card_while_the_phone_is_locked_by_others(
@@ -64,7 +57,7 @@ def test_the_bound_customer_confirms_the_card_while_the_phone_is_locked_by_other
 
     confirmed = confirm(customers, customer_id, "viber:owner")
 
-    assert confirmed.confirmed is True
+    assert confirmed.customer_id == customer_id
 
 
 def test_the_per_phone_lock_stops_sign_in_from_a_fresh_chat_even_with_the_right_card(
@@ -81,7 +74,7 @@ def test_the_per_phone_lock_stops_sign_in_from_a_fresh_chat_even_with_the_right_
 def test_one_chat_is_locked_by_its_own_failures_whatever_phone_it_names(customers: CustomersRepository) -> None:
     for phone in (PHONE, OTHER_PHONE, PHONE):
         with pytest.raises((CardNotProven, TooManyAttempts)):
-            sign_in(customers, "guesser", phone=phone, last_four="1111")
+            sign_in(customers, "guesser", phone=phone, number=SAME_MASK)
 
     with pytest.raises(TooManyAttempts):
         sign_in(customers, "guesser", phone=OTHER_PHONE)  # two failures for this phone, but the chat is spent
@@ -93,7 +86,7 @@ def test_one_chat_is_locked_by_its_own_failures_whatever_phone_it_names(customer
 def test_two_failures_below_the_limit_leave_the_phone_open(customers: CustomersRepository) -> None:
     for chat in ("thief-1", "thief-2"):
         with pytest.raises(CardNotProven) as refused:
-            sign_in(customers, chat, last_four="1111")
+            sign_in(customers, chat, number=SAME_MASK)
 
     assert refused.value.details["attempts_left"] == 1
     assert sign_in(customers, "owner").customer_id
@@ -103,9 +96,9 @@ def test_the_bound_chats_own_failures_lock_only_that_chat(customers: CustomersRe
     customer_id = sign_in(customers, "owner").customer_id
     for _ in range(2):
         with pytest.raises(CardNotProven):
-            confirm(customers, customer_id, "viber:owner", last_four="9999")
+            confirm(customers, customer_id, "viber:owner", number=SAME_MASK)
     with pytest.raises(TooManyAttempts):
-        confirm(customers, customer_id, "viber:owner", last_four="9999")
+        confirm(customers, customer_id, "viber:owner", number=SAME_MASK)
     with pytest.raises(TooManyAttempts):
         confirm(customers, customer_id, "viber:owner")  # right, but this chat is locked
 

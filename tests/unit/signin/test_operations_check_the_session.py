@@ -27,7 +27,7 @@ function = handler_module
 
 
 def test_the_declarations_name_the_customer_operations() -> None:
-    assert {"list_cards", "get_balance", "quote_transfer", "set_card_limit", "confirm_card"} <= set(
+    assert {"list_cards", "get_balance", "quote_transfer", "set_card_limit", "start_reauthentication"} <= set(
         customer_operations()
     )
 

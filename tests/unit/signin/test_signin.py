@@ -10,9 +10,11 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from pydantic import SecretStr
 
 from messenger_bank.banking.models import Card as BankCard
 from messenger_bank.banking.models import CardProof
+from messenger_bank.cards.settings import CardsSettings
 from messenger_bank.customers.models import ChannelIdentity, NewCustomer
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.customers.service import find_or_create
@@ -27,7 +29,7 @@ from messenger_bank.security.errors import (
 from messenger_bank.security.session_tokens import require_recent_auth, verify_session
 from messenger_bank.signin import service
 from messenger_bank.signin.models import (
-    ConfirmCardRequest,
+    CardEntry,
     OpenSessionRequest,
     SignInRequest,
     StartReauthenticationRequest,
@@ -37,17 +39,23 @@ from tests.support.aws import atomic_dynamodb_writes, create_table
 PHONE = "+375291112233"
 CHAT = "viber:u-42"
 SESSION_KEY = b"k" * 48
+LINK_KEY = b"l" * 48
+PAGE = CardsSettings(secure_page_url="https://api.example.com/secure")
+# BANK-7's card, shown in the chat only as its mask 411111******4321, expiring 07/29.
+CARD = "4111110000094321"
+# Another card with the very same mask: what a screenshot of the chat (mask, expiry) cannot tell apart.
+SAME_MASK = "4111110000174321"
 
 
 @dataclass
 class FakeCerberus:
-    """Holds one card: ends 4321, expires 07/29, of bank customer BANK-7 with PHONE."""
+    """Holds one card: CARD, expires 07/29, of bank customer BANK-7 with PHONE."""
 
     asked: list[tuple[str, str, str]] = field(default_factory=list)
 
-    def prove_card(self, phone: str, last_four: str, expiry: str) -> CardProof:
-        self.asked.append((phone, last_four, expiry))
-        proven = (phone, last_four, expiry) == (PHONE, "4321", "07/29")
+    def prove_card(self, phone: str, card_number: SecretStr, expiry: str) -> CardProof:
+        self.asked.append((phone, card_number.get_secret_value(), expiry))
+        proven = (phone, card_number.get_secret_value(), expiry) == (PHONE, CARD, "07/29")
         return CardProof(proven=proven, customer_id="BANK-7" if proven else None)
 
 
@@ -103,16 +111,42 @@ def request(**changes: Any) -> SignInRequest:
         "chat_key": CHAT,
         "phone": PHONE,
         "phone_proof": "code",
-        "last_four": "4321",
-        "expiry": "07/29",
     }
     return SignInRequest.model_validate({**fields, **changes})
 
 
-def sign_in(customers: CustomersRepository, cerberus: FakeCerberus | None = None, **changes: Any) -> Any:
-    return service.sign_in(
-        request(**changes), cerberus=cerberus or FakeCerberus(), core=FakeCore(), customers=customers
-    )  # type: ignore[arg-type]
+def sign_in(
+    customers: CustomersRepository,
+    cerberus: Any = None,
+    *,
+    number: str = CARD,
+    expiry: str = "07/29",
+    **changes: Any,
+) -> Any:
+    """The whole sign-in: the link from the chat, then the card on the page (as the page calls it)."""
+    link = service.sign_in(request(**changes), customers=customers, settings=PAGE, key=LINK_KEY)
+    claims = links.inspect_link(links.token_of(link.url), key=LINK_KEY)
+    pending = service.pending_sign_in(claims)
+    card = CardEntry(number=SecretStr(number), expiry=expiry)
+    holder = service.prove_sign_in_card(pending, card, cerberus=cerberus or FakeCerberus())
+    return service.complete_sign_in(pending, holder, core=FakeCore(), customers=customers)  # type: ignore[arg-type]
+
+
+def card_link(customer_id: str, chat_key: str = CHAT) -> links.LinkClaims:
+    url = links.make_link(PAGE.page_url() + "/card", customer_id, chat_key, "confirm_card", key=LINK_KEY)
+    return links.inspect_link(links.token_of(url), key=LINK_KEY)
+
+
+def confirm(customers: CustomersRepository, customer_id: str, *, number: str = CARD, cerberus: Any = None) -> Any:
+    """The card proven again on the page by a bound customer, and the proof recorded (as the page does)."""
+    customer = service.prove_card_again(
+        card_link(customer_id),
+        CardEntry(number=SecretStr(number), expiry="07/29"),
+        cerberus=cerberus or FakeCerberus(),
+        customers=customers,
+    )
+    service.record_proof(customer.customer_id, _hs256.chat_binding(CHAT), customers=customers)
+    return customer
 
 
 def bound(customers: CustomersRepository) -> str | None:
@@ -175,11 +209,11 @@ def test_wrong_cards_are_counted_per_phone_and_lock_even_the_right_one(customers
     customers.record_proven_phone(CHAT, PHONE, int(datetime.now(UTC).timestamp()) + 600)
 
     with pytest.raises(CardNotProven) as first:
-        sign_in(customers, last_four="1111")
+        sign_in(customers, number=SAME_MASK)
     with pytest.raises(CardNotProven):
         sign_in(customers, expiry="08/29")
     with pytest.raises(TooManyAttempts):
-        sign_in(customers, last_four="2222")
+        sign_in(customers, number=SAME_MASK)
     with pytest.raises(TooManyAttempts):
         sign_in(customers)  # right, but locked
 
@@ -232,9 +266,9 @@ def test_asking_again_is_the_password_page_or_else_the_card(
     without = service.start_reauthentication(ask, core=FakeCore(password=False), customers=customers)  # type: ignore[arg-type]
     with_password = service.start_reauthentication(ask, core=FakeCore(password=True), customers=customers)  # type: ignore[arg-type]
 
-    assert without.method == "card" and without.url is None
+    assert without.method == "card" and without.url.startswith("https://api.example.com/secure/card?t=")
     assert with_password.method == "password"
-    assert with_password.url and with_password.url.startswith("https://api.example.com/secure/confirm?t=")
+    assert with_password.url.startswith("https://api.example.com/secure/confirm?t=")
 
 
 def test_the_card_again_confirms_only_the_customers_own(customers: CustomersRepository) -> None:
@@ -244,17 +278,9 @@ def test_the_card_again_confirms_only_the_customers_own(customers: CustomersRepo
     customers.record_authentication(customer_id, _hs256.chat_binding(CHAT), then)
 
     with pytest.raises(CardNotProven):
-        service.confirm_card(
-            ConfirmCardRequest(customer_id=customer_id, chat_key=CHAT, last_four="9999", expiry="07/29"),
-            cerberus=FakeCerberus(),  # type: ignore[arg-type]
-            customers=customers,
-        )
+        confirm(customers, customer_id, number=SAME_MASK)
     assert customers.authenticated_at(customer_id, _hs256.chat_binding(CHAT)) == then.replace(microsecond=0)
-    service.confirm_card(
-        ConfirmCardRequest(customer_id=customer_id, chat_key=CHAT, last_four="4321", expiry="07/29"),
-        cerberus=FakeCerberus(),  # type: ignore[arg-type]
-        customers=customers,
-    )
+    confirm(customers, customer_id)
     proved = customers.authenticated_at(customer_id, _hs256.chat_binding(CHAT))
     assert proved is not None and proved > then + timedelta(hours=1)
 
@@ -266,7 +292,7 @@ class CerberusAnswering:
 
     proof: CardProof
 
-    def prove_card(self, phone: str, last_four: str, expiry: str) -> CardProof:
+    def prove_card(self, phone: str, card_number: SecretStr, expiry: str) -> CardProof:
         return self.proof
 
 
@@ -285,14 +311,14 @@ def test_a_card_answer_not_proven_binds_nothing_even_when_it_names_a_customer(cu
 
 def test_a_right_card_clears_the_wrong_answers_before_it(customers: CustomersRepository) -> None:
     proven_phone(customers)
-    for wrong in ("1111", "2222"):
+    for wrong in (SAME_MASK, "5200000000014321"):
         with pytest.raises(CardNotProven):
-            sign_in(customers, last_four=wrong)
+            sign_in(customers, number=wrong)
     sign_in(customers)
     proven_phone(customers)
 
     with pytest.raises(CardNotProven) as after:
-        sign_in(customers, last_four="3333")
+        sign_in(customers, number=SAME_MASK)
 
     assert after.value.details["attempts_left"] == 2
 
@@ -319,9 +345,5 @@ def test_confirming_with_a_card_of_another_bank_customer_proves_nothing(customer
     others = CerberusAnswering(CardProof(proven=True, customer_id="BANK-9"))
 
     with pytest.raises(CardNotProven):
-        service.confirm_card(
-            ConfirmCardRequest(customer_id=customer_id, chat_key=CHAT, last_four="4321", expiry="07/29"),
-            cerberus=others,  # type: ignore[arg-type]
-            customers=customers,
-        )
+        confirm(customers, customer_id, cerberus=others)
     assert customers.authenticated_at(customer_id, _hs256.chat_binding(CHAT)) == then.replace(microsecond=0)

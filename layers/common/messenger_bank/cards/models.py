@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from messenger_bank.types import Channel, CurrencyCode, CustomerId, Language, MaskedPan, MinorUnits
 
 BlockReason = Literal["lost", "stolen", "suspicious", "customer_request"]
-LinkPurposeName = Literal["pin", "password", "confirm"]
+# "card": the card proven again (full number and expiry) by a customer who has no bank password yet.
+LinkPurposeName = Literal["pin", "password", "confirm", "card"]
 CardStatus = Literal["active", "blocked"]
 
 _CARD_ID = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")

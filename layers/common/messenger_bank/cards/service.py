@@ -63,6 +63,7 @@ LINK_PURPOSES: Final[dict[str, links.LinkPurpose]] = {
     "pin": "change_pin",
     "password": "change_password",
     "confirm": "confirm_password",
+    "card": "confirm_card",
 }
 # A run of digits (with the separators people and masks use); seven digits or more is cut to the last four.
 _NUMBER_RUN: Final = re.compile(r"[+\d][\d\s()*•-]*\d")

@@ -17,7 +17,10 @@ from typing import Final, Literal
 from messenger_bank.conversation.catalogue import text
 from messenger_bank.types import Language as Language
 
-Purpose = Literal["pin", "password", "confirm"]
+Purpose = Literal["pin", "password", "confirm", "signin", "card"]
+# The pages that ask a card (sign-in, and reauthentication without a bank password): its full number
+# and expiry, which the chat never shows (a mask at most), so no screenshot of the chat gives them.
+CARD_PAGES: Final = frozenset({"signin", "card"})
 
 STYLE: Final = """
 *{box-sizing:border-box}
@@ -104,8 +107,38 @@ def _document(language: Language, body: str) -> str:
     )
 
 
+def _notice(language: Language, error: str | None, remaining: int | None) -> str:
+    if error is None:
+        return ""
+    extra = f" {_words('remaining', language, n=remaining)}" if remaining is not None else ""
+    return f'<p class="error" role="alert">{_words(error, language)}{extra}</p>'
+
+
+def card_form_page(
+    purpose: Purpose, language: Language, *, error: str | None = None, remaining: int | None = None
+) -> str:
+    """The card form (full number, expiry); nothing typed is ever put back into the page."""
+    body = (
+        f"<h1>{_words(purpose + '_title', language)}</h1><p>{_words(purpose + '_intro', language)}</p>"
+        f"{_notice(language, error, remaining)}"
+        '<form id="secure-form" method="post" action="" autocomplete="off">'
+        f'<label for="card_number">{_words("card_number", language)}</label>'
+        '<input id="card_number" name="card_number" type="text" inputmode="numeric" autocomplete="cc-number" '
+        'pattern="[0-9 -]{13,23}" minlength="13" maxlength="23" required>'
+        f'<label for="card_expiry">{_words("card_expiry", language)}</label>'
+        '<input id="card_expiry" name="card_expiry" type="text" inputmode="numeric" autocomplete="cc-exp" '
+        'pattern="(0[1-9]|1[0-2])/[0-9]{2}" placeholder="MM/YY" minlength="5" maxlength="5" required>'
+        '<input type="hidden" id="init_data" name="init_data" value="">'
+        f'<button type="submit" id="submit">{_words("confirm_submit", language)}</button>'
+        f"</form><script>{SCRIPT}</script>"
+    )
+    return _document(language, body)
+
+
 def form_page(purpose: Purpose, language: Language, *, error: str | None = None, remaining: int | None = None) -> str:
     """The PIN or password form; `error` is a key of the page's texts (never anything the request carried)."""
+    if purpose in CARD_PAGES:
+        return card_form_page(purpose, language, error=error, remaining=remaining)
     if purpose == "pin":
         field = (
             'type="password" inputmode="numeric" pattern="[0-9]{4}" minlength="4" maxlength="4" '
@@ -115,10 +148,7 @@ def form_page(purpose: Purpose, language: Language, *, error: str | None = None,
         field = 'type="password" minlength="1" maxlength="64" autocomplete="current-password" required'
     else:
         field = 'type="password" minlength="8" maxlength="64" autocomplete="new-password" required'
-    notice = ""
-    if error is not None:
-        extra = f" {_words('remaining', language, n=remaining)}" if remaining is not None else ""
-        notice = f'<p class="error" role="alert">{_words(error, language)}{extra}</p>'
+    notice = _notice(language, error, remaining)
     # Confirming asks for the password once; setting a PIN or password asks twice, to catch a typo.
     second, submit = "", "confirm_submit"
     if purpose != "confirm":

@@ -9,10 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from messenger_bank.http import HttpRequest
 
-PagePurpose = Literal["pin", "password", "confirm"]
-# A form of two PINs or two passwords and Telegram's initData (at most 4 KB) fits in 8 KB.
+PagePurpose = Literal["pin", "password", "confirm", "signin", "card"]
+# A form of two PINs or two passwords, or a card, and Telegram's initData (at most 4 KB) fits in 8 KB.
 MAX_FORM_BYTES: Final = 8 * 1024
-FORM_FIELDS: Final = frozenset({"pin", "pin_confirm", "password", "password_confirm", "confirm", "init_data"})
+FORM_FIELDS: Final = frozenset(
+    {"pin", "pin_confirm", "password", "password_confirm", "confirm", "card_number", "card_expiry", "init_data"}
+)
 
 
 class MalformedRequest(Exception):

@@ -22,7 +22,14 @@ GET only *inspects* the link (messengers fetch links for previews: that must not
    Continue; wrong: the link is used up, a wrong attempt counted, the bot sends a new link;
 9. forgets the wrong attempts and answers a plain success page.
 
-The PIN or password lives in this function's memory for one call: it is never logged (log lines name
+The card pages (``signin``: an unbound chat whose phone the bot has proven; ``card``: a bound customer
+without a bank password, asked again before a sensitive operation) take the card's full number and
+expiry instead (``_submit_card``): Cerberus proves the card (the sign-in zone counts wrong answers per
+chat, and per phone for sign-in, and locks: 422 with the attempts left, then 429; the link is not used
+up by a wrong card, the counters limit the guesses); a proven card redeems the link, then binds the chat
+(sign-in) or records the proof (``card``); the customer presses Continue in the chat.
+
+The PIN, password or card number lives in this function's memory for one call: it is never logged (log lines name
 the customer, the purpose and the outcome), stored, or echoed back into a page.
 """
 
@@ -33,24 +40,27 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from messenger_bank.banking.models import EncryptedPassword
 from messenger_bank.errors import DomainError
 from messenger_bank.http import HttpAnswer, HttpRequest
 from messenger_bank.observability import logger, metrics
-from messenger_bank.securepage.html import HEADERS, Language, Purpose, form_page, message_page
+from messenger_bank.securepage.html import CARD_PAGES, HEADERS, Language, Purpose, form_page, message_page
 from messenger_bank.securepage.models import MalformedRequest, PageRequest
 from messenger_bank.security import links
 from messenger_bank.security.errors import (
+    CardNotProven,
     InitDataInvalid,
     LinkAlreadyUsed,
     LinkExpired,
     LinkInvalid,
     NotYourCard,
+    SessionInvalid,
     TooManyAttempts,
     WrongPassword,
 )
+from messenger_bank.signin.models import CardEntry
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -62,6 +72,15 @@ LINK_PURPOSES: Final[dict[str, links.LinkPurpose]] = {
     "pin": "change_pin",
     "password": "change_password",
     "confirm": "confirm_password",
+    "signin": "sign_in",
+    "card": "confirm_card",
+}
+_PAGES: Final[dict[str, Purpose]] = {
+    "pin": "pin",
+    "password": "password",
+    "confirm": "confirm",
+    "signin": "signin",
+    "card": "card",
 }
 _PIN: Final = re.compile(r"^[0-9]{4}$")
 # Guessed first by anyone holding the card: all one digit, runs up or down, and a few favourites.
@@ -84,7 +103,8 @@ class PinDesk(Protocol):
 class Collaborators:
     """What the page talks to; tests hand in fakes. ``None`` means the deployed default."""
 
-    core: Any = None  # CoreClient: PIN key and PIN, password set and check
+    core: Any = None  # CoreClient: PIN key and PIN, password set and check, a customer's cards
+    cerberus: Any = None  # CerberusClient: card proofs
     customers: CustomersRepository | None = None
     dynamodb: DynamoDBClient | None = None
     table_name: str | None = None
@@ -99,6 +119,13 @@ class Collaborators:
 
             self.core = bank.core_client()
         return self.core
+
+    def cerberus_client(self) -> Any:
+        if self.cerberus is None:
+            from messenger_bank.banking import service as bank
+
+            self.cerberus = bank.cerberus_client()
+        return self.cerberus
 
     def customers_repository(self) -> CustomersRepository:
         if self.customers is None:
@@ -139,7 +166,7 @@ def serve(request: PageRequest, deps: Collaborators) -> HttpAnswer:
     language = request.language
     if request.purpose not in LINK_PURPOSES:
         return _refusal(404, "invalid", language, purpose="?", outcome="unknown page")
-    purpose: Purpose = "pin" if request.purpose == "pin" else "confirm" if request.purpose == "confirm" else "password"
+    purpose = _PAGES[request.purpose]
     if not request.token:
         return _refusal(400, "invalid", language, purpose=purpose, outcome="no token")
     try:
@@ -151,7 +178,8 @@ def serve(request: PageRequest, deps: Collaborators) -> HttpAnswer:
         return _refusal(410, "used", language, purpose=purpose, outcome="used link")
     except LinkExpired:
         return _refusal(410, "expired", language, purpose=purpose, outcome="expired link")
-    except (LinkInvalid, InitDataInvalid) as refused:
+    except (LinkInvalid, InitDataInvalid, SessionInvalid) as refused:
+        # SessionInvalid: the card page's customer is gone (a link outliving its customer).
         return _refusal(403, "invalid", language, purpose=purpose, outcome=type(refused).__name__)
     except TooManyAttempts:
         return _refusal(429, "locked", language, purpose=purpose, outcome="locked")
@@ -213,6 +241,8 @@ def _submit(request: PageRequest, purpose: Purpose, deps: Collaborators) -> Http
     link = _inspect(request, purpose, deps, chat_key=chat_key)
     if link.needs_init_data and chat_key is None:
         raise InitDataInvalid("a Telegram link is used from its chat's Web App only")
+    if purpose in CARD_PAGES:
+        return _submit_card(request, purpose, link, chat_key, deps)
     link_purpose = LINK_PURPOSES[purpose]
     links.ensure_not_locked(link.customer_id, link_purpose, config=deps.config, dynamodb=deps.dynamodb, now=deps.now)
 
@@ -249,6 +279,45 @@ def _submit(request: PageRequest, purpose: Purpose, deps: Collaborators) -> Http
     links.reset_attempts(link.customer_id, link_purpose, config=deps.config, dynamodb=deps.dynamodb)
     logger.info("secure page: changed", extra={"page": purpose, "customer_id": link.customer_id})
     metrics.add_metric(name="SecurePageChanged", unit="Count", value=1)
+    return _answer(200, message_page(f"{purpose}_done", language, ok=True))
+
+
+def _submit_card(
+    request: PageRequest, purpose: Purpose, link: links.LinkClaims, chat_key: str | None, deps: Collaborators
+) -> HttpAnswer:
+    """Sign-in or reauthentication by the card's full number and expiry (see the module's docstring)."""
+    from messenger_bank.signin import service as signin
+
+    assert request.token is not None
+    language = request.language
+    try:
+        card = CardEntry(number=request.form.get("card_number", ""), expiry=request.form.get("card_expiry", ""))
+    except ValidationError:
+        # Not a card number or not MM/YY: a typo, never sent to Cerberus, so not a guess.
+        return _answer(422, form_page(purpose, language, error="bad_card"))
+    counters: dict[str, Any] = {"config": deps.config, "dynamodb": deps.dynamodb}
+    try:
+        if purpose == "signin":
+            pending = signin.pending_sign_in(link, table_name=deps.table_name, dynamodb=deps.dynamodb, now=deps.now)
+            holder = signin.prove_sign_in_card(pending, card, cerberus=deps.cerberus_client(), **counters)
+        else:
+            customer = signin.prove_card_again(
+                link, card, cerberus=deps.cerberus_client(), customers=deps.customers_repository(), **counters
+            )
+    except CardNotProven as wrong:
+        metrics.add_metric(name="SecurePageWrongEntry", unit="Count", value=1)
+        remaining = wrong.details.get("attempts_left")
+        return _answer(422, form_page(purpose, language, error="wrong_card", remaining=remaining))
+    link = links.redeem(
+        request.token, key=deps.link_key, chat_key=chat_key, table_name=deps.table_name, dynamodb=deps.dynamodb
+    )
+    if purpose == "signin":
+        signed = signin.complete_sign_in(pending, holder, core=deps.core_bank(), customers=deps.customers_repository())
+        logger.info("secure page: signed in", extra={"page": purpose, "customer_id": signed.customer_id})
+    else:
+        signin.record_proof(customer.customer_id, link.chat_binding, customers=deps.customers_repository())
+        metrics.add_metric(name="Reauthenticated", unit="Count", value=1)
+        logger.info("secure page: card confirmed", extra={"page": purpose, "customer_id": customer.customer_id})
     return _answer(200, message_page(f"{purpose}_done", language, ok=True))
 
 

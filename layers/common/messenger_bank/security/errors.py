@@ -53,7 +53,7 @@ class ReauthenticationRequired(AccessDenied):
 
 
 class CardNotProven(AccessDenied):
-    """Sign-in: the last digits and expiry do not match a card of the customer with this phone."""
+    """The card number and expiry do not match a card of the customer (``details["attempts_left"]``)."""
 
 
 class PhoneNotProven(AccessDenied):

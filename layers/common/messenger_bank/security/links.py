@@ -71,7 +71,9 @@ DEFAULT_LOCK_MINUTES: Final = 60
 INIT_DATA_MAX_CHARS: Final = 4096
 INIT_DATA_FUTURE_SKEW_S: Final = 60
 
-LinkPurpose = Literal["change_pin", "change_password", "confirm_password"]
+# ``sign_in``: an unbound chat proves a card; its subject (``sub``) is the sign-in attempt, not a customer
+# (nobody is known until the card is proven). ``confirm_card``: a bound customer proves the card again.
+LinkPurpose = Literal["change_pin", "change_password", "confirm_password", "sign_in", "confirm_card"]
 
 
 class LinkClaims(BaseModel):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import SecretStr
+
 from messenger_bank.banking.clients.rest import RestClient
 from messenger_bank.banking.models import CardProof, Identity, OneTimeCode, OneTimeCodeCheck, Screening
 from messenger_bank.errors import InvalidOneTimeCode
@@ -51,13 +53,14 @@ class CerberusClient:
         )
         return bool(answer.get("belongs"))
 
-    def prove_card(self, phone: str, last_four: str, expiry: str) -> CardProof:
-        """Sign-in: the customer with `phone` holds a card ending in `last_four` expiring `expiry`."""
+    def prove_card(self, phone: str, card_number: SecretStr, expiry: str) -> CardProof:
+        """Sign-in: the customer with `phone` holds the live card `card_number` (the full number, typed
+        on the secure page) expiring `expiry`. The number goes only in this request's body."""
         answer = self.rest.call(
             "POST",
             "/api/v1/card-proofs",
             operation="card_proof",
-            json={"phone": phone, "last_four": last_four, "expiry": expiry},
+            json={"phone": phone, "pan": card_number.get_secret_value(), "expiry": expiry},
             idempotent=True,
         )
         return CardProof.model_validate(answer)

@@ -244,14 +244,13 @@ class CardVault:
         token = "tok_" + secrets.token_urlsafe(16)  # 16 random bytes: 22 URL-safe characters
         mask = mask_pan(number)
         now = int(time.time())
-        item: dict[str, AttributeValueTypeDef] = {}
         try:
             ciphertext = self.kms.encrypt(
                 KeyId=self.key_id,
                 Plaintext=number.encode("ascii"),
                 EncryptionContext=self._context(token),
             )["CiphertextBlob"]
-            item = {
+            item: dict[str, AttributeValueTypeDef] = {
                 "token": {"S": token},
                 "ciphertext": {"B": ciphertext},
                 "mask": {"S": mask},
@@ -272,14 +271,14 @@ class CardVault:
 
     def describe(self, token: str) -> CardToken:
         """The token and its mask, without decrypting anything."""
-        item = self._item(token, attributes="#t, mask, expires_at")
+        item = self._item(token, attributes="mask, expires_at")
         return CardToken(token=token, mask=item["mask"]["S"])
 
     def detokenise(self, token: str) -> str:
         """The card number behind `token`. Only for the Lambdas that send it to the bank."""
         from botocore.exceptions import BotoCoreError, ClientError
 
-        item = self._item(token, attributes="#t, ciphertext, expires_at")
+        item = self._item(token, attributes="ciphertext, expires_at")
         try:
             plaintext = self.kms.decrypt(
                 KeyId=self.key_id,
@@ -306,7 +305,6 @@ class CardVault:
                 Key={"token": {"S": token}},
                 ConsistentRead=True,
                 ProjectionExpression=attributes,
-                ExpressionAttributeNames={"#t": "token"},
             )
         except (BotoCoreError, ClientError) as exc:
             raise TokenisationFailed(f"card token look-up failed: {type(exc).__name__}") from None

@@ -34,7 +34,7 @@ def _public_key(bank_public_jwk: dict[str, Any]) -> dict[str, Any]:
     if bank_public_jwk.get("use", "enc") != "enc" or bank_public_jwk.get("alg", KEY_ALGORITHM) != KEY_ALGORITHM:
         raise EncryptionFailed("the bank's key is not for RSA-OAEP-256 encryption")
     # Only the public members: a private key handed in by mistake is never used as such.
-    public: dict[str, Any] = {k: bank_public_jwk[k] for k in ("kty", "n", "e", "kid") if k in bank_public_jwk}
+    public: dict[str, Any] = {k: bank_public_jwk[k] for k in ("kty", "n", "e") if k in bank_public_jwk}
     try:
         key = jose_jwk.construct(public, algorithm=KEY_ALGORITHM)
     except (JOSEError, ValueError, TypeError, KeyError):

@@ -97,7 +97,9 @@ def is_secret_key(key: str) -> bool:
 
 def redact_text(text: str) -> str:
     """`text` without card numbers, JWTs, bearer credentials, passport numbers and named secrets."""
-    if not any(ch.isdigit() or ch in " =:" for ch in text) and "eyJ" not in text:
+    # Fast path: every pattern below needs a digit, a space of any kind (a tab after "Bearer" too), "=" or ":",
+    # or a JWT's "eyJ".
+    if not any(ch.isdigit() or ch.isspace() or ch in "=:" for ch in text) and "eyJ" not in text:
         return text
     text = _CREDENTIAL.sub("[redacted]", redact_pans(text))
     text = _IDENTITY_NUMBER.sub("[redacted]", text)
@@ -174,13 +176,7 @@ def _format_redacted(record: logging.LogRecord) -> None:
 def redact_log(log: Mapping[str, Any], default: Callable[[Any], Any] = str) -> dict[str, Any]:
     """The Powertools log dict with secrets removed (standard keys are passed through untouched)."""
     return {
-        k: (
-            v
-            if k in _NON_SECRET_KEYS
-            else REDACTED
-            if k not in ("message", "exception", "stack_trace") and is_secret_key(k)
-            else redact(v, default)
-        )
+        k: (v if k in _NON_SECRET_KEYS else REDACTED if is_secret_key(k) else redact(v, default))
         for k, v in log.items()
     }
 

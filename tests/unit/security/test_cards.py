@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from messenger_bank.cardnumbers import luhn_valid
 from messenger_bank.security.cards import (
     CardVault,
     detokenise,
     find_pans,
     is_pan,
-    luhn_valid,
     mask_pan,
     normalise_pan,
     redact_pans,

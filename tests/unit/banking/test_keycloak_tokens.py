@@ -33,7 +33,7 @@ def now(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return clock
 
 
-def issued(lifetime: Any = 300, token: Any = "token", takes: float = 0.0, clock: list[float] | None = None) -> Wire:
+def issued(lifetime: int = 300, takes: float = 0.0, clock: list[float] | None = None) -> Wire:
     """A realm issuing token-1, token-2, ... that live `lifetime` seconds; each answer takes `takes` seconds."""
     count: list[int] = []
 
@@ -41,8 +41,7 @@ def issued(lifetime: Any = 300, token: Any = "token", takes: float = 0.0, clock:
         count.append(1)
         if clock is not None:
             clock[0] += takes
-        value = f"{token}-{len(count)}" if isinstance(token, str) else token
-        return httpx.Response(200, json={"access_token": value, "expires_in": lifetime})
+        return httpx.Response(200, json={"access_token": f"token-{len(count)}", "expires_in": lifetime})
 
     return Wire(issue)
 

@@ -190,3 +190,26 @@ def test_callers_with_clients_of_their_own_share_one_fetch() -> None:
         thread.join()
 
     assert results == ["token-1"] * 8 and len(count) == 1
+
+
+def test_a_realm_ending_in_x_keeps_it() -> None:
+    wire = issued()
+
+    tokens(wire, realm="https://id.test/realms/BOX/").token()
+
+    assert wire.request.url.path == "/realms/BOX/protocol/openid-connect/token"
+
+
+def test_the_first_client_of_a_new_realm_fetches_under_a_lock_of_its_own() -> None:
+    realm = f"https://id.test/realms/new-{time.monotonic_ns()}"
+
+    assert tokens(issued(), realm=realm).token() == "token-1"
+
+
+def test_without_a_client_of_its_own_the_pooled_client_of_its_timeout_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    wire, asked = issued(), []
+    monkeypatch.setattr(keycloak, "shared_client", lambda timeout: asked.append(timeout) or wire.client)
+
+    KeycloakTokens(REALM, "mb", "s3cret", timeout=httpx.Timeout(3.0), policy=POLICY).token()
+
+    assert asked == [httpx.Timeout(3.0)]

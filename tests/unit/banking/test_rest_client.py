@@ -273,3 +273,54 @@ def test_a_url_below_the_base_is_under_it(url: str) -> None:
 )
 def test_a_url_anywhere_else_is_not_under_the_base(url: str) -> None:
     assert not rest(Wire()).under_base(url)
+
+
+def test_a_call_sent_again_with_a_new_token_carries_the_same_body_and_query(keycloak: Wire) -> None:
+    wire = Wire(error(401, "token_expired"), httpx.Response(200, json={"ok": True}))
+
+    answer = rest(wire, api_key=None, tokens=tokens_from(keycloak)).call(
+        "POST", "/x", operation="x", json={"a": 1}, params={"limit": 3}
+    )
+
+    assert answer == {"ok": True}
+    assert [r.headers["Authorization"] for r in wire.seen] == ["Bearer token-1", "Bearer token-2"]
+    assert [(r.content, r.url.params.get("limit")) for r in wire.seen] == [(b'{"a":1}', "3")] * 2
+
+
+def test_a_base_url_ending_in_x_keeps_it() -> None:
+    wire = Wire(httpx.Response(200, json={}))
+    client = RestClient("box", "https://box.test/BOX/", timeout=TIMEOUT, policy=POLICY, client=wire.client)
+
+    client.call("GET", "/x", operation="x")
+
+    assert wire.request.url.path == "/BOX/x"
+
+
+def test_a_path_out_of_the_base_by_encoded_dots_is_not_under_it() -> None:
+    assert not rest(Wire()).under_base(f"{BASE}/%2e%2e/secret.png")
+    assert not rest(Wire()).under_base(f"{BASE}/files/%2E%2E/%2E%2E/secret.png")
+
+
+def test_a_download_in_several_chunks_is_put_together() -> None:
+    wire = Wire(
+        lambda _: httpx.Response(200, content=iter([b"ab", b"cd", b"ef"]), headers={"Content-Type": "image/png"})
+    )
+
+    assert download(wire) == b"abcdef"
+
+
+@pytest.mark.parametrize("fetch", ["call", "download"])
+def test_without_a_client_of_its_own_the_pooled_client_of_its_timeout_is_used(
+    monkeypatch: pytest.MonkeyPatch, fetch: str
+) -> None:
+    from messenger_bank.banking.clients import rest as module
+
+    wire, asked = Wire(httpx.Response(200, json={}) if fetch == "call" else image()), []
+    monkeypatch.setattr(module, "shared_client", lambda timeout: asked.append(timeout) or wire.client)
+    client = RestClient("core", BASE, timeout=httpx.Timeout(3.0), policy=POLICY)
+
+    if fetch == "call":
+        client.call("GET", "/x", operation="x")
+    else:
+        client.download(PICTURE, operation="p", max_bytes=1024, content_types=TYPES)
+    assert asked == [httpx.Timeout(3.0)]

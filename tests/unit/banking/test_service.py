@@ -449,3 +449,23 @@ def test_an_activation_names_the_partner_offer_and_customer() -> None:
     )()
 
     assert wire.body() == {"offer_id": "tw-1", "customer_ref": "ref-1"}
+
+
+def test_a_code_is_sent_to_the_phone_for_the_purpose() -> None:
+    _, wire = cerberus_op(lambda c: service.send_code("+375291234567", "signin", c),
+                          {"otp_id": "o", "expires_at": "2026-03-02T12:00:00Z"})()  # fmt: skip
+
+    assert wire.body() == {"phone": "+375291234567", "purpose": "signin"}
+
+
+def test_a_phone_is_checked_against_the_customer() -> None:
+    _, wire = cerberus_op(lambda c: service.phone_belongs("+375291234567", "BANK-1", c), {"belongs": True})()
+
+    assert wire.body() == {"phone": "+375291234567", "customer_id": "BANK-1"}
+
+
+def test_payees_are_listed_in_the_category_asked_for() -> None:
+    _, wire = billing_op(lambda b: service.payees("utilities", b), soap_answer(BILLING, "ListPayees", {}))()
+
+    operation = ET.fromstring(wire.request.content)[0][0]
+    assert [(child.tag.rsplit("}", 1)[-1], child.text) for child in operation] == [("category", "utilities")]

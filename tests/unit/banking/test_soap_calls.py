@@ -392,3 +392,23 @@ def test_document_data_the_registry_finds_malformed_is_not_confirmed() -> None:
 def test_another_registry_fault_is_rejected(code: str) -> None:
     with pytest.raises(OperationRejected):
         passport(Wire(fault(code, ns=PASSPORT))).verify_person(PERSON)
+
+
+def test_a_fault_without_faultcode_or_with_an_empty_code_has_none() -> None:
+    content = "<soap:Fault><faultstring>no</faultstring><detail><b:error><b:code/></b:error></detail></soap:Fault>"
+
+    with pytest.raises(SoapFault) as caught:
+        read_answer("billing", NS, "Pay", answer(content, 500))
+    assert (caught.value.faultcode, caught.value.code) == ("", "")
+
+
+def test_without_a_client_of_its_own_the_pooled_client_of_its_timeout_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    from messenger_bank.banking.clients import soap as module
+
+    wire, asked = Wire(answer("<b:PayResponse><b:ok>1</b:ok></b:PayResponse>")), []
+    monkeypatch.setattr(module, "shared_client", lambda timeout: asked.append(timeout) or wire.client)
+    client = SoapClient("billing", "https://b.test/ws", NS, username="u", password="p", timeout=httpx.Timeout(3.0),
+                        policy=POLICY)  # fmt: skip
+
+    assert client.call("Pay", {}, idempotent=False) == {"ok": "1"}
+    assert asked == [httpx.Timeout(3.0)]

@@ -412,3 +412,14 @@ def test_without_a_client_of_its_own_the_pooled_client_of_its_timeout_is_used(mo
 
     assert client.call("Pay", {}, idempotent=False) == {"ok": "1"}
     assert asked == [httpx.Timeout(3.0)]
+
+
+def test_a_busy_system_answering_without_any_content_type_is_transient() -> None:
+    with pytest.raises(Transient):
+        read_answer("billing", NS, "Pay", httpx.Response(503, content=b"busy"))
+
+
+@pytest.mark.parametrize("kind", ["text/xml", "application/soap+xml; charset=utf-8"])
+def test_a_busy_system_answering_malformed_xml_is_a_protocol_error(kind: str) -> None:
+    with pytest.raises(BankProtocolError):
+        read_answer("billing", NS, "Pay", httpx.Response(503, content=b"<busy", headers={"Content-Type": kind}))

@@ -187,7 +187,7 @@ def wording_of(key: str) -> str | None:
         original, changed = _function_text(path, f"{prefix}__mutmut_orig"), _function_text(path, mangled)
     except (KeyError, StopIteration):
         return None
-    named = [re.sub(r"def\s*\(", "def f(", "\n".join(text), count=1) for text in (original, changed)]
+    named = [re.sub(r"def\s*(\[[^\]]*\])?\s*\(", r"def f\1(", "\n".join(text), count=1) for text in (original, changed)]
     return wording(*named)
 
 

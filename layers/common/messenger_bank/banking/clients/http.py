@@ -27,8 +27,6 @@ from messenger_bank.errors import (
 )
 from messenger_bank.observability import count, logger
 
-TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
-
 
 class Transient(Exception):
     """A failure worth another attempt, if the call may be repeated."""
@@ -143,7 +141,7 @@ def raise_for_status(
     status = response.status_code
     if status in (401, 403):
         raise BankAuthenticationFailed(f"{system} refused our credentials ({status})", system=system)
-    if status in TRANSIENT_STATUSES or status >= 500:
+    if status == 429 or status >= 500:  # too many requests, or the system failed: worth another attempt
         raise Transient(f"HTTP {status}")
     try:
         error = response.json().get("error", {})

@@ -75,7 +75,7 @@ class RestClient:
                 headers["Authorization"] = f"Bearer {self._tokens.token()}"
                 response = send(client, method, url, json=json, params=params, headers=headers)
             raise_for_status(self.system, response, self._codes, default_error)
-            if response.status_code == 204 or not response.content:
+            if not response.content:  # a 204, or a 200 with nothing to say
                 return {}
             return json_body(self.system, response)
 

@@ -17,6 +17,7 @@ from messenger_bank.channels import RecipientUnavailable
 from messenger_bank.channels.models import ChatRef, OutboundMessage, SentMessage
 from messenger_bank.customers.models import Card
 from messenger_bank.onboarding.models import NotifyRequest
+from messenger_bank.requests.errors import MoneyRequestClosed
 from messenger_bank.requests.models import (
     AnswerMoneyRequest,
     MoneyRequestAnswered,
@@ -250,3 +251,54 @@ def test_a_requester_who_cannot_be_found_is_counted_once_and_the_answer_stands(
 
     assert decline(world, told.append).status == "declined"
     assert told == [] and emitted_metrics() == {"MoneyRequestNoticeFailed": ("Count", 1.0)}
+
+
+# --- opening a request in each status -----------------------------------------------------------------------------
+def view(world: World) -> Any:
+    return open_money_request(
+        OpenMoneyRequest(customer_id=PAYER, ref=f"pay.{REQUEST_ID}"),
+        requests=world.requests,
+        customers_repository=world.customers,
+        clock=lambda: NOW,
+    )
+
+
+def test_a_request_whose_payment_is_under_way_still_opens(world: World) -> None:
+    world.requests.move(REQUEST_ID, PAYER, to="paying", allowed=("pending",))  # pressed Pay; the answer was lost
+
+    assert view(world).amount == "25.00 BYN"
+
+
+@pytest.mark.parametrize("answered", ["paid", "declined"])
+def test_an_answered_request_is_closed_and_names_the_request(world: World, answered: str) -> None:
+    world.requests.move(REQUEST_ID, PAYER, to=answered, allowed=("pending",))
+
+    with pytest.raises(MoneyRequestClosed) as closed:
+        view(world)
+    assert closed.value.details == {"request_id": REQUEST_ID}
+
+
+# --- a payment under way ----------------------------------------------------------------------------------------
+def test_a_request_whose_payment_is_under_way_cannot_be_declined(world: World) -> None:
+    world.requests.move(REQUEST_ID, PAYER, to="paying", allowed=("pending",))
+    told: list[NotifyRequest] = []
+
+    with pytest.raises(MoneyRequestClosed):
+        decline(world, told.append)
+    assert told == [] and world.requests.get(REQUEST_ID, PAYER, now=0).status == "paying"
+
+
+@pytest.mark.parametrize("who", [REQUESTER, "c_3"])
+def test_nobody_but_the_payer_can_finish_a_payment_under_way(world: World, who: str) -> None:
+    world.requests.move(REQUEST_ID, PAYER, to="paying", allowed=("pending",))
+
+    with pytest.raises(MoneyRequestClosed):
+        pay_money_request(
+            AnswerMoneyRequest(customer_id=who, request_id=REQUEST_ID),
+            requests=world.requests,
+            customers_repository=world.customers,
+            core=world.core,  # type: ignore[arg-type]
+            tell=lambda _: None,
+            clock=lambda: NOW,
+        )
+    assert world.core.transfers == [] and world.requests.get(REQUEST_ID, PAYER, now=0).status == "paying"

@@ -6,6 +6,7 @@ that no chat took are counted for the alarms."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -17,6 +18,7 @@ from messenger_bank.channels import RecipientUnavailable
 from messenger_bank.channels.models import ChatRef, OutboundMessage, SentMessage
 from messenger_bank.customers.models import Card
 from messenger_bank.onboarding.models import NotifyRequest
+from messenger_bank.requests import service
 from messenger_bank.requests.errors import MoneyRequestClosed
 from messenger_bank.requests.models import (
     AnswerMoneyRequest,
@@ -302,3 +304,12 @@ def test_nobody_but_the_payer_can_finish_a_payment_under_way(world: World, who: 
             clock=lambda: NOW,
         )
     assert world.core.transfers == [] and world.requests.get(REQUEST_ID, PAYER, now=0).status == "paying"
+
+
+def test_the_default_clock_is_the_current_time_in_utc() -> None:
+    before = time.time()
+
+    now = service._now()
+
+    assert now.utcoffset() == timedelta(0)
+    assert before <= now.timestamp() <= time.time()

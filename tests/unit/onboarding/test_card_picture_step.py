@@ -30,6 +30,7 @@ def drawn(table: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[CardPict
     boto3.client("s3").create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
     storage.s3.cache_clear()
     asked: list[CardPictureRequest] = []
+
     def drawing(request: CardPictureRequest) -> bytes:
         asked.append(request)
         return card_picture(request)

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+import pytest
+
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.onboarding.models import ApplicationForm, IssuanceState
 from messenger_bank.onboarding.service import register_customer, save_application, verify_applicant
@@ -24,17 +26,21 @@ def register(application: ApplicationForm) -> IssuanceState:
     return register_customer(verify_applicant(state))
 
 
+@pytest.mark.parametrize(
+    ("chat_key", "chat_id"),
+    [("viber:chat-77", "chat-77"), ("viber:chat:77", "chat:77")],
+    ids=["a-chat-id-other-than-the-user-id", "everything-after-the-channel-as-chat_of-reads-it"],
+)
 def test_the_customer_is_bound_to_the_applications_chat_not_to_the_user_id(
-    table: Any, bank: Bank, customers: CustomersRepository
+    table: Any, bank: Bank, customers: CustomersRepository, chat_key: str, chat_id: str
 ) -> None:
-    chat_key = "viber:chat-77"
     customers.record_proven_phone(chat_key, "+375291234567", 4_000_000_000)  # the code was checked in this chat
 
     state = register(form(chat_key=chat_key, channel="viber", user_id="viber-user-1", phone_verified=False))
 
     assert state.customer_id is not None
     [identity] = customers.identities(state.customer_id)
-    assert (identity.channel, identity.user_id, identity.chat_id) == ("viber", "viber-user-1", "chat-77")
+    assert (identity.channel, identity.user_id, identity.chat_id) == ("viber", "viber-user-1", chat_id)
 
 
 def test_a_newcomer_with_a_friends_code_is_the_friends_referral(

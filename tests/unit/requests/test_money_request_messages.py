@@ -313,3 +313,17 @@ def test_the_default_clock_is_the_current_time_in_utc() -> None:
 
     assert now.utcoffset() == timedelta(0)
     assert before <= now.timestamp() <= time.time()
+
+
+def test_a_second_press_that_finds_the_request_paid_by_the_first_answers_paid(world: World) -> None:
+    transfer = world.core.transfer
+
+    def first_press_finishes_meanwhile(request: Any) -> Any:
+        done = transfer(request)
+        world.requests.move(REQUEST_ID, PAYER, to="paid", allowed=("paying",))  # the other press marked it paid
+        return done
+
+    world.core.transfer = first_press_finishes_meanwhile  # type: ignore[method-assign]
+
+    assert pay(world, lambda _: None).status == "paid"
+    assert len(world.core.transfers) == 1

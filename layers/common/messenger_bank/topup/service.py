@@ -127,7 +127,7 @@ def credit_topup(
             amount=payment.amount,
             currency=payment.currency,
             idempotency_key=f"topup:{payment.payment_id}:credit",
-            reference=topup_id[:140],
+            reference=topup_id,  # at most 64 characters (TopUpId), within the 140 a reference holds
             counterparty=payment.masked_pan,
         ),
         core=core,

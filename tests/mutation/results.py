@@ -89,7 +89,11 @@ def load_equivalents(path: Path) -> list[Equivalent]:
         if not isinstance(entry, dict) or set(entry) != set(fields):
             raise ValueError(f"{path}: entry {number} must have exactly {', '.join(fields)}")
         values = [entry[field] for field in fields]
-        if not all(isinstance(value, str) and value.strip() for value in values):
+        # `after` may be empty: a mutant that drops an argument (`kind="virtual",` → nothing) prints nothing.
+        if not all(
+            isinstance(value, str) and (value.strip() or field == "after")
+            for field, value in zip(fields, values, strict=True)
+        ):
             raise ValueError(f"{path}: entry {number}: every field is a non-empty string (the reason too)")
         equivalents.append(Equivalent(*(value.strip() for value in values)))
     return equivalents

@@ -136,10 +136,11 @@ def test_the_reviewed_list_loads_each_entry_with_its_reason(tmp_path: Path) -> N
     [
         ("- function: f\n  before: a\n  after: b\n", "exactly"),
         ("- function: f\n  before: a\n  after: b\n  reason: ''\n", "non-empty"),
+        ("- function: f\n  before: ''\n  after: b\n  reason: r\n", "non-empty"),
         ("- function: f\n  before: a\n  after: b\n  reason: r\n  mutant: m\n", "exactly"),
         ("function: f\n", "a list"),
     ],
-    ids=["no reason", "empty reason", "an unknown field", "not a list"],
+    ids=["no reason", "empty reason", "empty before", "an unknown field", "not a list"],
 )
 def test_an_entry_without_a_reason_or_with_unknown_fields_is_refused(tmp_path: Path, entry: str, problem: str) -> None:
     listed = tmp_path / "equivalent.yaml"
@@ -151,3 +152,11 @@ def test_an_entry_without_a_reason_or_with_unknown_fields_is_refused(tmp_path: P
 
 def test_the_repository_list_is_valid() -> None:
     load_equivalents(Path(__file__).parent / "equivalent.yaml")
+
+
+def test_an_entry_may_name_a_mutant_that_drops_a_line(tmp_path: Path) -> None:
+    listed = tmp_path / "equivalent.yaml"
+    listed.write_text(
+        "- function: f\n  before: 'kind=\"virtual\",'\n  after: ''\n  reason: the default\n", encoding="utf-8"
+    )
+    assert load_equivalents(listed) == [Equivalent("f", 'kind="virtual",', "", "the default")]

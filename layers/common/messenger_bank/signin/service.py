@@ -209,8 +209,7 @@ def start_reauthentication(
         CreateSecureLinkRequest(
             customer_id=request.customer_id, purpose="confirm", channel=request.channel, chat_key=request.chat_key
         ),
-        core=core,
-        customers=customers,
+        customers=customers,  # a confirm link names no card: core banking has nothing to check
     )
     return ReauthenticationMethod(method="password", url=link.url)
 

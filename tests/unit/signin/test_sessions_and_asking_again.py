@@ -3,6 +3,7 @@ way asking again goes, per customer."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -99,7 +100,10 @@ def test_a_proof_recorded_without_a_time_is_recorded_now(customers: CustomersRep
     assert proved is not None and before.replace(microsecond=0) <= proved <= datetime.now(UTC)
 
 
-def test_the_card_again_is_recorded_at_the_time_it_is_given(customers: CustomersRepository) -> None:  # noqa: F811
+def test_the_card_again_is_recorded_at_the_time_it_is_given(
+    customers: CustomersRepository,  # noqa: F811
+    emitted_metrics: Callable[[], dict[str, tuple[str, float]]],
+) -> None:
     from messenger_bank.banking.models import CardProof
     from messenger_bank.security import _hs256
     from messenger_bank.signin.models import ConfirmCardRequest
@@ -116,3 +120,23 @@ def test_the_card_again_is_recorded_at_the_time_it_is_given(customers: Customers
     )
 
     assert customers.authenticated_at(customer_id, _hs256.chat_binding(CHAT)) == at
+    assert emitted_metrics() == {"Reauthenticated": ("Count", 1.0)}
+
+
+def test_a_card_already_known_keeps_its_record_when_the_customer_signs_in_again(
+    customers: CustomersRepository,  # noqa: F811
+) -> None:
+    from messenger_bank.customers import service as customers_service
+    from tests.unit.signin.test_signin import FakeCerberus, FakeCore, proven_phone, request
+
+    first, again = datetime(2026, 11, 1, 8, 0, tzinfo=UTC), datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+    proven_phone(customers)
+    customer_id = service.sign_in(
+        request(), cerberus=FakeCerberus(), core=FakeCore(), customers=customers, now=first
+    ).customer_id  # type: ignore[arg-type]
+    proven_phone(customers)
+
+    service.sign_in(request(), cerberus=FakeCerberus(), core=FakeCore(), customers=customers, now=again)  # type: ignore[arg-type]
+
+    cards = customers_service.cards_of(customer_id, repository=customers)
+    assert [(card.card_id, card.issued_at) for card in cards] == [("card_7", first)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import boto3
 import pytest
@@ -140,3 +141,53 @@ def test_a_card_already_known_keeps_its_record_when_the_customer_signs_in_again(
 
     cards = customers_service.cards_of(customer_id, repository=customers)
     assert [(card.card_id, card.issued_at) for card in cards] == [("card_7", first)]
+
+
+@dataclass
+class BranchCustomersBank:
+    """Core banking holding one card we have not seen: a plastic Mastercard from a branch, blocked."""
+
+    def cards(self, customer_id: str) -> list[Any]:
+        from messenger_bank.banking.models import Card as BankCard
+
+        return [
+            BankCard.model_validate(
+                {
+                    "card_id": "card_branch",
+                    "customer_id": customer_id,
+                    "account_id": "acc_branch",
+                    "masked_pan": "522222******1234",
+                    "expiry": "03/28",
+                    "product": "mastercard-gold",
+                    "form": "plastic",
+                    "status": "blocked",
+                    "cashback_category": "none",
+                }
+            )
+        ]
+
+
+def test_a_card_from_the_bank_is_recorded_as_the_bank_describes_it(
+    customers: CustomersRepository,  # noqa: F811
+) -> None:
+    from messenger_bank.customers import service as customers_service
+    from tests.unit.signin.test_signin import FakeCerberus, proven_phone, request
+
+    at = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+    proven_phone(customers)
+
+    customer_id = service.sign_in(
+        request(), cerberus=FakeCerberus(), core=BranchCustomersBank(), customers=customers, now=at
+    ).customer_id  # type: ignore[arg-type]
+
+    (card,) = customers_service.cards_of(customer_id, repository=customers)
+    assert card.model_dump() == {
+        "card_id": "card_branch",
+        "customer_id": customer_id,
+        "mask": "522222******1234",
+        "kind": "plastic",
+        "scheme": "mastercard",
+        "expiry": "03/28",
+        "status": "blocked",
+        "issued_at": at,
+    }

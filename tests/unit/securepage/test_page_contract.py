@@ -8,13 +8,15 @@ import base64
 import json
 import time
 from collections.abc import Callable
+from html import escape
 from html.parser import HTMLParser
 from typing import Any
 
 import boto3
 import pytest
 
-from messenger_bank.securepage.html import _hash
+from messenger_bank.conversation.catalogue import text
+from messenger_bank.securepage.html import Purpose, _hash, form_page
 from messenger_bank.securepage.service import Collaborators, handle
 from messenger_bank.security.links import SecuritySettings
 from tests.unit.securepage.conftest import (
@@ -245,3 +247,28 @@ def test_wrong_entries_are_counted_on_the_pages_clock(own_table: RecordingDynamo
 def test_an_inline_source_is_named_by_its_sha256_in_base64_quoted() -> None:
     # The CSP Level 3 form, for a source whose SHA-256 is known: "abc" (FIPS 180-2, appendix B.1).
     assert _hash("abc") == "'sha256-ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0='"
+
+
+# --- the words of each form, in the language asked for --------------------------------------------------------------
+@pytest.mark.parametrize("purpose", ["pin", "password", "confirm"])
+def test_each_form_says_its_own_words_and_nothing_else(purpose: Purpose) -> None:
+    page = form_page(purpose, "en")
+
+    def words(key: str) -> str:
+        return escape(text(f"secure_page.{key}", "en"))
+
+    intro = f"<p>{words(purpose + '_intro')}</p>"
+    assert f"{intro}<form " in page  # no notice without an error
+    assert f'<label for="first">{words(purpose)}</label>' in page
+    submit = "confirm_submit" if purpose == "confirm" else "submit"
+    assert f'<button type="submit" id="submit">{words(submit)}</button>' in page
+    if purpose == "confirm":
+        assert '<input type="hidden" id="init_data"' in page.split("data-first>", 1)[1][:40]
+    else:
+        assert f'<label for="second">{words(purpose + "_confirm")}</label>' in page
+
+
+def test_an_error_without_a_count_says_only_the_error() -> None:
+    page = form_page("pin", "en", error="mismatch")
+
+    assert f'<p class="error" role="alert">{escape(text("secure_page.mismatch", "en"))}</p>' in page

@@ -233,3 +233,24 @@ def test_a_right_signature_under_another_header_name_is_refused(channel: Channel
 
     with pytest.raises(SignatureInvalid):
         ADAPTERS[channel].verify({"x-signature": value, "authorization": value}, body, SECRETS)
+
+
+@pytest.mark.parametrize("channel", ["whatsapp", "messenger"])
+@pytest.mark.parametrize(
+    "spelling", [str.upper, lambda value: value.replace("sha256=", "SHA256=")], ids=["all upper", "scheme upper"]
+)
+def test_meta_accepts_the_right_signature_in_upper_case(channel: Channel, spelling: Callable[[str], str]) -> None:
+    body = event_bytes(channel, "text")
+
+    ADAPTERS[channel].verify(with_value(channel, body, spelling), body, SECRETS)
+
+
+@pytest.mark.parametrize(("channel", "case"), CASES)
+@pytest.mark.parametrize("foreign", ["é", "\ud800"], ids=["non-ascii letter", "lone surrogate"])
+def test_a_signature_header_with_a_non_ascii_character_is_refused_not_crashed(
+    channel: Channel, case: str, foreign: str
+) -> None:
+    body = event_bytes(channel, case)
+
+    with pytest.raises(SignatureInvalid):
+        ADAPTERS[channel].verify(with_value(channel, body, lambda value: value[:-1] + foreign), body, SECRETS)

@@ -18,7 +18,6 @@ show typing (nothing is sent).
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -34,6 +33,7 @@ from messenger_bank.channels.base import (
     WebhookSecrets,
     hmac_sha256_hex,
     require_secret,
+    same,
 )
 from messenger_bank.channels.errors import MalformedUpdate, SignatureInvalid
 from messenger_bank.channels.models import Button, ChatRef, InboundEvent, Location, OutboundMessage
@@ -131,7 +131,7 @@ class ViberAdapter(ChannelAdapter):
         key = require_secret(secrets.viber_auth_token, "VIBER_AUTH_TOKEN")
         given = rules.header(headers, SIGNATURE_HEADER)
         expected = hmac_sha256_hex(key, raw_body)
-        if given is None or not hmac.compare_digest(given.strip().lower().encode(errors="replace"), expected):
+        if given is None or not same(given.lower(), expected):
             raise SignatureInvalid(f"{SIGNATURE_HEADER} is missing or wrong")
 
     def parse(self, raw_body: bytes) -> list[InboundEvent]:

@@ -327,8 +327,7 @@ def start_reauthentication(
             channel=request.channel,
             chat_key=request.chat_key,
         ),
-        core=core,
-        customers=customers,
+        customers=customers,  # a confirm link names no card: core banking has nothing to check
     )
     return ReauthenticationMethod(method=method, url=link.url)
 

@@ -200,7 +200,7 @@ def check_transfer_code(
     if quote.otp_id is None or not request.otp.code:
         raise InvalidOneTimeCode("no code was sent or typed", attempts_left=0)
     bank.check_code(quote.otp_id, request.otp.code, cerberus=cerberus)
-    return TransferState.model_validate(request.model_dump(exclude={"otp"}))
+    return TransferState.model_validate(request.model_dump())  # TransferState ignores `otp`: the code stays behind
 
 
 def _debit_request(quote: Quote, transfer_id: str) -> DebitRequest:
@@ -210,7 +210,7 @@ def _debit_request(quote: Quote, transfer_id: str) -> DebitRequest:
         amount=quote.total_minor,
         currency=quote.currency,
         idempotency_key=f"transfer:{transfer_id}:debit",
-        reference=transfer_id[:140],
+        reference=transfer_id,
         counterparty=quote.mask,
     )
 
@@ -247,7 +247,7 @@ def credit_transfer(
             amount=quote.amount_minor,
             currency=quote.currency,
             idempotency_key=f"transfer:{transfer_id}:credit",
-            reference=transfer_id[:140],
+            reference=transfer_id,
             # The recipient's history names the sender's card (a mask), not their own.
             counterparty=quote.source_mask,
         ),
@@ -286,7 +286,7 @@ def refund_transfer(
                 debit_id=debit_id,
                 amount=quote.total_minor,
                 idempotency_key=f"transfer:{transfer_id}:refund",
-                reference=transfer_id[:140],
+                reference=transfer_id,
             ),
             core=core,
         )
@@ -294,7 +294,7 @@ def refund_transfer(
         if exc.details.get("code") != "debit_already_settled" or voiding:
             raise
         logger.info("credit had gone through: nothing to refund", extra={"transfer_id": transfer_id})
-        return state.model_copy(update={"debit_id": debit_id, "outcome": "completed"})
+        return state.model_copy(update={"outcome": "completed"})  # not voiding: the state has the debit
     metrics.add_metric(name="TransfersRefunded", unit="Count", value=1)
     logger.info("transfer refunded", extra={"transfer_id": transfer_id, "debit_id": debit_id})
     outcome = "voided" if voiding else "refunded"

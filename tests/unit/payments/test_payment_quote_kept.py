@@ -4,6 +4,9 @@ money comes from, no fee, and how long it lives."""
 
 from __future__ import annotations
 
+import pytest
+
+from messenger_bank.errors import PayeeNotFound
 from messenger_bank.payments.models import PaymentQuote, PaymentQuoteView
 from tests.unit.payments.conftest import ACCOUNT, CARD, CUSTOMER, NOW, World
 from tests.unit.payments.test_payment_rules import SETTINGS, UTILITIES, quote
@@ -37,3 +40,10 @@ def test_a_payee_name_longer_than_80_characters_is_kept_as_its_first_80(world: W
     view = quote(world, 1_000, payee_id=LONG_NAMED, account="123456789")
 
     assert view.payee == world.payments.get_quote(view.quote_id, CUSTOMER).payee_name == "T" * 80
+
+
+def test_a_service_code_missing_from_the_catalogue_is_refused_naming_it(world: World) -> None:
+    with pytest.raises(PayeeNotFound) as refused:
+        quote(world, 1_000, payee_id="999999")
+
+    assert refused.value.details == {"payee_id": "999999"}

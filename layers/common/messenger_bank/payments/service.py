@@ -97,11 +97,11 @@ def quote_payment(
     if request.currency != config.currency:
         raise OperationRejected(f"payments are in {config.currency}", code="currency_not_supported")
     checked = bank.validate_payee(request.payee_id, request.account, billing=billing)
-    payee = next((p for p in bank.payees(None, billing=billing) if p.service_code == request.payee_id), None)
+    payee = next((p for p in bank.payees(billing=billing) if p.service_code == request.payee_id), None)
     if payee is None:
         raise PayeeNotFound("no such payee in the catalogue", payee_id=request.payee_id)
-    fee = 0  # see settings: payments for services carry no fee
-    total = request.amount_minor + fee
+    fee = 0  # see settings: payments for services carry no fee, so the total is the amount
+    total = request.amount_minor
     if total > config.limit_per_payment_minor:
         raise LimitExceeded("above the per-payment limit", limit="per_payment")
     source = _source_card(request.customer_id, customers_repository)

@@ -100,7 +100,7 @@ def quote_payment(
     payee = next((p for p in bank.payees(billing=billing) if p.service_code == request.payee_id), None)
     if payee is None:
         raise PayeeNotFound("no such payee in the catalogue", payee_id=request.payee_id)
-    fee = 0  # see settings: payments for services carry no fee, so the total is the amount
+    # Payments for services carry no fee (see settings): the quote's fee is its default, 0; the total is the amount.
     total = request.amount_minor
     if total > config.limit_per_payment_minor:
         raise LimitExceeded("above the per-payment limit", limit="per_payment")
@@ -120,7 +120,6 @@ def quote_payment(
         source_mask=source.mask,
         source_account_id=card.account_id,
         amount_minor=request.amount_minor,
-        fee_minor=fee,
         currency=request.currency,
         created_at=now,
         expires_at=int(now.timestamp()) + config.quote_ttl_seconds,
@@ -131,7 +130,7 @@ def quote_payment(
         quote_id=quote.quote_id,
         payee=quote.payee_name,
         account=quote.account,
-        **figures(quote.amount_minor, fee, quote.currency),
+        **figures(quote.amount_minor, quote.fee_minor, quote.currency),
         expires_at=quote.expires_at,
     )
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import boto3
 import pytest
@@ -36,6 +37,7 @@ class FakeBilling:
     balance_minor: int = 100_000
     replays: Replays = field(default_factory=Replays)
     paid: list[PayRequest] = field(default_factory=list)
+    more_payees: list[dict[str, Any]] = field(default_factory=list)  # a case's own, in billing's wire form
 
     def payees(self, category: str | None = None) -> list[Payee]:
         catalogue = [
@@ -43,6 +45,7 @@ class FakeBilling:
              "accountPattern": r"^\+375(29|33)\d{7}$", "hasAmountDue": False},
             {"serviceCode": "200102", "name": "Minskenergosbyt", "category": "utilities",
              "accountLabel": "personal account", "accountPattern": r"^\d{9}$", "hasAmountDue": True},
+            *self.more_payees,
         ]  # fmt: skip
         return [Payee.model_validate(p) for p in catalogue if category in (None, p["category"])]
 

@@ -26,7 +26,7 @@ from messenger_bank.banking.models import (
 )
 from messenger_bank.customers.models import Card as CustomerCard
 from messenger_bank.customers.repository import CustomersRepository
-from messenger_bank.errors import CardNotFound, InsufficientFunds, OperationRejected
+from messenger_bank.errors import CardNotFound, InsufficientFunds, InvalidOneTimeCode, OperationRejected
 from messenger_bank.security.cards import CardToken, mask_pan
 from messenger_bank.security.errors import CardTokenNotFound
 from messenger_bank.transfers.repository import QuotesRepository
@@ -92,7 +92,8 @@ class FakeCore:
         return Balance(account_id=account_id, available=self.balance_minor, currency="BYN")
 
     def history(self, account_id: str, limit: int = 20) -> list[HistoryEntry]:
-        return self.history_entries[:limit]
+        # Newest first, at most 100 whatever the limit asked, as the sandbox answers (local/sandbox/core.py).
+        return self.history_entries[: max(1, min(limit, 100))]
 
     def _once(self, scope: str, request: DebitRequest | CreditRequest | RefundRequest, work: Any) -> Operation:
         self.calls.append(request.idempotency_key)
@@ -176,13 +177,18 @@ class FakeVault:
 
 @dataclass
 class FakeCerberus:
+    """Cerberus as the sandbox answers: a code checked under an id it never sent is refused (404 otp_not_found,
+    which the client raises as InvalidOneTimeCode)."""
+
     sent: list[tuple[str, str]] = field(default_factory=list)
 
     def send_code(self, phone: str, purpose: str) -> OneTimeCode:
         self.sent.append((phone, purpose))
-        return OneTimeCode(otp_id="otp-1", expires_at=NOW)
+        return OneTimeCode(otp_id=f"otp-{len(self.sent)}", expires_at=NOW)
 
     def check_code(self, otp_id: str, code: str) -> OneTimeCodeCheck:
+        if otp_id not in {f"otp-{n}" for n in range(1, len(self.sent) + 1)}:
+            raise InvalidOneTimeCode("no such one-time code", code="otp_not_found")
         return OneTimeCodeCheck(valid=code == "123456", attempts_left=2)
 
 

@@ -109,5 +109,5 @@ class PaymentsRepository(InCustomersTable):
         """Most recently paid first."""
         items = self.table.query(
             KeyConditionExpression=Key("pk").eq(f"CUSTOMER#{customer_id}") & Key("sk").begins_with("PAYEE#")
-        ).get("Items", [])
+        )["Items"]  # a query always answers Items, empty when nothing matched
         return sorted((_to_saved(i) for i in items), key=lambda p: p.last_paid_at, reverse=True)

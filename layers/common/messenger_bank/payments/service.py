@@ -121,11 +121,11 @@ def quote_payment(
     if request.currency != config.currency:
         raise OperationRejected(f"payments are in {config.currency}", code="currency_not_supported")
     checked = bank.validate_payee(request.payee_id, request.account, billing=billing)
-    payee = next((p for p in bank.payees(None, billing=billing) if p.service_code == request.payee_id), None)
+    payee = next((p for p in bank.payees(billing=billing) if p.service_code == request.payee_id), None)
     if payee is None:
         raise PayeeNotFound("no such payee in the catalogue", payee_id=request.payee_id)
-    fee = 0  # see settings: payments for services carry no fee
-    total = request.amount_minor + fee
+    # Payments for services carry no fee (see settings): the quote's fee is its default, 0; the total is the amount.
+    total = request.amount_minor
     if total > config.limit_per_payment_minor:
         raise LimitExceeded("above the per-payment limit", limit="per_payment")
     otp_required = spending.needs_code(
@@ -147,7 +147,6 @@ def quote_payment(
         source_mask=source.mask,
         source_account_id=card.account_id,
         amount_minor=request.amount_minor,
-        fee_minor=fee,
         currency=request.currency,
         otp_required=otp_required,
         created_at=now,
@@ -159,7 +158,7 @@ def quote_payment(
         quote_id=quote.quote_id,
         payee=quote.payee_name,
         account=quote.account,
-        **figures(quote.amount_minor, fee, quote.currency),
+        **figures(quote.amount_minor, quote.fee_minor, quote.currency),
         otp_required=quote.otp_required,
         expires_at=quote.expires_at,
     )

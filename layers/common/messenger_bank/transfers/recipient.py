@@ -65,24 +65,48 @@ def tell_recipient(
     Raises what the vault or the bank raise (the state machine retries the transient ones, then lets the
     transfer complete), and RecipientNotReached when every chat refused the notice."""
     transfer_id = state.require_transfer_id()
+    told = _tell(
+        state,
+        repository=quotes or QuotesRepository(),
+        customers=customers_repository or CustomersRepository(),
+        core=core,
+        vault=vault,
+        tell=tell,
+        clock=clock,
+    )
+    # One line for every way it ends but a raise: which outcome, how many chats.
+    logger.info(
+        "transfer recipient", extra={"transfer_id": transfer_id, "outcome": told.outcome, "delivered": told.delivered}
+    )
+    return told
+
+
+def _tell(
+    state: TransferState,
+    *,
+    repository: QuotesRepository,
+    customers: CustomersRepository,
+    core: CoreClient | None,
+    vault: CardVault | None,
+    tell: Callable[[NotifyRequest], Notified],
+    clock: Clock,
+) -> RecipientTold:
     if state.outcome != "completed":
-        return _told(transfer_id, RecipientTold(outcome="not_completed"))
-    repository = quotes or QuotesRepository()
-    customers = customers_repository or CustomersRepository()
+        return RecipientTold(outcome="not_completed")
     quote = repository.get(state.quote_id, state.customer_id)
     recipient = recipient_of(quote, customers=customers, core=core, vault=vault)
     if recipient is None:
-        return _told(transfer_id, RecipientTold(outcome="not_our_customer"))
+        return RecipientTold(outcome="not_our_customer")
     if recipient.customer_id == quote.customer_id:
-        return _told(transfer_id, RecipientTold(outcome="own_card"))
+        return RecipientTold(outcome="own_card")
     chats = [
         ChatRef(channel=i.channel, chat_id=i.chat_id)
         for i in identities_of(recipient.customer_id, repository=customers)
     ]
     if not chats:
-        return _told(transfer_id, RecipientTold(outcome="no_chat"))
+        return RecipientTold(outcome="no_chat")
     if not repository.mark_recipient_told(quote.quote_id, now=int(clock().timestamp())):
-        return _told(transfer_id, RecipientTold(outcome="already_told"))
+        return RecipientTold(outcome="already_told")
     values: dict[str, str | int] = {
         "amount": money_text(quote.amount_minor, quote.currency),
         # A mask already; redacting again makes sure no full number could ever reach a chat.
@@ -96,7 +120,7 @@ def tell_recipient(
             failed += 1
             logger.warning(
                 "recipient's chat refused the notice",
-                extra={"transfer_id": transfer_id, "channel": chat.channel, "error": type(exc).__name__},
+                extra={"transfer_id": state.transfer_id, "channel": chat.channel, "error": type(exc).__name__},
             )
             continue
         delivered += told.delivered
@@ -105,14 +129,6 @@ def tell_recipient(
         raise RecipientNotReached("no chat of the recipient took the notice", chats=len(chats))
     if not delivered:
         # Blocked the bot, or out of the platform's window: trying again would not reach them either.
-        return _told(transfer_id, RecipientTold(outcome="unreachable"))
+        return RecipientTold(outcome="unreachable")
     metrics.add_metric(name="TransferRecipientsTold", unit="Count", value=1)
-    return _told(transfer_id, RecipientTold(outcome="told", delivered=delivered))
-
-
-def _told(transfer_id: str, answer: RecipientTold) -> RecipientTold:
-    logger.info(
-        "transfer recipient",
-        extra={"transfer_id": transfer_id, "outcome": answer.outcome, "delivered": answer.delivered},
-    )
-    return answer
+    return RecipientTold(outcome="told", delivered=delivered)

@@ -202,7 +202,7 @@ def check_transfer_code(
     spending.check_code(
         request.quote_id, request.customer_id, request.otp.code, repository=_spending(repository), cerberus=cerberus
     )
-    return TransferState.model_validate(request.model_dump(exclude={"otp"}))
+    return TransferState.model_validate(request.model_dump())  # TransferState ignores `otp`: the code stays behind
 
 
 def _debit_request(quote: Quote, transfer_id: str) -> DebitRequest:
@@ -212,7 +212,7 @@ def _debit_request(quote: Quote, transfer_id: str) -> DebitRequest:
         amount=quote.total_minor,
         currency=quote.currency,
         idempotency_key=f"transfer:{transfer_id}:debit",
-        reference=transfer_id[:140],
+        reference=transfer_id,
         counterparty=quote.mask,
     )
 
@@ -276,7 +276,7 @@ def credit_transfer(
             amount=quote.amount_minor,
             currency=quote.currency,
             idempotency_key=f"transfer:{transfer_id}:credit",
-            reference=transfer_id[:140],
+            reference=transfer_id,
             # The recipient's history names the sender's card (a mask), not their own.
             counterparty=quote.source_mask,
         ),
@@ -321,7 +321,7 @@ def refund_transfer(
                 debit_id=debit_id,
                 amount=quote.total_minor,
                 idempotency_key=f"transfer:{transfer_id}:refund",
-                reference=transfer_id[:140],
+                reference=transfer_id,
             ),
             core=core,
         )
@@ -329,7 +329,7 @@ def refund_transfer(
         if exc.details.get("code") != "debit_already_settled" or voiding:
             raise
         logger.info("credit had gone through: nothing to refund", extra={"transfer_id": transfer_id})
-        return state.model_copy(update={"debit_id": debit_id, "outcome": "completed"})
+        return state.model_copy(update={"outcome": "completed"})  # not voiding: the state has the debit
     spending.give_back(quote.customer_id, _operation(transfer_id), repository=counter, clock=clock)
     metrics.add_metric(name="TransfersRefunded", unit="Count", value=1)
     logger.info("transfer refunded", extra={"transfer_id": transfer_id, "debit_id": debit_id})

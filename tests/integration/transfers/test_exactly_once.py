@@ -36,6 +36,7 @@ from messenger_bank.banking.clients.keycloak import clear_token_cache
 from messenger_bank.banking.models import CreditRequest, IssueCardRequest
 from messenger_bank.errors import BankSystemUnavailable, DomainError, InsufficientFunds, LimitExceeded
 from messenger_bank.observability import logger
+from messenger_bank.spending.repository import OverCeiling
 from messenger_bank.transfers import service
 from messenger_bank.transfers.errors import QuoteNotFound
 from messenger_bank.transfers.models import Quote, TransferState
@@ -63,6 +64,44 @@ class MemoryQuotes:
         if quote is None or quote.customer_id != customer_id:
             raise QuoteNotFound(quote_id)
         return quote
+
+
+@dataclass
+class MemorySpending:
+    """Today's money out as the debit counts it (spending/), kept under a lock: moto's tables are not safe under
+    this run's threads. Like the DynamoDB repository, an operation counts once, is given back once, and nothing
+    passes a ceiling (its own tests are in tests/unit/spending)."""
+
+    spent_by_day: Counter[tuple[str, str]] = field(default_factory=Counter)
+    operations: dict[tuple[str, str], tuple[str, int, bool]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def spent(self, customer_id: str, day: str) -> int:
+        with self.lock:
+            return self.spent_by_day[(customer_id, day)]
+
+    def challenge(self, challenge: str, customer_id: str) -> None:
+        return None  # no code was asked: the ceilings are set out of the way
+
+    def reserve(self, customer_id: str, operation_id: str, amount: int, *, day: str, ceiling: int, now: int) -> bool:
+        with self.lock:
+            if (customer_id, operation_id) in self.operations:
+                return False
+            if self.spent_by_day[(customer_id, day)] + amount > ceiling:
+                raise OverCeiling(f"{amount} does not fit under {ceiling}")
+            self.operations[(customer_id, operation_id)] = (day, amount, False)
+            self.spent_by_day[(customer_id, day)] += amount
+            return True
+
+    def release(self, customer_id: str, operation_id: str, *, now: int) -> bool:
+        with self.lock:
+            kept = self.operations.get((customer_id, operation_id))
+            if kept is None or kept[2]:
+                return False
+            day, amount, _ = kept
+            self.operations[(customer_id, operation_id)] = (day, amount, True)
+            self.spent_by_day[(customer_id, day)] -= amount
+            return True
 
 
 @dataclass
@@ -161,6 +200,12 @@ def test_every_transfer_moves_money_once_or_not_at_all_under_faults(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clear_token_cache()
+    # Today's money out is counted at each debit; the run is about the ledger, so the policy's ceilings are out of
+    # its way (and their refusals tested in tests/unit/spending).
+    monkeypatch.setenv("SPENDING_FREE_PER_DAY_MINOR", str(10**12))
+    monkeypatch.setenv("SPENDING_LIMIT_PER_DAY_MINOR", str(10**12))
+    counted = MemorySpending()
+    monkeypatch.setattr(service, "_spending", lambda quotes: counted)
     # The steps count transfers; outside a Lambda the metrics buffer would flush (print) every 100.
     monkeypatch.setattr(service, "metrics", SimpleNamespace(add_metric=lambda **_: None))
     level = logger.log_level
@@ -286,6 +331,10 @@ def test_every_transfer_moves_money_once_or_not_at_all_under_faults(
         assert closing["internal"]["BANK-TRANSIT"] - opening["internal"]["BANK-TRANSIT"] == fees
         assert closing["internal"]["BANK-INTERBANK"] == opening["internal"]["BANK-INTERBANK"]
         assert faults > 0
+        # What the counter holds is what left for good: completed transfers' totals, nothing of the others.
+        assert sum(counted.spent_by_day.values()) == sum(
+            amount + FEE for (_, amount), outcome in zip(plan, outcomes, strict=True) if outcome == "completed"
+        )
         assert {"completed", "refunded"} <= set(outcomes)
     finally:
         logger.setLevel(level)

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from messenger_bank.banking.clients.cerberus import CODES, CerberusClient
 from messenger_bank.banking.clients.rest import RestClient
@@ -49,9 +50,9 @@ REPEATABLE: list[Call] = [
         "/api/v1/card-checks", {"card_id": "card_1", "customer_id": "BANK-1"}, lambda r: r is True,
     ),
     (
-        "prove_card", lambda c: c.prove_card("+375291234567", "1111", "03/29"),
+        "prove_card", lambda c: c.prove_card("+375291234567", SecretStr("4000110000001111"), "03/29"),
         {"proven": True, "customer_id": "BANK-1"},
-        "/api/v1/card-proofs", {"phone": "+375291234567", "last_four": "1111", "expiry": "03/29"},
+        "/api/v1/card-proofs", {"phone": "+375291234567", "pan": "4000110000001111", "expiry": "03/29"},
         lambda r: (r.proven, r.customer_id) == (True, "BANK-1"),
     ),
 ]  # fmt: skip
@@ -129,5 +130,5 @@ def test_an_unknown_code_id_is_an_invalid_code() -> None:
 
 def test_a_malformed_request_is_rejected() -> None:
     with pytest.raises(OperationRejected) as caught:
-        cerberus(Wire(error(400, "invalid_request"))).prove_card("+375291234567", "11", "3/29")
+        cerberus(Wire(error(400, "invalid_request"))).prove_card("+375291234567", SecretStr("11"), "3/29")
     assert type(caught.value) is OperationRejected

@@ -3,7 +3,6 @@ way asking again goes, per customer."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -42,6 +41,22 @@ def test_a_bound_chats_session_names_its_customer(customers: CustomersRepository
     assert opened.customer_id == customer_id
     assert opened.session is not None
     assert verify_session(opened.session, chat_key=CHAT, key=SESSION_KEY).customer_id == customer_id
+
+
+def signed_in(customers: CustomersRepository, core: Any, at: datetime) -> Any:  # noqa: F811
+    """The whole sign-in at `at` (the phone proven, the link from the chat, the card on the page) with `core`."""
+    from pydantic import SecretStr
+
+    from messenger_bank.security import links
+    from messenger_bank.signin.models import CardEntry
+    from tests.unit.signin.test_signin import CARD, LINK_KEY, PAGE, FakeCerberus, proven_phone, request
+
+    proven_phone(customers)
+    link = service.sign_in(request(), customers=customers, settings=PAGE, key=LINK_KEY)
+    pending = service.pending_sign_in(links.inspect_link(links.token_of(link.url), key=LINK_KEY))
+    card = CardEntry(number=SecretStr(CARD), expiry="07/29")
+    holder = service.prove_sign_in_card(pending, card, cerberus=FakeCerberus())  # type: ignore[arg-type]
+    return service.complete_sign_in(pending, holder, core=core, customers=customers, now=at)
 
 
 @dataclass
@@ -85,7 +100,8 @@ def test_asking_again_follows_this_customers_own_password(
 
     assert asked.method == method
     assert bank.asked == ["BANK-7"]
-    assert (asked.url is not None) == (method == "password")
+    page = "/secure/confirm?" if method == "password" else "/secure/card?"
+    assert asked.url is not None and page in asked.url
 
 
 def test_a_proof_recorded_without_a_time_is_recorded_now(customers: CustomersRepository) -> None:  # noqa: F811
@@ -101,43 +117,16 @@ def test_a_proof_recorded_without_a_time_is_recorded_now(customers: CustomersRep
     assert proved is not None and before.replace(microsecond=0) <= proved <= datetime.now(UTC)
 
 
-def test_the_card_again_is_recorded_at_the_time_it_is_given(
-    customers: CustomersRepository,  # noqa: F811
-    emitted_metrics: Callable[[], dict[str, tuple[str, float]]],
-) -> None:
-    from messenger_bank.banking.models import CardProof
-    from messenger_bank.security import _hs256
-    from messenger_bank.signin.models import ConfirmCardRequest
-    from tests.unit.signin.test_signin import CerberusAnswering
-
-    customer_id = bound_customer(customers, "BANK-7", "u-42", PHONE)
-    at = datetime(2026, 11, 30, 9, 15, 7, tzinfo=UTC)
-
-    service.confirm_card(
-        ConfirmCardRequest(customer_id=customer_id, chat_key=CHAT, last_four="4321", expiry="07/29"),
-        cerberus=CerberusAnswering(CardProof(proven=True, customer_id="BANK-7")),  # type: ignore[arg-type]
-        customers=customers,
-        now=at,
-    )
-
-    assert customers.authenticated_at(customer_id, _hs256.chat_binding(CHAT)) == at
-    assert emitted_metrics() == {"Reauthenticated": ("Count", 1.0)}
-
-
 def test_a_card_already_known_keeps_its_record_when_the_customer_signs_in_again(
     customers: CustomersRepository,  # noqa: F811
 ) -> None:
     from messenger_bank.customers import service as customers_service
-    from tests.unit.signin.test_signin import FakeCerberus, FakeCore, proven_phone, request
+    from tests.unit.signin.test_signin import FakeCore
 
     first, again = datetime(2026, 11, 1, 8, 0, tzinfo=UTC), datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
-    proven_phone(customers)
-    customer_id = service.sign_in(
-        request(), cerberus=FakeCerberus(), core=FakeCore(), customers=customers, now=first
-    ).customer_id  # type: ignore[arg-type]
-    proven_phone(customers)
+    customer_id = signed_in(customers, FakeCore(), first).customer_id
 
-    service.sign_in(request(), cerberus=FakeCerberus(), core=FakeCore(), customers=customers, now=again)  # type: ignore[arg-type]
+    signed_in(customers, FakeCore(), again)
 
     cards = customers_service.cards_of(customer_id, repository=customers)
     assert [(card.card_id, card.issued_at) for card in cards] == [("card_7", first)]
@@ -171,14 +160,10 @@ def test_a_card_from_the_bank_is_recorded_as_the_bank_describes_it(
     customers: CustomersRepository,  # noqa: F811
 ) -> None:
     from messenger_bank.customers import service as customers_service
-    from tests.unit.signin.test_signin import FakeCerberus, proven_phone, request
 
     at = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
-    proven_phone(customers)
 
-    customer_id = service.sign_in(
-        request(), cerberus=FakeCerberus(), core=BranchCustomersBank(), customers=customers, now=at
-    ).customer_id  # type: ignore[arg-type]
+    customer_id = signed_in(customers, BranchCustomersBank(), at).customer_id
 
     (card,) = customers_service.cards_of(customer_id, repository=customers)
     assert card.model_dump() == {

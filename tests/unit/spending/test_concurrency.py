@@ -110,7 +110,7 @@ def test_two_debits_with_codes_at_once_cannot_both_pass_the_daily_limit(
             ],
         )
 
-        assert sorted(outcomes) == ["LimitExceeded", "counted"], f"round {round_}"
+        assert sorted(outcomes) == ["DailyLimitExceeded", "counted"], f"round {round_}"
         assert spent(customer) == 600_000
 
 

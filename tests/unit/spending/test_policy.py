@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from messenger_bank.errors import InvalidOneTimeCode, LimitExceeded
+from messenger_bank.errors import InvalidOneTimeCode
 from messenger_bank.spending import service
-from messenger_bank.spending.errors import CodeRequired
+from messenger_bank.spending.errors import CodeRequired, DailyLimitExceeded
 from messenger_bank.spending.settings import SpendingSettings
 from tests.unit.spending.conftest import CUSTOMER, NOW, OTHER, PHONE, POLICY, World
 
@@ -53,7 +53,7 @@ def test_todays_money_out_reaching_the_daily_limit_exactly_is_allowed() -> None:
 
 
 def test_one_kopeck_past_the_daily_limit_is_refused() -> None:
-    with pytest.raises(LimitExceeded) as refused:
+    with pytest.raises(DailyLimitExceeded) as refused:
         service.code_needed(900_000, 100_001, POLICY)
     assert refused.value.details["limit"] == "per_day"
 
@@ -126,7 +126,7 @@ def test_without_a_code_the_days_first_operation_at_the_free_amount_is_counted(w
 
 
 def test_with_a_code_the_days_first_operation_above_the_daily_limit_is_refused(world: World) -> None:
-    with pytest.raises(LimitExceeded):
+    with pytest.raises(DailyLimitExceeded):
         reserve(world, "transfer:t1", 1_000_001, code_checked=True)
     assert spent(world) == 0
 
@@ -141,7 +141,7 @@ def test_with_a_checked_code_money_out_may_reach_the_daily_limit_exactly(world: 
 def test_with_a_checked_code_one_kopeck_past_the_daily_limit_is_refused(world: World) -> None:
     reserve(world, "transfer:t1", 100_000)
 
-    with pytest.raises(LimitExceeded):
+    with pytest.raises(DailyLimitExceeded):
         reserve(world, "transfer:t2", 900_001, code_checked=True)
     assert spent(world) == 100_000
 
@@ -149,7 +149,7 @@ def test_with_a_checked_code_one_kopeck_past_the_daily_limit_is_refused(world: W
 def test_past_the_daily_limit_a_code_would_not_help_so_the_refusal_says_limit(world: World) -> None:
     reserve(world, "transfer:t1", 950_000, code_checked=True)
 
-    with pytest.raises(LimitExceeded):
+    with pytest.raises(DailyLimitExceeded):
         reserve(world, "transfer:t2", 50_001)
 
 

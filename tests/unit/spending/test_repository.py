@@ -182,3 +182,44 @@ def test_without_settings_the_quote_reads_the_environments(world: World, monkeyp
         forget_settings()
 
     assert answers == [False, True]
+
+
+# --- reads that must see the last write -----------------------------------------------------------------
+class EventuallyConsistent:
+    """The table as DynamoDB may answer a read that is not strongly consistent right after a write: the
+    item as it was before, here none at all (moto answers every read consistently, so without this a
+    missing ConsistentRead would go unseen). Everything else goes to the table."""
+
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._table, name)
+
+    def get_item(self, **params: Any) -> dict[str, Any]:
+        return dict(self._table.get_item(**params)) if params.get("ConsistentRead") is True else {}
+
+
+def fresh(world: World) -> SpendingRepository:
+    return SpendingRepository(EventuallyConsistent(world.spending.table))
+
+
+def test_todays_counter_is_read_as_last_written(world: World) -> None:
+    reserve(world)
+
+    assert fresh(world).spent(CUSTOMER, DAY) == 60_000
+
+
+def test_giving_back_reads_the_marker_as_last_written(world: World) -> None:
+    reserve(world)
+
+    assert fresh(world).release(CUSTOMER, "transfer:t1", now=AT) is True
+    assert world.spending.spent(CUSTOMER, DAY) == 0
+
+
+def test_a_challenge_is_read_as_last_written(world: World) -> None:
+    world.spending.put_challenge("q-1", CUSTOMER, "otp-1", expires_at=AT + 1800)
+
+    kept = fresh(world).challenge("q-1", CUSTOMER)
+
+    assert kept is not None and kept["otp_id"] == "otp-1"

@@ -3,6 +3,7 @@ boundary: 1 000.00 BYN a day free of a code, 10 000.00 a day at most (POLICY).""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
@@ -280,3 +281,26 @@ def test_another_customer_cannot_check_nor_use_the_customers_challenge(world: Wo
         check(world, "123456", customer=OTHER)
     check(world, "123456")
     assert service.code_checked("q-1", OTHER, repository=world.spending) is False
+
+
+# --- what operations watch --------------------------------------------------------------------------
+def test_a_debit_refused_for_want_of_a_code_is_counted_in_the_metrics(
+    world: World, emitted_metrics: Callable[[], dict[str, tuple[str, float]]]
+) -> None:
+    reserve(world, "transfer:t1", 90_000)
+
+    with pytest.raises(CodeRequired):
+        reserve(world, "transfer:t2", 10_001)
+
+    assert emitted_metrics() == {"StepUpRefusedAtDebit": ("Count", 1.0)}
+
+
+def test_a_debit_refused_at_the_daily_limit_is_not_counted_as_wanting_a_code(
+    world: World, emitted_metrics: Callable[[], dict[str, tuple[str, float]]]
+) -> None:
+    reserve(world, "transfer:t1", 990_000, code_checked=True)
+
+    with pytest.raises(DailyLimitExceeded):
+        reserve(world, "transfer:t2", 10_001)
+
+    assert emitted_metrics() == {}

@@ -4,7 +4,7 @@ boundary: 1 000.00 BYN a day free of a code, 10 000.00 a day at most (POLICY).""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pydantic import ValidationError
@@ -304,3 +304,24 @@ def test_a_debit_refused_at_the_daily_limit_is_not_counted_as_wanting_a_code(
         reserve(world, "transfer:t2", 10_001)
 
     assert emitted_metrics() == {}
+
+
+def test_the_debits_refusal_at_the_daily_limit_names_that_limit(world: World) -> None:
+    reserve(world, "transfer:t1", 990_000, code_checked=True)
+
+    with pytest.raises(DailyLimitExceeded) as refused:
+        reserve(world, "transfer:t2", 10_001, code_checked=True)
+    assert refused.value.details == {"limit": "per_day"}
+
+
+def test_a_code_for_a_challenge_never_sent_leaves_no_attempt(world: World) -> None:
+    with pytest.raises(InvalidOneTimeCode) as refused:
+        check(world, "123456", challenge="q-9")
+    assert refused.value.details == {"attempts_left": 0}
+
+
+def test_the_policys_clock_is_utc_now() -> None:
+    before = datetime.now(UTC)
+    now = service._now()
+
+    assert now.tzinfo is UTC and before <= now <= datetime.now(UTC)

@@ -193,7 +193,7 @@ def test_paying_a_money_request_after_the_free_amount_went_on_transfers_asks_for
     transfer(payer, "90")  # 91.00: 9.00 left free of a code
     # An accomplice asks the payer's chat for 20.00 - paid from the chat, it would leave without the SMS.
     ask_for_money(requester, payer, "20")
-    after(payer, lambda: None, "просит у вас")
+    payer.wait_for("просит у вас")
     requester_mark = requester.mark()
 
     after(payer, lambda: payer.press("💸"), "Перевести")
@@ -250,7 +250,7 @@ def test_past_the_daily_limit_every_kind_is_refused_saying_so_even_with_the_code
         "bill payment 9.00": quote_mobile_payment(chat, "9"),
     }
     ask_for_money(requester, chat, "9")
-    after(chat, lambda: None, "просит у вас")
+    chat.wait_for("просит у вас")
     after(chat, lambda: chat.press("💸"), "Перевести")
     refused["money request 9.00"] = chat.press("💸")[-1]
 

@@ -11,6 +11,12 @@ import pytest
 from local.cloud.cloud import LocalCloud
 from local.cloud.config import CloudConfig
 
+# The step-up policy's amounts in the e2e cloud (template parameters), small so that its cases move small
+# sums: 100.00 BYN a day free of a code, 300.00 BYN a day at most. Every other suite moves less than the
+# free amount per customer (each case makes its own), so none of them is asked for a code.
+SPENDING_FREE_PER_DAY_MINOR = 10_000
+SPENDING_LIMIT_PER_DAY_MINOR = 30_000
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The suites that need a local cloud run in as many groups as there are xdist workers, one cloud
@@ -36,7 +42,12 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
     config = CloudConfig.on_free_ports(
         # Short redelivery so that a poison update reaches the dead-letter queue within a test.
         # (no shorter than the conversation's 10 s timeout: a slow turn must not be delivered twice).
-        parameter_overrides={"InboundVisibilityTimeout": "10", "InboundMaxReceives": "2"},
+        parameter_overrides={
+            "InboundVisibilityTimeout": "10",
+            "InboundMaxReceives": "2",
+            "SpendingFreePerDayMinor": str(SPENDING_FREE_PER_DAY_MINOR),
+            "SpendingLimitPerDayMinor": str(SPENDING_LIMIT_PER_DAY_MINOR),
+        },
     )
     local_cloud = LocalCloud(config, state_dir=tmp_path_factory.mktemp("cloud"), echo_logs=False)
     with local_cloud:

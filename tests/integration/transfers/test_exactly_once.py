@@ -34,6 +34,7 @@ from messenger_bank.banking import service as bank
 from messenger_bank.banking.clients.http import RetryPolicy
 from messenger_bank.banking.clients.keycloak import clear_token_cache
 from messenger_bank.banking.models import CreditRequest, IssueCardRequest
+from messenger_bank.configuration import forget_settings
 from messenger_bank.errors import BankSystemUnavailable, DomainError, InsufficientFunds, LimitExceeded
 from messenger_bank.observability import logger
 from messenger_bank.spending.repository import OverCeiling
@@ -204,6 +205,7 @@ def test_every_transfer_moves_money_once_or_not_at_all_under_faults(
     # its way (and their refusals tested in tests/unit/spending).
     monkeypatch.setenv("SPENDING_FREE_PER_DAY_MINOR", str(10**12))
     monkeypatch.setenv("SPENDING_LIMIT_PER_DAY_MINOR", str(10**12))
+    forget_settings()  # another case in this worker may have read them already
     counted = MemorySpending()
     monkeypatch.setattr(service, "_spending", lambda quotes: counted)
     # The steps count transfers; outside a Lambda the metrics buffer would flush (print) every 100.

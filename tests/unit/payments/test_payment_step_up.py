@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from messenger_bank.errors import InsufficientFunds, LimitExceeded
+from messenger_bank.errors import InsufficientFunds
 from messenger_bank.payments.models import BillPaymentState, PaymentQuoteView, QuotePaymentRequest
 from messenger_bank.payments.service import pay_bill, prepare_payment, quote_payment
 from messenger_bank.payments.settings import PaymentSettings
-from messenger_bank.spending.errors import CodeRequired
+from messenger_bank.spending.errors import CodeRequired, DailyLimitExceeded
 from messenger_bank.spending.repository import SpendingRepository
 from messenger_bank.spending.service import bank_day
 from messenger_bank.spending.settings import SpendingSettings
@@ -88,7 +88,7 @@ def test_with_a_checked_code_the_payment_goes_through(world: World) -> None:
 def test_past_the_daily_limit_the_quote_is_refused(world: World) -> None:
     pay(world, 20_000, "p-1", code_checked=True)
 
-    with pytest.raises(LimitExceeded):
+    with pytest.raises(DailyLimitExceeded):
         quote(world, 10_001)
 
 

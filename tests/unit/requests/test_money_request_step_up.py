@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 import pytest
 
 from messenger_bank.banking.models import OneTimeCode, OneTimeCodeCheck
-from messenger_bank.errors import InsufficientFunds, InvalidOneTimeCode, LimitExceeded
+from messenger_bank.errors import InsufficientFunds, InvalidOneTimeCode
 from messenger_bank.requests.models import AnswerMoneyRequest, MoneyRequestAnswered
 from messenger_bank.requests.service import pay_money_request
-from messenger_bank.spending.errors import CodeRequired
+from messenger_bank.spending.errors import CodeRequired, DailyLimitExceeded
 from messenger_bank.spending.repository import SpendingRepository
 from messenger_bank.spending.service import bank_day
 from messenger_bank.spending.settings import SpendingSettings
@@ -95,7 +95,7 @@ def test_a_request_past_the_daily_limit_is_refused_even_with_a_code(world: World
     )
     cerberus = FakeCerberus()
 
-    with pytest.raises(LimitExceeded):
+    with pytest.raises(DailyLimitExceeded):
         pay(world, cerberus)
     assert (cerberus.sent, world.core.transfers) == ([], [])
 

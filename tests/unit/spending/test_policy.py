@@ -3,14 +3,15 @@ boundary: 1 000.00 BYN a day free of a code, 10 000.00 a day at most (POLICY).""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pydantic import ValidationError
 
-from messenger_bank.errors import InvalidOneTimeCode, LimitExceeded
+from messenger_bank.errors import InvalidOneTimeCode
 from messenger_bank.spending import service
-from messenger_bank.spending.errors import CodeRequired
+from messenger_bank.spending.errors import CodeRequired, DailyLimitExceeded
 from messenger_bank.spending.settings import SpendingSettings
 from tests.unit.spending.conftest import CUSTOMER, NOW, OTHER, PHONE, POLICY, World
 
@@ -53,7 +54,7 @@ def test_todays_money_out_reaching_the_daily_limit_exactly_is_allowed() -> None:
 
 
 def test_one_kopeck_past_the_daily_limit_is_refused() -> None:
-    with pytest.raises(LimitExceeded) as refused:
+    with pytest.raises(DailyLimitExceeded) as refused:
         service.code_needed(900_000, 100_001, POLICY)
     assert refused.value.details["limit"] == "per_day"
 
@@ -126,7 +127,7 @@ def test_without_a_code_the_days_first_operation_at_the_free_amount_is_counted(w
 
 
 def test_with_a_code_the_days_first_operation_above_the_daily_limit_is_refused(world: World) -> None:
-    with pytest.raises(LimitExceeded):
+    with pytest.raises(DailyLimitExceeded):
         reserve(world, "transfer:t1", 1_000_001, code_checked=True)
     assert spent(world) == 0
 
@@ -141,7 +142,7 @@ def test_with_a_checked_code_money_out_may_reach_the_daily_limit_exactly(world: 
 def test_with_a_checked_code_one_kopeck_past_the_daily_limit_is_refused(world: World) -> None:
     reserve(world, "transfer:t1", 100_000)
 
-    with pytest.raises(LimitExceeded):
+    with pytest.raises(DailyLimitExceeded):
         reserve(world, "transfer:t2", 900_001, code_checked=True)
     assert spent(world) == 100_000
 
@@ -149,7 +150,7 @@ def test_with_a_checked_code_one_kopeck_past_the_daily_limit_is_refused(world: W
 def test_past_the_daily_limit_a_code_would_not_help_so_the_refusal_says_limit(world: World) -> None:
     reserve(world, "transfer:t1", 950_000, code_checked=True)
 
-    with pytest.raises(LimitExceeded):
+    with pytest.raises(DailyLimitExceeded):
         reserve(world, "transfer:t2", 50_001)
 
 
@@ -280,3 +281,47 @@ def test_another_customer_cannot_check_nor_use_the_customers_challenge(world: Wo
         check(world, "123456", customer=OTHER)
     check(world, "123456")
     assert service.code_checked("q-1", OTHER, repository=world.spending) is False
+
+
+# --- what operations watch --------------------------------------------------------------------------
+def test_a_debit_refused_for_want_of_a_code_is_counted_in_the_metrics(
+    world: World, emitted_metrics: Callable[[], dict[str, tuple[str, float]]]
+) -> None:
+    reserve(world, "transfer:t1", 90_000)
+
+    with pytest.raises(CodeRequired):
+        reserve(world, "transfer:t2", 10_001)
+
+    assert emitted_metrics() == {"StepUpRefusedAtDebit": ("Count", 1.0)}
+
+
+def test_a_debit_refused_at_the_daily_limit_is_not_counted_as_wanting_a_code(
+    world: World, emitted_metrics: Callable[[], dict[str, tuple[str, float]]]
+) -> None:
+    reserve(world, "transfer:t1", 990_000, code_checked=True)
+
+    with pytest.raises(DailyLimitExceeded):
+        reserve(world, "transfer:t2", 10_001)
+
+    assert emitted_metrics() == {}
+
+
+def test_the_debits_refusal_at_the_daily_limit_names_that_limit(world: World) -> None:
+    reserve(world, "transfer:t1", 990_000, code_checked=True)
+
+    with pytest.raises(DailyLimitExceeded) as refused:
+        reserve(world, "transfer:t2", 10_001, code_checked=True)
+    assert refused.value.details == {"limit": "per_day"}
+
+
+def test_a_code_for_a_challenge_never_sent_leaves_no_attempt(world: World) -> None:
+    with pytest.raises(InvalidOneTimeCode) as refused:
+        check(world, "123456", challenge="q-9")
+    assert refused.value.details == {"attempts_left": 0}
+
+
+def test_the_policys_clock_is_utc_now() -> None:
+    before = datetime.now(UTC)
+    now = service._now()
+
+    assert now.tzinfo is UTC and before <= now <= datetime.now(UTC)

@@ -22,9 +22,9 @@ from messenger_bank.banking import service as bank
 from messenger_bank.banking.service import CerberusClient
 from messenger_bank.customers import service as customers
 from messenger_bank.customers.service import CustomersRepository
-from messenger_bank.errors import InvalidOneTimeCode, LimitExceeded
+from messenger_bank.errors import InvalidOneTimeCode
 from messenger_bank.observability import logger, metrics
-from messenger_bank.spending.errors import CodeRequired
+from messenger_bank.spending.errors import CodeRequired, DailyLimitExceeded
 from messenger_bank.spending.repository import OverCeiling, SpendingRepository
 from messenger_bank.spending.settings import SpendingSettings, spending_settings
 
@@ -45,11 +45,11 @@ def bank_day(moment: datetime) -> str:
 
 
 def code_needed(spent_today: int, amount: int, settings: SpendingSettings) -> bool:
-    """The rule: LimitExceeded past the daily limit; a code past the amount free of one (both on today's
+    """The rule: DailyLimitExceeded past the daily limit; a code past the amount free of one (both on today's
     money out with this operation)."""
     after = spent_today + amount
     if after > settings.limit_per_day_minor:
-        raise LimitExceeded("above the daily limit", limit="per_day")
+        raise DailyLimitExceeded("above the daily limit", limit="per_day")
     return after > settings.free_per_day_minor
 
 
@@ -61,7 +61,7 @@ def needs_code(
     repository: SpendingRepository | None = None,
     clock: Clock = _now,
 ) -> bool:
-    """At quote time: whether this amount needs a code today; LimitExceeded past the daily limit."""
+    """At quote time: whether this amount needs a code today; DailyLimitExceeded past the daily limit."""
     spent = (repository or SpendingRepository()).spent(customer_id, bank_day(clock()))
     return code_needed(spent, amount, settings or spending_settings())
 
@@ -77,7 +77,7 @@ def reserve(
     clock: Clock = _now,
 ) -> None:
     """At debit time, before the bank is asked: count the amount in today's money out, atomically.
-    LimitExceeded past the daily limit; CodeRequired past the free amount without a checked code.
+    DailyLimitExceeded past the daily limit; CodeRequired past the free amount without a checked code.
     A retry of the same operation counts nothing again."""
     config = settings or spending_settings()
     store = repository or SpendingRepository()
@@ -88,7 +88,7 @@ def reserve(
         store.reserve(customer_id, operation_id, amount, day=day, ceiling=ceiling, now=int(now.timestamp()))
     except OverCeiling:
         if code_checked or store.spent(customer_id, day) + amount > config.limit_per_day_minor:
-            raise LimitExceeded("above the daily limit", limit="per_day") from None
+            raise DailyLimitExceeded("above the daily limit", limit="per_day") from None
         metrics.add_metric(name="StepUpRefusedAtDebit", unit="Count", value=1)
         raise CodeRequired("today's money out needs a code from here on") from None
     logger.info("money out counted", extra={"operation_id": operation_id, "code_checked": code_checked})

@@ -18,7 +18,7 @@ from local.cloud.cloud import LocalCloud
 from messenger_bank.conversation.catalogue import text
 from tests.e2e.conftest import SPENDING_FREE_PER_DAY_MINOR, SPENDING_LIMIT_PER_DAY_MINOR
 from tests.e2e.driver import Chat, Person, ended_journeys, journeys_of, waits_of
-from tests.e2e.test_sign_in import CARD_READY, MENU, after
+from tests.e2e.test_sign_in import CARD_PAGE, CARD_READY, MENU, SIGNED_IN, after, card_page
 from tests.e2e.test_transfers import FUNDS, RECIPIENT_PAN, balance, bank_card, funded_customer, operations
 
 pytestmark = pytest.mark.e2e
@@ -271,7 +271,7 @@ def test_past_the_daily_limit_every_kind_is_refused_saying_so_even_with_the_code
 
 # ---------------------------------------------------------------- a quote older than the day's spending
 def second_chat(cloud: LocalCloud, first: Chat) -> Chat:
-    """The same customer signed in on Viber too (their phone's code, then their card)."""
+    """The same customer signed in on Viber too (their phone's code in the chat, then their card on the page)."""
     card = bank_card(cloud, first)
     ready = CARD_READY.search(first.texts())
     assert ready, "no card in the first chat"
@@ -282,9 +282,9 @@ def second_chat(cloud: LocalCloud, first: Chat) -> Chat:
     after(chat, lambda: chat.press("Войти"), "Подтвердим, что это вы")
     texted = texts_to(chat)
     after(chat, chat.share_phone, "SMS с кодом")
-    after(chat, lambda: chat.say(texted_code(chat, texted)), "последние 4 цифры")
-    after(chat, lambda: chat.say(str(card["pan"])[-4:]), "Срок действия")
-    after(chat, lambda: chat.say(ready[2]), "чат привязан")
+    link = after(chat, lambda: chat.say(texted_code(chat, texted)), CARD_PAGE)
+    assert card_page(cloud, chat, link, str(card["pan"]), ready[2]).status_code == 200  # the card, on the page
+    after(chat, lambda: chat.press("Продолжить"), SIGNED_IN)
     return chat
 
 

@@ -37,7 +37,15 @@ from tests.unit.signin.test_signin import (
 
 __all__ = ["customers"]  # the fixture, shared with test_signin
 
+# The moment each case runs (set anew before it: a moment taken at collection is minutes old by the time a long
+# suite reaches the case, and the proven phone and the link it makes would have expired).
 NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.fixture(autouse=True)
+def now_is_when_the_case_runs() -> None:
+    global NOW
+    NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 def prove_phone(customers: CustomersRepository, chat_key: str = CHAT) -> None:

@@ -250,19 +250,16 @@ def pay_bill(
     payment_id = state.require_payment_id()
     repository = payments or PaymentsRepository()
     quote = repository.get_quote(state.quote_id, state.customer_id)
-    counter = _spending(repository)
-    operation = f"payment:{payment_id}"
-    checked = spending.code_checked(quote.quote_id, quote.customer_id, repository=counter)
-    spending.reserve(
+    with spending.counted(
         quote.customer_id,
-        operation,
+        f"payment:{payment_id}",
         quote.total_minor,
-        code_checked=checked,
+        challenge=quote.quote_id,
+        refusals=_REFUSALS,
         settings=policy,
-        repository=counter,
+        repository=_spending(repository),
         clock=clock,
-    )
-    try:
+    ):
         paid = bank.pay(
             PayRequest(
                 service_code=quote.service_code,
@@ -274,9 +271,6 @@ def pay_bill(
             ),
             billing=billing,
         )
-    except _REFUSALS:
-        spending.give_back(quote.customer_id, operation, repository=counter, clock=clock)
-        raise
     repository.save_payee(
         SavedPayee(
             customer_id=quote.customer_id,

@@ -15,7 +15,8 @@ quote's id, or the money request's attempt), so every journey asks for it the sa
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
 
 from messenger_bank.banking import service as bank
@@ -100,6 +101,34 @@ def give_back(
     """The operation's money did not leave (refused, refunded, voided): today's money out forgets it, once."""
     released = (repository or SpendingRepository()).release(customer_id, operation_id, now=int(clock().timestamp()))
     logger.info("money out given back", extra={"operation_id": operation_id, "released": released})
+
+
+@contextmanager
+def counted(
+    customer_id: str,
+    operation_id: str,
+    amount: int,
+    *,
+    challenge: str,
+    refusals: tuple[type[Exception], ...],
+    settings: SpendingSettings | None = None,
+    repository: SpendingRepository | None = None,
+    clock: Clock = _now,
+) -> Iterator[None]:
+    """Money out that a quote's code may have stepped up: ``reserve`` before the block (the code checked
+    for `challenge` lifts the ceiling to the daily limit), ``give_back`` when the block raises one of
+    `refusals` (the bank refused: nothing left), which is raised again. Anything else the block raises
+    keeps the count: the money may have left."""
+    store = repository or SpendingRepository()
+    checked = code_checked(challenge, customer_id, repository=store)
+    reserve(
+        customer_id, operation_id, amount, code_checked=checked, settings=settings, repository=store, clock=clock
+    )
+    try:
+        yield
+    except refusals:
+        give_back(customer_id, operation_id, repository=store, clock=clock)
+        raise
 
 
 # --- the code ---------------------------------------------------------------------------------------

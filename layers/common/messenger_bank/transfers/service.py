@@ -236,22 +236,17 @@ def debit_transfer(
     transfer_id = state.require_transfer_id()
     repository = quotes or QuotesRepository()
     quote = repository.get(state.quote_id, state.customer_id)
-    counter = _spending(repository)
-    checked = spending.code_checked(quote.quote_id, quote.customer_id, repository=counter)
-    spending.reserve(
+    with spending.counted(
         quote.customer_id,
         _operation(transfer_id),
         quote.total_minor,
-        code_checked=checked,
+        challenge=quote.quote_id,
+        refusals=_REFUSALS,
         settings=policy,
-        repository=counter,
+        repository=_spending(repository),
         clock=clock,
-    )
-    try:
+    ):
         debit = bank.debit(_debit_request(quote, transfer_id), core=core)
-    except _REFUSALS:
-        spending.give_back(quote.customer_id, _operation(transfer_id), repository=counter, clock=clock)
-        raise
     logger.info("transfer debited", extra={"transfer_id": transfer_id, "debit_id": debit.operation_id})
     return state.model_copy(update={"debit_id": debit.operation_id})
 
@@ -311,9 +306,7 @@ def refund_transfer(
             raise
         except _REFUSALS:
             logger.info("transfer never debited", extra={"transfer_id": transfer_id})
-            spending.give_back(
-                quote.customer_id, _operation(transfer_id), repository=_spending(repository), clock=clock
-            )
+            spending.give_back(quote.customer_id, _operation(transfer_id), repository=counter, clock=clock)
             return state.model_copy(update={"outcome": "not_debited"})
     try:
         bank.refund(

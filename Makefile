@@ -12,7 +12,7 @@ export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)
 FN ?=
 EVENT ?=
 
-.PHONY: help venv run test test-fast test-slow lint build invoke executions bench flows nlu webhooks browser clean mutation mutation-sample
+.PHONY: help venv run test test-fast test-slow lint build invoke executions bench flows nlu webhooks whatsapp-templates browser clean mutation mutation-sample
 CHROMIUM := /usr/bin/chromium
 
 help:
@@ -26,6 +26,7 @@ help:
 	@echo "make flows       draw every conversation flow (build/flows/*.svg)"
 	@echo "make nlu         classify utterances from standard input"
 	@echo "make webhooks    register the deployed stack's webhooks with the platforms"
+	@echo "make whatsapp-templates   write the notices' WhatsApp templates as Meta must approve them"
 	@echo "make mutation    mutation score of the money and identity contexts (THRESHOLD=90, CONTEXT=<name>)"
 	@echo "make mutation-sample   a seeded sample of the mutants of the contexts changed since BASE (CI-sized)"
 
@@ -94,6 +95,12 @@ flows: $(STAMP)
 # Utterances on standard input, one JSON line each on output: echo "balans" | make -s nlu
 nlu: $(STAMP)
 	@$(PY) -m messenger_bank.conversation.nlu
+
+# The notices' WhatsApp templates (notices/notices.yaml, words from the catalogue) as they go to Meta for
+# approval; after a notice's words change, run this and resubmit (a test fails until then).
+whatsapp-templates: $(STAMP)
+	$(PY) -m messenger_bank.notices.templates
+	@echo "written layers/common/messenger_bank/notices/whatsapp_templates.json: submit it to WhatsApp Manager"
 
 # Going live: register the deployed stack's webhook URLs with the platforms (see README).
 webhooks: $(STAMP)

@@ -621,21 +621,19 @@ class Builder:
                                 payload=payload,
                             )
             if message.kind == "template":
-                for component in markup.get("components") or []:
-                    if component.get("type") != "button":
-                        continue
-                    for parameter in component.get("parameters") or []:
-                        if parameter.get("payload") == payload:
-                            return self.wa_message(
-                                {
-                                    "context": context,
-                                    "type": "button",
-                                    "button": {"payload": payload, "text": payload},
-                                },
-                                "button",
-                                payload,
-                                payload=payload,
-                            )
+                # A quick reply of an approved template: its payload, and the label the user saw.
+                for button in markup.get("buttons") or []:
+                    if button.get("payload") == payload:
+                        return self.wa_message(
+                            {
+                                "context": context,
+                                "type": "button",
+                                "button": {"payload": payload, "text": button.get("text")},
+                            },
+                            "button",
+                            button.get("text"),
+                            payload=payload,
+                        )
         if not req.force or payload is None:
             raise SendError(f"no WhatsApp message in this chat has a reply button or list row with id {payload!r}")
         interactive = {"type": "button_reply", "button_reply": {"id": payload, "title": req.text or payload}}

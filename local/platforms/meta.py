@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import base64
 import hmac
+import json
 import os
+import re
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from local.platforms.common import ApiError, Platforms
@@ -12,6 +16,31 @@ from local.platforms.state import JSON, ChatMessage
 
 WA_TEXT_LIMIT = 4096
 FB_TEXT_LIMIT = 2000
+REENGAGEMENT = (
+    "Message failed to send because more than 24 hours have passed since the customer last replied to this number."
+)
+# What Meta approved: the bank's submission, as written by `make whatsapp-templates`.
+APPROVED_TEMPLATES = (
+    Path(__file__).resolve().parents[2] / "layers" / "common" / "messenger_bank" / "notices" / "whatsapp_templates.json"
+)
+# Messenger's message tags that may still be used (the others were retired in 2020).
+MESSAGE_TAGS = frozenset({"ACCOUNT_UPDATE", "POST_PURCHASE_UPDATE", "CONFIRMED_EVENT_UPDATE", "HUMAN_AGENT"})
+
+
+@cache
+def approved_templates() -> dict[tuple[str, str], JSON]:
+    submitted = json.loads(APPROVED_TEMPLATES.read_text(encoding="utf-8"))
+    return {(t["name"], t["language"]): t for t in submitted}
+
+
+def _template_parts(template: JSON) -> tuple[str, list[str]]:
+    body_text, labels = "", []
+    for component in template["components"]:
+        if component["type"] == "BODY":
+            body_text = component["text"]
+        elif component["type"] == "BUTTONS":
+            labels = [button["text"] for button in component["buttons"]]
+    return body_text, labels
 
 
 def graph_error(
@@ -108,6 +137,17 @@ class WhatsAppApi:
                 product="whatsapp",
             )
         wamid = self.p.store.wamid()
+        if kind == "template":
+            text, markup = self.check_template(markup)
+        elif kind != "reaction" and not self.p.store.window_open(self.channel, wa_id):
+            # Accepted, then failed: the Cloud API reports the closed window only in a status webhook.
+            record = self.p.store.record(self.channel, wa_id, "messages", body, wamid)
+            record.failed = {"code": 131047, "title": "Re-engagement message", "details": REENGAGEMENT}
+            return 200, {
+                "messaging_product": "whatsapp",
+                "contacts": [{"input": to, "wa_id": wa_id}],
+                "messages": [{"id": wamid, "message_status": "accepted"}],
+            }
         extra: JSON = {"type": body.get("type", "text")}
         if body.get("context"):
             extra["context"] = body["context"]
@@ -226,6 +266,55 @@ class WhatsAppApi:
             100,
             2494010,
         )
+
+    def check_template(self, sent: JSON) -> tuple[str, JSON]:
+        """An approved template (name and language), its named body parameters exactly, its quick-reply
+        payloads within its buttons; the text and buttons the user sees."""
+        language = str(sent["language"]["code"])
+        approved = approved_templates().get((str(sent["name"]), language))
+        if approved is None:
+            raise graph_error(
+                400,
+                "(#132001) Template name does not exist in the translation",
+                132001,
+                details=f"template name ({sent['name']}) does not exist in {language}",
+                product="whatsapp",
+            )
+        body_text, labels = _template_parts(approved)
+        expected = set(re.findall(r"\{\{([a-z0-9_]+)\}\}", body_text))
+        given: dict[str, str] = {}
+        payloads: dict[int, str] = {}
+        for component in sent.get("components") or []:
+            if component.get("type") == "body":
+                for parameter in component.get("parameters") or []:
+                    given[str(parameter.get("parameter_name"))] = str(parameter.get("text", ""))
+            elif component.get("type") == "button" and component.get("sub_type") == "quick_reply":
+                index = int(component.get("index", -1))
+                if not 0 <= index < len(labels):
+                    raise graph_error(
+                        400, "(#131009) Parameter value is not valid", 131009, details="button", product="whatsapp"
+                    )
+                payloads[index] = str((component.get("parameters") or [{}])[0].get("payload", ""))
+        if set(given) != expected:
+            raise graph_error(
+                400,
+                "(#132000) Number of parameters does not match the expected number of params",
+                132000,
+                details=f"body: localizable_params ({len(given)}) does not match the expected ({len(expected)})",
+                product="whatsapp",
+            )
+        for value in given.values():
+            if not value or re.search(r"[\n\t]| {5,}", value):
+                raise graph_error(
+                    400,
+                    "(#132018) There was an issue with the parameters in your template.",
+                    132018,
+                    details="Param text cannot have new-line/tab characters or more than 4 consecutive spaces",
+                    product="whatsapp",
+                )
+        shown = re.sub(r"\{\{([a-z0-9_]+)\}\}", lambda m: given[m.group(1)], body_text)
+        buttons = [{"text": label, "payload": payloads.get(i, label)} for i, label in enumerate(labels)]
+        return shown, {**sent, "buttons": buttons}
 
     def check_interactive(self, interactive: JSON) -> str:
         product = "whatsapp"
@@ -390,6 +479,13 @@ class MessengerApi:
             )
         if messaging_type == "MESSAGE_TAG" and not body.get("tag"):
             raise graph_error(400, "(#100) Param tag is required for messaging_type MESSAGE_TAG", 100, 2018001)
+        if messaging_type == "MESSAGE_TAG" and body["tag"] not in MESSAGE_TAGS:
+            allowed = ", ".join(sorted(MESSAGE_TAGS))
+            raise graph_error(400, f"(#100) Param tag must be one of {{{allowed}}}", 100)
+        if messaging_type != "MESSAGE_TAG" and not self.p.store.window_open(self.channel, psid):
+            raise graph_error(
+                400, "(#10) This message is sent outside of allowed window.", 10, 2018278, error_type="OAuthException"
+            )
         kind, text, markup, media = self.validate(message)
         mid = self.p.store.mid()
         stored = ChatMessage(

@@ -265,6 +265,10 @@ class App:
                     )
                 if channel and int(body.get("server_error") or 0) > 0:
                     store.faults.append(Fault(channel, chat_id, int(body["server_error"]), "server_error"))
+                if channel and body.get("window") == "closed":
+                    if chat_id is None:
+                        return json_response({"error": "window needs chat_id"}, 422)
+                    store.close_window(channel, chat_id)
                 if channel == "viber" and chat_id is not None and "subscribed" in body:
                     if body["subscribed"]:
                         store.viber_subscribed.add(chat_id)

@@ -12,6 +12,9 @@ from typing import Any
 
 JSON = dict[str, Any]
 
+# WhatsApp's and Messenger's customer-service window: free-form messages only within 24 h of the user's.
+WINDOW_SECONDS = 24 * 3600
+
 
 @dataclass
 class ChatMessage:
@@ -62,6 +65,8 @@ class Record:
     time: float
     message_id: str | int | None
     message: ChatMessage | None = None
+    # Accepted, then failed on the platform's side (WhatsApp's status webhook): never shown in the chat.
+    failed: JSON | None = None
 
     def to_json(self) -> JSON:
         out: JSON = {
@@ -73,6 +78,8 @@ class Record:
             "time": self.time,
             "message_id": self.message_id,
         }
+        if self.failed is not None:
+            out["failed"] = self.failed
         if self.message is not None:
             out["edited"] = self.message.edited
             out["deleted"] = self.message.deleted
@@ -138,6 +145,8 @@ class Store:
             self.messenger_get_started: str = "GET_STARTED"
             self.messenger_profile: JSON = {}
             self.webhook_overrides: dict[str, WebhookSetting] = {}
+            # When each user last wrote (WhatsApp's and Messenger's 24 h customer-service window).
+            self.last_user_message: dict[tuple[str, str], float] = {}
 
     # ids -------------------------------------------------------------------------------------
     def next_seq(self) -> int:
@@ -171,10 +180,23 @@ class Store:
     # conversations ------------------------------------------------------------------------------
     def add_message(self, message: ChatMessage) -> ChatMessage:
         with self.lock:
+            if message.sender == "user":
+                self.last_user_message[(message.channel, message.chat_id)] = message.time
             self.conversations.setdefault((message.channel, message.chat_id), []).append(message)
             self.version += 1
             message.version = self.version
             return message
+
+    def window_open(self, channel: str, chat_id: str) -> bool:
+        """Whether the user wrote within the last 24 hours (free-form messages allowed)."""
+        with self.lock:
+            wrote = self.last_user_message.get((channel, chat_id))
+            return wrote is not None and time.time() - wrote < WINDOW_SECONDS
+
+    def close_window(self, channel: str, chat_id: str) -> None:
+        """As if the user's last message were a second over 24 hours old (a test need not wait a day)."""
+        with self.lock:
+            self.last_user_message[(channel, chat_id)] = time.time() - WINDOW_SECONDS - 1
 
     def find_message(self, channel: str, chat_id: str, message_id: str) -> ChatMessage | None:
         with self.lock:

@@ -88,6 +88,19 @@ def web_app_url(chat: PlatformChat, url: str) -> str:
 
 
 class Chat(PlatformChat):
+    def quiet_for_a_day(self) -> None:
+        """As if the customer had not written for a day: the platform's 24 h window closes, and the bank's
+        record of it (notices/windows.py) says what it would say a day later. Call it after the bot's last
+        answer: the record is written when a message is taken."""
+        self.cloud.platforms.platforms.store.close_window(self.channel, self.chat_id)
+        assert self.cloud.stack is not None
+        self.cloud.client("dynamodb").update_item(
+            TableName=str(self.cloud.stack.physical["CustomersTable"]),
+            Key={"pk": {"S": f"WINDOW#{self.chat_key}"}, "sk": {"S": "WINDOW"}},
+            UpdateExpression="SET open_until = :past, expires_at = :past",
+            ExpressionAttributeValues={":past": {"N": str(int(time.time()) - 1)}},
+        )
+
     def unsent_update(self, text: str) -> bytes:
         """The exact bytes the platform would post for this person's new text message (an update id never
         delivered, so a forgery built on it is not hidden by the webhook's dedupe), not posted."""

@@ -14,7 +14,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from messenger_bank.channels.models import Button, ChatRef, OutboundMessage
+from messenger_bank.channels.models import Button, ChatRef, OutboundMessage, OutsideWindow
 from messenger_bank.conversation.catalogue import text
 from messenger_bank.conversation.engine import Turn  # noqa: F401  # before sessions (they import each other)
 from messenger_bank.conversation.sessions import Session, SessionRepository
@@ -63,12 +63,14 @@ class Outbox:
     """What the announcements sent, chat by chat; `refuse` makes every send fail as a platform would."""
 
     sent: list[tuple[ChatRef, OutboundMessage]] = field(default_factory=list)
+    outside: list[OutsideWindow] = field(default_factory=list)
     refuse: bool = False
 
-    def __call__(self, chat: ChatRef, message: OutboundMessage) -> bool:
+    def __call__(self, chat: ChatRef, message: OutboundMessage, outside: OutsideWindow) -> bool:
         if self.refuse:
             raise RuntimeError("platform down")
         self.sent.append((chat, message))
+        self.outside.append(outside)
         return True
 
     def chats(self) -> list[str]:
@@ -166,6 +168,22 @@ def test_the_announcement_is_in_the_customers_own_language(world: World) -> None
         (Button(label=text("chats.not_me", "be"), payload=f"g:go:not_me:disown:{viber.binding_id}"),),
         (Button(label=text("nav.menu", "be"), payload="g:menu"),),
     )
+
+
+def test_after_24_quiet_hours_the_announcement_goes_as_its_template_with_the_same_buttons(world: World) -> None:
+    customer = world.customer(language="be")
+
+    viber = world.bind(customer, VIBER, T0 + timedelta(hours=1))
+
+    assert world.outbox.outside == [
+        OutsideWindow(
+            template="mb_chats_announced",
+            language="be_BY",
+            parameters={"messenger": "Viber", "when": minsk(T0 + timedelta(hours=1))},
+            button_payloads=(f"g:go:not_me:disown:{viber.binding_id}", "g:menu"),
+            tag="ACCOUNT_UPDATE",
+        )
+    ]
 
 
 def test_a_chat_bound_again_to_the_same_customer_is_not_announced_again(world: World) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from messenger_bank.channels import RecipientUnavailable
-from messenger_bank.channels.models import ChatRef, OutboundMessage, SentMessage
+from messenger_bank.channels.models import ChatRef, OutboundMessage, OutsideWindow, SentMessage
 from messenger_bank.customers.models import Card
 from messenger_bank.onboarding.models import NotifyRequest
 from messenger_bank.requests import service
@@ -61,6 +61,11 @@ class Chats:
         if not self.reachable:
             return RecipientUnavailable(chat=chat, reason="blocked")
         return SentMessage(chat=chat, message_ids=("m1",))
+
+    def send_notice(
+        self, chat: ChatRef, message: OutboundMessage, outside: OutsideWindow, *, window_open: bool
+    ) -> tuple[SentMessage | RecipientUnavailable, str]:
+        return self.send(chat, message), "free_form"
 
 
 def ask(world: World, chats: Chats) -> MoneyRequested:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from messenger_bank.channels.models import ChatRef, OutboundMessage
+from messenger_bank.channels.models import ChatRef, OutboundMessage, OutsideWindow
 from messenger_bank.customers.models import Card
 from messenger_bank.errors import CardNotFound, CustomerNotFound, IdempotencyConflict, InsufficientFunds, LimitExceeded
 from messenger_bank.requests.errors import MoneyRequestClosed, MoneyRequestNotFound, OwnPhone
@@ -256,6 +256,11 @@ class Messages:
     def send(self, chat: ChatRef, message: OutboundMessage) -> object:
         self.sent.append((chat, message))
         return object()
+
+    def send_notice(
+        self, chat: ChatRef, message: OutboundMessage, outside: OutsideWindow, *, window_open: bool
+    ) -> tuple[object, str]:
+        return self.send(chat, message), "free_form"
 
 
 def ask(world: World, phone: str, customer_id: str = REQUESTER) -> str:

@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from messenger_bank.channels.errors import SignatureInvalid
-from messenger_bank.channels.models import ChatRef, InboundEvent, OutboundMessage
+from messenger_bank.channels.models import ChatRef, InboundEvent, OutboundMessage, OutsideWindow
 from messenger_bank.types import Channel
 
 Action = Literal["send", "edit", "delete", "typing", "answer"]
@@ -58,7 +58,7 @@ class Capabilities(BaseModel):
     document_by_url: bool = True
 
 
-Outcome = Literal["ok", "ignored", "retry", "unavailable", "error"]
+Outcome = Literal["ok", "ignored", "retry", "unavailable", "window_closed", "error"]
 
 
 class PlatformReply(BaseModel):
@@ -66,8 +66,10 @@ class PlatformReply(BaseModel):
 
     ok: done (message_id when the platform gives one); ignored: nothing to do (edit with the same text,
     delete of a message already gone); retry: throttled or a transient failure (retry_after in seconds
-    when the platform says); unavailable: the recipient cannot be reached (blocked the bot, left, out of
-    the 24 h window): the turn goes on; error: a request the platform will never accept.
+    when the platform says); unavailable: the recipient cannot be reached (blocked the bot, left): the
+    turn goes on; window_closed: the customer has not written for 24 h, so only a WhatsApp template or
+    a Messenger message tag may reach them (``render_outside_window``); error: a request the platform
+    will never accept.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -156,6 +158,12 @@ class ChannelAdapter(ABC):
 
     def render_typing(self, chat: ChatRef, reply_to: str | None = None) -> list[PlatformRequest]:
         """Show "typing…"; `reply_to` is the customer's message id (WhatsApp needs one). [] if none."""
+        return []
+
+    def render_outside_window(
+        self, chat: ChatRef, message: OutboundMessage, outside: OutsideWindow
+    ) -> list[PlatformRequest]:
+        """A notice for a customer whose 24 h window is closed: [] where the platform has no window."""
         return []
 
     def render_answer_button(self, event: InboundEvent, text: str | None = None) -> list[PlatformRequest]:

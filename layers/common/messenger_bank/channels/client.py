@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict
 from messenger_bank.channels.base import ChannelAdapter, PlatformReply, PlatformRequest
 from messenger_bank.channels.errors import PlatformError, PlatformUnavailable
 from messenger_bank.channels.messenger import MessengerAdapter
-from messenger_bank.channels.models import ChatRef, InboundEvent, OutboundMessage, SentMessage
+from messenger_bank.channels.models import ChatRef, InboundEvent, OutboundMessage, OutsideWindow, SentMessage
 from messenger_bank.channels.ratelimit import PLATFORM_LIMITS, RateLimiter
 from messenger_bank.channels.settings import ChannelSettings, settings
 from messenger_bank.channels.telegram import TelegramAdapter
@@ -43,10 +43,14 @@ class RecipientUnavailable(BaseModel):
 
     chat: ChatRef
     reason: str
+    # Only the 24 h window is in the way: a WhatsApp template or a Messenger tag may still reach them.
+    window_closed: bool = False
     kind: Literal["recipient_unavailable"] = "recipient_unavailable"
 
 
 SendResult = SentMessage | RecipientUnavailable
+# How a notice reached the chat: as a free message, or as its approved template / tagged message.
+NoticeRoute = Literal["free_form", "outside_window"]
 
 
 def build_adapters(config: ChannelSettings) -> dict[Channel, ChannelAdapter]:
@@ -92,6 +96,22 @@ class MessageAPI:
     # --- the entry points ------------------------------------------------------------------------
     def send(self, chat: ChatRef, message: OutboundMessage) -> SendResult:
         return self._deliver(chat, self.adapters[chat.channel].render_send(chat, message), strict=True)
+
+    def send_notice(
+        self, chat: ChatRef, message: OutboundMessage, outside: OutsideWindow, *, window_open: bool
+    ) -> tuple[SendResult, NoticeRoute]:
+        """A message the bank starts: free-form (Messenger UPDATE) while the customer's 24 h window is
+        open; after it, `outside` (WhatsApp's approved template, Messenger's message tag). A platform
+        that says the window closed (Messenger does, at once) gets `outside` too."""
+        adapter = self.adapters[chat.channel]
+        proactive = message.model_copy(update={"proactive": True})
+        outside_requests = adapter.render_outside_window(chat, proactive, outside)
+        if outside_requests and not window_open:
+            return self._deliver(chat, outside_requests, strict=True), "outside_window"
+        result = self._deliver(chat, adapter.render_send(chat, proactive), strict=True)
+        if outside_requests and isinstance(result, RecipientUnavailable) and result.window_closed:
+            return self._deliver(chat, outside_requests, strict=True), "outside_window"
+        return result, "free_form"
 
     def edit(self, chat: ChatRef, message_id: str, message: OutboundMessage) -> SendResult:
         """Edit a bot message; where the platform cannot, a new message is sent (see each adapter)."""
@@ -139,12 +159,14 @@ class MessageAPI:
         ids: list[str] = []
         for request in requests:
             reply = self._call(chat.channel, request)
-            if reply.outcome == "unavailable":
+            if reply.outcome in ("unavailable", "window_closed"):
                 logger.warning(
                     "recipient unavailable",
                     extra={"channel": chat.channel, "action": request.action, "reason": reply.reason},
                 )
-                return RecipientUnavailable(chat=chat, reason=reply.reason)
+                return RecipientUnavailable(
+                    chat=chat, reason=reply.reason, window_closed=reply.outcome == "window_closed"
+                )
             if reply.outcome == "error":
                 logger.error(
                     "platform refused a request",

@@ -11,7 +11,8 @@ Outbound: text ≤ 2000; ≤ 3 buttons → a button template (text ≤ 640, post
 4-13 buttons without links, or any "share phone" button → quick replies (title ≤ 20, the phone as a
 `user_phone_number` quick reply); otherwise button templates of 3 as pages. Pictures and files as URL
 attachments. Typing is `sender_action: typing_on`. Messenger cannot edit (a new message is sent) or
-delete (nothing is done). Sends use `messaging_type: RESPONSE` (inside the 24 h window).
+delete (nothing is done). Answers use `messaging_type: RESPONSE`, notices the bank starts `UPDATE` (both only
+inside the 24 h window); after it, a notice goes again with `MESSAGE_TAG` and its tag (render_outside_window).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from messenger_bank.channels.base import (
     WebhookSecrets,
 )
 from messenger_bank.channels.errors import MalformedUpdate
-from messenger_bank.channels.models import Button, ChatRef, InboundEvent, Location, OutboundMessage
+from messenger_bank.channels.models import Button, ChatRef, InboundEvent, Location, OutboundMessage, OutsideWindow
 from messenger_bank.observability import logger
 from messenger_bank.types import Channel
 
@@ -47,7 +48,9 @@ MAX_PAYLOAD = 1000
 # 551: this person isn't available right now; 10/2018278: outside the 24 h window;
 # 100/2018001: no matching user; 200/1545041: the person blocked the page or left Messenger.
 _UNREACHABLE = frozenset({551})
-_UNREACHABLE_PAIRS = {(10, 2018278), (100, 2018001), (200, 1545041), (10, 2018065)}
+_UNREACHABLE_PAIRS = {(100, 2018001), (200, 1545041)}
+# (#10) "sent outside of allowed window": RESPONSE and UPDATE only within 24 h of the customer's message.
+_WINDOW_CLOSED: frozenset[tuple[int, int | None]] = frozenset({(10, 2018278), (10, 2018065)})
 _PHONE_LIKE = re.compile(r"^\+?[\d\s().-]{7,20}$")
 
 
@@ -282,7 +285,17 @@ class MessengerAdapter(ChannelAdapter):
                 contents.append(self._message_body(self._template(page_text, group)))
             if phone:
                 contents[-1]["message"]["quick_replies"] = self._quick_replies(phone)
+        if message.proactive:
+            for content in contents:
+                content["messaging_type"] = "UPDATE"
         return [self._request(chat, content) for content in contents]
+
+    def render_outside_window(
+        self, chat: ChatRef, message: OutboundMessage, outside: OutsideWindow
+    ) -> list[PlatformRequest]:
+        """The same message with a message tag: allowed after the window for the tag's use case."""
+        tagged = {"messaging_type": "MESSAGE_TAG", "tag": outside.tag}
+        return [r.model_copy(update={"body": r.body | tagged}) for r in self.render_send(chat, message)]
 
     def render_typing(self, chat: ChatRef, reply_to: str | None = None) -> list[PlatformRequest]:
         return [self._request(chat, {"sender_action": "typing_on"}, "typing")]
@@ -294,4 +307,4 @@ class MessengerAdapter(ChannelAdapter):
             except ValidationError:
                 return PlatformReply(outcome="ok")
             return PlatformReply(outcome="ok", message_id=answer.message_id)
-        return meta.read_error(status_code, body, _UNREACHABLE, _UNREACHABLE_PAIRS)
+        return meta.read_error(status_code, body, _UNREACHABLE, _UNREACHABLE_PAIRS, window_closed=_WINDOW_CLOSED)

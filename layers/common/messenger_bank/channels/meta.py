@@ -69,8 +69,11 @@ def read_error(
     body: bytes,
     unreachable: set[int] | frozenset[int],
     unreachable_pairs: set[tuple[int, int]],
+    *,
+    window_closed: frozenset[tuple[int, int | None]] = frozenset(),
 ) -> PlatformReply:
-    """Classify a Graph API error answer (`{"error": {code, error_subcode, message}}`)."""
+    """Classify a Graph API error answer (`{"error": {code, error_subcode, message}}`); `window_closed`
+    holds the (code, subcode) pairs that mean "outside the 24 h window" (subcode None: any)."""
     try:
         error = GraphErrorBody.model_validate_json(body).error
     except ValidationError:
@@ -79,6 +82,8 @@ def read_error(
     reason = f"{error.code}/{error.error_subcode}: {error.message[:160]}"
     if error.code in THROTTLING_CODES or status_code == 429:
         return PlatformReply(outcome="retry", reason=reason)
+    if (error.code, None) in window_closed or (error.code, error.error_subcode) in window_closed:
+        return PlatformReply(outcome="window_closed", reason=reason)
     if error.code in unreachable or (error.code, error.error_subcode or 0) in unreachable_pairs:
         return PlatformReply(outcome="unavailable", reason=reason)
     if error.code in TRANSIENT_CODES or status_code >= 500:

@@ -109,6 +109,24 @@ class OutboundMessage(BaseModel):
     # Labels of the controls an adapter adds when the buttons do not fit one message (i18n by the caller).
     more_label: str | None = Field(default=None, max_length=64, description="text of a further page of buttons")
     list_label: str | None = Field(default=None, max_length=64, description="the button opening a WhatsApp list")
+    # Started by the bank, not an answer to the customer (Messenger's messaging_type UPDATE, not RESPONSE).
+    proactive: bool = False
+
+
+MessageTag = Literal["ACCOUNT_UPDATE", "POST_PURCHASE_UPDATE", "CONFIRMED_EVENT_UPDATE"]
+
+
+class OutsideWindow(BaseModel):
+    """How a notice reaches a customer who has not written for 24 hours: an approved WhatsApp template
+    (named parameters) or a Messenger message with a tag. Built by ``messenger_bank.notices``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    template: str = Field(pattern=r"^[a-z0-9_]{1,512}$")
+    language: str = Field(min_length=2, max_length=8, description="the template's language code, e.g. be_BY")
+    parameters: dict[str, str] = Field(default_factory=dict)
+    button_payloads: tuple[str, ...] = Field(default=(), max_length=3, description="its quick replies, in order")
+    tag: MessageTag
 
 
 class SentMessage(BaseModel):

@@ -32,7 +32,7 @@ from messenger_bank.channels.base import (
     WebhookSecrets,
 )
 from messenger_bank.channels.errors import MalformedUpdate
-from messenger_bank.channels.models import Button, ChatRef, InboundEvent, Location, OutboundMessage
+from messenger_bank.channels.models import Button, ChatRef, InboundEvent, Location, OutboundMessage, OutsideWindow
 from messenger_bank.observability import logger
 from messenger_bank.types import Channel
 
@@ -47,9 +47,11 @@ MAX_ROW_DESCRIPTION = 72
 MAX_LIST_BUTTON = 20
 MAX_ID = 200
 
-# 131047: more than 24 hours since the customer's last message (re-engagement);
-# 131026: message undeliverable (no WhatsApp, old version, blocked); 131030: not in the test allow-list.
-_UNREACHABLE = frozenset({131047, 131026, 131030, 131049})
+# 131026: message undeliverable (no WhatsApp, old version, blocked); 131030: not in the test allow-list;
+# 131049: not delivered to keep the ecosystem healthy (marketing limits).
+_UNREACHABLE = frozenset({131026, 131030, 131049})
+# 131047 (re-engagement): more than 24 hours since the customer's last message; only templates pass.
+_WINDOW_CLOSED: frozenset[tuple[int, int | None]] = frozenset({(131047, None)})
 
 
 class _Tolerant(BaseModel):
@@ -321,6 +323,30 @@ class WhatsAppAdapter(ChannelAdapter):
             bodies.extend(self._interactive(chat, tail, replies, message))
         return [self._request(body, chat) for body in bodies]
 
+    def render_outside_window(
+        self, chat: ChatRef, message: OutboundMessage, outside: OutsideWindow
+    ) -> list[PlatformRequest]:
+        """The approved template with its named parameters, and the menu as its quick-reply button."""
+        components: list[dict[str, Any]] = []
+        if outside.parameters:
+            parameters = [
+                {"type": "text", "parameter_name": name, "text": value} for name, value in outside.parameters.items()
+            ]
+            components.append({"type": "body", "parameters": parameters})
+        components.extend(
+            {
+                "type": "button",
+                "sub_type": "quick_reply",
+                "index": str(index),
+                "parameters": [{"type": "payload", "payload": payload[:MAX_ID]}],
+            }
+            for index, payload in enumerate(outside.button_payloads)
+        )
+        template: dict[str, Any] = {"name": outside.template, "language": {"code": outside.language}}
+        if components:
+            template["components"] = components
+        return [self._request(self._base(chat) | {"type": "template", "template": template}, chat)]
+
     def render_typing(self, chat: ChatRef, reply_to: str | None = None) -> list[PlatformRequest]:
         if not reply_to:
             return []  # the typing indicator rides on a read receipt of the customer's message
@@ -340,4 +366,4 @@ class WhatsAppAdapter(ChannelAdapter):
                 return PlatformReply(outcome="ok")
             first = answer.messages[0].get("id") if answer.messages else None
             return PlatformReply(outcome="ok", message_id=str(first) if first else None)
-        return meta.read_error(status_code, body, _UNREACHABLE, set())
+        return meta.read_error(status_code, body, _UNREACHABLE, set(), window_closed=_WINDOW_CLOSED)

@@ -28,6 +28,7 @@ from messenger_bank.conversation.sessions import SessionRepository
 from messenger_bank.conversation.settings import conversation_settings
 from messenger_bank.handlers import CORRELATION_KEY
 from messenger_bank.journeys import service as journeys
+from messenger_bank.notices.windows import customer_wrote
 from messenger_bank.observability import logger, metrics
 from messenger_bank.operations import operation
 
@@ -106,6 +107,8 @@ def take_customer_turn(
     """Run one turn and deliver its replies. Raises (so the queue retries) if the turn cannot be kept."""
     repository = sessions or _sessions()
     outbox = messages or message_api()
+    if event.kind != "unsubscribed":  # any message of the customer's opens the messenger's 24 h window
+        customer_wrote(event.chat.channel, event.chat.key, event.sent_at)
     session = repository.get(event.chat.key)
     turn = take_turn(event, session, deps or LambdaTurnDependencies(), now=now or datetime.now(UTC))
     repository.save(turn.session)  # SessionConflict: another turn of this chat won; the queue retries this one

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Final
 
-from messenger_bank.channels.models import Button, ChatRef, OutboundMessage
+from messenger_bank.channels.models import Button, ChatRef, OutboundMessage, OutsideWindow
 from messenger_bank.conversation.catalogue import text
 from messenger_bank.customers.errors import ChatNotFound, ChatTooNew
 from messenger_bank.customers.models import (
@@ -40,26 +40,30 @@ from messenger_bank.customers.models import (
 )
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.images.formatting import format_datetime
+from messenger_bank.notices.templates import outside_window
 from messenger_bank.observability import logger, metrics
 from messenger_bank.security._hs256 import chat_binding
 from messenger_bank.types import Channel, Language
 
 FLOW: Final = "not_me"
 DISOWN_STEP: Final = "disown"
+ANNOUNCED: Final = "chats.announced"  # the notice on the customer's other chats
 NEW_CHAT_HOLD: Final = timedelta(hours=24)
 # The bank's clock as the customer reads it: Minsk, UTC+3 all year.
 MINSK: Final = timezone(timedelta(hours=3))
 
 # Sends one message; False when the chat cannot be written to now (blocked, out of the 24 h window).
-Announce = Callable[[ChatRef, OutboundMessage], bool]
+Announce = Callable[[ChatRef, OutboundMessage, OutsideWindow], bool]
 ForgetSession = Callable[[str], None]
 
 
-def _send(chat: ChatRef, message: OutboundMessage) -> bool:
-    # Imported here: only a call that announces reaches the messengers (and their tokens).
-    from messenger_bank.channels import RecipientUnavailable, message_api
+def _send(chat: ChatRef, message: OutboundMessage, outside: OutsideWindow) -> bool:
+    # Imported here: only a call that announces reaches the messengers (and their tokens); and notices
+    # look customers up for their own fallback, which an announcement to every chat does not need.
+    from messenger_bank.channels import message_api
+    from messenger_bank.notices.service import send_notice
 
-    return not isinstance(message_api().send(chat, message), RecipientUnavailable)
+    return not send_notice(chat, message, outside, messages=message_api())
 
 
 def _forget_session(chat_key: str) -> None:
@@ -108,7 +112,8 @@ def bind_chat(
     for other in others:
         try:
             chat = ChatRef(channel=other.identity.channel, chat_id=other.identity.chat_id)
-            announced += (announce or _send)(chat, announcement(customer.language, binding))
+            message, outside = announcement(customer.language, binding)
+            announced += (announce or _send)(chat, message, outside)
         except Exception:
             logger.exception("binding announcement failed", extra={"channel": other.identity.channel})
             metrics.add_metric(name="BindingAnnouncementFailed", unit="Count", value=1)
@@ -119,16 +124,21 @@ def bind_chat(
     return binding
 
 
-def announcement(language: Language, new: Binding) -> OutboundMessage:
-    """What the customer's other chats read about a new one, with the button that names it."""
-    values = {"messenger": messenger_name(new.identity.channel, language), "when": when_text(new.bound_at, language)}
-    return OutboundMessage(
-        text=text("chats.announced", language, **values),
+def announcement(language: Language, new: Binding) -> tuple[OutboundMessage, OutsideWindow]:
+    """What the customer's other chats read about a new one, with the button that names it; and the
+    same as its WhatsApp template or Messenger tag, for a chat quiet for more than 24 hours."""
+    values: dict[str, str | int] = {
+        "messenger": messenger_name(new.identity.channel, language),
+        "when": when_text(new.bound_at, language),
+    }
+    message = OutboundMessage(
+        text=text(ANNOUNCED, language, **values),
         buttons=(
             (Button(label=text("chats.not_me", language), payload=disown_payload(new)),),
             (Button(label=text("nav.menu", language), payload="g:menu"),),
         ),
     )
+    return message, outside_window(ANNOUNCED, language, values, (disown_payload(new), "g:menu"))
 
 
 # -------------------------------------------------------------- the customer's own chats

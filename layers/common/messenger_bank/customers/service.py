@@ -135,6 +135,14 @@ def customer_by_referral_code(code: str, *, repository: CustomersRepository | No
     return (repository or CustomersRepository()).by_referral_code(code)
 
 
+def customer_for_chat(chat_key: str, *, repository: CustomersRepository | None = None) -> Customer | None:
+    """The customer bound to a private chat (`channel:chat_id`): there the messenger's user id is the
+    chat id on all four platforms (Telegram's private chat id is the user's id, Viber's, WhatsApp's and
+    Messenger's chats are the user)."""
+    channel, _, chat_id = chat_key.partition(":")
+    return (repository or CustomersRepository()).by_identity(f"{channel}#{chat_id}")
+
+
 def identities_of(customer_id: str, *, repository: CustomersRepository | None = None) -> list[ChannelIdentity]:
     """The chats the customer is known in (where a notice to them goes)."""
     return (repository or CustomersRepository()).identities(customer_id)

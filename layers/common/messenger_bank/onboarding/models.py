@@ -87,7 +87,8 @@ class Notified(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     delivered: bool
-    outcome: Literal["sent", "recipient_unavailable"]
+    # sent_elsewhere: on another of the customer's messengers, as that chat could not be reached.
+    outcome: Literal["sent", "sent_elsewhere", "recipient_unavailable"]
 
 
 class SendCodeRequest(BaseModel):

@@ -22,7 +22,6 @@ from datetime import UTC, datetime
 from messenger_bank.banking import service as bank
 from messenger_bank.banking.models import TransferRequest
 from messenger_bank.banking.service import CerberusClient, CoreClient
-from messenger_bank.channels import RecipientUnavailable, message_api
 from messenger_bank.channels.client import MessageAPI
 from messenger_bank.channels.models import Button, ChatRef, OutboundMessage
 from messenger_bank.conversation.catalogue import text
@@ -39,7 +38,8 @@ from messenger_bank.errors import (
     LimitExceeded,
     OperationRejected,
 )
-from messenger_bank.notify import notify
+from messenger_bank.notices.service import deliver, notify
+from messenger_bank.notices.templates import outside_window
 from messenger_bank.observability import logger, metrics
 from messenger_bank.onboarding.models import NotifyRequest
 from messenger_bank.phones import mask_phone
@@ -63,6 +63,7 @@ from messenger_bank.spending.settings import SpendingSettings
 Clock = Callable[[], datetime]
 REQUEST_TTL_SECONDS = 7 * 24 * 3600
 FLOW = "money_request"
+INCOMING = "money_request.incoming"  # the payer's notice, with Pay and Decline
 ENTRY = "open"
 
 
@@ -100,18 +101,29 @@ def request_money(
     )
     (requests or MoneyRequestsRepository()).put(kept)
     language = payer.language
-    amount = money_text(kept.amount_minor, kept.currency)
+    values: dict[str, str | int] = {
+        "requester": mask_phone(requester.phone),
+        "amount": money_text(kept.amount_minor, kept.currency),
+    }
+    pay, decline = _payload("pay", kept.request_id), _payload("decline", kept.request_id)
     message = OutboundMessage(
-        text=text("money_request.incoming", language, requester=mask_phone(requester.phone), amount=amount),
+        text=text(INCOMING, language, **values),
         buttons=(
             (
-                Button(label=text("money_request.pay", language), payload=_payload("pay", kept.request_id)),
-                Button(label=text("money_request.decline", language), payload=_payload("decline", kept.request_id)),
+                Button(label=text("money_request.pay", language), payload=pay),
+                Button(label=text("money_request.decline", language), payload=decline),
             ),
         ),
     )
-    result = (messages or message_api()).send(chat, message)
-    delivered = not isinstance(result, RecipientUnavailable)
+    told = deliver(
+        INCOMING,
+        chat,
+        message,
+        outside_window(INCOMING, language, values, (pay, decline)),
+        messages=messages,
+        customers_repository=repository,
+    )
+    delivered = told.delivered
     logger.info("money requested", extra={"request_id": kept.request_id, "delivered": delivered})
     return MoneyRequested(request_id=kept.request_id, delivered=delivered)
 

@@ -121,9 +121,7 @@ def counted(
     keeps the count: the money may have left."""
     store = repository or SpendingRepository()
     checked = code_checked(challenge, customer_id, repository=store)
-    reserve(
-        customer_id, operation_id, amount, code_checked=checked, settings=settings, repository=store, clock=clock
-    )
+    reserve(customer_id, operation_id, amount, code_checked=checked, settings=settings, repository=store, clock=clock)
     try:
         yield
     except refusals:

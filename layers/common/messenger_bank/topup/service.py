@@ -33,7 +33,7 @@ from messenger_bank.customers.service import CustomersRepository
 from messenger_bank.errors import CardNotFound, OperationRejected
 from messenger_bank.http import HttpAnswer, HttpRequest, short_answer
 from messenger_bank.journeys import service as journeys
-from messenger_bank.notify import chat_of
+from messenger_bank.notices.service import chat_of
 from messenger_bank.observability import logger, metrics
 from messenger_bank.quotes import money_text
 from messenger_bank.security.cards import short_mask

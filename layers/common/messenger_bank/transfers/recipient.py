@@ -22,7 +22,7 @@ from messenger_bank.banking.service import CoreClient
 from messenger_bank.channels.models import ChatRef
 from messenger_bank.customers.models import Customer
 from messenger_bank.customers.service import CustomersRepository, customer_by_bank_id, identities_of
-from messenger_bank.notify import notify
+from messenger_bank.notices.service import notify
 from messenger_bank.observability import logger, metrics
 from messenger_bank.onboarding.models import Notified, NotifyRequest
 from messenger_bank.quotes import money_text

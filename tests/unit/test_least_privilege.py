@@ -201,7 +201,7 @@ def test_the_webhooks_may_seal_chat_text_but_never_open_it_and_only_the_conversa
     text, session = sealing.TEXT_PURPOSE, sealing.SESSION_PURPOSE
 
     assert holders == {
-        **dict.fromkeys(WEBHOOKS, {("kms:GenerateDataKey", text)}),
+        **{webhook: {("kms:GenerateDataKey", text)} for webhook in WEBHOOKS},
         "ConversationFunction": {("kms:Decrypt", text), ("kms:GenerateDataKey", session), ("kms:Decrypt", session)},
     }
     for name in holders:

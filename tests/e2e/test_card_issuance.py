@@ -5,6 +5,7 @@ sandbox and the fake messenger that shows the picture."""
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
@@ -69,6 +70,64 @@ def test_neither_the_execution_history_nor_the_logs_carry_a_name_passport_or_car
     logs = "\n".join(path.read_text(encoding="utf-8") for path in cloud.logs.directory.glob("*.log"))
     for secret in (person.passport, person.personal_id, person.surname, "LUKASHEVICH"):
         assert secret not in logs
+
+
+# The oracle of what may not lie in clear, written here (not the code's detectors): a Luhn-valid run of 13-19
+# digits once spaces and dashes are gone, a passport number, a personal number.
+_PASSPORT = re.compile(r"[A-Z]{2}\d{7}")
+_PERSONAL = re.compile(r"[3-6]\d{6}[A-Z]\d{3}[A-Z]{2}[0-9A-Z]")
+
+
+def _luhn(digits: str) -> bool:
+    total = sum(int(d) for d in digits[-1::-2]) + sum(sum(divmod(2 * int(d), 10)) for d in digits[-2::-2])
+    return total % 10 == 0
+
+
+def numbers_in_clear(stored: str) -> list[str]:
+    compact = re.sub(r"[\s\-]", "", stored)
+    cards = [run for run in re.findall(r"(?<!\d)\d{13,19}(?!\d)", compact) if _luhn(run)]
+    return cards + _PASSPORT.findall(compact) + _PERSONAL.findall(compact)
+
+
+def test_neither_the_session_nor_the_inbound_queues_hold_a_passport_name_or_card_number(cloud: LocalCloud) -> None:
+    assert cloud.stack is not None
+    dynamodb, sqs = cloud.client("dynamodb"), cloud.client("sqs")
+    person = Person(surname="Запечатаная")
+    chat = chat_for(cloud, "telegram", person)
+    onboard(chat, person, confirm=False)  # at the summary: name, passport, personal number in the session
+
+    sessions = str(cloud.stack.physical["SessionsTable"])
+    key = {"chat_key": {"S": chat.chat_key}}
+    item = dynamodb.get_item(TableName=sessions, Key=key, ConsistentRead=True)["Item"]
+    stored = json.dumps(item, default=str, ensure_ascii=False)
+    assert numbers_in_clear(f"{person.passport} {person.personal_id} 4111 1111 1111 1111") != []  # the oracle sees
+    assert numbers_in_clear(stored) == [] and person.surname not in stored and person.first_name not in stored
+    assert "sealed" in item
+
+    # A turn of this chat that fails every time (its session's seal broken), so the message it carries ends in
+    # the dead-letter queue, which keeps it 14 days: it must be there only sealed.
+    dynamodb.update_item(
+        TableName=sessions,
+        Key=key,
+        UpdateExpression="SET sealed = :broken",
+        ExpressionAttributeValues={":broken": {"B": b"\x01\x00\x04nope" + bytes(40)}},
+    )
+    typed = f"паспорт {person.passport}, карта 4111 1111 1111 1111"
+    sent = chat._send("text", text=typed)
+    assert sent["status"] == 200, sent
+    chat.wait_for("что-то пошло не так")  # told on the last attempt, just before SQS moves it
+
+    dead = str(cloud.stack.physical["InboundDeadLetterQueue"])
+    mine: list[str] = []
+    deadline = time.monotonic() + 30
+    while not mine and time.monotonic() < deadline:
+        # VisibilityTimeout 0: another suite's dead letters (the poison update) stay visible to it.
+        received = sqs.receive_message(QueueUrl=dead, MaxNumberOfMessages=10, VisibilityTimeout=0, WaitTimeSeconds=1)
+        mine = [m["Body"] for m in received.get("Messages", []) if f'"chat_id":"{chat.chat_id}"' in m["Body"]]
+    assert mine, "the failing update never reached the dead-letter queue"
+    for body in mine:
+        assert numbers_in_clear(body) == []
+        assert json.loads(body)["text"] is None and json.loads(body)["sealed_text"]
 
 
 def test_a_person_the_registry_does_not_confirm_is_told_and_gets_no_card(cloud: LocalCloud) -> None:

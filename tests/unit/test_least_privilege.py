@@ -13,6 +13,7 @@ from local.cloud.template import transform
 from messenger_bank.banking.credentials import SYSTEM_SECRETS
 from messenger_bank.onboarding import applications
 from messenger_bank.secrets import SECRET_PATHS
+from messenger_bank.security import sealing
 from messenger_bank.security.cards import CardVault
 from messenger_bank.security.keys import KEY_PATHS
 from tests.support.aws import template_resources
@@ -170,6 +171,42 @@ def test_each_key_works_only_with_the_encryption_context_its_code_passes(
     assert len(denials) == 1
     assert {"kms:Encrypt", "kms:Decrypt"} <= set(denials[0]["Action"])
     assert denials[0]["Condition"] == {"StringNotEquals": {"kms:EncryptionContext:purpose": context["purpose"]}}
+
+
+def test_the_chat_data_key_works_only_for_the_two_purposes_its_code_seals_with(transformed: dict[str, Any]) -> None:
+    statements = transformed["ChatDataKey"]["Properties"]["KeyPolicy"]["Statement"]
+    (denial,) = [s for s in statements if s["Effect"] == "Deny"]
+
+    assert {"kms:GenerateDataKey*", "kms:Decrypt"} <= set(denial["Action"])
+    purposes = denial["Condition"]["StringNotEquals"]["kms:EncryptionContext:purpose"]
+    assert sorted(purposes) == sorted([sealing.SESSION_PURPOSE, sealing.TEXT_PURPOSE])
+
+
+def chat_data_key_grants(role: dict[str, Any]) -> set[tuple[str, str]]:
+    """(action, purpose) pairs the role may use the chat-data key for; purpose "*" when unconditioned."""
+    granted: set[tuple[str, str]] = set()
+    for statement in _statements(role):
+        if "ChatDataKey" not in json.dumps(statement["Resource"]) or statement["Effect"] != "Allow":
+            continue
+        purpose = statement.get("Condition", {}).get("StringEquals", {}).get("kms:EncryptionContext:purpose", "*")
+        granted |= {(action, purpose) for action in _as_list(statement["Action"])}
+    return granted
+
+
+def test_the_webhooks_may_seal_chat_text_but_never_open_it_and_only_the_conversation_opens_it(
+    transformed: dict[str, Any],
+) -> None:
+    roles = roles_by_function(transformed)
+    holders = {name: grants for name, role in roles.items() if (grants := chat_data_key_grants(role))}
+    text, session = sealing.TEXT_PURPOSE, sealing.SESSION_PURPOSE
+
+    assert holders == {
+        **{webhook: {("kms:GenerateDataKey", text)} for webhook in WEBHOOKS},
+        "ConversationFunction": {("kms:Decrypt", text), ("kms:GenerateDataKey", session), ("kms:Decrypt", session)},
+    }
+    for name in holders:
+        variables = transformed[name]["Properties"]["Environment"]["Variables"]
+        assert variables["CHAT_DATA_KEY_ID"] == {"Ref": "ChatDataKey"}, name
 
 
 def test_the_media_bucket_refuses_requests_without_tls(transformed: dict[str, Any]) -> None:

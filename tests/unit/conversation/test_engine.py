@@ -134,6 +134,36 @@ def test_a_card_number_is_tokenised_deleted_and_never_kept_or_repeated() -> None
     assert PAN not in chat.everything_said()
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "4222 2222 2222 2",  # 13 digits: an old Visa
+        "3782 822463 10005",  # 15 digits: Amex
+        "6222020000000000000",  # 19 digits: UnionPay (ungrouped, so no shorter part of it counts)
+    ],
+)
+def test_a_card_number_of_13_to_19_digits_is_deleted_wherever_it_is_typed(typed: str) -> None:
+    chat = Chat(customer_deps())
+    chat.start()
+    turn = chat.say(f"моя карта {typed}")  # in the menu, not at a card-number step
+    assert [(type(e).__name__, e.message_id) for e in turn.effects] == [("DeleteMessage", "m2")]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "4222 2222 2222",  # 12 digits, Luhn-valid: too short for a card
+        "4222 2222 2222 3",  # 13 digits, the check digit wrong
+        "3782 822463 10006",  # 15 digits, the check digit wrong
+    ],
+)
+def test_a_number_that_is_not_a_card_number_is_not_deleted(typed: str) -> None:
+    chat = Chat(customer_deps())
+    chat.start()
+    turn = chat.say(f"моя карта {typed}")
+    assert list(turn.effects) == []
+
+
 def test_choose_accepts_a_button_a_word_or_an_intent() -> None:
     deps = customer_deps()
     deps.nlu.teach("хочу попросить у друга", "request_money")

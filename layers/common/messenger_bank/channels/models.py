@@ -73,6 +73,10 @@ class InboundEvent(BaseModel):
     tracking: str | None = Field(
         default=None, description="tracking_data of the bot's last message, echoed back by Viber"
     )
+    # Set only on the inbound queue (webhooks/sealing.py): the free text fields, sealed, in place of them.
+    sealed_text: str | None = Field(
+        default=None, description="text, user_name and referral sealed (base64) when they held a card or document"
+    )
 
 
 class Button(BaseModel):

@@ -7,7 +7,13 @@ Table schema (the template must create the same):
     other attributes (written by this module, not indexed):
         version (N)  customer_id (S, absent when unknown)  language (S)  language_source (S)
         flow (S)  step (S)  state (S: JSON of flow_data, history, buttons, epoch)  last_seen (S, ISO 8601)
-        (an item written before the typed flow data has `data` in `state` instead of `flow_data`)
+        sealed (B, absent when the flow holds nothing personal): the values of `flow_data.sensitive`
+        (name, passport and personal number, a card's last four and expiry...), taken out of `state`
+        and sealed together with the chat-data key, context {"purpose": "chat-session", "chat": chat_key}
+        (security/sealing.py), so a blob copied into another chat's item does not open
+        (an item written before the typed flow data has `data` in `state` instead of `flow_data`;
+        one written before the sealing has its personal values in `state`, read as they are: such a
+        session is gone SESSION_IDLE_MINUTES, 30, after its last message)
     billing: on demand; no secondary index.
 
 Writes are conditional on the version read (`attribute_not_exists(chat_key)` for a new session), so
@@ -15,7 +21,8 @@ two turns of one chat can never overwrite each other: the loser gets `SessionCon
 message is retried from the queue. TTL deletion is lazy, so an item past `expires_at` may still be
 read: the engine treats it as expired (tells the customer, keeps the language, back to the menu).
 
-Never stored here: card numbers (only token + mask), PINs, passwords, CVVs.
+Never stored here: card numbers (only token + mask), PINs, passwords, CVVs; personal values only sealed.
+A turn whose flow holds nothing personal (most) calls KMS neither to read nor to write.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from messenger_bank.conversation.engine.state import FlowData
 from messenger_bank.conversation.settings import session_settings
+from messenger_bank.security.sealing import SESSION_PURPOSE, Sealer, chat_sealer
 from messenger_bank.types import Language
 
 if TYPE_CHECKING:
@@ -68,11 +76,18 @@ class SessionConflict(Exception):
 
 
 class SessionRepository:
-    """get / save over the sessions table; the boto3 resource is created on first use."""
+    """get / save over the sessions table; the boto3 resource and the sealer are created on first use."""
 
-    def __init__(self, table_name: str | None = None, *, table: Table | None = None) -> None:
+    def __init__(
+        self, table_name: str | None = None, *, table: Table | None = None, sealer: Sealer | None = None
+    ) -> None:
         self._table_name = table_name or session_settings().table_name
         self._table = table
+        self._sealer = sealer
+
+    @property
+    def sealer(self) -> Sealer:
+        return self._sealer or chat_sealer()
 
     @property
     def table(self) -> Table:
@@ -84,7 +99,7 @@ class SessionRepository:
 
     def get(self, chat_key: str) -> Session | None:
         item = self.table.get_item(Key={"chat_key": chat_key}, ConsistentRead=True).get("Item")
-        return None if item is None else _from_item(item)
+        return None if item is None else _from_item(item, self)
 
     def save(self, session: Session) -> Session:
         """Write conditional on the version read; returns the session with its new version."""
@@ -99,7 +114,7 @@ class SessionRepository:
                 "ExpressionAttributeValues": {":expected": session.version},
             }
         try:
-            self.table.put_item(Item=_to_item(saved), **condition)
+            self.table.put_item(Item=_to_item(saved, self), **condition)
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 raise SessionConflict(session.chat_key) from exc
@@ -112,9 +127,16 @@ class SessionRepository:
         self.table.delete_item(Key={"chat_key": chat_key})
 
 
-def _to_item(session: Session) -> dict[str, Any]:
+def _sealing_context(chat_key: str) -> dict[str, str]:
+    return {"chat": chat_key}
+
+
+def _to_item(session: Session, repository: SessionRepository) -> dict[str, Any]:
+    flow_data = session.data.model_dump(mode="json")
+    personal = {k: v for k, v in flow_data["values"].items() if k in session.data.sensitive}
+    flow_data["values"] = {k: v for k, v in flow_data["values"].items() if k not in personal}
     state = {
-        "flow_data": session.data.model_dump(mode="json"),
+        "flow_data": flow_data,
         "history": list(session.history),
         "buttons": session.buttons,
         "epoch": session.epoch,
@@ -132,14 +154,24 @@ def _to_item(session: Session) -> dict[str, Any]:
         value = getattr(session, name)
         if value is not None:
             item[name] = value
+    if personal:
+        plaintext = json.dumps(personal, ensure_ascii=False, separators=(",", ":")).encode()
+        item["sealed"] = repository.sealer.seal(
+            plaintext, purpose=SESSION_PURPOSE, context=_sealing_context(session.chat_key)
+        )
     return item
 
 
-def _from_item(item: dict[str, Any]) -> Session:
+def _from_item(item: dict[str, Any], repository: SessionRepository) -> Session:
     state = json.loads(str(item.get("state", "{}")))
     # Items written before the typed model keep the old dict (with the engine's underscore keys).
     stored = state.get("flow_data")
     data = FlowData.model_validate(stored) if stored is not None else FlowData.from_legacy(state.get("data", {}))
+    if "sealed" in item:  # SealBroken for a blob sealed for another chat: the turn fails, nothing is read
+        opened = repository.sealer.unseal(
+            bytes(item["sealed"]), purpose=SESSION_PURPOSE, context=_sealing_context(str(item["chat_key"]))
+        )
+        data.values.update(json.loads(opened))
     return Session(
         chat_key=str(item["chat_key"]),
         customer_id=item.get("customer_id"),

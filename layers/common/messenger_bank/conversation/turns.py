@@ -16,6 +16,7 @@ from messenger_bank.channels.models import InboundEvent
 from messenger_bank.conversation.service import take_customer_turn, tell_something_went_wrong
 from messenger_bank.conversation.settings import conversation_settings
 from messenger_bank.observability import logger
+from messenger_bank.webhooks.sealing import open_free_text
 from messenger_bank.webhooks.service import correlation_id_of
 
 _processor = SqsFifoPartialProcessor(skip_group_on_error=True)
@@ -27,11 +28,13 @@ def last_attempt(record: SQSRecord) -> bool:
 
 
 def handle_record(record: SQSRecord) -> None:
-    event = InboundEvent.model_validate_json(record.body)
+    queued = InboundEvent.model_validate_json(record.body)
     attribute = record.raw_event.get("messageAttributes", {}).get("correlation_id") or {}
-    logger.set_correlation_id(attribute.get("stringValue") or correlation_id_of(event))
-    logger.append_keys(chat_key=event.chat.key, update_id=event.update_id)
+    logger.set_correlation_id(attribute.get("stringValue") or correlation_id_of(queued))
+    logger.append_keys(chat_key=queued.chat.key, update_id=queued.update_id)
+    event = queued
     try:
+        event = open_free_text(queued)
         take_customer_turn(event)
     except Exception:
         if last_attempt(record):

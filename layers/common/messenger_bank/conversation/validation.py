@@ -23,6 +23,7 @@ from messenger_bank.cardnumbers import has_card_length, luhn_valid
 from messenger_bank.money import HOME_CURRENCY, currency_named, format_money
 from messenger_bank.phones import BELARUS_OPERATORS
 from messenger_bank.security.cards import find_pans
+from messenger_bank.security.documents import PASSPORT_NUMBER, PERSONAL_NUMBER, document_text
 
 ADULT_AGE = 18
 PASSPORT_MIN_AGE = 14
@@ -42,33 +43,6 @@ class ValidationContext:
     now: datetime
     params: Mapping[str, Any] = field(default_factory=dict)
     data: Mapping[str, Any] = field(default_factory=dict)
-
-
-# Cyrillic letters that look like Latin ones, as people type them in document numbers.
-_LOOKALIKES = str.maketrans(
-    {
-        "А": "A",
-        "В": "B",
-        "Е": "E",
-        "К": "K",
-        "М": "M",
-        "Н": "H",
-        "О": "O",
-        "Р": "P",
-        "С": "C",
-        "Т": "T",
-        "Х": "X",
-        "У": "Y",
-        "І": "I",
-        "Ў": "Y",
-    }
-)
-
-
-def _document_text(text: str) -> str:
-    """Upper case, look-alikes folded to Latin, spaces and dashes dropped."""
-    folded = unicodedata.normalize("NFKC", text).strip().upper().translate(_LOOKALIKES)
-    return re.sub(r"[\s\-‐‑–—]", "", folded)
 
 
 # ---------------------------------------------------------------- names
@@ -179,20 +153,16 @@ def validate_issue_date(text: str, *, now: datetime, born: date | None = None) -
 
 # ---------------------------------------------------------------- documents
 
-_PASSPORT = re.compile(r"^[A-Z]{2}\d{7}$")
-# sex/century digit, DDMMYY, region letter, 3 digits, citizenship (2 letters), check character
-_PERSONAL_ID = re.compile(r"^([3-6])(\d{2})(\d{2})(\d{2})([A-Z])(\d{3})([A-Z]{2})([0-9A-Z])$")
-
 
 def validate_passport_number(text: str) -> str | Invalid:
-    value = _document_text(text)
-    return value if _PASSPORT.match(value) else Invalid("error.passport")
+    value = document_text(text)
+    return value if PASSPORT_NUMBER.fullmatch(value) else Invalid("error.passport")
 
 
 def validate_personal_id(text: str, *, born: date | None = None) -> str | Invalid:
     """14 characters shaped like 3170590A001PB5; the date inside must be the date of birth."""
-    value = _document_text(text)
-    m = _PERSONAL_ID.match(value)
+    value = document_text(text)
+    m = PERSONAL_NUMBER.fullmatch(value)
     if m is None:
         return Invalid("error.personal_id")
     century = 1900 if m[1] in "34" else 2000

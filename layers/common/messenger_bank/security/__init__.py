@@ -4,6 +4,8 @@ Modules (import the one you need; this package imports nothing eagerly, so that
 ``messenger_bank.observability`` can use ``security.logging`` without pulling in boto3 or PyJWT):
 
     cards            Luhn, masks, finding and redacting card numbers, KMS-backed tokenisation
+    documents        passport and personal numbers as typed; whether a text holds card or document numbers
+    sealing          personal data sealed at rest with the chat-data KMS key (sessions, queued chat text)
     logging          redaction of card numbers and secret-named fields from every log record
     keys             signing keys for sessions and links (SSM SecureString, cached)
     session_tokens   the sign-in zone's short-lived session JWT; ownership checks

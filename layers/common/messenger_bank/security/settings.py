@@ -7,6 +7,7 @@ Unset optional values leave the module's own default in force (``None`` here).
 ``CARD_TOKEN_KEY_ID``           the KMS key that encrypts card numbers (``cards.CardVault``)
 ``CARD_TOKENS_TABLE``           where the card tokens are kept (``cards.CardVault``)
 ``CARD_TOKEN_TTL_SECONDS``      how long a card token lives; 0: for ever (``cards``, a day)
+``CHAT_DATA_KEY_ID``            the KMS key that seals sessions' personal values and chat text (``sealing``)
 ``KEYCLOAK_ISSUER``             the realm whose tokens the authorizer accepts (``jwt_authorizer``)
 ``KEYCLOAK_AUDIENCE``           the audience those tokens must carry
 ``KEYCLOAK_JWKS_URL``           where the realm's keys are (default: the issuer's ``certs`` endpoint)
@@ -34,6 +35,7 @@ class SecurityEnvironment(BaseSettings):
     card_token_key_id: str | None = None
     card_tokens_table: str | None = None
     card_token_ttl_seconds: int | None = Field(default=None, ge=0)
+    chat_data_key_id: str | None = None
     keycloak_issuer: str | None = None
     keycloak_audience: str | None = None
     keycloak_jwks_url: str | None = None

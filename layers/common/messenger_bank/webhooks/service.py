@@ -35,6 +35,7 @@ from messenger_bank.http import HttpAnswer, HttpRequest, short_answer
 from messenger_bank.observability import logger, metrics
 from messenger_bank.secrets import secret
 from messenger_bank.types import LANGUAGES, Channel, Language
+from messenger_bank.webhooks.sealing import seal_free_text
 from messenger_bank.webhooks.settings import webhook_settings
 
 # Bodies above this are refused before parsing: no platform sends a customer update this large.
@@ -75,11 +76,12 @@ def correlation_id_of(event: InboundEvent) -> str:
 
 
 def queue_event(event: InboundEvent) -> QueuedUpdate:
-    """Put one event on the inbound FIFO queue: one ordered group per chat."""
+    """Put one event on the inbound FIFO queue: one ordered group per chat; free text holding a card or
+    document number goes sealed (webhooks/sealing.py), so the queue and its dead-letter queue never hold one."""
     dedupe_id = hashlib.sha256(f"{event.chat.channel}:{event.update_id}".encode()).hexdigest()
     response = _sqs().send_message(
         QueueUrl=webhook_settings().inbound_queue_url,
-        MessageBody=event.model_dump_json(),
+        MessageBody=seal_free_text(event).model_dump_json(),
         MessageGroupId=event.chat.key,
         MessageDeduplicationId=dedupe_id,
         MessageAttributes={"correlation_id": {"DataType": "String", "StringValue": correlation_id_of(event)}},

@@ -39,9 +39,10 @@ from messenger_bank.conversation.flows import (
 )
 from messenger_bank.conversation.validation import Invalid, contains_card_number
 from messenger_bank.observability import logger
+from messenger_bank.security.documents import PASSPORT_NUMBER
 
 Next = tuple[str, str] | None
-_PASSPORT_IN_TEXT = re.compile(r"\b[A-Z]{2}\d{7}\b")
+_PASSPORT_IN_TEXT = re.compile(rf"\b{PASSPORT_NUMBER.pattern}\b")
 
 
 def enter(

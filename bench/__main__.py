@@ -2,7 +2,7 @@
 
     python -m bench                 # all of them (NLU without the ~2 min public Banking77 benchmark)
     python -m bench <name> [args]   # one: cold_start, webhooks, outbound, card_issuance, transfers, sessions,
-                                    #      nlu, images
+                                    #      notices, nlu, images
     python -m bench --list
 
 Each benchmark ends by itself; those that need the local cloud start and stop their own, on free ports
@@ -48,6 +48,13 @@ def _outbound(args: list[str]) -> None:
     from bench import outbound
 
     outbound.main(args)
+
+
+@_register("notices", "Notices when windows are closed: routes taken, none lost")
+def _notices(args: list[str]) -> None:
+    from bench import notices
+
+    notices.main(args)
 
 
 @_register("card_issuance", "Card issuance: confirmation → card picture")

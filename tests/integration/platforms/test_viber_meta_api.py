@@ -132,6 +132,7 @@ def test_whatsapp_list_and_faults(client: httpx.Client, platforms: PlatformsServ
 
 
 def test_messenger_send_api(client: httpx.Client, platforms: PlatformsServer) -> None:
+    platforms.send("messenger", ALICE, "text", text="hi")  # she wrote: the 24 h window is open
     message = {
         "recipient": {"id": "7000000000001001"},
         "messaging_type": "RESPONSE",

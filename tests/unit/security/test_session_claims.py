@@ -30,6 +30,8 @@ def binding(chat_key: str) -> str:
     """The chat claim as the security module documents it: HMAC-SHA256 of "chat:<chat key>" under the
     identity key, 32 hex characters (built here, not by the product)."""
     return hmac.new(IDENTITY_KEY, f"chat:{chat_key}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
 LEEWAY = 5  # seconds, as the module documents
 
 

@@ -7,19 +7,22 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from pydantic import SecretStr
 
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.security import links
 from messenger_bank.security.errors import TooManyAttempts
 from messenger_bank.signin import service
+from messenger_bank.signin.models import CardEntry
 from tests.unit.signin.test_sign_in_link import CHAT, PHONE, customers, prove_phone, start
+from tests.unit.signin.test_signin import SAME_MASK, FakeCerberus
 
 __all__ = ["customers"]  # the fixture, shared with test_signin
 
 
-def lock_before_the_change(subject: str) -> None:
-    """Three wrong cards as the code before keyed digests counted them, under the plain hash."""
-    for _ in range(3):
+def lock_before_the_change(subject: str, failures: int = 3) -> None:
+    """Wrong cards as the code before keyed digests counted them, under the plain hash."""
+    for _ in range(failures):
         links.record_failed_attempt(subject, service.ATTEMPTS_PURPOSE)
 
 
@@ -43,3 +46,23 @@ def test_a_lock_under_another_phones_unkeyed_subject_does_not_stop_this_one(cust
     lock_before_the_change("phone-" + hashlib.sha256(b"+375291111111").hexdigest()[:32])
 
     assert start(customers).purpose == "sign_in"
+
+
+@pytest.mark.parametrize(
+    "old_subject",
+    [
+        pytest.param("phone-" + hashlib.sha256(PHONE.encode()).hexdigest()[:32], id="the phone"),
+        pytest.param("chat-" + hashlib.sha256(CHAT.encode()).hexdigest()[:32], id="the chat"),
+    ],
+)
+def test_two_wrong_cards_before_the_change_and_one_after_lock(customers: CustomersRepository, old_subject: str) -> None:
+    prove_phone(customers)
+    pending = service.pending_sign_in(start(customers))
+    lock_before_the_change(old_subject, failures=2)
+
+    with pytest.raises(TooManyAttempts):
+        service.prove_sign_in_card(
+            pending,
+            CardEntry(number=SecretStr(SAME_MASK), expiry="07/29"),
+            cerberus=FakeCerberus(),  # type: ignore[arg-type]
+        )

@@ -14,10 +14,11 @@ from messenger_bank.security import links
 from messenger_bank.security.errors import TooManyAttempts
 from messenger_bank.signin import service
 from messenger_bank.signin.models import CardEntry
-from tests.unit.signin.test_sign_in_link import CHAT, PHONE, customers, prove_phone, start
+from tests.unit.signin.test_sign_in_link import CHAT, PHONE, customers, now_is_when_the_case_runs, prove_phone, start
 from tests.unit.signin.test_signin import SAME_MASK, FakeCerberus
 
-__all__ = ["customers"]  # the fixture, shared with test_signin
+# The fixtures: the tables, and the moment each case runs (the links are made "now").
+__all__ = ["customers", "now_is_when_the_case_runs"]
 
 
 def lock_before_the_change(subject: str, failures: int = 3) -> None:

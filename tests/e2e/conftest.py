@@ -16,6 +16,7 @@ from local.cloud.config import CloudConfig
 # free amount per customer (each case makes its own), so none of them is asked for a code.
 SPENDING_FREE_PER_DAY_MINOR = 10_000
 SPENDING_LIMIT_PER_DAY_MINOR = 30_000
+SECRETS_PREFIX = "/messenger-bank/dev"  # the template's default, which the cloud seeds
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -52,3 +53,16 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
     local_cloud = LocalCloud(config, state_dir=tmp_path_factory.mktemp("cloud"), echo_logs=False)
     with local_cloud:
         yield local_cloud
+
+
+@pytest.fixture(scope="module")
+def the_clouds_identity_key(cloud: LocalCloud) -> Iterator[None]:
+    """Digests a test computes (a chat's binding, a phone's guard) made with the cloud's own identity key,
+    read from its SSM, so that they name what the functions wrote (security/digests.py)."""
+    import messenger_bank.security.digests as digests
+
+    name = f"{SECRETS_PREFIX}/security/identity-key"
+    key = str(cloud.client("ssm").get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]).encode()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(digests, "_identity_key", lambda: key)
+        yield

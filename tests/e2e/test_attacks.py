@@ -21,7 +21,8 @@ from local.platforms.inbound import signature_headers
 from messenger_bank.security.links import make_link, token_of
 from tests.e2e.driver import HELP_REPLY, HELP_TEXT, Chat, Person, invoke_operation, onboard, web_app_form
 
-pytestmark = pytest.mark.e2e
+# Tokens and links this test mints bind chats with the cloud's identity key (tests/e2e/conftest.py).
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("the_clouds_identity_key")]
 
 CHANNELS = ["telegram", "viber", "whatsapp", "messenger"]
 SIGNATURE_HEADERS = {

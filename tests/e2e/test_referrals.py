@@ -12,7 +12,6 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,9 +33,8 @@ from messenger_bank.programs.repository import ReferralsRepository
 from messenger_bank.programs.terms import programs
 from tests.e2e.driver import Chat, Person, onboard
 
-SECRETS_PREFIX = "/messenger-bank/dev"
-
-pytestmark = pytest.mark.e2e
+# The digests this test computes (to seed and look up guards) are made with the cloud's own key.
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("the_clouds_identity_key")]
 
 
 def telegram_chat(cloud: LocalCloud, person: Person) -> Chat:
@@ -77,17 +75,6 @@ def bonuses_on(cloud: LocalCloud, person: Person) -> list[int]:
 
 def balance_of(cloud: LocalCloud, person: Person) -> int:
     return int(cloud.sandbox.bank.balance(bank_account(cloud, person)))
-
-
-@pytest.fixture(scope="module", autouse=True)
-def the_clouds_identity_key(cloud: LocalCloud) -> Iterator[None]:
-    """The digests this test computes (to seed and look up guards) are made with the cloud's own key."""
-    import messenger_bank.programs.keys as keys
-
-    key = cloud.client("ssm").get_parameter(Name=f"{SECRETS_PREFIX}/security/identity-key", WithDecryption=True)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(keys, "_identity_key", lambda: str(key["Parameter"]["Value"]).encode())
-        yield
 
 
 def customers_table(cloud: LocalCloud) -> Any:

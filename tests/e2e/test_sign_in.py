@@ -19,7 +19,8 @@ from local.cloud.cloud import LocalCloud
 from messenger_bank.security._hs256 import chat_binding
 from tests.e2e.driver import Chat, Person, onboard, web_app_form
 
-pytestmark = pytest.mark.e2e
+# The chat bindings this test computes (to back-date a proof) are made with the cloud's identity key.
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("the_clouds_identity_key")]
 
 CARD_READY = re.compile(r"карта готова: \d{6}\*+(\d{4}), действует до (\d{2}/\d{2})")
 MENU = "Что вы хотите сделать?"

@@ -24,7 +24,8 @@ from tests.e2e.test_sign_in import (
     to_card_services,
 )
 
-pytestmark = pytest.mark.e2e
+# Tokens and links this test mints bind chats with the cloud's identity key (tests/e2e/conftest.py).
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("the_clouds_identity_key")]
 
 CODE_ASKED = "Я отправил SMS с кодом"
 WRONG_CODE = "Код неверный"

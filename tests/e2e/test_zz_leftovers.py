@@ -18,7 +18,8 @@ import pytest
 from local.cloud.cloud import LocalCloud
 from tests.support.pan_oracle import card_numbers_in
 
-pytestmark = pytest.mark.e2e
+# Tokens and links this test mints bind chats with the cloud's identity key (tests/e2e/conftest.py).
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("the_clouds_identity_key")]
 
 CHANNELS = ["telegram", "viber", "whatsapp", "messenger"]
 # The platforms' own ids (and correlation ids made of them) are numbers that may look like a card:

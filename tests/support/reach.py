@@ -80,8 +80,9 @@ def _layer() -> dict[str, _Module]:
     }
 
 
-def reachable(code_uri: str) -> set[str]:
-    """Qualified names of the layer's definitions the function at `code_uri` (its app.py) can reach."""
+def reachable(code_uri: str, *, without: frozenset[str] = frozenset()) -> set[str]:
+    """Qualified names of the layer's definitions the function at `code_uri` (its app.py) can reach, not
+    going through the definitions in `without` (a path a caller knows the function never takes)."""
     modules = dict(_layer())
     handler = _Module("handler", ROOT / code_uri / "app.py")
     modules["handler"] = handler
@@ -91,7 +92,7 @@ def reachable(code_uri: str) -> set[str]:
         qualified = todo.pop()
         module_name, _, name = qualified.rpartition(".")
         module = modules.get(module_name)
-        if qualified in seen or module is None or name not in module.definitions:
+        if qualified in seen or qualified in without or module is None or name not in module.definitions:
             continue
         seen.add(qualified)
         todo.append(f"{module_name}.{MODULE_CODE}")

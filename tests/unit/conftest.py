@@ -1,4 +1,4 @@
-"""Unit tests run without SSM: the programs' identity key (the HMAC key of phone and passport digests,
+"""Unit tests run without SSM: the identity key (the HMAC key of phone, chat and passport digests,
 ``security/identity-key`` in a deployment) is a fixed test key here."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ IDENTITY_KEY = b"i" * 16 + b"identity-digest-key-for-unit-tests"
 
 @pytest.fixture(autouse=True)
 def identity_key(monkeypatch: pytest.MonkeyPatch) -> bytes:
-    import messenger_bank.programs.keys as keys
+    import messenger_bank.security.digests as digests
 
-    monkeypatch.setattr(keys, "_identity_key", lambda: IDENTITY_KEY)
+    monkeypatch.setattr(digests, "_identity_key", lambda: IDENTITY_KEY)
     return IDENTITY_KEY
 
 

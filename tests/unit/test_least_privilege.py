@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 
 from local.cloud.template import transform
+from messenger_bank import operations
 from messenger_bank.banking.credentials import SYSTEM_SECRETS
 from messenger_bank.onboarding import applications
+from messenger_bank.operations import Operation
 from messenger_bank.secrets import SECRET_PATHS
 from messenger_bank.security import sealing
 from messenger_bank.security.cards import CardVault
@@ -307,3 +309,58 @@ def test_the_functions_granted_the_security_table_are_those_whose_code_keeps_sec
     keeping = {name for name, f in functions.items() if readers & reachable(f["Properties"]["CodeUri"])}
 
     assert keeping == {"SendOtpFunction", "SignInFunction", "SecurePageFunction"}
+
+
+IDENTITY_DIGEST = "messenger_bank.security.digests.identity_digest"
+# A handler built by `operation_lambda` checks a session only when its contract names one (handlers.py).
+SESSION_CHECK = "messenger_bank.handlers._check_session"
+
+
+def _operation_contract(code_uri: str) -> Operation[Any, Any] | None:
+    """The contract an operation's app.py passes to `operation_lambda`, or None for another handler."""
+    for node in ast.walk(ast.parse((ROOT / code_uri / "app.py").read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "operation_lambda":
+            first = node.args[0]
+            assert isinstance(first, ast.Name), code_uri
+            contract = getattr(operations, first.id)
+            assert isinstance(contract, Operation), code_uri
+            return contract
+    return None
+
+
+def functions_that_digest_identity() -> set[str]:
+    """Oracle from the code: functions whose handler reaches the keyed digest (tests/support/reach), the
+    session check counted only where the operation's contract asks for one."""
+    functions = {n: r for n, r in template_resources().items() if r["Type"] == "AWS::Serverless::Function"}
+    needing: set[str] = set()
+    for name, function in functions.items():
+        code = function["Properties"]["CodeUri"]
+        contract = _operation_contract(code)
+        if IDENTITY_DIGEST in reachable(code, without=frozenset({SESSION_CHECK})) or (
+            contract is not None and contract.session is not None
+        ):
+            needing.add(name)
+    return needing
+
+
+def test_the_functions_that_read_the_identity_key_are_those_whose_code_digests_a_phone_or_a_chat(
+    transformed: dict[str, Any],
+) -> None:
+    # Both ways: a function missing the grant fails only on AWS; one granted it without need reads a key it
+    # should not hold.
+    granted = {
+        name
+        for name, role in roles_by_function(transformed).items()
+        if KEY_PATHS["identity"] in parameters_granted(role)
+    }
+
+    assert granted == functions_that_digest_identity()
+
+
+def test_the_oracle_sees_a_session_check_and_a_digest_reached_directly() -> None:
+    # One function of each kind, named here from their app.py: block_card checks a customer session (a token's
+    # chat binding), send_otp digests the phone and the chat of its send limits, verify_otp does neither.
+    needing = functions_that_digest_identity()
+
+    assert {"BlockCardFunction", "SendOtpFunction"} <= needing
+    assert "VerifyOtpFunction" not in needing

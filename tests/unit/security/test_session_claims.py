@@ -5,6 +5,7 @@ the expiry and not-before boundaries are tested to the second on both sides of t
 from __future__ import annotations
 
 import hashlib
+import hmac
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,10 +19,19 @@ from messenger_bank.security.session_tokens import (
     require_recent_auth,
     verify_session,
 )
+from tests.unit.conftest import IDENTITY_KEY
 from tests.unit.security.conftest import LINK_KEY, SESSION_KEY, JwtClock
 
 CHAT = "telegram:123456"
 NOW = 1_765_000_000  # 2025-12-06, a fixed instant: the clock is frozen here
+
+
+def binding(chat_key: str) -> str:
+    """The chat claim as the security module documents it: HMAC-SHA256 of "chat:<chat key>" under the
+    identity key, 32 hex characters (built here, not by the product)."""
+    return hmac.new(IDENTITY_KEY, f"chat:{chat_key}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
 LEEWAY = 5  # seconds, as the module documents
 
 
@@ -34,7 +44,7 @@ def valid_claims(**changes: Any) -> dict[str, Any]:
         "iss": "messenger-bank",
         "aud": "messenger-bank/session",
         "sub": "cust-1",
-        "chat": hashlib.sha256(CHAT.encode()).hexdigest()[:32],
+        "chat": binding(CHAT),
         "iat": NOW,
         "nbf": NOW,
         "exp": NOW + 900,
@@ -72,7 +82,9 @@ def test_the_hand_built_session_is_valid() -> None:
         pytest.param({"aud": ["messenger-bank/session", "other"]}, id="an audience list (strict)"),
         pytest.param({"iss": "someone-else"}, id="another issuer"),
         pytest.param({"iss": "messenger-bank "}, id="an issuer with a trailing space"),
-        pytest.param({"chat": hashlib.sha256(b"telegram:999").hexdigest()[:32]}, id="another chat's binding"),
+        pytest.param({"chat": binding("telegram:999")}, id="another chat's binding"),
+        # A token minted before keyed digests (or by someone who hashed the chat id without the key).
+        pytest.param({"chat": hashlib.sha256(CHAT.encode()).hexdigest()[:32]}, id="the chat's unkeyed digest"),
         pytest.param({"chat": CHAT}, id="the chat key in clear instead of its binding"),
     ],
 )

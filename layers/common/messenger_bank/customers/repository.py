@@ -62,6 +62,8 @@ def new_binding_id() -> str:
 
 def legacy_binding_id(customer_id: str, identity_key: str) -> str:
     """The id of a chat bound before bindings had ids; an id proves nothing (the owner is checked)."""
+    # Unkeyed, but only old bindings have it (new ids are random) and only the customer who holds both the
+    # customer id and the chat sees it; keying it would change the ids their chats list already shows.
     return "b_" + hashlib.sha256(f"binding:{customer_id}:{identity_key}".encode()).hexdigest()[:20].translate(_LETTERS)
 
 

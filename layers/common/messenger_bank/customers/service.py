@@ -19,11 +19,13 @@ from messenger_bank.errors import AlreadyCustomer, CustomerNotFound
 
 
 def customer_id_for(bank_customer_id: str) -> str:
+    # Unkeyed on purpose: core banking's customer reference is an internal id, not a phone, name or document.
     digest = hashlib.sha256(f"customer:{bank_customer_id}".encode()).digest()
     return "c_" + base64.b32encode(digest).decode()[:20].lower()
 
 
 def referral_code_for(customer_id: str) -> str:
+    # Unkeyed on purpose: a code is shared openly and stands for our own customer id, no personal data.
     digest = hashlib.sha256(f"referral:{customer_id}".encode()).digest()
     # Crockford-like alphabet without look-alikes, so a code read aloud survives.
     alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"

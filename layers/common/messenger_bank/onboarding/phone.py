@@ -10,7 +10,6 @@ window, counted in the security table (``SECURITY_TABLE``) with the wrong-attemp
 
 from __future__ import annotations
 
-import hashlib
 import time
 from typing import Final
 
@@ -37,21 +36,24 @@ CODE_LIMITS: Final = ((3, 15), (10, 24 * 60))
 SENDS_PURPOSE = "otp_send"
 
 
-def _subjects(request: SendCodeRequest) -> list[str]:
+def _subjects(request: SendCodeRequest) -> list[tuple[str, str | None]]:
+    """Each counter's subject, and the one it had before keyed digests (read while it may be live)."""
     # The chat first: a flooding chat is stopped before it spends the phone's allowance.
     return [
-        "chat-" + _hs256.chat_binding(request.chat_key),
-        "phone-" + hashlib.sha256(request.phone.encode()).hexdigest()[:32],
+        (links.chat_subject(_hs256.chat_binding(request.chat_key)), links.previous_chat_subject(request.chat_key)),
+        (links.phone_subject(request.phone), links.previous_phone_subject(request.phone)),
     ]
 
 
 def take_a_send(request: SendCodeRequest, *, now: float | None = None) -> None:
     """Count one send against every limit; raise TooManyCodes (nothing sent) when one is spent."""
     table = onboarding_settings().sends_table()
-    for subject in _subjects(request):
+    for subject, before in _subjects(request):
         for sends, minutes in CODE_LIMITS:
             window = links.SecuritySettings(table_name=table, max_attempts=sends, lock_minutes=minutes)
-            status = links.record_failed_attempt(subject, f"{SENDS_PURPOSE}{minutes}", config=window, now=now)
+            status = links.record_failed_attempt(
+                subject, f"{SENDS_PURPOSE}{minutes}", config=window, now=now, previous_subject=before
+            )
             if status.failures > sends:
                 metrics.add_metric(name="OneTimeCodesRefused", unit="Count", value=1)
                 logger.warning("one-time code refused", extra={"per": subject.partition("-")[0], "minutes": minutes})

@@ -52,6 +52,7 @@ TRACKING_SECONDS = 40 * 24 * 3600
 
 def _address_id(customer_id: str, text: str) -> str:
     """The same address typed twice by the same customer is one address."""
+    # Unkeyed on purpose: the record that carries this id keeps the address text itself beside it.
     digest = hashlib.sha256(f"address:{customer_id}:{text.casefold()}".encode()).digest()
     return "addr_" + base64.b32encode(digest).decode()[:16].lower()
 

@@ -1,17 +1,17 @@
 """Phones as the programs keep them (normalised, digested) and the bonuses' idempotency keys; the
 mask a customer sees of a phone is ``messenger_bank.phones``'.
 
-Phones and passports are kept as HMAC-SHA256 digests under the ``identity`` key (SSM, see
-``security.keys``), never as plain hashes: there are few enough phone numbers to hash them all, so a
-plain digest would give the number back to anyone who read the table. The same key makes the partners'
-pseudonyms of our customers.
+Phones and passports are kept as HMAC-SHA256 digests under the ``identity`` key (``security.digests``),
+never as plain hashes: there are few enough phone numbers to hash them all, so a plain digest would give
+the number back to anyone who read the table. The same key makes the partners' pseudonyms of our
+customers.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
+
+from messenger_bank.security.digests import identity_digest
 
 _E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 # A raw passport number (series + digits) must never reach storage as a "hash".
@@ -26,23 +26,13 @@ def normalise_phone(phone: str) -> str | None:
     return candidate if _E164.fullmatch(candidate) else None
 
 
-def _identity_key() -> bytes:
-    from messenger_bank.security.keys import signing_key
-
-    return signing_key("identity")
-
-
-def _digest(kind: str, value: str) -> str:
-    return hmac.new(_identity_key(), f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
-
-
 def phone_hash(phone: str) -> str:
-    return _digest("phone", phone)
+    return identity_digest("phone", phone)
 
 
 def passport_hash(document_number: str) -> str:
     """The passport as the programs keep it: a digest, never the number (``check_passport_hash`` accepts it)."""
-    return _digest("passport", document_number.strip().upper())
+    return identity_digest("passport", document_number.strip().upper())
 
 
 def check_passport_hash(value: str) -> str:
@@ -61,4 +51,4 @@ def milestone_bonus_key(customer_id: str, milestone: int) -> str:
 
 def partner_customer_ref(partner: str, customer_id: str) -> str:
     """A per-partner pseudonym: partners never learn our customer id, nor can they join their lists."""
-    return "ref_" + _digest(f"partner:{partner}", customer_id)[:24]
+    return "ref_" + identity_digest(f"partner:{partner}", customer_id)[:24]

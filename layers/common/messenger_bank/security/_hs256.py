@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from typing import Any, Final, Literal
 
 import jwt
+
+from messenger_bank.security.digests import chat_digest
 
 ISSUER: Final = "messenger-bank"
 LEEWAY_SECONDS: Final = 5
@@ -30,8 +31,8 @@ def new_jti() -> str:
 
 
 def chat_binding(chat_key: str) -> str:
-    """A digest of the chat key, so a token names its chat without carrying the chat id."""
-    return hashlib.sha256(chat_key.encode("utf-8")).hexdigest()[:32]
+    """A keyed digest of the chat key, so a token names its chat without carrying the chat id."""
+    return chat_digest(chat_key)
 
 
 def same_chat(binding: object, chat_key: str) -> bool:

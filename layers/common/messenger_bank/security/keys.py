@@ -2,8 +2,8 @@
 
 Each is a SecureString under the stack's ``SECRETS_PREFIX`` (like the platform secrets in
 ``messenger_bank.secrets``): ``<prefix>/security/session-key``, ``<prefix>/security/link-key`` and
-``<prefix>/security/identity-key`` (HMAC of phones and passports; never rotated without re-keying the
-referral guards, or a person could be referred twice), at least
+``<prefix>/security/identity-key`` (``security.digests``: HMAC of phones, chats and passports; never
+rotated without re-keying the referral guards, or a person could be referred twice), at least
 32 random characters each (e.g. ``python -c "import secrets; print(secrets.token_urlsafe(48))"``).
 Powertools caches a value for five minutes, so a warm Lambda does not ask SSM on every call and a
 rotated value is picked up soon after (sessions and links are minutes long, so a rotation signs
@@ -27,8 +27,9 @@ KeyPurpose = Literal["session", "link", "identity"]
 KEY_PATHS: Final[dict[KeyPurpose, str]] = {
     "session": "security/session-key",
     "link": "security/link-key",
-    # The programs' keyed digests of phones and passports (a plain hash of a phone is reversed by trying
-    # every number) and the partners' pseudonyms of our customers.
+    # The keyed digests of phones, chats and passports (a plain hash of a phone is reversed by trying every
+    # number): the programs' guards, the chat binding in tokens and links, the lockout subjects, and the
+    # partners' pseudonyms of our customers (security/digests.py).
     "identity": "security/identity-key",
 }
 MIN_KEY_BYTES: Final = 32

@@ -16,12 +16,16 @@ Storage (env ``SECURITY_TABLE``, the security table, not the webhooks' idempoten
 attribute ``expiration`` (N)), items written here:
 
     id "link#<jti>"                       expiration = the link's expiry + 1 h; a used link
-    id "attempts#<purpose>#<customer>"    failures (N), expiration = end of the window; wrong PINs
+    id "attempts#<purpose>#<subject>"     failures (N), expiration = end of the window; wrong PINs
+                                          (the customer), wrong cards and code sends (``chat_subject``,
+                                          ``phone_subject``: keyed digests, never a phone or chat id)
 
 Wrong attempts: ``record_failed_attempt`` counts wrong PINs / passwords per customer and purpose in a
 window (``SECURITY_LOCK_MINUTES``, default 60) and locks after ``SECURITY_MAX_ATTEMPTS`` (default 3)
 until the window ends; ``ensure_not_locked`` refuses before the bank is even asked; ``reset_attempts``
-after a success. Lambdas need ``dynamodb:PutItem``, ``UpdateItem``, ``GetItem``, ``DeleteItem`` on the
+after a success. A counter whose subject changed (the unkeyed digests before issue 16) names its
+``previous_subject``: its live window is read too and carried over, so nobody gains attempts from the
+change. Lambdas need ``dynamodb:PutItem``, ``UpdateItem``, ``GetItem``, ``DeleteItem`` on the
 table.
 
 ``verify_init_data`` checks a Telegram Web App's ``initData`` as Telegram documents it: secret =
@@ -45,7 +49,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from messenger_bank.security import _hs256
+from messenger_bank.security import _hs256, digests
 from messenger_bank.security.errors import (
     InitDataInvalid,
     LinkAlreadyUsed,
@@ -261,8 +265,38 @@ def redeem(
 
 
 # --- wrong attempts --------------------------------------------------------------------------------
+def chat_subject(chat_binding: str) -> str:
+    """The counters of a chat (the guesser, the sender), named by its binding (``_hs256.chat_binding``)."""
+    return "chat-" + chat_binding
+
+
+def phone_subject(phone: str) -> str:
+    """The counters of a phone (the target of guesses and of code floods), by its keyed digest."""
+    return "phone-" + digests.phone_digest(phone)
+
+
+def previous_chat_subject(chat_key: str) -> str | None:
+    """The chat's subject before keyed digests, while its counters may be live (``digests.READ_UNKEYED_COUNTERS``)."""
+    return "chat-" + digests.unkeyed_chat_digest(chat_key) if digests.READ_UNKEYED_COUNTERS else None
+
+
+def previous_phone_subject(phone: str) -> str | None:
+    """The phone's subject before keyed digests, while its counters may be live."""
+    return "phone-" + digests.unkeyed_phone_digest(phone) if digests.READ_UNKEYED_COUNTERS else None
+
+
 def _attempts_id(customer_id: str, purpose: str) -> str:
     return f"attempts#{purpose}#{customer_id}"
+
+
+def _live_window(
+    client: DynamoDBClient, config: SecuritySettings, item_id: str, current: float
+) -> tuple[int, int] | None:
+    """(failures, expiration) of the counter `item_id` while its window lasts (TTL deletion is lazy)."""
+    item = client.get_item(TableName=config.table_name, Key={"id": {"S": item_id}}, ConsistentRead=True).get("Item")
+    if not item or int(item["expiration"]["N"]) <= current:
+        return None
+    return int(item["failures"]["N"]), int(item["expiration"]["N"])
 
 
 def attempts_status(
@@ -272,20 +306,21 @@ def attempts_status(
     config: SecuritySettings | None = None,
     dynamodb: DynamoDBClient | None = None,
     now: float | None = None,
+    previous_subject: str | None = None,
 ) -> AttemptsStatus:
-    """How many wrong attempts `customer_id` has made for `purpose` in the current window."""
+    """How many wrong attempts `customer_id` has made for `purpose` in the current window; with a
+    `previous_subject`, the larger of the two counts (the old one may still be live)."""
     config = config or settings()
-    item = (
-        (dynamodb or dynamodb_client())
-        .get_item(
-            TableName=config.table_name, Key={"id": {"S": _attempts_id(customer_id, purpose)}}, ConsistentRead=True
-        )
-        .get("Item")
-    )
+    client = dynamodb or dynamodb_client()
     current = time.time() if now is None else now
-    if not item or int(item["expiration"]["N"]) <= current:
+    windows = [
+        window
+        for subject in (customer_id, previous_subject)
+        if subject is not None and (window := _live_window(client, config, _attempts_id(subject, purpose), current))
+    ]
+    if not windows:
         return AttemptsStatus(failures=0, limit=config.max_attempts)
-    return _status(int(item["failures"]["N"]), int(item["expiration"]["N"]), config)
+    return _status(*max(windows), config)
 
 
 def _status(failures: int, expiration: int, config: SecuritySettings) -> AttemptsStatus:
@@ -304,9 +339,12 @@ def ensure_not_locked(
     config: SecuritySettings | None = None,
     dynamodb: DynamoDBClient | None = None,
     now: float | None = None,
+    previous_subject: str | None = None,
 ) -> AttemptsStatus:
     """Raise ``TooManyAttempts`` while `customer_id` is locked out of `purpose`; else the status."""
-    status = attempts_status(customer_id, purpose, config=config, dynamodb=dynamodb, now=now)
+    status = attempts_status(
+        customer_id, purpose, config=config, dynamodb=dynamodb, now=now, previous_subject=previous_subject
+    )
     if status.locked:
         raise TooManyAttempts("too many wrong attempts", locked_until=status.locked_until)
     return status
@@ -319,11 +357,13 @@ def record_failed_attempt(
     config: SecuritySettings | None = None,
     dynamodb: DynamoDBClient | None = None,
     now: float | None = None,
+    previous_subject: str | None = None,
 ) -> AttemptsStatus:
     """Count one wrong PIN or password; the window starts at the first failure.
 
     Returns the status after counting (``locked`` once the limit is reached). Atomic: concurrent
-    failures are all counted.
+    failures are all counted. A new window under `customer_id` carries over a live window of
+    `previous_subject` (its count and its end), as if the subject had never changed.
     """
     from botocore.exceptions import ClientError
 
@@ -345,12 +385,18 @@ def record_failed_attempt(
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
             raise
-        # No window, or a stale one: start a new window with this failure.
+        # No window, or a stale one: start a new window with this failure (or carry the old subject's on).
+        carried = (
+            _live_window(client, config, _attempts_id(previous_subject, purpose), current)
+            if previous_subject is not None
+            else None
+        )
+        failures, end = (carried[0] + 1, carried[1]) if carried else (1, window_end)
         response = client.update_item(
             TableName=config.table_name,
             Key=key,
-            UpdateExpression="SET failures = :one, expiration = :end",
-            ExpressionAttributeValues={":one": {"N": "1"}, ":end": {"N": str(window_end)}},
+            UpdateExpression="SET failures = :failures, expiration = :end",
+            ExpressionAttributeValues={":failures": {"N": str(failures)}, ":end": {"N": str(end)}},
             ReturnValues="ALL_NEW",
         )
     attributes = response["Attributes"]
@@ -363,12 +409,14 @@ def reset_attempts(
     *,
     config: SecuritySettings | None = None,
     dynamodb: DynamoDBClient | None = None,
+    previous_subject: str | None = None,
 ) -> None:
-    """Forget the wrong attempts after a success."""
+    """Forget the wrong attempts after a success (under the previous subject too)."""
     config = config or settings()
-    (dynamodb or dynamodb_client()).delete_item(
-        TableName=config.table_name, Key={"id": {"S": _attempts_id(customer_id, purpose)}}
-    )
+    client = dynamodb or dynamodb_client()
+    for subject in (customer_id, previous_subject):
+        if subject is not None:
+            client.delete_item(TableName=config.table_name, Key={"id": {"S": _attempts_id(subject, purpose)}})
 
 
 # --- Telegram Web App initData -----------------------------------------------------------------------

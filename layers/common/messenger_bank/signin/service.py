@@ -24,7 +24,6 @@ the per-phone lock never stops the customer's own bound chats (``prove_card_agai
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import time
 from datetime import UTC, datetime, timedelta
@@ -79,12 +78,16 @@ NEVER = datetime.fromtimestamp(0, UTC)
 
 def _phone_subject(phone: str) -> str:
     # The target of a guess: a guesser can open many chats, but not many phones of one customer.
-    return "phone-" + hashlib.sha256(phone.encode()).hexdigest()[:32]
+    return links.phone_subject(phone)
 
 
 def _chat_subject(chat_binding: str) -> str:
     # The guesser: one chat cannot go on guessing, whichever phones it names.
-    return "chat-" + chat_binding
+    return links.chat_subject(chat_binding)
+
+
+# A counter's subject and the one it had before keyed digests, read while its counters may be live.
+Subject = tuple[str, str | None]
 
 
 def _identity(channel: str, user_id: str, chat_key: str) -> ChannelIdentity:
@@ -125,6 +128,7 @@ def _prove_card(
     cerberus: CerberusClient,
     *,
     chat_binding: str,
+    chat_key: str | None = None,
     count_phone: bool,
     config: links.SecuritySettings | None = None,
     dynamodb: DynamoDBClient | None = None,
@@ -133,16 +137,19 @@ def _prove_card(
 
     Failures are counted per chat always, and per phone (`count_phone`) only for sign-in from a chat
     not bound to anyone: the customer's own bound chats are never locked by someone else's guesses."""
-    subjects = _subjects(chat_binding, phone, count_phone=count_phone)
-    for subject in subjects:
-        links.ensure_not_locked(subject, ATTEMPTS_PURPOSE, config=config, dynamodb=dynamodb)
+    subjects = _subjects(chat_binding, phone, count_phone=count_phone, chat_key=chat_key)
+    for subject, before in subjects:
+        links.ensure_not_locked(subject, ATTEMPTS_PURPOSE, config=config, dynamodb=dynamodb, previous_subject=before)
     proof = cerberus.prove_card(phone, card.number, card.expiry)
     if proof.proven and proof.customer_id:
-        for subject in subjects:
-            links.reset_attempts(subject, ATTEMPTS_PURPOSE, config=config, dynamodb=dynamodb)
+        for subject, before in subjects:
+            links.reset_attempts(subject, ATTEMPTS_PURPOSE, config=config, dynamodb=dynamodb, previous_subject=before)
         return proof.customer_id
     statuses = [
-        links.record_failed_attempt(subject, ATTEMPTS_PURPOSE, config=config, dynamodb=dynamodb) for subject in subjects
+        links.record_failed_attempt(
+            subject, ATTEMPTS_PURPOSE, config=config, dynamodb=dynamodb, previous_subject=before
+        )
+        for subject, before in subjects
     ]
     remaining = min(status.remaining for status in statuses)
     metrics.add_metric(name="SignInRefused", unit="Count", value=1)
@@ -153,8 +160,11 @@ def _prove_card(
     raise CardNotProven("no card of this customer matches", attempts_left=remaining)
 
 
-def _subjects(chat_binding: str, phone: str, *, count_phone: bool) -> list[str]:
-    return [_chat_subject(chat_binding)] + ([_phone_subject(phone)] if count_phone else [])
+def _subjects(chat_binding: str, phone: str, *, count_phone: bool, chat_key: str | None = None) -> list[Subject]:
+    # A confirm-card link names its chat by binding only (no chat key), so that chat's old counter is not
+    # read: it is a bound chat proving its own card again, and the window is an hour.
+    chat = (_chat_subject(chat_binding), links.previous_chat_subject(chat_key) if chat_key else None)
+    return [chat] + ([(_phone_subject(phone), links.previous_phone_subject(phone))] if count_phone else [])
 
 
 def _known_cards(customer: Customer, core: CoreClient, customers: CustomersRepository, now: datetime) -> None:
@@ -201,8 +211,10 @@ def sign_in(
     now = now or datetime.now(UTC)
     _identity(request.channel, request.user_id, request.chat_key)
     _phone_proven(request, customers)
-    for subject in _subjects(_hs256.chat_binding(request.chat_key), request.phone, count_phone=True):
-        links.ensure_not_locked(subject, ATTEMPTS_PURPOSE, dynamodb=dynamodb)
+    for subject, before in _subjects(
+        _hs256.chat_binding(request.chat_key), request.phone, count_phone=True, chat_key=request.chat_key
+    ):
+        links.ensure_not_locked(subject, ATTEMPTS_PURPOSE, dynamodb=dynamodb, previous_subject=before)
     settings = settings or cards_settings()
     ttl = timedelta(minutes=settings.secure_link_minutes)
     pending = PendingSignIn(
@@ -266,6 +278,7 @@ def prove_sign_in_card(
         card,
         cerberus or bank.cerberus_client(),
         chat_binding=_hs256.chat_binding(pending.chat_key),
+        chat_key=pending.chat_key,
         count_phone=True,
         config=config,
         dynamodb=dynamodb,

@@ -38,8 +38,9 @@ from tests.mutation.results import (
     stale,
     status_of,
     total,
+    worded,
 )
-from tests.mutation.wording import wording
+from tests.mutation.wording import Package, Where, wording
 
 ROOT = Path(__file__).resolve().parents[2]
 LAYER = ROOT / "layers" / "common"
@@ -178,9 +179,16 @@ def _function_text(path: str, name: str) -> list[str]:
     return [text[first].replace(name, ""), *text[first + 1 :]]
 
 
+@cache
+def _package() -> Package:
+    return Package.under(LAYER, "messenger_bank")
+
+
 def wording_of(key: str) -> str | None:
-    """Whether the mutant changes only a log call or an exception's message (tests/mutation/wording.py)."""
+    """Whether the mutant changes only a log call, an exception's message, or an argument the called function
+    reads only as wording (tests/mutation/wording.py)."""
     module, _, mangled = key.rpartition(".")
+    class_name = mangled[2:].partition("ǁ")[0] if mangled.startswith("xǁ") else None
     path = _path_of(module)
     prefix = mangled.rsplit("__mutmut_", 1)[0]
     try:
@@ -188,7 +196,7 @@ def wording_of(key: str) -> str | None:
     except (KeyError, StopIteration):
         return None
     named = [re.sub(r"def\s*(\[[^\]]*\])?\s*\(", r"def f\1(", "\n".join(text), count=1) for text in (original, changed)]
-    return wording(*named)
+    return wording(named[0], named[1], Where(_package(), module, class_name))
 
 
 def describe(key: str, status: str) -> Mutant:
@@ -222,17 +230,17 @@ def measure(context: Context, names: Sequence[str], work: Path, jobs: int) -> li
     return [Mutant(name, status_of(codes.get(name))) for name in names]
 
 
-def split_wording(names: Iterable[str]) -> tuple[list[str], dict[str, int]]:
-    """The mutants worth running, and how many of the others change only wording (per kind)."""
+def split_wording(names: Iterable[str]) -> tuple[list[str], dict[str, list[str]]]:
+    """The mutants worth running, and the others, which change only wording (by kind)."""
     run: list[str] = []
-    wording_count: dict[str, int] = defaultdict(int)
+    worded_mutants: dict[str, list[str]] = defaultdict(list)
     for name in names:
         kind = wording_of(name)
         if kind is None:
             run.append(name)
         else:
-            wording_count[kind] += 1
-    return run, dict(wording_count)
+            worded_mutants[kind].append(name)
+    return run, dict(worded_mutants)
 
 
 def in_history(ref: str) -> bool:
@@ -257,7 +265,9 @@ def changed_contexts(base: str, contexts: Iterable[Context]) -> list[Context]:
     return touched
 
 
-def print_report(verdicts: Sequence[Verdict], gone: Sequence[Equivalent], threshold: float) -> None:
+def print_report(
+    verdicts: Sequence[Verdict], gone: Sequence[Equivalent], threshold: float, now_wording: Sequence[Equivalent] = ()
+) -> None:
     rows = [v.tally for v in verdicts]
     untested = {v.tally.context: sum(1 for m in v.survivors if m.status == NO_TESTS) for v in verdicts}
     print(
@@ -287,9 +297,11 @@ def print_report(verdicts: Sequence[Verdict], gone: Sequence[Equivalent], thresh
         for (path, function), ms in unreached.items():
             print(f"  {path}:{ms[0].line}  {function}: no unit test reaches it ({len(ms)} mutants)")
     for entry in gone:
+        why = "it is wording now, not run" if entry in now_wording else "no such surviving mutant any more"
+        print(f"\nstale equivalent ({why}; delete it): {entry.function}: {entry.before!r} → {entry.after!r}")
+    if gone:
         print(
-            f"\nstale equivalent (no such surviving mutant any more; delete it): {entry.function}: "
-            f"{entry.before!r} → {entry.after!r}"
+            f"\n{len(gone)} stale equivalent entries ({sum(1 for e in gone if e in now_wording)} of them wording now)"
         )
     print(f"\nthreshold {threshold:.0f}%")
 
@@ -321,13 +333,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     equivalents = load_equivalents(EQUIVALENTS)
     started = time.monotonic()
     measured: dict[str, list[Mutant]] = {}
-    wording_counts: dict[str, dict[str, int]] = {}
+    wording_counts: dict[str, dict[str, list[str]]] = {}
     if args.sample is None:
         for context in contexts:
             work = BUILD / context.name
             stage(work, context.files, own_tests(context))
             names, wording_counts[context.name] = split_wording(mutant_names(work, context, args.only or ()))
-            not_run = sum(wording_counts[context.name].values())
+            not_run = sum(len(ns) for ns in wording_counts[context.name].values())
             print(f"{context.name}: {len(names)} mutants (and {not_run} of wording, not run) ...", flush=True)
             measured[context.name] = measure(context, names, work, args.jobs)
     else:
@@ -356,14 +368,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     verdicts = []
     for context in contexts:
         described = [m if m.killed else describe(m.key, m.status) for m in measured[context.name]]
-        verdicts.append(judge(context.name, described, equivalents, sum(wording_counts[context.name].values())))
+        worded_names = [n for ns in wording_counts[context.name].values() for n in ns]
+        verdicts.append(judge(context.name, described, equivalents, len(worded_names)))
     modules = {
         p.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
         for c in contexts
         for p in source_files(c.files)
     }
-    gone = [] if args.sample is not None else stale(equivalents, verdicts, modules)
-    print_report(verdicts, gone, args.threshold)
+    worded_mutants = [describe(n, "wording") for ns in wording_counts.values() for names in ns.values() for n in names]
+    made = {m.function for c in contexts for m in measured[c.name]} | {m.function for m in worded_mutants}
+    gone = [] if args.sample is not None else stale(equivalents, verdicts, modules, made if args.only else None)
+    print_report(verdicts, gone, args.threshold, worded(equivalents, worded_mutants))
     print(f"({time.monotonic() - started:.0f} s)")
     # The whole run holds every context to the threshold; a sample is too small per context, so only its total.
     scores = [total(v.tally for v in verdicts).score] if args.sample is not None else [v.tally.score for v in verdicts]

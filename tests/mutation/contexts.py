@@ -64,6 +64,8 @@ CONTEXTS: tuple[Context, ...] = (
         _SIGNATURE_CHECKS,
     ),
     Context("securepage", ("messenger_bank/securepage/*",), ("tests/unit/securepage",)),
+    # Identity: who the customer is and which chats speak for them (bound chats, "This wasn't me").
+    Context("customers", ("messenger_bank/customers/*",), ("tests/unit/customers",)),
 )
 
 

@@ -142,12 +142,29 @@ def judge(context: str, mutants: Sequence[Mutant], equivalents: Iterable[Equival
     return Verdict(tally, survivors, excused)
 
 
-def stale(equivalents: Iterable[Equivalent], verdicts: Iterable[Verdict], modules: Iterable[str]) -> list[Equivalent]:
-    """Listed equivalents in the modules that were mutated that excused no mutant this run (the mutant or its
-    function is gone, or a test now kills it): each should be deleted from the list."""
+def stale(
+    equivalents: Iterable[Equivalent],
+    verdicts: Iterable[Verdict],
+    modules: Iterable[str],
+    functions: Iterable[str] | None = None,
+) -> list[Equivalent]:
+    """Listed equivalents in the modules that were mutated (and, when given, of the functions whose mutants were
+    made: a run narrowed with --only) that excused no mutant this run (the mutant or its function is gone, a
+    test now kills it, or it is wording now and not run): each should be deleted from the list."""
     used = {id(entry) for verdict in verdicts for _, entry in verdict.equivalent}
     prefixes = tuple(f"{module}." for module in modules)
-    return [entry for entry in equivalents if entry.function.startswith(prefixes) and id(entry) not in used]
+    made = None if functions is None else set(functions)
+    return [
+        entry
+        for entry in equivalents
+        if entry.function.startswith(prefixes) and id(entry) not in used and (made is None or entry.function in made)
+    ]
+
+
+def worded(equivalents: Iterable[Equivalent], wording: Iterable[Mutant]) -> list[Equivalent]:
+    """Listed equivalents that a mutant of wording matches: not run, so the entry is not needed."""
+    mutants = list(wording)
+    return [entry for entry in equivalents if any(entry.matches(mutant) for mutant in mutants)]
 
 
 def total(tallies: Iterable[Tally]) -> Tally:

@@ -19,6 +19,7 @@ from tests.mutation.results import (
     stale,
     status_of,
     total,
+    worded,
 )
 
 MODULE = "messenger_bank.security.cards"
@@ -106,6 +107,21 @@ def test_an_entry_of_a_module_that_was_not_mutated_is_not_called_stale() -> None
 
     assert stale([ITS_ENTRY], [verdict], ["messenger_bank.security.cardsx"]) == []
     assert stale([ITS_ENTRY], [verdict], ["messenger_bank.security"]) == [ITS_ENTRY]
+
+
+def test_a_run_narrowed_to_some_functions_calls_stale_only_their_entries() -> None:
+    verdict = judge("security", [killed(1)], [ITS_ENTRY])
+
+    assert stale([ITS_ENTRY], [verdict], [MODULE], functions=[f"{MODULE}.unmask"]) == []
+    assert stale([ITS_ENTRY], [verdict], [MODULE], functions=[f"{MODULE}.mask"]) == [ITS_ENTRY]
+
+
+def test_an_entry_that_a_wording_mutant_matches_is_called_wording() -> None:
+    now_wording = Mutant(SURVIVOR.key, "wording", SURVIVOR.path, SURVIVOR.line, SURVIVOR.before, SURVIVOR.after)
+    other = Mutant(SURVIVOR.key, "wording", SURVIVOR.path, SURVIVOR.line, SURVIVOR.before, "return number[:8]")
+
+    assert worded([ITS_ENTRY], [now_wording]) == [ITS_ENTRY]
+    assert worded([ITS_ENTRY], [other]) == []
 
 
 def test_an_entry_in_use_is_not_stale() -> None:

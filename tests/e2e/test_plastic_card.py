@@ -151,6 +151,8 @@ def test_a_status_days_later_reaches_a_customer_whose_window_closed(cloud: Local
     chat = Chat(cloud, channel, f"78{person.number:06d}", phone=person.phone)
     onboard(chat, person)
     chat.wait_for("карта готова")
+    chat.press("Меню")  # Messenger's quick replies live on the last message only: the notice's menu first
+    chat.wait_for("Что вы хотите сделать?")
     chat.press("🔒 Карта")
     chat.press("Пластиковая карта")
     chat.wait_for("Адрес доставки")

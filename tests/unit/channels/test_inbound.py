@@ -192,7 +192,9 @@ EXPECTED: dict[tuple[Channel, str], list[dict[str, Any]]] = {
     ("messenger", "referral"): [
         {"kind": "start", "referral": "REF_ALICE42", "update_id": "referral:6543210987654321:1767225600321"}
     ],
-    ("messenger", "audio"): [{"kind": "media", "media": "audio", "update_id": "m_audio_1", "message_id": "m_audio_1", **MS}],
+    ("messenger", "audio"): [
+        {"kind": "media", "media": "audio", "update_id": "m_audio_1", "message_id": "m_audio_1", **MS}
+    ],
     ("messenger", "video"): [{"kind": "media", "media": "video"}],
     ("messenger", "file"): [{"kind": "media", "media": "document"}],
     # A sticker comes as an image with a sticker_id: not a picture.

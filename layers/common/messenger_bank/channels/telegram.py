@@ -3,8 +3,8 @@
 Inbound: only private chats are served (a bank does not talk in groups); `/start <payload>` is a start
 with a referral; a photo or an image document is a picture; voice, audio, video, video note, animation
 (as video), sticker and any other document are media (answered, never read); a shared contact keeps
-`contact.user_id` so the conversation can accept only the customer's own number; `my_chat_member` with status "kicked" is an unsubscribe. Edits, channel posts,
-other chats and unknown update kinds give no event.
+`contact.user_id` so the conversation can accept only the customer's own number; `my_chat_member` with
+status "kicked" is an unsubscribe. Edits, channel posts, other chats and unknown update kinds give no event.
 
 Outbound: inline keyboards (callback_data ≤ 64 bytes, ≤ 8 buttons a row, ≤ 100 a message); a message
 with a "share phone" button uses a one-time reply keyboard instead (inline buttons cannot ask for the

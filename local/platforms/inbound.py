@@ -17,7 +17,53 @@ from local.platforms.common import USER_PICTURE, ApiError, Platforms
 from local.platforms.config import Channel, platform_user_id
 from local.platforms.state import JSON, ChatMessage
 
-Kind = Literal["text", "button", "contact", "start", "location", "picture", "receipt", "block", "unblock"]
+Kind = Literal[
+    "text",
+    "button",
+    "contact",
+    "start",
+    "location",
+    "picture",
+    "voice",
+    "audio",
+    "video",
+    "sticker",
+    "document",
+    "receipt",
+    "block",
+    "unblock",
+]
+MediaKind = Literal["voice", "audio", "video", "sticker", "document"]
+
+
+@dataclass(frozen=True)
+class MediaSample:
+    """A file the chat-page user 'sends' as voice, audio, video, sticker or document (only its first bytes
+    are real: nothing in the bank opens it, and the page offers it as a download)."""
+
+    data: bytes
+    mime_type: str
+    name: str
+    duration: int = 0
+
+
+MEDIA_SAMPLES: dict[MediaKind, MediaSample] = {
+    "voice": MediaSample(b"OggS\x00\x02" + bytes(250), "audio/ogg", "voice-message.ogg", 3),
+    "audio": MediaSample(b"ID3\x04\x00" + bytes(250), "audio/mpeg", "song.mp3", 187),
+    "video": MediaSample(b"\x00\x00\x00\x18ftypmp42" + bytes(250), "video/mp4", "video.mp4", 12),
+    "sticker": MediaSample(b"RIFF\x00\x01\x00\x00WEBPVP8 " + bytes(250), "image/webp", "sticker.webp"),
+    "document": MediaSample(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n" + bytes(250), "application/pdf", "statement.pdf"),
+}
+# Viber has no voice or audio message type for bots: a recording the user shares goes as a file.
+VIBER_MEDIA_TYPES: dict[MediaKind, str] = {
+    "voice": "file",
+    "audio": "file",
+    "video": "video",
+    "sticker": "sticker",
+    "document": "file",
+}
+VIBER_STICKER_ID = 46105
+MESSENGER_LIKE_STICKER_ID = 369239263222822  # Messenger's "Like" (thumbs-up) sticker
 
 
 class SendError(Exception):
@@ -145,6 +191,24 @@ class Builder:
                     return stored.id
             return self.p.store.put_file(USER_PICTURE, "image/png", "user-picture.png", "AgAD").id
 
+    def media_file(self, kind: MediaKind) -> tuple[str, MediaSample]:
+        """The stored sample file of this media kind (one per kind, as the picture), and the sample."""
+        sample = MEDIA_SAMPLES[kind]
+        with self.p.store.lock:
+            for stored in self.p.store.files.values():
+                if stored.name == sample.name:
+                    return stored.id, sample
+            return self.p.store.put_file(sample.data, sample.mime_type, sample.name, "AwAC").id, sample
+
+    def show_media(self, file_id: str, sample: MediaSample, caption: str | None) -> None:
+        assert self.shown is not None
+        self.shown.media = {
+            "url": self.p.file_url(file_id),
+            "name": sample.name,
+            "caption": caption,
+            "mime_type": sample.mime_type,
+        }
+
     def bot_messages(self) -> list[ChatMessage]:
         return [
             m
@@ -260,6 +324,8 @@ class Builder:
                 "mime_type": "image/png",
             }
             return update
+        if req.kind in MEDIA_SAMPLES:
+            return self.tg_media(req.kind)
         if req.kind == "button":
             message, button, where = self.tg_find_button()
             if where == "reply" and button is not None:
@@ -313,6 +379,30 @@ class Builder:
                 },
             }
         raise SendError("Telegram has no delivery or read receipts for bots")
+
+    def tg_media(self, kind: MediaKind) -> JSON:
+        """Voice, audio, video, sticker or document as Bot API Message fields (Voice, Audio, Video, Sticker,
+        Document); a caption where Telegram allows one."""
+        file_id, sample = self.media_file(kind)
+        described: JSON = {"file_id": file_id, "file_unique_id": file_id[-12:], "file_size": len(sample.data)}
+        if kind == "voice":
+            described |= {"duration": sample.duration, "mime_type": sample.mime_type}
+        elif kind == "audio":
+            described |= {"duration": sample.duration, "file_name": sample.name, "mime_type": sample.mime_type}
+        elif kind == "video":
+            described |= {"width": 1280, "height": 720, "duration": sample.duration, "mime_type": sample.mime_type}
+        elif kind == "sticker":
+            described |= {"type": "regular", "width": 512, "height": 512, "is_animated": False, "is_video": False}
+            described |= {"emoji": "👍", "set_name": "MessengerBankTest"}
+        else:
+            described |= {"file_name": sample.name, "mime_type": sample.mime_type}
+        content: JSON = {kind: described}
+        caption = (self.req.caption or self.req.text) if kind in {"audio", "video", "document"} else None
+        if caption:
+            content["caption"] = caption
+        update = self.tg_message(content, kind, caption)
+        self.show_media(file_id, sample, caption)
+        return update
 
     def tg_contact(self) -> JSON:
         if self.req.contact_phone:
@@ -413,6 +503,8 @@ class Builder:
                 "mime_type": "image/png",
             }
             return body
+        if req.kind in MEDIA_SAMPLES:
+            return self.viber_media(req.kind)
         if req.kind == "button":
             payload = req.payload if req.payload is not None else req.text
             for message in self.bot_messages():
@@ -462,6 +554,22 @@ class Builder:
             body.update({"user_id": self.chat_id} if event == "unsubscribed" else {"user": self.viber_user()})
             return body
         raise SendError(f"unsupported kind {req.kind}")
+
+    def viber_media(self, kind: MediaKind) -> JSON:
+        """A video, file or sticker message as Viber's callbacks carry them (media by URL, no caption)."""
+        file_id, sample = self.media_file(kind)
+        url = self.p.file_url(file_id)
+        viber_type = VIBER_MEDIA_TYPES[kind]
+        message: JSON = {"type": viber_type}
+        if viber_type == "sticker":
+            message["sticker_id"] = VIBER_STICKER_ID
+        elif viber_type == "video":
+            message |= {"media": url, "thumbnail": url, "size": len(sample.data), "duration": sample.duration}
+        else:
+            message |= {"media": url, "size": len(sample.data), "file_name": sample.name}
+        body = self.viber_message(message, kind, None)
+        self.show_media(file_id, sample, None)
+        return body
 
     def viber_contact(self) -> JSON:
         # Viber's contact message looks the same for the share-phone button and any address-book card.
@@ -558,6 +666,8 @@ class Builder:
                 "mime_type": "image/png",
             }
             return body
+        if req.kind in MEDIA_SAMPLES:
+            return self.wa_media(req.kind)
         if req.kind == "button":
             return self.wa_button()
         if req.kind == "receipt":
@@ -581,6 +691,25 @@ class Builder:
             self._block_only()
             return None
         raise SendError(f"unsupported kind {req.kind}")
+
+    def wa_media(self, kind: MediaKind) -> JSON:
+        """Audio (a voice note: `voice` true), video, sticker or document as Cloud API webhook messages."""
+        media_id, sample = self.media_file(kind)
+        described: JSON = {"mime_type": sample.mime_type, "sha256": hashlib.sha256(sample.data).hexdigest()}
+        described["id"] = media_id
+        wa_type = "audio" if kind == "voice" else kind
+        if wa_type == "audio":
+            described["voice"] = kind == "voice"
+        elif wa_type == "sticker":
+            described["animated"] = False
+        elif wa_type == "document":
+            described["filename"] = sample.name
+        caption = (self.req.caption or self.req.text) if wa_type in {"video", "document"} else None
+        if caption:
+            described["caption"] = caption
+        body = self.wa_message({"type": wa_type, wa_type: described}, kind, caption)
+        self.show_media(media_id, sample, caption)
+        return body
 
     def wa_button(self) -> JSON:
         req = self.req
@@ -725,6 +854,8 @@ class Builder:
                 "mime_type": "image/png",
             }
             return body
+        if req.kind in MEDIA_SAMPLES:
+            return self.fb_media(req.kind)
         if req.kind == "button":
             return self.fb_button()
         if req.kind == "receipt":
@@ -739,6 +870,17 @@ class Builder:
             self._block_only()
             return None
         raise SendError(f"unsupported kind {req.kind}")
+
+    def fb_media(self, kind: MediaKind) -> JSON:
+        """An audio (voice clips too), video or file attachment by URL; a sticker is an image with sticker_id."""
+        file_id, sample = self.media_file(kind)
+        payload: JSON = {"url": self.p.file_url(file_id)}
+        fb_type = {"voice": "audio", "audio": "audio", "video": "video", "sticker": "image", "document": "file"}[kind]
+        if kind == "sticker":
+            payload["sticker_id"] = MESSENGER_LIKE_STICKER_ID
+        body = self.fb_message({"attachments": [{"type": fb_type, "payload": payload}]}, kind, None)
+        self.show_media(file_id, sample, None)
+        return body
 
     def fb_button(self) -> JSON:
         req = self.req

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from local.cloud.cloud import LocalCloud
+from messenger_bank.conversation.catalogue import text
 from tests.e2e.driver import HELP_REPLY, HELP_TEXT, Chat, Person, buttons_in
 
 pytestmark = pytest.mark.e2e
@@ -58,6 +59,27 @@ def test_a_button_press_is_handled_as_that_button(cloud: LocalCloud, channel: st
     replies = chat.press("Помощь")
 
     assert "Я умею" in replies[-1]["text"] or "могу" in replies[-1]["text"]
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_a_voice_message_mid_step_gets_the_answer_and_the_same_question_again(cloud: LocalCloud, channel: str) -> None:
+    chat = new_chat(cloud, channel)
+    chat.say("привет", replies=2)
+    asked = chat.press("карту")  # the onboarding's first question: the language
+    mark = chat.mark()
+
+    # A voice message as each messenger posts it (on Viber, which has none for bots, a recording as a file)
+    sent = chat._send("voice")
+    since = chat.barrier(mark)
+
+    assert sent["status"] == 200
+    assert since.texts[0] == text("common.media", "ru")
+    assert since.texts[1:] == [str(m.get("text") or "") for m in asked]
+    labels = [label for m in since.replies[1:] for label, _ in buttons_in(m["markup"])]
+    assert labels == [label for m in asked for label, _ in buttons_in(m["markup"])] and labels
+    assert since.session_saves == 1
+    # Still at that step: its answer is taken
+    assert any("Согласен" in label for m in chat.press("Русский") for label, _ in buttons_in(m["markup"]))
 
 
 @pytest.mark.parametrize("channel", CHANNELS)

@@ -253,8 +253,9 @@
     const media = message.media;
     if (!media) return null;
     if (message.kind === "photo") return el("img", { class: "photo", src: media.url, alt: media.caption || "picture" });
+    const icon = { voice: "🎤 ", audio: "🎵 ", video: "🎬 ", sticker: "👍 " }[message.kind] || "";
     return el("a", { class: "doc", href: media.url, target: "_blank", rel: "noopener", download: media.name || true },
-      media.name || "document");
+      icon + (media.name || "document"));
   }
 
   function bubbleFor(message) {

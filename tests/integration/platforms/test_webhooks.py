@@ -15,6 +15,7 @@ import pytest
 
 from local.platforms import PlatformsServer, SendError
 from tests.integration.platforms.conftest import ALICE, SECRETS, Receiver
+from tests.unit.channels.conftest import ADAPTERS
 
 TG = f"/bot{SECRETS.telegram_bot_token}"
 
@@ -280,6 +281,44 @@ def test_send_from_python_and_webhook_override(platforms: PlatformsServer, recei
     assert hashlib.sha256(download.content).hexdigest() == image["sha256"] == media["sha256"]
     with pytest.raises(SendError):
         platforms.send("viber", ALICE, "button", payload="nothing-shows-this")
+
+
+# What each platform makes of a user's media (Viber has no voice type for bots: a recording is a file;
+# Messenger marks no voice clip apart from other audio).
+MEDIA_READ_AS = {
+    "telegram": {"voice": "voice", "audio": "audio", "video": "video", "sticker": "sticker", "document": "document"},
+    "viber": {"voice": "audio", "audio": "audio", "video": "video", "sticker": "sticker", "document": "document"},
+    "whatsapp": {"voice": "voice", "audio": "audio", "video": "video", "sticker": "sticker", "document": "document"},
+    "messenger": {"voice": "audio", "audio": "audio", "video": "video", "sticker": "sticker", "document": "document"},
+}
+
+
+@pytest.mark.parametrize("channel", sorted(MEDIA_READ_AS))
+@pytest.mark.parametrize("kind", ["voice", "audio", "video", "sticker", "document"])
+def test_media_is_posted_as_the_platform_posts_it_and_read_by_the_banks_adapter(
+    client: httpx.Client, receiver: Receiver, channel: str, kind: str
+) -> None:
+    result = _send(client, channel=channel, user=ALICE, kind=kind)
+    arrival = receiver.posts(f"/webhooks/{channel}")[-1]
+    assert arrival.raw == result["raw"].encode() and result["status"] == 200
+    # The bank's own adapter, an independent reader of the platform's documented shape, reads what was sent.
+    (event,) = ADAPTERS[channel].parse(arrival.raw)
+    assert (event.kind, event.media) == ("media", MEDIA_READ_AS[channel][kind])
+    shown = client.get("/_conversation", params={"channel": channel, "chat_id": result["chat_id"]}).json()
+    assert shown["messages"][-1]["kind"] == kind
+    assert client.get(shown["messages"][-1]["media"]["url"]).status_code == 200
+
+
+def test_media_bodies_carry_each_platforms_own_fields(client: httpx.Client) -> None:
+    voice = _send(client, channel="telegram", user=ALICE, kind="voice")["body"]["message"]["voice"]
+    assert set(voice) == {"file_id", "file_unique_id", "duration", "mime_type", "file_size"}
+    wa = _send(client, channel="whatsapp", user=ALICE, kind="voice")["body"]["entry"][0]["changes"][0]["value"]
+    assert wa["messages"][0]["type"] == "audio" and wa["messages"][0]["audio"]["voice"] is True
+    fb = _send(client, channel="messenger", user=ALICE, kind="sticker")["body"]["entry"][0]["messaging"][0]
+    (attachment,) = fb["message"]["attachments"]
+    assert attachment["type"] == "image" and attachment["payload"]["sticker_id"] == 369239263222822
+    viber = _send(client, channel="viber", user=ALICE, kind="sticker")["body"]["message"]
+    assert viber == {"type": "sticker", "sticker_id": 46105}
 
 
 def test_meta_verification_handshake(client: httpx.Client, receiver: Receiver) -> None:

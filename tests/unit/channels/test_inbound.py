@@ -64,7 +64,15 @@ EXPECTED: dict[tuple[Channel, str], list[dict[str, Any]]] = {
     ("telegram", "picture"): [{"kind": "picture", "picture_ref": "SAAS", "text": "asdasdasdasdasdasd"}],
     ("telegram", "web_app_data"): [{"kind": "button", "button": "asdfsaasd", "text": "sadasdas"}],
     ("telegram", "unsubscribed"): [{"kind": "unsubscribed", "update_id": "870000105", **TG_ALESIA}],
-    ("telegram", "document"): [],  # a PDF: not a kind the bank reads
+    # Media the bank cannot read: answered (kind media, which one), the caption kept as text, no file id kept.
+    ("telegram", "document"): [{"kind": "media", "media": "document", "picture_ref": None, "chat_id": "456"}],
+    ("telegram", "document_image"): [{"kind": "picture", "picture_ref": "BQACAgIAAxkBAAIBGmVvc2NhbiBwbmc"}],
+    ("telegram", "voice"): [{"kind": "media", "media": "voice", "message_id": "20", "text": None, **TG_ALESIA}],
+    ("telegram", "audio"): [{"kind": "media", "media": "audio"}],
+    ("telegram", "video"): [{"kind": "media", "media": "video", "text": "my card statement"}],
+    ("telegram", "video_note"): [{"kind": "media", "media": "video"}],
+    ("telegram", "animation"): [{"kind": "media", "media": "video"}],  # not its `document` twin
+    ("telegram", "sticker"): [{"kind": "media", "media": "sticker", "update_id": "870000114"}],
     ("telegram", "edited"): [],
     ("telegram", "chat_member_other"): [],  # not a block: the status did not become "kicked"
     ("telegram", "group_text"): [],  # the bank talks in private chats only
@@ -99,7 +107,11 @@ EXPECTED: dict[tuple[Channel, str], list[dict[str, Any]]] = {
     ],
     ("viber", "subscribed"): [{"kind": "start", "referral": None, **VB}],
     ("viber", "unsubscribed"): [{"kind": "unsubscribed", "update_id": "5912661846655238103", **VB}],
-    ("viber", "sticker"): [],
+    ("viber", "sticker"): [{"kind": "media", "media": "sticker", "update_id": "5912661846655238150", **VB}],
+    ("viber", "video"): [{"kind": "media", "media": "video", "text": None, "message_id": "5912661846655238151"}],
+    ("viber", "file"): [{"kind": "media", "media": "document", "language_hint": "be", **VB}],
+    # Viber has no voice type for bots: a recording comes as a file, told apart by its name.
+    ("viber", "file_audio"): [{"kind": "media", "media": "audio"}],
     ("viber", "receipt_delivered"): [],
     ("viber", "receipt_seen"): [],
     ("viber", "receipt_failed"): [],
@@ -133,6 +145,12 @@ EXPECTED: dict[tuple[Channel, str], list[dict[str, Any]]] = {
     ("whatsapp", "location_chosen"): [{"kind": "location"}],
     ("whatsapp", "picture"): [{"kind": "picture", "picture_ref": "65463453", "text": None}],
     ("whatsapp", "picture_with_url"): [{"kind": "picture", "picture_ref": "65463453"}],
+    ("whatsapp", "voice"): [{"kind": "media", "media": "voice", "message_id": "wamid.xyzxyz", **WA_TEST}],
+    ("whatsapp", "audio"): [{"kind": "media", "media": "audio"}],  # a file, not a recording: voice false
+    ("whatsapp", "video"): [{"kind": "media", "media": "video", "text": "caption"}],
+    ("whatsapp", "document"): [{"kind": "media", "media": "document", "text": "caption", **WA_TEST}],
+    ("whatsapp", "sticker"): [{"kind": "media", "media": "sticker"}],
+    ("whatsapp", "sticker_animated"): [{"kind": "media", "media": "sticker"}],
     ("whatsapp", "batch"): [
         {"kind": "text", "text": "balance", "update_id": "wamid.batch.1", "user_name": "Alesia"},
         {"kind": "text", "text": "hello", "update_id": "wamid.batch.2", "chat_id": "375447654321", "user_name": "Ihar"},
@@ -141,10 +159,7 @@ EXPECTED: dict[tuple[Channel, str], list[dict[str, Any]]] = {
     **{
         ("whatsapp", case): []
         for case in (
-            "document",
             "reaction",
-            "sticker",
-            "voice",
             "unsupported",
             "interactive_with_error",
             "order",
@@ -179,6 +194,13 @@ EXPECTED: dict[tuple[Channel, str], list[dict[str, Any]]] = {
     ("messenger", "referral"): [
         {"kind": "start", "referral": "REF_ALICE42", "update_id": "referral:6543210987654321:1767225600321"}
     ],
+    ("messenger", "audio"): [
+        {"kind": "media", "media": "audio", "update_id": "m_audio_1", "message_id": "m_audio_1", **MS}
+    ],
+    ("messenger", "video"): [{"kind": "media", "media": "video"}],
+    ("messenger", "file"): [{"kind": "media", "media": "document"}],
+    # A sticker comes as an image with a sticker_id: not a picture.
+    ("messenger", "sticker"): [{"kind": "media", "media": "sticker", "picture_ref": None}],
     ("messenger", "batch"): [
         {"kind": "text", "text": "hello", "update_id": "m_batch_1", **MS},
         {"kind": "text", "text": "balance", "update_id": "m_batch_2", "chat_id": "7654321098765432"},
@@ -214,7 +236,7 @@ def test_every_sample_file_has_an_expectation() -> None:
 
 
 def test_every_inbound_kind_has_a_sample_on_every_platform() -> None:
-    kinds = {"text", "button", "contact", "location", "picture", "start"}
+    kinds = {"text", "button", "contact", "location", "picture", "media", "start"}
     for channel in ("telegram", "viber", "whatsapp", "messenger"):
         seen = {wanted["kind"] for (ch, _), events in EXPECTED.items() if ch == channel for wanted in events}
         assert kinds <= seen, channel
@@ -224,3 +246,29 @@ def test_every_inbound_kind_has_a_sample_on_every_platform() -> None:
 def test_samples_are_raw_platform_bodies_not_api_gateway_envelopes() -> None:
     for path in event_files():
         assert b'"requestContext"' not in path.read_bytes(), path.relative_to(EVENTS)
+
+
+# The platform's reference to each media sample's file: the event must not carry it (it would reach logs).
+MEDIA_FILE_REFS: dict[tuple[Channel, str], str] = {
+    ("telegram", "voice"): "AwACAgIAAxkBAAIBFGVoaXZvaWNl",
+    ("telegram", "document"): "a1b2c34d5e6f7g8h9i",
+    ("telegram", "sticker"): "CAACAgIAAxkBAAIBGGVoc3RpY2tlcg",
+    ("viber", "video"): "vibermsg/video",
+    ("viber", "file"): "vibermsg/file",
+    ("whatsapp", "voice"): "1234567890987654321",
+    ("whatsapp", "video"): "765756756",
+    ("messenger", "audio"): "audioclip-1767225600000",
+    ("messenger", "sticker"): "851557_369239266556155",
+}
+
+
+@pytest.mark.parametrize(("channel", "case"), sorted(MEDIA_FILE_REFS), ids=lambda v: str(v))
+def test_a_media_event_keeps_no_file_id_or_url(channel: Channel, case: str) -> None:
+    # Given a real body whose media has a file id or URL
+    raw = event_bytes(channel, case)
+    assert MEDIA_FILE_REFS[(channel, case)].encode() in raw
+    # When it is parsed
+    (event,) = ADAPTERS[channel].parse(raw)
+    # Then the event says which media came, and nowhere holds the file's reference
+    assert event.kind == "media" and event.media is not None
+    assert MEDIA_FILE_REFS[(channel, case)] not in event.model_dump_json()

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from messenger_bank.conversation import catalogue
 from messenger_bank.conversation.engine import OperationFailed, take_turn
 from messenger_bank.conversation.sessions import Session
 from messenger_bank.conversation.validation import contains_card_number
@@ -403,6 +404,30 @@ def test_a_wrong_answer_that_is_really_another_request_is_routed_there() -> None
     chat.deps = deps
     chat.say("покажи баланс")
     assert "Баланс: 120.50 BYN" in chat.text
+
+
+@pytest.mark.parametrize("language", ["ru", "be", "en"])
+@pytest.mark.parametrize(("media", "key"), [("voice", "common.media"), ("sticker", "common.sticker")])
+def test_media_mid_step_is_answered_in_the_chats_language_and_the_question_asked_again(
+    language: str, media: str, key: str
+) -> None:
+    chat = Chat(customer_deps(), language_hint=language)
+    chat.start()
+    asked = chat.send("button", button="g:go:transfer").replies
+    assert chat.position == ("transfer", "recipient")
+
+    turn = chat.send("media", media=media)
+
+    assert turn.replies[0].text == catalogue.text(key, language)
+    assert [(m.text, m.buttons) for m in turn.replies[1:]] == [(m.text, m.buttons) for m in asked]
+    assert chat.position == ("transfer", "recipient")
+
+
+def test_a_voice_message_at_a_confirmation_confirms_nothing() -> None:
+    chat = at_transfer_confirmation()
+    chat.send("media", media="voice")
+    assert chat.said("common.media")
+    assert chat.deps.completed == [] and chat.position == ("transfer", "confirm")
 
 
 # ---- sessions

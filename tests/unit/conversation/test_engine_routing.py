@@ -96,3 +96,17 @@ def test_start_contact_unsubscribe_and_media_are_read_by_kind() -> None:
     assert read_event("contact", phone="+375291234567", contact_user_id="7") == ContactShared("+375291234567", "7")
     assert read_event("unsubscribed") == Unsubscribed()
     assert read_event("picture", picture_ref="file-1") == NotTaken("common.unsupported")
+
+
+@pytest.mark.parametrize(
+    ("media", "key"),
+    [
+        ("voice", "common.media"),
+        ("audio", "common.media"),
+        ("video", "common.media"),
+        ("document", "common.media"),
+        ("sticker", "common.sticker"),
+    ],
+)
+def test_media_is_not_taken_with_its_own_answer_a_sticker_with_a_lighter_one(media: str, key: str) -> None:
+    assert read_event("media", media=media) == NotTaken(key)

@@ -2,7 +2,8 @@
 
 Inbound: `entry[].messaging[]` (both arrays iterated): text; quick replies and postbacks carrying our
 ``mb:<payload>`` (rules.PAYLOAD_PREFIX) are button presses; a `user_phone_number` quick reply carries
-the phone itself as its payload → a contact event; image and location attachments; a postback that is
+the phone itself as its payload → a contact event; image and location attachments; audio, video and file
+attachments and stickers (an image with `sticker_id`) are media (answered, never read); a postback that is
 not ours (Get Started) and a `referral` (m.me/<page>?ref=<code>) are starts, with `referral.ref` as the
 referral. Echoes (`is_echo`), delivery, read, reactions and unknown events give no event; a single
 messaging item we cannot read is skipped and logged.
@@ -33,7 +34,15 @@ from messenger_bank.channels.base import (
     WebhookSecrets,
 )
 from messenger_bank.channels.errors import MalformedUpdate
-from messenger_bank.channels.models import Button, ChatRef, InboundEvent, Location, OutboundMessage, OutsideWindow
+from messenger_bank.channels.models import (
+    Button,
+    ChatRef,
+    InboundEvent,
+    Location,
+    MediaKind,
+    OutboundMessage,
+    OutsideWindow,
+)
 from messenger_bank.observability import logger
 from messenger_bank.types import Channel
 
@@ -51,6 +60,8 @@ _UNREACHABLE = frozenset({551})
 _UNREACHABLE_PAIRS = {(100, 2018001), (200, 1545041)}
 # (#10) "sent outside of allowed window": RESPONSE and UPDATE only within 24 h of the customer's message.
 _WINDOW_CLOSED: frozenset[tuple[int, int | None]] = frozenset({(10, 2018278), (10, 2018065)})
+# Attachment types the bot answers but cannot read. Messenger marks no voice clip apart from other audio.
+_MEDIA: dict[str, MediaKind] = {"audio": "audio", "video": "video", "file": "document"}
 _PHONE_LIKE = re.compile(r"^\+?[\d\s().-]{7,20}$")
 
 
@@ -74,6 +85,7 @@ class MsCoordinates(_Tolerant):
 class MsAttachmentPayload(_Tolerant):
     url: str | None = None
     coordinates: MsCoordinates | None = None
+    sticker_id: int | None = None  # set when the "image" is a sticker (369239263222822 is the Like)
 
 
 class MsAttachment(_Tolerant):
@@ -87,6 +99,7 @@ class MsMessage(_Tolerant):
     is_echo: bool = False
     quick_reply: MsQuickReply | None = None
     attachments: list[MsAttachment] = Field(default_factory=list)
+    sticker_id: int | None = None
 
 
 class MsReferral(_Tolerant):
@@ -202,6 +215,11 @@ class MessengerAdapter(ChannelAdapter):
                 return InboundEvent(kind="contact", phone=rules.normalise_phone(value), **common)
         for attachment in message.attachments:
             payload_obj = attachment.payload
+            sticker = message.sticker_id is not None or (payload_obj is not None and payload_obj.sticker_id is not None)
+            if attachment.type == "image" and sticker:
+                return InboundEvent(kind="media", media="sticker", **common)
+            if attachment.type in _MEDIA:
+                return InboundEvent(kind="media", media=_MEDIA[attachment.type], text=message.text, **common)
             if attachment.type == "image" and payload_obj is not None and payload_obj.url:
                 return InboundEvent(kind="picture", picture_ref=payload_obj.url, text=message.text, **common)
             if attachment.type == "location" and payload_obj is not None and payload_obj.coordinates:
@@ -212,7 +230,7 @@ class MessengerAdapter(ChannelAdapter):
             if is_start:
                 return InboundEvent(kind="start", referral=referral, **common)
             return InboundEvent(kind="text", text=message.text, **common)
-        return None  # audio, video, file, sticker-only, …
+        return None  # fallback (a shared link), template, reel, …
 
     # --- outbound --------------------------------------------------------------------------------
     @staticmethod

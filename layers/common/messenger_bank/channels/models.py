@@ -19,9 +19,15 @@ InboundKind = Literal[
     "contact",  # a shared phone number: `phone` (E.164) and `contact_user_id`
     "location",
     "picture",
+    "media",  # a voice message, audio, video, sticker or file the bot cannot read: `media` says which
     "start",  # opened the chat / /start / conversation_started / Get Started; `referral` may be set
     "unsubscribed",  # blocked the bot or unsubscribed: stop writing to this chat
 ]
+
+
+# What kind of media a "media" event carries: for the answer (a sticker gets a lighter one) and for logs and
+# metrics. The platform's file id or URL is deliberately not kept: nothing reads it, and it must not be logged.
+MediaKind = Literal["voice", "audio", "video", "sticker", "document"]
 
 
 class ChatRef(BaseModel):
@@ -62,6 +68,7 @@ class InboundEvent(BaseModel):
     contact_user_id: str | None = Field(default=None, description="whose contact was shared (Telegram)")
     location: Location | None = None
     picture_ref: str | None = Field(default=None, description="platform file id or URL of a picture")
+    media: MediaKind | None = Field(default=None, description="for kind=media: which kind of media came")
     referral: str | None = Field(default=None, description="deep-link payload: a referral code")
     message_id: str | None = Field(default=None, description="the customer's message, to delete it later")
     callback_id: str | None = Field(default=None, description="Telegram callback_query id to answer")

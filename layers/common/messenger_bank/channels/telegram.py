@@ -1,9 +1,10 @@
 """Telegram Bot API: the Update webhook in, Bot API methods out (telegram/api.json, Bot API 10.1).
 
 Inbound: only private chats are served (a bank does not talk in groups); `/start <payload>` is a start
-with a referral; a shared contact keeps `contact.user_id` so the conversation can accept only the
-customer's own number; `my_chat_member` with status "kicked" is an unsubscribe. Edits, channel posts,
-other chats and unknown update kinds give no event.
+with a referral; a photo or an image document is a picture; voice, audio, video, video note, animation
+(as video), sticker and any other document are media (answered, never read); a shared contact keeps
+`contact.user_id` so the conversation can accept only the customer's own number; `my_chat_member` with
+status "kicked" is an unsubscribe. Edits, channel posts, other chats and unknown update kinds give no event.
 
 Outbound: inline keyboards (callback_data ≤ 64 bytes, ≤ 8 buttons a row, ≤ 100 a message); a message
 with a "share phone" button uses a one-time reply keyboard instead (inline buttons cannot ask for the
@@ -32,7 +33,7 @@ from messenger_bank.channels.base import (
     same,
 )
 from messenger_bank.channels.errors import MalformedUpdate, SignatureInvalid
-from messenger_bank.channels.models import Button, ChatRef, InboundEvent, Location, OutboundMessage
+from messenger_bank.channels.models import Button, ChatRef, InboundEvent, Location, MediaKind, OutboundMessage
 from messenger_bank.types import Channel
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
@@ -86,6 +87,12 @@ class TgDocument(_Tolerant):
     mime_type: str | None = None
 
 
+class TgFile(_Tolerant):
+    """A voice, audio, video, video note, sticker or animation: only that it came matters (its id is not kept)."""
+
+    file_id: str
+
+
 class TgWebAppData(_Tolerant):
     data: str
     button_text: str = ""
@@ -102,6 +109,12 @@ class TgMessage(_Tolerant):
     location: TgLocation | None = None
     photo: list[TgPhotoSize] | None = None
     document: TgDocument | None = None
+    voice: TgFile | None = None
+    audio: TgFile | None = None
+    video: TgFile | None = None
+    video_note: TgFile | None = None
+    sticker: TgFile | None = None
+    animation: TgFile | None = None  # a GIF: Telegram sets `document` too, for older clients
     web_app_data: TgWebAppData | None = None
 
 
@@ -155,6 +168,21 @@ _NOTHING_TO_DO = re.compile(
 def _name(user: TgUser) -> str | None:
     name = " ".join(part for part in (user.first_name, user.last_name) if part)
     return name or user.username
+
+
+def _media(message: TgMessage) -> MediaKind | None:
+    """What media a message holds; an animation is checked before `document`, which it also fills."""
+    if message.voice is not None:
+        return "voice"
+    if message.audio is not None:
+        return "audio"
+    if message.video is not None or message.video_note is not None or message.animation is not None:
+        return "video"
+    if message.sticker is not None:
+        return "sticker"
+    if message.document is not None:
+        return "document"  # an image document is a picture: told apart before this
+    return None
 
 
 def _chat_id(chat: ChatRef) -> int | str:
@@ -268,8 +296,12 @@ class TelegramAdapter(ChannelAdapter):
         if message.photo:
             largest = max(message.photo, key=lambda size: (size.width * size.height, size.file_size or 0))
             return InboundEvent(kind="picture", picture_ref=largest.file_id, text=message.caption, **common)
-        if message.document is not None and (message.document.mime_type or "").startswith("image/"):
-            return InboundEvent(kind="picture", picture_ref=message.document.file_id, text=message.caption, **common)
+        document = message.document if message.animation is None else None
+        if document is not None and (document.mime_type or "").startswith("image/"):
+            return InboundEvent(kind="picture", picture_ref=document.file_id, text=message.caption, **common)
+        media = _media(message)
+        if media is not None:
+            return InboundEvent(kind="media", media=media, text=message.caption, **common)
         if message.web_app_data is not None:
             # Data a Web App keyboard button sent back: a press of that button.
             return InboundEvent(
@@ -283,7 +315,7 @@ class TelegramAdapter(ChannelAdapter):
             if is_start:
                 return InboundEvent(kind="start", referral=referral, **common)
             return InboundEvent(kind="text", text=message.text, **common)
-        return None  # stickers, voice, documents, …
+        return None  # polls, dice, games, venues, service messages, …
 
     # --- outbound --------------------------------------------------------------------------------
     def _request(

@@ -1,13 +1,14 @@
 """Viber REST Bot API: callbacks in, `/pa/send_message` out (creators.viber.com/docs/bots-api).
 
-Inbound: `message` callbacks are text, contact, location or picture; a button press is a text message
-whose text is the button's ActionBody, which we send as ``mb:<payload>`` (rules.PAYLOAD_PREFIX) so it is
-told apart from typed text; `tracking_data` comes back as InboundEvent.tracking. `conversation_started`
-(the user opened the chat; `context` is the deep-link payload) and `subscribed` are starts; a person who
-opened the chat but has not subscribed can only be shown the welcome in the webhook's answer
-(``render_welcome``), sent messages are refused until they write or press a button;
-`unsubscribed` is an unsubscribe; delivered / seen / failed / webhook / client_status give no event.
-`message_token` (a 64-bit integer) is the dedupe id, kept exact.
+Inbound: `message` callbacks are text, contact, location or picture; video, file (audio when its name
+says so: Viber has no voice type for bots) and sticker are media (answered, never read); a button press
+is a text message whose text is the button's ActionBody, which we send as ``mb:<payload>``
+(rules.PAYLOAD_PREFIX) so it is told apart from typed text; `tracking_data` comes back as
+InboundEvent.tracking. `conversation_started` (the user opened the chat; `context` is the
+deep-link payload) and `subscribed` are starts; a person who opened the chat but has not subscribed can
+only be shown the welcome in the webhook's answer (``render_welcome``), sent messages are refused until
+they write or press a button; `unsubscribed` is an unsubscribe; delivered / seen / failed / webhook /
+client_status give no event. `message_token` (a 64-bit integer) is the dedupe id, kept exact.
 
 Outbound: text ≤ 7000; a keyboard of ≤ 24 buttons (6 columns a row, Rows 1; reply / open-url /
 share-phone, Silent so the payload is not echoed in the chat); more buttons go to further messages.
@@ -18,6 +19,7 @@ show typing (nothing is sent).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -36,7 +38,7 @@ from messenger_bank.channels.base import (
     same,
 )
 from messenger_bank.channels.errors import MalformedUpdate, SignatureInvalid
-from messenger_bank.channels.models import Button, ChatRef, InboundEvent, Location, OutboundMessage
+from messenger_bank.channels.models import Button, ChatRef, InboundEvent, Location, MediaKind, OutboundMessage
 from messenger_bank.types import Channel
 
 SIGNATURE_HEADER = "X-Viber-Content-Signature"
@@ -80,6 +82,7 @@ class ViberMessage(_Tolerant):
     type: str
     text: str | None = None
     media: str | None = None
+    file_name: str | None = None
     location: ViberLocation | None = None
     contact: ViberContact | None = None
     tracking_data: str | None = None
@@ -102,6 +105,11 @@ class ViberResponse(_Tolerant):
     status: int
     status_message: str = ""
     message_token: int | None = None
+
+
+_MEDIA: dict[str, MediaKind] = {"video": "video", "file": "document", "sticker": "sticker"}
+# Viber has no voice or audio message type for bots: a recording the user shares comes as a `file`.
+_AUDIO_FILE = re.compile(r"\.(aac|amr|flac|m4a|mp3|oga|ogg|opus|wav)$", re.IGNORECASE)
 
 
 def _language(value: str | None) -> str | None:
@@ -223,7 +231,12 @@ class ViberAdapter(ChannelAdapter):
             return InboundEvent(kind="location", location=where, **common)
         if message.type == "picture" and message.media:
             return InboundEvent(kind="picture", picture_ref=message.media, text=message.text or None, **common)
-        return None  # sticker, video, file, url, rich_media: ignored
+        media = _MEDIA.get(message.type)
+        if media == "document" and _AUDIO_FILE.search(message.file_name or ""):
+            media = "audio"
+        if media is not None:
+            return InboundEvent(kind="media", media=media, text=message.text or None, **common)
+        return None  # url (a shared link), rich_media, unknown types: ignored
 
     # --- outbound --------------------------------------------------------------------------------
     def _base(self, chat: ChatRef, message: OutboundMessage) -> dict[str, Any]:

@@ -3,8 +3,9 @@
 Inbound: `entry[].changes[]` with field "messages": text (``start <code>`` prefilled by a
 ``wa.me/<number>?text=start%20<code>`` link is a start with a referral, see rules.parse_start),
 interactive button_reply / list_reply and template `button.payload` (button presses), location, image,
-contacts. The sender's `wa_id` is their phone: a press of our "share phone" button
-(rules.SHARE_PHONE_PAYLOAD) becomes a contact event with that phone. Statuses, echoes, edits, revokes,
+contacts; audio (voice when `audio.voice`), video, sticker and document are media (answered, never
+read). The sender's `wa_id` is their phone: a press of our "share phone" button (rules.SHARE_PHONE_PAYLOAD)
+becomes a contact event with that phone. Statuses, echoes, edits, revokes,
 reactions, system, unsupported and unknown types give no event; a single message we cannot read is
 skipped and logged (the body is genuine and signed: a 400 would only bring 7 days of retries).
 
@@ -32,7 +33,15 @@ from messenger_bank.channels.base import (
     WebhookSecrets,
 )
 from messenger_bank.channels.errors import MalformedUpdate
-from messenger_bank.channels.models import Button, ChatRef, InboundEvent, Location, OutboundMessage, OutsideWindow
+from messenger_bank.channels.models import (
+    Button,
+    ChatRef,
+    InboundEvent,
+    Location,
+    MediaKind,
+    OutboundMessage,
+    OutsideWindow,
+)
 from messenger_bank.observability import logger
 from messenger_bank.types import Channel
 
@@ -86,6 +95,7 @@ class WaLocation(_Tolerant):
 class WaMedia(_Tolerant):
     id: str
     caption: str | None = None
+    voice: bool = False  # audio only: recorded with WhatsApp's voice button
 
 
 class WaPhone(_Tolerant):
@@ -107,6 +117,10 @@ class WaMessage(_Tolerant):
     button: WaTemplateButton | None = None
     location: WaLocation | None = None
     image: WaMedia | None = None
+    audio: WaMedia | None = None
+    video: WaMedia | None = None
+    sticker: WaMedia | None = None
+    document: WaMedia | None = None
     contacts: list[WaContactCard] | None = None
 
 
@@ -141,6 +155,18 @@ class WaWebhook(_Tolerant):
 
 class WaSendResponse(_Tolerant):
     messages: list[dict[str, Any]] = Field(default_factory=list)
+
+
+def _media(message: WaMessage) -> tuple[MediaKind, WaMedia] | None:
+    if message.type == "audio" and message.audio is not None:
+        return ("voice" if message.audio.voice else "audio"), message.audio
+    if message.type == "video" and message.video is not None:
+        return "video", message.video
+    if message.type == "sticker" and message.sticker is not None:
+        return "sticker", message.sticker
+    if message.type == "document" and message.document is not None:
+        return "document", message.document
+    return None
 
 
 class WhatsAppAdapter(ChannelAdapter):
@@ -221,6 +247,10 @@ class WhatsAppAdapter(ChannelAdapter):
             return InboundEvent(kind="location", location=where, **common)
         if message.type == "image" and message.image is not None:
             return InboundEvent(kind="picture", picture_ref=message.image.id, text=message.image.caption, **common)
+        media = _media(message)
+        if media is not None:
+            kind, body = media
+            return InboundEvent(kind="media", media=kind, text=body.caption, **common)
         if message.type == "contacts" and message.contacts:
             phones = [phone for card in message.contacts for phone in card.phones]
             if not phones:
@@ -232,7 +262,7 @@ class WhatsAppAdapter(ChannelAdapter):
                 contact_user_id=first.wa_id,
                 **common,
             )
-        return None  # reaction, edit, revoke, system, unsupported, audio, video, sticker, document, order
+        return None  # reaction, edit, revoke, system, unsupported, order
 
     # --- outbound --------------------------------------------------------------------------------
     @staticmethod

@@ -182,7 +182,13 @@ def accept_update(
         queued = queue_once(event)
         logger.info(
             "update queued",
-            extra={"channel": channel, "kind": event.kind, "update_id": event.update_id, "sqs_id": queued.message_id},
+            extra={
+                "channel": channel,
+                "kind": event.kind,
+                "media": event.media,  # which media (voice, sticker…), never its file id or URL
+                "update_id": event.update_id,
+                "sqs_id": queued.message_id,
+            },
         )
     metrics.add_metric(name="WebhooksReceived", unit="Count", value=1)
     if adapter.awaits_welcome(body):

@@ -34,6 +34,8 @@ ENGINE_KEYS = (
     "common.cancelled",
     "common.error",
     "common.unsupported",
+    "common.media",
+    "common.sticker",
     "common.choose_please",
     "common.contact_not_own",
     "common.language_changed",

@@ -2,7 +2,8 @@
 
 `read` names the customer's action: a chat started or left, a command (typed, or a global button),
 a button to a flow's entry (`g:go:`), a session-scoped button with the action the session stored for
-it, typed text, a shared contact, or something the bot does not take (a picture, a location...).
+it, typed text, a shared contact, or something the bot does not take (a picture, a location, a voice
+message, video, file or sticker...).
 `play` runs the turn: the effects and language first, then an expired session, then the handler.
 """
 
@@ -113,7 +114,7 @@ class ContactShared:
 
 @dataclass(frozen=True)
 class NotTaken:
-    """Something the bot does not take (a picture, a location), or a global button it does not know."""
+    """Something the bot does not take (a picture, a location, media), or a global button it does not know."""
 
     reason: str
 
@@ -136,6 +137,10 @@ def read(turn: TurnContext) -> Inbound:
             return _read_button(turn, event.button or "")
         case "contact":
             return ContactShared(event.phone, event.contact_user_id)
+        case "media":
+            # A sticker is a smile, not a request: a light word; a voice message, video or file was meant to
+            # say something, so the bot says plainly what it cannot do and how to reach it instead.
+            return NotTaken("common.sticker" if event.media == "sticker" else "common.media")
     return NotTaken("common.unsupported")
 
 
@@ -159,7 +164,7 @@ def _read_button(turn: TurnContext, payload: str) -> Inbound:
 
 def play(turn: TurnContext) -> None:
     event = turn.event
-    logger.debug("turn", extra={"kind": event.kind, "flow": turn.flow, "step": turn.step})
+    logger.debug("turn", extra={"kind": event.kind, "media": event.media, "flow": turn.flow, "step": turn.step})
     if event.text and event.message_id and contains_card_number(event.text):
         turn.effects.append(DeleteMessage(event.chat, event.message_id))
     if turn.is_new:

@@ -17,6 +17,7 @@ from moto import mock_aws
 from pydantic import SecretStr
 
 from local.platforms import PlatformsServer
+from messenger_bank import observability
 from messenger_bank.channels.client import MessageAPI
 from messenger_bank.channels.models import ChatRef
 from messenger_bank.channels.settings import ChannelSettings
@@ -24,7 +25,6 @@ from messenger_bank.conversation.catalogue import text
 from messenger_bank.customers.models import ChannelIdentity, NewCustomer
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.customers.service import find_or_create
-from messenger_bank import observability
 from messenger_bank.notices import service
 from messenger_bank.notices.windows import WindowsRepository
 from messenger_bank.onboarding.models import NotifyRequest

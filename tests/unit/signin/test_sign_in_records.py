@@ -4,6 +4,7 @@ case is the valid sign-in with one thing changed."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,11 +13,12 @@ import boto3
 import pytest
 from pydantic import SecretStr
 
+from messenger_bank.cards.settings import CardsSettings
 from messenger_bank.customers.models import ChannelIdentity, NewCustomer
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.customers.service import find_or_create
 from messenger_bank.security import _hs256, links
-from messenger_bank.security.errors import CardNotProven, TooManyAttempts
+from messenger_bank.security.errors import CardNotProven, LinkInvalid, TooManyAttempts
 from messenger_bank.security.session_tokens import verify_session
 from messenger_bank.signin import service
 from messenger_bank.signin.models import CardEntry, PendingSignIn
@@ -169,3 +171,69 @@ def test_the_card_again_counts_wrong_cards_in_the_table_and_limit_it_is_given(
         prove(WRONG)
     with pytest.raises(TooManyAttempts):
         prove(RIGHT)
+
+
+def test_a_sign_in_locked_on_chat_and_phone_at_once_waits_for_the_later_lock(customers: CustomersRepository) -> None:
+    kept = pending(customers)
+    chat, phone = "chat-" + _hs256.chat_binding(CHAT), service._phone_subject(PHONE)
+    for _ in range(2):  # the phone's window began twenty minutes ago (guesses from another chat), the chat's now
+        links.record_failed_attempt(phone, service.ATTEMPTS_PURPOSE, now=time.time() - 20 * 60)
+        links.record_failed_attempt(chat, service.ATTEMPTS_PURPOSE)
+
+    with pytest.raises(TooManyAttempts) as locked:
+        service.prove_sign_in_card(kept, WRONG, cerberus=FakeCerberus())  # type: ignore[arg-type]
+
+    chat_lock = links.attempts_status(chat, service.ATTEMPTS_PURPOSE).locked_until
+    phone_lock = links.attempts_status(phone, service.ATTEMPTS_PURPOSE).locked_until
+    assert chat_lock is not None and phone_lock is not None and phone_lock < chat_lock
+    assert locked.value.details["locked_until"] == chat_lock
+
+
+# --- where the link points, and the table the kept sign-in is in --------------------------------------------
+def test_a_page_address_ending_in_a_slash_gives_one_slash_before_the_page(customers: CustomersRepository) -> None:
+    customers.record_proven_phone(CHAT, PHONE, int(time.time()) + 600)
+    page = CardsSettings(secure_page_url="https://api.example.com/secure/")
+
+    made = service.sign_in(request(), customers=customers, settings=page, key=LINK_KEY)
+
+    assert made.url.startswith("https://api.example.com/secure/signin?t=")
+
+
+@pytest.fixture
+def table_elsewhere(customers: CustomersRepository) -> Any:
+    """The security table under its deployed name, but in another region: only the client handed in sees it."""
+    client = boto3.client("dynamodb", region_name=ELSEWHERE)
+    create_table(client, "SecurityTable", name=links.settings().table_name)
+    return client
+
+
+def test_sign_in_keeps_the_attempt_and_reads_the_locks_with_the_client_it_is_given(
+    customers: CustomersRepository, table_elsewhere: Any
+) -> None:
+    customers.record_proven_phone(CHAT, PHONE, int(time.time()) + 600)
+
+    made = service.sign_in(request(), customers=customers, settings=PAGE, key=LINK_KEY, dynamodb=table_elsewhere)
+    claims = links.inspect_link(links.token_of(made.url), key=LINK_KEY)
+    chat = "chat-" + _hs256.chat_binding(CHAT)
+    for _ in range(3):
+        links.record_failed_attempt(chat, service.ATTEMPTS_PURPOSE, dynamodb=table_elsewhere)
+
+    assert service.pending_sign_in(claims, dynamodb=table_elsewhere).chat_key == CHAT
+    with pytest.raises(LinkInvalid):
+        service.pending_sign_in(claims)  # not in the default client's table
+    with pytest.raises(TooManyAttempts):
+        service.sign_in(request(), customers=customers, settings=PAGE, key=LINK_KEY, dynamodb=table_elsewhere)
+    assert service.sign_in(request(), customers=customers, settings=PAGE, key=LINK_KEY).expires_in == 300
+
+
+def test_the_kept_sign_in_is_read_from_the_table_it_is_given(
+    customers: CustomersRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    customers.record_proven_phone(CHAT, PHONE, int(time.time()) + 600)
+    table = links.settings().table_name
+    made = service.sign_in(request(), customers=customers, settings=PAGE, key=LINK_KEY)
+    claims = links.inspect_link(links.token_of(made.url), key=LINK_KEY)
+    monkeypatch.setenv("SECURITY_TABLE", "another-table")  # the environment now names another table
+    links.settings.cache_clear()
+
+    assert service.pending_sign_in(claims, table_name=table).phone == PHONE

@@ -237,3 +237,31 @@ def test_the_kept_sign_in_is_read_from_the_table_it_is_given(
     links.settings.cache_clear()
 
     assert service.pending_sign_in(claims, table_name=table).phone == PHONE
+
+
+class RecordingClient:
+    """A table client noting each call's arguments (and making it)."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def __getattr__(self, operation: str) -> Any:
+        method = getattr(self._client, operation)
+
+        def call(**kwargs: Any) -> Any:
+            self.calls.append((operation, kwargs))
+            return method(**kwargs)
+
+        return call
+
+
+def test_the_kept_sign_in_is_read_consistently(customers: CustomersRepository) -> None:
+    # The page is opened a moment after the chat wrote the sign-in: an eventually consistent read may miss it.
+    customers.record_proven_phone(CHAT, PHONE, int(time.time()) + 600)
+    made = service.sign_in(request(), customers=customers, settings=PAGE, key=LINK_KEY)
+    client = RecordingClient(boto3.client("dynamodb"))
+
+    service.pending_sign_in(links.inspect_link(links.token_of(made.url), key=LINK_KEY), dynamodb=client)  # type: ignore[arg-type]
+
+    assert [(op, kwargs.get("ConsistentRead")) for op, kwargs in client.calls] == [("get_item", True)]

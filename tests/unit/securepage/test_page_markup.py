@@ -76,21 +76,35 @@ def test_a_card_page_asks_the_number_and_expiry_as_card_autofill_knows_them(purp
     assert [attrs for tag, attrs in tags_of(page) if tag == "form"] == [FORM]
 
 
+# Russian, not English: English is the catalogue's fallback, so a page that lost its language would still say it.
 @pytest.mark.parametrize("purpose", ["signin", "card"])
-def test_a_card_page_says_its_own_words(purpose: Purpose) -> None:
-    page = form_page(purpose, "en")
+def test_a_card_page_says_its_own_words_in_its_language(purpose: Purpose) -> None:
+    page = form_page(purpose, "ru")
 
-    assert f"<h1>{words(purpose + '_title')}</h1><p>{words(purpose + '_intro')}</p><form " in page
-    assert f'<label for="card_number">{words("card_number")}</label>' in page
-    assert f'<label for="card_expiry">{words("card_expiry")}</label>' in page
-    assert f'<button type="submit" id="submit">{words("confirm_submit")}</button>' in page
+    assert f"<h1>{words(purpose + '_title', 'ru')}</h1><p>{words(purpose + '_intro', 'ru')}</p><form " in page
+    assert f'<label for="card_number">{words("card_number", "ru")}</label>' in page
+    assert f'<label for="card_expiry">{words("card_expiry", "ru")}</label>' in page
+    assert f'<button type="submit" id="submit">{words("confirm_submit", "ru")}</button>' in page
 
 
-def test_a_wrong_card_says_so_with_the_attempts_left() -> None:
-    page = form_page("signin", "en", error="wrong_card", remaining=1)
+def test_a_wrong_card_says_so_with_the_attempts_left_in_its_language() -> None:
+    page = form_page("signin", "ru", error="wrong_card", remaining=1)
 
-    notice = f'<p class="error" role="alert">{words("wrong_card")} {words("remaining", n=1)}</p><form '
+    notice = f'<p class="error" role="alert">{words("wrong_card", "ru")} {words("remaining", "ru", n=1)}</p><form '
     assert notice in page
+
+
+@pytest.mark.parametrize("purpose", ["pin", "password", "confirm"])
+def test_a_pin_or_password_form_says_its_words_in_its_language(purpose: Purpose) -> None:
+    page = form_page(purpose, "ru")
+
+    assert f"<h1>{words(purpose + '_title', 'ru')}</h1><p>{words(purpose + '_intro', 'ru')}</p><form " in page
+    assert f'<label for="first">{words(purpose, "ru")}</label>' in page
+    if purpose != "confirm":
+        assert f'<label for="second">{words(purpose + "_confirm", "ru")}</label>' in page
+    assert f'<p class="error" id="mismatch" role="alert" hidden>{words("mismatch", "ru")}</p>' in page
+    submit = "confirm_submit" if purpose == "confirm" else "submit"
+    assert f'<button type="submit" id="submit">{words(submit, "ru")}</button>' in page
 
 
 @pytest.mark.parametrize("purpose", ["signin", "card", "pin", "password", "confirm"])
@@ -128,8 +142,8 @@ def test_the_policy_allows_the_telegram_web_client_to_frame_the_page_and_nobody_
 
 # --- the page that only says an outcome -----------------------------------------------------------------------------
 @pytest.mark.parametrize(("ok", "css"), [(True, "ok"), (False, "error")])
-def test_an_outcome_page_names_its_outcome_and_says_it(ok: bool, css: str) -> None:
-    page = message_page("signin_done", "en", ok=ok)
+def test_an_outcome_page_names_its_outcome_and_says_it_in_its_language(ok: bool, css: str) -> None:
+    page = message_page("signin_done", "ru", ok=ok)
 
-    assert f'<h1 id="outcome" data-outcome="signin_done">{words("signin_done")}</h1>' in page
-    assert f'<p class="{css}">{words("signin_done_text")}</p><p class="hint">{words("back")}</p>' in page
+    assert f'<h1 id="outcome" data-outcome="signin_done">{words("signin_done", "ru")}</h1>' in page
+    assert f'<p class="{css}">{words("signin_done_text", "ru")}</p><p class="hint">{words("back", "ru")}</p>' in page

@@ -26,6 +26,31 @@ class Tags(HTMLParser):
         self.tags.append((tag, dict(attrs)))
 
 
+class Shown(HTMLParser):
+    """The text a reader sees: every text node outside the script and the style."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._hidden += tag in ("script", "style", "title")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._hidden -= tag in ("script", "style", "title")
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden and data.strip():
+            self.texts.append(data)
+
+
+def shown_text(page: str) -> list[str]:
+    parser = Shown()
+    parser.feed(page)
+    return parser.texts
+
+
 def tags_of(page: str) -> list[tuple[str, Attributes]]:
     parser = Tags()
     parser.feed(page)
@@ -76,6 +101,13 @@ def test_a_card_page_asks_the_number_and_expiry_as_card_autofill_knows_them(purp
     assert [attrs for tag, attrs in tags_of(page) if tag == "form"] == [FORM]
 
 
+@pytest.mark.parametrize("purpose", ["signin", "card"])
+def test_a_card_page_shows_its_words_and_nothing_else(purpose: Purpose) -> None:
+    expected = [purpose + "_title", purpose + "_intro", "card_number", "card_expiry", "confirm_submit"]
+
+    assert shown_text(form_page(purpose, "ru")) == [text(f"secure_page.{key}", "ru") for key in expected]
+
+
 # Russian, not English: English is the catalogue's fallback, so a page that lost its language would still say it.
 @pytest.mark.parametrize("purpose", ["signin", "card"])
 def test_a_card_page_says_its_own_words_in_its_language(purpose: Purpose) -> None:
@@ -116,9 +148,17 @@ def test_every_form_posts_to_itself_and_runs_only_the_hashed_script(purpose: Pur
 
 
 # --- the document every page is ------------------------------------------------------------------------------
+PAGES = {
+    "outcome": lambda language: message_page("used", language),
+    "card": lambda language: form_page("signin", language),
+    "pin": lambda language: form_page("pin", language),
+}
+
+
 @pytest.mark.parametrize("language", ["ru", "en"])
-def test_every_page_is_a_document_in_its_language_that_sends_no_referrer(language: str) -> None:
-    page = message_page("used", language)  # type: ignore[arg-type]
+@pytest.mark.parametrize("kind", PAGES)
+def test_every_page_is_a_document_in_its_language_that_sends_no_referrer(kind: str, language: str) -> None:
+    page = PAGES[kind](language)
     tags = tags_of(page)
 
     assert page.startswith("<!doctype html>")

@@ -7,10 +7,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from html import escape
 
 import boto3
 import pytest
 
+from messenger_bank.conversation.catalogue import text
 from messenger_bank.security import links
 from messenger_bank.security.links import SecuritySettings
 from tests.support.aws import create_table
@@ -125,3 +127,11 @@ def test_a_kept_sign_in_is_read_on_the_pages_clock(bank: Bank) -> None:
     answer = post(Bank(late, bank.customers, bank.cerberus), token, RIGHT)
 
     assert answer.status == 403 and outcome(answer) == "invalid" and bound(bank, VIBER_CHAT) is None
+
+
+# --- what the page says -----------------------------------------------------------------------------------------------
+def test_a_typed_card_that_is_no_card_number_is_named_in_the_pages_language(bank: Bank) -> None:
+    answer = post(bank, sign_in_link(bank), {"card_number": "4321", "card_expiry": "07/29"})  # Russian, as asked
+
+    assert answer.status == 422 and bank.cerberus.asked == 0
+    assert f'<p class="error" role="alert">{escape(text("secure_page.bad_card", "ru"))}</p>' in answer.body

@@ -12,6 +12,7 @@ from html import escape
 import boto3
 import pytest
 
+from messenger_bank.configuration import forget_settings
 from messenger_bank.conversation.catalogue import text
 from messenger_bank.security import links
 from messenger_bank.security.links import SecuritySettings
@@ -78,9 +79,12 @@ def own_table(bank: Bank) -> Bank:
 def page_link(bank: Bank, monkeypatch: pytest.MonkeyPatch) -> str:
     with monkeypatch.context() as made_in_the_pages_table:
         made_in_the_pages_table.setenv("SECURITY_TABLE", PAGE_TABLE)
+        forget_settings()
         links.settings.cache_clear()
         token = sign_in_link(bank, dynamodb=bank.deps.dynamodb)
+    forget_settings()  # the environment read once names its own table again, not the page's
     links.settings.cache_clear()
+    assert links.settings().table_name != PAGE_TABLE
     return token
 
 
@@ -135,3 +139,22 @@ def test_a_typed_card_that_is_no_card_number_is_named_in_the_pages_language(bank
 
     assert answer.status == 422 and bank.cerberus.asked == 0
     assert f'<p class="error" role="alert">{escape(text("secure_page.bad_card", "ru"))}</p>' in answer.body
+
+
+def test_a_wrong_card_is_named_in_the_pages_language_with_the_attempts_left(bank: Bank) -> None:
+    answer = post(bank, sign_in_link(bank), WRONG)
+
+    wrong, left = escape(text("secure_page.wrong_card", "ru")), escape(text("secure_page.remaining", "ru", n=2))
+    assert answer.status == 422 and f'<p class="error" role="alert">{wrong} {left}</p>' in answer.body
+
+
+@pytest.mark.parametrize("page", ["signin", "card"])
+def test_a_proven_card_is_told_as_a_success_in_the_pages_language(bank: Bank, page: str) -> None:
+    answer = post(bank, sign_in_link(bank))
+    if page == "card":
+        customer_id = bound(bank)
+        assert customer_id is not None
+        answer = post(bank, card_link(bank, customer_id), page="card")
+
+    done = escape(text(f"secure_page.{page}_done_text", "ru"))
+    assert answer.status == 200 and f'<p class="ok">{done}</p>' in answer.body

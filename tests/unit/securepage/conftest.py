@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import base64
+import io
+import json
+import logging
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -163,3 +167,20 @@ def event(
     if raw is not None:
         built["body"] = base64.b64encode(raw.encode()).decode() if base64_body else raw
     return request_from_event(APIGatewayProxyEventV2(built))
+
+
+@pytest.fixture
+def printed_logs() -> Iterator[Callable[[], list[dict[str, Any]]]]:
+    """The lines the bank's logger prints while the case runs, through its own handler (formatter, redaction).
+
+    Its handler writes to the ``sys.stdout`` of the moment the logger was made (at import: pytest's capture, never
+    ``capsys``'s), so ``capsys`` sees none of them; and when one process runs pytest more than once, as mutmut does,
+    that stream is closed and each line becomes a "--- Logging error ---" dump instead. So the case reads them here."""
+    from messenger_bank.observability import logger
+
+    handler = logger.registered_handler
+    assert isinstance(handler, logging.StreamHandler)
+    stream, before = io.StringIO(), handler.stream
+    handler.stream = stream  # set directly: setStream would flush the old stream, which may be closed
+    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
+    handler.stream = before

@@ -620,11 +620,47 @@ class MessengerApi:
             "id": psid,
         }
 
+    def check_persistent_menu(self, menus: Any, *, has_get_started: bool) -> None:
+        """As the Messenger Profile API refuses: a menu needs Get Started (set before or with it) and a
+        `default` locale; per locale at most 20 items, titles of 1-30 characters, payloads up to 1000."""
+        if not has_get_started:
+            raise graph_error(
+                400, "(#100) You must set a Get Started button if you also wish to use persistent menu.", 100
+            )
+        if not isinstance(menus, list) or not menus:
+            raise invalid("persistent_menu must be a non-empty array")
+        locales = [menu.get("locale") if isinstance(menu, dict) else None for menu in menus]
+        if "default" not in locales:
+            raise invalid("persistent_menu must have a menu with locale 'default'")
+        for menu in menus:
+            actions = menu.get("call_to_actions")
+            if menu.get("composer_input_disabled") and not actions:
+                raise invalid("call_to_actions is required when composer_input_disabled is true")
+            if actions is None:
+                continue
+            if not isinstance(actions, list) or len(actions) > 20:
+                raise invalid("persistent_menu[].call_to_actions must have at most 20 elements")
+            for action in actions:
+                kind = action.get("type") if isinstance(action, dict) else None
+                _length(action.get("title") if kind else None, 30, "call_to_actions[].title", None)
+                if kind == "postback":
+                    _length(action.get("payload"), 1000, "call_to_actions[].payload", None)
+                elif kind == "web_url":
+                    if not str(action.get("url", "")).startswith(("http://", "https://")):
+                        raise invalid("call_to_actions[].url must be an http(s) URL")
+                else:
+                    raise invalid("call_to_actions[].type must be postback or web_url")
+
     def set_profile(self, token: str | None, body: Any) -> JSON:
         check_token(token, self.p.secrets.messenger_page_access_token)
         if not isinstance(body, dict):
             raise invalid("body must be an object")
         with self.p.store.lock:
+            if "persistent_menu" in body:
+                self.check_persistent_menu(
+                    body["persistent_menu"],
+                    has_get_started=bool(body.get("get_started") or self.p.store.messenger_profile.get("get_started")),
+                )
             self.p.store.messenger_profile.update(body)
             started = body.get("get_started")
             if isinstance(started, dict) and started.get("payload"):

@@ -144,6 +144,8 @@ class Store:
             self.users: dict[tuple[str, str], JSON] = {}
             self.messenger_get_started: str = "GET_STARTED"
             self.messenger_profile: JSON = {}
+            # Telegram setMyCommands: (scope type, language code or "") → BotCommand objects.
+            self.bot_commands: dict[tuple[str, str], list[JSON]] = {}
             self.webhook_overrides: dict[str, WebhookSetting] = {}
             # When each user last wrote (WhatsApp's and Messenger's 24 h customer-service window).
             self.last_user_message: dict[tuple[str, str], float] = {}

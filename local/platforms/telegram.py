@@ -30,6 +30,11 @@ CHAT_ACTIONS = {
     "upload_video_note",
 }
 SECRET_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# BotCommand: 1-32 lowercase English letters, digits and underscores; a description of 1-256 characters.
+BOT_COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
+BOT_COMMAND_DESCRIPTION_LIMIT = 256
+BOT_COMMANDS_LIMIT = 100
+LANGUAGE_CODE_RE = re.compile(r"^(?:[a-z]{2})?$")
 HTML_TAGS = {
     "b",
     "strong",
@@ -99,6 +104,8 @@ def _json_param(params: JSON, name: str) -> Any:
         "allowed_updates",
         "entities",
         "link_preview_options",
+        "commands",
+        "scope",
     }:
         try:
             return json.loads(value)
@@ -313,7 +320,7 @@ class TelegramApi:
         if handler is None:
             raise error(404, "Not Found")
         chat_id = str(params.get("chat_id")) if params.get("chat_id") is not None else None
-        if name not in {"getme", "setwebhook", "deletewebhook", "getwebhookinfo", "getfile"}:
+        if name not in {"getme", "setwebhook", "deletewebhook", "getwebhookinfo", "getfile", "getmycommands"}:
             fault = self.p.store.take_fault(CHANNEL, chat_id)
             if fault is not None:
                 if fault.kind == "rate_limit":
@@ -574,6 +581,56 @@ class TelegramApi:
             raise error(403, "Forbidden: bot was blocked by the user")
         self.p.store.set_typing(CHANNEL, chat_id, 5.0)
         self.p.store.record(CHANNEL, chat_id, "sendChatAction", dict(params))
+        return ok(True)
+
+    def _commands_key(self, params: JSON) -> tuple[str, str]:
+        """(scope type, language code): what each list of the bot's commands is kept under."""
+        scope = _json_param(params, "scope")
+        scope_type = str(scope.get("type") or "") if isinstance(scope, dict) else "default"
+        if scope is not None and not isinstance(scope, dict):
+            raise bad("can't parse BotCommandScope JSON object")
+        if scope_type not in {"default", "all_private_chats", "all_group_chats", "all_chat_administrators"}:
+            raise bad("unsupported bot command scope")  # chat-bound scopes are not used by the bank
+        language = str(params.get("language_code") or "")
+        if not LANGUAGE_CODE_RE.match(language):
+            raise bad("invalid language code specified")
+        return scope_type, language
+
+    def m_setmycommands(self, params: JSON, uploads: dict[str, Upload]) -> tuple[int, JSON]:
+        commands = _json_param(params, "commands")
+        if not isinstance(commands, list):
+            raise bad("can't parse commands JSON object")
+        if len(commands) > BOT_COMMANDS_LIMIT:
+            raise bad("BOT_COMMANDS_TOO_MUCH")
+        kept: list[JSON] = []
+        for entry in commands:
+            if not isinstance(entry, dict):
+                raise bad("can't parse BotCommand: BotCommand must be an Object")
+            command, description = entry.get("command"), entry.get("description")
+            if not isinstance(command, str) or not BOT_COMMAND_RE.match(command):
+                raise bad("BOT_COMMAND_INVALID")
+            if not isinstance(description, str) or not 1 <= len(description) <= BOT_COMMAND_DESCRIPTION_LIMIT:
+                raise bad("BOT_COMMAND_DESCRIPTION_INVALID")
+            kept.append({"command": command, "description": description})
+        key = self._commands_key(params)
+        with self.p.store.lock:
+            if kept:
+                self.p.store.bot_commands[key] = kept
+            else:  # an empty list clears them, as deleteMyCommands does
+                self.p.store.bot_commands.pop(key, None)
+            self.p.store.record(CHANNEL, None, "setMyCommands", {"commands": kept, "language_code": key[1]})
+        return ok(True)
+
+    def m_getmycommands(self, params: JSON, uploads: dict[str, Upload]) -> tuple[int, JSON]:
+        key = self._commands_key(params)
+        with self.p.store.lock:
+            return ok([dict(entry) for entry in self.p.store.bot_commands.get(key, [])])
+
+    def m_deletemycommands(self, params: JSON, uploads: dict[str, Upload]) -> tuple[int, JSON]:
+        key = self._commands_key(params)
+        with self.p.store.lock:
+            self.p.store.bot_commands.pop(key, None)
+            self.p.store.record(CHANNEL, None, "deleteMyCommands", {"language_code": key[1]})
         return ok(True)
 
     def m_answercallbackquery(self, params: JSON, uploads: dict[str, Upload]) -> tuple[int, JSON]:

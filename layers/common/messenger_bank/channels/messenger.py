@@ -53,6 +53,8 @@ MAX_TEMPLATE_BUTTONS = 3
 MAX_QUICK_REPLIES = 13
 MAX_TITLE = 20
 MAX_PAYLOAD = 1000
+# The Get Started button's payload (set when going live): not ours (no `mb:` prefix), so its postback is a start.
+GET_STARTED_PAYLOAD = "GET_STARTED"
 
 # 551: this person isn't available right now; 10/2018278: outside the 24 h window;
 # 100/2018001: no matching user; 200/1545041: the person blocked the page or left Messenger.

@@ -21,6 +21,7 @@ from botocore.config import Config
 
 from messenger_bank.channels import message_api
 from messenger_bank.channels.client import MessageAPI
+from messenger_bank.channels.errors import PlatformError
 from messenger_bank.channels.models import InboundEvent, OutboundMessage
 from messenger_bank.conversation.catalogue import text
 from messenger_bank.conversation.engine import OperationFailed, TurnDependencies, UnderstandingLike, take_turn
@@ -107,13 +108,18 @@ def take_customer_turn(
     """Run one turn and deliver its replies. Raises (so the queue retries) if the turn cannot be kept."""
     repository = sessions or _sessions()
     outbox = messages or message_api()
+    if event.callback_id:
+        # At once, before any operation: the button's spinner stops even when the turn is slow or fails.
+        # A retried turn answers again, which the platform shrugs off (answers are not strict).
+        try:
+            outbox.answer_button(event)
+        except PlatformError as error:  # a courtesy: the turn itself still runs
+            logger.warning("button not answered", extra={"reason": type(error).__name__})
     if event.kind != "unsubscribed":  # any message of the customer's opens the messenger's 24 h window
         customer_wrote(event.chat.channel, event.chat.key, event.sent_at)
     session = repository.get(event.chat.key)
     turn = take_turn(event, session, deps or LambdaTurnDependencies(), now=now or datetime.now(UTC))
     repository.save(turn.session)  # SessionConflict: another turn of this chat won; the queue retries this one
-    if event.callback_id:
-        outbox.answer_button(event)
     for effect in turn.effects:
         outbox.delete(effect.chat, effect.message_id)
     for reply in turn.replies:

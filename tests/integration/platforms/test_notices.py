@@ -76,18 +76,19 @@ def world(platforms: PlatformsServer, monkeypatch: pytest.MonkeyPatch) -> Iterat
     monkeypatch.setattr(service, "count", lambda name, **dimensions: counted.append((name, dimensions)))
     monkeypatch.setattr(observability.metrics, "add_metric", lambda name, unit, value: counted.append((name, {})))
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
-    config = ChannelSettings(
-        telegram_api_base_url=platforms.base_url,
-        viber_api_base_url=platforms.base_url,
-        meta_graph_api_base_url=platforms.base_url,
-        telegram_bot_token=SecretStr(SECRETS.telegram_bot_token),
-        viber_auth_token=SecretStr(SECRETS.viber_auth_token),
-        whatsapp_access_token=SecretStr(SECRETS.whatsapp_access_token),
-        whatsapp_phone_number_id=SECRETS.whatsapp_phone_number_id,
-        messenger_page_access_token=SecretStr(SECRETS.messenger_page_access_token),
-        max_attempts=1,
-    )
     with mock_aws():
+        # Inside moto: a stack prefix another test left in the cached settings finds no secret in SSM.
+        config = ChannelSettings(
+            telegram_api_base_url=platforms.base_url,
+            viber_api_base_url=platforms.base_url,
+            meta_graph_api_base_url=platforms.base_url,
+            telegram_bot_token=SecretStr(SECRETS.telegram_bot_token),
+            viber_auth_token=SecretStr(SECRETS.viber_auth_token),
+            whatsapp_access_token=SecretStr(SECRETS.whatsapp_access_token),
+            whatsapp_phone_number_id=SECRETS.whatsapp_phone_number_id,
+            messenger_page_access_token=SecretStr(SECRETS.messenger_page_access_token),
+            max_attempts=1,
+        )
         table = boto3.resource("dynamodb").Table(create_table(boto3.client("dynamodb"), "CustomersTable"))
         yield World(platforms, MessageAPI(config), CustomersRepository(table), WindowsRepository(table), counted)
 

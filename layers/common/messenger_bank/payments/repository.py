@@ -46,7 +46,7 @@ def _to_quote(item: dict[str, Any]) -> PaymentQuote:
         amount_minor=int(item["amount_minor"]),
         fee_minor=int(item["fee_minor"]),
         currency=item["currency"],
-        otp_required=bool(item.get("otp_required", False)),
+        otp_required=bool(item["otp_required"]),  # every quote kept says whether it needs a code
         created_at=datetime.fromisoformat(item["created_at"]),
         expires_at=int(item["expires_at"]),
         payment_id=item.get("payment_id"),

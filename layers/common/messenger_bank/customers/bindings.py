@@ -162,8 +162,9 @@ def _unbind(
 
 def list_chats(request: ListChatsRequest, *, repository: CustomersRepository | None = None) -> ChatList:
     customers = repository or CustomersRepository()
+    # A chat bound before times were kept is the oldest of all.
     bindings = sorted(
-        customers.bindings(request.customer_id), key=lambda b: b.bound_at or datetime.fromtimestamp(0, UTC)
+        customers.bindings(request.customer_id), key=lambda b: b.bound_at or datetime.min.replace(tzinfo=UTC)
     )
     items = []
     for binding in bindings:

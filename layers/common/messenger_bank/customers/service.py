@@ -117,7 +117,7 @@ def cards_of(customer_id: str, *, repository: CustomersRepository | None = None)
 def customer_by_id(customer_id: str, *, repository: CustomersRepository | None = None) -> Customer:
     customer = (repository or CustomersRepository()).get(customer_id)
     if customer is None:
-        raise CustomerNotFound(customer_id)
+        raise CustomerNotFound("no such customer")
     return customer
 
 

@@ -296,6 +296,15 @@ def test_a_replayed_turn_starts_the_journey_under_the_same_name() -> None:
     )
 
 
+def test_a_journeys_name_has_no_digits_but_its_count_so_it_never_reads_as_a_card_number() -> None:
+    """The run part comes from a digest; spelled in hex it can be sixteen digits that pass Luhn, and then the
+    execution name, the quote and the session all hold what any card-number scan flags."""
+    chat = at_transfer_confirmation()
+    journey, _, rest = chat.deps.journeys[0][1].partition("-")
+    run, _, starts = rest.rpartition("-")
+    assert (journey, len(run), set(run) <= set("abcdefghijklmnop"), starts.isdigit()) == ("transfer", 16, True, True)
+
+
 def event_turn_event(chat: Chat):  # type: ignore[no-untyped-def]
     from messenger_bank.channels.models import InboundEvent
 

@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 
 HISTORY_KEPT = 20
 
+_HEX_AS_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
+
 
 class WaitForCustomer(Exception):
     """The turn reached a step that waits for the customer; raised so no caller runs anything after it."""
@@ -120,7 +122,9 @@ class TurnContext:
         self.history = []
         # Derived from the update, so a replayed turn names its journeys as the first attempt did.
         seed = f"{self.event.chat.key}|{self.event.update_id}|{flow_name}"
-        self.data.run = hashlib.sha256(seed.encode()).hexdigest()[:16]
+        # Letters only (hex digits spelled a-p): an all-digit run would read as a card number wherever the
+        # journey's name goes (execution histories, quotes, logs), and a card-number scan rightly flags it.
+        self.data.run = hashlib.sha256(seed.encode()).hexdigest()[:16].translate(_HEX_AS_LETTERS)
 
     def forget_the_flow(self) -> None:
         self.flow = self.step = None

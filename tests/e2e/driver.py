@@ -4,8 +4,10 @@ waits for (never a sleep), and the journeys of a chat once they have ended."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -85,6 +87,19 @@ def web_app_url(chat: PlatformChat, url: str) -> str:
         return url
     bot_token = chat.cloud.platforms.platforms.secrets.telegram_bot_token
     return f"{url}#{urlencode({'tgWebAppData': web_app_init_data(bot_token, chat.chat_id)})}"
+
+
+@contextlib.contextmanager
+def random_codes_reported(cloud: LocalCloud, title: str, outcomes: list[tuple[str, str]]) -> Iterator[None]:
+    """For an attack module: the sandbox's one-time codes random (an attacker cannot know them), and each
+    case's outcome printed at the end under `title`."""
+    cloud.sandbox.bank.random_otp_codes = True
+    yield
+    cloud.sandbox.bank.random_otp_codes = False
+    width = max((len(case) for case, _ in outcomes), default=0) + 2
+    print(f"\n{title}:")
+    for case, outcome in outcomes:
+        print(f"  {case:<{width}}{outcome}")
 
 
 class Chat(PlatformChat):

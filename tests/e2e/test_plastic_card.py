@@ -101,13 +101,8 @@ def execution_status(cloud: LocalCloud, execution: str, timeout_s: float = 20) -
     return status
 
 
-@pytest.mark.parametrize("channel", ["telegram", "whatsapp"])
-def test_a_customer_orders_a_plastic_card_and_hears_each_step_once(cloud: LocalCloud, channel: str) -> None:
-    person = Person()
-    chat = Chat(cloud, channel, f"77{person.number:06d}", phone=person.phone)
-    onboard(chat, person)
-    chat.wait_for("карта готова")
-
+def order_to_the_address(chat: Chat) -> None:
+    """From the main menu: a plastic card to ADDRESS, confirmed, until the bank has accepted the order."""
     chat.press("🔒 Карта")
     chat.press("Пластиковая карта")
     chat.wait_for("Адрес доставки")
@@ -116,6 +111,16 @@ def test_a_customer_orders_a_plastic_card_and_hears_each_step_once(cloud: LocalC
     before = len(chat.messages())
     chat.press("Подтвердить")
     since(chat, before, "принят банком")
+
+
+@pytest.mark.parametrize("channel", ["telegram", "whatsapp"])
+def test_a_customer_orders_a_plastic_card_and_hears_each_step_once(cloud: LocalCloud, channel: str) -> None:
+    person = Person()
+    chat = Chat(cloud, channel, f"77{person.number:06d}", phone=person.phone)
+    onboard(chat, person)
+    chat.wait_for("карта готова")
+
+    order_to_the_address(chat)
     order = tracked_order(cloud, chat)
     order_id = order["order_id"]
 
@@ -153,14 +158,7 @@ def test_a_status_days_later_reaches_a_customer_whose_window_closed(cloud: Local
     chat.wait_for("карта готова")
     chat.press("Меню")  # Messenger's quick replies live on the last message only: the notice's menu first
     chat.wait_for("Что вы хотите сделать?")
-    chat.press("🔒 Карта")
-    chat.press("Пластиковая карта")
-    chat.wait_for("Адрес доставки")
-    chat.say(ADDRESS)
-    chat.wait_for("Заказать пластиковую карту")
-    before = len(chat.messages())
-    chat.press("Подтвердить")
-    since(chat, before, "принят банком")
+    order_to_the_address(chat)
     order_id = tracked_order(cloud, chat)["order_id"]
     assert advance_at_the_bank(cloud, order_id) == "produced"
 

@@ -17,7 +17,7 @@ import pytest
 from local.cloud.cloud import LocalCloud
 from messenger_bank.conversation.catalogue import text
 from tests.e2e.conftest import SPENDING_FREE_PER_DAY_MINOR, SPENDING_LIMIT_PER_DAY_MINOR
-from tests.e2e.driver import Chat, Person, ended_journeys, waits_of
+from tests.e2e.driver import Chat, Person, ended_journeys, random_codes_reported, waits_of
 from tests.e2e.test_sign_in import CARD_PAGE, CARD_READY, MENU, SIGNED_IN, after, card_page
 from tests.e2e.test_transfers import FUNDS, RECIPIENT_PAN, balance, bank_card, funded_customer, operations
 
@@ -37,12 +37,8 @@ OUTCOMES: list[tuple[str, str]] = []
 
 @pytest.fixture(scope="module", autouse=True)
 def random_codes(cloud: LocalCloud) -> Iterator[None]:
-    cloud.sandbox.bank.random_otp_codes = True
-    yield
-    cloud.sandbox.bank.random_otp_codes = False
-    print("\nstep-up attacks (e2e):")
-    for case, outcome in OUTCOMES:
-        print(f"  {case:<78} {outcome}")
+    with random_codes_reported(cloud, "step-up attacks (e2e)", OUTCOMES):
+        yield
 
 
 def test_the_e2e_amounts_make_the_cases_cross_the_policys_lines() -> None:

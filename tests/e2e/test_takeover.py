@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from local.cloud.cloud import LocalCloud
-from tests.e2e.driver import Chat, Person
+from tests.e2e.driver import Chat, Person, random_codes_reported
 from tests.e2e.test_sign_in import (
     CARD_PAGE,
     SIGNED_IN,
@@ -36,12 +36,8 @@ OUTCOMES: list[tuple[str, str]] = []
 
 @pytest.fixture(scope="module", autouse=True)
 def random_codes(cloud: LocalCloud) -> Iterator[None]:
-    cloud.sandbox.bank.random_otp_codes = True
-    yield
-    cloud.sandbox.bank.random_otp_codes = False
-    print("\ntakeover attacks (e2e):")
-    for case, outcome in OUTCOMES:
-        print(f"  {case:<72} {outcome}")
+    with random_codes_reported(cloud, "takeover attacks (e2e)", OUTCOMES):
+        yield
 
 
 def identities_of(cloud: LocalCloud, customer_id: str) -> int:

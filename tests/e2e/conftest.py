@@ -19,19 +19,31 @@ SPENDING_LIMIT_PER_DAY_MINOR = 30_000
 SECRETS_PREFIX = "/messenger-bank/dev"  # the template's default, which the cloud seeds
 
 
+# The journey matrix (test_journeys.py) is the longest module by far; its columns share nothing, so each
+# messenger's column is a unit of its own.
+SPREAD_BY = {"tests/e2e/test_journeys.py": "messenger"}
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The suites that need a local cloud run in as many groups as there are xdist workers, one cloud
-    per worker; a module stays in one group (its tests share the chats they build). The leftovers scan
-    runs last in the group of the transfers, where card numbers are typed. Without xdist the groups
-    mean nothing."""
+    per worker; a module (or a column of the matrix) stays in one group (its tests share the chats they
+    build). The leftovers scan runs last in the group of the transfers, where card numbers are typed.
+    Without xdist the groups mean nothing."""
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-    modules = sorted({item.nodeid.split("::")[0] for item in items if _needs_cloud(item)})
-    groups = {module: index % workers for index, module in enumerate(modules)}
+    units = sorted({_unit(item) for item in items if _needs_cloud(item)})
+    groups = {unit: index % workers for index, unit in enumerate(units)}
     if "tests/e2e/test_zz_leftovers.py" in groups and "tests/e2e/test_transfers.py" in groups:
         groups["tests/e2e/test_zz_leftovers.py"] = groups["tests/e2e/test_transfers.py"]
     for item in items:
         if _needs_cloud(item):
-            item.add_marker(pytest.mark.xdist_group(f"local-cloud-{groups[item.nodeid.split('::')[0]]}"))
+            item.add_marker(pytest.mark.xdist_group(f"local-cloud-{groups[_unit(item)]}"))
+
+
+def _unit(item: pytest.Item) -> str:
+    module = item.nodeid.split("::")[0]
+    spread_by = SPREAD_BY.get(module)
+    callspec = getattr(item, "callspec", None)
+    return f"{module}[{callspec.params[spread_by]}]" if spread_by and callspec is not None else module
 
 
 def _needs_cloud(item: pytest.Item) -> bool:

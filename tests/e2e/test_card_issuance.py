@@ -41,21 +41,6 @@ def issuance_executions(cloud: LocalCloud, chat: Chat, timeout_s: float = 30) ->
         time.sleep(0.3)
 
 
-@pytest.mark.parametrize("channel", CHANNELS)
-def test_a_newcomer_gets_a_digital_card_with_its_picture(cloud: LocalCloud, channel: str) -> None:
-    person = Person()
-    chat = chat_for(cloud, channel, person)
-
-    onboard(chat, person)
-
-    card = chat.wait_for("карта готова")
-    # Viber and Messenger send a picture and its text as two messages; the others as one.
-    assert any(m["media"] for m in chat.messages())
-    assert "******" in card["text"]
-    executions = issuance_executions(cloud, chat)
-    assert [e["status"] for e in executions] == ["SUCCEEDED"]
-
-
 def test_neither_the_execution_history_nor_the_logs_carry_a_name_passport_or_card_number(cloud: LocalCloud) -> None:
     person = Person(surname="Лукашэвіч", first_name="Янка")
     chat = chat_for(cloud, "telegram", person)

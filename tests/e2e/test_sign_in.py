@@ -121,31 +121,8 @@ def to_card_services(chat: Chat) -> None:
     after(chat, lambda: chat.press("Карта"), "Что сделать с картой?")
 
 
-# ---------------------------------------------------------------- binding a second messenger
-@pytest.mark.parametrize("channel", ["viber", "messenger"])
-def test_a_customer_binds_a_second_messenger_by_phone_and_card(cloud: LocalCloud, channel: str) -> None:
-    _, person, last_four, expiry = new_customer(cloud, "telegram")
-    pan, _ = card_of(cloud, person)
-    second = Chat(cloud, channel, f"65{person.number:06d}", phone=person.phone)
-    second.say("привет", replies=2)
-
-    after(second, lambda: second.press("Баланс"), "если вы уже клиент")
-    after(second, lambda: second.press("Войти"), "Подтвердим, что это вы")
-    if channel == "viber":
-        after(second, second.share_phone, "код")  # Viber does not vouch for a contact: a code proves it
-    else:
-        after(second, lambda: second.say(person.phone), "код")  # typed: a one-time code proves it
-    link = after(second, lambda: second.say(second.last_code()), CARD_PAGE)
-    page = card_page(cloud, second, link, pan, expiry)
-    after(second, lambda: second.press("Продолжить"), SIGNED_IN)
-
-    assert page.status_code == 200 and 'data-outcome="signin_done"' in page.text
-    assert bound_customer(cloud, second) is not None
-    assert pan not in second.texts()
-    shown = after(second, lambda: second.press("Баланс"), "Баланс:")
-    assert last_four in str(shown["text"]) and "BYN" in str(shown["text"])
-
-
+# ---------------------------------------------------------------- binding a second messenger (on each messenger:
+# test_journeys.py)
 def test_wrong_cards_lock_sign_in_and_bind_nothing(cloud: LocalCloud) -> None:
     _, person, _, expiry = new_customer(cloud, "viber")
     pan, _ = card_of(cloud, person)

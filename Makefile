@@ -12,12 +12,13 @@ export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)
 FN ?=
 EVENT ?=
 
-.PHONY: help venv run test test-fast test-slow lint build invoke executions bench flows nlu webhooks whatsapp-templates browser clean mutation mutation-sample
+.PHONY: help venv run test test-fast test-slow journeys lint build invoke executions bench flows nlu webhooks whatsapp-templates browser clean mutation mutation-sample
 CHROMIUM := /usr/bin/chromium
 
 help:
 	@echo "make run         start the local cloud (API on 127.0.0.1:$${API_PORT:-3000}) until Ctrl-C"
 	@echo "make test        install what is needed and run every test"
+	@echo "make journeys    every customer journey on every messenger (the end-to-end matrix; MESSENGER=viber for one column)"
 	@echo "make lint        ruff, mypy, flow linter, sam validate --lint, policy scan (cfn-lint -c I)"
 	@echo "make build       sam build (offline, no container)"
 	@echo "make invoke FN=<function> EVENT=<file>   run one function on an event, print its result"
@@ -64,6 +65,11 @@ $(CHROMIUM):
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not slow and not e2e" -q
+
+# The end-to-end matrix (tests/e2e/test_journeys.py): one local cloud per column, two columns at a time.
+MESSENGER ?=
+journeys: $(STAMP)
+	$(PY) -m pytest tests/e2e/test_journeys.py -n 2 --dist loadgroup -q $(if $(MESSENGER),-k $(MESSENGER))
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

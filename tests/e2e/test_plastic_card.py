@@ -57,6 +57,7 @@ def bank_token(cloud: LocalCloud) -> str:
             f"{cloud.sandbox.urls['keycloak']}/realms/bank/protocol/openid-connect/token",
             data={"grant_type": "client_credentials"},
             auth=(client_id, secret),
+            timeout=30,
         ).json()["access_token"]
     )
 
@@ -66,7 +67,9 @@ def advance_at_the_bank(cloud: LocalCloud, order_id: str) -> str:
     urls = cloud.sandbox.urls
     token = bank_token(cloud)
     answer = httpx.post(
-        f"{urls['core']}/api/v1/plastic-orders/{order_id}/advance", headers={"Authorization": f"Bearer {token}"}
+        f"{urls['core']}/api/v1/plastic-orders/{order_id}/advance",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
     )
     assert answer.status_code == 200, answer.text
     return str(answer.json()["status"])
@@ -79,6 +82,7 @@ def post_event(cloud: LocalCloud, order_id: str, status: str) -> dict[str, Any]:
         f"{cloud.api.base_url}/internal/plastic-events",
         json={"order_id": order_id, "status": status},
         headers={"Authorization": f"Bearer {bank_token(cloud)}"},
+        timeout=30,  # the first event meets the function cold
     )
     assert answer.status_code == 200, answer.text
     return dict(answer.json())

@@ -1,6 +1,6 @@
-"""Everyday card services through the whole local cloud, on Telegram and Viber: a new customer asks the
-balance (by button and in words), blocks and unblocks the card, gets the requisites as a PDF document;
-a forged button and another customer's card id are refused."""
+"""Everyday card services through the whole local cloud: another customer's card id is refused by every card
+operation. (Balance, block and unblock, requisites, the PIN and password pages, each on every messenger, are rows
+of the journey matrix, test_journeys.py.)"""
 
 from __future__ import annotations
 
@@ -13,9 +13,6 @@ from local.cloud.cloud import LocalCloud
 from tests.e2e.driver import Chat, Person, invoke_operation, onboard
 
 pytestmark = pytest.mark.e2e
-
-CHANNELS = ["telegram", "viber"]
-
 
 chat_person: dict[str, Person] = {}
 
@@ -47,22 +44,6 @@ def since(chat: Chat, before: int, text_part: str, timeout_s: float = 30) -> dic
                 return message
         time.sleep(0.2)
     raise AssertionError(f"no new {text_part!r} in {timeout_s} s; the bot said: {chat.texts()}")
-
-
-MENU = "Что вы хотите сделать?"
-
-
-def step(chat: Chat, label: str, expect: str) -> list[dict[str, Any]]:
-    """Press the button `label`, wait for the bot's answer containing `expect` (the turn's last words, so
-    that the next press reads this answer's buttons, not an earlier one's); the turn's messages."""
-    before = len(chat.messages())
-    chat.press(label)
-    since(chat, before, expect)
-    return chat.messages()[before:]
-
-
-def text_of(messages: list[dict[str, Any]], part: str) -> str:
-    return next(str(m["text"]) for m in messages if part in str(m.get("text") or ""))
 
 
 def table(cloud: LocalCloud) -> str:

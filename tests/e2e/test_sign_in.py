@@ -90,7 +90,7 @@ def proof_long_ago(cloud: LocalCloud, chat: Chat) -> None:
 
 def page_link(cloud: LocalCloud, message: dict[str, Any], page: str) -> str:
     """The secure page link in a message's buttons, on the local API front."""
-    markup = json.dumps(message.get("markup"))
+    markup = json.dumps([message.get("markup"), message.get("text")])  # a button, or a "label: link" line
     found = re.search(rf"https?://[^\"\s]+/secure/{page}\?[^\"\s]*t=[A-Za-z0-9._=%&-]+", markup)
     assert found, f"no {page} link in {message}"
     assert cloud.api is not None

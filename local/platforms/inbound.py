@@ -155,6 +155,35 @@ def viber_webhook_event(p: Platforms) -> bytes:
     return serialize("viber", body)
 
 
+def whatsapp_failed_status(p: Platforms, wa_id: str, wamid: str, failure: JSON) -> bytes:
+    """The status webhook the Cloud API posts when it cannot deliver a message it accepted (shape of
+    Meta's `failed` example in tests/specs/whatsapp/fixtures/message_status.json)."""
+    error = {
+        "code": failure["code"],
+        "title": failure["title"],
+        "message": failure["title"],
+        "error_data": {"details": failure["details"]},
+        "href": "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/",
+    }
+    status = {
+        "id": wamid,
+        "status": "failed",
+        "timestamp": str(int(time.time())),
+        "recipient_id": wa_id,
+        "errors": [error],
+    }
+    metadata = {
+        "display_phone_number": p.secrets.whatsapp_display_phone_number,
+        "phone_number_id": p.secrets.whatsapp_phone_number_id,
+    }
+    value = {"messaging_product": "whatsapp", "metadata": metadata, "statuses": [status]}
+    body = {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "200000000000001", "changes": [{"value": value, "field": "messages"}]}],
+    }
+    return serialize("whatsapp", body)
+
+
 # building updates ----------------------------------------------------------------------------------------
 def _split_name(name: str) -> tuple[str, str | None]:
     first, _, last = name.strip().partition(" ")

@@ -7,6 +7,8 @@ import hmac
 import json
 import os
 import re
+import threading
+import time
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,8 @@ REENGAGEMENT = (
 APPROVED_TEMPLATES = (
     Path(__file__).resolve().parents[2] / "layers" / "common" / "messenger_bank" / "notices" / "whatsapp_templates.json"
 )
+# How long after the 200 the fake posts a message's `failed` status webhook.
+STATUS_DELAY_SECONDS = 0.5
 # Messenger's message tags that may still be used (the others were retired in 2020).
 MESSAGE_TAGS = frozenset({"ACCOUNT_UPDATE", "POST_PURCHASE_UPDATE", "CONFIRMED_EVENT_UPDATE", "HUMAN_AGENT"})
 
@@ -143,6 +147,7 @@ class WhatsAppApi:
             # Accepted, then failed: the Cloud API reports the closed window only in a status webhook.
             record = self.p.store.record(self.channel, wa_id, "messages", body, wamid)
             record.failed = {"code": 131047, "title": "Re-engagement message", "details": REENGAGEMENT}
+            self.report_failure(wa_id, wamid, record.failed)
             return 200, {
                 "messaging_product": "whatsapp",
                 "contacts": [{"input": to, "wa_id": wa_id}],
@@ -177,6 +182,22 @@ class WhatsAppApi:
             "contacts": [{"input": to, "wa_id": wa_id}],
             "messages": [{"id": wamid, "message_status": "accepted"}],
         }
+
+    def report_failure(self, wa_id: str, wamid: str, failure: JSON) -> None:
+        """The `failed` status webhook, a moment after the 200 (as Meta's arrives: never before the answer),
+        signed like every WhatsApp webhook; the webhook's answer is noted in `failure` (`webhook_status`)."""
+        from local.platforms.inbound import deliver_raw, whatsapp_failed_status
+
+        raw = whatsapp_failed_status(self.p, wa_id, wamid, failure)
+
+        def post() -> None:
+            time.sleep(STATUS_DELAY_SECONDS)
+            delivered = deliver_raw(self.p, self.channel, raw)
+            with self.p.store.lock:
+                failure["webhook_status"] = delivered.status
+                self.p.store.version += 1
+
+        threading.Thread(target=post, name="whatsapp-status", daemon=True).start()
 
     def read_receipt(self, body: JSON) -> tuple[int, JSON]:
         message_id = body.get("message_id")

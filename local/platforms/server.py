@@ -269,6 +269,10 @@ class App:
                     if chat_id is None:
                         return json_response({"error": "window needs chat_id"}, 422)
                     store.close_window(channel, chat_id)
+                if channel == "viber" and body.get("cap") == "spent":
+                    if chat_id is None:
+                        return json_response({"error": "cap needs chat_id"}, 422)
+                    store.spend_viber_cap(chat_id)
                 if channel == "viber" and chat_id is not None and "subscribed" in body:
                     if body["subscribed"]:
                         store.viber_subscribed.add(chat_id)

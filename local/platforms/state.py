@@ -14,6 +14,11 @@ JSON = dict[str, Any]
 
 # WhatsApp's and Messenger's customer-service window: free-form messages only within 24 h of the user's.
 WINDOW_SECONDS = 24 * 3600
+# Viber's send_message: at most 100 messages to one user within an hour without a reply; the user's message
+# starts the count again (creators.viber.com/docs/bots-api, Send a Message). The fake's own copy of the
+# platform's rule, so that it checks the bank's count rather than repeating it.
+VIBER_CAP = 100
+VIBER_CAP_SECONDS = 3600
 
 
 @dataclass
@@ -149,6 +154,8 @@ class Store:
             self.webhook_overrides: dict[str, WebhookSetting] = {}
             # When each user last wrote (WhatsApp's and Messenger's 24 h customer-service window).
             self.last_user_message: dict[tuple[str, str], float] = {}
+            # Viber: when each bot message since the user's last message went (the cap counts the last hour's).
+            self.viber_unanswered: dict[str, list[float]] = {}
 
     # ids -------------------------------------------------------------------------------------
     def next_seq(self) -> int:
@@ -184,6 +191,8 @@ class Store:
         with self.lock:
             if message.sender == "user":
                 self.last_user_message[(message.channel, message.chat_id)] = message.time
+                if message.channel == "viber":
+                    self.viber_unanswered.pop(message.chat_id, None)
             self.conversations.setdefault((message.channel, message.chat_id), []).append(message)
             self.version += 1
             message.version = self.version
@@ -199,6 +208,21 @@ class Store:
         """As if the user's last message were a second over 24 hours old (a test need not wait a day)."""
         with self.lock:
             self.last_user_message[(channel, chat_id)] = time.time() - WINDOW_SECONDS - 1
+
+    def viber_cap_reached(self, chat_id: str) -> bool:
+        """Whether Viber refuses one more bot message to this user now (100 within the hour, no reply)."""
+        with self.lock:
+            hour_ago = time.time() - VIBER_CAP_SECONDS
+            return sum(1 for sent in self.viber_unanswered.get(chat_id, []) if sent > hour_ago) >= VIBER_CAP
+
+    def viber_sent(self, chat_id: str) -> None:
+        with self.lock:
+            self.viber_unanswered.setdefault(chat_id, []).append(time.time())
+
+    def spend_viber_cap(self, chat_id: str, count: int = VIBER_CAP) -> None:
+        """As if `count` bot messages had just gone to this user without a reply (a test need not send 100)."""
+        with self.lock:
+            self.viber_unanswered.setdefault(chat_id, []).extend([time.time()] * count)
 
     def find_message(self, channel: str, chat_id: str, message_id: str) -> ChatMessage | None:
         with self.lock:

@@ -198,8 +198,20 @@ class ViberApi:
             )
         if self.p.store.is_blocked(CHANNEL, receiver) or receiver not in self.p.store.viber_subscribed:
             raise status(6)
+        if self.p.store.viber_cap_reached(receiver):
+            # The answer Viber documents for its cap, token and host included (Send a Message, "Pay attention").
+            raise ApiError(
+                200,
+                {
+                    "status": 12,
+                    "status_message": "Too many requests",
+                    "message_token": self.p.store.next_viber_token(),
+                    "chat_hostname": "SN-CHAT-01_",
+                },
+            )
         token = self.p.store.next_viber_token()
         self.store_bot_message(receiver, kind, text, media, body, token)
+        self.p.store.viber_sent(receiver)
         return 200, {
             "status": 0,
             "status_message": "ok",

@@ -1,11 +1,13 @@
 """Notices against the strict fake platforms: WhatsApp's and Messenger's 24 h windows, WhatsApp's
-approved templates, Messenger's tags, and another bound messenger when a chat cannot be reached.
+approved templates and its late refusal (a failed status webhook), Messenger's tags, Viber's cap of 100
+messages an hour without a reply, and another bound messenger when a chat cannot be reached.
 
 Each case changes one thing from a customer who wrote on WhatsApp a minute ago (window open) and is
 also bound on Telegram. The customers table is moto's; the platforms are the fakes on a free port."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,17 +20,19 @@ from pydantic import SecretStr
 
 from local.platforms import PlatformsServer
 from messenger_bank import observability
+from messenger_bank.channels.base import WebhookSecrets
 from messenger_bank.channels.client import MessageAPI
 from messenger_bank.channels.models import ChatRef
 from messenger_bank.channels.settings import ChannelSettings
+from messenger_bank.channels.whatsapp import WhatsAppAdapter
 from messenger_bank.conversation.catalogue import text
 from messenger_bank.customers.models import ChannelIdentity, NewCustomer
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.customers.service import find_or_create
 from messenger_bank.notices import service
-from messenger_bank.notices.windows import WindowsRepository
+from messenger_bank.notices.windows import WindowsRepository, customer_wrote
 from messenger_bank.onboarding.models import NotifyRequest
-from tests.integration.platforms.conftest import ALICE, SECRETS
+from tests.integration.platforms.conftest import ALICE, SECRETS, Receiver
 from tests.support.aws import create_table
 
 VALUES: dict[str, str | int] = {"amount": "25.00 BYN", "mask": "•• 4242"}
@@ -41,12 +45,14 @@ class World:
     customers: CustomersRepository
     windows: WindowsRepository
     counted: list[tuple[str, dict[str, str]]]
+    receiver: Receiver
+    logged: list[tuple[str, dict[str, Any]]]
 
     def chat(self, channel: str) -> ChatRef:
         """Alice's chat on `channel`, after she wrote "hi" there (her window opens, on both sides)."""
         sent = self.platforms.send(channel, ALICE, "text", text="hi")
         chat = ChatRef.model_validate({"channel": channel, "chat_id": str(sent["chat_id"])})
-        self.windows.customer_wrote(chat.key, datetime.now(UTC))
+        customer_wrote(chat.channel, chat.key, datetime.now(UTC), repository=self.windows)  # as each turn does
         return chat
 
     def bind(self, chat: ChatRef, customer_id: str | None = None) -> str:
@@ -71,9 +77,11 @@ class World:
 
 
 @pytest.fixture
-def world(platforms: PlatformsServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+def world(platforms: PlatformsServer, receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     counted: list[tuple[str, dict[str, str]]] = []
+    logged: list[tuple[str, dict[str, Any]]] = []
     monkeypatch.setattr(service, "count", lambda name, **dimensions: counted.append((name, dimensions)))
+    monkeypatch.setattr(service.logger, "warning", lambda message, extra: logged.append((message, extra)))
     monkeypatch.setattr(observability.metrics, "add_metric", lambda name, unit, value: counted.append((name, {})))
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
     with mock_aws():
@@ -90,7 +98,8 @@ def world(platforms: PlatformsServer, monkeypatch: pytest.MonkeyPatch) -> Iterat
             max_attempts=1,
         )
         table = boto3.resource("dynamodb").Table(create_table(boto3.client("dynamodb"), "CustomersTable"))
-        yield World(platforms, MessageAPI(config), CustomersRepository(table), WindowsRepository(table), counted)
+        api, customers, windows = MessageAPI(config), CustomersRepository(table), WindowsRepository(table)
+        yield World(platforms, api, customers, windows, counted, receiver, logged)
 
 
 def received(language: str = "en") -> str:
@@ -207,3 +216,161 @@ def test_a_stranger_who_cannot_be_reached_has_no_other_chat_to_try(world: World)
 
     assert not told.delivered
     assert ("NoticesUndelivered", {}) in world.counted
+
+
+# --- Viber's cap: 100 messages to one user within an hour without a reply -------------------------------
+def test_a_viber_chat_the_bank_counts_at_its_cap_gets_nothing_and_the_customers_telegram_the_notice(
+    world: World,
+) -> None:
+    viber, telegram = world.chat("viber"), world.chat("telegram")
+    world.bind(telegram, world.bind(viber))
+    for _ in range(100):
+        world.windows.bot_sent(viber.key, datetime.now(UTC))
+
+    told = world.notify(viber)
+
+    assert (told.delivered, told.outcome) == (True, "sent_elsewhere")
+    assert world.sent_calls(viber) == []  # never tried: the bank's own count said no
+    assert [m["text"] for m in world.shown(telegram)] == [received()]
+    assert ("NoticesRefused", {"channel": "viber", "reason": "cap_reached"}) in world.counted
+
+
+def test_a_viber_chat_viber_says_is_at_its_cap_gets_the_notice_on_the_customers_telegram(world: World) -> None:
+    viber, telegram = world.chat("viber"), world.chat("telegram")
+    world.bind(telegram, world.bind(viber))
+    world.platforms.store.spend_viber_cap(viber.chat_id)  # the bank's count knows nothing of it
+
+    told = world.notify(viber)
+
+    assert (told.delivered, told.outcome) == (True, "sent_elsewhere")
+    assert world.shown(viber) == []
+    assert [m["text"] for m in world.shown(telegram)] == [received()]
+    assert ("NoticesRefused", {"channel": "viber", "reason": "cap_reached"}) in world.counted
+
+
+def test_a_viber_chat_at_its_cap_with_no_other_chat_is_counted_undelivered_with_the_reason(world: World) -> None:
+    viber = world.chat("viber")
+    world.bind(viber)
+    world.platforms.store.spend_viber_cap(viber.chat_id)
+
+    told = world.notify(viber)
+
+    assert (told.delivered, told.outcome) == (False, "recipient_unavailable")
+    assert ("NoticesUndelivered", {}) in world.counted
+    [(_, extra)] = [entry for entry in world.logged if entry[0] == "notice undelivered"]
+    assert extra["reasons"] == ["viber: cap_reached: 12: Too many requests"]
+
+
+def test_a_notice_sent_on_viber_is_counted_toward_its_cap(world: World) -> None:
+    viber = world.chat("viber")
+
+    world.notify(viber)
+    world.notify(viber)
+
+    item = world.windows.table.get_item(Key={"pk": f"WINDOW#{viber.key}", "sk": "WINDOW"})["Item"]
+    assert int(item["bot_sent"]) == 2
+
+
+def test_the_customers_message_on_viber_opens_the_way_again(world: World) -> None:
+    viber = world.chat("viber")
+    world.platforms.store.spend_viber_cap(viber.chat_id)
+    for _ in range(100):
+        world.windows.bot_sent(viber.key, datetime.now(UTC))
+
+    world.chat("viber")  # she writes again: Viber and the bank both count from nothing
+
+    assert world.notify(viber).outcome == "sent"
+    assert [m["text"] for m in world.shown(viber)] == [received()]
+
+
+# --- WhatsApp's late refusal: a failed status webhook ------------------------------------------------------
+def status_webhooks(world: World, count: int = 1) -> list[Any]:
+    """The failed statuses the fake posted, checked and parsed (a barrier: waits for `count`, up to 10 s)."""
+    adapter, secrets = WhatsAppAdapter(), WebhookSecrets(meta_app_secret=SecretStr(SECRETS.meta_app_secret))
+    deadline = time.monotonic() + 10
+    while True:
+        events = []
+        for arrival in world.receiver.posts("/webhooks/whatsapp"):
+            adapter.verify(arrival.headers, arrival.raw, secrets)  # signed as every WhatsApp webhook
+            events.extend(event for event in adapter.parse(arrival.raw) if event.kind == "undelivered")
+        if len(events) >= count or time.monotonic() > deadline:
+            return events
+        time.sleep(0.05)
+
+
+def test_a_free_whatsapp_notice_refused_for_the_closed_window_goes_again_as_its_template(world: World) -> None:
+    chat = world.chat("whatsapp")
+    world.platforms.store.close_window("whatsapp", chat.chat_id)  # our record still says open
+    world.notify(chat)
+    [failed] = status_webhooks(world)
+
+    service.platform_refused(failed, messages=world.api, windows=world.windows)
+
+    [shown] = world.shown(chat)
+    assert (shown["kind"], shown["text"], shown["markup"]["name"]) == ("template", received(), "mb_transfer_received")
+    assert [(b["text"], b["payload"]) for b in shown["markup"]["buttons"]] == [(text("nav.menu", "en"), "g:menu")]
+    assert not world.windows.is_open(chat.key, datetime.now(UTC))
+    assert ("NoticesSent", {"channel": "whatsapp", "route": "outside_window"}) in world.counted
+
+
+def test_the_same_refusal_twice_sends_the_template_once(world: World) -> None:
+    chat = world.chat("whatsapp")
+    world.platforms.store.close_window("whatsapp", chat.chat_id)
+    world.notify(chat)
+    [failed] = status_webhooks(world)
+
+    service.platform_refused(failed, messages=world.api, windows=world.windows)
+    service.platform_refused(failed, messages=world.api, windows=world.windows)
+
+    assert len(world.shown(chat)) == 1
+
+
+def test_a_refusal_for_another_reason_is_counted_undelivered_and_nothing_is_sent_again(world: World) -> None:
+    chat = world.chat("whatsapp")
+    world.platforms.store.close_window("whatsapp", chat.chat_id)
+    world.notify(chat)
+    [failed] = status_webhooks(world)
+    other = failed.model_copy(update={"window_closed": False, "refusal": "131026: Message undeliverable"})
+
+    service.platform_refused(other, messages=world.api, windows=world.windows)
+
+    assert world.shown(chat) == []
+    assert ("NoticesUndelivered", {}) in world.counted
+    [(_, extra)] = [entry for entry in world.logged if entry[0] == "notice undelivered"]
+    assert extra["reasons"] == ["whatsapp: 131026: Message undeliverable"]
+
+
+def test_a_refused_notice_whose_personal_values_were_not_kept_is_counted_undelivered(world: World) -> None:
+    chat = world.chat("whatsapp")
+    world.platforms.store.close_window("whatsapp", chat.chat_id)
+    request = NotifyRequest(
+        chat_key=chat.key,
+        language="en",
+        message="money_request.paid",
+        values={"payer": "+375 29 ••• •• 67", "amount": "25.00 BYN"},
+    )
+    service.notify(request, messages=world.api, customers_repository=world.customers, windows=world.windows)
+    [failed] = status_webhooks(world)
+    kept = world.windows.table.query(
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :notice)",
+        ExpressionAttributeValues={":pk": f"WINDOW#{chat.key}", ":notice": "NOTICE#"},
+    )["Items"]
+    assert "+375 29 ••• •• 67" not in str(kept)
+
+    service.platform_refused(failed, messages=world.api, windows=world.windows)
+
+    assert world.shown(chat) == []
+    assert ("NoticesUndelivered", {}) in world.counted
+
+
+def test_a_refusal_of_a_message_that_is_no_notice_sends_nothing_and_counts_nothing(world: World) -> None:
+    chat = world.chat("whatsapp")
+    world.platforms.store.close_window("whatsapp", chat.chat_id)
+    world.notify(chat)
+    [failed] = status_webhooks(world)
+    stranger = failed.model_copy(update={"message_id": "wamid.not-a-notice"})
+
+    service.platform_refused(stranger, messages=world.api, windows=world.windows)
+
+    assert world.shown(chat) == []
+    assert ("NoticesUndelivered", {}) not in world.counted

@@ -314,3 +314,33 @@ def test_with_a_secrets_prefix_the_secrets_come_from_ssm_never_the_environment(m
     assert config.viber_sender_name == "Env Bank"  # not a secret: the environment's
     assert config.whatsapp_access_token.get_secret_value() == "from-ssm:WHATSAPP_ACCESS_TOKEN"  # type: ignore[union-attr]
     assert config.webhook_secrets().meta_app_secret.get_secret_value() == "from-ssm:META_APP_SECRET"  # type: ignore[union-attr]
+
+
+# Viber's documented answer once 100 messages went to one user within an hour without a reply.
+VIBER_CAP_ANSWER = {
+    "status": 12,
+    "status_message": "Too many requests",
+    "message_token": "1234567890",
+    "chat_hostname": "SN-CHAT-0x_",
+}
+
+
+def test_viber_at_its_cap_is_a_cap_reached_result_tried_once_not_a_throttle_to_wait_out() -> None:
+    calls: list[httpx.Request] = []
+
+    def at_cap(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return httpx.Response(200, json=VIBER_CAP_ANSWER)
+
+    clock = FakeClock()
+    result = api(at_cap, clock).send(CHATS["viber"], OUTBOUND["text"])
+
+    assert isinstance(result, RecipientUnavailable)
+    assert (result.cap_reached, result.window_closed) == (True, False)
+    assert (len(calls), clock.slept) == (1, [])
+
+
+def test_a_viber_recipient_who_unsubscribed_is_unavailable_not_at_its_cap() -> None:
+    answer = httpx.Response(200, json={"status": 6, "status_message": "notSubscribed"})
+    result = api(lambda _: answer).send(CHATS["viber"], OUTBOUND["text"])
+    assert isinstance(result, RecipientUnavailable) and not result.cap_reached

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -127,6 +128,19 @@ EXPECTED: dict[tuple[Channel, str], list[dict[str, Any]]] = {
             **WA_TEST,
         }
     ],
+    # A message the bank sent, refused after it was accepted: not the customer's doing, the notices' business.
+    ("whatsapp", "receipt_failed"): [
+        {
+            "kind": "undelivered",
+            "update_id": "failed:wamid.xyzxyz",
+            "message_id": "wamid.xyzxyz",
+            "refusal": "130472: User's number is part of an experiment",
+            "window_closed": False,
+            "sent_at": datetime.fromtimestamp(1689380458, UTC),
+            "chat_id": "972987654321",
+            "user_id": "972987654321",
+        }
+    ],
     ("whatsapp", "reply"): [{"kind": "text", "text": "replied text"}],
     ("whatsapp", "text_from_ad"): [{"kind": "text", "text": "BODY", "referral": None}],
     ("whatsapp", "start_with_referral"): [{"kind": "start", "referral": "REF_ALICE42", **WA_ALESIA}],
@@ -166,7 +180,6 @@ EXPECTED: dict[tuple[Channel, str], list[dict[str, Any]]] = {
             "receipt_sent",
             "receipt_delivered",
             "receipt_read",
-            "receipt_failed",
             "edited",
             "deleted",
             "echo",
@@ -272,3 +285,42 @@ def test_a_media_event_keeps_no_file_id_or_url(channel: Channel, case: str) -> N
     # Then the event says which media came, and nowhere holds the file's reference
     assert event.kind == "media" and event.media is not None
     assert MEDIA_FILE_REFS[(channel, case)] not in event.model_dump_json()
+
+
+# --- WhatsApp's failed status: the real sample with one thing changed -----------------------------------
+def _failed_status(**changes: Any) -> bytes:
+    body = json.loads(event_bytes("whatsapp", "receipt_failed"))
+    status = body["entry"][0]["changes"][0]["value"]["statuses"][0]
+    for name, value in changes.items():
+        if value is None:
+            del status[name]
+        else:
+            status[name] = value
+    return json.dumps(body).encode()
+
+
+REENGAGEMENT = {"code": 131047, "title": "Re-engagement message", "message": "Re-engagement message"}
+
+
+def test_a_status_failed_for_the_closed_window_says_so() -> None:
+    [event] = ADAPTERS["whatsapp"].parse(_failed_status(errors=[REENGAGEMENT]))
+    assert (event.kind, event.window_closed, event.refusal) == ("undelivered", True, "131047: Re-engagement message")
+
+
+def test_a_status_failed_for_another_reason_is_not_the_window() -> None:
+    [event] = ADAPTERS["whatsapp"].parse(_failed_status(errors=[{**REENGAGEMENT, "code": 131026}]))
+    assert (event.kind, event.window_closed) == ("undelivered", False)
+
+
+def test_a_status_failed_without_errors_is_still_undelivered_with_no_code() -> None:
+    [event] = ADAPTERS["whatsapp"].parse(_failed_status(errors=None))
+    assert (event.kind, event.window_closed, event.refusal) == ("undelivered", False, "0: no error given")
+
+
+@pytest.mark.parametrize("status", ["sent", "delivered", "read", "played"])
+def test_a_status_that_did_not_fail_gives_no_event(status: str) -> None:
+    assert ADAPTERS["whatsapp"].parse(_failed_status(status=status, errors=[REENGAGEMENT])) == []
+
+
+def test_a_failed_status_without_a_recipient_is_skipped_not_refused() -> None:
+    assert ADAPTERS["whatsapp"].parse(_failed_status(recipient_id=None)) == []

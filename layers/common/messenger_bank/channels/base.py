@@ -58,7 +58,7 @@ class Capabilities(BaseModel):
     document_by_url: bool = True
 
 
-Outcome = Literal["ok", "ignored", "retry", "unavailable", "window_closed", "error"]
+Outcome = Literal["ok", "ignored", "retry", "unavailable", "window_closed", "cap_reached", "error"]
 
 
 class PlatformReply(BaseModel):
@@ -68,8 +68,9 @@ class PlatformReply(BaseModel):
     delete of a message already gone); retry: throttled or a transient failure (retry_after in seconds
     when the platform says); unavailable: the recipient cannot be reached (blocked the bot, left): the
     turn goes on; window_closed: the customer has not written for 24 h, so only a WhatsApp template or
-    a Messenger message tag may reach them (``render_outside_window``); error: a request the platform
-    will never accept.
+    a Messenger message tag may reach them (``render_outside_window``); cap_reached: the platform's cap
+    of bot messages to one user without a reply is spent (Viber: 100 an hour) until the user writes, so
+    no retry within a turn helps; error: a request the platform will never accept.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")

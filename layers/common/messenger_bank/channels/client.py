@@ -3,9 +3,10 @@
 Throttling (HTTP 429, Telegram `parameters.retry_after`, an HTTP `Retry-After`, Meta's throttling codes)
 is retried up to `max_attempts` with the platform's wait or an exponential backoff; a wait longer than
 `max_retry_wait_seconds`, or too many tries, raises PlatformUnavailable (transient: the turn may be
-retried later). A recipient who blocked the bot, left, or is out of the 24 h window gives a
-RecipientUnavailable result: the turn goes on. A request the platform will never accept raises
-PlatformError for sends and edits, and is logged and dropped for typing, answers and deletes.
+retried later). A recipient who blocked the bot, left, is out of the 24 h window or at Viber's cap of
+bot messages without a reply gives a RecipientUnavailable result: the turn goes on. A request the
+platform will never accept raises PlatformError for sends and edits, and is logged and dropped for
+typing, answers and deletes.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ class RecipientUnavailable(BaseModel):
     reason: str
     # Only the 24 h window is in the way: a WhatsApp template or a Messenger tag may still reach them.
     window_closed: bool = False
+    # The platform's cap of bot messages without a reply is spent (Viber): nothing reaches them until they write.
+    cap_reached: bool = False
     kind: Literal["recipient_unavailable"] = "recipient_unavailable"
 
 
@@ -159,13 +162,16 @@ class MessageAPI:
         ids: list[str] = []
         for request in requests:
             reply = self._call(chat.channel, request)
-            if reply.outcome in ("unavailable", "window_closed"):
+            if reply.outcome in ("unavailable", "window_closed", "cap_reached"):
                 logger.warning(
                     "recipient unavailable",
                     extra={"channel": chat.channel, "action": request.action, "reason": reply.reason},
                 )
                 return RecipientUnavailable(
-                    chat=chat, reason=reply.reason, window_closed=reply.outcome == "window_closed"
+                    chat=chat,
+                    reason=reply.reason,
+                    window_closed=reply.outcome == "window_closed",
+                    cap_reached=reply.outcome == "cap_reached",
                 )
             if reply.outcome == "error":
                 logger.error(

@@ -22,6 +22,9 @@ InboundKind = Literal[
     "media",  # a voice message, audio, video, sticker or file the bot cannot read: `media` says which
     "start",  # opened the chat / /start / conversation_started / Get Started; `referral` may be set
     "unsubscribed",  # blocked the bot or unsubscribed: stop writing to this chat
+    # Not the customer's doing: the platform refused, after accepting it, a message the bank sent (WhatsApp's
+    # status webhook): `message_id` is that message's id, `refusal` the platform's code and title.
+    "undelivered",
 ]
 
 
@@ -80,6 +83,8 @@ class InboundEvent(BaseModel):
     tracking: str | None = Field(
         default=None, description="tracking_data of the bot's last message, echoed back by Viber"
     )
+    refusal: str | None = Field(default=None, description="kind=undelivered: the platform's code and title")
+    window_closed: bool = Field(default=False, description="kind=undelivered: refused for the closed 24 h window")
     # Set only on the inbound queue (webhooks/sealing.py): the free text fields, sealed, in place of them.
     sealed_text: str | None = Field(
         default=None, description="text, user_name and referral sealed (base64) when they held a card or document"

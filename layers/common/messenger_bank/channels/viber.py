@@ -51,9 +51,12 @@ MAX_SENDER_NAME = 28
 MAX_TRACKING = 4096
 SHARE_PHONE_MIN_API = 3
 
-# Viber's status codes: 0 ok; the recipient cannot be reached; throttled.
+# Viber's status codes: 0 ok; the recipient cannot be reached.
 _UNREACHABLE = {5: "receiverNotRegistered", 6: "notSubscribed", 11: "noSuitableDevice"}
-_THROTTLED = {12: "tooManyRequests"}
+# 12 "Too many requests": send_message's documented refusal once 100 messages went to one user within an
+# hour without a reply (creators.viber.com/docs/bots-api, Send a Message); the count resets only when the
+# user writes, so it is the user's cap, not a throttle a retry outlasts.
+_CAP_REACHED = {12: "tooManyRequests"}
 
 
 class _Tolerant(BaseModel):
@@ -334,6 +337,6 @@ class ViberAdapter(ChannelAdapter):
         reason = f"{answer.status}: {answer.status_message[:100]}"
         if answer.status in _UNREACHABLE:
             return PlatformReply(outcome="unavailable", reason=reason)
-        if answer.status in _THROTTLED:
-            return PlatformReply(outcome="retry", reason=reason)
+        if answer.status in _CAP_REACHED:
+            return PlatformReply(outcome="cap_reached", reason=reason)
         return PlatformReply(outcome="error", reason=reason)

@@ -5,7 +5,8 @@ Inbound: `entry[].changes[]` with field "messages": text (``start <code>`` prefi
 interactive button_reply / list_reply and template `button.payload` (button presses), location, image,
 contacts; audio (voice when `audio.voice`), video, sticker and document are media (answered, never
 read). The sender's `wa_id` is their phone: a press of our "share phone" button (rules.SHARE_PHONE_PAYLOAD)
-becomes a contact event with that phone. Statuses, echoes, edits, revokes,
+becomes a contact event with that phone. A `failed` status is an "undelivered" event (the bank's message
+id and the error; 131047: the 24 h window had closed); other statuses, echoes, edits, revokes,
 reactions, system, unsupported and unknown types give no event; a single message we cannot read is
 skipped and logged (the body is genuine and signed: a 400 would only bring 7 days of retries).
 
@@ -136,6 +137,22 @@ class WaContact(_Tolerant):
 class WaValue(_Tolerant):
     contacts: list[WaContact] = Field(default_factory=list)
     messages: list[dict[str, Any]] = Field(default_factory=list)
+    statuses: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class WaStatusError(_Tolerant):
+    code: int
+    title: str = ""
+
+
+class WaStatus(_Tolerant):
+    """What became of a message the bank sent: sent, delivered, read, played or failed (with `errors`)."""
+
+    id: str = Field(min_length=1, max_length=128)
+    status: str
+    timestamp: int = Field(ge=0)
+    recipient_id: str = Field(min_length=1, max_length=128)
+    errors: list[WaStatusError] = Field(default_factory=list)
 
 
 class WaChange(_Tolerant):
@@ -215,7 +232,33 @@ class WhatsAppAdapter(ChannelAdapter):
                         continue
                     if event is not None:
                         events.append(event)
+                for raw in value.statuses:
+                    try:
+                        failed = self._failed(WaStatus.model_validate(raw))
+                    except ValidationError:
+                        logger.warning("whatsapp status unreadable; skipped", extra={"status": str(raw.get("status"))})
+                        continue
+                    if failed is not None:
+                        events.append(failed)
         return events
+
+    @staticmethod
+    def _failed(status: WaStatus) -> InboundEvent | None:
+        """A `failed` status: the platform refused a message it had accepted (131047: the window had closed).
+        Sent, delivered, read and played give no event."""
+        if status.status != "failed":
+            return None
+        first = status.errors[0] if status.errors else WaStatusError(code=0, title="no error given")
+        return InboundEvent(
+            chat=ChatRef(channel="whatsapp", chat_id=status.recipient_id),
+            update_id=f"failed:{status.id}"[:128],
+            kind="undelivered",
+            user_id=status.recipient_id,
+            message_id=status.id,
+            refusal=f"{first.code}: {first.title[:100]}",
+            window_closed=any((error.code, None) in _WINDOW_CLOSED for error in status.errors),
+            sent_at=rules.from_seconds(status.timestamp),
+        )
 
     def _event(self, message: WaMessage, names: Mapping[str, str | None]) -> InboundEvent | None:
         wa_id = message.from_

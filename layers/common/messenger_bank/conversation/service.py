@@ -29,6 +29,7 @@ from messenger_bank.conversation.sessions import SessionRepository
 from messenger_bank.conversation.settings import conversation_settings
 from messenger_bank.handlers import CORRELATION_KEY
 from messenger_bank.journeys import service as journeys
+from messenger_bank.notices.service import platform_refused
 from messenger_bank.notices.windows import customer_wrote
 from messenger_bank.observability import logger, metrics
 from messenger_bank.operations import operation
@@ -108,6 +109,9 @@ def take_customer_turn(
     """Run one turn and deliver its replies. Raises (so the queue retries) if the turn cannot be kept."""
     repository = sessions or _sessions()
     outbox = messages or message_api()
+    if event.kind == "undelivered":  # the platform's late refusal of a bank message: no turn, the notices' business
+        platform_refused(event, messages=outbox)
+        return
     if event.callback_id:
         # At once, before any operation: the button's spinner stops even when the turn is slow or fails.
         # A retried turn answers again, which the platform shrugs off (answers are not strict).

@@ -37,7 +37,7 @@ def handle_record(record: SQSRecord) -> None:
         event = open_free_text(queued)
         take_customer_turn(event)
     except Exception:
-        if last_attempt(record):
+        if last_attempt(record) and event.kind != "undelivered":  # no apology for a message they never sent
             logger.exception("turn failed for the last time: the message goes to the dead-letter queue")
             tell_something_went_wrong(event)
         raise

@@ -7,9 +7,15 @@ The delivery policy, per chat, in order:
    customer's last message;
 2. after that window, the notice's approved WhatsApp template or Messenger message tag (notices.yaml);
 3. when the chat still cannot be reached (the bot blocked, a closed window on a platform without
-   either), the customer's other bound chats, the same way;
+   either, Viber's cap of 100 bot messages an hour without a reply spent: by the bank's own count in
+   notices/windows.py or by Viber's refusal), the customer's other bound chats, the same way;
 4. when none can, the notice is counted (``NoticesUndelivered``, alarmed), logged with the reasons, and
    the journey's outcome stands: it never waits on a message.
+
+WhatsApp accepts a free-form message after its window and refuses it later in a status webhook (131047):
+a notice sent free-form there is remembered by its message id (windows.py, no personal parameter kept),
+and ``platform_refused`` sends it again as its template and closes the chat's window; a refusal for any
+other reason, or of a notice whose personal parameters were not kept, is counted undelivered.
 """
 
 from __future__ import annotations
@@ -18,12 +24,27 @@ from datetime import UTC, datetime
 
 from messenger_bank.channels import RecipientUnavailable, message_api
 from messenger_bank.channels.client import MessageAPI
-from messenger_bank.channels.models import Attachment, Button, ChatRef, OutboundMessage, OutsideWindow
+from messenger_bank.channels.models import (
+    Attachment,
+    Button,
+    ChatRef,
+    InboundEvent,
+    OutboundMessage,
+    OutsideWindow,
+    SentMessage,
+)
 from messenger_bank.conversation.catalogue import text
 from messenger_bank.customers import service as customers
 from messenger_bank.customers.service import CustomersRepository
-from messenger_bank.notices.templates import notice, outside_window
-from messenger_bank.notices.windows import WindowsRepository, window_open
+from messenger_bank.notices.templates import PERSONAL, notice, outside_window
+from messenger_bank.notices.windows import (
+    REFUSED_LATER,
+    SentNotice,
+    WindowsRepository,
+    bot_sent,
+    cap_reached,
+    window_open,
+)
 from messenger_bank.observability import count, logger, metrics
 from messenger_bank.onboarding.models import Notified, NotifyRequest
 
@@ -64,12 +85,70 @@ def send_notice(
 ) -> str:
     """One chat: "" when the notice went out (free-form or, after the window, as its template or
     tagged message), else why not."""
-    open_now = window_open(chat.channel, chat.key, datetime.now(UTC), repository=windows)
+    now = datetime.now(UTC)
+    if cap_reached(chat.channel, chat.key, now, repository=windows):
+        count("NoticesRefused", channel=chat.channel, reason="cap_reached")
+        return "cap_reached: the bank's count of messages without a reply"
+    open_now = window_open(chat.channel, chat.key, now, repository=windows)
     result, route = messages.send_notice(chat, message, outside, window_open=open_now)
     if isinstance(result, RecipientUnavailable):
-        return result.reason or "unavailable"
+        refusal = "cap_reached" if result.cap_reached else "window_closed" if result.window_closed else "unavailable"
+        count("NoticesRefused", channel=chat.channel, reason=refusal)
+        return f"cap_reached: {result.reason}" if result.cap_reached else result.reason or "unavailable"
     count("NoticesSent", channel=chat.channel, route=route)
+    bot_sent(chat.channel, chat.key, now, repository=windows)
+    if route == "free_form" and chat.channel in REFUSED_LATER:
+        _remember(chat, result, outside, now, windows)
     return ""
+
+
+def _remember(
+    chat: ChatRef, result: SentMessage, outside: OutsideWindow, now: datetime, windows: WindowsRepository | None
+) -> None:
+    """Keep what the notice's template needs, by the id of its last message (the one with its buttons: a
+    closed window refuses them all), for the status webhook that may refuse it; personal values stay out."""
+    if not result.message_ids:
+        return
+    kept = {name: value for name, value in outside.parameters.items() if name not in PERSONAL}
+    withheld = tuple(sorted(set(outside.parameters) - set(kept)))
+    sent = SentNotice(outside=outside.model_copy(update={"parameters": kept}), withheld=withheld)
+    (windows or WindowsRepository()).remember_notice(chat.key, result.message_ids[-1], sent, now)
+
+
+def _undelivered(key: str, chat: ChatRef, reasons: list[str]) -> Notified:
+    metrics.add_metric(name="NoticesUndelivered", unit="Count", value=1)  # the alarm's metric: no dimension
+    logger.warning("notice undelivered", extra={"notice": key, "channel": chat.channel, "reasons": reasons})
+    return Notified(delivered=False, outcome="recipient_unavailable")
+
+
+def platform_refused(
+    event: InboundEvent, *, messages: MessageAPI | None = None, windows: WindowsRepository | None = None
+) -> None:
+    """The platform refused, after accepting it, a message the bank sent (event kind "undelivered")."""
+    repository = windows or WindowsRepository()
+    chat = event.chat
+    sent = repository.take_notice(chat.key, event.message_id) if event.message_id else None
+    reason = event.refusal or "refused"
+    if sent is None:  # a reply in a turn, or a status repeated after the notice was dealt with
+        logger.info(
+            "sent message refused later; no notice waits on it", extra={"channel": chat.channel, "reason": reason}
+        )
+        return
+    key = sent.outside.template
+    if event.window_closed:
+        repository.close(chat.key, event.sent_at)
+        if sent.withheld:
+            reason += f"; not sent again: {', '.join(sent.withheld)} not kept"
+        else:
+            blank = OutboundMessage(proactive=True)  # only the template goes: the window is closed
+            result, route = (messages or message_api()).send_notice(chat, blank, sent.outside, window_open=False)
+            if not isinstance(result, RecipientUnavailable):
+                count("NoticesSent", channel=chat.channel, route=route)
+                logger.info("notice sent again as its template", extra={"notice": key, "channel": chat.channel})
+                return
+            reason += f"; its template: {result.reason}"
+    count("NoticesRefused", channel=chat.channel, reason="window_closed" if event.window_closed else "refused_later")
+    _undelivered(key, chat, [f"{chat.channel}: {reason}"])
 
 
 def deliver(
@@ -100,9 +179,7 @@ def deliver(
             logger.info("notice sent on another messenger", extra={"notice": key, "to": other.channel})
             return Notified(delivered=True, outcome="sent_elsewhere")
         reasons.append(f"{other.channel}: {why}")
-    metrics.add_metric(name="NoticesUndelivered", unit="Count", value=1)  # the alarm's metric: no dimension
-    logger.warning("notice undelivered", extra={"notice": key, "channel": chat.channel, "reasons": reasons})
-    return Notified(delivered=False, outcome="recipient_unavailable")
+    return _undelivered(key, chat, reasons)
 
 
 def notify(

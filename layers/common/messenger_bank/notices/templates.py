@@ -44,6 +44,9 @@ EXAMPLES: Final[dict[str, str]] = {
     "total": "50.50 BYN",
     "when": "06.12.2026 14:05 (UTC+03:00)",
 }
+# Parameters that say who someone is or which account: never kept beside a sent notice (notices/windows.py),
+# even masked; the others are amounts, dates, a card's last digits, a biller's or a messenger's name.
+PERSONAL: Final = frozenset({"account", "payer", "requester"})
 _PARAMETER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 _SPACES = re.compile(r"\s+")
 

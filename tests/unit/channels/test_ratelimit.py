@@ -7,6 +7,7 @@ arithmetic the limiter uses. Two SharedRateLimiter instances over one moto table
 from __future__ import annotations
 
 import bisect
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -301,3 +302,54 @@ def test_the_message_api_shares_the_limits_when_the_stack_names_a_table() -> Non
     assert {type(limiter) for limiter in shared.values()} == {SharedRateLimiter}
     assert {type(limiter) for limiter in alone.values()} == {RateLimiter}
     assert set(shared) == set(CHANNELS)
+
+
+# ------------------------------------------------------------------------------ the stack: table and grants
+@pytest.fixture(scope="module")
+def stack() -> dict[str, Any]:
+    from local.cloud.template import transform
+    from tests.unit.test_template import ROOT
+
+    return transform(ROOT / "template.yaml", {"Stage": "dev"}, region="eu-central-1", account="123456789012").resources
+
+
+def _messenger_senders(resources: dict[str, Any]) -> set[str]:
+    """The functions that may read a messenger's token (the oracle: who can send at all)."""
+    return {
+        name.removesuffix("Role")
+        for name, resource in resources.items()
+        if resource["Type"] == "AWS::IAM::Role" and "telegram/bot-token" in json.dumps(resource)
+    }
+
+
+def _pacers(resources: dict[str, Any]) -> dict[str, list[Any]]:
+    """Function -> the actions its role may take on the send-rates table."""
+    granted: dict[str, list[Any]] = {}
+    for name, resource in resources.items():
+        if resource["Type"] != "AWS::IAM::Role":
+            continue
+        for policy in resource["Properties"].get("Policies", []):
+            for statement in policy["PolicyDocument"]["Statement"]:
+                if "SendRatesTable" in json.dumps(statement.get("Resource")):
+                    granted.setdefault(name.removesuffix("Role"), []).append(statement["Action"])
+    return granted
+
+
+def test_every_function_that_sends_to_a_messenger_paces_in_the_table_and_may_only_update_it(
+    stack: dict[str, Any],
+) -> None:
+    senders = _messenger_senders(stack)
+    pacers = _pacers(stack)
+
+    assert {"ConversationFunction", "NotifyCustomerFunction"} <= senders
+    assert set(pacers) == senders
+    assert all(actions == ["dynamodb:UpdateItem"] for actions in pacers.values())
+    for name in senders:
+        assert stack[name]["Properties"]["Environment"]["Variables"]["SEND_RATES_TABLE"] == {"Ref": "SendRatesTable"}
+
+
+def test_the_table_forgets_idle_keys_by_the_attribute_the_limiter_writes(stack: dict[str, Any]) -> None:
+    properties = stack["SendRatesTable"]["Properties"]
+
+    assert properties["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert properties["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]

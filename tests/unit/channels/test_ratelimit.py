@@ -295,6 +295,21 @@ def test_an_unreachable_table_paces_in_the_process_counted_and_tries_again_later
     assert table.calls == 2
 
 
+def test_a_table_that_refuses_paces_in_the_process_too(dynamodb: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    counted: list[str] = []
+    monkeypatch.setattr(ratelimit, "count", lambda name, **_: counted.append(name))
+    clock = FakeClock()
+    alone = RateLimiter(TELEGRAM, clock=clock, sleep=clock.sleep)
+    limiter = SharedRateLimiter(
+        "telegram", TELEGRAM, "no-such-table", lambda: dynamodb, fallback=alone, clock=clock, sleep=clock.sleep
+    )
+
+    waits = [limiter.acquire("telegram:1") for _ in range(4)]
+
+    assert waits[3] > 0.9
+    assert counted == ["SendRateFallback"] * 4
+
+
 def test_the_message_api_shares_the_limits_when_the_stack_names_a_table() -> None:
     shared = build_limiters(ChannelSettings(send_rates_table="send-rates"))
     alone = build_limiters(ChannelSettings(send_rates_table=None))

@@ -273,6 +273,8 @@ class SharedRateLimiter:
                     return None
                 busy = tat is not None and tat > now
                 continue
+            if len(self._busy) >= 10_000:
+                self._busy.clear()  # only a hint of which case to try first: cheap to lose
             self._busy[key] = busy
             slot = pace(old, now, rate, latest)
             return slot[0] if slot is not None else now

@@ -9,15 +9,18 @@
    free port of 127.0.0.1, the send-rates table as template.yaml declares it. Each run times `--sends`
    reservations (each to a chat of its own: one UpdateItem for the chat, one for the bot) with the
    in-process limiter and with the shared one, the waits they ask for not slept (only the limiter's own
-   cost is timed). Printed: the median per send of each, over `--runs` runs (median of the runs'
+   cost is timed); then whole sends of the MessageAPI to the fake Telegram (`--fake-sends` per run, each
+   to a chat of its own, the fake's own rates off), in-process and shared in turn, each send's time less
+   the waits it slept. Printed: the median per send of each, over `--runs` runs (median of the runs'
    medians), and their ratio. Against DynamoDB in the Lambda's region a round trip is a few ms; here it
-   is a local HTTP call into moto.
+   is a local HTTP call into moto's server (Python, on a shared machine: slower than DynamoDB).
 3. The MessageAPI against the fake platforms (their own server on a free port of 127.0.0.1, real clock)
    with `POST /_faults` throttling: Telegram 429 + retry_after, Viber status 12, WhatsApp 130429 and
    Messenger 613 (Meta gives no retry_after: the client backs off). Printed: retries, time to deliver,
    and what the platform recorded.
 
-    python -m bench outbound [--one-chat 100] [--many 300] [--chats 100] [--sends 200] [--runs 5] [--throttled 3]
+    python -m bench outbound [--one-chat 100] [--many 300] [--chats 100] [--sends 200] [--fake-sends 30]
+                             [--runs 5] [--throttled 3]
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from bench.webhooks import free_port, quiet_logs
 from local.cloud.config import DEV_SECRETS
 from local.cloud.template import load_template_text
 from local.platforms import PlatformSecrets, PlatformsServer, platform_user_id, start_platforms
-from messenger_bank.channels.client import MessageAPI
+from messenger_bank.channels.client import MessageAPI, build_limiters
 from messenger_bank.channels.models import ChatRef, OutboundMessage, SentMessage
 from messenger_bank.channels.ratelimit import (
     PLATFORM_LIMITS,
@@ -176,13 +179,34 @@ def time_reservations(limiter: Limiter, chats: list[str]) -> list[float]:
     return taken
 
 
-def report_shared(sends: int, runs: int) -> None:
+@dataclass
+class SleepTally:
+    """The limiter's waits, really slept (the fake platform's clock is the real one) and added up."""
+
+    slept: float = 0.0
+
+    def __call__(self, seconds: float) -> None:
+        self.slept += seconds
+        time.sleep(seconds)
+
+
+def time_sends(api: MessageAPI, tally: SleepTally, chat_ids: list[str]) -> list[float]:
+    """Seconds each whole send took (render, pace, HTTP to the fake, read), less the waits it slept."""
+    taken = []
+    for chat_id in chat_ids:
+        slept, begun = tally.slept, time.perf_counter()
+        api.send(ChatRef(channel="telegram", chat_id=chat_id), OutboundMessage(text="bench message"))
+        taken.append(time.perf_counter() - begun - (tally.slept - slept))
+    return taken
+
+
+def report_shared(sends: int, fake_sends: int, runs: int) -> None:
     print(
-        f"shared limiter (send-rates table in moto's DynamoDB on 127.0.0.1) against the in-process one: "
-        f"{sends} sends per run, each to a chat of its own, {runs} runs, waits not slept"
+        f"shared limiter (send-rates table in moto's DynamoDB on 127.0.0.1) against the in-process one, "
+        f"{runs} runs, each chat sent to once; figures are the median of the runs' medians"
     )
     limits = PLATFORM_LIMITS["messenger"]  # the highest bot rate: the fewest waits asked for
-    with send_rates_table() as client, quiet_logs():
+    with send_rates_table() as client, fake_platforms() as server, quiet_logs():
         alone_medians, shared_medians = [], []
         for run in range(runs):
             chats = [f"messenger:{run}:{index}" for index in range(sends)]
@@ -192,11 +216,35 @@ def report_shared(sends: int, runs: int) -> None:
             )
             alone_medians.append(median(time_reservations(alone, chats)))
             shared_medians.append(median(time_reservations(shared, [f"shared:{chat}" for chat in chats])))
+        # Whole sends to the fake Telegram (its own rates off: the limiters' pacing is what is compared).
+        httpx.post(f"{server.base_url}/_faults", json={"rates": False}, trust_env=False)
+        send_alone, send_shared = [], []
+        for run in range(runs):
+            for shared_run in (run % 2 == 1, run % 2 == 0):  # in turn first, so that drift favours neither
+                tally = SleepTally()
+                config = channel_settings(server.base_url)
+                if shared_run:
+                    config = config.model_copy(update={"send_rates_table": "send-rates"})
+                limiters = build_limiters(config, sleep=tally, dynamodb=lambda: client)
+                api = MessageAPI(config, sleep=tally, limiters=limiters)
+                first_id = 100_000 + (2 * run + shared_run) * fake_sends
+                try:
+                    taken = time_sends(api, tally, [str(first_id + index) for index in range(fake_sends)])
+                finally:
+                    api.close()
+                (send_shared if shared_run else send_alone).append(median(taken))
     alone_ms, shared_ms = median(alone_medians) * 1000, median(shared_medians) * 1000
     print(
-        f"  per send (median of the runs' medians): in-process {alone_ms:.3f} ms, shared {shared_ms:.3f} ms "
-        f"(+{shared_ms - alone_ms:.3f} ms, {shared_ms / alone_ms:.0f}x); "
+        f"  the limiter alone, {sends} reservations per run (waits not slept): in-process {alone_ms:.3f} ms, "
+        f"shared {shared_ms:.3f} ms per send (+{shared_ms - alone_ms:.3f} ms, {shared_ms / alone_ms:.0f}x); "
         f"runs' medians shared {', '.join(f'{m * 1000:.2f}' for m in shared_medians)} ms"
+    )
+    alone_ms, shared_ms = median(send_alone) * 1000, median(send_shared) * 1000
+    print(
+        f"  a whole send to the fake Telegram, {fake_sends} per run (waits slept, not counted): in-process "
+        f"{alone_ms:.2f} ms, shared {shared_ms:.2f} ms per send (+{shared_ms - alone_ms:.2f} ms, "
+        f"x{shared_ms / alone_ms:.2f}); runs' medians in-process {', '.join(f'{m * 1000:.2f}' for m in send_alone)}, "
+        f"shared {', '.join(f'{m * 1000:.2f}' for m in send_shared)} ms"
     )
 
 
@@ -298,10 +346,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--messages", type=int, default=5, help="messages per platform against the fake")
     parser.add_argument("--throttled", type=int, default=3, help="calls the fake platform throttles first")
     parser.add_argument("--sends", type=int, default=200, help="reservations per run of the shared limiter")
+    parser.add_argument("--fake-sends", type=int, default=30, help="whole sends per run to the fake Telegram")
     parser.add_argument("--runs", type=int, default=5, help="runs of the shared limiter against the in-process one")
     args = parser.parse_args(argv)
     report_limiter(args.one_chat, args.many, args.chats)
-    report_shared(args.sends, args.runs)
+    report_shared(args.sends, args.fake_sends, args.runs)
     report_throttled(args.messages, args.throttled)
 
 

@@ -207,7 +207,8 @@ def report_shared(sends: int, fake_sends: int, runs: int) -> None:
     )
     limits = PLATFORM_LIMITS["messenger"]  # the highest bot rate: the fewest waits asked for
     with send_rates_table() as client, fake_platforms() as server, quiet_logs():
-        alone_medians, shared_medians = [], []
+        alone_medians: list[float] = []
+        shared_medians: list[float] = []
         for run in range(runs):
             chats = [f"messenger:{run}:{index}" for index in range(sends)]
             alone = RateLimiter(limits, sleep=lambda _: None)
@@ -218,7 +219,8 @@ def report_shared(sends: int, fake_sends: int, runs: int) -> None:
             shared_medians.append(median(time_reservations(shared, [f"shared:{chat}" for chat in chats])))
         # Whole sends to the fake Telegram (its own rates off: the limiters' pacing is what is compared).
         httpx.post(f"{server.base_url}/_faults", json={"rates": False}, trust_env=False)
-        send_alone, send_shared = [], []
+        send_alone: list[float] = []
+        send_shared: list[float] = []
         for run in range(runs):
             for shared_run in (run % 2 == 1, run % 2 == 0):  # in turn first, so that drift favours neither
                 tally = SleepTally()

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import bisect
 import json
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import boto3
@@ -31,7 +33,7 @@ from messenger_bank.channels.ratelimit import (
 )
 from messenger_bank.channels.settings import ChannelSettings
 from messenger_bank.types import CHANNELS
-from tests.support.aws import create_table
+from tests.support.aws import atomic_dynamodb_writes, create_table
 
 TELEGRAM = PLATFORM_LIMITS["telegram"]
 
@@ -202,6 +204,25 @@ def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         yield client
 
 
+@contextmanager
+def atomic_update_answers() -> Iterator[None]:
+    """DynamoDB returns an UpdateItem's old values from the write itself; moto reads them before it writes,
+    outside atomic_dynamodb_writes' lock. Here the whole request is one step, as in DynamoDB."""
+    from moto.dynamodb.responses import DynamoHandler
+
+    lock, original = threading.Lock(), DynamoHandler.update_item
+
+    def update_item(self: Any) -> Any:
+        with lock:
+            return original(self)
+
+    DynamoHandler.update_item = update_item  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        DynamoHandler.update_item = original  # type: ignore[method-assign]
+
+
 def container(dynamodb: Any, clock: FakeClock, limits: PlatformLimits = TELEGRAM, **kwargs: Any) -> SharedRateLimiter:
     """One warm Lambda's limiter: its own process state, the stack's table."""
     alone = RateLimiter(limits, clock=clock, sleep=clock.sleep)
@@ -243,6 +264,29 @@ def test_a_shared_bot_slot_is_never_before_the_chat_slot(dynamodb: Any) -> None:
 
     assert limiter.acquire("telegram:1") == pytest.approx(1.0 - 2 / 30, abs=1e-4)  # a second after the first
     assert limiter.acquire("telegram:2") == pytest.approx(1 / 30, abs=1e-4)  # the unused bot slot is skipped
+
+
+def test_containers_racing_for_one_bot_each_get_a_slot_of_their_own(dynamodb: Any) -> None:
+    # Two threads are two Lambdas reserving at the same instant; DynamoDB's conditional writes and the values
+    # they return are atomic (the two context managers give moto that guarantee), so each slot of the bot's
+    # pace is taken once.
+    clock, per_container = FakeClock(), 20
+    now = round(clock() * 1_000_000)
+    containers = [container(dynamodb, clock), container(dynamodb, clock)]
+    slots: list[list[int]] = [[], []]
+
+    def reserve_all(index: int) -> None:
+        slots[index].extend(containers[index].reserve(None, now) for _ in range(per_container))
+
+    with atomic_dynamodb_writes(), atomic_update_answers():
+        threads = [threading.Thread(target=reserve_all, args=(index,)) for index in (0, 1)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    interval = TELEGRAM.bot.interval_us
+    assert sorted(slots[0] + slots[1]) == [now + k * interval for k in range(2 * per_container)]
 
 
 def test_the_table_keeps_a_digest_of_the_chat_and_a_time_to_live(dynamodb: Any) -> None:

@@ -33,7 +33,7 @@ from messenger_bank.channels.ratelimit import (
 )
 from messenger_bank.channels.settings import ChannelSettings
 from messenger_bank.types import CHANNELS
-from tests.support.aws import atomic_dynamodb_writes, create_table
+from tests.support.aws import atomic_dynamodb_writes, create_table, template_resources
 
 TELEGRAM = PLATFORM_LIMITS["telegram"]
 
@@ -375,51 +375,47 @@ def test_the_message_api_shares_the_limits_when_the_stack_names_a_table() -> Non
 
 
 # ------------------------------------------------------------------------------ the stack: table and grants
-@pytest.fixture(scope="module")
-def stack() -> dict[str, Any]:
-    from local.cloud.template import transform
-    from tests.unit.test_template import ROOT
-
-    return transform(ROOT / "template.yaml", {"Stage": "dev"}, region="eu-central-1", account="123456789012").resources
+def _functions() -> dict[str, Any]:
+    return {name: r for name, r in template_resources().items() if r["Type"] == "AWS::Serverless::Function"}
 
 
-def _messenger_senders(resources: dict[str, Any]) -> set[str]:
-    """The functions that may read a messenger's token (the oracle: who can send at all)."""
-    return {
-        name.removesuffix("Role")
-        for name, resource in resources.items()
-        if resource["Type"] == "AWS::IAM::Role" and "telegram/bot-token" in json.dumps(resource)
-    }
+def _messenger_senders() -> set[str]:
+    """The functions that may read a messenger's sending token (the oracle: who can send at all)."""
+    return {name for name, function in _functions().items() if "telegram/bot-token" in json.dumps(function)}
 
 
-def _pacers(resources: dict[str, Any]) -> dict[str, list[Any]]:
-    """Function -> the actions its role may take on the send-rates table."""
+def _pacers() -> dict[str, list[Any]]:
+    """Function -> each policy of its that names the send-rates table (SAM's form, before the transform)."""
     granted: dict[str, list[Any]] = {}
-    for name, resource in resources.items():
-        if resource["Type"] != "AWS::IAM::Role":
-            continue
-        for policy in resource["Properties"].get("Policies", []):
-            for statement in policy["PolicyDocument"]["Statement"]:
-                if "SendRatesTable" in json.dumps(statement.get("Resource")):
-                    granted.setdefault(name.removesuffix("Role"), []).append(statement["Action"])
+    for name, function in _functions().items():
+        for policy in function["Properties"].get("Policies", []):
+            if "SendRatesTable" in json.dumps(policy):
+                granted.setdefault(name, []).append(policy)
     return granted
 
 
-def test_every_function_that_sends_to_a_messenger_paces_in_the_table_and_may_only_update_it(
-    stack: dict[str, Any],
-) -> None:
-    senders = _messenger_senders(stack)
-    pacers = _pacers(stack)
+def test_every_function_that_sends_to_a_messenger_paces_in_the_table_and_may_only_update_it() -> None:
+    senders = _messenger_senders()
+    only_update = {
+        "Statement": [
+            {
+                "Sid": "PaceSends",
+                "Effect": "Allow",
+                "Action": "dynamodb:UpdateItem",
+                "Resource": {"Fn::GetAtt": ["SendRatesTable", "Arn"]},
+            }
+        ]
+    }
 
     assert {"ConversationFunction", "NotifyCustomerFunction"} <= senders
-    assert set(pacers) == senders
-    assert all(actions == ["dynamodb:UpdateItem"] for actions in pacers.values())
+    assert _pacers() == {name: [only_update] for name in senders}
     for name in senders:
-        assert stack[name]["Properties"]["Environment"]["Variables"]["SEND_RATES_TABLE"] == {"Ref": "SendRatesTable"}
+        variables = _functions()[name]["Properties"]["Environment"]["Variables"]
+        assert variables["SEND_RATES_TABLE"] == {"Ref": "SendRatesTable"}, name
 
 
-def test_the_table_forgets_idle_keys_by_the_attribute_the_limiter_writes(stack: dict[str, Any]) -> None:
-    properties = stack["SendRatesTable"]["Properties"]
+def test_the_table_forgets_idle_keys_by_the_attribute_the_limiter_writes() -> None:
+    properties = template_resources()["SendRatesTable"]["Properties"]
 
     assert properties["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
     assert properties["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]

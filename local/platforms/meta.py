@@ -131,6 +131,26 @@ class WhatsAppApi:
                     product="whatsapp",
                 )
             raise graph_error(500, "An unknown error has occurred.", 1, error_type="OAuthException")
+        over = self.p.store.over_rate(self.channel, wa_id)
+        if over is not None and over[0] == "chat":
+            raise graph_error(
+                400,
+                "(#131056) (Business Account, Consumer Account) pair rate limit hit",
+                131056,
+                error_type="OAuthException",
+                details="Too many messages sent from the sender phone number to the same recipient phone number in "
+                "a short period of time.",
+                product="whatsapp",
+            )
+        if over is not None:
+            raise graph_error(
+                400,
+                "(#130429) Rate limit hit",
+                130429,
+                error_type="OAuthException",
+                details="Cloud API message throughput has been reached.",
+                product="whatsapp",
+            )
         if self.p.store.is_blocked(self.channel, wa_id):
             raise graph_error(
                 400,
@@ -140,6 +160,7 @@ class WhatsAppApi:
                 details="Unable to deliver message: the recipient blocked the business or is not on WhatsApp.",
                 product="whatsapp",
             )
+        self.p.store.count_rate(self.channel, wa_id)
         wamid = self.p.store.wamid()
         if kind == "template":
             text, markup = self.check_template(markup)
@@ -474,8 +495,11 @@ class MessengerApi:
                 2,
                 error_type="OAuthException",
             )
+        if self.p.store.over_rate(self.channel, psid) is not None:
+            raise graph_error(400, "(#613) Calls to this api have exceeded the rate limit.", 613)
         if self.p.store.is_blocked(self.channel, psid):
             raise graph_error(400, "(#551) This person isn't available right now.", 551, 1545041)
+        self.p.store.count_rate(self.channel, psid)
         if action is not None:
             if action not in {"typing_on", "typing_off", "mark_seen"}:
                 raise graph_error(

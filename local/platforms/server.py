@@ -238,12 +238,16 @@ class App:
         store = self.p.store
         if request.method == "POST":
             body = _json_body(request)
-            if not isinstance(body, dict) or (body.get("channel") not in CHANNELS and not body.get("clear")):
+            if not isinstance(body, dict) or (
+                body.get("channel") not in CHANNELS and not body.get("clear") and "rates" not in body
+            ):
                 return json_response({"error": "body needs channel (telegram|viber|whatsapp|messenger)"}, 422)
             with store.lock:
                 if body.get("clear"):
                     store.faults.clear()
                     store.blocked.clear()
+                if "rates" in body:  # the published send rates (state.RATE_LIMITS), on unless a test says
+                    store.rates_enforced = bool(body["rates"])
                 channel = body.get("channel")
                 chat_id = str(body["chat_id"]) if body.get("chat_id") is not None else None
                 if channel and "blocked" in body:
@@ -292,6 +296,7 @@ class App:
                     for f in store.faults
                 ],
                 "viber_subscribed": sorted(store.viber_subscribed),
+                "rates_enforced": store.rates_enforced,
             }
         return json_response(state)
 

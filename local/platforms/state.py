@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 import itertools
+import math
 import os
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +21,16 @@ WINDOW_SECONDS = 24 * 3600
 # platform's rule, so that it checks the bank's count rather than repeating it.
 VIBER_CAP = 100
 VIBER_CAP_SECONDS = 3600
+
+# The send rates the fakes refuse beyond, as the platforms publish them (read from their documentation, not
+# from the bank's limiter): (channel, "bot" | "chat") -> (the most calls, in any window of so many seconds).
+RATE_LIMITS: dict[tuple[str, str], tuple[int, float]] = {
+    ("telegram", "bot"): (30, 1.0),  # about 30 messages per second in total
+    ("telegram", "chat"): (5, 1.0),  # about one per second to a chat, "short bursts tolerated" (not numbered)
+    ("whatsapp", "bot"): (80, 1.0),  # 80 messages per second per number (130429 beyond)
+    ("whatsapp", "chat"): (45, 6.0),  # one per 6 s to a user, bursts of up to 45 in 6 s (131056 beyond)
+    ("messenger", "bot"): (300, 1.0),  # 300 calls per second per page (613 beyond)
+}
 
 
 @dataclass
@@ -128,6 +140,7 @@ class Store:
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
+        self.clock = time.monotonic  # the send rates' clock: a test may stop it
         self.reset()
 
     def reset(self) -> None:
@@ -156,6 +169,9 @@ class Store:
             self.last_user_message: dict[tuple[str, str], float] = {}
             # Viber: when each bot message since the user's last message went (the cap counts the last hour's).
             self.viber_unanswered: dict[str, list[float]] = {}
+            # The calls counted against RATE_LIMITS: (channel, scope, chat id or "") -> monotonic times.
+            self.rate_calls: dict[tuple[str, str, str], deque[float]] = {}
+            self.rates_enforced = True  # POST /_faults {"rates": false} for a test about something else
 
     # ids -------------------------------------------------------------------------------------
     def next_seq(self) -> int:
@@ -285,6 +301,35 @@ class Store:
                         self.faults.remove(fault)
                     return fault
             return None
+
+    def over_rate(self, channel: str, chat_id: str | None) -> tuple[str, int] | None:
+        """Whether one more call would exceed the channel's published rates (`rates_enforced`): None when
+        it would not, else the scope it exceeds ("bot" or "chat") and the whole seconds until it would pass."""
+        now = self.clock()
+        with self.lock:
+            if not self.rates_enforced:
+                return None
+            for scope, calls, (most, seconds) in self._rate_windows(channel, chat_id):
+                while calls and calls[0] <= now - seconds:
+                    calls.popleft()
+                if len(calls) >= most:
+                    return scope, max(1, math.ceil(calls[0] + seconds - now))
+            return None
+
+    def count_rate(self, channel: str, chat_id: str | None) -> None:
+        """Count one accepted call against the channel's rates (a refused one is not counted)."""
+        now = self.clock()
+        with self.lock:
+            for _, calls, _ in self._rate_windows(channel, chat_id):
+                calls.append(now)
+
+    def _rate_windows(self, channel: str, chat_id: str | None) -> list[tuple[str, deque[float], tuple[int, float]]]:
+        windows = []
+        for scope, key in (("bot", ""), ("chat", chat_id)):
+            limit = RATE_LIMITS.get((channel, scope))
+            if limit is not None and key is not None:
+                windows.append((scope, self.rate_calls.setdefault((channel, scope, key), deque()), limit))
+        return windows
 
     # files ------------------------------------------------------------------------------------
     def put_file(self, data: bytes, mime_type: str, name: str, prefix: str = "f") -> StoredFile:

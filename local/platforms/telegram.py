@@ -326,7 +326,15 @@ class TelegramApi:
                 if fault.kind == "rate_limit":
                     raise error(429, f"Too Many Requests: retry after {fault.retry_after}", fault.retry_after)
                 raise error(500, "Internal Server Error")
+        # Messages only (not typing or answers), per bot and per chat; a refused request is not counted.
+        rated = name != "sendchataction" and name.startswith(("send", "edit", "copymessage", "forwardmessage"))
+        if rated:
+            over = self.p.store.over_rate(CHANNEL, chat_id)
+            if over is not None:
+                raise error(429, f"Too Many Requests: retry after {over[1]}", over[1])
         result: tuple[int, JSON] = handler(params, uploads)
+        if rated:
+            self.p.store.count_rate(CHANNEL, chat_id)
         return result
 
     # methods (each name is m_<lowercase Bot API method>) ------------------------------------------------

@@ -11,7 +11,6 @@ import pytest
 from messenger_bank.channels.client import MessageAPI, RecipientUnavailable
 from messenger_bank.channels.errors import PlatformError, PlatformUnavailable
 from messenger_bank.channels.models import OutboundMessage, SentMessage
-from messenger_bank.channels.ratelimit import RateLimiter, RateLimits, TokenBucket
 from messenger_bank.channels.settings import ChannelSettings
 
 from .conftest import BUTTON_EVENT, CHATS, OUTBOUND
@@ -264,32 +263,17 @@ def test_a_connection_error_is_retried() -> None:
 
 
 def test_pacing_keeps_one_chat_within_its_rate() -> None:
-    # Given Telegram's limits (1/s per chat, a burst of 3) on a fake clock
+    # Given Telegram's limits (30/s evenly spaced for the bot, 1/s per chat with a burst of 3) on a fake clock
     clock = FakeClock()
     client = api(lambda _: tg_ok(1), clock)
+    started = clock.now
+    sent = []
     # When six messages go to one chat at once
     for _ in range(6):
         client.send(CHATS["telegram"], OutboundMessage(text="hi"))
-    # Then the first three go at once and the rest one per second
-    assert clock.slept == pytest.approx([1.0, 1.0, 1.0])
-
-
-def test_the_global_bucket_paces_many_chats() -> None:
-    clock = FakeClock()
-    limiter = RateLimiter(
-        RateLimits(global_per_second=10, global_burst=2, chat_per_second=100, chat_burst=100),
-        clock=clock,
-        sleep=clock.sleep,
-    )
-    waits = [limiter.acquire(f"telegram:{i}") for i in range(4)]
-    assert waits == pytest.approx([0, 0, 0.1, 0.1])
-
-
-def test_a_bucket_refills_with_time() -> None:
-    bucket = TokenBucket(rate=2, capacity=2, tokens=0, updated=0)
-    assert bucket.reserve(1.0) == 0  # 2 tokens back after a second
-    assert bucket.reserve(1.0) == 0
-    assert bucket.reserve(1.0) == pytest.approx(0.5)
+        sent.append(clock.now - started)
+    # Then the first three go within the bot's spacing and the rest one per second after the first
+    assert sent == pytest.approx([0, 1 / 30, 2 / 30, 1, 2, 3], abs=1e-4)
 
 
 def test_settings_come_from_the_environment_with_defaults(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,8 +14,9 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections.abc import Callable
-from typing import Literal
+from collections.abc import Callable, Mapping
+from functools import cache
+from typing import Any, Literal, cast
 
 import httpx
 from pydantic import BaseModel, ConfigDict
@@ -24,7 +25,7 @@ from messenger_bank.channels.base import ChannelAdapter, PlatformReply, Platform
 from messenger_bank.channels.errors import PlatformError, PlatformUnavailable
 from messenger_bank.channels.messenger import MessengerAdapter
 from messenger_bank.channels.models import ChatRef, InboundEvent, OutboundMessage, OutsideWindow, SentMessage
-from messenger_bank.channels.ratelimit import PLATFORM_LIMITS, RateLimiter
+from messenger_bank.channels.ratelimit import PLATFORM_LIMITS, DynamoDBClient, Limiter, RateLimiter, SharedRateLimiter
 from messenger_bank.channels.settings import ChannelSettings, settings
 from messenger_bank.channels.telegram import TelegramAdapter
 from messenger_bank.channels.viber import ViberAdapter
@@ -65,6 +66,35 @@ def build_adapters(config: ChannelSettings) -> dict[Channel, ChannelAdapter]:
     }
 
 
+@cache
+def _dynamodb() -> DynamoDBClient:
+    import boto3
+    from botocore.config import Config
+
+    # Short timeouts, one retry: a slow table must cost a send little before it paces in-process.
+    config = Config(connect_timeout=1, read_timeout=1, retries={"max_attempts": 2, "mode": "standard"})
+    client: Any = boto3.client("dynamodb", config=config)  # its stubs' typed kwargs: any update_item will do
+    return cast(DynamoDBClient, client)
+
+
+def build_limiters(
+    config: ChannelSettings,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    dynamodb: Callable[[], DynamoDBClient] = _dynamodb,
+) -> dict[Channel, Limiter]:
+    """Shared in the send-rates table when the stack names one, each paced in-process without it."""
+    limiters: dict[Channel, Limiter] = {}
+    for channel, limits in PLATFORM_LIMITS.items():
+        alone = RateLimiter(limits, clock=clock, sleep=sleep, channel=channel)
+        table = config.send_rates_table
+        limiters[channel] = (
+            SharedRateLimiter(channel, limits, table, dynamodb, fallback=alone, sleep=sleep) if table else alone
+        )
+    return limiters
+
+
 def _retry_after_header(response: httpx.Response) -> float | None:
     value = response.headers.get("retry-after")
     if value is None:
@@ -85,16 +115,14 @@ class MessageAPI:
         transport: httpx.BaseTransport | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
-        limiters: dict[Channel, RateLimiter] | None = None,
+        limiters: Mapping[Channel, Limiter] | None = None,
     ) -> None:
         self.config = config or settings()
         self._transport = transport
         self._sleep = sleep
         self._client: httpx.Client | None = None
         self.adapters = build_adapters(self.config)
-        self.limiters = limiters or {
-            channel: RateLimiter(limits, clock=clock, sleep=sleep) for channel, limits in PLATFORM_LIMITS.items()
-        }
+        self.limiters: Mapping[Channel, Limiter] = limiters or build_limiters(self.config, clock=clock, sleep=sleep)
 
     # --- the entry points ------------------------------------------------------------------------
     def send(self, chat: ChatRef, message: OutboundMessage) -> SendResult:

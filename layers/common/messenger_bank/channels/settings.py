@@ -62,6 +62,9 @@ class ChannelSettings(BaseSettings):
     meta_app_secret: SecretStr | None = None
     meta_verify_token: SecretStr | None = None
 
+    # The table every sending function paces its sends in (channels/ratelimit.py); unset: each process alone.
+    send_rates_table: str | None = None
+
     http_timeout_seconds: float = Field(default=10.0, gt=0)
     max_attempts: int = Field(default=4, ge=1, le=10, description="tries of one request, first included")
     max_retry_wait_seconds: float = Field(

@@ -25,7 +25,6 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field
 
 from messenger_bank.channels.models import OutsideWindow
-from messenger_bank.channels.ratelimit import PLATFORM_LIMITS
 from messenger_bank.tables import InCustomersTable
 from messenger_bank.types import Channel
 
@@ -34,10 +33,10 @@ WINDOW_SECONDS: Final = 24 * 3600
 # and a message sent in the last seconds may reach the platform after it.
 MARGIN_SECONDS: Final = 300
 WINDOWED: Final[frozenset[Channel]] = frozenset({"whatsapp", "messenger"})
-# Viber's cap of bot messages to one user without a reply, and the hour it counts over.
-_VIBER: Final = PLATFORM_LIMITS["viber"]
-CAP: Final = int(_VIBER.chat_burst)
-CAP_SECONDS: Final = round(_VIBER.chat_burst / _VIBER.chat_per_second)
+# Viber's cap of bot messages to one user without a reply, and the hour it counts over (creators.viber.com,
+# Send a Message: status 12 beyond it). A cap the notices keep, not a send rate (channels/ratelimit.py).
+CAP: Final = 100
+CAP_SECONDS: Final = 3600
 CAPPED: Final[frozenset[Channel]] = frozenset({"viber"})
 # Accepts a free-form message after the window and refuses it later, in a status webhook: WhatsApp.
 REFUSED_LATER: Final[frozenset[Channel]] = frozenset({"whatsapp"})

@@ -97,7 +97,7 @@ def _list_moto_modules_once() -> None:
         return modules
 
     listed.listed_once = True  # type: ignore[attr-defined]
-    moto.backends.list_of_moto_modules = listed  # type: ignore[assignment]
+    moto.backends.list_of_moto_modules = listed
 
 
 def _restore_moto_port(ours: str, previous: str | None) -> None:

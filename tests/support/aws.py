@@ -76,3 +76,32 @@ def atomic_dynamodb_writes() -> Iterator[None]:
     finally:
         for name, original in originals.items():
             setattr(DynamoDBBackend, name, original)
+
+
+def kms_key_pairs_made_on_first_use() -> None:
+    """moto makes an RSA-2048 key pair for every KMS key it creates, symmetric ones too (0.1-0.2 s of CPU a key),
+    though only Sign, Verify and GetPublicKey read it. Here a key's pair is made the first time one of those asks
+    for it: the same kind of pair, and a different one for every key, only later (or never, for a symmetric key)."""
+    import moto.kms.models as kms_models
+    from moto.kms.utils import AbstractPrivateKey, generate_private_key
+
+    class KeyPairOnFirstUse(AbstractPrivateKey):
+        def __init__(self, key_spec: str) -> None:
+            self.key_spec = key_spec
+            self._pair: AbstractPrivateKey | None = None
+
+        def _made(self) -> AbstractPrivateKey:
+            if self._pair is None:
+                self._pair = generate_private_key(self.key_spec)
+            return self._pair
+
+        def sign(self, message: bytes, signing_algorithm: str) -> bytes:
+            return self._made().sign(message, signing_algorithm)
+
+        def verify(self, message: bytes, signature: bytes, signing_algorithm: str) -> bool:
+            return self._made().verify(message, signature, signing_algorithm)
+
+        def public_key(self) -> bytes:
+            return self._made().public_key()
+
+    kms_models.generate_private_key = KeyPairOnFirstUse  # type: ignore[assignment]  # moto's one call site

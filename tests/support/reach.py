@@ -46,6 +46,7 @@ class _Module:
             else:
                 rest.append(statement)
         self.definitions[MODULE_CODE] = ast.Module(body=rest, type_ignores=[])
+        self._names_used: dict[str, frozenset[str]] = {}  # each definition walked once, not once a function
 
     def _absolute(self, level: int, module: str | None) -> str:
         if level == 0:
@@ -54,8 +55,13 @@ class _Module:
         parts = parts[: len(parts) - (level - 1)]
         return ".".join([*parts, *([module] if module else [])])
 
-    def names_used(self, definition: str) -> set[str]:
+    def names_used(self, definition: str) -> frozenset[str]:
         """Qualified names the definition mentions: `x` as this module's or its import, `a.b.c` as each prefix."""
+        if definition not in self._names_used:
+            self._names_used[definition] = frozenset(self._walk(definition))
+        return self._names_used[definition]
+
+    def _walk(self, definition: str) -> set[str]:
         found: set[str] = set()
         for node in ast.walk(self.definitions[definition]):
             if isinstance(node, ast.Name):
@@ -83,6 +89,11 @@ def _layer() -> dict[str, _Module]:
 def reachable(code_uri: str, *, without: frozenset[str] = frozenset()) -> set[str]:
     """Qualified names of the layer's definitions the function at `code_uri` (its app.py) can reach, not
     going through the definitions in `without` (a path a caller knows the function never takes)."""
+    return set(_reachable(code_uri, without))
+
+
+@cache  # several tests ask for every function's reach; the code does not change during a run
+def _reachable(code_uri: str, without: frozenset[str]) -> frozenset[str]:
     modules = dict(_layer())
     handler = _Module("handler", ROOT / code_uri / "app.py")
     modules["handler"] = handler
@@ -100,4 +111,4 @@ def reachable(code_uri: str, *, without: frozenset[str] = frozenset()) -> set[st
             todo.append(used)
             if used in modules:  # `import x.y` then `x.y.z`: the module's own top-level code runs
                 todo.append(f"{used}.{MODULE_CODE}")
-    return seen
+    return frozenset(seen)

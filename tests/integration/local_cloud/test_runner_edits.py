@@ -1,0 +1,54 @@
+"""An edited function is a new deployment for the Lambda runner (`make run` while the code is being written):
+its next call, once the runner has looked at the files again, starts a fresh environment with the new code."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from local.cloud import runner
+from local.cloud.runner import FunctionSpec, LambdaRunner
+
+HANDLER = 'def lambda_handler(event, context):\n    return "{answer}"\n'
+
+
+def spec_in(folder: Path) -> FunctionSpec:
+    return FunctionSpec(
+        name="test-EditedFunction",
+        logical_id="EditedFunction",
+        arn="arn:aws:lambda:eu-central-1:123456789012:function:test-EditedFunction",
+        code_dir=folder,
+        layer_dirs=(),
+        handler="app.lambda_handler",
+        runtime="python3.13",
+        timeout_s=5,
+        memory_mb=128,
+    )
+
+
+def test_an_edited_function_answers_with_its_new_code_from_a_fresh_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runner, "CODE_CHECK_INTERVAL_S", 0.2)
+    app = tmp_path / "app.py"
+    app.write_text(HANDLER.format(answer="before"), encoding="utf-8")
+    lambdas = LambdaRunner(
+        {"test-EditedFunction": spec_in(tmp_path)}, base_env={"PATH": os.environ.get("PATH", "")}, log=lambda *_: None
+    )
+    try:
+        first = lambdas.invoke("test-EditedFunction", "{}")
+        warm = lambdas.invoke("test-EditedFunction", "{}")
+        app.write_text(HANDLER.format(answer="after"), encoding="utf-8")
+        edited_at = time.time() + 5  # later than any mtime the first version can have, however coarse the clock
+        os.utime(app, (edited_at, edited_at))
+        time.sleep(0.25)  # past the check interval: the runner looks at the files again on the next call
+        edited = lambdas.invoke("test-EditedFunction", "{}")
+    finally:
+        lambdas.stop()
+
+    assert (first.json(), first.cold) == ("before", True)
+    assert (warm.json(), warm.cold) == ("before", False)
+    assert (edited.json(), edited.cold) == ("after", True)

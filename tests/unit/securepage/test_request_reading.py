@@ -150,9 +150,19 @@ def test_a_field_not_in_utf_8_is_400() -> None:
 
 
 # --- the query and the language ------------------------------------------------------------------------------------
-@pytest.mark.parametrize("query", ["t=a&t=b", "t=a&card=c1&card=c2"])
+@pytest.mark.parametrize("query", ["t=a&t=b", "t=a&card=c1&card=c2", "t=&t=b", "t=a&card=&card=c1"])
 def test_a_link_or_card_given_twice_is_400(query: str) -> None:
     assert refusal(post(query=query)) == 400
+
+
+def test_a_query_of_twenty_parameters_is_read() -> None:
+    query = "t=tok&" + "&".join(f"p{n}=1" for n in range(19))
+
+    assert PageRequest.from_http(post(query=query)).token == "tok"
+
+
+def test_a_query_of_twenty_one_parameters_is_400() -> None:
+    assert refusal(post(query="t=tok&" + "&".join(f"p{n}=1" for n in range(20)))) == 400
 
 
 def test_another_parameter_given_twice_is_read_once() -> None:

@@ -93,5 +93,5 @@ def _form(body: bytes, headers: dict[str, str]) -> dict[str, str]:
 
 
 def _language(accept_language: str) -> Literal["ru", "en"]:
-    first = accept_language.split(",", 1)[0].strip().lower()
-    return "en" if first.startswith("en") else "ru"
+    # The reader's first choice is the one the header starts with (no need to split the list to read it).
+    return "en" if accept_language.strip().lower().startswith("en") else "ru"

@@ -84,3 +84,14 @@ def test_a_newcomer_crossed_by_another_chat_taking_the_phone_is_already_a_custom
 
     assert customers.by_identity(TELEGRAM.key) is None
     assert customers.by_phone("+375291112233") == customers.by_identity(VIBER.key)
+
+
+def test_a_chat_bound_to_a_customer_finds_them_whatever_bank_id_and_phone_it_applies_with(
+    customers: CrossedTable,
+) -> None:
+    known = find_or_create(application(TELEGRAM), repository=customers).customer
+
+    again = find_or_create(application(TELEGRAM, bank_id="BANK-9", phone="+375443334455"), repository=customers)
+
+    assert (again.customer, again.created) == (known, False)
+    assert customers.by_bank_id("BANK-9") is None and customers.by_phone("+375443334455") is None

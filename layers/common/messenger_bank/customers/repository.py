@@ -112,9 +112,10 @@ class CustomersRepository(InCustomersTable):
         return self.get(owner) if owner else None
 
     def by_identity(self, identity_key: str) -> Customer | None:
+        # A query always answers Items (empty when nothing matched), here and below.
         found = self.table.query(
             IndexName="gsi1", KeyConditionExpression=Key("gsi1pk").eq(f"IDENTITY#{identity_key}"), Limit=1
-        ).get("Items", [])
+        )["Items"]
         return self.get(found[0]["customer_id"]) if found else None
 
     def create(self, customer: Customer, identity: ChannelIdentity) -> None:
@@ -187,7 +188,7 @@ class CustomersRepository(InCustomersTable):
         items: list[dict[str, Any]] = self.table.query(
             KeyConditionExpression=Key("pk").eq(_customer_pk(customer_id)) & Key("sk").begins_with("IDENTITY#"),
             ConsistentRead=True,
-        ).get("Items", [])
+        )["Items"]
         return items
 
     def identities(self, customer_id: str) -> list[ChannelIdentity]:
@@ -256,11 +257,13 @@ class CustomersRepository(InCustomersTable):
     def cards(self, customer_id: str) -> list[Card]:
         items = self.table.query(
             KeyConditionExpression=Key("pk").eq(_customer_pk(customer_id)) & Key("sk").begins_with("CARD#")
-        ).get("Items", [])
+        )["Items"]
         return [_to_card(item) for item in items]
 
     def card_owner(self, card_id: str) -> str | None:
         found = self.table.query(
-            IndexName="gsi1", KeyConditionExpression=Key("gsi1pk").eq(f"CARD#{card_id}"), Limit=1
-        ).get("Items", [])
+            IndexName="gsi1",
+            KeyConditionExpression=Key("gsi1pk").eq(f"CARD#{card_id}"),
+            Limit=1,
+        )["Items"]
         return str(found[0]["customer_id"]) if found else None

@@ -20,7 +20,7 @@ FORM_FIELDS: Final = frozenset(
 class MalformedRequest(Exception):
     """The request is not one the page understands: a clear 4xx, never a 500."""
 
-    def __init__(self, status: int, reason: str) -> None:
+    def __init__(self, reason: str, *, status: int) -> None:
         super().__init__(reason)
         self.status = status
         self.reason = reason
@@ -42,7 +42,7 @@ class PageRequest(BaseModel):
     def from_http(cls, request: HttpRequest) -> PageRequest:
         """Read the request; raises ``MalformedRequest`` (400 / 405 / 413 / 415) for what cannot be read."""
         if request.method not in ("GET", "POST"):
-            raise MalformedRequest(405, "method not allowed")
+            raise MalformedRequest("method not allowed", status=405)
         query = _single_values(request.raw_query)
         form = _form(request.body, request.headers) if request.method == "POST" else {}
         return cls(
@@ -60,11 +60,11 @@ def _single_values(query: str) -> dict[str, str]:
     try:
         pairs = parse_qsl(query, keep_blank_values=True, max_num_fields=20)
     except ValueError:
-        raise MalformedRequest(400, "malformed query") from None
+        raise MalformedRequest("malformed query", status=400) from None
     values: dict[str, str] = {}
     for key, value in pairs:
         if key in values and key in ("t", "card"):
-            raise MalformedRequest(400, "repeated parameter")
+            raise MalformedRequest("repeated parameter", status=400)
         values.setdefault(key, value)
     return values
 
@@ -72,26 +72,26 @@ def _single_values(query: str) -> dict[str, str]:
 def _form(body: bytes, headers: dict[str, str]) -> dict[str, str]:
     content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if content_type != "application/x-www-form-urlencoded":
-        raise MalformedRequest(415, "the page posts a form")
+        raise MalformedRequest("the page posts a form", status=415)
     if len(body) > MAX_FORM_BYTES:
-        raise MalformedRequest(413, "form too large")
+        raise MalformedRequest("form too large", status=413)
     try:
         text = body.decode("utf-8")
         pairs = parse_qsl(
             text, keep_blank_values=True, strict_parsing=bool(text), max_num_fields=len(FORM_FIELDS), errors="strict"
         )
     except (UnicodeError, ValueError):
-        raise MalformedRequest(400, "malformed form") from None
+        raise MalformedRequest("malformed form", status=400) from None
     form: dict[str, str] = {}
     for key, value in pairs:
         if key not in FORM_FIELDS:
             continue
         if key in form:
-            raise MalformedRequest(400, "repeated field")
+            raise MalformedRequest("repeated field", status=400)
         form[key] = value
     return form
 
 
 def _language(accept_language: str) -> Literal["ru", "en"]:
-    first = accept_language.split(",", 1)[0].strip().lower()
-    return "en" if first.startswith("en") else "ru"
+    # The reader's first choice is the one the header starts with (no need to split the list to read it).
+    return "en" if accept_language.strip().lower().startswith("en") else "ru"

@@ -1,0 +1,61 @@
+"""A page that refuses says so as an error, never in a success's colours: every refusal the page answers (a bad
+request, an unknown page, a link without a token, a used link, the bank down) shows its outcome's words in the error
+style. The words are the catalogue's, read here; the markup is written out, not read from html.py."""
+
+from __future__ import annotations
+
+from html import escape
+
+import pytest
+
+from messenger_bank.conversation.catalogue import text
+from messenger_bank.http import HttpAnswer, HttpRequest
+from messenger_bank.securepage.html import message_page
+from messenger_bank.securepage.service import Collaborators, handle
+from tests.unit.securepage.conftest import ALICE_CARD, event, link_token
+
+
+def error_paragraph(kind: str) -> str:
+    return f'<p class="error">{escape(text(f"secure_page.{kind}_text", "ru"))}</p>'
+
+
+def refused(deps: Collaborators, case: str) -> HttpAnswer:
+    if case == "bad_request":
+        return handle(HttpRequest(method="PUT", path_parameters={"purpose": "pin"}), deps)
+    if case == "unknown_page":
+        return handle(event("GET", "cvv", token=link_token()), deps)
+    if case == "no_token":
+        return handle(event("GET", "pin"), deps)
+    pin = {"pin": "4829", "pin_confirm": "4829"}
+    token = link_token()
+    if case == "bank_down":
+        deps.core.failing = True
+        return handle(event("POST", "pin", token=token, card=ALICE_CARD, form=pin), deps)
+    handle(event("POST", "pin", token=token, card=ALICE_CARD, form=pin), deps)
+    return handle(event("POST", "pin", token=token, card=ALICE_CARD, form=pin), deps)
+
+
+@pytest.mark.parametrize(
+    ("case", "status", "kind"),
+    [
+        ("bad_request", 405, "bad_request"),
+        ("unknown_page", 404, "invalid"),
+        ("no_token", 400, "invalid"),
+        ("used_link", 410, "used"),
+        ("bank_down", 502, "bank_down"),
+    ],
+)
+def test_a_refusal_is_shown_as_an_error(deps: Collaborators, case: str, status: int, kind: str) -> None:
+    answer = refused(deps, case)
+
+    assert answer.status == status
+    assert f'data-outcome="{kind}"' in answer.body
+    assert error_paragraph(kind) in answer.body
+    assert 'class="ok"' not in answer.body
+
+
+def test_an_outcome_page_is_an_error_unless_told_it_is_a_success() -> None:
+    page = message_page("expired", "en")
+
+    assert f'<p class="error">{escape(text("secure_page.expired_text", "en"))}</p>' in page
+    assert 'class="ok"' not in page

@@ -429,6 +429,13 @@ class TelegramAdapter(ChannelAdapter):
             body["reply_markup"] = keyboards[0]
         return [self._request("editMessageText", body, chat, "edit")]
 
+    def render_drop_buttons(self, chat: ChatRef, message_id: str) -> list[PlatformRequest]:
+        if not message_id.isdigit():
+            return []
+        # editMessageReplyMarkup without a reply_markup takes the inline keyboard away.
+        body = {"chat_id": _chat_id(chat), "message_id": int(message_id)}
+        return [self._request("editMessageReplyMarkup", body, chat, "edit")]
+
     def render_delete(self, chat: ChatRef, message_id: str) -> list[PlatformRequest]:
         if not message_id.isdigit():
             return []

@@ -85,9 +85,12 @@ class LambdaTurnDependencies:
                 journeys.complete(token_ref, outcome)
                 return
             except journeys.WaitNotFound as exc:
-                if attempt == WAIT_PARK_ATTEMPTS - 1:
-                    raise OperationFailed(WAIT_GONE) from exc
-                time.sleep(WAIT_PARK_PAUSE_S)
+                if attempt < WAIT_PARK_ATTEMPTS - 1:
+                    time.sleep(WAIT_PARK_PAUSE_S)
+                elif journeys.running(token_ref):
+                    raise  # not parked yet (a slow start), or on its way to the end: the queue retries the turn
+                else:
+                    raise OperationFailed(WAIT_GONE) from exc  # the journey has ended: the wait is gone for good
 
     def understand(self, text: str) -> UnderstandingLike:
         from messenger_bank.conversation.nlu import understand

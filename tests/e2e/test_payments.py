@@ -63,7 +63,7 @@ def start_topup(chat: Chat, amount: str) -> str:
     chat.say(amount)
     chat.press("Подтвердить")
     link = chat.wait_for("3-D Secure")
-    # A link button; WhatsApp, which has none, puts "label: link" lines under the text instead.
+    # A link button (on WhatsApp an interactive cta_url message, its text in the body).
     found = re.search(r"/pay/(pay_[A-Za-z0-9_-]+)", json.dumps([link.get("markup"), link.get("text")]))
     assert found, f"no payment link in {link}"
     return found[1]

@@ -94,8 +94,56 @@ def _examples() -> dict[str, Any]:
     return {name: example["value"] for name, example in examples.items()}
 
 
+# An interactive `cta_url` message (a URL button) as Meta documents it ("Interactive CTA URL button
+# messages", Cloud API reference): the v23.0 OpenAPI's InteractiveObject leaves the type out, so its bodies
+# are checked against this shape, with the spec's own base properties.
+CTA_URL_INTERACTIVE: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["type", "body", "action"],
+    "properties": {
+        "type": {"const": "cta_url"},
+        "header": {"type": "object"},
+        "body": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["text"],
+            "properties": {"text": {"type": "string", "minLength": 1, "maxLength": 1024}},
+        },
+        "footer": {"type": "object"},
+        "action": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["name", "parameters"],
+            "properties": {
+                "name": {"const": "cta_url"},
+                "parameters": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["display_text", "url"],
+                    "properties": {
+                        "display_text": {"type": "string", "minLength": 1, "maxLength": 20},
+                        "url": {"type": "string", "pattern": "^https?://"},
+                    },
+                },
+            },
+        },
+    },
+}
+
+
+def _cta_url_errors(body: dict[str, Any]) -> list[str]:
+    base = {key: value for key, value in body.items() if key != "interactive"}
+    placeholder = base | {"type": "text", "text": {"body": "x"}}  # the base properties, as the spec checks them
+    errors = [e for e in validator().iter_errors(placeholder)]
+    errors += list(Draft202012Validator(CTA_URL_INTERACTIVE).iter_errors(body.get("interactive")))
+    return [f"{'/'.join(map(str, e.absolute_path))}: {_short(e.message)}" for e in errors]
+
+
 def errors_of(body: dict[str, Any]) -> list[str]:
     """Errors against the whole schema, explained by the branch of the body's type when it fails."""
+    if body.get("type") == "interactive" and (body.get("interactive") or {}).get("type") == "cta_url":
+        return _cta_url_errors(body)
     whole = list(validator().iter_errors(body))
     if not whole:
         return []
@@ -134,6 +182,7 @@ def test_the_corpus_covers_text_buttons_lists_images_documents_and_typing() -> N
         ("text", None),
         ("interactive", "button"),
         ("interactive", "list"),
+        ("interactive", "cta_url"),
         ("image", None),
         ("document", None),
     }
@@ -204,8 +253,36 @@ def test_the_typing_indicator_has_the_shape_of_the_specs_example(name: str, requ
             },
             "is too long",
         ),
+        (
+            {
+                "messaging_product": "whatsapp",
+                "recipient_type": "individual",
+                "to": "1",
+                "type": "interactive",
+                "interactive": {
+                    "type": "cta_url",
+                    "body": {"text": "b"},
+                    "action": {"name": "cta_url", "parameters": {"display_text": "d" * 21, "url": "https://x"}},
+                },
+            },
+            "is too long",
+        ),
+        (
+            {
+                "messaging_product": "whatsapp",
+                "recipient_type": "individual",
+                "to": "1",
+                "type": "interactive",
+                "interactive": {
+                    "type": "cta_url",
+                    "body": {"text": "b"},
+                    "action": {"name": "cta_url", "parameters": {"display_text": "d", "url": "tel:+375291234567"}},
+                },
+            },
+            "does not match",
+        ),
     ],
-    ids=["unknown-field", "eleven-rows", "long-body"],
+    ids=["unknown-field", "eleven-rows", "long-body", "long-cta-display-text", "cta-url-not-a-web-page"],
 )
 def test_the_schema_catches_bad_bodies(body: dict[str, Any], problem: str) -> None:
     assert any(problem in error for error in errors_of(body))

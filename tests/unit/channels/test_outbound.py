@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from messenger_bank.channels import rules
-from messenger_bank.channels.models import Button, OutboundMessage
+from messenger_bank.channels.models import Attachment, Button, OutboundMessage
 from messenger_bank.types import CHANNELS, Channel
 
 from .conftest import ADAPTERS, BUTTON_EVENT, CHATS, LONG_TEXT, OUTBOUND
@@ -274,9 +274,65 @@ def test_whatsapp_pages_lists_of_more_than_ten_rows() -> None:
     assert requests[1].body["interactive"]["body"]["text"] == "More payees"
 
 
-def test_whatsapp_writes_url_buttons_as_links_and_knows_the_phone() -> None:
-    (request,) = ADAPTERS["whatsapp"].render_send(CHATS["whatsapp"], OUTBOUND["url_button"])
-    assert "Open the payment page: https://pay.example.com/s/abc" in request.body["interactive"]["body"]["text"]
+def whatsapp(message: OutboundMessage) -> list[dict]:  # type: ignore[type-arg]
+    return [request.body for request in ADAPTERS["whatsapp"].render_send(CHATS["whatsapp"], message)]
+
+
+PAGE = Button(label="Open the payment page", url="https://pay.example.com/s/abc")
+
+
+def test_whatsapp_sends_a_url_button_as_a_cta_url_message_with_the_text() -> None:
+    (body,) = whatsapp(OutboundMessage(text="Top up from any card", buttons=((PAGE,),)))
+    interactive = body["interactive"]
+    assert interactive["type"] == "cta_url" and interactive["body"] == {"text": "Top up from any card"}
+    assert interactive["action"] == {
+        "name": "cta_url",
+        "parameters": {"display_text": "Open the payment pa…", "url": "https://pay.example.com/s/abc"},
+    }
+
+
+def test_whatsapp_sends_a_url_button_and_reply_buttons_as_two_messages_the_link_first() -> None:
+    link, replies = whatsapp(OUTBOUND["url_button"])
+    assert link["interactive"]["type"] == "cta_url" and link["interactive"]["body"]["text"] == "Top up from any card"
+    assert replies["interactive"]["type"] == "button" and replies["interactive"]["body"]["text"] == rules.FILLER_TEXT
+    assert [b["reply"]["id"] for b in replies["interactive"]["action"]["buttons"]] == ["topup.cancel"]
+
+
+def test_whatsapp_sends_each_url_button_in_its_own_message() -> None:
+    other = Button(label="Terms", url="https://bank.example.com/terms")
+    first, second = whatsapp(OutboundMessage(text="Read and pay", buttons=((PAGE, other),)))
+    assert first["interactive"]["body"]["text"] == "Read and pay"
+    assert second["interactive"]["body"]["text"] == "Terms"
+    assert second["interactive"]["action"]["parameters"]["url"] == "https://bank.example.com/terms"
+
+
+def test_whatsapp_keeps_a_link_that_is_not_a_web_page_in_the_text() -> None:
+    call = Button(label="Call us", url="tel:+375291234567")
+    (body,) = whatsapp(OutboundMessage(text="Questions?", buttons=((call,),)))
+    assert body["type"] == "text" and body["text"]["body"] == "Questions?\nCall us: tel:+375291234567"
+
+
+def test_whatsapp_sends_the_start_of_a_long_text_before_the_url_button() -> None:
+    *texts, link = whatsapp(OutboundMessage(text=LONG_TEXT[:3000], buttons=((PAGE,),)))
+    assert texts and all(body["type"] == "text" for body in texts)
+    assert rules.measure(link["interactive"]["body"]["text"]) <= 1024
+    assert " ".join(b["text"]["body"] for b in texts).split() + link["interactive"]["body"]["text"].split() == (
+        LONG_TEXT[:3000].split()
+    )
+
+
+def test_whatsapp_puts_the_text_on_the_url_button_not_as_a_caption() -> None:
+    picture = Attachment(kind="picture", url="https://media.example/r.png")
+    image, link = whatsapp(OutboundMessage(text="Your receipt", buttons=((PAGE,),), attachment=picture))
+    assert "caption" not in image["image"] and link["interactive"]["body"]["text"] == "Your receipt"
+
+
+def test_whatsapp_gives_a_url_button_without_text_its_label_as_the_body() -> None:
+    (body,) = whatsapp(OutboundMessage(buttons=((PAGE,),)))
+    assert body["interactive"]["body"]["text"] == "Open the payment page"
+
+
+def test_whatsapp_knows_the_phone() -> None:
     (phone,) = ADAPTERS["whatsapp"].render_send(CHATS["whatsapp"], OUTBOUND["share_phone"])
     assert phone.body["interactive"]["action"]["buttons"][0]["reply"]["id"] == rules.SHARE_PHONE_PAYLOAD
 

@@ -73,6 +73,8 @@ class FakeDeps:
     journeys: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     completed: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     tokenised: list[str] = field(default_factory=list)
+    # Waits the journeys no longer hold (timed out, ended); a completed one is gone too, as in the wait store.
+    gone_waits: set[str] = field(default_factory=set)
 
     def call_operation(self, name: str, payload: dict[str, Any]) -> dict[str, Any]:
         self.operations.append((name, payload))
@@ -97,6 +99,8 @@ class FakeDeps:
         return f"arn:aws:states:eu-central-1:123456789012:execution:{name}:{execution_name}"
 
     def complete_wait(self, token_ref: str, outcome: dict[str, Any]) -> None:
+        if token_ref in self.gone_waits or any(ref == token_ref for ref, _ in self.completed):
+            raise OperationFailed("WaitNotFound")  # as LambdaTurnDependencies.complete_wait does
         self.completed.append((token_ref, outcome))
 
     def understand(self, text: str) -> FakeUnderstanding:

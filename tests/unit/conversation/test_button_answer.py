@@ -41,6 +41,10 @@ class FakeOutbox:
         self.log.append("message deleted")
         return True
 
+    def drop_buttons(self, chat: ChatRef, message_id: str) -> bool:
+        self.log.append(f"buttons dropped from {message_id}")
+        return True
+
 
 @dataclass
 class FakeSessions:
@@ -103,3 +107,11 @@ def test_a_typed_message_has_nothing_to_answer() -> None:
     run(FakeSessions(log), FakeOutbox(log), typed)
     assert not [entry for entry in log if entry.startswith("answered")]
     assert "reply sent" in log
+
+
+def test_the_pressed_messages_buttons_go_after_the_answer_is_sent() -> None:
+    log: list[str] = []
+    old_key = PRESS.model_copy(update={"button": "s:0:0", "button_message_id": "4242"})
+    run(FakeSessions(log), FakeOutbox(log), old_key)
+    assert log.count("buttons dropped from 4242") == 1
+    assert log.index("buttons dropped from 4242") > max(i for i, entry in enumerate(log) if entry == "reply sent")

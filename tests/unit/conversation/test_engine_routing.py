@@ -79,11 +79,15 @@ def test_a_scoped_button_of_this_session_is_the_action_it_stored() -> None:
 
 @pytest.mark.parametrize(
     "payload",
-    ["s:2:0", "s:3:1", "s:3:0:x", "3:0"],
-    ids=["an older epoch", "a key never given", "trailing text", "not scoped"],
+    ["s:4:0", "s:3:1", "s:3:0:x", "3:0"],
+    ids=["a later epoch", "a key never given", "trailing text", "not scoped"],
 )
 def test_a_scoped_button_this_session_did_not_give_is_no_action(payload: str) -> None:
     assert read_event("button", button=payload) == ScopedPressed(None)
+
+
+def test_a_scoped_button_of_an_earlier_turn_is_a_finished_steps() -> None:
+    assert read_event("button", button="s:2:0") == ScopedPressed(None, finished=True)
 
 
 def test_an_expired_sessions_buttons_are_no_action() -> None:

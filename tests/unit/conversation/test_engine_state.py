@@ -90,8 +90,14 @@ def test_a_legacy_resume_that_is_not_a_position_is_dropped(resume: Any) -> None:
 @pytest.mark.parametrize(
     ("raw", "action"),
     [
-        ({"kind": "next", "flow": "transfer", "step": "amount"}, NextAction(flow="transfer", step="amount")),
-        ({"kind": "goto", "flow": "topup", "step": None}, GotoAction(flow="topup", step=None)),
+        (
+            {"kind": "next", "flow": "transfer", "step": "amount", "at": "transfer:recipient"},
+            NextAction(flow="transfer", step="amount", at="transfer:recipient"),
+        ),
+        (
+            {"kind": "goto", "flow": "topup", "step": None, "at": "menu:main"},
+            GotoAction(flow="topup", step=None, at="menu:main"),
+        ),
         (
             {"kind": "option", "option": "confirm", "at": "transfer:confirm"},
             OptionAction(option="confirm", at="transfer:confirm"),
@@ -102,6 +108,17 @@ def test_a_legacy_resume_that_is_not_a_position_is_dropped(resume: Any) -> None:
 def test_each_stored_action_reads_back_and_dumps_as_it_was_stored(raw: dict[str, Any], action: Any) -> None:
     assert stored_action(raw) == action
     assert action.model_dump() == raw
+
+
+@pytest.mark.parametrize(
+    ("raw", "action"),
+    [
+        ({"kind": "next", "flow": "transfer", "step": "amount"}, NextAction(flow="transfer", step="amount")),
+        ({"kind": "goto", "flow": "topup", "step": None}, GotoAction(flow="topup", step=None)),
+    ],
+)
+def test_a_next_or_goto_stored_before_buttons_named_their_step_names_none(raw: dict[str, Any], action: Any) -> None:
+    assert stored_action(raw) == action and action.at is None
 
 
 @pytest.mark.parametrize(

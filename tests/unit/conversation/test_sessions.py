@@ -73,6 +73,16 @@ def test_a_saved_session_reads_back_equal_with_the_next_version(table: Any) -> N
     assert repository.get("telegram:42") == saved
 
 
+def test_a_standing_reply_keyboard_is_kept_and_a_session_saved_before_it_has_none(table: Any) -> None:
+    repository = SessionRepository(TABLE)
+    assert repository.save(a_session(reply_keyboard=True)) == repository.get("telegram:42")
+    item = table.get_item(Key={"chat_key": "telegram:42"})["Item"]
+    state = json.loads(item["state"])
+    del state["reply_keyboard"]
+    table.put_item(Item={**item, "state": json.dumps(state)})
+    assert repository.get("telegram:42").reply_keyboard is False  # type: ignore[union-attr]
+
+
 def test_a_missing_session_is_none(table: Any) -> None:
     assert SessionRepository(TABLE).get("viber:nobody") is None
 

@@ -153,6 +153,10 @@ class ChannelAdapter(ABC):
         """Replace a bot message; where the platform cannot, send `message` as a new message."""
         return self.render_send(chat, message)
 
+    def render_drop_buttons(self, chat: ChatRef, message_id: str) -> list[PlatformRequest]:
+        """Take the buttons off a bot message, its text kept; [] where the platform cannot edit."""
+        return []
+
     def render_delete(self, chat: ChatRef, message_id: str) -> list[PlatformRequest]:
         """Delete a message; [] where the platform cannot (the MessageAPI logs that)."""
         return []

@@ -6,7 +6,7 @@ is retried up to `max_attempts` with the platform's wait or an exponential backo
 retried later). A recipient who blocked the bot, left, is out of the 24 h window or at Viber's cap of
 bot messages without a reply gives a RecipientUnavailable result: the turn goes on. A request the
 platform will never accept raises PlatformError for sends and edits, and is logged and dropped for
-typing, answers and deletes.
+typing, answers, deletes and the buttons taken off a message.
 """
 
 from __future__ import annotations
@@ -151,6 +151,25 @@ class MessageAPI:
         if isinstance(result, SentMessage) and not result.message_ids and requests[0].action == "edit":
             return SentMessage(chat=chat, message_ids=(message_id,))  # edited in place, same id
         return result
+
+    def drop_buttons(self, chat: ChatRef, message_id: str) -> bool:
+        """Take the buttons off a bot message whose step is over; False (logged) where the platform cannot
+        or did not. A courtesy: a press on a button left in place is refused by the conversation anyway."""
+        requests = self.adapters[chat.channel].render_drop_buttons(chat, message_id)
+        if not requests:
+            return False
+        try:
+            replies = [self._call(chat.channel, request) for request in requests]
+        except PlatformUnavailable as error:  # the turn is saved and answered: not worth retrying it
+            logger.info("buttons not dropped", extra={"channel": chat.channel, "reasons": [str(error)]})
+            return False
+        dropped = all(reply.outcome in ("ok", "ignored") for reply in replies)
+        if not dropped:
+            logger.info(
+                "buttons not dropped",
+                extra={"channel": chat.channel, "reasons": [reply.reason for reply in replies]},
+            )
+        return dropped
 
     def delete(self, chat: ChatRef, message_id: str) -> bool:
         """Delete a message where the platform allows; False (logged) where it cannot or did not."""

@@ -127,6 +127,15 @@ class OutboundMessage(BaseModel):
     list_label: str | None = Field(default=None, max_length=64, description="the button opening a WhatsApp list")
     # Started by the bank, not an answer to the customer (Messenger's messaging_type UPDATE, not RESPONSE).
     proactive: bool = False
+    # The keyboard an earlier message left standing (see `opens_keyboard`) goes with this message: its step
+    # is over. Only Telegram keeps such a keyboard; on the others a keyboard lives with its own message.
+    closes_keyboard: bool = False
+
+    @property
+    def opens_keyboard(self) -> bool:
+        """True when the message shows a keyboard that stays until a later message removes it (Telegram's
+        share-phone reply keyboard: inline buttons cannot ask for the contact)."""
+        return any(button.request_phone for row in self.buttons for button in row)
 
 
 MessageTag = Literal["ACCOUNT_UPDATE", "POST_PURCHASE_UPDATE", "CONFIRMED_EVENT_UPDATE"]

@@ -10,6 +10,9 @@ Outbound: inline keyboards (callback_data ≤ 64 bytes, ≤ 8 buttons a row, ≤
 with a "share phone" button uses a one-time reply keyboard instead (inline buttons cannot ask for the
 contact). Pictures and documents by URL with the text as caption when it fits (≤ 1024), else the text
 follows. Edit is editMessageText (a message with an attachment or a reply keyboard is sent anew).
+The share-phone keyboard stays until a message removes it: a message that `closes_keyboard` carries
+`ReplyKeyboardRemove` (on a request without an inline keyboard; its buttons follow as a further page if
+it has no such request).
 """
 
 from __future__ import annotations
@@ -401,6 +404,8 @@ class TelegramAdapter(ChannelAdapter):
             requests.append(
                 self._request("sendMessage", {"chat_id": chat_id, "text": more, "reply_markup": keyboard}, chat)
             )
+        if message.closes_keyboard and not message.opens_keyboard:
+            requests = _removing_the_reply_keyboard(requests, chat_id, chat)
         return requests
 
     def render_edit(self, chat: ChatRef, message_id: str, message: OutboundMessage) -> list[PlatformRequest]:
@@ -410,7 +415,8 @@ class TelegramAdapter(ChannelAdapter):
             and message_id.isdigit()
             and 0 < rules.measure(message.text.strip()) <= MAX_TEXT
             and len(keyboards) <= 1
-            and not any(button.request_phone for row in message.buttons for button in row)
+            and not message.opens_keyboard
+            and not message.closes_keyboard  # editMessageText takes only an inline keyboard
         )
         if not editable:
             return self.render_send(chat, message)  # the one fallback: a new message
@@ -422,6 +428,13 @@ class TelegramAdapter(ChannelAdapter):
         if keyboards:
             body["reply_markup"] = keyboards[0]
         return [self._request("editMessageText", body, chat, "edit")]
+
+    def render_drop_buttons(self, chat: ChatRef, message_id: str) -> list[PlatformRequest]:
+        if not message_id.isdigit():
+            return []
+        # editMessageReplyMarkup without a reply_markup takes the inline keyboard away.
+        body = {"chat_id": _chat_id(chat), "message_id": int(message_id)}
+        return [self._request("editMessageReplyMarkup", body, chat, "edit")]
 
     def render_delete(self, chat: ChatRef, message_id: str) -> list[PlatformRequest]:
         if not message_id.isdigit():
@@ -464,6 +477,28 @@ class TelegramAdapter(ChannelAdapter):
         if _NOTHING_TO_DO.search(answer.description):
             return PlatformReply(outcome="ignored", reason=reason)
         return PlatformReply(outcome="error", reason=reason)
+
+
+def _removing_the_reply_keyboard(
+    requests: list[PlatformRequest], chat_id: int | str, chat: ChatRef
+) -> list[PlatformRequest]:
+    """`requests` with the reply keyboard removed by the first one free to carry it. A message holds one
+    reply_markup, inline keyboard or ReplyKeyboardRemove: when every request carries an inline keyboard,
+    the first one's text goes alone (removing the keyboard) and its buttons follow as a further page."""
+    removal = {"remove_keyboard": True}
+    for index, request in enumerate(requests):
+        if "reply_markup" not in request.body:
+            body = {**request.body, "reply_markup": removal}
+            return [*requests[:index], request.model_copy(update={"body": body}), *requests[index + 1 :]]
+    first, rest = requests[0], requests[1:]
+    keyboard = first.body["reply_markup"]
+    alone = first.model_copy(update={"body": {**first.body, "reply_markup": removal}})
+    buttons = PlatformRequest(
+        path=first.path,
+        body={"chat_id": chat_id, "text": rules.FILLER_TEXT, "reply_markup": keyboard},
+        chat=chat,
+    )
+    return [alone, buttons, *rest]
 
 
 def _locations(error: ValidationError) -> list[str]:

@@ -12,9 +12,12 @@ skipped and logged (the body is genuine and signed: a 400 would only bring 7 day
 
 Outbound: text ≤ 4096; ≤ 3 buttons with labels ≤ 20 → reply buttons (body ≤ 1024); more, or longer
 labels → list messages of ≤ 10 rows (title ≤ 24, the full label as the description ≤ 72), further lists
-for more rows; URL buttons become "label: url" lines in the text (no URL button in the v23.0 spec's
-interactive types). Images and documents by link. Typing = read receipt with typing indicator on the
-customer's message. WhatsApp cannot edit (a new message is sent) or delete (nothing is done).
+for more rows. A URL button is an interactive `cta_url` message (one URL a message, display text ≤ 20;
+Meta documents the type, the v23.0 OpenAPI omits it): the text goes with the first, each further URL
+button follows with its label as the body, and reply buttons come last in their own message (body "…");
+a URL that is not http(s) stays a "label: url" line in the text. Images and documents by link. Typing =
+read receipt with typing indicator on the customer's message. WhatsApp cannot edit (a new message is
+sent) or delete (nothing is done).
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ MAX_ROW_TITLE = 24
 MAX_ROW_DESCRIPTION = 72
 MAX_LIST_BUTTON = 20
 MAX_ID = 200
+MAX_CTA_DISPLAY_TEXT = 20
 
 # 131026: message undeliverable (no WhatsApp, old version, blocked); 131030: not in the test allow-list;
 # 131049: not delivered to keep the ecosystem healthy (marketing limits).
@@ -372,14 +376,29 @@ class WhatsAppAdapter(ChannelAdapter):
             )
         return bodies
 
+    def _cta_url(self, chat: ChatRef, text: str, button: Button) -> dict[str, Any]:
+        assert button.url is not None
+        parameters = {"display_text": rules.trim_label(button.label, MAX_CTA_DISPLAY_TEXT), "url": button.url}
+        return self._base(chat) | {
+            "type": "interactive",
+            "interactive": {
+                "type": "cta_url",
+                "body": {"text": text},
+                "action": {"name": "cta_url", "parameters": parameters},
+            },
+        }
+
     def render_send(self, chat: ChatRef, message: OutboundMessage) -> list[PlatformRequest]:
         flat = rules.flat_buttons(message)
         links = [b for b in flat if b.url and not b.request_phone]
+        pages = [b for b in links if (b.url or "").startswith(("https://", "http://"))]
         replies = rules.unique_by((b for b in flat if not (b.url and not b.request_phone)), self._id)
         text = message.text.strip()
-        if links:  # the fallback for URL buttons: links in the text
-            text = "\n".join([text, *(f"{b.label}: {b.url}" for b in links)]).strip()
-        texts = rules.split_with_tail(text, MAX_TEXT, MAX_BODY) if replies else rules.split_text(text, MAX_TEXT)
+        lines = [b for b in links if b not in pages]
+        if lines:  # not a web page (cta_url takes http(s) only): the link in the text
+            text = "\n".join([text, *(f"{b.label}: {b.url}" for b in lines)]).strip()
+        interactive = bool(replies or pages)
+        texts = rules.split_with_tail(text, MAX_TEXT, MAX_BODY) if interactive else rules.split_text(text, MAX_TEXT)
         bodies: list[dict[str, Any]] = []
         attachment = message.attachment
         if attachment is not None:
@@ -387,13 +406,16 @@ class WhatsAppAdapter(ChannelAdapter):
             media: dict[str, Any] = {"link": attachment.url}
             if kind == "document" and attachment.filename:
                 media["filename"] = attachment.filename
-            if len(texts) == 1 and not replies and rules.measure(texts[0]) <= MAX_BODY:
+            if len(texts) == 1 and not interactive and rules.measure(texts[0]) <= MAX_BODY:
                 media["caption"] = texts.pop()
             bodies.append(self._base(chat) | {"type": kind, kind: media})
-        tail = texts.pop() if replies and texts else (rules.FILLER_TEXT if replies else None)
+        tail = texts.pop() if interactive and texts else None
         bodies.extend(self._base(chat) | {"type": "text", "text": {"body": t, "preview_url": False}} for t in texts)
-        if tail is not None:
-            bodies.extend(self._interactive(chat, tail, replies, message))
+        for index, page in enumerate(pages):  # one URL button a message: the Cloud API's limit
+            body = tail if index == 0 and tail else rules.trim_label(page.label, MAX_BODY)
+            bodies.append(self._cta_url(chat, body, page))
+        if replies:
+            bodies.extend(self._interactive(chat, tail if tail and not pages else rules.FILLER_TEXT, replies, message))
         return [self._request(body, chat) for body in bodies]
 
     def render_outside_window(

@@ -24,7 +24,14 @@ from messenger_bank.channels.client import MessageAPI
 from messenger_bank.channels.errors import PlatformError
 from messenger_bank.channels.models import InboundEvent, OutboundMessage
 from messenger_bank.conversation.catalogue import text
-from messenger_bank.conversation.engine import OperationFailed, TurnDependencies, UnderstandingLike, take_turn
+from messenger_bank.conversation.engine import (
+    WAIT_GONE,
+    DeleteMessage,
+    OperationFailed,
+    TurnDependencies,
+    UnderstandingLike,
+    take_turn,
+)
 from messenger_bank.conversation.sessions import SessionRepository
 from messenger_bank.conversation.settings import conversation_settings
 from messenger_bank.handlers import CORRELATION_KEY
@@ -79,9 +86,12 @@ class LambdaTurnDependencies:
                 journeys.complete(token_ref, outcome)
                 return
             except journeys.WaitNotFound as exc:
-                if attempt == WAIT_PARK_ATTEMPTS - 1:
-                    raise OperationFailed("WaitNotFound") from exc
-                time.sleep(WAIT_PARK_PAUSE_S)
+                if attempt < WAIT_PARK_ATTEMPTS - 1:
+                    time.sleep(WAIT_PARK_PAUSE_S)
+                elif journeys.running(token_ref):
+                    raise  # not parked yet (a slow start), or on its way to the end: the queue retries the turn
+                else:
+                    raise OperationFailed(WAIT_GONE) from exc  # the journey has ended: the wait is gone for good
 
     def understand(self, text: str) -> UnderstandingLike:
         from messenger_bank.conversation.nlu import understand
@@ -125,9 +135,13 @@ def take_customer_turn(
     turn = take_turn(event, session, deps or LambdaTurnDependencies(), now=now or datetime.now(UTC))
     repository.save(turn.session)  # SessionConflict: another turn of this chat won; the queue retries this one
     for effect in turn.effects:
-        outbox.delete(effect.chat, effect.message_id)
+        if isinstance(effect, DeleteMessage):
+            outbox.delete(effect.chat, effect.message_id)
     for reply in turn.replies:
         outbox.send(event.chat, reply)
+    for effect in turn.effects:  # after the answer: the customer sees it first
+        if not isinstance(effect, DeleteMessage):
+            outbox.drop_buttons(effect.chat, effect.message_id)
     metrics.add_metric(name="Turns", unit="Count", value=1)
 
 

@@ -6,7 +6,8 @@ Table schema (the template must create the same):
     TTL attribute   expires_at (N)   epoch seconds; DynamoDB deletes idle sessions after it
     other attributes (written by this module, not indexed):
         version (N)  customer_id (S, absent when unknown)  language (S)  language_source (S)
-        flow (S)  step (S)  state (S: JSON of flow_data, history, buttons, epoch)  last_seen (S, ISO 8601)
+        flow (S)  step (S)  last_seen (S, ISO 8601)
+        state (S: JSON of flow_data, history, buttons, epoch, reply_keyboard)
         sealed (B, absent when the flow holds nothing personal): the values of `flow_data.sensitive`
         (name, passport and personal number, a card's last four and expiry...), taken out of `state`
         and sealed together with the chat-data key, context {"purpose": "chat-session", "chat": chat_key}
@@ -63,6 +64,9 @@ class Session(BaseModel):
     history: tuple[str, ...] = ()
     buttons: dict[str, dict[str, Any]] = Field(default_factory=dict, description="session-scoped button keys")
     epoch: int = 0
+    # A message of this chat left a keyboard standing (OutboundMessage.opens_keyboard): the next reply of
+    # another step takes it away.
+    reply_keyboard: bool = False
     version: int = Field(default=0, ge=0)
     expires_at: int = Field(default=0, description="epoch seconds; the table's TTL attribute")
     last_seen: datetime = Field(default_factory=lambda: datetime.fromtimestamp(0, UTC))
@@ -140,6 +144,7 @@ def _to_item(session: Session, repository: SessionRepository) -> dict[str, Any]:
         "history": list(session.history),
         "buttons": session.buttons,
         "epoch": session.epoch,
+        "reply_keyboard": session.reply_keyboard,
     }
     item: dict[str, Any] = {
         "chat_key": session.chat_key,
@@ -184,6 +189,7 @@ def _from_item(item: dict[str, Any], repository: SessionRepository) -> Session:
         history=tuple(state.get("history", ())),
         buttons=state.get("buttons", {}),
         epoch=int(state.get("epoch", 0)),
+        reply_keyboard=bool(state.get("reply_keyboard", False)),
         version=int(item["version"]),
         expires_at=int(item["expires_at"]),
         last_seen=datetime.fromisoformat(str(item["last_seen"])),

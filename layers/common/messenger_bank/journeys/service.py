@@ -97,3 +97,18 @@ def complete(reference: str, outcome: dict[str, Any]) -> None:
         if exc.response["Error"]["Code"] in {"TaskTimedOut", "TaskDoesNotExist", "InvalidToken"}:
             raise WaitNotFound(reference) from exc
         raise
+
+
+def running(reference: str) -> bool:
+    """True while the journey of a wait reference ("<execution name>:<task>") has not ended: its wait may
+    still come (a slow start parks it late) or has just been left on the way to its end."""
+    name = reference.rpartition(":")[0]
+    journey = name.partition("-")[0]  # execution names are "<journey>-<run>-<count>" (conversation engine)
+    arn = f"{state_machine_arn(journey).replace(':stateMachine:', ':execution:')}:{name}"
+    try:
+        status = _sfn().describe_execution(executionArn=arn)["status"]
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ExecutionDoesNotExist":
+            return False
+        raise
+    return str(status) == "RUNNING"

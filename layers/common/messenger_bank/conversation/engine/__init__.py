@@ -10,7 +10,11 @@ and treated as done by the caller) and a used task token cannot be completed twi
 
 Buttons carry either a global payload (`g:menu`, `g:back`, `g:cancel`, `g:help`, `g:lang:<xx>`,
 `g:go:<flow>[:<step>[:<ref>]]` to a flow's entry) or a session-scoped key `s:<epoch>:<n>` that only means
-something for the current session and turn: an old, forged or replayed payload is refused.
+something for the current session and turn, at the step that showed it: a key of an earlier turn, or of
+a step the chat has left, is answered "this button is from a finished step" and changes nothing; a
+forged one is refused. A press of an option of a journey's wait that the journey no longer holds (it
+timed out or ended) says the same and goes to the menu. On Telegram the pressed message's buttons are
+then taken off it (`DropButtons`), unless the button was a flow's entry or the menu, which stay valid.
 A `<ref>` (letters, digits, `.`, `_`, `-`; at most 48) is put in the new flow's `data.ref`: a button a
 journey or another customer's operation sends (e.g. Pay / Decline on a money request) names the thing it
 is about; the flow's operations check that it belongs to the customer.
@@ -47,7 +51,9 @@ from messenger_bank.conversation.engine.boundary import (
     SESSION_REFUSED,
     SIGN_IN_FLOW,
     SIGN_IN_REAUTH,
+    WAIT_GONE,
     DeleteMessage,
+    DropButtons,
     Effect,
     EntityLike,
     OperationFailed,
@@ -81,7 +87,9 @@ __all__ = [
     "SESSION_REFUSED",
     "SIGN_IN_FLOW",
     "SIGN_IN_REAUTH",
+    "WAIT_GONE",
     "DeleteMessage",
+    "DropButtons",
     "Effect",
     "EngineSettings",
     "EntityLike",

@@ -5,14 +5,17 @@ unless the text is confidently a request for something else.
 
 from __future__ import annotations
 
+from typing import Any
+
 from messenger_bank.conversation import catalogue
-from messenger_bank.conversation.engine.boundary import MENU_FLOW
+from messenger_bank.conversation.engine.boundary import MENU_FLOW, MENU_MAIN, WAIT_GONE, OperationFailed
 from messenger_bank.conversation.engine.context import TurnContext
-from messenger_bank.conversation.engine.executors import reprompt, run
+from messenger_bank.conversation.engine.executors import enter, reprompt, run
 from messenger_bank.conversation.engine.navigation import confident_elsewhere, route
 from messenger_bank.conversation.engine.replies import prompt
 from messenger_bank.conversation.flows import AskStep, ChooseStep, Option, Step, WaitStep
 from messenger_bank.conversation.validation import Invalid
+from messenger_bank.observability import logger
 from messenger_bank.signin.phone_proof import contact_proves
 from messenger_bank.types import LANGUAGES
 
@@ -65,9 +68,8 @@ def answer_wait(turn: TurnContext, step: WaitStep, text: str) -> None:
     if isinstance(value, Invalid):
         prompt(turn, step, error=value.key, error_values=dict(value.values))
         turn.stop(step)
-    ref = turn.token_ref(step)
-    if ref:
-        turn.deps.complete_wait(ref, {step.outcome_field: value})
+    if not _completed(turn, step, {step.outcome_field: value}):
+        return
     run(turn, turn.flow or MENU_FLOW, step.next)
 
 
@@ -109,11 +111,28 @@ def pick_option(turn: TurnContext, step: Step, option_id: str) -> None:
         turn.set_language(option.language)
     if isinstance(step, ChooseStep) and step.into:
         turn.data.values[step.into] = option.id
-    if isinstance(step, WaitStep):
-        ref = turn.token_ref(step)
-        if ref:
-            turn.deps.complete_wait(ref, dict(option.outcome) or {"decision": option.id})
+    if isinstance(step, WaitStep) and not _completed(turn, step, dict(option.outcome) or {"decision": option.id}):
+        return
     run(turn, turn.flow or MENU_FLOW, option.next)
+
+
+def _completed(turn: TurnContext, step: WaitStep, outcome: dict[str, Any]) -> bool:
+    """Give the journey waiting at `step` the customer's answer. False when it no longer waits (it timed
+    out or ended while the chat sat here; the customer got its notice): the answer changes nothing, the
+    customer is told the step is over, and the chat leaves the flow for the menu."""
+    ref = turn.token_ref(step)
+    if not ref:
+        return True
+    try:
+        turn.deps.complete_wait(ref, outcome)
+    except OperationFailed as failure:
+        if failure.code != WAIT_GONE:
+            raise
+        logger.info("answer to a wait that is over", extra={"flow": turn.flow, "step": turn.step})
+        turn.say("common.step_finished" if turn.event.kind == "button" else "common.step_over")
+        enter(turn, MENU_FLOW, MENU_MAIN, fresh=True)
+        return False
+    return True
 
 
 def pick_item(turn: TurnContext, step: ChooseStep, index: int) -> None:

@@ -27,10 +27,14 @@ SIGN_IN_FLOW = "sign_in"
 SIGN_IN_REAUTH = "reauth"
 SESSION_REFUSED = frozenset({"SessionExpired", "SessionInvalid"})
 REAUTHENTICATE = "ReauthenticationRequired"
+# What `complete_wait` raises when the journey no longer waits there (it went on, timed out or ended).
+WAIT_GONE = "WaitNotFound"
 ENGINE_STEPS = (MENU_MAIN, MENU_GREETING, MENU_NOT_UNDERSTOOD, MENU_NO_CUSTOMER, MENU_EXPIRED, MENU_LANGUAGE)
 # Catalogue keys the engine itself uses (the tests check they exist in every language).
 ENGINE_KEYS = (
     "common.button_expired",
+    "common.step_finished",
+    "common.step_over",
     "common.cancelled",
     "common.error",
     "common.unsupported",
@@ -97,7 +101,16 @@ class DeleteMessage:
     message_id: str
 
 
-Effect = DeleteMessage
+@dataclass(frozen=True)
+class DropButtons:
+    """Take the buttons off the bot's message whose button was pressed: its step is over (Telegram edits
+    them away; where a platform cannot, they stay and a press on them is answered as a finished step's)."""
+
+    chat: ChatRef
+    message_id: str
+
+
+Effect = DeleteMessage | DropButtons
 
 
 @dataclass(frozen=True)

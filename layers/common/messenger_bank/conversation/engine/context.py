@@ -76,12 +76,14 @@ class TurnContext:
         self.old_epoch = base.epoch
         self.epoch = base.epoch + 1
         self.buttons: dict[str, dict[str, Any]] = {}
+        self.reply_keyboard = base.reply_keyboard  # still shown, even after the session expired
         self.replies: list[OutboundMessage] = []
         self.effects: list[Effect] = []
         self.intent: str | None = None
         self._understood: UnderstandingLike | None = None
 
     def result(self) -> Turn:
+        replies = self._keyboard_closed(self.replies)
         session = Session(
             chat_key=self.event.chat.key,
             customer_id=self.customer_id,
@@ -94,11 +96,25 @@ class TurnContext:
             history=tuple(self.history[-HISTORY_KEPT:]),
             buttons=self.buttons,
             epoch=self.epoch,
+            reply_keyboard=self.reply_keyboard,
             version=self.version,
             expires_at=int((self.now + timedelta(minutes=self.settings.idle_minutes)).timestamp()),
             last_seen=self.now,
         )
-        return Turn(replies=tuple(self.replies), effects=tuple(self.effects), session=session)
+        return Turn(replies=replies, effects=tuple(self.effects), session=session)
+
+    def _keyboard_closed(self, replies: list[OutboundMessage]) -> tuple[OutboundMessage, ...]:
+        """The replies, the first one after a standing keyboard's step taking it away (and `reply_keyboard`
+        left saying whether one still stands): a keyboard belongs to its step, not to what follows."""
+        closed: list[OutboundMessage] = []
+        for reply in replies:
+            if reply.opens_keyboard:
+                self.reply_keyboard = True
+            elif self.reply_keyboard:
+                reply = reply.model_copy(update={"closes_keyboard": True})
+                self.reply_keyboard = False
+            closed.append(reply)
+        return tuple(closed)
 
     # -------------------------------------------------------------- where the chat is
 

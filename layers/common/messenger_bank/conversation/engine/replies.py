@@ -1,7 +1,7 @@
 """A step's message as the customer sees it: text in the chat's language, its buttons, its attachment.
 
 Buttons that only make sense in this session and at this step get a session-scoped payload
-(`s:<epoch>:<n>`) whose action is kept in the session (`state.ButtonAction`); buttons to a
+(`s:<epoch>:<n>`) whose action, naming the step, is kept in the session (`state.ButtonAction`); buttons to a
 flow's entry or a global command carry a global payload (`g:...`) that is valid in any session.
 """
 
@@ -27,7 +27,7 @@ def prompt(
     rows: list[tuple[Button, ...]] = []
     if isinstance(step, SayStep | AskStep):
         for row in step.buttons:
-            buttons = tuple(b for b in (_button(turn, spec) for spec in row) if b is not None)
+            buttons = tuple(b for b in (_button(turn, step, spec) for spec in row) if b is not None)
             if buttons:
                 rows.append(buttons)
     if isinstance(step, ChooseStep | WaitStep):
@@ -65,7 +65,7 @@ def _option_button(turn: TurnContext, step: Step, option: Option) -> Button:
     return _scoped(turn, label, OptionAction(option=option.id, at=turn.here(step)))
 
 
-def _button(turn: TurnContext, spec: ButtonSpec) -> Button | None:
+def _button(turn: TurnContext, step: Step, spec: ButtonSpec) -> Button | None:
     label = catalogue.text(spec.label, turn.language)[:LABEL_LIMIT]
     if spec.url is not None:
         url = turn.resolve(spec.url)
@@ -80,6 +80,6 @@ def _button(turn: TurnContext, spec: ButtonSpec) -> Button | None:
         target = turn.flows.flows.get(flow_name)
         if target is not None and (not step_id or step_id in target.entries):
             return Button(label=label, payload=f"g:go:{spec.goto}")
-        return _scoped(turn, label, GotoAction(flow=flow_name, step=step_id or None))
+        return _scoped(turn, label, GotoAction(flow=flow_name, step=step_id or None, at=turn.here(step)))
     assert spec.next is not None  # ButtonSpec allows exactly one action
-    return _scoped(turn, label, NextAction(flow=turn.flow or "", step=spec.next))
+    return _scoped(turn, label, NextAction(flow=turn.flow or "", step=spec.next, at=turn.here(step)))

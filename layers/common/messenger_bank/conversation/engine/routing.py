@@ -24,7 +24,7 @@ from messenger_bank.conversation.engine.answers import (
     pick_item,
     pick_option,
 )
-from messenger_bank.conversation.engine.boundary import MENU_EXPIRED, MENU_FLOW, DeleteMessage
+from messenger_bank.conversation.engine.boundary import MENU_EXPIRED, MENU_FLOW, DeleteMessage, DropButtons
 from messenger_bank.conversation.engine.context import TurnContext, WaitForCustomer
 from messenger_bank.conversation.engine.executors import enter, reprompt, run
 from messenger_bank.conversation.engine.navigation import command, leave_wait, route
@@ -96,9 +96,11 @@ class GoPressed:
 
 @dataclass(frozen=True)
 class ScopedPressed:
-    """`s:<epoch>:<n>`: the action this session stored for it, None for an old, forged or replayed key."""
+    """`s:<epoch>:<n>`: the action this session stored for it, None for an old, forged or replayed key;
+    `finished` when the key is of an earlier turn (its step is over)."""
 
     action: ButtonAction | None
+    finished: bool = False
 
 
 @dataclass(frozen=True)
@@ -154,9 +156,24 @@ def _read_button(turn: TurnContext, payload: str) -> Inbound:
     if payload.startswith("g:"):
         return CommandGiven(payload[2:]) if payload[2:] in GLOBAL_COMMANDS else NotTaken("common.button_expired")
     m = _SCOPED.fullmatch(payload)
-    if m is None or int(m[1]) != turn.old_epoch:
-        return ScopedPressed(None)
+    if m is None or int(m[1]) > turn.old_epoch:
+        return ScopedPressed(None)  # never shown in this chat
+    if int(m[1]) < turn.old_epoch:
+        return ScopedPressed(None, finished=True)
     return ScopedPressed(stored_action(turn.old_buttons.get(m[2])))
+
+
+# Buttons that stay valid after a press: a flow's entry (menus and notices carry them, and a `<ref>`
+# names a thing its flow checks) and the commands that work from anywhere.
+_KEPT_AFTER_PRESS = ("g:go:", "g:menu", "g:help", "g:lang:")
+
+
+def _drop_pressed_buttons(turn: TurnContext) -> None:
+    """The message whose button was pressed belongs to a step that is over now: its buttons go."""
+    event = turn.event
+    payload = event.button or ""
+    if event.kind == "button" and event.button_message_id and not payload.startswith(_KEPT_AFTER_PRESS):
+        turn.effects.append(DropButtons(event.chat, event.button_message_id))
 
 
 # -------------------------------------------------------------- the turn
@@ -170,6 +187,7 @@ def play(turn: TurnContext) -> None:
     if turn.is_new:
         _guess_language(turn)
     inbound = read(turn)
+    _drop_pressed_buttons(turn)
     try:
         if isinstance(inbound, Started) and inbound.referral:
             turn.data.values["referral"] = inbound.referral[:REFERRAL_LIMIT]
@@ -196,8 +214,8 @@ def handle(turn: TurnContext, inbound: Inbound) -> None:
             command(turn, name)
         case GoPressed():
             _go(turn, inbound)
-        case ScopedPressed(action):
-            _pressed(turn, action)
+        case ScopedPressed(action, finished):
+            _pressed(turn, action, finished=finished)
         case Typed(text):
             _typed(turn, text)
         case ContactShared(phone, contact_user_id):
@@ -239,25 +257,30 @@ def _go(turn: TurnContext, pressed: GoPressed) -> None:
     enter(turn, pressed.flow, pressed.step or None, fresh=True, ref=pressed.ref or None)
 
 
-def _pressed(turn: TurnContext, action: ButtonAction | None) -> None:
+def _pressed(turn: TurnContext, action: ButtonAction | None, *, finished: bool) -> None:
     step = turn.current()
+    here = turn.here(step) if step is not None else None
     match action:
-        case NextAction(flow=flow, step=step_id):
+        case NextAction(flow=flow, step=step_id, at=at) if at is None or at == here:
             run(turn, flow, step_id)
             return
-        case GotoAction(flow=flow, step=step_id):
+        case GotoAction(flow=flow, step=step_id, at=at) if at is None or at == here:
             leave_wait(turn)
             enter(turn, flow, step_id, fresh=True)
             return
-        case OptionAction(option=option, at=at) if step is not None and turn.here(step) == at:
+        case OptionAction(option=option, at=at) if step is not None and here == at:
             pick_option(turn, step, option)
             return
-        case ItemAction(index=index, at=at) if isinstance(step, ChooseStep) and turn.here(step) == at:
+        case ItemAction(index=index, at=at) if isinstance(step, ChooseStep) and here == at:
             pick_item(turn, step, index)
             return
-        case None:
+        case None if not finished:
             logger.warning("button refused", extra={"flow": turn.flow, "step": turn.step})
-    _not_taken(turn, "common.button_expired")
+            _not_taken(turn, "common.button_expired")
+            return
+    # A key of an earlier turn, or of a step the chat has left: nothing is done, and the customer is told why.
+    logger.info("button of a finished step", extra={"flow": turn.flow, "step": turn.step})
+    _not_taken(turn, "common.step_finished")
 
 
 def _guess_language(turn: TurnContext) -> None:

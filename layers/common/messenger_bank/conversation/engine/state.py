@@ -6,7 +6,7 @@ bookkeeping in the same dict under reserved underscore keys: `FlowData.from_lega
 a session lives up to its idle timeout and one saved before a deploy is read after it.
 
 A session-scoped button (`s:<epoch>:<n>`) stores its `ButtonAction` in the session; a press is only
-what the stored action says, never what the payload claims.
+what the stored action says, never what the payload claims, and only at the step the action names (`at`).
 """
 
 from __future__ import annotations
@@ -82,21 +82,25 @@ def _position(raw: Any) -> Position | None:
 
 
 class NextAction(BaseModel):
-    """A `next` button of a say or ask step: go on at that step."""
+    """A `next` button of a say or ask step: go on at that step, while the chat is still `at` the button's
+    (None: stored before buttons named their step, taken as it was then)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     kind: Literal["next"] = "next"
     flow: str
     step: str
+    at: str | None = None
 
 
 class GotoAction(BaseModel):
-    """A `goto` button to a step that is not a flow's entry (so it cannot be a global `g:go:` payload)."""
+    """A `goto` button to a step that is not a flow's entry (so it cannot be a global `g:go:` payload),
+    valid while the chat is still `at` the button's step (None as for NextAction)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     kind: Literal["goto"] = "goto"
     flow: str
     step: str | None
+    at: str | None = None
 
 
 class OptionAction(BaseModel):

@@ -7,10 +7,9 @@ statuses), that person has been quiet for a day first: on WhatsApp and Messenger
 closed and the notice must arrive as an approved template or with its message tag (`outside_the_window`);
 Telegram and Viber have no window and take it as a free message.
 
-The rows that only read or put back what they change (balance, block and unblock, requisites, the PIN and
-password pages, top-up, the payments) share one card holder per column, made on first use: each starts
-from the menu and checks what it changed against what it found, so no cell depends on the order the
-cells run in. The rows that need a newcomer, a closed window or a second person make their own."""
+Each cell makes its own customers, so no cell depends on another's data or on the order they run in (a
+card holder shared by a column's cells was tried: on WhatsApp its chat soon meets the platform's pace of
+one message per 6 s to a user, which a person's chat never does)."""
 
 from __future__ import annotations
 
@@ -45,18 +44,9 @@ CONFIRM = text("common.confirm", "ru")
 
 
 # ---------------------------------------------------------------- what every row shares
-_card_holders: dict[tuple[int, str], tuple[Chat, str]] = {}
-
-
 def card_holder(cloud: LocalCloud, messenger: str) -> tuple[Chat, str]:
-    """This column's card holder, with FUNDS on the card at first, and their account; at the menu."""
-    key = (id(cloud), messenger)
-    if key not in _card_holders:
-        _card_holders[key] = funded_customer(cloud, messenger)
-    chat, account = _card_holders[key]
-    # Whatever an earlier cell's turns still send (WhatsApp paces a busy chat to a message per 6 s) is sent
-    # before the barrier's answer: the cell starts in a quiet chat.
-    chat.barrier(chat.mark())
+    """A new customer of `messenger` with FUNDS on the card, and their account; at the menu."""
+    chat, account = funded_customer(cloud, messenger)
     after(chat, lambda: chat.say("меню"), MENU)
     return chat, account
 

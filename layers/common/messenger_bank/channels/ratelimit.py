@@ -77,12 +77,12 @@ class PlatformLimits(BaseModel):
 # - Viber: 100/s per bot. Its 100 messages per user per hour without a reply is a cap the notices keep,
 #   not a rate: not here.
 # - WhatsApp: 80 messages/s per number; about one per 6 s to one user with bursts tolerated (131056
-#   beyond; Meta allows up to 45 in 6 s, then as long a pause): a burst of 20, then one per 6 s.
+#   beyond; Meta allows up to 45 in 6 s, then as long a pause): a burst of 45, then one per 6 s.
 # - Messenger: 300 calls/s per page; per chat nothing is published: 5/s with a burst of 10.
 PLATFORM_LIMITS: dict[Channel, PlatformLimits] = {
     "telegram": PlatformLimits(bot=Rate(per_second=30), chat=Rate(per_second=1, burst=3)),
     "viber": PlatformLimits(bot=Rate(per_second=100)),
-    "whatsapp": PlatformLimits(bot=Rate(per_second=80), chat=Rate(per_second=1 / 6, burst=20)),
+    "whatsapp": PlatformLimits(bot=Rate(per_second=80), chat=Rate(per_second=1 / 6, burst=45)),
     "messenger": PlatformLimits(bot=Rate(per_second=300), chat=Rate(per_second=5, burst=10)),
 }
 

@@ -373,6 +373,7 @@ def referral(cloud: LocalCloud, messenger: str) -> None:
     onboard(inviters_chat, inviter)
     inviters_chat.wait_for("карта готова")
     ended_journeys(cloud, "CardIssuanceStateMachine", inviters_chat)
+    inviters_chat.barrier(inviters_chat.mark())  # the journey's last words said before the menu is asked for
     after(inviters_chat, lambda: inviters_chat.say("меню"), MENU)
     inviters_chat.press(text("menu.programs", "ru"))
     invitation = after(inviters_chat, lambda: inviters_chat.press("Пригласить"), "код приглашения")

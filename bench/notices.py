@@ -3,10 +3,11 @@
 Customers on WhatsApp or Messenger, each also bound on Telegram, in four cases: wrote within the day
 (window open), quiet for more than a day (window closed), blocked the bot on their first messenger, and
 blocked it everywhere; and customers on Viber, also on Telegram, who have had Viber's 100 bot messages of
-the hour without replying (Viber refuses the 101st). One `transfer.received` notice each, through `notices.service.notify` and the
-MessageAPI, against the strict fake platforms (their own server, real clock) and a moto customers table.
-Printed: per case, how many went free-form, as a WhatsApp template or Messenger tag, or on another
-messenger, and how many no chat shows (lost); then the time per notice by route (median and p95).
+the hour without replying (Viber refuses the 101st). One `transfer.received` notice each, through
+`notices.service.notify` and the MessageAPI, against the strict fake platforms (their own server, real
+clock) and a moto customers table. Printed: per case, how many went free-form, as a WhatsApp template or
+Messenger tag, or on another messenger, and how many no chat shows (lost); then the time per notice by
+route (median and p95).
 "What the customer sees" is read from the fake's chats, not from what the code says it did.
 
     python -m bench notices [--customers 200]

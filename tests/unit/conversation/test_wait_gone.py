@@ -24,7 +24,8 @@ def transfer_machine(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
+    # Executions that stay as the test leaves them, whatever a local cloud in this worker set moto to do.
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": False}}):
         sfn = boto3.client("stepfunctions")
         arn = sfn.create_state_machine(
             name="transfer-test", definition=DEFINITION, roleArn="arn:aws:iam::123456789012:role/sfn"

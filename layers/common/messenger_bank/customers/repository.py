@@ -20,7 +20,6 @@ transaction as the profile, each on condition that it does not exist yet.
 from __future__ import annotations
 
 import hashlib
-import secrets
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,6 +27,7 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from messenger_bank.customers.models import Binding, Card, ChannelIdentity, Customer
+from messenger_bank.ids import in_letters, random_id
 from messenger_bank.tables import InCustomersTable
 
 
@@ -51,20 +51,15 @@ def _to_customer(item: dict[str, Any]) -> Customer:
     )
 
 
-# A binding id is written in letters only (hex digits moved to a-p): no run of digits in it, or in the
-# sessions and logs that carry it, can ever look like a card number.
-_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
-
-
 def new_binding_id() -> str:
-    return "b_" + secrets.token_hex(10).translate(_LETTERS)
+    return "b_" + random_id(10)
 
 
 def legacy_binding_id(customer_id: str, identity_key: str) -> str:
     """The id of a chat bound before bindings had ids; an id proves nothing (the owner is checked)."""
     # Unkeyed, but only old bindings have it (new ids are random) and only the customer who holds both the
     # customer id and the chat sees it; keying it would change the ids their chats list already shows.
-    return "b_" + hashlib.sha256(f"binding:{customer_id}:{identity_key}".encode()).hexdigest()[:20].translate(_LETTERS)
+    return "b_" + in_letters(hashlib.sha256(f"binding:{customer_id}:{identity_key}".encode()).hexdigest()[:20])
 
 
 def _to_binding(item: dict[str, Any]) -> Binding:

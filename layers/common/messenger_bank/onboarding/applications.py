@@ -8,13 +8,13 @@ instead of the data.
 from __future__ import annotations
 
 import time
-import uuid
 from functools import cache
 from typing import Any
 
 import boto3
 
 from messenger_bank.errors import DomainError
+from messenger_bank.ids import random_id
 from messenger_bank.onboarding.models import ApplicationForm
 from messenger_bank.onboarding.settings import onboarding_settings
 from messenger_bank.tables import customers_table as _table
@@ -37,7 +37,7 @@ def _context(application_id: str) -> dict[str, str]:
 
 
 def seal(form: ApplicationForm) -> str:
-    application_id = f"app-{uuid.uuid4().hex}"
+    application_id = f"app-{random_id(16)}"
     ciphertext = _kms().encrypt(
         KeyId=onboarding_settings().personal_data_key(),
         Plaintext=form.model_dump_json().encode(),

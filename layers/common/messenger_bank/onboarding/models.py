@@ -56,7 +56,7 @@ class IssuanceState(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    application_id: str = Field(pattern=r"^app-[0-9a-f]{32}$")
+    application_id: str = Field(pattern=r"^app-[0-9a-p]{32}$")
     chat_key: str = Field(min_length=3, max_length=160)
     language: Language = "ru"
     customer_id: str | None = None

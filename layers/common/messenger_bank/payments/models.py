@@ -16,7 +16,7 @@ from messenger_bank.banking.models import PayeeCategory, ServiceCode
 from messenger_bank.quotes import QuoteFigures
 from messenger_bank.types import CurrencyCode, CustomerId, Language, MaskedPan, PositiveMinorUnits
 
-PaymentQuoteId = Annotated[str, StringConstraints(pattern=r"^pq-[0-9a-f]{32}$")]
+PaymentQuoteId = Annotated[str, StringConstraints(pattern=r"^pq-[0-9a-p]{32}$")]
 # The execution name the conversation gives the journey: letters, digits, '-' and '_', at most 80.
 PaymentId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,80}$")]
 Account = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[+0-9A-Za-z]+$")]

@@ -11,7 +11,6 @@ journey's state shows it masked.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -30,6 +29,7 @@ from messenger_bank.errors import (
     PayeeAccountNotFound,
     PayeeNotFound,
 )
+from messenger_bank.ids import random_id
 from messenger_bank.images import ReceiptRequest, receipt_picture, store
 from messenger_bank.images.settings import media_settings
 from messenger_bank.observability import logger, metrics
@@ -137,7 +137,7 @@ def quote_payment(
         raise InsufficientFunds("the balance does not cover the total")
     now = clock()
     quote = PaymentQuote(
-        quote_id=f"pq-{secrets.token_hex(16)}",
+        quote_id=f"pq-{random_id(16)}",
         customer_id=request.customer_id,
         service_code=payee.service_code,
         payee_name=payee.name[:80],

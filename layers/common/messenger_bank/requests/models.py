@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from messenger_bank.types import CurrencyCode, CustomerId, Language, PositiveMinorUnits
 
-RequestId = Annotated[str, StringConstraints(pattern=r"^mr[0-9a-f]{24}$")]
+RequestId = Annotated[str, StringConstraints(pattern=r"^mr[0-9a-p]{24}$")]
 Phone = Annotated[str, StringConstraints(pattern=r"^\+[1-9]\d{7,14}$")]
 Status = Literal["pending", "paying", "paid", "declined"]
 Action = Literal["pay", "decline"]

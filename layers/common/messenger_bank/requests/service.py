@@ -15,7 +15,6 @@ called again with the code the payer typed.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -38,6 +37,7 @@ from messenger_bank.errors import (
     LimitExceeded,
     OperationRejected,
 )
+from messenger_bank.ids import random_id
 from messenger_bank.notices.service import deliver, notify
 from messenger_bank.notices.templates import outside_window
 from messenger_bank.observability import logger, metrics
@@ -91,7 +91,7 @@ def request_money(
     chat = _chat_of(payer, repository)
     now = clock()
     kept = MoneyRequest(
-        request_id=f"mr{secrets.token_hex(12)}",
+        request_id=f"mr{random_id(12)}",
         requester_id=requester.customer_id,
         payer_id=payer.customer_id,
         amount_minor=request.amount_minor,

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from messenger_bank.quotes import QuoteFigures
 from messenger_bank.types import CardToken, CurrencyCode, CustomerId, Language, MaskedPan, PositiveMinorUnits
 
-QuoteId = Annotated[str, StringConstraints(pattern=r"^q-[0-9a-f]{32}$")]
+QuoteId = Annotated[str, StringConstraints(pattern=r"^q-[0-9a-p]{32}$")]
 # The execution name the conversation gives the journey: letters, digits, '-' and '_', at most 80.
 TransferId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,80}$")]
 Outcome = Literal["completed", "refunded", "voided", "not_debited"]

@@ -15,7 +15,6 @@ request as a secret; nothing here logs, stores or returns it.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -35,6 +34,7 @@ from messenger_bank.errors import (
     LimitExceeded,
     OperationRejected,
 )
+from messenger_bank.ids import random_id
 from messenger_bank.images import ReceiptRequest, receipt_picture, store
 from messenger_bank.images.settings import media_settings
 from messenger_bank.journeys import service as journeys
@@ -104,7 +104,7 @@ def quote_transfer(
     if bank.get_balance(card.account_id, core=core).available < total:
         raise InsufficientFunds("the balance does not cover the total")
     quote = Quote(
-        quote_id=f"q-{secrets.token_hex(16)}",
+        quote_id=f"q-{random_id(16)}",
         customer_id=request.customer_id,
         card_token=request.card_token,
         mask=recipient.mask,

@@ -34,14 +34,13 @@ from messenger_bank.conversation.validation import (
     contains_card_number,
 )
 from messenger_bank.handlers import SESSION_KEY
+from messenger_bank.ids import in_letters
 from messenger_bank.types import LANGUAGES, Language
 
 if TYPE_CHECKING:
     from messenger_bank.conversation.engine import EngineSettings
 
 HISTORY_KEPT = 20
-
-_HEX_AS_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
 
 
 class WaitForCustomer(Exception):
@@ -140,7 +139,7 @@ class TurnContext:
         seed = f"{self.event.chat.key}|{self.event.update_id}|{flow_name}"
         # Letters only (hex digits spelled a-p): an all-digit run would read as a card number wherever the
         # journey's name goes (execution histories, quotes, logs), and a card-number scan rightly flags it.
-        self.data.run = hashlib.sha256(seed.encode()).hexdigest()[:16].translate(_HEX_AS_LETTERS)
+        self.data.run = in_letters(hashlib.sha256(seed.encode()).hexdigest()[:16])
 
     def forget_the_flow(self) -> None:
         self.flow = self.step = None

@@ -189,6 +189,8 @@ class BillPaymentState(BaseModel):
     bank_payment_id: str | None = None
     receipt_number: str | None = None
     picture_url: str | None = None
+    # The "in progress" message the receipt edits where the messenger can (an id, nothing personal).
+    receipt_message: str | None = Field(default=None, max_length=64)
 
     def require_payment_id(self) -> str:
         if self.payment_id is None:

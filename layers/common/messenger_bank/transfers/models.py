@@ -84,6 +84,8 @@ class TransferState(BaseModel):
     credit_id: str | None = None
     outcome: Outcome | None = None
     picture_url: str | None = None
+    # The "in progress" message the receipt edits where the messenger can (an id, nothing personal).
+    receipt_message: str | None = Field(default=None, max_length=64)
 
     def require_transfer_id(self) -> str:
         if self.transfer_id is None:

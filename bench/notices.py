@@ -2,7 +2,8 @@
 
 Customers on WhatsApp or Messenger, each also bound on Telegram, in four cases: wrote within the day
 (window open), quiet for more than a day (window closed), blocked the bot on their first messenger, and
-blocked it everywhere. One `transfer.received` notice each, through `notices.service.notify` and the
+blocked it everywhere; and customers on Viber, also on Telegram, who have had Viber's 100 bot messages of
+the hour without replying (Viber refuses the 101st). One `transfer.received` notice each, through `notices.service.notify` and the
 MessageAPI, against the strict fake platforms (their own server, real clock) and a moto customers table.
 Printed: per case, how many went free-form, as a WhatsApp template or Messenger tag, or on another
 messenger, and how many no chat shows (lost); then the time per notice by route (median and p95).
@@ -38,7 +39,7 @@ from messenger_bank.notices.windows import WindowsRepository
 from messenger_bank.onboarding.models import NotifyRequest
 from tests.support.aws import create_table
 
-CASES = ("window open", "window closed", "blocked on it", "blocked everywhere")
+CASES = ("window open", "window closed", "blocked on it", "blocked everywhere", "viber at its cap")
 VALUES: dict[str, str | int] = {"amount": "25.00 BYN", "mask": "•• 4242"}
 
 
@@ -66,7 +67,7 @@ def main(argv: list[str] | None = None) -> None:
         try:
             for index in range(args.customers):
                 case = CASES[index % len(CASES)]
-                channel = "whatsapp" if index % 2 else "messenger"
+                channel = "viber" if case == "viber at its cap" else "whatsapp" if index % 2 else "messenger"
                 phone = f"+37529{index:07d}"
                 first = platform_user_id(channel, str(5000 + index), phone)
                 telegram = platform_user_id("telegram", str(5000 + index), phone)
@@ -80,6 +81,9 @@ def main(argv: list[str] | None = None) -> None:
                     store.last_user_message[(chat_channel, chat_id)] = now
                 if case == "window open":
                     windows.customer_wrote(f"{channel}:{first}", datetime.now(UTC))
+                elif case == "viber at its cap":  # spent at Viber, unknown to the bank's own count
+                    windows.customer_wrote(f"{channel}:{first}", datetime.now(UTC))
+                    store.spend_viber_cap(first)
                 else:
                     store.close_window(channel, first)
                 if case in ("blocked on it", "blocked everywhere"):
@@ -106,7 +110,7 @@ def main(argv: list[str] | None = None) -> None:
         finally:
             api.close()
     columns = ("free_form", "outside_window", "other_messenger", "undelivered", "lost")
-    print(f"{args.customers} customers, one notice each (WhatsApp and Messenger, each also on Telegram)", file=out)
+    print(f"{args.customers} customers, one notice each (WhatsApp, Messenger, Viber; each also on Telegram)", file=out)
     print(f"  {'case':<20}" + "".join(f"{c:>17}" for c in columns), file=out)
     for case in CASES:
         print(f"  {case:<20}" + "".join(f"{routes[case][c]:>17}" for c in columns), file=out)

@@ -119,17 +119,18 @@ class WhatsAppApi:
             raise graph_error(400, "(#100) The parameter to is required.", 100, 2494010)
         wa_id = to.lstrip("+").replace(" ", "").replace("-", "")
         kind, text, markup, media = self.validate(body)
+        throughput = graph_error(
+            400,
+            "(#130429) Rate limit hit",
+            130429,
+            error_type="OAuthException",
+            details="Cloud API message throughput has been reached.",
+            product="whatsapp",
+        )
         fault = self.p.store.take_fault(self.channel, wa_id)
         if fault is not None:
             if fault.kind == "rate_limit":
-                raise graph_error(
-                    400,
-                    "(#130429) Rate limit hit",
-                    130429,
-                    error_type="OAuthException",
-                    details="Cloud API message throughput has been reached.",
-                    product="whatsapp",
-                )
+                raise throughput
             raise graph_error(500, "An unknown error has occurred.", 1, error_type="OAuthException")
         over = self.p.store.over_rate(self.channel, wa_id)
         if over is not None and over[0] == "chat":
@@ -143,14 +144,7 @@ class WhatsAppApi:
                 product="whatsapp",
             )
         if over is not None:
-            raise graph_error(
-                400,
-                "(#130429) Rate limit hit",
-                130429,
-                error_type="OAuthException",
-                details="Cloud API message throughput has been reached.",
-                product="whatsapp",
-            )
+            raise throughput
         if self.p.store.is_blocked(self.channel, wa_id):
             raise graph_error(
                 400,

@@ -4,6 +4,7 @@ front, the fake platforms and the bank sandbox, all on free ports of 127.0.0.1."
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterator
 
 import pytest
@@ -30,8 +31,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     build). The leftovers scan runs last in the group of the transfers, where card numbers are typed.
     Without xdist the groups mean nothing."""
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-    units = sorted({_unit(item) for item in items if _needs_cloud(item)})
-    groups = {unit: index % workers for index, unit in enumerate(units)}
+    sizes = Counter(_unit(item) for item in items if _needs_cloud(item))
+    # The biggest unit first, each to the group with the fewest tests so far: the groups end near together.
+    load = [0] * workers
+    groups: dict[str, int] = {}
+    for unit, size in sorted(sizes.items(), key=lambda unit_size: (-unit_size[1], unit_size[0])):
+        groups[unit] = load.index(min(load))
+        load[groups[unit]] += size
     if "tests/e2e/test_zz_leftovers.py" in groups and "tests/e2e/test_transfers.py" in groups:
         groups["tests/e2e/test_zz_leftovers.py"] = groups["tests/e2e/test_transfers.py"]
     for item in items:

@@ -7,9 +7,11 @@ statuses), that person has been quiet for a day first: on WhatsApp and Messenger
 closed and the notice must arrive as an approved template or with its message tag (`outside_the_window`);
 Telegram and Viber have no window and take it as a free message.
 
-Each cell makes its own customers, so no cell depends on another's data or on the order they run in (a
-card holder shared by a column's cells was tried: on WhatsApp its chat soon meets the platform's pace of
-one message per 6 s to a user, which a person's chat never does)."""
+The rows that only read or put back what they change (balance, block and unblock, requisites, the PIN and
+password pages, top-up, the payments; the transfer's recipient, the request's payer) share one card holder
+per column, made on first use: each cell starts after a barrier, from the menu, and checks what it changed
+against what it found, so no cell depends on the order the cells run in. The rows that need a newcomer or
+a second person make their own."""
 
 from __future__ import annotations
 
@@ -44,9 +46,18 @@ CONFIRM = text("common.confirm", "ru")
 
 
 # ---------------------------------------------------------------- what every row shares
+_card_holders: dict[tuple[int, str], tuple[Chat, str]] = {}
+
+
 def card_holder(cloud: LocalCloud, messenger: str) -> tuple[Chat, str]:
-    """A new customer of `messenger` with FUNDS on the card, and their account; at the menu."""
-    chat, account = funded_customer(cloud, messenger)
+    """This column's card holder, with FUNDS on the card at first, and their account; at the menu."""
+    key = (id(cloud), messenger)
+    if key not in _card_holders:
+        _card_holders[key] = funded_customer(cloud, messenger)
+    chat, account = _card_holders[key]
+    # Whatever an earlier cell's turns still send (WhatsApp paces a busy chat to a message per 6 s) is sent
+    # before the barrier's answer: the cell starts in a quiet chat.
+    chat.barrier(chat.mark())
     after(chat, lambda: chat.say("меню"), MENU)
     return chat, account
 
@@ -373,6 +384,7 @@ def referral(cloud: LocalCloud, messenger: str) -> None:
     onboard(inviters_chat, inviter)
     inviters_chat.wait_for("карта готова")
     ended_journeys(cloud, "CardIssuanceStateMachine", inviters_chat)
+    inviters_chat.barrier(inviters_chat.mark())  # the journey's last words said before the menu is asked for
     after(inviters_chat, lambda: inviters_chat.say("меню"), MENU)
     inviters_chat.press(text("menu.programs", "ru"))
     invitation = after(inviters_chat, lambda: inviters_chat.press("Пригласить"), "код приглашения")

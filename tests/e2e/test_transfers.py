@@ -160,8 +160,12 @@ def test_no_full_card_number_is_kept_by_the_platforms_or_the_executions(cloud: L
     history = json.dumps(journey_history(cloud), ensure_ascii=False)
 
     for pan in ("4111111111111111", "4000000000000002"):
-        assert pan not in said_by_bot.replace(" ", "")
-        assert pan not in history.replace(" ", "")
+        for where, kept in (
+            ("the platforms", said_by_bot.replace(" ", "")),
+            ("the executions", history.replace(" ", "")),
+        ):
+            at = kept.find(pan)
+            assert at < 0, f"{where} keep a card number: ...{kept[max(0, at - 400) : at + 100]}..."
 
 
 def bank_card(cloud: LocalCloud, chat: Chat) -> dict[str, Any]:

@@ -104,4 +104,5 @@ def kms_key_pairs_made_on_first_use() -> None:
         def public_key(self) -> bytes:
             return self._made().public_key()
 
-    kms_models.generate_private_key = KeyPairOnFirstUse  # type: ignore[assignment]  # moto's one call site
+    # moto's one call site; setattr, because whether mypy sees moto's module typed depends on its cache.
+    setattr(kms_models, "generate_private_key", KeyPairOnFirstUse)  # noqa: B010

@@ -28,10 +28,11 @@ def test_a_message_that_does_not_close_leaves_the_keyboard_alone() -> None:
     assert "reply_markup" not in body
 
 
-def test_a_closing_message_with_inline_buttons_sends_its_text_alone_then_the_buttons() -> None:
-    text, buttons = telegram(OutboundMessage(text="Your name?", buttons=((CONFIRM,),), closes_keyboard=True))
-    assert text["text"] == "Your name?" and text["reply_markup"] == REMOVE
-    assert buttons["reply_markup"]["inline_keyboard"] == [[{"text": "Confirm", "callback_data": "confirm"}]]
+def test_a_closing_message_with_inline_buttons_keeps_them_with_its_text_after_a_message_that_removes() -> None:
+    removing, message = telegram(OutboundMessage(text="Your name?", buttons=((CONFIRM,),), closes_keyboard=True))
+    assert removing["reply_markup"] == REMOVE and removing["text"] != "Your name?"
+    assert message["text"] == "Your name?"
+    assert message["reply_markup"]["inline_keyboard"] == [[{"text": "Confirm", "callback_data": "confirm"}]]
 
 
 def test_a_closing_picture_with_its_text_after_it_removes_the_keyboard_on_the_picture() -> None:

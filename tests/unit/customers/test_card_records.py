@@ -3,27 +3,15 @@ card has."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from messenger_bank.customers.models import Card
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.customers.service import cards_of, record_card
-from tests.support.aws import create_table
 
 ISSUED = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
-
-
-@pytest.fixture
-def customers(monkeypatch: pytest.MonkeyPatch) -> Iterator[CustomersRepository]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
-    with mock_aws():
-        name = create_table(boto3.client("dynamodb"), "CustomersTable")
-        yield CustomersRepository(boto3.resource("dynamodb").Table(name))
 
 
 @pytest.mark.parametrize(

@@ -3,28 +3,14 @@ chat id is brought up to date, so notices reach the new chat; its binding id and
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-
-import boto3
-import pytest
-from moto import mock_aws
 
 from messenger_bank.customers.models import ChannelIdentity
 from messenger_bank.customers.repository import CustomersRepository
-from tests.support.aws import create_table
 
 AT = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
 OLD_CHAT = ChannelIdentity(channel="viber", user_id="v-1", chat_id="chat-old")
 NEW_CHAT = ChannelIdentity(channel="viber", user_id="v-1", chat_id="chat-new")
-
-
-@pytest.fixture
-def customers(monkeypatch: pytest.MonkeyPatch) -> Iterator[CustomersRepository]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
-    with mock_aws():
-        name = create_table(boto3.client("dynamodb"), "CustomersTable")
-        yield CustomersRepository(boto3.resource("dynamodb").Table(name))
 
 
 def test_a_user_bound_again_from_a_new_chat_keeps_the_binding_with_the_new_chat_id(

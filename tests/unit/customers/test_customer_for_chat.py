@@ -3,24 +3,11 @@ finds the customer bound by that user on that messenger, and no other chat does.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import boto3
 import pytest
-from moto import mock_aws
 
 from messenger_bank.customers.models import ChannelIdentity, NewCustomer
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.customers.service import customer_for_chat, find_or_create
-from tests.support.aws import create_table
-
-
-@pytest.fixture
-def customers(monkeypatch: pytest.MonkeyPatch) -> Iterator[CustomersRepository]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
-    with mock_aws():
-        name = create_table(boto3.client("dynamodb"), "CustomersTable")
-        yield CustomersRepository(boto3.resource("dynamodb").Table(name))
 
 
 @pytest.mark.parametrize(

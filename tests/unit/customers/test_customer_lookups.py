@@ -3,12 +3,9 @@ and no other, and a chat's proven phone is forgotten when asked."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from messenger_bank.customers.models import Card, ChannelIdentity, Customer, NewCustomer
 from messenger_bank.customers.repository import CustomersRepository
@@ -27,19 +24,10 @@ from messenger_bank.customers.service import (
     record_card,
     record_proven_phone,
 )
-from tests.support.aws import create_table
 
 AT = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
 ALICE_CHAT = ChannelIdentity(channel="telegram", user_id="t-1", chat_id="t-1")
 BOB_CHAT = ChannelIdentity(channel="viber", user_id="v-2", chat_id="v-2")
-
-
-@pytest.fixture
-def customers(monkeypatch: pytest.MonkeyPatch) -> Iterator[CustomersRepository]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
-    with mock_aws():
-        name = create_table(boto3.client("dynamodb"), "CustomersTable")
-        yield CustomersRepository(boto3.resource("dynamodb").Table(name))
 
 
 def person(customers: CustomersRepository, bank_id: str, phone: str, chat: ChannelIdentity) -> Customer:

@@ -4,17 +4,12 @@ code is kept."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import boto3
 import pytest
-from moto import mock_aws
 
 from messenger_bank.customers.models import ChannelIdentity, NewCustomer
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.customers.service import register_newcomer
 from messenger_bank.errors import AlreadyCustomer
-from tests.support.aws import create_table
 
 KNOWN_CHAT = ChannelIdentity(channel="telegram", user_id="t-1", chat_id="t-1")
 NEW_CHAT = ChannelIdentity(channel="viber", user_id="v-9", chat_id="v-9")
@@ -22,14 +17,6 @@ NEW_CHAT = ChannelIdentity(channel="viber", user_id="v-9", chat_id="v-9")
 
 def application(identity: ChannelIdentity, bank_id: str, phone: str, code: str | None = None) -> NewCustomer:
     return NewCustomer(bank_customer_id=bank_id, phone=phone, language="ru", identity=identity, referred_by_code=code)
-
-
-@pytest.fixture
-def customers(monkeypatch: pytest.MonkeyPatch) -> Iterator[CustomersRepository]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
-    with mock_aws():
-        name = create_table(boto3.client("dynamodb"), "CustomersTable")
-        yield CustomersRepository(boto3.resource("dynamodb").Table(name))
 
 
 @pytest.mark.parametrize(

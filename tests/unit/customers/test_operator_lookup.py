@@ -4,29 +4,17 @@ a malformed id and for an unknown customer; otherwise the masks and messenger na
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from messenger_bank.customers.models import Card, ChannelIdentity, Customer, NewCustomer
 from messenger_bank.customers.operator import lookup
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.customers.service import find_or_create, record_card
-from tests.support.aws import create_table
 
 ISSUED = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
 NO_STORE = {"content-type": "application/json", "cache-control": "no-store"}
-
-
-@pytest.fixture
-def customers(monkeypatch: pytest.MonkeyPatch) -> Iterator[CustomersRepository]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
-    with mock_aws():
-        name = create_table(boto3.client("dynamodb"), "CustomersTable")
-        yield CustomersRepository(boto3.resource("dynamodb").Table(name))
 
 
 @pytest.fixture

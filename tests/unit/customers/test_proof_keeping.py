@@ -3,27 +3,13 @@ attribute expires_at), unless the caller keeps it for another number of days."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import boto3
-import pytest
-from moto import mock_aws
-
 from messenger_bank.customers.repository import CustomersRepository
-from tests.support.aws import create_table
 
 AT = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
 AT_EPOCH = 1_740_821_400  # AT in epoch seconds, worked out apart from the code
 DAY = 24 * 60 * 60
-
-
-@pytest.fixture
-def customers(monkeypatch: pytest.MonkeyPatch) -> Iterator[CustomersRepository]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
-    with mock_aws():
-        name = create_table(boto3.client("dynamodb"), "CustomersTable")
-        yield CustomersRepository(boto3.resource("dynamodb").Table(name))
 
 
 def kept(customers: CustomersRepository) -> dict[str, int]:

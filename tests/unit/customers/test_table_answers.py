@@ -5,17 +5,13 @@ a removal that lost a race is not a removal, and a customer, a binding and a car
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
 from messenger_bank.customers.models import Binding, ChannelIdentity, Customer
 from messenger_bank.customers.repository import CustomersRepository, UniquenessConflict
-from tests.support.aws import create_table
 
 AT = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
 TELEGRAM = ChannelIdentity(channel="telegram", user_id="t-1", chat_id="t-1")
@@ -32,14 +28,6 @@ def customer(customer_id: str = "c_alice", **changes: object) -> Customer:
         "created_at": AT,
     }
     return Customer.model_validate(fields | changes)
-
-
-@pytest.fixture
-def customers(monkeypatch: pytest.MonkeyPatch) -> Iterator[CustomersRepository]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
-    with mock_aws():
-        name = create_table(boto3.client("dynamodb"), "CustomersTable")
-        yield CustomersRepository(boto3.resource("dynamodb").Table(name))
 
 
 def without_table(customers: CustomersRepository) -> CustomersRepository:

@@ -488,22 +488,21 @@ def _removing_the_reply_keyboard(
     requests: list[PlatformRequest], chat_id: int | str, chat: ChatRef
 ) -> list[PlatformRequest]:
     """`requests` with the reply keyboard removed by the first one free to carry it. A message holds one
-    reply_markup, inline keyboard or ReplyKeyboardRemove: when every request carries an inline keyboard,
-    the first one's text goes alone (removing the keyboard) and its buttons follow as a further page."""
+    reply_markup, inline keyboard or ReplyKeyboardRemove: when every request carries an inline keyboard, a
+    short message removes the keyboard first, so that no text is parted from its buttons (a link button
+    from the words that say what it opens)."""
     removal = {"remove_keyboard": True}
     for index, request in enumerate(requests):
         if "reply_markup" not in request.body:
             body = {**request.body, "reply_markup": removal}
             return [*requests[:index], request.model_copy(update={"body": body}), *requests[index + 1 :]]
-    first, rest = requests[0], requests[1:]
-    keyboard = first.body["reply_markup"]
-    alone = first.model_copy(update={"body": {**first.body, "reply_markup": removal}})
-    buttons = PlatformRequest(
+    first = requests[0]
+    removing = PlatformRequest(
         path=first.path,
-        body={"chat_id": chat_id, "text": rules.FILLER_TEXT, "reply_markup": keyboard},
+        body={"chat_id": chat_id, "text": rules.FILLER_TEXT, "reply_markup": removal},
         chat=chat,
     )
-    return [alone, buttons, *rest]
+    return [removing, *requests]
 
 
 def _locations(error: ValidationError) -> list[str]:

@@ -77,8 +77,7 @@ def reprompt(turn: TurnContext) -> None:
     if step is None or isinstance(step, BranchStep | CallStep | StartJourneyStep | GotoStep | EndStep):
         enter(turn, MENU_FLOW, MENU_MAIN, fresh=True)
         return
-    if not (isinstance(step, WaitStep) and step.message is None):  # its journey speaks: nothing to ask again
-        prompt(turn, step)
+    prompt(turn, step)
     turn.stop(step)
 
 
@@ -230,8 +229,7 @@ def start_journey(turn: TurnContext, flow: Flow, step: StartJourneyStep) -> Next
 
 
 def wait(turn: TurnContext, flow: Flow, step: WaitStep) -> Next:
-    if step.message is not None:
-        prompt(turn, step)
+    prompt(turn, step)
     return turn.stop(step)
 
 

@@ -18,3 +18,15 @@ def test_a_random_id_is_twice_its_bytes_in_letters_a_to_p() -> None:
 
 def test_random_ids_differ() -> None:
     assert len({random_id(8) for _ in range(100)}) == 100
+
+
+def test_a_money_request_made_with_a_random_id_fits_its_buttons_reference() -> None:
+    """The Pay and Decline buttons carry `pay.<id>` / `decline.<id>`: an id the service makes must fit both."""
+    from pydantic import TypeAdapter
+
+    from messenger_bank.requests.models import Ref, RequestId
+
+    made = f"mr{random_id(12)}"
+    assert TypeAdapter(RequestId).validate_python(made) == made
+    for action in ("pay", "decline"):
+        assert TypeAdapter(Ref).validate_python(f"{action}.{made}") == f"{action}.{made}"

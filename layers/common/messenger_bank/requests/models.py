@@ -14,7 +14,7 @@ Phone = Annotated[str, StringConstraints(pattern=r"^\+[1-9]\d{7,14}$")]
 Status = Literal["pending", "paying", "paid", "declined"]
 Action = Literal["pay", "decline"]
 # What a Pay / Decline button carries after `g:go:money_request:open:` (see conversation/engine.py).
-Ref = Annotated[str, StringConstraints(pattern=r"^(pay|decline)\.mr[0-9a-f]{24}$")]
+Ref = Annotated[str, StringConstraints(pattern=r"^(pay|decline)\.mr[0-9a-p]{24}$")]
 
 
 class RequestMoneyRequest(BaseModel):

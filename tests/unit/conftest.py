@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -40,3 +41,16 @@ def emitted_metrics() -> Callable[[], dict[str, tuple[str, float]]]:
         return {name: (str(entry["Unit"]), float(sum(entry["Value"]))) for name, entry in metrics.metric_set.items()}
 
     return emitted
+
+
+@pytest.fixture
+def customers_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The template's customers table on moto, for the case, as the boto3 Table resource a repository takes."""
+    import boto3
+    from moto import mock_aws
+
+    from tests.support.aws import create_table
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
+    with mock_aws():
+        yield boto3.resource("dynamodb").Table(create_table(boto3.client("dynamodb"), "CustomersTable"))

@@ -4,17 +4,14 @@ real one (moto), and the rival's application runs at the moment this one writes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from messenger_bank.customers.models import ChannelIdentity, Customer, NewCustomer
 from messenger_bank.customers.repository import CustomersRepository, UniquenessConflict
 from messenger_bank.customers.service import customer_id_for, find_or_create, referral_code_for, register_newcomer
 from messenger_bank.errors import AlreadyCustomer
-from tests.support.aws import create_table
 
 TELEGRAM = ChannelIdentity(channel="telegram", user_id="t-1", chat_id="t-1")
 VIBER = ChannelIdentity(channel="viber", user_id="v-1", chat_id="v-1")
@@ -37,11 +34,8 @@ class CrossedTable(CustomersRepository):
 
 
 @pytest.fixture
-def customers(monkeypatch: pytest.MonkeyPatch) -> Iterator[CrossedTable]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
-    with mock_aws():
-        name = create_table(boto3.client("dynamodb"), "CustomersTable")
-        yield CrossedTable(boto3.resource("dynamodb").Table(name))
+def customers(customers_table: Any) -> CrossedTable:
+    return CrossedTable(customers_table)
 
 
 @pytest.mark.parametrize(

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-
-import boto3
-import pytest
-from moto import mock_aws
 
 from messenger_bank.channels.models import OutsideWindow
 from messenger_bank.notices.windows import SentNotice, WindowsRepository, customer_wrote, window_open
-from tests.support.aws import create_table
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 CHAT = "whatsapp:375291112233"
@@ -25,14 +19,6 @@ SENT = SentNotice(
         tag="ACCOUNT_UPDATE",
     )
 )
-
-
-@pytest.fixture
-def windows(monkeypatch: pytest.MonkeyPatch) -> Iterator[WindowsRepository]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
-    with mock_aws():
-        table = boto3.resource("dynamodb").Table(create_table(boto3.client("dynamodb"), "CustomersTable"))
-        yield WindowsRepository(table)
 
 
 def test_a_kept_notice_comes_back_as_it_was_sent(windows: WindowsRepository) -> None:

@@ -3,29 +3,17 @@ sides of each edge; the customer's message starts the count again."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from messenger_bank.notices.windows import WindowsRepository, bot_sent, cap_reached, customer_wrote
-from tests.support.aws import create_table
 
 START = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 CHAT = "viber:01234567890A="
 # Viber's published figures (creators.viber.com, Send a Message), written apart from the code.
 VIBER_CAP = 100
 HOUR = timedelta(hours=1)
-
-
-@pytest.fixture
-def windows(monkeypatch: pytest.MonkeyPatch) -> Iterator[WindowsRepository]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
-    with mock_aws():
-        table = boto3.resource("dynamodb").Table(create_table(boto3.client("dynamodb"), "CustomersTable"))
-        yield WindowsRepository(table)
 
 
 def send(windows: WindowsRepository, count: int, at: datetime = START, chat: str = CHAT) -> None:

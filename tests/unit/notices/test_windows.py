@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from messenger_bank.notices.windows import WindowsRepository, customer_wrote, window_open
-from tests.support.aws import create_table
 
 WROTE = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 CHAT = "whatsapp:375291112233"
 # The window is 24 h; a notice stops going free-form 5 minutes before it closes (written apart from the code).
 LAST_FREE_MOMENT = WROTE + timedelta(hours=24) - timedelta(minutes=5) - timedelta(seconds=1)
-
-
-@pytest.fixture
-def windows(monkeypatch: pytest.MonkeyPatch) -> Iterator[WindowsRepository]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
-    with mock_aws():
-        table = boto3.resource("dynamodb").Table(create_table(boto3.client("dynamodb"), "CustomersTable"))
-        yield WindowsRepository(table)
 
 
 def test_a_chat_that_never_wrote_has_no_open_window(windows: WindowsRepository) -> None:

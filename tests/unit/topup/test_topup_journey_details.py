@@ -7,14 +7,12 @@ happened, and a refused one is counted for the alarm."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from messenger_bank.banking.clients.acquirer import AcquirerClient
 from messenger_bank.banking.models import TopUp, TopUpRequest
@@ -26,7 +24,6 @@ from messenger_bank.topup.errors import TopUpMismatch, TopUpNotPaid
 from messenger_bank.topup.models import TopUpState
 from messenger_bank.topup.service import MAX_CALLBACK_BYTES, accept_acquirer_callback, credit_topup, start_topup
 from messenger_bank.topup.settings import TopUpSettings
-from tests.support.aws import create_table
 from tests.unit.topup.test_topup import NOW, SECRET, STATE, TOPUP_ID, FakeCore, Waits, payment
 from tests.unit.topup.test_topup_rules import STAMP, event_body, signed
 
@@ -51,11 +48,8 @@ class CreatingAcquirer:
 
 
 @pytest.fixture
-def customers_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[CustomersRepository]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
-    with mock_aws():
-        name = create_table(boto3.client("dynamodb"), "CustomersTable")
-        yield CustomersRepository(boto3.resource("dynamodb").Table(name))
+def customers(customers_table: Any) -> CustomersRepository:
+    return CustomersRepository(customers_table)
 
 
 def card(card_id: str, kind: str, days_old: int, last4: str = "0001") -> Card:
@@ -79,12 +73,12 @@ def start(customers: CustomersRepository, acquirer: CreatingAcquirer) -> TopUpSt
 
 
 def test_the_payment_carries_the_banks_callback_and_return_addresses_and_names_the_card(
-    customers_table: CustomersRepository,
+    customers: CustomersRepository,
 ) -> None:
-    customers_table.put_card(card("card-1", "virtual", 10))
+    customers.put_card(card("card-1", "virtual", 10))
     acquirer = CreatingAcquirer()
 
-    start(customers_table, acquirer)
+    start(customers, acquirer)
 
     [created] = acquirer.created
     assert (created.callback_url, created.return_url) == (
@@ -95,11 +89,11 @@ def test_the_payment_carries_the_banks_callback_and_return_addresses_and_names_t
 
 
 def test_the_state_holds_the_link_the_card_and_how_long_to_wait_for_the_payment(
-    customers_table: CustomersRepository,
+    customers: CustomersRepository,
 ) -> None:
-    customers_table.put_card(card("card-1", "virtual", 10))
+    customers.put_card(card("card-1", "virtual", 10))
 
-    state = start(customers_table, CreatingAcquirer())
+    state = start(customers, CreatingAcquirer())
 
     assert (state.payment_id, state.payment_url) == ("pay_7", "https://acquirer.example/pay/pay_7")
     assert (state.card_id, state.mask, state.wait_seconds) == ("card-1", "•• 0001", 900)
@@ -126,12 +120,12 @@ def test_the_state_holds_the_link_the_card_and_how_long_to_wait_for_the_payment(
     ],
 )
 def test_the_card_topped_up_is_the_virtual_one_and_the_oldest_of_its_kind(
-    customers_table: CustomersRepository, cards: list[Card], topped_up: str
+    customers: CustomersRepository, cards: list[Card], topped_up: str
 ) -> None:
     for each in cards:
-        customers_table.put_card(each)
+        customers.put_card(each)
 
-    assert start(customers_table, CreatingAcquirer()).card_id == topped_up
+    assert start(customers, CreatingAcquirer()).card_id == topped_up
 
 
 # --- crediting ----------------------------------------------------------------------------------------------------

@@ -8,13 +8,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from messenger_bank.banking.clients.acquirer import AcquirerClient
 from messenger_bank.banking.models import TopUp, TopUpRequest
@@ -26,7 +23,6 @@ from messenger_bank.topup.errors import TopUpMismatch
 from messenger_bank.topup.models import TopUpState
 from messenger_bank.topup.service import MAX_CALLBACK_BYTES, accept_acquirer_callback, credit_topup, start_topup
 from messenger_bank.topup.settings import TopUpSettings
-from tests.support.aws import create_table
 from tests.unit.topup.test_topup import NOW, SECRET, STATE, TOPUP_ID, FakeAcquirer, FakeCore, Waits, payment
 
 STAMP = 1_772_452_800  # 2026-03-02 12:00 UTC
@@ -151,11 +147,8 @@ class CreatingAcquirer:
 
 
 @pytest.fixture
-def customers(monkeypatch: pytest.MonkeyPatch) -> Iterator[CustomersRepository]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
-    with mock_aws():
-        name = create_table(boto3.client("dynamodb"), "CustomersTable")
-        yield CustomersRepository(boto3.resource("dynamodb").Table(name))
+def customers(customers_table: Any) -> CustomersRepository:
+    return CustomersRepository(customers_table)
 
 
 def start(customers: CustomersRepository, acquirer: CreatingAcquirer) -> TopUpState:

@@ -209,26 +209,24 @@ def test_the_typing_indicator_has_the_shape_of_the_specs_example(name: str, requ
     assert request_.body["typing_indicator"] == {"type": "text"}
 
 
+def _sent(kind: str, content: dict[str, Any]) -> dict[str, Any]:
+    """A message body to user "1" of `kind` with `content` under that key: one change from a valid send."""
+    return {"messaging_product": "whatsapp", "recipient_type": "individual", "to": "1", "type": kind, kind: content}
+
+
+def _cta_url(display_text: str, url: str) -> dict[str, Any]:
+    parameters = {"display_text": display_text, "url": url}
+    return {"type": "cta_url", "body": {"text": "b"}, "action": {"name": "cta_url", "parameters": parameters}}
+
+
 @pytest.mark.parametrize(
     ("body", "problem"),
     [
+        (_sent("text", {"body": "x", "colour": 1}), "'colour' was unexpected"),
         (
-            {
-                "messaging_product": "whatsapp",
-                "recipient_type": "individual",
-                "to": "1",
-                "type": "text",
-                "text": {"body": "x", "colour": 1},
-            },
-            "'colour' was unexpected",
-        ),
-        (
-            {
-                "messaging_product": "whatsapp",
-                "recipient_type": "individual",
-                "to": "1",
-                "type": "interactive",
-                "interactive": {
+            _sent(
+                "interactive",
+                {
                     "type": "list",
                     "body": {"text": "b"},
                     "action": {
@@ -236,51 +234,22 @@ def test_the_typing_indicator_has_the_shape_of_the_specs_example(name: str, requ
                         "sections": [{"rows": [{"id": str(i), "title": "t"} for i in range(11)]}],
                     },
                 },
-            },
+            ),
             "interactive/action: ",
         ),
         (
-            {
-                "messaging_product": "whatsapp",
-                "recipient_type": "individual",
-                "to": "1",
-                "type": "interactive",
-                "interactive": {
+            _sent(
+                "interactive",
+                {
                     "type": "button",
                     "body": {"text": "b" * 1025},
                     "action": {"buttons": [{"type": "reply", "reply": {"id": "a", "title": "t"}}]},
                 },
-            },
+            ),
             "is too long",
         ),
-        (
-            {
-                "messaging_product": "whatsapp",
-                "recipient_type": "individual",
-                "to": "1",
-                "type": "interactive",
-                "interactive": {
-                    "type": "cta_url",
-                    "body": {"text": "b"},
-                    "action": {"name": "cta_url", "parameters": {"display_text": "d" * 21, "url": "https://x"}},
-                },
-            },
-            "is too long",
-        ),
-        (
-            {
-                "messaging_product": "whatsapp",
-                "recipient_type": "individual",
-                "to": "1",
-                "type": "interactive",
-                "interactive": {
-                    "type": "cta_url",
-                    "body": {"text": "b"},
-                    "action": {"name": "cta_url", "parameters": {"display_text": "d", "url": "tel:+375291234567"}},
-                },
-            },
-            "does not match",
-        ),
+        (_sent("interactive", _cta_url("d" * 21, "https://x")), "is too long"),
+        (_sent("interactive", _cta_url("d", "tel:+375291234567")), "does not match"),
     ],
     ids=["unknown-field", "eleven-rows", "long-body", "long-cta-display-text", "cta-url-not-a-web-page"],
 )

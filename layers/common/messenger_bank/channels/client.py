@@ -156,20 +156,11 @@ class MessageAPI:
         """Take the buttons off a bot message whose step is over; False (logged) where the platform cannot
         or did not. A courtesy: a press on a button left in place is refused by the conversation anyway."""
         requests = self.adapters[chat.channel].render_drop_buttons(chat, message_id)
-        if not requests:
-            return False
         try:
-            replies = [self._call(chat.channel, request) for request in requests]
+            return bool(requests) and self._all_taken(chat, requests, ("ok", "ignored"), "buttons not dropped")
         except PlatformUnavailable as error:  # the turn is saved and answered: not worth retrying it
             logger.info("buttons not dropped", extra={"channel": chat.channel, "reasons": [str(error)]})
             return False
-        dropped = all(reply.outcome in ("ok", "ignored") for reply in replies)
-        if not dropped:
-            logger.info(
-                "buttons not dropped",
-                extra={"channel": chat.channel, "reasons": [reply.reason for reply in replies]},
-            )
-        return dropped
 
     def delete(self, chat: ChatRef, message_id: str) -> bool:
         """Delete a message where the platform allows; False (logged) where it cannot or did not."""
@@ -177,14 +168,17 @@ class MessageAPI:
         if not requests:
             logger.info("delete not supported; message left in place", extra={"channel": chat.channel})
             return False
+        return self._all_taken(chat, requests, ("ok",), "message not deleted")
+
+    def _all_taken(
+        self, chat: ChatRef, requests: list[PlatformRequest], taken: tuple[str, ...], not_taken: str
+    ) -> bool:
+        """Every request made; True when each outcome is one of `taken`, else logged as `not_taken`."""
         replies = [self._call(chat.channel, request) for request in requests]
-        deleted = all(reply.outcome == "ok" for reply in replies)
-        if not deleted:
-            logger.info(
-                "message not deleted",
-                extra={"channel": chat.channel, "reasons": [reply.reason for reply in replies]},
-            )
-        return deleted
+        if all(reply.outcome in taken for reply in replies):
+            return True
+        logger.info(not_taken, extra={"channel": chat.channel, "reasons": [reply.reason for reply in replies]})
+        return False
 
     def typing(self, chat: ChatRef, reply_to: str | None = None) -> None:
         self._deliver(chat, self.adapters[chat.channel].render_typing(chat, reply_to), strict=False)

@@ -50,6 +50,11 @@ def execution_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "-", name)[:80]
 
 
+def execution_arn(journey: str, name: str) -> str:
+    """The ARN of `journey`'s execution called `name` (as `start` names it), started or not."""
+    return f"{state_machine_arn(journey).replace(':stateMachine:', ':execution:')}:{execution_name(name)}"
+
+
 def start(journey: str, name: str, payload: dict[str, Any]) -> str:
     arn = state_machine_arn(journey)
     try:
@@ -58,7 +63,7 @@ def start(journey: str, name: str, payload: dict[str, Any]) -> str:
         if exc.response["Error"]["Code"] != "ExecutionAlreadyExists":
             raise
         logger.info("journey already started", extra={"journey": journey, "execution": name})
-        return f"{arn.replace(':stateMachine:', ':execution:')}:{execution_name(name)}"
+        return execution_arn(journey, name)
     logger.info("journey started", extra={"journey": journey, "execution": name})
     return str(execution["executionArn"])
 
@@ -104,9 +109,8 @@ def running(reference: str) -> bool:
     still come (a slow start parks it late) or has just been left on the way to its end."""
     name = reference.rpartition(":")[0]
     journey = name.partition("-")[0]  # execution names are "<journey>-<run>-<count>" (conversation engine)
-    arn = f"{state_machine_arn(journey).replace(':stateMachine:', ':execution:')}:{name}"
     try:
-        status = _sfn().describe_execution(executionArn=arn)["status"]
+        status = _sfn().describe_execution(executionArn=execution_arn(journey, name))["status"]
     except ClientError as exc:
         if exc.response["Error"]["Code"] == "ExecutionDoesNotExist":
             return False

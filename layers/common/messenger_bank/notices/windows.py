@@ -144,21 +144,11 @@ class WindowsRepository(InCustomersTable):
 
     # --- free-form notices awaiting their status ---------------------------------------------------
     def remember_notice(self, chat_key: str, message_id: str, sent: SentNotice, now: datetime) -> None:
-        outside = sent.outside
-        item: dict[str, Any] = {
-            "template": outside.template,
-            "language": outside.language,
-            "parameters": dict(outside.parameters),
-            "button_payloads": list(outside.button_payloads),
-            "tag": outside.tag,
-            "withheld": list(sent.withheld),
-            "expires_at": int(now.timestamp()) + NOTICE_SECONDS,
-        }
-        names = {f"#{name}": name for name in item}
+        item: dict[str, Any] = {**sent.model_dump(mode="json"), "expires_at": int(now.timestamp()) + NOTICE_SECONDS}
         self.table.update_item(
             Key=_notice_key(chat_key, message_id),
             UpdateExpression="SET " + ", ".join(f"#{name} = :{name}" for name in item),
-            ExpressionAttributeNames=names,
+            ExpressionAttributeNames={f"#{name}": name for name in item},
             ExpressionAttributeValues={f":{name}": value for name, value in item.items()},
         )
 
@@ -167,15 +157,7 @@ class WindowsRepository(InCustomersTable):
         old = self.table.delete_item(Key=_notice_key(chat_key, message_id), ReturnValues="ALL_OLD").get("Attributes")
         if not old:
             return None
-        outside = OutsideWindow(
-            template=str(old["template"]),
-            language=str(old["language"]),
-            parameters={str(k): str(v) for k, v in dict(old.get("parameters") or {}).items()},
-            button_payloads=tuple(str(p) for p in old.get("button_payloads") or ()),
-            tag=old["tag"],
-        )
-        return SentNotice(outside=outside, withheld=tuple(str(n) for n in old.get("withheld") or ()))
-
+        return SentNotice.model_validate({name: old[name] for name in SentNotice.model_fields if name in old})
 
 def customer_wrote(
     channel: Channel, chat_key: str, at: datetime, *, repository: WindowsRepository | None = None

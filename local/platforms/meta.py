@@ -47,6 +47,18 @@ def _template_parts(template: JSON) -> tuple[str, list[str]]:
     return body_text, labels
 
 
+def _throughput_reached() -> Exception:
+    """WhatsApp's refusal when a number sends beyond its messages per second."""
+    return graph_error(
+        400,
+        "(#130429) Rate limit hit",
+        130429,
+        error_type="OAuthException",
+        details="Cloud API message throughput has been reached.",
+        product="whatsapp",
+    )
+
+
 def graph_error(
     status: int,
     message: str,
@@ -119,18 +131,10 @@ class WhatsAppApi:
             raise graph_error(400, "(#100) The parameter to is required.", 100, 2494010)
         wa_id = to.lstrip("+").replace(" ", "").replace("-", "")
         kind, text, markup, media = self.validate(body)
-        throughput = graph_error(
-            400,
-            "(#130429) Rate limit hit",
-            130429,
-            error_type="OAuthException",
-            details="Cloud API message throughput has been reached.",
-            product="whatsapp",
-        )
         fault = self.p.store.take_fault(self.channel, wa_id)
         if fault is not None:
             if fault.kind == "rate_limit":
-                raise throughput
+                raise _throughput_reached()
             raise graph_error(500, "An unknown error has occurred.", 1, error_type="OAuthException")
         over = self.p.store.over_rate(self.channel, wa_id)
         if over is not None and over[0] == "chat":
@@ -144,7 +148,7 @@ class WhatsAppApi:
                 product="whatsapp",
             )
         if over is not None:
-            raise throughput
+            raise _throughput_reached()
         if self.p.store.is_blocked(self.channel, wa_id):
             raise graph_error(
                 400,

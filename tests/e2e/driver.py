@@ -35,6 +35,7 @@ __all__ = [
     "journey_history",
     "journeys_of",
     "onboard",
+    "since",
     "waits_of",
 ]
 
@@ -166,6 +167,17 @@ class Chat(PlatformChat):
         self._answered_from = at
         time.sleep(0.15)  # the rest of the barrier's turn (the step shown again), as `act` lets it land
         return SinceMark(replies=shown[mark.shown : at], session_saves=saves)
+
+
+def since(chat: PlatformChat, before: int, text_part: str, timeout_s: float = 30) -> dict[str, Any]:
+    """The first bot message after the first `before` ones that contains `text_part`, waiting for it."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for message in chat.messages()[before:]:
+            if text_part in str(message.get("text") or ""):
+                return message
+        time.sleep(0.2)
+    raise AssertionError(f"no new {text_part!r} in {timeout_s} s; the bot said: {chat.texts()}")
 
 
 def journeys_of(cloud: LocalCloud, machine: str, chat: PlatformChat) -> list[dict[str, Any]]:

@@ -4,9 +4,6 @@ of the journey matrix, test_journeys.py.)"""
 
 from __future__ import annotations
 
-import time
-from typing import Any
-
 import pytest
 
 from local.cloud.cloud import LocalCloud
@@ -33,17 +30,6 @@ def new_customer(cloud: LocalCloud, channel: str) -> Chat:
     onboard(chat, person)
     chat.wait_for("карта готова")
     return chat
-
-
-def since(chat: Chat, before: int, text_part: str, timeout_s: float = 30) -> dict[str, Any]:
-    """The first bot message after the first `before` ones that contains `text_part`, waiting for it."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        for message in chat.messages()[before:]:
-            if text_part in str(message.get("text") or ""):
-                return message
-        time.sleep(0.2)
-    raise AssertionError(f"no new {text_part!r} in {timeout_s} s; the bot said: {chat.texts()}")
 
 
 def table(cloud: LocalCloud) -> str:

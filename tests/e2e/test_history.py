@@ -13,8 +13,7 @@ import pytest
 
 from local.cloud.cloud import LocalCloud
 from messenger_bank.security.cards import find_pans
-from tests.e2e.driver import Chat
-from tests.e2e.test_card_services import since
+from tests.e2e.driver import Chat, since
 from tests.e2e.test_payments import pay_for_mobile
 from tests.e2e.test_transfers import FUNDS, RECIPIENT_PAN, ask_to_send, balance, funded_customer, operations
 

@@ -9,8 +9,8 @@ Telegram and Viber have no window and take it as a free message.
 
 The rows that only read or put back what they change (balance, block and unblock, requisites, the PIN and
 password pages, top-up, the payments; the transfer's recipient, the request's payer) share one card holder
-per column, made on first use: each cell starts after a barrier, from the menu, and checks what it changed
-against what it found, so no cell depends on the order the cells run in. The rows that need a newcomer or
+per column (on WhatsApp, whose pace one chat cannot take for a column, one per cell), made on first use:
+each cell starts after a barrier, from the menu, and checks what it changed against what it found, so no cell depends on the order the cells run in. The rows that need a newcomer or
 a second person make their own."""
 
 from __future__ import annotations
@@ -26,11 +26,11 @@ import pytest
 
 from local.cloud.cloud import LocalCloud
 from messenger_bank.conversation.catalogue import text
-from tests.e2e.driver import Chat, Person, ended_journeys, journeys_of, onboard, web_app_form
+from tests.e2e.driver import Chat, Person, ended_journeys, journeys_of, onboard, since, web_app_form
 from tests.e2e.test_card_issuance import chat_for
 from tests.e2e.test_history import document_after
 from tests.e2e.test_payments import acquirer_calls_back, start_topup
-from tests.e2e.test_plastic_card import advance_at_the_bank, order_to_the_address, post_event, since, tracked_order
+from tests.e2e.test_plastic_card import advance_at_the_bank, order_to_the_address, post_event, tracked_order
 from tests.e2e.test_referrals import bonuses_on
 from tests.e2e.test_sign_in import CARD_PAGE, SIGNED_IN, after, bound_customer, card_of, card_page, page_link
 from tests.e2e.test_transfers import FUNDS, balance, bank_card, funded_customer, grouped, operations
@@ -47,17 +47,20 @@ CONFIRM = text("common.confirm", "ru")
 
 # ---------------------------------------------------------------- what every row shares
 _card_holders: dict[tuple[int, str], tuple[Chat, str]] = {}
+# WhatsApp paces the messages to one user: 45 at once, then one per 6 s (Meta's pair rate, which the bank's
+# limiter keeps). A column's worth of cells in one chat is far beyond what a person does, and its turns come to
+# wait longer than the conversation's timeout allows; there each cell has a card holder of its own.
+ONE_CHAT_TAKES_A_COLUMN = {"telegram", "viber", "messenger"}
 
 
 def card_holder(cloud: LocalCloud, messenger: str) -> tuple[Chat, str]:
-    """This column's card holder, with FUNDS on the card at first, and their account; at the menu."""
+    """This column's card holder (on WhatsApp, this cell's), with FUNDS on the card at first, and their account;
+    at the menu."""
     key = (id(cloud), messenger)
-    if key not in _card_holders:
+    if key not in _card_holders or messenger not in ONE_CHAT_TAKES_A_COLUMN:
         _card_holders[key] = funded_customer(cloud, messenger)
     chat, account = _card_holders[key]
-    # Whatever an earlier cell's turns still send (WhatsApp paces a busy chat to a message per 6 s) is sent
-    # before the barrier's answer: the cell starts in a quiet chat.
-    chat.barrier(chat.mark())
+    chat.barrier(chat.mark())  # whatever an earlier cell's turns still send is sent first: a quiet chat
     after(chat, lambda: chat.say("меню"), MENU)
     return chat, account
 

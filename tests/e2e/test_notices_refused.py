@@ -12,9 +12,9 @@ import httpx
 import pytest
 
 from local.cloud.cloud import LocalCloud
-from tests.e2e.driver import Chat, Person, onboard
+from tests.e2e.driver import Chat, Person, onboard, since
 from tests.e2e.test_bound_chats import sign_in_on_viber
-from tests.e2e.test_plastic_card import advance_at_the_bank, bank_token, order_to_the_address, since, tracked_order
+from tests.e2e.test_plastic_card import advance_at_the_bank, bank_token, order_to_the_address, tracked_order
 from tests.e2e.test_sign_in import after, new_customer
 
 pytestmark = pytest.mark.e2e

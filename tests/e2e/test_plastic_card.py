@@ -12,22 +12,11 @@ import httpx
 import pytest
 
 from local.cloud.cloud import LocalCloud
-from tests.e2e.driver import Chat, Person, onboard
+from tests.e2e.driver import Chat, Person, onboard, since
 
 pytestmark = pytest.mark.e2e
 
 ADDRESS = "г. Минск, ул. Ленина, д. 5, кв. 12"
-
-
-def since(chat: Chat, before: int, text_part: str, timeout_s: float = 20) -> dict[str, Any]:
-    """The first bot message after the first `before` ones that contains `text_part`, waiting for it."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        for message in chat.messages()[before:]:
-            if text_part in str(message.get("text") or ""):
-                return message
-        time.sleep(0.2)
-    raise AssertionError(f"no new {text_part!r} in {timeout_s} s; the bot said: {chat.texts()}")
 
 
 def tracked_order(cloud: LocalCloud, chat: Chat, timeout_s: float = 20) -> dict[str, str]:

@@ -10,7 +10,8 @@ Telegram and Viber have no window and take it as a free message.
 The rows that only read or put back what they change (balance, block and unblock, requisites, the PIN and
 password pages, top-up, the payments; the transfer's recipient, the request's payer) share one card holder
 per column (on WhatsApp, whose pace one chat cannot take for a column, one per cell), made on first use:
-each cell starts after a barrier, from the menu, and checks what it changed against what it found, so no cell depends on the order the cells run in. The rows that need a newcomer or
+each cell starts after a barrier, from the menu, and checks what it changed against what it found, so no
+cell depends on the order the cells run in. The rows that need a newcomer or
 a second person make their own."""
 
 from __future__ import annotations

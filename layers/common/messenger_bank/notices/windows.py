@@ -159,6 +159,7 @@ class WindowsRepository(InCustomersTable):
             return None
         return SentNotice.model_validate({name: old[name] for name in SentNotice.model_fields if name in old})
 
+
 def customer_wrote(
     channel: Channel, chat_key: str, at: datetime, *, repository: WindowsRepository | None = None
 ) -> None:

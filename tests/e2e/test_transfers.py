@@ -6,6 +6,7 @@ the receipt picture on the fake messenger."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -160,12 +161,16 @@ def test_no_full_card_number_is_kept_by_the_platforms_or_the_executions(cloud: L
     history = json.dumps(journey_history(cloud), ensure_ascii=False)
 
     for pan in ("4111111111111111", "4000000000000002"):
-        for where, kept in (
-            ("the platforms", said_by_bot.replace(" ", "")),
-            ("the executions", history.replace(" ", "")),
-        ):
-            at = kept.find(pan)
-            assert at < 0, f"{where} keep a card number: ...{kept[max(0, at - 400) : at + 100]}..."
+        for where, kept in (("the platforms", said_by_bot), ("the executions", history)):
+            found = written_out(pan).search(kept)
+            at = found.start() if found else -1
+            assert found is None, f"{where} keep a card number: ...{kept[max(0, at - 400) : at + 100]}..."
+
+
+def written_out(pan: str) -> re.Pattern[str]:
+    """The number as a person or a template might write it: grouped by spaces or dashes, and not part of a
+    longer run of digits (an IBAN such as BY63 MBNK 3014 0000 0000 0000 0020 holds 4000000000000002)."""
+    return re.compile(r"(?<!\d)(?<!\d[\s\u00a0-])" + r"[\s\u00a0-]*".join(pan) + r"(?![\s\u00a0-]*\d)")
 
 
 def bank_card(cloud: LocalCloud, chat: Chat) -> dict[str, Any]:

@@ -428,13 +428,7 @@ JOURNEYS: dict[str, Callable[[LocalCloud, str], None]] = {
 
 # Found by the matrix and not fixed yet (strict: the cell fails the suite once the journey works, so that
 # the mark goes with the fix): on Messenger, "Invite a friend" answers "the service is unavailable".
-KNOWN_DEFECTS = {("referral", "messenger"): "get_referral fails for a Messenger chat: the invitation is never shown"}
-
-
 @pytest.mark.parametrize("messenger", MESSENGERS)
 @pytest.mark.parametrize("journey", JOURNEYS)
-def test_journey(cloud: LocalCloud, journey: str, messenger: str, request: pytest.FixtureRequest) -> None:
-    defect = KNOWN_DEFECTS.get((journey, messenger))
-    if defect:
-        request.applymarker(pytest.mark.xfail(reason=defect, strict=True))
+def test_journey(cloud: LocalCloud, journey: str, messenger: str) -> None:
     JOURNEYS[journey](cloud, messenger)

@@ -43,3 +43,16 @@ def test_a_viber_deep_link_is_accepted(share_request: SharePictureRequest) -> No
         share_request.model_dump() | {"link": "viber://pa?chatURI=messengerbank&context=AB12CD34"}
     )
     assert request.link.startswith("viber://")
+
+
+def test_a_messenger_link_to_a_page_known_by_its_number_is_accepted(share_request: SharePictureRequest) -> None:
+    link = "https://m.me/100000000000777?ref=AB12CD34"  # a page id of 15 digits (and Luhn-valid)
+
+    assert SharePictureRequest.model_validate(share_request.model_dump() | {"link": link}).link == link
+
+
+def test_a_code_holding_a_card_number_is_refused_though_the_link_is_not_scanned(
+    share_request: SharePictureRequest,
+) -> None:
+    with pytest.raises(ValidationError, match="card number"):
+        SharePictureRequest.model_validate(share_request.model_dump() | {"code": "4111111111111111"})

@@ -217,6 +217,10 @@ class RequisitesRequest(_ImageRequest):
 class SharePictureRequest(_ImageRequest):
     """A referral share picture: headline, a QR code of the link, and the code itself."""
 
+    # The bank builds the link from its own bot or page and the code, which is checked on its own; a Facebook
+    # page id is a 15- or 16-digit number (m.me/100000000000777?ref=…) and is no card.
+    _card_number_exempt: ClassVar[frozenset[str]] = frozenset({"link"})
+
     language: Language
     link: Annotated[str, StringConstraints(max_length=512, pattern=r"^(https|viber)://\S+$")]
     code: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_\-]{4,32}$")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 Channel = Literal["telegram", "viber", "whatsapp", "messenger"]
 CHANNELS: tuple[Channel, ...] = ("telegram", "viber", "whatsapp", "messenger")
@@ -24,3 +24,13 @@ HexColour = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
 MaskedPan = Annotated[str, StringConstraints(min_length=4, max_length=19)]
 # Opaque reference to a tokenised card number (the number itself never leaves the tokeniser).
 CardToken = Annotated[str, StringConstraints(pattern=r"^tok_[A-Za-z0-9_-]{8,128}$")]
+
+
+class ReceiptMessage(BaseModel):
+    """A journey's "in progress" message, which its receipt edits where the messenger can: its id only.
+    Always in the journey's state (no id: none came back, or it was not sent) so that the receipt's path
+    to it resolves."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    message_id: str | None = Field(default=None, max_length=64)

@@ -374,3 +374,104 @@ def test_a_refusal_of_a_message_that_is_no_notice_sends_nothing_and_counts_nothi
 
     assert world.shown(chat) == []
     assert ("NoticesUndelivered", {}) not in world.counted
+
+
+# --- the live receipt: "in progress", then the receipt edits it where the platform can ----------------
+RECEIPT_VALUES: dict[str, str | int] = {
+    "amount": "50.00 BYN",
+    "mask": "•• 1111",
+    "fee": "0.50 BYN",
+    "total": "50.50 BYN",
+}
+PICTURE = "https://receipts.example.com/r/tr_1.png"
+
+
+def in_progress(world: World, chat: ChatRef) -> Any:
+    request = NotifyRequest(chat_key=chat.key, language="en", message="transfer.sent", menu=False)
+    return service.notify(request, messages=world.api, customers_repository=world.customers, windows=world.windows)
+
+
+def receipt(world: World, chat: ChatRef, edit_message_id: str | None, picture_url: str | None = None) -> Any:
+    request = NotifyRequest(
+        chat_key=chat.key,
+        language="en",
+        message="transfer.done",
+        values=RECEIPT_VALUES,
+        picture_url=picture_url,
+        edit_message_id=edit_message_id,
+    )
+    return service.notify(request, messages=world.api, customers_repository=world.customers, windows=world.windows)
+
+
+def test_on_telegram_the_receipt_edits_the_in_progress_message(world: World) -> None:
+    chat = world.chat("telegram")
+    started = in_progress(world, chat)
+    told = receipt(world, chat, started.message_id)
+    assert (told.outcome, told.message_id) == ("edited", started.message_id)
+    shown = world.shown(chat)
+    assert [(m["id"], m["text"], m["edited"]) for m in shown] == [
+        (started.message_id, text("transfer.done", "en", **RECEIPT_VALUES), True)
+    ]
+    edits = [r for r in world.sent_calls(chat) if r["method"] == "editMessageText"]
+    assert [str(r["message_id"]) for r in edits] == [started.message_id]
+
+
+def test_on_telegram_the_receipts_picture_follows_the_edited_words(world: World) -> None:
+    chat = world.chat("telegram")
+    started = in_progress(world, chat)
+    told = receipt(world, chat, started.message_id, picture_url=PICTURE)
+    assert told.outcome == "edited"
+    shown = world.shown(chat)
+    assert [(m["id"] == started.message_id, m["kind"]) for m in shown] == [(True, "text"), (False, "photo")]
+    assert shown[0]["text"] == text("transfer.done", "en", **RECEIPT_VALUES)
+    assert shown[1]["media"]["url"] == PICTURE
+
+
+def test_on_viber_which_cannot_edit_the_receipt_is_a_new_message(world: World) -> None:
+    chat = world.chat("viber")
+    started = in_progress(world, chat)
+    told = receipt(world, chat, started.message_id)
+    assert told.outcome == "sent" and told.message_id != started.message_id
+    assert [m["text"] for m in world.shown(chat)] == [
+        text("transfer.sent", "en"),
+        text("transfer.done", "en", **RECEIPT_VALUES),
+    ]
+
+
+def test_on_telegram_an_edit_refused_the_message_gone_sends_the_receipt_as_a_new_message(world: World) -> None:
+    chat = world.chat("telegram")
+    started = in_progress(world, chat)
+    gone = world.platforms.store.find_message("telegram", chat.chat_id, started.message_id)
+    assert gone is not None
+    gone.deleted = True  # the customer deleted it: Telegram answers "message to edit not found"
+    told = receipt(world, chat, started.message_id)
+    assert told.outcome == "sent" and told.message_id != started.message_id
+    assert [m["text"] for m in world.shown(chat) if not m["deleted"]][-1] == text(
+        "transfer.done", "en", **RECEIPT_VALUES
+    )
+
+
+def test_on_telegram_a_receipt_with_no_message_to_edit_is_a_new_message(world: World) -> None:
+    chat = world.chat("telegram")
+    in_progress(world, chat)
+    told = receipt(world, chat, None)
+    assert told.outcome == "sent"
+    assert [m["edited"] for m in world.shown(chat)] == [False, False]
+
+
+def test_outside_whatsapps_window_the_receipt_for_an_in_progress_message_is_its_template(world: World) -> None:
+    chat = world.chat("whatsapp")
+    started = in_progress(world, chat)
+    world.windows.close(chat.key, datetime.now(UTC))
+    told = receipt(world, chat, started.message_id)
+    assert told.outcome == "sent"
+    assert world.sent_calls(chat)[-1]["body"]["type"] == "template"
+
+
+def test_on_telegram_a_receipt_repeated_by_a_retry_is_not_sent_twice(world: World) -> None:
+    chat = world.chat("telegram")
+    started = in_progress(world, chat)
+    receipt(world, chat, started.message_id)
+    again = receipt(world, chat, started.message_id)  # Telegram: "message is not modified"
+    assert again.outcome == "edited"
+    assert len(world.shown(chat)) == 1

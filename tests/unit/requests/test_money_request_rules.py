@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from messenger_bank.channels.models import ChatRef, OutboundMessage, OutsideWindow
+from messenger_bank.channels.models import ChatRef, OutboundMessage, OutsideWindow, SentMessage
 from messenger_bank.customers.models import Card
 from messenger_bank.errors import CardNotFound, CustomerNotFound, IdempotencyConflict, InsufficientFunds, LimitExceeded
 from messenger_bank.requests.errors import MoneyRequestClosed, MoneyRequestNotFound, OwnPhone
@@ -253,13 +253,13 @@ def test_a_key_the_bank_knows_with_another_body_never_reopens_the_request(world:
 class Messages:
     sent: list[tuple[ChatRef, OutboundMessage]] = field(default_factory=list)
 
-    def send(self, chat: ChatRef, message: OutboundMessage) -> object:
+    def send(self, chat: ChatRef, message: OutboundMessage) -> SentMessage:
         self.sent.append((chat, message))
-        return object()
+        return SentMessage(chat=chat, message_ids=(str(len(self.sent)),))  # as the platforms answer
 
     def send_notice(
         self, chat: ChatRef, message: OutboundMessage, outside: OutsideWindow, *, window_open: bool
-    ) -> tuple[object, str]:
+    ) -> tuple[SentMessage, str]:
         return self.send(chat, message), "free_form"
 
 

@@ -153,6 +153,10 @@ class ChannelAdapter(ABC):
         """Replace a bot message; where the platform cannot, send `message` as a new message."""
         return self.render_send(chat, message)
 
+    def edited(self, reply: PlatformReply) -> bool:
+        """An edit's reply: the message now says what was asked (not a message gone or too old)."""
+        return reply.outcome == "ok"
+
     def render_drop_buttons(self, chat: ChatRef, message_id: str) -> list[PlatformRequest]:
         """Take the buttons off a bot message, its text kept; [] where the platform cannot edit."""
         return []

@@ -152,6 +152,22 @@ class MessageAPI:
             return SentMessage(chat=chat, message_ids=(message_id,))  # edited in place, same id
         return result
 
+    def edit_in_place(self, chat: ChatRef, message_id: str, message: OutboundMessage) -> bool:
+        """Edit a bot message only where the platform can; False (logged), nothing sent, where it cannot
+        or refused (the message too old or deleted): the caller decides what goes out instead."""
+        adapter = self.adapters[chat.channel]
+        requests = adapter.render_edit(chat, message_id, message)
+        if not requests or any(request.action != "edit" for request in requests):
+            return False
+        replies = [self._call(chat.channel, request) for request in requests]
+        if not all(adapter.edited(reply) for reply in replies):
+            logger.info(
+                "message not edited", extra={"channel": chat.channel, "reasons": [reply.reason for reply in replies]}
+            )
+            return False
+        count("MessagesSent", channel=chat.channel)
+        return True
+
     def drop_buttons(self, chat: ChatRef, message_id: str) -> bool:
         """Take the buttons off a bot message whose step is over; False (logged) where the platform cannot
         or did not. A courtesy: a press on a button left in place is refused by the conversation anyway."""

@@ -161,6 +161,7 @@ _UNREACHABLE = re.compile(
     r"can't initiate conversation|have no rights to send|PEER_ID_INVALID|user not found",
     re.IGNORECASE,
 )
+_UNCHANGED = re.compile(r"message is not modified", re.IGNORECASE)
 _NOTHING_TO_DO = re.compile(
     r"message is not modified|message to delete not found|message can't be deleted|"
     r"query is too old|query ID is invalid|message to edit not found",
@@ -428,6 +429,10 @@ class TelegramAdapter(ChannelAdapter):
         if keyboards:
             body["reply_markup"] = keyboards[0]
         return [self._request("editMessageText", body, chat, "edit")]
+
+    def edited(self, reply: PlatformReply) -> bool:
+        # "not modified": it says that already (an edit repeated by a retry); "to edit not found": it does not.
+        return reply.outcome == "ok" or (reply.outcome == "ignored" and _UNCHANGED.search(reply.reason) is not None)
 
     def render_drop_buttons(self, chat: ChatRef, message_id: str) -> list[PlatformRequest]:
         if not message_id.isdigit():

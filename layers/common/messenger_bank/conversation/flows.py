@@ -163,8 +163,11 @@ class StartJourneyStep(_Step):
     next: StepId
 
 
-class WaitStep(_Prompting):
+class WaitStep(_Step):
     type: Literal["wait"]
+    # None: the journey itself tells the customer how it goes (a live receipt it edits as money moves).
+    message: str | None = None
+    values: dict[str, Any] = Field(default_factory=dict)
     journey: StepId = Field(description="the data key where start_journey stored the execution")
     task: str | None = Field(default=None, description="the journey's task token this wait completes")
     options: tuple[Option, ...] = ()
@@ -179,6 +182,8 @@ class WaitStep(_Prompting):
             raise ValueError("a wait with options or a validator needs the task it completes")
         if self.validator and self.next is None:
             raise ValueError("a wait with a validator needs next")
+        if self.message is None and (self.options or self.validator):
+            raise ValueError("a wait that asks the customer something needs its message")
         return self
 
 

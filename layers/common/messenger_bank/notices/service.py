@@ -85,21 +85,34 @@ def send_notice(
 ) -> str:
     """One chat: "" when the notice went out (free-form or, after the window, as its template or
     tagged message), else why not."""
+    return _send_notice(chat, message, outside, messages=messages, windows=windows)[0]
+
+
+def _send_notice(
+    chat: ChatRef,
+    message: OutboundMessage,
+    outside: OutsideWindow,
+    *,
+    messages: MessageAPI,
+    windows: WindowsRepository | None = None,
+) -> tuple[str, str | None]:
+    """send_notice's answer, and the id of the notice's first message where the platform gave one."""
     now = datetime.now(UTC)
     if cap_reached(chat.channel, chat.key, now, repository=windows):
         count("NoticesRefused", channel=chat.channel, reason="cap_reached")
-        return "cap_reached: the bank's count of messages without a reply"
+        return "cap_reached: the bank's count of messages without a reply", None
     open_now = window_open(chat.channel, chat.key, now, repository=windows)
     result, route = messages.send_notice(chat, message, outside, window_open=open_now)
     if isinstance(result, RecipientUnavailable):
         refusal = "cap_reached" if result.cap_reached else "window_closed" if result.window_closed else "unavailable"
         count("NoticesRefused", channel=chat.channel, reason=refusal)
-        return f"cap_reached: {result.reason}" if result.cap_reached else result.reason or "unavailable"
+        why = f"cap_reached: {result.reason}" if result.cap_reached else result.reason or "unavailable"
+        return why, None
     count("NoticesSent", channel=chat.channel, route=route)
     bot_sent(chat.channel, chat.key, now, repository=windows)
     if route == "free_form" and chat.channel in REFUSED_LATER:
         _remember(chat, result, outside, now, windows)
-    return ""
+    return "", result.message_ids[0] if result.message_ids else None
 
 
 def _remember(
@@ -163,9 +176,9 @@ def deliver(
 ) -> Notified:
     """Notice `key` to `chat`, else to the customer's other bound chats (see the module's policy)."""
     api = messages or message_api()
-    why = send_notice(chat, message, outside, messages=api, windows=windows)
+    why, message_id = _send_notice(chat, message, outside, messages=api, windows=windows)
     if not why:
-        return Notified(delivered=True, outcome="sent")
+        return Notified(delivered=True, outcome="sent", message_id=message_id)
     reasons = [f"{chat.channel}: {why}"]
     customer = customers.customer_for_chat(chat.key, repository=customers_repository)
     others = customers.identities_of(customer.customer_id, repository=customers_repository) if customer else []
@@ -191,12 +204,33 @@ def notify(
 ) -> Notified:
     menu = tuple(MENU_PAYLOAD for label in notice(request.message).buttons if label == "nav.menu")
     outside = outside_window(request.message, request.language, request.values, menu)
+    chat, message = chat_of(request.chat_key), compose(request)
+    api = messages or message_api()
+    if request.edit_message_id:
+        edited = _edit(request.message, chat, request.edit_message_id, message, api)
+        if edited is not None:
+            return edited
     return deliver(
         request.message,
-        chat_of(request.chat_key),
-        compose(request),
+        chat,
+        message,
         outside,
-        messages=messages,
+        messages=api,
         customers_repository=customers_repository,
         windows=windows,
     )
+
+
+def _edit(key: str, chat: ChatRef, message_id: str, message: OutboundMessage, api: MessageAPI) -> Notified | None:
+    """The journey's earlier message edited into this notice (a live receipt), the picture sent after it;
+    None where the platform cannot edit or refused (too old, deleted): the notice then goes out as new.
+    An edit has no 24 h window (Telegram, the one platform that edits)."""
+    words = message.model_copy(update={"attachment": None, "proactive": True})
+    if not api.edit_in_place(chat, message_id, words):
+        return None
+    count("NoticesSent", channel=chat.channel, route="edited")
+    if message.attachment is not None:
+        picture = api.send(chat, OutboundMessage(attachment=message.attachment, proactive=True))
+        if isinstance(picture, RecipientUnavailable):  # the words are there: the receipt stands without it
+            logger.warning("receipt picture not sent", extra={"notice": key, "channel": chat.channel})
+    return Notified(delivered=True, outcome="edited", message_id=message_id)

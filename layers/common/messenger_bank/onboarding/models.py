@@ -81,6 +81,11 @@ class NotifyRequest(BaseModel):
         default=None, pattern=r"^[a-z_]+(:[a-z_]+)?$", description="a flow (or flow:step) offered as a button"
     )
     go_label: str | None = Field(default=None, max_length=80, description="the catalogue key of that button")
+    edit_message_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="the journey's earlier message in this chat to edit into this one where the messenger can",
+    )
 
 
 class Notified(BaseModel):
@@ -88,7 +93,10 @@ class Notified(BaseModel):
 
     delivered: bool
     # sent_elsewhere: on another of the customer's messengers, as that chat could not be reached.
-    outcome: Literal["sent", "sent_elsewhere", "recipient_unavailable"]
+    # edited: the journey's earlier message (edit_message_id) now says this.
+    outcome: Literal["sent", "edited", "sent_elsewhere", "recipient_unavailable"]
+    # The message in the journey's own chat that a later notice may edit (None elsewhere or where none came back).
+    message_id: str | None = None
 
 
 class SendCodeRequest(BaseModel):

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from messenger_bank.banking.models import PayeeCategory, ServiceCode
 from messenger_bank.quotes import QuoteFigures
-from messenger_bank.types import CurrencyCode, CustomerId, Language, MaskedPan, PositiveMinorUnits
+from messenger_bank.types import CurrencyCode, CustomerId, Language, MaskedPan, PositiveMinorUnits, ReceiptMessage
 
 PaymentQuoteId = Annotated[str, StringConstraints(pattern=r"^pq-[0-9a-p]{32}$")]
 # The execution name the conversation gives the journey: letters, digits, '-' and '_', at most 80.
@@ -189,6 +189,8 @@ class BillPaymentState(BaseModel):
     bank_payment_id: str | None = None
     receipt_number: str | None = None
     picture_url: str | None = None
+    # The "in progress" message the receipt edits where the messenger can (its id, nothing personal).
+    receipt_message: ReceiptMessage = ReceiptMessage()
 
     def require_payment_id(self) -> str:
         if self.payment_id is None:

@@ -12,7 +12,15 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from messenger_bank.quotes import QuoteFigures
-from messenger_bank.types import CardToken, CurrencyCode, CustomerId, Language, MaskedPan, PositiveMinorUnits
+from messenger_bank.types import (
+    CardToken,
+    CurrencyCode,
+    CustomerId,
+    Language,
+    MaskedPan,
+    PositiveMinorUnits,
+    ReceiptMessage,
+)
 
 QuoteId = Annotated[str, StringConstraints(pattern=r"^q-[0-9a-p]{32}$")]
 # The execution name the conversation gives the journey: letters, digits, '-' and '_', at most 80.
@@ -84,6 +92,8 @@ class TransferState(BaseModel):
     credit_id: str | None = None
     outcome: Outcome | None = None
     picture_url: str | None = None
+    # The "in progress" message the receipt edits where the messenger can (its id, nothing personal).
+    receipt_message: ReceiptMessage = ReceiptMessage()
 
     def require_transfer_id(self) -> str:
         if self.transfer_id is None:

@@ -77,7 +77,8 @@ def reprompt(turn: TurnContext) -> None:
     if step is None or isinstance(step, BranchStep | CallStep | StartJourneyStep | GotoStep | EndStep):
         enter(turn, MENU_FLOW, MENU_MAIN, fresh=True)
         return
-    prompt(turn, step)
+    if not (isinstance(step, WaitStep) and step.message is None):  # its journey speaks: nothing to ask again
+        prompt(turn, step)
     turn.stop(step)
 
 
@@ -229,7 +230,8 @@ def start_journey(turn: TurnContext, flow: Flow, step: StartJourneyStep) -> Next
 
 
 def wait(turn: TurnContext, flow: Flow, step: WaitStep) -> Next:
-    prompt(turn, step)
+    if step.message is not None:
+        prompt(turn, step)
     return turn.stop(step)
 
 

@@ -90,3 +90,12 @@ def test_the_steps_between_carry_the_message_id_on(model: type[BaseModel], requi
     assert model.model_validate(told).model_dump()["receipt_message"] == {"message_id": "42"}
     # Never told (or the notice failed): still there, so that the end's path to the id resolves.
     assert model.model_validate(state).model_dump()["receipt_message"] == {"message_id": None}
+
+
+def test_the_in_progress_message_of_any_messenger_is_kept_by_its_id() -> None:
+    """Messenger's mids run to about 100 characters, WhatsApp's wamids to about 60, Telegram's are numbers."""
+    from messenger_bank.types import ReceiptMessage
+
+    mid = "m_" + "AG5Hz2Uq7tuwNEhXfYYKj8mJEM_QPpz5jdCK48PnKAjSdjfipqxqMvK8ma6AC8fplwlqLP_5cgXIbu7I3rBN0P"
+    for message_id in ("1234", "wamid.HBgLMTY1MDUwNzY1MjAVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA", mid):
+        assert ReceiptMessage(message_id=message_id).message_id == message_id

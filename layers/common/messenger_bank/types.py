@@ -33,4 +33,4 @@ class ReceiptMessage(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    message_id: str | None = Field(default=None, max_length=64)
+    message_id: str | None = Field(default=None, max_length=256)  # a Messenger mid runs to about 100 characters

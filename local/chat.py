@@ -163,6 +163,17 @@ class Chat:
             time.sleep(0.2)
         raise AssertionError(f"no {text_part!r} in {timeout_s} s; the bot said: {self.texts()}")
 
+    def wait_for_picture(self, after: int = 0, timeout_s: float = 30) -> dict[str, Any]:
+        """The first bot message with a picture among those after the first `after`, waiting for it (on
+        Telegram a receipt's picture follows its words, which are the "in progress" message edited)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            for message in self.messages()[after:]:
+                if message.get("media"):
+                    return message
+            time.sleep(0.2)
+        raise AssertionError(f"no picture in {timeout_s} s; the bot said: {self.texts()[-600:]}")
+
     def delivered_at(self, since: float, text_part: str) -> float | None:
         """When both a picture and a text containing `text_part` had reached the chat after `since`
         (epoch seconds; one message or two, as the messenger shows them), or None if not yet."""

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
@@ -103,18 +102,6 @@ def in_russian(minor: int) -> str:
     """An amount of BYN as the bot writes it in Russian: "1 234,50 BYN", the spaces no-break ones."""
     roubles, kopecks = divmod(minor, 100)
     return f"{roubles:,}".replace(",", "\u00a0") + f",{kopecks:02d}\u00a0BYN"
-
-
-def next_picture(chat: Chat, before: int, timeout_s: float = 30) -> dict[str, Any]:
-    """The first bot message with a picture after the first `before` (a receipt's picture follows its text on
-    Telegram, where the text is the "in progress" message edited)."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        for message in chat.messages()[before:]:
-            if message.get("media"):
-                return message
-        time.sleep(0.2)
-    raise AssertionError(f"no picture in {timeout_s} s; the bot said: {chat.texts()[-600:]}")
 
 
 def new_since(chat: Chat, before: int, text_part: str) -> dict[str, Any]:
@@ -233,7 +220,7 @@ def bill_payment(category: str, payee: str, payees_account: str) -> Callable[[Lo
         before = len(chat.messages())
         chat.press(CONFIRM)
         receipt = new_since(chat, before, "Оплачено")
-        picture = next_picture(chat, before)
+        picture = chat.wait_for_picture(after=before)
 
         assert "15.00 BYN" in str(receipt["text"])
         assert picture["media"], "no receipt picture"

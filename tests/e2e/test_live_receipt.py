@@ -44,10 +44,12 @@ def test_on_telegram_the_in_progress_message_becomes_the_receipt(cloud: LocalClo
     started = confirmed(cloud, chat, IN_PROGRESS)
 
     receipt = chat.wait_for("Перевод выполнен")
+    picture = chat.wait_for_picture(after=[m["seq"] for m in chat.messages()].index(receipt["seq"]))
 
     assert receipt["id"] == started["id"] and receipt["edited"]
     (edit,) = edits_of(cloud, chat, started["id"])
     assert "Перевод выполнен" in edit and "51.00 BYN" in edit
+    assert picture["seq"] > receipt["seq"]
     after = [m for m in chat.messages() if m["seq"] > receipt["seq"]]
     assert [m["kind"] for m in after] == ["photo"], "the receipt picture follows the edited words"
     assert IN_PROGRESS not in chat.texts()

@@ -22,6 +22,9 @@ CustomerId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 HexColour = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
 # First six and last four at most, e.g. "411111******1111" or "•• 1111".
 MaskedPan = Annotated[str, StringConstraints(min_length=4, max_length=19)]
+# A message as its messenger names it: Telegram a number, WhatsApp a wamid of about 60 characters, Messenger a mid
+# of about 100.
+MessageId = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 # Opaque reference to a tokenised card number (the number itself never leaves the tokeniser).
 CardToken = Annotated[str, StringConstraints(pattern=r"^tok_[A-Za-z0-9_-]{8,128}$")]
 
@@ -33,4 +36,4 @@ class ReceiptMessage(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    message_id: str | None = Field(default=None, max_length=256)  # a Messenger mid runs to about 100 characters
+    message_id: MessageId | None = None

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from messenger_bank.types import Channel, Language
+from messenger_bank.types import Channel, Language, MessageId
 
 
 class ApplicationForm(BaseModel):
@@ -81,9 +81,8 @@ class NotifyRequest(BaseModel):
         default=None, pattern=r"^[a-z_]+(:[a-z_]+)?$", description="a flow (or flow:step) offered as a button"
     )
     go_label: str | None = Field(default=None, max_length=80, description="the catalogue key of that button")
-    edit_message_id: str | None = Field(
+    edit_message_id: MessageId | None = Field(
         default=None,
-        max_length=64,
         description="the journey's earlier message in this chat to edit into this one where the messenger can",
     )
 

@@ -16,60 +16,12 @@ from typing import Any
 import pytest
 
 from local.cloud.cloud import LocalCloud
-from tests.support.pan_oracle import card_numbers_in
+from tests.support.pan_oracle import pans_in
 
 # Tokens and links this test mints bind chats with the cloud's identity key (tests/e2e/conftest.py).
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("the_clouds_identity_key")]
 
 CHANNELS = ["telegram", "viber", "whatsapp", "messenger"]
-# The platforms' own ids (and correlation ids made of them) are numbers that may look like a card:
-# Viber's message_token is a 19-digit integer starting with 5, Telegram's callback_query_id 19 digits, and one
-# in ten passes the Luhn check. They are ids the platform assigned, not card data, so they are taken out
-# before the scan (and only they: any other field is scanned).
-# Messenger's page-scoped user ids are 16 digits (the fake platform's are 7000000000000000 + n), so one user in
-# ten has an id that passes the Luhn check too: chat and user ids are taken out like the others.
-_PLATFORM_IDS = re.compile(
-    r'"?\b(id|message_id|button_message_id|message_token|update_id|reply_to_message_id|mid|callback_query_id'
-    r'|correlation_id|chat_id|user_id|chat_key)\b"?\s*[:=]\s*"?(?:[a-z]+[:#-])?[0-9]+"?'
-    # Correlation ids, chat keys and session keys wherever they appear: "<messenger>-<id>", "<messenger>:<id>".
-    r"|\b(?:telegram|viber|whatsapp|messenger)[:-][0-9]+"
-)
-
-# Decimal numbers (metric values such as an EMF latency 5.377561...) are not card numbers either: their
-# fraction may be 13-19 digits that pass the Luhn check. Only JSON numbers, though: in text a dot may group
-# a card number's digits ("4111.1111.1111.1111").
-_DECIMALS = re.compile(r"(?<=[:\[,])(\s*)-?[0-9]+\.[0-9]+(?:[eE][-+]?[0-9]+)?(?=\s*[,}\]])")
-# Nor are UUIDs (request ids): "47622322-4009-4..." reads as 13 dash-grouped digits.
-_UUIDS = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
-
-
-# Nor hashes: idempotency keys, dedupe ids and phone hashes are hex digests, and a digest's digits can
-# run for 13 and pass the Luhn check. A hex token has a letter in it; a run of bare digits is still scanned.
-_HEX_DIGESTS = re.compile(r"\b(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{24,}\b")
-
-
-# Nor epoch timestamps in milliseconds, microseconds or nanoseconds (2017 to 2033: 15... to 19..., 13, 16 or 19
-# digits), such as an EMF metric's "Timestamp": the oracle takes any first digit, and no card scheme issues
-# numbers of those lengths starting with 1.
-_EPOCH_TIMES = re.compile(r"(?<![0-9])1[5-9][0-9]{11}(?:[0-9]{3}){0,2}(?![0-9])")
-
-
-CARD_INDUSTRY_DIGITS = frozenset("234569")
-
-
-def pans_in(value: Any) -> list[str]:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    for pattern, replacement in (
-        (_PLATFORM_IDS, ""),
-        (_DECIMALS, r"\g<1>0.0"),
-        (_UUIDS, "uuid"),
-        (_HEX_DIGESTS, "hex"),
-        (_EPOCH_TIMES, "epoch"),
-    ):
-        text = pattern.sub(replacement, text)
-    # Card numbers start with a payment industry's digit (ISO/IEC 7812: 2-6, and 9 for BELKART). A run that starts
-    # with 0, 1, 7 or 8 and happens to pass Luhn (an id or a counter joined to its neighbours by a space) is not one.
-    return [number for number in card_numbers_in(text) if number[0] in CARD_INDUSTRY_DIGITS]
 
 
 def test_nothing_the_suite_left_behind_holds_a_card_number(cloud: LocalCloud) -> None:

@@ -112,7 +112,10 @@ def _send_notice(
     bot_sent(chat.channel, chat.key, now, repository=windows)
     if route == "free_form" and chat.channel in REFUSED_LATER:
         _remember(chat, result, outside, now, windows)
-    return "", result.message_ids[0] if result.message_ids else None
+    # Kept only where a later notice can edit it: a Viber token is a 19-digit number, and in a journey's
+    # history a number of that shape is what the bank's card-number scans look for.
+    editable = result.message_ids and messages.adapters[chat.channel].capabilities.can_edit
+    return "", result.message_ids[0] if editable else None
 
 
 def _remember(

@@ -94,8 +94,9 @@ class Notified(BaseModel):
     # sent_elsewhere: on another of the customer's messengers, as that chat could not be reached.
     # edited: the journey's earlier message (edit_message_id) now says this.
     outcome: Literal["sent", "edited", "sent_elsewhere", "recipient_unavailable"]
-    # The message in the journey's own chat that a later notice may edit (None elsewhere or where none came back).
-    message_id: str | None = None
+    # The message in the journey's own chat that a later notice may edit (None where the messenger cannot edit,
+    # elsewhere, or where none came back).
+    message_id: MessageId | None = None
 
 
 class SendCodeRequest(BaseModel):

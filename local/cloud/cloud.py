@@ -192,6 +192,7 @@ class LocalCloud:
             base_env=self._function_env(),
             overrides=self._local_endpoints(),
             log=self.logs.function_line,
+            idle_s=self.config.idle_environment_s,
         )
         self._stoppers.append(self.runner.stop)
         _route_moto_lambda(self.runner, self._pool)

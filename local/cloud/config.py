@@ -54,6 +54,9 @@ class CloudConfig:
     secrets: Mapping[str, str] = field(default_factory=lambda: {str(k): v for k, v in DEV_SECRETS.items()})
     endpoint_overrides: Mapping[str, str] = field(default_factory=dict)  # exported *_BASE_URL values
     parameter_overrides: Mapping[str, str] = field(default_factory=dict)
+    # A warm Lambda execution environment left idle this long is shut down (Lambda reclaims idle ones after
+    # some minutes; each holds a Python process of 60-100 MB here).
+    idle_environment_s: float = 600.0
 
     @classmethod
     def on_free_ports(cls, **overrides: Any) -> CloudConfig:

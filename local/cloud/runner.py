@@ -4,7 +4,9 @@ Each execution environment is a worker process (local/cloud/worker.py) with the 
 layers on its path, its environment variables, and its memory size and timeout. The first call starts
 one (a cold start, init measured); later calls reuse an idle one (warm); concurrent calls get more, up to
 a limit. A call that outlives the timeout kills its environment, and the error comes back in the shape
-AWS returns: `FunctionError: Unhandled` and a payload with errorType and errorMessage.
+AWS returns: `FunctionError: Unhandled` and a payload with errorType and errorMessage. An environment left
+idle longer than `idle_s` is shut down, as Lambda reclaims idle ones after some minutes: the next call
+starts cold, and a long session (the end-to-end suites, a day of `make run`) holds only what it still uses.
 """
 
 from __future__ import annotations
@@ -114,6 +116,7 @@ class _ExecutionEnvironment:
         self.init_ms = float(ready["init_ms"])
         self.code_version = code_version(spec)
         self.start_ms = (time.perf_counter() - started) * 1000
+        self.idle_since = time.monotonic()
 
     def _read_answers(self, stream: IO[str]) -> None:
         for line in stream:
@@ -155,6 +158,7 @@ class LambdaRunner:
         log: LogSink,
         overrides: Mapping[str, str] | None = None,
         max_environments: int = 8,
+        idle_s: float | None = None,
     ) -> None:
         self._functions = dict(functions)
         self._base_env = dict(base_env)
@@ -165,6 +169,9 @@ class LambdaRunner:
         self._count: dict[str, int] = dict.fromkeys(functions, 0)
         self._lock = threading.Condition()
         self._stopped = False
+        self._idle_s = idle_s  # None: warm environments stay until stop()
+        if idle_s is not None:
+            threading.Thread(target=self._reap_idle, name="lambda-idle-reaper", daemon=True).start()
 
     @property
     def functions(self) -> Mapping[str, FunctionSpec]:
@@ -223,6 +230,7 @@ class LambdaRunner:
     def _release(self, spec: FunctionSpec, environment: _ExecutionEnvironment | None) -> None:
         with self._lock:
             if environment is not None and environment.alive and not self._stopped:
+                environment.idle_since = time.monotonic()
                 self._idle[spec.name].append(environment)
             else:
                 self._count[spec.name] -= 1
@@ -272,6 +280,32 @@ class LambdaRunner:
         if "error" in answer:
             return Invocation(json.dumps(answer["error"]).encode(), "Unhandled", request_id, cold, duration_ms)
         return Invocation(answer["result"].encode(), None, request_id, cold, duration_ms)
+
+    def _reap_idle(self) -> None:
+        assert self._idle_s is not None
+        every_s = min(max(self._idle_s / 2, 0.05), 10.0)
+        while True:
+            time.sleep(every_s)
+            reaped: list[_ExecutionEnvironment] = []
+            with self._lock:
+                if self._stopped:
+                    return
+                oldest_kept = time.monotonic() - self._idle_s
+                for name, idle in self._idle.items():
+                    stale = [environment for environment in idle if environment.idle_since < oldest_kept]
+                    if stale:
+                        idle[:] = [environment for environment in idle if environment not in stale]
+                        self._count[name] -= len(stale)
+                        reaped += stale
+                if reaped:
+                    self._lock.notify_all()
+            for environment in reaped:  # outside the lock: a kill waits for the process
+                environment.kill()
+
+    def warm_environments(self) -> int:
+        """How many execution environments are alive and idle now (for tests and the bench)."""
+        with self._lock:
+            return sum(len(idle) for idle in self._idle.values())
 
     def stop(self) -> None:
         with self._lock:

@@ -3,8 +3,6 @@ front, the fake platforms and the bank sandbox, all on free ports of 127.0.0.1."
 
 from __future__ import annotations
 
-import os
-from collections import Counter
 from collections.abc import Iterator
 
 import pytest
@@ -26,23 +24,18 @@ SPREAD_BY = {"tests/e2e/test_journeys.py": "messenger"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The suites that need a local cloud run in as many groups as there are xdist workers, one cloud
-    per worker; a module (or a column of the matrix) stays in one group (its tests share the chats they
-    build). The leftovers scan runs last in the group of the transfers, where card numbers are typed.
-    Without xdist the groups mean nothing."""
-    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-    sizes = Counter(_unit(item) for item in items if _needs_cloud(item))
-    # The biggest unit first, each to the group with the fewest tests so far: the groups end near together.
-    load = [0] * workers
-    groups: dict[str, int] = {}
-    for unit, size in sorted(sizes.items(), key=lambda unit_size: (-unit_size[1], unit_size[0])):
-        groups[unit] = load.index(min(load))
-        load[groups[unit]] += size
-    if "tests/e2e/test_zz_leftovers.py" in groups and "tests/e2e/test_transfers.py" in groups:
-        groups["tests/e2e/test_zz_leftovers.py"] = groups["tests/e2e/test_transfers.py"]
+    """Each module that needs a local cloud (each column of the matrix) is a unit of xdist's `loadgroup`
+    scheduling: its tests run on one worker, in order (they share the chats they build), and each worker
+    starts one cloud for the units it runs. xdist hands the units out biggest first and gives a worker the
+    next one as it runs low, so the workers end near together whatever each unit costs. The leftovers scan
+    runs last in the unit of the transfers, where card numbers are typed. Without xdist the groups mean
+    nothing."""
     for item in items:
         if _needs_cloud(item):
-            item.add_marker(pytest.mark.xdist_group(f"local-cloud-{groups[_unit(item)]}"))
+            unit = _unit(item)
+            if unit == "tests/e2e/test_zz_leftovers.py":
+                unit = "tests/e2e/test_transfers.py"
+            item.add_marker(pytest.mark.xdist_group(f"local-cloud:{unit}"))
 
 
 def _unit(item: pytest.Item) -> str:
@@ -67,6 +60,9 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
             "SpendingFreePerDayMinor": str(SPENDING_FREE_PER_DAY_MINOR),
             "SpendingLimitPerDayMinor": str(SPENDING_LIMIT_PER_DAY_MINOR),
         },
+        # A module's functions go cold a while after it ends: a worker's cloud holds what its next module uses,
+        # so more clouds fit side by side (docs/testing.md, "Suite run time").
+        idle_environment_s=90,
     )
     local_cloud = LocalCloud(config, state_dir=tmp_path_factory.mktemp("cloud"), echo_logs=False)
     with local_cloud:

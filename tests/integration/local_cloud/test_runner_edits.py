@@ -52,3 +52,48 @@ def test_an_edited_function_answers_with_its_new_code_from_a_fresh_environment(
     assert (first.json(), first.cold) == ("before", True)
     assert (warm.json(), warm.cold) == ("before", False)
     assert (edited.json(), edited.cold) == ("after", True)
+
+
+def test_an_environment_left_idle_is_shut_down_and_the_next_call_starts_cold(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(HANDLER.format(answer="hello"), encoding="utf-8")
+    lambdas = LambdaRunner(
+        {"test-EditedFunction": spec_in(tmp_path)},
+        base_env={"PATH": os.environ.get("PATH", "")},
+        log=lambda *_: None,
+        idle_s=0.3,
+    )
+    try:
+        first = lambdas.invoke("test-EditedFunction", "{}")
+        warm = lambdas.invoke("test-EditedFunction", "{}")
+        kept = lambdas.warm_environments()
+        deadline = time.monotonic() + 10
+        while lambdas.warm_environments() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        reaped = lambdas.warm_environments()
+        after = lambdas.invoke("test-EditedFunction", "{}")
+    finally:
+        lambdas.stop()
+
+    assert (first.cold, warm.cold, kept) == (True, False, 1)
+    assert reaped == 0
+    assert (after.json(), after.cold) == ("hello", True)
+
+
+def test_an_environment_in_use_is_not_shut_down(tmp_path: Path) -> None:
+    """Idle means between calls: calls closer together than the idle time keep one warm environment."""
+    (tmp_path / "app.py").write_text(HANDLER.format(answer="hello"), encoding="utf-8")
+    lambdas = LambdaRunner(
+        {"test-EditedFunction": spec_in(tmp_path)},
+        base_env={"PATH": os.environ.get("PATH", "")},
+        log=lambda *_: None,
+        idle_s=2.0,
+    )
+    try:
+        calls = [lambdas.invoke("test-EditedFunction", "{}")]
+        for _ in range(12):
+            time.sleep(0.25)
+            calls.append(lambdas.invoke("test-EditedFunction", "{}"))
+    finally:
+        lambdas.stop()
+
+    assert [call.cold for call in calls] == [True] + [False] * 12

@@ -62,7 +62,7 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
         },
         # A module's functions go cold a while after it ends: a worker's cloud holds what its next module uses,
         # so more clouds fit side by side (docs/testing.md, "Suite run time").
-        idle_environment_s=90,
+        idle_environment_s=180,
     )
     local_cloud = LocalCloud(config, state_dir=tmp_path_factory.mktemp("cloud"), echo_logs=False)
     with local_cloud:

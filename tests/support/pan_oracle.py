@@ -63,7 +63,7 @@ def card_numbers_in(text: str) -> list[str]:
 _PLATFORM_IDS = re.compile(
     # A quote may be escaped: an execution history holds its states' JSON as strings.
     r'\\?"?\b(id|message_id|button_message_id|message_token|update_id|reply_to_message_id|mid|callback_query_id'
-    r'|correlation_id|chat_id|user_id|chat_key)\b\\?"?\s*[:=]\s*\\?"?(?:[a-z]+[:#-])?[0-9]+\\?"?'
+    r'|correlation_id|chat_id|user_id|chat_key)\b\\?"?\s*[:=]\s*\\?"?(?:[a-z]+[:#-])?[0-9]+(?![\w-])\\?"?'
     # Correlation ids, chat keys and session keys wherever they appear: "<messenger>-<id>", "<messenger>:<id>".
     r"|\b(?:telegram|viber|whatsapp|messenger)[:-][0-9]+"
 )

@@ -3,9 +3,11 @@ grouped, and numbers that fail the Luhn check, or are too short or too long, are
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from tests.support.pan_oracle import card_numbers_in, luhn
+from tests.support.pan_oracle import card_numbers_in, luhn, pans_in
 
 # Test numbers the card schemes and acquirers publish (13 to 19 digits).
 PUBLISHED = [
@@ -69,3 +71,28 @@ def test_the_oracle_takes_any_first_digit() -> None:
     # Wider than the product's rule (which leaves out numbers starting with 0, 1, 7, 8): a mistake in the
     # product's scheme table cannot hide a number from the oracle.
     assert card_numbers_in("1234567812345670") == ["1234567812345670"]
+
+
+# A Luhn-valid 19-digit number shaped like a Viber message token, and a UUID whose digits, dash-grouped, hold a
+# Luhn-valid run of 13 ("7358-4397-8584" from its second group on).
+VIBER_TOKEN = "5000000004908593301"
+UUID_WITH_A_RUN = "21ab55e3-7358-4397-8584-c03631e04482"
+
+
+@pytest.mark.parametrize(
+    ("where", "record"),
+    [
+        ("a platform id", {"message_token": int(VIBER_TOKEN)}),
+        ("a platform id in a state kept as a string", {"output": json.dumps({"message_id": int(VIBER_TOKEN)})}),
+        ("a request id", {"S": json.dumps({"message_id": UUID_WITH_A_RUN})}),
+    ],
+)
+def test_the_leftovers_scan_passes_over_ids(where: str, record: dict[str, object]) -> None:
+    assert card_numbers_in(json.dumps(record)), f"{where}: the raw rule finds a number, so the scan must take it out"
+    assert pans_in(record) == [], where
+
+
+def test_the_leftovers_scan_still_finds_a_card_number_beside_an_id() -> None:
+    record = {"output": json.dumps({"message_id": 42, "amount": int(VIBER_TOKEN), "note": "card 4111 1111 1111 1111"})}
+
+    assert pans_in(record) == [VIBER_TOKEN, "4111111111111111"]

@@ -3,6 +3,7 @@ front, the fake platforms and the bank sandbox, all on free ports of 127.0.0.1."
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -35,7 +36,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             unit = _unit(item)
             if unit == "tests/e2e/test_zz_leftovers.py":
                 unit = "tests/e2e/test_transfers.py"
-            item.add_marker(pytest.mark.xdist_group(f"local-cloud:{unit}"))
+            # xdist reads a group after the last "@" of a test's id, and only past its last "]".
+            item.add_marker(pytest.mark.xdist_group("local-cloud-" + re.sub(r"[^\w.-]", "-", unit)))
 
 
 def _unit(item: pytest.Item) -> str:

@@ -1,6 +1,7 @@
 """The live receipt through the whole local cloud: after Confirm the journey says "in progress" and, on
-Telegram, edits that very message into the receipt (or the refund), the picture after it; on a messenger
-that cannot edit (Viber) the receipt is a new message under the "in progress" one."""
+Telegram, edits that very message as the transfer advances (the money taken, then the receipt or the refund),
+the picture after it; on a messenger that cannot edit (Viber) the receipt is a new message under the
+"in progress" one, and the stages between are not said."""
 
 from __future__ import annotations
 
@@ -47,8 +48,9 @@ def test_on_telegram_the_in_progress_message_becomes_the_receipt(cloud: LocalClo
     picture = chat.wait_for_picture(after=[m["seq"] for m in chat.messages()].index(receipt["seq"]))
 
     assert receipt["id"] == started["id"] and receipt["edited"]
-    (edit,) = edits_of(cloud, chat, started["id"])
-    assert "Перевод выполнен" in edit and "51.00 BYN" in edit
+    debited, done = edits_of(cloud, chat, started["id"])
+    assert debited == text("transfer.debited", "ru", mask="411111******1111", total="51.00 BYN")
+    assert "Перевод выполнен" in done and "51.00 BYN" in done
     assert picture["seq"] > receipt["seq"]
     after = [m for m in chat.messages() if m["seq"] > receipt["seq"]]
     assert [m["kind"] for m in after] == ["photo"], "the receipt picture follows the edited words"

@@ -99,3 +99,19 @@ def test_the_in_progress_message_of_any_messenger_is_kept_by_its_id() -> None:
     mid = "m_" + "AG5Hz2Uq7tuwNEhXfYYKj8mJEM_QPpz5jdCK48PnKAjSdjfipqxqMvK8ma6AC8fplwlqLP_5cgXIbu7I3rBN0P"
     for message_id in ("1234", "wamid.HBgLMTY1MDUwNzY1MjAVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA", mid):
         assert ReceiptMessage(message_id=message_id).message_id == message_id
+
+
+def test_between_the_debit_and_the_credit_the_transfer_says_the_money_left_by_an_edit_only() -> None:
+    states = machine("transfer")["States"]
+    stage = states["TellDebited"]
+
+    assert states["Debit"]["Next"] == "TellDebited" and stage["Next"] == "Credit"
+    assert ways_into(states, "Credit") == {"TellDebited"}
+    assert stage["Resource"] == "${NotifyCustomerFunctionArn}"
+    parameters = stage["Parameters"]
+    assert (parameters["message"], parameters["edit_only"]) == ("transfer.debited", True)
+    assert parameters["edit_message_id.$"] == "$.receipt_message.message_id"
+    assert stage["ResultPath"] is None  # the state goes on unchanged to the credit
+    # A stage that fails never stops the money.
+    assert [(c["ErrorEquals"], c["Next"]) for c in stage["Catch"]] == [(["States.ALL"], "Credit")]
+    assert stage["Catch"][0]["ResultPath"] not in ("$", "$.receipt_message")

@@ -477,3 +477,58 @@ def test_on_telegram_a_receipt_repeated_by_a_retry_is_not_sent_twice(world: Worl
     again = receipt(world, chat, started.message_id)  # Telegram: "message is not modified"
     assert again.outcome == "edited"
     assert len(world.shown(chat)) == 1
+
+
+def debited(world: World, chat: ChatRef, edit_message_id: str | None) -> Any:
+    """The transfer's middle stage, said only by editing the "in progress" message."""
+    request = NotifyRequest(
+        chat_key=chat.key,
+        language="en",
+        message="transfer.debited",
+        values={"mask": RECEIPT_VALUES["mask"], "total": RECEIPT_VALUES["total"]},
+        edit_message_id=edit_message_id,
+        edit_only=True,
+    )
+    return service.notify(request, messages=world.api, customers_repository=world.customers, windows=world.windows)
+
+
+def test_on_telegram_the_in_progress_message_says_each_stage_then_the_receipt(world: World) -> None:
+    chat = world.chat("telegram")
+    started = in_progress(world, chat)
+
+    stage = debited(world, chat, started.message_id)
+    after_stage = [m["text"] for m in world.shown(chat)]
+    told = receipt(world, chat, started.message_id)
+
+    assert (stage.outcome, told.outcome) == ("edited", "edited")
+    stage_words = text("transfer.debited", "en", mask=RECEIPT_VALUES["mask"], total=RECEIPT_VALUES["total"])
+    assert after_stage == [stage_words]
+    assert [m["text"] for m in world.shown(chat)] == [text("transfer.done", "en", **RECEIPT_VALUES)]
+    edits = [r for r in world.sent_calls(chat) if r["method"] == "editMessageText"]
+    assert [str(r["message_id"]) for r in edits] == [started.message_id] * 2
+
+
+@pytest.mark.parametrize("channel", ["viber", "whatsapp", "messenger"])
+def test_where_a_message_cannot_be_edited_a_stage_sends_nothing(world: World, channel: str) -> None:
+    chat = world.chat(channel)
+    started = in_progress(world, chat)
+    calls = len(world.sent_calls(chat))
+
+    stage = debited(world, chat, started.message_id)
+
+    assert (stage.delivered, stage.outcome) == (False, "not_edited")
+    assert len(world.sent_calls(chat)) == calls
+    assert [m["text"] for m in world.shown(chat)] == [text("transfer.sent", "en")]
+
+
+def test_on_telegram_a_stage_whose_message_is_gone_sends_nothing(world: World) -> None:
+    chat = world.chat("telegram")
+    started = in_progress(world, chat)
+    gone = world.platforms.store.find_message("telegram", chat.chat_id, started.message_id)
+    assert gone is not None
+    gone.deleted = True
+
+    stage = debited(world, chat, started.message_id)
+
+    assert stage.outcome == "not_edited"
+    assert [m for m in world.shown(chat) if not m["deleted"]] == []

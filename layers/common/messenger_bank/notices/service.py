@@ -213,6 +213,8 @@ def notify(
         edited = _edit(request.message, chat, request.edit_message_id, message, api)
         if edited is not None:
             return edited
+    if request.edit_only:
+        return Notified(delivered=False, outcome="not_edited")
     return deliver(
         request.message,
         chat,

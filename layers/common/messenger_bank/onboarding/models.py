@@ -85,6 +85,11 @@ class NotifyRequest(BaseModel):
         default=None,
         description="the journey's earlier message in this chat to edit into this one where the messenger can",
     )
+    edit_only: bool = Field(
+        default=False,
+        description="a stage of a live receipt: said only by editing edit_message_id; nothing is sent where the "
+        "messenger cannot edit it (the receipt still comes as a new message at the end)",
+    )
 
 
 class Notified(BaseModel):
@@ -93,7 +98,8 @@ class Notified(BaseModel):
     delivered: bool
     # sent_elsewhere: on another of the customer's messengers, as that chat could not be reached.
     # edited: the journey's earlier message (edit_message_id) now says this.
-    outcome: Literal["sent", "edited", "sent_elsewhere", "recipient_unavailable"]
+    # not_edited: an edit-only stage where the messenger cannot edit (or refused): nothing was sent, by design.
+    outcome: Literal["sent", "edited", "not_edited", "sent_elsewhere", "recipient_unavailable"]
     # The message in the journey's own chat that a later notice may edit (None where the messenger cannot edit,
     # elsewhere, or where none came back).
     message_id: MessageId | None = None

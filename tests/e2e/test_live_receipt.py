@@ -77,6 +77,7 @@ def test_on_viber_the_receipt_is_a_new_message_under_the_in_progress_one(cloud: 
 
     assert receipt["id"] != started["id"] and receipt["seq"] > started["seq"]
     assert IN_PROGRESS in chat.texts()
+    assert text("transfer.debited", "ru", mask="411111******1111", total="51.00 BYN") not in chat.texts()
 
 
 def test_on_telegram_paying_becomes_the_payments_receipt(cloud: LocalCloud) -> None:

@@ -386,21 +386,20 @@ RECEIPT_VALUES: dict[str, str | int] = {
 PICTURE = "https://receipts.example.com/r/tr_1.png"
 
 
-def in_progress(world: World, chat: ChatRef) -> Any:
-    request = NotifyRequest(chat_key=chat.key, language="en", message="transfer.sent", menu=False)
+def notified(world: World, chat: ChatRef, message: str, **fields: Any) -> Any:
+    """A journey's notice step, in English, through the world's platforms and tables."""
+    request = NotifyRequest(chat_key=chat.key, language="en", message=message, **fields)
     return service.notify(request, messages=world.api, customers_repository=world.customers, windows=world.windows)
+
+
+def in_progress(world: World, chat: ChatRef) -> Any:
+    return notified(world, chat, "transfer.sent", menu=False)
 
 
 def receipt(world: World, chat: ChatRef, edit_message_id: str | None, picture_url: str | None = None) -> Any:
-    request = NotifyRequest(
-        chat_key=chat.key,
-        language="en",
-        message="transfer.done",
-        values=RECEIPT_VALUES,
-        picture_url=picture_url,
-        edit_message_id=edit_message_id,
+    return notified(
+        world, chat, "transfer.done", values=RECEIPT_VALUES, picture_url=picture_url, edit_message_id=edit_message_id
     )
-    return service.notify(request, messages=world.api, customers_repository=world.customers, windows=world.windows)
 
 
 def test_on_telegram_the_receipt_edits_the_in_progress_message(world: World) -> None:
@@ -481,15 +480,8 @@ def test_on_telegram_a_receipt_repeated_by_a_retry_is_not_sent_twice(world: Worl
 
 def debited(world: World, chat: ChatRef, edit_message_id: str | None) -> Any:
     """The transfer's middle stage, said only by editing the "in progress" message."""
-    request = NotifyRequest(
-        chat_key=chat.key,
-        language="en",
-        message="transfer.debited",
-        values={"mask": RECEIPT_VALUES["mask"], "total": RECEIPT_VALUES["total"]},
-        edit_message_id=edit_message_id,
-        edit_only=True,
-    )
-    return service.notify(request, messages=world.api, customers_repository=world.customers, windows=world.windows)
+    values = {"mask": RECEIPT_VALUES["mask"], "total": RECEIPT_VALUES["total"]}
+    return notified(world, chat, "transfer.debited", values=values, edit_message_id=edit_message_id, edit_only=True)
 
 
 def test_on_telegram_the_in_progress_message_says_each_stage_then_the_receipt(world: World) -> None:

@@ -34,7 +34,7 @@ def _to_request(item: dict[str, Any]) -> MoneyRequest:
         amount_minor=int(item["amount_minor"]),
         currency=item["currency"],
         status=item["status"],
-        attempt=int(item.get("attempt", 0)),
+        attempt=int(item["attempt"]),  # put writes every field of MoneyRequest
         created_at=datetime.fromisoformat(item["created_at"]),
         expires_at=int(item["expires_at"]),
     )

@@ -10,8 +10,11 @@ import struct
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+import boto3
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from moto.core.exceptions import JsonRESTError
+from moto.kms import models as kms_models
 
 from messenger_bank.configuration import forget_settings
 from messenger_bank.security import sealing
@@ -125,9 +128,60 @@ def test_a_blob_shorter_than_its_header_is_not_a_sealed_blob(sealer: Sealer, sea
         sealer.unseal(sealed[:keep], purpose=TEXT_PURPOSE, context=UPDATE)
 
 
+def test_a_blob_whose_header_names_no_data_key_is_not_a_sealed_blob(sealer: Sealer, sealed: bytes) -> None:
+    # Without this check KMS would refuse the empty ciphertext as a bad parameter: an error, not a broken seal.
+    for blob in (sealed[:3], sealed[:1] + b"\x00\x00" + sealed[3:]):
+        with pytest.raises(SealBroken):
+            sealer.unseal(blob, purpose=TEXT_PURPOSE, context=UPDATE)
+
+
 def test_a_blob_cut_inside_its_ciphertext_does_not_open(sealer: Sealer, sealed: bytes) -> None:
     with pytest.raises(SealBroken):
         sealer.unseal(sealed[:-1], purpose=TEXT_PURPOSE, context=UPDATE)
+
+
+class IncorrectKeyException(JsonRESTError):
+    def __init__(self) -> None:
+        super().__init__(
+            "IncorrectKeyException", "The key ID in the request does not identify the key that encrypted it."
+        )
+
+
+@pytest.fixture
+def kms_answers_incorrect_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """KMS answers a Decrypt whose KeyId is not the ciphertext's key with IncorrectKeyException; moto answers
+    AccessDeniedException. Made to answer as KMS does."""
+    decrypt = kms_models.KmsBackend.decrypt
+
+    def as_kms(backend: kms_models.KmsBackend, *args: object, key_id: str | None = None, **kwargs: object) -> object:
+        plaintext, arn = decrypt(backend, *args, **kwargs)  # type: ignore[arg-type]
+        if key_id is not None and backend.any_id_to_key_id(key_id) != arn.rsplit("/", 1)[-1]:
+            raise IncorrectKeyException()
+        return plaintext, arn
+
+    monkeypatch.setattr(kms_models.KmsBackend, "decrypt", as_kms)
+
+
+def test_a_blob_sealed_under_another_key_does_not_open(
+    kms: KMSClient, sealed: bytes, kms_answers_incorrect_key: None
+) -> None:
+    other = Sealer(kms.create_key(KeyUsage="ENCRYPT_DECRYPT")["KeyMetadata"]["KeyId"], kms=kms)
+
+    with pytest.raises(SealBroken):
+        other.unseal(sealed, purpose=TEXT_PURPOSE, context=UPDATE)
+
+
+def test_a_sealer_uses_the_kms_client_it_is_given(aws: None) -> None:
+    # A key in another region than the default client's: only the given client finds it.
+    elsewhere = boto3.client("kms", region_name="us-east-1")
+    sealing.kms_client.cache_clear()
+    sealer = Sealer(elsewhere.create_key()["KeyMetadata"]["KeyId"], kms=elsewhere)
+
+    blob = sealer.seal(b"MP1234567", purpose=TEXT_PURPOSE, context=CHAT)
+
+    assert sealer.kms is elsewhere
+    assert sealer.unseal(blob, purpose=TEXT_PURPOSE, context=CHAT) == b"MP1234567"
+    sealing.kms_client.cache_clear()
 
 
 # --- the deployed sealer ------------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """The person the bank is asked about (registry, screening, core banking) is read from the application as the
 applicant typed it: surname first, then the first name, then whatever follows as the middle name; a one-word name
-is both surname and first name (the bank needs both); the phone goes with them."""
+is both surname and first name (the bank needs both); the phone and the passport's issue date go with them."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import pytest
 
@@ -29,3 +31,7 @@ def test_the_names_are_read_surname_first(full_name: str, last: str, first: str,
 
 def test_the_applicants_phone_goes_with_their_identity() -> None:
     assert identity_of(form(phone="+375447654321")).phone == "+375447654321"
+
+
+def test_the_passports_issue_date_goes_with_their_identity() -> None:
+    assert identity_of(form(issue_date=date(2020, 6, 1))).issue_date == date(2020, 6, 1)

@@ -69,9 +69,9 @@ class MoneyRequestsRepository(InCustomersTable):
         if open_at is not None:
             condition += " AND expires_at > :now"
             values[":now"] = open_at
-        update = "SET #s = :to" + (", attempt = if_not_exists(attempt, :zero) + :one" if bump else "")
+        update = "SET #s = :to" + (", attempt = attempt + :one" if bump else "")  # put writes attempt with the rest
         if bump:
-            values.update({":zero": 0, ":one": 1})
+            values[":one"] = 1
         try:
             item = self.table.update_item(
                 Key=_key(request_id),

@@ -69,7 +69,8 @@ class MoneyRequestsRepository(InCustomersTable):
         if open_at is not None:
             condition += " AND expires_at > :now"
             values[":now"] = open_at
-        update = "SET #s = :to" + (", attempt = attempt + :one" if bump else "")  # put writes attempt with the rest
+        # put writes attempt with every request, so there is always one to bump.
+        update = "SET #s = :to" + (", attempt = attempt + :one" if bump else "")
         if bump:
             values[":one"] = 1
         try:

@@ -1,6 +1,7 @@
 """The step-up policy a transfer step is given is the one it applies (the environment's, in these tests 10 000.00 a
 day and 1 000.00 free of a code, would let 51.00 through without a code); a debit that never reached the bank gives
-today's count back when the refund finds nothing debited; a recipient told is counted once for the alarms."""
+today's count back when the refund finds nothing debited, and a refund gives it back at the step's time; a recipient
+told is counted once for the alarms."""
 
 from __future__ import annotations
 
@@ -9,13 +10,13 @@ from collections.abc import Callable
 import pytest
 
 from messenger_bank.banking.models import DebitRequest, Operation
-from messenger_bank.errors import BankSystemUnavailable
+from messenger_bank.errors import BankSystemUnavailable, CardNotFound
 from messenger_bank.spending.errors import CodeRequired
 from messenger_bank.spending.settings import SpendingSettings
 from messenger_bank.transfers import service
 from messenger_bank.transfers.models import QuoteTransferRequest
-from tests.unit.transfers.conftest import CUSTOMER, NOW, RECIPIENT_PAN, SETTINGS, World
-from tests.unit.transfers.test_journey_steps import prepared
+from tests.unit.transfers.conftest import CUSTOMER, NOW, RECIPIENT_PAN, REFUSED_PAN, SETTINGS, World
+from tests.unit.transfers.test_journey_steps import credit, prepared
 from tests.unit.transfers.test_tell_recipient import Chats, completed, recipient_banks_with_us, tell
 from tests.unit.transfers.test_transfer_step_up import debit, refund, spent
 
@@ -83,3 +84,14 @@ def test_a_recipient_not_reached_is_not_counted_as_told(world: World, emitted_me
     tell(world, state, Chats(blocked_the_bot={"telegram:555", "viber:vb555"}))
 
     assert "TransferRecipientsTold" not in emitted_metrics()
+
+
+def test_a_refunded_transfers_count_is_given_back_at_the_steps_time(world: World) -> None:
+    state = debit(world, prepared(world, pan=REFUSED_PAN, amount=5_000))
+    with pytest.raises(CardNotFound):
+        credit(world, state)
+
+    assert refund(world, state).outcome == "refunded"
+
+    marker = world.quotes.table.get_item(Key={"pk": f"SPENDING#{CUSTOMER}", "sk": "OP#transfer:transfer-abc-1"})
+    assert marker["Item"]["released_at"] == int(NOW.timestamp())

@@ -56,7 +56,7 @@ def seal(form: ApplicationForm) -> str:
 
 def unseal(application_id: str) -> ApplicationForm:
     item = _table().get_item(Key={"pk": f"APPLICATION#{application_id}", "sk": "APPLICATION"}).get("Item")
-    if item is None or int(item.get("expires_at", 0)) < time.time():
+    if item is None or int(item["expires_at"]) < time.time():  # seal writes it with the data
         raise ApplicationNotFound(application_id)
     plaintext = _kms().decrypt(CiphertextBlob=bytes(item["sealed"]), EncryptionContext=_context(application_id))
     return ApplicationForm.model_validate_json(plaintext["Plaintext"])

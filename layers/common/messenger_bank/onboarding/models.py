@@ -47,8 +47,9 @@ class IssuedCardView(BaseModel):
     card_id: str
     mask: str
     expiry: str
-    product: str = "visa-digital"
-    cashback_category: str = "everything"
+    # No defaults: the view is always the bank's answer (issue_virtual_card), never a guess.
+    product: str
+    cashback_category: str
 
 
 class IssuanceState(BaseModel):

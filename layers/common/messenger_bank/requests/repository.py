@@ -34,7 +34,7 @@ def _to_request(item: dict[str, Any]) -> MoneyRequest:
         amount_minor=int(item["amount_minor"]),
         currency=item["currency"],
         status=item["status"],
-        attempt=int(item.get("attempt", 0)),
+        attempt=int(item["attempt"]),  # put writes every field of MoneyRequest
         created_at=datetime.fromisoformat(item["created_at"]),
         expires_at=int(item["expires_at"]),
     )
@@ -69,9 +69,10 @@ class MoneyRequestsRepository(InCustomersTable):
         if open_at is not None:
             condition += " AND expires_at > :now"
             values[":now"] = open_at
-        update = "SET #s = :to" + (", attempt = if_not_exists(attempt, :zero) + :one" if bump else "")
+        # put writes attempt with every request, so there is always one to bump.
+        update = "SET #s = :to" + (", attempt = attempt + :one" if bump else "")
         if bump:
-            values.update({":zero": 0, ":one": 1})
+            values[":one"] = 1
         try:
             item = self.table.update_item(
                 Key=_key(request_id),

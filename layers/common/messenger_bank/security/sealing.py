@@ -82,10 +82,12 @@ class Sealer:
             blob[3 + length : 3 + length + _NONCE_BYTES],
             blob[3 + length + _NONCE_BYTES :],
         )
+        if not wrapped:  # KMS refuses an empty ciphertext as a bad parameter, not as a broken seal
+            raise SealBroken(f"{purpose}: not a sealed blob")
         try:
             key = self.kms.decrypt(KeyId=self.key_id, CiphertextBlob=wrapped, EncryptionContext=full)["Plaintext"]
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("InvalidCiphertextException", "IncorrectKeyException"):
+            if exc.response["Error"]["Code"] in ("InvalidCiphertextException", "IncorrectKeyException"):
                 raise SealBroken(f"{purpose}: the blob does not open under this context") from None
             raise
         try:

@@ -24,6 +24,8 @@ SECRETS_PREFIX = "/messenger-bank/dev"  # the template's default, which the clou
 SPREAD_BY = {"tests/e2e/test_journeys.py": "messenger"}
 
 
+# First: xdist's own hook on each worker reads the groups into the tests' ids, and a group added after it is none.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Each module that needs a local cloud (each column of the matrix) is a unit of xdist's `loadgroup`
     scheduling: its tests run on one worker, in order (they share the chats they build), and each worker

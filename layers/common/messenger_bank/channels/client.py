@@ -57,6 +57,19 @@ SendResult = SentMessage | RecipientUnavailable
 NoticeRoute = Literal["free_form", "outside_window"]
 
 
+ADAPTER_CLASSES: dict[Channel, type[ChannelAdapter]] = {
+    "telegram": TelegramAdapter,
+    "viber": ViberAdapter,
+    "whatsapp": WhatsAppAdapter,
+    "messenger": MessengerAdapter,
+}
+
+
+def can_edit(channel: Channel) -> bool:
+    """Whether the messenger lets a bot edit its own message (a fact of the platform, no settings needed)."""
+    return ADAPTER_CLASSES[channel].capabilities.can_edit
+
+
 def build_adapters(config: ChannelSettings) -> dict[Channel, ChannelAdapter]:
     return {
         "telegram": TelegramAdapter(),

@@ -23,7 +23,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from messenger_bank.channels import RecipientUnavailable, message_api
-from messenger_bank.channels.client import MessageAPI
+from messenger_bank.channels.client import MessageAPI, can_edit
 from messenger_bank.channels.models import (
     Attachment,
     Button,
@@ -114,7 +114,7 @@ def _send_notice(
         _remember(chat, result, outside, now, windows)
     # Kept only where a later notice can edit it: a Viber token is a 19-digit number, and in a journey's
     # history a number of that shape is what the bank's card-number scans look for.
-    editable = result.message_ids and messages.adapters[chat.channel].capabilities.can_edit
+    editable = result.message_ids and can_edit(chat.channel)
     return "", result.message_ids[0] if editable else None
 
 

@@ -303,7 +303,7 @@ class LambdaRunner:
                 environment.kill()
 
     def warm_environments(self) -> int:
-        """How many execution environments are alive and idle now (for tests and the bench)."""
+        """How many execution environments are alive and idle now (for the tests)."""
         with self._lock:
             return sum(len(idle) for idle in self._idle.values())
 

@@ -44,7 +44,7 @@ run: $(STAMP)
 
 test: $(STAMP) browser
 	$(MAKE) --no-print-directory lint
-	$(PY) -m pytest -n 3 --dist loadgroup -m "not slow" -q
+	$(PY) -m pytest -n 4 --dist loadgroup -m "not slow" -q
 	$(MAKE) --no-print-directory test-slow
 	$(MAKE) --no-print-directory mutation-sample SAMPLE=80 THRESHOLD=$(MUTATION_FLOOR)
 

@@ -153,26 +153,30 @@ class Chat:
         payload = self.button(label_part)
         return self.act(lambda: self._send("button", payload=payload), **kw)
 
-    def wait_for(self, text_part: str, timeout_s: float = 60) -> dict[str, Any]:
-        """The first bot message containing `text_part`, waiting for it to arrive."""
+    def _first(self, matches: Callable[[dict[str, Any]], bool], after: int, timeout_s: float) -> dict[str, Any] | None:
+        """The first bot message after the first `after` that `matches`, waiting up to `timeout_s` for it."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            for message in self.messages():
-                if text_part in str(message.get("text") or ""):
+            for message in self.messages()[after:]:
+                if matches(message):
                     return message
             time.sleep(0.2)
-        raise AssertionError(f"no {text_part!r} in {timeout_s} s; the bot said: {self.texts()}")
+        return None
+
+    def wait_for(self, text_part: str, timeout_s: float = 60) -> dict[str, Any]:
+        """The first bot message containing `text_part`, waiting for it to arrive."""
+        found = self._first(lambda message: text_part in str(message.get("text") or ""), 0, timeout_s)
+        if found is None:
+            raise AssertionError(f"no {text_part!r} in {timeout_s} s; the bot said: {self.texts()}")
+        return found
 
     def wait_for_picture(self, after: int = 0, timeout_s: float = 30) -> dict[str, Any]:
         """The first bot message with a picture among those after the first `after`, waiting for it (on
         Telegram a receipt's picture follows its words, which are the "in progress" message edited)."""
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            for message in self.messages()[after:]:
-                if message.get("media"):
-                    return message
-            time.sleep(0.2)
-        raise AssertionError(f"no picture in {timeout_s} s; the bot said: {self.texts()[-600:]}")
+        found = self._first(lambda message: bool(message.get("media")), after, timeout_s)
+        if found is None:
+            raise AssertionError(f"no picture in {timeout_s} s; the bot said: {self.texts()[-600:]}")
+        return found
 
     def delivered_at(self, since: float, text_part: str) -> float | None:
         """When both a picture and a text containing `text_part` had reached the chat after `since`

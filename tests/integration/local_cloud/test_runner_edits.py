@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,16 +31,28 @@ def spec_in(folder: Path) -> FunctionSpec:
     )
 
 
+@contextmanager
+def runner_of(folder: Path, answer: str, idle_s: float | None = None) -> Iterator[LambdaRunner]:
+    """A runner of one function in `folder` whose handler answers `answer`, stopped afterwards."""
+    (folder / "app.py").write_text(HANDLER.format(answer=answer), encoding="utf-8")
+    lambdas = LambdaRunner(
+        {"test-EditedFunction": spec_in(folder)},
+        base_env={"PATH": os.environ.get("PATH", "")},
+        log=lambda *_: None,
+        idle_s=idle_s,
+    )
+    try:
+        yield lambdas
+    finally:
+        lambdas.stop()
+
+
 def test_an_edited_function_answers_with_its_new_code_from_a_fresh_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(runner, "CODE_CHECK_INTERVAL_S", 0.2)
     app = tmp_path / "app.py"
-    app.write_text(HANDLER.format(answer="before"), encoding="utf-8")
-    lambdas = LambdaRunner(
-        {"test-EditedFunction": spec_in(tmp_path)}, base_env={"PATH": os.environ.get("PATH", "")}, log=lambda *_: None
-    )
-    try:
+    with runner_of(tmp_path, "before") as lambdas:
         first = lambdas.invoke("test-EditedFunction", "{}")
         warm = lambdas.invoke("test-EditedFunction", "{}")
         app.write_text(HANDLER.format(answer="after"), encoding="utf-8")
@@ -46,8 +60,6 @@ def test_an_edited_function_answers_with_its_new_code_from_a_fresh_environment(
         os.utime(app, (edited_at, edited_at))
         time.sleep(0.25)  # past the check interval: the runner looks at the files again on the next call
         edited = lambdas.invoke("test-EditedFunction", "{}")
-    finally:
-        lambdas.stop()
 
     assert (first.json(), first.cold) == ("before", True)
     assert (warm.json(), warm.cold) == ("before", False)
@@ -55,14 +67,7 @@ def test_an_edited_function_answers_with_its_new_code_from_a_fresh_environment(
 
 
 def test_an_environment_left_idle_is_shut_down_and_the_next_call_starts_cold(tmp_path: Path) -> None:
-    (tmp_path / "app.py").write_text(HANDLER.format(answer="hello"), encoding="utf-8")
-    lambdas = LambdaRunner(
-        {"test-EditedFunction": spec_in(tmp_path)},
-        base_env={"PATH": os.environ.get("PATH", "")},
-        log=lambda *_: None,
-        idle_s=0.3,
-    )
-    try:
+    with runner_of(tmp_path, "hello", idle_s=0.3) as lambdas:
         first = lambdas.invoke("test-EditedFunction", "{}")
         warm = lambdas.invoke("test-EditedFunction", "{}")
         kept = lambdas.warm_environments()
@@ -71,8 +76,6 @@ def test_an_environment_left_idle_is_shut_down_and_the_next_call_starts_cold(tmp
             time.sleep(0.05)
         reaped = lambdas.warm_environments()
         after = lambdas.invoke("test-EditedFunction", "{}")
-    finally:
-        lambdas.stop()
 
     assert (first.cold, warm.cold, kept) == (True, False, 1)
     assert reaped == 0
@@ -81,19 +84,10 @@ def test_an_environment_left_idle_is_shut_down_and_the_next_call_starts_cold(tmp
 
 def test_an_environment_in_use_is_not_shut_down(tmp_path: Path) -> None:
     """Idle means between calls: calls closer together than the idle time keep one warm environment."""
-    (tmp_path / "app.py").write_text(HANDLER.format(answer="hello"), encoding="utf-8")
-    lambdas = LambdaRunner(
-        {"test-EditedFunction": spec_in(tmp_path)},
-        base_env={"PATH": os.environ.get("PATH", "")},
-        log=lambda *_: None,
-        idle_s=2.0,
-    )
-    try:
+    with runner_of(tmp_path, "hello", idle_s=2.0) as lambdas:
         calls = [lambdas.invoke("test-EditedFunction", "{}")]
         for _ in range(12):
             time.sleep(0.25)
             calls.append(lambdas.invoke("test-EditedFunction", "{}"))
-    finally:
-        lambdas.stop()
 
     assert [call.cold for call in calls] == [True] + [False] * 12

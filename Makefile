@@ -12,7 +12,7 @@ export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)
 FN ?=
 EVENT ?=
 
-.PHONY: help venv run test test-fast test-slow journeys lint build invoke executions bench flows nlu webhooks whatsapp-templates browser clean mutation mutation-sample
+.PHONY: help venv run test test-not-slow test-fast test-slow journeys lint build invoke executions bench flows nlu webhooks whatsapp-templates browser clean mutation mutation-sample
 CHROMIUM := /usr/bin/chromium
 
 help:
@@ -42,10 +42,10 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(PY) -m local.cloud
 
+# The slow suites run beside the others: while the end-to-end units wait on their journeys the cores are half idle.
 test: $(STAMP) browser
 	$(MAKE) --no-print-directory lint
-	$(PY) -m pytest -n 4 --dist loadgroup -m "not slow" -q
-	$(MAKE) --no-print-directory test-slow
+	$(MAKE) --no-print-directory -j 2 --output-sync=target test-not-slow test-slow
 	$(MAKE) --no-print-directory mutation-sample SAMPLE=80 THRESHOLD=$(MUTATION_FLOOR)
 
 # The mutation gate of `make test` (docs/testing.md): a seeded sample of the mutants of the money and identity
@@ -62,6 +62,9 @@ browser: $(CHROMIUM)
 $(CHROMIUM):
 	@command -v apt-get >/dev/null || { echo "install Chromium at $(CHROMIUM) for the browser tests"; exit 1; }
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+
+test-not-slow: $(STAMP)
+	$(PY) -m pytest -n 4 --dist loadgroup -m "not slow" -q
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not slow and not e2e" -q

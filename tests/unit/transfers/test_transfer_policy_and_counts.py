@@ -95,3 +95,30 @@ def test_a_refunded_transfers_count_is_given_back_at_the_steps_time(world: World
 
     marker = world.quotes.table.get_item(Key={"pk": f"SPENDING#{CUSTOMER}", "sk": "OP#transfer:transfer-abc-1"})
     assert marker["Item"]["released_at"] == int(NOW.timestamp())
+
+
+def test_the_credited_state_names_the_banks_credit_operation(world: World) -> None:
+    debited = debit(world, prepared(world, amount=5_000))
+
+    credited = credit(world, debited)
+
+    assert (credited.outcome, credited.debit_id, credited.credit_id) == ("completed", "op-1", "op-2")
+
+
+def test_a_debit_never_made_gives_todays_count_back_at_the_steps_time(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state = prepared(world, amount=5_000)
+
+    def unreachable(request: DebitRequest) -> Operation:
+        raise BankSystemUnavailable("the bank did not answer", system="core")
+
+    with monkeypatch.context() as bank_down:
+        bank_down.setattr(world.core, "debit", unreachable)
+        with pytest.raises(BankSystemUnavailable):
+            debit(world, state)
+    world.core.balance_minor = 1_000  # the refund's replay of the debit is refused: nothing was debited
+
+    assert refund(world, state).outcome == "not_debited"
+    marker = world.quotes.table.get_item(Key={"pk": f"SPENDING#{CUSTOMER}", "sk": "OP#transfer:transfer-abc-1"})
+    assert marker["Item"]["released_at"] == int(NOW.timestamp())

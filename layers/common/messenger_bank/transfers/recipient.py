@@ -112,21 +112,21 @@ def _tell(
         # A mask already; redacting again makes sure no full number could ever reach a chat.
         "mask": redact_pans(quote.source_mask),
     }
-    delivered = failed = 0
+    delivered = refused = 0
     for chat in chats:
         try:
             told = tell(NotifyRequest(chat_key=chat.key, language=recipient.language, message=NOTICE, values=values))
         except Exception as exc:  # one messenger down must not keep the notice from the others
-            failed += 1
+            refused += 1
             logger.warning(
                 "recipient's chat refused the notice",
                 extra={"transfer_id": state.transfer_id, "channel": chat.channel, "error": type(exc).__name__},
             )
             continue
         delivered += told.delivered
-    if failed and not delivered:
+    if refused and not delivered:
         repository.unmark_recipient_told(quote.quote_id)
-        raise RecipientNotReached("no chat of the recipient took the notice", chats=len(chats))
+        raise RecipientNotReached("no chat of the recipient took the notice", chats=len(chats), refused=refused)
     if not delivered:
         # Blocked the bot, or out of the platform's window: trying again would not reach them either.
         return RecipientTold(outcome="unreachable")

@@ -62,21 +62,15 @@ def purchase_reference(mcc: str, partner: str | None) -> str:
 def purchase_request(body: dict[str, Any]) -> dict[str, Any]:
     """The purchase fields, checked; a 400 for a request no terminal would send."""
     amount = body.get("amount_minor")
+    card_id, currency, mcc = (str(body.get(name, "")) for name in ("card_id", "currency", "mcc"))
     merchant = str(body.get("merchant", "")).strip()
-    purchase = {
-        "card_id": str(body.get("card_id", "")),
-        "amount_minor": amount,
-        "currency": str(body.get("currency", "")),
-        "mcc": str(body.get("mcc", "")),
-        "merchant": merchant,
-    }
     if (
-        not purchase["card_id"]
+        not card_id
         or not isinstance(amount, int)
         or isinstance(amount, bool)
         or amount <= 0
-        or not CURRENCY.match(purchase["currency"])
-        or not MCC.match(purchase["mcc"])
+        or not CURRENCY.match(currency)
+        or not MCC.match(mcc)
         or not 1 <= len(merchant) <= MAX_MERCHANT
     ):
         raise ApiError(
@@ -85,7 +79,7 @@ def purchase_request(body: dict[str, Any]) -> dict[str, Any]:
             "card_id, amount_minor (a positive integer of minor units), currency (ISO 4217), mcc (4 digits) "
             f"and merchant (1-{MAX_MERCHANT} characters) are required",
         )
-    return purchase
+    return {"card_id": card_id, "amount_minor": amount, "currency": currency, "mcc": mcc, "merchant": merchant}
 
 
 class CardNetwork:

@@ -1,8 +1,8 @@
 """Every benchmark, in order, each under its own header: figures printed, never asserted.
 
     python -m bench                 # all of them (NLU without the ~2 min public Banking77 benchmark)
-    python -m bench <name> [args]   # one: cold_start, webhooks, outbound, card_issuance, transfers, sessions,
-                                    #      notices, nlu, images
+    python -m bench <name> [args]   # one: cold_start, webhooks, outbound, card_issuance, transfers, purchases,
+                                    #      sessions, notices, nlu, images
     python -m bench --list
 
 Each benchmark ends by itself; those that need the local cloud start and stop their own, on free ports
@@ -69,6 +69,13 @@ def _transfers(args: list[str]) -> None:
     from bench import transfers
 
     transfers.main(args)
+
+
+@_register("purchases", "Purchases: the card network's purchase → the notice in the chat")
+def _purchases(args: list[str]) -> None:
+    from bench import purchases
+
+    purchases.main(args)
 
 
 @_register("sessions", "Sign-in zone: the session JWT's cost per operation")

@@ -210,6 +210,8 @@ class LocalCloud:
             if self.sandbox is not None:
                 # The acquirer posts its signed results where a deployed stack's callback route would be.
                 self.sandbox.acquirer.callback_url_override = f"{self.api.base_url}/callbacks/acquirer"
+                # Core banking pushes card events (purchases) to the bank's internal API.
+                self.sandbox.network.events_url_override = f"{self.api.base_url}/internal/card-events"
         if self.serve_api:
             self._start_ops_view()
         self._write_state()

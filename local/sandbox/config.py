@@ -13,6 +13,7 @@ SYSTEMS: tuple[str, ...] = (
     "billing",
     "acquirer",
     "partners",
+    "network",
 )
 
 DEFAULT_PORTS: dict[str, int] = {
@@ -24,6 +25,7 @@ DEFAULT_PORTS: dict[str, int] = {
     "billing": 8094,
     "acquirer": 8095,
     "partners": 8096,
+    "network": 8097,
 }
 
 PARTNERS: tuple[str, ...] = ("gamearena", "twitch", "burgerking", "grushovka")
@@ -57,6 +59,8 @@ class SandboxConfig:
     acquirer_callback_secret: str = "sandbox-callback-secret"
     # Where the acquirer posts signed results when a payment names no callback_url.
     acquirer_callback_url: str | None = None
+    # Where core banking posts card events (purchases cleared, declined, refunded): the bank's internal API.
+    network_events_url: str | None = None
     partner_api_keys: dict[str, str] = field(default_factory=lambda: {p: f"sandbox-{p}-key" for p in PARTNERS})
     currency: str = "BYN"
     # Limits of a digital card, in minor units (kopecks).

@@ -3,7 +3,7 @@
 Balances are never stored: an account's balance is the sum of its postings. Every money movement is
 one operation with exactly two postings (minus on one account, plus on another), written in one
 SQLite transaction together with its idempotency record, so the sum over all accounts is always 0.
-The bank's internal accounts (equity, transit, acquiring, billing, interbank) may go negative and
+The bank's internal accounts (equity, transit, acquiring, billing, interbank, merchants) may go negative and
 balance bonuses, top-ups from other banks, bill payments and transfers to other banks.
 
 Idempotency: a write carries (scope, key); the request's hash and the answer are stored with it.
@@ -32,7 +32,9 @@ TRANSIT = "BANK-TRANSIT"
 ACQUIRING = "BANK-ACQUIRING"
 BILLING = "BANK-BILLING"
 INTERBANK = "BANK-INTERBANK"
-INTERNAL_ACCOUNTS = (EQUITY, TRANSIT, ACQUIRING, BILLING, INTERBANK)
+# What card purchases owe the merchants (their acquirers settle it through the card network).
+MERCHANT_SETTLEMENT = "BANK-MERCHANTS"
+INTERNAL_ACCOUNTS = (EQUITY, TRANSIT, ACQUIRING, BILLING, INTERBANK, MERCHANT_SETTLEMENT)
 CREDIT_SOURCES = {"bonus": EQUITY, "acquiring": ACQUIRING}
 
 SCHEMA = """
@@ -520,6 +522,10 @@ class Bank:
             raise ApiError(422, "limit_exceeded", "the daily limit would be exceeded", limit="per_day")
         if self.balance(account_id, db) < amount:
             raise ApiError(422, "insufficient_funds", "the available balance does not cover the amount")
+
+    def available_to_spend(self, account_id: str, db: sqlite3.Connection | None = None) -> int:
+        """What a card on the account can spend now, as the card network is told after a purchase."""
+        return self.balance(account_id, db)
 
     def settled(self, db: sqlite3.Connection, debit_id: str) -> int:
         """How much of a debit has been credited onwards or refunded already."""

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from local.sandbox import acquirer, billing, cerberus, core, keycloak, partners, passport
+from local.sandbox import acquirer, billing, cerberus, core, keycloak, network, partners, passport
 from local.sandbox.common import json_error
 from local.sandbox.config import DEFAULT_PORTS, PARTNERS, SYSTEMS, SandboxConfig
 from local.sandbox.faults import Fault, FaultInjector
@@ -35,6 +35,7 @@ class Sandbox:
     issuer: keycloak.TokenIssuer
     faults: FaultInjector
     acquirer: acquirer.Acquirer | None = None
+    network: network.CardNetwork | None = None
     urls: dict[str, str] = field(default_factory=dict)
     _servers: list[tuple[BaseWSGIServer, threading.Thread]] = field(default_factory=list)
 
@@ -92,6 +93,13 @@ class Sandbox:
                     "protocol": "rest",
                     "auth": "api_key",
                     "partners": {p: f"{self.urls['partners']}/{p}" for p in PARTNERS},
+                },
+                "network": {
+                    "base_url": self.urls["network"],
+                    "protocol": "rest",
+                    "auth": "none",
+                    "cards_url": self.urls["network"] + "/network/cards",
+                    "purchases_url": self.urls["network"] + "/network/purchases",
                 },
             },
             "admin_url": self.urls["directory"] + "/admin",
@@ -175,6 +183,13 @@ def directory_app(sandbox: Sandbox) -> Flask:
         sandbox.acquirer.callback_url_override = body.get("url") or None
         return jsonify({"url": sandbox.acquirer.callback_url_override})
 
+    @app.put("/admin/network/events-url")
+    def network_events_url() -> Response:
+        body = request.get_json(silent=True) or {}
+        assert sandbox.network is not None
+        sandbox.network.events_url_override = body.get("url") or None
+        return jsonify({"url": sandbox.network.events_url_override})
+
     return app
 
 
@@ -206,6 +221,7 @@ def start_sandbox(
         return lambda: sandbox.urls[system]
 
     acquirer_app, sandbox.acquirer = acquirer.create_app(bank, faults, url_of("acquirer"))
+    sandbox.network = network.CardNetwork(bank, issuer)
     apps: dict[str, Flask] = {
         "keycloak": keycloak.create_app(issuer, faults),
         "directory": directory_app(sandbox),
@@ -215,6 +231,7 @@ def start_sandbox(
         "billing": billing.create_app(bank, faults, url_of("billing")),
         "acquirer": acquirer_app,
         "partners": partners.create_app(config, faults),
+        "network": network.create_app(sandbox.network, faults),
     }
     try:
         for system in SYSTEMS:

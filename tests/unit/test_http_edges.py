@@ -75,6 +75,7 @@ EDGE_CALLS = {
     "secure_page": "handle",
     "acquirer_callback": "accept_acquirer_callback",
     "plastic_events": "accept_status_event",
+    "card_events": "accept_card_event",
 }
 
 

@@ -34,9 +34,12 @@ MAX_BUTTON_TEXT: Final = 25
 EXAMPLES: Final[dict[str, str]] = {
     "account": "1234567890",
     "amount": "50.00 BYN",
+    "available": "1 200.00 BYN",
+    "cashback": "3.50 BYN",
     "expiry": "12/29",
     "fee": "0.50 BYN",
     "mask": "•• 1234",
+    "merchant": "Burger King",
     "messenger": "Viber",
     "payee": "MTS",
     "payer": "+375 29 ••• •• 67",

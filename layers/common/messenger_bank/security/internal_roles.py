@@ -19,6 +19,8 @@ ROUTE_ROLES: Final[Mapping[str, str]] = MappingProxyType(
         "GET /internal/customers/{customer_id}": "operator",
         # Core banking's push of a plastic-card order's status (a client-credentials token).
         "POST /internal/plastic-events": "core-banking-events",
+        # Core banking's push of a card purchase cleared, declined or refunded (a client-credentials token).
+        "POST /internal/card-events": "core-banking-events",
     }
 )
 

@@ -1,0 +1,73 @@
+"""A card event as core banking sends it, and the cashback accrual the bank records for it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from messenger_bank.types import CurrencyCode, CustomerId, PositiveMinorUnits
+
+CardEventKind = Literal["purchase_cleared", "purchase_declined", "purchase_refunded"]
+EventId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_:.-]{1,64}$")]
+Mcc = Annotated[str, StringConstraints(pattern=r"^\d{4}$")]
+Month = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+
+
+class CardEvent(BaseModel):
+    """POST /internal/card-events: what happened to a purchase on one of our cards. Tolerant: the bank
+    may add fields."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    event_id: EventId
+    kind: CardEventKind
+    purchase_id: str | None = Field(default=None, max_length=80, description="none for a declined purchase")
+    card_id: str = Field(min_length=1, max_length=64)
+    amount_minor: PositiveMinorUnits
+    currency: CurrencyCode
+    mcc: Mcc
+    merchant: str = Field(min_length=1, max_length=60)
+    partner: str | None = Field(default=None, max_length=40, description="the partner id when the merchant is one")
+    reason: str | None = Field(default=None, pattern=r"^[a-z_]{1,40}$", description="why it was declined")
+    available_minor: int = Field(description="what the card can spend after it, as core banking counts")
+    occurred_at: datetime
+
+
+class CashbackAccrual(BaseModel):
+    """One event's cashback, recorded once per event id: positive for a purchase, negative for a refund,
+    zero for a declined purchase (kept so that a repeated decline is not told twice)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_id: EventId
+    customer_id: CustomerId
+    kind: CardEventKind
+    purchase_id: str | None = None
+    card_id: str
+    amount_minor: PositiveMinorUnits
+    currency: CurrencyCode
+    mcc: Mcc
+    merchant: str
+    partner: str | None = None
+    rate_percent: Decimal
+    cashback_minor: int
+    month: Month = Field(description="the bank's calendar month the cashback counts in")
+    occurred_at: datetime
+    told_at: datetime | None = None
+
+    def same_event(self, other: CashbackAccrual) -> bool:
+        """Another delivery of the same event (the id says so; the facts must agree too)."""
+        facts = ("kind", "purchase_id", "card_id", "amount_minor", "currency")
+        return all(getattr(self, name) == getattr(other, name) for name in facts)
+
+
+class CardEventOutcome(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_id: str
+    accrued: bool = Field(description="false: the event was recorded before, nothing is accrued again")
+    cashback_minor: int
+    told: Literal["told", "unreachable", "already_told", "no_chat"]

@@ -34,6 +34,7 @@ MAX_BUTTON_TEXT: Final = 25
 EXAMPLES: Final[dict[str, str]] = {
     "account": "1234567890",
     "amount": "50.00 BYN",
+    "credit_line": "Credit line: 1,000.00 BYN, ready to spend.",
     "expiry": "12/29",
     "fee": "0.50 BYN",
     "mask": "•• 1234",

@@ -1,7 +1,8 @@
 """The customers table and the personal-data key in moto, and fakes of the bank's systems that refuse what
 the real ones refuse (as the sandbox in local/sandbox does): the Passport registry (unknown, revoked and
 mismatching documents; the age on its own date), Cerberus (screening, customers the bank already has, credit
-scoring of its customers only, one-time codes with three attempts) and core banking (one customer per personal number, one card per idempotency key)."""
+scoring of its customers only, one-time codes with three attempts) and core banking (one customer per
+personal number, one card per idempotency key, a key reused with another body refused)."""
 
 from __future__ import annotations
 

@@ -437,7 +437,7 @@ def create_app(bank: Bank, issuer: TokenIssuer, faults: FaultInjector, pin_key_p
             else:
                 target = customer_account(db, body, debit=False)
                 counterparty = body.get("counterparty")
-            return bank.post(
+            result = bank.post(
                 db,
                 "credit",
                 [(source, -amount), (target, amount)],
@@ -446,6 +446,11 @@ def create_app(bank: Bank, issuer: TokenIssuer, faults: FaultInjector, pin_key_p
                 reference=body.get("reference"),
                 meta={"counterparty": counterparty},
             )
+            if target != INTERBANK:
+                # The account's balance right after (kept with the answer, so a replay says the same): below
+                # zero is credit still in use; the caller tells from it how much of the money repaid credit.
+                result["balance_after"] = bank.balance(target, db)
+            return result
 
         # The card number is hashed into the idempotency record, never stored in clear there.
         return run("credit", body, work)

@@ -15,6 +15,7 @@ from messenger_bank.banking.models import (
     DebitRequest,
     IssueCardRequest,
     IssuedCard,
+    Operation,
     RefundRequest,
     TransferRequest,
 )
@@ -39,8 +40,8 @@ def credit_card(clients: Clients, limit: int = LIMIT, funds: int = 0) -> IssuedC
     return card
 
 
-def top_up(clients: Clients, card: IssuedCard, amount: int) -> None:
-    service.credit(
+def top_up(clients: Clients, card: IssuedCard, amount: int) -> Operation:
+    return service.credit(
         CreditRequest(
             account_id=card.account_id, source="acquiring", amount=amount, currency="BYN", idempotency_key=key("top")
         ),
@@ -175,10 +176,15 @@ def test_a_top_up_repays_the_debt_first_and_the_rest_is_own_funds(clients: Clien
     card = credit_card(clients)
     debit(clients, card, 30_000)
 
-    top_up(clients, card, 20_000)  # less than the debt: all of it repays
+    partly = top_up(clients, card, 20_000)  # less than the debt: all of it repays
     halfway = service.get_balance(card.account_id, core=clients.core)
-    top_up(clients, card, 11_200)  # the rest of the debt, and 12.00 of own funds
+    rest = top_up(clients, card, 11_200)  # the rest of the debt, and 12.00 of own funds
     repaid = service.get_balance(card.account_id, core=clients.core)
+    beyond = top_up(clients, card, 500)  # no debt left: none of it repays
+
+    assert (partly.credit_repaid, partly.credit_still_used) == (20_000, 10_000)
+    assert (rest.credit_repaid, rest.credit_still_used) == (10_000, 0)
+    assert (beyond.credit_repaid, beyond.balance_after) == (0, 1_700)
 
     assert (halfway.own_funds, halfway.credit_used, halfway.available) == (0, 10_000, LIMIT - 10_000)
     assert (repaid.own_funds, repaid.credit_used, repaid.available) == (1_200, 0, LIMIT + 1_200)

@@ -338,6 +338,20 @@ class Operation(Theirs):
     currency: CurrencyCode
     status: Literal["completed"]
     created_at: datetime
+    # A credit to one of our accounts: its ledger balance right after (below zero: credit still in use).
+    balance_after: int | None = None
+
+    @property
+    def credit_repaid(self) -> int:
+        """Of the money this credit paid in, the part that repaid credit in use: with one ledger balance,
+        money in covers the debt first (the balance before it was ``balance_after - amount``)."""
+        if self.balance_after is None:
+            return 0
+        return min(self.amount, max(0, self.amount - self.balance_after))
+
+    @property
+    def credit_still_used(self) -> int:
+        return max(0, -self.balance_after) if self.balance_after is not None else 0
 
 
 class HistoryEntry(Theirs):

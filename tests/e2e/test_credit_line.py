@@ -44,9 +44,10 @@ def ledger_holds(cloud: LocalCloud) -> dict[str, Any]:
     return ledger
 
 
-def test_a_newcomer_spends_into_the_credit_line_and_a_top_up_repays_it_first(cloud: LocalCloud) -> None:
+@pytest.mark.parametrize("messenger", ["telegram", "viber"])
+def test_a_newcomer_spends_into_the_credit_line_and_a_top_up_repays_it_first(cloud: LocalCloud, messenger: str) -> None:
     person = Person()
-    chat = chat_for(cloud, "telegram", person)
+    chat = chat_for(cloud, messenger, person)
 
     # Issued with the scoring's limit, and told so.
     onboard(chat, person)

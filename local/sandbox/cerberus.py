@@ -1,6 +1,8 @@
-"""Cerberus: security screening, phone and card ownership checks, one-time codes. REST/JSON, Keycloak.
+"""Cerberus: security screening, credit scoring, phone and card ownership checks, one-time codes.
+REST/JSON, Keycloak.
 
-Test mode: everyone is clear except the special last names in README.md; the one-time code is
+Test mode: everyone is clear except the special last names in README.md; the scoring grants the high
+limit except to the last names below (README.md); the one-time code is
 ``config.test_otp_code`` (random when ``bank.random_otp_codes`` is set), and every code "sent" is kept in
 ``bank.texts`` for the phone's owner to read.
 """
@@ -18,6 +20,11 @@ from local.sandbox.ledger import Bank, luhn_valid, new_id
 
 SANCTIONED_LAST_NAME = "sanctioned"
 FRAUD_LAST_NAME = "fraudster"
+# Credit scoring in test mode (minor units): everyone the high limit, these last names less or none.
+CREDIT_LIMIT_HIGH = 100_000
+CREDIT_LIMIT_LOW = 10_000
+LOW_SCORE_LAST_NAME = "modest"
+REFUSED_SCORE_LAST_NAME = "debtor"
 
 
 def create_app(bank: Bank, issuer: TokenIssuer, faults: FaultInjector) -> Flask:
@@ -43,6 +50,21 @@ def create_app(bank: Bank, issuer: TokenIssuer, faults: FaultInjector) -> Flask:
                 "decision": "rejected" if reasons else "clear",
                 "reasons": reasons,
                 "existing_customer_id": existing["id"] if existing else None,
+            }
+        )
+
+    @app.post("/api/v1/credit-scorings")
+    def score_credit() -> Response:
+        """The credit limit a customer of core banking may have on a card; refused is a limit of 0."""
+        customer = bank.customer(str(body_json().get("customer_id", "")))
+        last = str(customer["last_name"]).strip().lower()
+        limit = {LOW_SCORE_LAST_NAME: CREDIT_LIMIT_LOW, REFUSED_SCORE_LAST_NAME: 0}.get(last, CREDIT_LIMIT_HIGH)
+        return jsonify(
+            {
+                "scoring_id": new_id("crs"),
+                "decision": "approved" if limit else "refused",
+                "credit_limit": limit,
+                "currency": bank.config.currency,
             }
         )
 

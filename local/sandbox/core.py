@@ -27,6 +27,7 @@ from local.sandbox.faults import FaultInjector
 from local.sandbox.keycloak import TokenIssuer, load_or_create_key, protect
 from local.sandbox.ledger import (
     CARD_LIMIT_MAXIMUMS,
+    CREDIT_LIMIT_MAXIMUM,
     CREDIT_SOURCES,
     INTERBANK,
     TRANSIT,
@@ -156,11 +157,21 @@ def create_app(bank: Bank, issuer: TokenIssuer, faults: FaultInjector, pin_key_p
         if product not in PRODUCTS:
             raise ApiError(400, "invalid_request", f"product is one of {', '.join(PRODUCTS)}")
         cashback = str(body.get("cashback_category", "everything"))
+        credit_limit = body.get("credit_limit", 0)
+        if not isinstance(credit_limit, int) or isinstance(credit_limit, bool) or credit_limit < 0:
+            raise ApiError(400, "invalid_request", "credit_limit is a non-negative integer of minor units")
+        if credit_limit > CREDIT_LIMIT_MAXIMUM:
+            raise ApiError(422, "limit_above_maximum", "above what the bank allows", maximum=CREDIT_LIMIT_MAXIMUM)
 
         def work(db: sqlite3.Connection) -> dict[str, Any]:
-            card = bank.issue_virtual_card(db, customer_id, product, cashback)
+            card = bank.issue_virtual_card(db, customer_id, product, cashback, credit_limit)
             account = bank.account(card["account_id"], db)
-            return {**public_card(card), "pan": card["pan"], "iban": account["iban"]}
+            return {
+                **public_card(card),
+                "pan": card["pan"],
+                "iban": account["iban"],
+                "credit_limit": account["credit_limit"],
+            }
 
         return run(f"issue:{customer_id}", {"customer_id": customer_id, **body}, work)
 
@@ -313,8 +324,16 @@ def create_app(bank: Bank, issuer: TokenIssuer, faults: FaultInjector, pin_key_p
         account = bank.account(account_id)
         if account["kind"] != "customer":
             raise ApiError(404, "account_not_found", "no such account")
+        # The ledger's balance (below zero: credit in use), the credit line, and holds (none in the
+        # sandbox: a purchase is authorised and cleared at once); the caller works out what is available.
         return jsonify(
-            {"account_id": account_id, "available": bank.balance(account_id), "currency": account["currency"]}
+            {
+                "account_id": account_id,
+                "balance": bank.balance(account_id),
+                "credit_limit": account["credit_limit"],
+                "holds": 0,
+                "currency": account["currency"],
+            }
         )
 
     @app.get("/api/v1/accounts/<account_id>/requisites")
@@ -418,7 +437,7 @@ def create_app(bank: Bank, issuer: TokenIssuer, faults: FaultInjector, pin_key_p
             else:
                 target = customer_account(db, body, debit=False)
                 counterparty = body.get("counterparty")
-            return bank.post(
+            result = bank.post(
                 db,
                 "credit",
                 [(source, -amount), (target, amount)],
@@ -427,6 +446,11 @@ def create_app(bank: Bank, issuer: TokenIssuer, faults: FaultInjector, pin_key_p
                 reference=body.get("reference"),
                 meta={"counterparty": counterparty},
             )
+            if target != INTERBANK:
+                # The account's balance right after (kept with the answer, so a replay says the same): below
+                # zero is credit still in use; the caller tells from it how much of the money repaid credit.
+                result["balance_after"] = bank.balance(target, db)
+            return result
 
         # The card number is hashed into the idempotency record, never stored in clear there.
         return run("credit", body, work)

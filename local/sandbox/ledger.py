@@ -3,7 +3,9 @@
 Balances are never stored: an account's balance is the sum of its postings. Every money movement is
 one operation with exactly two postings (minus on one account, plus on another), written in one
 SQLite transaction together with its idempotency record, so the sum over all accounts is always 0.
-The bank's internal accounts (equity, transit, acquiring, billing, interbank, merchants) may go negative and
+A customer account may go below zero down to minus its credit limit (``accounts.credit_limit``, set
+when the card is issued after Cerberus's scoring; 0 for a debit card) and no further. The bank's
+internal accounts (equity, transit, acquiring, billing, interbank, merchants) may go negative without a bound and
 balance bonuses, top-ups from other banks, bill payments and transfers to other banks.
 
 Idempotency: a write carries (scope, key); the request's hash and the answer are stored with it.
@@ -44,7 +46,7 @@ CREATE TABLE IF NOT EXISTS customers (
   phone TEXT, created_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS accounts (
   id TEXT PRIMARY KEY, customer_id TEXT, kind TEXT NOT NULL, iban TEXT UNIQUE, currency TEXT NOT NULL,
-  created_at TEXT NOT NULL);
+  created_at TEXT NOT NULL, credit_limit INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS cards (
   id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, account_id TEXT NOT NULL, pan TEXT NOT NULL UNIQUE,
   expiry TEXT NOT NULL, product TEXT NOT NULL, form TEXT NOT NULL, status TEXT NOT NULL,
@@ -76,6 +78,8 @@ CREATE TABLE IF NOT EXISTS card_limits (
 # Card limits per day, in minor units: what a new card gets, and the most the bank allows.
 CARD_LIMIT_DEFAULTS = {"purchases": 200_000, "cash": 100_000, "online": 150_000}
 CARD_LIMIT_MAXIMUMS = {"purchases": 1_000_000, "cash": 500_000, "online": 1_000_000}
+# The most credit core banking opens a card account with (minor units), whatever a scoring says.
+CREDIT_LIMIT_MAXIMUM = 1_000_000
 
 # A customer who exists from the first start: "already a customer" in test mode (see README.md).
 SEEDED_CUSTOMER = {
@@ -160,7 +164,11 @@ class Bank:
         self._local = threading.local()
         self._write_lock = threading.RLock()
         with self._write_lock:
-            self._connection().executescript(SCHEMA)
+            db = self._connection()
+            db.executescript(SCHEMA)
+            # A database kept from before credit lines gets the column (its accounts: debit, limit 0).
+            if "credit_limit" not in {row["name"] for row in db.execute("PRAGMA table_info(accounts)")}:
+                db.execute("ALTER TABLE accounts ADD COLUMN credit_limit INTEGER NOT NULL DEFAULT 0")
         self._seed()
         # The texts Cerberus "sent" (phone, code), newest last: a test reads a code as the phone's
         # owner would. Codes are config.test_otp_code unless random_otp_codes is set (then nobody but
@@ -297,14 +305,15 @@ class Bank:
             created = db.execute("SELECT * FROM customers WHERE id = ?", (record["id"],)).fetchone()
             return dict(created), True
 
-    def _open_account(self, db: sqlite3.Connection, customer_id: str) -> str:
+    def _open_account(self, db: sqlite3.Connection, customer_id: str, credit_limit: int = 0) -> str:
         number = self._next(db, "account")
         bban = f"{self.config.bank_code}3014{number:016d}"
         iban = f"BY{iban_check_digits('BY', bban)}{bban}"
         account_id = f"acc_{number:010d}"
         db.execute(
-            "INSERT INTO accounts (id, customer_id, kind, iban, currency, created_at) VALUES (?,?,?,?,?,?)",
-            (account_id, customer_id, "customer", iban, self.config.currency, iso(now())),
+            "INSERT INTO accounts (id, customer_id, kind, iban, currency, created_at, credit_limit) "
+            "VALUES (?,?,?,?,?,?,?)",
+            (account_id, customer_id, "customer", iban, self.config.currency, iso(now()), credit_limit),
         )
         return account_id
 
@@ -315,8 +324,9 @@ class Bank:
         product: str,
         cashback: str,
         account_id: str | None = None,
+        credit_limit: int = 0,
     ) -> dict[str, Any]:
-        account_id = account_id or self._open_account(db, customer_id)
+        account_id = account_id or self._open_account(db, customer_id, credit_limit)
         bin_ = "911200" if product.startswith("belkart") else "427683"
         partial = f"{bin_}{self._next(db, 'card'):09d}"
         pan = partial + luhn_digit(partial)
@@ -347,12 +357,13 @@ class Bank:
         return dict(row)
 
     def issue_virtual_card(
-        self, db: sqlite3.Connection, customer_id: str, product: str, cashback: str
+        self, db: sqlite3.Connection, customer_id: str, product: str, cashback: str, credit_limit: int = 0
     ) -> dict[str, Any]:
+        """A card on a new account with ``credit_limit`` (minor units, as the scoring granted; 0: debit)."""
         if db.execute("SELECT 1 FROM customers WHERE id = ?", (customer_id,)).fetchone() is None:
             raise ApiError(404, "customer_not_found", "no such customer")
         first = db.execute("SELECT 1 FROM cards WHERE customer_id = ?", (customer_id,)).fetchone() is None
-        card = self._issue_card(db, customer_id, product, cashback)
+        card = self._issue_card(db, customer_id, product, cashback, credit_limit=credit_limit)
         if first and self.config.welcome_bonus > 0:
             bonus = self.config.welcome_bonus
             self.post(db, "bonus", [(EQUITY, -bonus), (card["account_id"], bonus)], bonus, reference="welcome bonus")
@@ -460,6 +471,11 @@ class Bank:
         )
         return int(value)
 
+    def credit_limit(self, account_id: str, db: sqlite3.Connection | None = None) -> int:
+        """How far below zero a customer account may go (0 for a debit card or an unknown account)."""
+        row = (db or self.read()).execute("SELECT credit_limit FROM accounts WHERE id = ?", (account_id,)).fetchone()
+        return int(row["credit_limit"]) if row else 0
+
     def spent_today(self, db: sqlite3.Connection, account_id: str) -> int:
         start = iso(now().replace(hour=0, minute=0, second=0, microsecond=0))
         value = db.execute(
@@ -479,7 +495,8 @@ class Bank:
         reference: str | None = None,
         meta: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Write one operation: exactly two postings summing to zero; no customer account below zero."""
+        """Write one operation: exactly two postings summing to zero; no customer account below minus its
+        credit limit."""
         if len(legs) != 2 or sum(leg[1] for leg in legs) != 0 or amount <= 0:
             raise ApiError(500, "ledger_invariant", "an operation is exactly two postings summing to zero")
         operation_id = new_id("op")
@@ -503,7 +520,9 @@ class Bank:
                 "INSERT INTO postings (operation_id, account_id, amount, created_at) VALUES (?,?,?,?)",
                 (operation_id, account_id, value, stamp),
             )
-            if account_id not in INTERNAL_ACCOUNTS and self.balance(account_id, db) < 0:
+            if account_id in INTERNAL_ACCOUNTS:
+                continue
+            if self.balance(account_id, db) < -self.credit_limit(account_id, db):
                 raise ApiError(422, "insufficient_funds", "the available balance does not cover the amount")
         return {
             "operation_id": operation_id,
@@ -515,17 +534,18 @@ class Bank:
         }
 
     def check_debit(self, db: sqlite3.Connection, account_id: str, amount: int) -> None:
-        """Limits and funds for taking ``amount`` from a customer account."""
+        """Limits and funds for taking ``amount`` from a customer account: own funds and unused credit."""
         if amount > self.config.limit_per_operation:
             raise ApiError(422, "limit_exceeded", "the per-operation limit would be exceeded", limit="per_operation")
         if self.spent_today(db, account_id) + amount > self.config.limit_per_day:
             raise ApiError(422, "limit_exceeded", "the daily limit would be exceeded", limit="per_day")
-        if self.balance(account_id, db) < amount:
+        if self.balance(account_id, db) - amount < -self.credit_limit(account_id, db):
             raise ApiError(422, "insufficient_funds", "the available balance does not cover the amount")
 
     def available_to_spend(self, account_id: str, db: sqlite3.Connection | None = None) -> int:
-        """What a card on the account can spend now, as the card network is told after a purchase."""
-        return self.balance(account_id, db)
+        """What a card on the account can spend now, as the card network is told after a purchase: own funds
+        and the unused credit line."""
+        return self.balance(account_id, db) + self.credit_limit(account_id, db)
 
     def settled(self, db: sqlite3.Connection, debit_id: str) -> int:
         """How much of a debit has been credited onwards or refunded already."""
@@ -561,16 +581,17 @@ class Bank:
         ]
 
     def totals(self) -> dict[str, Any]:
-        """The ledger's figures: the invariant is ``total == 0`` and no customer account below zero."""
+        """The ledger's figures: the invariants are ``total == 0``, every operation two postings summing to
+        zero, and no customer account below minus its credit limit (``accounts_over_limit`` empty);
+        ``negative_customer_accounts`` are those using their credit."""
         db = self.read()
         total = int(db.execute("SELECT COALESCE(SUM(amount), 0) FROM postings").fetchone()[0])
-        balances = {
-            r["id"]: int(r["balance"])
-            for r in db.execute(
-                "SELECT a.id, COALESCE(SUM(p.amount), 0) AS balance FROM accounts a "
-                "LEFT JOIN postings p ON p.account_id = a.id GROUP BY a.id"
-            )
-        }
+        rows = db.execute(
+            "SELECT a.id, a.credit_limit, COALESCE(SUM(p.amount), 0) AS balance FROM accounts a "
+            "LEFT JOIN postings p ON p.account_id = a.id GROUP BY a.id"
+        ).fetchall()
+        balances = {r["id"]: int(r["balance"]) for r in rows}
+        limits = {r["id"]: int(r["credit_limit"]) for r in rows}
         bad = db.execute(
             "SELECT COUNT(*) FROM (SELECT operation_id FROM postings GROUP BY operation_id "
             "HAVING COUNT(*) != 2 OR SUM(amount) != 0)"
@@ -581,6 +602,7 @@ class Bank:
             "customer_total": sum(customers.values()),
             "internal": {k: balances.get(k, 0) for k in INTERNAL_ACCOUNTS},
             "negative_customer_accounts": sorted(k for k, v in customers.items() if v < 0),
+            "accounts_over_limit": sorted(k for k, v in customers.items() if v < -limits[k]),
             "unbalanced_operations": int(bad),
             "operations": int(db.execute("SELECT COUNT(*) FROM operations").fetchone()[0]),
         }

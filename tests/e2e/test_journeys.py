@@ -26,6 +26,7 @@ import httpx
 import pytest
 
 from local.cloud.cloud import LocalCloud
+from local.sandbox.cerberus import CREDIT_LIMIT_HIGH
 from messenger_bank.conversation.catalogue import text
 from tests.e2e.driver import Chat, Person, ended_journeys, journeys_of, onboard, since, web_app_form
 from tests.e2e.test_card_issuance import chat_for
@@ -265,7 +266,11 @@ def card_balance(cloud: LocalCloud, messenger: str) -> None:
     shown = after(chat, lambda: chat.press(text("card_services.balance", "ru")), "Баланс:")
 
     assert last_four in str(shown["text"])
-    assert f"Баланс: {in_russian(balance(cloud, account))}" in str(shown["text"])
+    # The card holder's card has the sandbox's high credit line (none of it used: they spend less than FUNDS).
+    own, line = in_russian(balance(cloud, account)), in_russian(CREDIT_LIMIT_HIGH)
+    assert f"Баланс: {text('card_services.own_and_credit', 'ru', own=own, unused=line, limit=line)}" in str(
+        shown["text"]
+    )
 
 
 def block_and_unblock(cloud: LocalCloud, messenger: str) -> None:

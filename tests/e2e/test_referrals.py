@@ -218,7 +218,7 @@ def test_a_friend_invited_from_telegram_joins_on_whatsapp_and_both_get_their_bon
     invoke_bonus_step_again(cloud, execution)
     assert bonuses_on(cloud, alice) == [1000] and bonuses_on(cloud, bob) == [500]
     ledger = cloud.sandbox.ledger()
-    assert ledger["total"] == 0 and not ledger["negative_customer_accounts"] and not ledger["unbalanced_operations"]
+    assert ledger["total"] == 0 and not ledger["accounts_over_limit"] and not ledger["unbalanced_operations"]
 
     replies = open_programs(alice_chat, "Пригласить")
     assert "получивших карту: 1" in " ".join(str(m["text"]) for m in replies)
@@ -295,7 +295,7 @@ def test_a_person_whose_phone_or_passport_was_referred_before_gets_a_card_but_no
     invoke_bonus_step_again(cloud, execution)
     assert bonuses_on(cloud, carol) == [] and bonuses_on(cloud, alice) == alice_bonuses
     ledger = cloud.sandbox.ledger()
-    assert ledger["total"] == 0 and not ledger["negative_customer_accounts"] and not ledger["unbalanced_operations"]
+    assert ledger["total"] == 0 and not ledger["accounts_over_limit"] and not ledger["unbalanced_operations"]
 
 
 def test_a_friend_beyond_the_monthly_cap_gets_a_card_but_nobody_a_bonus(
@@ -344,7 +344,7 @@ def test_a_friend_beyond_the_monthly_cap_gets_a_card_but_nobody_a_bonus(
     invoke_bonus_step_again(cloud, execution)
     assert bonuses_on(cloud, dan) == [] and bonuses_on(cloud, alice) == alice_bonuses
     ledger = cloud.sandbox.ledger()
-    assert ledger["total"] == 0 and not ledger["negative_customer_accounts"] and not ledger["unbalanced_operations"]
+    assert ledger["total"] == 0 and not ledger["accounts_over_limit"] and not ledger["unbalanced_operations"]
 
 
 def test_a_customer_who_recommends_the_bank_earns_the_milestone_bonus_once_when_contacts_join(
@@ -383,7 +383,7 @@ def test_a_customer_who_recommends_the_bank_earns_the_milestone_bonus_once_when_
     invoke_bonus_step_again(cloud, executions[0])
     assert sorted(bonuses_on(cloud, alice)) == sorted([*before, 1500])
     ledger = cloud.sandbox.ledger()
-    assert ledger["total"] == 0 and not ledger["negative_customer_accounts"] and not ledger["unbalanced_operations"]
+    assert ledger["total"] == 0 and not ledger["accounts_over_limit"] and not ledger["unbalanced_operations"]
 
 
 def test_partner_offers_are_shown_with_their_picture_and_one_is_activated(

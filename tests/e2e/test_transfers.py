@@ -36,9 +36,12 @@ def balance(cloud: LocalCloud, account_id: str) -> int:
     return int(cloud.sandbox.bank.balance(account_id))
 
 
-def funded_customer(cloud: LocalCloud, channel: str, amount: int = FUNDS) -> tuple[Chat, str]:
-    """A new customer with a digital card and `amount` on it (a bonus credit at the bank)."""
-    person = Person()
+def funded_customer(
+    cloud: LocalCloud, channel: str, amount: int = FUNDS, person: Person | None = None
+) -> tuple[Chat, str]:
+    """A new customer with a digital card and `amount` on it (a bonus credit at the bank); the card has the
+    credit line Cerberus scores for `person` (anyone: the high limit; surname ``Debtor``: none)."""
+    person = person or Person()
     chat = chat_for(cloud, channel, person)
     onboard(chat, person)
     chat.wait_for("карта готова")
@@ -119,7 +122,8 @@ def test_a_double_press_on_confirm_moves_the_money_once(cloud: LocalCloud) -> No
 
 
 def test_insufficient_funds_are_explained_before_anything_moves(cloud: LocalCloud) -> None:
-    chat, account = funded_customer(cloud, "telegram", amount=1_000)
+    # A debit card (the scoring refused a credit line): 10.00 of its own is all it can spend.
+    chat, account = funded_customer(cloud, "telegram", amount=1_000, person=Person(surname="Debtor"))
 
     shown = ask_to_send(chat, RECIPIENT_PAN, "50")
 

@@ -136,3 +136,19 @@ def person(
         personal_number=personal,
         phone=phone,
     )
+
+
+def lowest_balances(sandbox: Sandbox) -> dict[str, int]:
+    """Each customer account's lowest balance ever, replayed from its postings in the order written (an oracle
+    apart from the ledger's own funds check: it sums the postings itself, one after another)."""
+    running: dict[str, int] = {}
+    lowest: dict[str, int] = {}
+    rows = sandbox.bank.read().execute(
+        "SELECT p.account_id, p.amount FROM postings p JOIN accounts a ON a.id = p.account_id "
+        "WHERE a.kind = 'customer' ORDER BY p.id"
+    )
+    for row in rows:
+        account = str(row["account_id"])
+        running[account] = running.get(account, 0) + int(row["amount"])
+        lowest[account] = min(lowest.get(account, 0), running[account])
+    return lowest

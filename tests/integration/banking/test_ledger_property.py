@@ -4,9 +4,12 @@ Many threads run card-to-card transfers as the transfer journey does (debit into
 recipient → on a refused credit, refund), through the real clients over HTTP, while the sandbox
 injects errors, timeouts before commit and failures after commit on every money endpoint. Every step
 is retried with its own idempotency key until it has an answer, as a state machine's Retry would.
-A sampler reads the ledger all along. Then: the sum of all accounts never moved from 0, no customer
-account went below zero, transit is empty, and each transfer is completed, fully refunded, or never
-happened. ``pytest -s`` prints the figures; LEDGER_SEED / LEDGER_TRANSFERS change the run.
+Half the cards have a credit line and little money of their own, so transfers dip into credit and
+some are declined at the line. A sampler reads the ledger all along. Then: the sum of all accounts
+never moved from 0, no customer account went below minus its credit limit (nor a debit card below
+zero) by the ledger's samples and by replaying every account's postings, credit was used, transit is
+empty, and each transfer is completed, fully refunded, or never happened. ``pytest -s`` prints the
+figures; LEDGER_SEED / LEDGER_TRANSFERS change the run.
 """
 
 from __future__ import annotations
@@ -31,13 +34,16 @@ from messenger_bank.banking.clients.keycloak import clear_token_cache
 from messenger_bank.banking.models import CreditRequest, DebitRequest, IssueCardRequest, Operation, RefundRequest
 from messenger_bank.errors import BankSystemUnavailable, CardNotFound, InsufficientFunds, LimitExceeded
 from messenger_bank.observability import logger
-from tests.integration.banking.conftest import FREE_PORTS, Clients, person
+from tests.integration.banking.conftest import FREE_PORTS, Clients, lowest_balances, person
 
 SEED = int(os.environ.get("LEDGER_SEED", "20261124"))
 TRANSFERS = int(os.environ.get("LEDGER_TRANSFERS", "1500"))
 ACCOUNTS = 16
 THREADS = 16
 OPENING_BALANCE = 20_000
+# Every other card: a credit line of 150.00 and 50.00 of its own (transfers of up to 60.00 use the line).
+CREDIT_LIMIT = 15_000
+CREDIT_OPENING_BALANCE = 5_000
 # Per money endpoint: 8 % errors, 4 % hangs past the client's timeout, 8 % failures after commit.
 FAULT = Fault(latency_ms=(0, 5), error_rate=0.08, timeout_rate=0.04, after_commit_rate=0.08, hang_seconds=0.6)
 REFUSED_PAN = SecretStr("4000000000000002")  # another bank refuses credits to it: the journey refunds
@@ -113,17 +119,24 @@ def test_no_money_appears_or_vanishes_under_concurrent_faulty_transfers(tmp_path
             policy=RetryPolicy(max_retries=2, backoff_base=0.005, backoff_max=0.02),
         )
         cards = []
-        for _ in range(ACCOUNTS):
+        limits: dict[str, int] = {}
+        for n in range(ACCOUNTS):
+            limit = CREDIT_LIMIT if n % 2 else 0
             customer = service.create_customer(person(), core=clients.core)
             card = service.issue_virtual_card(
-                IssueCardRequest(customer_id=customer.customer_id, idempotency_key=f"issue-{customer.customer_id}"),
+                IssueCardRequest(
+                    customer_id=customer.customer_id,
+                    credit_limit=limit,
+                    idempotency_key=f"issue-{customer.customer_id}",
+                ),
                 core=clients.core,
             )
+            limits[card.account_id] = limit
             service.credit(
                 CreditRequest(
                     account_id=card.account_id,
                     source="bonus",
-                    amount=OPENING_BALANCE,
+                    amount=CREDIT_OPENING_BALANCE if limit else OPENING_BALANCE,
                     currency="BYN",
                     idempotency_key=f"open-{card.card_id}",
                 ),
@@ -178,7 +191,11 @@ def test_no_money_appears_or_vanishes_under_concurrent_faulty_transfers(tmp_path
         }
         broken = [tid for tid, outcome in outcomes.items() if kinds[tid] != expected[outcome]]
         drift = max(abs(s["total"]) for s in samples)
+        over_limit = sorted({a for s in samples for a in s["accounts_over_limit"]})
         negatives = sorted({a for s in samples for a in s["negative_customer_accounts"]})
+        lowest = lowest_balances(sandbox)
+        past_the_line = sorted(a for a, low in lowest.items() if low < -limits.get(a, 0))
+        into_credit = sorted(a for a in limits if lowest.get(a, 0) < 0)
         injected = sandbox.faults.counts()
         left_the_bank = closing["internal"]["BANK-INTERBANK"]
         print(  # the figures of the run, shown with -s
@@ -188,13 +205,18 @@ def test_no_money_appears_or_vanishes_under_concurrent_faulty_transfers(tmp_path
             f"  faults injected: {injected['error']} errors, {injected['timeout']} timeouts before commit, "
             f"{injected['after_commit']} failures after commit; "
             f"steps retried after the client's own retries ran out: {counter['step retries']}\n"
-            f"  ledger samples: {len(samples)}; drift of the total: {drift}; accounts below zero: {len(negatives)}; "
-            f"half-done transfers: {len(broken)}; transit left: {closing['internal']['BANK-TRANSIT']}\n"
+            f"  ledger samples: {len(samples)}; drift of the total: {drift}; accounts past their credit line: "
+            f"{len(over_limit)} (replayed: {len(past_the_line)}); accounts that used credit: {len(into_credit)} "
+            f"of {ACCOUNTS // 2}; half-done transfers: {len(broken)}; "
+            f"transit left: {closing['internal']['BANK-TRANSIT']}\n"
             f"  customer money: {opening['customer_total']} before, {closing['customer_total']} after + "
             f"{left_the_bank} sent to other banks"
         )
         assert drift == 0
-        assert negatives == []
+        assert over_limit == [] and past_the_line == []
+        assert [a for a in negatives if not limits[a]] == []  # a debit card never below zero
+        assert into_credit and all(limits[a] for a in into_credit)  # the credit lines were used
+        assert "declined" in outcomes.values()  # and some transfers met the line
         assert closing["unbalanced_operations"] == 0
         assert broken == []
         assert closing["internal"]["BANK-TRANSIT"] == 0

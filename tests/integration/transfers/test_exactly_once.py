@@ -6,7 +6,9 @@ transient errors with the same key; when the retries run out, VoidDebit), Credit
 or when the retries run out, Refund), Refund retried until done. The sandbox injects errors, timeouts
 before commit and failures after commit on every money endpoint; every step is run again, sometimes,
 after it succeeded (a retried Lambda, a re-driven execution). After every step the ledger is read:
-the money of the test's customers plus what is in transit never changes, no account goes below zero;
+the money of the test's customers plus what is in transit never changes, no account goes below minus
+its credit limit (every other card has a credit line and little money of its own, so transfers dip into
+credit; a debit card never goes below zero), as the ledger says and as its postings replayed say;
 at the end each transfer is completed (debit of amount + fee, credit of the amount: the fee stays in
 transit) or fully refunded, or never happened. ``pytest -s`` prints the figures; TRANSFERS_SEED /
 TRANSFERS_RUNS change the run.
@@ -41,13 +43,16 @@ from messenger_bank.spending.repository import OverCeiling
 from messenger_bank.transfers import service
 from messenger_bank.transfers.errors import QuoteNotFound
 from messenger_bank.transfers.models import Quote, TransferState
-from tests.integration.banking.conftest import FREE_PORTS, Clients, person
+from tests.integration.banking.conftest import FREE_PORTS, Clients, lowest_balances, person
 
 SEED = int(os.environ.get("TRANSFERS_SEED", "20260302"))
 TRANSFERS = int(os.environ.get("TRANSFERS_RUNS", "800"))
 ACCOUNTS = 12
 THREADS = 12
 OPENING_BALANCE = 50_000
+# Every other card: a credit line of 300.00 and 50.00 of its own (transfers of up to 121.00 use the line).
+CREDIT_LIMIT = 30_000
+CREDIT_OPENING_BALANCE = 5_000
 FEE = 100
 STEP_ATTEMPTS = 4  # a state's Retry MaxAttempts, before its Catch
 FAULT = Fault(latency_ms=(0, 5), error_rate=0.08, timeout_rate=0.04, after_commit_rate=0.08, hang_seconds=0.6)
@@ -115,13 +120,14 @@ class MemoryVault:
 
 @dataclass
 class Watch:
-    """Reads the ledger after every step: the conserved sum, the accounts below zero."""
+    """Reads the ledger after every step: the conserved sum, the accounts below zero and past their line."""
 
     sandbox: Sandbox
     conserved: int
     readings: int = 0
     drift: int = 0
     negatives: set[str] = field(default_factory=set)
+    over_limit: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def check(self) -> None:
@@ -131,6 +137,7 @@ class Watch:
             self.readings += 1
             self.drift = max(self.drift, abs(held - self.conserved), abs(ledger["total"]))
             self.negatives |= set(ledger["negative_customer_accounts"])
+            self.over_limit |= set(ledger["accounts_over_limit"])
 
 
 def run_step(
@@ -220,17 +227,24 @@ def test_every_transfer_moves_money_once_or_not_at_all_under_faults(
             policy=RetryPolicy(max_retries=1, backoff_base=0.005, backoff_max=0.02),
         )
         cards = []
-        for _ in range(ACCOUNTS):
+        limits: dict[str, int] = {}
+        for n in range(ACCOUNTS):
+            limit = CREDIT_LIMIT if n % 2 else 0
             customer = bank.create_customer(person(), core=clients.core)
             card = bank.issue_virtual_card(
-                IssueCardRequest(customer_id=customer.customer_id, idempotency_key=f"issue-{customer.customer_id}"),
+                IssueCardRequest(
+                    customer_id=customer.customer_id,
+                    credit_limit=limit,
+                    idempotency_key=f"issue-{customer.customer_id}",
+                ),
                 core=clients.core,
             )
+            limits[card.account_id] = limit
             bank.credit(
                 CreditRequest(
                     account_id=card.account_id,
                     source="bonus",
-                    amount=OPENING_BALANCE,
+                    amount=CREDIT_OPENING_BALANCE if limit else OPENING_BALANCE,
                     currency="BYN",
                     idempotency_key=f"fund-{card.card_id}",
                 ),
@@ -315,6 +329,9 @@ def test_every_transfer_moves_money_once_or_not_at_all_under_faults(
                 broken.append((state.transfer_id, outcome, dict(moved[str(state.transfer_id)])))
             fees += FEE if outcome == "completed" else 0
         faults = sum(injected[k] for k in ("error", "timeout", "after_commit"))
+        lowest = lowest_balances(sandbox)
+        past_the_line = sorted(a for a, low in lowest.items() if low < -limits.get(a, 0))
+        into_credit = sorted(a for a in limits if lowest.get(a, 0) < 0)
         print(
             f"\ntransfer exactly-once run (seed {SEED}): {TRANSFERS} transfers between {ACCOUNTS} accounts on "
             f"{THREADS} threads in {elapsed:.1f} s\n"
@@ -323,11 +340,16 @@ def test_every_transfer_moves_money_once_or_not_at_all_under_faults(
             f"commit, {injected['after_commit']} failures after commit); steps {counter['steps']}, "
             f"step retries {counter['step retries']}\n"
             f"  ledger read after every step: {watch.readings} readings; drift: {watch.drift}; "
-            f"accounts below zero: {len(watch.negatives)}; half-done transfers: {len(broken)}\n"
+            f"accounts past their credit line: {len(watch.over_limit)} (replayed: "
+            f"{len(past_the_line)}); accounts that used credit: {len(into_credit)} of {ACCOUNTS // 2}; "
+            f"half-done transfers: {len(broken)}\n"
             f"  transit left: {closing['internal']['BANK-TRANSIT']} = fees of completed transfers: {fees}"
         )
         assert watch.drift == 0
-        assert watch.negatives == set()
+        assert watch.over_limit == set() and past_the_line == []
+        assert [a for a in watch.negatives if not limits[a]] == []  # a debit card never below zero
+        assert into_credit and all(limits[a] for a in into_credit)  # the credit lines were used
+        assert "declined" in outcomes  # and some transfers met the line
         assert broken == []
         assert closing["unbalanced_operations"] == 0
         assert closing["internal"]["BANK-TRANSIT"] - opening["internal"]["BANK-TRANSIT"] == fees

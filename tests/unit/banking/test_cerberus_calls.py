@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from messenger_bank.banking.clients.cerberus import CODES, CerberusClient
 from messenger_bank.banking.clients.rest import RestClient
@@ -54,6 +54,12 @@ REPEATABLE: list[Call] = [
         {"proven": True, "customer_id": "BANK-1"},
         "/api/v1/card-proofs", {"phone": "+375291234567", "pan": "4000110000001111", "expiry": "03/29"},
         lambda r: (r.proven, r.customer_id) == (True, "BANK-1"),
+    ),
+    (
+        "score_credit", lambda c: c.score_credit("BANK-1"),
+        {"scoring_id": "crs-1", "decision": "approved", "credit_limit": 10_000, "currency": "BYN"},
+        "/api/v1/credit-scorings", {"customer_id": "BANK-1"},
+        lambda r: (r.decision, r.credit_limit, r.currency) == ("approved", 10_000, "BYN"),
     ),
 ]  # fmt: skip
 ONCE: list[Call] = [
@@ -132,3 +138,17 @@ def test_a_malformed_request_is_rejected() -> None:
     with pytest.raises(OperationRejected) as caught:
         cerberus(Wire(error(400, "invalid_request"))).prove_card("+375291234567", SecretStr("11"), "3/29")
     assert type(caught.value) is OperationRejected
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"scoring_id": "crs-1", "decision": "refused", "credit_limit": 10_000, "currency": "BYN"},
+        {"scoring_id": "crs-1", "decision": "approved", "credit_limit": 0, "currency": "BYN"},
+        {"scoring_id": "crs-1", "decision": "approved", "credit_limit": -1, "currency": "BYN"},
+    ],
+    ids=["refused-with-a-limit", "approved-without-one", "a-negative-limit"],
+)
+def test_a_scoring_that_contradicts_itself_is_not_taken_as_a_credit_line(answer: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError):
+        cerberus(Wire(httpx.Response(200, json=answer))).score_credit("BANK-1")

@@ -74,12 +74,15 @@ CALLS: list[Call] = [
     (
         "issue_virtual_card",
         lambda c: c.issue_virtual_card(IssueCardRequest(
-            customer_id="BANK-1", product="belkart-digital", cashback_category="fuel", idempotency_key="issue:BANK-1:1"
+            customer_id="BANK-1", product="belkart-digital", cashback_category="fuel", credit_limit=10_000,
+            idempotency_key="issue:BANK-1:1",
         )),
-        CARD | {"pan": "4111111111111111", "iban": IBAN},
-        "POST", "/api/v1/customers/BANK-1/cards", {}, {"product": "belkart-digital", "cashback_category": "fuel"},
+        CARD | {"pan": "4111111111111111", "iban": IBAN, "credit_limit": 10_000},
+        "POST", "/api/v1/customers/BANK-1/cards", {},
+        {"product": "belkart-digital", "cashback_category": "fuel", "credit_limit": 10_000},
         "issue:BANK-1:1",
-        lambda r: (r.card_id, r.pan.get_secret_value(), r.iban) == ("card_1", "4111111111111111", IBAN),
+        lambda r: (r.card_id, r.pan.get_secret_value(), r.iban, r.credit_limit)
+        == ("card_1", "4111111111111111", IBAN, 10_000),
     ),
     (
         "cards", lambda c: c.cards("BANK-1"), {"cards": [CARD, CARD | {"card_id": "card_2"}]},
@@ -160,8 +163,10 @@ CALLS: list[Call] = [
         "GET", "/api/v1/plastic-orders/po_1", {}, None, None, lambda r: r.status == "sent",
     ),
     (
-        "balance", lambda c: c.balance("acc_1"), {"account_id": "acc_1", "available": 1234, "currency": "BYN"},
-        "GET", "/api/v1/accounts/acc_1/balance", {}, None, None, lambda r: r.available == 1234,
+        "balance", lambda c: c.balance("acc_1"),
+        {"account_id": "acc_1", "balance": -1234, "credit_limit": 10_000, "holds": 100, "currency": "BYN"},
+        "GET", "/api/v1/accounts/acc_1/balance", {}, None, None,
+        lambda r: (r.ledger_balance, r.credit_limit, r.holds, r.available) == (-1234, 10_000, 100, 8_666),
     ),
     (
         "requisites", lambda c: c.requisites("acc_1"),

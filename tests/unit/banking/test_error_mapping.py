@@ -105,7 +105,7 @@ def test_a_money_call_without_a_key_is_never_retried() -> None:
 
 def test_a_transient_failure_then_success_returns_the_answer() -> None:
     answers = iter(
-        [httpx.Response(503), httpx.Response(200, json={"account_id": "acc_1", "available": 5, "currency": "BYN"})]
+        [httpx.Response(503), httpx.Response(200, json={"account_id": "acc_1", "balance": 5, "currency": "BYN"})]
     )
     core, seen = core_answering(lambda _: next(answers))
     assert core.balance("acc_1").available == 5

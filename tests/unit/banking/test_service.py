@@ -343,7 +343,7 @@ OPERATIONS: list[tuple[str, Callable[[], tuple[Any, Wire]], str]] = [
     ("lookup_card", core_op(lambda c: service.lookup_card(SecretStr("4111111111111111"), c),
                             {"own": False, "masked_pan": "4111******1111"}), "POST /api/v1/cards/lookup"),
     ("get_balance", core_op(lambda c: service.get_balance("acc_1", c),
-                            {"account_id": "acc_1", "available": 1, "currency": "BYN"}),
+                            {"account_id": "acc_1", "balance": 1, "currency": "BYN"}),
      "GET /api/v1/accounts/acc_1/balance"),
     ("block_card", core_op(lambda c: service.block_card("card_1", core=c), CARD), "POST /api/v1/cards/card_1/block"),
     ("unblock_card", core_op(lambda c: service.unblock_card("card_1", c), CARD), "POST /api/v1/cards/card_1/unblock"),

@@ -31,6 +31,7 @@ class FakeCore:
 
     cards_by_id: dict[str, BankCard] = field(default_factory=dict)
     balances: dict[str, int] = field(default_factory=dict)
+    credit_limits: dict[str, int] = field(default_factory=dict)
     entries: dict[str, list[HistoryEntry]] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)
     limits: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -82,7 +83,12 @@ class FakeCore:
     def balance(self, account_id: str) -> Balance:
         self.calls.append(("balance", account_id))
         return Balance.model_validate(
-            {"account_id": account_id, "available": self.balances[account_id], "currency": "BYN"}
+            {
+                "account_id": account_id,
+                "balance": self.balances[account_id],
+                "credit_limit": self.credit_limits.get(account_id, 0),
+                "currency": "BYN",
+            }
         )
 
     def _status(self, card_id: str, status: str) -> BankCard:

@@ -1,7 +1,8 @@
 """The customers table and the personal-data key in moto, and fakes of the bank's systems that refuse what
 the real ones refuse (as the sandbox in local/sandbox does): the Passport registry (unknown, revoked and
-mismatching documents; the age on its own date), Cerberus (screening, customers the bank already has, one-time
-codes with three attempts) and core banking (one customer per personal number, one card per idempotency key)."""
+mismatching documents; the age on its own date), Cerberus (screening, customers the bank already has, credit
+scoring of its customers only, one-time codes with three attempts) and core banking (one customer per
+personal number, one card per idempotency key, a key reused with another body refused)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from moto import mock_aws
 from pydantic import SecretStr
 
 from messenger_bank.banking.models import (
+    CreditScoring,
     CustomerRef,
     Identity,
     IdentityCheck,
@@ -28,7 +30,7 @@ from messenger_bank.banking.models import (
 )
 from messenger_bank.banking.settings import BankSettings
 from messenger_bank.customers.repository import CustomersRepository
-from messenger_bank.errors import InvalidOneTimeCode
+from messenger_bank.errors import CustomerNotFound, IdempotencyConflict, InvalidOneTimeCode
 from messenger_bank.onboarding.models import ApplicationForm
 from tests.support.aws import atomic_dynamodb_writes, create_table
 
@@ -37,6 +39,7 @@ NOT_FOUND_DOCUMENT = "MP0000000"
 REVOKED_DOCUMENT = "MP0000001"
 CODE = "482913"
 PAN = "4111111111111111"
+HIGH_CREDIT_LIMIT = 100_000  # the sandbox's test mode: everyone's scoring but the documented last names
 
 
 def personal_number(birth: date) -> str:
@@ -106,7 +109,10 @@ class FakeCore:
         self.issue_calls += 1
         if request.customer_id not in self.customers.values():
             raise AssertionError("core banking refuses a card for a customer it does not have")
-        if request.idempotency_key not in self.cards:
+        known = self.cards.get(request.idempotency_key)
+        if known is not None and known.credit_limit != request.credit_limit:
+            raise IdempotencyConflict("core banking refuses a key reused with another body")
+        if known is None:
             self.cards[request.idempotency_key] = IssuedCard(
                 card_id=f"card-{len(self.cards) + 1}",
                 customer_id=request.customer_id,
@@ -119,6 +125,7 @@ class FakeCore:
                 cashback_category="everything",
                 pan=SecretStr(PAN),
                 iban="BY13NBRB3600900000002Z00AB00",
+                credit_limit=request.credit_limit,
             )
         return self.cards[request.idempotency_key]
 
@@ -137,6 +144,7 @@ class FakeCerberus:
 
     core: FakeCore
     sanctioned: set[str] = field(default_factory=set)
+    credit_limits: dict[str, int] = field(default_factory=dict)
     screened: list[str] = field(default_factory=list)
     codes: dict[str, SentCode] = field(default_factory=dict)
     checks: int = 0
@@ -148,6 +156,15 @@ class FakeCerberus:
             return Screening(screening_id="scr-1", decision="rejected", reasons=["sanctions list"])
         return Screening(
             screening_id="scr-1", decision="clear", existing_customer_id=self.core.customers.get(person.personal_number)
+        )
+
+    def score_credit(self, customer_id: str) -> CreditScoring:
+        """As the sandbox's test mode: the high limit unless this customer is scored otherwise (0: refused)."""
+        if customer_id not in self.core.customers.values():
+            raise CustomerNotFound("Cerberus scores only core banking's customers")
+        limit = self.credit_limits.get(customer_id, HIGH_CREDIT_LIMIT)
+        return CreditScoring(
+            scoring_id="crs-1", decision="approved" if limit else "refused", credit_limit=limit, currency="BYN"
         )
 
     def send_code(self, phone: str, purpose: str) -> OneTimeCode:

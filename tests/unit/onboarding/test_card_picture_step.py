@@ -19,7 +19,13 @@ from .conftest import form
 
 BUCKET = "media-bucket"
 CARD = IssuedCardView(
-    card_id="card-1", mask="411111******1111", expiry="12/29", product="visa-digital", cashback_category="everything"
+    card_id="card-1",
+    mask="411111******1111",
+    expiry="12/29",
+    product="visa-digital",
+    cashback_category="everything",
+    credit_limit=100_000,
+    credit_line="Credit line: 1,000.00 BYN, ready to spend.",
 )
 
 

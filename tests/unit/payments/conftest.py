@@ -91,7 +91,7 @@ class FakeCore:
         )
 
     def balance(self, account_id: str) -> Balance:
-        return Balance(account_id=account_id, available=self.billing.balance_minor, currency="BYN")
+        return Balance(account_id=account_id, balance=self.billing.balance_minor, currency="BYN")
 
 
 @dataclass

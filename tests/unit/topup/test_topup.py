@@ -100,13 +100,16 @@ class FakeCore:
 
     replays: Replays = field(default_factory=Replays)
     credited: list[CreditRequest] = field(default_factory=list)
+    ledger_balance: int = 0  # the card account's, signed: below zero is credit in use
 
     def credit(self, request: CreditRequest) -> Operation:
         def work() -> Operation:
             self.credited.append(request)
+            self.ledger_balance += request.amount
             return Operation.model_validate(
                 {"operation_id": f"op-{len(self.credited)}", "kind": "credit", "amount": request.amount,
-                 "currency": request.currency, "status": "completed", "created_at": NOW}
+                 "currency": request.currency, "status": "completed", "created_at": NOW,
+                 "balance_after": self.ledger_balance}
             )  # fmt: skip
 
         return self.replays.once("credit", request, work)
@@ -156,3 +159,29 @@ def test_a_payment_that_is_not_this_top_ups_is_never_credited() -> None:
     with pytest.raises(TopUpMismatch):
         credit(FakeAcquirer(payment("succeeded", order_id="topup-other-1")), core)
     assert core.credited == []
+
+
+@pytest.mark.parametrize(
+    ("case", "before", "repaid", "still_used"),
+    [
+        ("no credit in use: all of it is own money", 0, 0, 0),
+        ("a debt larger than the top-up: all of it repays", -3_000, 2_500, 500),
+        ("a debt exactly the top-up: all of it repays, none left", -2_500, 2_500, 0),
+        ("a debt one kopeck smaller: one kopeck is own money", -2_499, 2_499, 0),
+        ("a smaller debt: that much repays, the rest is own money", -1_000, 1_000, 0),
+    ],
+)
+def test_a_top_up_repays_credit_in_use_first_and_the_receipt_says_how_much(
+    case: str, before: int, repaid: int, still_used: int
+) -> None:
+    core = FakeCore(ledger_balance=before)
+
+    first = credit(FakeAcquirer(payment("succeeded")), core)
+    again = credit(FakeAcquirer(payment("succeeded")), core)  # a retried step: the bank replays its answer
+
+    assert (first.repaid_minor, first.repaid, first.credit_used) == (
+        repaid,
+        f"{repaid // 100}.{repaid % 100:02d} BYN",
+        f"{still_used // 100}.{still_used % 100:02d} BYN",
+    ), case
+    assert again == first

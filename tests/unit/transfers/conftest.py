@@ -89,7 +89,7 @@ class FakeCore:
         )
 
     def balance(self, account_id: str) -> Balance:
-        return Balance(account_id=account_id, available=self.balance_minor, currency="BYN")
+        return Balance(account_id=account_id, balance=self.balance_minor, currency="BYN")
 
     def history(self, account_id: str, limit: int = 20) -> list[HistoryEntry]:
         # Newest first, at most 100 whatever the limit asked, as the sandbox answers (local/sandbox/core.py).

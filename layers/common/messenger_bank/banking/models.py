@@ -97,6 +97,21 @@ class Screening(Theirs):
     existing_customer_id: str | None = None
 
 
+class CreditScoring(Theirs):
+    """Cerberus's credit scoring of a customer: the card's credit limit; refused is a limit of 0."""
+
+    scoring_id: str
+    decision: Literal["approved", "refused"]
+    credit_limit: MinorUnits
+    currency: CurrencyCode
+
+    @model_validator(mode="after")
+    def refused_is_no_credit(self) -> CreditScoring:
+        if (self.decision == "refused") != (self.credit_limit == 0):
+            raise ValueError("a refused scoring grants no credit, an approved one some")
+        return self
+
+
 class CustomerRef(Theirs):
     customer_id: CustomerId
     created: bool
@@ -117,6 +132,7 @@ class IssueCardRequest(Ours):
     customer_id: CustomerId
     product: Literal["visa-digital", "mastercard-digital", "belkart-digital"] = "visa-digital"
     cashback_category: str = Field(default="everything", max_length=40)
+    credit_limit: MinorUnits = Field(default=0, description="the card account's credit line; 0: a debit card")
     idempotency_key: IdempotencyKey
 
 
@@ -138,6 +154,7 @@ class IssuedCard(Card):
 
     pan: SecretStr
     iban: Iban
+    credit_limit: MinorUnits = 0
 
 
 class CardLookup(Theirs):
@@ -219,9 +236,31 @@ class CardLimits(Theirs):
 
 
 class Balance(Theirs):
+    """A card account as core banking reports it, and what follows from it: the one place for the
+    rule available = own funds + unused credit - holds."""
+
     account_id: BankId
-    available: MinorUnits
+    # The ledger's balance, signed: below zero is credit in use (never below -credit_limit).
+    ledger_balance: int = Field(alias="balance")
+    credit_limit: MinorUnits = 0
+    holds: MinorUnits = 0
     currency: CurrencyCode
+
+    @property
+    def own_funds(self) -> int:
+        return max(self.ledger_balance, 0)
+
+    @property
+    def credit_used(self) -> int:
+        return max(-self.ledger_balance, 0)
+
+    @property
+    def credit_unused(self) -> int:
+        return max(self.credit_limit - self.credit_used, 0)
+
+    @property
+    def available(self) -> int:
+        return max(self.own_funds + self.credit_unused - self.holds, 0)
 
 
 class Requisites(Theirs):
@@ -299,6 +338,20 @@ class Operation(Theirs):
     currency: CurrencyCode
     status: Literal["completed"]
     created_at: datetime
+    # A credit to one of our accounts: its ledger balance right after (below zero: credit still in use).
+    balance_after: int | None = None
+
+    @property
+    def credit_repaid(self) -> int:
+        """Of the money this credit paid in, the part that repaid credit in use: with one ledger balance,
+        money in covers the debt first (the balance before it was ``balance_after - amount``)."""
+        if self.balance_after is None:
+            return 0
+        return min(self.amount, max(0, self.amount - self.balance_after))
+
+    @property
+    def credit_still_used(self) -> int:
+        return max(0, -self.balance_after) if self.balance_after is not None else 0
 
 
 class HistoryEntry(Theirs):

@@ -37,6 +37,7 @@ from messenger_bank.banking.models import (
     CardLookup,
     CashbackRule,
     CreditRequest,
+    CreditScoring,
     CustomerRef,
     DebitRequest,
     HistoryEntry,
@@ -212,6 +213,11 @@ def screen_customer(person: Identity, cerberus: CerberusClient | None = None) ->
             customer_id=screening.existing_customer_id,
         )
     return screening
+
+
+def score_credit(bank_customer_id: str, cerberus: CerberusClient | None = None) -> CreditScoring:
+    """Cerberus's credit limit for a card of core banking's customer; a refusal is a limit of 0 (a debit card)."""
+    return (cerberus or cerberus_client()).score_credit(bank_customer_id)
 
 
 def create_customer(person: Identity, core: CoreClient | None = None) -> CustomerRef:

@@ -59,6 +59,10 @@ class BalanceResult(_Result):
     balance: str
     available: str
     available_minor: MinorUnits
+    # The figures behind them: own funds (0 while credit is used), the credit line and what of it is left.
+    own_funds_minor: MinorUnits = 0
+    credit_limit_minor: MinorUnits = 0
+    credit_unused_minor: MinorUnits = 0
     currency: CurrencyCode
 
 

@@ -136,9 +136,31 @@ def get_balance(
     core, customers = core or bank.core_client(), customers or CustomersRepository()
     customer, card = owned_card(request.customer_id, request.card_id, core=core, customers=customers)
     balance = core.balance(card.account_id)
-    # The bank reports what may be spent; with no holds on a card account, that is the balance too.
-    shown = format_money(balance.available, balance.currency, request.language or customer.language)
-    return BalanceResult(balance=shown, available=shown, available_minor=balance.available, currency=balance.currency)
+    language = request.language or customer.language
+    return BalanceResult(
+        balance=balance_text(balance, language),
+        available=format_money(balance.available, balance.currency, language),
+        available_minor=balance.available,
+        own_funds_minor=balance.own_funds,
+        credit_limit_minor=balance.credit_limit,
+        credit_unused_minor=balance.credit_unused,
+        currency=balance.currency,
+    )
+
+
+def balance_text(balance: Balance, language: Language) -> str:
+    """The balance as the customer reads it: own funds, and the credit unused of the limit where the
+    card has a credit line ("own 12.00 BYN, credit 1,000.00 BYN of 1,000.00 BYN")."""
+    own = format_money(balance.own_funds, balance.currency, language)
+    if not balance.credit_limit:
+        return own
+    return text(
+        "card_services.own_and_credit",
+        language,
+        own=own,
+        unused=format_money(balance.credit_unused, balance.currency, language),
+        limit=format_money(balance.credit_limit, balance.currency, language),
+    )
 
 
 def block_card(

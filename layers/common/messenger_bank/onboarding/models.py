@@ -50,6 +50,10 @@ class IssuedCardView(BaseModel):
     # No defaults: the view is always the bank's answer (issue_virtual_card), never a guess.
     product: str
     cashback_category: str
+    # The credit line the account was opened with (minor units; 0: the scoring refused, a debit card),
+    # and the sentence telling it in the journey's language (the card-issued message's {credit_line}).
+    credit_limit: int = Field(ge=0)
+    credit_line: str
 
 
 class IssuanceState(BaseModel):

@@ -10,12 +10,14 @@ import time
 
 from messenger_bank.banking import service as bank
 from messenger_bank.banking.models import Identity, IssueCardRequest
+from messenger_bank.conversation.catalogue import text
 from messenger_bank.customers import service as customers
 from messenger_bank.customers.models import Card, ChannelIdentity, NewCustomer
 from messenger_bank.errors import AlreadyCustomer
 from messenger_bank.images import CardPictureRequest, card_picture
 from messenger_bank.images.settings import media_settings
 from messenger_bank.images.storage import store
+from messenger_bank.money import format_money
 from messenger_bank.observability import logger, metrics
 from messenger_bank.onboarding import applications
 from messenger_bank.onboarding.models import (
@@ -30,6 +32,7 @@ from messenger_bank.security._hs256 import chat_binding
 from messenger_bank.security.errors import PhoneNotProven
 from messenger_bank.signin.phone_proof import contact_proof_possible
 from messenger_bank.signin.service import record_proof
+from messenger_bank.types import Language
 
 VIRTUAL_PRODUCT = "visa-digital"
 
@@ -108,14 +111,20 @@ def register_customer(state: IssuanceState) -> IssuanceState:
 
 def issue_virtual_card(state: IssuanceState) -> IssuanceState:
     """One digital card per customer: the bank's idempotency key is the customer, not the application,
-    so two applications of one person (two messengers, a double press) get the same card."""
+    so two applications of one person (two messengers, a double press) get the same card.
+
+    The card's account is opened with the credit limit Cerberus's scoring grants; a refused scoring
+    still gives the card, a debit one (limit 0)."""
     if state.customer_id is None:
         raise ValueError("issue_virtual_card needs the registered customer")
     customer = customers.customer_by_id(state.customer_id)
+    scoring = bank.score_credit(customer.bank_customer_id)
+    logger.info("credit scored", extra={"customer_id": customer.customer_id, "decision": scoring.decision})
     issued = bank.issue_virtual_card(
         IssueCardRequest(
             customer_id=customer.bank_customer_id,
             product=VIRTUAL_PRODUCT,
+            credit_limit=scoring.credit_limit,
             idempotency_key=f"virtual-card-{customer.bank_customer_id}",
         )
     )
@@ -137,8 +146,17 @@ def issue_virtual_card(state: IssuanceState) -> IssuanceState:
         expiry=issued.expiry,
         product=issued.product,
         cashback_category=issued.cashback_category,
+        credit_limit=issued.credit_limit,
+        credit_line=credit_line(issued.credit_limit, scoring.currency, state.language),
     )
     return state.model_copy(update={"card": card})
+
+
+def credit_line(limit: int, currency: str, language: Language) -> str:
+    """What the card-issued message says of the credit: the limit granted, or that the card is a debit one."""
+    if not limit:
+        return text("issuance.no_credit_line", language)
+    return text("issuance.credit_line", language, limit=format_money(limit, currency, language))
 
 
 def render_card_picture(state: IssuanceState) -> IssuanceState:

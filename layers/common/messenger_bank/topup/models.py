@@ -47,6 +47,11 @@ class TopUpState(BaseModel):
     callback: CallbackOutcome | None = None
     credit_id: str | None = None
     outcome: Outcome | None = None
+    # What of the top-up repaid the credit line, and the credit still in use after it (minor units and as
+    # the receipt says them): money in repays the debt first.
+    repaid_minor: int = Field(default=0, ge=0)
+    repaid: str = ""
+    credit_used: str = ""
 
     def require_topup_id(self) -> str:
         if self.topup_id is None:

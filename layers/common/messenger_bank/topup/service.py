@@ -10,7 +10,8 @@
 4. `credit_topup`: the acquirer is asked for the payment's status itself (the callback is only a
    signal, and the wait's timeout lands here too); a succeeded payment credits the card once
    (source acquiring, key `topup:<payment id>:credit`); any other status raises TopUpNotPaid and
-   nothing moves.
+   nothing moves. Money in repays credit in use first (one ledger balance): the bank's balance right
+   after the credit says how much did, and the receipt tells it (topup.done_repaid).
 """
 
 from __future__ import annotations
@@ -133,8 +134,19 @@ def credit_topup(
         core=core,
     )
     metrics.add_metric(name="TopUpsCompleted", unit="Count", value=1)
-    logger.info("top-up credited", extra={"topup_id": topup_id, "credit_id": credit.operation_id})
-    return state.model_copy(update={"credit_id": credit.operation_id, "outcome": "completed"})
+    logger.info(
+        "top-up credited",
+        extra={"topup_id": topup_id, "credit_id": credit.operation_id, "repaid_credit": credit.credit_repaid},
+    )
+    return state.model_copy(
+        update={
+            "credit_id": credit.operation_id,
+            "outcome": "completed",
+            "repaid_minor": credit.credit_repaid,
+            "repaid": money_text(credit.credit_repaid, credit.currency),
+            "credit_used": money_text(credit.credit_still_used, credit.currency),
+        }
+    )
 
 
 def _target_card(customer_id: str, repository: CustomersRepository | None) -> Card:

@@ -5,7 +5,14 @@ from __future__ import annotations
 from pydantic import SecretStr
 
 from messenger_bank.banking.clients.rest import RestClient
-from messenger_bank.banking.models import CardProof, Identity, OneTimeCode, OneTimeCodeCheck, Screening
+from messenger_bank.banking.models import (
+    CardProof,
+    CreditScoring,
+    Identity,
+    OneTimeCode,
+    OneTimeCodeCheck,
+    Screening,
+)
 from messenger_bank.errors import InvalidOneTimeCode
 
 CODES = {"otp_not_found": InvalidOneTimeCode}
@@ -32,6 +39,13 @@ class CerberusClient:
         return Screening.model_validate(
             self.rest.call("POST", "/api/v1/screenings", operation="screen", json=body, idempotent=True)
         )
+
+    def score_credit(self, customer_id: str) -> CreditScoring:
+        """The credit limit core banking's customer may have on a card (refused: 0)."""
+        # A scoring changes nothing at the bank: safe to repeat.
+        body = {"customer_id": customer_id}
+        answer = self.rest.call("POST", "/api/v1/credit-scorings", operation="score_credit", json=body, idempotent=True)
+        return CreditScoring.model_validate(answer)
 
     def phone_belongs(self, phone: str, customer_id: str) -> bool:
         answer = self.rest.call(

@@ -45,6 +45,28 @@ def leaks(text: str, pan: str, expiry: str, cvv: str) -> list[str]:
     return found
 
 
+# Fields every log line has whose digits say nothing of a card: when, where in the code, which request.
+_LOG_BOOKKEEPING = ("timestamp", "location", "function_request_id", "xray_trace_id", "function_arn", "correlation_id")
+_CODE_LINES = re.compile(r"\.py:\d+|line \d+")
+
+
+def bare_cvv_in_lines(text: str, cvv: str) -> list[str]:
+    """The lines of a log file holding the CVV as a number of its own, anywhere but in a line's bookkeeping: for the
+    logs of the one function that ever holds it (the secure page), where an unnamed CVV would be a leak too."""
+    token = re.compile(rf"(?<![\d.,:]){cvv}(?![\d.,])")
+    found = []
+    for line in text.splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            record = None
+        if isinstance(record, dict):
+            line = json.dumps({key: value for key, value in record.items() if key not in _LOG_BOOKKEEPING})
+        if token.search(_CODE_LINES.sub("", line)):
+            found.append(line)
+    return found
+
+
 def everything_left(cloud: LocalCloud, chat_channel: str) -> dict[str, list[str]]:
     """The texts the cloud keeps: log files, DynamoDB items, Step Functions histories, the platform's records."""
     texts: dict[str, list[str]] = {"logs": [], "tables": [], "histories": [], "chat": []}
@@ -112,5 +134,13 @@ def test_a_customer_sees_the_card_details_once_after_the_bank_password_and_they_
         hits = [hit for text in texts for hit in leaks(text, pan, expiry, cvv)]
         if hits:
             left[where] = hits
+    page_log = cloud.logs.directory / "messenger-bank-SecurePageFunction.log"
+    page_lines = page_log.read_text(encoding="utf-8")
+    # What the bot wrote (its buttons' links are tokens, whose letters and digits may run like anything).
+    bot_said = [f"{m.get('text') or ''} {m.get('caption') or ''}" for m in chat.messages()]
+    assert "card details shown" in page_lines  # the page's log is there, and scanned
+    assert bare_cvv_in_lines(json.dumps({"message": "card details shown", "reason": cvv}), cvv)  # caught, unnamed
     assert kept["logs"] and kept["tables"] and kept["chat"]
     assert left == {}
+    assert bare_cvv_in_lines(page_lines, cvv) == []
+    assert [said for said in bot_said if re.search(rf"(?<!\d){cvv}(?!\d)", said) or pans_in(said)] == []

@@ -47,6 +47,25 @@ PHONE = re.compile(r"^\+375(25|29|33|44)\d{7}$")
 PRODUCTS = ("visa-digital", "mastercard-digital", "belkart-digital")
 # Another bank's cards that its issuer refuses (test mode): a credit to them is refused.
 REFUSED_EXTERNAL_PREFIX = "400000"
+CVK_BYTES = 32
+
+
+class CardVerification:
+    """A card's CVV, as an issuer's HSM gives it: computed from the number and expiry with the card
+    verification key (CVK), never stored. The sandbox keeps only the key (``keys/card-verification.key``
+    in its state directory, made on first use); README.md documents the rule, so a test can check it."""
+
+    def __init__(self, path: Path) -> None:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_bytes(secrets.token_bytes(CVK_BYTES))
+        self.key = path.read_bytes()
+
+    def cvv(self, pan: str, expiry: str) -> str:
+        """Three digits: the first eight bytes of HMAC-SHA256(CVK, "<pan>|<MM/YY>"), big-endian, mod 1000."""
+        digest = hmac.new(self.key, f"{pan}|{expiry}".encode(), hashlib.sha256).digest()
+        return f"{int.from_bytes(digest[:8], 'big') % 1000:03d}"
 
 
 def public_card(card: dict[str, Any]) -> dict[str, Any]:
@@ -85,6 +104,7 @@ def create_app(bank: Bank, issuer: TokenIssuer, faults: FaultInjector, pin_key_p
     app = make_app("core", faults)
     protect(app, issuer, "core-banking")
     pin_key = load_or_create_key(pin_key_path)
+    verification = CardVerification(pin_key_path.with_name("card-verification.key"))
     pin_key_id = hashlib.sha256(
         pin_key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     ).hexdigest()[:16]
@@ -178,6 +198,23 @@ def create_app(bank: Bank, issuer: TokenIssuer, faults: FaultInjector, pin_key_p
     @app.get("/api/v1/cards/<card_id>")
     def get_card(card_id: str) -> Response:
         return jsonify(public_card(bank.card(card_id)))
+
+    @app.get("/api/v1/cards/<card_id>/details")
+    def card_details(card_id: str) -> Response:
+        """The card's full number, expiry and CVV, for the card's owner to see once (the bank's secure page)."""
+        card = bank.card(card_id)
+        if card["status"] != "active":
+            raise ApiError(422, "card_blocked", "a blocked card's details are not given")
+        response = jsonify(
+            {
+                "card_id": card["id"],
+                "pan": card["pan"],
+                "expiry": card["expiry"],
+                "cvv": verification.cvv(card["pan"], card["expiry"]),
+            }
+        )
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     @app.post("/api/v1/cards/lookup")
     def lookup_card() -> Response:

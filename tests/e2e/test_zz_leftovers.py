@@ -74,6 +74,42 @@ def test_nothing_the_suite_left_behind_holds_a_card_number(cloud: LocalCloud) ->
     assert found == {}
 
 
+# A CVV as a log line, an item or a page would carry one: named (cvv, cvc, cvv2, csc: a key, a label or an element
+# id such as the card details page's "card-cvv") and then three digits. A bare three-digit number cannot be told
+# from any other; the card details e2e test (test_card_details.py) looks for its own CVV as a bare number too.
+_NAMED_CVV = re.compile(r"(?i)\b(?:cvv2?|cvc2?|csc)\b\W{0,12}[0-9]{3}(?![0-9])")
+
+
+def test_no_card_verification_value_is_left_in_logs_tables_histories_or_chats(cloud: LocalCloud) -> None:
+    # The pattern finds a CVV as a JSON field, in free text and in the card details page's markup.
+    samples = ['{"cvv": "739"}', "cvc2=012", '<b id="card-cvv">204</b>']
+    assert all(_NAMED_CVV.search(sample) for sample in samples)
+    assert not _NAMED_CVV.search('{"cvv": "***", "message": "CVV — на защищённой странице"}')
+    texts: list[tuple[str, str]] = []
+    texts += [
+        ("logs", path.read_text(encoding="utf-8", errors="replace"))
+        for path in sorted(cloud.logs.directory.rglob("*"))
+        if path.is_file()
+    ]
+    dynamodb = cloud.client("dynamodb")
+    for table in dynamodb.list_tables()["TableNames"]:
+        for page in dynamodb.get_paginator("scan").paginate(TableName=table):
+            texts += [(f"table {table}", json.dumps(item, ensure_ascii=False)) for item in page["Items"]]
+    sfn = cloud.client("stepfunctions")
+    for machine in sfn.list_state_machines()["stateMachines"]:
+        for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=machine["stateMachineArn"]):
+            for execution in page["executions"]:
+                history = sfn.get_execution_history(executionArn=execution["executionArn"], maxResults=1000)
+                texts.append(("execution histories", json.dumps(history["events"], default=str, ensure_ascii=False)))
+    for channel in CHANNELS:
+        texts += [("platform records", json.dumps(r, ensure_ascii=False)) for r in cloud.platforms.recorded(channel)]
+
+    found = {where for where, text in texts if _NAMED_CVV.search(text)}
+
+    assert any(where == "logs" for where, _ in texts)
+    assert found == set()
+
+
 # A JWT or JWE in compact form: the session tokens, the one-time links' tokens, Keycloak's access tokens.
 _COMPACT_TOKEN = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
 

@@ -234,7 +234,11 @@ GET_REQUISITES = Operation(
     "get_requisites", GetRequisitesRequest, RequisitesResult, errors=(NotYourCard,), session="customer"
 )
 CREATE_SECURE_LINK = Operation(
-    "create_secure_link", CreateSecureLinkRequest, SecureLinkResult, errors=(NotYourCard,), session="sensitive"
+    "create_secure_link",
+    CreateSecureLinkRequest,
+    SecureLinkResult,
+    errors=(NotYourCard, CardBlocked),  # CardBlocked: a blocked card's details are not shown
+    session="sensitive",
 )
 GET_HISTORY = Operation("get_history", GetHistoryRequest, HistoryResult, session="customer")
 GET_CARD_LIMITS = Operation(

@@ -235,3 +235,41 @@ def test_a_timeout_before_commit_moves_nothing_and_a_retry_moves_it_once(sandbox
             pass  # three hangs in a row: nothing was committed
     sandbox.faults.clear()
     assert service.get_balance(a.account_id, core=clients.core).available == 10_000 - 100 * succeeded
+
+
+def _cvv_by_the_documented_rule(sandbox: Sandbox, pan: str, expiry: str) -> str:
+    """local/sandbox/README.md: HMAC-SHA256(key, "<pan>|<MM/YY>"), its first 8 bytes big-endian, mod 1000."""
+    import hashlib
+    import hmac
+
+    key = (sandbox.state_dir / "keys" / "card-verification.key").read_bytes()
+    digest = hmac.new(key, f"{pan}|{expiry}".encode(), hashlib.sha256).digest()
+    return f"{int.from_bytes(digest[:8], 'big') % 1000:03d}"
+
+
+def test_a_cards_details_are_its_number_expiry_and_the_cvv_of_the_documented_rule(clients: Clients) -> None:
+    card, other = new_card(clients), new_card(clients)
+
+    details = clients.core.card_details(card.card_id)
+    again = clients.core.card_details(card.card_id)
+
+    assert details.pan.get_secret_value() == card.pan.get_secret_value()
+    assert details.expiry == card.expiry
+    cvv = details.cvv.get_secret_value()
+    assert cvv == _cvv_by_the_documented_rule(clients.sandbox, card.pan.get_secret_value(), card.expiry)
+    assert again.cvv.get_secret_value() == cvv  # computed, not drawn anew
+    assert "cvv" not in {column for row in clients.sandbox.bank.cards_of(card.customer_id) for column in row}
+    assert clients.core.card_details(other.card_id).pan.get_secret_value() == other.pan.get_secret_value()
+
+
+def test_a_blocked_cards_details_are_refused(clients: Clients) -> None:
+    card = new_card(clients)
+    service.block_card(card.card_id, core=clients.core)
+
+    with pytest.raises(CardBlocked):
+        clients.core.card_details(card.card_id)
+
+
+def test_an_unknown_cards_details_are_refused(clients: Clients) -> None:
+    with pytest.raises(CardNotFound):
+        clients.core.card_details("card_nobody")

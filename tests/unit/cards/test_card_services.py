@@ -31,7 +31,7 @@ from messenger_bank.cards.service import (
     set_card_limit,
     unblock_card,
 )
-from messenger_bank.errors import CardLimitAboveMaximum, CustomerNotFound
+from messenger_bank.errors import CardBlocked, CardLimitAboveMaximum, CustomerNotFound
 from messenger_bank.security import links
 from messenger_bank.security.cards import find_pans
 from messenger_bank.security.errors import NotYourCard
@@ -317,6 +317,43 @@ def test_a_pin_link_without_a_card_is_refused(world: World) -> None:
             key=LINK_KEY,
             **world.kw,
         )
+
+
+def _details_link(world: World, customer_id: str, card_id: str) -> str:
+    return create_secure_link(
+        CreateSecureLinkRequest(
+            customer_id=customer_id, card_id=card_id, purpose="details", channel="viber", chat_key="viber:abc=="
+        ),
+        settings=world.settings,
+        key=LINK_KEY,
+        **world.kw,
+    ).url
+
+
+def test_the_card_details_link_is_signed_for_this_chat_and_card(world: World) -> None:
+    customer_id, (card_id,) = world.customer(1)
+
+    url = _details_link(world, customer_id, card_id)
+
+    assert url.startswith("https://bank.example.com/secure/details?t=")
+    claims = links.inspect_link(links.token_of(url), key=LINK_KEY, chat_key="viber:abc==")
+    assert (claims.customer_id, claims.purpose, claims.card_id) == (customer_id, "show_card_details", card_id)
+
+
+def test_a_card_details_link_for_another_customers_card_is_refused(world: World) -> None:
+    customer_id, _ = world.customer(1)
+    _, (others,) = world.customer(2)
+
+    with pytest.raises(NotYourCard):
+        _details_link(world, customer_id, others)
+
+
+def test_a_card_details_link_for_a_blocked_card_is_refused(world: World) -> None:
+    customer_id, (card_id,) = world.customer(1)
+    world.core.block(card_id, "lost")
+
+    with pytest.raises(CardBlocked):
+        _details_link(world, customer_id, card_id)
 
 
 def test_a_link_for_a_chat_of_another_messenger_is_refused(world: World) -> None:

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from jose import jwk as jose_jwk
 
 from messenger_bank.banking.models import Card as BankCard
-from messenger_bank.banking.models import EncryptedPassword, PasswordCheck, PinKey, SetPinRequest
+from messenger_bank.banking.models import CardDetails, EncryptedPassword, PasswordCheck, PinKey, SetPinRequest
 from messenger_bank.customers.models import Card, Customer
 from messenger_bank.http import HttpRequest, request_from_event
 from messenger_bank.securepage.service import Collaborators
@@ -30,6 +30,8 @@ from tests.unit.security.conftest import IDEMPOTENCY_TABLE, LINK_KEY, aws, dynam
 BOT_TOKEN = "1000000001:AAsecurePageTestBotToken0000000000"
 ALICE, BOB = "cus_alice", "cus_bob"
 ALICE_CARD, BOB_CARD = "card_alice_1", "card_bob_1"
+# The full numbers and CVVs behind the cards (only the card details page shows them).
+CARD_SECRETS = {ALICE_CARD: ("4276830000000017", "12/29", "739"), BOB_CARD: ("4276830000000025", "12/29", "204")}
 # Alice's chats: most cases use a Viber chat (a link that needs no Web App data); the Web App cases use
 # her Telegram chat, whose links are used only with its initData.
 ALICE_CHAT = "viber:alice-5550001"
@@ -60,6 +62,8 @@ class FakeCore:
     # (bank customer, the JWE as sent, key id) of every password set; the bank's passwords in clear
     passwords: list[tuple[str, str, str]] = field(default_factory=list)
     bank_passwords: dict[str, str] = field(default_factory=dict)
+    blocked: set[str] = field(default_factory=set)
+    details_given: list[str] = field(default_factory=list)
 
     def set_password(self, bank_customer_id: str, password: EncryptedPassword) -> None:
         self.passwords.append((bank_customer_id, password.encrypted_password.get_secret_value(), password.key_id))
@@ -71,7 +75,20 @@ class FakeCore:
         return PasswordCheck(valid=stored is not None and given == stored, password_set=stored is not None)
 
     def card(self, card_id: str) -> BankCard:
-        return bank_card(card_id, {ALICE_CARD: "bank_alice", BOB_CARD: "bank_bob"}[card_id])
+        card = bank_card(card_id, {ALICE_CARD: "bank_alice", BOB_CARD: "bank_bob"}[card_id])
+        return card.model_copy(update={"status": "blocked"}) if card_id in self.blocked else card
+
+    def card_details(self, card_id: str) -> CardDetails:
+        """As core banking: a blocked card's details are refused."""
+        from messenger_bank.errors import BankSystemUnavailable, CardBlocked
+
+        if self.failing:
+            raise BankSystemUnavailable("core is down", system="core")
+        if card_id in self.blocked:
+            raise CardBlocked("the card is blocked")
+        self.details_given.append(card_id)
+        pan, expiry, cvv = CARD_SECRETS[card_id]
+        return CardDetails.model_validate({"card_id": card_id, "pan": pan, "expiry": expiry, "cvv": cvv})
 
     def pin_key(self) -> PinKey:
         pem = BANK_KEY.public_key().public_bytes(
@@ -107,6 +124,7 @@ class FakeCustomers:
         }
         self.owners = {ALICE_CARD: ALICE, BOB_CARD: BOB}
         self.proofs: list[tuple[str, str]] = []
+        self.proven_at: dict[tuple[str, str], datetime] = {}
 
     def get(self, customer_id: str) -> Customer | None:
         return self.profiles.get(customer_id)
@@ -119,6 +137,10 @@ class FakeCustomers:
 
     def record_authentication(self, customer_id: str, chat_binding: str, at: datetime, keep_days: int = 90) -> None:
         self.proofs.append((customer_id, chat_binding))
+        self.proven_at[(customer_id, chat_binding)] = at
+
+    def authenticated_at(self, customer_id: str, chat_binding: str) -> datetime | None:
+        return self.proven_at.get((customer_id, chat_binding))
 
 
 @pytest.fixture
@@ -135,8 +157,8 @@ def deps(dynamodb: Any) -> Collaborators:  # noqa: F811
 
 
 def link_token(purpose: str = "change_pin", customer: str = ALICE, chat: str = ALICE_CHAT, **kw: Any) -> str:
-    if purpose == "change_pin":
-        kw.setdefault("card_id", ALICE_CARD)  # a PIN link names its card
+    if purpose in ("change_pin", "show_card_details"):
+        kw.setdefault("card_id", ALICE_CARD)  # a PIN or card details link names its card
     return token_of(make_link("https://api.example.com/secure/x", customer, chat, purpose, key=LINK_KEY, **kw))  # type: ignore[arg-type]
 
 

@@ -165,6 +165,33 @@ class CardLookup(Theirs):
     customer_id: CustomerId | None = None
 
 
+class CardDetails(Theirs):
+    """A card's full number, expiry and CVV, as core banking hands them over for the owner to see once (on the
+    secure page). The number and the CVV are secrets: never in a repr, ``model_dump``, a log line or a
+    validation error (``hide_input_in_errors``: a malformed answer's error does not quote it)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", hide_input_in_errors=True)
+
+    card_id: BankId
+    pan: SecretStr
+    expiry: str = Field(pattern=r"^(0[1-9]|1[0-2])/\d{2}$")
+    cvv: SecretStr
+
+    @field_validator("pan")
+    @classmethod
+    def _a_card_number(cls, value: SecretStr) -> SecretStr:
+        if not is_card_number(value.get_secret_value()):
+            raise ValueError("not a card number")
+        return value
+
+    @field_validator("cvv")
+    @classmethod
+    def _three_digits(cls, value: SecretStr) -> SecretStr:
+        if not re.fullmatch(r"\d{3}", value.get_secret_value()):
+            raise ValueError("a CVV is three digits")
+        return value
+
+
 class DeliveryAddress(Ours):
     city: str = Field(min_length=1, max_length=100)
     street: str = Field(min_length=1, max_length=200)

@@ -14,7 +14,8 @@ from messenger_bank.types import Channel, CurrencyCode, CustomerId, Language, Ma
 
 BlockReason = Literal["lost", "stolen", "suspicious", "customer_request"]
 # "card": the card proven again (full number and expiry) by a customer who has no bank password yet.
-LinkPurposeName = Literal["pin", "password", "confirm", "card"]
+# "details": the card's full number, expiry and CVV, shown once on the page.
+LinkPurposeName = Literal["pin", "password", "confirm", "card", "details"]
 CardStatus = Literal["active", "blocked"]
 
 _CARD_ID = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")

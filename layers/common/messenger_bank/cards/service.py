@@ -46,7 +46,7 @@ from messenger_bank.conversation.catalogue import has, text
 from messenger_bank.customers import service as customers_service
 from messenger_bank.customers.models import Customer
 from messenger_bank.customers.service import CustomersRepository
-from messenger_bank.errors import CardLimitAboveMaximum, CustomerNotFound
+from messenger_bank.errors import CardBlocked, CardLimitAboveMaximum, CustomerNotFound
 from messenger_bank.images import RequisitesRequest, requisites_pdf, store
 from messenger_bank.images.formatting import format_date
 from messenger_bank.money import format_money
@@ -64,6 +64,7 @@ LINK_PURPOSES: Final[dict[str, links.LinkPurpose]] = {
     "password": "change_password",
     "confirm": "confirm_password",
     "card": "confirm_card",
+    "details": "show_card_details",
 }
 # A run of digits (with the separators people and masks use); seven digits or more is cut to the last four.
 _NUMBER_RUN: Final = re.compile(r"[+\d][\d\s()*•-]*\d")
@@ -293,17 +294,21 @@ def create_secure_link(
     key: bytes | None = None,
     now: datetime | None = None,
 ) -> SecureLinkResult:
-    """A one-time link to the PIN (for one of the customer's cards) or the bank-password page.
+    """A one-time link to the PIN or card details page (for one of the customer's cards) or the bank-password page.
 
     The link's token names the customer, the channel and chat, the purpose and the card (signed: the page
-    sets a PIN for no other card), and the page checks the card's owner again before it sets a PIN.
+    acts on no other card), and the page checks the card's owner again before it sets a PIN or shows the card.
+    A blocked card's details are not shown (``CardBlocked``, before a link is made).
     """
     customers = customers or CustomersRepository()
     if not request.chat_key.startswith(f"{request.channel}:"):
         raise NotYourCard("the link is asked for another chat")
     page = (settings or cards_settings()).page_url().rstrip("/") + f"/{request.purpose}"
-    if request.purpose == "pin":
-        owned_card(request.customer_id, request.card_id, core=core or bank.core_client(), customers=customers)
+    purpose = LINK_PURPOSES[request.purpose]
+    if purpose in links.CARD_LINKS:
+        _, card = owned_card(request.customer_id, request.card_id, core=core or bank.core_client(), customers=customers)
+        if request.purpose == "details" and card.status != "active":
+            raise CardBlocked("a blocked card's details are not shown")
     else:
         _customer(request.customer_id, customers)
     minutes = (settings or cards_settings()).secure_link_minutes
@@ -311,9 +316,9 @@ def create_secure_link(
         page,
         request.customer_id,
         request.chat_key,
-        LINK_PURPOSES[request.purpose],
+        purpose,
         ttl=timedelta(minutes=minutes),
-        card_id=request.card_id if request.purpose == "pin" else None,
+        card_id=request.card_id if purpose in links.CARD_LINKS else None,
         key=key,
         now=now,
     )

@@ -17,7 +17,7 @@ from typing import Final, Literal
 from messenger_bank.conversation.catalogue import text
 from messenger_bank.types import Language as Language
 
-Purpose = Literal["pin", "password", "confirm", "signin", "card"]
+Purpose = Literal["pin", "password", "confirm", "signin", "card", "details"]
 # The pages that ask a card (sign-in, and reauthentication without a bank password): its full number
 # and expiry, which the chat never shows (a mask at most), so no screenshot of the chat gives them.
 CARD_PAGES: Final = frozenset({"signin", "card"})
@@ -62,6 +62,29 @@ SCRIPT: Final = """
 """.strip()
 
 
+# The card details page: the values leave the page (not only the screen) when the time is up.
+HIDE_SCRIPT: Final = """
+(function () {
+  var shown = document.getElementById("card-details");
+  if (!shown) { return; }
+  var left = Number(shown.getAttribute("data-seconds"));
+  var counter = document.getElementById("seconds-left");
+  var timer = window.setInterval(function () {
+    left -= 1;
+    counter.textContent = String(Math.max(left, 0));
+    if (left <= 0) {
+      window.clearInterval(timer);
+      shown.remove();
+      document.getElementById("countdown").remove();
+      document.getElementById("details-hidden").hidden = false;
+    }
+  }, 1000);
+})();
+""".strip()
+# How long the card's number, expiry and CVV stay on the page.
+DETAILS_SHOWN_SECONDS: Final = 60
+
+
 def _hash(source: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode() + "'"
 
@@ -69,7 +92,7 @@ def _hash(source: str) -> str:
 CONTENT_SECURITY_POLICY: Final = "; ".join(
     [
         "default-src 'self'",
-        f"script-src {_hash(SCRIPT)}",
+        f"script-src {_hash(SCRIPT)} {_hash(HIDE_SCRIPT)}",
         f"style-src {_hash(STYLE)}",
         "img-src 'self'",
         "form-action 'self'",
@@ -135,8 +158,52 @@ def card_form_page(
     return _document(language, body)
 
 
+def details_form_page(language: Language) -> str:
+    """What the card details link opens: one button (a GET must not use the link up: messengers fetch links)."""
+    body = (
+        f"<h1>{_words('details_title', language)}</h1>"
+        f"<p>{_words('details_intro', language, seconds=DETAILS_SHOWN_SECONDS)}</p>"
+        '<form id="secure-form" method="post" action="" autocomplete="off">'
+        '<input type="hidden" id="init_data" name="init_data" value="">'
+        f'<button type="submit" id="submit">{_words("details_submit", language)}</button>'
+        f"</form><script>{SCRIPT}</script>"
+    )
+    return _document(language, body)
+
+
+def _grouped(pan: str) -> str:
+    """The number in fours, as on a card."""
+    return " ".join(pan[i : i + 4] for i in range(0, len(pan), 4))
+
+
+def card_details_page(pan: str, expiry: str, cvv: str, language: Language) -> str:
+    """The card's number, expiry and CVV, shown once; the script takes them off the page after
+    ``DETAILS_SHOWN_SECONDS``. The caller passes the values out of their secrets for this call only."""
+    rows = [
+        ("details_number", _grouped(pan), "card-number"),
+        ("details_expiry", expiry, "card-expiry"),
+        ("details_cvv", cvv, "card-cvv"),
+    ]
+    shown = "".join(
+        f'<p><span class="hint">{_words(label, language)}</span><br><b id="{ident}">{escape(value)}</b></p>'
+        for label, value, ident in rows
+    )
+    body = (
+        f'<h1 id="outcome" data-outcome="details_shown">{_words("details_title", language)}</h1>'
+        f'<div id="card-details" data-seconds="{DETAILS_SHOWN_SECONDS}">{shown}</div>'
+        f'<p class="hint" id="countdown">{_words("details_hides", language)} '
+        f'<span id="seconds-left">{DETAILS_SHOWN_SECONDS}</span></p>'
+        f'<p class="ok" id="details-hidden" hidden>{_words("details_hidden", language)}</p>'
+        f'<p class="hint">{_words("back", language)}</p>'
+        f"<script>{HIDE_SCRIPT}</script>"
+    )
+    return _document(language, body)
+
+
 def form_page(purpose: Purpose, language: Language, *, error: str | None = None, remaining: int | None = None) -> str:
     """The PIN or password form; `error` is a key of the page's texts (never anything the request carried)."""
+    if purpose == "details":
+        return details_form_page(language)
     if purpose in CARD_PAGES:
         return card_form_page(purpose, language, error=error, remaining=remaining)
     if purpose == "pin":

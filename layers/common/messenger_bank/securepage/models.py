@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from messenger_bank.http import HttpRequest
 
-PagePurpose = Literal["pin", "password", "confirm", "signin", "card"]
+PagePurpose = Literal["pin", "password", "confirm", "signin", "card", "details"]
 # A form of two PINs or two passwords, or a card, and Telegram's initData (at most 4 KB) fits in 8 KB.
 MAX_FORM_BYTES: Final = 8 * 1024
 FORM_FIELDS: Final = frozenset(

@@ -29,7 +29,14 @@ chat, and per phone for sign-in, and locks: 422 with the attempts left, then 429
 up by a wrong card, the counters limit the guesses); a proven card redeems the link, then binds the chat
 (sign-in) or records the proof (``card``); the customer presses Continue in the chat.
 
-The PIN, password or card number lives in this function's memory for one call: it is never logged (log lines name
+The card details page (``details``: a link made by the sensitive ``create_secure_link``, naming its card):
+GET shows one button; POST (the chat's Web App initData for a Telegram link, as above) needs the chat's
+proof of the card or bank password to be still fresh (``SENSITIVE_AUTH_MINUTES``; else 403, the link not
+used), redeems the link (410 on a second open), checks the card is the customer's (403) and active (409),
+and answers the full number, expiry and CVV from core banking (``CoreClient.card_details``) in a page that
+takes them off itself after a minute (``Cache-Control: no-store``).
+
+The PIN, password, card number or CVV lives in this function's memory for one call: it is never logged (log lines name
 the customer, the purpose and the outcome), stored, or echoed back into a page.
 """
 
@@ -38,15 +45,24 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from pydantic import SecretStr, ValidationError
 
 from messenger_bank.banking.models import EncryptedPassword
-from messenger_bank.errors import DomainError
+from messenger_bank.errors import CardBlocked, DomainError
 from messenger_bank.http import HttpAnswer, HttpRequest
 from messenger_bank.observability import logger, metrics
-from messenger_bank.securepage.html import CARD_PAGES, HEADERS, Language, Purpose, form_page, message_page
+from messenger_bank.securepage.html import (
+    CARD_PAGES,
+    HEADERS,
+    Language,
+    Purpose,
+    card_details_page,
+    form_page,
+    message_page,
+)
 from messenger_bank.securepage.models import MalformedRequest, PageRequest
 from messenger_bank.security import links
 from messenger_bank.security.errors import (
@@ -56,6 +72,7 @@ from messenger_bank.security.errors import (
     LinkExpired,
     LinkInvalid,
     NotYourCard,
+    ReauthenticationRequired,
     SessionInvalid,
     TooManyAttempts,
     WrongPassword,
@@ -74,6 +91,7 @@ LINK_PURPOSES: Final[dict[str, links.LinkPurpose]] = {
     "confirm": "confirm_password",
     "signin": "sign_in",
     "card": "confirm_card",
+    "details": "show_card_details",
 }
 _PAGES: Final[dict[str, Purpose]] = {
     "pin": "pin",
@@ -81,6 +99,7 @@ _PAGES: Final[dict[str, Purpose]] = {
     "confirm": "confirm",
     "signin": "signin",
     "card": "card",
+    "details": "details",
 }
 _PIN: Final = re.compile(r"^[0-9]{4}$")
 # Guessed first by anyone holding the card: all one digit, runs up or down, and a few favourites.
@@ -103,7 +122,7 @@ class PinDesk(Protocol):
 class Collaborators:
     """What the page talks to; tests hand in fakes. ``None`` means the deployed default."""
 
-    core: Any = None  # CoreClient: PIN key and PIN, password set and check, a customer's cards
+    core: Any = None  # CoreClient: PIN key and PIN, password set and check, a customer's cards, card details
     cerberus: Any = None  # CerberusClient: card proofs
     customers: CustomersRepository | None = None
     dynamodb: DynamoDBClient | None = None
@@ -185,6 +204,10 @@ def serve(request: PageRequest, deps: Collaborators) -> HttpAnswer:
         return _refusal(429, "locked", language, purpose=purpose, outcome="locked")
     except NotYourCard:
         return _refusal(403, "not_yours", language, purpose=purpose, outcome="not the customer's card")
+    except ReauthenticationRequired:
+        return _refusal(403, "reauth", language, purpose=purpose, outcome="no recent proof")
+    except CardBlocked:
+        return _refusal(409, "card_blocked", language, purpose=purpose, outcome="card blocked")
     except DomainError as failed:  # the bank refused or failed (BankSystemUnavailable, CardBlocked, ...)
         logger.warning("secure page: the bank failed", extra={"page": purpose, "error": type(failed).__name__})
         return _answer(502, message_page("bank_down", language))
@@ -195,8 +218,8 @@ def _inspect(request: PageRequest, purpose: Purpose, deps: Collaborators, *, cha
     link = links.inspect_link(request.token, key=deps.link_key, chat_key=chat_key)
     if link.purpose != LINK_PURPOSES[purpose]:
         raise LinkInvalid("the link is for another page")
-    if purpose == "pin" and not link.card_id:
-        raise LinkInvalid("a PIN link names its card")
+    if link.purpose in links.CARD_LINKS and not link.card_id:
+        raise LinkInvalid("a PIN or card details link names its card")
     if request.card_id and request.card_id != link.card_id:
         raise LinkInvalid("the link is for another card")
     return link
@@ -243,6 +266,8 @@ def _submit(request: PageRequest, purpose: Purpose, deps: Collaborators) -> Http
         raise InitDataInvalid("a Telegram link is used from its chat's Web App only")
     if purpose in CARD_PAGES:
         return _submit_card(request, purpose, link, chat_key, deps)
+    if purpose == "details":
+        return _show_card_details(request, link, chat_key, deps)
     link_purpose = LINK_PURPOSES[purpose]
     links.ensure_not_locked(link.customer_id, link_purpose, config=deps.config, dynamodb=deps.dynamodb, now=deps.now)
 
@@ -319,6 +344,39 @@ def _submit_card(
         metrics.add_metric(name="Reauthenticated", unit="Count", value=1)
         logger.info("secure page: card confirmed", extra={"page": purpose, "customer_id": customer.customer_id})
     return _answer(200, message_page(f"{purpose}_done", language, ok=True))
+
+
+def _show_card_details(
+    request: PageRequest, link: links.LinkClaims, chat_key: str | None, deps: Collaborators
+) -> HttpAnswer:
+    """The card's full number, expiry and CVV, once, to the chat that proved the card or the bank password
+    within the sensitive window (the link was made by a sensitive operation; the proof is checked again here,
+    as the link may be opened minutes later). The values go from core banking into this one page: never
+    logged, stored, or put anywhere else."""
+    from messenger_bank.cards.service import owned_card
+    from messenger_bank.customers.service import authenticated_at
+    from messenger_bank.security.session_tokens import sensitive_max_age
+
+    assert request.token is not None
+    now = datetime.fromtimestamp(deps.now, UTC) if deps.now is not None else datetime.now(UTC)
+    proved = authenticated_at(link.customer_id, link.chat_binding, repository=deps.customers_repository())
+    if proved is None or now - proved > sensitive_max_age():
+        raise ReauthenticationRequired("card details are shown right after a proof of the card or password")
+    link = links.redeem(
+        request.token, key=deps.link_key, chat_key=chat_key, table_name=deps.table_name, dynamodb=deps.dynamodb
+    )
+    assert link.card_id is not None  # _inspect refuses a card details link without its card
+    core = deps.core_bank()
+    _customer, card = owned_card(link.customer_id, link.card_id, core=core, customers=deps.customers_repository())
+    if card.status != "active":
+        raise CardBlocked("a blocked card's details are not shown")
+    details = core.card_details(card.card_id)
+    logger.info("secure page: card details shown", extra={"page": "details", "customer_id": link.customer_id})
+    metrics.add_metric(name="CardDetailsShown", unit="Count", value=1)
+    page = card_details_page(
+        details.pan.get_secret_value(), details.expiry, details.cvv.get_secret_value(), request.language
+    )
+    return _answer(200, page)
 
 
 def _count_wrong_attempt(customer_id: str, purpose: links.LinkPurpose, deps: Collaborators) -> links.AttemptsStatus:

@@ -77,7 +77,12 @@ INIT_DATA_FUTURE_SKEW_S: Final = 60
 
 # ``sign_in``: an unbound chat proves a card; its subject (``sub``) is the sign-in attempt, not a customer
 # (nobody is known until the card is proven). ``confirm_card``: a bound customer proves the card again.
-LinkPurpose = Literal["change_pin", "change_password", "confirm_password", "sign_in", "confirm_card"]
+# ``show_card_details``: the card's full number, expiry and CVV shown once to its owner.
+LinkPurpose = Literal[
+    "change_pin", "change_password", "confirm_password", "sign_in", "confirm_card", "show_card_details"
+]
+# The links that name their card (signed into the token: the page acts on no other card), and only they do.
+CARD_LINKS: Final[frozenset[LinkPurpose]] = frozenset({"change_pin", "show_card_details"})
 
 
 class LinkClaims(BaseModel):
@@ -176,8 +181,8 @@ def make_link(
     channel, _, chat_id = chat_key.partition(":")
     if not customer_id or not channel or not chat_id:
         raise ValueError("a link needs a customer and a chat (<channel>:<chat id>)")
-    if (purpose == "change_pin") != bool(card_id):
-        raise ValueError("a PIN link names its card, and only a PIN link does")
+    if (purpose in CARD_LINKS) != bool(card_id):
+        raise ValueError("a PIN or card details link names its card, and only those do")
     issued = int((now or datetime.now(UTC)).timestamp())
     claims = {
         "iss": _hs256.ISSUER,

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
+
 from messenger_bank.banking.clients.rest import RestClient
 from messenger_bank.banking.models import (
     Balance,
     Card,
+    CardDetails,
     CardLimitKind,
     CardLimits,
     CardLookup,
@@ -34,6 +37,7 @@ from messenger_bank.banking.models import (
     TransferRequest,
 )
 from messenger_bank.errors import (
+    BankProtocolError,
     CardBlocked,
     CardLimitAboveMaximum,
     CardNotFound,
@@ -84,6 +88,15 @@ class CoreClient:
 
     def card(self, card_id: str) -> Card:
         return Card.model_validate(self.rest.call("GET", f"/api/v1/cards/{card_id}", operation="card", idempotent=True))
+
+    def card_details(self, card_id: str) -> CardDetails:
+        """The card's full number, expiry and CVV (secrets in the model); a blocked card → ``CardBlocked``."""
+        answer = self.rest.call("GET", f"/api/v1/cards/{card_id}/details", operation="card_details", idempotent=True)
+        try:
+            return CardDetails.model_validate(answer)
+        except ValidationError:
+            # Not chained: the error's context would carry the answer, card number and CVV included.
+            raise BankProtocolError("core answered card details that are not a card's") from None
 
     def lookup(self, pan: str) -> CardLookup:
         answer = self.rest.call("POST", "/api/v1/cards/lookup", operation="lookup", json={"pan": pan}, idempotent=True)

@@ -167,6 +167,21 @@ def test_an_existing_customer_applying_again_is_told_so_from_any_messenger(table
     assert registered.customer_id is not None
 
 
+def test_another_person_applying_with_a_customers_phone_is_refused(table: Any, bank: Bank) -> None:
+    register_customer(verify_applicant(applied(form())))
+    other_birth = date(1985, 1, 2)
+    other = form(  # everything but the phone is another person's
+        chat_key="telegram:2002",
+        user_id="2002",
+        passport_number="MP7654321",
+        date_of_birth=other_birth,
+        personal_id=personal_number(other_birth),
+    )
+
+    with pytest.raises(AlreadyCustomer):
+        verify_applicant(applied(other))
+
+
 def test_another_person_is_another_customer(table: Any, bank: Bank) -> None:
     first = register_customer(verify_applicant(applied(form())))
     other_birth = date(1985, 1, 2)

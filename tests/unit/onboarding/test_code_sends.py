@@ -87,3 +87,12 @@ def test_a_code_is_asked_of_cerberus_for_onboarding_and_a_refused_one_is_not(
     with pytest.raises(TooManyCodes):
         phone.send_code(request)
     assert asked == [(PHONE, "onboarding")] * 3
+
+
+def test_a_flood_from_one_chat_and_phone_leaves_another_chat_with_another_phone_its_own_sends(table: Any) -> None:
+    for n in range(3):
+        take("telegram:1000", PHONE, at=T0 + n)
+    with pytest.raises(TooManyCodes):
+        take("telegram:1000", PHONE, at=T0 + 3)
+
+    take("telegram:2000", "+375447654321", at=T0 + 4)  # counted apart: nothing raised

@@ -36,6 +36,8 @@ CONTEXTS: tuple[Context, ...] = (
     Context("topup", ("messenger_bank/topup/*",), ("tests/unit/topup",)),
     Context("requests", ("messenger_bank/requests/*",), ("tests/unit/requests",)),
     Context("spending", ("messenger_bank/spending/*",), ("tests/unit/spending",)),
+    # Card purchases as core banking reports them: the cashback each accrues (money owed to the customer).
+    Context("purchases", ("messenger_bank/purchases/*",), ("tests/unit/purchases",)),
     Context(
         "banking",
         (

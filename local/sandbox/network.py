@@ -235,9 +235,11 @@ class CardNetwork:
     def _once(
         self, scope: str, key: str, body: dict[str, Any], work: Callable[[Any], dict[str, Any]]
     ) -> tuple[Stored, bool]:
-        before = self.bank.read().execute(
-            "SELECT 1 FROM idempotency WHERE scope = ? AND key = ?", (f"network:{scope}", key)
-        ).fetchone()
+        before = (
+            self.bank.read()
+            .execute("SELECT 1 FROM idempotency WHERE scope = ? AND key = ?", (f"network:{scope}", key))
+            .fetchone()
+        )
         return self.bank.idempotent(f"network:{scope}", key, body, work), before is not None
 
     # --- events to the bank --------------------------------------------------------------------------

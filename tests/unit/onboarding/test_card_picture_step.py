@@ -19,7 +19,13 @@ from .conftest import form
 
 BUCKET = "media-bucket"
 CARD = IssuedCardView(
-    card_id="card-1", mask="411111******1111", expiry="12/29", product="visa-digital", cashback_category="everything"
+    card_id="card-1",
+    mask="411111******1111",
+    expiry="12/29",
+    product="visa-digital",
+    cashback_category="everything",
+    cashback_from="2 %",
+    cashback_to="33 %",
 )
 
 

@@ -50,6 +50,9 @@ class IssuedCardView(BaseModel):
     # No defaults: the view is always the bank's answer (issue_virtual_card), never a guess.
     product: str
     cashback_category: str
+    # What the programme gives, as the card-issued message says it ("2 %", "33 %"): programs/terms.yaml.
+    cashback_from: str
+    cashback_to: str
 
 
 class IssuanceState(BaseModel):

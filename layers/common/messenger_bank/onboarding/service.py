@@ -26,10 +26,13 @@ from messenger_bank.onboarding.models import (
 )
 from messenger_bank.onboarding.names import card_holder
 from messenger_bank.programs import invite
+from messenger_bank.programs.partner_offers import format_percent
+from messenger_bank.programs.terms import programs
 from messenger_bank.security._hs256 import chat_binding
 from messenger_bank.security.errors import PhoneNotProven
 from messenger_bank.signin.phone_proof import contact_proof_possible
 from messenger_bank.signin.service import record_proof
+from messenger_bank.types import Language
 
 VIRTUAL_PRODUCT = "visa-digital"
 
@@ -106,6 +109,12 @@ def register_customer(state: IssuanceState) -> IssuanceState:
     return state.model_copy(update={"customer_id": link.customer.customer_id, "customer_created": link.created})
 
 
+def _cashback_range(language: Language) -> dict[str, str]:
+    """The programme's lowest and highest cashback rates, for the card-issued message."""
+    lowest, highest = programs().rate_range()
+    return {"cashback_from": format_percent(lowest, language), "cashback_to": format_percent(highest, language)}
+
+
 def issue_virtual_card(state: IssuanceState) -> IssuanceState:
     """One digital card per customer: the bank's idempotency key is the customer, not the application,
     so two applications of one person (two messengers, a double press) get the same card."""
@@ -137,6 +146,7 @@ def issue_virtual_card(state: IssuanceState) -> IssuanceState:
         expiry=issued.expiry,
         product=issued.product,
         cashback_category=issued.cashback_category,
+        **_cashback_range(state.language),
     )
     return state.model_copy(update={"card": card})
 

@@ -141,6 +141,15 @@ class Programs(_Config):
         end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=self.tz)
         return start, end
 
+    def rate_range(self) -> tuple[Decimal, Decimal]:
+        """The lowest and the highest rate the programme gives (categories, enabled partners, their offers):
+        what the bank may promise."""
+        rates = [category.rate_percent for category in self.categories.values()]
+        for partner in self.partners.values():
+            if partner.enabled:
+                rates += [*partner.rates.values(), *(offer.cashback_percent for offer in partner.offers)]
+        return min(rates), max(rates)
+
     def category_for_mcc(self, mcc: str) -> str | None:
         for name, category in self.categories.items():
             if mcc in category.mcc:

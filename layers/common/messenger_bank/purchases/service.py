@@ -9,7 +9,8 @@ For each event, once per event id however often the bank sends it:
      refund takes back at the rate its purchase earned (so a full refund cancels it exactly), a declined
      purchase earns nothing;
   3. the accrual is recorded with a conditional write keyed by the event id (purchases/repository.py);
-     the month's payout pays the sum of a month's accruals;
+     the month's payout (purchases/payout.py) pays the sum of a month's accruals; an accrual whose month is
+     already closed for the payout counts in the next month;
   4. every chat of the customer is told, in their language: the amount, the merchant, what is available
      now and the cashback earned (or taken back); a declined purchase with its reason. The notice is
      claimed before it is sent, so a repeated event never tells twice; when every chat failed, the claim
@@ -126,14 +127,16 @@ def record_card_event(
         month=terms.month_of(event.occurred_at),
         occurred_at=event.occurred_at,
     )
-    accrued = store.record(accrual)
-    if not accrued:
+    recorded = store.record(accrual)
+    accrued = recorded is not None
+    if recorded is None:
         stored = store.accrual(owner, event.event_id)
         if stored is not None:
             if not stored.same_event(accrual):
                 raise CardEventConflict("this event id was sent with other facts", event_id=event.event_id)
             accrual = stored
     else:
+        accrual = recorded  # in a later month when the purchase's month is already paid out
         metrics.add_metric(name="CashbackAccrued", unit="Count", value=1)
     told = _tell(event, accrual, customer.language, store=store, customers=directory, tell=tell, clock=clock)
     logger.info(

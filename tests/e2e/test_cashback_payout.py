@@ -78,7 +78,7 @@ def test_the_months_cashback_is_paid_into_the_card_once_and_told_with_a_picture(
     first = payout(cloud, month)
 
     assert first["status"] == "SUCCEEDED", first
-    told = since(chat, before, "Кешбэк за")
+    told = since(chat, before, "Кэшбэк за")
     assert told["text"] == text(
         "cashback.paid",
         "ru",

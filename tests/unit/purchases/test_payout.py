@@ -21,6 +21,7 @@ from messenger_bank.customers.models import Card, ChannelIdentity, NewCustomer
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.customers.service import find_or_create
 from messenger_bank.onboarding.models import Notified
+from messenger_bank.programs.repository import ReferralsRepository
 from messenger_bank.programs.terms import programs
 from messenger_bank.purchases import payout, service
 from messenger_bank.purchases.models import CardEvent, PayoutItem, PayoutStart, PayoutStartInput, next_month
@@ -228,6 +229,19 @@ def test_the_same_event_after_the_close_is_still_recorded_once(world: World) -> 
     world.hear()  # core banking delivers the March purchase again
 
     assert world.accruals.accruals(world.customer_id, "2026-04") == []
+
+
+def test_a_purchase_in_a_category_chosen_for_its_month_accrues_and_is_paid(world: World) -> None:
+    chosen = ReferralsRepository(world.accruals.table)
+    chosen.replace_chosen_categories(world.customer_id, "2026-03", (), ("cinema",), MARCH)
+    cinema = {"mcc": "7832", "merchant": "Silver Screen", "partner": None}
+    world.hear(event_id="evt_op_2", purchase_id="op_2", amount_minor=1_500, **cinema)  # March, chosen: 10 %
+    april = datetime(2026, 4, 2, tzinfo=UTC)
+    world.hear(event_id="evt_op_3", purchase_id="op_3", amount_minor=1_500, occurred_at=april, **cinema)  # not chosen
+
+    assert [a.cashback_minor for a in world.accruals.accruals(world.customer_id, "2026-03")] == [150]
+    assert [a.cashback_minor for a in world.accruals.accruals(world.customer_id, "2026-04")] == [0]
+    assert world.pay().amount_minor == 150
 
 
 def test_the_paid_month_is_told_once_in_every_chat_with_the_receipt_picture(world: World) -> None:

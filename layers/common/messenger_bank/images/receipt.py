@@ -96,9 +96,7 @@ def receipt_picture(request: ReceiptRequest) -> bytes:
 
 
 _ROWS_TOP: Final = _PAPER[1] + 574
-_KIND_LABEL: Final[
-    dict[OperationKind, Literal["kind_transfer", "kind_top_up", "kind_payment", "kind_cashback"]]
-] = {
+_KIND_LABEL: Final[dict[OperationKind, Literal["kind_transfer", "kind_top_up", "kind_payment", "kind_cashback"]]] = {
     "transfer": "kind_transfer",
     "top_up": "kind_top_up",
     "payment": "kind_payment",

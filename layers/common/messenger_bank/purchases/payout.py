@@ -33,6 +33,7 @@ from messenger_bank.images import ReceiptRequest, receipt_picture, store
 from messenger_bank.images.settings import media_settings
 from messenger_bank.money import format_money
 from messenger_bank.observability import logger, metrics
+from messenger_bank.programs.cashback import month_words
 from messenger_bank.programs.terms import Programs, programs
 from messenger_bank.purchases.models import (
     PayoutItem,
@@ -151,12 +152,6 @@ def pay_month(
         currency=terms.currency,
         operation_id=credit.operation_id,
     )
-
-
-def month_words(month: str, language: Language) -> str:
-    """``2026-11`` as the customer reads it: ``11.2026`` (ru, be), ``11/2026`` (en)."""
-    year, number = month.split("-")
-    return f"{number}/{year}" if language == "en" else f"{number}.{year}"
 
 
 def _category(category: str, language: Language) -> str:

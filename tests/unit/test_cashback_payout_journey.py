@@ -143,3 +143,15 @@ def test_the_payout_failing_pages_the_ops_topic(resources: dict[str, Any]) -> No
     assert alarm["Dimensions"] == [{"Name": "StateMachineArn", "Value": {"Ref": MACHINE}}]
     assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")
     assert alarm["AlarmActions"] == [{"Ref": "OpsAlarmTopic"}]
+
+
+def test_make_cashback_payout_starts_the_month_named_or_what_the_schedule_would() -> None:
+    from datetime import UTC, datetime
+
+    from local.cashback_payout import payout_input, start_payout
+
+    now = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+    assert payout_input("2026-11", now) == {"month": "2026-11"}
+    assert payout_input(None, now) == {"scheduled_at": "2026-12-01T03:00:00+00:00"}
+    with pytest.raises(ValueError, match="YYYY-MM"):
+        start_payout(object(), "arn:aws:states:eu-central-1:123456789012:stateMachine:x", "2026-13")

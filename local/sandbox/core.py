@@ -459,7 +459,9 @@ def create_app(bank: Bank, issuer: TokenIssuer, faults: FaultInjector, pin_key_p
             else:
                 source_name = str(body.get("source", ""))
                 if source_name not in CREDIT_SOURCES:
-                    raise ApiError(400, "invalid_request", "a credit needs debit_id or source: bonus | acquiring")
+                    raise ApiError(
+                        400, "invalid_request", "a credit needs debit_id or source: " + " | ".join(CREDIT_SOURCES)
+                    )
                 source = CREDIT_SOURCES[source_name]
             if body.get("pan"):
                 pan = str(body["pan"])

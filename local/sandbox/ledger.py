@@ -36,8 +36,10 @@ BILLING = "BANK-BILLING"
 INTERBANK = "BANK-INTERBANK"
 # What card purchases owe the merchants (their acquirers settle it through the card network).
 MERCHANT_SETTLEMENT = "BANK-MERCHANTS"
-INTERNAL_ACCOUNTS = (EQUITY, TRANSIT, ACQUIRING, BILLING, INTERBANK, MERCHANT_SETTLEMENT)
-CREDIT_SOURCES = {"bonus": EQUITY, "acquiring": ACQUIRING}
+# The bank's cashback expense: the month's cashback is paid into the card from here.
+CASHBACK = "BANK-CASHBACK"
+INTERNAL_ACCOUNTS = (EQUITY, TRANSIT, ACQUIRING, BILLING, INTERBANK, MERCHANT_SETTLEMENT, CASHBACK)
+CREDIT_SOURCES = {"bonus": EQUITY, "acquiring": ACQUIRING, "cashback": CASHBACK}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS customers (

@@ -64,6 +64,7 @@ SYSTEMS_CALLED: dict[str, set[str]] = {
     "TopUpCreditFunction": {KEYCLOAK, ACQUIRER},
     "AcquirerCallbackFunction": {ACQUIRER},
     "PayMoneyRequestFunction": {KEYCLOAK},
+    "PayoutPayFunction": {KEYCLOAK},
 }
 WEBHOOKS = ("TelegramWebhookFunction", "ViberWebhookFunction", "WhatsAppWebhookFunction", "MessengerWebhookFunction")
 PREFIX = "/messenger-bank/dev"

@@ -81,13 +81,17 @@ from messenger_bank.payments.models import (
 )
 from messenger_bank.plastic.errors import AddressNotUnderstood
 from messenger_bank.plastic.models import SaveAddressRequest, SavedAddress
-from messenger_bank.programs.errors import OfferUnavailable, ProgramDisabled, RecommendationRefused
+from messenger_bank.programs.errors import CategoryUnavailable, OfferUnavailable, ProgramDisabled, RecommendationRefused
 from messenger_bank.programs.models import (
     ActivateOfferRequest,
+    CashbackCategoriesChosen,
+    CashbackCategoryList,
     CashbackInfo,
+    ChooseCashbackCategoryRequest,
     GetCashbackRequest,
     GetRecommendationsRequest,
     GetReferralRequest,
+    ListCashbackCategoriesRequest,
     ListOffersRequest,
     OfferActivated,
     OfferList,
@@ -338,6 +342,20 @@ ACTIVATE_OFFER = Operation(
     "activate_offer", ActivateOfferRequest, OfferActivated, errors=(OfferUnavailable,), session="customer"
 )
 GET_CASHBACK = Operation("get_cashback", GetCashbackRequest, CashbackInfo, session="customer")
+LIST_CASHBACK_CATEGORIES = Operation(
+    "list_cashback_categories",
+    ListCashbackCategoriesRequest,
+    CashbackCategoryList,
+    errors=(CategoryUnavailable,),
+    session="customer",
+)
+CHOOSE_CASHBACK_CATEGORY = Operation(
+    "choose_cashback_category",
+    ChooseCashbackCategoryRequest,
+    CashbackCategoriesChosen,
+    errors=(CategoryUnavailable,),
+    session="customer",
+)
 
 # Every declaration above, by name (collected rather than listed, so that a new one cannot be left out).
 OPERATIONS: dict[str, Operation[Any, Any]] = {

@@ -154,6 +154,16 @@ CUSTOMER_RESULTS: dict[str, Any] = {
     },
     "activate_offer": {"title": "Burger King 10%", "cashback": "10 %"},
     "get_cashback": {"amount": "3.20 BYN", "categories": "Fast food 10 %"},
+    "list_cashback_categories": {
+        "month": "01.2027",
+        "pick": 2,
+        "chosen": "cinema",
+        "items": [
+            {"category": "pharmacy", "title": "Pharmacies 5 %"},
+            {"category": "cinema", "title": "✅ Cinema 10 %"},
+        ],
+    },
+    "choose_cashback_category": {"month": "01.2027", "pick": 2, "chosen": "cinema, pharmacies", "replaced": None},
     "send_otp": {"sent": True},
     "verify_otp": {"valid": True},
     "save_application": {"application_id": "app_1"},

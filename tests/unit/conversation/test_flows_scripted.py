@@ -12,7 +12,7 @@ import pytest
 
 from messenger_bank.conversation.catalogue import text
 from messenger_bank.types import LANGUAGES
-from tests.unit.conversation.chat import PAN, Chat, FakeDeps, customer_deps
+from tests.unit.conversation.chat import PAN, Chat, FakeDeps, customer_deps, refused
 
 pytestmark = pytest.mark.parametrize("language", LANGUAGES)
 
@@ -265,3 +265,36 @@ def test_programs_recommend_and_cashback(language: str) -> None:
     chat.press_key("menu.programs")
     chat.press_key("programs.cashback")
     assert chat.said("programs.cashback_is", amount="3.20 BYN", categories="Fast food 10 %")
+
+
+def test_cashback_categories_are_chosen_one_at_a_time_for_the_next_month(language: str) -> None:
+    chat = open_chat(language)
+    chat.press_key("menu.programs")
+    chat.press_key("programs.choose_categories")
+    assert chat.said("programs.categories_are", pick="2", month="01.2027", chosen="cinema")
+    chat.press("Pharmacies")
+
+    assert chat.said("programs.categories_chosen", month="01.2027", chosen="cinema, pharmacies")
+    assert ("choose_cashback_category", {"customer_id": "cus_1", "category": "pharmacy", "language": language}) in (
+        chat.deps.operations
+    )
+
+
+def test_a_category_beyond_the_pick_is_told_with_the_one_it_replaced(language: str) -> None:
+    full = {"month": "01.2027", "pick": 2, "chosen": "cinema, pharmacies", "replaced": "beauty"}
+    chat = open_chat(language, customer_deps(choose_cashback_category=full))
+    chat.press_key("menu.programs")
+    chat.press_key("programs.choose_categories")
+    chat.press("Pharmacies")
+
+    assert chat.said(
+        "programs.category_replaced", month="01.2027", chosen="cinema, pharmacies", pick="2", replaced="beauty"
+    )
+
+
+def test_no_categories_to_choose_is_said(language: str) -> None:
+    chat = open_chat(language, customer_deps(list_cashback_categories=refused("CategoryUnavailable")))
+    chat.press_key("menu.programs")
+    chat.press_key("programs.choose_categories")
+
+    assert chat.said("programs.no_categories")

@@ -26,6 +26,8 @@ CARD = IssuedCardView(
     cashback_category="everything",
     credit_limit=100_000,
     credit_line="Credit line: 1,000.00 BYN, ready to spend.",
+    cashback_from="2 %",
+    cashback_to="33 %",
 )
 
 

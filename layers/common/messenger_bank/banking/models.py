@@ -324,7 +324,7 @@ class CreditRequest(Ours):
     account_id: BankId | None = None
     pan: SecretStr | None = None
     debit_id: BankId | None = None
-    source: Literal["bonus", "acquiring"] | None = None
+    source: Literal["bonus", "acquiring", "cashback"] | None = None
     amount: PositiveMinorUnits
     currency: CurrencyCode
     idempotency_key: IdempotencyKey

@@ -22,6 +22,7 @@ class Labels(TypedDict):
     kind_transfer: str
     kind_top_up: str
     kind_payment: str
+    kind_cashback: str
     amount: str
     fee: str
     total: str

@@ -28,7 +28,7 @@ from messenger_bank.types import CurrencyCode, HexColour, Language
 
 CardDesign = Literal["virtual_visa", "virtual_mastercard", "belkart", "plastic"]
 CardScheme = Literal["visa", "mastercard", "belkart"]
-OperationKind = Literal["transfer", "top_up", "payment"]
+OperationKind = Literal["transfer", "top_up", "payment", "cashback"]
 OperationStatus = Literal["completed", "pending", "failed", "refunded"]
 
 # 13 or more digits, single spaces or hyphens allowed between them: any card number, however typed.
@@ -147,7 +147,7 @@ def _scheme_from_digits(digits: str) -> CardScheme | None:
 
 
 class ReceiptRequest(_ImageRequest):
-    """A receipt for a transfer, a top-up or a payment; amounts in minor units of `currency`."""
+    """A receipt for a transfer, a top-up, a payment or the month's cashback paid; amounts in minor units."""
 
     language: Language
     kind: OperationKind

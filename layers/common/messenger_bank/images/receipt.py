@@ -1,4 +1,4 @@
-"""The receipt picture for a transfer, a top-up or a payment: a paper slip 900 px wide.
+"""The receipt picture for a transfer, a top-up, a payment or the month's cashback paid: a paper slip 900 px wide.
 
 The slip is as tall as its rows need (at most `MAX_HEIGHT`): the layout runs once without a pen to
 measure, then draws.
@@ -96,10 +96,11 @@ def receipt_picture(request: ReceiptRequest) -> bytes:
 
 
 _ROWS_TOP: Final = _PAPER[1] + 574
-_KIND_LABEL: Final[dict[OperationKind, Literal["kind_transfer", "kind_top_up", "kind_payment"]]] = {
+_KIND_LABEL: Final[dict[OperationKind, Literal["kind_transfer", "kind_top_up", "kind_payment", "kind_cashback"]]] = {
     "transfer": "kind_transfer",
     "top_up": "kind_top_up",
     "payment": "kind_payment",
+    "cashback": "kind_cashback",
 }
 _STATUS_LABEL: Final[
     dict[OperationStatus, Literal["status_completed", "status_pending", "status_failed", "status_refunded"]]

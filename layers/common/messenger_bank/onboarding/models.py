@@ -54,6 +54,9 @@ class IssuedCardView(BaseModel):
     # and the sentence telling it in the journey's language (the card-issued message's {credit_line}).
     credit_limit: int = Field(ge=0)
     credit_line: str
+    # What the programme gives, as the card-issued message says it ("2 %", "33 %"): programs/terms.yaml.
+    cashback_from: str
+    cashback_to: str
 
 
 class IssuanceState(BaseModel):

@@ -28,6 +28,8 @@ from messenger_bank.onboarding.models import (
 )
 from messenger_bank.onboarding.names import card_holder
 from messenger_bank.programs import invite
+from messenger_bank.programs.partner_offers import format_percent
+from messenger_bank.programs.terms import programs
 from messenger_bank.security._hs256 import chat_binding
 from messenger_bank.security.errors import PhoneNotProven
 from messenger_bank.signin.phone_proof import contact_proof_possible
@@ -109,6 +111,12 @@ def register_customer(state: IssuanceState) -> IssuanceState:
     return state.model_copy(update={"customer_id": link.customer.customer_id, "customer_created": link.created})
 
 
+def _cashback_range(language: Language) -> dict[str, str]:
+    """The programme's lowest and highest cashback rates, for the card-issued message."""
+    lowest, highest = programs().rate_range()
+    return {"cashback_from": format_percent(lowest, language), "cashback_to": format_percent(highest, language)}
+
+
 def issue_virtual_card(state: IssuanceState) -> IssuanceState:
     """One digital card per customer: the bank's idempotency key is the customer, not the application,
     so two applications of one person (two messengers, a double press) get the same card.
@@ -148,6 +156,7 @@ def issue_virtual_card(state: IssuanceState) -> IssuanceState:
         cashback_category=issued.cashback_category,
         credit_limit=issued.credit_limit,
         credit_line=credit_line(issued.credit_limit, scoring.currency, state.language),
+        **_cashback_range(state.language),
     )
     return state.model_copy(update={"card": card})
 

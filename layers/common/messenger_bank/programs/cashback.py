@@ -9,12 +9,15 @@ For each operation of the month (bank time) in the programs' currency:
     computation on the refunded amount (rounded down too, so a full refund cancels its purchase exactly).
 The month's cashback is the sum, never below zero (a refund of last month's purchase cannot make it owe).
 
-The operation: ``get_cashback`` (this month, by category, in the customer's words).
+The operations: ``get_cashback`` (this month, by category, in the customer's words), and where the programme
+has categories to choose (``chosen_categories``), ``list_cashback_categories`` and ``choose_cashback_category``:
+the customer chooses, for the next month, at most ``pick`` of them; a choice beyond that makes room by dropping
+the one chosen first. A category to choose earns only in a month it was chosen for.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import ROUND_FLOOR, Decimal
 from typing import Literal
@@ -26,19 +29,26 @@ from messenger_bank.programs.bank import (
     CoreOperationsSource,
     OperationsSource,
 )
+from messenger_bank.programs.errors import CategoryUnavailable
 from messenger_bank.programs.models import (
     CardOperation,
+    CashbackCategoriesChosen,
+    CashbackCategoryItem,
+    CashbackCategoryList,
     CashbackInfo,
     CashbackLine,
     CashbackMonth,
+    ChooseCashbackCategoryRequest,
     GetCashbackRequest,
+    ListCashbackCategoriesRequest,
     OfferActivation,
 )
+from messenger_bank.programs.partner_offers import format_percent
 from messenger_bank.programs.repository import ReferralsRepository
-from messenger_bank.programs.terms import Programs, programs
+from messenger_bank.programs.terms import ChosenCategories, Programs, programs
 from messenger_bank.types import Language
 
-RateSource = Literal["offer", "partner", "category", "none"]
+RateSource = Literal["offer", "partner", "category", "chosen", "none"]
 _HUNDRED = Decimal(100)
 
 
@@ -49,9 +59,13 @@ def category_of(operation: CardOperation, config: Programs) -> str | None:
 
 
 def rate_for(
-    operation: CardOperation, config: Programs, activated: Sequence[OfferActivation] = ()
+    operation: CardOperation,
+    config: Programs,
+    activated: Sequence[OfferActivation] = (),
+    chosen: Collection[str] = (),
 ) -> tuple[Decimal, RateSource]:
-    """The rate in percent and where it comes from."""
+    """The rate in percent and where it comes from; ``chosen``: the categories the customer chose for the
+    operation's month (a category to be chosen earns nothing in a month it was not)."""
     category = category_of(operation, config)
     partner = config.partners.get(operation.partner or "")
     if partner is not None and partner.enabled:
@@ -68,6 +82,9 @@ def rate_for(
             return next(iter(partner.rates.values())), "partner"
     if category is not None and category in config.categories:
         return config.categories[category].rate_percent, "category"
+    to_choose = config.chosen_categories.categories if config.chosen_categories else {}
+    if category is not None and category in to_choose and category in chosen:
+        return to_choose[category].rate_percent, "chosen"
     return Decimal(0), "none"
 
 
@@ -81,6 +98,7 @@ def compute_cashback(
     config: Programs,
     month: str,
     activated: Sequence[OfferActivation] = (),
+    chosen: Collection[str] = (),
 ) -> CashbackMonth:
     start, end = config.month_bounds(month)
     lines: list[CashbackLine] = []
@@ -89,7 +107,7 @@ def compute_cashback(
         if not start <= moment < end:
             continue
         if operation.currency == config.currency:
-            rate, source = rate_for(operation, config, activated)
+            rate, source = rate_for(operation, config, activated, chosen)
         else:
             rate, source = Decimal(0), "none"
         amount = cashback_minor(operation.amount_minor, rate)
@@ -132,8 +150,10 @@ def cashback_this_month(
     moment = now or datetime.now(UTC)
     month = config.month_of(moment)
     start, _ = config.month_bounds(month)
-    activated = (repository or ReferralsRepository()).activations(customer_id)
-    return compute_cashback(source.operations(customer_id, start, moment), config, month, activated)
+    store = repository or ReferralsRepository()
+    activated = store.activations(customer_id)
+    chosen = store.chosen_categories(customer_id, month)
+    return compute_cashback(source.operations(customer_id, start, moment), config, month, activated, chosen)
 
 
 # --- the operation: what the Lambda calls ---------------------------------------------------------
@@ -175,4 +195,91 @@ def get_cashback(
         currency=month.currency,
         categories="\n".join(lines) or text("cashback.nothing_yet", language),
         by_category=month.by_category,
+    )
+
+
+# --- the categories the customer chooses for the next month ---------------------------------------------
+def month_words(month: str, language: Language) -> str:
+    """``2026-11`` as the customer reads it: ``11.2026`` (ru, be), ``11/2026`` (en)."""
+    year, number = month.split("-")
+    return f"{number}/{year}" if language == "en" else f"{number}.{year}"
+
+
+def _next_month(config: Programs, now: datetime) -> str:
+    _, end = config.month_bounds(config.month_of(now))
+    return config.month_of(end)
+
+
+def _to_choose(config: Programs) -> ChosenCategories:
+    if config.chosen_categories is None:
+        raise CategoryUnavailable("the programme has no categories to choose")
+    return config.chosen_categories
+
+
+def _words(categories: Sequence[str], language: Language) -> str:
+    return ", ".join(_category(c, language) for c in categories) or text("cashback.nothing_yet", language)
+
+
+def list_cashback_categories(
+    request: ListCashbackCategoriesRequest,
+    *,
+    repository: ReferralsRepository | None = None,
+    config: Programs | None = None,
+    now: datetime | None = None,
+) -> CashbackCategoryList:
+    """The categories to choose for the next month, each with its rate, those chosen marked."""
+    terms = config or programs()
+    choice = _to_choose(terms)
+    month = _next_month(terms, now or datetime.now(UTC))
+    chosen = (repository or ReferralsRepository()).chosen_categories(request.customer_id, month)
+    mark = text("cashback.active_mark", request.language)
+    items = tuple(
+        CashbackCategoryItem(
+            category=name,
+            title=f"{mark if name in chosen else ''}{_category(name, request.language)} — "
+            f"{format_percent(category.rate_percent, request.language)}",
+        )
+        for name, category in choice.categories.items()
+    )
+    return CashbackCategoryList(
+        month=month_words(month, request.language),
+        pick=choice.pick,
+        chosen=_words(chosen, request.language),
+        items=items,
+    )
+
+
+def choose_cashback_category(
+    request: ChooseCashbackCategoryRequest,
+    *,
+    repository: ReferralsRepository | None = None,
+    config: Programs | None = None,
+    now: datetime | None = None,
+) -> CashbackCategoriesChosen:
+    """Adds the category to the next month's choice; when ``pick`` are chosen already, the one chosen first
+    makes room. Choosing one already chosen changes nothing."""
+    terms = config or programs()
+    choice = _to_choose(terms)
+    if request.category not in choice.categories:
+        raise CategoryUnavailable("no such category to choose", category=request.category)
+    moment = now or datetime.now(UTC)
+    month = _next_month(terms, moment)
+    store = repository or ReferralsRepository()
+    for _ in range(3):  # another choice at the same moment: read again and choose on top of it
+        was = store.chosen_categories(request.customer_id, month)
+        if request.category in was:
+            now_chosen, replaced = was, None
+            break
+        now_chosen = (*was, request.category)
+        replaced = now_chosen[0] if len(now_chosen) > choice.pick else None
+        now_chosen = now_chosen[-choice.pick :]
+        if store.replace_chosen_categories(request.customer_id, month, was, now_chosen, moment):
+            break
+    else:
+        raise CategoryUnavailable("the choice kept changing; choose again")
+    return CashbackCategoriesChosen(
+        month=month_words(month, request.language),
+        pick=choice.pick,
+        chosen=_words(now_chosen, request.language),
+        replaced=_category(replaced, request.language) if replaced else None,
     )

@@ -43,3 +43,7 @@ class RecommendationRefused(DomainError):
 
 class OfferUnavailable(DomainError):
     """No such offer, its partner is switched off, or the offer has expired."""
+
+
+class CategoryUnavailable(DomainError):
+    """No such category to choose (or choosing is switched off in the programs document)."""

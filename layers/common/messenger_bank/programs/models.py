@@ -155,7 +155,7 @@ class CashbackLine(_Model):
     category: str | None
     partner: str | None
     rate_percent: Decimal
-    source: Literal["offer", "partner", "category", "none"]
+    source: Literal["offer", "partner", "category", "chosen", "none"]
     cashback_minor: int = Field(description="rounded down to the kopeck; negative for a refund")
 
 
@@ -258,6 +258,36 @@ class CashbackInfo(_Model):
     currency: CurrencyCode
     categories: str = Field(description="one line per category, formatted")
     by_category: dict[str, int]
+
+
+class ListCashbackCategoriesRequest(_Model):
+    customer_id: CustomerId
+    language: Language = "ru"
+
+
+class CashbackCategoryItem(_Model):
+    category: str
+    title: str = Field(description="the button's label: the category, its rate, a mark when chosen")
+
+
+class CashbackCategoryList(_Model):
+    month: str = Field(description="the month the choice is for, as the customer reads it")
+    pick: int
+    chosen: str = Field(description="the categories chosen for it so far, in the customer's words")
+    items: tuple[CashbackCategoryItem, ...]
+
+
+class ChooseCashbackCategoryRequest(_Model):
+    customer_id: CustomerId
+    category: str = Field(min_length=1, max_length=40)
+    language: Language = "ru"
+
+
+class CashbackCategoriesChosen(_Model):
+    month: str
+    pick: int
+    chosen: str
+    replaced: str | None = Field(default=None, description="the category that made room, when the month was full")
 
 
 class CreditReferralBonusesRequest(BaseModel):

@@ -15,6 +15,8 @@ it, with sort-key and gsi1 prefixes that no customers query matches:
     CUSTOMER#<recommender>             RECOMMENDATION#<phone hash>     Recommendation        RECOMMENDED#<phone hash> /
                                                                                              <at>#<recommender>
     CUSTOMER#<id>                      OFFER#<partner>#<offer id>      OfferActivation       -
+    CUSTOMER#<id>                      CASHBACKCHOICE#<YYYY-MM>        the categories chosen -
+                                                                       for that month
 
 Look-ups: a newcomer's referrer (get REFERRED_BY); a referrer's friends (gsi1 ``REFERRER#``); who
 recommended a phone that just became a customer (gsi1 ``RECOMMENDED#``); a customer's bonuses,
@@ -23,7 +25,8 @@ recommendations, activations (query ``pk`` with the sk prefix).
 Guarantees are conditional writes, not read-then-write: the attribution, both UNIQUE guards and the
 month counter (``count < cap``) are one transaction; a BONUS row is claimed with
 ``attribute_not_exists`` before the ledger is called, so one key is credited by one caller; a
-recommendation converts once (``attribute_not_exists(converted_at)``); an offer activates once.
+recommendation converts once (``attribute_not_exists(converted_at)``); an offer activates once; a month's
+chosen categories are replaced only as they were read (two choices at once: one of them is asked again).
 A phone hash is ``keys.phone_hash`` (SHA-256 of the E.164 number): phones are not stored in these rows
 (a recommendation keeps a mask for the recommender's list).
 """
@@ -337,3 +340,33 @@ class ReferralsRepository(InCustomersTable):
 
     def activations(self, customer_id: str) -> list[OfferActivation]:
         return [_to_activation(item) for item in self._prefixed(customer_id, "OFFER#")]
+
+    # --- the cashback categories chosen for a month ---------------------------------------------------
+    def chosen_categories(self, customer_id: str, month: str) -> tuple[str, ...]:
+        item = self.table.get_item(
+            Key={"pk": f"CUSTOMER#{customer_id}", "sk": f"CASHBACKCHOICE#{month}"}, ConsistentRead=True
+        ).get("Item")
+        return tuple(str(c) for c in item["categories"]) if item else ()
+
+    def replace_chosen_categories(
+        self, customer_id: str, month: str, was: tuple[str, ...], now: tuple[str, ...], at: datetime
+    ) -> bool:
+        """The month's choice becomes ``now`` if it still is ``was``; False when another choice came first."""
+        condition = "attribute_not_exists(pk)" if not was else "categories = :was"
+        values: dict[str, Any] = {":was": list(was)} if was else {}
+        try:
+            self.table.put_item(
+                Item={
+                    "pk": f"CUSTOMER#{customer_id}",
+                    "sk": f"CASHBACKCHOICE#{month}",
+                    "categories": list(now),
+                    "chosen_at": at.isoformat(),
+                },
+                ConditionExpression=condition,
+                **({"ExpressionAttributeValues": values} if values else {}),
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True

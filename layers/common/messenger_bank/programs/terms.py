@@ -74,6 +74,19 @@ class CategoryRate(_Config):
     mcc: tuple[Mcc, ...] = ()
 
 
+class ChosenCategories(_Config):
+    """Categories that earn only in a month the customer chose them for, at most ``pick`` a month."""
+
+    pick: Annotated[int, Field(ge=1, le=10)]
+    categories: dict[Slug, CategoryRate] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _enough(self) -> ChosenCategories:
+        if self.pick > len(self.categories):
+            raise ValueError("pick must not exceed the number of categories to choose from")
+        return self
+
+
 class OfferConfig(_Config):
     offer_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
     title: Annotated[str, StringConstraints(min_length=1, max_length=120)]
@@ -97,6 +110,7 @@ class Programs(_Config):
     invite: InviteProgram
     recommend: RecommendProgram
     categories: dict[Slug, CategoryRate]
+    chosen_categories: ChosenCategories | None = None
     partners: dict[Slug, PartnerConfig]
 
     @model_validator(mode="after")
@@ -109,7 +123,10 @@ class Programs(_Config):
         if any(b.currency != self.currency for b in bonuses):
             raise ValueError(f"every bonus must be in the programs' currency {self.currency}")
         seen_mcc: dict[str, str] = {}
-        for name, category in self.categories.items():
+        chosen = self.chosen_categories.categories if self.chosen_categories else {}
+        if both := set(chosen) & set(self.categories):
+            raise ValueError(f"{sorted(both)} are both always on and to be chosen")
+        for name, category in [*self.categories.items(), *chosen.items()]:
             for mcc in category.mcc:
                 if mcc in seen_mcc:
                     raise ValueError(f"MCC {mcc} is in both {seen_mcc[mcc]} and {name}")
@@ -141,8 +158,20 @@ class Programs(_Config):
         end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=self.tz)
         return start, end
 
+    def rate_range(self) -> tuple[Decimal, Decimal]:
+        """The lowest and the highest rate the programme gives (categories, enabled partners, their offers):
+        what the bank may promise."""
+        rates = [category.rate_percent for category in self.categories.values()]
+        if self.chosen_categories:
+            rates += [category.rate_percent for category in self.chosen_categories.categories.values()]
+        for partner in self.partners.values():
+            if partner.enabled:
+                rates += [*partner.rates.values(), *(offer.cashback_percent for offer in partner.offers)]
+        return min(rates), max(rates)
+
     def category_for_mcc(self, mcc: str) -> str | None:
-        for name, category in self.categories.items():
+        chosen = self.chosen_categories.categories if self.chosen_categories else {}
+        for name, category in [*self.categories.items(), *chosen.items()]:
             if mcc in category.mcc:
                 return name
         return None

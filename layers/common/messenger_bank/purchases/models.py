@@ -64,6 +64,28 @@ class CashbackAccrual(BaseModel):
         return all(getattr(self, name) == getattr(other, name) for name in facts)
 
 
+def next_month(month: str) -> str:
+    """``2026-12`` → ``2027-01``."""
+    year, number = (int(part) for part in month.split("-"))
+    return f"{year + number // 12:04d}-{number % 12 + 1:02d}"
+
+
+class CashbackPayout(BaseModel):
+    """A customer's month of cashback at its payout: closed to new accruals, then paid into the card (or
+    nothing to pay, when the month's net accrual is not above zero). One per customer and month."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    customer_id: CustomerId
+    month: Month
+    status: Literal["closed", "paid", "nothing"]
+    amount_minor: int = 0
+    operation_id: str | None = None
+    closed_at: datetime
+    settled_at: datetime | None = None
+    told_at: datetime | None = None
+
+
 class CardEventOutcome(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -71,3 +93,70 @@ class CardEventOutcome(BaseModel):
     accrued: bool = Field(description="false: the event was recorded before, nothing is accrued again")
     cashback_minor: int
     told: Literal["told", "unreachable", "already_told", "no_chat"]
+
+
+# --- the month's payout journey (statemachines/cashback_payout.asl.yaml) ---------------------------------
+class PayoutStartInput(BaseModel):
+    """What the journey is started with: the schedule's time (``<aws.scheduler.scheduled-time>``), or a
+    month named by the one who starts it (``make cashback-payout MONTH=2026-11``), or nothing."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    month: Month | None = None
+    scheduled_at: datetime | None = None
+
+
+class PayoutStart(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    input: PayoutStartInput = Field(default_factory=PayoutStartInput)
+    started_at: datetime = Field(description="the execution's start ($$.Execution.StartTime)")
+
+
+class PayoutRun(BaseModel):
+    """The month to pay and the customers with an accrual counted in it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    month: Month
+    customers: tuple[CustomerId, ...]
+
+
+class PayoutItem(BaseModel):
+    """One customer's month (an item of the journey's Map)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    customer_id: CustomerId
+    month: Month
+
+
+class PayoutOutcome(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    customer_id: CustomerId
+    month: Month
+    outcome: Literal["paid", "nothing_to_pay", "already_settled"]
+    amount_minor: int = Field(ge=0)
+    currency: CurrencyCode
+    operation_id: str | None = None
+
+
+class PayoutNotice(BaseModel):
+    """One chat's notice of the payout, as NotifyCustomerFunction takes it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    chat_key: str
+    language: Literal["ru", "be", "en"]
+    message: Literal["cashback.paid"] = "cashback.paid"
+    values: dict[str, str]
+    picture_url: str | None = None
+
+
+class PayoutNotices(BaseModel):
+    """Every chat of the customer to tell, none when the payout was told already (or no chat is known)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    notices: tuple[PayoutNotice, ...]

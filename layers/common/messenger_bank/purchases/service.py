@@ -5,11 +5,13 @@ For each event, once per event id however often the bank sends it:
   1. the card is resolved to its customer (the card our table records at issuance); a card we do not
      know is a 404 (a customer of the bank who does not use the bot);
   2. the cashback is computed with the programme's rules (``programs.cashback.rate_for``: an activated
-     offer beats the partner's rate, which beats the category's by MCC), rounded down to the kopeck; a
+     offer beats the partner's rate, which beats the category's by MCC; a category to choose earns in a
+     month the customer chose it for), rounded down to the kopeck; a
      refund takes back at the rate its purchase earned (so a full refund cancels it exactly), a declined
      purchase earns nothing;
   3. the accrual is recorded with a conditional write keyed by the event id (purchases/repository.py);
-     the month's payout pays the sum of a month's accruals;
+     the month's payout (purchases/payout.py) pays the sum of a month's accruals; an accrual whose month is
+     already closed for the payout counts in the next month;
   4. every chat of the customer is told, in their language: the amount, the merchant, what is available
      now and the cashback earned (or taken back); a declined purchase with its reason. The notice is
      claimed before it is sent, so a repeated event never tells twice; when every chat failed, the claim
@@ -34,6 +36,7 @@ from messenger_bank.onboarding.models import Notified, NotifyRequest
 from messenger_bank.programs.cashback import cashback_minor, rate_for
 from messenger_bank.programs.models import CardOperation, OfferActivation
 from messenger_bank.programs.partner_offers import activations
+from messenger_bank.programs.repository import ReferralsRepository
 from messenger_bank.programs.terms import Programs, programs
 from messenger_bank.purchases.errors import CardEventConflict, CustomerNotReached
 from messenger_bank.purchases.models import CardEvent, CardEventOutcome, CashbackAccrual
@@ -68,6 +71,7 @@ def cashback_of(
     config: Programs,
     accruals: AccrualsRepository,
     activated: Callable[[str], Sequence[OfferActivation]] = activations,
+    chosen: Callable[[str, str], Sequence[str]] | None = None,
 ) -> tuple[Decimal, int]:
     """The rate and the signed cashback of one event (see the module's step 2)."""
     if event.kind == "purchase_declined" or event.currency != config.currency:
@@ -85,7 +89,11 @@ def cashback_of(
         partner=event.partner,
         occurred_at=event.occurred_at,
     )
-    rate, _ = rate_for(operation, config, activated(customer_id))
+    # The categories chosen for the purchase's month: kept in the customers table, beside the accruals.
+    chosen_in = chosen or ReferralsRepository(accruals.table).chosen_categories
+    rate, _ = rate_for(
+        operation, config, activated(customer_id), chosen_in(customer_id, config.month_of(event.occurred_at))
+    )
     earned = cashback_minor(event.amount_minor, rate)
     return rate, earned if event.kind == "purchase_cleared" else -earned
 
@@ -97,6 +105,7 @@ def record_card_event(
     customers: CustomersRepository | None = None,
     config: Programs | None = None,
     activated: Callable[[str], Sequence[OfferActivation]] = activations,
+    chosen: Callable[[str, str], Sequence[str]] | None = None,
     tell: Callable[[NotifyRequest], Notified] = notify,
     clock: Clock = _now,
 ) -> CardEventOutcome | None:
@@ -109,7 +118,7 @@ def record_card_event(
         return None
     customer = customer_by_id(owner, repository=directory)
     terms = config or programs()
-    rate, cashback = cashback_of(event, owner, config=terms, accruals=store, activated=activated)
+    rate, cashback = cashback_of(event, owner, config=terms, accruals=store, activated=activated, chosen=chosen)
     accrual = CashbackAccrual(
         event_id=event.event_id,
         customer_id=owner,
@@ -126,14 +135,16 @@ def record_card_event(
         month=terms.month_of(event.occurred_at),
         occurred_at=event.occurred_at,
     )
-    accrued = store.record(accrual)
-    if not accrued:
+    recorded = store.record(accrual)
+    accrued = recorded is not None
+    if recorded is None:
         stored = store.accrual(owner, event.event_id)
         if stored is not None:
             if not stored.same_event(accrual):
                 raise CardEventConflict("this event id was sent with other facts", event_id=event.event_id)
             accrual = stored
     else:
+        accrual = recorded  # in a later month when the purchase's month is already paid out
         metrics.add_metric(name="CashbackAccrued", unit="Count", value=1)
     told = _tell(event, accrual, customer.language, store=store, customers=directory, tell=tell, clock=clock)
     logger.info(

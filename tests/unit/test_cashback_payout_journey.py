@@ -1,0 +1,157 @@
+"""The monthly cashback payout as operators and auditors read its definitions: the schedule starts the payout
+machine on the 1st with the scheduled time and a role that may start only it; the machine pays each customer
+in a Map where one customer's failure stops neither the others nor the run's end, tells only a month just
+paid, never fails for a notice, and ends failed when someone is left unpaid (the alarm's metric). Each step
+gets what its Lambda's model reads (purchases/models.py), so a renamed field fails here, not in the month's run.
+The local cloud runs no schedules (it lists them as skipped): `make cashback-payout` is the trigger there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from pydantic import BaseModel
+
+from local.cloud.template import transform
+from messenger_bank.onboarding.models import NotifyRequest
+from messenger_bank.purchases.models import PayoutItem, PayoutNotice, PayoutOutcome, PayoutStart
+from tests.unit.test_statemachines import states_of
+
+ROOT = Path(__file__).resolve().parents[2]
+MACHINE = "CashbackPayoutStateMachine"
+
+
+@pytest.fixture(scope="module")
+def resources() -> dict[str, Any]:
+    return transform(ROOT / "template.yaml", {"Stage": "dev"}, region="eu-central-1", account="123456789012").resources
+
+
+@pytest.fixture(scope="module")
+def states() -> dict[str, dict[str, Any]]:
+    definition = yaml.safe_load((ROOT / "statemachines" / "cashback_payout.asl.yaml").read_text(encoding="utf-8"))
+    return dict(states_of(definition))
+
+
+def payload_fields(state: dict[str, Any]) -> set[str]:
+    payload = state["Parameters"].get("Payload", state["Parameters"])
+    return {name.removesuffix(".$") for name in payload if name != "FunctionName"} - {"correlation_id"}
+
+
+def model_fields(model: type[BaseModel]) -> set[str]:
+    return set(model.model_fields)
+
+
+def test_the_schedule_starts_the_payout_machine_on_the_first_with_its_time(resources: dict[str, Any]) -> None:
+    (schedule,) = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Scheduler::Schedule"]
+    _minute, _hour, day, month, weekday, year = schedule["ScheduleExpression"].removeprefix("cron(").rstrip(")").split()
+
+    assert (day, month, weekday, year) == ("1", "*", "?", "*")
+    assert schedule["ScheduleExpressionTimezone"] == "Europe/Minsk"  # the programme's +03:00
+    assert schedule["Target"]["Arn"] == {"Ref": MACHINE}
+    assert "<aws.scheduler.scheduled-time>" in schedule["Target"]["Input"]
+
+
+def test_the_schedules_role_may_only_start_the_payout_machine(resources: dict[str, Any]) -> None:
+    (schedule,) = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Scheduler::Schedule"]
+    role = resources[schedule["Target"]["RoleArn"]["Fn::GetAtt"][0]]["Properties"]
+
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": ["scheduler.amazonaws.com"]}
+    statements = [s for policy in role["Policies"] for s in policy["PolicyDocument"]["Statement"]]
+    assert [(s["Effect"], s["Action"], s["Resource"]) for s in statements] == [
+        ("Allow", "states:StartExecution", {"Ref": MACHINE})
+    ]
+
+
+def test_the_machine_is_started_with_the_payout_steps_and_the_notify_function(resources: dict[str, Any]) -> None:
+    machine = resources[MACHINE]["Properties"]
+    role = resources[machine["RoleArn"]["Fn::GetAtt"][0]]["Properties"]
+    invoked = {
+        s["Resource"]["Fn::Sub"][1]["functionName"]["Ref"]
+        for policy in role["Policies"]
+        for s in policy["PolicyDocument"]["Statement"]
+        if s["Action"] == ["lambda:InvokeFunction"]
+    }
+
+    assert invoked == {"PayoutRunFunction", "PayoutPayFunction", "PayoutNoticesFunction", "NotifyCustomerFunction"}
+
+
+def test_each_customer_is_an_item_of_the_map_with_the_runs_month(states: dict[str, dict[str, Any]]) -> None:
+    assert states["ListCustomers"]["Next"] == "PayEachCustomer"
+    each = states["PayEachCustomer"]
+    assert (each["Type"], each["ItemsPath"]) == ("Map", "$.customers")
+    assert each["ItemSelector"] == {
+        "customer_id.$": "$$.Map.Item.Value",
+        "month.$": "$.month",
+        "correlation_id.$": "$.correlation_id",
+    }
+    assert each["ItemProcessor"]["StartAt"] == "PayMonth"
+
+
+def test_the_steps_are_given_what_their_models_read(states: dict[str, dict[str, Any]]) -> None:
+    assert payload_fields(states["ListCustomers"]) == model_fields(PayoutStart)
+    assert payload_fields(states["PayMonth"]) == model_fields(PayoutItem)
+    assert payload_fields(states["PrepareNotices"]) == model_fields(PayoutItem)
+    assert {v.removeprefix("$.Payload.") for v in states["PayMonth"]["ResultSelector"].values()} <= model_fields(
+        PayoutOutcome
+    )
+    told = {name.removesuffix(".$") for name in states["TellPaid"]["Parameters"]} - {"correlation_id"}
+    assert told == model_fields(PayoutNotice) and told <= model_fields(NotifyRequest)
+
+
+def test_only_a_month_just_paid_is_told(states: dict[str, dict[str, Any]]) -> None:
+    assert states["PayMonth"]["Next"] == "JustPaid"
+    (choice,) = states["JustPaid"]["Choices"]
+    assert (choice["Variable"], choice["StringEquals"], choice["Next"]) == (
+        "$.payout.outcome",
+        "paid",
+        "PrepareNotices",
+    )
+    assert states["JustPaid"]["Default"] == "CustomerDone"
+    assert "paid" in PayoutOutcome.model_fields["outcome"].annotation.__args__  # type: ignore[union-attr]
+
+
+def test_one_customer_failing_is_kept_and_the_others_go_on(states: dict[str, dict[str, Any]]) -> None:
+    assert states["PayMonth"]["Catch"] == [
+        {"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure", "Next": "NotPaid"}
+    ]
+    assert states["NotPaid"]["Type"] == "Pass" and states["NotPaid"]["Parameters"]["failed"] is True
+    assert states["CustomerDone"]["Parameters"]["failed"] is False
+
+
+def test_a_notice_never_fails_a_payout(states: dict[str, dict[str, Any]]) -> None:
+    assert [c["ErrorEquals"] for c in states["PrepareNotices"]["Catch"]] == [["States.ALL"]]
+    assert states["PrepareNotices"]["Catch"][0]["Next"] == "CustomerDone"
+    tell = states["TellPaid"]
+    assert tell["Resource"] == "${NotifyCustomerFunctionArn}"
+    assert tell["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.notify_failure", "Next": "ChatDone"}]
+
+
+def test_the_run_ends_failed_when_someone_is_left_unpaid(states: dict[str, dict[str, Any]]) -> None:
+    assert states["Tally"]["Parameters"]["some_not_paid.$"] == "States.ArrayContains($.results[*].failed, true)"
+    (choice,) = states["AnyNotPaid"]["Choices"]
+    assert (choice["Variable"], choice["BooleanEquals"], choice["Next"]) == ("$.some_not_paid", True, "SomeNotPaid")
+    assert states["SomeNotPaid"]["Type"] == "Fail"
+
+
+def test_the_payout_failing_pages_the_ops_topic(resources: dict[str, Any]) -> None:
+    alarm = resources["CashbackPayoutFailedAlarm"]["Properties"]
+
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/States", "ExecutionsFailed")
+    assert alarm["Dimensions"] == [{"Name": "StateMachineArn", "Value": {"Ref": MACHINE}}]
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+    assert alarm["AlarmActions"] == [{"Ref": "OpsAlarmTopic"}]
+
+
+def test_make_cashback_payout_starts_the_month_named_or_what_the_schedule_would() -> None:
+    from datetime import UTC, datetime
+
+    from local.cashback_payout import payout_input, start_payout
+
+    now = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+    assert payout_input("2026-11", now) == {"month": "2026-11"}
+    assert payout_input(None, now) == {"scheduled_at": "2026-12-01T03:00:00+00:00"}
+    with pytest.raises(ValueError, match="YYYY-MM"):
+        start_payout(object(), "arn:aws:states:eu-central-1:123456789012:stateMachine:x", "2026-13")

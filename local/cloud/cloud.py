@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -159,14 +160,14 @@ class LocalCloud:
         # One access-log line per AWS call drowns the function logs that matter here.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self._start_moto()
-        if self.fake_platforms:
-            self._start_platforms()
-            self._start_sandbox()
         document_parameters = {"Stage": "dev", **self.config.parameter_overrides}
         template = transform(
             self.template_path, document_parameters, region=self.config.region, account=self.config.account
         )
         values = parameter_values(template.document, document_parameters)
+        if self.fake_platforms:
+            self._start_platforms()
+            self._start_sandbox(values)
         resolver = Resolver(
             parameters={
                 **values,
@@ -276,11 +277,22 @@ class LocalCloud:
         for name in self.stack.functions if self.stack else ():
             _RUNNERS.pop(name, None)
 
-    def _start_sandbox(self) -> None:
+    def _start_sandbox(self, values: dict[str, Any]) -> None:
         from local.sandbox import start_sandbox
+        from local.sandbox.config import CreditTerms, SandboxConfig
 
         ports = dict(self.config.sandbox_ports or {})
-        self.sandbox = start_sandbox(self.state_dir / "sandbox", host=self.config.host, ports=ports)
+        # Core banking applies the credit terms the bank's template sets (the Credit* parameters).
+        terms = CreditTerms(
+            grace_days=int(values["CreditGraceDays"]),
+            minimum_percent=Decimal(str(values["CreditMinimumPercent"])),
+            minimum_floor=int(values["CreditMinimumFloorMinor"]),
+            interest_percent_per_year=Decimal(str(values["CreditInterestPercentPerYear"])),
+            late_fee=int(values["CreditLateFeeMinor"]),
+        )
+        self.sandbox = start_sandbox(
+            self.state_dir / "sandbox", host=self.config.host, ports=ports, config=SandboxConfig(credit_terms=terms)
+        )
         self._stoppers.append(self.sandbox.stop)
 
     def _seed_bank_credentials(self, prefix: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 SYSTEMS: tuple[str, ...] = (
     "keycloak",
@@ -29,6 +30,26 @@ DEFAULT_PORTS: dict[str, int] = {
 }
 
 PARTNERS: tuple[str, ...] = ("gamearena", "twitch", "burgerking", "grushovka")
+
+
+@dataclass(frozen=True)
+class CreditTerms:
+    """A credit line's terms as core banking applies them in statements (local/sandbox/statements.py).
+
+    The bank sets them: the local cloud starts the sandbox with template.yaml's Credit* parameters, the
+    values the bank's functions tell the customer; these defaults are those parameters' defaults.
+    """
+
+    grace_days: int = 25
+    minimum_percent: Decimal = Decimal("5")
+    minimum_floor: int = 1_000  # minor units
+    interest_percent_per_year: Decimal = Decimal("24")
+    late_fee: int = 500  # minor units
+
+    def __post_init__(self) -> None:
+        # A due date always falls in the month after its statement's (statements.py relies on it).
+        if not 1 <= self.grace_days <= 28:
+            raise ValueError("grace_days is 1-28")
 
 
 @dataclass(frozen=True)
@@ -68,6 +89,8 @@ class SandboxConfig:
     limit_per_day: int = 3_000_000
     # Credited from the bank's equity account when a first card is issued (0 = none).
     welcome_bonus: int = 0
+    # What a card account's monthly statement applies: grace period, minimum payment, interest, late fee.
+    credit_terms: CreditTerms = field(default_factory=CreditTerms)
     # The bank's own identifiers printed on requisites.
     bank_name: str = "Messenger Bank (sandbox)"
     bank_bic: str = "MBNKBY2X"

@@ -36,6 +36,7 @@ from local.sandbox.ledger import (
     luhn_valid,
     mask_pan,
 )
+from local.sandbox.statements import account_statement
 
 PRIVATE_PEM = (
     serialization.Encoding.PEM,
@@ -391,6 +392,11 @@ def create_app(bank: Bank, issuer: TokenIssuer, faults: FaultInjector, pin_key_p
                 "bank_taxpayer_number": config.bank_taxpayer_number,
             }
         )
+
+    @app.get("/api/v1/accounts/<account_id>/statements/<month>")
+    def statement(account_id: str, month: str) -> Response:
+        """The month's statement (local/sandbox/statements.py): an ended month's charges are posted once."""
+        return jsonify(account_statement(bank, account_id, month))
 
     @app.get("/api/v1/accounts/<account_id>/operations")
     def operations(account_id: str) -> Response:

@@ -5,8 +5,8 @@ one operation with exactly two postings (minus on one account, plus on another),
 SQLite transaction together with its idempotency record, so the sum over all accounts is always 0.
 A customer account may go below zero down to minus its credit limit (``accounts.credit_limit``, set
 when the card is issued after Cerberus's scoring; 0 for a debit card) and no further. The bank's
-internal accounts (equity, transit, acquiring, billing, interbank, merchants) may go negative without a bound and
-balance bonuses, top-ups from other banks, bill payments and transfers to other banks.
+internal accounts (equity, transit, acquiring, billing, interbank, merchants, income) may go negative
+without a bound and balance bonuses, top-ups from other banks, bill payments and transfers to other banks.
 
 Idempotency: a write carries (scope, key); the request's hash and the answer are stored with it.
 The same key and body gives the stored answer again; the same key and another body is a conflict.
@@ -38,7 +38,9 @@ INTERBANK = "BANK-INTERBANK"
 MERCHANT_SETTLEMENT = "BANK-MERCHANTS"
 # The bank's cashback expense: the month's cashback is paid into the card from here.
 CASHBACK = "BANK-CASHBACK"
-INTERNAL_ACCOUNTS = (EQUITY, TRANSIT, ACQUIRING, BILLING, INTERBANK, MERCHANT_SETTLEMENT, CASHBACK)
+# The bank's income: interest and fees a card account's statement charges (local/sandbox/statements.py).
+INCOME = "BANK-INCOME"
+INTERNAL_ACCOUNTS = (EQUITY, TRANSIT, ACQUIRING, BILLING, INTERBANK, MERCHANT_SETTLEMENT, CASHBACK, INCOME)
 CREDIT_SOURCES = {"bonus": EQUITY, "acquiring": ACQUIRING, "cashback": CASHBACK}
 
 SCHEMA = """

@@ -34,6 +34,7 @@ SYSTEMS_CALLED: dict[str, set[str]] = {
     "UnblockCardFunction": {KEYCLOAK},
     "GetRequisitesFunction": {KEYCLOAK},
     "GetHistoryFunction": {KEYCLOAK},
+    "GetStatementFunction": {KEYCLOAK},
     "CreateSecureLinkFunction": {KEYCLOAK},
     "StartReauthenticationFunction": {KEYCLOAK},
     "GetCardLimitsFunction": {KEYCLOAK},

@@ -28,11 +28,13 @@ from messenger_bank.cards.models import (
     GetCardLimitsRequest,
     GetHistoryRequest,
     GetRequisitesRequest,
+    GetStatementRequest,
     HistoryResult,
     ListCardsRequest,
     RequisitesResult,
     SecureLinkResult,
     SetCardLimitRequest,
+    StatementResult,
     UnblockCardRequest,
 )
 from messenger_bank.customers.errors import ChatNotFound, ChatTooNew
@@ -245,6 +247,10 @@ CREATE_SECURE_LINK = Operation(
     session="sensitive",
 )
 GET_HISTORY = Operation("get_history", GetHistoryRequest, HistoryResult, session="customer")
+# The card account's monthly statement (amount due, minimum payment and its date) and its PDF.
+GET_STATEMENT = Operation(
+    "get_statement", GetStatementRequest, StatementResult, errors=(NotYourCard,), session="customer"
+)
 GET_CARD_LIMITS = Operation(
     "get_card_limits", GetCardLimitsRequest, CardLimitsResult, errors=(NotYourCard,), session="customer"
 )

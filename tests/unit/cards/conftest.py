@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
 
-from messenger_bank.banking.models import Balance, CardLimits, HistoryEntry, Requisites
+from messenger_bank.banking.models import Balance, CardLimits, HistoryEntry, Requisites, Statement
 from messenger_bank.banking.models import Card as BankCard
 from messenger_bank.cards.settings import CardsSettings
 from messenger_bank.customers.models import Card, ChannelIdentity, Customer
@@ -35,6 +35,7 @@ class FakeCore:
     entries: dict[str, list[HistoryEntry]] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)
     limits: dict[tuple[str, str], int] = field(default_factory=dict)
+    statement_debts: dict[str, int] = field(default_factory=dict)
 
     def card_limits(self, card_id: str) -> CardLimits:
         self.card(card_id)
@@ -120,6 +121,32 @@ class FakeCore:
 
     def history(self, account_id: str, limit: int = 20) -> list[HistoryEntry]:
         return self.entries.get(account_id, [])[:limit]
+
+    def statement(self, account_id: str, month: str) -> Statement:
+        """The month's figures as core banking would give them: what was spent into the credit line
+        (``statement_debts``, 0 if none) with the defaults' minimum (5 %, floor 10.00), due 25 days after."""
+        self.calls.append(("statement", f"{account_id}:{month}"))
+        if account_id not in self.balances:
+            raise CardNotFound("no such account")
+        year, number = (int(part) for part in month.split("-"))
+        last = (datetime(year + number // 12, number % 12 + 1, 1) - timedelta(days=1)).date()
+        debt = self.statement_debts.get(account_id, 0)
+        return Statement.model_validate(
+            {
+                "account_id": account_id,
+                "month": month,
+                "currency": "BYN",
+                "statement_date": last.isoformat(),
+                "due_date": (last + timedelta(days=25)).isoformat(),
+                "closed": False,
+                "credit_limit": self.credit_limits.get(account_id, 0),
+                "opening_balance": 0,
+                "closing_balance": -debt,
+                "amount_due": debt,
+                "minimum_payment": min(debt, max(debt * 5 // 100, 1_000)),
+                "operations": [e.model_dump() for e in self.entries.get(account_id, [])],
+            }
+        )
 
 
 @dataclass

@@ -391,6 +391,28 @@ class HistoryEntry(Theirs):
     created_at: datetime
 
 
+class Statement(Theirs):
+    """A card account's monthly statement as core banking computes it from the ledger: the month's
+    operations, the credit in use at its end (the amount due), the minimum payment and the date both are
+    due (the statement date, the month's last day, plus the grace period), and what the month charged for
+    debt carried past the previous due date (interest, fees). ``closed`` is false for the month still running."""
+
+    account_id: BankId
+    month: Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+    currency: CurrencyCode
+    statement_date: date
+    due_date: date
+    closed: bool
+    credit_limit: MinorUnits = 0
+    opening_balance: int
+    closing_balance: int
+    amount_due: MinorUnits
+    minimum_payment: MinorUnits
+    interest: MinorUnits = 0
+    fees: MinorUnits = 0
+    operations: list[HistoryEntry] = []
+
+
 # --- payments for services ---------------------------------------------------------------------------
 class Payee(Theirs):
     service_code: ServiceCode = Field(alias="serviceCode")

@@ -110,6 +110,32 @@ class HistoryResult(_Result):
     document_url: str | None = Field(default=None, repr=False)
 
 
+# --- get_statement ---------------------------------------------------------------------------------
+class GetStatementRequest(_Request):
+    card_id: str = _CARD_ID
+    month: str | None = Field(
+        default=None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM; the month running if left out"
+    )
+    language: Language = "ru"
+
+
+class StatementResult(_Result):
+    """The month's statement of a card account, as the customer reads it, and its PDF's presigned link.
+
+    ``due`` is false when no credit is in use at the month's end (nothing to pay)."""
+
+    due: bool
+    period: str
+    amount_due: str
+    minimum_payment: str
+    due_date: str
+    interest_rate: str
+    late_fee: str
+    amount_due_minor: MinorUnits
+    minimum_payment_minor: MinorUnits
+    document_url: str = Field(repr=False)
+
+
 # --- create_secure_link ----------------------------------------------------------------------------
 class CreateSecureLinkRequest(_Request):
     card_id: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9_-]*$", description="empty for password")

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Final, Protocol
 
 from messenger_bank.banking import service as bank
-from messenger_bank.banking.models import Balance, CardLimits, HistoryEntry, Requisites
+from messenger_bank.banking.models import Balance, CardLimits, HistoryEntry, Requisites, Statement
 from messenger_bank.banking.models import Card as BankCard
+from messenger_bank.cards.credit_statement import StatementPage, statement_pdf
 from messenger_bank.cards.models import (
     BalanceResult,
     BlockCardRequest,
@@ -33,14 +34,16 @@ from messenger_bank.cards.models import (
     GetCardLimitsRequest,
     GetHistoryRequest,
     GetRequisitesRequest,
+    GetStatementRequest,
     HistoryResult,
     ListCardsRequest,
     RequisitesResult,
     SecureLinkResult,
     SetCardLimitRequest,
+    StatementResult,
     UnblockCardRequest,
 )
-from messenger_bank.cards.settings import CardsSettings, cards_settings
+from messenger_bank.cards.settings import CardsSettings, CreditTerms, cards_settings, credit_terms
 from messenger_bank.cards.statement import history_pdf
 from messenger_bank.conversation.catalogue import has, text
 from messenger_bank.customers import service as customers_service
@@ -283,6 +286,79 @@ def get_history(
         download_name="history.pdf",
     )
     return HistoryResult(lines="\n".join(lines), count=len(lines), document_url=stored.url)
+
+
+# --- the monthly statement ---------------------------------------------------------------------------
+class StatementDesk(CoreBank, Protocol):
+    """Core banking's statements (``CoreClient``)."""
+
+    def statement(self, account_id: str, month: str) -> Statement: ...
+
+
+def get_statement(
+    request: GetStatementRequest,
+    *,
+    core: StatementDesk | None = None,
+    customers: CustomersRepository | None = None,
+    settings: CardsSettings | None = None,
+    terms: CreditTerms | None = None,
+    s3_client: S3Client | None = None,
+    today: date | None = None,
+) -> StatementResult:
+    """The card account's statement for a month (the one running unless named), as core banking computes
+    it, told with the bank's terms, and as a PDF. A card with no credit in use at the month's end has
+    nothing due (``due`` false); the PDF is made all the same."""
+    desk: StatementDesk = core or bank.core_client()
+    _, card = owned_card(request.customer_id, request.card_id, core=desk, customers=customers or CustomersRepository())
+    terms = terms or credit_terms()
+    today = today or datetime.now(UTC).date()
+    statement = desk.statement(card.account_id, request.month or f"{today.year:04d}-{today.month:02d}")
+    language, currency = request.language, statement.currency
+
+    def money(minor: int) -> str:
+        return format_money(minor, currency, language)
+
+    first_day = statement.statement_date.replace(day=1)
+    period = f"{format_date(first_day, language)} – {format_date(statement.statement_date, language)}"
+    rate, late_fee = f"{terms.interest_percent_per_year.normalize():f}\u00a0%", money(terms.late_fee_minor)
+    due_date = format_date(statement.due_date, language)
+    page = StatementPage(
+        language=language,
+        period=period,
+        issued_on=today,
+        opening_balance=money(statement.opening_balance),
+        closing_balance=money(statement.closing_balance),
+        credit_limit=money(statement.credit_limit),
+        interest=money(statement.interest),
+        fees=money(statement.fees),
+        amount_due=money(statement.amount_due),
+        minimum_payment=money(statement.minimum_payment),
+        due_date=due_date,
+        terms=text("card_statement.terms", language, due_date=due_date, rate=rate, late_fee=late_fee),
+        lines=tuple(history_line(entry, language) for entry in reversed(statement.operations)),
+    )
+    stored = store(
+        # A statement is an account document, like the requisites (kept under that kind).
+        "requisites",
+        statement_pdf(page),
+        "application/pdf",
+        bucket=(settings or cards_settings()).bucket(),
+        s3_client=s3_client,
+        download_name="statement.pdf",
+    )
+    logger.info("statement sent", extra={"customer_id": request.customer_id, "month": statement.month})
+    return StatementResult(
+        due=statement.amount_due > 0,
+        period=period,
+        amount_due=page.amount_due,
+        minimum_payment=page.minimum_payment,
+        due_date=due_date,
+        interest_rate=rate,
+        late_fee=late_fee,
+        amount_due_minor=statement.amount_due,
+        minimum_payment_minor=statement.minimum_payment,
+        document_url=stored.url,
+    )
 
 
 def create_secure_link(

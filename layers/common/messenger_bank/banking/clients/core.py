@@ -34,6 +34,7 @@ from messenger_bank.banking.models import (
     RefundRequest,
     Requisites,
     SetPinRequest,
+    Statement,
     TransferRequest,
 )
 from messenger_bank.errors import (
@@ -182,6 +183,14 @@ class CoreClient:
             "GET", f"/api/v1/accounts/{account_id}/requisites", operation="requisites", idempotent=True
         )
         return Requisites.model_validate(answer)
+
+    def statement(self, account_id: str, month: str) -> Statement:
+        """The account's statement for ``month`` (YYYY-MM); asking for an ended month has core banking post
+        its charges once, so a repeat gives the same statement."""
+        answer = self.rest.call(
+            "GET", f"/api/v1/accounts/{account_id}/statements/{month}", operation="statement", idempotent=True
+        )
+        return Statement.model_validate(answer)
 
     def history(self, account_id: str, limit: int = 20) -> list[HistoryEntry]:
         answer = self.rest.call(

@@ -66,6 +66,8 @@ def test_a_debit_that_never_reached_the_bank_gives_its_count_back_when_nothing_w
 
     assert refund(world, state).outcome == "not_debited"
     assert spent(world) == 0
+    marker = world.quotes.table.get_item(Key={"pk": f"SPENDING#{CUSTOMER}", "sk": "OP#transfer:transfer-abc-1"})
+    assert marker["Item"]["released_at"] == int(NOW.timestamp())  # at the step's time, not the machine's
 
 
 def test_a_recipient_told_is_counted_once(world: World, emitted_metrics: Metrics) -> None:
@@ -103,22 +105,3 @@ def test_the_credited_state_names_the_banks_credit_operation(world: World) -> No
     credited = credit(world, debited)
 
     assert (credited.outcome, credited.debit_id, credited.credit_id) == ("completed", "op-1", "op-2")
-
-
-def test_a_debit_never_made_gives_todays_count_back_at_the_steps_time(
-    world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    state = prepared(world, amount=5_000)
-
-    def unreachable(request: DebitRequest) -> Operation:
-        raise BankSystemUnavailable("the bank did not answer", system="core")
-
-    with monkeypatch.context() as bank_down:
-        bank_down.setattr(world.core, "debit", unreachable)
-        with pytest.raises(BankSystemUnavailable):
-            debit(world, state)
-    world.core.balance_minor = 1_000  # the refund's replay of the debit is refused: nothing was debited
-
-    assert refund(world, state).outcome == "not_debited"
-    marker = world.quotes.table.get_item(Key={"pk": f"SPENDING#{CUSTOMER}", "sk": "OP#transfer:transfer-abc-1"})
-    assert marker["Item"]["released_at"] == int(NOW.timestamp())

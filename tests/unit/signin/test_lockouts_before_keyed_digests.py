@@ -15,7 +15,7 @@ from messenger_bank.security.errors import TooManyAttempts
 from messenger_bank.signin import service
 from messenger_bank.signin.models import CardEntry
 from tests.unit.signin.test_sign_in_link import CHAT, PHONE, customers, now_is_when_the_case_runs, prove_phone, start
-from tests.unit.signin.test_signin import SAME_MASK, FakeCerberus
+from tests.unit.signin.test_signin import CARD, SAME_MASK, FakeCerberus
 
 # The fixtures: the tables, and the moment each case runs (the links are made "now").
 __all__ = ["customers", "now_is_when_the_case_runs"]
@@ -67,3 +67,42 @@ def test_two_wrong_cards_before_the_change_and_one_after_lock(customers: Custome
             CardEntry(number=SecretStr(SAME_MASK), expiry="07/29"),
             cerberus=FakeCerberus(),  # type: ignore[arg-type]
         )
+
+
+@pytest.mark.parametrize(
+    "old_subject",
+    [
+        pytest.param("phone-" + hashlib.sha256(PHONE.encode()).hexdigest()[:32], id="the phone"),
+        pytest.param("chat-" + hashlib.sha256(CHAT.encode()).hexdigest()[:32], id="the chat"),
+    ],
+)
+def test_a_lock_under_the_unkeyed_subject_after_the_link_stops_even_the_right_card(
+    customers: CustomersRepository, old_subject: str
+) -> None:
+    prove_phone(customers)
+    pending = service.pending_sign_in(start(customers))
+    lock_before_the_change(old_subject)
+    cerberus = FakeCerberus()
+
+    with pytest.raises(TooManyAttempts):
+        service.prove_sign_in_card(pending, CardEntry(number=SecretStr(CARD), expiry="07/29"), cerberus=cerberus)  # type: ignore[arg-type]
+    assert cerberus.asked == []  # refused before the bank is asked
+
+
+@pytest.mark.parametrize(
+    "old_subject",
+    [
+        pytest.param("phone-" + hashlib.sha256(PHONE.encode()).hexdigest()[:32], id="the phone"),
+        pytest.param("chat-" + hashlib.sha256(CHAT.encode()).hexdigest()[:32], id="the chat"),
+    ],
+)
+def test_the_right_card_clears_the_wrong_ones_counted_under_the_unkeyed_subject(
+    customers: CustomersRepository, old_subject: str
+) -> None:
+    prove_phone(customers)
+    pending = service.pending_sign_in(start(customers))
+    lock_before_the_change(old_subject, failures=2)
+
+    service.prove_sign_in_card(pending, CardEntry(number=SecretStr(CARD), expiry="07/29"), cerberus=FakeCerberus())  # type: ignore[arg-type]
+
+    assert links.attempts_status(old_subject, service.ATTEMPTS_PURPOSE).failures == 0

@@ -4,12 +4,14 @@ case is the valid sign-in with one thing changed."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
+import jwt
 import pytest
 from pydantic import SecretStr
 
@@ -197,6 +199,27 @@ def test_a_page_address_ending_in_a_slash_gives_one_slash_before_the_page(custom
     made = service.sign_in(request(), customers=customers, settings=page, key=LINK_KEY)
 
     assert made.url.startswith("https://api.example.com/secure/signin?t=")
+
+
+def test_a_page_address_ending_in_a_letter_keeps_it(customers: CustomersRepository) -> None:
+    customers.record_proven_phone(CHAT, PHONE, int(time.time()) + 600)
+    page = CardsSettings(secure_page_url="https://pages.example.com/BOX")
+
+    made = service.sign_in(request(), customers=customers, settings=page, key=LINK_KEY)
+
+    assert made.url.startswith("https://pages.example.com/BOX/signin?t=")
+
+
+def test_the_link_is_dated_at_the_moment_given_and_lives_the_settings_minutes(customers: CustomersRepository) -> None:
+    then = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+    customers.record_proven_phone(CHAT, PHONE, int(time.time()) + 600)
+    page = CardsSettings(secure_page_url="https://api.example.com/secure", secure_link_minutes=3)
+
+    made = service.sign_in(request(), customers=customers, settings=page, key=LINK_KEY, now=then)
+
+    claims = jwt.decode(links.token_of(made.url), options={"verify_signature": False})  # read as it is written
+    assert (claims["iat"], claims["exp"]) == (int(then.timestamp()), int(then.timestamp()) + 180)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{24}", claims["sub"])  # the attempt id: 18 random bytes, url-safe
 
 
 @pytest.fixture

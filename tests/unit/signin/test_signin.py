@@ -160,6 +160,7 @@ def test_a_proven_phone_and_card_bind_the_chat_and_give_a_session(customers: Cus
     signed = sign_in(customers)
 
     assert bound(customers) == signed.customer_id
+    assert [i.chat_id for i in customers.identities(signed.customer_id)] == ["u-42"]  # the chat key's chat id
     claims = verify_session(signed.session, chat_key=CHAT, key=SESSION_KEY)
     assert claims.customer_id == signed.customer_id
     require_recent_auth(claims, max_age=timedelta(minutes=1))  # a fresh proof: sensitive operations may run

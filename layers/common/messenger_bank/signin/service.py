@@ -94,7 +94,7 @@ def _identity(channel: str, user_id: str, chat_key: str) -> ChannelIdentity:
     if not chat_key.startswith(f"{channel}:"):
         raise SessionInvalid("the chat is not on this messenger")
     return ChannelIdentity.model_validate(
-        {"channel": channel, "user_id": user_id, "chat_id": chat_key.partition(":")[2] or user_id}
+        {"channel": channel, "user_id": user_id, "chat_id": chat_key.removeprefix(f"{channel}:")}
     )
 
 

@@ -138,6 +138,11 @@ def test_a_newcomer_meets_the_whole_card_product(cloud: LocalCloud, messenger: s
     assert chat.wait_for_picture(after=before)["media"], "no cashback picture"
     owed -= cashback
     assert balance(cloud, account) == -owed
+    # Started again for the month (a second schedule, a re-drive): nothing more is paid or said.
+    mark = chat.mark()
+    assert payout(cloud, f"{today:%Y-%m}")["status"] == "SUCCEEDED"
+    assert chat.barrier(mark).replies == []
+    assert balance(cloud, account) == -owed
     ledger_holds(cloud)
 
     # A second top-up repays what is still owed first, says so, and the rest is their own.

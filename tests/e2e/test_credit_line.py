@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 
 from local.cloud.cloud import LocalCloud
@@ -16,7 +15,7 @@ from messenger_bank.conversation.catalogue import text
 from tests.e2e.driver import Chat, Person, ended_journeys, onboard
 from tests.e2e.test_card_issuance import chat_for
 from tests.e2e.test_journeys import in_russian, new_since, to_card_services
-from tests.e2e.test_payments import acquirer_calls_back, start_topup
+from tests.e2e.test_payments import acquirer_calls_back, pay_on_the_acquirers_page, start_topup
 from tests.e2e.test_sign_in import after
 from tests.e2e.test_transfers import RECIPIENT_PAN, account_of, ask_to_send, balance, bank_card
 
@@ -76,10 +75,7 @@ def test_a_newcomer_spends_into_the_credit_line_and_a_top_up_repays_it_first(clo
     # A top-up of 60.00 from another bank's card: 51.00 repays the credit, 9.00 is their own.
     before = len(chat.messages())
     payment_id = start_topup(chat, "60")
-    page = f"{cloud.sandbox.urls['acquirer']}/pay/{payment_id}"
-    with httpx.Client(follow_redirects=True, timeout=10) as browser:
-        browser.post(page, data={"pan": "4111 1111 1111 1111", "expiry": "12/30", "cvv": "123"}).raise_for_status()
-        browser.post(f"{page}/3ds", data={"code": "123456"}).raise_for_status()
+    pay_on_the_acquirers_page(cloud, payment_id)
     receipt = str(new_since(chat, before, "пополнена")["text"])
     mask = f"•• {bank_card(cloud, chat)['pan'][-4:]}"
     repaid_all = {"amount": "60.00 BYN", "repaid": "51.00 BYN", "credit_used": "0.00 BYN"}

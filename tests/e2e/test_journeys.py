@@ -31,7 +31,7 @@ from messenger_bank.conversation.catalogue import text
 from tests.e2e.driver import Chat, Person, ended_journeys, journeys_of, onboard, since, web_app_form
 from tests.e2e.test_card_issuance import chat_for
 from tests.e2e.test_history import document_after
-from tests.e2e.test_payments import acquirer_calls_back, start_topup
+from tests.e2e.test_payments import acquirer_calls_back, pay_on_the_acquirers_page, start_topup
 from tests.e2e.test_plastic_card import advance_at_the_bank, order_to_the_address, post_event, tracked_order
 from tests.e2e.test_referrals import bonuses_on
 from tests.e2e.test_sign_in import CARD_PAGE, SIGNED_IN, after, bound_customer, card_of, card_page, page_link
@@ -190,11 +190,8 @@ def top_up(cloud: LocalCloud, messenger: str) -> None:
     topups = count_of(cloud, "TopUpStateMachine", chat)
     before = len(chat.messages())
     payment_id = start_topup(chat, "25")
-    page = f"{cloud.sandbox.urls['acquirer']}/pay/{payment_id}"
+    pay_on_the_acquirers_page(cloud, payment_id)
 
-    with httpx.Client(follow_redirects=True, timeout=10) as browser:
-        browser.post(page, data={"pan": "4111 1111 1111 1111", "expiry": "12/30", "cvv": "123"}).raise_for_status()
-        browser.post(f"{page}/3ds", data={"code": "123456"}).raise_for_status()
     done = new_since(chat, before, "пополнена")
 
     assert "25.00 BYN" in str(done["text"])

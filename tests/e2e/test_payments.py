@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from local.cloud.cloud import LocalCloud
-from tests.e2e.driver import Chat, ended_journeys, waits_of
+from tests.e2e.driver import Chat, ended_journeys, since, waits_of
 from tests.e2e.test_transfers import FUNDS, balance, funded_customer, operations
 
 pytestmark = pytest.mark.e2e
@@ -56,17 +56,26 @@ def test_an_account_the_payee_does_not_know_is_explained(cloud: LocalCloud) -> N
 # ---------------------------------------------------------------- top-up from another bank's card
 def start_topup(chat: Chat, amount: str) -> str:
     """Ask for a top-up; the acquirer's payment id, from the link button the bot sends."""
+    before = len(chat.messages())  # this top-up's link, not an earlier top-up's in the same chat
     # From the menu the last message offers: Messenger's quick replies live on the latest message only.
     chat.press("Меню")
     chat.press("Пополнить")
     chat.press("С любой карты")
     chat.say(amount)
     chat.press("Подтвердить")
-    link = chat.wait_for("3-D Secure")
+    link = since(chat, before, "3-D Secure", timeout_s=60)
     # A link button (on WhatsApp an interactive cta_url message, its text in the body).
     found = re.search(r"/pay/(pay_[A-Za-z0-9_-]+)", json.dumps([link.get("markup"), link.get("text")]))
     assert found, f"no payment link in {link}"
     return found[1]
+
+
+def pay_on_the_acquirers_page(cloud: LocalCloud, payment_id: str) -> None:
+    """The customer pays on the acquirer's page with another bank's card: the card form, then the 3-D Secure code."""
+    page = f"{cloud.sandbox.urls['acquirer']}/pay/{payment_id}"
+    with httpx.Client(follow_redirects=True, timeout=10) as browser:
+        browser.post(page, data={"pan": "4111 1111 1111 1111", "expiry": "12/30", "cvv": "123"}).raise_for_status()
+        browser.post(f"{page}/3ds", data={"code": "123456"}).raise_for_status()
 
 
 def acquirer_api(cloud: LocalCloud, path: str, body: dict[str, Any]) -> httpx.Response:
@@ -101,12 +110,7 @@ def test_a_top_up_through_the_payment_page_credits_once_and_forged_callbacks_are
     assert refused.status_code in (401, 403)
     assert waits_of(cloud, chat) == parked  # still waiting for the acquirer's genuine word
 
-    # The customer uses the acquirer's page: the card form, then the 3-D Secure code.
-    page = f"{cloud.sandbox.urls['acquirer']}/pay/{payment_id}"
-    with httpx.Client(follow_redirects=True, timeout=10) as browser:
-        form = {"pan": "4111 1111 1111 1111", "expiry": "12/30", "cvv": "123"}
-        browser.post(page, data=form).raise_for_status()
-        browser.post(f"{page}/3ds", data={"code": "123456"}).raise_for_status()
+    pay_on_the_acquirers_page(cloud, payment_id)
     done = chat.wait_for("пополнена")
     assert "25.00 BYN" in done["text"]
 

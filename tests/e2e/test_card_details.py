@@ -76,7 +76,7 @@ def everything_left(cloud: LocalCloud, chat_channel: str) -> dict[str, list[str]
     dynamodb = cloud.client("dynamodb")
     for table in dynamodb.list_tables()["TableNames"]:
         for page in dynamodb.get_paginator("scan").paginate(TableName=table):
-            texts["tables"].extend(json.dumps(item, ensure_ascii=False) for item in page["Items"])
+            texts["tables"].extend(json.dumps(item, ensure_ascii=False, default=str) for item in page["Items"])
     sfn = cloud.client("stepfunctions")
     for machine in sfn.list_state_machines()["stateMachines"]:
         for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=machine["stateMachineArn"]):

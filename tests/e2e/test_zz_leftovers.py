@@ -94,7 +94,7 @@ def test_no_card_verification_value_is_left_in_logs_tables_histories_or_chats(cl
     dynamodb = cloud.client("dynamodb")
     for table in dynamodb.list_tables()["TableNames"]:
         for page in dynamodb.get_paginator("scan").paginate(TableName=table):
-            texts += [(f"table {table}", json.dumps(item, ensure_ascii=False)) for item in page["Items"]]
+            texts += [(f"table {table}", json.dumps(item, ensure_ascii=False, default=str)) for item in page["Items"]]
     sfn = cloud.client("stepfunctions")
     for machine in sfn.list_state_machines()["stateMachines"]:
         for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=machine["stateMachineArn"]):

@@ -6,6 +6,8 @@ link the link key; a rotated value is picked up once Powertools' five-minute cac
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Iterator
 from datetime import datetime, timedelta, tzinfo
 
@@ -14,12 +16,14 @@ import pytest
 from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
-from messenger_bank.security import keys
+from messenger_bank.security import digests, keys
 from messenger_bank.security.errors import SessionInvalid, SigningKeyUnavailable
 from messenger_bank.security.links import inspect_link, make_link, token_of
 from messenger_bank.security.session_tokens import issue_session, verify_session
 
 PREFIX = "/bank-test"
+# The identity key's reader as the package has it (tests/unit/conftest.py replaces it for every case).
+IDENTITY_KEY_FROM_SSM = digests._identity_key
 CHAT = "telegram:123456"
 # Three different values, each long enough: a key read from the wrong parameter does not verify.
 STORED = {
@@ -142,3 +146,27 @@ def test_a_stored_key_must_be_32_bytes(ssm: object, length: int, refused: bool) 
             keys.signing_key("session")
     else:
         assert keys.signing_key("session") == b"k" * length
+
+
+def test_a_rotated_key_is_kept_five_minutes_whatever_powertools_default_cache_age(
+    ssm: object, clock: PowertoolsClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POWERTOOLS_PARAMETERS_MAX_AGE", "5")
+    assert keys.signing_key("link") == STORED["link"].encode()
+    boto3.client("ssm").put_parameter(
+        Name=f"{PREFIX}/security/link-key", Value="rotated-link-key-0123456789abcdef", Overwrite=True
+    )
+
+    clock.at += timedelta(seconds=300)
+    assert keys.signing_key("link") == STORED["link"].encode()
+    clock.at += timedelta(seconds=1)
+    assert keys.signing_key("link") == b"rotated-link-key-0123456789abcdef"
+
+
+def test_identity_digests_are_keyed_with_the_identity_key_from_ssm(
+    ssm: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(digests, "_identity_key", IDENTITY_KEY_FROM_SSM)  # undo the unit tests' fixed key
+
+    expected = hmac.new(STORED["identity"].encode(), b"phone:375291234567", hashlib.sha256).hexdigest()
+    assert digests.identity_digest("phone", "375291234567") == expected

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 import jwt
 
@@ -15,15 +15,13 @@ LEEWAY_SECONDS: Final = 5
 MAX_TOKEN_CHARS: Final = 4096
 REQUIRED: Final = ["iss", "aud", "sub", "exp", "iat", "nbf", "jti"]
 
-Outcome = Literal["expired", "invalid"]
-
 
 class Refused(Exception):
-    """Internal: why a token was refused (``outcome``); callers turn it into a domain error."""
+    """Internal: a token refused; callers turn it into a domain error. The message only says why, for theirs."""
 
-    def __init__(self, outcome: Outcome, reason: str) -> None:
-        super().__init__(reason)
-        self.outcome: Outcome = outcome
+
+class Expired(Refused):
+    """Internal: a token refused because it has expired (the one refusal a caller tells apart, by type)."""
 
 
 def new_jti() -> str:
@@ -44,13 +42,16 @@ def encode(claims: dict[str, Any], key: bytes) -> str:
 
 
 def decode(token: str, key: bytes, *, audience: str) -> dict[str, Any]:
-    """The verified claims of `token`; raises ``Refused``. Only HS256, our issuer and `audience`."""
+    """The verified claims of `token`: only HS256, our issuer and `audience`.
+
+    Raises ``Expired`` past its time, ``Refused`` for anything else.
+    """
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_CHARS:
-        raise Refused("invalid", "malformed token")
+        raise Refused("malformed token")
     try:
         header = jwt.get_unverified_header(token)
         if header.get("alg") != "HS256" or "crit" in header:
-            raise Refused("invalid", "algorithm not allowed")
+            raise Refused("algorithm not allowed")
         claims: dict[str, Any] = jwt.decode(
             token,
             key,
@@ -61,7 +62,7 @@ def decode(token: str, key: bytes, *, audience: str) -> dict[str, Any]:
             options={"require": REQUIRED, "strict_aud": True},
         )
     except jwt.ExpiredSignatureError:
-        raise Refused("expired", "token expired") from None
+        raise Expired("token expired") from None
     except jwt.PyJWTError as exc:
-        raise Refused("invalid", type(exc).__name__) from None
+        raise Refused(f"PyJWT raised {type(exc).__name__}") from None
     return claims

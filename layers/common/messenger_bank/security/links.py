@@ -215,9 +215,9 @@ def inspect_link(token: str, *, key: bytes | None = None, chat_key: str | None =
     """Verify a link token without using it up (for the page's GET). Raises ``LinkInvalid`` / ``LinkExpired``."""
     try:
         claims = _hs256.decode(token, _key(key), audience=AUDIENCE)
+    except _hs256.Expired:
+        raise LinkExpired("the link has expired") from None
     except _hs256.Refused as refused:
-        if refused.outcome == "expired":
-            raise LinkExpired("the link has expired") from None
         raise LinkInvalid(f"link token refused: {refused}") from None
     try:
         link = LinkClaims(

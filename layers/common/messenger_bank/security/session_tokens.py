@@ -94,9 +94,9 @@ def verify_session(token: str, *, chat_key: str, key: bytes | None = None) -> Se
     """
     try:
         claims = _hs256.decode(token, check_key(key) if key is not None else signing_key("session"), audience=AUDIENCE)
+    except _hs256.Expired:
+        raise SessionExpired("the session has expired") from None
     except _hs256.Refused as refused:
-        if refused.outcome == "expired":
-            raise SessionExpired("the session has expired") from None
         raise SessionInvalid(f"session token refused: {refused}") from None
     if not _hs256.same_chat(claims.get("chat"), chat_key):
         raise SessionInvalid("the session belongs to another chat")

@@ -1,0 +1,140 @@
+"""The bank's own HS256 tokens (sessions and links), read at the edges ``_hs256`` draws: the token's size, its
+header, its id. Tokens are made here with PyJWT directly, so a check of ``decode`` does not rest on ``encode``."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import re
+import time
+from typing import Any
+
+import jwt
+import pytest
+
+from messenger_bank.security import _hs256
+from tests.unit.security.conftest import SESSION_KEY
+
+AUDIENCE = "messenger-bank/session"
+
+
+def claims(**extra: Any) -> dict[str, Any]:
+    now = int(time.time())
+    return {
+        "iss": _hs256.ISSUER,
+        "aud": AUDIENCE,
+        "sub": "cust-1",
+        "iat": now,
+        "nbf": now,
+        "exp": now + 300,
+        "jti": "jti-1",
+        **extra,
+    }
+
+
+def signed(headers: dict[str, Any] | None = None, **extra: Any) -> str:
+    return jwt.encode(claims(**extra), SESSION_KEY, algorithm="HS256", headers=headers)
+
+
+def b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def signed_with_header(header: dict[str, Any]) -> str:
+    """A token signed by hand with exactly `header` (PyJWT's encode drops a ``b64`` that is true)."""
+    signing_input = f"{b64url(json.dumps(header).encode())}.{b64url(json.dumps(claims()).encode())}"
+    signature = hmac.new(SESSION_KEY, signing_input.encode("ascii"), hashlib.sha256).digest()
+    return f"{signing_input}.{b64url(signature)}"
+
+
+def signed_of_length(length: int) -> str:
+    """A valid token exactly `length` characters long (a padding claim grows it)."""
+    for pad in range(length):
+        token = signed(pad="x" * pad)
+        if len(token) == length:
+            return token
+        if len(token) > length:
+            break
+    raise AssertionError(f"no token of {length} characters")
+
+
+def header_of(token: str) -> dict[str, Any]:
+    segment = token.split(".")[0]
+    decoded: dict[str, Any] = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    return decoded
+
+
+# --- the token's id ---------------------------------------------------------------------------------------------
+def test_a_token_id_is_sixteen_random_bytes_in_22_url_safe_characters() -> None:
+    jti = _hs256.new_jti()
+
+    assert re.fullmatch(r"[A-Za-z0-9_-]{22}", jti)
+    assert len(base64.urlsafe_b64decode(jti + "==")) == 16
+
+
+# --- the header written ----------------------------------------------------------------------------------------
+def test_a_made_token_says_hs256_and_jwt_in_its_header_and_nothing_else() -> None:
+    token = _hs256.encode(claims(), SESSION_KEY)
+
+    assert header_of(token) == {"alg": "HS256", "typ": "JWT"}
+
+
+# --- what decode reads ------------------------------------------------------------------------------------------
+def test_a_token_of_exactly_the_longest_length_is_read() -> None:
+    token = signed_of_length(_hs256.MAX_TOKEN_CHARS)
+
+    assert _hs256.decode(token, SESSION_KEY, audience=AUDIENCE)["sub"] == "cust-1"
+
+
+def test_a_token_one_character_longer_than_the_longest_is_refused() -> None:
+    token = signed_of_length(_hs256.MAX_TOKEN_CHARS + 1)
+
+    with pytest.raises(_hs256.Refused):
+        _hs256.decode(token, SESSION_KEY, audience=AUDIENCE)
+
+
+def test_an_empty_token_is_refused() -> None:
+    with pytest.raises(_hs256.Refused) as refused:
+        _hs256.decode("", SESSION_KEY, audience=AUDIENCE)
+
+    assert type(refused.value) is _hs256.Refused
+
+
+def test_a_valid_token_handed_over_as_bytes_is_refused() -> None:
+    token = signed().encode("ascii")
+
+    with pytest.raises(_hs256.Refused):
+        _hs256.decode(token, SESSION_KEY, audience=AUDIENCE)  # type: ignore[arg-type]
+
+
+def test_a_token_declaring_a_critical_header_is_refused_though_its_algorithm_is_hs256() -> None:
+    # PyJWT itself refuses a "crit" naming an extension it does not know, but understands "b64".
+    token = signed_with_header({"alg": "HS256", "typ": "JWT", "crit": ["b64"], "b64": True})
+    assert jwt.decode(token, SESSION_KEY, algorithms=["HS256"], audience=AUDIENCE)["sub"] == "cust-1"
+
+    with pytest.raises(_hs256.Refused):
+        _hs256.decode(token, SESSION_KEY, audience=AUDIENCE)
+
+
+def test_the_same_token_without_the_critical_header_is_read() -> None:
+    token = signed_with_header({"alg": "HS256", "typ": "JWT", "b64": True})
+
+    assert _hs256.decode(token, SESSION_KEY, audience=AUDIENCE)["sub"] == "cust-1"
+
+
+def test_an_expired_token_is_refused_as_expired() -> None:
+    token = signed(exp=int(time.time()) - _hs256.LEEWAY_SECONDS - 60)
+
+    with pytest.raises(_hs256.Expired):
+        _hs256.decode(token, SESSION_KEY, audience=AUDIENCE)
+
+
+def test_a_token_with_a_wrong_signature_is_refused_but_not_as_expired() -> None:
+    token = jwt.encode(claims(), b"w" * 48, algorithm="HS256")
+
+    with pytest.raises(_hs256.Refused) as refused:
+        _hs256.decode(token, SESSION_KEY, audience=AUDIENCE)
+
+    assert not isinstance(refused.value, _hs256.Expired)

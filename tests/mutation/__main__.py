@@ -15,6 +15,7 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -122,6 +123,15 @@ def in_scope(name: str, context: Context) -> bool:
     return any(fnmatch.fnmatch(name, pattern) for pattern in context.functions)
 
 
+# Address space for mutmut and each forked mutant: a mutant that grows without end (a loop doubling a string)
+# fails with MemoryError, and so is killed, instead of taking the machine's memory until it is stopped.
+MUTANT_ADDRESS_SPACE = 8 * 1024**3
+
+
+def _limit_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MUTANT_ADDRESS_SPACE, MUTANT_ADDRESS_SPACE))
+
+
 def run_mutmut(work: Path, names: Sequence[str], jobs: int) -> None:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # the original package must not import
     mutmut = Path(sys.executable).parent / "mutmut"
@@ -134,6 +144,7 @@ def run_mutmut(work: Path, names: Sequence[str], jobs: int) -> None:
             stdout=out,
             stderr=subprocess.STDOUT,
             check=False,
+            preexec_fn=_limit_memory,
         )
     if finished.returncode != 0:
         sys.exit(f"mutmut failed (exit {finished.returncode}); its output is in {log}:\n{log.read_text()[-3000:]}")

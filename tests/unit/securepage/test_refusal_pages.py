@@ -1,8 +1,9 @@
 """A page that refuses says so as an error, never in a success's colours, and in the reader's language: every refusal
 the page answers (a bad request, an unknown page, a link without a token, a used, expired or forged link, a locked
-customer, another customer's card, the bank down) shows its outcome's words in the error style, in Russian for a
-Russian reader (the catalogue's fallback is English, so a refusal that lost the reader's language would show English).
-The words are the catalogue's, read here; the markup is written out, not read from html.py."""
+customer, another customer's card, card details without a fresh proof or of a blocked card, the bank down) shows its
+outcome's words in the error style, in Russian for a Russian reader (the catalogue's fallback is English, so a
+refusal that lost the reader's language would show English). The words are the catalogue's, read here; the markup is
+written out, not read from html.py."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from messenger_bank.conversation.catalogue import text
 from messenger_bank.http import HttpAnswer, HttpRequest
 from messenger_bank.securepage.html import message_page
 from messenger_bank.securepage.service import Collaborators, handle
+from messenger_bank.security._hs256 import chat_binding
 from messenger_bank.security.links import make_link, token_of
 from tests.unit.securepage.conftest import ALICE, ALICE_CARD, ALICE_CHAT, BOB_CARD, event, link_token
 
@@ -47,6 +49,12 @@ def refused(deps: Collaborators, case: str) -> HttpAnswer:
         return handle(event("POST", "pin", token=token, card=ALICE_CARD, form=pin), deps)
     if case == "not_yours":
         return handle(event("POST", "pin", token=link_token(card_id=BOB_CARD), card=BOB_CARD, form=pin), deps)
+    if case in ("no_recent_proof", "card_blocked"):
+        if case == "card_blocked":  # a proof a minute old, the card blocked since
+            at = datetime.now(UTC) - timedelta(minutes=1)
+            deps.customers.record_authentication(ALICE, chat_binding(ALICE_CHAT), at)  # type: ignore[union-attr]
+            deps.core.blocked.add(ALICE_CARD)
+        return handle(event("POST", "details", token=link_token("show_card_details"), form={}), deps)
     if case == "bank_down":
         deps.core.failing = True
         return handle(event("POST", "pin", token=token, card=ALICE_CARD, form=pin), deps)
@@ -65,6 +73,8 @@ def refused(deps: Collaborators, case: str) -> HttpAnswer:
         ("forged_link", 403, "invalid"),
         ("locked", 429, "locked"),
         ("not_yours", 403, "not_yours"),
+        ("no_recent_proof", 403, "reauth"),
+        ("card_blocked", 409, "card_blocked"),
         ("bank_down", 502, "bank_down"),
     ],
 )

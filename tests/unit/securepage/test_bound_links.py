@@ -12,7 +12,7 @@ import pytest
 from messenger_bank.securepage.service import Collaborators
 from messenger_bank.security import _hs256
 from messenger_bank.security.errors import LinkExpired
-from messenger_bank.security.links import LINK_TTL, inspect_link, make_link, token_of
+from messenger_bank.security.links import LINK_TTL, attempts_status, inspect_link, make_link, token_of
 from tests.unit.securepage.conftest import ALICE, ALICE_CARD, ALICE_TELEGRAM, BOB_CARD, link_token
 from tests.unit.securepage.test_page import PIN_FORM, init_data, post_pin
 from tests.unit.security.conftest import LINK_KEY
@@ -44,6 +44,16 @@ def test_a_telegram_link_with_another_chats_web_app_data_is_refused(deps: Collab
     answer = post_pin(deps, telegram_link(), {**PIN_FORM, "init_data": init_data(5550002)})
 
     assert answer.status == 403 and deps.core.pins == []
+
+
+def test_a_link_opened_from_another_telegram_chat_is_refused_before_its_entries_count(deps: Collaborators) -> None:
+    # Whoever holds a forwarded link cannot spend the customer's attempts (and lock her out) with wrong PINs.
+    mistyped = {"pin": "48", "pin_confirm": "48", "init_data": init_data(5550002)}
+
+    answer = post_pin(deps, telegram_link(), mistyped)
+
+    assert answer.status == 403 and 'data-outcome="invalid"' in answer.body
+    assert attempts_status(ALICE, "change_pin", config=deps.config, dynamodb=deps.dynamodb).failures == 0
 
 
 def test_a_viber_link_needs_no_web_app_data_but_refuses_telegrams(deps: Collaborators) -> None:

@@ -11,17 +11,20 @@ import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 from jose import jwk as jose_jwk
 
+from messenger_bank.conversation.catalogue import text
 from messenger_bank.http import HttpRequest
 from messenger_bank.securepage.html import CONTENT_SECURITY_POLICY, SCRIPT, STYLE
 from messenger_bank.securepage.service import Collaborators, handle
 from messenger_bank.security._hs256 import chat_binding
 from messenger_bank.security.jwe import decrypt
+from messenger_bank.security.links import attempts_status
 from tests.unit.securepage.conftest import (
     ALICE,
     ALICE_CARD,
@@ -312,6 +315,45 @@ def test_a_wrong_password_confirms_nothing_and_counts_an_attempt(deps: Collabora
 
     assert [a.status for a in answers] == [422, 422, 429]
     assert deps.customers.proofs == []
+
+
+def test_a_wrong_password_is_told_in_the_readers_language(deps: Collaborators) -> None:
+    deps.core.bank_passwords["bank_alice"] = "Sup3r-secret"
+
+    answer = handle(event("POST", "confirm", token=link_token("confirm_password"), form={"confirm": "guess1234"}), deps)
+
+    assert answer.status == 422 and 'data-outcome="wrong_password"' in answer.body
+    # Russian for a Russian reader (the catalogue falls back to English).
+    assert escape(text("secure_page.wrong_password_text", "ru")) in answer.body
+
+
+def test_a_wrong_password_costs_the_customer_one_of_her_own_attempts(deps: Collaborators) -> None:
+    deps.core.bank_passwords["bank_alice"] = "Sup3r-secret"
+
+    handle(event("POST", "confirm", token=link_token("confirm_password"), form={"confirm": "guess1234"}), deps)
+
+    status = attempts_status(ALICE, "confirm_password", config=deps.config, dynamodb=deps.dynamodb)
+    assert status.failures == 1
+
+
+DONE: dict[str, tuple[str, dict[str, str]]] = {
+    "pin": ("change_pin", PIN_FORM),
+    "password": ("change_password", {"password": "Sup3r-secret", "password_confirm": "Sup3r-secret"}),
+    "confirm": ("confirm_password", {"confirm": "Sup3r-secret"}),
+}
+
+
+@pytest.mark.parametrize("purpose", DONE)
+def test_the_done_page_says_so_as_a_success(deps: Collaborators, purpose: str) -> None:
+    deps.core.bank_passwords["bank_alice"] = "Sup3r-secret"
+    link_purpose, form = DONE[purpose]
+    card = ALICE_CARD if purpose == "pin" else None
+
+    answer = handle(event("POST", purpose, token=link_token(link_purpose), card=card, form=form), deps)
+
+    assert answer.status == 200 and f'data-outcome="{purpose}_done"' in answer.body
+    assert f'<p class="ok">{escape(text(f"secure_page.{purpose}_done_text", "ru"))}</p>' in answer.body
+    assert 'class="error"' not in answer.body
 
 
 def test_the_confirm_page_asks_for_the_password_once(deps: Collaborators) -> None:

@@ -228,9 +228,13 @@ def test_the_used_link_check_reads_the_latest_write(own_table: RecordingDynamoDB
     assert reads and all(kwargs.get("ConsistentRead") is True for kwargs in reads)
 
 
-def test_wrong_entries_are_counted_on_the_pages_clock(own_table: RecordingDynamoDB) -> None:
-    # The page's clock two hours ahead of the wall clock: a lock counted on the wall clock would be over by then.
-    deps = page_with(own_table, now=time.time() + 2 * 3600)
+@pytest.mark.parametrize("offset_h", [2, -2], ids=["page-clock-ahead", "page-clock-behind"])
+def test_wrong_entries_are_counted_and_the_lock_judged_on_the_pages_clock(
+    own_table: RecordingDynamoDB, offset_h: int
+) -> None:
+    # The page's clock two hours off the wall clock, the lock lasting one: ahead, a lock counted on the wall clock
+    # would be over by the page's time; behind, a lock judged on the wall clock would be over already.
+    deps = page_with(own_table, now=time.time() + offset_h * 3600)
     mismatch = {"pin": "4829", "pin_confirm": "4820"}
 
     wrong = [

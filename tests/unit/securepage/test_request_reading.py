@@ -198,3 +198,10 @@ def test_the_page_speaks_the_readers_first_language_if_it_has_it(accept_language
 
 def test_a_method_other_than_get_or_post_is_405() -> None:
     assert refusal(post(method="PUT")) == 405
+
+
+def test_a_request_without_a_page_name_is_read_as_no_page() -> None:
+    # The route always names the page; a request that does not is read (the page answers it 404), never a crash.
+    nameless = post().model_copy(update={"path_parameters": {}})
+
+    assert PageRequest.from_http(nameless).purpose == ""

@@ -436,3 +436,14 @@ def test_a_customer_without_a_chat_is_not_told(world: World) -> None:
     outcome = world.hear(event())
 
     assert outcome is not None and (outcome.accrued, outcome.told) == (True, "no_chat")
+
+
+def test_the_categories_chosen_are_read_where_given(world: World) -> None:
+    cinema = event(partner=None, merchant="Silver Screen", mcc="7832", amount_minor=1_500)
+
+    outcome = service.record_card_event(
+        cinema, accruals=world.accruals, customers=world.customers, config=programs(),
+        activated=world.offers.activations, chosen=lambda *_: ("cinema",), tell=world.chats.tell, clock=lambda: AT,
+    )  # fmt: skip
+
+    assert outcome is not None and outcome.cashback_minor == 150  # chosen for March: 10 % of 15.00

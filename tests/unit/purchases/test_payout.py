@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -47,6 +47,7 @@ class FakeCore:
     replays: Replays = field(default_factory=Replays)
     credited: list[CreditRequest] = field(default_factory=list)
     asked: int = 0
+    id_prefix: str = "op-"
 
     def credit(self, request: CreditRequest) -> Operation:
         self.asked += 1
@@ -54,7 +55,7 @@ class FakeCore:
         def work() -> Operation:
             self.credited.append(request)
             return Operation.model_validate(
-                {"operation_id": f"op-{len(self.credited)}", "kind": "credit", "amount": request.amount,
+                {"operation_id": f"{self.id_prefix}{len(self.credited)}", "kind": "credit", "amount": request.amount,
                  "currency": request.currency, "status": "completed", "created_at": PAID_AT}
             )  # fmt: skip
 
@@ -552,3 +553,20 @@ def test_the_receipt_has_the_month_and_its_categories_the_paid_time_and_the_cred
     assert (receipt.details, receipt.occurred_at, receipt.operation_id, receipt.amount) == (
         "03/2026: fast food: 0.87\u00a0BYN", PAID_AT, "op-1", 87
     )  # fmt: skip
+
+
+def test_a_credit_id_longer_than_the_receipt_holds_is_cut_to_its_length(
+    world: World, receipts: list[ReceiptRequest]
+) -> None:
+    world.core.id_prefix = "op_" + "credit" * 12
+    world.hear()
+    world.pay()
+
+    world.notices()
+
+    (receipt,) = receipts
+    assert receipt.operation_id == ("op_" + "credit" * 12)[:64]
+
+
+def test_the_clocks_tell_the_time_in_utc() -> None:
+    assert (payout._now().utcoffset(), service._now().utcoffset()) == (timedelta(0), timedelta(0))

@@ -570,3 +570,19 @@ def test_a_credit_id_longer_than_the_receipt_holds_is_cut_to_its_length(
 
 def test_the_clocks_tell_the_time_in_utc() -> None:
     assert (payout._now().utcoffset(), service._now().utcoffset()) == (timedelta(0), timedelta(0))
+
+
+def test_a_months_words_longer_than_the_receipt_holds_are_cut_to_its_length(
+    world: World, receipts: list[ReceiptRequest]
+) -> None:
+    # every category of the programme, and a partner at an MCC none has ("other"): 10,000.00 BYN each
+    for n, mcc in enumerate(("5411", "5814", "5812", "5816", "4899", "4111")):
+        world.hear(event_id=f"evt_op_{n}", purchase_id=f"op_{n}", amount_minor=1_000_000, mcc=mcc, partner=None)
+    world.hear(event_id="evt_op_9", purchase_id="op_9", amount_minor=1_000_000, mcc="5251")
+    world.pay()
+
+    (notice,) = world.notices()
+
+    told = f"03/2026: {notice.values['categories']}"
+    (receipt,) = receipts
+    assert len(told) > 160 and receipt.details == told[:160].rstrip()  # the receipt drops the space cut before BYN

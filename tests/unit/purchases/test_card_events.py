@@ -422,7 +422,7 @@ def test_told_when_one_chat_of_two_took_the_notice(world: World) -> None:
 
 
 def test_a_notice_no_chat_took_is_unreachable(world: World) -> None:
-    world.chats.tell = lambda _: Notified(delivered=False, outcome="recipient_unavailable")  # type: ignore[method-assign]
+    world.chats.tell = lambda _: Notified(delivered=False, outcome="recipient_unavailable")  # type: ignore[method-assign,assignment]
 
     outcome = world.hear(event())
 

@@ -21,7 +21,7 @@ from messenger_bank.customers.models import Card, ChannelIdentity, NewCustomer
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.customers.service import find_or_create
 from messenger_bank.errors import CardNotFound
-from messenger_bank.images import ReceiptRequest
+from messenger_bank.images import ReceiptRequest, receipt_picture
 from messenger_bank.onboarding.models import Notified
 from messenger_bank.programs.repository import ReferralsRepository
 from messenger_bank.programs.terms import programs
@@ -467,7 +467,7 @@ def test_the_notice_tells_in_the_programmes_currency_given(world: World) -> None
 def categories_told(world: World) -> str:
     world.pay()
     (notice,) = world.notices()
-    return notice.values["categories"]
+    return str(notice.values["categories"])
 
 
 def test_the_categories_are_told_largest_first(world: World) -> None:
@@ -527,7 +527,7 @@ def test_the_categories_are_in_the_customers_language(world: World) -> None:
 def receipts(monkeypatch: pytest.MonkeyPatch) -> list[ReceiptRequest]:
     """What the notice asks the receipt picture for (the picture is still drawn)."""
     asked: list[ReceiptRequest] = []
-    draw = payout.receipt_picture
+    draw = receipt_picture
 
     def drawn(request: ReceiptRequest) -> bytes:
         asked.append(request)

@@ -5,7 +5,7 @@ cashback back, a card we do not know is refused, and a declined purchase is told
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -300,3 +300,150 @@ def test_each_refusal_has_its_status(
     monkeypatch: pytest.MonkeyPatch, defect: str, body: bytes, outcome: Any, status: int
 ) -> None:
     assert answer_to(monkeypatch, body, outcome)[0] == status, defect
+
+
+@pytest.mark.parametrize(
+    ("defect", "body", "outcome", "status", "message"),
+    [
+        ("not an event", b'{"order_id": "ord_1"}', None, 400,
+         "expected a card event {event_id, kind, card_id, amount_minor, currency, mcc, ...}"),
+        ("a card we do not know", VALID, None, 404, "unknown card"),
+        ("an event id reused", VALID, CardEventConflict("x"), 409, "event id already used with other facts"),
+        ("no chat could be told", VALID, CustomerNotReached("x"), 503, "the customer could not be told; deliver again"),
+    ],
+)  # fmt: skip
+def test_each_refusal_says_what_happened(
+    monkeypatch: pytest.MonkeyPatch, defect: str, body: bytes, outcome: Any, status: int, message: str
+) -> None:
+    assert answer_to(monkeypatch, body, outcome) == (status, {"message": message}), defect
+
+
+def test_the_event_recorded_is_the_one_sent(monkeypatch: pytest.MonkeyPatch) -> None:
+    heard: list[CardEvent] = []
+
+    def recorded(sent: CardEvent) -> CardEventOutcome:
+        heard.append(sent)
+        return CardEventOutcome(event_id=sent.event_id, accrued=True, cashback_minor=87, told="told")
+
+    monkeypatch.setattr(service, "record_card_event", recorded)
+    service.accept_card_event(HttpRequest(body=VALID))
+
+    assert heard == [event()]
+
+
+# --- what is recorded and counted --------------------------------------------------------------------
+def test_an_accrual_and_a_notice_are_counted(
+    world: World, emitted_metrics: Callable[[], dict[str, tuple[str, float]]]
+) -> None:
+    world.hear(event())
+
+    assert emitted_metrics() == {"CashbackAccrued": ("Count", 1.0), "PurchaseNoticesSent": ("Count", 1.0)}
+
+
+def test_the_accrual_keeps_the_partner_and_a_declined_purchase_no_rate(world: World) -> None:
+    world.hear(event())
+    world.hear(event(event_id="evt_d1", kind="purchase_declined", purchase_id=None, reason="card_blocked"))
+
+    by_event = {a.event_id: a for a in world.accruals.accruals(world.customer_id, "2026-03")}
+    assert (by_event["evt_op_1"].partner, by_event["evt_d1"].rate_percent) == ("burgerking", Decimal(0))
+
+
+def test_a_refund_takes_back_at_its_own_purchases_rate_not_another_purchases(world: World) -> None:
+    corner: dict[str, Any] = {"amount_minor": 2_000, "mcc": "5411", "merchant": "Corner", "partner": None}
+    world.hear(event())  # Burger King at 7 %
+    world.hear(event(event_id="evt_op_2", purchase_id="op_2", **corner))  # groceries at 2 %
+
+    outcome = world.hear(event(event_id="evt_op_3", kind="purchase_refunded", purchase_id="op_2", **corner))
+
+    assert outcome is not None and outcome.cashback_minor == -40  # 2 % of 20.00
+
+
+def test_a_refund_sent_without_its_purchase_takes_back_at_todays_rate(world: World) -> None:
+    outcome = world.hear(event(event_id="evt_op_2", kind="purchase_refunded", purchase_id=None))
+
+    assert outcome is not None and outcome.cashback_minor == -87
+
+
+def test_a_purchase_cleared_in_two_parts_earns_on_both(world: World) -> None:
+    world.hear(event())
+
+    second = world.hear(event(event_id="evt_op_1b"))
+
+    assert second is not None and second.cashback_minor == 87
+
+
+def test_the_rate_is_the_programmes_given(world: World) -> None:
+    in_usd = programs().model_copy(update={"currency": "USD"})
+
+    outcome = service.record_card_event(
+        event(), accruals=world.accruals, customers=world.customers, config=in_usd,
+        activated=world.offers.activations, tell=world.chats.tell, clock=lambda: AT,
+    )  # fmt: skip
+
+    assert outcome is not None and outcome.cashback_minor == 0  # a BYN purchase under a USD programme
+
+
+def test_the_refusals_name_their_event(world: World) -> None:
+    world.hear(event())
+    with pytest.raises(CardEventConflict) as conflict:
+        world.hear(event(amount_minor=1_251))
+    world.chats.failing = {"telegram:7001"}
+    with pytest.raises(CustomerNotReached) as unreached:
+        world.hear(event(event_id="evt_op_2", purchase_id="op_2"))
+
+    assert (conflict.value.details, unreached.value.details) == ({"event_id": "evt_op_1"}, {"event_id": "evt_op_2"})
+
+
+# --- telling -------------------------------------------------------------------------------------------
+def test_a_chat_after_one_that_failed_is_still_told(world: World) -> None:
+    world.customers.link_identity(world.customer_id, VIBER, AT)
+    first = world.customers.identities(world.customer_id)[0]
+    world.chats.failing = {f"{first.channel}:{first.chat_id}"}
+
+    outcome = world.hear(event())
+
+    assert outcome is not None and outcome.told == "told"
+    assert len(world.chats.sent) == 1
+
+
+def test_told_when_one_chat_of_two_took_the_notice(world: World) -> None:
+    world.customers.link_identity(world.customer_id, VIBER, AT)
+    first = world.customers.identities(world.customer_id)[0]
+
+    def tell(request: NotifyRequest) -> Notified:
+        took = request.chat_key == f"{first.channel}:{first.chat_id}"
+        return Notified(delivered=took, outcome="sent" if took else "recipient_unavailable")
+
+    world.chats.tell = tell  # type: ignore[method-assign]
+
+    outcome = world.hear(event())
+
+    assert outcome is not None and outcome.told == "told"
+
+
+def test_a_notice_no_chat_took_is_unreachable(world: World) -> None:
+    world.chats.tell = lambda _: Notified(delivered=False, outcome="recipient_unavailable")  # type: ignore[method-assign,assignment]
+
+    outcome = world.hear(event())
+
+    assert outcome is not None and (outcome.accrued, outcome.told) == (True, "unreachable")
+
+
+def test_a_customer_without_a_chat_is_not_told(world: World) -> None:
+    (binding,) = world.customers.bindings(world.customer_id)
+    world.customers.unbind(binding)
+
+    outcome = world.hear(event())
+
+    assert outcome is not None and (outcome.accrued, outcome.told) == (True, "no_chat")
+
+
+def test_the_categories_chosen_are_read_where_given(world: World) -> None:
+    cinema = event(partner=None, merchant="Silver Screen", mcc="7832", amount_minor=1_500)
+
+    outcome = service.record_card_event(
+        cinema, accruals=world.accruals, customers=world.customers, config=programs(),
+        activated=world.offers.activations, chosen=lambda *_: ("cinema",), tell=world.chats.tell, clock=lambda: AT,
+    )  # fmt: skip
+
+    assert outcome is not None and outcome.cashback_minor == 150  # chosen for March: 10 % of 15.00

@@ -6,9 +6,9 @@ from terms.yaml (Burger King 7 % on fast food, groceries 2 %)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -20,6 +20,8 @@ from messenger_bank.conversation.catalogue import text
 from messenger_bank.customers.models import Card, ChannelIdentity, NewCustomer
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.customers.service import find_or_create
+from messenger_bank.errors import CardNotFound
+from messenger_bank.images import ReceiptRequest, receipt_picture
 from messenger_bank.onboarding.models import Notified
 from messenger_bank.programs.repository import ReferralsRepository
 from messenger_bank.programs.terms import programs
@@ -45,6 +47,7 @@ class FakeCore:
     replays: Replays = field(default_factory=Replays)
     credited: list[CreditRequest] = field(default_factory=list)
     asked: int = 0
+    id_prefix: str = "op-"
 
     def credit(self, request: CreditRequest) -> Operation:
         self.asked += 1
@@ -52,7 +55,7 @@ class FakeCore:
         def work() -> Operation:
             self.credited.append(request)
             return Operation.model_validate(
-                {"operation_id": f"op-{len(self.credited)}", "kind": "credit", "amount": request.amount,
+                {"operation_id": f"{self.id_prefix}{len(self.credited)}", "kind": "credit", "amount": request.amount,
                  "currency": request.currency, "status": "completed", "created_at": PAID_AT}
             )  # fmt: skip
 
@@ -321,3 +324,265 @@ def test_the_idempotency_key_and_the_months_words() -> None:
     assert payout.payout_key("cus-1", "2026-11") == "cashback:cus-1:2026-11"
     assert (payout.month_words("2026-11", "ru"), payout.month_words("2026-11", "en")) == ("11.2026", "11/2026")
     assert (next_month("2026-11"), next_month("2026-12")) == ("2026-12", "2027-01")
+
+
+# --- the card paid into ----------------------------------------------------------------------------------
+def cards_held(world: World, *cards: tuple[str, str, str, datetime]) -> None:
+    """The customer's cards besides none other: (card id, kind, status, issued at)."""
+    world.customers.table.delete_item(Key={"pk": f"CUSTOMER#{world.customer_id}", "sk": f"CARD#{CARD}"})
+    for card_id, kind, status, issued_at in cards:
+        world.customers.put_card(
+            Card.model_validate(
+                {"card_id": card_id, "customer_id": world.customer_id, "mask": "427683******0017",
+                 "expiry": "03/31", "kind": kind, "status": status, "issued_at": issued_at}
+            )
+        )  # fmt: skip
+
+
+APRIL_1 = datetime(2026, 4, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("defect", "cards", "credited"),
+    [
+        # the card ids sort the wrong card first, so the order the table gives them in decides nothing
+        (
+            "a blocked card before an active one",
+            [("card_a", "virtual", "blocked", MARCH), ("card_b", "virtual", "active", MARCH)],
+            "card_b",
+        ),
+        (
+            "a plastic card before a virtual one",
+            [("card_a", "plastic", "active", MARCH), ("card_b", "virtual", "active", APRIL_1)],
+            "card_b",
+        ),
+        (
+            "a blocked virtual card before an active plastic one",
+            [("card_a", "virtual", "blocked", MARCH), ("card_b", "plastic", "active", APRIL_1)],
+            "card_b",
+        ),
+        (
+            "a newer card before an older one",
+            [("card_a", "virtual", "active", APRIL_1), ("card_b", "virtual", "active", MARCH)],
+            "card_b",
+        ),
+    ],
+)
+def test_the_cashback_is_paid_into_the_active_virtual_card_the_oldest_first(
+    world: World, defect: str, cards: list[tuple[str, str, str, datetime]], credited: str
+) -> None:
+    world.hear()
+    cards_held(world, *cards)
+
+    world.pay()
+
+    assert [c.card_id for c in world.core.credited] == [credited], defect
+
+
+def test_a_closed_card_is_never_paid_into(world: World) -> None:
+    world.hear()
+    cards_held(world, ("card_a", "virtual", "closed", MARCH))
+
+    with pytest.raises(CardNotFound):
+        world.pay()
+    assert world.core.asked == 0
+
+
+# --- the settled record --------------------------------------------------------------------------------
+def test_the_paid_month_records_its_credit_its_reference_and_the_time(
+    world: World, emitted_metrics: Callable[[], dict[str, tuple[str, float]]]
+) -> None:
+    world.hear()
+
+    world.pay()
+
+    (credit,) = world.core.credited
+    assert credit.reference == "cashback 2026-03"
+    stored = world.accruals.payout(world.customer_id, "2026-03")
+    assert stored is not None and (stored.amount_minor, stored.settled_at) == (87, PAID_AT)
+    assert type(stored.amount_minor) is int
+    assert emitted_metrics()["CashbackPaid"] == ("Count", 1.0)
+
+
+def test_a_month_paying_nothing_records_zero_and_the_time(world: World) -> None:
+    world.hear()
+    world.hear(event_id="evt_refund_1", kind="purchase_refunded", available_minor=5_000)
+
+    world.pay()
+
+    stored = world.accruals.payout(world.customer_id, "2026-03")
+    assert stored is not None and (stored.status, stored.amount_minor, stored.settled_at) == ("nothing", 0, PAID_AT)
+
+
+def test_a_month_settled_before_is_not_settled_again(world: World) -> None:
+    closed = world.accruals.close_month(world.customer_id, "2026-03", PAID_AT)
+    paid = closed.model_copy(
+        update={"status": "paid", "amount_minor": 87, "operation_id": "op-1", "settled_at": PAID_AT}
+    )
+
+    assert world.accruals.settle(paid) is True
+    assert world.accruals.settle(paid.model_copy(update={"amount_minor": 1})) is False
+    stored = world.accruals.payout(world.customer_id, "2026-03")
+    assert stored is not None and stored.amount_minor == 87
+
+
+# --- a programme other than the deployed one ---------------------------------------------------------
+def test_the_run_reads_the_month_in_the_programmes_time_zone_given(world: World) -> None:
+    in_utc = programs().model_copy(update={"utc_offset": "+00:00"})
+    # 00:00 on 1 April in Minsk, still 31 March in UTC: March has not ended there
+    start = PayoutStart(
+        input=PayoutStartInput(scheduled_at=datetime(2026, 3, 31, 21, 0, tzinfo=UTC)), started_at=PAID_AT
+    )
+
+    assert payout.payout_run(start, accruals=world.accruals, config=in_utc).month == "2026-02"
+
+
+def test_the_payout_sums_the_accruals_in_the_programmes_currency_given(world: World) -> None:
+    world.hear()
+    in_usd = programs().model_copy(update={"currency": "USD"})
+
+    outcome = payout.pay_month(
+        PayoutItem(customer_id=world.customer_id, month="2026-03"),
+        accruals=world.accruals, customers=world.customers, core=world.core,  # type: ignore[arg-type]
+        config=in_usd, clock=lambda: PAID_AT,
+    )  # fmt: skip
+
+    assert (outcome.outcome, outcome.currency, world.core.asked) == ("nothing_to_pay", "USD", 0)
+
+
+def test_the_notice_tells_in_the_programmes_currency_given(world: World) -> None:
+    world.hear()
+    world.pay()
+    in_usd = programs().model_copy(update={"currency": "USD"})
+
+    (notice,) = payout.payout_notices(
+        PayoutItem(customer_id=world.customer_id, month="2026-03"),
+        accruals=world.accruals, customers=world.customers, config=in_usd, bucket=BUCKET, clock=lambda: PAID_AT,
+    ).notices  # fmt: skip
+
+    assert notice.values["amount"] == "0.87\u00a0USD"
+
+
+# --- the month's categories in the notice -----------------------------------------------------------
+def categories_told(world: World) -> str:
+    world.pay()
+    (notice,) = world.notices()
+    return str(notice.values["categories"])
+
+
+def test_the_categories_are_told_largest_first(world: World) -> None:
+    world.hear()  # fast food 0.87
+    world.hear(
+        event_id="evt_op_2", purchase_id="op_2", amount_minor=10_000, mcc="5411", merchant="Corner", partner=None
+    )
+
+    assert categories_told(world) == "groceries: 2.00\u00a0BYN, fast food: 0.87\u00a0BYN"
+
+
+def test_a_categorys_purchases_are_summed(world: World) -> None:
+    world.hear()
+    world.hear(event_id="evt_op_2", purchase_id="op_2")
+
+    assert categories_told(world) == "fast food: 1.74\u00a0BYN"
+
+
+def test_a_category_with_nothing_earned_is_left_out_and_one_kopeck_is_told(world: World) -> None:
+    world.hear(mcc="5251", merchant="Hardware", partner=None)  # no category: nothing earned
+    world.hear(event_id="evt_op_2", purchase_id="op_2", amount_minor=50, mcc="5411", merchant="Corner", partner=None)
+
+    assert categories_told(world) == "groceries: 0.01\u00a0BYN"
+
+
+def test_an_mcc_the_programme_no_longer_has_is_told_as_other(world: World) -> None:
+    world.hear(event_id="evt_op_2", purchase_id="op_2", amount_minor=2_000, mcc="5411", merchant="Corner", partner=None)
+    world.pay()
+    terms = programs()
+    without_groceries = terms.model_copy(
+        update={"categories": {k: v for k, v in terms.categories.items() if k != "groceries"}}
+    )
+
+    (notice,) = payout.payout_notices(
+        PayoutItem(customer_id=world.customer_id, month="2026-03"),
+        accruals=world.accruals, customers=world.customers, config=without_groceries, bucket=BUCKET,
+        clock=lambda: PAID_AT,
+    ).notices  # fmt: skip
+
+    assert notice.values["categories"] == f"{text('cashback.category.other', 'en')}: 0.40\u00a0BYN"
+
+
+def test_the_categories_are_in_the_customers_language(world: World) -> None:
+    world.customers.table.update_item(
+        Key={"pk": f"CUSTOMER#{world.customer_id}", "sk": "PROFILE"},
+        UpdateExpression="SET #language = :ru",
+        ExpressionAttributeNames={"#language": "language"},
+        ExpressionAttributeValues={":ru": "ru"},
+    )
+    world.hear()
+
+    assert categories_told(world).startswith(f"{text('cashback.category.fast_food', 'ru')}: ")
+
+
+# --- the receipt picture -----------------------------------------------------------------------------
+@pytest.fixture
+def receipts(monkeypatch: pytest.MonkeyPatch) -> list[ReceiptRequest]:
+    """What the notice asks the receipt picture for (the picture is still drawn)."""
+    asked: list[ReceiptRequest] = []
+    draw = receipt_picture
+
+    def drawn(request: ReceiptRequest) -> bytes:
+        asked.append(request)
+        return draw(request)
+
+    monkeypatch.setattr(payout, "receipt_picture", drawn)
+    return asked
+
+
+def test_the_receipt_has_the_month_and_its_categories_the_paid_time_and_the_credit(
+    world: World, receipts: list[ReceiptRequest]
+) -> None:
+    world.hear()
+    world.pay()
+
+    payout.payout_notices(
+        PayoutItem(customer_id=world.customer_id, month="2026-03"),
+        accruals=world.accruals, customers=world.customers, config=programs(), bucket=BUCKET,
+        clock=lambda: datetime(2026, 4, 2, tzinfo=UTC),
+    )  # fmt: skip
+
+    (receipt,) = receipts
+    assert (receipt.details, receipt.occurred_at, receipt.operation_id, receipt.amount) == (
+        "03/2026: fast food: 0.87\u00a0BYN", PAID_AT, "op-1", 87
+    )  # fmt: skip
+
+
+def test_a_credit_id_longer_than_the_receipt_holds_is_cut_to_its_length(
+    world: World, receipts: list[ReceiptRequest]
+) -> None:
+    world.core.id_prefix = "op_" + "credit" * 12
+    world.hear()
+    world.pay()
+
+    world.notices()
+
+    (receipt,) = receipts
+    assert receipt.operation_id == ("op_" + "credit" * 12)[:64]
+
+
+def test_the_clocks_tell_the_time_in_utc() -> None:
+    assert (payout._now().utcoffset(), service._now().utcoffset()) == (timedelta(0), timedelta(0))
+
+
+def test_a_months_words_longer_than_the_receipt_holds_are_cut_to_its_length(
+    world: World, receipts: list[ReceiptRequest]
+) -> None:
+    # every category of the programme, and a partner at an MCC none has ("other"): 10,000.00 BYN each
+    for n, mcc in enumerate(("5411", "5814", "5812", "5816", "4899", "4111")):
+        world.hear(event_id=f"evt_op_{n}", purchase_id=f"op_{n}", amount_minor=1_000_000, mcc=mcc, partner=None)
+    world.hear(event_id="evt_op_9", purchase_id="op_9", amount_minor=1_000_000, mcc="5251")
+    world.pay()
+
+    (notice,) = world.notices()
+
+    told = f"03/2026: {notice.values['categories']}"
+    (receipt,) = receipts
+    assert len(told) > 160 and receipt.details == told[:160].rstrip()  # the receipt drops the space cut before BYN

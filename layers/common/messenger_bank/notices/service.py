@@ -20,6 +20,8 @@ other reason, or of a notice whose personal parameters were not kept, is counted
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from messenger_bank.channels import RecipientUnavailable, message_api
@@ -239,3 +241,36 @@ def _edit(key: str, chat: ChatRef, message_id: str, message: OutboundMessage, ap
         if isinstance(picture, RecipientUnavailable):  # the words are there: the receipt stands without it
             logger.warning("receipt picture not sent", extra={"notice": key, "channel": chat.channel})
     return Notified(delivered=True, outcome="edited", message_id=message_id)
+
+
+@dataclass(frozen=True)
+class ChatsTold:
+    """How a notice to each of a customer's chats went: how many took it, how many refused (raised)."""
+
+    delivered: int
+    refused: int
+
+
+def tell_each_chat(
+    chats: Sequence[ChatRef],
+    notice_for: Callable[[ChatRef], NotifyRequest],
+    *,
+    tell: Callable[[NotifyRequest], Notified] = notify,
+    about: dict[str, str | None] | None = None,
+) -> ChatsTold:
+    """The notice `notice_for` makes for each chat, sent to every chat in turn; a chat whose messenger is
+    down (its call raises) is counted and logged with `about` (ids only), and never keeps the notice from
+    the others. The caller decides what none delivered means."""
+    delivered = refused = 0
+    for chat in chats:
+        try:
+            told = tell(notice_for(chat))
+        except Exception as exc:  # one messenger down must not keep the notice from the others
+            refused += 1
+            logger.warning(
+                "a chat refused the notice",
+                extra={**(about or {}), "channel": chat.channel, "error": type(exc).__name__},
+            )
+            continue
+        delivered += told.delivered
+    return ChatsTold(delivered=delivered, refused=refused)

@@ -30,7 +30,7 @@ from messenger_bank.channels.models import ChatRef
 from messenger_bank.customers.service import CustomersRepository, card_owner, customer_by_id, identities_of
 from messenger_bank.http import HttpAnswer, HttpRequest, json_answer, short_answer
 from messenger_bank.money import format_money
-from messenger_bank.notices.service import notify
+from messenger_bank.notices.service import notify, tell_each_chat
 from messenger_bank.observability import logger, metrics
 from messenger_bank.onboarding.models import Notified, NotifyRequest
 from messenger_bank.programs.cashback import cashback_minor, rate_for
@@ -176,29 +176,16 @@ def _tell(
         "available": format_money(event.available_minor, event.currency, language),
         "cashback": format_money(abs(accrual.cashback_minor), event.currency, language),
     }
-    delivered = failed = 0
-    for identity in chats:
-        try:
-            notified = tell(
-                NotifyRequest(
-                    chat_key=ChatRef(channel=identity.channel, chat_id=identity.chat_id).key,
-                    language=language,
-                    message=notice_of(event),
-                    values=values,
-                )
-            )
-        except Exception as exc:  # one messenger down must not keep the notice from the others
-            failed += 1
-            logger.warning(
-                "a chat refused the purchase notice",
-                extra={"event_id": event.event_id, "channel": identity.channel, "error": type(exc).__name__},
-            )
-            continue
-        delivered += notified.delivered
-    if failed and not delivered:
+    told = tell_each_chat(
+        [ChatRef(channel=identity.channel, chat_id=identity.chat_id) for identity in chats],
+        lambda chat: NotifyRequest(chat_key=chat.key, language=language, message=notice_of(event), values=values),
+        tell=tell,
+        about={"event_id": event.event_id},
+    )
+    if told.refused and not told.delivered:
         store.release_telling(accrual.customer_id, accrual.event_id)
         raise CustomerNotReached("no chat of the customer took the notice", event_id=event.event_id)
-    if not delivered:
+    if not told.delivered:
         return "unreachable"
     metrics.add_metric(name="PurchaseNoticesSent", unit="Count", value=1)
     return "told"

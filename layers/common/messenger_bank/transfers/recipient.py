@@ -22,7 +22,7 @@ from messenger_bank.banking.service import CoreClient
 from messenger_bank.channels.models import ChatRef
 from messenger_bank.customers.models import Customer
 from messenger_bank.customers.service import CustomersRepository, customer_by_bank_id, identities_of
-from messenger_bank.notices.service import notify
+from messenger_bank.notices.service import notify, tell_each_chat
 from messenger_bank.observability import logger, metrics
 from messenger_bank.onboarding.models import Notified, NotifyRequest
 from messenger_bank.quotes import money_text
@@ -112,23 +112,17 @@ def _tell(
         # A mask already; redacting again makes sure no full number could ever reach a chat.
         "mask": redact_pans(quote.source_mask),
     }
-    delivered = refused = 0
-    for chat in chats:
-        try:
-            told = tell(NotifyRequest(chat_key=chat.key, language=recipient.language, message=NOTICE, values=values))
-        except Exception as exc:  # one messenger down must not keep the notice from the others
-            refused += 1
-            logger.warning(
-                "recipient's chat refused the notice",
-                extra={"transfer_id": state.transfer_id, "channel": chat.channel, "error": type(exc).__name__},
-            )
-            continue
-        delivered += told.delivered
-    if refused and not delivered:
+    told = tell_each_chat(
+        chats,
+        lambda chat: NotifyRequest(chat_key=chat.key, language=recipient.language, message=NOTICE, values=values),
+        tell=tell,
+        about={"transfer_id": state.transfer_id},
+    )
+    if told.refused and not told.delivered:
         repository.unmark_recipient_told(quote.quote_id)
-        raise RecipientNotReached("no chat of the recipient took the notice", chats=len(chats), refused=refused)
-    if not delivered:
+        raise RecipientNotReached("no chat of the recipient took the notice", chats=len(chats), refused=told.refused)
+    if not told.delivered:
         # Blocked the bot, or out of the platform's window: trying again would not reach them either.
         return RecipientTold(outcome="unreachable")
     metrics.add_metric(name="TransferRecipientsTold", unit="Count", value=1)
-    return RecipientTold(outcome="told", delivered=delivered)
+    return RecipientTold(outcome="told", delivered=told.delivered)

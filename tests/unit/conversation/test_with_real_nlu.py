@@ -48,3 +48,26 @@ def test_the_first_message_sets_the_language() -> None:
     chat = chat_with_real_nlu()
     chat.say("hello")
     assert chat.session is not None and chat.session.language == "en"
+
+
+@pytest.mark.parametrize(
+    ("text", "defect"),
+    [
+        ("what's the cvv of my card", "a CVV question is not the card details (it was not understood before)"),
+        ("покажи полный номер карты", "the full card number in Russian is taken for requisites or a transfer"),
+        ("тэрмін дзеяння карткі", "the card's expiry in Belarusian is not the card details"),
+    ],
+)
+def test_asking_for_the_cards_own_details_gives_the_secure_link_never_the_details(text: str, defect: str) -> None:
+    chat = chat_with_real_nlu()
+    chat.say(text)
+    links = [payload for name, payload in chat.deps.operations if name == "create_secure_link"]
+    assert [link["purpose"] for link in links] == ["details"], defect
+    assert PAN not in chat.everything_said(), defect
+
+
+@pytest.mark.parametrize("text", ["how much do i owe the bank", "минимальный платеж по кредиту", "калі гасіць крэдыт"])
+def test_asking_what_is_owed_on_the_credit_line_gives_the_statement(text: str) -> None:
+    chat = chat_with_real_nlu()
+    chat.say(text)
+    assert [name for name, _ in chat.deps.operations][-1] == "get_statement", chat.deps.operations

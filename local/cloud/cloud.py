@@ -21,6 +21,7 @@ from typing import Any
 
 import boto3
 
+from local.cloud import aws_extensions
 from local.cloud.api import ApiFront
 from local.cloud.config import CloudConfig
 from local.cloud.event_sources import SqsPoller
@@ -247,6 +248,7 @@ class LocalCloud:
 
         default_user_config["stepfunctions"]["execute_state_machine"] = True
         _list_moto_modules_once()
+        aws_extensions.install()  # RedriveExecution, SQS message move tasks: the operators' actions
         self._moto = ThreadedMotoServer(ip_address=self.config.host, port=self.config.moto_port, verbose=False)
         self._moto.start()
         self._stoppers.append(self._moto.stop)

@@ -40,7 +40,7 @@ def clients() -> Iterator[dict[str, Any]]:
     aws_extensions.install()
     with moto_server() as endpoint:
         yield {
-            name: boto3.client(  # type: ignore[call-overload]
+            name: boto3.client(
                 name,
                 endpoint_url=endpoint,
                 region_name=REGION,

@@ -3,8 +3,8 @@ as AWS defines them, so that the operations view calls the same API locally as o
 
 - Step Functions `RedriveExecution` (executionArn, clientToken → redriveDate): a FAILED, ABORTED or
   TIMED_OUT execution continues from the state it stopped in, with the input that state was given, under
-  the same ARN; the steps that succeeded are not run again and stay in its history, followed by an
-  `ExecutionRedriven` event; `DescribeExecution` then says `redriveCount`, `redriveDate` and
+  the same ARN; the steps that succeeded are not run again and stay in its history with the end it had,
+  followed by an `ExecutionRedriven` event; `DescribeExecution` then says `redriveCount`, `redriveDate` and
   `redriveStatus`. A RUNNING or SUCCEEDED one answers `ExecutionNotRedrivable`, an unknown one
   `ExecutionDoesNotExist`. Unlike AWS, a failure inside a Parallel or Map state runs that whole state again
   (AWS runs only its failed branches or iterations); none of the bank's journeys has one.
@@ -48,11 +48,13 @@ def install() -> None:
 
 # ---------------------------------------------------------------------------------------------- Step Functions
 def restart_point(events: list[dict[str, Any]]) -> tuple[str | None, str | None]:
-    """The top-level state an execution stopped in and the input it was given (JSON text), from its history:
-    the outermost state entered and not exited. (None, None) when it stopped between states."""
+    """The top-level state the last attempt of an execution stopped in and the input it was given (JSON
+    text), from its history: the outermost state entered and not exited when it ended. (None, None) when it
+    stopped between states."""
     open_states: list[tuple[str, str | None]] = []
+    stopped_in: tuple[str | None, str | None] = (None, None)
     for event in sorted(events, key=lambda e: int(e.get("id", 0))):
-        kind = str(event.get("type", ""))
+        kind = str(getattr(event.get("type"), "value", event.get("type")))  # moto's own events hold an enum
         if kind.endswith("StateEntered"):
             details = event.get("stateEnteredEventDetails") or {}
             open_states.append((str(details.get("name")), details.get("input")))
@@ -63,15 +65,17 @@ def restart_point(events: list[dict[str, Any]]) -> tuple[str | None, str | None]
                     del open_states[index]
                     break
         elif kind in _EXECUTION_ENDS:
-            break
-    return open_states[0] if open_states else (None, None)
+            stopped_in = open_states[0] if open_states else (None, None)
+        elif kind == "ExecutionRedriven":  # the redriven attempt enters again what it runs
+            open_states = []
+    return stopped_in
 
 
 def merged_history(
     kept: list[dict[str, Any]], attempt: list[dict[str, Any]], redrive_count: int
 ) -> list[dict[str, Any]]:
-    """The earlier attempts' events (up to their end) followed by this attempt's, numbered on; this attempt's
-    ExecutionStarted becomes the ExecutionRedriven event."""
+    """The earlier attempts' events (their end included, as AWS keeps it) followed by this attempt's, numbered
+    on; this attempt's ExecutionStarted becomes the ExecutionRedriven event."""
     offset = len(kept)
     merged = [copy.deepcopy(event) for event in kept]
     for event in attempt:
@@ -135,14 +139,9 @@ def _install_redrive_execution() -> None:
         if getattr(execution, "redrive_count", 0) >= REDRIVE_LIMIT:
             raise ExecutionNotRedrivable("Execution has reached the maximum number of redrives.")
         history = execution.to_history_output()["events"]
-        kept = []
-        for event in history:
-            if event.get("type") in _EXECUTION_ENDS:
-                break
-            kept.append(event)
         start_at, state_input = restart_point(history)
         first_input = json.loads(state_input) if state_input is not None else execution.input_data
-        execution.redrive_kept_events = kept
+        execution.redrive_kept_events = history
         execution.redrive_count = getattr(execution, "redrive_count", 0) + 1
         execution.redrive_date = datetime.datetime.now(tz=datetime.UTC)
         execution.error = None

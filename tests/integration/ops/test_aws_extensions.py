@@ -97,9 +97,8 @@ def test_a_redriven_execution_continues_from_the_failed_state_under_the_same_arn
     kinds = [event["type"] for event in events]
     assert kinds.count("PassStateEntered") == 1  # First, which succeeded, did not run again
     assert kinds.count("TaskStateEntered") == 2
-    assert "ExecutionFailed" not in kinds  # the first attempt's end gives way to the redrive
     redriven = kinds.index("ExecutionRedriven")
-    assert kinds[redriven - 1] == "TaskFailed"
+    assert kinds[redriven - 2 : redriven] == ["TaskFailed", "ExecutionFailed"]  # the first attempt's end is kept
     assert events[redriven]["executionRedrivenEventDetails"] == {"redriveCount": 1}
     assert [event["id"] for event in events] == list(range(1, len(events) + 1))
     assert dynamodb.scan(TableName="t1")["Items"] == [{"id": {"S": "a"}}]
@@ -158,6 +157,14 @@ def test_the_restart_point_is_the_outermost_state_left_open() -> None:
     ]
     assert restart_point(events) == ("Fan", '{"b":2}')
     assert restart_point([*events[:2], {"id": 4, "type": "ExecutionFailed"}]) == (None, None)
+    # Redriven, the attempt failed again in Inner's sibling state: the last attempt's state counts.
+    again = [
+        *events,
+        {"id": 7, "type": "ExecutionRedriven"},
+        entered(8, "Fan", '{"b":3}'),
+        {"id": 9, "type": "ExecutionFailed"},
+    ]
+    assert restart_point(again) == ("Fan", '{"b":3}')
 
 
 # ---------------------------------------------------------------------------------------------- SQS

@@ -305,7 +305,15 @@ class LocalCloud:
 
     def _start_ops_view(self) -> None:
         from local.ops import start_ops_view
+        from local.ops.auth import OPERATORS_CLIENT, OperatorSignIn
 
+        sign_in = None
+        if self.sandbox is not None:  # operators sign in at the sandbox's Keycloak realm
+            sign_in = OperatorSignIn(
+                issuer=f"{self.sandbox.urls['keycloak']}/realms/{self.sandbox.config.realm}",
+                client_id=OPERATORS_CLIENT,
+                client_secret=self.sandbox.config.keycloak_clients[OPERATORS_CLIENT],
+            )
         self.ops = start_ops_view(
             host=self.config.host,
             port=self.config.ops_port,
@@ -313,6 +321,7 @@ class LocalCloud:
             region=self.config.region,
             logs_dir=self.logs.directory,
             platforms_url=getattr(self.platforms, "base_url", None),
+            sign_in=sign_in,
         )
         self._stoppers.append(self.ops.stop)
 

@@ -104,6 +104,34 @@ def test_a_redriven_execution_continues_from_the_failed_state_under_the_same_arn
     assert dynamodb.scan(TableName="t1")["Items"] == [{"id": {"S": "a"}}]
 
 
+def test_a_redrive_of_an_execution_a_catch_led_to_a_fail_state_restarts_in_that_fail_state(
+    clients: dict[str, Any],
+) -> None:
+    sfn = clients["stepfunctions"]
+    parked = {
+        "StartAt": "Refund",
+        "States": {
+            "Refund": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::dynamodb:putItem",
+                "Parameters": {"TableName": "refunds", "Item": {"id": {"S": "r"}}},
+                "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "RefundStuck"}],
+                "End": True,
+            },
+            "RefundStuck": {"Type": "Fail", "Error": "RefundStuck"},
+        },
+    }
+    arn = sfn.start_execution(stateMachineArn=machine(sfn, "parked", parked), name="e5")["executionArn"]
+    closed(sfn, arn)
+    make_table(clients["dynamodb"], "refunds")
+
+    sfn.redrive_execution(executionArn=arn)
+
+    assert closed(sfn, arn)["error"] == "RefundStuck"
+    kinds = [event["type"] for event in sfn.get_execution_history(executionArn=arn)["events"]]
+    assert kinds[kinds.index("ExecutionRedriven") + 1 :] == ["FailStateEntered", "ExecutionFailed"]
+
+
 def test_a_succeeded_execution_is_not_redrivable(clients: dict[str, Any]) -> None:
     sfn, dynamodb = clients["stepfunctions"], clients["dynamodb"]
     make_table(dynamodb, "t2")

@@ -49,7 +49,7 @@ class AuditTrail:
         }
         with self._lock:
             self._records.appendleft(entry)
-        logger.info("operator action", extra={"audit": entry})
+        logger.info("operator action", extra={"component": "operations-view", "audit": entry})
         return entry
 
     def records(self) -> list[dict[str, str]]:

@@ -307,3 +307,32 @@ def test_the_sandbox_realms_person_token_names_them_and_their_roles(realm: Realm
         {"roles": ["operator"]},
     )
     assert "operations-view" in claims["aud"]
+
+
+def test_an_operator_redrives_a_dead_letter_queue_back_to_the_queue_it_serves(
+    view: View, realm: Realm, aws: dict[str, Any]
+) -> None:
+    sqs = aws["sqs"]
+    dead = sqs.create_queue(QueueName="inbound-dlq.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    dead_arn = sqs.get_queue_attributes(QueueUrl=dead, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    policy = json.dumps({"deadLetterTargetArn": dead_arn, "maxReceiveCount": 3})
+    inbound = sqs.create_queue(QueueName="inbound.fifo", Attributes={"FifoQueue": "true", "RedrivePolicy": policy})
+    sqs.send_message(
+        QueueUrl=dead, MessageBody='{"update": 1}', MessageGroupId="telegram:1", MessageDeduplicationId="u1"
+    )
+    listed = view.client.get("/api/dead-letters").json["queues"]  # type: ignore[index]
+    assert [(q["name"], q["messages"], q["serves"]) for q in listed] == [("inbound-dlq.fifo", 1, ["inbound.fifo"])]
+    token = realm.person("operator", "sandbox-operator-password")
+
+    answer = view.client.post(f"/api/dead-letters/{dead_arn}/redrive", headers={"Authorization": f"Bearer {token}"})
+
+    assert answer.status_code == 200, answer.json
+    deadline = time.monotonic() + 10
+    while (queue := view.client.get("/api/dead-letters").json["queues"][0])["last_move"]["status"] == "RUNNING":  # type: ignore[index]
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert (queue["messages"], queue["last_move"]["moved"]) == (0, 1)
+    moved = sqs.receive_message(QueueUrl=inbound["QueueUrl"], AttributeNames=["MessageGroupId"])["Messages"]
+    assert [(m["Body"], m["Attributes"]["MessageGroupId"]) for m in moved] == [('{"update": 1}', "telegram:1")]
+    record = view.audit.records()[0]
+    assert (record["operator"], record["action"], record["outcome"]) == ("operator", "redrive dead letters", "done")

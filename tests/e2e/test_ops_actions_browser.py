@@ -272,3 +272,15 @@ def test_a_person_without_the_operator_role_sees_no_action_and_is_refused_one(pa
     expect(page.locator("#audit-records li[data-outcome=refused]").first).to_contain_text(
         "viewer retry", timeout=10_000
     )
+
+
+def test_the_overview_reads_on_a_phone(page: Any, bank: Bank) -> None:
+    from playwright.sync_api import expect
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(bank.view.url)
+
+    expect(page.locator("#journeys canvas")).to_have_count(9)
+    expect(page.locator("#stuck tbody tr")).to_have_count(1)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the screen
+    page.screenshot(path=str(SCREENSHOTS / "ops_view_overview_phone.png"), full_page=True)

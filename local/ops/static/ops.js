@@ -249,7 +249,8 @@ function minuteLabel(iso) {
 }
 
 function percent(rate) {
-  return rate === null || rate === undefined ? "–" : `${(rate * 100).toFixed(rate < 0.1 ? 1 : 0)} %`;
+  if (rate === null || rate === undefined) return "–";
+  return `${(rate * 100).toFixed(rate > 0 && rate < 0.1 ? 1 : 0)} %`;
 }
 
 function scaled(values, factor) {

@@ -21,6 +21,7 @@ from typing import Any
 
 import boto3
 
+from local.cloud import aws_extensions
 from local.cloud.api import ApiFront
 from local.cloud.config import CloudConfig
 from local.cloud.event_sources import SqsPoller
@@ -247,6 +248,7 @@ class LocalCloud:
 
         default_user_config["stepfunctions"]["execute_state_machine"] = True
         _list_moto_modules_once()
+        aws_extensions.install()  # RedriveExecution, SQS message move tasks: the operators' actions
         self._moto = ThreadedMotoServer(ip_address=self.config.host, port=self.config.moto_port, verbose=False)
         self._moto.start()
         self._stoppers.append(self._moto.stop)
@@ -303,7 +305,15 @@ class LocalCloud:
 
     def _start_ops_view(self) -> None:
         from local.ops import start_ops_view
+        from local.ops.auth import OPERATORS_CLIENT, OperatorSignIn
 
+        sign_in = None
+        if self.sandbox is not None:  # operators sign in at the sandbox's Keycloak realm
+            sign_in = OperatorSignIn(
+                issuer=f"{self.sandbox.urls['keycloak']}/realms/{self.sandbox.config.realm}",
+                client_id=OPERATORS_CLIENT,
+                client_secret=self.sandbox.config.keycloak_clients[OPERATORS_CLIENT],
+            )
         self.ops = start_ops_view(
             host=self.config.host,
             port=self.config.ops_port,
@@ -311,6 +321,7 @@ class LocalCloud:
             region=self.config.region,
             logs_dir=self.logs.directory,
             platforms_url=getattr(self.platforms, "base_url", None),
+            sign_in=sign_in,
         )
         self._stoppers.append(self.ops.stop)
 

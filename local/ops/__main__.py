@@ -1,14 +1,17 @@
 """`python -m local.ops --aws-endpoint http://127.0.0.1:5000 --region eu-central-1`: the operations view
-alone, against any Step Functions endpoint, until Ctrl-C."""
+alone, against any Step Functions endpoint, until Ctrl-C. With `--keycloak-issuer` (and the operators'
+client secret in OPS_KEYCLOAK_CLIENT_SECRET, never on the command line) operators sign in and act."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
 from pathlib import Path
 
+from local.ops.auth import OPERATORS_CLIENT, OperatorSignIn
 from local.ops.server import start_ops_view
 
 
@@ -20,7 +23,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8090)
     parser.add_argument("--logs-dir", type=Path, default=None, help="function logs (local/.state/logs)")
     parser.add_argument("--platforms-url", default=None, help="fake platforms, for links to the chat page")
+    parser.add_argument("--keycloak-issuer", default=None, help="realm URL, e.g. http://127.0.0.1:8080/realms/bank")
+    parser.add_argument("--keycloak-client-id", default=OPERATORS_CLIENT)
     args = parser.parse_args(argv)
+    sign_in = None
+    if args.keycloak_issuer:
+        secret = os.environ.get("OPS_KEYCLOAK_CLIENT_SECRET", "")
+        if not secret:
+            parser.error("--keycloak-issuer needs OPS_KEYCLOAK_CLIENT_SECRET in the environment")
+        sign_in = OperatorSignIn(issuer=args.keycloak_issuer, client_id=args.keycloak_client_id, client_secret=secret)
 
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -32,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         region=args.region,
         logs_dir=args.logs_dir,
         platforms_url=args.platforms_url,
+        sign_in=sign_in,
     )
     print(f"Operations view: {view.url}   (Ctrl-C stops it)", flush=True)
     try:

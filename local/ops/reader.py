@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 import boto3
 
+from local.ops.charts import STUCK_MONEY, ExecutionPoint, journey_charts
 from local.ops.logs import related_log_lines
 from local.ops.masking import mask, mask_text
 from local.ops.timeline import CLOSED_FAILURES, Timeline, build_timeline, iso, millis
@@ -27,8 +28,12 @@ class ExecutionNotFound(Exception):
 
 
 def stepfunctions_client(aws_endpoint: str, region: str) -> Any:
-    return boto3.client(
-        "stepfunctions",
+    return aws_client("stepfunctions", aws_endpoint, region)
+
+
+def aws_client(service: str, aws_endpoint: str, region: str) -> Any:
+    return boto3.client(  # type: ignore[call-overload]
+        service,
         endpoint_url=aws_endpoint,
         region_name=region,
         aws_access_key_id="testing",
@@ -110,18 +115,22 @@ class ExecutionsReader:
                 break
         return executions
 
-    def _describe(self, arn: str) -> dict[str, Any]:
+    def _describe(self, arn: str, listed_status: str | None = None, *, fresh: bool = False) -> dict[str, Any]:
+        """One execution, described. A closed one is kept; it is described again when its listing shows
+        another status (an operator redrove it) or `fresh` is asked."""
         with self._lock:
             cached = self._described.get(arn)
-        if cached is not None:
+        if cached is not None and not fresh and listed_status in (None, cached["status"]):
             return cached
         try:
             described: dict[str, Any] = self.sfn.describe_execution(executionArn=arn)
         except self.sfn.exceptions.ExecutionDoesNotExist as exc:
             raise ExecutionNotFound(arn) from exc
-        if described["status"] != "RUNNING":
-            with self._lock:
+        with self._lock:
+            if described["status"] != "RUNNING":
                 self._described[arn] = described
+            else:
+                self._described.pop(arn, None)
         return described
 
     def history(self, arn: str) -> list[dict[str, Any]]:
@@ -150,6 +159,8 @@ class ExecutionsReader:
             "references": mask(refs),
             "error": described.get("error"),
             "cause": mask_text(described["cause"]) if described.get("cause") else None,
+            "redrive_count": int(described.get("redriveCount", 0)),
+            "redrivable": described.get("redriveStatus") == "REDRIVABLE",
         }
 
     def executions(self, *, status: str | None = None, query: str = "") -> dict[str, Any]:
@@ -161,7 +172,7 @@ class ExecutionsReader:
             listed = self._list(machine["stateMachineArn"], status)
             counts[machine["name"]] = 0
             for execution in listed:
-                described = self._describe(execution["executionArn"])
+                described = self._describe(execution["executionArn"], execution["status"])
                 refs = references(_parse(described.get("input")))
                 if not matches(described["name"], refs, query):
                     continue
@@ -176,7 +187,7 @@ class ExecutionsReader:
 
     def execution(self, arn: str) -> dict[str, Any]:
         """One execution: its summary, masked input and output, timeline, chat link and log lines."""
-        described = self._describe(arn)
+        described = self._describe(arn, fresh=True)
         machine_name = described["stateMachineArn"].rsplit(":", 1)[-1]
         summary = self._summary(described, machine_name)
         timeline = self.timeline(arn)
@@ -198,3 +209,73 @@ class ExecutionsReader:
             "chat_link": chat_link(refs, self.platforms_url),
             "logs": related_log_lines(self.logs_dir, needles) if self.logs_dir else None,
         }
+
+    # ------------------------------------------------------------------ the overview
+    def chart_points(self) -> list[ExecutionPoint]:
+        """Every listed execution's start and stop, for the charts (a listing is enough on AWS, which gives
+        stopDate there; a closed one listed without it is described)."""
+        points: list[ExecutionPoint] = []
+        for machine in self.machines():
+            for execution in self._list(machine["stateMachineArn"], None):
+                stopped = execution.get("stopDate")
+                if stopped is None and execution["status"] != "RUNNING":
+                    stopped = self._describe(execution["executionArn"], execution["status"]).get("stopDate")
+                points.append(ExecutionPoint(machine["name"], execution["status"], execution["startDate"], stopped))
+        return points
+
+    def charts(self, now: datetime | None = None) -> dict[str, Any]:
+        return journey_charts(self.chart_points(), [m["name"] for m in self.machines()], now=now or datetime.now(UTC))
+
+    def stuck_money(self) -> list[dict[str, Any]]:
+        """Failed executions parked in a stuck-money state (charts.STUCK_MONEY), longest parked first."""
+        rows: list[dict[str, Any]] = []
+        for machine in self.machines():
+            for execution in self._list(machine["stateMachineArn"], "FAILED"):
+                described = self._describe(execution["executionArn"], execution["status"])
+                if described.get("error") in STUCK_MONEY:
+                    row = self._summary(described, machine["name"])
+                    row["what"] = STUCK_MONEY[described["error"]]
+                    rows.append(row)
+        rows.sort(key=lambda row: row["stopped_at"] or "")
+        return rows
+
+
+def dead_letter_queues(sqs: Any) -> list[dict[str, Any]]:
+    """Every queue another queue sends its dead letters to: its messages waiting, the queues it serves,
+    and its latest message move task."""
+    attributes: dict[str, dict[str, str]] = {}
+    for page in sqs.get_paginator("list_queues").paginate():
+        for url in page.get("QueueUrls", []):
+            attributes[url] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    by_arn = {attrs["QueueArn"]: (url, attrs) for url, attrs in attributes.items()}
+    served: dict[str, list[str]] = {}
+    for attrs in attributes.values():
+        policy = _parse(attrs.get("RedrivePolicy"))
+        if isinstance(policy, dict) and policy.get("deadLetterTargetArn") in by_arn:
+            served.setdefault(policy["deadLetterTargetArn"], []).append(attrs["QueueArn"].rsplit(":", 1)[-1])
+    queues: list[dict[str, Any]] = []
+    for arn, sources in sorted(served.items()):
+        _url, attrs = by_arn[arn]
+        try:
+            tasks = sqs.list_message_move_tasks(SourceArn=arn, MaxResults=1).get("Results", [])
+        except Exception:  # an endpoint without message move tasks (a plain moto): the queue still shows
+            tasks = []
+        task = tasks[0] if tasks else None
+        queues.append(
+            {
+                "name": arn.rsplit(":", 1)[-1],
+                "arn": arn,
+                "messages": int(attrs.get("ApproximateNumberOfMessages", 0)),
+                "in_flight": int(attrs.get("ApproximateNumberOfMessagesNotVisible", 0)),
+                "serves": sorted(sources),
+                "last_move": {
+                    "status": task["Status"],
+                    "moved": task.get("ApproximateNumberOfMessagesMoved", 0),
+                    "to_move": task.get("ApproximateNumberOfMessagesToMove", 0),
+                    "failure": task.get("FailureReason"),
+                }
+                if task
+                else None,
+            }
+        )
+    return queues

@@ -5,6 +5,18 @@ and the JSON endpoints the page reads.
     GET /execution/<arn>           one execution: timeline, input/output, error, chat link, log lines
     GET /api/executions?status=&q= JSON behind the index
     GET /api/executions/<arn>      JSON behind one execution
+    GET /api/charts                per journey, the last hour a minute at a time (charts.py)
+    GET /api/stuck                 executions parked where money is stuck
+    GET /api/dead-letters          the dead-letter queues, their messages and last redrive
+    GET /api/audit                 the operators' actions, newest first
+
+An operator's actions (auth.py: Keycloak sign-in, the `operator` role, CSRF-safe; actions.py):
+
+    GET    /api/session                       who is signed in, and the page's CSRF token
+    POST   /api/session {username, password}  sign in (Keycloak's password grant); DELETE signs out
+    POST   /api/executions/<arn>/retry        RedriveExecution
+    POST   /api/executions/<arn>/stop         StopExecution
+    POST   /api/dead-letters/<arn>/redrive    SQS StartMessageMoveTask
 """
 
 from __future__ import annotations
@@ -17,13 +29,54 @@ from typing import Any
 from flask import Flask, Response, jsonify, request, send_from_directory
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from local.ops.reader import STATUSES, ExecutionNotFound, ExecutionsReader, stepfunctions_client
+from local.ops.actions import ActionFailed, AuditTrail, OperatorActions
+from local.ops.auth import CSRF_HEADER, SESSION_COOKIE, Operator, Operators, OperatorSignIn, Refused, same_origin
+from local.ops.reader import STATUSES, ExecutionNotFound, ExecutionsReader, aws_client, dead_letter_queues
 
 STATIC = Path(__file__).with_name("static")
 
 
-def create_app(reader: ExecutionsReader) -> Flask:
+def create_app(
+    reader: ExecutionsReader, *, sqs: Any = None, operators: Operators | None = None, audit: AuditTrail | None = None
+) -> Flask:
     app = Flask(__name__, static_folder=None)
+    audit = audit or AuditTrail()
+    actions = OperatorActions(reader.sfn, sqs, audit)
+
+    def refused(refusal: Refused) -> Any:
+        return jsonify({"error": refusal.reason}), refusal.status
+
+    def bearer() -> str | None:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+    def from_this_page() -> None:
+        if not same_origin(request.headers.get("Origin"), request.headers.get("Referer"), request.host_url):
+            raise Refused(403, "a request from another site is refused")
+
+    def acting_operator(action: str, target: str) -> Operator:
+        """The operator this request acts for, or `Refused` (each refusal is an audit record too)."""
+        try:
+            if operators is None:
+                raise Refused(503, "operator sign-in is not configured")
+            token = bearer()
+            if token is None:
+                from_this_page()
+                token = request.cookies.get(SESSION_COOKIE)
+                if not token:
+                    raise Refused(401, "sign in first")
+                if not operators.csrf_matches(token, request.headers.get(CSRF_HEADER)):
+                    raise Refused(403, "the page's CSRF token is missing or wrong")
+            return operators.operator(token)
+        except Refused as refusal:
+            audit.record(
+                operator=refusal.who or "(not signed in)",
+                action=action,
+                target=target,
+                outcome="refused",
+                detail=refusal.reason,
+            )
+            raise
 
     def page() -> Response:
         response = send_from_directory(STATIC, "index.html", max_age=0)
@@ -56,6 +109,105 @@ def create_app(reader: ExecutionsReader) -> Flask:
         except ExecutionNotFound:
             return jsonify({"error": f"no execution {arn}"}), 404
 
+    @app.get("/api/charts")
+    def charts() -> Any:
+        return jsonify(reader.charts())
+
+    @app.get("/api/stuck")
+    def stuck() -> Any:
+        return jsonify({"executions": reader.stuck_money()})
+
+    @app.get("/api/dead-letters")
+    def dead_letters() -> Any:
+        return jsonify({"queues": dead_letter_queues(sqs) if sqs is not None else []})
+
+    @app.get("/api/audit")
+    def audit_records() -> Any:
+        return jsonify({"records": audit.records()})
+
+    # ------------------------------------------------------------------ signing in
+    @app.get("/api/session")
+    def session() -> Any:
+        token = request.cookies.get(SESSION_COOKIE)
+        if operators is None:
+            return jsonify({"signed_in": False, "sign_in": False})
+        if not token:
+            return jsonify({"signed_in": False, "sign_in": True})
+        try:
+            person = operators.who(token)
+        except Refused as refusal:
+            return jsonify({"signed_in": False, "sign_in": True, "reason": refusal.reason})
+        return jsonify(
+            {
+                "signed_in": True,
+                "sign_in": True,
+                "operator": person.name,
+                "roles": list(person.roles),
+                "may_act": operators.config.role in person.roles,
+                "expires_at": person.expires_at,
+                "csrf": operators.csrf_token(token),
+            }
+        )
+
+    @app.post("/api/session")
+    def sign_in() -> Any:
+        try:
+            if operators is None:
+                raise Refused(503, "operator sign-in is not configured")
+            from_this_page()
+            form = request.get_json(silent=True) or {}
+            token, lifetime = operators.sign_in(str(form.get("username", "")), str(form.get("password", "")))
+            person = operators.who(token)
+        except Refused as refusal:
+            return refused(refusal)
+        audit.record(operator=person.name, action="sign in", target="operations view", outcome="done")
+        response = jsonify({"signed_in": True, "operator": person.name, "csrf": operators.csrf_token(token)})
+        response.set_cookie(
+            SESSION_COOKIE,
+            token,
+            max_age=lifetime,
+            httponly=True,
+            samesite="Strict",
+            secure=request.is_secure,
+            path="/",
+        )
+        return response
+
+    @app.delete("/api/session")
+    def sign_out() -> Any:
+        try:
+            from_this_page()
+        except Refused as refusal:
+            return refused(refusal)
+        response = jsonify({"signed_in": False})
+        response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="Strict")
+        return response
+
+    # ------------------------------------------------------------------ actions
+    def act(action: str, target: str, do: Any) -> Any:
+        try:
+            operator = acting_operator(action, target)
+        except Refused as refusal:
+            return refused(refusal)
+        try:
+            return jsonify(do(operator.name, target))
+        except ActionFailed as failed:
+            return jsonify({"error": failed.reason}), failed.status
+
+    @app.post("/api/executions/<path:arn>/retry")
+    def retry(arn: str) -> Any:
+        return act("retry", arn, actions.retry)
+
+    @app.post("/api/executions/<path:arn>/stop")
+    def stop(arn: str) -> Any:
+        return act("stop", arn, actions.stop)
+
+    @app.post("/api/dead-letters/<path:arn>/redrive")
+    def redrive_dead_letters(arn: str) -> Any:
+        if sqs is None:
+            return jsonify({"error": "no SQS endpoint"}), 503
+        return act("redrive dead letters", arn, actions.redrive_dead_letters)
+
     @app.get("/healthz")
     def healthz() -> Any:
         return jsonify({"ok": True})
@@ -83,10 +235,17 @@ def start_ops_view(
     region: str,
     logs_dir: Path | None,
     platforms_url: str | None = None,
+    sign_in: OperatorSignIn | None = None,
 ) -> OpsView:
-    """Serve the operations view in a background thread; port 0 takes a free one (see `.url`)."""
-    reader = ExecutionsReader(stepfunctions_client(aws_endpoint, region), platforms_url, logs_dir)
-    server = make_server(host, port, create_app(reader), threaded=True)
+    """Serve the operations view in a background thread; port 0 takes a free one (see `.url`). Without
+    `sign_in` the page is read-only: every action answers 503."""
+    reader = ExecutionsReader(aws_client("stepfunctions", aws_endpoint, region), platforms_url, logs_dir)
+    app = create_app(
+        reader,
+        sqs=aws_client("sqs", aws_endpoint, region),
+        operators=Operators(sign_in) if sign_in is not None else None,
+    )
+    server = make_server(host, port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="ops-view", daemon=True)
     thread.start()
     return OpsView(url=f"http://{host}:{server.server_port}", _server=server, _thread=thread)

@@ -113,6 +113,8 @@ def build_timeline(
                     visit.status = "caught" if visit.errors else "succeeded"
                     del open_visits[index]
                     break
+        elif kind == "ExecutionRedriven":  # an operator's redrive: the failure above is history, not the end
+            error = cause = failed_state = None
         elif kind in _ATTEMPT_EVENTS and open_visits:
             open_visits[-1][0].attempts += 1
         elif ("error" in details or kind.endswith(("Failed", "TimedOut"))) and kind not in _EXECUTION_ENDS:

@@ -71,6 +71,18 @@ class SandboxConfig:
     keycloak_client_roles: dict[str, tuple[str, ...]] = field(
         default_factory=lambda: {"core-banking": ("core-banking-events",), "operator-console": ("operator",)}
     )
+    # The realm's users (the password grant, for people): username -> (password, realm roles). The operator
+    # signs in to the operations view; the viewer has no role, so every operator action refuses it.
+    keycloak_users: dict[str, tuple[str, tuple[str, ...]]] = field(
+        default_factory=lambda: {
+            "operator": ("sandbox-operator-password", ("operator",)),
+            "viewer": ("sandbox-viewer-password", ()),
+        }
+    )
+    # Clients a person may sign in through with the password grant (Keycloak's "direct access grants").
+    keycloak_password_clients: tuple[str, ...] = ("operator-console",)
+    # The audiences of a person's access token: the internal API and the operations view.
+    keycloak_user_audience: tuple[str, ...] = ("core-banking", "operations-view")
     token_lifetime_seconds: int = 300
     # The audiences our resource servers (Cerberus, Core) expect in a token.
     token_audience: tuple[str, ...] = ("cerberus", "core-banking")

@@ -1,4 +1,5 @@
-"""A Keycloak-compatible token issuer: client-credentials grant, RS256, JWKS, OpenID configuration.
+"""A Keycloak-compatible token issuer: client-credentials grant (services), password grant (the realm's users,
+through a client allowed direct access grants), RS256, JWKS, OpenID configuration.
 
 The RSA key is generated at first start and kept under the state dir, so tokens and JWKS survive a
 restart. Paths are Keycloak's own: /realms/{realm}/protocol/openid-connect/{token,certs} and
@@ -67,17 +68,25 @@ class TokenIssuer:
         jwk.update({"kid": self.kid, "use": "sig", "alg": "RS256"})
         return {"keys": [jwk]}
 
-    def issue(self, client_id: str, scope: str) -> dict[str, Any]:
+    def issue(self, client_id: str, scope: str, *, username: str | None = None) -> dict[str, Any]:
         """Keycloak's client-credentials answer: an access token (``typ`` Bearer, the client's realm roles);
-        with the ``openid`` scope also an ID token (``typ`` ID, ``aud`` the client itself), as Keycloak does."""
+        with the ``openid`` scope also an ID token (``typ`` ID, ``aud`` the client itself), as Keycloak does.
+        With ``username`` (the password grant), the token is that user's: their id, name and realm roles."""
         issued = time.time()
         with self._lock:
             lifetime = self._lifetime
-        roles = list(self.config.keycloak_client_roles.get(client_id, ()))
+        if username is None:
+            roles = list(self.config.keycloak_client_roles.get(client_id, ()))
+            subject = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.issuer_url}/clients/{client_id}"))
+            audience = list(self.config.token_audience)
+        else:
+            roles = list(self.config.keycloak_users[username][1])
+            subject = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.issuer_url}/users/{username}"))
+            audience = list(self.config.keycloak_user_audience)
         claims = {
             "iss": self.issuer_url,
-            "sub": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.issuer_url}/clients/{client_id}")),
-            "aud": list(self.config.token_audience),
+            "sub": subject,
+            "aud": audience,
             "azp": client_id,
             "typ": "Bearer",
             "iat": int(issued),
@@ -86,7 +95,7 @@ class TokenIssuer:
             "jti": str(uuid.uuid4()),
             "scope": scope,
             "clientId": client_id,
-            "preferred_username": f"service-account-{client_id}",
+            "preferred_username": username or f"service-account-{client_id}",
             "realm_access": {"roles": roles},
             # Sub-second issue time, so that revoke_all() refuses tokens issued in the same second before it.
             "sandbox_iat_ms": int(issued * 1000),
@@ -140,7 +149,7 @@ def create_app(issuer: TokenIssuer, faults: FaultInjector) -> Flask:
                 "issuer": base,
                 "token_endpoint": f"{base}/protocol/openid-connect/token",
                 "jwks_uri": f"{base}/protocol/openid-connect/certs",
-                "grant_types_supported": ["client_credentials"],
+                "grant_types_supported": ["client_credentials", "password"],
                 "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
                 "id_token_signing_alg_values_supported": ["RS256"],
                 "response_types_supported": ["token"],
@@ -163,12 +172,23 @@ def create_app(issuer: TokenIssuer, faults: FaultInjector) -> Flask:
         auth = request.authorization
         if auth is not None and auth.type == "basic":
             client_id, secret = auth.username or "", auth.password or ""
-        if form.get("grant_type") != "client_credentials":
+        grant = form.get("grant_type")
+        if grant not in ("client_credentials", "password"):
             return oauth_error(400, "unsupported_grant_type", "Unsupported grant_type")
         expected = issuer.config.keycloak_clients.get(client_id)
         if expected is None or not constant_time_equal(secret, expected):
             return oauth_error(401, "unauthorized_client", "Invalid client or Invalid client credentials")
-        return jsonify(issuer.issue(client_id, form.get("scope", "profile email")))
+        scope = form.get("scope", "profile email")
+        if grant == "client_credentials":
+            return jsonify(issuer.issue(client_id, scope))
+        if client_id not in issuer.config.keycloak_password_clients:
+            return oauth_error(400, "unauthorized_client", "Client not allowed for direct access grants")
+        username = form.get("username", "")
+        user = issuer.config.keycloak_users.get(username)
+        # The same answer for an unknown user and a wrong password, as Keycloak gives.
+        if user is None or not constant_time_equal(form.get("password", ""), user[0]):
+            return oauth_error(401, "invalid_grant", "Invalid user credentials")
+        return jsonify(issuer.issue(client_id, scope, username=username))
 
     return app
 

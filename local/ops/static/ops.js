@@ -1,4 +1,5 @@
-// Messenger Bank operations view: executions and their timelines. Vanilla JS, no build step.
+// Messenger Bank operations view: the journeys' charts, the stuck money, the dead letters, executions and
+// their timelines, and an operator's actions. Vanilla JS and the vendored Chart.js, no build step.
 // Every value from the API goes into the page as text (textContent), never as HTML.
 "use strict";
 
@@ -53,6 +54,95 @@ async function getJSON(url) {
   return body;
 }
 
+// ---------------------------------------------------------------- session and actions
+// The session cookie is HttpOnly: the page knows only who is signed in and the CSRF token it must send.
+const sessionBox = document.getElementById("session");
+const notice = document.getElementById("notice");
+let session = { signed_in: false, sign_in: false };
+const sessionListeners = [];
+
+function say(text, bad) {
+  notice.textContent = text;
+  notice.className = bad ? "notice bad" : "notice";
+  notice.hidden = false;
+}
+
+function mayAct() {
+  return session.signed_in && session.may_act;
+}
+
+async function loadSession() {
+  try {
+    session = await getJSON("/api/session");
+  } catch (error) {
+    session = { signed_in: false, sign_in: false };
+  }
+  drawSession();
+  sessionListeners.forEach((listener) => listener());
+}
+
+function drawSession() {
+  if (session.signed_in) {
+    sessionBox.replaceChildren(
+      el("span", { id: "operator" }, session.operator, session.may_act ? "" : " (no operator role)"),
+      el("button", { type: "button", id: "sign-out", onclick: signOut }, "Sign out"));
+  } else if (session.sign_in) {
+    const username = el("input", { id: "username", name: "username", autocomplete: "username", placeholder: "username", required: true });
+    const password = el("input", { id: "password", name: "password", type: "password", autocomplete: "current-password", placeholder: "password", required: true });
+    sessionBox.replaceChildren(el("form", { id: "sign-in", class: "sign-in", onsubmit: (e) => {
+      e.preventDefault();
+      signIn(username.value, password.value);
+    } }, username, password, el("button", { type: "submit" }, "Sign in")));
+  } else {
+    sessionBox.replaceChildren(el("span", { class: "muted" }, "read-only"));
+  }
+}
+
+async function send(method, url, body) {
+  const headers = { Accept: "application/json" };
+  if (session.csrf) headers["X-CSRF-Token"] = session.csrf;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const response = await fetch(url, { method, headers, credentials: "same-origin",
+    body: body === undefined ? undefined : JSON.stringify(body) });
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(answer.error || response.statusText);
+  return answer;
+}
+
+async function signIn(username, password) {
+  try {
+    await send("POST", "/api/session", { username, password });
+    say(`Signed in as ${username}.`);
+  } catch (error) {
+    say(`Sign-in refused: ${error.message}`, true);
+  }
+  loadSession();
+}
+
+async function signOut() {
+  await send("DELETE", "/api/session").catch(() => null);
+  say("Signed out.");
+  loadSession();
+}
+
+// An operator's action: asked once more, then done; the page says what happened and reloads its data.
+async function act(question, url, done, after) {
+  if (!window.confirm(question)) return;
+  try {
+    await send("POST", url);
+    say(done);
+  } catch (error) {
+    say(`Refused: ${error.message}`, true);
+  }
+  if (after) after();
+}
+
+function retryButton(arn, name, after) {
+  return el("button", { type: "button", class: "act", "data-action": "retry", "data-arn": arn,
+    onclick: () => act(`Retry ${name}? It continues from the state it stopped in (RedriveExecution).`,
+      `/api/executions/${encodeURIComponent(arn)}/retry`, `Retry of ${name} started.`, after) }, "Retry");
+}
+
 function schedule(fn) {
   clearTimeout(timer);
   timer = setTimeout(fn, REFRESH_MS);
@@ -83,7 +173,9 @@ function renderIndex() {
     el("label", {}, "Customer reference", query),
     el("label", { class: "check" }, auto, "auto-refresh"),
     count);
-  app.replaceChildren(el("h1", {}, "State-machine executions"), form, table);
+  const overview = el("div", { id: "overview" });
+  app.replaceChildren(overview, el("h2", { class: "big" }, "State-machine executions"), form, table);
+  renderOverview(overview);
 
   function current() {
     const p = new URLSearchParams();
@@ -144,6 +236,153 @@ function renderIndex() {
   load();
 }
 
+// ---------------------------------------------------------------- overview: stuck money, charts, dead letters, audit
+const OVERVIEW_MS = 5000;
+const METRICS = [
+  { key: "started", title: "Executions a minute", type: "bar", color: "#6c8cd5" },
+  { key: "failure_rate", title: "Failure rate %", type: "line", color: "#c0262d", scale: 100 },
+  { key: "p50_ms", title: "Duration p50 / p95 (s)", type: "line", color: "#1a7f37", scale: 0.001, second: "p95_ms" },
+];
+
+function minuteLabel(iso) {
+  return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hour12: false });
+}
+
+function percent(rate) {
+  if (rate === null || rate === undefined) return "–";
+  return `${(rate * 100).toFixed(rate > 0 && rate < 0.1 ? 1 : 0)} %`;
+}
+
+function scaled(values, factor) {
+  return values.map((v) => (v === null ? null : factor ? +(v * factor).toFixed(3) : v));
+}
+
+function renderOverview(root) {
+  const stuck = el("section", { id: "stuck", class: "card stuck" });
+  const journeys = el("section", { id: "journeys", class: "journeys" });
+  const deadLetters = el("section", { id: "dead-letters", class: "card" });
+  const audit = el("section", { id: "audit", class: "card audit" });
+  root.replaceChildren(
+    el("h1", {}, "Stuck money"), stuck,
+    el("h2", { class: "big" }, "Journeys — the last hour"), journeys,
+    el("h2", { class: "big" }, "Dead-letter queues"), deadLetters,
+    el("h2", { class: "big" }, "Operators' actions"), audit);
+  const charts = new Map();  // "<machine>|<metric>" -> Chart
+  let machines = "";
+  let overviewTimer = null;
+
+  async function load() {
+    clearTimeout(overviewTimer);
+    const [stuckData, chartData, queues, records] = await Promise.all([
+      getJSON("/api/stuck"), getJSON("/api/charts"), getJSON("/api/dead-letters"), getJSON("/api/audit"),
+    ].map((p) => p.catch((error) => ({ error: error.message }))));
+    if (!stuckData.error) drawStuck(stuckData.executions);
+    if (!chartData.error) drawCharts(chartData);
+    if (!queues.error) drawDeadLetters(queues.queues);
+    if (!records.error) drawAudit(records.records);
+    overviewTimer = setTimeout(load, OVERVIEW_MS);
+  }
+
+  function drawStuck(rows) {
+    if (!rows.length) {
+      stuck.replaceChildren(el("p", { class: "ok-line", id: "no-stuck" }, "No money is stuck."));
+      return;
+    }
+    stuck.replaceChildren(el("table", {},
+      el("thead", {}, el("tr", {}, ["Parked in", "Journey", "Execution", "Since", "Reference", ""].map((h) => el("th", {}, h)))),
+      el("tbody", {}, rows.map((row) => el("tr", { "data-arn": row.arn, "data-error": row.error },
+        el("td", {}, el("strong", { class: "err" }, row.error), el("div", { class: "muted" }, row.what)),
+        el("td", {}, row.state_machine),
+        el("td", { class: "name" }, el("a", { href: executionHref(row.arn) }, row.name)),
+        el("td", { class: "num" }, when(row.stopped_at)),
+        el("td", {}, row.references.customer_ref || row.references.chat_id || "–"),
+        el("td", {}, mayAct() ? retryButton(row.arn, row.name, load) : null))))));
+  }
+
+  function drawCharts(data) {
+    const names = data.journeys.map((j) => j.state_machine).join(",");
+    const labels = data.labels.map(minuteLabel);
+    if (names !== machines) {
+      charts.forEach((chart) => chart.destroy());
+      charts.clear();
+      machines = names;
+      journeys.replaceChildren(...data.journeys.map((journey) => el("article", {
+        class: "card journey", "data-machine": journey.state_machine },
+        el("h3", {}, journey.state_machine),
+        el("p", { class: "totals muted" }),
+        el("div", { class: "charts" }, METRICS.map((metric) => el("figure", {},
+          el("figcaption", {}, metric.title),
+          el("div", { class: "chart-box" }, el("canvas", {
+            "data-machine": journey.state_machine, "data-metric": metric.key,
+            role: "img", "aria-label": `${journey.state_machine}: ${metric.title}`,
+          }))))))));
+    }
+    for (const journey of data.journeys) {
+      const card = journeys.querySelector(`article[data-machine="${CSS.escape(journey.state_machine)}"]`);
+      const t = journey.totals;
+      card.querySelector(".totals").textContent = `${t.started} started · ${t.ended} ended · ${t.failed} failed ` +
+        `(${percent(t.failure_rate)}) · p50 ${duration(t.p50_ms)} · p95 ${duration(t.p95_ms)}`;
+      for (const metric of METRICS) {
+        const canvas = card.querySelector(`canvas[data-metric="${metric.key}"]`);
+        const datasets = [{ label: metric.second ? "p50" : metric.title, data: scaled(journey[metric.key], metric.scale),
+          backgroundColor: metric.color, borderColor: metric.color, spanGaps: false, pointRadius: 2, borderWidth: 1.5 }];
+        if (metric.second) {
+          datasets.push({ label: "p95", data: scaled(journey[metric.second], metric.scale), backgroundColor: "#9a6700",
+            borderColor: "#9a6700", spanGaps: false, pointRadius: 2, borderWidth: 1.5 });
+        }
+        const key = `${journey.state_machine}|${metric.key}`;
+        const chart = charts.get(key);
+        if (chart) {
+          chart.data.labels = labels;
+          chart.data.datasets.forEach((dataset, index) => { dataset.data = datasets[index].data; });
+          chart.update("none");
+        } else if (window.Chart) {
+          charts.set(key, new window.Chart(canvas, {
+            type: metric.type,
+            data: { labels, datasets },
+            options: {
+              animation: false, responsive: true, maintainAspectRatio: false,
+              plugins: { legend: { display: Boolean(metric.second), labels: { boxWidth: 10 } } },
+              scales: { x: { ticks: { maxTicksLimit: 6, maxRotation: 0 } }, y: { beginAtZero: true, suggestedMax: metric.key === "failure_rate" ? 100 : undefined } },
+            },
+          }));
+        }
+      }
+    }
+  }
+
+  function drawDeadLetters(queues) {
+    if (!queues.length) {
+      deadLetters.replaceChildren(el("p", { class: "muted" }, "No dead-letter queues."));
+      return;
+    }
+    deadLetters.replaceChildren(el("table", {},
+      el("thead", {}, el("tr", {}, ["Queue", "Messages", "Serves", "Last redrive", ""].map((h) => el("th", {}, h)))),
+      el("tbody", {}, queues.map((queue) => el("tr", { "data-queue": queue.name },
+        el("td", { class: "name" }, queue.name),
+        el("td", { class: "num", "data-label": "messages" }, String(queue.messages), queue.in_flight ? ` (+${queue.in_flight} in flight)` : ""),
+        el("td", {}, queue.serves.join(", ")),
+        el("td", {}, queue.last_move ? `${queue.last_move.status} · ${queue.last_move.moved} of ${queue.last_move.to_move}` +
+          (queue.last_move.failure ? ` · ${queue.last_move.failure}` : "") : "–"),
+        el("td", {}, mayAct() && queue.messages > 0 ? el("button", { type: "button", class: "act", "data-action": "redrive",
+          onclick: () => act(`Send the ${queue.messages} message(s) of ${queue.name} back to ${queue.serves.join(", ")}?`,
+            `/api/dead-letters/${encodeURIComponent(queue.arn)}/redrive`, `Redrive of ${queue.name} started.`, load) },
+        "Redrive") : null))))));
+  }
+
+  function drawAudit(records) {
+    audit.replaceChildren(records.length ? el("ol", { id: "audit-records" }, records.map((r) => el("li", {
+      "data-outcome": r.outcome },
+      el("span", { class: "num muted" }, when(r.at)), " ", el("strong", {}, r.operator), ` ${r.action} `,
+      el("span", { class: "target" }, r.target.split(":").pop()), " — ",
+      el("span", { class: `outcome o-${r.outcome}` }, r.outcome), r.detail ? ` (${r.detail})` : "")))
+      : el("p", { class: "muted" }, "No operator has acted yet."));
+  }
+
+  sessionListeners.push(load);
+  load();
+}
+
 // ---------------------------------------------------------------- one execution
 function renderExecution(arn) {
   const back = sessionStorage.getItem("ops.filter");
@@ -187,7 +426,14 @@ function renderExecution(arn) {
         : "–"),
       el("dt", {}, "References"), el("dd", {}, Object.entries(data.references)
         .filter(([k]) => k !== "channel" && k !== "chat_id").map(([k, v]) => `${k} ${v}`).join(" · ") || "–"),
+      el("dt", {}, "Redriven"), el("dd", { id: "redrive-count" }, data.redrive_count ? `${data.redrive_count}×` : "no"),
       el("dt", {}, "ARN"), el("dd", { class: "muted" }, data.arn));
+
+    const actions = mayAct() ? el("div", { class: "actions", id: "actions" },
+      data.redrivable ? retryButton(data.arn, data.name, load) : null,
+      data.status === "RUNNING" ? el("button", { type: "button", class: "act danger", "data-action": "stop",
+        onclick: () => act(`Stop ${data.name}? The journey ends where it is.`,
+          `/api/executions/${encodeURIComponent(data.arn)}/stop`, `${data.name} stopped.`, load) }, "Stop") : null) : null;
 
     const failure = data.failed ? el("section", { class: "failure", id: "failure" },
       el("div", {}, "Failed in ", el("strong", { id: "failed-state" }, data.failed_state || "?"), ": ",
@@ -227,6 +473,7 @@ function renderExecution(arn) {
     app.replaceChildren(...[
       el("p", {}, el("a", { href: back ? `/?${back}` : "/", id: "back" }, "← all executions")),
       el("h1", {}, badge(data.status), " ", data.name),
+      actions,
       el("div", { class: "card" }, facts),
       failure,
       el("h2", {}, `Timeline (${data.timeline.length} state${data.timeline.length === 1 ? "" : "s"})`),
@@ -240,12 +487,14 @@ function renderExecution(arn) {
     document.title = `${data.name} · Messenger Bank ops`;
   }
 
-  load();
+  sessionListeners.push(load);
 }
 
 // ---------------------------------------------------------------- route
+// Pages draw once the session is known (its listeners), so that an operator's buttons come with them.
 if (location.pathname.startsWith("/execution/")) {
   renderExecution(decodeURIComponent(location.pathname.slice("/execution/".length)));
 } else {
   renderIndex();
 }
+loadSession();

@@ -66,3 +66,23 @@ def test_the_state_open_when_the_execution_fails_is_the_failing_state() -> None:
     assert (timeline.error, timeline.cause) == ("CardNotFound", "no such card")
     assert timeline.states[0].status == "failed"
     assert timeline.states[0].duration_ms == 300
+
+
+def test_a_redriven_execution_keeps_its_failed_attempt_and_is_judged_by_the_last() -> None:
+    history = [
+        *HISTORY[:3],
+        event(4, 300, "TaskFailed", error="CardNotFound", cause="no such card"),
+        event(5, 310, "ExecutionFailed", error="CardNotFound", cause="no such card"),
+        event(6, 5000, "ExecutionRedriven", redriveCount=1),
+        event(7, 5010, "TaskStateEntered", name="IssueVirtualCard", input="{}"),
+        event(8, 5020, "TaskScheduled"),
+        event(9, 5400, "TaskStateExited", name="IssueVirtualCard", output="{}"),
+    ]
+
+    timeline = build_timeline(history, started=T0, stopped=T0 + timedelta(milliseconds=5400))
+
+    assert [(s.name, s.status) for s in timeline.states] == [
+        ("IssueVirtualCard", "failed"),
+        ("IssueVirtualCard", "succeeded"),
+    ]
+    assert (timeline.failed_state, timeline.error, timeline.cause) == (None, None, None)

@@ -75,6 +75,7 @@ class VerifiedToken(BaseModel):
     roles: tuple[str, ...] = ()
     token_type: str = ""
     expires_at: int
+    username: str = ""  # ``preferred_username``: who a person's token is, in an audit record
 
 
 def httpx_fetch(url: str) -> Mapping[str, Any]:
@@ -204,6 +205,7 @@ class KeycloakVerifier:
             roles=tuple(r for r in roles if isinstance(r, str)),
             token_type=claims["typ"] if isinstance(claims.get("typ"), str) else "",
             expires_at=int(claims["exp"]),
+            username=claims["preferred_username"] if isinstance(claims.get("preferred_username"), str) else "",
         )
 
     def _check_shape(self, token: str) -> str:

@@ -12,7 +12,7 @@ export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)
 FN ?=
 EVENT ?=
 
-.PHONY: help venv run test test-not-slow test-fast test-slow journeys lint build invoke executions cashback-payout bench flows nlu webhooks whatsapp-templates browser clean mutation mutation-sample
+.PHONY: help venv run test lint-and-mutation-gate test-not-slow test-fast test-slow journeys lint build invoke executions cashback-payout bench flows nlu webhooks whatsapp-templates browser clean mutation mutation-sample
 CHROMIUM := /usr/bin/chromium
 
 help:
@@ -43,10 +43,13 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(PY) -m local.cloud
 
-# The slow suites run beside the others: while the end-to-end units wait on their journeys the cores are half idle.
+# Everything runs beside everything else: while the end-to-end units wait on their journeys the cores are half
+# idle, and the slow suites, the linters and the mutation gate fill them (docs/testing.md, "Suite run time").
 test: $(STAMP) browser
+	$(MAKE) --no-print-directory -j 3 --output-sync=target test-not-slow test-slow lint-and-mutation-gate
+
+lint-and-mutation-gate: $(STAMP)
 	$(MAKE) --no-print-directory lint
-	$(MAKE) --no-print-directory -j 2 --output-sync=target test-not-slow test-slow
 	$(MAKE) --no-print-directory mutation-sample SAMPLE=80 THRESHOLD=$(MUTATION_FLOOR)
 
 # The mutation gate of `make test` (docs/testing.md): a seeded sample of the mutants of the money and identity

@@ -57,11 +57,13 @@ def test_a_card_without_a_credit_line_shows_its_balance_alone(world: World) -> N
     [
         (
             "ru",
-            f"свои 12,00{NBSP}BYN, кредит 1{NBSP}000,00{NBSP}BYN из 1{NBSP}000,00{NBSP}BYN, зарезервировано 25,00{NBSP}BYN",
+            f"свои 12,00{NBSP}BYN, кредит 1{NBSP}000,00{NBSP}BYN из 1{NBSP}000,00{NBSP}BYN, "
+            f"зарезервировано 25,00{NBSP}BYN",
         ),
         (
             "be",
-            f"свае 12,00{NBSP}BYN, крэдыт 1{NBSP}000,00{NBSP}BYN з 1{NBSP}000,00{NBSP}BYN, зарэзервавана 25,00{NBSP}BYN",
+            f"свае 12,00{NBSP}BYN, крэдыт 1{NBSP}000,00{NBSP}BYN з 1{NBSP}000,00{NBSP}BYN, "
+            f"зарэзервавана 25,00{NBSP}BYN",
         ),
         ("en", f"own 12.00{NBSP}BYN, credit 1,000.00{NBSP}BYN of 1,000.00{NBSP}BYN, on hold 25.00{NBSP}BYN"),
     ],

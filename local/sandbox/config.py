@@ -99,6 +99,10 @@ class SandboxConfig:
     # Limits of a digital card, in minor units (kopecks).
     limit_per_operation: int = 1_000_000
     limit_per_day: int = 3_000_000
+    # How long an authorization holds money when no clearing or reversal comes (card schemes: about 7 days).
+    authorization_hold_seconds: int = 7 * 86_400
+    # How far a clearing may exceed its authorization, in percent (a tip on a restaurant bill; schemes allow ~20).
+    clearing_tolerance_percent: int = 20
     # Credited from the bank's equity account when a first card is issued (0 = none).
     welcome_bonus: int = 0
     # What a card account's monthly statement applies: grace period, minimum payment, interest, late fee.

@@ -362,14 +362,14 @@ def create_app(bank: Bank, issuer: TokenIssuer, faults: FaultInjector, pin_key_p
         account = bank.account(account_id)
         if account["kind"] != "customer":
             raise ApiError(404, "account_not_found", "no such account")
-        # The ledger's balance (below zero: credit in use), the credit line, and holds (none in the
-        # sandbox: a purchase is authorised and cleared at once); the caller works out what is available.
+        # The ledger's balance (below zero: credit in use), the credit line, and what the card's
+        # authorizations hold (not yet cleared); the caller works out what is available.
         return jsonify(
             {
                 "account_id": account_id,
                 "balance": bank.balance(account_id),
                 "credit_limit": account["credit_limit"],
-                "holds": 0,
+                "holds": bank.holds(account_id),
                 "currency": account["currency"],
             }
         )

@@ -8,6 +8,11 @@ when the card is issued after Cerberus's scoring; 0 for a debit card) and no fur
 internal accounts (equity, transit, acquiring, billing, interbank, merchants, income) may go negative
 without a bound and balance bonuses, top-ups from other banks, bill payments and transfers to other banks.
 
+Holds: a card authorization reserves money on its account (table ``holds``) until it is cleared (then a
+posted operation takes its place), reversed or expired. A hold is no posting: the ledger's totals never
+see it. What a customer account can spend is balance + credit limit - active holds, and every debit,
+purchase and authorization is checked against that, so it never goes below zero.
+
 Idempotency: a write carries (scope, key); the request's hash and the answer are stored with it.
 The same key and body gives the stored answer again; the same key and another body is a conflict.
 """
@@ -77,6 +82,12 @@ CREATE TABLE IF NOT EXISTS passwords (
   customer_id TEXT PRIMARY KEY, password_hash TEXT NOT NULL, updated_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS card_limits (
   card_id TEXT NOT NULL, kind TEXT NOT NULL, amount INTEGER NOT NULL, PRIMARY KEY (card_id, kind));
+CREATE TABLE IF NOT EXISTS holds (
+  id TEXT PRIMARY KEY, account_id TEXT NOT NULL, card_id TEXT NOT NULL, amount INTEGER NOT NULL,
+  currency TEXT NOT NULL, mcc TEXT NOT NULL, merchant TEXT NOT NULL, partner TEXT,
+  status TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL, released_at TEXT,
+  operation_id TEXT);
+CREATE INDEX IF NOT EXISTS holds_account ON holds(account_id, status);
 """
 
 # Card limits per day, in minor units: what a new card gets, and the most the bank allows.
@@ -480,13 +491,33 @@ class Bank:
         row = (db or self.read()).execute("SELECT credit_limit FROM accounts WHERE id = ?", (account_id,)).fetchone()
         return int(row["credit_limit"]) if row else 0
 
+    def holds(self, account_id: str, db: sqlite3.Connection | None = None) -> int:
+        """The money reserved by the account's authorizations that are neither cleared, reversed nor expired
+        (one past its expiry reserves nothing, whether or not the network has marked it yet)."""
+        value = (
+            (db or self.read())
+            .execute(
+                "SELECT COALESCE(SUM(amount), 0) FROM holds "
+                "WHERE account_id = ? AND status = 'held' AND expires_at > ?",
+                (account_id, iso(now())),
+            )
+            .fetchone()[0]
+        )
+        return int(value)
+
     def spent_today(self, db: sqlite3.Connection, account_id: str) -> int:
+        """Taken from the account today: debits posted, and authorizations still held (as a card scheme
+        counts them against the day's limit)."""
         start = iso(now().replace(hour=0, minute=0, second=0, microsecond=0))
         value = db.execute(
             "SELECT COALESCE(-SUM(amount), 0) FROM postings WHERE account_id = ? AND amount < 0 AND created_at >= ?",
             (account_id, start),
         ).fetchone()[0]
-        return int(value)
+        held = db.execute(
+            "SELECT COALESCE(SUM(amount), 0) FROM holds WHERE account_id = ? AND status = 'held' AND created_at >= ?",
+            (account_id, start),
+        ).fetchone()[0]
+        return int(value) + int(held)
 
     def post(
         self,
@@ -538,18 +569,23 @@ class Bank:
         }
 
     def check_debit(self, db: sqlite3.Connection, account_id: str, amount: int) -> None:
-        """Limits and funds for taking ``amount`` from a customer account: own funds and unused credit."""
+        """Limits and funds for taking (or holding) ``amount`` from a customer account: own funds and unused
+        credit, less what authorizations hold."""
         if amount > self.config.limit_per_operation:
             raise ApiError(422, "limit_exceeded", "the per-operation limit would be exceeded", limit="per_operation")
         if self.spent_today(db, account_id) + amount > self.config.limit_per_day:
             raise ApiError(422, "limit_exceeded", "the daily limit would be exceeded", limit="per_day")
-        if self.balance(account_id, db) - amount < -self.credit_limit(account_id, db):
+        self.check_funds(db, account_id, amount)
+
+    def check_funds(self, db: sqlite3.Connection, account_id: str, amount: int) -> None:
+        """Funds alone (a clearing's check: its authorization passed the limits already)."""
+        if self.available_to_spend(account_id, db) - amount < 0:
             raise ApiError(422, "insufficient_funds", "the available balance does not cover the amount")
 
     def available_to_spend(self, account_id: str, db: sqlite3.Connection | None = None) -> int:
         """What a card on the account can spend now, as the card network is told after a purchase: own funds
-        and the unused credit line."""
-        return self.balance(account_id, db) + self.credit_limit(account_id, db)
+        and the unused credit line, less the holds."""
+        return self.balance(account_id, db) + self.credit_limit(account_id, db) - self.holds(account_id, db)
 
     def settled(self, db: sqlite3.Connection, debit_id: str) -> int:
         """How much of a debit has been credited onwards or refunded already."""
@@ -587,8 +623,17 @@ class Bank:
     def totals(self) -> dict[str, Any]:
         """The ledger's figures: the invariants are ``total == 0``, every operation two postings summing to
         zero, and no customer account below minus its credit limit (``accounts_over_limit`` empty);
-        ``negative_customer_accounts`` are those using their credit."""
+        ``negative_customer_accounts`` are those using their credit; ``holds`` is what authorizations
+        reserve (no posting), ``accounts_over_available`` those whose holds exceed what they could spend
+        (always empty). Read in one snapshot, so a sample never mixes a write's before and after."""
         db = self.read()
+        db.execute("BEGIN")
+        try:
+            return self._figures(db)
+        finally:
+            db.execute("COMMIT")
+
+    def _figures(self, db: sqlite3.Connection) -> dict[str, Any]:
         total = int(db.execute("SELECT COALESCE(SUM(amount), 0) FROM postings").fetchone()[0])
         rows = db.execute(
             "SELECT a.id, a.credit_limit, COALESCE(SUM(p.amount), 0) AS balance FROM accounts a "
@@ -601,12 +646,23 @@ class Bank:
             "HAVING COUNT(*) != 2 OR SUM(amount) != 0)"
         ).fetchone()[0]
         customers = {k: v for k, v in balances.items() if k not in INTERNAL_ACCOUNTS}
+        held = {
+            r["account_id"]: int(r["held"])
+            for r in db.execute(
+                "SELECT account_id, SUM(amount) AS held FROM holds WHERE status = 'held' AND expires_at > ? "
+                "GROUP BY account_id",
+                (iso(now()),),
+            )
+        }
         return {
             "total": total,
             "customer_total": sum(customers.values()),
             "internal": {k: balances.get(k, 0) for k in INTERNAL_ACCOUNTS},
             "negative_customer_accounts": sorted(k for k, v in customers.items() if v < 0),
             "accounts_over_limit": sorted(k for k, v in customers.items() if v < -limits[k]),
+            # Holds reserve, they move nothing: they are beside the totals, never in them.
+            "holds": sum(held.values()),
+            "accounts_over_available": sorted(k for k, v in customers.items() if v + limits[k] - held.get(k, 0) < 0),
             "unbalanced_operations": int(bad),
             "operations": int(db.execute("SELECT COUNT(*) FROM operations").fetchone()[0]),
         }

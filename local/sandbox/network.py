@@ -15,6 +15,14 @@ to the events URL (``PUT /admin/network/events-url``, or ``SandboxConfig.network
 cloud points it at ``/internal/card-events``) with a bearer token of the realm's ``core-banking`` client
 (issued in-process: the sandbox is the realm), retried 3 times until a 2xx. Every event is also kept in
 ``CardNetwork.events``, newest last, whether or not a URL is set. A replayed request sends nothing again.
+
+Authorization and clearing apart, as card schemes run most purchases: ``POST /network/authorizations``
+(the purchase's body) passes the same checks and holds the amount on the account (the ledger's ``holds``:
+a reservation, no posting); ``POST /network/authorizations/{id}/clearing`` ``{amount_minor}`` releases
+the hold and posts the purchase for the cleared amount, which may be less (a fuel station) or up to
+``clearing_tolerance_percent`` more (a tip); ``POST /network/authorizations/{id}/reversal`` releases it,
+and so does its expiry (``authorization_hold_seconds``; marked and told on the network's next call). An
+authorization is cleared or released once: what a network refuses is refused here with its reason.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -82,6 +91,18 @@ def purchase_request(body: dict[str, Any]) -> dict[str, Any]:
     return {"card_id": card_id, "amount_minor": amount, "currency": currency, "mcc": mcc, "merchant": merchant}
 
 
+def _purchase_of(hold: Any) -> dict[str, Any]:
+    """An authorization's purchase, as its terminal sent it (and the partner the merchant is)."""
+    return {
+        "card_id": hold["card_id"],
+        "amount_minor": hold["amount"],
+        "currency": hold["currency"],
+        "mcc": hold["mcc"],
+        "merchant": hold["merchant"],
+        "partner": hold["partner"],
+    }
+
+
 class CardNetwork:
     """Purchases and refunds on the bank's cards, and the events core banking pushes about them."""
 
@@ -101,21 +122,27 @@ class CardNetwork:
         return [{"card_id": r["id"], "masked": mask_pan(r["pan"]), "customer": r["customer_id"]} for r in rows]
 
     # --- purchases -----------------------------------------------------------------------------------
+    def _authorized_card(self, db: Any, purchase: dict[str, Any]) -> Any:
+        """The card, when the purchase may take its amount from it now; else the decline."""
+        card = db.execute("SELECT * FROM cards WHERE id = ?", (purchase["card_id"],)).fetchone()
+        if card is None:
+            raise ApiError(404, "card_not_found", "no such card")
+        if card["status"] != "active":
+            raise ApiError(422, "card_blocked", "the card is blocked")
+        if self.bank.account(card["account_id"], db)["currency"] != purchase["currency"]:
+            raise ApiError(422, "currency_mismatch", "the purchase is not in the card's currency")
+        self.bank.check_debit(db, card["account_id"], int(purchase["amount_minor"]))
+        return card
+
     def purchase(self, purchase: dict[str, Any], key: str) -> tuple[Stored, bool]:
         """Authorize and clear; the answer and whether it was a replay."""
         bank = self.bank
         amount = int(purchase["amount_minor"])
         partner = partner_of(purchase["merchant"])
+        self.expire_authorizations()
 
         def work(db: Any) -> dict[str, Any]:
-            card = db.execute("SELECT * FROM cards WHERE id = ?", (purchase["card_id"],)).fetchone()
-            if card is None:
-                raise ApiError(404, "card_not_found", "no such card")
-            if card["status"] != "active":
-                raise ApiError(422, "card_blocked", "the card is blocked")
-            if bank.account(card["account_id"], db)["currency"] != purchase["currency"]:
-                raise ApiError(422, "currency_mismatch", "the purchase is not in the card's currency")
-            bank.check_debit(db, card["account_id"], amount)
+            card = self._authorized_card(db, purchase)
             meta = {
                 "mcc": purchase["mcc"],
                 "merchant": purchase["merchant"],
@@ -160,6 +187,9 @@ class CardNetwork:
                 }
             )
             return
+        self._announce_decline(purchase, partner, stored)
+
+    def _announce_decline(self, purchase: dict[str, Any], partner: str | None, stored: Stored) -> None:
         reason = stored.body["error"]["code"]
         if reason == "card_not_found":  # no card of ours: there is nobody to tell
             return
@@ -232,6 +262,220 @@ class CardNetwork:
             )
         return stored, replayed
 
+    # --- authorizations, cleared or released later ----------------------------------------------------
+    def authorize(self, purchase: dict[str, Any], key: str) -> tuple[Stored, bool]:
+        """Hold the purchase's amount on the card's account (no posting); declined as ``purchase`` declines."""
+        bank = self.bank
+        partner = partner_of(purchase["merchant"])
+        self.expire_authorizations()
+
+        def work(db: Any) -> dict[str, Any]:
+            card = self._authorized_card(db, purchase)
+            authorization_id, moment = new_id("auth"), now()
+            expires_at = iso(moment + timedelta(seconds=bank.config.authorization_hold_seconds))
+            db.execute(
+                "INSERT INTO holds (id, account_id, card_id, amount, currency, mcc, merchant, partner, status, "
+                "created_at, expires_at) VALUES (?,?,?,?,?,?,?,?,'held',?,?)",
+                (
+                    authorization_id,
+                    card["account_id"],
+                    card["id"],
+                    purchase["amount_minor"],
+                    purchase["currency"],
+                    purchase["mcc"],
+                    purchase["merchant"],
+                    partner,
+                    iso(moment),
+                    expires_at,
+                ),
+            )
+            return {
+                "authorization_id": authorization_id,
+                "status": "held",
+                **purchase,
+                "partner": partner,
+                "available_minor": bank.available_to_spend(card["account_id"], db),
+                "created_at": iso(moment),
+                "expires_at": expires_at,
+            }
+
+        stored, replayed = self._once("authorization", key, purchase, work)
+        if replayed:
+            return stored, replayed
+        if stored.status != 200:
+            self._announce_decline(purchase, partner, stored)
+            return stored, replayed
+        body = stored.body
+        self._push(
+            {
+                "event_id": f"evt_{body['authorization_id']}",
+                "kind": "authorization_held",
+                "authorization_id": body["authorization_id"],
+                "purchase_id": None,
+                **purchase,
+                "partner": partner,
+                "available_minor": body["available_minor"],
+                "occurred_at": body["created_at"],
+            }
+        )
+        return stored, replayed
+
+    def _held(self, db: Any, authorization_id: str) -> Any:
+        """The authorization, while it still holds its money; else what a network answers."""
+        row = db.execute("SELECT * FROM holds WHERE id = ?", (authorization_id,)).fetchone()
+        if row is None:
+            raise ApiError(404, "authorization_not_found", "no such authorization")
+        if row["status"] == "cleared":
+            raise ApiError(422, "already_cleared", "the authorization is cleared already")
+        if row["status"] == "reversed":
+            raise ApiError(422, "authorization_reversed", "the authorization was reversed")
+        if row["status"] == "expired" or row["expires_at"] <= iso(now()):
+            raise ApiError(422, "authorization_expired", "the authorization expired and its hold is released")
+        return row
+
+    def clear(self, authorization_id: str, body: dict[str, Any], key: str) -> tuple[Stored, bool]:
+        """Post the authorized purchase for the cleared amount and release its hold, in one transaction."""
+        bank = self.bank
+        amount = body.get("amount_minor")
+        if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+            raise ApiError(400, "invalid_request", "amount_minor (a positive integer of minor units) is required")
+        self.expire_authorizations()
+
+        def work(db: Any) -> dict[str, Any]:
+            hold = self._held(db, authorization_id)
+            most = hold["amount"] * (100 + bank.config.clearing_tolerance_percent) // 100
+            if amount > most:
+                raise ApiError(
+                    422,
+                    "clearing_above_authorized",
+                    f"a clearing may exceed its authorization by {bank.config.clearing_tolerance_percent} % at most",
+                    most_minor=most,
+                )
+            db.execute(
+                "UPDATE holds SET status = 'cleared', released_at = ? WHERE id = ?", (iso(now()), authorization_id)
+            )
+            # The hold is released in this transaction: only what exceeds it needs money beside it.
+            bank.check_funds(db, hold["account_id"], amount)
+            meta = {
+                "mcc": hold["mcc"],
+                "merchant": hold["merchant"],
+                "partner": hold["partner"],
+                "card_id": hold["card_id"],
+                "counterparty": hold["merchant"],
+                "authorization_id": authorization_id,
+            }
+            operation = bank.post(
+                db,
+                "purchase",
+                [(hold["account_id"], -amount), (MERCHANT_SETTLEMENT, amount)],
+                amount,
+                reference=purchase_reference(hold["mcc"], hold["partner"]),
+                meta=meta,
+            )
+            db.execute("UPDATE holds SET operation_id = ? WHERE id = ?", (operation["operation_id"], authorization_id))
+            return {
+                "purchase_id": operation["operation_id"],
+                "authorization_id": authorization_id,
+                "status": "cleared",
+                "authorized_minor": hold["amount"],
+                **_purchase_of(hold),
+                "amount_minor": amount,
+                "available_minor": bank.available_to_spend(hold["account_id"], db),
+                "created_at": operation["created_at"],
+            }
+
+        stored, replayed = self._once("clearing", key, {"authorization_id": authorization_id, **body}, work)
+        if not replayed and stored.status == 200:
+            answer = stored.body
+            self._push(
+                {
+                    "event_id": f"evt_{answer['purchase_id']}",
+                    "kind": "purchase_cleared",
+                    "purchase_id": answer["purchase_id"],
+                    "authorization_id": authorization_id,
+                    **{name: answer[name] for name in ("card_id", "amount_minor", "currency", "mcc", "merchant")},
+                    "partner": answer["partner"],
+                    "authorized_minor": answer["authorized_minor"],
+                    "available_minor": answer["available_minor"],
+                    "occurred_at": answer["created_at"],
+                }
+            )
+        return stored, replayed
+
+    def reverse(self, authorization_id: str, key: str) -> tuple[Stored, bool]:
+        """Release the whole hold (the merchant cancels the purchase before clearing it)."""
+        bank = self.bank
+        self.expire_authorizations()
+
+        def work(db: Any) -> dict[str, Any]:
+            hold = self._held(db, authorization_id)
+            released_at = iso(now())
+            db.execute(
+                "UPDATE holds SET status = 'reversed', released_at = ? WHERE id = ?", (released_at, authorization_id)
+            )
+            return {
+                "authorization_id": authorization_id,
+                "status": "reversed",
+                **_purchase_of(hold),
+                "available_minor": bank.available_to_spend(hold["account_id"], db),
+                "released_at": released_at,
+            }
+
+        stored, replayed = self._once("reversal", key, {"authorization_id": authorization_id}, work)
+        if not replayed and stored.status == 200:
+            answer = stored.body
+            self._announce_release(answer, "reversed", answer["available_minor"], answer["released_at"])
+        return stored, replayed
+
+    def expire_authorizations(self) -> list[str]:
+        """Mark the authorizations past their expiry (their holds count for nothing already) and tell the bank
+        that each is released; the ids marked."""
+        bank = self.bank
+        due = "SELECT 1 FROM holds WHERE status = 'held' AND expires_at <= ? LIMIT 1"
+        if bank.read().execute(due, (iso(now()),)).fetchone() is None:  # the usual case: no write needed
+            return []
+        with bank.write() as db:
+            moment = iso(now())
+            rows = db.execute(
+                "SELECT * FROM holds WHERE status = 'held' AND expires_at <= ? ORDER BY expires_at", (moment,)
+            ).fetchall()
+            for row in rows:
+                db.execute("UPDATE holds SET status = 'expired', released_at = ? WHERE id = ?", (moment, row["id"]))
+        for row in rows:
+            answer = {"authorization_id": row["id"], **_purchase_of(row)}
+            self._announce_release(answer, "expired", bank.available_to_spend(row["account_id"]), moment)
+        return [row["id"] for row in rows]
+
+    def authorization(self, authorization_id: str) -> dict[str, Any]:
+        self.expire_authorizations()
+        row = self.bank.read().execute("SELECT * FROM holds WHERE id = ?", (authorization_id,)).fetchone()
+        if row is None:
+            raise ApiError(404, "authorization_not_found", "no such authorization")
+        return {
+            "authorization_id": row["id"],
+            "status": row["status"],
+            **_purchase_of(row),
+            "created_at": row["created_at"],
+            "expires_at": row["expires_at"],
+            "released_at": row["released_at"],
+            "purchase_id": row["operation_id"],
+        }
+
+    def _announce_release(self, answer: dict[str, Any], reason: str, available: int, at: str) -> None:
+        self._push(
+            {
+                "event_id": f"evt_{answer['authorization_id']}_released",
+                "kind": "authorization_released",
+                "authorization_id": answer["authorization_id"],
+                "purchase_id": None,
+                **{name: answer[name] for name in ("card_id", "amount_minor", "currency", "mcc", "merchant")},
+                "partner": answer["partner"],
+                "reason": reason,
+                "available_minor": available,
+                "occurred_at": at,
+            }
+        )
+
     def _once(
         self, scope: str, key: str, body: dict[str, Any], work: Callable[[Any], dict[str, Any]]
     ) -> tuple[Stored, bool]:
@@ -289,6 +533,22 @@ def create_app(network: CardNetwork, faults: FaultInjector) -> Flask:
     @app.post("/network/purchases")
     def purchase() -> Response:
         return _answer(*network.purchase(purchase_request(body_json()), idempotency_key()))
+
+    @app.post("/network/authorizations")
+    def authorize() -> Response:
+        return _answer(*network.authorize(purchase_request(body_json()), idempotency_key()))
+
+    @app.get("/network/authorizations/<authorization_id>")
+    def get_authorization(authorization_id: str) -> Response:
+        return jsonify(network.authorization(authorization_id))
+
+    @app.post("/network/authorizations/<authorization_id>/clearing")
+    def clear_authorization(authorization_id: str) -> Response:
+        return _answer(*network.clear(authorization_id, body_json(), idempotency_key()))
+
+    @app.post("/network/authorizations/<authorization_id>/reversal")
+    def reverse_authorization(authorization_id: str) -> Response:
+        return _answer(*network.reverse(authorization_id, idempotency_key()))
 
     @app.post("/network/purchases/<purchase_id>/refund")
     def refund_purchase(purchase_id: str) -> Response:

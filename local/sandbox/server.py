@@ -100,6 +100,7 @@ class Sandbox:
                     "auth": "none",
                     "cards_url": self.urls["network"] + "/network/cards",
                     "purchases_url": self.urls["network"] + "/network/purchases",
+                    "authorizations_url": self.urls["network"] + "/network/authorizations",
                 },
             },
             "admin_url": self.urls["directory"] + "/admin",

@@ -8,12 +8,21 @@ Half the cards have a credit line and little money of their own, so transfers di
 some are declined at the line. A sampler reads the ledger all along. Then: the sum of all accounts
 never moved from 0, no customer account went below minus its credit limit (nor a debit card below
 zero) by the ledger's samples and by replaying every account's postings, credit was used, transit is
-empty, and each transfer is completed, fully refunded, or never happened. ``pytest -s`` prints the
+empty, and each transfer is completed, fully refunded, or never happened.
+
+Beside the transfers, card purchases go through the card network in two steps, as terminals send them:
+an authorization (a hold on the account, no posting), then its clearing for the same amount, less (a
+fuel station) or a little more (a tip), or its reversal; the network's endpoints get the same faults.
+Then also: no sample ever saw an account whose holds exceed what it could spend (balance + credit line -
+holds below zero), holds were live during the run and none is left, the holds never entered the totals,
+each authorization is cleared (one purchase operation of the cleared amount), reversed or declined (no
+operation), and the merchants' account holds exactly the cleared amounts. ``pytest -s`` prints the
 figures; LEDGER_SEED / LEDGER_TRANSFERS change the run.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import threading
@@ -47,6 +56,14 @@ CREDIT_OPENING_BALANCE = 5_000
 # Per money endpoint: 8 % errors, 4 % hangs past the client's timeout, 8 % failures after commit.
 FAULT = Fault(latency_ms=(0, 5), error_rate=0.08, timeout_rate=0.04, after_commit_rate=0.08, hang_seconds=0.6)
 REFUSED_PAN = SecretStr("4000000000000002")  # another bank refuses credits to it: the journey refunds
+# One card purchase (authorized, then cleared or reversed) for every five transfers, small enough that the
+# money going to merchants leaves the transfers theirs to decline or not.
+PURCHASES = TRANSFERS // 5
+PURCHASE_MOST = 600
+HELD_FOR_S = 0.1
+NETWORK_ENDPOINTS = ("authorize", "clear_authorization", "reverse_authorization")
+# How a purchase ends, in percent of the authorized amount: a fuel station's less, exact, a tip; None: reversed.
+CLEARINGS: tuple[int | None, ...] = (80, 100, 100, 115, None)
 
 
 def until_answered(step: Any, counter: Counter[str]) -> Operation:
@@ -106,6 +123,57 @@ def run_transfer(
         return "refunded"
 
 
+def until_the_network_answers(call: Any, counter: Counter[str]) -> httpx.Response:
+    """Send a network request again (same key) until it is answered, as a terminal retries a lost one."""
+    while True:
+        try:
+            answer: httpx.Response = call()
+        except httpx.TransportError:
+            counter["network retries"] += 1
+            continue
+        if answer.status_code < 500:
+            return answer
+        counter["network retries"] += 1
+
+
+def run_purchase(
+    http: httpx.Client, pid: str, card: Any, amount: int, clearing: int | None, counter: Counter[str]
+) -> tuple[str, str | None, int]:
+    """Authorize, then clear (``clearing`` % of the amount) or reverse: (outcome, authorization id, cleared)."""
+    body = {"card_id": card.card_id, "amount_minor": amount, "currency": "BYN", "mcc": "5541", "merchant": "Fuel"}
+    held = until_the_network_answers(
+        lambda: http.post("/network/authorizations", json=body, headers={"Idempotency-Key": f"{pid}:auth"}), counter
+    )
+    if held.status_code == 422:
+        assert held.json()["error"]["code"] in {"insufficient_funds", "limit_exceeded"}, held.text
+        return "declined", None, 0
+    assert held.status_code == 200, held.text
+    authorization_id = str(held.json()["authorization_id"])
+    time.sleep(HELD_FOR_S)  # the merchant clears (or reverses) later: the hold lives while transfers run
+    if clearing is not None:
+        cleared_amount = max(amount * clearing // 100, 1)
+        cleared = until_the_network_answers(
+            lambda: http.post(
+                f"/network/authorizations/{authorization_id}/clearing",
+                json={"amount_minor": cleared_amount},
+                headers={"Idempotency-Key": f"{pid}:clear"},
+            ),
+            counter,
+        )
+        if cleared.status_code == 200:
+            return "cleared", authorization_id, cleared_amount
+        # A tip the account cannot cover beside its other holds: the merchant reverses instead.
+        assert cleared.json()["error"]["code"] == "insufficient_funds", cleared.text
+    reversed_ = until_the_network_answers(
+        lambda: http.post(
+            f"/network/authorizations/{authorization_id}/reversal", headers={"Idempotency-Key": f"{pid}:reverse"}
+        ),
+        counter,
+    )
+    assert reversed_.status_code == 200, reversed_.text
+    return "reversed", authorization_id, 0
+
+
 @pytest.mark.slow
 def test_no_money_appears_or_vanishes_under_concurrent_faulty_transfers(tmp_path: Path) -> None:
     clear_token_cache()
@@ -146,6 +214,9 @@ def test_no_money_appears_or_vanishes_under_concurrent_faulty_transfers(tmp_path
         opening = sandbox.ledger()
         for endpoint in ("debit", "credit", "refund"):
             sandbox.faults.set("core", endpoint, FAULT)
+        for endpoint in NETWORK_ENDPOINTS:
+            sandbox.faults.set("network", endpoint, FAULT)
+        network = httpx.Client(base_url=sandbox.urls["network"], timeout=httpx.Timeout(0.3, connect=1.0))
 
         samples: list[dict[str, Any]] = []
         stop = threading.Event()
@@ -162,17 +233,27 @@ def test_no_money_appears_or_vanishes_under_concurrent_faulty_transfers(tmp_path
         for n in range(TRANSFERS):
             source, target = rng.sample(cards, 2)
             plan.append((f"t{n:05d}", source, target, rng.randint(1, 6_000), rng.random() < 0.1))
+        shopping = [
+            (f"p{n:05d}", rng.choice(cards), rng.randint(1, PURCHASE_MOST), rng.choice(CLEARINGS))
+            for n in range(PURCHASES)
+        ]
+        # Purchases interleaved with the transfers, in a seeded order, so that holds live while money moves.
+        work: list[tuple[str, Any]] = [("transfer", p) for p in plan] + [("purchase", p) for p in shopping]
+        rng.shuffle(work)
         counter: Counter[str] = Counter()
         started = time.monotonic()
         with ThreadPoolExecutor(THREADS) as pool:
-            outcomes = dict(
-                zip(
-                    [p[0] for p in plan],
-                    pool.map(lambda p: run_transfer(clients, *p, counter=counter), plan),
-                    strict=True,
-                )
-            )
+            futures = [
+                pool.submit(run_transfer, clients, *p, counter=counter)
+                if kind == "transfer"
+                else pool.submit(run_purchase, network, *p, counter=counter)
+                for kind, p in work
+            ]
+            done = {p[0]: future.result() for (_, p), future in zip(work, futures, strict=True)}
+        outcomes: dict[str, str] = {p[0]: done[p[0]] for p in plan}
+        purchases: dict[str, tuple[str, str | None, int]] = {p[0]: done[p[0]] for p in shopping}
         elapsed = time.monotonic() - started
+        network.close()
         stop.set()
         sampler.join()
         sandbox.faults.clear()
@@ -198,6 +279,29 @@ def test_no_money_appears_or_vanishes_under_concurrent_faulty_transfers(tmp_path
         into_credit = sorted(a for a in limits if lowest.get(a, 0) < 0)
         injected = sandbox.faults.counts()
         left_the_bank = closing["internal"]["BANK-INTERBANK"]
+        # Each authorization by the ledger's own record: its status, and the purchase operation it became.
+        over_available = sorted({a for s in samples for a in s["accounts_over_available"]})
+        most_held = max(s["holds"] for s in samples)
+        holds = {r["id"]: (r["status"], r["operation_id"]) for r in db.execute("SELECT * FROM holds")}
+        posted = {
+            json.loads(r["meta"]).get("authorization_id"): int(r["amount"])
+            for r in db.execute("SELECT amount, meta FROM operations WHERE kind = 'purchase'")
+        }
+        wrong_purchases = [
+            pid
+            for pid, (outcome, authorization_id, cleared) in purchases.items()
+            if (outcome == "declined" and authorization_id is not None)
+            or (
+                outcome == "cleared"
+                and (holds[str(authorization_id)][0], posted.get(authorization_id)) != ("cleared", cleared)
+            )
+            or (
+                outcome == "reversed"
+                and (holds[str(authorization_id)], posted.get(authorization_id)) != (("reversed", None), None)
+            )
+        ]
+        cleared_total = sum(cleared for _, _, cleared in purchases.values())
+        merchants = closing["internal"]["BANK-MERCHANTS"]
         print(  # the figures of the run, shown with -s
             f"\nledger property run (seed {SEED}): {TRANSFERS} transfers between {ACCOUNTS} accounts on {THREADS} "
             f"threads in {elapsed:.1f} s\n"
@@ -209,8 +313,11 @@ def test_no_money_appears_or_vanishes_under_concurrent_faulty_transfers(tmp_path
             f"{len(over_limit)} (replayed: {len(past_the_line)}); accounts that used credit: {len(into_credit)} "
             f"of {ACCOUNTS // 2}; half-done transfers: {len(broken)}; "
             f"transit left: {closing['internal']['BANK-TRANSIT']}\n"
+            f"  purchases: {dict(Counter(p[0] for p in purchases.values()))}; most held at once: {most_held}; "
+            f"accounts whose holds exceeded what they could spend: {len(over_available)}; wrong purchases: "
+            f"{len(wrong_purchases)}; network requests retried: {counter['network retries']}\n"
             f"  customer money: {opening['customer_total']} before, {closing['customer_total']} after + "
-            f"{left_the_bank} sent to other banks"
+            f"{left_the_bank} sent to other banks + {merchants} paid to merchants"
         )
         assert drift == 0
         assert over_limit == [] and past_the_line == []
@@ -220,9 +327,16 @@ def test_no_money_appears_or_vanishes_under_concurrent_faulty_transfers(tmp_path
         assert closing["unbalanced_operations"] == 0
         assert broken == []
         assert closing["internal"]["BANK-TRANSIT"] == 0
-        assert closing["customer_total"] + left_the_bank == opening["customer_total"]
+        assert closing["customer_total"] + left_the_bank + merchants == opening["customer_total"]
         assert left_the_bank == 0  # refused credits were all refunded
         assert sum(injected[k] for k in ("error", "timeout", "after_commit")) > 0
+        # Holds: reservations beside the ledger, never past what an account could spend, all released.
+        assert over_available == []
+        assert most_held > 0 and closing["holds"] == 0
+        assert [h for h, (status, _) in holds.items() if status == "held"] == []
+        assert wrong_purchases == []
+        assert merchants == cleared_total > 0
+        assert {"cleared", "reversed", "declined"} <= {p[0] for p in purchases.values()}
     finally:
         logger.setLevel(level)
         sandbox.stop()

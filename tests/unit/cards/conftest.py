@@ -32,6 +32,7 @@ class FakeCore:
     cards_by_id: dict[str, BankCard] = field(default_factory=dict)
     balances: dict[str, int] = field(default_factory=dict)
     credit_limits: dict[str, int] = field(default_factory=dict)
+    holds: dict[str, int] = field(default_factory=dict)
     entries: dict[str, list[HistoryEntry]] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)
     limits: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -88,6 +89,7 @@ class FakeCore:
                 "account_id": account_id,
                 "balance": self.balances[account_id],
                 "credit_limit": self.credit_limits.get(account_id, 0),
+                "holds": self.holds.get(account_id, 0),
                 "currency": "BYN",
             }
         )

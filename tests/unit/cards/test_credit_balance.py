@@ -14,9 +14,10 @@ NBSP = "\u00a0"
 LIMIT = 100_000  # 1 000.00 BYN
 
 
-def balance_of(world: World, ledger: int, limit: int, language: str = "en") -> tuple[str, str, int]:
+def balance_of(world: World, ledger: int, limit: int, language: str = "en", held: int = 0) -> tuple[str, str, int]:
     customer_id, (card_id,) = world.customer(1, money=ledger)
     world.core.credit_limits["acc_1_0"] = limit
+    world.core.holds["acc_1_0"] = held
     result = get_balance(GetBalanceRequest(customer_id=customer_id, card_id=card_id, language=language), **world.kw)  # type: ignore[arg-type]
     return result.balance, result.available, result.available_minor
 
@@ -49,6 +50,40 @@ def test_a_card_without_a_credit_line_shows_its_balance_alone(world: World) -> N
     shown, available, minor = balance_of(world, 1_200, 0)
     assert shown == available == f"12.00{NBSP}BYN"
     assert minor == 1_200
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"),
+    [
+        (
+            "ru",
+            f"свои 12,00{NBSP}BYN, кредит 1{NBSP}000,00{NBSP}BYN из 1{NBSP}000,00{NBSP}BYN, "
+            f"зарезервировано 25,00{NBSP}BYN",
+        ),
+        (
+            "be",
+            f"свае 12,00{NBSP}BYN, крэдыт 1{NBSP}000,00{NBSP}BYN з 1{NBSP}000,00{NBSP}BYN, "
+            f"зарэзервавана 25,00{NBSP}BYN",
+        ),
+        ("en", f"own 12.00{NBSP}BYN, credit 1,000.00{NBSP}BYN of 1,000.00{NBSP}BYN, on hold 25.00{NBSP}BYN"),
+    ],
+)
+def test_what_authorizations_hold_is_shown_and_taken_off_what_is_available(
+    world: World, language: str, shown: str
+) -> None:
+    text, _, minor = balance_of(world, 1_200, LIMIT, language, held=2_500)
+    assert text == shown
+    assert minor == 1_200 + LIMIT - 2_500
+
+
+def test_a_debit_card_s_hold_is_shown_beside_its_balance(world: World) -> None:
+    shown, available, minor = balance_of(world, 1_200, 0, held=200)
+    assert shown == f"12.00{NBSP}BYN, on hold 2.00{NBSP}BYN"
+    assert (available, minor) == (f"10.00{NBSP}BYN", 1_000)
+
+
+def test_one_kopeck_held_is_shown(world: World) -> None:
+    assert balance_of(world, 1_200, 0, held=1)[0] == f"12.00{NBSP}BYN, on hold 0.01{NBSP}BYN"
 
 
 def balance(ledger: int, limit: int = LIMIT, holds: int = 0) -> Balance:

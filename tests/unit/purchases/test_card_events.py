@@ -447,3 +447,84 @@ def test_the_categories_chosen_are_read_where_given(world: World) -> None:
     )  # fmt: skip
 
     assert outcome is not None and outcome.cashback_minor == 150  # chosen for March: 10 % of 15.00
+
+
+# --- an authorization held, then cleared (cashback on the cleared amount) or released -----------------------
+def held(**changed: Any) -> CardEvent:
+    """An authorization of 25.00 BYN at Burger King, 25.00 BYN left available."""
+    fields: dict[str, Any] = {
+        "event_id": "evt_auth_1",
+        "kind": "authorization_held",
+        "authorization_id": "auth_1",
+        "purchase_id": None,
+        "amount_minor": 2_500,
+        "available_minor": 2_500,
+    }
+    return event(**{**fields, **changed})
+
+
+def test_an_authorization_held_is_told_with_what_is_available_and_earns_nothing(world: World) -> None:
+    outcome = world.hear(held())
+
+    assert outcome == CardEventOutcome(event_id="evt_auth_1", accrued=True, cashback_minor=0, told="told")
+    (notice,) = world.chats.sent
+    assert notice.message == "purchase.held"
+    assert (notice.values["amount"], notice.values["available"]) == ("25.00\u00a0BYN", "25.00\u00a0BYN")
+    assert notice.values["merchant"] == "Burger King Nemiga"
+    (accrual,) = world.accruals.accruals(world.customer_id, "2026-03")
+    assert (accrual.kind, accrual.cashback_minor) == ("authorization_held", 0)
+
+
+def test_the_clearing_of_an_authorization_earns_on_the_cleared_amount_not_the_held_one(world: World) -> None:
+    world.hear(held())
+
+    # cleared at 27.50 BYN (a tip): Burger King's 7 % of 27.50 is 192.5 kopecks, rounded down
+    outcome = world.hear(event(event_id="evt_op_2", purchase_id="op_2", authorization_id="auth_1", amount_minor=2_750))
+
+    assert outcome is not None and outcome.cashback_minor == 192
+    assert [n.message for n in world.chats.sent] == ["purchase.held", "purchase.cleared"]
+    assert world.chats.sent[-1].values["amount"] == "27.50\u00a0BYN"
+    assert sum(a.cashback_minor for a in world.accruals.accruals(world.customer_id, "2026-03")) == 192
+
+
+def test_a_clearing_delivered_again_accrues_and_tells_once(world: World) -> None:
+    cleared = event(event_id="evt_op_2", purchase_id="op_2", authorization_id="auth_1", amount_minor=2_750)
+    world.hear(cleared)
+
+    again = world.hear(cleared)
+
+    assert again == CardEventOutcome(event_id="evt_op_2", accrued=False, cashback_minor=192, told="already_told")
+    assert len(world.chats.sent) == 1
+    assert sum(a.cashback_minor for a in world.accruals.accruals(world.customer_id, "2026-03")) == 192
+
+
+@pytest.mark.parametrize(
+    ("reason", "message"),
+    [("reversed", "purchase.released.reversed"), ("expired", "purchase.released.expired")],
+)
+def test_a_released_authorization_is_told_with_its_reason_and_earns_nothing(
+    world: World, reason: str, message: str
+) -> None:
+    world.hear(held())
+
+    outcome = world.hear(
+        held(event_id="evt_auth_1_released", kind="authorization_released", reason=reason, available_minor=5_000)
+    )
+
+    assert outcome == CardEventOutcome(event_id="evt_auth_1_released", accrued=True, cashback_minor=0, told="told")
+    notice = world.chats.sent[-1]
+    assert (notice.message, notice.values["available"]) == (message, "50.00\u00a0BYN")
+    assert sum(a.cashback_minor for a in world.accruals.accruals(world.customer_id, "2026-03")) == 0
+
+
+def test_a_held_authorization_delivered_again_is_told_once(world: World) -> None:
+    world.hear(held())
+    again = world.hear(held())
+    assert again == CardEventOutcome(event_id="evt_auth_1", accrued=False, cashback_minor=0, told="already_told")
+    assert len(world.chats.sent) == 1
+
+
+def test_a_held_event_id_sent_again_with_another_amount_is_a_conflict(world: World) -> None:
+    world.hear(held())
+    with pytest.raises(CardEventConflict):
+        world.hear(held(amount_minor=2_501))

@@ -26,9 +26,9 @@ FUNDS = 5_000
 
 
 class World:
-    def __init__(self, tmp_path: Path, realm_key: Path) -> None:
-        self.bank = Bank(tmp_path / "sandbox.db", CONFIG)
-        self.issuer = TokenIssuer(realm_key, CONFIG)
+    def __init__(self, tmp_path: Path, realm_key: Path, config: SandboxConfig = CONFIG) -> None:
+        self.bank = Bank(tmp_path / "sandbox.db", config)
+        self.issuer = TokenIssuer(realm_key, config)
         self.issuer.issuer_url = "http://127.0.0.1/realms/bank"
         self.network = CardNetwork(self.bank, self.issuer)
         self.http: FlaskClient = create_app(self.network, FaultInjector(seed=1)).test_client()

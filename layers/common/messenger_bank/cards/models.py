@@ -64,6 +64,8 @@ class BalanceResult(_Result):
     own_funds_minor: MinorUnits = 0
     credit_limit_minor: MinorUnits = 0
     credit_unused_minor: MinorUnits = 0
+    # What card authorizations hold until they are cleared, reversed or expire (not in own funds' figure).
+    holds_minor: MinorUnits = 0
     currency: CurrencyCode
 
 

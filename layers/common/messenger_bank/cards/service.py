@@ -148,23 +148,28 @@ def get_balance(
         own_funds_minor=balance.own_funds,
         credit_limit_minor=balance.credit_limit,
         credit_unused_minor=balance.credit_unused,
+        holds_minor=balance.holds,
         currency=balance.currency,
     )
 
 
 def balance_text(balance: Balance, language: Language) -> str:
-    """The balance as the customer reads it: own funds, and the credit unused of the limit where the
-    card has a credit line ("own 12.00 BYN, credit 1,000.00 BYN of 1,000.00 BYN")."""
-    own = format_money(balance.own_funds, balance.currency, language)
-    if not balance.credit_limit:
-        return own
-    return text(
-        "card_services.own_and_credit",
-        language,
-        own=own,
-        unused=format_money(balance.credit_unused, balance.currency, language),
-        limit=format_money(balance.credit_limit, balance.currency, language),
-    )
+    """The balance as the customer reads it: own funds, the credit unused of the limit where the card has
+    a credit line, and what authorizations hold when they hold anything ("own 12.00 BYN, credit 1,000.00
+    BYN of 1,000.00 BYN, on hold 25.00 BYN")."""
+    shown = format_money(balance.own_funds, balance.currency, language)
+    if balance.credit_limit:
+        shown = text(
+            "card_services.own_and_credit",
+            language,
+            own=shown,
+            unused=format_money(balance.credit_unused, balance.currency, language),
+            limit=format_money(balance.credit_limit, balance.currency, language),
+        )
+    if not balance.holds:
+        return shown
+    held = format_money(balance.holds, balance.currency, language)
+    return text("card_services.with_holds", language, balance=shown, held=held)
 
 
 def block_card(

@@ -10,7 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from messenger_bank.types import CurrencyCode, CustomerId, PositiveMinorUnits
 
-CardEventKind = Literal["purchase_cleared", "purchase_declined", "purchase_refunded"]
+# An authorization held is a reservation (told, no cashback); cleared, it is a purchase_cleared for the
+# cleared amount (cashback then); reversed or expired, it is released (told, nothing accrued).
+CardEventKind = Literal[
+    "purchase_cleared", "purchase_declined", "purchase_refunded", "authorization_held", "authorization_released"
+]
+# The kinds that move no money: they earn no cashback.
+NO_MONEY_MOVED: frozenset[str] = frozenset({"purchase_declined", "authorization_held", "authorization_released"})
 EventId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_:.-]{1,64}$")]
 Mcc = Annotated[str, StringConstraints(pattern=r"^\d{4}$")]
 Month = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
@@ -24,14 +30,21 @@ class CardEvent(BaseModel):
 
     event_id: EventId
     kind: CardEventKind
-    purchase_id: str | None = Field(default=None, max_length=80, description="none for a declined purchase")
+    purchase_id: str | None = Field(
+        default=None, max_length=80, description="none for a declined purchase and a held or released authorization"
+    )
+    authorization_id: str | None = Field(
+        default=None, max_length=80, description="the authorization held, released or cleared (none: one step)"
+    )
     card_id: str = Field(min_length=1, max_length=64)
     amount_minor: PositiveMinorUnits
     currency: CurrencyCode
     mcc: Mcc
     merchant: str = Field(min_length=1, max_length=60)
     partner: str | None = Field(default=None, max_length=40, description="the partner id when the merchant is one")
-    reason: str | None = Field(default=None, pattern=r"^[a-z_]{1,40}$", description="why it was declined")
+    reason: str | None = Field(
+        default=None, pattern=r"^[a-z_]{1,40}$", description="why it was declined, or released (reversed, expired)"
+    )
     available_minor: int = Field(description="what the card can spend after it, as core banking counts")
     occurred_at: datetime
 

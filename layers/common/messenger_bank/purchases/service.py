@@ -1,5 +1,5 @@
 """Core banking's card events (POST /internal/card-events): a purchase cleared, declined or refunded on one
-of our cards.
+of our cards, and an authorization held or released (reversed by the merchant, or expired) before clearing.
 
 For each event, once per event id however often the bank sends it:
   1. the card is resolved to its customer (the card our table records at issuance); a card we do not
@@ -8,7 +8,8 @@ For each event, once per event id however often the bank sends it:
      offer beats the partner's rate, which beats the category's by MCC; a category to choose earns in a
      month the customer chose it for), rounded down to the kopeck; a
      refund takes back at the rate its purchase earned (so a full refund cancels it exactly), a declined
-     purchase earns nothing;
+     purchase and an authorization held or released earn nothing (an authorization earns on its clearing,
+     for the cleared amount);
   3. the accrual is recorded with a conditional write keyed by the event id (purchases/repository.py);
      the month's payout (purchases/payout.py) pays the sum of a month's accruals; an accrual whose month is
      already closed for the payout counts in the next month;
@@ -39,7 +40,7 @@ from messenger_bank.programs.partner_offers import activations
 from messenger_bank.programs.repository import ReferralsRepository
 from messenger_bank.programs.terms import Programs, programs
 from messenger_bank.purchases.errors import CardEventConflict, CustomerNotReached
-from messenger_bank.purchases.models import CardEvent, CardEventOutcome, CashbackAccrual
+from messenger_bank.purchases.models import NO_MONEY_MOVED, CardEvent, CardEventOutcome, CashbackAccrual
 from messenger_bank.purchases.repository import AccrualsRepository
 from messenger_bank.security.cards import redact_pans
 from messenger_bank.types import Language
@@ -60,6 +61,10 @@ def notice_of(event: CardEvent) -> str:
         return "purchase.cleared"
     if event.kind == "purchase_refunded":
         return "purchase.refunded"
+    if event.kind == "authorization_held":
+        return "purchase.held"
+    if event.kind == "authorization_released":
+        return "purchase.released.expired" if event.reason == "expired" else "purchase.released.reversed"
     reason = event.reason if event.reason in DECLINE_REASONS else "other"
     return f"purchase.declined.{reason}"
 
@@ -74,7 +79,7 @@ def cashback_of(
     chosen: Callable[[str, str], Sequence[str]] | None = None,
 ) -> tuple[Decimal, int]:
     """The rate and the signed cashback of one event (see the module's step 2)."""
-    if event.kind == "purchase_declined" or event.currency != config.currency:
+    if event.kind in NO_MONEY_MOVED or event.currency != config.currency:
         return Decimal(0), 0
     if event.kind == "purchase_refunded" and event.purchase_id:
         bought = accruals.purchase_accrual(customer_id, event.purchase_id)

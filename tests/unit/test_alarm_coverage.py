@@ -334,6 +334,29 @@ def alarms_that_page_nobody(template: Template) -> list[str]:
     ]
 
 
+def alarms_with_malformed_metric_math(template: Template) -> list[str]:
+    """Each query of a metric-math alarm has only CloudWatch's keys (an unquoted comma in a flow mapping splits an
+    expression into junk keys), each expression names only queries of the alarm, and exactly one returns data."""
+    allowed = {"Id", "Expression", "Label", "ReturnData", "MetricStat", "Period", "AccountId"}
+    functions = {"IF", "FILL", "SUM", "MAX", "MIN", "AVG", "ABS", "RATE", "DIFF", "METRICS", "REPEAT", "AND", "OR"}
+    malformed = []
+    for name, properties in alarms(template).items():
+        queries = properties.get("Metrics")
+        if queries is None:
+            continue
+        ids = {query.get("Id") for query in queries}
+        named = {
+            word
+            for query in queries
+            for word in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", str(query.get("Expression", "")))
+            if word not in functions
+        }
+        returned = [query for query in queries if query.get("ReturnData", True)]
+        if any(set(query) - allowed for query in queries) or not named <= ids or len(returned) != 1:
+            malformed.append(name)
+    return malformed
+
+
 RULES: dict[str, Callable[[Template], list[str]]] = {
     "journey failure": journeys_without_a_failure_alarm,
     "journey p95": journeys_without_a_p95_alarm_on_their_budget,
@@ -344,6 +367,7 @@ RULES: dict[str, Callable[[Template], list[str]]] = {
     "tables": tables_without_a_throttle_alarm,
     "functions": functions_without_error_and_throttle_alarms,
     "paging": alarms_that_page_nobody,
+    "metric math": alarms_with_malformed_metric_math,
     "runbook": lambda template: alarms_without_a_runbook_section(template, the_runbook()),
 }
 
@@ -470,6 +494,25 @@ def test_an_alarm_without_a_runbook_section_is_found() -> None:
     assert alarms_without_a_runbook_section(template, runbook + "\n### No such section\n") == []
     # A heading that names the alarm is enough without an anchor.
     assert alarms_without_a_runbook_section(template, runbook + "\n### Core slow (`BankCoreSlowAlarm`)\n") == []
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        (
+            {"Id": "real", "Expression": "FILL(failed", " 0) + FILL(timedout": None, "ReturnData": False},
+            "a split expression",
+        ),
+        ({"Id": "real", "Expression": "FILL(failures, 0)", "ReturnData": False}, "a query it does not have"),
+        ({"Id": "real", "Expression": "FILL(failed, 0)", "ReturnData": True}, "two series returned"),
+    ],
+)
+def test_malformed_metric_math_is_found(change: dict[str, Any], why: str) -> None:
+    template = the_template()
+    queries = template["Resources"]["TransferFailureRateAlarm"]["Properties"]["Metrics"]
+    queries[:] = [change if query["Id"] == "real" else query for query in queries]
+
+    assert alarms_with_malformed_metric_math(template) == ["TransferFailureRateAlarm"], why
 
 
 def test_an_alarm_that_pages_nobody_is_found() -> None:

@@ -588,3 +588,37 @@ def test_the_journey_alarms_read_the_series_the_outcome_step_emits(
     assert refused_by_reason[2] == {"service": "messenger-bank", "journey": "transfer", "reason": "InsufficientFunds"}
     assert alarms_watching(deployed_service, *refused_by_reason) == []  # to look at, never to page
     assert alarms_watching(deployed_service, *stuck) == ["TransferMoneyStuckAlarm"]
+
+
+class _Context:
+    function_name = "a_step"
+    memory_limit_in_mb = 128
+    invoked_function_arn = "arn:aws:lambda:eu-central-1:123456789012:function:a_step"
+    aws_request_id = "req-1"
+
+
+@pytest.mark.parametrize(("raised", "counted"), [("InsufficientFunds", True), ("ValueError", False)])
+def test_the_lambda_errors_alarm_takes_off_the_domain_errors_a_function_raises(
+    capsys: pytest.CaptureFixture[str], deployed_service: Template, raised: str, counted: bool
+) -> None:
+    """A domain error is the bank's answer a journey catches; any other exception is a fault, left in the alarm."""
+    from pydantic import BaseModel
+
+    import messenger_bank.errors as errors
+    from messenger_bank.handlers import step_lambda
+
+    class Nothing(BaseModel):
+        pass
+
+    error = getattr(errors, raised, None) or ValueError
+
+    def step(_: Nothing) -> Nothing:
+        raise error("refused")
+
+    with pytest.raises(error):
+        step_lambda(Nothing, step)({}, _Context())
+
+    series = [s for s in emitted(capsys) if s[1] == "DomainErrorsRaised"]
+    assert len(series) == (1 if counted else 0)
+    if counted:
+        assert alarms_watching(deployed_service, *series[0]) == ["LambdaErrorsAlarm"]

@@ -551,10 +551,14 @@ def emitted(capsys: pytest.CaptureFixture[str]) -> list[tuple[str, str, dict[str
 
 @pytest.fixture
 def deployed_service(monkeypatch: pytest.MonkeyPatch) -> Template:
-    """The service name and namespace the template gives every function."""
+    """The service name the template gives every function, as a cold start reads it (the bank's `metrics` may have
+    been made before this case, without it)."""
+    from messenger_bank.observability import metrics
+
     template = the_template()
     variables = template["Globals"]["Function"]["Environment"]["Variables"]
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", variables["POWERTOOLS_SERVICE_NAME"])
+    monkeypatch.setattr(metrics, "service", variables["POWERTOOLS_SERVICE_NAME"])
     return template
 
 
@@ -621,4 +625,4 @@ def test_the_lambda_errors_alarm_takes_off_the_domain_errors_a_function_raises(
     series = [s for s in emitted(capsys) if s[1] == "DomainErrorsRaised"]
     assert len(series) == (1 if counted else 0)
     if counted:
-        assert alarms_watching(deployed_service, *series[0]) == ["LambdaErrorsAlarm"]
+        assert alarms_watching(deployed_service, *series[0]) == ["LambdaErrorsAlarm"], series

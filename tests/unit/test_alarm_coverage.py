@@ -626,3 +626,16 @@ def test_the_lambda_errors_alarm_takes_off_the_domain_errors_a_function_raises(
     assert len(series) == (1 if counted else 0)
     if counted:
         assert alarms_watching(deployed_service, *series[0]) == ["LambdaErrorsAlarm"], series
+
+
+def broken_links(runbook: str) -> list[str]:
+    anchors = {slug(line.lstrip("#").strip()) for line in runbook.splitlines() if re.match(r"#{1,4} ", line)}
+    return sorted(set(re.findall(r"\]\(#([^)]+)\)", runbook)) - anchors)
+
+
+def test_the_runbooks_links_lead_to_its_sections() -> None:
+    """The sections send the reader to each other ([Bank system error rate](#bank-system-error-rate))."""
+    runbook = the_runbook()
+
+    assert broken_links(runbook) == []
+    assert broken_links(runbook + "\nSee [nothing](#no-such-section).\n") == ["no-such-section"]

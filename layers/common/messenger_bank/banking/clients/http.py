@@ -97,7 +97,8 @@ def with_retries[T](system: str, operation: str, call: Callable[[], T], *, retry
             time.sleep(policy.delay(attempt))
             attempt += 1
         except BankSystemUnavailable:
-            # Our credentials refused or an answer we cannot read: the system's fault or ours, never the customer's.
+            # Our credentials refused, an answer we cannot read, or a system it needs (Keycloak's token) down: the
+            # system's fault or ours, never the customer's.
             bank_call_measured(system, (time.perf_counter() - started) * 1000, failed=True)
             raise
         except DomainError:

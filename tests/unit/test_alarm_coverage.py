@@ -639,3 +639,18 @@ def test_the_runbooks_links_lead_to_its_sections() -> None:
 
     assert broken_links(runbook) == []
     assert broken_links(runbook + "\nSee [nothing](#no-such-section).\n") == ["no-such-section"]
+
+
+def test_the_undelivered_notices_alarm_reads_the_series_a_notice_that_reached_no_chat_emits(
+    capsys: pytest.CaptureFixture[str], deployed_service: Template
+) -> None:
+    from messenger_bank.channels.models import ChatRef
+    from messenger_bank.notices import service
+    from messenger_bank.observability import metrics
+
+    metrics.clear_metrics()
+    service._undelivered("transfer.incoming", ChatRef(channel="viber", chat_id="v-1"), ["cap_reached"])
+    metrics.flush_metrics()
+
+    (series,) = [s for s in emitted(capsys) if s[1] == "NoticesUndelivered"]
+    assert alarms_watching(deployed_service, *series) == ["NoticesUndeliveredAlarm"]

@@ -14,6 +14,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
+from messenger_bank.errors import DomainError
 from messenger_bank.observability import logger, metrics, tracer
 from messenger_bank.operations import CORRELATION_KEY, SESSION_KEY, Operation, SessionCheck
 
@@ -39,7 +40,13 @@ def lambda_entry(handle: Callable[[dict[str, Any], LambdaContext], Any]) -> Hand
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
         if isinstance(event, dict) and event.get(CORRELATION_KEY):
             tracer.put_annotation(key=CORRELATION_KEY, value=str(event[CORRELATION_KEY]))
-        return handle(event, context)
+        try:
+            return handle(event, context)
+        except DomainError:
+            # The bank's or the customer's answer leaves as a Lambda error (a journey's Catch names it): counted,
+            # so that LambdaErrorsAlarm takes these off AWS/Lambda Errors and pages on faults only.
+            metrics.add_metric(name="DomainErrorsRaised", unit="Count", value=1)
+            raise
 
     return lambda_handler
 

@@ -342,3 +342,41 @@ def test_a_refusal_that_is_not_json_becomes_the_default_error() -> None:
         raise_for_status("core", refusal(418, content=b"<html>teapot</html>"), CODES, CardNotFound)
     assert type(caught.value) is CardNotFound
     assert caught.value.details == {"system": "core", "code": "", "status": 418}
+
+
+@pytest.mark.parametrize("error", [BankAuthenticationFailed, BankProtocolError])
+def test_refused_credentials_and_an_unreadable_answer_count_as_errors_of_the_system(
+    clock: Clock, measured: list[tuple[str, float, str, dict[str, str]]], error: type[DomainError]
+) -> None:
+    def call() -> str:
+        raise error("core: 401")
+
+    with pytest.raises(error):
+        with_retries("core", "balance", call, retryable=True, policy=POLICY)
+
+    assert measured == [
+        ("BankCallLatency", 250.0, "Milliseconds", {"system": "core"}),
+        ("BankCallErrors", 1, "Count", {"system": "core"}),
+    ]
+
+
+def test_a_business_refusal_is_a_call_that_worked(
+    clock: Clock, measured: list[tuple[str, float, str, dict[str, str]]]
+) -> None:
+    def call() -> str:
+        raise InsufficientFunds("no")
+
+    with pytest.raises(InsufficientFunds):
+        with_retries("core", "debit", call, retryable=True, policy=POLICY)
+
+    assert measured == [("BankCallLatency", 250.0, "Milliseconds", {"system": "core"})]
+
+
+def test_every_partners_api_counts_as_the_partners_system(
+    clock: Clock, measured: list[tuple[str, float, str, dict[str, str]]]
+) -> None:
+    call, _ = failing(1)
+
+    with_retries("partner:gamearena", "offers", call, retryable=True, policy=POLICY)
+
+    assert {dimensions["system"] for _, _, _, dimensions in measured} == {"partners"}

@@ -50,8 +50,15 @@ class RetryPolicy:
         return random.uniform(0, min(self.backoff_max, self.backoff_base * 2**attempt))  # noqa: S311 - jitter
 
 
+def metric_system(system: str) -> str:
+    """The bank system (settings.SYSTEMS) a client's name belongs to, as the alarms name it: each partner's
+    API (``partner:<id>``) counts as ``partners``; the log lines keep which partner."""
+    return "partners" if system.startswith("partner:") else system
+
+
 def bank_call_measured(system: str, milliseconds: float, *, failed: bool) -> None:
     """Latency and errors per bank system."""
+    system = metric_system(system)
     count("BankCallLatency", value=milliseconds, unit=MetricUnit.Milliseconds, system=system)
     if failed:
         count("BankCallErrors", system=system)
@@ -89,6 +96,15 @@ def with_retries[T](system: str, operation: str, call: Callable[[], T], *, retry
             )
             time.sleep(policy.delay(attempt))
             attempt += 1
+        except BankSystemUnavailable:
+            # Our credentials refused, an answer we cannot read, or a system it needs (Keycloak's token) down: the
+            # system's fault or ours, never the customer's.
+            bank_call_measured(system, (time.perf_counter() - started) * 1000, failed=True)
+            raise
+        except DomainError:
+            # The bank's answer (not enough money, no such card): the call itself worked.
+            bank_call_measured(system, (time.perf_counter() - started) * 1000, failed=False)
+            raise
         else:
             bank_call_measured(system, (time.perf_counter() - started) * 1000, failed=False)
             return result

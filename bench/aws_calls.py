@@ -22,6 +22,7 @@ import argparse
 import io
 import json
 import math
+import os
 import re
 import sys
 import threading
@@ -51,6 +52,9 @@ CONFIRM = text("common.confirm", "ru")
 MENU = text("menu.main", "ru")
 READ_UNIT = 4096  # bytes per read capacity unit (a strongly consistent read; eventually: half a unit)
 WRITE_UNIT = 1024  # bytes per write capacity unit
+# A query that found nothing (or a key the meter could not read) names no partition: never a shared key.
+UNKNOWN_PARTITIONS = ("(none found)", "?")
+BENCH_AGENT = "capacity-bench"  # the user agent of the bench's own look at the cloud (not counted)
 SCOPE = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request")
 
 
@@ -73,11 +77,11 @@ def write_units(size_bytes: int, *, transactional: bool = False) -> float:
 class Meter:
     """Counts what happens while a phase is named; drops what happens between phases."""
 
-    def __init__(self, logs_dir: Path) -> None:
+    def __init__(self, logs_dir: Path | None = None) -> None:
         self._lock = threading.Lock()
         self.phase: str | None = None
         self.last_activity = time.monotonic()
-        self.logs_dir = logs_dir
+        self.logs_dir = logs_dir  # the local cloud's, once it is up
         self._log_bytes_at_start = 0
         self.unattributed = 0
         self.idle_receives = 0
@@ -107,6 +111,8 @@ class Meter:
             return phase
 
     def _log_bytes(self) -> int:
+        if self.logs_dir is None:
+            return 0
         return sum(path.stat().st_size for path in self.logs_dir.glob("*.log") if path.name != "local-cloud.log")
 
     def _record(self, update: Callable[[dict[str, Any]], None]) -> None:
@@ -130,6 +136,8 @@ class Meter:
             length = int(environ.get("CONTENT_LENGTH") or 0)
             body = environ["wsgi.input"].read(length) if length else b""
             environ["wsgi.input"] = io.BytesIO(body)
+            if BENCH_AGENT in str(environ.get("HTTP_USER_AGENT", "")):
+                return app(environ, start_response)
             scope = SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
             service = scope["service"] if scope else "unknown"
             region = scope["region"] if scope else "eu-central-1"
@@ -282,6 +290,17 @@ def _partition(region: str, table: str, key: dict[str, Any]) -> str:
     return str(next(iter(value.values()), "?")) if isinstance(value, dict) else "?"
 
 
+def _index_partition(region: str, table: str, index: str, item: dict[str, Any]) -> str:
+    try:
+        found = _backend(region).get_table(table)
+        schema = next(i.schema for i in found.indexes + found.global_indexes if i.name == index)
+    except Exception:
+        return "?"
+    attribute = next((k["AttributeName"] for k in schema if k["KeyType"] == "HASH"), "")
+    value = item.get(attribute, {})
+    return str(next(iter(value.values()), "?")) if isinstance(value, dict) else "?"
+
+
 def _writes(request: dict[str, Any], action: str) -> Iterator[tuple[str, dict[str, Any], dict[str, Any] | None]]:
     """(table, key, the new item if the call carries it whole) of each item a write touches."""
     if action in {"PutItem", "UpdateItem", "DeleteItem"}:
@@ -320,9 +339,13 @@ def _dynamodb_units(
     elif action in {"Query", "Scan"}:
         table, items = request.get("TableName", ""), answer.get("Items", [])
         size = sum(_item_size(item) for item in items)
-        key = _partition(region, table, items[0]) if items else "(none found)"
-        if request.get("IndexName"):
-            key = f"{request['IndexName']}:{key}"
+        index = request.get("IndexName")
+        if not items:
+            key = "(none found)"
+        elif index:
+            key = f"{index}:{_index_partition(region, table, index, items[0])}"
+        else:
+            key = _partition(region, table, items[0])
         units.append((table, "read", read_units(size, consistent=consistent), key))
     elif action in {"BatchGetItem", "TransactGetItems"}:
         transactional = action == "TransactGetItems"
@@ -457,30 +480,62 @@ TURNS: dict[str, Callable[[LocalCloud, Customer], int]] = {
 
 
 # --------------------------------------------------------------------------------- Step Functions history
+def bench_client(cloud: LocalCloud, service: str) -> Any:
+    """A client whose calls the meter leaves out: the bench looking at the cloud is no customer's turn."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(  # type: ignore[call-overload]
+        service,
+        endpoint_url=cloud.aws_endpoint,
+        region_name=cloud.config.region,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",  # noqa: S106 - moto's fixed test credentials
+        config=Config(user_agent_extra=BENCH_AGENT),
+    )
+
+
+def new_executions(cloud: LocalCloud, seen: set[str]) -> dict[str, str]:
+    """Execution ARN → state machine's logical id, for the executions not in `seen`."""
+    assert cloud.stack is not None
+    sfn = bench_client(cloud, "stepfunctions")
+    return {
+        execution["executionArn"]: logical_id
+        for logical_id, arn in cloud.stack.state_machines.items()
+        for execution in sfn.list_executions(stateMachineArn=arn)["executions"]
+        if execution["executionArn"] not in seen
+    }
+
+
+def await_executions(cloud: LocalCloud, seen: set[str], timeout_s: float = TURN_TIMEOUT_S) -> None:
+    """Until every execution started since `seen` has ended (a turn's journey runs on after its last reply)."""
+    sfn = bench_client(cloud, "stepfunctions")
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        running = [
+            arn
+            for arn in new_executions(cloud, seen)
+            if sfn.describe_execution(executionArn=arn)["status"] == "RUNNING"
+        ]
+        if not running:
+            return
+        time.sleep(0.5)
+
+
 def transitions_since(cloud: LocalCloud, seen: set[str]) -> dict[str, int]:
     """StateEntered events of the executions started since `seen` (added to it), per state machine."""
-    assert cloud.stack is not None
-    sfn = cloud.client("stepfunctions")
+    sfn = bench_client(cloud, "stepfunctions")
     counted: dict[str, int] = {}
-    for logical_id, arn in cloud.stack.state_machines.items():
-        for execution in sfn.list_executions(stateMachineArn=arn)["executions"]:
-            if execution["executionArn"] in seen:
-                continue
-            seen.add(execution["executionArn"])
-            events = sfn.get_execution_history(executionArn=execution["executionArn"], maxResults=1000)["events"]
-            entered = sum(1 for event in events if event["type"].endswith("StateEntered"))
-            counted[logical_id] = counted.get(logical_id, 0) + entered
+    for arn, logical_id in new_executions(cloud, seen).items():
+        seen.add(arn)
+        events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+        entered = sum(1 for event in events if event["type"].endswith("StateEntered"))
+        counted[logical_id] = counted.get(logical_id, 0) + entered
     return counted
 
 
 def executions_seen(cloud: LocalCloud) -> set[str]:
-    assert cloud.stack is not None
-    sfn = cloud.client("stepfunctions")
-    return {
-        execution["executionArn"]
-        for arn in cloud.stack.state_machines.values()
-        for execution in sfn.list_executions(stateMachineArn=arn)["executions"]
-    }
+    return set(new_executions(cloud, set()))
 
 
 def _plain(phase: dict[str, Any]) -> dict[str, Any]:
@@ -515,6 +570,8 @@ def measure(cloud: LocalCloud, meter: Meter, name: str, run: Callable[[], int], 
     meter.begin(name)
     inbound = run()
     meter.wait_quiet()
+    await_executions(cloud, seen)
+    meter.wait_quiet()
     phase = _plain(meter.end())
     phase["inbound_messages"] = inbound
     webhooks = sum(row["invocations"] for fn, row in phase["lambda"].items() if fn.endswith("WebhookFunction"))
@@ -540,7 +597,9 @@ def shared_keys(rows: list[dict[str, Any]]) -> None:
     for row in rows:
         keys = row.pop("dynamodb_keys")
         row["dynamodb_shared_keys"] = {
-            key: round(units, 2) for key, units in sorted(keys.items()) if len(customers[key]) > 1
+            key: round(units, 2)
+            for key, units in sorted(keys.items())
+            if len(customers[key]) > 1 and not key.endswith(UNKNOWN_PARTITIONS)
         }
 
 
@@ -560,21 +619,26 @@ def main(argv: list[str] | None = None) -> None:
     channels = [c.strip() for c in args.channels.split(",") if c.strip()]
     started = time.monotonic()
     measured: list[dict[str, Any]] = []
+    meter = Meter()
+    # Before the cloud starts: its API front and event sources keep the runner's bound `invoke` from then on.
+    restore = meter.wrap_runner()
     with local_cloud() as cloud, quiet_logs():
-        meter = Meter(cloud.logs.directory)
-        restore = meter.wrap_runner()
+        meter.logs_dir = cloud.logs.directory
         try:
             cloud._moto._server.app = meter.wrap_aws(cloud._moto._server.app)
             cloud.platforms._server.app = meter.wrap_platforms(cloud.platforms._server.app)
             cloud.sandbox.faults.decide = meter.wrap_bank(cloud.sandbox.faults.decide)
             seen = executions_seen(cloud)
-            for channel in channels:
+            for index, channel in enumerate(channels):
                 warm, _ = onboarding(cloud, channel)  # cold starts: not counted
-                for name, run in TURNS.items():
+                # The first messenger's warm customer walks every turn (every function starts once); the others'
+                # only onboard (their webhook function starts), the rest being warm from the turns before.
+                for name, run in TURNS.items() if index == 0 else {"menu": menu}.items():
                     try:
                         run(cloud, warm)
                     except AssertionError as error:  # a warm-up turn only warms: the measured one must work
                         print(f"  {channel}: warm-up {name} failed: {str(error)[-300:]}", file=sys.__stdout__)
+                await_executions(cloud, seen)
                 seen = executions_seen(cloud)
                 print(f"  {channel}: warmed up ({time.monotonic() - started:.0f} s)", file=sys.__stdout__, flush=True)
                 holder: list[Customer] = []
@@ -588,6 +652,8 @@ def main(argv: list[str] | None = None) -> None:
                 # WhatsApp paces one chat at 45 messages then one per 6 s: the paying turns get a second
                 # customer (made unmeasured), so that no turn waits on the pace.
                 second, _ = onboarding(cloud, channel)
+                await_executions(cloud, seen)
+                seen = executions_seen(cloud)  # the second customer's card issuance is no measured turn's
                 for name, run in TURNS.items():
                     walker = holder[0] if name in FIRST_CUSTOMERS_TURNS else second
                     phases[name] = measure(cloud, meter, f"{channel}:{name}", partial(run, cloud, walker), seen)
@@ -608,10 +674,12 @@ def main(argv: list[str] | None = None) -> None:
         "what": __doc__.split("\n\n")[0].replace("\n", " "),
         "durations": "the local runner's Invocation.duration_ms (what its REPORT line prints), this machine, "
         "the bank sandbox at full speed",
+        "load_average": [round(x, 1) for x in os.getloadavg()],  # the machine is shared: durations are upper bounds
         "api_functions": behind_api,
         "turns": measured,
         "not_counted": {"empty_event_source_polls": idle, "calls_between_turns": unattributed},
     }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"  {len(measured)} turns measured in {time.monotonic() - started:.0f} s → {args.out}")
     for row in measured:

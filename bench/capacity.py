@@ -26,6 +26,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from messenger_bank.channels.ratelimit import PLATFORM_LIMITS
+from messenger_bank.secrets import CACHE_SECONDS
 
 ROOT = Path(__file__).resolve().parents[1]
 MEASURED = ROOT / "bench" / "data" / "aws_calls.json"
@@ -63,6 +64,7 @@ class Assumptions(BaseModel):
     bank_call_latency_ms: float = Field(ge=0)
     stored_bytes_per_customer: int = Field(ge=0)
     trace_sampling: float = Field(ge=0, le=1)
+    secrets_per_environment: float = Field(ge=0)
     days_per_month: float = Field(gt=0)
 
 
@@ -126,7 +128,8 @@ def usage_of(row: Mapping[str, Any], api_functions: Iterable[str]) -> Usage:
         if function in api:
             add("api:requests", measured["invocations"])
     for call, count in row["aws_calls"].items():
-        add(f"aws:{call}", count)
+        if not call.startswith("ssm:"):  # secrets are read per execution environment, not per turn: limits()
+            add(f"aws:{call}", count)
     for table, measured in row["dynamodb"].items():
         add(f"ddb:{table}:rcu", measured["rcu"])
         add(f"ddb:{table}:wcu", measured["wcu"])
@@ -203,6 +206,12 @@ def peak_per_second(per_day: float, peak_to_average: float) -> float:
 def concurrency(invocations_per_second: float, mean_duration_s: float) -> float:
     """Little's law: executions in flight = arrival rate × time each takes."""
     return invocations_per_second * mean_duration_s
+
+
+def secret_reads_per_second(environments: float, secrets_per_environment: float) -> float:
+    """Each execution environment reads its secrets once per cache period (messenger_bank.secrets), whatever
+    the rate of messages: as many environments as executions in flight."""
+    return math.ceil(environments) * secrets_per_environment / CACHE_SECONDS
 
 
 def binds_at(customers: int, demand: float, limit: float) -> float:
@@ -314,7 +323,14 @@ def limits(peak: Mapping[str, float], in_flight: Mapping[str, float], inputs: In
     quota(
         "Step Functions: StartExecution per second",
         "step_functions_start_execution_per_second",
-        peak.get("aws:stepfunctions:StartExecution", 0.0),
+        peak.get("aws:states:StartExecution", 0.0),
+    )
+    kms = sum(v for k, v in peak.items() if k.startswith("aws:kms:"))
+    quota("KMS: symmetric cryptographic requests per second", "kms_symmetric_requests_per_second", kms)
+    quota(
+        "SSM Parameter Store: GetParameter per second",
+        "ssm_get_parameter_per_second",
+        secret_reads_per_second(sum(in_flight.values()), inputs.assumptions.secrets_per_environment),
     )
     tables = sorted({k.split(":")[1] for k in peak if k.startswith("ddb:")})
     for table in tables:
@@ -452,7 +468,10 @@ def render(measured: Mapping[str, Any], inputs: Inputs) -> str:
         "",
         "Concurrency = invocations per second at the peak × mean duration (the local runner's durations, what its",
         "REPORT lines print, with the bank sandbox at full speed; each bank call adds "
-        f"{a.bank_call_latency_ms:g} ms on AWS, counted in the cost, not here).",
+        f"{a.bank_call_latency_ms:g} ms on AWS, counted in the cost, not here). The machine that measured them is "
+        f"shared (load average {measured.get('load_average', 'not recorded')} at the end): the durations are an "
+        "upper bound of Lambda's. On AWS the conversation takes up to 10 messages a batch, fewer invocations "
+        "of longer duration: the same concurrency.",
         "",
         "| Function | Invocations/s | Mean ms | In flight |",
         "|---|---:|---:|---:|",
@@ -482,7 +501,7 @@ def render(measured: Mapping[str, Any], inputs: Inputs) -> str:
         lines.append(f"| hottest partition: {key[4:].replace('|', ' ')} | {m.peak[key]:,.1f} |")
     for key in sorted(k for k in m.peak if k.startswith("sfn:")):
         lines.append(f"| Step Functions {key.split(':')[1]} transitions | {m.peak[key]:,.1f} |")
-    lines.append(f"| StartExecution | {m.peak.get('aws:stepfunctions:StartExecution', 0.0):,.1f} |")
+    lines.append(f"| StartExecution | {m.peak.get('aws:states:StartExecution', 0.0):,.1f} |")
     lines += [
         "",
         "Message groups: one per chat (`channel:chat`), so as many groups as chats writing at once — "
@@ -519,6 +538,9 @@ def render(measured: Mapping[str, Any], inputs: Inputs) -> str:
             f"{_n(limit.binds_at_customers)} | {limit.remedy} ([source]({limit.source.split(' ')[0]})) |"
         )
     lines += [
+        "",
+        "Quota values are the defaults the linked pages list for the region; the account's own values are in the "
+        "Service Quotas console (new accounts start lower on some, e.g. Step Functions' transitions).",
         "",
         "## Cost per month",
         "",

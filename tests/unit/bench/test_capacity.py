@@ -69,6 +69,7 @@ def base_inputs(**changes: Any) -> Inputs:
         bank_call_latency_ms=0,
         stored_bytes_per_customer=0,
         trace_sampling=0,
+        secrets_per_environment=4,
         days_per_month=30,
     ).model_copy(update=changes)
     return committed.model_copy(update={"assumptions": assumptions})
@@ -139,6 +140,12 @@ def test_concurrency_is_the_rate_times_the_duration() -> None:
 def test_the_conversations_concurrency_at_the_peak() -> None:
     # 18.75 conversation invocations a second (one per message) × 0.2 s = 3.75 in flight
     assert capacity.model(measurement(), base_inputs()).in_flight["ConversationFunction"] == pytest.approx(3.75)
+
+
+def test_secrets_are_read_per_environment_per_cache_period_not_per_message() -> None:
+    # 3.75 executions in flight → 4 environments × 4 secrets / 300 s (messenger_bank.secrets.CACHE_SECONDS)
+    ssm = next(x for x in capacity.model(measurement(), base_inputs()).limits if x.name.startswith("SSM"))
+    assert ssm.demand == pytest.approx(4 * 4 / 300)
 
 
 def test_a_limit_binds_at_the_customers_where_demand_meets_it() -> None:

@@ -45,6 +45,7 @@ MESSAGE_CALLS = {
     "messenger": ("messages",),
 }
 
+COUNTS_INBOUND = {"whatsapp"}  # Cloud API's throughput is of messages in and out together (its throughput page)
 MESSENGER_NAMES = {"telegram": "Telegram", "viber": "Viber", "whatsapp": "WhatsApp", "messenger": "Messenger"}
 Usage = dict[str, float]  # a flat tally: "lambda:<fn>:invocations", "ddb:<table>:wcu", "sqs:SendMessage", ...
 
@@ -116,7 +117,7 @@ def is_message(channel: str, call: str) -> bool:
 def usage_of(row: Mapping[str, Any], api_functions: Iterable[str]) -> Usage:
     """One measured turn as a flat tally (what the model adds up)."""
     api = set(api_functions)
-    tally: Usage = {"inbound": float(row["inbound_messages"])}
+    tally: Usage = {"inbound": float(row["inbound_messages"]), f"in:{row['channel']}:messages": row["inbound_messages"]}
 
     def add(key: str, value: float) -> None:
         tally[key] = tally.get(key, 0.0) + value
@@ -295,12 +296,15 @@ def limits(peak: Mapping[str, float], in_flight: Mapping[str, float], inputs: In
 
     for channel, platform in PLATFORM_LIMITS.items():
         add(
-            f"{MESSENGER_NAMES[channel]}: messages per second per bot",
-            peak.get(f"out:{channel}:messages", 0.0),
+            f"{MESSENGER_NAMES[channel]}: messages per second per bot"
+            + (" (in and out: WhatsApp counts both)" if channel in COUNTS_INBOUND else ""),
+            peak.get(f"out:{channel}:messages", 0.0)
+            + (peak.get(f"in:{channel}:messages", 0.0) if channel in COUNTS_INBOUND else 0.0),
             platform.bot.per_second,
             {
-                "telegram": "Telegram's paid broadcasts (allow_paid_broadcast, up to 1,000 messages/s, 0.1 Star per "
-                "message over 30/s), or fewer messages per turn (edit the last one instead of sending)",
+                "telegram": "the FAQ's 30/s is for bulk notifications, yet channels/ratelimit.py paces every send at "
+                "it: pace only notices bot-wide and replies per chat (a design change), and for notices beyond 30/s "
+                "Telegram's paid broadcasts (allow_paid_broadcast, up to 1,000/s, 0.1 Star a message)",
                 "viber": "a higher rate agreed with Rakuten Viber (partner account); until then Viber's turns wait",
                 "whatsapp": "Meta's automatic upgrade to 1,000 mps (unlimited messaging tier, quality medium or "
                 "better): set PLATFORM_LIMITS to it when granted",

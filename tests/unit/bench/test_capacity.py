@@ -161,6 +161,13 @@ def test_telegrams_bot_rate_is_the_first_limit_when_its_messages_outrun_it() -> 
     assert (first.demand, first.binds_at_customers) == pytest.approx((37.5, 800_000))
 
 
+def test_whatsapps_throughput_counts_the_messages_in_as_well_as_out() -> None:
+    # all on WhatsApp: 2 out + 1 in per message, 18.75 messages a second at the peak → 56.25 against its 80
+    inputs = base_inputs(channel_share={"telegram": 0.0, "viber": 0.0, "whatsapp": 1.0, "messenger": 0.0})
+    whatsapp = next(x for x in capacity.model(measurement(), inputs).limits if x.name.startswith("WhatsApp"))
+    assert (whatsapp.demand, whatsapp.limit) == pytest.approx((56.25, 80))
+
+
 def test_a_key_every_customer_shares_is_a_hot_partition_row() -> None:
     # each menu turn writes 3 units to the bot's send-rate key: 550,000 × 3 / 86,400 × 2 = 38.19 WCU a second
     shared = {"SendRates|write|telegram:bot": 3.0}

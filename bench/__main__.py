@@ -2,7 +2,7 @@
 
     python -m bench                 # all of them (NLU without the ~2 min public Banking77 benchmark)
     python -m bench <name> [args]   # one: cold_start, webhooks, outbound, card_issuance, transfers, purchases,
-                                    #      sessions, notices, nlu, images
+                                    #      sessions, notices, nlu, images, aws_calls, capacity
     python -m bench --list
 
 Each benchmark ends by itself; those that need the local cloud start and stop their own, on free ports
@@ -78,6 +78,22 @@ def _purchases(args: list[str]) -> None:
     purchases.main(args)
 
 
+@_register("aws_calls", "AWS calls per turn, measured on the local cloud (for the capacity model)")
+def _aws_calls(args: list[str]) -> None:
+    from bench import aws_calls
+
+    aws_calls.main(args)
+
+
+@_register("capacity", "Capacity and cost for 19.8 million customers (docs/capacity.md)")
+def _capacity(args: list[str]) -> None:
+    from bench import capacity
+
+    status = capacity.main(args)
+    if status:
+        raise SystemExit(status)
+
+
 @_register("sessions", "Sign-in zone: the session JWT's cost per operation")
 def _sessions(args: list[str]) -> None:
     from bench import sessions
@@ -125,7 +141,13 @@ def main(argv: list[str]) -> int:
         header(title)
         runner(rest)
         return 0
-    defaults = {"nlu": ["--skip-banking77"]}
+    # The whole run measures the AWS calls into bench/results/ and checks docs/capacity.md against the committed
+    # data: it never rewrites what is committed (`python -m bench aws_calls` / `capacity` alone do).
+    defaults = {
+        "nlu": ["--skip-banking77"],
+        "aws_calls": ["--out", "bench/results/aws_calls.json"],
+        "capacity": ["--check"],
+    }
     started = time.monotonic()
     failed = []
     for name in BENCHES:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from messenger_bank.banking import service as bank
 from messenger_bank.banking.models import Card as BankCard
@@ -51,6 +52,9 @@ from messenger_bank.errors import CardNotFound, DomainError
 from messenger_bank.notices.service import notify, tell_each_chat
 from messenger_bank.observability import logger, metrics
 from messenger_bank.onboarding.models import Notified, NotifyRequest
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 Clock = Callable[[], datetime]
 # The card menu's words for a statement: one place for each word, in the chat and in the monthly notice.
@@ -129,6 +133,7 @@ def send_statement(
     statements: StatementsRepository | None = None,
     settings: CardsSettings | None = None,
     terms: CreditTerms | None = None,
+    s3_client: S3Client | None = None,
     tell: Callable[[NotifyRequest], Notified] = notify,
     clock: Clock = _now,
 ) -> StatementSent:
@@ -170,6 +175,7 @@ def send_statement(
         language,
         terms=terms or credit_terms(),
         bucket=(settings or cards_settings()).bucket(),
+        s3_client=s3_client,
         today=now.date(),
     )
     closed = statement.closed  # core banking's word on whether the month has ended

@@ -48,14 +48,14 @@ def test_the_schedule_starts_the_statement_machine_on_the_statement_day_with_its
     schedule = schedule_of(resources, MACHINE)
     _minute, hour, day, month, weekday, year = cron_fields(document)
 
-    assert (hour, day, month, weekday, year) == ("6", "1", "*", "?", "*")  # CreditStatementDay's default
+    assert (hour, day, month, weekday, year) == ("6", "1", "*", "?", "*")  # StatementDay's default
     assert schedule["ScheduleExpressionTimezone"] == "Europe/Minsk"
     assert "<aws.scheduler.scheduled-time>" in schedule["Target"]["Input"]
 
 
 def test_the_statement_day_is_a_template_parameter_every_month_has() -> None:
     template = load_template_text((ROOT / "template.yaml").read_text(encoding="utf-8"))
-    day = template["Parameters"]["CreditStatementDay"]
+    day = template["Parameters"]["StatementDay"]
 
     assert (day["MinValue"], day["MaxValue"]) == (1, 28)
 
@@ -63,7 +63,7 @@ def test_the_statement_day_is_a_template_parameter_every_month_has() -> None:
 def test_a_statement_day_set_otherwise_is_the_schedules_day() -> None:
     document = transform(ROOT / "template.yaml", {"Stage": "dev"}, region="eu-central-1", account="1" * 12).document
 
-    assert cron_fields(document, {"CreditStatementDay": "5"})[2] == "5"
+    assert cron_fields(document, {"StatementDay": "5"})[2] == "5"
 
 
 def test_the_schedules_role_may_only_start_the_statement_machine(resources: dict[str, Any]) -> None:

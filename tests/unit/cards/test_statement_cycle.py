@@ -260,6 +260,32 @@ def test_a_customer_with_no_chat_left_is_not_stated(run: Run) -> None:
     assert run.statements_asked() == 0
 
 
+def close_card(world: World, customer_id: str, card_id: str, status: str = "closed") -> None:
+    (card,) = [c for c in world.customers.cards(customer_id) if c.card_id == card_id]
+    world.customers.put_card(card.model_copy(update={"status": status}))
+
+
+def test_the_account_stated_is_the_card_still_open_even_blocked_not_the_closed_one(world: World) -> None:
+    core = StatementCore()
+    world.core = core
+    customer_id, (first, second) = world.customer(1, cards=2)
+    close_card(world, customer_id, first)
+    close_card(world, customer_id, second, status="blocked")
+    run = Run(world, core, StatementsRepository(world.customers.table), Chats(), customer_id)
+    core.statement_debts["acc_1_1"] = SPENT
+
+    assert run.send().outcome == "sent"
+    assert [call for call in core.calls if call[0] == "statement"] == [("statement", f"acc_1_1:{NOVEMBER}")]
+
+
+def test_a_closed_cards_account_is_still_stated_when_it_owes(run: Run) -> None:
+    (card,) = run.world.customers.cards(run.customer_id)
+    close_card(run.world, run.customer_id, card.card_id)
+
+    assert run.send().outcome == "sent"
+    assert run.chats.told[0].values["amount_due"] == f"300,00{NBSP}BYN"
+
+
 # --- once per customer and month --------------------------------------------------------------------
 def test_a_month_already_sent_sends_nothing_and_asks_core_banking_nothing(run: Run) -> None:
     run.send()

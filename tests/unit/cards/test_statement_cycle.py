@@ -14,7 +14,13 @@ import pytest
 
 from messenger_bank.banking.models import HistoryEntry, Statement
 from messenger_bank.cards import statement_cycle
-from messenger_bank.cards.models import StatementItem, StatementRunInput, StatementRunStart, StatementSent
+from messenger_bank.cards.models import (
+    StatementItem,
+    StatementRecord,
+    StatementRunInput,
+    StatementRunStart,
+    StatementSent,
+)
 from messenger_bank.cards.repository import StatementsRepository
 from messenger_bank.cards.settings import CreditTerms
 from messenger_bank.cards.statement_cycle import (
@@ -286,6 +292,39 @@ def test_a_closed_cards_account_is_still_stated_when_it_owes(run: Run) -> None:
     assert run.chats.told[0].values["amount_due"] == f"300,00{NBSP}BYN"
 
 
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        pytest.param({"status": "blocked"}, {}, id="an active card before a blocked one"),
+        pytest.param({"kind": "plastic"}, {}, id="the digital card before the plastic one"),
+    ],
+)
+def test_the_account_stated_is_the_cards_the_customer_uses(
+    world: World, first: dict[str, str], second: dict[str, str]
+) -> None:
+    core = StatementCore()
+    world.core = core
+    customer_id, card_ids = world.customer(1, cards=2)
+    for card_id, changed in zip(card_ids, (first, second), strict=True):
+        (card,) = [c for c in world.customers.cards(customer_id) if c.card_id == card_id]
+        world.customers.put_card(card.model_copy(update=changed))
+    core.statement_debts["acc_1_1"] = SPENT
+    run = Run(world, core, StatementsRepository(world.customers.table), Chats(), customer_id)
+
+    run.send()
+
+    assert [call for call in core.calls if call[0] == "statement"] == [("statement", f"acc_1_1:{NOVEMBER}")]
+
+
+def test_a_kopeck_due_on_an_untouched_credit_line_is_told_as_due(run: Run) -> None:
+    run.core.statement_debts["acc_1_0"] = 1
+    run.core.entries["acc_1_0"] = []
+
+    assert run.send().outcome == "sent"
+    (told,) = run.chats.told
+    assert (told.message, told.values["amount_due"]) == ("card_services.statement_is", f"0,01{NBSP}BYN")
+
+
 # --- once per customer and month --------------------------------------------------------------------
 def test_a_month_already_sent_sends_nothing_and_asks_core_banking_nothing(run: Run) -> None:
     run.send()
@@ -381,3 +420,45 @@ def test_chats_that_cannot_be_reached_keep_the_record_and_are_not_retried(run: R
 def test_each_statement_notice_can_reach_a_chat_after_its_window(key: str) -> None:
     """Registered as a notice: a WhatsApp template and a Messenger tag carry it past the 24 h window."""
     assert notice(key).tag == "ACCOUNT_UPDATE"
+
+
+# --- the record ---------------------------------------------------------------------------------------
+def test_the_months_record_is_where_the_runbook_looks_and_the_month_so_far_apart(run: Run) -> None:
+    run.send()
+    run.send(month="2026-12")
+    table = run.world.customers.table
+
+    rows = table.query(
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :sk)",
+        ExpressionAttributeValues={":pk": f"CUSTOMER#{run.customer_id}", ":sk": "STATEMENT#"},
+    )["Items"]
+    assert sorted(row["sk"] for row in rows) == ["STATEMENT#2026-11", "STATEMENT#2026-12#SOFAR"]
+
+
+def test_a_claimed_statement_not_yet_told_has_no_told_at(run: Run) -> None:
+    """The runbook tells a run that stopped between the claim and the chats by the missing told_at."""
+    record = StatementRecord(
+        customer_id=run.customer_id, month=NOVEMBER, closed=True, amount_due_minor=SPENT, claimed_at=STATEMENT_DAY
+    )
+    assert run.records.claim(record)
+
+    row = run.world.customers.table.get_item(Key={"pk": f"CUSTOMER#{run.customer_id}", "sk": "STATEMENT#2026-11"})[
+        "Item"
+    ]
+    assert "told_at" not in row
+    assert run.records.statement(run.customer_id, NOVEMBER, closed=True) == record
+
+
+def test_every_read_of_the_record_is_consistent(run: Run) -> None:
+    flags: list[Any] = []
+
+    def record_read(params: dict[str, Any], **_: Any) -> None:
+        if str(params["Key"]["sk"]).startswith("STATEMENT#"):
+            flags.append(params.get("ConsistentRead"))
+
+    run.records.table.meta.client.meta.events.register("before-parameter-build.dynamodb.GetItem", record_read)
+
+    run.send()
+    run.send()
+
+    assert len(flags) == 2 and set(flags) == {True}

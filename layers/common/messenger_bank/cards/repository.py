@@ -29,11 +29,8 @@ def _key(customer_id: str, month: str, closed: bool) -> dict[str, str]:
 
 
 def _record(item: dict[str, Any]) -> StatementRecord:
-    fields = {k: v for k, v in item.items() if k not in ("pk", "sk")}
-    for name in ("amount_due_minor", "chats_told"):
-        if name in fields:
-            fields[name] = int(fields[name])
-    return StatementRecord.model_validate(fields)
+    # DynamoDB's numbers come back as whole Decimals, which the model's integer fields take as they are.
+    return StatementRecord.model_validate({k: v for k, v in item.items() if k not in ("pk", "sk")})
 
 
 class StatementsRepository(InCustomersTable):

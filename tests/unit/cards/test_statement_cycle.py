@@ -152,6 +152,14 @@ def test_the_schedules_time_in_minsk_is_the_same_moment() -> None:
     assert month_to_state(start(scheduled_at=at)) == NOVEMBER
 
 
+@pytest.mark.parametrize(
+    ("month", "before"),
+    [("2026-12", "2026-11"), ("2027-01", "2026-12"), ("2026-02", "2026-01"), ("2026-10", "2026-09")],
+)
+def test_the_month_before(month: str, before: str) -> None:
+    assert statement_cycle.month_before(month) == before
+
+
 def test_without_a_schedules_time_the_start_tells_the_month() -> None:
     assert month_to_state(start(at=datetime(2026, 8, 1, 0, 0, tzinfo=UTC))) == "2026-07"
 

@@ -23,7 +23,7 @@ Logs name the customer and the month, never a card mask or an amount.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from messenger_bank.banking import service as bank
@@ -89,8 +89,13 @@ def month_to_state(start: StatementRunStart) -> str:
         if start.input.month > now_month:
             raise MonthNotStarted(f"{start.input.month} has not started")
         return start.input.month
-    moment = (start.input.scheduled_at or start.started_at).astimezone(UTC)
-    return month_of(moment.replace(day=1) - timedelta(days=1))
+    return month_before(month_of(start.input.scheduled_at or start.started_at))
+
+
+def month_before(month: str) -> str:
+    """``2026-12`` → ``2026-11``, ``2027-01`` → ``2026-12``."""
+    year, number = int(month[:4]), int(month[5:])
+    return f"{year - (number == 1):04d}-{(number - 2) % 12 + 1:02d}"
 
 
 def statement_run(start: StatementRunStart, *, customers: CustomersRepository | None = None) -> StatementRun:

@@ -6,6 +6,7 @@ Figures worked out by hand from the defaults (5 % minimum, floor 10.00, 25 days 
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -158,6 +159,18 @@ def test_the_schedules_time_in_minsk_is_the_same_moment() -> None:
 )
 def test_the_month_before(month: str, before: str) -> None:
     assert statement_cycle.month_before(month) == before
+
+
+def test_the_month_is_core_bankings_utc_month_whatever_the_machines_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Europe/Minsk")
+    time.tzset()
+    try:
+        late_in_november = datetime(2026, 11, 30, 22, 30, tzinfo=UTC)  # already 1 December in Minsk
+
+        assert statement_cycle.month_of(late_in_november) == NOVEMBER
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
 
 
 def test_without_a_schedules_time_the_start_tells_the_month() -> None:

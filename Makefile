@@ -12,7 +12,7 @@ export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)
 FN ?=
 EVENT ?=
 
-.PHONY: help venv run test lint-and-mutation-gate test-not-slow test-fast test-slow journeys lint build invoke executions cashback-payout bench flows nlu webhooks whatsapp-templates browser clean mutation mutation-sample
+.PHONY: help venv run test lint-and-mutation-gate test-not-slow test-fast test-slow journeys lint build invoke executions cashback-payout credit-statement bench flows nlu webhooks whatsapp-templates browser clean mutation mutation-sample
 CHROMIUM := /usr/bin/chromium
 
 help:
@@ -24,6 +24,7 @@ help:
 	@echo "make invoke FN=<function> EVENT=<file>   run one function on an event, print its result"
 	@echo "make executions  list state-machine executions of the running local cloud"
 	@echo "make cashback-payout MONTH=YYYY-MM   pay the month's cashback now on the running local cloud"
+	@echo "make credit-statement MONTH=YYYY-MM  send the month's credit statements now on the running local cloud"
 	@echo "make bench       print benchmark figures"
 	@echo "make flows       draw every conversation flow (build/flows/*.svg)"
 	@echo "make nlu         classify utterances from standard input"
@@ -99,6 +100,9 @@ executions: $(STAMP)
 
 cashback-payout: $(STAMP)
 	$(PY) -m local.cashback_payout $(if $(MONTH),--month $(MONTH))
+
+credit-statement: $(STAMP)
+	$(PY) -m local.credit_statement $(if $(MONTH),--month $(MONTH))
 
 bench: $(STAMP)
 	$(PY) -m bench

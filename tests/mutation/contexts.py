@@ -68,6 +68,11 @@ CONTEXTS: tuple[Context, ...] = (
     Context("securepage", ("messenger_bank/securepage/*",), ("tests/unit/securepage",)),
     # Identity: who the customer is and which chats speak for them (bound chats, "This wasn't me").
     Context("customers", ("messenger_bank/customers/*",), ("tests/unit/customers",)),
+    Context(
+        "cards",
+        ("messenger_bank/cards/statement_cycle.py", "messenger_bank/cards/repository.py"),
+        ("tests/unit/cards/test_statement_cycle.py",),
+    ),
 )
 
 

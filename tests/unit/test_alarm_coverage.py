@@ -447,12 +447,12 @@ def test_a_function_with_alarms_of_its_own_is_watched_without_the_account_level_
 
 
 def test_a_new_state_machine_without_alarms_is_found() -> None:
-    """The machines come from the template, not from a list here: one more (another helper's) must bring its alarms."""
+    """The machines come from the template, not from a list here: one more must bring its alarms."""
     template = the_template()
-    template["Resources"]["CreditStatementStateMachine"] = copy.deepcopy(template["Resources"]["TopUpStateMachine"])
+    template["Resources"]["LoanRepaymentStateMachine"] = copy.deepcopy(template["Resources"]["TopUpStateMachine"])
 
-    assert journeys_without_a_failure_alarm(template) == ["CreditStatementStateMachine"]
-    assert journeys_without_a_p95_alarm_on_their_budget(template) == ["CreditStatementStateMachine"]
+    assert journeys_without_a_failure_alarm(template) == ["LoanRepaymentStateMachine"]
+    assert journeys_without_a_p95_alarm_on_their_budget(template) == ["LoanRepaymentStateMachine"]
 
 
 def test_a_failure_alarm_that_counts_refusals_as_failures_is_found() -> None:

@@ -34,6 +34,16 @@ def states() -> dict[str, dict[str, Any]]:
     return dict(states_of(definition))
 
 
+def schedule_of(resources: dict[str, Any], machine: str) -> dict[str, Any]:
+    """The one EventBridge schedule that starts `machine` (each monthly journey has its own)."""
+    (schedule,) = [
+        r["Properties"]
+        for r in resources.values()
+        if r["Type"] == "AWS::Scheduler::Schedule" and r["Properties"]["Target"]["Arn"] == {"Ref": machine}
+    ]
+    return schedule
+
+
 def payload_fields(state: dict[str, Any]) -> set[str]:
     payload = state["Parameters"].get("Payload", state["Parameters"])
     return {name.removesuffix(".$") for name in payload if name != "FunctionName"} - {"correlation_id"}
@@ -44,7 +54,7 @@ def model_fields(model: type[BaseModel]) -> set[str]:
 
 
 def test_the_schedule_starts_the_payout_machine_on_the_first_with_its_time(resources: dict[str, Any]) -> None:
-    (schedule,) = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Scheduler::Schedule"]
+    schedule = schedule_of(resources, MACHINE)
     _minute, _hour, day, month, weekday, year = schedule["ScheduleExpression"].removeprefix("cron(").rstrip(")").split()
 
     assert (day, month, weekday, year) == ("1", "*", "?", "*")
@@ -54,7 +64,7 @@ def test_the_schedule_starts_the_payout_machine_on_the_first_with_its_time(resou
 
 
 def test_the_schedules_role_may_only_start_the_payout_machine(resources: dict[str, Any]) -> None:
-    (schedule,) = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Scheduler::Schedule"]
+    schedule = schedule_of(resources, MACHINE)
     role = resources[schedule["Target"]["RoleArn"]["Fn::GetAtt"][0]]["Properties"]
 
     (trust,) = role["AssumeRolePolicyDocument"]["Statement"]

@@ -66,6 +66,7 @@ SYSTEMS_CALLED: dict[str, set[str]] = {
     "AcquirerCallbackFunction": {ACQUIRER},
     "PayMoneyRequestFunction": {KEYCLOAK},
     "PayoutPayFunction": {KEYCLOAK},
+    "StatementSendFunction": {KEYCLOAK},
 }
 WEBHOOKS = ("TelegramWebhookFunction", "ViberWebhookFunction", "WhatsAppWebhookFunction", "MessengerWebhookFunction")
 PREFIX = "/messenger-bank/dev"

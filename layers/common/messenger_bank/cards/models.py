@@ -6,9 +6,10 @@ id is untrusted until the service has checked that the customer owns it.
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import datetime
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from messenger_bank.types import Channel, CurrencyCode, CustomerId, Language, MaskedPan, MinorUnits
 
@@ -181,3 +182,73 @@ class SetCardLimitRequest(_Request):
     amount_minor: int = Field(gt=0, le=100_000_000)
     currency: CurrencyCode
     language: Language | None = None
+
+
+# --- the monthly statement run (cards/statement_cycle.py, statemachines/credit_statement.asl.yaml) ------
+Month = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+
+
+class StatementRunInput(BaseModel):
+    """What the journey is started with: the schedule's time (``<aws.scheduler.scheduled-time>``), or a
+    month named by the one who starts it (``make credit-statement MONTH=2026-11``), or nothing."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    month: Month | None = None
+    scheduled_at: datetime | None = None
+
+
+class StatementRunStart(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    input: StatementRunInput = Field(default_factory=StatementRunInput)
+    started_at: datetime = Field(description="the execution's start ($$.Execution.StartTime)")
+
+
+class StatementRun(BaseModel):
+    """The month to state and the customers with a card (core banking says which have a credit line)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    month: Month
+    customers: tuple[CustomerId, ...]
+
+
+class StatementItem(BaseModel):
+    """One customer's month (an item of the journey's Map)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    customer_id: CustomerId
+    month: Month
+
+
+# sent: told to at least one chat; unreachable: sent, no chat could take it (the notices count it);
+# already_sent: recorded by a run before; no_credit_line: a debit card owing nothing; quiet: a credit line
+# with no operation in the month and nothing due; no_chat: no chat bound to tell.
+StatementOutcomeName = Literal["sent", "unreachable", "already_sent", "no_credit_line", "quiet", "no_chat"]
+
+
+class StatementSent(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    customer_id: CustomerId
+    month: Month
+    outcome: StatementOutcomeName
+    closed: bool = Field(description="the month had ended when it was stated (false: the month so far)")
+    amount_due_minor: MinorUnits = 0
+    chats_told: int = Field(default=0, ge=0)
+
+
+class StatementRecord(BaseModel):
+    """A customer's statement of a month, kept once sent (cards/repository.py)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    customer_id: CustomerId
+    month: Month
+    closed: bool
+    amount_due_minor: MinorUnits
+    claimed_at: datetime
+    told_at: datetime | None = None
+    chats_told: int = Field(default=0, ge=0)

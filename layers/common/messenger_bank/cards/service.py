@@ -315,10 +315,32 @@ def get_statement(
     nothing due (``due`` false); the PDF is made all the same."""
     desk: StatementDesk = core or bank.core_client()
     _, card = owned_card(request.customer_id, request.card_id, core=desk, customers=customers or CustomersRepository())
-    terms = terms or credit_terms()
     today = today or datetime.now(UTC).date()
     statement = desk.statement(card.account_id, request.month or f"{today.year:04d}-{today.month:02d}")
-    language, currency = request.language, statement.currency
+    result = statement_told(
+        statement,
+        request.language,
+        terms=terms or credit_terms(),
+        bucket=(settings or cards_settings()).bucket(),
+        s3_client=s3_client,
+        today=today,
+    )
+    logger.info("statement sent", extra={"customer_id": request.customer_id, "month": statement.month})
+    return result
+
+
+def statement_told(
+    statement: Statement,
+    language: Language,
+    *,
+    terms: CreditTerms,
+    bucket: str,
+    s3_client: S3Client | None = None,
+    today: date,
+) -> StatementResult:
+    """A statement as the customer reads it, with the bank's terms, and its PDF stored (the card menu's
+    statement and the monthly one are the same words and the same page)."""
+    currency = statement.currency
 
     def money(minor: int) -> str:
         return format_money(minor, currency, language)
@@ -347,11 +369,10 @@ def get_statement(
         "requisites",
         statement_pdf(page),
         "application/pdf",
-        bucket=(settings or cards_settings()).bucket(),
+        bucket=bucket,
         s3_client=s3_client,
         download_name="statement.pdf",
     )
-    logger.info("statement sent", extra={"customer_id": request.customer_id, "month": statement.month})
     return StatementResult(
         due=statement.amount_due > 0,
         period=period,

@@ -23,7 +23,7 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from messenger_bank.customers.models import Binding, Card, ChannelIdentity, Customer
@@ -254,6 +254,24 @@ class CustomersRepository(InCustomersTable):
             KeyConditionExpression=Key("pk").eq(_customer_pk(customer_id)) & Key("sk").begins_with("CARD#")
         )["Items"]
         return [_to_card(item) for item in items]
+
+    def customers_with_cards(self) -> list[str]:
+        """Every customer with a card recorded, once each, sorted.
+
+        A scan: the monthly statement run reads every card row once a month (an index on the cards would
+        spare it when the table grows past what one run reads in its time)."""
+        query: dict[str, Any] = {
+            "FilterExpression": Attr("sk").begins_with("CARD#"),
+            "ProjectionExpression": "pk",
+            "ConsistentRead": True,
+        }
+        found: set[str] = set()
+        while True:
+            page = self.table.scan(**query)
+            found |= {str(item["pk"]).removeprefix("CUSTOMER#") for item in page["Items"]}
+            if "LastEvaluatedKey" not in page:
+                return sorted(found)
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def card_owner(self, card_id: str) -> str | None:
         found = self.table.query(

@@ -114,6 +114,11 @@ def cards_of(customer_id: str, *, repository: CustomersRepository | None = None)
     return (repository or CustomersRepository()).cards(customer_id)
 
 
+def customers_with_cards(*, repository: CustomersRepository | None = None) -> list[str]:
+    """Every customer with a card, once each (the monthly statement run's customers)."""
+    return (repository or CustomersRepository()).customers_with_cards()
+
+
 def customer_by_id(customer_id: str, *, repository: CustomersRepository | None = None) -> Customer:
     customer = (repository or CustomersRepository()).get(customer_id)
     if customer is None:

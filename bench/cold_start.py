@@ -38,7 +38,6 @@ def time_import(module: str, path: list[Path]) -> float:
         **os.environ,
         "PYTHONPATH": os.pathsep.join(str(p) for p in path),
         "AWS_DEFAULT_REGION": "eu-central-1",
-        "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_SERVICE_NAME": "bench",
         "POWERTOOLS_METRICS_NAMESPACE": "Bench",
         "SECRETS_PREFIX": "/bench",

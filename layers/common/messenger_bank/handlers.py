@@ -9,13 +9,16 @@ errorType that a state machine's Retry / Catch names and the conversation turns 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
+from messenger_bank.invocation import CORRELATION_KEY, SESSION_KEY, SessionCheck
 from messenger_bank.observability import logger, metrics
-from messenger_bank.operations import CORRELATION_KEY, SESSION_KEY, Operation, SessionCheck
+
+if TYPE_CHECKING:  # the declarations import every context's models: a webhook or a step needs none of them
+    from messenger_bank.operations import Operation
 
 __all__ = [
     "CORRELATION_KEY",

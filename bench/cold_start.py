@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from resource import RUSAGE_CHILDREN, getrusage
 
 from bench.stats import median
 from local.cloud.template import load_template_text
@@ -34,7 +35,8 @@ def functions() -> dict[str, tuple[Path, str]]:
     return found
 
 
-def time_import(module: str, path: list[Path]) -> float:
+def time_import(module: str, path: list[Path]) -> tuple[float, float]:
+    """Wall time and CPU time (user + system) of the process, in ms."""
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(str(p) for p in path),
@@ -43,21 +45,27 @@ def time_import(module: str, path: list[Path]) -> float:
         "POWERTOOLS_METRICS_NAMESPACE": "Bench",
         "SECRETS_PREFIX": "/bench",
     }
-    started = time.perf_counter()
+    before, started = getrusage(RUSAGE_CHILDREN), time.perf_counter()
     subprocess.run([sys.executable, "-P", "-c", f"import {module}"], env=env, check=True, cwd=path[0] if path else ROOT)
-    return (time.perf_counter() - started) * 1000
+    wall, after = time.perf_counter() - started, getrusage(RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall * 1000, cpu * 1000
 
 
 def main(runs: int = 7) -> None:
+    """Wall time is what the issue's goals name; CPU time is the same cost without the waits of a busy machine."""
     layer = ROOT / "layers" / "common"
     print(f"cold start (fresh process importing the handler), median of {runs} runs, each paired with `import boto3`")
-    print(f"  {'function':<34} {'handler':>9}   {'boto3':>8}   ratio")
+    print(f"  {'function':<34} {'wall':>9} {'boto3':>9}  ratio   {'cpu':>9} {'boto3':>9}  ratio")
     for logical_id, (code, module) in sorted(functions().items()):
         pairs = [(time_import("boto3", []), time_import(module, [code, layer])) for _ in range(runs)]
-        baseline = median([b for b, _ in pairs])
-        figure = median([f for _, f in pairs])
-        ratio = median([f / b for b, f in pairs])
-        print(f"  {logical_id:<34} {figure:6.1f} ms {baseline:6.1f} ms   {ratio:.2f}x")
+        figures = []
+        for kind in (0, 1):  # wall, cpu
+            baseline = median([b[kind] for b, _ in pairs])
+            figure = median([f[kind] for _, f in pairs])
+            ratio = median([f[kind] / b[kind] for b, f in pairs])
+            figures.append(f"{figure:6.1f} ms {baseline:6.1f} ms  {ratio:4.2f}x")
+        print(f"  {logical_id:<34} {'   '.join(figures)}")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ pays anyway) timed right before it: the ratio is the median of the pairs', so th
 both sides of a pair alike.
 
     make bench            # all benchmarks
-    python -m bench.cold_start [runs]
+    python -m bench cold_start [runs] [LogicalId ...]   # some functions only
 """
 
 from __future__ import annotations
@@ -52,12 +52,14 @@ def time_import(module: str, path: list[Path]) -> tuple[float, float]:
     return wall * 1000, cpu * 1000
 
 
-def main(runs: int = 7) -> None:
+def main(runs: int = 7, only: list[str] | None = None) -> None:
     """Wall time is what the issue's goals name; CPU time is the same cost without the waits of a busy machine."""
     layer = ROOT / "layers" / "common"
     print(f"cold start (fresh process importing the handler), median of {runs} runs, each paired with `import boto3`")
     print(f"  {'function':<34} {'wall':>9} {'boto3':>9}  ratio   {'cpu':>9} {'boto3':>9}  ratio")
     for logical_id, (code, module) in sorted(functions().items()):
+        if only and logical_id not in only:
+            continue
         pairs = [(time_import("boto3", []), time_import(module, [code, layer])) for _ in range(runs)]
         figures = []
         for kind in (0, 1):  # wall, cpu
@@ -69,4 +71,4 @@ def main(runs: int = 7) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 7)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 7, sys.argv[2:])

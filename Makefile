@@ -33,7 +33,7 @@ help:
 	@echo "make mutation    mutation score of the money and identity contexts (THRESHOLD=90, CONTEXT=<name>)"
 	@echo "make mutation-sample   a seeded sample of the mutants of the contexts changed since BASE (CI-sized)"
 
-$(STAMP): requirements/dev.txt requirements/constraints.txt layers/common/requirements.txt
+$(STAMP): requirements/dev.txt requirements/constraints.txt layers/common/requirements.txt layers/images/requirements.txt
 	test -x $(PY) || $(BOOT_PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements/dev.txt -c requirements/constraints.txt

@@ -33,7 +33,7 @@ def _register(name: str, header: str) -> Callable[[Callable[[list[str]], None]],
 def _cold_start(args: list[str]) -> None:
     from bench import cold_start
 
-    cold_start.main(int(args[0]) if args else 7)
+    cold_start.main(int(args[0]) if args else 7, args[1:])
 
 
 @_register("webhooks", "Webhook acknowledgement latency per messenger")

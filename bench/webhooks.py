@@ -196,7 +196,6 @@ def _in_process_env() -> Callable[[], None]:
     wanted = {
         "POWERTOOLS_SERVICE_NAME": "bench",
         "POWERTOOLS_METRICS_NAMESPACE": "Bench",
-        "POWERTOOLS_TRACE_DISABLED": "true",
         "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "eu-central-1"),
     }
     before = {name: os.environ.get(name) for name in wanted}

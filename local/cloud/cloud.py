@@ -348,8 +348,6 @@ class LocalCloud:
             "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_SESSION_TOKEN": "testing",
             "AWS_ENDPOINT_URL": self.aws_endpoint,
-            # No X-Ray daemon here; Powertools Tracer stays quiet instead of failing to send.
-            "POWERTOOLS_TRACE_DISABLED": "true",
             "POWERTOOLS_DEV": "false",
         }
         return env

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
-def test_sam_build_packages_every_function_and_the_layer_with_its_dependencies(tmp_path: Path) -> None:
+def test_sam_build_packages_every_function_and_the_layers_with_their_dependencies(tmp_path: Path) -> None:
     sam = Path(sys.executable).with_name("sam")
     build = tmp_path / "build"
     env = {**os.environ, "SAM_CLI_TELEMETRY": "0", "PATH": f"{sam.parent}{os.pathsep}{os.environ['PATH']}"}
@@ -38,3 +38,7 @@ def test_sam_build_packages_every_function_and_the_layer_with_its_dependencies(t
     layer = build / "CommonLayer" / "python"
     assert (layer / "messenger_bank" / "conversation" / "nlu" / "data" / "model.json.gz").exists()
     assert (layer / "pydantic").is_dir() and (layer / "aws_lambda_powertools").is_dir()
+    # The runtime has boto3 and botocore; Pillow and qrcode are only for the functions that draw.
+    assert [name for name in ("boto3", "botocore", "PIL", "qrcode") if (layer / name).exists()] == []
+    images = build / "ImagesLayer" / "python"
+    assert (images / "PIL").is_dir() and (images / "qrcode").is_dir()

@@ -1,4 +1,4 @@
-"""The shape every Lambda handler shares: Powertools context, metrics and tracing around one call.
+"""The shape every Lambda handler shares: Powertools context and metrics around one call (tracing is Lambda's own).
 
 Functions stay three lines: `lambda_handler = operation_lambda(BLOCK_CARD, block_card)` for an operation
 the conversation calls (declared in messenger_bank/operations.py), `step_lambda(TransferState,
@@ -9,14 +9,17 @@ errorType that a state machine's Retry / Catch names and the conversation turns 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from messenger_bank.errors import DomainError
-from messenger_bank.observability import logger, metrics, tracer
-from messenger_bank.operations import CORRELATION_KEY, SESSION_KEY, Operation, SessionCheck
+from messenger_bank.invocation import CORRELATION_KEY, SESSION_KEY, SessionCheck
+from messenger_bank.observability import logger, metrics
+
+if TYPE_CHECKING:  # the declarations import every context's models: a webhook or a step needs none of them
+    from messenger_bank.operations import Operation
 
 __all__ = [
     "CORRELATION_KEY",
@@ -36,10 +39,7 @@ def lambda_entry(handle: Callable[[dict[str, Any], LambdaContext], Any]) -> Hand
 
     @logger.inject_lambda_context(log_event=False, correlation_id_path=CORRELATION_KEY)
     @metrics.log_metrics
-    @tracer.capture_lambda_handler(capture_response=False)
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
-        if isinstance(event, dict) and event.get(CORRELATION_KEY):
-            tracer.put_annotation(key=CORRELATION_KEY, value=str(event[CORRELATION_KEY]))
         try:
             return handle(event, context)
         except DomainError:

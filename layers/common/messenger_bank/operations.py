@@ -13,7 +13,7 @@ that every declared operation is deployed under its name and every deployed one 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -61,6 +61,7 @@ from messenger_bank.errors import (
     PayeeNotFound,
     TooManyCodes,
 )
+from messenger_bank.invocation import CORRELATION_KEY, SESSION_KEY, SessionCheck
 from messenger_bank.onboarding.models import (
     ApplicationForm,
     CheckCodeRequest,
@@ -130,13 +131,6 @@ from messenger_bank.signin.models import (
 from messenger_bank.spending.errors import CodeRequired
 from messenger_bank.transfers.models import QuoteTransferRequest, TransferQuote
 
-# The key under which a correlation id travels in every Lambda's event (see webhooks.correlation_id_of).
-CORRELATION_KEY = "correlation_id"
-# The key under which the conversation sends the chat's session (security.session_tokens.SessionEnvelope).
-SESSION_KEY = "session"
-# What an operation asks of the session: "customer" - a valid one, of the customer the request names;
-# "sensitive" - also a card or bank password proven recently (else ReauthenticationRequired).
-SessionCheck = Literal["customer", "sensitive"]
 # What a refused session fails with, on top of an operation's own errors.
 SESSION_ERRORS: dict[SessionCheck, tuple[type[DomainError], ...]] = {
     "customer": (SessionInvalid, SessionExpired),

@@ -6,8 +6,8 @@ import pytest
 from PIL import Image
 from pydantic import ValidationError
 
-from messenger_bank.images import ReceiptRequest, receipt_picture
-from messenger_bank.images.receipt import MAX_HEIGHT, WIDTH
+from messenger_bank.images import ReceiptRequest
+from messenger_bank.images.receipt import MAX_HEIGHT, WIDTH, receipt_picture
 from messenger_bank.money import format_money
 
 

@@ -7,8 +7,8 @@ import pytest
 from PIL import Image
 from pydantic import ValidationError
 
-from messenger_bank.images import RequisitesRequest, requisites_pdf
-from messenger_bank.images.requisites import PAGE_PIXELS
+from messenger_bank.images import RequisitesRequest
+from messenger_bank.images.requisites import PAGE_PIXELS, requisites_pdf
 
 
 def _objects(pdf: bytes) -> dict[int, bytes]:

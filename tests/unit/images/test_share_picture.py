@@ -6,8 +6,8 @@ import pytest
 from PIL import Image
 from pydantic import ValidationError
 
-from messenger_bank.images import SharePictureRequest, share_picture
-from messenger_bank.images.share import SHARE_SIZE, qr_matrix
+from messenger_bank.images import SharePictureRequest
+from messenger_bank.images.share import SHARE_SIZE, qr_matrix, share_picture
 
 
 @pytest.mark.parametrize("language", ["ru", "be", "en"])

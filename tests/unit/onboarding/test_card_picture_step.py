@@ -10,8 +10,8 @@ from typing import Any
 import boto3
 import pytest
 
-from messenger_bank.images import CardPictureRequest, card_picture, storage
-from messenger_bank.onboarding import service
+from messenger_bank.images import CardPictureRequest, storage
+from messenger_bank.images.card import card_picture
 from messenger_bank.onboarding.models import IssuanceState, IssuedCardView
 from messenger_bank.onboarding.service import render_card_picture, save_application
 
@@ -43,7 +43,7 @@ def drawn(table: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[CardPict
         asked.append(request)
         return card_picture(request)
 
-    monkeypatch.setattr(service, "card_picture", drawing)
+    monkeypatch.setattr("messenger_bank.images.card.card_picture", drawing)
     yield asked
     storage.s3.cache_clear()
 

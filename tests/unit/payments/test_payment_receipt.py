@@ -11,7 +11,8 @@ from urllib.parse import urlparse
 import boto3
 import pytest
 
-from messenger_bank.images import ReceiptRequest, receipt_picture, storage
+from messenger_bank.images import ReceiptRequest, storage
+from messenger_bank.images.receipt import receipt_picture
 from messenger_bank.payments import service
 from messenger_bank.payments.models import BillPaymentState, PaymentQuote
 from tests.unit.payments.conftest import ACCOUNT, CARD, CUSTOMER, MTS, NOW, PHONE, World
@@ -35,7 +36,7 @@ def drawn(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[
         seen.append((request, picture))
         return picture
 
-    monkeypatch.setattr(service, "receipt_picture", draw)
+    monkeypatch.setattr("messenger_bank.images.receipt.receipt_picture", draw)
     yield seen
     storage.s3.cache_clear()
 

@@ -27,7 +27,7 @@ def drawn(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Receip
         seen.append(request)
         return b"\x89PNG"
 
-    monkeypatch.setattr(service, "receipt_picture", draw)
+    monkeypatch.setattr("messenger_bank.images.receipt.receipt_picture", draw)
     yield seen
     storage.s3.cache_clear()
 

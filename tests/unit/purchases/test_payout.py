@@ -21,7 +21,8 @@ from messenger_bank.customers.models import Card, ChannelIdentity, NewCustomer
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.customers.service import find_or_create
 from messenger_bank.errors import CardNotFound
-from messenger_bank.images import ReceiptRequest, receipt_picture
+from messenger_bank.images import ReceiptRequest
+from messenger_bank.images.receipt import receipt_picture
 from messenger_bank.onboarding.models import Notified
 from messenger_bank.programs.repository import ReferralsRepository
 from messenger_bank.programs.terms import programs
@@ -533,7 +534,7 @@ def receipts(monkeypatch: pytest.MonkeyPatch) -> list[ReceiptRequest]:
         asked.append(request)
         return draw(request)
 
-    monkeypatch.setattr(payout, "receipt_picture", drawn)
+    monkeypatch.setattr("messenger_bank.images.receipt.receipt_picture", drawn)
     return asked
 
 

@@ -10,7 +10,8 @@ from urllib.parse import urlparse
 import boto3
 import pytest
 
-from messenger_bank.images import ReceiptRequest, receipt_picture, storage
+from messenger_bank.images import ReceiptRequest, storage
+from messenger_bank.images.receipt import receipt_picture
 from messenger_bank.transfers import service
 from messenger_bank.transfers.models import TransferState
 from tests.unit.transfers.conftest import NOW, World
@@ -33,7 +34,7 @@ def drawn(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[
         seen.append((request, picture))
         return picture
 
-    monkeypatch.setattr(service, "receipt_picture", draw)
+    monkeypatch.setattr("messenger_bank.images.receipt.receipt_picture", draw)
     yield seen
     storage.s3.cache_clear()
 

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Final, Protocol
 from messenger_bank.banking import service as bank
 from messenger_bank.banking.models import Balance, CardLimits, HistoryEntry, Requisites, Statement
 from messenger_bank.banking.models import Card as BankCard
-from messenger_bank.cards.credit_statement import StatementPage, statement_pdf
 from messenger_bank.cards.models import (
     BalanceResult,
     BlockCardRequest,
@@ -44,13 +43,12 @@ from messenger_bank.cards.models import (
     UnblockCardRequest,
 )
 from messenger_bank.cards.settings import CardsSettings, CreditTerms, cards_settings, credit_terms
-from messenger_bank.cards.statement import history_pdf
 from messenger_bank.conversation.catalogue import has, text
 from messenger_bank.customers import service as customers_service
 from messenger_bank.customers.models import Customer
 from messenger_bank.customers.service import CustomersRepository
 from messenger_bank.errors import CardBlocked, CardLimitAboveMaximum, CustomerNotFound
-from messenger_bank.images import RequisitesRequest, requisites_pdf, store
+from messenger_bank.images import RequisitesRequest, store
 from messenger_bank.images.formatting import format_date
 from messenger_bank.money import format_money
 from messenger_bank.observability import logger, metrics
@@ -207,6 +205,8 @@ def get_requisites(
     core, customers = core or bank.core_client(), customers or CustomersRepository()
     _, card = owned_card(request.customer_id, request.card_id, core=core, customers=customers)
     requisites = core.requisites(card.account_id)
+    from messenger_bank.images.requisites import requisites_pdf  # Pillow only in the function that draws
+
     pdf = requisites_pdf(
         RequisitesRequest(
             language=request.language,
@@ -281,6 +281,8 @@ def get_history(
     if not entries:
         return HistoryResult(lines=text("history.none", request.language), count=0)
     lines = [history_line(entry, request.language) for entry in entries]
+    from messenger_bank.cards.statement import history_pdf  # Pillow only in the function that draws
+
     stored = store(
         # An account statement is an account document, like the requisites (kept under that kind).
         "requisites",
@@ -349,6 +351,9 @@ def statement_told(
     period = f"{format_date(first_day, language)} – {format_date(statement.statement_date, language)}"
     rate, late_fee = f"{terms.interest_percent_per_year.normalize():f}\u00a0%", money(terms.late_fee_minor)
     due_date = format_date(statement.due_date, language)
+    # Pillow only in the function that draws
+    from messenger_bank.cards.credit_statement import StatementPage, statement_pdf
+
     page = StatementPage(
         language=language,
         period=period,

@@ -16,9 +16,8 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from functools import cache
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
-import httpx
 from pydantic import BaseModel, ConfigDict
 
 from messenger_bank.channels.base import ChannelAdapter, PlatformReply, PlatformRequest
@@ -32,6 +31,9 @@ from messenger_bank.channels.viber import ViberAdapter
 from messenger_bank.channels.whatsapp import WhatsAppAdapter
 from messenger_bank.observability import count, logger
 from messenger_bank.types import Channel
+
+if TYPE_CHECKING:  # httpx is imported where a message is sent: a webhook only parses and never pays for it
+    import httpx
 
 _BACKOFF_BASE = 0.5
 _BACKOFF_CAP = 8.0
@@ -225,6 +227,8 @@ class MessageAPI:
     @property
     def client(self) -> httpx.Client:
         if self._client is None:  # created on first use: a cold start that sends nothing pays nothing
+            import httpx
+
             self._client = httpx.Client(transport=self._transport, timeout=self.config.http_timeout_seconds)
         return self._client
 
@@ -289,6 +293,8 @@ class MessageAPI:
         return {}
 
     def _call(self, channel: Channel, request: PlatformRequest) -> PlatformReply:
+        import httpx  # for the errors caught below (the client loads it anyway)
+
         adapter = self.adapters[channel]
         url = self._url(channel, request.path)  # holds the Telegram token: never logged
         headers = {"Content-Type": "application/json", **request.headers, **self._auth_headers(channel)}

@@ -1,7 +1,11 @@
 """ImageAPI: card, receipt, share and partner offers pictures and the requisites PDF, rendered with Pillow,
-stored in S3."""
+stored in S3.
 
-from messenger_bank.images.card import card_picture
+The package itself is Pillow-free (requests, storage, errors): a renderer is imported from its module
+(`images.card`, `images.receipt`, `images.share`, `images.offers`, `images.requisites`) where it draws, so
+that Pillow and qrcode load only in the functions that draw.
+"""
+
 from messenger_bank.images.errors import MediaStorageFailed
 from messenger_bank.images.models import (
     CardPictureRequest,
@@ -11,10 +15,6 @@ from messenger_bank.images.models import (
     RequisitesRequest,
     SharePictureRequest,
 )
-from messenger_bank.images.offers import offers_picture
-from messenger_bank.images.receipt import receipt_picture
-from messenger_bank.images.requisites import requisites_pdf
-from messenger_bank.images.share import share_picture
 from messenger_bank.images.storage import StoredMedia, store
 
 __all__ = [
@@ -26,10 +26,5 @@ __all__ = [
     "RequisitesRequest",
     "SharePictureRequest",
     "StoredMedia",
-    "card_picture",
-    "offers_picture",
-    "receipt_picture",
-    "requisites_pdf",
-    "share_picture",
     "store",
 ]

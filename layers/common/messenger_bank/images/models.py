@@ -12,7 +12,6 @@ import re
 from datetime import date, datetime, timedelta, timezone
 from typing import Annotated, ClassVar, Final, Literal
 
-from PIL import Image
 from pydantic import (
     AfterValidator,
     AwareDatetime,
@@ -240,6 +239,8 @@ def _readable_picture(value: bytes | None) -> bytes | None:
         return None
     if len(value) > PICTURE_MAX_BYTES:
         raise ValueError(f"the picture is larger than {PICTURE_MAX_BYTES} bytes")
+    from PIL import Image  # Pillow only where a picture comes in (the offers), not wherever a request is made
+
     try:
         with Image.open(io.BytesIO(value), formats=PICTURE_FORMATS) as picture:
             width, height = picture.size

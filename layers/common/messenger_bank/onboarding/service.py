@@ -14,7 +14,7 @@ from messenger_bank.conversation.catalogue import text
 from messenger_bank.customers import service as customers
 from messenger_bank.customers.models import Card, ChannelIdentity, NewCustomer
 from messenger_bank.errors import AlreadyCustomer
-from messenger_bank.images import CardPictureRequest, card_picture
+from messenger_bank.images import CardPictureRequest
 from messenger_bank.images.settings import media_settings
 from messenger_bank.images.storage import store
 from messenger_bank.money import format_money
@@ -171,6 +171,8 @@ def credit_line(limit: int, currency: str, language: Language) -> str:
 def render_card_picture(state: IssuanceState) -> IssuanceState:
     if state.card is None:
         raise ValueError("render_card_picture needs the issued card")
+    from messenger_bank.images.card import card_picture  # Pillow only in the function that draws
+
     form = applications.unseal(state.application_id)
     latin, cyrillic = card_holder(form.full_name)
     picture = card_picture(

@@ -30,7 +30,7 @@ from messenger_bank.errors import (
     PayeeNotFound,
 )
 from messenger_bank.ids import random_id
-from messenger_bank.images import ReceiptRequest, receipt_picture, store
+from messenger_bank.images import ReceiptRequest, store
 from messenger_bank.images.settings import media_settings
 from messenger_bank.observability import logger, metrics
 from messenger_bank.payments.errors import NoPaymentYet
@@ -296,6 +296,8 @@ def render_payment_receipt(
     clock: Clock = _now,
 ) -> BillPaymentState:
     """The receipt picture (ImageAPI) in S3, as a presigned link the messenger fetches."""
+    from messenger_bank.images.receipt import receipt_picture  # Pillow only in the function that draws
+
     payment_id = state.require_payment_id()
     quote = (payments or PaymentsRepository()).get_quote(state.quote_id, state.customer_id)
     details = f"{quote.payee_name}, {mask_account(quote.account)}"

@@ -24,11 +24,7 @@ from messenger_bank.customers.service import (
     customer_by_referral_code,
     customer_or_none,
 )
-from messenger_bank.images import (
-    SharePictureRequest,
-    share_picture,
-    store,
-)
+from messenger_bank.images import SharePictureRequest, store
 from messenger_bank.money import format_money
 from messenger_bank.observability import logger, metrics
 from messenger_bank.programs.bank import (
@@ -256,6 +252,8 @@ def _share_picture_url(request: SharePictureRequest, config: ReferralSettings) -
     """The share picture in S3 as a presigned link; without it the customer still gets the code and link."""
     if not config.media_bucket:
         return None
+    from messenger_bank.images.share import share_picture  # Pillow and qrcode only in the function that draws
+
     try:
         return store("share", share_picture(request), "image/png", bucket=config.media_bucket).url
     except Exception:  # a picture is a nicety: never the reason the code is not shown

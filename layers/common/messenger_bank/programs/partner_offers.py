@@ -23,12 +23,7 @@ from pydantic import ValidationError
 from messenger_bank.conversation.catalogue import text
 from messenger_bank.customers.service import CustomersRepository, customer_by_id
 from messenger_bank.errors import DomainError
-from messenger_bank.images import (
-    OffersPictureRequest,
-    OfferTile,
-    offers_picture,
-    store,
-)
+from messenger_bank.images import OffersPictureRequest, OfferTile, store
 from messenger_bank.images.models import MAX_OFFER_TILES
 from messenger_bank.observability import logger
 from messenger_bank.programs.bank import (
@@ -237,6 +232,8 @@ def _offers_picture_url(
     """The offers picture in S3 as a presigned link; without it the customer still gets the list."""
     if not config.media_bucket or not offers:
         return None
+    from messenger_bank.images.offers import offers_picture  # Pillow only in the function that draws
+
     try:
         shown = offers[:MAX_OFFER_TILES]
         pictures = _partner_pictures(shown, source)

@@ -29,7 +29,7 @@ from messenger_bank.conversation.catalogue import has, text
 from messenger_bank.customers.models import Card
 from messenger_bank.customers.service import CustomersRepository, cards_of, customer_by_id, identities_of
 from messenger_bank.errors import CardNotFound
-from messenger_bank.images import ReceiptRequest, receipt_picture, store
+from messenger_bank.images import ReceiptRequest, store
 from messenger_bank.images.settings import media_settings
 from messenger_bank.money import format_money
 from messenger_bank.observability import logger, metrics
@@ -195,6 +195,8 @@ def payout_notices(
     language = customer_by_id(item.customer_id, repository=directory).language
     month = month_words(item.month, language)
     categories = _by_category(item, store, terms, language)
+    from messenger_bank.images.receipt import receipt_picture  # Pillow only in the function that draws
+
     picture = receipt_picture(
         ReceiptRequest(
             language=language,

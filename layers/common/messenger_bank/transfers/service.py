@@ -35,7 +35,7 @@ from messenger_bank.errors import (
     OperationRejected,
 )
 from messenger_bank.ids import random_id
-from messenger_bank.images import ReceiptRequest, receipt_picture, store
+from messenger_bank.images import ReceiptRequest, store
 from messenger_bank.images.settings import media_settings
 from messenger_bank.journeys import service as journeys
 from messenger_bank.observability import logger, metrics
@@ -338,6 +338,8 @@ def render_transfer_receipt(
     clock: Clock = _now,
 ) -> TransferState:
     """The receipt picture (ImageAPI) in S3, as a presigned link the messenger fetches."""
+    from messenger_bank.images.receipt import receipt_picture  # Pillow only in the function that draws
+
     transfer_id = state.require_transfer_id()
     quote = (quotes or QuotesRepository()).get(state.quote_id, state.customer_id)
     picture = receipt_picture(

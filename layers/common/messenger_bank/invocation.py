@@ -1,0 +1,17 @@
+"""What travels beside a request in every Lambda's event: the turn's correlation id and the chat's session.
+
+Apart from the operations' declarations (operations.py) so that a function that declares none (a webhook,
+a journey's step) does not import every context's models to read two keys.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+# The key under which a correlation id travels in every Lambda's event (see webhooks.correlation_id_of).
+CORRELATION_KEY = "correlation_id"
+# The key under which the conversation sends the chat's session (security.session_tokens.SessionEnvelope).
+SESSION_KEY = "session"
+# What an operation asks of the session: "customer" - a valid one, of the customer the request names;
+# "sensitive" - also a card or bank password proven recently (else ReauthenticationRequired).
+SessionCheck = Literal["customer", "sensitive"]

@@ -1,0 +1,106 @@
+"""Each function's init loads only what it uses: Pillow and qrcode only in the functions that draw (those
+whose Layers list in template.yaml names the ImagesLayer, the only place that says which functions draw),
+the X-Ray SDK in none (tracing is Lambda's own).
+
+Each handler module is imported in a process of its own, forked from one that has imported what every
+function loads anyway (boto3, pydantic, Powertools) and none of the watched packages: what the child
+finds in sys.modules is what that function's init loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.cold_start import functions
+
+ROOT = Path(__file__).resolve().parents[2]
+DRAWS = {"Ref": "ImagesLayer"}
+ONLY_WHERE_DRAWN = ("PIL", "qrcode")
+NOWHERE = ("aws_xray_sdk",)
+
+# Runs in a fresh interpreter: argv[1] the watched packages; stdin [[name, code folder, module], ...];
+# prints {name: {"loaded": [...]} or {"error": "..."}}.
+PROBE = """
+import importlib, json, os, sys
+watched = json.loads(sys.argv[1])
+jobs = json.load(sys.stdin)
+# What every function loads, once before the forks (one of these loading a watched package fails here too).
+import boto3, pydantic, aws_lambda_powertools, messenger_bank.http, messenger_bank.operations
+early = [m for m in watched if m in sys.modules]
+if early:
+    raise SystemExit(f"loaded before any function: {early}")
+found = {}
+for name, code, module in jobs:
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        sys.path.insert(0, code)
+        try:
+            importlib.import_module(module)
+            answer = {"loaded": [m for m in watched if m in sys.modules]}
+        except BaseException as error:
+            answer = {"error": repr(error)}
+        os.write(write, json.dumps(answer).encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        found[name] = json.loads(pipe.read())
+    os.waitpid(pid, 0)
+print(json.dumps(found))
+"""
+
+
+def probe(jobs: list[tuple[str, Path, str]]) -> dict[str, dict[str, list[str] | str]]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT / "layers" / "common"),
+        "AWS_DEFAULT_REGION": "eu-central-1",
+        "POWERTOOLS_SERVICE_NAME": "test",
+        "POWERTOOLS_METRICS_NAMESPACE": "Test",
+        "SECRETS_PREFIX": "/test",
+    }
+    done = subprocess.run(
+        [sys.executable, "-P", "-c", PROBE, json.dumps([*ONLY_WHERE_DRAWN, *NOWHERE])],
+        input=json.dumps([[name, str(code), module] for name, code, module in jobs]),
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=280,
+    )
+    found: dict[str, dict[str, list[str] | str]] = json.loads(done.stdout)
+    return found
+
+
+def drawing_functions() -> frozenset[str]:
+    from tests.support.aws import template_resources
+
+    return frozenset(
+        name
+        for name, resource in template_resources().items()
+        if resource["Type"] == "AWS::Serverless::Function" and DRAWS in resource["Properties"].get("Layers", [])
+    )
+
+
+def test_a_function_loads_pillow_and_qrcode_only_if_it_draws_and_the_xray_sdk_never() -> None:
+    # One probe for all (one process, a fork per function): a test per function would start one per worker.
+    found = probe([(name, code, module) for name, (code, module) in sorted(functions().items())])
+    drawing = drawing_functions()
+    assert drawing, "no function has the ImagesLayer: nothing could draw"
+    offenders = {
+        name: loaded.get("error") or [m for m in loaded["loaded"] if m in NOWHERE or name not in drawing]
+        for name, loaded in found.items()
+    }
+    assert {name: wrong for name, wrong in offenders.items() if wrong} == {}
+    assert sorted(found) == sorted(functions())
+
+
+def test_the_probe_sees_a_renderer_load_pillow_and_qrcode(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("import messenger_bank.images.share\n", encoding="utf-8")
+    assert probe([("Drawing", tmp_path, "app")]) == {"Drawing": {"loaded": ["PIL", "qrcode"]}}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -104,3 +105,34 @@ def test_a_function_loads_pillow_and_qrcode_only_if_it_draws_and_the_xray_sdk_ne
 def test_the_probe_sees_a_renderer_load_pillow_and_qrcode(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text("import messenger_bank.images.share\n", encoding="utf-8")
     assert probe([("Drawing", tmp_path, "app")]) == {"Drawing": {"loaded": ["PIL", "qrcode"]}}
+
+
+def _drawing_modules() -> frozenset[str]:
+    """The layer's modules that import Pillow or qrcode, read from their source."""
+    layer = ROOT / "layers" / "common"
+    found = set()
+    for path in (layer / "messenger_bank").rglob("*.py"):
+        if re.search(r"^\s*(from|import) (PIL|qrcode)\b", path.read_text(encoding="utf-8"), re.MULTILINE):
+            parts = path.relative_to(layer).with_suffix("").parts
+            found.add(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return frozenset(found)
+
+
+def test_a_function_whose_code_can_draw_carries_the_images_layer_and_no_other_does() -> None:
+    """The import probe above sees only a function's init; a renderer imported where it draws loads later, so
+    a function missing the layer would fail on AWS on its drawing path only. Its code's reach (read from the
+    source, tests/support/reach.py) says whether it can draw."""
+    from tests.support.aws import template_resources
+    from tests.support.reach import reachable
+
+    drawing_modules = _drawing_modules()
+    assert "messenger_bank.images.receipt" in drawing_modules
+    wrong = {}
+    for name, resource in sorted(template_resources().items()):
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        reached = {qualified.rpartition(".")[0] for qualified in reachable(resource["Properties"]["CodeUri"])}
+        can_draw = bool(reached & drawing_modules)
+        if can_draw != (DRAWS in resource["Properties"].get("Layers", [])):
+            wrong[name] = "draws without the images layer" if can_draw else "carries the images layer, never draws"
+    assert wrong == {}

@@ -107,6 +107,8 @@ class Inputs(BaseModel):
     prices_usd: Prices
     quotas: dict[str, Quota]
     messenger_sources: dict[str, str]
+    # InboundQueue in SQS's high-throughput FIFO mode: read from template.yaml (`inbound_queue_mode`), not assumed.
+    inbound_high_throughput: bool = False
 
 
 # ------------------------------------------------------------------------------------- one turn as a tally
@@ -316,12 +318,12 @@ def limits(peak: Mapping[str, float], in_flight: Mapping[str, float], inputs: In
     quota("Lambda: concurrent executions (all functions)", "lambda_concurrent_executions", sum(in_flight.values()))
     quota("API Gateway HTTP API: requests per second", "http_api_requests_per_second", peak.get("api:requests", 0.0))
     sqs_busiest = max((v for k, v in peak.items() if k.startswith("aws:sqs:")), default=0.0)
-    quota("SQS FIFO InboundQueue: calls per second per action (as deployed)", "sqs_fifo_tps_per_action", sqs_busiest)
-    quota(
-        "SQS FIFO InboundQueue: high-throughput mode",
-        "sqs_fifo_high_throughput_tps_per_action",
-        sqs_busiest,
+    mode, key = (
+        ("high-throughput mode, as deployed", "sqs_fifo_high_throughput_tps_per_action")
+        if inputs.inbound_high_throughput
+        else ("as deployed", "sqs_fifo_tps_per_action")
     )
+    quota(f"SQS FIFO InboundQueue: calls per second per action ({mode})", key, sqs_busiest)
     transitions = sum(v for k, v in peak.items() if k.startswith("sfn:") and k.endswith(":transitions"))
     quota("Step Functions: state transitions per second", "step_functions_state_transitions_per_second", transitions)
     quota(
@@ -510,9 +512,15 @@ def render(measured: Mapping[str, Any], inputs: Inputs) -> str:
         "",
         "Message groups: one per chat (`channel:chat`), so as many groups as chats writing at once — "
         f"about {_n(m.peak['inbound'] * 10)} in any 10 s of the peak; a group's own rate is a person's typing, far "
-        "below the 300 a second one group can take in high-throughput mode. The queue as deployed is not in "
-        "high-throughput mode (no `DeduplicationScope`/`FifoThroughputLimit` in template.yaml): 300 calls per "
-        "second per action for the whole queue.",
+        "below the 300 a second one group can take in high-throughput mode. "
+        + (
+            "The queue is deployed in high-throughput mode (`DeduplicationScope: messageGroup`, "
+            "`FifoThroughputLimit: perMessageGroupId` in template.yaml): the quota is per action for the whole queue, "
+            "and deduplication per chat, which is what the webhooks' dedupe ids mean."
+            if inputs.inbound_high_throughput
+            else "The queue as deployed is not in high-throughput mode (no `DeduplicationScope`/`FifoThroughputLimit` "
+            "in template.yaml): 300 calls per second per action for the whole queue."
+        ),
         "",
         "Step Functions: every journey is a Standard workflow. Express would lift the transition quota and cost less "
         "per transition, but the transfer and top-up journeys wait for a task token (the customer's Confirm, the "
@@ -586,8 +594,21 @@ def render(measured: Mapping[str, Any], inputs: Inputs) -> str:
     return "\n".join(lines)
 
 
+def inbound_queue_high_throughput(template: Mapping[str, Any]) -> bool:
+    """Whether the template deploys InboundQueue in SQS's high-throughput FIFO mode (both settings are needed)."""
+    properties = template["Resources"]["InboundQueue"]["Properties"]
+    return bool(
+        properties.get("DeduplicationScope") == "messageGroup"
+        and properties.get("FifoThroughputLimit") == "perMessageGroupId"
+    )
+
+
 def load_inputs() -> Inputs:
-    return Inputs.model_validate(json.loads(ASSUMPTIONS.read_text(encoding="utf-8")))
+    from local.cloud.template import load_template_text
+
+    template = load_template_text((ROOT / "template.yaml").read_text(encoding="utf-8"))
+    stated = json.loads(ASSUMPTIONS.read_text(encoding="utf-8"))
+    return Inputs.model_validate({**stated, "inbound_high_throughput": inbound_queue_high_throughput(template)})
 
 
 def load() -> tuple[dict[str, Any], Inputs]:

@@ -238,3 +238,35 @@ def test_the_committed_doc_is_what_the_committed_data_give() -> None:
     assert capacity.DOC.read_text(encoding="utf-8") == capacity.render(measured, inputs), (
         "docs/capacity.md is stale: run `python -m bench capacity`"
     )
+
+
+# ------------------------------------------------------------------------------------------- the queue's mode
+def queue(**properties: str) -> dict[str, Any]:
+    return {"Resources": {"InboundQueue": {"Properties": {"FifoQueue": True, **properties}}}}
+
+
+@pytest.mark.parametrize(
+    ("properties", "high"),
+    [
+        ({"DeduplicationScope": "messageGroup", "FifoThroughputLimit": "perMessageGroupId"}, True),
+        ({"FifoThroughputLimit": "perMessageGroupId"}, False),  # deduplication still queue-wide: not the mode
+        ({"DeduplicationScope": "messageGroup"}, False),  # throughput still per queue
+        ({"DeduplicationScope": "queue", "FifoThroughputLimit": "perMessageGroupId"}, False),
+        ({}, False),
+    ],
+)
+def test_the_inbound_queue_is_in_high_throughput_mode_only_with_both_settings(
+    properties: dict[str, str], high: bool
+) -> None:
+    assert capacity.inbound_queue_high_throughput(queue(**properties)) is high
+
+
+@pytest.mark.parametrize(("high", "limit"), [(True, 19_000), (False, 300)])
+def test_the_inbound_queues_quota_is_the_one_of_its_deployed_mode(high: bool, limit: int) -> None:
+    inputs = base_inputs().model_copy(update={"inbound_high_throughput": high})
+    rows = [x for x in capacity.model(measurement(), inputs).limits if x.name.startswith("SQS FIFO InboundQueue")]
+    assert [row.limit for row in rows] == [limit]
+
+
+def test_the_template_deploys_the_inbound_queue_in_high_throughput_mode() -> None:
+    assert capacity.load_inputs().inbound_high_throughput

@@ -44,6 +44,7 @@ from bench.load_plan import (
     figures,
     ramp_rates,
     reply_kind,
+    reply_words,
     schedule,
 )
 from bench.webhooks import local_cloud
@@ -216,7 +217,7 @@ def replies_of(cloud: LocalCloud, parties: dict[str, Party], since_seq: int) -> 
                 continue
             kind = reply_kind(record, words)
             if kind is not None:
-                replies.append(Reply(int(record["seq"]), float(record["time"]), kind))
+                replies.append(Reply(int(record["seq"]), float(record["time"]), kind, reply_words(record)[:60]))
         out[name] = replies
     return out
 
@@ -353,9 +354,12 @@ def report_step(step: StepResult, bound: Bound | None = None) -> None:
         f"unexpected {len(v.unexpected)}, webhook not 200: {len(v.refused)} (lost: {step.lost})"
     )
     for index, kind in v.missing[:5]:
-        print(f"      missing {kind} for message {index}")
+        shown = (
+            f"message {index} ({step.plan.messages[index].chat} {step.plan.messages[index].turn})" if index >= 0 else ""
+        )
+        print(f"      missing {kind} {shown}")
     for chat, reply in v.unexpected[:5]:
-        print(f"      unexpected {reply.kind} in {chat} (seq {reply.seq})")
+        print(f"      unexpected {reply.kind} in {chat} (seq {reply.seq}): {reply.words!r}")
     print(
         f"    money: {len(step.plan.transfers)} transfers confirmed; "
         + ("each debited and credited once, balances and ledger hold" if not step.money_problems else "PROBLEMS")
@@ -418,8 +422,11 @@ def main(argv: list[str] | None = None) -> None:
             if args.ramp and not bound.kept_up(result.figures)[0]:
                 break
     lost = sum(r.lost for r in results)
-    verdict = "passed" if all(r.clean for r in results) else "NOT passed"
-    print(f"  total: {sum(r.figures.sent for r in results)} messages, lost {lost}, all checks {verdict}")
+    clean = all(r.clean for r in results)
+    print(
+        f"  total: {sum(r.figures.sent for r in results)} messages, lost {lost}, "
+        f"all checks {'passed' if clean else 'NOT passed'}"
+    )
     if args.ramp:
         kept = [r.figures.offered_rate for r in results if bound.kept_up(r.figures)[0]]
         last = results[-1].figures
@@ -436,6 +443,8 @@ def main(argv: list[str] | None = None) -> None:
                 f"  (bound: p99 webhook → first reply ≤ {bound.p99_s:g} s, at most {bound.backlog_seconds:g} s of "
                 "arrivals queued when the sending stops, every message answered)"
             )
+    if not clean:
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

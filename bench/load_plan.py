@@ -160,6 +160,7 @@ class Reply:
     seq: int
     time: float
     kind: str  # a catalogue key of _MEANT, PICTURE, or "?" (shown, but none of the expected words)
+    words: str = ""  # the start of what it said, for the report
 
 
 @dataclass(frozen=True)
@@ -360,6 +361,12 @@ def ramp_rates(start: float, factor: float, most: float) -> list[float]:
         rates.append(round(rate, 1))
         rate *= factor
     return rates
+
+
+def reply_words(record: Mapping[str, Any]) -> str:
+    """The words a recorded call carries (an edit's new words), for the report."""
+    body = record.get("body") or {}
+    return str(body.get("text") or body.get("caption") or "") if "edit" in str(record.get("method")) else _words(body)
 
 
 def reply_kind(record: Mapping[str, Any], meant: Mapping[str, str]) -> str | None:

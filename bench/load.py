@@ -57,7 +57,7 @@ FUNDS = 1_000_000  # 10 000.00 BYN a customer: far more than any run moves
 PREPARE_THREADS = 3
 PREPARE_TRIES = 3
 SENDER_THREADS = 64
-DRAIN_S = 180.0  # after the last message, how long replies may take before the check counts them missing
+DRAIN_S = 240.0  # after the last message, how long replies may take before the check counts them missing
 
 
 @dataclass

@@ -93,7 +93,8 @@ def schedule(
     `seconds`. Each slot starts a visit drawn from MIX (a transfer takes its four messages at its own pace,
     on later slots of its chat's time; an issuance takes the next applicant left). A chat in a transfer gets
     no other visit until TRANSFER_REST_S after its "да"; a transfer leaves at least half the customers out of
-    transfers, else the slot is a balance (so the share of transfers needs about 3 customers per msg/s).
+    transfers and each customer makes one, else the slot is a balance (so the share of transfers needs
+    customers: about 0.12 × rate × seconds of them).
     Deterministic for a seed."""
     if rate <= 0 or seconds <= 0:
         raise ValueError("rate and seconds must be positive")
@@ -104,6 +105,7 @@ def schedule(
     weights = [MIX[k] for k in kinds]
     rested_at: dict[str, float] = dict.fromkeys(customers, 0.0)  # when a chat may be written to again
     in_transfer_until: dict[str, float] = dict.fromkeys(customers, 0.0)  # inf until its "да" has a slot
+    transferred: set[str] = set()  # one transfer a customer: a person waits for the receipt before the next
     left = list(applicants)
     messages: list[Message] = []
     visits: Counter[str] = Counter()
@@ -127,12 +129,14 @@ def schedule(
         rested = [c for c in open_chats if rested_at[c] <= at]
         # More messages than rested chats: the one written to longest ago.
         free = rested or [min(open_chats, key=lambda c: rested_at[c])]
-        if kind == "transfer" and 2 * (len(customers) - len(open_chats) + 1) > len(customers):
-            kind = "balance"  # at most half the customers in a transfer at once
+        senders = [c for c in free if c not in transferred]
+        if kind == "transfer" and (not senders or 2 * (len(customers) - len(open_chats) + 1) > len(customers)):
+            kind = "balance"  # at most half the customers in a transfer at once, one transfer each
         if kind == "issuance":
             messages.append(Message(at, left.pop(0), "issuance_confirm"))
         elif kind == "transfer":
-            sender = free[turn % len(free)]
+            sender = senders[turn % len(senders)]
+            transferred.add(sender)
             recipient = [c for c in customers if c != sender][draw.randrange(len(customers) - 1)]
             messages.append(Message(at, sender, "transfer_ask"))
             for name, offset in TRANSFER_STEPS[1:]:

@@ -49,12 +49,19 @@ def test_the_schedule_is_the_same_for_the_same_seed_and_differs_for_another() ->
 
 
 def test_the_mix_is_mostly_menu_and_balance_some_transfers_and_a_few_issuances() -> None:
-    plan = schedule(4, 300, CUSTOMERS, APPLICANTS)
+    plan = schedule(4, 300, [f"c{i}" for i in range(150)], APPLICANTS)
     visits = plan.visits
     total = sum(visits.values())
     assert (visits["menu"] + visits["balance"]) / total > 0.75
     assert 0.05 < visits["transfer"] / total < 0.2
     assert visits["issuance"] == len(APPLICANTS)  # each applicant confirms once, no more
+
+
+def test_each_customer_makes_one_transfer_at_most() -> None:
+    plan = schedule(10, 300, CUSTOMERS, APPLICANTS)
+    senders = Counter(sender for sender, _ in plan.transfers)
+    assert set(senders) == set(CUSTOMERS)
+    assert set(senders.values()) == {1}
 
 
 def test_each_applicant_confirms_once() -> None:

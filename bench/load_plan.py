@@ -56,6 +56,8 @@ _MEANT_PER_CHANNEL: dict[tuple[str, str], tuple[str, ...]] = {
     # Telegram edits the journey's first words into its progress and then the receipt (a live receipt).
     ("telegram", "transfer_confirm"): ("transfer.sent", "transfer.debited", "transfer.done", PICTURE),
     ("telegram", "issuance_confirm"): ("onboarding.issuing", "issuance.card_issued"),
+    # Viber gives a picture words of its own when they are short (120 characters): the receipt is one message.
+    ("viber", "transfer_confirm"): ("transfer.sent", "transfer.done"),
 }
 
 

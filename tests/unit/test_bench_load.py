@@ -179,6 +179,14 @@ def test_telegram_is_held_to_its_own_replies_the_picture_with_its_words() -> Non
     assert [r.kind for _, r in verdict.unexpected] == [PICTURE]
 
 
+def test_viber_is_held_to_its_receipt_in_one_message_the_picture_with_its_words() -> None:
+    sent = [Sent("c0", "viber", "transfer_confirm", 100.0, 200)]
+    with_words = [Reply(1, 101.0, "transfer.sent"), Reply(2, 102.0, "transfer.done")]
+    assert check_replies(sent, {"c0": with_words}).exactly_once
+    apart = [*with_words, Reply(3, 102.5, PICTURE)]
+    assert [r.kind for _, r in check_replies(sent, {"c0": apart}).unexpected] == [PICTURE]
+
+
 def test_the_first_reply_time_is_the_earliest_of_the_messages_replies() -> None:
     sent = [Sent("c0", "viber", "balance", 100.0, 200)]
     replies = {"c0": [Reply(1, 103.0, "card_services.balance_is"), Reply(2, 101.5, "menu.main")]}

@@ -11,8 +11,8 @@ rate up (×`--factor` per step of `--seconds`) until a step does not keep up (lo
 `--p99-bound` s, more than `--backlog-bound` s of arrivals still queued when the sending stops, or a message
 not answered) and names the last rate that did.
 
-    python -m bench load [--rate 4] [--seconds 60] [--customers 12] [--issuances 3]
-    python -m bench load --ramp [--rate 2] [--factor 1.5] [--max-rate 40] [--seconds 30]
+    python -m bench load [--rate 1] [--seconds 60] [--customers 8] [--issuances 2]
+    python -m bench load --ramp [--rate 0.25] [--factor 2] [--max-rate 8] [--seconds 30]
 """
 
 from __future__ import annotations
@@ -378,13 +378,13 @@ def report_step(step: StepResult, bound: Bound | None = None) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench load", description=__doc__.splitlines()[0])
-    parser.add_argument("--rate", type=float, default=4.0, help="messages per second (the ramp's first step)")
+    parser.add_argument("--rate", type=float, default=1.0, help="messages per second (the ramp's first step)")
     parser.add_argument("--seconds", type=float, default=60.0, help="sending time (of each ramp step)")
-    parser.add_argument("--customers", type=int, default=12, help="test customers, the messengers in turn")
-    parser.add_argument("--issuances", type=int, default=3, help="applicants prepared for card issuances")
+    parser.add_argument("--customers", type=int, default=8, help="test customers, the messengers in turn")
+    parser.add_argument("--issuances", type=int, default=2, help="applicants prepared for card issuances")
     parser.add_argument("--ramp", action="store_true", help="step the rate up until it stops keeping up")
-    parser.add_argument("--factor", type=float, default=1.5, help="ramp: rate multiplier per step")
-    parser.add_argument("--max-rate", type=float, default=40.0, help="ramp: highest rate tried")
+    parser.add_argument("--factor", type=float, default=2.0, help="ramp: rate multiplier per step")
+    parser.add_argument("--max-rate", type=float, default=8.0, help="ramp: highest rate tried")
     parser.add_argument("--p99-bound", type=float, default=Bound.p99_s, help="kept up: p99 to first reply, s")
     parser.add_argument("--backlog-bound", type=float, default=Bound.backlog_seconds, help="kept up: queued, s")
     parser.add_argument("--realistic-bank", action="store_true", help="bank sandbox at 150-300 ms a call")

@@ -358,13 +358,13 @@ class Bound:
 
 
 def ramp_rates(start: float, factor: float, most: float) -> list[float]:
-    """start, start·factor, … up to `most` (rounded to 0.1 msg/s)."""
+    """start, start·factor, … up to `most` (rounded to 0.01 msg/s)."""
     if start <= 0 or factor <= 1:
         raise ValueError("a ramp starts above 0 and grows by a factor above 1")
     rates = []
     rate = start
     while rate <= most + 1e-9:
-        rates.append(round(rate, 1))
+        rates.append(round(rate, 2))
         rate *= factor
     return rates
 

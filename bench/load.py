@@ -336,6 +336,11 @@ def _confirms(plan: Plan) -> list[bool]:
 
 
 # ------------------------------------------------------------------------------------- report
+def parties_channel(name: str) -> str:
+    """The messenger of a bench party, as prepare() hands them out (in turn by number)."""
+    return CHANNELS[int(name.rsplit("-", 1)[1]) % len(CHANNELS)]
+
+
 def report_step(step: StepResult, bound: Bound | None = None) -> None:
     f = step.figures
     mix = ", ".join(f"{kind} {count}" for kind, count in step.plan.visits.most_common())
@@ -347,6 +352,10 @@ def report_step(step: StepResult, bound: Bound | None = None) -> None:
         f"last first reply {f.last_reply_s:.1f} s)"
     )
     print(f"    webhook → first reply: p50 {f.p50_s:.2f} s  p99 {f.p99_s:.2f} s")
+    waits = [(w, m) for w, m in zip(step.verdict.first_reply_s, step.plan.messages, strict=False) if w is not None]
+    slowest = sorted(waits, key=lambda pair: -pair[0])[:3]
+    shown = ", ".join(f"{m.turn} of {m.chat} ({parties_channel(m.chat)}) {w:.1f} s" for w, m in slowest)
+    print(f"    slowest: {shown}")
     print(f"    inbound queue when the sending stopped: {f.backlog} updates; posts more than 1 s late: {f.late_posts}")
     v = step.verdict
     print(

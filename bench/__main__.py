@@ -2,7 +2,8 @@
 
     python -m bench                 # all of them (NLU without the ~2 min public Banking77 benchmark)
     python -m bench <name> [args]   # one: cold_start, webhooks, outbound, card_issuance, transfers, purchases,
-                                    #      sessions, notices, nlu, images, aws_calls, capacity
+                                    #      sessions, notices, nlu, images, aws_calls, capacity,
+                                    #      load
     python -m bench --list
 
 Each benchmark ends by itself; those that need the local cloud start and stop their own, on free ports
@@ -99,6 +100,13 @@ def _sessions(args: list[str]) -> None:
     from bench import sessions
 
     sessions.main()
+
+
+@_register("load", "Load: signed webhooks at a set rate, every reply and every transfer exactly once")
+def _load(args: list[str]) -> None:
+    from bench import load
+
+    load.main(args)
 
 
 def _argv_main(module: str, args: list[str]) -> None:

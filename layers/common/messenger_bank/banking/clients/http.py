@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 from aws_lambda_powertools.metrics import MetricUnit
 
+from messenger_bank.banking import breaker as breakers
 from messenger_bank.banking.settings import BankSettings
 from messenger_bank.errors import (
     BankAuthenticationFailed,
@@ -58,6 +59,26 @@ def bank_call_measured(system: str, milliseconds: float, *, failed: bool) -> Non
 
 
 def with_retries[T](system: str, operation: str, call: Callable[[], T], *, retryable: bool, policy: RetryPolicy) -> T:
+    """Run ``call`` through the system's circuit breaker (``banking.breaker``): an open one fails at once
+    with BankSystemUnavailable, the system not called; the call's own outcome is what the breaker counts."""
+    board = breakers.breaker_board() if system in breakers.GUARDED_SYSTEMS else None
+    if board is None:
+        return _with_retries(system, operation, call, retryable=retryable, policy=policy)
+    if board.admit(system, time.time()) == "refuse":
+        count("BankCallsRefused", system=system)
+        logger.info("bank call refused: circuit open", extra={"system": system, "operation": operation})
+        raise BankSystemUnavailable(f"{system} {operation}: circuit open", system=system)
+    try:
+        result = _with_retries(system, operation, call, retryable=retryable, policy=policy)
+    except BankSystemUnavailable as failure:
+        if not isinstance(failure, BankAuthenticationFailed):  # our credentials, not the system's health
+            board.record_failure(system, time.time())
+        raise
+    board.record_success(system)
+    return result
+
+
+def _with_retries[T](system: str, operation: str, call: Callable[[], T], *, retryable: bool, policy: RetryPolicy) -> T:
     """Run ``call``; retry it on Transient while allowed; a last Transient becomes BankSystemUnavailable."""
     attempt = 0
     while True:

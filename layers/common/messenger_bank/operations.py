@@ -72,6 +72,7 @@ from messenger_bank.onboarding.models import (
     SavedApplication,
     SendCodeRequest,
 )
+from messenger_bank.outages.models import TellWhenBackRequest, WillTell
 from messenger_bank.payments.errors import NoPaymentYet
 from messenger_bank.payments.models import (
     CheckPayeeAccountRequest,
@@ -84,7 +85,6 @@ from messenger_bank.payments.models import (
     QuotePaymentRequest,
     SavedPayeeList,
 )
-from messenger_bank.outages.models import TellWhenBackRequest, WillTell
 from messenger_bank.plastic.errors import AddressNotUnderstood
 from messenger_bank.plastic.models import SaveAddressRequest, SavedAddress
 from messenger_bank.programs.errors import CategoryUnavailable, OfferUnavailable, ProgramDisabled, RecommendationRefused
@@ -234,9 +234,7 @@ THIS_WASNT_ME = Operation("this_wasnt_me", DisownChatRequest, ChatDisowned, erro
 
 # ---------------------------------------------------------------- cards
 # BankSystemUnavailable: core banking is down (its breaker open); the balance flow shows the last one known.
-LIST_CARDS = Operation(
-    "list_cards", ListCardsRequest, CardList, errors=(BankSystemUnavailable,), session="customer"
-)
+LIST_CARDS = Operation("list_cards", ListCardsRequest, CardList, errors=(BankSystemUnavailable,), session="customer")
 GET_BALANCE = Operation(
     "get_balance",
     GetBalanceRequest,

@@ -9,7 +9,6 @@ import base64
 from functools import lru_cache
 
 import httpx
-
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from pydantic import SecretStr
@@ -71,8 +70,8 @@ from messenger_bank.banking.models import (
 from messenger_bank.banking.settings import BankSettings, bank_settings, require_tls_off_loopback
 from messenger_bank.errors import (
     AlreadyCustomer,
-    BankSystemUnavailable,
     ApplicantUnderAge,
+    BankSystemUnavailable,
     CustomerSanctioned,
     IdentityNotConfirmed,
     InvalidOneTimeCode,

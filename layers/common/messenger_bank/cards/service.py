@@ -189,7 +189,9 @@ def last_balances(
         )
         for last in sorted((kept or LastBalancesRepository()).of(request.customer_id, at), key=lambda b: b.mask)
     ]
-    lines = [text("outage.balance_line", language, mask=i.mask, available=i.available, read_at=i.read_at) for i in items]
+    lines = [
+        text("outage.balance_line", language, mask=i.mask, available=i.available, read_at=i.read_at) for i in items
+    ]
     return LastBalances(known=bool(items), items=items, text="\n".join(lines))
 
 

@@ -85,7 +85,9 @@ def _tell(
 
     def notice_for(chat_key: str) -> NotifyRequest:
         language: Language = next((lang for lang in LANGUAGES if lang == languages[chat_key]), "ru")
-        return NotifyRequest(chat_key=chat_key, language=language, message=BACK, values={"system": system_name(system, language)})
+        return NotifyRequest(
+            chat_key=chat_key, language=language, message=BACK, values={"system": system_name(system, language)}
+        )
 
     told = tell_each_chat(
         [chat_of(key) for key in languages], lambda chat: notice_for(chat.key), tell=tell, about={"system": system}

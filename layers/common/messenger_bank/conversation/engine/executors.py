@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any, assert_never
 
+from messenger_bank.conversation import catalogue
 from messenger_bank.conversation.engine.boundary import (
     BANK_DOWN,
     MENU_FLOW,
@@ -41,7 +42,6 @@ from messenger_bank.conversation.flows import (
     Step,
     WaitStep,
 )
-from messenger_bank.conversation import catalogue
 from messenger_bank.conversation.validation import Invalid, contains_card_number
 from messenger_bank.observability import logger
 from messenger_bank.security.documents import PASSPORT_NUMBER

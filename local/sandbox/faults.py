@@ -105,7 +105,7 @@ class FaultInjector:
 
     def down_systems(self) -> list[str]:
         with self._lock:
-            return sorted(system for (system, endpoint), fault in self._rules.items() if endpoint == "*" and fault == DOWN)
+            return sorted(system for (system, endpoint), rule in self._rules.items() if (endpoint, rule) == ("*", DOWN))
 
     def realistic(self) -> None:
         """The "realistic latency" preset: 150-300 ms on every call of every system."""

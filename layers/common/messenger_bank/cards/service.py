@@ -158,7 +158,9 @@ def get_balance(
         currency=balance.currency,
         read_at=now or datetime.now(UTC),
     )
-    (kept or LastBalancesRepository()).keep(request.customer_id, last, hours=cards_settings().last_balance_hours)
+    # In the customers table, beside the customer's cards (the same table the repository reads).
+    kept = kept or LastBalancesRepository(customers.table)
+    kept.keep(request.customer_id, last, hours=cards_settings().last_balance_hours)
     return BalanceResult(
         balance=balance_text(balance, language),
         available=format_money(balance.available, balance.currency, language),
@@ -178,7 +180,8 @@ def last_balances(
     now: datetime | None = None,
 ) -> LastBalances:
     """The balances last read from the bank (our table only: core banking may be down), with their times."""
-    customer = _customer(request.customer_id, customers or CustomersRepository())
+    customers = customers or CustomersRepository()
+    customer = _customer(request.customer_id, customers)
     language = request.language or customer.language
     at = now or datetime.now(UTC)
     items = [
@@ -187,7 +190,9 @@ def last_balances(
             available=format_money(last.available_minor, last.currency, language),
             read_at=format_datetime(last.read_at.astimezone(BANK_TIME), language),
         )
-        for last in sorted((kept or LastBalancesRepository()).of(request.customer_id, at), key=lambda b: b.mask)
+        for last in sorted(
+            (kept or LastBalancesRepository(customers.table)).of(request.customer_id, at), key=lambda b: b.mask
+        )
     ]
     lines = [
         text("outage.balance_line", language, mask=i.mask, available=i.available, read_at=i.read_at) for i in items

@@ -25,13 +25,13 @@ from typing import Any, Literal
 import boto3
 from botocore.exceptions import ClientError
 
-from messenger_bank.banking.settings import bank_settings
+from messenger_bank.banking.settings import System, bank_settings
 from messenger_bank.observability import count, logger
 
 BreakerStatus = Literal["closed", "open", "half_open"]
 Admission = Literal["call", "probe", "refuse"]
 # The systems the conversation names to a customer and waits for: a breaker guards each of them.
-GUARDED_SYSTEMS: tuple[str, ...] = ("core", "passport", "cerberus", "billing")
+GUARDED_SYSTEMS: tuple[System, ...] = ("core", "passport", "cerberus", "billing")
 
 
 @dataclass(frozen=True)

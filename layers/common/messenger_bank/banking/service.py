@@ -67,7 +67,7 @@ from messenger_bank.banking.models import (
     TopUpRequest,
     TransferRequest,
 )
-from messenger_bank.banking.settings import BankSettings, bank_settings, require_tls_off_loopback
+from messenger_bank.banking.settings import BankSettings, System, bank_settings, require_tls_off_loopback
 from messenger_bank.errors import (
     AlreadyCustomer,
     ApplicantUnderAge,
@@ -371,7 +371,7 @@ def cashback_rules(partner: PartnerId, client: PartnersClient | None = None) -> 
 
 
 # --- health -----------------------------------------------------------------------------------------------
-def probe(system: str) -> bool:
+def probe(system: System) -> bool:
     """Whether the system answers at all: a GET of its base URL (a SOAP endpoint's WSDL) answered below 500
     within the usual timeouts. Nothing is asked of it and no credential is sent; the breaker's scheduled check
     uses it to see a system back before any customer has to try."""

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from messenger_bank.banking import service as bank
 from messenger_bank.banking.breaker import GUARDED_SYSTEMS, BreakerBoard, breaker_board
+from messenger_bank.banking.settings import System
 from messenger_bank.conversation.catalogue import text
 from messenger_bank.notices.service import chat_of, notify, tell_each_chat
 from messenger_bank.observability import count, logger
@@ -45,7 +46,7 @@ def tell_when_back(
 def check_systems(
     *,
     board: BreakerBoard | None = None,
-    probe: Callable[[str], bool] = bank.probe,
+    probe: Callable[[System], bool] = bank.probe,
     tell: Callable[[NotifyRequest], Notified] = notify,
     repository: SubscriptionsRepository | None = None,
     now: datetime | None = None,

@@ -297,7 +297,7 @@ def _refused_while_down(turn: TurnContext, flow: Flow) -> Next:
 def _note_outage(turn: TurnContext, flow: Flow, failing: frozenset[str]) -> None:
     """Which systems the outage message names: those of the flow's that are failing, else any failing, else
     "the bank's systems" (a failure the breakers have not seen, e.g. of a system without one)."""
-    systems = [s for s in flow.needs if s in failing] or sorted(failing)
+    systems: list[str] = [s for s in flow.needs if s in failing] or sorted(failing)
     names = [catalogue.text(f"outage.system.{s}", turn.language) for s in systems] or [
         catalogue.text("outage.system.bank", turn.language)
     ]

@@ -44,7 +44,11 @@ def model_fields(model: type[BaseModel]) -> set[str]:
 
 
 def test_the_schedule_starts_the_payout_machine_on_the_first_with_its_time(resources: dict[str, Any]) -> None:
-    (schedule,) = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Scheduler::Schedule"]
+    (schedule,) = [
+        r["Properties"]
+        for r in resources.values()
+        if r["Type"] == "AWS::Scheduler::Schedule" and r["Properties"]["Target"]["Arn"] == {"Ref": MACHINE}
+    ]
     _minute, _hour, day, month, weekday, year = schedule["ScheduleExpression"].removeprefix("cron(").rstrip(")").split()
 
     assert (day, month, weekday, year) == ("1", "*", "?", "*")
@@ -54,7 +58,11 @@ def test_the_schedule_starts_the_payout_machine_on_the_first_with_its_time(resou
 
 
 def test_the_schedules_role_may_only_start_the_payout_machine(resources: dict[str, Any]) -> None:
-    (schedule,) = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Scheduler::Schedule"]
+    (schedule,) = [
+        r["Properties"]
+        for r in resources.values()
+        if r["Type"] == "AWS::Scheduler::Schedule" and r["Properties"]["Target"]["Arn"] == {"Ref": MACHINE}
+    ]
     role = resources[schedule["Target"]["RoleArn"]["Fn::GetAtt"][0]]["Properties"]
 
     (trust,) = role["AssumeRolePolicyDocument"]["Statement"]

@@ -32,3 +32,16 @@ def test_the_breakers_thresholds_default_to_the_templates_parameters() -> None:
         name: float(value) for name, value in parameters.items()
     }
     assert "BankBreakersTable" in resources
+
+
+def test_the_check_runs_every_minute_on_its_own_schedule() -> None:
+    from local.cloud.template import transform
+
+    document = transform(ROOT / "template.yaml", {"Stage": "dev"}, region="eu-central-1", account="123456789012")
+    schedules = [
+        r["Properties"]
+        for r in document.resources.values()
+        if r["Type"] == "AWS::Scheduler::Schedule"
+        and r["Properties"]["Target"]["Arn"] == {"Fn::GetAtt": ["BankSystemsCheckFunction", "Arn"]}
+    ]
+    assert [s["ScheduleExpression"] for s in schedules] == ["rate(1 minute)"]

@@ -8,6 +8,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from messenger_bank.banking import breaker as breakers
@@ -167,3 +168,24 @@ def test_refused_credentials_are_not_the_systems_failure(board: BreakerBoard) ->
         with pytest.raises(BankAuthenticationFailed):
             with_retries("core", "balance", refused, retryable=True, policy=NO_WAIT)
     assert board.read("core").clean
+
+
+def test_the_breakers_table_failing_leaves_the_call_to_the_system(
+    board: BreakerBoard, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreadable(system: str) -> Breaker:
+        raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException"}}, "GetItem")
+
+    monkeypatch.setattr(board, "read", unreadable)
+    system = System()
+    assert with_retries("core", "balance", system, retryable=True, policy=NO_WAIT) == {"ok": True}
+    system.up = False
+    with pytest.raises(BankSystemUnavailable) as failed_call:
+        with_retries("core", "balance", system, retryable=True, policy=NO_WAIT)
+    assert "circuit open" not in str(failed_call.value)  # the system's own failure, not a refusal
+    assert system.calls == 2
+
+
+def test_a_call_on_a_clean_breaker_writes_nothing(board: BreakerBoard) -> None:
+    with_retries("core", "balance", System(), retryable=True, policy=NO_WAIT)
+    assert "Item" not in board.table.get_item(Key={"system": "core"})

@@ -143,15 +143,20 @@ class BreakerBoard:
         return True
 
     def admit(self, system: str, now: float) -> Admission:
+        return self.admission(system, now)[0]
+
+    def admission(self, system: str, now: float) -> tuple[Admission, Breaker]:
+        """The decision, and the breaker as it was read (a clean one needs no write after a success)."""
+        breaker = Breaker(system=system)
         for _ in range(self.ATTEMPTS):
             breaker = self.read(system)
             decision = admit(breaker, now, self.policy)
             if decision != "probe":
-                return decision
+                return decision, breaker
             if self._write(breaker, probing(breaker, now)):
                 logger.info("bank circuit half-open: probing", extra={"system": system})
-                return "probe"
-        return "refuse"  # others are writing: someone else probes
+                return "probe", probing(breaker, now)
+        return "refuse", breaker  # others are writing: someone else probes
 
     def record_failure(self, system: str, now: float) -> Breaker:
         for _ in range(self.ATTEMPTS):

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 from aws_lambda_powertools.metrics import MetricUnit
+from botocore.exceptions import BotoCoreError, ClientError
 
 from messenger_bank.banking import breaker as breakers
 from messenger_bank.banking.settings import BankSettings
@@ -64,7 +65,12 @@ def with_retries[T](system: str, operation: str, call: Callable[[], T], *, retry
     board = breakers.breaker_board() if system in breakers.GUARDED_SYSTEMS else None
     if board is None:
         return _with_retries(system, operation, call, retryable=retryable, policy=policy)
-    if board.admit(system, time.time()) == "refuse":
+    try:
+        decision, seen = board.admission(system, time.time())
+    except (BotoCoreError, ClientError) as unreadable:  # the breakers' table failing must not stop the bank's calls
+        logger.warning("bank breaker unreadable: called as closed", extra={"system": system, "error": repr(unreadable)})
+        return _with_retries(system, operation, call, retryable=retryable, policy=policy)
+    if decision == "refuse":
         count("BankCallsRefused", system=system)
         logger.info("bank call refused: circuit open", extra={"system": system, "operation": operation})
         raise BankSystemUnavailable(f"{system} {operation}: circuit open", system=system)
@@ -72,10 +78,19 @@ def with_retries[T](system: str, operation: str, call: Callable[[], T], *, retry
         result = _with_retries(system, operation, call, retryable=retryable, policy=policy)
     except BankSystemUnavailable as failure:
         if not isinstance(failure, BankAuthenticationFailed):  # our credentials, not the system's health
-            board.record_failure(system, time.time())
+            _recorded(lambda: board.record_failure(system, time.time()), system)
         raise
-    board.record_success(system)
+    if not seen.clean:  # the usual case, closed without failures, writes nothing
+        _recorded(lambda: board.record_success(system), system)
     return result
+
+
+def _recorded(record: Callable[[], object], system: str) -> None:
+    """A call's outcome on its breaker; the table failing is logged, and the call's own outcome stands."""
+    try:
+        record()
+    except (BotoCoreError, ClientError) as unwritable:
+        logger.warning("bank breaker not updated", extra={"system": system, "error": repr(unwritable)})
 
 
 def _with_retries[T](system: str, operation: str, call: Callable[[], T], *, retryable: bool, policy: RetryPolicy) -> T:

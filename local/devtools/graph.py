@@ -26,6 +26,7 @@ from messenger_bank.conversation.flows import (
 ENGINE_ENTRIES = {
     "menu": ("main", "greeting", "not_understood", "no_customer", "expired", "language"),
     "sign_in": ("reauth",),
+    "outage": ("down",),
 }
 
 

@@ -23,7 +23,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from local.devtools.graph import ENGINE_ENTRIES, edges, entries, has_way_out, reachable
 from messenger_bank.conversation import catalogue as catalogue_module
-from messenger_bank.conversation.engine import ENGINE_KEYS, FIND_CUSTOMER, PERSISTENT_KEYS
+from messenger_bank.conversation.engine import ENGINE_KEYS, FIND_CUSTOMER, OUTAGE_KEY, PERSISTENT_KEYS
 from messenger_bank.conversation.flows import (
     FLOWS_DIR,
     AskStep,
@@ -49,8 +49,9 @@ from messenger_bank.types import LANGUAGES
 KNOWN_INTENTS = frozenset(INTENTS)  # what the NLU model is trained on
 GLOBAL_INTENTS = frozenset({"cancel", "language"})  # handled by the engine itself
 SIMPLE_REFS = frozenset({"customer_id", "customer_known", "chat_key", "channel", "user_id", "language", "intent"})
-# `ref`: what a `g:go:<flow>:<step>:<ref>` button carries (engine.py)
-ENGINE_DATA = frozenset({"_error", "_entities", "_run", "ref"})
+# `ref`: what a `g:go:<flow>:<step>:<ref>` button carries (engine.py); OUTAGE_KEY: the systems down, set by
+# the engine when a bank operation fails with BankSystemUnavailable (flows/outage.yaml)
+ENGINE_DATA = frozenset({"_error", "_entities", "_run", "ref", OUTAGE_KEY})
 MAX_PAYLOAD = 64
 
 

@@ -50,6 +50,7 @@ class Fault:
 
 
 REALISTIC_LATENCY = Fault(latency_ms=(150, 300))
+DOWN = Fault(error_rate=1.0)
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,21 @@ class FaultInjector:
             else:
                 for key in [k for k in self._rules if k[0] == system]:
                     del self._rules[key]
+
+    def down(self, system: str) -> None:
+        """The system is down: every request to it answers 503 before its handler runs (nothing committed),
+        health checks included, until ``up``."""
+        self.set(system, "*", DOWN)
+
+    def up(self, system: str) -> None:
+        """The system is back: its down rule gone (its other rules, e.g. one endpoint's latency, stay)."""
+        with self._lock:
+            if self._rules.get((system, "*")) == DOWN:
+                del self._rules[(system, "*")]
+
+    def down_systems(self) -> list[str]:
+        with self._lock:
+            return sorted(system for (system, endpoint), rule in self._rules.items() if (endpoint, rule) == ("*", DOWN))
 
     def realistic(self) -> None:
         """The "realistic latency" preset: 150-300 ms on every call of every system."""

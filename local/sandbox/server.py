@@ -154,6 +154,17 @@ def directory_app(sandbox: Sandbox) -> Flask:
         sandbox.faults.clear(request.args.get("system"))
         return jsonify({"rules": sandbox.faults.rules()})
 
+    @app.get("/admin/systems")
+    def systems_down() -> Response:
+        return jsonify({"down": sandbox.faults.down_systems()})
+
+    @app.put("/admin/systems/<system>/<state>")
+    def system_down_or_up(system: str, state: str) -> Response:
+        if system not in sandbox.urls or system == "directory" or state not in ("down", "up"):
+            return json_error(404, "not_found", "PUT /admin/systems/<system>/down or /up, a system of the directory")
+        (sandbox.faults.down if state == "down" else sandbox.faults.up)(system)
+        return jsonify({"down": sandbox.faults.down_systems()})
+
     @app.post("/admin/faults/realistic")
     def realistic() -> Response:
         sandbox.faults.realistic()

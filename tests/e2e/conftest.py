@@ -63,6 +63,8 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
             "InboundMaxReceives": "2",
             "SpendingFreePerDayMinor": str(SPENDING_FREE_PER_DAY_MINOR),
             "SpendingLimitPerDayMinor": str(SPENDING_LIMIT_PER_DAY_MINOR),
+            # A breaker opened by a suite's injected faults lets a probe through after 5 s, not 30 (test_outage.py).
+            "BankBreakerCoolDownSeconds": "5",
         },
         # A module's functions go cold a while after it ends: a worker's cloud holds what its next module uses,
         # so more clouds fit side by side (docs/testing.md, "Suite run time").

@@ -30,6 +30,8 @@ from messenger_bank.cards.models import (
     GetRequisitesRequest,
     GetStatementRequest,
     HistoryResult,
+    LastBalances,
+    LastBalancesRequest,
     ListCardsRequest,
     RequisitesResult,
     SecureLinkResult,
@@ -47,6 +49,7 @@ from messenger_bank.customers.models import (
     RemoveChatRequest,
 )
 from messenger_bank.errors import (
+    BankSystemUnavailable,
     CardBlocked,
     CardLimitAboveMaximum,
     CardNotFound,
@@ -70,6 +73,7 @@ from messenger_bank.onboarding.models import (
     SavedApplication,
     SendCodeRequest,
 )
+from messenger_bank.outages.models import TellWhenBackRequest, WillTell
 from messenger_bank.payments.errors import NoPaymentYet
 from messenger_bank.payments.models import (
     CheckPayeeAccountRequest,
@@ -223,8 +227,17 @@ REMOVE_CHAT = Operation(
 THIS_WASNT_ME = Operation("this_wasnt_me", DisownChatRequest, ChatDisowned, errors=(ChatNotFound,), session="customer")
 
 # ---------------------------------------------------------------- cards
-LIST_CARDS = Operation("list_cards", ListCardsRequest, CardList, session="customer")
-GET_BALANCE = Operation("get_balance", GetBalanceRequest, BalanceResult, errors=(NotYourCard,), session="customer")
+# BankSystemUnavailable: core banking is down (its breaker open); the balance flow shows the last one known.
+LIST_CARDS = Operation("list_cards", ListCardsRequest, CardList, errors=(BankSystemUnavailable,), session="customer")
+GET_BALANCE = Operation(
+    "get_balance",
+    GetBalanceRequest,
+    BalanceResult,
+    errors=(NotYourCard, BankSystemUnavailable),
+    session="customer",
+)
+# The balances last read from the bank, with their times: our table only, so it answers while core banking is down.
+LAST_BALANCES = Operation("last_balances", LastBalancesRequest, LastBalances, session="customer")
 BLOCK_CARD = Operation("block_card", BlockCardRequest, CardStatusResult, errors=(NotYourCard,), session="customer")
 # OperationRejected: the bank will not unblock this card (e.g. blocked as lost); a new one can be ordered.
 UNBLOCK_CARD = Operation(
@@ -322,6 +335,10 @@ QUOTE_PAYMENT = Operation(
 )
 LIST_SAVED_PAYEES = Operation("list_saved_payees", CustomerRequest, SavedPayeeList, session="customer")
 LAST_PAYMENT = Operation("last_payment", CustomerRequest, LastPayment, errors=(NoPaymentYet,), session="customer")
+
+# ---------------------------------------------------------------- a bank system down (outages/service.py)
+# "Tell me when it's back": the chat is told once, when the scheduled check finds the system answering again.
+TELL_WHEN_BACK = Operation("tell_when_back", TellWhenBackRequest, WillTell)
 
 # ---------------------------------------------------------------- programs
 GET_REFERRAL = Operation(

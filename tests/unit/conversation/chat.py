@@ -75,6 +75,8 @@ class FakeDeps:
     tokenised: list[str] = field(default_factory=list)
     # Waits the journeys no longer hold (timed out, ended); a completed one is gone too, as in the wait store.
     gone_waits: set[str] = field(default_factory=set)
+    # Bank systems not answering: system → its breaker open (True) or only failing lately (False).
+    outages: dict[str, bool] = field(default_factory=dict)
 
     def call_operation(self, name: str, payload: dict[str, Any]) -> dict[str, Any]:
         self.operations.append((name, payload))
@@ -105,6 +107,9 @@ class FakeDeps:
 
     def understand(self, text: str) -> FakeUnderstanding:
         return self.nlu(text)
+
+    def bank_outages(self) -> dict[str, bool]:
+        return dict(self.outages)
 
     def tokenise_card(self, pan: str) -> tuple[str, str]:
         self.tokenised.append(pan)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 from functools import lru_cache
 
+import httpx
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from pydantic import SecretStr
@@ -21,7 +22,7 @@ from messenger_bank.banking.clients.cerberus import CODES as CERBERUS_CODES
 from messenger_bank.banking.clients.cerberus import CerberusClient as CerberusClient
 from messenger_bank.banking.clients.core import CODES as CORE_CODES
 from messenger_bank.banking.clients.core import CoreClient as CoreClient
-from messenger_bank.banking.clients.http import RetryPolicy
+from messenger_bank.banking.clients.http import RetryPolicy, shared_client
 from messenger_bank.banking.clients.keycloak import KeycloakTokens
 from messenger_bank.banking.clients.partners import PartnersClient as PartnersClient
 from messenger_bank.banking.clients.passport import NAMESPACE as PASSPORT_NS
@@ -66,10 +67,11 @@ from messenger_bank.banking.models import (
     TopUpRequest,
     TransferRequest,
 )
-from messenger_bank.banking.settings import BankSettings, bank_settings
+from messenger_bank.banking.settings import BankSettings, System, bank_settings, require_tls_off_loopback
 from messenger_bank.errors import (
     AlreadyCustomer,
     ApplicantUnderAge,
+    BankSystemUnavailable,
     CustomerSanctioned,
     IdentityNotConfirmed,
     InvalidOneTimeCode,
@@ -366,3 +368,17 @@ def activate_offer(
 
 def cashback_rules(partner: PartnerId, client: PartnersClient | None = None) -> list[CashbackRule]:
     return (client or partners_client()).cashback_rules(partner)
+
+
+# --- health -----------------------------------------------------------------------------------------------
+def probe(system: System) -> bool:
+    """Whether the system answers at all: a GET of its base URL (a SOAP endpoint's WSDL) answered below 500
+    within the usual timeouts. Nothing is asked of it and no credential is sent; the breaker's scheduled check
+    uses it to see a system back before any customer has to try."""
+    settings = bank_settings()
+    try:
+        url = require_tls_off_loopback(settings.url(system) + ("?wsdl" if system in ("passport", "billing") else "/"))
+        response = shared_client(settings.timeout).get(url)
+    except (httpx.HTTPError, BankSystemUnavailable):
+        return False
+    return response.status_code < 500

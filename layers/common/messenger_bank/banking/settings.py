@@ -6,6 +6,9 @@ system: ``BANK_KEYCLOAK_URL`` (the realm, e.g. ``http://127.0.0.1:8080/realms/ba
 ``BANK_ACQUIRER_URL``, ``BANK_PARTNERS_URL`` (REST roots). A per-system URL wins over the directory.
 Timeouts and retries: ``BANK_CONNECT_TIMEOUT`` (s, 2), ``BANK_READ_TIMEOUT`` (s, 5), ``BANK_MAX_RETRIES``
 (2), ``BANK_BACKOFF_BASE`` (s, 0.1), ``BANK_BACKOFF_MAX`` (s, 1), ``BANK_TOKEN_REFRESH_MARGIN`` (s, 30).
+Circuit breakers (``banking.breaker``): ``BANK_BREAKERS_TABLE`` (none: no breaker), ``BANK_BREAKER_FAILURES``
+(5 failed calls ...), ``BANK_BREAKER_WINDOW`` (s, 60: ... within this open it), ``BANK_BREAKER_COOL_DOWN``
+(s, 30: then one call probes); the template's ``BankBreaker*`` parameters.
 The directory, and every URL it hands out, must be https unless it is on this machine (the local cloud's
 sandbox answers plain http on 127.0.0.1): credentials are sent to those URLs.
 """
@@ -45,6 +48,10 @@ class BankSettings(BaseSettings):
     backoff_base: float = Field(default=0.1, ge=0)
     backoff_max: float = Field(default=1.0, ge=0)
     token_refresh_margin: float = Field(default=30.0, ge=0)
+    breakers_table: str | None = None
+    breaker_failures: int = Field(default=5, ge=1)
+    breaker_window: float = Field(default=60.0, gt=0)
+    breaker_cool_down: float = Field(default=30.0, gt=0)
     adult_age: int = 18
     currency: str = "BYN"
 

@@ -70,6 +70,25 @@ class BalanceResult(_Result):
     currency: CurrencyCode
 
 
+# --- last_balances ---------------------------------------------------------------------------------
+class LastBalancesRequest(_Request):
+    language: Language | None = None
+
+
+class LastBalanceItem(_Result):
+    mask: MaskedPan
+    available: str
+    read_at: str = Field(description="when the bank last told it, as the customer reads a time")
+
+
+class LastBalances(_Result):
+    """The balances last read from the bank, kept for a while (``LAST_BALANCE_HOURS``), to show while it is down."""
+
+    known: bool
+    items: list[LastBalanceItem]
+    text: str = Field(description="one line per card, as the chat shows them")
+
+
 # --- block_card / unblock_card ---------------------------------------------------------------------
 class BlockCardRequest(_Request):
     card_id: str = _CARD_ID

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Final, Protocol
 from messenger_bank.banking import service as bank
 from messenger_bank.banking.models import Balance, CardLimits, HistoryEntry, Requisites, Statement
 from messenger_bank.banking.models import Card as BankCard
+from messenger_bank.cards.last_balances import LastBalance, LastBalancesRepository
 from messenger_bank.cards.models import (
     BalanceResult,
     BlockCardRequest,
@@ -35,6 +36,9 @@ from messenger_bank.cards.models import (
     GetRequisitesRequest,
     GetStatementRequest,
     HistoryResult,
+    LastBalanceItem,
+    LastBalances,
+    LastBalancesRequest,
     ListCardsRequest,
     RequisitesResult,
     SecureLinkResult,
@@ -45,11 +49,12 @@ from messenger_bank.cards.models import (
 from messenger_bank.cards.settings import CardsSettings, CreditTerms, cards_settings, credit_terms
 from messenger_bank.conversation.catalogue import has, text
 from messenger_bank.customers import service as customers_service
+from messenger_bank.customers.bindings import MINSK as BANK_TIME
 from messenger_bank.customers.models import Customer
 from messenger_bank.customers.service import CustomersRepository
 from messenger_bank.errors import CardBlocked, CardLimitAboveMaximum, CustomerNotFound
 from messenger_bank.images import RequisitesRequest, store
-from messenger_bank.images.formatting import format_date
+from messenger_bank.images.formatting import format_date, format_datetime
 from messenger_bank.money import format_money
 from messenger_bank.observability import logger, metrics
 from messenger_bank.security import links
@@ -133,12 +138,27 @@ def list_cards(
 
 
 def get_balance(
-    request: GetBalanceRequest, *, core: CoreBank | None = None, customers: CustomersRepository | None = None
+    request: GetBalanceRequest,
+    *,
+    core: CoreBank | None = None,
+    customers: CustomersRepository | None = None,
+    kept: LastBalancesRepository | None = None,
+    now: datetime | None = None,
 ) -> BalanceResult:
     core, customers = core or bank.core_client(), customers or CustomersRepository()
     customer, card = owned_card(request.customer_id, request.card_id, core=core, customers=customers)
     balance = core.balance(card.account_id)
     language = request.language or customer.language
+    last = LastBalance(
+        card_id=card.card_id,
+        mask=card.masked_pan,
+        available_minor=balance.available,
+        currency=balance.currency,
+        read_at=now or datetime.now(UTC),
+    )
+    # In the customers table, beside the customer's cards (the same table the repository reads).
+    kept = kept or LastBalancesRepository(customers.table)
+    kept.keep(request.customer_id, last, hours=cards_settings().last_balance_hours)
     return BalanceResult(
         balance=balance_text(balance, language),
         available=format_money(balance.available, balance.currency, language),
@@ -149,6 +169,34 @@ def get_balance(
         holds_minor=balance.holds,
         currency=balance.currency,
     )
+
+
+def last_balances(
+    request: LastBalancesRequest,
+    *,
+    customers: CustomersRepository | None = None,
+    kept: LastBalancesRepository | None = None,
+    now: datetime | None = None,
+) -> LastBalances:
+    """The balances last read from the bank (our table only: core banking may be down), with their times."""
+    customers = customers or CustomersRepository()
+    customer = _customer(request.customer_id, customers)
+    language = request.language or customer.language
+    at = now or datetime.now(UTC)
+    items = [
+        LastBalanceItem(
+            mask=last.mask,
+            available=format_money(last.available_minor, last.currency, language),
+            read_at=format_datetime(last.read_at.astimezone(BANK_TIME), language),
+        )
+        for last in sorted(
+            (kept or LastBalancesRepository(customers.table)).of(request.customer_id, at), key=lambda b: b.mask
+        )
+    ]
+    lines = [
+        text("outage.balance_line", language, mask=i.mask, available=i.available, read_at=i.read_at) for i in items
+    ]
+    return LastBalances(known=bool(items), items=items, text="\n".join(lines))
 
 
 def balance_text(balance: Balance, language: Language) -> str:

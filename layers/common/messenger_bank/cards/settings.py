@@ -4,6 +4,8 @@
 ``SECURE_PAGE_URL``: the PIN / password page the one-time links open (create_secure_link).
 ``SECURE_LINK_MINUTES``: how long such a link lives (default and at most 5, as the catalogue tells the customer).
 ``HISTORY_LIMIT``: how many operations the history shows (default 10).
+``LAST_BALANCE_HOURS``: how long a card's last balance read from the bank is kept (in the customers table,
+with a TTL: it is personal data) to be shown while core banking is down (default 72).
 
 The credit line's terms (get_statement tells them with the statement; core banking applies them, started
 with the same values by the local cloud): ``CREDIT_GRACE_DAYS`` (25: the amount due is due that many days
@@ -33,6 +35,7 @@ class CardsSettings(MediaSettings):
     secure_page_url: str | None = None
     secure_link_minutes: int = Field(default=5, ge=1, le=5)
     history_limit: int = Field(default=10, ge=1, le=50)
+    last_balance_hours: int = Field(default=72, ge=1, le=24 * 7)
 
     def page_url(self) -> str:
         if not self.secure_page_url:

@@ -228,6 +228,9 @@ class Flow(_Model):
     start: StepId
     intents: dict[str, StepId] = Field(default_factory=dict, description="NLU intent → entry step")
     requires_customer: bool = False
+    # The bank systems the flow's journey cannot finish without (banking/breaker.py GUARDED_SYSTEMS): while
+    # one's breaker is open the flow is not entered; the outage message is said instead.
+    needs: tuple[Literal["core", "passport", "cerberus", "billing"], ...] = ()
     nav: bool = Field(default=True, description="Back / Cancel buttons under questions")
     steps: tuple[Step, ...]
     path: str = Field(default="", exclude=True)

@@ -101,6 +101,20 @@ class LambdaTurnDependencies:
             metrics.add_metric(name="NluFallbacks", unit="Count", value=1)
         return understood
 
+    def bank_outages(self) -> dict[str, bool]:
+        from messenger_bank.banking.breaker import breaker_board, failing
+
+        board = breaker_board()
+        if board is None:
+            return {}
+        try:
+            breakers = board.read_all()
+        except Exception:  # the breakers' table unreadable: the turn goes on as if every system answered
+            logger.exception("bank breakers unreadable")
+            return {}
+        now = time.time()
+        return {b.system: b.status != "closed" for b in breakers if failing(b, now, board.policy)}
+
     def tokenise_card(self, pan: str) -> tuple[str, str]:
         from messenger_bank.security.cards import tokenise
 

@@ -57,6 +57,7 @@ EXAMPLES: Final[dict[str, str]] = {
     "rate": "24 %",
     "repaid": "300.00 BYN",
     "requester": "+375 29 ••• •• 67",
+    "system": "card accounts (core banking)",
     "total": "50.50 BYN",
     "when": "06.12.2026 14:05 (UTC+03:00)",
 }

@@ -17,7 +17,9 @@ from typing import Any
 
 import httpx
 from aws_lambda_powertools.metrics import MetricUnit
+from botocore.exceptions import BotoCoreError, ClientError
 
+from messenger_bank.banking import breaker as breakers
 from messenger_bank.banking.settings import BankSettings
 from messenger_bank.errors import (
     BankAuthenticationFailed,
@@ -65,6 +67,40 @@ def bank_call_measured(system: str, milliseconds: float, *, failed: bool) -> Non
 
 
 def with_retries[T](system: str, operation: str, call: Callable[[], T], *, retryable: bool, policy: RetryPolicy) -> T:
+    """Run ``call`` through the system's circuit breaker (``banking.breaker``): an open one fails at once
+    with BankSystemUnavailable, the system not called; the call's own outcome is what the breaker counts."""
+    board = breakers.breaker_board() if system in breakers.GUARDED_SYSTEMS else None
+    if board is None:
+        return _with_retries(system, operation, call, retryable=retryable, policy=policy)
+    try:
+        decision, seen = board.admission(system, time.time())
+    except (BotoCoreError, ClientError) as unreadable:  # the breakers' table failing must not stop the bank's calls
+        logger.warning("bank breaker unreadable: called as closed", extra={"system": system, "error": repr(unreadable)})
+        return _with_retries(system, operation, call, retryable=retryable, policy=policy)
+    if decision == "refuse":
+        count("BankCallsRefused", system=system)
+        logger.info("bank call refused: circuit open", extra={"system": system, "operation": operation})
+        raise BankSystemUnavailable(f"{system} {operation}: circuit open", system=system)
+    try:
+        result = _with_retries(system, operation, call, retryable=retryable, policy=policy)
+    except BankSystemUnavailable as failure:
+        if not isinstance(failure, BankAuthenticationFailed):  # our credentials, not the system's health
+            _recorded(lambda: board.record_failure(system, time.time()), system)
+        raise
+    if not seen.clean:  # the usual case, closed without failures, writes nothing
+        _recorded(lambda: board.record_success(system), system)
+    return result
+
+
+def _recorded(record: Callable[[], object], system: str) -> None:
+    """A call's outcome on its breaker; the table failing is logged, and the call's own outcome stands."""
+    try:
+        record()
+    except (BotoCoreError, ClientError) as unwritable:
+        logger.warning("bank breaker not updated", extra={"system": system, "error": repr(unwritable)})
+
+
+def _with_retries[T](system: str, operation: str, call: Callable[[], T], *, retryable: bool, policy: RetryPolicy) -> T:
     """Run ``call``; retry it on Transient while allowed; a last Transient becomes BankSystemUnavailable."""
     attempt = 0
     while True:

@@ -29,6 +29,13 @@ SESSION_REFUSED = frozenset({"SessionExpired", "SessionInvalid"})
 REAUTHENTICATE = "ReauthenticationRequired"
 # What `complete_wait` raises when the journey no longer waits there (it went on, timed out or ended).
 WAIT_GONE = "WaitNotFound"
+# A bank system is down (banking/breaker.py): the outage flow (flows/outage.yaml) says so, names the systems
+# (`$data.outage.names`), offers "tell me when it's back"; a flow that `needs` a system whose breaker is open
+# is not entered at all, so no money journey starts that could not finish.
+BANK_DOWN = "BankSystemUnavailable"
+OUTAGE_FLOW = "outage"
+OUTAGE_DOWN = "down"
+OUTAGE_KEY = "outage"
 ENGINE_STEPS = (MENU_MAIN, MENU_GREETING, MENU_NOT_UNDERSTOOD, MENU_NO_CUSTOMER, MENU_EXPIRED, MENU_LANGUAGE)
 # Catalogue keys the engine itself uses (the tests check they exist in every language).
 ENGINE_KEYS = (
@@ -46,6 +53,11 @@ ENGINE_KEYS = (
     "session.expired",
     "session.signed_out",
     "error.card_not_here",
+    "outage.system.bank",
+    "outage.system.core",
+    "outage.system.passport",
+    "outage.system.cerberus",
+    "outage.system.billing",
     "nav.back",
     "nav.cancel",
 )
@@ -87,6 +99,11 @@ class TurnDependencies(Protocol):
         ...
 
     def understand(self, text: str) -> UnderstandingLike: ...
+
+    def bank_outages(self) -> dict[str, bool]:
+        """The bank systems not answering now: system → True when its breaker is open (calls refused at
+        once), False when it is still closed but has failed lately."""
+        ...
 
     def tokenise_card(self, pan: str) -> tuple[str, str]:
         """(token, mask) for a card number; the number goes no further."""

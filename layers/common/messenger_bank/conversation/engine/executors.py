@@ -10,10 +10,15 @@ from __future__ import annotations
 import re
 from typing import Any, assert_never
 
+from messenger_bank.conversation import catalogue
 from messenger_bank.conversation.engine.boundary import (
+    BANK_DOWN,
     MENU_FLOW,
     MENU_MAIN,
     MENU_NO_CUSTOMER,
+    OUTAGE_DOWN,
+    OUTAGE_FLOW,
+    OUTAGE_KEY,
     REAUTHENTICATE,
     SESSION_REFUSED,
     SIGN_IN_FLOW,
@@ -67,6 +72,10 @@ def enter(
         turn.data.values["ref"] = ref
     if flow.requires_customer and not turn.identify():
         run(turn, MENU_FLOW, MENU_NO_CUSTOMER)
+        return
+    refused = _refused_while_down(turn, flow)
+    if refused is not None:
+        run(turn, *refused)
         return
     run(turn, flow.flow, step_id or flow.start)
 
@@ -189,6 +198,10 @@ def call(turn: TurnContext, flow: Flow, step: CallStep) -> Next:
             turn.data = turn.data.kept()
             return MENU_FLOW, MENU_NO_CUSTOMER
         target = step.errors.get(failure.code) or step.on_error
+        if failure.code == BANK_DOWN:
+            _note_outage(turn, flow, frozenset(turn.deps.bank_outages()))
+            if not step.errors.get(failure.code):
+                return OUTAGE_FLOW, OUTAGE_DOWN
         if target:
             turn.data.error = failure.code
             return here, target
@@ -239,6 +252,9 @@ def goto(turn: TurnContext, flow: Flow, step: GotoStep) -> Next:
     target = turn.flows.flows[step.flow]
     if target.requires_customer and not turn.identify():
         return MENU_FLOW, MENU_NO_CUSTOMER
+    refused = _refused_while_down(turn, target)
+    if refused is not None:
+        return refused
     turn.history = []
     return target.flow, step.step or target.start
 
@@ -259,6 +275,33 @@ def end(turn: TurnContext, flow: Flow, step: EndStep) -> Next:
         turn.say(step.message, **turn.values(step.values))
     turn.forget_the_flow()
     return (MENU_FLOW, MENU_MAIN) if step.menu else None
+
+
+# -------------------------------------------------------------- a bank system down
+
+
+def _refused_while_down(turn: TurnContext, flow: Flow) -> Next:
+    """The outage message instead of a flow that needs a bank system whose breaker is open: refused at its
+    start, before any question or confirmation, so no journey starts that could not finish."""
+    if not flow.needs:
+        return None
+    open_now = frozenset(system for system, opened in turn.deps.bank_outages().items() if opened)
+    down = [system for system in flow.needs if system in open_now]
+    if not down:
+        return None
+    logger.info("flow refused: bank system down", extra={"flow": flow.flow, "systems": down})
+    _note_outage(turn, flow, frozenset(down))
+    return OUTAGE_FLOW, OUTAGE_DOWN
+
+
+def _note_outage(turn: TurnContext, flow: Flow, failing: frozenset[str]) -> None:
+    """Which systems the outage message names: those of the flow's that are failing, else any failing, else
+    "the bank's systems" (a failure the breakers have not seen, e.g. of a system without one)."""
+    systems: list[str] = [s for s in flow.needs if s in failing] or sorted(failing)
+    names = [catalogue.text(f"outage.system.{s}", turn.language) for s in systems] or [
+        catalogue.text("outage.system.bank", turn.language)
+    ]
+    turn.data.values[OUTAGE_KEY] = {"systems": systems, "names": ", ".join(names), "known": bool(systems)}
 
 
 # -------------------------------------------------------------- what an ask step may know already

@@ -1,7 +1,8 @@
 """The conversation Lambda's environment, read once per cold start.
 
 ``INBOUND_MAX_RECEIVES`` (3): how many times SQS hands over an inbound message before its dead-letter
-queue takes it (the template's maxReceiveCount). ``OPERATIONS_PREFIX``: the operation Lambdas' name prefix
+queue takes it (the template's maxReceiveCount). ``TURN_TIME_RESERVE_MS`` (4000): a batch's next turn starts
+only with this much of the function's time left (turns.py). ``OPERATIONS_PREFIX``: the operation Lambdas' name prefix
 (``<prefix><operation>``). ``SESSIONS_TABLE`` (``sessions``) and ``SESSION_IDLE_MINUTES`` (30): where a
 chat's session is kept and how long it lives without a message.
 """
@@ -22,6 +23,7 @@ class ConversationSettings(BaseSettings):
     model_config = SettingsConfigDict(frozen=True)
 
     inbound_max_receives: int = Field(default=3, ge=1)
+    turn_time_reserve_ms: int = Field(default=4000, ge=0)
     operations_prefix: str | None = None
 
     def operations(self) -> str:

@@ -2,6 +2,11 @@
 
 A record that fails leaves the rest of its chat's records in the batch unprocessed (they are
 reported failed too), so a chat's messages never overtake each other; other chats go on.
+
+A batch that ran out of time would come back whole, and the turns it had already taken would answer again
+(seen under load, bench load): so a turn starts only while the function has its reserve of time left, and
+the records after it are handed back to the queue as not yet taken — except on a record's last delivery,
+which is taken anyway rather than left to the dead-letter queue.
 """
 
 from __future__ import annotations
@@ -19,7 +24,21 @@ from messenger_bank.observability import logger
 from messenger_bank.webhooks.sealing import open_free_text
 from messenger_bank.webhooks.service import correlation_id_of
 
-_processor = SqsFifoPartialProcessor(skip_group_on_error=True)
+
+class TurnDeferred(Exception):
+    """Too little of the function's time left to take this turn: it goes back to the queue, untouched."""
+
+
+class _TurnsProcessor(SqsFifoPartialProcessor):
+    """Powertools' FIFO processor, but a batch whose every record failed because turns were deferred is handed
+    back as item failures, not raised: a deferral is not a Lambda error (LambdaErrorsAlarm)."""
+
+    def _entire_batch_failed(self) -> bool:
+        deferred = any(isinstance(exception[1], TurnDeferred) for exception in self.exceptions)
+        return super()._entire_batch_failed() and not deferred
+
+
+_processor = _TurnsProcessor(skip_group_on_error=True)
 
 
 def last_attempt(record: SQSRecord) -> bool:
@@ -27,7 +46,14 @@ def last_attempt(record: SQSRecord) -> bool:
     return int(record.attributes.approximate_receive_count) >= conversation_settings().inbound_max_receives
 
 
-def handle_record(record: SQSRecord) -> None:
+def handle_record(record: SQSRecord, lambda_context: LambdaContext | None = None) -> None:
+    if (
+        lambda_context is not None
+        and lambda_context.get_remaining_time_in_millis() < conversation_settings().turn_time_reserve_ms
+        and not last_attempt(record)
+    ):
+        logger.info("turn deferred: too little time left in this batch", extra={"message_id": record.message_id})
+        raise TurnDeferred(record.message_id)
     queued = InboundEvent.model_validate_json(record.body)
     attribute = record.raw_event.get("messageAttributes", {}).get("correlation_id") or {}
     logger.set_correlation_id(attribute.get("stringValue") or correlation_id_of(queued))

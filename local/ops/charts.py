@@ -1,8 +1,8 @@
 """What the operations view's charts show, computed here from the executions (pure functions; the page only
 draws): per journey (state machine), over the last hour in one-minute buckets, the executions started per
 minute, the failure rate of those that ended in the minute, and the p50 / p95 duration of those that
-ended in it; and the hour's totals. The stuck-money list: failed executions parked in a state where a
-customer's money is neither here nor there, which an operator redrives.
+ended in it; and the hour's totals. The stuck-money list: executions waiting in a state where a
+customer's money is neither here nor there (running, trying again by themselves), and failed payout runs.
 
 Percentiles are nearest-rank (the smallest duration that at least p % of them do not exceed), the way
 CloudWatch's pNN reads for a small sample: a value that was measured, never an interpolation.
@@ -19,11 +19,14 @@ FAILED_STATUSES = frozenset({"FAILED", "TIMED_OUT", "ABORTED"})
 WINDOW = timedelta(hours=1)
 BUCKET = timedelta(minutes=1)
 
-# The Fail states' errors (statemachines/*.asl.yaml) that leave a customer's money parked until an operator
-# redrives the execution, and what is parked. A unit test holds this to the state machines: every error
-# ending in "Stuck" is here, and every name here is a Fail state's error.
+# Where a customer's money waits, and what waits there. A money journey's stuck states (statemachines/*.asl.yaml)
+# are Wait states, named here, in which a running execution tries the failed step again every half hour (a Fail
+# state could not be redriven: a redrive resumes at the state that failed); a failed payout run ends in the Fail
+# state CashbackNotPaid (its error is named here) and is started again for the month. A unit test holds this to
+# the state machines: every stuck state and that error is here, and every name here is one of them.
 STUCK_MONEY: dict[str, str] = {
     "RefundStuck": "a failed transfer's refund did not complete",
+    "VoidStuck": "a transfer's lost debit is not settled yet",
     "TopUpCreditStuck": "a paid top-up is not credited",
     "PaymentStuck": "a bill payment's outcome is unknown",
     "CashbackNotPaid": "some customers' cashback is owed and not paid",

@@ -227,17 +227,34 @@ class ExecutionsReader:
         return journey_charts(self.chart_points(), [m["name"] for m in self.machines()], now=now or datetime.now(UTC))
 
     def stuck_money(self) -> list[dict[str, Any]]:
-        """Failed executions parked in a stuck-money state (charts.STUCK_MONEY), longest parked first."""
+        """Executions where a customer's money waits (charts.STUCK_MONEY): running ones whose latest state is
+        a stuck state (they try again by themselves) and failed ones ended by a stuck error, longest first."""
         rows: list[dict[str, Any]] = []
         for machine in self.machines():
+            for execution in self._list(machine["stateMachineArn"], "RUNNING"):
+                waiting = latest_state(self.history(execution["executionArn"]))
+                if waiting in STUCK_MONEY:
+                    row = self._summary(self._describe(execution["executionArn"], "RUNNING"), machine["name"])
+                    row["what"] = STUCK_MONEY[waiting]
+                    row["error"] = waiting
+                    rows.append(row)
             for execution in self._list(machine["stateMachineArn"], "FAILED"):
                 described = self._describe(execution["executionArn"], execution["status"])
                 if described.get("error") in STUCK_MONEY:
                     row = self._summary(described, machine["name"])
                     row["what"] = STUCK_MONEY[described["error"]]
                     rows.append(row)
-        rows.sort(key=lambda row: row["stopped_at"] or "")
+        rows.sort(key=lambda row: row["started_at"] or "")
         return rows
+
+
+def latest_state(events: list[dict[str, Any]]) -> str | None:
+    """The name of the state an execution's history last entered (None before the first)."""
+    for event in reversed(events):
+        details = event.get("stateEnteredEventDetails")
+        if details:
+            return str(details["name"])
+    return None
 
 
 def dead_letter_queues(sqs: Any) -> list[dict[str, Any]]:

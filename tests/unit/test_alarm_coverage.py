@@ -204,8 +204,10 @@ def journeys_whose_refusals_are_not_taken_off_the_failures(template: Template) -
 
 
 def stuck_money_states_without_an_alarm(template: Template) -> list[str]:
-    """Every Fail state whose error ends in `Stuck` (money between two accounts until operations act) is entered
-    only through a step that counts MoneyStuck for its journey, and that count has an alarm."""
+    """Every state named `...Stuck` (money between two accounts until the bank answers) is a Wait that leads back
+    to the step that failed, so the journey keeps trying by itself (a Fail state could not be redriven: a redrive
+    resumes at the state that failed), entered only through a step that counts MoneyStuck for its journey with
+    the state's name as the reason; and that count has an alarm."""
     missing = []
     for machine in of_types(template, *STATE_MACHINE_TYPES):
         journey = journey_of(template, machine)
@@ -213,7 +215,10 @@ def stuck_money_states_without_an_alarm(template: Template) -> list[str]:
             template, metrics_namespace(template), "MoneyStuck", service_dimensions(template, journey=journey)
         )
         for name, state, scope in states_of(definition_of(template, machine)):
-            if state.get("Type") != "Fail" or not str(state.get("Error", "")).endswith("Stuck"):
+            if str(state.get("Error", "")).endswith("Stuck"):
+                missing.append(f"{machine}.{name}")  # parked in a Fail: nothing would ever try again
+                continue
+            if not name.endswith("Stuck") or name.startswith("Record"):  # Record<X>Stuck counts it
                 continue
             entries = [
                 (other_name, other)
@@ -229,11 +234,17 @@ def stuck_money_states_without_an_alarm(template: Template) -> list[str]:
                 == {
                     "journey": journey,
                     "outcome": "stuck",
-                    "reason": state["Error"],
+                    "reason": name,
                     "correlation_id.$": "$.correlation_id",
                 }
                 for _, other in entries
             )
+            # The Wait leads back to the step whose failure brought the money here (its Catch enters the count).
+            retried = scope.get(str(state.get("Next")), {})
+            tries_again = state.get("Type") == "Wait" and any(
+                catch.get("Next") in {entry for entry, _ in entries} for catch in retried.get("Catch", [])
+            )
+            counted = bool(counted) and tries_again
             if not counted or not alarmed:
                 missing.append(f"{machine}.{name}")
     return missing
@@ -382,10 +393,11 @@ def test_the_rules_read_what_they_cover() -> None:
     template = the_template()
 
     assert len(of_types(template, *STATE_MACHINE_TYPES)) >= 6
-    assert {"RefundStuck", "PaymentStuck", "TopUpCreditStuck"} <= {
-        str(state.get("Error"))
+    assert {"RefundStuck", "VoidStuck", "PaymentStuck", "TopUpCreditStuck"} <= {
+        name
         for machine in of_types(template, *STATE_MACHINE_TYPES)
-        for _, state, _ in states_of(definition_of(template, machine))
+        for name, state, _ in states_of(definition_of(template, machine))
+        if state.get("Type") == "Wait"
     }
     assert dead_letter_queues(template) == {"InboundDeadLetterQueue"}
     assert len(of_types(template, "AWS::DynamoDB::Table")) >= 7
@@ -408,7 +420,7 @@ def without(template: Template, *names: str) -> Template:
         ("journey failure", ["CashbackPayoutFailedAlarm"], ["CashbackPayoutStateMachine"]),
         ("journey p95", ["TopUpSlowAlarm"], ["TopUpStateMachine"]),
         ("stuck money", ["BillPaymentMoneyStuckAlarm"], ["BillPaymentStateMachine.PaymentStuck"]),
-        ("stuck money", ["TopUpMoneyStuckAlarm"], ["TopUpStateMachine.CreditStuck"]),
+        ("stuck money", ["TopUpMoneyStuckAlarm"], ["TopUpStateMachine.TopUpCreditStuck"]),
         ("bank systems", ["BankPassportErrorsAlarm"], ["passport"]),
         ("bank systems", ["BankCerberusSlowAlarm"], ["cerberus"]),
         ("queues", ["InboundQueueAgeAlarm"], ["InboundQueue"]),
@@ -476,6 +488,36 @@ def test_a_stuck_state_entered_without_counting_it_is_found(monkeypatch: pytest.
     monkeypatch.setattr(f"{__name__}.definition_of", skipping_the_count)
 
     assert stuck_money_states_without_an_alarm(template) == ["TransferStateMachine.RefundStuck"]
+
+
+def changed_transfer(monkeypatch: pytest.MonkeyPatch, change: Any) -> None:
+    real = definition_of
+
+    def changed(of: Template, machine: str) -> dict[str, Any]:
+        definition = real(of, machine)
+        if machine == "TransferStateMachine":
+            change(definition["States"])
+        return definition
+
+    monkeypatch.setattr(f"{__name__}.definition_of", changed)
+
+
+def test_money_parked_in_a_fail_state_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A redrive resumes at the state that failed: a Fail state fails again, and the refund is never retried."""
+    changed_transfer(monkeypatch, lambda states: states.update(RefundStuck={"Type": "Fail", "Error": "RefundStuck"}))
+    assert stuck_money_states_without_an_alarm(the_template()) == ["TransferStateMachine.RefundStuck"]
+
+
+def test_a_stuck_wait_that_does_not_lead_back_to_the_step_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    changed_transfer(monkeypatch, lambda states: states["VoidStuck"].update(Next="TellTryLater"))
+    assert stuck_money_states_without_an_alarm(the_template()) == ["TransferStateMachine.VoidStuck"]
+
+
+def test_a_stuck_state_counted_under_another_name_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    changed_transfer(
+        monkeypatch, lambda states: states["RecordVoidStuck"]["Parameters"]["Payload"].update(reason="RefundStuck")
+    )
+    assert stuck_money_states_without_an_alarm(the_template()) == ["TransferStateMachine.VoidStuck"]
 
 
 def test_a_bank_latency_alarm_off_its_budget_is_found() -> None:

@@ -1,0 +1,127 @@
+"""The operations view's stuck-money list over a hand-written Step Functions (the API's documented shapes): a
+money journey's execution waits in a stuck Wait state and tries again by itself, so it is listed while it is
+RUNNING there; a failed payout run is listed by its error."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from local.ops.reader import ExecutionsReader, latest_state
+
+T0 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+MACHINE = "arn:aws:states:eu-central-1:123456789012:stateMachine:transfer"
+
+
+def entered(name: str, kind: str = "TaskStateEntered") -> dict[str, Any]:
+    return {"type": kind, "timestamp": T0, "stateEnteredEventDetails": {"name": name, "input": "{}"}}
+
+
+def exited(name: str) -> dict[str, Any]:
+    return {"type": "TaskStateExited", "timestamp": T0, "stateExitedEventDetails": {"name": name, "output": "{}"}}
+
+
+class Pages:
+    def __init__(self, pages: list[dict[str, Any]]) -> None:
+        self.pages = pages
+
+    def paginate(self, **_: Any) -> list[dict[str, Any]]:
+        return self.pages
+
+
+class FakeStepFunctions:
+    """Executions by status, each with its history; what the reader calls, nothing more."""
+
+    def __init__(self, executions: list[dict[str, Any]]) -> None:
+        self.executions = executions
+
+    def get_paginator(self, operation: str) -> Pages:
+        if operation == "list_state_machines":
+            return Pages([{"stateMachines": [{"name": "transfer", "stateMachineArn": MACHINE}]}])
+        raise AssertionError(f"paginate {operation} with its arguments")
+
+    def list_executions(self, **_: Any) -> dict[str, Any]:
+        raise AssertionError("the reader pages")
+
+    def describe(self, arn: str) -> dict[str, Any]:
+        (found,) = [e for e in self.executions if e["executionArn"] == arn]
+        return found
+
+
+def reader_over(executions: list[dict[str, Any]]) -> ExecutionsReader:
+    fake = FakeStepFunctions(executions)
+
+    class Paginators:
+        def __init__(self, operation: str) -> None:
+            self.operation = operation
+
+        def paginate(self, **arguments: Any) -> list[dict[str, Any]]:
+            if self.operation == "list_state_machines":
+                return fake.get_paginator("list_state_machines").pages
+            if self.operation == "list_executions":
+                status = arguments.get("statusFilter")
+                listed = [
+                    {key: e[key] for key in ("executionArn", "name", "status", "startDate")}
+                    for e in fake.executions
+                    if status in (None, e["status"])
+                ]
+                return [{"executions": listed}]
+            if self.operation == "get_execution_history":
+                return [{"events": fake.describe(arguments["executionArn"])["history"]}]
+            raise AssertionError(self.operation)
+
+    class Client:
+        exceptions = type("Exceptions", (), {"ExecutionDoesNotExist": LookupError})
+
+        def get_paginator(self, operation: str) -> Paginators:
+            return Paginators(operation)
+
+        def describe_execution(self, executionArn: str) -> dict[str, Any]:
+            described = dict(fake.describe(executionArn))
+            described.pop("history")
+            return described
+
+    return ExecutionsReader(Client())
+
+
+def execution(name: str, status: str, history: list[dict[str, Any]], **more: Any) -> dict[str, Any]:
+    return {
+        "executionArn": f"{MACHINE.replace('stateMachine', 'execution')}:{name}",
+        "name": name,
+        "status": status,
+        "startDate": T0 + timedelta(minutes=len(name)),
+        "input": "{}",
+        "history": history,
+        **more,
+    }
+
+
+def test_a_running_execution_waiting_in_a_stuck_state_is_listed_with_what_is_stuck() -> None:
+    waiting = execution(
+        "t-1", "RUNNING", [entered("Refund"), exited("Refund"), entered("RefundStuck", "WaitStateEntered")]
+    )
+    rows = reader_over([waiting]).stuck_money()
+    assert [(row["name"], row["error"], row["what"]) for row in rows] == [
+        ("t-1", "RefundStuck", "a failed transfer's refund did not complete")
+    ]
+
+
+def test_a_running_execution_that_left_the_stuck_state_to_try_again_is_not_listed() -> None:
+    trying = execution("t-2", "RUNNING", [entered("RefundStuck", "WaitStateEntered"), entered("Refund")])
+    assert reader_over([trying]).stuck_money() == []
+
+
+def test_a_running_execution_elsewhere_and_a_failure_of_another_kind_are_not_listed() -> None:
+    confirming = execution("t-3", "RUNNING", [entered("AwaitConfirmation")])
+    refused = execution("t-4", "FAILED", [entered("Debit")], error="TransferRefused")
+    assert reader_over([confirming, refused]).stuck_money() == []
+
+
+def test_a_failed_run_ended_by_a_stuck_error_is_listed() -> None:
+    payout = execution("payout-2026-11", "FAILED", [entered("SomeNotPaid")], error="CashbackNotPaid")
+    assert [row["error"] for row in reader_over([payout]).stuck_money()] == ["CashbackNotPaid"]
+
+
+def test_the_latest_state_is_the_last_one_entered() -> None:
+    assert latest_state([entered("A"), exited("A"), entered("B"), {"type": "TaskScheduled"}]) == "B"
+    assert latest_state([{"type": "ExecutionStarted"}]) is None

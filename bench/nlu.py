@@ -160,8 +160,8 @@ def report_kinds() -> list[tuple[str, str]]:
         row = "".join(f"{cell[0] / cell[1]:>10.1%} ({cell[1]:>3})" if cell else f"{'-':>16}" for cell in cells)
         print(f"{kind:<14}{row}{right / total:>10.1%} ({total:>3})")
     print("misses outside the everyday set:")
-    for language, kind, text, error in misses:
-        print(f"  {language} {kind:<12} {error:<34} {text}")
+    for where, kind, text, error in misses:
+        print(f"  {where} {kind:<12} {error:<34} {text}")
     return pairs
 
 

@@ -1,9 +1,12 @@
-"""NLU quality and speed: held-out accuracy per language, money confusion, latency, cold cost, BANKING77.
+"""NLU quality and speed: held-out accuracy per language and per kind of writing, money confusion,
+latency, cold cost, model size, BANKING77.
 
     PYTHONPATH=layers/common:. .venv/bin/python -m bench.nlu [--runs 5] [--cold-runs 5] [--skip-banking77]
 
-Figures are printed, never asserted. The held-out set (bench/data/nlu_heldout.*.yaml) is the
-project's own and is never used in training (tests/unit/conversation/nlu checks that).
+Figures are printed, never asserted. The held-out sets (bench/data/nlu_heldout.*.yaml, the everyday
+phrasing, and bench/data/nlu_heldout_kinds.*.yaml, by kind of writing: translit, slang, providers,
+typos, wrong keyboard layout, emoji, out of scope) are the project's own and are never used in
+training (tests/unit/conversation/nlu checks that).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from pydantic import BaseModel, ConfigDict
 
 from local.devtools.nlu_training import INTENT_SETTINGS, build_bundle, classifier_input, train
 from messenger_bank.conversation.nlu import CONFIDENCE_THRESHOLD, INTENTS, MONEY_MOVING_INTENTS, understand
-from messenger_bank.conversation.nlu.bundle import OUT_OF_SCOPE
+from messenger_bank.conversation.nlu.bundle import OUT_OF_SCOPE, model_path
 from messenger_bank.types import LANGUAGES, Language
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,9 +45,45 @@ class HeldoutFile(BaseModel):
     out_of_scope: tuple[str, ...] = ()
 
 
+class HeldoutKindsFile(BaseModel):
+    """The shape of bench/data/nlu_heldout_kinds.<language>.yaml: kind of writing -> intent -> utterances
+    (the intent `out_of_scope` for what the bank does not do)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    language: Language
+    kinds: dict[str, dict[str, tuple[str, ...]]]
+
+
+# The kind the everyday held-out file (nlu_heldout.<language>.yaml) is reported as.
+EVERYDAY = "everyday"
+
+
 def load_heldout(language: Language) -> HeldoutFile:
     path = HELDOUT_DIR / f"nlu_heldout.{language}.yaml"
     return HeldoutFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+def load_heldout_kinds(language: Language) -> HeldoutKindsFile:
+    path = HELDOUT_DIR / f"nlu_heldout_kinds.{language}.yaml"
+    return HeldoutKindsFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+def heldout_by_kind(language: Language) -> dict[str, list[tuple[str, str]]]:
+    """Every held-out (gold label, utterance) of a language, by kind of writing; out of scope as OUT_OF_SCOPE."""
+    everyday = load_heldout(language)
+    kinds: dict[str, list[tuple[str, str]]] = {
+        EVERYDAY: [(intent, text) for intent, texts in everyday.intents.items() for text in texts]
+        + [(OUT_OF_SCOPE, text) for text in everyday.out_of_scope]
+    }
+    for kind, intents in load_heldout_kinds(language).kinds.items():
+        kinds[kind] = [(intent, text) for intent, texts in intents.items() for text in texts]
+    return kinds
+
+
+def _correct(gold: str, predicted: str) -> bool:
+    """Out of scope is right when the NLU gives no intent (the engine then says what it can do)."""
+    return predicted == (NONE if gold == OUT_OF_SCOPE else gold)
 
 
 def macro_f1(gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str]) -> float:
@@ -92,6 +131,37 @@ def report_heldout() -> list[tuple[str, str]]:
     print("most frequent errors (gold -> predicted):")
     for (gold_intent, predicted_intent), count in errors.most_common(10):
         print(f"  {count:>3}  {gold_intent} -> {predicted_intent}")
+    return pairs
+
+
+def report_kinds() -> list[tuple[str, str]]:
+    """Accuracy per kind of writing and language (out of scope counts as right when rejected); returns
+    (gold, predicted) over the kinds' files (the everyday file is in `report_heldout`)."""
+    print("== held-out set by kind of writing (accuracy, utterances; out of scope right when rejected) ==")
+    table: dict[str, dict[str, tuple[int, int]]] = {}
+    pairs: list[tuple[str, str]] = []
+    misses: list[tuple[str, str, str, str]] = []
+    for language in LANGUAGES:
+        for kind, items in heldout_by_kind(language).items():
+            right = 0
+            for gold, text in items:
+                predicted = understand(text).intent or NONE
+                right += _correct(gold, predicted)
+                if kind != EVERYDAY:
+                    pairs.append((gold, predicted))
+                    if not _correct(gold, predicted):
+                        misses.append((language, kind, text, f"{gold} -> {predicted}"))
+            table.setdefault(kind, {})[language] = (right, len(items))
+    print(f"{'kind':<14}" + "".join(f"{language:>16}" for language in LANGUAGES) + f"{'all':>16}")
+    for kind, by_language in table.items():
+        cells = [by_language.get(language) for language in LANGUAGES]
+        right = sum(cell[0] for cell in cells if cell)
+        total = sum(cell[1] for cell in cells if cell)
+        row = "".join(f"{cell[0] / cell[1]:>10.1%} ({cell[1]:>3})" if cell else f"{'-':>16}" for cell in cells)
+        print(f"{kind:<14}{row}{right / total:>10.1%} ({total:>3})")
+    print("misses outside the everyday set:")
+    for where, kind, text, error in misses:
+        print(f"  {where} {kind:<12} {error:<34} {text}")
     return pairs
 
 
@@ -155,6 +225,7 @@ def report_cold(runs: int) -> None:
     build_bundle()
     training = time.perf_counter() - start
     print(f"== cold cost (fresh process, median of {runs}) ==")
+    print(f"  model.json.gz {model_path().stat().st_size / 1024:.0f} KiB")
     print(f"  import {statistics.median(imports):.0f} ms   load model.json.gz {statistics.median(loads):.0f} ms   "
           f"first understand {statistics.median(firsts):.1f} ms")  # fmt: skip
     print(f"  rebuilding model.json.gz (python -m local.devtools.nlu_training, never in a Lambda): {training:.1f} s")
@@ -192,6 +263,7 @@ def main() -> None:
     parser.add_argument("--skip-banking77", action="store_true", help="skip the public benchmark (~2 min)")
     arguments = parser.parse_args()
     pairs = report_heldout()
+    pairs += report_kinds()
     report_money_confusion(pairs)
     report_latency(arguments.runs)
     report_cold(arguments.cold_runs)

@@ -43,11 +43,14 @@ class FakeUnderstanding:
     confidence: float
     entities: tuple[FakeEntity, ...]
     language: str
+    out_of_scope: bool = False
 
 
 @dataclass
 class FakeNlu:
     taught: dict[str, tuple[str | None, float, tuple[FakeEntity, ...], str]] = field(default_factory=dict)
+    # Texts taught as something the bank does not do (intent None, out_of_scope True).
+    out_of_scope: set[str] = field(default_factory=set)
     default_language: str = "ru"
 
     def teach(
@@ -56,11 +59,15 @@ class FakeNlu:
         found = tuple(FakeEntity(k, v) for k, v in entities.items())
         self.taught[text.casefold()] = (intent, confidence, found, language or self.default_language)
 
+    def teach_out_of_scope(self, text: str, *, language: str | None = None) -> None:
+        self.taught[text.casefold()] = (None, 0.9, (), language or self.default_language)
+        self.out_of_scope.add(text.casefold())
+
     def __call__(self, text: str) -> FakeUnderstanding:
         intent, confidence, entities, language = self.taught.get(
             text.casefold(), (None, 0.1, (), self.default_language)
         )
-        return FakeUnderstanding(text, intent, confidence, entities, language)
+        return FakeUnderstanding(text, intent, confidence, entities, language, text.casefold() in self.out_of_scope)
 
 
 @dataclass

@@ -85,6 +85,41 @@ def test_below_the_threshold_the_bot_says_it_did_not_understand_and_shows_the_me
     assert deps.journeys == [] and deps.operations == []
 
 
+def test_something_the_bank_does_not_do_is_answered_kindly_with_what_the_bot_can_do() -> None:
+    # Given a question about football, which the NLU recognises as out of scope
+    deps = customer_deps()
+    deps.nlu.teach_out_of_scope("кто выиграл матч")
+    chat = Chat(deps)
+    # When it is asked at the top level
+    chat.say("кто выиграл матч")
+    # Then the bot says it cannot help with that, then what it can do (the help topics), never "did not understand"
+    assert catalogue.text("common.out_of_scope", "ru") in chat.text
+    assert catalogue.text("help.topics", "ru") in chat.text
+    assert "не понял" not in chat.text
+    assert chat.position == ("help", "topics")
+    # And nothing is asked of the bank
+    assert deps.journeys == [] and deps.operations == []
+
+
+@pytest.mark.parametrize("language", ["ru", "be", "en"])
+def test_the_out_of_scope_answer_is_in_the_language_of_the_chat(language: str) -> None:
+    deps = FakeDeps()
+    deps.nlu.teach_out_of_scope("news", language=language)
+    chat = Chat(deps, language_hint=language)
+    chat.say("news")
+    assert chat.text.startswith(catalogue.text("common.out_of_scope", language))
+
+
+def test_an_unrecognised_text_that_is_not_out_of_scope_still_says_it_did_not_understand() -> None:
+    # Given gibberish the NLU neither understands nor recognises as out of scope (one change from the test above)
+    deps = FakeDeps()
+    deps.nlu.teach("ыфва", None, confidence=0.9)
+    chat = Chat(deps)
+    chat.say("ыфва")
+    assert "не понял" in chat.text
+    assert chat.position == ("menu", "main")
+
+
 def test_a_service_that_needs_a_card_offers_one_to_a_stranger() -> None:
     chat = Chat(FakeDeps(results={"find_customer": {"customer_id": None}}))
     chat.start()

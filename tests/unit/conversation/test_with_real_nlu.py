@@ -71,3 +71,13 @@ def test_asking_what_is_owed_on_the_credit_line_gives_the_statement(text: str) -
     chat = chat_with_real_nlu()
     chat.say(text)
     assert [name for name, _ in chat.deps.operations][-1] == "get_statement", chat.deps.operations
+
+
+@pytest.mark.parametrize(
+    ("text", "language"), [("какие новости в мире", "ru"), ("хто выйграў футбол", "be"), ("who won the game", "en")]
+)
+def test_a_question_the_bank_cannot_answer_is_answered_with_what_the_bot_can_do(text: str, language: str) -> None:
+    chat = chat_with_real_nlu()
+    chat.say(text)
+    assert chat.position == ("help", "topics")
+    assert chat.deps.operations == [] and chat.deps.journeys == []

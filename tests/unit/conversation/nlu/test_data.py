@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.nlu import load_heldout
+from bench.nlu import heldout_by_kind, load_heldout, load_heldout_kinds
 from local.devtools.nlu_training import load_phrases
 from messenger_bank.conversation.nlu import INTENTS
 from messenger_bank.conversation.nlu.bundle import OUT_OF_SCOPE
@@ -19,6 +19,9 @@ def heldout_texts() -> list[str]:
         for phrases in heldout.intents.values():
             texts.extend(phrases)
         texts.extend(heldout.out_of_scope)
+        for intents in load_heldout_kinds(language).kinds.values():
+            for phrases in intents.values():
+                texts.extend(phrases)
     return texts
 
 
@@ -44,3 +47,16 @@ def test_no_heldout_utterance_appears_in_the_training_data() -> None:
     overlap = [text for text in heldout_texts() if fold(text) in trained]
     # Then none of them was seen in training
     assert overlap == []
+
+
+def test_the_kinds_of_writing_name_only_known_intents_and_are_reported_with_the_everyday_set() -> None:
+    # Given the held-out set by kind of writing (translit, slang, providers, typos, layout, emoji...)
+    for language in LANGUAGES:
+        kinds = load_heldout_kinds(language).kinds
+        # Then every utterance is labelled with an intent of the model or out of scope
+        labels = {intent for intents in kinds.values() for intent in intents}
+        assert labels <= {*INTENTS, OUT_OF_SCOPE}, language
+        # And the bench reports each kind beside the everyday set, none of them empty
+        reported = heldout_by_kind(language)
+        assert set(reported) == {"everyday", *kinds}, language
+        assert all(reported.values()), language

@@ -47,6 +47,48 @@ def test_an_amount_is_read_with_its_currency(text: str, amount: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "amount", "defect"),
+    [
+        ("скинь пятихатку", "500.00 BYN", "a slang sum without a currency is not read as money"),
+        ("кинь косарь сестре", "1000.00 BYN", "косарь is not a thousand"),
+        ("перекинь сотку", "100.00 BYN", "сотка is not a hundred"),
+        ("две сотки", "200.00 BYN", "a number before сотки does not multiply it"),
+        ("три косаря", "3000.00 BYN", "a number before косаря does not multiply it"),
+        ("2 косаря", "2000.00 BYN", "digits before косаря do not multiply it"),
+        ("5 тыщ", "5000.00 BYN", "тыщ is not a thousand"),
+        ("оплати инет на полтос", "50.00 BYN", "полтос is not fifty"),
+        ("закинь пятерку на мобилу", "5.00 BYN", "пятерка is not five"),
+        ("кінь пяцісотку сябру", "500.00 BYN", "Belarusian slang is not read"),
+        ("send my bro 2k", "2000.00 BYN", "k glued to digits is not a thousand"),
+        ("1.5k", "1500.00 BYN", "a decimal with k is not a thousand and a half"),
+        ("wire a grand to mum", "1000.00 BYN", "a grand is not a thousand"),
+        ("send a tenner", "10.00 BYN", "a tenner is not ten"),
+    ],
+)
+def test_sums_said_in_slang_are_amounts(text: str, amount: str, defect: str) -> None:
+    assert values(text, "amount") == [amount], defect
+
+
+@pytest.mark.parametrize(
+    "text", ["50 р", "50р", "50 р.", "50 руб", "50 рублей", "50 byn", "50 BYN", "50 бел. руб.", "50 br"]
+)
+def test_every_way_of_writing_the_belarusian_rouble_is_one_currency(text: str) -> None:
+    assert values(text, "amount") == ["50.00 BYN"]
+
+
+@pytest.mark.parametrize(
+    ("text", "defect"),
+    [
+        ("закинь 10 р на а1", "the 1 of the operator А1 (Cyrillic А) is read as an amount"),
+        ("top up A1 with 10 r", "the 1 of the operator A1 (Latin A) is read as an amount"),
+    ],
+)
+def test_a_digit_inside_a_name_is_not_an_amount(text: str, defect: str) -> None:
+    assert values(text, "amount") == ["10.00 BYN"], defect
+    assert values(text, "service") == ["mobile"], defect
+
+
+@pytest.mark.parametrize(
     "text",
     ["история за 3 месяца", "кэшбэк 5%", "заказать 2 карты", "history for 2 weeks"],
 )
@@ -60,7 +102,15 @@ def test_number_words_without_a_currency_are_not_amounts() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["4111 1111 1111 1111", "4111-1111-1111-1111", "4111111111111111", "карта 4111 1111 1111 1111, 50 р"]
+    "text",
+    [
+        "4111 1111 1111 1111",
+        "4111-1111-1111-1111",
+        "4111111111111111",
+        "карта 4111 1111 1111 1111, 50 р",
+        "на 4111-1111-1111-1111 50 byn",
+        "4111 1111 1111 1111.",
+    ],
 )
 def test_a_luhn_valid_card_number_is_returned_as_its_digits(text: str) -> None:
     assert values(text, "card_number") == ["4111111111111111"]
@@ -98,6 +148,13 @@ def test_luhn_check_accepts_known_test_numbers_and_rejects_a_changed_digit() -> 
         "8029 123 45 67",
         "(029) 123-45-67",
         "мой номер 29 123 45 67",
+        "+375 (29) 123-45-67",
+        "8-029-123-45-67",
+        "80291234567",
+        "029 1234567",
+        "0291234567",
+        "29-123-45-67",
+        "291234567",
     ],
 )
 def test_a_belarusian_phone_is_normalised_to_e164(text: str) -> None:
@@ -121,6 +178,23 @@ def test_a_phone_number_is_not_mistaken_for_an_amount() -> None:
         ("pay for my bus pass", ["transport"]),
         ("закинуть на мтс", ["mobile"]),
         ("oplatit internet", ["internet"]),
+        ("закинь на велком", ["mobile"]),
+        ("пополни лайф", ["mobile"]),
+        ("pay life:)", ["mobile"]),
+        ("пополнить а1", ["mobile"]),
+        ("оплатить байфлай", ["internet"]),
+        ("белтелеком", ["internet"]),
+        ("beltelecom bill", ["internet"]),
+        ("атлант телеком", ["internet"]),
+        ("космос тв", ["tv"]),
+        ("pay kosmos", ["tv"]),
+        ("оплатить zala", ["tv"]),
+        ("voka", ["tv"]),
+        ("продлить проездной", ["transport"]),
+        ("аплаціць праязны", ["transport"]),
+        ("metro pass", ["transport"]),
+        ("заплаціць за святло", ["utilities"]),
+        ("за свет и воду", ["utilities"]),
     ],
 )
 def test_payment_services_are_named_in_any_language(text: str, services: list[str]) -> None:

@@ -9,8 +9,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bench.nlu import heldout_by_kind
 from local.devtools.nlu_training import fingerprint
-from messenger_bank.conversation.nlu import CONFIDENCE_THRESHOLD, INTENTS, Understanding, bundle, understand
+from messenger_bank.conversation.nlu import (
+    CONFIDENCE_THRESHOLD,
+    INTENTS,
+    MONEY_MOVING_INTENTS,
+    Understanding,
+    bundle,
+    understand,
+)
+from messenger_bank.types import LANGUAGES
 
 
 @pytest.mark.parametrize(
@@ -79,6 +88,85 @@ def test_gibberish_and_off_topic_text_fall_below_the_threshold(text: str) -> Non
     understanding = understand(text)
     # Then there is no intent, so the bot says it did not understand and shows the menu
     assert understanding.intent is None
+
+
+@pytest.mark.parametrize(
+    "text", ["какие новости сегодня", "кто выиграл в футбол вчера", "what is the capital of spain", "як справы ў цябе"]
+)
+def test_news_sports_trivia_and_small_talk_are_marked_out_of_scope(text: str) -> None:
+    understanding = understand(text)
+    assert understanding.intent is None
+    assert understanding.out_of_scope
+
+
+def test_a_text_the_model_has_no_opinion_on_is_not_marked_out_of_scope() -> None:
+    # Nothing is out of scope unless the model says so with confidence: empty text gives no answer at all
+    assert not understand("").out_of_scope
+
+
+@pytest.mark.parametrize(
+    ("text", "defect"),
+    [
+        ("сколько стоит новый телефон", "a price of something the bank does not sell is taken for the balance"),
+        ("how much does a ticket to paris cost", "an English price question is taken for the balance"),
+    ],
+)
+def test_a_price_question_about_something_else_is_not_a_balance_request(text: str, defect: str) -> None:
+    assert understand(text).intent is None, defect
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "defect"),
+    [
+        ("ghbdtn", "greeting", "a Russian greeting typed on the English layout is not understood"),
+        ("gthtdtcnb ltymub", "transfer", "a Russian request typed on the English layout is not understood"),
+        ("ифдфтсу", "balance", "an English word typed on the Russian layout is not understood"),
+    ],
+)
+def test_text_typed_on_the_wrong_keyboard_layout_is_understood(text: str, intent: str, defect: str) -> None:
+    assert understand(text).intent == intent, defect
+
+
+def test_an_amount_typed_on_the_wrong_layout_is_found_in_the_swapped_text() -> None:
+    understanding = understand("gthtdtlb 50 he,ktq")
+    assert understanding.intent == "transfer"
+    assert [(e.type, e.value) for e in understanding.entities] == [("amount", "50.00 BYN")]
+    assert understanding.language == "ru"
+
+
+def test_gibberish_typed_on_either_layout_stays_not_understood() -> None:
+    # The swapped text wins only when more of its words are known: "йцукен" is "qwerty", still nothing
+    assert understand("йцукен").intent is None
+    assert understand("qwerty asdf").intent is None
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("закинь 10 р на велком", "ru"),
+        ("пополни мтс на пятерку", "ru"),
+        ("оплатить космос тв", "ru"),
+        ("продлить проездной на метро", "ru"),
+        ("папоўні лайф на 5 рублёў", "be"),
+        ("top up my a1 number", "en"),
+        ("pay for beltelecom internet", "en"),
+    ],
+)
+def test_a_service_named_by_its_provider_is_a_payment_never_a_top_up(text: str, language: str) -> None:
+    assert understand(text).intent == "pay", language
+
+
+def test_no_heldout_utterance_that_does_not_ask_to_move_money_gets_a_money_moving_intent() -> None:
+    # Given every held-out utterance (everyday and by kind) labelled with anything but a money-moving intent
+    others = [
+        text
+        for language in LANGUAGES
+        for items in heldout_by_kind(language).values()
+        for gold, text in items
+        if gold not in MONEY_MOVING_INTENTS
+    ]
+    # When understood, Then none starts a transfer, payment, top-up, card order or money request
+    assert [text for text in others if understand(text).intent in MONEY_MOVING_INTENTS] == []
 
 
 def test_a_confident_answer_is_at_or_above_the_threshold() -> None:

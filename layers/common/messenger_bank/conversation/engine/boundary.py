@@ -50,6 +50,7 @@ ENGINE_KEYS = (
     "common.choose_please",
     "common.contact_not_own",
     "common.language_changed",
+    "common.out_of_scope",
     "session.expired",
     "session.signed_out",
     "error.card_not_here",
@@ -81,6 +82,10 @@ class UnderstandingLike(Protocol):
     def entities(self) -> Sequence[EntityLike]: ...
     @property
     def language(self) -> str: ...
+    @property
+    def out_of_scope(self) -> bool:
+        """True when the text asks for something the bank does not do (then `intent` is None)."""
+        ...
 
 
 class TurnDependencies(Protocol):

@@ -79,7 +79,8 @@ def leave_wait(turn: TurnContext) -> None:
 
 
 def route(turn: TurnContext, text: str) -> None:
-    """Free text at the top level: to the flow for its intent, or "did not understand" + menu."""
+    """Free text at the top level: to the flow for its intent, else what the bot can do (for something the
+    bank does not do) or "did not understand" and the menu."""
     understood = turn.understand(text)
     intent = understood.intent if understood.confidence >= turn.settings.nlu_threshold else None
     if turn.language_source in ("default", "hint") and understood.language in LANGUAGES:
@@ -89,6 +90,12 @@ def route(turn: TurnContext, text: str) -> None:
         command(turn, str(intent))
         return
     target = turn.flows.flow_for_intent(intent) if intent else None
+    if target is None and intent is None and understood.out_of_scope:
+        # News, sports, small talk: said kindly, followed by what the bot can do (the help topics).
+        leave_wait(turn)
+        turn.say("common.out_of_scope")
+        enter(turn, HELP_FLOW, None, fresh=True)
+        return
     if target is None:
         enter(turn, MENU_FLOW, MENU_NOT_UNDERSTOOD, fresh=True)
         return

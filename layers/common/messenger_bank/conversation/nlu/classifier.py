@@ -14,6 +14,7 @@ import math
 from array import array
 from collections import Counter
 from collections.abc import Sequence
+from itertools import pairwise
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,6 +32,9 @@ class TrainingSettings(BaseModel):
     min_n: int = Field(default=2, ge=1)
     max_n: int = Field(default=4, ge=1)
     word_features: bool = True
+    # Pairs of neighbouring words ("card arrived" is not "arrived card"): the order that single words
+    # and character n-grams lose; off by default so that older model files read the same.
+    word_pairs: bool = False
     epochs: int = Field(default=12, ge=1)
     learning_rate: float = Field(default=0.5, gt=0)
     l2: float = Field(default=1e-5, ge=0)
@@ -62,14 +66,17 @@ def _decode(text: str) -> array[float]:
 
 
 def feature_counts(text: str, settings: TrainingSettings) -> Counter[str]:
-    """Character n-grams inside each padded folded word, plus the words themselves."""
+    """Character n-grams inside each padded folded word, plus the words themselves (and their pairs)."""
     counts: Counter[str] = Counter()
-    for word in fold(text).split() if settings.fold else words(text):
+    tokens = fold(text).split() if settings.fold else words(text)
+    for word in tokens:
         padded = f" {word} "
         for size in range(settings.min_n, settings.max_n + 1):
             counts.update(padded[i : i + size] for i in range(len(padded) - size + 1))
         if settings.word_features:
             counts["w:" + word] += 1
+    if settings.word_pairs:
+        counts.update(f"p:{first} {second}" for first, second in pairwise(tokens))
     return counts
 
 
@@ -119,6 +126,11 @@ class TextClassifier:
     def vector(self, text: str) -> list[tuple[int, float]]:
         """The L2-normalised sublinear TF-IDF vector of a text over the known features."""
         return tfidf_vector(feature_counts(text, self.settings), self._index, self._idf)
+
+    def known_share(self, text: str) -> float:
+        """The share of the words of a text that the model saw in training (0 without word features)."""
+        tokens = fold(text).split() if self.settings.fold else words(text)
+        return sum(1 for word in tokens if "w:" + word in self._index) / len(tokens) if tokens else 0.0
 
     def predict(self, text: str) -> list[tuple[str, float]]:
         """Every label with its probability, most probable first."""

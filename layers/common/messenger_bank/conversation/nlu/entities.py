@@ -41,8 +41,9 @@ _GROUP = re.compile(r"\d+", re.ASCII)
 # A run this long that is no phone and no valid card is a mistyped number, not an amount.
 _NOISE_DIGITS = 10
 
+# A number glued after a letter is part of a name ("A1", "life:)" aside): never an amount.
 _NUMBER = re.compile(
-    r"(?<![\d.,])(?:\d{1,3}(?:(?:[ \u00a0\u202f]|[.,](?=\d{3}(?![\d])))\d{3})+|\d+)"
+    r"(?<![\d.,A-Za-z\u0400-\u04ff])(?:\d{1,3}(?:(?:[ \u00a0\u202f]|[.,](?=\d{3}(?![\d])))\d{3})+|\d+)"
     r"(?:[.,]\d{1,2})?(?![\d])(?![.,]\d)",
     re.ASCII,
 )
@@ -130,11 +131,26 @@ _UNITS = {
     "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
     "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
 }  # fmt: skip
-_HUNDRED = {"hundred"}
-_THOUSAND = {"тысяча", "тысячу", "тысячи", "тысяч", "тыс", "тысячы", "thousand", "thousands"}
-_NUMBER_WORDS = {fold_word(word): value for word, value in _UNITS.items()}
+# Slang for round sums: money by themselves ("скинь пятихатку" is 500 BYN with no currency named).
+_SLANG_UNITS = {
+    "пятихатка": 500, "пятихатку": 500, "пятихатки": 500, "пятихат": 500, "пятисотка": 500, "пятисотку": 500,
+    "пятисотки": 500, "пяцісотка": 500, "пяцісотку": 500, "пяцісоткі": 500,
+    "полтинник": 50, "полтинника": 50, "полтос": 50, "полтоса": 50, "палцінік": 50,
+    "чирик": 10, "червонец": 10, "червонца": 10, "десятка": 10, "десятку": 10, "дзясятку": 10,
+    "пятерка": 5, "пятерку": 5, "пятерочку": 5, "пяцёрка": 5, "пяцёрку": 5,
+    "fiver": 5, "tenner": 10,
+}  # fmt: skip
+_SLANG_HUNDRED = {"сотка", "сотку", "сотки", "соток", "соточка", "соточку", "сотня", "сотню", "сотен"}
+_SLANG_THOUSAND = {
+    "косарь", "косаря", "косарей", "косари", "косарик", "косарика", "касар", "касары", "касароў",
+    "тыща", "тыщу", "тыщи", "тыщ", "штукарь", "grand", "grands",
+}  # fmt: skip
+_HUNDRED = {"hundred", *_SLANG_HUNDRED}
+_THOUSAND = {"тысяча", "тысячу", "тысячи", "тысяч", "тыс", "тысячы", "thousand", "thousands", *_SLANG_THOUSAND}
+_NUMBER_WORDS = {fold_word(word): value for word, value in (_UNITS | _SLANG_UNITS).items()}
 _HUNDRED_KEYS = {fold_word(word) for word in _HUNDRED}
 _THOUSAND_KEYS = {fold_word(word) for word in _THOUSAND}
+_SLANG_KEYS = {fold_word(word) for word in (*_SLANG_UNITS, *_SLANG_HUNDRED, *_SLANG_THOUSAND)}
 
 
 class _Token(NamedTuple):
@@ -194,7 +210,7 @@ def _amounts(text: str) -> list[Span]:
             index += 1
         else:
             prefix = None
-        value, index, from_words = _number_at(tokens, index)
+        value, index, from_words, slang = _number_at(tokens, index)
         if value is None:
             index = start_index + 1
             continue
@@ -202,9 +218,9 @@ def _amounts(text: str) -> list[Span]:
         if suffix is not None:
             index += suffix[1]
         currency = (prefix or suffix or (DEFAULT_CURRENCY, 0))[0]
-        # Number words without a currency are ordinary words ("одну карту"); digits are amounts,
-        # unless they count time or percent ("за 3 месяца", "5 %").
-        if (from_words and prefix is None and suffix is None) or (
+        # Number words without a currency are ordinary words ("одну карту"), unless slang for money
+        # ("сотку"); digits are amounts, unless they count time or percent ("за 3 месяца", "5 %").
+        if (from_words and not slang and prefix is None and suffix is None) or (
             suffix is None and _counts_something_else(word_at(index), text, tokens[index - 1].end)
         ):
             index = start_index + 1
@@ -235,10 +251,11 @@ def _counts_something_else(word: str | None, text: str, number_end: int) -> bool
     return fold_word(lower(word.rstrip("."))).startswith(_NOT_MONEY)
 
 
-def _number_at(tokens: list[_Token], index: int) -> tuple[Decimal | None, int, bool]:
-    """The number starting at tokens[index] (digits with a multiplier, or number words)."""
+def _number_at(tokens: list[_Token], index: int) -> tuple[Decimal | None, int, bool, bool]:
+    """The number starting at tokens[index] (digits with a multiplier, or number words): its value,
+    the index after it, whether it was said in words, and whether in slang for money."""
     if index >= len(tokens):
-        return None, index, False
+        return None, index, False, False
     token = tokens[index].text
     if token.startswith("#"):
         value = _amount_value(token[1:])
@@ -250,8 +267,8 @@ def _number_at(tokens: list[_Token], index: int) -> tuple[Decimal | None, int, b
             if multiplier in _THOUSAND_KEYS or glued:
                 value *= 1000
                 index += 1
-        return value, index, False
-    total, current, used = 0, 0, 0
+        return value, index, False, False
+    total, current, used, slang = 0, 0, 0, False
     while index < len(tokens):
         key = fold_word(lower(tokens[index].text.rstrip(".")))
         following = fold_word(lower(tokens[index + 1].text)) if index + 1 < len(tokens) else ""
@@ -266,27 +283,35 @@ def _number_at(tokens: list[_Token], index: int) -> tuple[Decimal | None, int, b
             key == "and" and used
         ):
             break
+        slang = slang or key in _SLANG_KEYS
         used += 1
         index += 1
     if not used or (total + current) == 0:
-        return None, index, True
-    return Decimal(total + current), index, True
+        return None, index, True, False
+    return Decimal(total + current), index, True, slang
 
 
 # --- services ------------------------------------------------------------------------------------
 
 # Stems of words naming a payment category, in the three languages and their common brands.
 _SERVICE_STEMS: dict[Service, tuple[str, ...]] = {
-    "mobile": ("мобил", "мабіл", "сотов", "сотав", "mobile", "мтс", "mts", "a1", "velcom", "велком",
-               "лайф", "life", "cellul", "телефон", "тэлефон", "phone"),
+    # Belarusian operators: A1 (formerly velcom), MTS, life:) — by brand, in both scripts.
+    "mobile": ("мобил", "мабіл", "сотов", "сотав", "mobile", "мтс", "mts", "a1", "а1", "velcom", "велком",
+               "велкам", "лайф", "life", "cellul", "телефон", "тэлефон", "phone"),
     "utilities": ("коммун", "камунал", "жкх", "жку", "жкп", "квартплат", "utilit", "электроэнерг",
                   "электричеств", "электраэнерг", "electricity", "газ", "gas", "водоснабж", "вадазабесп",
-                  "water", "rent", "housing", "communal"),
-    "tv": ("тв", "tv", "телевид", "тэлебач", "televis", "zala", "зала", "cable"),
-    "internet": ("интернет", "інтэрнэт", "инет", "internet", "byfly", "байфлай", "wifi", "вайфай",
-                 "broadband"),
-    "transport": ("транспорт", "transport", "проезд", "праезд", "метро", "metro", "автобус", "аўтобус",
-                  "bus", "тролейбус", "троллейбус", "трамва", "tram", "travel"),
+                  "водоканал", "вода", "воду", "вады", "water", "rent", "housing", "communal", "свет",
+                  "квартир", "кватэр", "святл"),
+    # TV providers: ZALA (Beltelecom), Kosmos TV, VOKA (A1).
+    "tv": ("тв", "tv", "телевид", "тэлебач", "televis", "zala", "зала", "cable", "космос", "космас", "kosmos",
+           "voka", "вока", "телик"),
+    # Internet providers: byfly and Beltelecom itself, Atlant Telecom, Unet.
+    "internet": ("интернет", "інтэрнэт", "инет", "інэт", "internet", "byfly", "байфлай", "wifi", "вайфай",
+                 "broadband", "белтелеком", "белтэлекам", "beltelecom", "атлант", "atlant", "unet", "юнет"),
+    # Travel passes: "проездной", "праязны", a metro or bus pass.
+    "transport": ("транспорт", "transport", "проезд", "праезд", "праязн", "метро", "metro", "автобус",
+                  "аўтобус", "bus", "тролейбус", "троллейбус", "трамва", "tram", "travel", "маршрутк",
+                  "электричк"),
 }  # fmt: skip
 _SERVICE_KEYS: tuple[tuple[str, Service], ...] = tuple(
     sorted(

@@ -36,7 +36,8 @@ class Entity(BaseModel):
 
 
 class Understanding(BaseModel):
-    """The intent (None when not confident enough), its confidence, entities and language."""
+    """The intent (None when not confident enough), its confidence, entities and language; out_of_scope
+    when the text asks for something the bank does not do (news, sports, small talk: intent None)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -45,3 +46,4 @@ class Understanding(BaseModel):
     confidence: float = Field(ge=0.0, le=1.0)
     entities: tuple[Entity, ...]
     language: Language
+    out_of_scope: bool = False

@@ -21,6 +21,10 @@ _CYRILLIC_TO_LATIN: dict[str, str] = {
     "ю": "yu", "я": "ya",
 }  # fmt: skip
 
+# Belarusian Łacinka and Czech-style Russian translit: the hooked letters as the digraphs of the table
+# above ("hrošy" meets "грошы"); ł has no decomposition, so without this it would vanish.
+_LACINKA = str.maketrans({"č": "ch", "š": "sh", "ž": "zh", "ł": "l"})
+
 # Letters that look the same in both scripts; a word written mostly in one script gets its
 # stray look-alikes read in that script ("баланc" with a Latin c is "баланс").
 _LATIN_LOOKALIKE_TO_CYRILLIC = str.maketrans("aceopxykmthbi", "асеорхукмтнві")
@@ -67,7 +71,7 @@ def lower(text: str) -> str:
 def fold_word(word: str) -> str:
     """The key of one lower-case word (cached: a vocabulary is small and words repeat)."""
     word = _fix_mixed_script(word)
-    latin = "".join(_CYRILLIC_TO_LATIN.get(char, char) for char in word)
+    latin = "".join(_CYRILLIC_TO_LATIN.get(char, char) for char in word).translate(_LACINKA)
     # Accents and diacritics (e.g. "š", "é") lose their marks so that "balans" and "balańs" meet.
     latin = unicodedata.normalize("NFKD", latin).encode("ascii", "ignore").decode("ascii")
     for source, target in _LATIN_MERGES:
@@ -85,3 +89,40 @@ def fold(text: str) -> str:
     """The folded key of a text: Latin letters, digits as 0, words separated by one space."""
     keys = (fold_word(word) for word in words(text))
     return " ".join(key for key in (_NON_WORD.sub("", k) for k in keys) if key)
+
+
+# --- the wrong keyboard layout --------------------------------------------------------------------------
+# A customer who forgets to switch the layout types "ghbdtn" for "привет" (or "руддщ" for "hello"): the
+# keys of the Russian ЙЦУКЕН layout and of the US QWERTY layout, in the same order. Belarusian differs
+# on three keys (і for ы, ў for щ, ' for ъ); after folding, і and ы meet, so one table serves both.
+_QWERTY = "qwertyuiop[]asdfghjkl;'zxcvbnm,.`"
+_JCUKEN = "йцукенгшщзхъфывапролджэячсмитьбюё"
+_QWERTY_SHIFTED = 'QWERTYUIOP{}ASDFGHJKL:"ZXCVBNM<>~'
+_JCUKEN_SHIFTED = "ЙЦУКЕНГШЩЗХЪФЫВАПРОЛДЖЭЯЧСМИТЬБЮЁ"
+_TO_CYRILLIC_KEYS = dict(zip(_QWERTY + _QWERTY_SHIFTED, _JCUKEN + _JCUKEN_SHIFTED, strict=True))
+_TO_LATIN_KEYS = dict(zip(_JCUKEN + _JCUKEN_SHIFTED + "іўІЎ", _QWERTY + _QWERTY_SHIFTED + "soSO", strict=True))
+# A word typed on the other layout: letters with the punctuation keys that are letters there ("he,kz").
+_LATIN_KEYED_WORD = re.compile(r"[A-Za-z\[\]{};:'\"`~,.<>]*[A-Za-z][A-Za-z\[\]{};:'\"`~,.<>]*")
+_CYRILLIC_WORD = re.compile(r"[\u0400-\u04ff]+")
+# "," and "." are ordinary punctuation at the end of a word ("ghbdtn, rfr ltkf"), keys only inside one.
+_TRAILING_STOPS = re.compile(r"[,.]+$")
+
+
+def _to_cyrillic_keys(match: re.Match[str]) -> str:
+    word = match.group()
+    stops = _TRAILING_STOPS.search(word)
+    head, tail = (word[: stops.start()], stops.group()) if stops else (word, "")
+    return "".join(_TO_CYRILLIC_KEYS.get(char, char) for char in head) + tail
+
+
+def swap_layout(text: str) -> str:
+    """The text as it was meant when typed on the other keyboard layout.
+
+    If the text has Latin letters, its Latin words are read as keys of the Russian layout
+    ("gthtdtlb 50 he,ktq" is "переведи 50 рублей") and Cyrillic words are kept ("покажи ,fkfyc" is
+    "покажи баланс"); otherwise its Cyrillic words are read as keys of the English layout ("руддщ" is
+    "hello"). Digits and spaces are kept. The caller decides whether the result reads better.
+    """
+    if any("a" <= char <= "z" for char in text.lower()):
+        return _LATIN_KEYED_WORD.sub(_to_cyrillic_keys, text)
+    return _CYRILLIC_WORD.sub(lambda match: "".join(_TO_LATIN_KEYS.get(c, c) for c in match.group()), text)

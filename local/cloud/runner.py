@@ -302,6 +302,19 @@ class LambdaRunner:
             for environment in reaped:  # outside the lock: a kill waits for the process
                 environment.kill()
 
+    def cool_down(self) -> int:
+        """Shut every idle execution environment down, as a new deployment does: each function's next call
+        starts cold (`bench card_issuance --cold`). Environments in use finish their call first. How many went."""
+        with self._lock:
+            environments = [environment for idle in self._idle.values() for environment in idle]
+            for name, idle in self._idle.items():
+                self._count[name] -= len(idle)
+                idle.clear()
+            self._lock.notify_all()
+        for environment in environments:  # outside the lock: a kill waits for the process
+            environment.kill()
+        return len(environments)
+
     def warm_environments(self) -> int:
         """How many execution environments are alive and idle now (for the tests)."""
         with self._lock:

@@ -91,3 +91,17 @@ def test_an_environment_in_use_is_not_shut_down(tmp_path: Path) -> None:
             calls.append(lambdas.invoke("test-EditedFunction", "{}"))
 
     assert [call.cold for call in calls] == [True] + [False] * 12
+
+
+def test_cooling_down_shuts_every_idle_environment_and_the_next_call_starts_cold(tmp_path: Path) -> None:
+    with runner_of(tmp_path, "hello") as lambdas:
+        first = lambdas.invoke("test-EditedFunction", "{}")
+        warm = lambdas.invoke("test-EditedFunction", "{}")
+        shut = lambdas.cool_down()
+        left = lambdas.warm_environments()
+        after = lambdas.invoke("test-EditedFunction", "{}")
+        again = lambdas.invoke("test-EditedFunction", "{}")
+
+    assert (first.cold, warm.cold) == (True, False)
+    assert (shut, left) == (1, 0)
+    assert (after.json(), after.cold, again.cold) == ("hello", True, False)

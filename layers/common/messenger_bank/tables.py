@@ -25,3 +25,15 @@ class InCustomersTable:
     @property
     def table(self) -> Any:
         return self._table if self._table is not None else customers_table()
+
+    def customers_having(self, rows: Any) -> list[str]:
+        """Every customer with a row matching the filter `rows` (a boto3 condition), once each, sorted: a
+        scan of the whole table, for the monthly runs that read every such row once a month."""
+        query: dict[str, Any] = {"FilterExpression": rows, "ProjectionExpression": "pk", "ConsistentRead": True}
+        found: set[str] = set()
+        while True:
+            page = self.table.scan(**query)
+            found |= {str(item["pk"]).removeprefix("CUSTOMER#") for item in page["Items"]}
+            if "LastEvaluatedKey" not in page:
+                return sorted(found)
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -18,6 +18,8 @@ PositiveMinorUnits = Annotated[int, Field(gt=0)]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 
 CustomerId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+# A calendar month of the bank (Minsk time), YYYY-MM.
+Month = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 # A colour as "#RRGGBB" (a partner's brand colours, from its API to the offers picture).
 HexColour = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
 # First six and last four at most, e.g. "411111******1111" or "•• 1111".

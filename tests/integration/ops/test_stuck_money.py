@@ -21,67 +21,40 @@ def exited(name: str) -> dict[str, Any]:
     return {"type": "TaskStateExited", "timestamp": T0, "stateExitedEventDetails": {"name": name, "output": "{}"}}
 
 
-class Pages:
-    def __init__(self, pages: list[dict[str, Any]]) -> None:
-        self.pages = pages
-
-    def paginate(self, **_: Any) -> list[dict[str, Any]]:
-        return self.pages
-
-
 class FakeStepFunctions:
-    """Executions by status, each with its history; what the reader calls, nothing more."""
+    """The three paginated reads and the describe the reader makes, over executions kept with their history."""
+
+    exceptions = type("Exceptions", (), {"ExecutionDoesNotExist": LookupError})
 
     def __init__(self, executions: list[dict[str, Any]]) -> None:
         self.executions = executions
 
-    def get_paginator(self, operation: str) -> Pages:
-        if operation == "list_state_machines":
-            return Pages([{"stateMachines": [{"name": "transfer", "stateMachineArn": MACHINE}]}])
-        raise AssertionError(f"paginate {operation} with its arguments")
+    def get_paginator(self, operation: str) -> Any:
+        pages = {
+            "list_state_machines": lambda **_: [{"stateMachines": [{"name": "transfer", "stateMachineArn": MACHINE}]}],
+            "list_executions": lambda statusFilter=None, **_: [
+                {
+                    "executions": [
+                        {key: e[key] for key in ("executionArn", "name", "status", "startDate")}
+                        for e in self.executions
+                        if statusFilter in (None, e["status"])
+                    ]
+                }
+            ],
+            "get_execution_history": lambda executionArn, **_: [{"events": self.execution(executionArn)["history"]}],
+        }[operation]
+        return type("Paginator", (), {"paginate": staticmethod(pages)})()
 
-    def list_executions(self, **_: Any) -> dict[str, Any]:
-        raise AssertionError("the reader pages")
+    def describe_execution(self, executionArn: str) -> dict[str, Any]:
+        return {key: value for key, value in self.execution(executionArn).items() if key != "history"}
 
-    def describe(self, arn: str) -> dict[str, Any]:
+    def execution(self, arn: str) -> dict[str, Any]:
         (found,) = [e for e in self.executions if e["executionArn"] == arn]
         return found
 
 
 def reader_over(executions: list[dict[str, Any]]) -> ExecutionsReader:
-    fake = FakeStepFunctions(executions)
-
-    class Paginators:
-        def __init__(self, operation: str) -> None:
-            self.operation = operation
-
-        def paginate(self, **arguments: Any) -> list[dict[str, Any]]:
-            if self.operation == "list_state_machines":
-                return fake.get_paginator("list_state_machines").pages
-            if self.operation == "list_executions":
-                status = arguments.get("statusFilter")
-                listed = [
-                    {key: e[key] for key in ("executionArn", "name", "status", "startDate")}
-                    for e in fake.executions
-                    if status in (None, e["status"])
-                ]
-                return [{"executions": listed}]
-            if self.operation == "get_execution_history":
-                return [{"events": fake.describe(arguments["executionArn"])["history"]}]
-            raise AssertionError(self.operation)
-
-    class Client:
-        exceptions = type("Exceptions", (), {"ExecutionDoesNotExist": LookupError})
-
-        def get_paginator(self, operation: str) -> Paginators:
-            return Paginators(operation)
-
-        def describe_execution(self, executionArn: str) -> dict[str, Any]:
-            described = dict(fake.describe(executionArn))
-            described.pop("history")
-            return described
-
-    return ExecutionsReader(Client())
+    return ExecutionsReader(FakeStepFunctions(executions))
 
 
 def execution(name: str, status: str, history: list[dict[str, Any]], **more: Any) -> dict[str, Any]:

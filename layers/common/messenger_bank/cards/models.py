@@ -7,11 +7,12 @@ id is untrusted until the service has checked that the customer owns it.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
-from messenger_bank.types import Channel, CurrencyCode, CustomerId, Language, MaskedPan, MinorUnits
+from messenger_bank.journeys.monthly import MonthlyItem, MonthlyRun, MonthlyRunInput, MonthlyRunStart
+from messenger_bank.types import Channel, CurrencyCode, CustomerId, Language, MaskedPan, MinorUnits, Month
 
 BlockReason = Literal["lost", "stolen", "suspicious", "customer_request"]
 # "card": the card proven again (full number and expiry) by a customer who has no bank password yet.
@@ -204,42 +205,13 @@ class SetCardLimitRequest(_Request):
 
 
 # --- the monthly statement run (cards/statement_cycle.py, statemachines/credit_statement.asl.yaml) ------
-Month = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
-
-
-class StatementRunInput(BaseModel):
-    """What the journey is started with: the schedule's time (``<aws.scheduler.scheduled-time>``), or a
-    month named by the one who starts it (``make credit-statement MONTH=2026-11``), or nothing."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    month: Month | None = None
-    scheduled_at: datetime | None = None
-
-
-class StatementRunStart(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    input: StatementRunInput = Field(default_factory=StatementRunInput)
-    started_at: datetime = Field(description="the execution's start ($$.Execution.StartTime)")
-
-
-class StatementRun(BaseModel):
-    """The month to state and the customers with a card (core banking says which have a credit line)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    month: Month
-    customers: tuple[CustomerId, ...]
-
-
-class StatementItem(BaseModel):
-    """One customer's month (an item of the journey's Map)."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    customer_id: CustomerId
-    month: Month
+# The monthly run's shapes are the payout's (journeys/monthly.py), named for the statement.
+StatementRunInput = MonthlyRunInput
+StatementRunStart = MonthlyRunStart
+StatementRun = (
+    MonthlyRun  # the month to state and the customers with a card (core banking says which have a credit line)
+)
+StatementItem = MonthlyItem
 
 
 # sent: told to at least one chat; unreachable: sent, no chat could take it (the notices count it);

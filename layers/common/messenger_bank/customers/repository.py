@@ -260,18 +260,7 @@ class CustomersRepository(InCustomersTable):
 
         A scan: the monthly statement run reads every card row once a month (an index on the cards would
         spare it when the table grows past what one run reads in its time)."""
-        query: dict[str, Any] = {
-            "FilterExpression": Attr("sk").begins_with("CARD#"),
-            "ProjectionExpression": "pk",
-            "ConsistentRead": True,
-        }
-        found: set[str] = set()
-        while True:
-            page = self.table.scan(**query)
-            found |= {str(item["pk"]).removeprefix("CUSTOMER#") for item in page["Items"]}
-            if "LastEvaluatedKey" not in page:
-                return sorted(found)
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return self.customers_having(Attr("sk").begins_with("CARD#"))
 
     def card_owner(self, card_id: str) -> str | None:
         found = self.table.query(

@@ -9,9 +9,17 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from messenger_bank.types import Channel, CurrencyCode, CustomerId, HexColour, Language, MinorUnits, PositiveMinorUnits
+from messenger_bank.types import (
+    Channel,
+    CurrencyCode,
+    CustomerId,
+    HexColour,
+    Language,
+    MinorUnits,
+    Month,
+    PositiveMinorUnits,
+)
 
-Month = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 Program = Literal["invite", "recommend"]
 BonusRole = Literal["referrer", "newcomer", "milestone"]
 

@@ -8,7 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from messenger_bank.types import CurrencyCode, CustomerId, PositiveMinorUnits
+from messenger_bank.journeys.monthly import MonthlyItem, MonthlyRun, MonthlyRunInput, MonthlyRunStart
+from messenger_bank.types import CurrencyCode, CustomerId, Month, PositiveMinorUnits
 
 # An authorization held is a reservation (told, no cashback); cleared, it is a purchase_cleared for the
 # cleared amount (cashback then); reversed or expired, it is released (told, nothing accrued).
@@ -19,7 +20,6 @@ CardEventKind = Literal[
 NO_MONEY_MOVED: frozenset[str] = frozenset({"purchase_declined", "authorization_held", "authorization_released"})
 EventId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_:.-]{1,64}$")]
 Mcc = Annotated[str, StringConstraints(pattern=r"^\d{4}$")]
-Month = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 
 
 class CardEvent(BaseModel):
@@ -109,39 +109,10 @@ class CardEventOutcome(BaseModel):
 
 
 # --- the month's payout journey (statemachines/cashback_payout.asl.yaml) ---------------------------------
-class PayoutStartInput(BaseModel):
-    """What the journey is started with: the schedule's time (``<aws.scheduler.scheduled-time>``), or a
-    month named by the one who starts it (``make cashback-payout MONTH=2026-11``), or nothing."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    month: Month | None = None
-    scheduled_at: datetime | None = None
-
-
-class PayoutStart(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    input: PayoutStartInput = Field(default_factory=PayoutStartInput)
-    started_at: datetime = Field(description="the execution's start ($$.Execution.StartTime)")
-
-
-class PayoutRun(BaseModel):
-    """The month to pay and the customers with an accrual counted in it."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    month: Month
-    customers: tuple[CustomerId, ...]
-
-
-class PayoutItem(BaseModel):
-    """One customer's month (an item of the journey's Map)."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    customer_id: CustomerId
-    month: Month
+PayoutStartInput = MonthlyRunInput
+PayoutStart = MonthlyRunStart
+PayoutRun = MonthlyRun  # the month to pay and the customers with an accrual counted in it
+PayoutItem = MonthlyItem
 
 
 class PayoutOutcome(BaseModel):

@@ -217,15 +217,4 @@ class AccrualsRepository(InCustomersTable):
 
         A scan: the payout runs once a month and reads the month's rows whatever their customer (an index
         on the month would spare it when the table grows past what one run reads in its time)."""
-        query: dict[str, Any] = {
-            "FilterExpression": Attr("sk").begins_with(PREFIX) & Attr("month").eq(month),
-            "ProjectionExpression": "pk",
-            "ConsistentRead": True,
-        }
-        found: set[str] = set()
-        while True:
-            page = self.table.scan(**query)
-            found |= {str(item["pk"]).removeprefix("CUSTOMER#") for item in page["Items"]}
-            if "LastEvaluatedKey" not in page:
-                return sorted(found)
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return self.customers_having(Attr("sk").begins_with(PREFIX) & Attr("month").eq(month))

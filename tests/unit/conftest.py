@@ -27,6 +27,15 @@ def settings_read_afresh() -> None:
     forget_settings()
 
 
+@pytest.fixture(autouse=True)
+def metrics_afresh() -> None:
+    """Each case starts with no metric added: the metrics object is shared by the process (as in a Lambda), and a
+    case that adds one without a handler to flush it would leave it in the next case's flushed metrics."""
+    from messenger_bank.observability import metrics
+
+    metrics.clear_metrics()
+
+
 @pytest.fixture
 def emitted_metrics() -> Callable[[], dict[str, tuple[str, float]]]:
     """What the code under test added to the function's metrics since the case began: name → (unit, total).
@@ -34,8 +43,6 @@ def emitted_metrics() -> Callable[[], dict[str, tuple[str, float]]]:
     Read from Powertools' own metric set (what the handler's `log_metrics` flushes as EMF), so a wrong name, unit
     or value fails the case that names it; `single_metric` (metrics with a dimension of their own) is not here."""
     from messenger_bank.observability import metrics
-
-    metrics.clear_metrics()
 
     def emitted() -> dict[str, tuple[str, float]]:
         return {name: (str(entry["Unit"]), float(sum(entry["Value"]))) for name, entry in metrics.metric_set.items()}

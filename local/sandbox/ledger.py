@@ -84,7 +84,8 @@ CREATE TABLE IF NOT EXISTS card_limits (
   card_id TEXT NOT NULL, kind TEXT NOT NULL, amount INTEGER NOT NULL, PRIMARY KEY (card_id, kind));
 CREATE TABLE IF NOT EXISTS holds (
   id TEXT PRIMARY KEY, account_id TEXT NOT NULL, card_id TEXT NOT NULL, amount INTEGER NOT NULL,
-  currency TEXT NOT NULL, mcc TEXT NOT NULL, merchant TEXT NOT NULL, partner TEXT,
+  currency TEXT NOT NULL, mcc TEXT NOT NULL, merchant TEXT NOT NULL, channel TEXT NOT NULL DEFAULT 'pos',
+  partner TEXT,
   status TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL, released_at TEXT,
   operation_id TEXT);
 CREATE INDEX IF NOT EXISTS holds_account ON holds(account_id, status);
@@ -184,6 +185,9 @@ class Bank:
             # A database kept from before credit lines gets the column (its accounts: debit, limit 0).
             if "credit_limit" not in {row["name"] for row in db.execute("PRAGMA table_info(accounts)")}:
                 db.execute("ALTER TABLE accounts ADD COLUMN credit_limit INTEGER NOT NULL DEFAULT 0")
+            # ... and before card limits were enforced, the holds' channel (its holds: at a terminal).
+            if "channel" not in {row["name"] for row in db.execute("PRAGMA table_info(holds)")}:
+                db.execute("ALTER TABLE holds ADD COLUMN channel TEXT NOT NULL DEFAULT 'pos'")
         self._seed()
         # The texts Cerberus "sent" (phone, code), newest last: a test reads a code as the phone's
         # owner would. Codes are config.test_otp_code unless random_otp_codes is set (then nobody but
@@ -406,8 +410,8 @@ class Bank:
             self._card_row(db, card_id)
             db.execute("UPDATE cards SET pin_hash = ? WHERE id = ?", (pin_hash, card_id))
 
-    def card_limits(self, card_id: str) -> dict[str, int]:
-        db = self.read()
+    def card_limits(self, card_id: str, db: sqlite3.Connection | None = None) -> dict[str, int]:
+        db = db or self.read()
         self._card_row(db, card_id)
         rows = db.execute("SELECT kind, amount FROM card_limits WHERE card_id = ?", (card_id,)).fetchall()
         return {**CARD_LIMIT_DEFAULTS, **{row["kind"]: int(row["amount"]) for row in rows}}

@@ -49,6 +49,10 @@ EVENTS_CLIENT = "core-banking"
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 MCC = re.compile(r"^\d{4}$")
 MAX_MERCHANT = 60
+# Where the card is used, as the terminal's entry mode says: at a terminal or online (card not present).
+CHANNELS = ("pos", "online")
+# Cash disbursement MCCs (a cash desk, an ATM): they count against the card's cash limit.
+CASH_MCCS = frozenset({"6010", "6011"})
 DELIVERY_ATTEMPTS = 3
 # The bank's first event meets its function cold.
 DELIVERY_TIMEOUT_S = 30.0
@@ -73,8 +77,10 @@ def purchase_request(body: dict[str, Any]) -> dict[str, Any]:
     amount = body.get("amount_minor")
     card_id, currency, mcc = (str(body.get(name, "")) for name in ("card_id", "currency", "mcc"))
     merchant = str(body.get("merchant", "")).strip()
+    channel = body.get("channel", "pos")
     if (
-        not card_id
+        channel not in CHANNELS
+        or not card_id
         or not isinstance(amount, int)
         or isinstance(amount, bool)
         or amount <= 0
@@ -86,9 +92,24 @@ def purchase_request(body: dict[str, Any]) -> dict[str, Any]:
             400,
             "invalid_request",
             "card_id, amount_minor (a positive integer of minor units), currency (ISO 4217), mcc (4 digits) "
-            f"and merchant (1-{MAX_MERCHANT} characters) are required",
+            f"and merchant (1-{MAX_MERCHANT} characters) are required; channel, when given, is one of "
+            f"{', '.join(CHANNELS)}",
         )
-    return {"card_id": card_id, "amount_minor": amount, "currency": currency, "mcc": mcc, "merchant": merchant}
+    return {
+        "card_id": card_id,
+        "amount_minor": amount,
+        "currency": currency,
+        "mcc": mcc,
+        "merchant": merchant,
+        "channel": channel,
+    }
+
+
+def card_limit_of(mcc: str, channel: str) -> str:
+    """Which of the card's daily limits a purchase counts against: cash, online, or purchases."""
+    if mcc in CASH_MCCS:
+        return "cash"
+    return "online" if channel == "online" else "purchases"
 
 
 def _purchase_of(hold: Any) -> dict[str, Any]:
@@ -99,6 +120,7 @@ def _purchase_of(hold: Any) -> dict[str, Any]:
         "currency": hold["currency"],
         "mcc": hold["mcc"],
         "merchant": hold["merchant"],
+        "channel": hold["channel"],
         "partner": hold["partner"],
     }
 
@@ -131,8 +153,35 @@ class CardNetwork:
             raise ApiError(422, "card_blocked", "the card is blocked")
         if self.bank.account(card["account_id"], db)["currency"] != purchase["currency"]:
             raise ApiError(422, "currency_mismatch", "the purchase is not in the card's currency")
+        self._check_card_limit(db, card, purchase)
         self.bank.check_debit(db, card["account_id"], int(purchase["amount_minor"]))
         return card
+
+    def _check_card_limit(self, db: Any, card: Any, purchase: dict[str, Any]) -> None:
+        """The card's own daily limit of the purchase's kind (the customer sets it in the chat): what the
+        card cleared today of that kind and what its authorizations of that kind still hold, plus this one."""
+        kind = card_limit_of(purchase["mcc"], purchase["channel"])
+        limit = self.bank.card_limits(card["id"], db)[kind]
+        if self._card_used_today(db, card, kind) + int(purchase["amount_minor"]) > limit:
+            raise ApiError(422, "limit_exceeded", f"the card's daily {kind} limit would be exceeded", limit=kind)
+
+    def _card_used_today(self, db: Any, card: Any, kind: str) -> int:
+        start = iso(now().replace(hour=0, minute=0, second=0, microsecond=0))
+        cleared = db.execute(
+            "SELECT o.meta, -p.amount AS amount FROM postings p JOIN operations o ON o.id = p.operation_id "
+            "WHERE p.account_id = ? AND p.amount < 0 AND p.created_at >= ? AND o.kind = 'purchase'",
+            (card["account_id"], start),
+        ).fetchall()
+        held = db.execute(
+            "SELECT mcc, channel, amount FROM holds WHERE card_id = ? AND status = 'held' AND created_at >= ?",
+            (card["id"], start),
+        ).fetchall()
+        used = 0
+        for row in cleared:
+            meta = json.loads(row["meta"])
+            if meta.get("card_id") == card["id"] and card_limit_of(meta["mcc"], meta.get("channel", "pos")) == kind:
+                used += int(row["amount"])
+        return used + sum(int(h["amount"]) for h in held if card_limit_of(h["mcc"], h["channel"]) == kind)
 
     def purchase(self, purchase: dict[str, Any], key: str) -> tuple[Stored, bool]:
         """Authorize and clear; the answer and whether it was a replay."""
@@ -146,6 +195,7 @@ class CardNetwork:
             meta = {
                 "mcc": purchase["mcc"],
                 "merchant": purchase["merchant"],
+                "channel": purchase["channel"],
                 "partner": partner,
                 "card_id": card["id"],
                 "counterparty": purchase["merchant"],
@@ -274,8 +324,8 @@ class CardNetwork:
             authorization_id, moment = new_id("auth"), now()
             expires_at = iso(moment + timedelta(seconds=bank.config.authorization_hold_seconds))
             db.execute(
-                "INSERT INTO holds (id, account_id, card_id, amount, currency, mcc, merchant, partner, status, "
-                "created_at, expires_at) VALUES (?,?,?,?,?,?,?,?,'held',?,?)",
+                "INSERT INTO holds (id, account_id, card_id, amount, currency, mcc, merchant, channel, partner, "
+                "status, created_at, expires_at) VALUES (?,?,?,?,?,?,?,?,?,'held',?,?)",
                 (
                     authorization_id,
                     card["account_id"],
@@ -284,6 +334,7 @@ class CardNetwork:
                     purchase["currency"],
                     purchase["mcc"],
                     purchase["merchant"],
+                    purchase["channel"],
                     partner,
                     iso(moment),
                     expires_at,
@@ -359,6 +410,7 @@ class CardNetwork:
             meta = {
                 "mcc": hold["mcc"],
                 "merchant": hold["merchant"],
+                "channel": hold["channel"],
                 "partner": hold["partner"],
                 "card_id": hold["card_id"],
                 "counterparty": hold["merchant"],
@@ -393,7 +445,10 @@ class CardNetwork:
                     "kind": "purchase_cleared",
                     "purchase_id": answer["purchase_id"],
                     "authorization_id": authorization_id,
-                    **{name: answer[name] for name in ("card_id", "amount_minor", "currency", "mcc", "merchant")},
+                    **{
+                        name: answer[name]
+                        for name in ("card_id", "amount_minor", "currency", "mcc", "merchant", "channel")
+                    },
                     "partner": answer["partner"],
                     "authorized_minor": answer["authorized_minor"],
                     "available_minor": answer["available_minor"],

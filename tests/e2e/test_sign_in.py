@@ -17,7 +17,7 @@ import pytest
 
 from local.cloud.cloud import LocalCloud
 from messenger_bank.security._hs256 import chat_binding
-from tests.e2e.driver import Chat, Person, onboard, web_app_form
+from tests.e2e.driver import Chat, Person, onboard, since, web_app_form
 
 # The chat bindings this test computes (to back-date a proof) are made with the cloud's identity key.
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("the_clouds_identity_key")]
@@ -225,3 +225,14 @@ def test_a_card_limit_is_shown_and_changed_within_the_banks_maximum(cloud: Local
     assert too_high
     (card,) = cloud.sandbox.bank.cards_of(cloud.sandbox.bank.find_customer_by_phone(person.phone)["id"])
     assert cloud.sandbox.bank.card_limits(card["id"])["cash"] == 30_000
+
+    # The limit set in the chat is the one the card network meets: a kopeck above it at an ATM is declined
+    # (the credit line would cover it) and the chat is told why.
+    before = len(chat.messages())
+    atm = {"card_id": card["id"], "amount_minor": 30_001, "currency": "BYN", "mcc": "6011", "merchant": "ATM Nemiga"}
+    declined = httpx.post(
+        f"{cloud.sandbox.urls['network']}/network/purchases", json=atm, headers={"Idempotency-Key": chat.chat_id}
+    )
+    assert (declined.status_code, declined.json()["error"]["limit"]) == (422, "cash")
+    told = since(chat, before, "ATM Nemiga")
+    assert "превышен лимит по карте" in str(told["text"])

@@ -119,6 +119,7 @@ def test_the_cleared_purchase_is_an_event_for_the_bank(world: World) -> None:
             "currency": "BYN",
             "mcc": "5814",
             "merchant": "Burger King Nemiga",
+            "channel": "pos",
             "partner": "burgerking",
             "available_minor": FUNDS - 1_250,
             "occurred_at": body["created_at"],

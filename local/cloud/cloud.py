@@ -385,6 +385,7 @@ class LocalCloud:
             "state_machines": self.stack.state_machines,
             # logical id -> deployed name: an operation is named `<stack>-op-<name>`, not after its logical id
             "functions": {spec.logical_id: name for name, spec in sorted(self.stack.functions.items())},
+            "outputs": {name: value for name, value in self.stack.outputs.items() if isinstance(value, str)},
             "pid": os.getpid(),
         }
         (self.state_dir / STATE_FILE).write_text(json.dumps(state, indent=2), encoding="utf-8")

@@ -41,6 +41,7 @@ from messenger_bank.conversation.flows import (
     load_flows,
 )
 from messenger_bank.observability import logger
+from messenger_bank.types import LANGUAGES
 
 CONVERSATIONS_DIR = PACKAGE_DIR / "conversations"
 CONTENT_TYPE = "application/json"
@@ -65,6 +66,14 @@ class Bundle(BaseModel):
         for name in files:
             if not re.fullmatch(_FILE, name):
                 raise ValueError(f"{name!r} is not a file name a bundle may carry (lower-case `name.yaml`)")
+        return files
+
+    @field_validator("catalogue")
+    @classmethod
+    def _every_language(cls, files: dict[str, str]) -> dict[str, str]:
+        missing = sorted({f"{language}.yaml" for language in LANGUAGES} - set(files))
+        if missing:
+            raise ValueError(f"the catalogue has no {', '.join(missing)}: every language is published together")
         return files
 
     def to_bytes(self) -> bytes:

@@ -30,7 +30,8 @@ import boto3
 from botocore.exceptions import ClientError
 
 from local.cloud.cloud import ROOT, running_cloud_state
-from messenger_bank.conversation.published import CONTENT_TYPE, PACKAGE_DIR, Bundle, bundle_from
+from messenger_bank.conversation.flows import PACKAGE_DIR
+from messenger_bank.conversation.published import CONTENT_TYPE, Bundle, bundle_from
 
 OUTCOMES = ("COMPLETE", "ROLLED_BACK")
 
@@ -120,7 +121,9 @@ def default_label(root: Path) -> str:
 
 def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
     parser = argparse.ArgumentParser(prog="make publish-flows", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--root", type=Path, default=PACKAGE_DIR, help="the folder with flows/, catalogue/, conversations/")
+    parser.add_argument(
+        "--root", type=Path, default=PACKAGE_DIR, help="the folder with flows/, catalogue/, conversations/"
+    )
     parser.add_argument("--label", help="who publishes what (default: user, time, git commit)")
     args = parser.parse_args(argv)
     state = running_cloud_state(Path(os.environ.get("LOCAL_STATE_DIR", ROOT / "local" / ".state")))
@@ -142,7 +145,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
     )
     result = publish(client, FlowsTarget.from_outputs(state["outputs"]), bundle)
     if not result.ok:
-        print(f"REFUSED — nothing was published, customers still see the flows live before.\n{result.message}", file=out)
+        print("REFUSED — nothing was published; customers still see the flows that were live.", file=out)
+        print(result.message, file=out)
         return 1
     print(
         f"Published: configuration version {result.version}, deployment {result.deployment} {result.state}. "

@@ -600,11 +600,8 @@ def _install_appconfig() -> None:
                 },
             )
             if reason is not None:
-                details = {
-                    "InvalidConfiguration": [
-                        {"Constraint": validator["Content"], "Location": "", "Reason": reason, "Type": "LAMBDA", "Value": ""}
-                    ]
-                }
+                invalid = {"Constraint": validator["Content"], "Location": "", "Reason": reason, "Type": "LAMBDA"}
+                details = {"InvalidConfiguration": [{**invalid, "Value": ""}]}
                 return refused("BadRequestException", f"Configuration failed validation: {reason}", Details=details)
         with _APPCONFIG_LOCK:
             deployments = extras(self).deployments.setdefault((app.id, env["Id"]), [])
@@ -724,14 +721,13 @@ def _install_appconfig() -> None:
             headers["Content-Type"] = hosted.content_type or "application/json"
             return content, headers
 
+    environments = "{0}/applications/(?P<app_id>[^/]+)/environments"
     urls.url_paths.update(
         {
-            "{0}/applications/(?P<app_id>[^/]+)/environments$": AppConfigResponse.dispatch,
-            "{0}/applications/(?P<app_id>[^/]+)/environments/(?P<env_id>[^/]+)$": AppConfigResponse.dispatch,
-            "{0}/applications/(?P<app_id>[^/]+)/environments/(?P<env_id>[^/]+)/deployments$": AppConfigResponse.dispatch,
-            "{0}/applications/(?P<app_id>[^/]+)/environments/(?P<env_id>[^/]+)/deployments/(?P<n>[^/]+)$": (
-                AppConfigResponse.dispatch
-            ),
+            f"{environments}$": AppConfigResponse.dispatch,
+            f"{environments}/(?P<env_id>[^/]+)$": AppConfigResponse.dispatch,
+            f"{environments}/(?P<env_id>[^/]+)/deployments$": AppConfigResponse.dispatch,
+            f"{environments}/(?P<env_id>[^/]+)/deployments/(?P<n>[^/]+)$": AppConfigResponse.dispatch,
             "{0}/deploymentstrategies$": AppConfigResponse.dispatch,
             "{0}/deploymentstrategies/(?P<strategy_id>[^/]+)$": AppConfigResponse.dispatch,
             "{0}/configurationsessions$": AppConfigDataResponse.dispatch,

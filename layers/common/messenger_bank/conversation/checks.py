@@ -260,7 +260,7 @@ class _Player:
         event = InboundEvent(
             chat=self.chat,
             update_id=str(number),
-            kind=kind,  # type: ignore[arg-type]
+            kind=kind,
             user_id="1001",
             language_hint=self.conversation.language,
             message_id=f"m{number}",
@@ -356,9 +356,7 @@ def read_conversations(path: Path) -> tuple[list[Conversation], list[Failure]]:
     return conversations, failures
 
 
-def play_folder(
-    folder: Path, flows: FlowSet, messages: dict[str, dict[str, str]]
-) -> tuple[int, list[Failure]]:
+def play_folder(folder: Path, flows: FlowSet, messages: dict[str, dict[str, str]]) -> tuple[int, list[Failure]]:
     """Every conversation of every `*.yaml` in `folder`: (how many were played, what failed)."""
     played, failures = 0, []
     for path in sorted(folder.glob("*.yaml")):

@@ -21,9 +21,9 @@ from typing import Annotated, Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from messenger_bank.conversation.flowgraph import ENGINE_ENTRIES, edges, entries, has_way_out, reachable
 from messenger_bank.conversation import catalogue as catalogue_module
 from messenger_bank.conversation.engine import ENGINE_KEYS, FIND_CUSTOMER, OUTAGE_KEY, PERSISTENT_KEYS
+from messenger_bank.conversation.flowgraph import ENGINE_ENTRIES, edges, entries, has_way_out, reachable
 from messenger_bank.conversation.flows import (
     FLOWS_DIR,
     AskStep,
@@ -455,4 +455,3 @@ def lint_flows(
     return _Linter(
         flows, messages or catalogue_module.catalogue(), OPERATIONS if operations is None else operations
     ).run()
-

@@ -103,7 +103,9 @@ def bundle_from(root: Path = PACKAGE_DIR, *, label: str = "") -> Bundle:
     def folder(name: str) -> dict[str, str]:
         return {p.name: p.read_text(encoding="utf-8") for p in sorted((root / name).glob("*.yaml"))}
 
-    return Bundle(label=label, flows=folder("flows"), catalogue=folder("catalogue"), conversations=folder("conversations"))
+    return Bundle(
+        label=label, flows=folder("flows"), catalogue=folder("catalogue"), conversations=folder("conversations")
+    )
 
 
 def unpack(bundle: Bundle, into: Path) -> Path:
@@ -111,7 +113,8 @@ def unpack(bundle: Bundle, into: Path) -> Path:
 
     (Files, not text in memory: the flow loader and the linter report `file:line` and read folders.)
     """
-    for name, files in (("flows", bundle.flows), ("catalogue", bundle.catalogue), ("conversations", bundle.conversations)):
+    folders = {"flows": bundle.flows, "catalogue": bundle.catalogue, "conversations": bundle.conversations}
+    for name, files in folders.items():
         folder = into / name
         folder.mkdir(parents=True, exist_ok=True)
         for file_name, text in files.items():

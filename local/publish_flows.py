@@ -100,7 +100,9 @@ def publish(client: Any, target: FlowsTarget, bundle: Bundle, *, wait_s: float =
         time.sleep(0.2)  # polling the local endpoint until the strategy's minutes have passed
     state = str(deployment["State"])
     if state == "ROLLED_BACK":
-        why = next((e["Description"] for e in deployment.get("EventLog", []) if "Rollback" in e["Description"]), "")
+        events = deployment.get("EventLog", [])
+        started = [e["Description"] for e in events if e.get("EventType") == "ROLLBACK_STARTED"]
+        why = (started or [e["Description"] for e in events if e.get("EventType") == "ROLLBACK_COMPLETED"] or [""])[0]
         return Published(False, f"rolled back: {why}", version, number, state)
     return Published(state == "COMPLETE", state, version, number, state)
 

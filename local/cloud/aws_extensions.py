@@ -698,14 +698,15 @@ def _install_appconfig() -> None:
         def get_latest_configuration(self) -> Any:
             token = self._get_param("ConfigurationToken") or self.querystring.get("configuration_token", [""])[0]
             with _APPCONFIG_LOCK:
-                session = extras(self).sessions.pop(token, None)
+                session = extras(self).sessions.get(token)
             if session is None:
                 return refused("BadRequestException", "The configuration token is not valid (used or unknown)")
             deployment = served_deployment(extras(self), session["app"], session["env"], session["profile"])
-            if deployment is None:
+            if deployment is None:  # the token is not spent: the client may ask again once one is deployed
                 return refused("ResourceNotFoundException", "Deployed configuration not found", 404)
             next_token = uuid.uuid4().hex
             with _APPCONFIG_LOCK:
+                extras(self).sessions.pop(token, None)
                 extras(self).sessions[next_token] = {**session, "served": deployment.version}
             headers = {
                 "Next-Poll-Configuration-Token": next_token,

@@ -23,6 +23,7 @@ import json
 import re
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -162,19 +163,31 @@ published_settings = read_once(PublishedSettings)
 
 _loaded: dict[str, Content] = {}  # the last published version loaded in this process, by its raw bytes' digest
 _shown: list[str] = []  # the version the last turn spoke, to log each change once
+# Until when (monotonic) a failed fetch is not tried again: Powertools caches values, not failures, and with
+# nothing deployed every turn would otherwise pay two AppConfig calls to learn it again.
+_quiet_until: list[float] = [0.0]
 
 
 def _fetch() -> bytes | None:
     """The deployed configuration's bytes (cached by Powertools for max_age), None when there is none."""
     from aws_lambda_powertools.utilities import parameters
+    from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
 
     settings = published_settings()
-    raw = parameters.get_app_config(
-        name=str(settings.appconfig_profile),
-        environment=str(settings.appconfig_environment),
-        application=settings.appconfig_application,
-        max_age=settings.max_age_s,
-    )
+    if time.monotonic() < _quiet_until[0]:
+        return None
+    try:
+        raw = parameters.get_app_config(
+            name=str(settings.appconfig_profile),
+            environment=str(settings.appconfig_environment),
+            application=settings.appconfig_application,
+            max_age=settings.max_age_s,
+        )
+    except Exception:
+        _quiet_until[0] = time.monotonic() + settings.max_age_s
+        # The session's token may be spent: the next try starts a new session.
+        DEFAULT_PROVIDERS.pop("appconfig", None)
+        raise
     if isinstance(raw, str):
         return raw.encode()
     return bytes(raw) if raw else None

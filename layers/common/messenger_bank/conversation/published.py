@@ -216,7 +216,8 @@ def live() -> Content:
         except (BundleRefused, FlowFileError) as error:  # the validator passed it: a defect of ours, said loudly
             logger.error("published flows do not load; speaking the packaged ones", extra={"reason": str(error)})
         except Exception as error:  # nothing deployed yet (AppConfig answers ResourceNotFound), or it is unreachable
-            logger.info("no published flows; speaking the packaged ones", extra={"reason": type(error).__name__})
+            # (the "flows version" line below says when this changes what is spoken)
+            logger.debug("no published flows; speaking the packaged ones", extra={"reason": type(error).__name__})
     catalogue_module.install(None if content.version == PACKAGED else content.messages)
     if _shown != [content.version]:
         logger.info("flows version", extra={"flows_version": content.version, "flows_label": content.label})

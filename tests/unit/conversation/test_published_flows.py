@@ -33,6 +33,7 @@ def shipped() -> Bundle:
 @pytest.fixture(autouse=True)
 def packaged_catalogue() -> Any:
     published._quiet_until[0] = 0.0  # a failed fetch of an earlier case is not this one's
+    published._spoken.clear()
     yield
     catalogue.install(None)
 
@@ -243,7 +244,7 @@ def test_after_a_failed_fetch_the_next_turns_within_max_age_do_not_ask_again(mon
 
     def nothing_deployed(**_: Any) -> bytes:
         asked.append("asked")
-        raise RuntimeError("Deployed configuration not found")
+        raise RuntimeError("ResourceNotFoundException: Deployed configuration not found")
 
     monkeypatch.setattr("aws_lambda_powertools.utilities.parameters.get_app_config", nothing_deployed)
     assert published.live().version == PACKAGED
@@ -269,6 +270,23 @@ def test_a_deployed_bundle_is_spoken_with_its_catalogue_through_the_cached_provi
     assert catalogue.text("menu.transfer", "ru") == "↗️ Перевести деньги"
     assert asked == [{"name": "flows", "environment": "dev", "application": "app", "max_age": 7}]
     assert published.live() is not None and published._content_of(changed.to_bytes()) is content  # loaded once
+
+
+def test_while_appconfig_cannot_be_asked_the_version_spoken_last_goes_on(
+    monkeypatch: pytest.MonkeyPatch, shipped: Bundle
+) -> None:
+    configure(monkeypatch)
+    changed = with_catalogue(shipped, "ru", TRANSFER_RU, "↗️ Перевести деньги")
+    monkeypatch.setattr("aws_lambda_powertools.utilities.parameters.get_app_config", lambda **_: changed.to_bytes())
+    assert published.live().version == changed.digest
+
+    def unreachable(**_: Any) -> bytes:
+        raise ConnectionError("appconfigdata unreachable")
+
+    monkeypatch.setattr("aws_lambda_powertools.utilities.parameters.get_app_config", unreachable)
+    assert published.live().version == changed.digest
+    assert published.live().version == changed.digest  # within max age: not asked, still the same
+    assert catalogue.text("menu.transfer", "ru") == "↗️ Перевести деньги"
 
 
 def test_a_deployed_bundle_that_does_not_load_falls_back_to_the_packaged_flows(

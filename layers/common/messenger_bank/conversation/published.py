@@ -162,14 +162,20 @@ class PublishedSettings(BaseSettings):
 published_settings = read_once(PublishedSettings)
 
 _loaded: dict[str, Content] = {}  # the last published version loaded in this process, by its raw bytes' digest
-_shown: list[str] = []  # the version the last turn spoke, to log each change once
+_spoken: list[Content] = []  # what the last turn spoke: kept while AppConfig cannot be asked
 # Until when (monotonic) a failed fetch is not tried again: Powertools caches values, not failures, and with
 # nothing deployed every turn would otherwise pay two AppConfig calls to learn it again.
 _quiet_until: list[float] = [0.0]
 
 
+class NothingDeployed(Exception):
+    """AppConfig has no deployed version of the flows (never published, or its first deployment rolled back)."""
+
+
 def _fetch() -> bytes | None:
-    """The deployed configuration's bytes (cached by Powertools for max_age), None when there is none."""
+    """The deployed configuration's bytes (cached by Powertools for max_age); None while a failure is recent.
+
+    NothingDeployed when AppConfig says so; any other failure (AppConfig unreachable) as it came."""
     from aws_lambda_powertools.utilities import parameters
     from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
 
@@ -183,10 +189,12 @@ def _fetch() -> bytes | None:
             application=settings.appconfig_application,
             max_age=settings.max_age_s,
         )
-    except Exception:
+    except Exception as error:
         _quiet_until[0] = time.monotonic() + settings.max_age_s
         # The session's token may be spent: the next try starts a new session.
         DEFAULT_PROVIDERS.pop("appconfig", None)
+        if "ResourceNotFoundException" in str(error):
+            raise NothingDeployed(str(error)) from error
         raise
     if isinstance(raw, str):
         return raw.encode()
@@ -203,23 +211,26 @@ def _content_of(raw: bytes) -> Content:
 
 
 def live() -> Content:
-    """The flows and catalogue to speak this turn: the deployed bundle, else the packaged ones.
+    """The flows and catalogue to speak this turn: the deployed bundle; the packaged ones when nothing is deployed
+    (or none is configured); what the last turn spoke while AppConfig cannot be asked.
 
     Installs the catalogue for the process (catalogue.text speaks it) and logs each change of version once.
     """
+    before = _spoken[0] if _spoken else packaged_content()
     content = packaged_content()
     if published_settings().configured:
         try:
             raw = _fetch()
-            if raw:
-                content = _content_of(raw)
+            content = _content_of(raw) if raw else before
+        except NothingDeployed:
+            content = packaged_content()
         except (BundleRefused, FlowFileError) as error:  # the validator passed it: a defect of ours, said loudly
             logger.error("published flows do not load; speaking the packaged ones", extra={"reason": str(error)})
-        except Exception as error:  # nothing deployed yet (AppConfig answers ResourceNotFound), or it is unreachable
-            # (the "flows version" line below says when this changes what is spoken)
-            logger.debug("no published flows; speaking the packaged ones", extra={"reason": type(error).__name__})
+        except Exception as error:  # AppConfig unreachable: what was spoken goes on
+            logger.warning("published flows unreachable", extra={"reason": type(error).__name__})
+            content = before
     catalogue_module.install(None if content.version == PACKAGED else content.messages)
-    if _shown != [content.version]:
+    if content.version != before.version or not _spoken:
         logger.info("flows version", extra={"flows_version": content.version, "flows_label": content.label})
-        _shown[:] = [content.version]
+    _spoken[:] = [content]
     return content

@@ -12,7 +12,7 @@ export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)
 FN ?=
 EVENT ?=
 
-.PHONY: help venv run test lint-and-mutation-gate test-not-slow test-fast test-slow journeys lint build invoke executions cashback-payout credit-statement bench flows nlu webhooks whatsapp-templates browser clean mutation mutation-sample
+.PHONY: help venv run test lint-and-mutation-gate test-not-slow test-fast test-slow journeys lint build invoke executions cashback-payout credit-statement bench flows publish-flows nlu webhooks whatsapp-templates browser clean mutation mutation-sample
 CHROMIUM := /usr/bin/chromium
 
 help:
@@ -27,6 +27,7 @@ help:
 	@echo "make credit-statement MONTH=YYYY-MM  send the month's credit statements now on the running local cloud"
 	@echo "make bench       print benchmark figures"
 	@echo "make flows       draw every conversation flow (build/flows/*.svg)"
+	@echo "make publish-flows  check (linter + conversation tests) and publish the flows to the running local cloud"
 	@echo "make nlu         classify utterances from standard input"
 	@echo "make webhooks    register the deployed stack's webhooks with the platforms"
 	@echo "make whatsapp-templates   write the notices' WhatsApp templates as Meta must approve them"
@@ -111,6 +112,11 @@ bench: $(STAMP)
 flows: $(STAMP)
 	$(PY) -m local.devtools.diagram build/flows
 	@echo "flow pictures in build/flows/"
+
+# The working tree's flows, catalogue and conversation tests published to `make run`'s local cloud (AppConfig);
+# refused, with the reason, when the linter or a conversation test fails (docs/publishing-flows.md).
+publish-flows: $(STAMP)
+	$(PY) -m local.publish_flows
 
 # Utterances on standard input, one JSON line each on output: echo "balans" | make -s nlu
 nlu: $(STAMP)

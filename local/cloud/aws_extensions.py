@@ -13,6 +13,14 @@ as AWS defines them, so that the operations view calls the same API locally as o
   a dead-letter queue go back to the queue it is the dead-letter queue of (or to DestinationArn), in the
   background, one task per queue at a time. A FIFO message keeps its group; its deduplication id is its
   message id, so that a message moved twice arrives once and a move never collides with the original send.
+- AppConfig (moto has applications, configuration profiles and hosted configuration versions, and nothing
+  that deploys them): environments (with their Monitors), deployment strategies, `StartDeployment` (which runs
+  the profile's LAMBDA validators first, as AWS does, and refuses with `BadRequestException` and the
+  validator's message), `GetDeployment`, `ListDeployments`, `StopDeployment`; and AppConfigData's
+  `StartConfigurationSession` / `GetLatestConfiguration`, which serve the deployed version (nothing deployed:
+  `ResourceNotFoundException`). A deployment takes its strategy's minutes, each `APPCONFIG_MINUTE_S` seconds
+  long locally (0 by default: at once), and is rolled back (`ROLLED_BACK`, the version before served again)
+  when one of its environment's monitor alarms is in ALARM while it deploys or bakes.
 
 `install()` patches moto's response classes once per process; `LocalCloud` calls it before moto starts.
 (Hand-written: no moto release has these operations.)
@@ -43,6 +51,7 @@ def install() -> None:
             return
         _install_redrive_execution()
         _install_message_move_tasks()
+        _install_appconfig()
         _installed = True
 
 
@@ -318,3 +327,411 @@ def _install_message_move_tasks() -> None:
     SQSResponse.start_message_move_task = start_message_move_task  # type: ignore[attr-defined]
     SQSResponse.list_message_move_tasks = list_message_move_tasks  # type: ignore[attr-defined]
     SQSResponse.cancel_message_move_task = cancel_message_move_task  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------------------------------------- AppConfig
+APPCONFIG_MINUTE_S = float(__import__("os").environ.get("APPCONFIG_MINUTE_S", "0"))
+_DEPLOYED_STATES = ("DEPLOYING", "BAKING", "COMPLETE")
+
+
+@dataclass
+class AppConfigDeployment:
+    application_id: str
+    environment_id: str
+    number: int
+    profile_id: str
+    profile_name: str
+    version: str
+    strategy: dict[str, Any]
+    description: str
+    version_label: str | None
+    started: datetime.datetime
+    state: str = "DEPLOYING"
+    completed: datetime.datetime | None = None
+    events: list[dict[str, Any]] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def note(self, event_type: str, description: str, triggered_by: str = "APPCONFIG") -> None:
+        self.events.insert(
+            0,
+            {
+                "EventType": event_type,
+                "TriggeredBy": triggered_by,
+                "Description": description,
+                "OccurredAt": datetime.datetime.now(tz=datetime.UTC).isoformat(),
+            },
+        )
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "DeploymentNumber": self.number,
+            "ConfigurationName": self.profile_name,
+            "ConfigurationVersion": self.version,
+            "DeploymentDurationInMinutes": self.strategy["DeploymentDurationInMinutes"],
+            "GrowthType": self.strategy.get("GrowthType", "LINEAR"),
+            "GrowthFactor": self.strategy.get("GrowthFactor", 100),
+            "FinalBakeTimeInMinutes": self.strategy.get("FinalBakeTimeInMinutes", 0),
+            "State": self.state,
+            "PercentageComplete": 100.0 if self.state in ("BAKING", "COMPLETE") else 0.0,
+            "StartedAt": self.started.isoformat(),
+            **({"CompletedAt": self.completed.isoformat()} if self.completed else {}),
+            **({"VersionLabel": self.version_label} if self.version_label else {}),
+        }
+
+    def as_result(self) -> dict[str, Any]:
+        return {
+            **self.summary(),
+            "ApplicationId": self.application_id,
+            "EnvironmentId": self.environment_id,
+            "DeploymentStrategyId": self.strategy["Id"],
+            "ConfigurationProfileId": self.profile_id,
+            "ConfigurationLocationUri": "hosted",
+            "Description": self.description,
+            "EventLog": list(self.events),
+        }
+
+
+@dataclass
+class AppConfigExtras:
+    """What the local cloud keeps beside moto's AppConfig backend, per account and region."""
+
+    environments: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # app -> env id -> env
+    strategies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    deployments: dict[tuple[str, str], list[AppConfigDeployment]] = field(default_factory=dict)
+    sessions: dict[str, dict[str, Any]] = field(default_factory=dict)  # token -> app, env, profile, last served
+
+
+_APPCONFIG: dict[tuple[str, str], AppConfigExtras] = {}
+_APPCONFIG_LOCK = threading.RLock()
+
+
+def appconfig_extras(account: str, region: str) -> AppConfigExtras:
+    with _APPCONFIG_LOCK:
+        return _APPCONFIG.setdefault((account, region), AppConfigExtras())
+
+
+def served_deployment(extras: AppConfigExtras, app_id: str, env_id: str, profile_id: str) -> AppConfigDeployment | None:
+    """The deployment whose version the environment serves: the newest one not rolled back or stopped."""
+    with _APPCONFIG_LOCK:
+        for deployment in reversed(extras.deployments.get((app_id, env_id), [])):
+            if deployment.profile_id == profile_id and deployment.state in _DEPLOYED_STATES:
+                return deployment
+    return None
+
+
+def _alarm_firing(account: str, region: str, arns: list[str]) -> str | None:
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    alarms = cloudwatch_backends[account][region].alarms
+    for arn in arns:
+        alarm = alarms.get(arn.rsplit(":alarm:", 1)[-1])
+        if alarm is not None and alarm.state_value == "ALARM":
+            return arn
+    return None
+
+
+def _roll_out(account: str, region: str, deployment: AppConfigDeployment, monitors: list[str]) -> None:
+    """Deploy over the strategy's minutes, bake, and roll back when a monitor's alarm goes off meanwhile."""
+    phases = (
+        ("DEPLOYING", float(deployment.strategy["DeploymentDurationInMinutes"])),
+        ("BAKING", float(deployment.strategy.get("FinalBakeTimeInMinutes", 0))),
+    )
+    for state, minutes in phases:
+        deployment.state = state
+        if state == "BAKING":
+            deployment.note("BAKE_TIME_STARTED", "Bake time started")
+        deadline = time.monotonic() + minutes * APPCONFIG_MINUTE_S
+        while True:
+            firing = _alarm_firing(account, region, monitors)
+            if firing is not None:
+                deployment.state = "ROLLED_BACK"
+                deployment.note("ROLLBACK_STARTED", f"Rollback initiated by alarm {firing}", "CLOUDWATCH_ALARM")
+                deployment.note("ROLLBACK_COMPLETED", "Rollback completed", "CLOUDWATCH_ALARM")
+                deployment.completed = datetime.datetime.now(tz=datetime.UTC)
+                return
+            if deployment.stop.is_set():
+                deployment.state = "ROLLED_BACK"
+                deployment.note("ROLLBACK_COMPLETED", "Deployment stopped", "USER")
+                deployment.completed = datetime.datetime.now(tz=datetime.UTC)
+                return
+            if time.monotonic() >= deadline:
+                break
+            deployment.stop.wait(min(0.2, max(0.0, deadline - time.monotonic())))
+    deployment.state = "COMPLETE"
+    deployment.completed = datetime.datetime.now(tz=datetime.UTC)
+    deployment.note("DEPLOYMENT_COMPLETED", "Deployment completed")
+
+
+def _run_lambda_validator(function_arn: str, event: dict[str, Any]) -> str | None:
+    """The validator's refusal (its errorMessage), or None when it accepts. Runs on the local cloud's runner."""
+    from local.cloud import cloud
+
+    name = function_arn.rsplit(":function:", 1)[-1].split(":")[0]
+    if name not in cloud._RUNNERS:
+        return f"the validator function {name} does not exist"
+    runner, _pool = cloud._RUNNERS[name]
+    result = runner.invoke(name, json.dumps(event))
+    if not result.function_error:
+        return None
+    try:
+        failure = json.loads(result.payload or b"{}")
+    except ValueError:
+        failure = {}
+    return str(failure.get("errorMessage") or result.function_error)
+
+
+def _install_appconfig() -> None:
+    import base64
+
+    from moto.appconfig import urls
+    from moto.appconfig.models import appconfig_backends
+    from moto.appconfig.responses import AppConfigResponse
+    from moto.core.responses import BaseResponse
+
+    def refused(kind: str, message: str, status: int = 400, **extra: Any) -> tuple[str, dict[str, Any]]:
+        body = {"Message": message, **extra}
+        return json.dumps(body), {"status": status, "x-amzn-ErrorType": kind, "Content-Type": "application/json"}
+
+    def backend(self: Any) -> Any:
+        return appconfig_backends[self.current_account][self.region]
+
+    def extras(self: Any) -> AppConfigExtras:
+        return appconfig_extras(self.current_account, self.region)
+
+    def body(self: Any) -> dict[str, Any]:
+        try:
+            return dict(json.loads(self.body or "{}"))
+        except ValueError:
+            return {}
+
+    def application(self: Any, identifier: str) -> Any:
+        apps = backend(self).applications
+        return apps.get(identifier) or next((a for a in apps.values() if a.name == identifier), None)
+
+    # ---- environments
+    def create_environment(self: Any) -> Any:
+        app_id = self._get_param("ApplicationId")
+        if application(self, app_id) is None:
+            return refused("ResourceNotFoundException", f"Application {app_id} not found", 404)
+        request = body(self)
+        env = {
+            "ApplicationId": app_id,
+            "Id": uuid.uuid4().hex[:7],
+            "Name": request["Name"],
+            "Description": request.get("Description", ""),
+            "State": "ReadyForDeployment",
+            "Monitors": request.get("Monitors", []),
+        }
+        with _APPCONFIG_LOCK:
+            extras(self).environments.setdefault(app_id, {})[env["Id"]] = env
+        return json.dumps(env), {"status": 201}
+
+    def environment(self: Any, app_id: str, identifier: str) -> dict[str, Any] | None:
+        envs = extras(self).environments.get(app_id, {})
+        return envs.get(identifier) or next((e for e in envs.values() if e["Name"] == identifier), None)
+
+    def get_environment(self: Any) -> Any:
+        env = environment(self, self._get_param("ApplicationId"), self._get_param("EnvironmentId"))
+        if env is None:
+            return refused("ResourceNotFoundException", "Environment not found", 404)
+        return json.dumps(env)
+
+    def list_environments(self: Any) -> Any:
+        envs = extras(self).environments.get(self._get_param("ApplicationId"), {})
+        return json.dumps({"Items": list(envs.values())})
+
+    # ---- deployment strategies
+    def create_deployment_strategy(self: Any) -> Any:
+        request = body(self)
+        strategy = {
+            "Id": uuid.uuid4().hex[:7],
+            "Name": request["Name"],
+            "Description": request.get("Description", ""),
+            "DeploymentDurationInMinutes": int(request["DeploymentDurationInMinutes"]),
+            "GrowthType": request.get("GrowthType", "LINEAR"),
+            "GrowthFactor": float(request["GrowthFactor"]),
+            "FinalBakeTimeInMinutes": int(request.get("FinalBakeTimeInMinutes", 0)),
+            "ReplicateTo": request.get("ReplicateTo", "NONE"),
+        }
+        with _APPCONFIG_LOCK:
+            extras(self).strategies[strategy["Id"]] = strategy
+        return json.dumps(strategy), {"status": 201}
+
+    def get_deployment_strategy(self: Any) -> Any:
+        strategy = extras(self).strategies.get(self._get_param("DeploymentStrategyId"))
+        if strategy is None:
+            return refused("ResourceNotFoundException", "Deployment strategy not found", 404)
+        return json.dumps(strategy)
+
+    def list_deployment_strategies(self: Any) -> Any:
+        return json.dumps({"Items": list(extras(self).strategies.values())})
+
+    # ---- deployments
+    def start_deployment(self: Any) -> Any:
+        app = application(self, self._get_param("ApplicationId"))
+        env = environment(self, app.id, self._get_param("EnvironmentId")) if app else None
+        if app is None or env is None:
+            return refused("ResourceNotFoundException", "Application or environment not found", 404)
+        request = body(self)
+        strategy = extras(self).strategies.get(request.get("DeploymentStrategyId", ""))
+        profile = app.config_profiles.get(request.get("ConfigurationProfileId", ""))
+        if strategy is None or profile is None:
+            return refused("ResourceNotFoundException", "Deployment strategy or configuration profile not found", 404)
+        version = str(request.get("ConfigurationVersion", ""))
+        hosted = profile.config_versions.get(int(version)) if version.isdigit() else None
+        if hosted is None:
+            return refused("ResourceNotFoundException", f"Configuration version {version} not found", 404)
+        with _APPCONFIG_LOCK:
+            earlier = extras(self).deployments.get((app.id, env["Id"]), [])
+            if any(d.state in ("DEPLOYING", "BAKING") for d in earlier):
+                return refused("ConflictException", "A deployment is already in progress in this environment", 409)
+        content = hosted.content.encode() if isinstance(hosted.content, str) else bytes(hosted.content)
+        for validator in profile.validators or []:
+            if validator.get("Type") != "LAMBDA":
+                continue
+            reason = _run_lambda_validator(
+                validator["Content"],
+                {
+                    "applicationId": app.id,
+                    "configurationProfileId": profile.id,
+                    "configurationVersion": version,
+                    "content": base64.b64encode(content).decode(),
+                    "uri": "hosted",
+                },
+            )
+            if reason is not None:
+                invalid = {"Constraint": validator["Content"], "Location": "", "Reason": reason, "Type": "LAMBDA"}
+                details = {"InvalidConfiguration": [{**invalid, "Value": ""}]}
+                return refused("BadRequestException", f"Configuration failed validation: {reason}", Details=details)
+        with _APPCONFIG_LOCK:
+            deployments = extras(self).deployments.setdefault((app.id, env["Id"]), [])
+            deployment = AppConfigDeployment(
+                application_id=app.id,
+                environment_id=env["Id"],
+                number=len(deployments) + 1,
+                profile_id=profile.id,
+                profile_name=profile.name,
+                version=version,
+                strategy=strategy,
+                description=request.get("Description", ""),
+                version_label=hosted.version_label,
+                started=datetime.datetime.now(tz=datetime.UTC),
+            )
+            deployment.note("DEPLOYMENT_STARTED", "Deployment started", "USER")
+            deployments.append(deployment)
+        monitors = [m["AlarmArn"] for m in env.get("Monitors", []) if m.get("AlarmArn")]
+        threading.Thread(
+            target=_roll_out, args=(self.current_account, self.region, deployment, monitors), daemon=True
+        ).start()
+        return json.dumps(deployment.as_result()), {"status": 201}
+
+    def deployment_of(self: Any) -> AppConfigDeployment | None:
+        app = application(self, self._get_param("ApplicationId"))
+        env = environment(self, app.id, self._get_param("EnvironmentId")) if app else None
+        if app is None or env is None:
+            return None
+        number = int(self._get_param("DeploymentNumber"))
+        found = [d for d in extras(self).deployments.get((app.id, env["Id"]), []) if d.number == number]
+        return found[0] if found else None
+
+    def get_deployment(self: Any) -> Any:
+        deployment = deployment_of(self)
+        if deployment is None:
+            return refused("ResourceNotFoundException", "Deployment not found", 404)
+        return json.dumps(deployment.as_result())
+
+    def stop_deployment(self: Any) -> Any:
+        deployment = deployment_of(self)
+        if deployment is None:
+            return refused("ResourceNotFoundException", "Deployment not found", 404)
+        if deployment.state not in ("DEPLOYING", "BAKING"):
+            return refused("BadRequestException", "Only a deployment in progress can be stopped")
+        deployment.stop.set()
+        return json.dumps(deployment.as_result()), {"status": 202}
+
+    def list_deployments(self: Any) -> Any:
+        app = application(self, self._get_param("ApplicationId"))
+        env = environment(self, app.id, self._get_param("EnvironmentId")) if app else None
+        if app is None or env is None:
+            return refused("ResourceNotFoundException", "Application or environment not found", 404)
+        items = [d.summary() for d in reversed(extras(self).deployments.get((app.id, env["Id"]), []))]
+        return json.dumps({"Items": items})
+
+    for name, method in {
+        "create_environment": create_environment,
+        "get_environment": get_environment,
+        "list_environments": list_environments,
+        "create_deployment_strategy": create_deployment_strategy,
+        "get_deployment_strategy": get_deployment_strategy,
+        "list_deployment_strategies": list_deployment_strategies,
+        "start_deployment": start_deployment,
+        "get_deployment": get_deployment,
+        "stop_deployment": stop_deployment,
+        "list_deployments": list_deployments,
+    }.items():
+        setattr(AppConfigResponse, name, method)
+
+    class AppConfigDataResponse(BaseResponse):
+        """AppConfigData's two operations (its requests are signed `appconfig`, so they reach this router)."""
+
+        def __init__(self) -> None:
+            super().__init__(service_name="appconfigdata")
+
+        def start_configuration_session(self) -> Any:
+            request = json.loads(self.body or "{}")
+            app = application(self, request.get("ApplicationIdentifier", ""))
+            env = environment(self, app.id, request.get("EnvironmentIdentifier", "")) if app else None
+            wanted = request.get("ConfigurationProfileIdentifier", "")
+            profile = (
+                app.config_profiles.get(wanted)
+                or next((p for p in app.config_profiles.values() if p.name == wanted), None)
+                if app
+                else None
+            )
+            if app is None or env is None or profile is None:
+                return refused("ResourceNotFoundException", "Application, environment or profile not found", 404)
+            token = uuid.uuid4().hex
+            with _APPCONFIG_LOCK:
+                extras(self).sessions[token] = {"app": app.id, "env": env["Id"], "profile": profile.id, "served": None}
+            return json.dumps({"InitialConfigurationToken": token}), {"status": 201}
+
+        def get_latest_configuration(self) -> Any:
+            token = self._get_param("ConfigurationToken") or self.querystring.get("configuration_token", [""])[0]
+            with _APPCONFIG_LOCK:
+                session = extras(self).sessions.get(token)
+            if session is None:
+                return refused("BadRequestException", "The configuration token is not valid (used or unknown)")
+            deployment = served_deployment(extras(self), session["app"], session["env"], session["profile"])
+            if deployment is None:  # the token is not spent: the client may ask again once one is deployed
+                return refused("ResourceNotFoundException", "Deployed configuration not found", 404)
+            next_token = uuid.uuid4().hex
+            with _APPCONFIG_LOCK:
+                extras(self).sessions.pop(token, None)
+                extras(self).sessions[next_token] = {**session, "served": deployment.version}
+            headers = {
+                "Next-Poll-Configuration-Token": next_token,
+                "Next-Poll-Interval-In-Seconds": "1",
+                "Content-Type": "application/json",
+                **({"Version-Label": deployment.version_label} if deployment.version_label else {}),
+            }
+            if session["served"] == deployment.version:  # unchanged since this session's last answer: no content
+                return "", headers
+            app = appconfig_backends[self.current_account][self.region].applications[session["app"]]
+            hosted = app.config_profiles[session["profile"]].config_versions[int(deployment.version)]
+            content = hosted.content if isinstance(hosted.content, str) else bytes(hosted.content).decode()
+            headers["Content-Type"] = hosted.content_type or "application/json"
+            return content, headers
+
+    environments = "{0}/applications/(?P<app_id>[^/]+)/environments"
+    urls.url_paths.update(
+        {
+            f"{environments}$": AppConfigResponse.dispatch,
+            f"{environments}/(?P<env_id>[^/]+)$": AppConfigResponse.dispatch,
+            f"{environments}/(?P<env_id>[^/]+)/deployments$": AppConfigResponse.dispatch,
+            f"{environments}/(?P<env_id>[^/]+)/deployments/(?P<n>[^/]+)$": AppConfigResponse.dispatch,
+            "{0}/deploymentstrategies$": AppConfigResponse.dispatch,
+            "{0}/deploymentstrategies/(?P<strategy_id>[^/]+)$": AppConfigResponse.dispatch,
+            "{0}/configurationsessions$": AppConfigDataResponse.dispatch,
+            "{0}/configuration$": AppConfigDataResponse.dispatch,
+        }
+    )

@@ -306,6 +306,10 @@ class LocalCloud:
     def _start_ops_view(self) -> None:
         from local.ops import start_ops_view
         from local.ops.auth import OPERATORS_CLIENT, OperatorSignIn
+        from local.publish_flows import FlowsTarget
+
+        assert self.stack is not None
+        outputs = self.stack.outputs
 
         sign_in = None
         if self.sandbox is not None:  # operators sign in at the sandbox's Keycloak realm
@@ -322,6 +326,7 @@ class LocalCloud:
             logs_dir=self.logs.directory,
             platforms_url=getattr(self.platforms, "base_url", None),
             sign_in=sign_in,
+            flows_target=FlowsTarget.from_outputs(outputs) if "FlowsApplicationId" in outputs else None,
         )
         self._stoppers.append(self.ops.stop)
 
@@ -385,6 +390,7 @@ class LocalCloud:
             "state_machines": self.stack.state_machines,
             # logical id -> deployed name: an operation is named `<stack>-op-<name>`, not after its logical id
             "functions": {spec.logical_id: name for name, spec in sorted(self.stack.functions.items())},
+            "outputs": {name: value for name, value in self.stack.outputs.items() if isinstance(value, str)},
             "pid": os.getpid(),
         }
         (self.state_dir / STATE_FILE).write_text(json.dumps(state, indent=2), encoding="utf-8")

@@ -126,6 +126,10 @@ class Provisioner:
             "AWS::Logs::LogGroup": self._log_group,
             "AWS::CloudWatch::Alarm": self._alarm,
             "AWS::CloudWatch::Dashboard": self._dashboard,
+            "AWS::AppConfig::Application": self._appconfig_application,
+            "AWS::AppConfig::Environment": self._appconfig_environment,
+            "AWS::AppConfig::ConfigurationProfile": self._appconfig_profile,
+            "AWS::AppConfig::DeploymentStrategy": self._appconfig_strategy,
         }
         for logical_id in creation_order(resources):
             resource = resources[logical_id]
@@ -394,3 +398,30 @@ class Provisioner:
         name = props.get("DashboardName") or self.default_name(logical_id)
         self.client("cloudwatch").put_dashboard(DashboardName=name, DashboardBody=props["DashboardBody"])
         self._record(logical_id, name, {})
+
+    def _appconfig_application(self, logical_id: str, props: dict[str, Any]) -> None:
+        app = self.client("appconfig").create_application(Name=props["Name"], Description=props.get("Description", ""))
+        self._record(logical_id, app["Id"], {"ApplicationId": app["Id"]})
+
+    def _appconfig_environment(self, logical_id: str, props: dict[str, Any]) -> None:
+        env = self.client("appconfig").create_environment(
+            ApplicationId=props["ApplicationId"], Name=props["Name"], Monitors=props.get("Monitors", [])
+        )
+        self._record(logical_id, env["Id"], {"EnvironmentId": env["Id"]})
+
+    def _appconfig_profile(self, logical_id: str, props: dict[str, Any]) -> None:
+        profile = self.client("appconfig").create_configuration_profile(
+            ApplicationId=props["ApplicationId"],
+            Name=props["Name"],
+            LocationUri=props["LocationUri"],
+            Type=props.get("Type", "AWS.Freeform"),
+            Validators=props.get("Validators", []),
+        )
+        self._record(logical_id, profile["Id"], {"ConfigurationProfileId": profile["Id"]})
+
+    def _appconfig_strategy(self, logical_id: str, props: dict[str, Any]) -> None:
+        strategy = self.client("appconfig").create_deployment_strategy(
+            **{k: props[k] for k in ("Name", "DeploymentDurationInMinutes", "GrowthFactor") if k in props},
+            **{k: props[k] for k in ("GrowthType", "FinalBakeTimeInMinutes", "ReplicateTo") if k in props},
+        )
+        self._record(logical_id, strategy["Id"], {"Id": strategy["Id"]})

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from local.devtools.graph import edges, entries, layers
 from messenger_bank.conversation import catalogue
+from messenger_bank.conversation.flowgraph import edges, entries, layers
 from messenger_bank.conversation.flows import (
     FLOWS_DIR,
     BranchStep,

@@ -17,6 +17,12 @@ An operator's actions (auth.py: Keycloak sign-in, the `operator` role, CSRF-safe
     POST   /api/executions/<arn>/retry        RedriveExecution
     POST   /api/executions/<arn>/stop         StopExecution
     POST   /api/dead-letters/<arn>/redrive    SQS StartMessageMoveTask
+
+The flows live now (flows.py), read-only, for a signed-in operator:
+
+    GET /flows                     the page: the live version, its deployments, each flow's picture
+    GET /api/flows                 the live version (AppConfig deployment, or the packaged flows), deployments, flows
+    GET /api/flows/<name>.svg      one flow's picture, as `make flows` draws it
 """
 
 from __future__ import annotations
@@ -31,15 +37,23 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from local.ops.actions import ActionFailed, AuditTrail, OperatorActions
 from local.ops.auth import CSRF_HEADER, SESSION_COOKIE, Operator, Operators, OperatorSignIn, Refused, same_origin
+from local.ops.flows import LiveFlows
 from local.ops.reader import STATUSES, ExecutionNotFound, ExecutionsReader, aws_client, dead_letter_queues
+from local.publish_flows import FlowsTarget
 
 STATIC = Path(__file__).with_name("static")
 
 
 def create_app(
-    reader: ExecutionsReader, *, sqs: Any = None, operators: Operators | None = None, audit: AuditTrail | None = None
+    reader: ExecutionsReader,
+    *,
+    sqs: Any = None,
+    operators: Operators | None = None,
+    audit: AuditTrail | None = None,
+    flows: LiveFlows | None = None,
 ) -> Flask:
     app = Flask(__name__, static_folder=None)
+    live_flows = flows or LiveFlows(None, None)
     audit = audit or AuditTrail()
     actions = OperatorActions(reader.sfn, sqs, audit)
 
@@ -208,6 +222,43 @@ def create_app(
             return jsonify({"error": "no SQS endpoint"}), 503
         return act("redrive dead letters", arn, actions.redrive_dead_letters)
 
+    # ------------------------------------------------------------------ the flows live now (read-only)
+    def reading_operator() -> Operator:
+        """A signed-in operator (cookie or bearer token; a read needs no CSRF token), or `Refused`."""
+        if operators is None:
+            raise Refused(503, "operator sign-in is not configured")
+        token = bearer() or request.cookies.get(SESSION_COOKIE)
+        if not token:
+            raise Refused(401, "sign in first")
+        return operators.operator(token)
+
+    @app.get("/flows")
+    def flows_page() -> Response:
+        response = send_from_directory(STATIC, "flows.html", max_age=0)
+        response.headers["Content-Security-Policy"] = "default-src 'self'; img-src 'self' data:"
+        return response
+
+    @app.get("/api/flows")
+    def flows_summary() -> Any:
+        try:
+            reading_operator()
+        except Refused as refusal:
+            return refused(refusal)
+        return jsonify(live_flows.summary())
+
+    @app.get("/api/flows/<name>.svg")
+    def flow_picture(name: str) -> Any:
+        try:
+            reading_operator()
+        except Refused as refusal:
+            return refused(refusal)
+        svg = live_flows.picture(name)
+        if svg is None:
+            return jsonify({"error": f"no flow {name}"}), 404
+        response = Response(svg, mimetype="image/svg+xml")
+        response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+        return response
+
     @app.get("/healthz")
     def healthz() -> Any:
         return jsonify({"ok": True})
@@ -236,6 +287,7 @@ def start_ops_view(
     logs_dir: Path | None,
     platforms_url: str | None = None,
     sign_in: OperatorSignIn | None = None,
+    flows_target: FlowsTarget | None = None,
 ) -> OpsView:
     """Serve the operations view in a background thread; port 0 takes a free one (see `.url`). Without
     `sign_in` the page is read-only: every action answers 503."""
@@ -244,6 +296,7 @@ def start_ops_view(
         reader,
         sqs=aws_client("sqs", aws_endpoint, region),
         operators=Operators(sign_in) if sign_in is not None else None,
+        flows=LiveFlows(aws_client("appconfig", aws_endpoint, region), flows_target),
     )
     server = make_server(host, port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="ops-view", daemon=True)

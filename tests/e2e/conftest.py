@@ -69,6 +69,9 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
         # A module's functions go cold a while after it ends: a worker's cloud holds what its next module uses,
         # so more clouds fit side by side (docs/testing.md, "Suite run time").
         idle_environment_s=180,
+        # The conversation reads the published flows on every turn (30 s of Powertools' cache on AWS): a turn's
+        # reply is the barrier after a publish (test_publishing_flows.py).
+        endpoint_overrides={"FLOWS_MAX_AGE_S": "0"},
     )
     local_cloud = LocalCloud(config, state_dir=tmp_path_factory.mktemp("cloud"), echo_logs=False)
     with local_cloud:

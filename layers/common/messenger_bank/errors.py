@@ -125,3 +125,9 @@ class OperationError(DomainError):
     def __init__(self, message: str = "", *, error_type: str = "OperationError", **details: Any) -> None:
         super().__init__(message or error_type, error_type=error_type, **details)
         self.error_type = error_type
+
+
+# --- flows published as configuration ------------------------------------------------------------------
+class FlowsRefused(DomainError):
+    """A flows bundle that may not be published: a lint problem or a failed conversation test (the message
+    names each). AppConfig's validator raising it stops the deployment before any customer sees it."""

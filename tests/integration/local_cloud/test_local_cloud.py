@@ -58,6 +58,7 @@ def test_every_resource_of_the_template_exists_in_the_aws_endpoint(cloud: LocalC
         "test-SlowFunction",
         "test-BatchFunction",
         "test-StaffAuthorizerFunction",
+        "test-ValidatorFunction",
     }
 
 

@@ -3,6 +3,9 @@
 `catalogue/<language>.yaml` holds a nested mapping; keys are dotted paths (`transfer.ask_card`).
 `text(key, language, **values)` fills the placeholders; a missing key falls back to English and then
 to the key itself, so a gap never breaks a conversation (the tests and the linter catch gaps first).
+
+The conversation function may run a published catalogue (conversation/published.py: AWS AppConfig) in place of
+the packaged one: `install(messages)` puts it in place for the process, `install(None)` returns to the package.
 """
 
 from __future__ import annotations
@@ -40,9 +43,23 @@ def load_catalogue(directory: Path = CATALOGUE_DIR) -> dict[str, dict[str, str]]
     return result
 
 
+_installed: dict[str, dict[str, str]] | None = None
+
+
 @lru_cache(maxsize=1)
-def catalogue() -> dict[str, dict[str, str]]:
+def packaged() -> dict[str, dict[str, str]]:
+    """The catalogue shipped with the code, loaded once per cold start."""
     return load_catalogue()
+
+
+def install(messages: dict[str, dict[str, str]] | None) -> None:
+    """Speak from `messages` (a published catalogue) from now on in this process; None: the packaged one."""
+    global _installed
+    _installed = messages
+
+
+def catalogue() -> dict[str, dict[str, str]]:
+    return packaged() if _installed is None else _installed
 
 
 def placeholders(template: str) -> frozenset[str]:

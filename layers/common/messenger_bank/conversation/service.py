@@ -23,6 +23,7 @@ from messenger_bank.channels import message_api
 from messenger_bank.channels.client import MessageAPI
 from messenger_bank.channels.errors import PlatformError
 from messenger_bank.channels.models import InboundEvent, OutboundMessage
+from messenger_bank.conversation import published
 from messenger_bank.conversation.catalogue import text
 from messenger_bank.conversation.engine import (
     WAIT_GONE,
@@ -146,7 +147,8 @@ def take_customer_turn(
     if event.kind != "unsubscribed":  # any message of the customer's opens the messenger's 24 h window
         customer_wrote(event.chat.channel, event.chat.key, event.sent_at)
     session = repository.get(event.chat.key)
-    turn = take_turn(event, session, deps or LambdaTurnDependencies(), now=now or datetime.now(UTC))
+    flows = published.live().flows  # the published flows and catalogue, when one is deployed (published.py)
+    turn = take_turn(event, session, deps or LambdaTurnDependencies(), now=now or datetime.now(UTC), flows=flows)
     repository.save(turn.session)  # SessionConflict: another turn of this chat won; the queue retries this one
     for effect in turn.effects:
         if isinstance(effect, DeleteMessage):

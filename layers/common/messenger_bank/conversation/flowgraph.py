@@ -1,4 +1,5 @@
-"""The flows as a graph: every way from one step to the next, for the linter and the diagrams."""
+"""The flows as a graph: every way from one step to the next, for the linter (deployed in the flows' validator)
+and the diagrams."""
 
 from __future__ import annotations
 

@@ -13,6 +13,15 @@ as AWS defines them, so that the operations view calls the same API locally as o
   a dead-letter queue go back to the queue it is the dead-letter queue of (or to DestinationArn), in the
   background, one task per queue at a time. A FIFO message keeps its group; its deduplication id is its
   message id, so that a message moved twice arrives once and a move never collides with the original send.
+- Step Functions' AWS SDK integrations (`arn:aws:states:::aws-sdk:<service>:<action>`) take their parameters in
+  PascalCase and answer in PascalCase, whatever the service's own casing (AWS converts both ways; the monthly
+  runs' `aws-sdk:sfn:describeMapRun` sends `MapRunArn` and reads `ItemCounts.Failed`). moto's port of the
+  interpreter has the conversion (`_to_boto_request`, `_from_boto_response`) but never calls it, so a
+  lowerCamel API such as Step Functions' own refused the call; it is called here with the operation's shapes.
+- A Distributed Map's `ProcessorConfig: {ExecutionType: EXPRESS}`: moto's grammar knows only STANDARD child
+  executions. Its Distributed Map runs every child inside the parent's process whatever the type (no child is
+  an execution of its own, nothing of either type's history or limits is modelled), so EXPRESS is read as
+  STANDARD there: the same template runs locally and on AWS.
 
 `install()` patches moto's response classes once per process; `LocalCloud` calls it before moto starts.
 (Hand-written: no moto release has these operations.)
@@ -43,6 +52,8 @@ def install() -> None:
             return
         _install_redrive_execution()
         _install_message_move_tasks()
+        _install_sdk_integration_casing()
+        _install_express_child_workflows()
         _installed = True
 
 
@@ -69,6 +80,77 @@ def restart_point(events: list[dict[str, Any]]) -> tuple[str | None, str | None]
         elif kind == "ExecutionRedriven":  # the redriven attempt enters again what it runs
             open_states = []
     return stopped_in
+
+
+def standard_children(definition: str) -> str:
+    """The definition with every Distributed Map's EXPRESS child workflows read as STANDARD (moto's grammar)."""
+    if '"EXPRESS"' not in definition:
+        return definition
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            config = node.get("ProcessorConfig")
+            if isinstance(config, dict) and config.get("ExecutionType") == "EXPRESS":
+                node["ProcessorConfig"] = {**config, "ExecutionType": "STANDARD"}
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+        return node
+
+    try:
+        return json.dumps(walk(json.loads(definition)))
+    except ValueError:  # not JSON: moto's parser reports it as it would
+        return definition
+
+
+def _install_express_child_workflows() -> None:
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+    original = AmazonStateLanguageParser.parse
+
+    def parse(definition: str) -> Any:
+        return original(standard_children(definition))
+
+    AmazonStateLanguageParser.parse = staticmethod(parse)  # type: ignore[method-assign,assignment]
+
+
+def _install_sdk_integration_casing() -> None:
+    import boto3
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk import (
+        StateTaskServiceAwsSdk,
+    )
+
+    def operation(task: Any) -> Any:
+        service = boto3.session.Session().client(  # only its model is read: no call, no credentials used
+            task._get_boto_service_name(), region_name="us-east-1", aws_access_key_id="-", aws_secret_access_key="-"
+        )
+        return service.meta.service_model.operation_model(
+            service.meta.method_to_api_mapping[task._get_boto_service_action()]
+        )
+
+    def normalise_parameters(self: Any, parameters: dict[str, Any], *_args: Any, **_kwargs: Any) -> None:
+        shape = operation(self).input_shape
+        if shape is not None:
+            self._to_boto_request(parameters, shape)
+
+    def json_safe(value: Any) -> Any:  # AWS hands timestamps to the state as text
+        if isinstance(value, dict):
+            return {key: json_safe(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [json_safe(item) for item in value]
+        return value.isoformat() if isinstance(value, datetime.datetime) else value
+
+    def normalise_response(self: Any, response: Any, *_args: Any, **_kwargs: Any) -> None:
+        shape = operation(self).output_shape
+        if shape is not None:
+            self._from_boto_response(response, shape)
+        if isinstance(response, dict):
+            response.update(json_safe(response))
+
+    StateTaskServiceAwsSdk._normalise_parameters = normalise_parameters  # type: ignore[method-assign]
+    StateTaskServiceAwsSdk._normalise_response = normalise_response  # type: ignore[method-assign]
 
 
 def merged_history(

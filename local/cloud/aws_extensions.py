@@ -113,7 +113,7 @@ def _install_express_child_workflows() -> None:
     def parse(definition: str) -> Any:
         return original(standard_children(definition))
 
-    AmazonStateLanguageParser.parse = staticmethod(parse)  # type: ignore[method-assign,assignment]
+    AmazonStateLanguageParser.parse = staticmethod(parse)  # type: ignore[method-assign]
 
 
 def _install_sdk_integration_casing() -> None:

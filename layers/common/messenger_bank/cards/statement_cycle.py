@@ -49,6 +49,7 @@ from messenger_bank.customers.service import (
     identities_of,
 )
 from messenger_bank.errors import CardNotFound, DomainError
+from messenger_bank.journeys.monthly import write_customers
 from messenger_bank.notices.service import notify, tell_each_chat
 from messenger_bank.observability import logger, metrics
 from messenger_bank.onboarding.models import Notified, NotifyRequest
@@ -98,11 +99,18 @@ def month_before(month: str) -> str:
     return f"{year - (number == 1):04d}-{(number - 2) % 12 + 1:02d}"
 
 
-def statement_run(start: StatementRunStart, *, customers: CustomersRepository | None = None) -> StatementRun:
-    """Step 1: the month and the customers with a card."""
+def statement_run(
+    start: StatementRunStart,
+    *,
+    customers: CustomersRepository | None = None,
+    bucket: str | None = None,
+    s3_client: S3Client | None = None,
+) -> StatementRun:
+    """Step 1: the month and the customers with a card, written to S3 for the Map to read."""
     month = month_to_state(start)
-    listed = tuple(customers_with_cards(repository=customers))
-    logger.info("credit statement run", extra={"month": month, "customers": len(listed)})
+    found = customers_with_cards(repository=customers)
+    listed = write_customers("credit-statement", month, start.started_at, found, bucket=bucket, s3_client=s3_client)
+    logger.info("credit statement run", extra={"month": month, "customers": listed.count, "list": listed.key})
     return StatementRun(month=month, customers=listed)
 
 

@@ -3,7 +3,7 @@
 The journey's steps, each a Lambda:
   1. ``payout_run``: the month to pay — the one named at the start, else the month before the schedule's
      time (the 1st of a month pays the month that ended) — and the customers with an accrual counted in
-     it. A month still to come is refused; the month under way may be named (a payout on demand): it is
+     it, written to S3 (journeys/monthly.py): the journey's Distributed Map reads them from there. A month still to come is refused; the month under way may be named (a payout on demand): it is
      then closed, and what accrues in it later counts in the next month;
   2. for each customer, ``pay_month``: the month is closed for the customer (no accrual counts in it from
      then on, purchases/repository.py), its net accrual summed (a refund's negative accrual lowers it);
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from messenger_bank.banking import service as bank
 from messenger_bank.banking.models import CreditRequest
@@ -31,6 +32,7 @@ from messenger_bank.customers.service import CustomersRepository, cards_of, cust
 from messenger_bank.errors import CardNotFound
 from messenger_bank.images import ReceiptRequest, store
 from messenger_bank.images.settings import media_settings
+from messenger_bank.journeys.monthly import write_customers
 from messenger_bank.money import format_money
 from messenger_bank.observability import logger, metrics
 from messenger_bank.programs.cashback import month_words
@@ -45,6 +47,9 @@ from messenger_bank.purchases.models import (
 )
 from messenger_bank.purchases.repository import AccrualsRepository
 from messenger_bank.types import Language
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 Clock = Callable[[], datetime]
 
@@ -75,13 +80,19 @@ def month_to_pay(start: PayoutStart, config: Programs) -> str:
 
 
 def payout_run(
-    start: PayoutStart, *, accruals: AccrualsRepository | None = None, config: Programs | None = None
+    start: PayoutStart,
+    *,
+    accruals: AccrualsRepository | None = None,
+    config: Programs | None = None,
+    bucket: str | None = None,
+    s3_client: S3Client | None = None,
 ) -> PayoutRun:
-    """Step 1: the month and the customers with an accrual in it."""
+    """Step 1: the month and the customers with an accrual in it, written to S3 for the Map to read."""
     month = month_to_pay(start, config or programs())
-    customers = tuple((accruals or AccrualsRepository()).customers_with_accruals(month))
-    logger.info("cashback payout run", extra={"month": month, "customers": len(customers)})
-    return PayoutRun(month=month, customers=customers)
+    customers = (accruals or AccrualsRepository()).customers_with_accruals(month)
+    listed = write_customers("cashback-payout", month, start.started_at, customers, bucket=bucket, s3_client=s3_client)
+    logger.info("cashback payout run", extra={"month": month, "customers": listed.count, "list": listed.key})
+    return PayoutRun(month=month, customers=listed)
 
 
 def _card_to_credit(customer_id: str, customers: CustomersRepository) -> Card:

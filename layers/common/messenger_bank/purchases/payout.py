@@ -3,8 +3,9 @@
 The journey's steps, each a Lambda:
   1. ``payout_run``: the month to pay — the one named at the start, else the month before the schedule's
      time (the 1st of a month pays the month that ended) — and the customers with an accrual counted in
-     it, written to S3 (journeys/monthly.py): the journey's Distributed Map reads them from there. A month still to come is refused; the month under way may be named (a payout on demand): it is
-     then closed, and what accrues in it later counts in the next month;
+     it, written to S3 (journeys/monthly.py): the journey's Distributed Map reads them from there. A
+     month still to come is refused; the month under way may be named (a payout on demand): it is then
+     closed, and what accrues in it later counts in the next month;
   2. for each customer, ``pay_month``: the month is closed for the customer (no accrual counts in it from
      then on, purchases/repository.py), its net accrual summed (a refund's negative accrual lowers it);
      above zero, the card is credited from the bank's cashback expense account through core banking with

@@ -35,7 +35,11 @@ class FakeStepFunctions:
             "list_executions": lambda statusFilter=None, **_: [
                 {
                     "executions": [
-                        {key: e[key] for key in ("executionArn", "name", "status", "startDate", "mapRunArn") if key in e}
+                        {
+                            key: e[key]
+                            for key in ("executionArn", "name", "status", "startDate", "mapRunArn")
+                            if key in e
+                        }
                         for e in self.executions
                         if statusFilter in (None, e["status"])
                     ]

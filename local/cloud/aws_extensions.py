@@ -22,6 +22,11 @@ as AWS defines them, so that the operations view calls the same API locally as o
   executions. Its Distributed Map runs every child inside the parent's process whatever the type (no child is
   an execution of its own, nothing of either type's history or limits is modelled), so EXPRESS is read as
   STANDARD there: the same template runs locally and on AWS.
+- A Distributed Map's `ResultWriter` writes the result files its manifest lists, as AWS does: moto's writes the
+  manifest only, its `ResultFiles` empty. Here each child's end is kept on its Map Run (its input after the
+  ItemSelector, and its output, or its error and cause) and written as `SUCCEEDED_0.json` / `FAILED_0.json`
+  beside the manifest (JSON arrays of `{ExecutionArn, Input, Output | Error, Cause, Status}`, Input and Output
+  as JSON text), so that the runbook's way to see which customers failed works locally too.
 
 `install()` patches moto's response classes once per process; `LocalCloud` calls it before moto starts.
 (Hand-written: no moto release has these operations.)
@@ -54,6 +59,7 @@ def install() -> None:
         _install_message_move_tasks()
         _install_sdk_integration_casing()
         _install_express_child_workflows()
+        _install_result_files()
         _installed = True
 
 
@@ -103,6 +109,71 @@ def standard_children(definition: str) -> str:
         return json.dumps(walk(json.loads(definition)))
     except ValueError:  # not JSON: moto's parser reports it as it would
         return definition
+
+
+def _install_result_files() -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor.distributed_item_processor_worker import (  # noqa: E501
+        DistributedItemProcessorWorker,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.resource_eval.resource_eval_s3 import (  # noqa: E501
+        ResourceEvalS3,
+    )
+    from moto.stepfunctions.parser.asl.eval.program_state import ProgramError, ProgramStopped
+    from moto.stepfunctions.parser.asl.utils.boto_client import boto_client_for
+
+    original_input = DistributedItemProcessorWorker._eval_input
+    original_job = DistributedItemProcessorWorker._eval_job
+    original_put = ResourceEvalS3._handle_put_object
+
+    def eval_input(self: Any, env_frame: Any) -> None:
+        original_input(self, env_frame)
+        env_frame.child_input = copy.deepcopy(env_frame.states.get_input())  # the child's input, selected
+
+    def eval_job(self: Any, env: Any, job: Any) -> None:
+        original_job(self, env, job)
+        state = env.program_state()
+        result: dict[str, Any] = {
+            "ExecutionArn": f"{self._map_run_record.map_state_machine_arn.replace(':stateMachine:', ':execution:')}"
+            f":{uuid.uuid4()}",
+            "Input": json.dumps(getattr(env, "child_input", job.job_input)),
+        }
+        if isinstance(state, ProgramError) or (job.job_output is None and not isinstance(state, ProgramStopped)):
+            error = getattr(state, "error", None) or {}
+            result |= {"Status": "FAILED", "Error": error.get("error"), "Cause": error.get("cause")}
+        elif isinstance(state, ProgramStopped):
+            result |= {"Status": "ABORTED"}
+        else:
+            result |= {"Status": "SUCCEEDED", "Output": json.dumps(job.job_output)}
+        with _results_lock:
+            _results.setdefault(self._map_run_record.map_run_arn, []).append(result)
+
+    def put_object(env: Any, resource_runtime_part: Any, state_credentials: Any) -> None:
+        original_put(env, resource_runtime_part, state_credentials)
+        written = env.stack[-1]
+        bucket, key = written["ResultWriterDetails"]["Bucket"], written["ResultWriterDetails"]["Key"]
+        with _results_lock:
+            results = _results.pop(written["MapRunArn"], [])
+        s3: Any = boto_client_for(
+            region=resource_runtime_part.region, service="s3", state_credentials=state_credentials
+        )
+        manifest = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+        folder = key.rsplit("/", 1)[0]
+        for status in ("SUCCEEDED", "FAILED"):
+            mine = [r for r in results if r["Status"] == status or (status == "FAILED" and r["Status"] == "ABORTED")]
+            if not mine:
+                continue
+            name = f"{folder}/{status}_0.json"
+            s3.put_object(Bucket=bucket, Key=name, Body=json.dumps(mine).encode())
+            manifest["ResultFiles"][status] = [{"Key": name, "Size": len(json.dumps(mine))}]
+        s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(manifest, indent=2).encode())
+
+    DistributedItemProcessorWorker._eval_input = eval_input  # type: ignore[method-assign]
+    DistributedItemProcessorWorker._eval_job = eval_job  # type: ignore[method-assign]
+    ResourceEvalS3._handle_put_object = staticmethod(put_object)  # type: ignore[method-assign]
+
+
+_results: dict[str, list[dict[str, Any]]] = {}  # a Map Run's children's ends, until its ResultWriter writes them
+_results_lock = threading.Lock()
 
 
 def _install_express_child_workflows() -> None:

@@ -133,6 +133,15 @@ def ended(sfn: Any, machine_arn: str, run: str) -> dict[str, Any]:
     raise TimeoutError(run)
 
 
+def results(s3: Any, manifest_key: str, status: str) -> list[dict[str, Any]]:
+    manifest = json.loads(s3.get_object(Bucket=BUCKET, Key=manifest_key)["Body"].read())
+    return [
+        entry
+        for listed in manifest["ResultFiles"][status]
+        for entry in json.loads(s3.get_object(Bucket=BUCKET, Key=listed["Key"])["Body"].read())
+    ]
+
+
 PAYOUT = {
     "PayoutRunFunctionArn": "run",
     "PayoutPayFunctionArn": "pay",
@@ -172,6 +181,11 @@ def test_one_customer_failing_leaves_the_others_done_and_ends_the_run_failed(
     assert aws["steps"].customers_given(f"{name}-{step}") == sorted(CUSTOMERS)
     assert described["cause"].startswith(f"1 of {len(CUSTOMERS)} customers not ")
     assert f"s3://{BUCKET}/monthly-runs/{journey}/results/" in described["cause"]
+    # Which customers failed, and why, as the runbook reads it: the FAILED results the manifest lists.
+    manifest_key = described["cause"].split(f"s3://{BUCKET}/", 1)[1].split(". ", 1)[0]
+    failed, succeeded = results(aws["s3"], manifest_key, "FAILED"), results(aws["s3"], manifest_key, "SUCCEEDED")
+    assert [(json.loads(r["Input"])["customer_id"], r["Error"]) for r in failed] == [(FAILING, "CardNotFound")]
+    assert sorted(json.loads(r["Input"])["customer_id"] for r in succeeded) == sorted(set(CUSTOMERS) - {FAILING})
 
 
 @pytest.mark.parametrize(

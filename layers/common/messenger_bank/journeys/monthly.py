@@ -9,6 +9,8 @@ customer's result back to S3 (ResultWriter)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import tempfile
 from collections.abc import Iterable
 from datetime import datetime
@@ -92,10 +94,13 @@ def write_customers(
     key = list_key(journey, month, started_at)
     count = 0
     with tempfile.SpooledTemporaryFile(max_size=64 * 1024 * 1024) as listed:
-        listed.write(f"{CUSTOMER_COLUMN}\n".encode())
+        lines = io.TextIOWrapper(listed, encoding="utf-8", newline="")
+        rows = csv.writer(lines, lineterminator="\n")  # RFC 4180: an id with a comma or a quote stays one field
+        rows.writerow([CUSTOMER_COLUMN])
         for customer in customers:
-            listed.write(f"{customer}\n".encode())
+            rows.writerow([customer])
             count += 1
+        lines.detach()  # flushed; the spooled file stays open for the upload
         listed.seek(0)
         (s3_client or _s3()).upload_fileobj(listed, where, key, ExtraArgs={"ContentType": "text/csv"})
     return CustomersList(bucket=where, key=key, count=count)

@@ -98,13 +98,22 @@ def test_the_statement_step_reads_the_credit_terms_the_template_sets(resources: 
 
 
 def test_each_customer_is_an_item_of_the_map_with_the_runs_month(states: dict[str, dict[str, Any]]) -> None:
-    assert states["ListCustomers"]["Next"] == "SendEachStatement"
+    # The listing loops (a step scans ten minutes) until the list is complete, then the Map reads it.
+    assert states["ListCustomers"]["Next"] == "AllListed"
+    (more,) = states["AllListed"]["Choices"]
+    assert (more["Variable"], more["IsNull"], more["Next"]) == ("$.listed.listing", False, "ListCustomers")
+    assert states["AllListed"]["Default"] == "SendEachStatement"
+    assert states["ListCustomers"]["Parameters"]["Payload"]["listing.$"] == "$.listed.listing"
+    assert states["ListCustomers"]["ResultPath"] == "$.listed"
     each = states["SendEachStatement"]
     assert each["Type"] == "Map" and "ItemsPath" not in each  # the list is read from S3, not from the state
-    assert each["ItemReader"]["Parameters"] == {"Bucket.$": "$.customers.bucket", "Key.$": "$.customers.key"}
+    assert each["ItemReader"]["Parameters"] == {
+        "Bucket.$": "$.listed.customers.bucket",
+        "Key.$": "$.listed.customers.key",
+    }
     assert each["ItemSelector"] == {
         "customer_id.$": "$$.Map.Item.Value.customer_id",
-        "month.$": "$.month",
+        "month.$": "$.listed.month",
         "correlation_id.$": "$.correlation_id",
     }
     assert each["ItemProcessor"]["StartAt"] == "SendStatement"

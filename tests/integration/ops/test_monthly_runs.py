@@ -51,12 +51,21 @@ class Steps:
 
 
 def listing(s3: Any, journey: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """The listing in two steps, as at the bank's size: the first hands on where it stopped, the second (given
+    that) writes the list and hands on None."""
+
     def list_customers(payload: dict[str, Any]) -> dict[str, Any]:
         key = f"monthly-runs/{journey}/2026-11/test.csv"
-        s3.put_object(Bucket=BUCKET, Key=key, Body=("customer_id\n" + "\n".join(CUSTOMERS) + "\n").encode())
         customers = {"bucket": BUCKET, "key": key, "count": len(CUSTOMERS)}
+        handed_on = None
+        if payload["listing"] is None:
+            handed_on = {"upload_id": "u-1", "parts": [], "start_key": {"pk": "CUSTOMER#c-2", "sk": "CARD#1"}}
+        else:
+            assert payload["listing"]["upload_id"] == "u-1"
+            s3.put_object(Bucket=BUCKET, Key=key, Body=("customer_id\n" + "\n".join(CUSTOMERS) + "\n").encode())
         # The correlation id is put back on every step's answer (messenger_bank.handlers.step_lambda).
-        return {"month": "2026-11", "customers": customers, "correlation_id": payload["correlation_id"]}
+        answer = {"month": "2026-11", "customers": customers, "listing": handed_on}
+        return {**answer, "correlation_id": payload["correlation_id"]}
 
     return list_customers
 
@@ -179,6 +188,7 @@ def test_one_customer_failing_leaves_the_others_done_and_ends_the_run_failed(
     assert (described["status"], described.get("error")) == ("FAILED", error)
     # Every customer was tried, the failing one included (once: its error is not one to retry).
     assert aws["steps"].customers_given(f"{name}-{step}") == sorted(CUSTOMERS)
+    assert [p["listing"] is None for p in aws["steps"].given[f"{name}-run"]] == [True, False]  # listed in 2 steps
     assert described["cause"].startswith(f"1 of {len(CUSTOMERS)} customers not ")
     assert f"s3://{BUCKET}/monthly-runs/{journey}/results/" in described["cause"]
     # Which customers failed, and why, as the runbook reads it: the FAILED results the manifest lists.

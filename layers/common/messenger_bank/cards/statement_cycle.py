@@ -45,11 +45,11 @@ from messenger_bank.customers.service import (
     CustomersRepository,
     cards_of,
     customer_by_id,
-    customers_with_cards,
+    customers_with_cards_pages,
     identities_of,
 )
 from messenger_bank.errors import CardNotFound, DomainError
-from messenger_bank.journeys.monthly import write_customers
+from messenger_bank.journeys.monthly import LISTING_SECONDS, list_customers
 from messenger_bank.notices.service import notify, tell_each_chat
 from messenger_bank.observability import logger, metrics
 from messenger_bank.onboarding.models import Notified, NotifyRequest
@@ -105,13 +105,26 @@ def statement_run(
     customers: CustomersRepository | None = None,
     bucket: str | None = None,
     s3_client: S3Client | None = None,
+    budget_s: float = LISTING_SECONDS,
 ) -> StatementRun:
-    """Step 1: the month and the customers with a card, written to S3 for the Map to read."""
+    """Step 1: the month and the customers with a card, written to S3 for the Map to read; run again with the
+    listing it hands on until the list is complete (journeys/monthly.py)."""
     month = month_to_state(start)
-    found = customers_with_cards(repository=customers)
-    listed = write_customers("credit-statement", month, start.started_at, found, bucket=bucket, s3_client=s3_client)
-    logger.info("credit statement run", extra={"month": month, "customers": listed.count, "list": listed.key})
-    return StatementRun(month=month, customers=listed)
+    listed, listing = list_customers(
+        "credit-statement",
+        month,
+        start.started_at,
+        lambda start_key: customers_with_cards_pages(start_key, repository=customers),
+        start.listing,
+        bucket=bucket,
+        s3_client=s3_client,
+        budget_s=budget_s,
+    )
+    logger.info(
+        "credit statement run",
+        extra={"month": month, "customers": listed.count, "list": listed.key, "complete": listing is None},
+    )
+    return StatementRun(month=month, customers=listed, listing=listing)
 
 
 def _card_to_state(customer_id: str, customers: CustomersRepository) -> Card:

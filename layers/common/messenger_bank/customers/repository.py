@@ -20,6 +20,7 @@ transaction as the profile, each on condition that it does not exist yet.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,7 +29,7 @@ from botocore.exceptions import ClientError
 
 from messenger_bank.customers.models import Binding, Card, ChannelIdentity, Customer
 from messenger_bank.ids import in_letters, random_id
-from messenger_bank.tables import InCustomersTable
+from messenger_bank.tables import InCustomersTable, ScanKey
 
 
 class UniquenessConflict(Exception):
@@ -261,6 +262,10 @@ class CustomersRepository(InCustomersTable):
         A scan: the monthly statement run reads every card row once a month (an index on the cards would
         spare it when the table grows past what one run reads in its time)."""
         return self.customers_having(Attr("sk").begins_with("CARD#"))
+
+    def card_pages(self, start_key: ScanKey | None = None) -> Iterator[tuple[list[str], ScanKey | None]]:
+        """The customers with a card recorded, a scan page at a time (tables.py)."""
+        return self.customer_pages(Attr("sk").begins_with("CARD#"), start_key)
 
     def card_owner(self, card_id: str) -> str | None:
         found = self.table.query(

@@ -33,7 +33,7 @@ from messenger_bank.customers.service import CustomersRepository, cards_of, cust
 from messenger_bank.errors import CardNotFound
 from messenger_bank.images import ReceiptRequest, store
 from messenger_bank.images.settings import media_settings
-from messenger_bank.journeys.monthly import write_customers
+from messenger_bank.journeys.monthly import LISTING_SECONDS, list_customers
 from messenger_bank.money import format_money
 from messenger_bank.observability import logger, metrics
 from messenger_bank.programs.cashback import month_words
@@ -87,13 +87,27 @@ def payout_run(
     config: Programs | None = None,
     bucket: str | None = None,
     s3_client: S3Client | None = None,
+    budget_s: float = LISTING_SECONDS,
 ) -> PayoutRun:
-    """Step 1: the month and the customers with an accrual in it, written to S3 for the Map to read."""
+    """Step 1: the month and the customers with an accrual in it, written to S3 for the Map to read; run
+    again with the listing it hands on until the list is complete (journeys/monthly.py)."""
     month = month_to_pay(start, config or programs())
-    customers = (accruals or AccrualsRepository()).customers_with_accruals(month)
-    listed = write_customers("cashback-payout", month, start.started_at, customers, bucket=bucket, s3_client=s3_client)
-    logger.info("cashback payout run", extra={"month": month, "customers": listed.count, "list": listed.key})
-    return PayoutRun(month=month, customers=listed)
+    store = accruals or AccrualsRepository()
+    listed, listing = list_customers(
+        "cashback-payout",
+        month,
+        start.started_at,
+        lambda start_key: store.accrual_pages(month, start_key),
+        start.listing,
+        bucket=bucket,
+        s3_client=s3_client,
+        budget_s=budget_s,
+    )
+    logger.info(
+        "cashback payout run",
+        extra={"month": month, "customers": listed.count, "list": listed.key, "complete": listing is None},
+    )
+    return PayoutRun(month=month, customers=listed, listing=listing)
 
 
 def _card_to_credit(customer_id: str, customers: CustomersRepository) -> Card:

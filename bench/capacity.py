@@ -114,7 +114,8 @@ class MonthlyRuns(BaseModel):
     express_request_per_million: float = Field(gt=0)
     express_gb_second: float = Field(gt=0)
     table_read_units_per_second: int = Field(gt=0)
-    lambda_timeout_s: int = Field(gt=0)
+    scan_page_ms: float = Field(gt=0)
+    listing_step_s: float = Field(gt=0)
     why: dict[str, str]
 
 
@@ -678,6 +679,9 @@ def render_monthly_runs(inputs: Inputs) -> list[str]:
     r, a = inputs.monthly_runs, inputs.assumptions
     runs = monthly_runs(inputs)
     listing_s = a.customers * a.stored_bytes_per_customer / 4096 / r.table_read_units_per_second
+    pages = math.ceil(a.customers * a.stored_bytes_per_customer / 1_000_000)
+    scan_hours = pages * r.scan_page_ms / 1000 / 3600
+    steps = math.ceil(scan_hours * 3600 / r.listing_step_s)
     lines = [
         "## The monthly runs",
         "",
@@ -712,11 +716,13 @@ def render_monthly_runs(inputs: Inputs) -> list[str]:
         f"the runs ask of it: at most {r.core_banking_calls_in_flight} calls in flight (assumed below), about "
         f"{r.core_banking_calls_in_flight / (a.bank_call_latency_ms / 1000):,.0f} calls a second at "
         f"{a.bank_call_latency_ms:g} ms a call.",
-        f"- The listing step scans the customers table: about {_n(a.customers * a.stored_bytes_per_customer / 4096)} "
-        f"read units a run (consistent reads of {_n(a.stored_bytes_per_customer)} bytes a customer), at least "
-        f"{listing_s:,.0f} s at the table's {_n(r.table_read_units_per_second)} read units a second — beyond one "
-        f"Lambda's {r.lambda_timeout_s} s at the bank's size. **Still to do**: a parallel scan (segments, each its "
-        "own listing step writing its part of the list) or a sparse index of the month's customers.",
+        f"- Listing: the customers table is scanned (about {_n(a.customers * a.stored_bytes_per_customer / 4096)} "
+        f"read units a run: consistent reads of {_n(a.stored_bytes_per_customer)} bytes a customer; at least "
+        f"{listing_s:,.0f} s at the table's {_n(r.table_read_units_per_second)} read units a second), one 1 MB page "
+        f"after another: {_n(pages)} pages, about {scan_hours:.1f} h at {r.scan_page_ms:g} ms a page, before the "
+        f"first customer is paid. No Lambda runs that long: the listing is paginated, {_n(steps)} listing steps of "
+        f"{r.listing_step_s:g} s, each uploading its customers as the next part of the list. A parallel scan "
+        "(segments) would shorten it; a sparse index of the month's customers would spare it.",
         "",
         "| Assumption | Value | Why |",
         "|---|---|---|",

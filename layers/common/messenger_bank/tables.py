@@ -30,11 +30,6 @@ class InCustomersTable:
     def table(self) -> Any:
         return self._table if self._table is not None else customers_table()
 
-    def customers_having(self, rows: Any) -> list[str]:
-        """Every customer with a row matching the filter `rows` (a boto3 condition), once each, sorted: a
-        scan of the whole table."""
-        return sorted({customer for page, _ in self.customer_pages(rows) for customer in page})
-
     def customer_pages(self, rows: Any, start_key: ScanKey | None = None) -> Iterator[tuple[list[str], ScanKey | None]]:
         """The customers of the rows matching the filter `rows`, one scan page at a time from `start_key`, each
         with the key to go on from (None after the last page): the monthly runs' listing, which goes on from

@@ -256,15 +256,9 @@ class CustomersRepository(InCustomersTable):
         )["Items"]
         return [_to_card(item) for item in items]
 
-    def customers_with_cards(self) -> list[str]:
-        """Every customer with a card recorded, once each, sorted.
-
-        A scan: the monthly statement run reads every card row once a month (an index on the cards would
-        spare it when the table grows past what one run reads in its time)."""
-        return self.customers_having(Attr("sk").begins_with("CARD#"))
-
     def card_pages(self, start_key: ScanKey | None = None) -> Iterator[tuple[list[str], ScanKey | None]]:
-        """The customers with a card recorded, a scan page at a time (tables.py)."""
+        """The customers with a card recorded, a scan page at a time (tables.py): the statement's listing reads
+        every card row once a month (an index on the cards would spare the scan of the whole table)."""
         return self.customer_pages(Attr("sk").begins_with("CARD#"), start_key)
 
     def card_owner(self, card_id: str) -> str | None:

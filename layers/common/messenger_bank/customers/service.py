@@ -116,11 +116,6 @@ def cards_of(customer_id: str, *, repository: CustomersRepository | None = None)
     return (repository or CustomersRepository()).cards(customer_id)
 
 
-def customers_with_cards(*, repository: CustomersRepository | None = None) -> list[str]:
-    """Every customer with a card, once each (the monthly statement run's customers)."""
-    return (repository or CustomersRepository()).customers_with_cards()
-
-
 def customers_with_cards_pages(
     start_key: ScanKey | None = None, *, repository: CustomersRepository | None = None
 ) -> Iterator[tuple[list[str], ScanKey | None]]:

@@ -213,15 +213,10 @@ class AccrualsRepository(InCustomersTable):
             raise
         return True
 
-    def customers_with_accruals(self, month: str) -> list[str]:
-        """Every customer with an accrual counted in ``month``, once each, sorted.
-
-        A scan: the payout runs once a month and reads the month's rows whatever their customer (an index
-        on the month would spare it when the table grows past what one run reads in its time)."""
-        return self.customers_having(self._accrued_in(month))
-
     def accrual_pages(self, month: str, start_key: ScanKey | None = None) -> Iterator[tuple[list[str], ScanKey | None]]:
-        """The customers with an accrual counted in ``month``, a scan page at a time (tables.py)."""
+        """The customers with an accrual counted in ``month``, a scan page at a time (tables.py): the payout's
+        listing reads the month's rows whatever their customer, once a month (an index on the month would spare
+        the scan of the whole table)."""
         return self.customer_pages(self._accrued_in(month), start_key)
 
     @staticmethod

@@ -20,6 +20,7 @@ import json
 import math
 import sys
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +100,25 @@ class Quota(BaseModel):
     raise_: str = Field(alias="raise")
 
 
+class MonthlyRuns(BaseModel):
+    """The two monthly runs (a Distributed Map of Express children over a list in S3): what is assumed of them.
+    Their concurrency is not assumed: it is read from the state machines (MaxConcurrency)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    core_banking_calls_in_flight: int = Field(gt=0)
+    child_seconds: dict[str, float]  # journey → a customer's child workflow, start to end
+    customers_share: dict[str, float]  # journey → the share of all customers it lists
+    child_memory_mb: int = Field(gt=0)
+    parent_transitions: int = Field(ge=0)
+    express_request_per_million: float = Field(gt=0)
+    express_gb_second: float = Field(gt=0)
+    table_read_units_per_second: int = Field(gt=0)
+    scan_page_ms: float = Field(gt=0)
+    listing_step_s: float = Field(gt=0)
+    why: dict[str, str]
+
+
 class Inputs(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -107,8 +127,11 @@ class Inputs(BaseModel):
     prices_usd: Prices
     quotas: dict[str, Quota]
     messenger_sources: dict[str, str]
+    monthly_runs: MonthlyRuns
     # InboundQueue in SQS's high-throughput FIFO mode: read from template.yaml (`inbound_queue_mode`), not assumed.
     inbound_high_throughput: bool = False
+    # Each monthly run's MaxConcurrency: read from its state machine, not assumed.
+    run_concurrency: dict[str, int] = Field(default_factory=dict)
 
 
 # ------------------------------------------------------------------------------------- one turn as a tally
@@ -575,6 +598,7 @@ def render(measured: Mapping[str, Any], inputs: Inputs) -> str:
         if name not in {"sources", "read_on", "region"}:
             lines.append(f"- {name}: {value:g}")
     lines += ["", "Sources: " + ", ".join(f"[{k}]({v})" for k, v in p.sources.items()) + ".", ""]
+    lines += render_monthly_runs(inputs)
     lines += [
         "## How the numbers are made",
         "",
@@ -594,6 +618,121 @@ def render(measured: Mapping[str, Any], inputs: Inputs) -> str:
     return "\n".join(lines)
 
 
+MONTHLY_MACHINES = {"cashback-payout": "cashback_payout.asl.yaml", "credit-statement": "credit_statement.asl.yaml"}
+
+
+def run_concurrency() -> dict[str, int]:
+    """Each monthly run's Distributed Map concurrency, as its state machine sets it."""
+    import yaml
+
+    found: dict[str, int] = {}
+    for journey, file in MONTHLY_MACHINES.items():
+        machine = yaml.safe_load((ROOT / "statemachines" / file).read_text(encoding="utf-8"))
+        (concurrency,) = [
+            int(state["MaxConcurrency"])
+            for state in machine["States"].values()
+            if state.get("Type") == "Map" and state["ItemProcessor"]["ProcessorConfig"]["Mode"] == "DISTRIBUTED"
+        ]
+        found[journey] = concurrency
+    return found
+
+
+@dataclass(frozen=True)
+class MonthlyRun:
+    journey: str
+    customers: float
+    concurrency: int
+    hours: float
+    transitions_usd: float
+    express_usd: float
+
+    @property
+    def usd(self) -> float:
+        return self.transitions_usd + self.express_usd
+
+
+def monthly_runs(inputs: Inputs) -> list[MonthlyRun]:
+    """A run's length (its customers at its concurrency, each child as long as assumed) and its Step Functions
+    bill: one transition per child started (a Distributed Map's price) and the parent's own, and each Express
+    child's request and duration (memory billed in 64 MB steps)."""
+    r, p = inputs.monthly_runs, inputs.prices_usd
+    runs = []
+    for journey, concurrency in sorted(inputs.run_concurrency.items()):
+        customers = inputs.assumptions.customers * r.customers_share[journey]
+        seconds = r.child_seconds[journey]
+        transitions = customers + r.parent_transitions
+        runs.append(
+            MonthlyRun(
+                journey=journey,
+                customers=customers,
+                concurrency=concurrency,
+                hours=customers * seconds / concurrency / 3600,
+                transitions_usd=transitions / 1000 * p.step_functions_standard_transition_per_thousand,
+                express_usd=customers / 1e6 * r.express_request_per_million
+                + customers * seconds * (math.ceil(r.child_memory_mb / 64) * 64 / 1024) * r.express_gb_second,
+            )
+        )
+    return runs
+
+
+def render_monthly_runs(inputs: Inputs) -> list[str]:
+    r, a = inputs.monthly_runs, inputs.assumptions
+    runs = monthly_runs(inputs)
+    listing_s = a.customers * a.stored_bytes_per_customer / 4096 / r.table_read_units_per_second
+    pages = math.ceil(a.customers * a.stored_bytes_per_customer / 1_000_000)
+    scan_hours = pages * r.scan_page_ms / 1000 / 3600
+    steps = math.ceil(scan_hours * 3600 / r.listing_step_s)
+    lines = [
+        "## The monthly runs",
+        "",
+        "The cashback payout (`statemachines/cashback_payout.asl.yaml`) and the credit statement "
+        "(`statemachines/credit_statement.asl.yaml`) list their customers to S3 (a CSV under `monthly-runs/` of the "
+        "media bucket) and give each customer an Express child workflow of a Distributed Map that reads the list "
+        "itself; the results go back to S3 and the run reads only the Map Run's counts. Nothing per customer is "
+        "in the state: the 256 KB payload and 25,000-event history limits, which the inline Map of before broke "
+        "at about 10,000 and a few thousand customers, no longer grow with the customers.",
+        "",
+        "| Run | Customers | At once (MaxConcurrency) | Customers a second | Hours | Step Functions USD a run |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for run in runs:
+        rate = run.concurrency / r.child_seconds[run.journey]
+        lines.append(
+            f"| {run.journey} | {_n(run.customers)} | {run.concurrency} | {rate:,.0f} | {run.hours:.1f} "
+            f"| {_money(run.usd)} ({_money(run.transitions_usd)} transitions, {_money(run.express_usd)} Express) |"
+        )
+    lines += [
+        "",
+        f"Both runs once a month: **{_money(sum(run.usd for run in runs))}** a month of Step Functions, on top of the "
+        "bill above (their Lambda and DynamoDB are not counted here).",
+        "",
+        "- Items per child: one customer. A child's retries fit an Express workflow's five minutes; its error is its "
+        "own (its FAILED result names the customer), the others go on. Batching (`ItemBatcher`, say 100 customers a "
+        "child) would cut the transitions (one per child started) about a hundredfold, "
+        f"{_money(sum(run.transitions_usd for run in runs) * 0.99)} a month: not done yet, as the local cloud's "
+        "interpreter (moto 5.2.5) has no ItemBatcher and a batch's child would need its own per-customer failure "
+        "handling.",
+        f"- Concurrency: each child has at most one call to core banking in flight, so MaxConcurrency bounds what "
+        f"the runs ask of it: at most {r.core_banking_calls_in_flight} calls in flight (assumed below), about "
+        f"{r.core_banking_calls_in_flight / (a.bank_call_latency_ms / 1000):,.0f} calls a second at "
+        f"{a.bank_call_latency_ms:g} ms a call.",
+        f"- Listing: the customers table is scanned (about {_n(a.customers * a.stored_bytes_per_customer / 4096)} "
+        f"read units a run: consistent reads of {_n(a.stored_bytes_per_customer)} bytes a customer; at least "
+        f"{listing_s:,.0f} s at the table's {_n(r.table_read_units_per_second)} read units a second), one 1 MB page "
+        f"after another: {_n(pages)} pages, about {scan_hours:.1f} h at {r.scan_page_ms:g} ms a page, before the "
+        f"first customer is paid. No Lambda runs that long: the listing is paginated, {_n(steps)} listing steps of "
+        f"{r.listing_step_s:g} s, each uploading its customers as the next part of the list. A parallel scan "
+        "(segments) would shorten it; a sparse index of the month's customers would spare it.",
+        "",
+        "| Assumption | Value | Why |",
+        "|---|---|---|",
+    ]
+    for name, value in r.model_dump(exclude={"why"}).items():
+        shown = ", ".join(f"{k} {v:g}" for k, v in value.items()) if isinstance(value, dict) else f"{value:g}"
+        lines.append(f"| {name} | {shown} | {r.why.get(name, '')} |")
+    return [*lines, ""]
+
+
 def inbound_queue_high_throughput(template: Mapping[str, Any]) -> bool:
     """Whether the template deploys InboundQueue in SQS's high-throughput FIFO mode (both settings are needed)."""
     properties = template["Resources"]["InboundQueue"]["Properties"]
@@ -608,7 +747,13 @@ def load_inputs() -> Inputs:
 
     template = load_template_text((ROOT / "template.yaml").read_text(encoding="utf-8"))
     stated = json.loads(ASSUMPTIONS.read_text(encoding="utf-8"))
-    return Inputs.model_validate({**stated, "inbound_high_throughput": inbound_queue_high_throughput(template)})
+    return Inputs.model_validate(
+        {
+            **stated,
+            "inbound_high_throughput": inbound_queue_high_throughput(template),
+            "run_concurrency": run_concurrency(),
+        }
+    )
 
 
 def load() -> tuple[dict[str, Any], Inputs]:

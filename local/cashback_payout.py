@@ -36,7 +36,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
         name="cashback",
         prog="make cashback-payout",
         description="Run the monthly cashback payout now.",
-        summary=("month", "customers", "some_not_paid"),
+        summary=("month", "customers", "not_paid", "results"),
     )
 
 

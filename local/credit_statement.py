@@ -34,7 +34,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
         name="statement",
         prog="make credit-statement",
         description="Send the monthly credit statements now.",
-        summary=("month", "customers", "some_not_sent"),
+        summary=("month", "customers", "not_sent", "results"),
     )
 
 

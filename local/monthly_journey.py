@@ -82,4 +82,6 @@ def main(
     if "output" in described:
         output = json.loads(described["output"])
         print(json.dumps({k: output.get(k) for k in summary}), file=out)
+    if described.get("error"):  # a failed run's cause says how many customers failed and where their results are
+        print(f"{described['error']}: {described.get('cause', '')}", file=out)
     return 0 if described["status"] == "SUCCEEDED" else 1

@@ -21,6 +21,20 @@ as AWS defines them, so that the operations view calls the same API locally as o
   `ResourceNotFoundException`). A deployment takes its strategy's minutes, each `APPCONFIG_MINUTE_S` seconds
   long locally (0 by default: at once), and is rolled back (`ROLLED_BACK`, the version before served again)
   when one of its environment's monitor alarms is in ALARM while it deploys or bakes.
+- Step Functions' AWS SDK integrations (`arn:aws:states:::aws-sdk:<service>:<action>`) take their parameters in
+  PascalCase and answer in PascalCase, whatever the service's own casing (AWS converts both ways; the monthly
+  runs' `aws-sdk:sfn:describeMapRun` sends `MapRunArn` and reads `ItemCounts.Failed`). moto's port of the
+  interpreter has the conversion (`_to_boto_request`, `_from_boto_response`) but never calls it, so a
+  lowerCamel API such as Step Functions' own refused the call; it is called here with the operation's shapes.
+- A Distributed Map's `ProcessorConfig: {ExecutionType: EXPRESS}`: moto's grammar knows only STANDARD child
+  executions. Its Distributed Map runs every child inside the parent's process whatever the type (no child is
+  an execution of its own, nothing of either type's history or limits is modelled), so EXPRESS is read as
+  STANDARD there: the same template runs locally and on AWS.
+- A Distributed Map's `ResultWriter` writes the result files its manifest lists, as AWS does: moto's writes the
+  manifest only, its `ResultFiles` empty. Here each child's end is kept on its Map Run (its input after the
+  ItemSelector, and its output, or its error and cause) and written as `SUCCEEDED_0.json` / `FAILED_0.json`
+  beside the manifest (JSON arrays of `{ExecutionArn, Input, Output | Error, Cause, Status}`, Input and Output
+  as JSON text), so that the runbook's way to see which customers failed works locally too.
 
 `install()` patches moto's response classes once per process; `LocalCloud` calls it before moto starts.
 (Hand-written: no moto release has these operations.)
@@ -52,6 +66,9 @@ def install() -> None:
         _install_redrive_execution()
         _install_message_move_tasks()
         _install_appconfig()
+        _install_sdk_integration_casing()
+        _install_express_child_workflows()
+        _install_result_files()
         _installed = True
 
 
@@ -78,6 +95,142 @@ def restart_point(events: list[dict[str, Any]]) -> tuple[str | None, str | None]
         elif kind == "ExecutionRedriven":  # the redriven attempt enters again what it runs
             open_states = []
     return stopped_in
+
+
+def standard_children(definition: str) -> str:
+    """The definition with every Distributed Map's EXPRESS child workflows read as STANDARD (moto's grammar)."""
+    if '"EXPRESS"' not in definition:
+        return definition
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            config = node.get("ProcessorConfig")
+            if isinstance(config, dict) and config.get("ExecutionType") == "EXPRESS":
+                node["ProcessorConfig"] = {**config, "ExecutionType": "STANDARD"}
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+        return node
+
+    try:
+        return json.dumps(walk(json.loads(definition)))
+    except ValueError:  # not JSON: moto's parser reports it as it would
+        return definition
+
+
+def _install_result_files() -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor.distributed_item_processor_worker import (  # noqa: E501
+        DistributedItemProcessorWorker,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.resource_eval.resource_eval_s3 import (  # noqa: E501
+        ResourceEvalS3,
+    )
+    from moto.stepfunctions.parser.asl.eval.program_state import ProgramError, ProgramStopped
+    from moto.stepfunctions.parser.asl.utils.boto_client import boto_client_for
+
+    original_input = DistributedItemProcessorWorker._eval_input
+    original_job = DistributedItemProcessorWorker._eval_job
+    original_put = ResourceEvalS3._handle_put_object
+
+    def eval_input(self: Any, env_frame: Any) -> None:
+        original_input(self, env_frame)
+        env_frame.child_input = copy.deepcopy(env_frame.states.get_input())  # the child's input, selected
+
+    def eval_job(self: Any, env: Any, job: Any) -> None:
+        original_job(self, env, job)
+        state = env.program_state()
+        result: dict[str, Any] = {
+            "ExecutionArn": f"{self._map_run_record.map_state_machine_arn.replace(':stateMachine:', ':execution:')}"
+            f":{uuid.uuid4()}",
+            "Input": json.dumps(getattr(env, "child_input", job.job_input)),
+        }
+        if isinstance(state, ProgramError) or (job.job_output is None and not isinstance(state, ProgramStopped)):
+            error = getattr(state, "error", None) or {}
+            result |= {"Status": "FAILED", "Error": error.get("error"), "Cause": error.get("cause")}
+        elif isinstance(state, ProgramStopped):
+            result |= {"Status": "ABORTED"}
+        else:
+            result |= {"Status": "SUCCEEDED", "Output": json.dumps(job.job_output)}
+        with _results_lock:
+            _results.setdefault(self._map_run_record.map_run_arn, []).append(result)
+
+    def put_object(env: Any, resource_runtime_part: Any, state_credentials: Any) -> None:
+        original_put(env, resource_runtime_part, state_credentials)
+        written = env.stack[-1]
+        bucket, key = written["ResultWriterDetails"]["Bucket"], written["ResultWriterDetails"]["Key"]
+        with _results_lock:
+            results = _results.pop(written["MapRunArn"], [])
+        s3: Any = boto_client_for(
+            region=resource_runtime_part.region, service="s3", state_credentials=state_credentials
+        )
+        manifest = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+        folder = key.rsplit("/", 1)[0]
+        for status in ("SUCCEEDED", "FAILED"):
+            mine = [r for r in results if r["Status"] == status or (status == "FAILED" and r["Status"] == "ABORTED")]
+            if not mine:
+                continue
+            name = f"{folder}/{status}_0.json"
+            s3.put_object(Bucket=bucket, Key=name, Body=json.dumps(mine).encode())
+            manifest["ResultFiles"][status] = [{"Key": name, "Size": len(json.dumps(mine))}]
+        s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(manifest, indent=2).encode())
+
+    DistributedItemProcessorWorker._eval_input = eval_input  # type: ignore[method-assign]
+    DistributedItemProcessorWorker._eval_job = eval_job  # type: ignore[method-assign]
+    ResourceEvalS3._handle_put_object = staticmethod(put_object)  # type: ignore[method-assign]
+
+
+_results: dict[str, list[dict[str, Any]]] = {}  # a Map Run's children's ends, until its ResultWriter writes them
+_results_lock = threading.Lock()
+
+
+def _install_express_child_workflows() -> None:
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+    original = AmazonStateLanguageParser.parse
+
+    def parse(definition: str) -> Any:
+        return original(standard_children(definition))
+
+    AmazonStateLanguageParser.parse = staticmethod(parse)  # type: ignore[method-assign]
+
+
+def _install_sdk_integration_casing() -> None:
+    import boto3
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk import (
+        StateTaskServiceAwsSdk,
+    )
+
+    def operation(task: Any) -> Any:
+        service = boto3.session.Session().client(  # only its model is read: no call, no credentials used
+            task._get_boto_service_name(), region_name="us-east-1", aws_access_key_id="-", aws_secret_access_key="-"
+        )
+        return service.meta.service_model.operation_model(
+            service.meta.method_to_api_mapping[task._get_boto_service_action()]
+        )
+
+    def normalise_parameters(self: Any, parameters: dict[str, Any], *_args: Any, **_kwargs: Any) -> None:
+        shape = operation(self).input_shape
+        if shape is not None:
+            self._to_boto_request(parameters, shape)
+
+    def json_safe(value: Any) -> Any:  # AWS hands timestamps to the state as text
+        if isinstance(value, dict):
+            return {key: json_safe(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [json_safe(item) for item in value]
+        return value.isoformat() if isinstance(value, datetime.datetime) else value
+
+    def normalise_response(self: Any, response: Any, *_args: Any, **_kwargs: Any) -> None:
+        shape = operation(self).output_shape
+        if shape is not None:
+            self._from_boto_response(response, shape)
+        if isinstance(response, dict):
+            response.update(json_safe(response))
+
+    StateTaskServiceAwsSdk._normalise_parameters = normalise_parameters  # type: ignore[method-assign]
+    StateTaskServiceAwsSdk._normalise_response = normalise_response  # type: ignore[method-assign]
 
 
 def merged_history(

@@ -110,7 +110,10 @@ class ExecutionsReader:
             arguments["statusFilter"] = status
         executions: list[dict[str, Any]] = []
         for page in self.sfn.get_paginator("list_executions").paginate(**arguments):
-            executions.extend(page["executions"])
+            # A Distributed Map's children (one per customer of a monthly run: millions) are the run's, seen
+            # through its Map Run and results; AWS lists them only when asked by mapRunArn, and should a
+            # listing carry one it is left out here, so the lists and charts show the runs, not their items.
+            executions.extend(e for e in page["executions"] if not e.get("mapRunArn"))
             if len(executions) >= MAX_PER_MACHINE:
                 break
         return executions

@@ -89,12 +89,22 @@ def test_the_machine_is_started_with_the_payout_steps_and_the_notify_function(re
 
 
 def test_each_customer_is_an_item_of_the_map_with_the_runs_month(states: dict[str, dict[str, Any]]) -> None:
-    assert states["ListCustomers"]["Next"] == "PayEachCustomer"
+    # The listing loops (a step scans ten minutes) until the list is complete, then the Map reads it.
+    assert states["ListCustomers"]["Next"] == "AllListed"
+    (more,) = states["AllListed"]["Choices"]
+    assert (more["Variable"], more["IsNull"], more["Next"]) == ("$.listed.listing", False, "ListCustomers")
+    assert states["AllListed"]["Default"] == "PayEachCustomer"
+    assert states["ListCustomers"]["Parameters"]["Payload"]["listing.$"] == "$.listed.listing"
+    assert states["ListCustomers"]["ResultPath"] == "$.listed"
     each = states["PayEachCustomer"]
-    assert (each["Type"], each["ItemsPath"]) == ("Map", "$.customers")
+    assert each["Type"] == "Map" and "ItemsPath" not in each  # the list is read from S3, not from the state
+    assert each["ItemReader"]["Parameters"] == {
+        "Bucket.$": "$.listed.customers.bucket",
+        "Key.$": "$.listed.customers.key",
+    }
     assert each["ItemSelector"] == {
-        "customer_id.$": "$$.Map.Item.Value",
-        "month.$": "$.month",
+        "customer_id.$": "$$.Map.Item.Value.customer_id",
+        "month.$": "$.listed.month",
         "correlation_id.$": "$.correlation_id",
     }
     assert each["ItemProcessor"]["StartAt"] == "PayMonth"
@@ -124,11 +134,12 @@ def test_only_a_month_just_paid_is_told(states: dict[str, dict[str, Any]]) -> No
 
 
 def test_one_customer_failing_is_kept_and_the_others_go_on(states: dict[str, dict[str, Any]]) -> None:
-    assert states["PayMonth"]["Catch"] == [
-        {"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure", "Next": "NotPaid"}
-    ]
-    assert states["NotPaid"]["Type"] == "Pass" and states["NotPaid"]["Parameters"]["failed"] is True
-    assert states["CustomerDone"]["Parameters"]["failed"] is False
+    each = states["PayEachCustomer"]
+    # The customer's error fails only their child (kept with its cause in the FAILED results); every other
+    # customer is still tried: the Map Run tolerates any share of failures, the run's end reads the counts.
+    assert "Catch" not in states["PayMonth"] and "NotPaid" not in states
+    assert each["ToleratedFailurePercentage"] == 100
+    assert each["ResultWriter"]["Parameters"]["Bucket"] == "${MonthlyRunsBucket}"
 
 
 def test_a_notice_never_fails_a_payout(states: dict[str, dict[str, Any]]) -> None:
@@ -140,10 +151,24 @@ def test_a_notice_never_fails_a_payout(states: dict[str, dict[str, Any]]) -> Non
 
 
 def test_the_run_ends_failed_when_someone_is_left_unpaid(states: dict[str, dict[str, Any]]) -> None:
-    assert states["Tally"]["Parameters"]["some_not_paid.$"] == "States.ArrayContains($.results[*].failed, true)"
+    counted = states[states["PayEachCustomer"]["Next"]]
+    assert counted["Resource"] == "arn:aws:states:::aws-sdk:sfn:describeMapRun"
+    assert counted["Parameters"] == {"MapRunArn.$": "$.results.MapRunArn"}
     (choice,) = states["AnyNotPaid"]["Choices"]
-    assert (choice["Variable"], choice["BooleanEquals"], choice["Next"]) == ("$.some_not_paid", True, "SomeNotPaid")
-    assert states["SomeNotPaid"]["Type"] == "Fail"
+    assert {(c["Variable"], c["NumericGreaterThan"]) for c in choice["Or"]} == {
+        ("$.tally.failed", 0),
+        ("$.tally.timed_out", 0),
+        ("$.tally.aborted", 0),
+    }
+    assert choice["Next"] == "SomeNotPaid"
+    assert (states["SomeNotPaid"]["Type"], states["SomeNotPaid"]["Error"]) == ("Fail", "CashbackNotPaid")
+    assert {v.removeprefix("$.ItemCounts.") for v in counted["ResultSelector"].values()} == {
+        "Total",
+        "Succeeded",
+        "Failed",
+        "TimedOut",
+        "Aborted",
+    }
 
 
 def test_the_payout_failing_pages_the_ops_topic(resources: dict[str, Any]) -> None:

@@ -35,7 +35,11 @@ class FakeStepFunctions:
             "list_executions": lambda statusFilter=None, **_: [
                 {
                     "executions": [
-                        {key: e[key] for key in ("executionArn", "name", "status", "startDate")}
+                        {
+                            key: e[key]
+                            for key in ("executionArn", "name", "status", "startDate", "mapRunArn")
+                            if key in e
+                        }
                         for e in self.executions
                         if statusFilter in (None, e["status"])
                     ]
@@ -98,3 +102,17 @@ def test_a_failed_run_ended_by_a_stuck_error_is_listed() -> None:
 def test_the_latest_state_is_the_last_one_entered() -> None:
     assert latest_state([entered("A"), exited("A"), entered("B"), {"type": "TaskScheduled"}]) == "B"
     assert latest_state([{"type": "ExecutionStarted"}]) is None
+
+
+def test_a_distributed_maps_children_are_neither_stuck_money_nor_chart_points() -> None:
+    run = execution("payout-2026-12", "FAILED", [entered("SomeNotPaid")], error="CashbackNotPaid")
+    map_run = "arn:aws:states:eu-central-1:123456789012:mapRun:transfer/CashbackPayout:1"
+    children = [
+        execution(f"child-{n}", status, [entered("PayMonth")], error="CashbackNotPaid", mapRunArn=map_run)
+        for n, status in enumerate(("FAILED", "RUNNING", "SUCCEEDED"))
+    ]
+    reader = reader_over([run, *children])
+
+    assert [row["name"] for row in reader.stuck_money()] == ["payout-2026-12"]
+    assert [point.status for point in reader.chart_points()] == ["FAILED"]
+    assert [row["name"] for row in reader.executions()["executions"]] == ["payout-2026-12"]

@@ -270,3 +270,35 @@ def test_the_inbound_queues_quota_is_the_one_of_its_deployed_mode(high: bool, li
 
 def test_the_template_deploys_the_inbound_queue_in_high_throughput_mode() -> None:
     assert capacity.load_inputs().inbound_high_throughput
+
+
+# --- the monthly runs (a Distributed Map over a list in S3) ------------------------------------------------
+def test_the_monthly_runs_concurrency_is_read_from_their_machines() -> None:
+    assert capacity.load_inputs().run_concurrency == capacity.run_concurrency()
+    assert set(capacity.run_concurrency()) == {"cashback-payout", "credit-statement"}
+
+
+def test_a_monthly_run_lasts_its_customers_times_a_childs_seconds_over_its_concurrency() -> None:
+    inputs = base_inputs()
+    statement = {run.journey: run for run in capacity.monthly_runs(inputs)}["credit-statement"]
+    doubled = inputs.model_copy(update={"run_concurrency": {"credit-statement": statement.concurrency * 2}})
+    (faster,) = capacity.monthly_runs(doubled)
+
+    seconds = inputs.monthly_runs.child_seconds["credit-statement"]
+    assert statement.hours == pytest.approx(inputs.assumptions.customers * seconds / statement.concurrency / 3600)
+    assert faster.hours == pytest.approx(statement.hours / 2)
+    assert faster.usd == pytest.approx(statement.usd)  # the same children, sooner
+
+
+def test_a_monthly_run_pays_one_transition_per_child_and_each_express_childs_request_and_duration() -> None:
+    inputs = base_inputs()
+    run = {run.journey: run for run in capacity.monthly_runs(inputs)}["cashback-payout"]
+    r, p = inputs.monthly_runs, inputs.prices_usd
+
+    assert run.transitions_usd == pytest.approx(
+        (run.customers + r.parent_transitions) / 1000 * p.step_functions_standard_transition_per_thousand
+    )
+    gb_seconds = run.customers * r.child_seconds["cashback-payout"] * 64 / 1024
+    assert run.express_usd == pytest.approx(
+        run.customers / 1e6 * r.express_request_per_million + gb_seconds * r.express_gb_second
+    )

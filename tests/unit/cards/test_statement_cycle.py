@@ -18,6 +18,7 @@ from messenger_bank.cards import statement_cycle
 from messenger_bank.cards.models import (
     StatementItem,
     StatementRecord,
+    StatementRun,
     StatementRunInput,
     StatementRunStart,
     StatementSent,
@@ -190,20 +191,34 @@ def test_a_month_still_to_come_is_refused() -> None:
         month_to_state(start(month="2027-01"))
 
 
+def listed(world: World, run: StatementRun) -> tuple[str, ...]:
+    """The run's customers as its Map reads them: the CSV object the step wrote (header ``customer_id``)."""
+    body = world.s3.get_object(Bucket=run.customers.bucket, Key=run.customers.key)["Body"].read().decode()
+    header, *rows = body.splitlines()
+    assert header == "customer_id"
+    assert run.customers.count == len(rows)
+    return tuple(rows)
+
+
+def listing(world: World, **changed: Any) -> StatementRun:
+    return statement_run(start(**changed), customers=world.customers, bucket=BUCKET, s3_client=world.s3)
+
+
 def test_the_run_lists_every_customer_with_a_card_once(world: World) -> None:
     first, _ = world.customer(2, cards=2)
     second, _ = world.customer(1)
 
-    run = statement_run(start(scheduled_at=STATEMENT_DAY), customers=world.customers)
+    run = listing(world, scheduled_at=STATEMENT_DAY)
 
-    assert (run.month, run.customers) == (NOVEMBER, (second, first))
+    assert (run.month, listed(world, run)) == (NOVEMBER, (second, first))
+    assert run.customers.key.startswith(f"monthly-runs/credit-statement/{NOVEMBER}/")
 
 
 def test_a_customer_without_a_card_is_not_listed(world: World) -> None:
     carded, _ = world.customer(1)
     world.customer(2, cards=0)
 
-    assert statement_run(start(), customers=world.customers).customers == (carded,)
+    assert listed(world, listing(world)) == (carded,)
 
 
 # --- who gets one, and what it says -----------------------------------------------------------------

@@ -279,19 +279,32 @@ def test_a_month_not_paid_is_not_told(world: World) -> None:
     assert world.notices() == ()
 
 
+def listed(world: World, run: payout.PayoutRun) -> tuple[str, ...]:
+    """The run's customers as its Map reads them: the CSV object the step wrote (header ``customer_id``)."""
+    body = world.s3.get_object(Bucket=run.customers.bucket, Key=run.customers.key)["Body"].read().decode()
+    header, *rows = body.splitlines()
+    assert header == "customer_id"
+    assert run.customers.count == len(rows)
+    return tuple(rows)
+
+
 def test_the_run_lists_each_customer_with_an_accrual_in_the_month_once(world: World) -> None:
     world.hear()
     world.hear(event_id="evt_op_2", purchase_id="op_2")
     world.hear(event_id="evt_op_3", purchase_id="op_3", occurred_at=datetime(2026, 2, 27, tzinfo=UTC))
     start = PayoutStart(input=PayoutStartInput(scheduled_at=PAID_AT), started_at=PAID_AT)
 
-    run = payout.payout_run(start, accruals=world.accruals, config=programs())
+    def run_for(start: PayoutStart) -> payout.PayoutRun:
+        return payout.payout_run(start, accruals=world.accruals, config=programs(), bucket=BUCKET, s3_client=world.s3)
 
-    assert (run.month, run.customers) == ("2026-03", (world.customer_id,))
+    run = run_for(start)
+
+    assert (run.month, listed(world, run)) == ("2026-03", (world.customer_id,))
+    assert run.customers.bucket == BUCKET and run.customers.key.startswith("monthly-runs/cashback-payout/2026-03/")
     february = PayoutStart(input=PayoutStartInput(month="2026-02"), started_at=PAID_AT)
-    assert payout.payout_run(february, accruals=world.accruals, config=programs()).customers == (world.customer_id,)
+    assert listed(world, run_for(february)) == (world.customer_id,)
     january = PayoutStart(input=PayoutStartInput(month="2026-01"), started_at=PAID_AT)
-    assert payout.payout_run(january, accruals=world.accruals, config=programs()).customers == ()
+    assert listed(world, run_for(january)) == ()
 
 
 @pytest.mark.parametrize(
@@ -435,7 +448,10 @@ def test_the_run_reads_the_month_in_the_programmes_time_zone_given(world: World)
         input=PayoutStartInput(scheduled_at=datetime(2026, 3, 31, 21, 0, tzinfo=UTC)), started_at=PAID_AT
     )
 
-    assert payout.payout_run(start, accruals=world.accruals, config=in_utc).month == "2026-02"
+    assert (
+        payout.payout_run(start, accruals=world.accruals, config=in_utc, bucket=BUCKET, s3_client=world.s3).month
+        == "2026-02"
+    )
 
 
 def test_the_payout_sums_the_accruals_in_the_programmes_currency_given(world: World) -> None:

@@ -54,7 +54,7 @@ def test_every_read_is_consistent(customers_table: Any, operation: str) -> None:
     store.accrual("cus_1", "evt_op_1")
     store.payout("cus_1", "2026-03")
     store.accruals("cus_1", "2026-03")
-    store.customers_with_accruals("2026-03")
+    list(store.accrual_pages("2026-03"))
 
     assert flags and set(flags) == {True}
 
@@ -90,8 +90,22 @@ def test_the_months_customers_are_read_past_the_first_page(customers_table: Any)
         store.record(accrual(n, customer_id))
     made = one_item_a_page(store)
 
-    assert store.customers_with_accruals("2026-03") == ["cus_1", "cus_2", "cus_3"]
-    assert len(made) > 1
+    pages = list(store.accrual_pages("2026-03"))
+
+    assert sorted(customer for page, _ in pages for customer in page) == ["cus_1", "cus_2", "cus_3"]
+    assert len(made) > 1 and [key is None for _, key in pages][-1] and pages[0][1] is not None
+
+
+def test_the_months_customers_go_on_from_where_a_listing_step_stopped(customers_table: Any) -> None:
+    store = AccrualsRepository(customers_table)
+    for n, customer_id in enumerate(("cus_1", "cus_2", "cus_3")):
+        store.record(accrual(n, customer_id))
+    one_item_a_page(store)
+    first, start_key = next(iter(store.accrual_pages("2026-03")))
+
+    rest = [customer for page, _ in store.accrual_pages("2026-03", start_key) for customer in page]
+
+    assert sorted(first + rest) == ["cus_1", "cus_2", "cus_3"] and not set(first) & set(rest)
 
 
 def test_a_cancelled_transaction_without_reasons_is_raised_not_taken_for_a_closed_month(customers_table: Any) -> None:

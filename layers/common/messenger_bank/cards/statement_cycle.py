@@ -45,10 +45,11 @@ from messenger_bank.customers.service import (
     CustomersRepository,
     cards_of,
     customer_by_id,
-    customers_with_cards,
+    customers_with_cards_pages,
     identities_of,
 )
 from messenger_bank.errors import CardNotFound, DomainError
+from messenger_bank.journeys.monthly import LISTING_SECONDS, list_customers
 from messenger_bank.notices.service import notify, tell_each_chat
 from messenger_bank.observability import logger, metrics
 from messenger_bank.onboarding.models import Notified, NotifyRequest
@@ -98,12 +99,32 @@ def month_before(month: str) -> str:
     return f"{year - (number == 1):04d}-{(number - 2) % 12 + 1:02d}"
 
 
-def statement_run(start: StatementRunStart, *, customers: CustomersRepository | None = None) -> StatementRun:
-    """Step 1: the month and the customers with a card."""
+def statement_run(
+    start: StatementRunStart,
+    *,
+    customers: CustomersRepository | None = None,
+    bucket: str | None = None,
+    s3_client: S3Client | None = None,
+    budget_s: float = LISTING_SECONDS,
+) -> StatementRun:
+    """Step 1: the month and the customers with a card, written to S3 for the Map to read; run again with the
+    listing it hands on until the list is complete (journeys/monthly.py)."""
     month = month_to_state(start)
-    listed = tuple(customers_with_cards(repository=customers))
-    logger.info("credit statement run", extra={"month": month, "customers": len(listed)})
-    return StatementRun(month=month, customers=listed)
+    listed, listing = list_customers(
+        "credit-statement",
+        month,
+        start.started_at,
+        lambda start_key: customers_with_cards_pages(start_key, repository=customers),
+        start.listing,
+        bucket=bucket,
+        s3_client=s3_client,
+        budget_s=budget_s,
+    )
+    logger.info(
+        "credit statement run",
+        extra={"month": month, "customers": listed.count, "list": listed.key, "complete": listing is None},
+    )
+    return StatementRun(month=month, customers=listed, listing=listing)
 
 
 def _card_to_state(customer_id: str, customers: CustomersRepository) -> Card:

@@ -20,6 +20,7 @@ transaction as the profile, each on condition that it does not exist yet.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,7 +29,7 @@ from botocore.exceptions import ClientError
 
 from messenger_bank.customers.models import Binding, Card, ChannelIdentity, Customer
 from messenger_bank.ids import in_letters, random_id
-from messenger_bank.tables import InCustomersTable
+from messenger_bank.tables import InCustomersTable, ScanKey
 
 
 class UniquenessConflict(Exception):
@@ -255,12 +256,10 @@ class CustomersRepository(InCustomersTable):
         )["Items"]
         return [_to_card(item) for item in items]
 
-    def customers_with_cards(self) -> list[str]:
-        """Every customer with a card recorded, once each, sorted.
-
-        A scan: the monthly statement run reads every card row once a month (an index on the cards would
-        spare it when the table grows past what one run reads in its time)."""
-        return self.customers_having(Attr("sk").begins_with("CARD#"))
+    def card_pages(self, start_key: ScanKey | None = None) -> Iterator[tuple[list[str], ScanKey | None]]:
+        """The customers with a card recorded, a scan page at a time (tables.py): the statement's listing reads
+        every card row once a month (an index on the cards would spare the scan of the whole table)."""
+        return self.customer_pages(Attr("sk").begins_with("CARD#"), start_key)
 
     def card_owner(self, card_id: str) -> str | None:
         found = self.table.query(

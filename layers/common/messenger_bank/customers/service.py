@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from messenger_bank.customers.bindings import bind_chat
@@ -16,6 +17,7 @@ from messenger_bank.customers.models import Binding, Card, ChannelIdentity, Cust
 from messenger_bank.customers.repository import CustomersRepository as CustomersRepository
 from messenger_bank.customers.repository import UniquenessConflict
 from messenger_bank.errors import AlreadyCustomer, CustomerNotFound
+from messenger_bank.tables import ScanKey
 
 
 def customer_id_for(bank_customer_id: str) -> str:
@@ -114,9 +116,11 @@ def cards_of(customer_id: str, *, repository: CustomersRepository | None = None)
     return (repository or CustomersRepository()).cards(customer_id)
 
 
-def customers_with_cards(*, repository: CustomersRepository | None = None) -> list[str]:
-    """Every customer with a card, once each (the monthly statement run's customers)."""
-    return (repository or CustomersRepository()).customers_with_cards()
+def customers_with_cards_pages(
+    start_key: ScanKey | None = None, *, repository: CustomersRepository | None = None
+) -> Iterator[tuple[list[str], ScanKey | None]]:
+    """The customers with a card, a scan page at a time from `start_key` (the statement run's listing)."""
+    return (repository or CustomersRepository()).card_pages(start_key)
 
 
 def customer_by_id(customer_id: str, *, repository: CustomersRepository | None = None) -> Customer:

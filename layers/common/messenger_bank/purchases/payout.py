@@ -3,8 +3,9 @@
 The journey's steps, each a Lambda:
   1. ``payout_run``: the month to pay — the one named at the start, else the month before the schedule's
      time (the 1st of a month pays the month that ended) — and the customers with an accrual counted in
-     it. A month still to come is refused; the month under way may be named (a payout on demand): it is
-     then closed, and what accrues in it later counts in the next month;
+     it, written to S3 (journeys/monthly.py): the journey's Distributed Map reads them from there. A
+     month still to come is refused; the month under way may be named (a payout on demand): it is then
+     closed, and what accrues in it later counts in the next month;
   2. for each customer, ``pay_month``: the month is closed for the customer (no accrual counts in it from
      then on, purchases/repository.py), its net accrual summed (a refund's negative accrual lowers it);
      above zero, the card is credited from the bank's cashback expense account through core banking with
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from messenger_bank.banking import service as bank
 from messenger_bank.banking.models import CreditRequest
@@ -31,6 +33,7 @@ from messenger_bank.customers.service import CustomersRepository, cards_of, cust
 from messenger_bank.errors import CardNotFound
 from messenger_bank.images import ReceiptRequest, store
 from messenger_bank.images.settings import media_settings
+from messenger_bank.journeys.monthly import LISTING_SECONDS, list_customers
 from messenger_bank.money import format_money
 from messenger_bank.observability import logger, metrics
 from messenger_bank.programs.cashback import month_words
@@ -45,6 +48,9 @@ from messenger_bank.purchases.models import (
 )
 from messenger_bank.purchases.repository import AccrualsRepository
 from messenger_bank.types import Language
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 Clock = Callable[[], datetime]
 
@@ -75,13 +81,33 @@ def month_to_pay(start: PayoutStart, config: Programs) -> str:
 
 
 def payout_run(
-    start: PayoutStart, *, accruals: AccrualsRepository | None = None, config: Programs | None = None
+    start: PayoutStart,
+    *,
+    accruals: AccrualsRepository | None = None,
+    config: Programs | None = None,
+    bucket: str | None = None,
+    s3_client: S3Client | None = None,
+    budget_s: float = LISTING_SECONDS,
 ) -> PayoutRun:
-    """Step 1: the month and the customers with an accrual in it."""
+    """Step 1: the month and the customers with an accrual in it, written to S3 for the Map to read; run
+    again with the listing it hands on until the list is complete (journeys/monthly.py)."""
     month = month_to_pay(start, config or programs())
-    customers = tuple((accruals or AccrualsRepository()).customers_with_accruals(month))
-    logger.info("cashback payout run", extra={"month": month, "customers": len(customers)})
-    return PayoutRun(month=month, customers=customers)
+    store = accruals or AccrualsRepository()
+    listed, listing = list_customers(
+        "cashback-payout",
+        month,
+        start.started_at,
+        lambda start_key: store.accrual_pages(month, start_key),
+        start.listing,
+        bucket=bucket,
+        s3_client=s3_client,
+        budget_s=budget_s,
+    )
+    logger.info(
+        "cashback payout run",
+        extra={"month": month, "customers": listed.count, "list": listed.key, "complete": listing is None},
+    )
+    return PayoutRun(month=month, customers=listed, listing=listing)
 
 
 def _card_to_credit(customer_id: str, customers: CustomersRepository) -> Card:

@@ -17,6 +17,7 @@ lost between the sum and the payout.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -25,7 +26,7 @@ from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from messenger_bank.purchases.models import CashbackAccrual, CashbackPayout, next_month
-from messenger_bank.tables import InCustomersTable
+from messenger_bank.tables import InCustomersTable, ScanKey
 
 PREFIX = "CASHBACK#"
 PAYOUT_PREFIX = "CASHBACKPAYOUT#"
@@ -212,9 +213,12 @@ class AccrualsRepository(InCustomersTable):
             raise
         return True
 
-    def customers_with_accruals(self, month: str) -> list[str]:
-        """Every customer with an accrual counted in ``month``, once each, sorted.
+    def accrual_pages(self, month: str, start_key: ScanKey | None = None) -> Iterator[tuple[list[str], ScanKey | None]]:
+        """The customers with an accrual counted in ``month``, a scan page at a time (tables.py): the payout's
+        listing reads the month's rows whatever their customer, once a month (an index on the month would spare
+        the scan of the whole table)."""
+        return self.customer_pages(self._accrued_in(month), start_key)
 
-        A scan: the payout runs once a month and reads the month's rows whatever their customer (an index
-        on the month would spare it when the table grows past what one run reads in its time)."""
-        return self.customers_having(Attr("sk").begins_with(PREFIX) & Attr("month").eq(month))
+    @staticmethod
+    def _accrued_in(month: str) -> Any:
+        return Attr("sk").begins_with(PREFIX) & Attr("month").eq(month)

@@ -106,10 +106,11 @@ def register_customer(state: IssuanceState) -> IssuanceState:
     # card is issued to it - so it counts as proven now (sensitive operations run for a while without
     # asking for the password again).
     record_proof(link.customer.customer_id, chat_binding(form.chat_key))
-    if link.created:  # the consents given in this application, with their date (privacy/consents.py)
-        consents.record_at_registration(
-            link.customer.customer_id, marketing=form.consent == "marketing", at=link.customer.created_at
-        )
+    # The consents given in this application, dated as the customer is registered (privacy/consents.py); a
+    # retried step writes the same rows again.
+    consents.record_at_registration(
+        link.customer.customer_id, marketing=form.consent == "marketing", at=link.customer.created_at
+    )
     # A friend's code counts (abuse refused) while the newcomer has no card; it never stops the card.
     invite.attribute_at_registration(link.customer, passport_number=form.passport_number)
     logger.info("customer registered", extra={"customer_id": link.customer.customer_id, "new_customer": link.created})

@@ -68,6 +68,7 @@ def get_my_data(
     customers: CustomersRepository | None = None,
     consents: ConsentsRepository | None = None,
     settings: PrivacySettings | None = None,
+    s3_client: Any = None,
 ) -> MyData:
     directory = customers or CustomersRepository()
     config = settings or privacy_settings()
@@ -79,7 +80,7 @@ def get_my_data(
         repository=directory,
     )
     cards = ", ".join(card.mask for card in directory.cards(customer.customer_id)) or text("privacy.none", language)
-    media = erasure.count_media(config.bucket(), customer.customer_id)
+    media = erasure.count_media(config.bucket(), customer.customer_id, s3_client=s3_client)
     details = text(
         "privacy.details",
         language,

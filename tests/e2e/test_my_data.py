@@ -103,15 +103,20 @@ def test_my_data_shown_masked_consent_withdrawn_and_forgotten_with_nothing_left(
     assert not any(FORGOTTEN in said for said in since.texts), since.texts
     assert bound_customer(cloud, chat) == customer_id
 
+    # The scan sees the customer while they are kept: their records, and the card picture in S3.
+    identifiers = frozenset({customer_id, str(bank["id"]), person.phone, person.phone[1:], chat.chat_key, chat.chat_id})
+    picture_key = str(card_picture["media"]).split("?")[0].rsplit("/", 1)[-1]  # <32 hex>.png
+    before = everything_kept(cloud)
+    assert len(naming(before, identifiers, person.full_name)) >= 5
+    assert picture_key.endswith(".png") and any(picture_key in json.dumps(r) for _, r in before)
+
     # The card proven on the secure page: the operation carries on, and the customer is forgotten.
     assert card_page(cloud, chat, asked, pan, expiry, page="card").status_code == 200
     after(chat, lambda: chat.press("Продолжить"), FORGOTTEN)
 
-    identifiers = frozenset({customer_id, str(bank["id"]), person.phone, person.phone[1:], chat.chat_key, chat.chat_id})
     kept = everything_kept(cloud)
     assert naming(kept, identifiers, person.full_name) == []
-    picture_key = str(card_picture["media"]).split("?")[0].rsplit("/", 1)[-1]  # <32 hex>.png
-    assert picture_key.endswith(".png") and not any(picture_key in json.dumps(r) for _, r in kept)
+    assert not any(picture_key in json.dumps(r) for _, r in kept)
     audits = [r for _, r in kept if str(r.get("pk", {}).get("S", "")).startswith(AUDIT_PREFIX)]
     assert audits and any("erased.customer.identity" in json.dumps(a) for a in audits)
 

@@ -230,3 +230,23 @@ def test_a_consent_refused_at_onboarding_cannot_be_withdrawn_and_never_allows_ma
         WithdrawConsentRequest(customer_id="cus_1", language="ru"), consents=repository
     ).withdrawn
     assert not consents.may_market("cus_2", repository=repository)  # never asked
+
+
+def test_a_forget_that_fails_half_way_leaves_the_customer_bound_to_ask_again(world: World) -> None:
+    anna_everywhere(world)
+
+    class Failing:
+        """The DynamoDB resource, whose sessions table fails its scan (the store after the media)."""
+
+        def Table(self, name: str) -> Any:  # noqa: N802 - boto3's name
+            if name == "SessionsTable":
+                raise RuntimeError("sessions table unreachable")
+            return world.dynamodb.Table(name)
+
+    request = ForgetRequest(customer_id="cus_1", chat_key="telegram:7001", language="ru")
+    with pytest.raises(RuntimeError):
+        forget_customer(request, customers=world.customers, settings=SETTINGS, dynamodb=Failing(), s3_client=world.s3)
+
+    assert world.customers.by_identity(ANNA_TG.key) is not None  # still bound: the chat can ask again
+    forget(world)
+    assert world.customers.by_identity(ANNA_TG.key) is None

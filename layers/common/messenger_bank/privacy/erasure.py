@@ -21,7 +21,8 @@ Why a scan and not a list of keys: the bot's contexts each keep rows of their ow
 orders, programs' rows), most under random ids with the customer inside; a list would miss the next context's
 rows, and the test would not see it. A forget is rare (a few a day at most) and one scan of each table costs
 less than the calls of one monthly run; at the size where it takes longer than the function's timeout, the
-sweep moves to a Step Functions distributed map over a table export (docs/privacy.md).
+sweep moves to a Step Functions journey (a distributed map over a table export): README, "Data the customer
+controls".
 """
 
 from __future__ import annotations

@@ -238,7 +238,7 @@ def test_a_forget_that_fails_half_way_leaves_the_customer_bound_to_ask_again(wor
     class Failing:
         """The DynamoDB resource, whose sessions table fails its scan (the store after the media)."""
 
-        def Table(self, name: str) -> Any:  # noqa: N802 - boto3's name
+        def Table(self, name: str) -> Any:  # boto3 names it so
             if name == "SessionsTable":
                 raise RuntimeError("sessions table unreachable")
             return world.dynamodb.Table(name)

@@ -250,3 +250,13 @@ def test_a_forget_that_fails_half_way_leaves_the_customer_bound_to_ask_again(wor
     assert world.customers.by_identity(ANNA_TG.key) is not None  # still bound: the chat can ask again
     forget(world)
     assert world.customers.by_identity(ANNA_TG.key) is None
+
+
+def test_no_notice_the_bank_sends_unasked_is_marketing() -> None:
+    """Withdrawing the marketing consent stops nothing today because the bank sends no offer unasked: every
+    notice is an account or purchase update. A notice of another use case (a promotion) must be sent only
+    where `consents.may_market` says so; this fails the day one is added, to say where the check goes."""
+    from messenger_bank.notices.templates import notices
+
+    assert {n.tag for n in notices().values()} <= {"ACCOUNT_UPDATE", "POST_PURCHASE_UPDATE"}
+    assert not any(key.split(".")[0] in {"programs", "offers", "partners", "recommend"} for key in notices())

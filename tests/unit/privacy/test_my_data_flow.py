@@ -80,3 +80,26 @@ def test_without_a_fresh_proof_forgetting_asks_for_the_card_and_forgets_nothing_
     chat.press("Продолжить")  # the card proven on the secure page: the operation carries on
     assert chat.said("privacy.forgotten")
     assert chat.session is not None and chat.session.customer_id is None
+
+
+def consent_saved(key: str) -> str:
+    """Onboarding from the consent screen, answered with the button `key`, to the saved application."""
+    deps = customer_deps(find_customer={"customer_id": None})
+    chat = Chat(deps)
+    chat.say("меню")
+    chat.press_key("menu.get_card")
+    chat.press_key("language.ru")
+    chat.press_key(key)
+    chat.send("contact", phone="+375291234567", contact_user_id="1001")
+    for typed in ("Иванов Иван", "17.05.1990", "MP1234567", "3170590A001PB5", "12.08.2015"):
+        chat.say(typed)
+    chat.press_key("onboarding.confirm")
+    return str(dict(deps.operations)["save_application"]["consent"])
+
+
+def test_the_marketing_consent_is_its_own_button_and_reaches_the_application() -> None:
+    assert consent_saved("onboarding.agree_marketing") == "marketing"
+
+
+def test_agreeing_to_the_processing_alone_gives_no_marketing_consent() -> None:
+    assert consent_saved("onboarding.agree") == "agree"

@@ -228,12 +228,13 @@ def invoke_operation(
     return call(operation, payload)
 
 
-def onboard(chat: Chat, person: Person, *, confirm: bool = True) -> list[dict[str, Any]]:
-    """From the menu to the summary (and its confirmation): the onboarding flow as a person goes it."""
+def onboard(chat: Chat, person: Person, *, confirm: bool = True, offers: bool = False) -> list[dict[str, Any]]:
+    """From the menu to the summary (and its confirmation): the onboarding flow as a person goes it.
+    `offers`: the marketing consent given too (the consent screen's second button)."""
     chat.say("/start" if chat.channel == "telegram" else "привет", replies=2)
     chat.press("карту")
     chat.press("Русский")
-    chat.press("Согласен")
+    chat.press("Да + предложения" if offers else "Согласен")
     if chat.channel == "whatsapp":
         pass  # WhatsApp knows the sender's number: the bot goes straight on
     else:

@@ -88,6 +88,14 @@ from messenger_bank.payments.models import (
 )
 from messenger_bank.plastic.errors import AddressNotUnderstood
 from messenger_bank.plastic.models import SaveAddressRequest, SavedAddress
+from messenger_bank.privacy.models import (
+    ConsentWithdrawn,
+    ForgetRequest,
+    Forgotten,
+    MyData,
+    MyDataRequest,
+    WithdrawConsentRequest,
+)
 from messenger_bank.programs.errors import CategoryUnavailable, OfferUnavailable, ProgramDisabled, RecommendationRefused
 from messenger_bank.programs.models import (
     ActivateOfferRequest,
@@ -225,6 +233,12 @@ REMOVE_CHAT = Operation(
 )
 # `ref` is what the "This wasn't me" button of an announcement carries: the new chat's binding id.
 THIS_WASNT_ME = Operation("this_wasnt_me", DisownChatRequest, ChatDisowned, errors=(ChatNotFound,), session="customer")
+
+# ---------------------------------------------------------------- data the customer controls (privacy/service.py)
+GET_MY_DATA = Operation("get_my_data", MyDataRequest, MyData, session="customer")
+WITHDRAW_CONSENT = Operation("withdraw_consent", WithdrawConsentRequest, ConsentWithdrawn, session="customer")
+# Irreversible: the card or the bank password proven just now (sensitive) and the customer's explicit confirmation.
+FORGET_CUSTOMER = Operation("forget_customer", ForgetRequest, Forgotten, session="sensitive", needs_confirmation=True)
 
 # ---------------------------------------------------------------- cards
 # BankSystemUnavailable: core banking is down (its breaker open); the balance flow shows the last one known.

@@ -155,6 +155,23 @@ def test_registering_makes_a_customer_bound_to_this_chat_and_counts_the_chat_as_
     assert customers.authenticated_at(state.customer_id, chat_binding("telegram:1002")) is None
 
 
+@pytest.mark.parametrize(("consent", "marketing"), [("agree", False), ("marketing", True)])
+def test_registering_records_both_consents_as_answered_dated_as_the_customer_was_made(
+    table: Any, bank: Bank, customers: CustomersRepository, consent: str, marketing: bool
+) -> None:
+    from messenger_bank.privacy.consents import ConsentsRepository
+
+    state = register_customer(verify_applicant(applied(form(consent=consent))))
+
+    assert state.customer_id is not None
+    customer = customers.get(state.customer_id)
+    given = ConsentsRepository(table).consents(state.customer_id)
+    assert customer is not None and {kind: (c.given, c.at) for kind, c in given.items()} == {
+        "personal_data": (True, customer.created_at),
+        "marketing": (marketing, customer.created_at),
+    }
+
+
 def test_a_retried_registration_finds_the_customer_it_made(table: Any, bank: Bank) -> None:
     state = verify_applicant(applied(form()))
     first = register_customer(state)

@@ -14,7 +14,7 @@ from tests.support.functions import handler_module
 
 ROOT = Path(__file__).resolve().parents[3]
 # Changing how the card is reached, or who can pay with it: the password (or card) again first.
-SENSITIVE = {"unblock_card", "create_secure_link", "set_card_limit"}
+SENSITIVE = {"unblock_card", "create_secure_link", "set_card_limit", "forget_customer"}
 KEY = b"k" * 48
 CHAT = "telegram:1"
 

@@ -274,6 +274,7 @@ def get_requisites(
         bucket=(settings or cards_settings()).bucket(),
         s3_client=s3_client,
         download_name="requisites.pdf",
+        owner=request.customer_id,
     )
     logger.info("requisites sent", extra={"customer_id": request.customer_id})
     return RequisitesResult(iban=requisites.iban, currency=requisites.currency, document_url=stored.url)
@@ -339,6 +340,7 @@ def get_history(
         bucket=config.bucket(),
         s3_client=s3_client,
         download_name="history.pdf",
+        owner=request.customer_id,
     )
     return HistoryResult(lines="\n".join(lines), count=len(lines), document_url=stored.url)
 
@@ -374,6 +376,7 @@ def get_statement(
         bucket=(settings or cards_settings()).bucket(),
         s3_client=s3_client,
         today=today,
+        owner=request.customer_id,
     )
     logger.info("statement sent", extra={"customer_id": request.customer_id, "month": statement.month})
     return result
@@ -387,6 +390,7 @@ def statement_told(
     bucket: str,
     s3_client: S3Client | None = None,
     today: date,
+    owner: str | None = None,
 ) -> StatementResult:
     """A statement as the customer reads it, with the bank's terms, and its PDF stored (the card menu's
     statement and the monthly one are the same words and the same page)."""
@@ -425,6 +429,7 @@ def statement_told(
         bucket=bucket,
         s3_client=s3_client,
         download_name="statement.pdf",
+        owner=owner,
     )
     return StatementResult(
         due=statement.amount_due > 0,

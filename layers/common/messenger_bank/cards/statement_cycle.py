@@ -203,6 +203,7 @@ def send_statement(
         bucket=(settings or cards_settings()).bucket(),
         s3_client=s3_client,
         today=now.date(),
+        owner=item.customer_id,
     )
     closed = statement.closed  # core banking's word on whether the month has ended
     record = StatementRecord(

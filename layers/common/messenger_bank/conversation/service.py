@@ -28,6 +28,8 @@ from messenger_bank.conversation.catalogue import text
 from messenger_bank.conversation.engine import (
     WAIT_GONE,
     DeleteMessage,
+    DropButtons,
+    ForgetChat,
     OperationFailed,
     TurnDependencies,
     UnderstandingLike,
@@ -150,13 +152,15 @@ def take_customer_turn(
     flows = published.live().flows  # the published flows and catalogue, when one is deployed (published.py)
     turn = take_turn(event, session, deps or LambdaTurnDependencies(), now=now or datetime.now(UTC), flows=flows)
     repository.save(turn.session)  # SessionConflict: another turn of this chat won; the queue retries this one
+    if any(isinstance(effect, ForgetChat) for effect in turn.effects):
+        repository.forget(event.chat.key)  # the customer was forgotten: not even a stranger's session stays
     for effect in turn.effects:
         if isinstance(effect, DeleteMessage):
             outbox.delete(effect.chat, effect.message_id)
     for reply in turn.replies:
         outbox.send(event.chat, reply)
     for effect in turn.effects:  # after the answer: the customer sees it first
-        if not isinstance(effect, DeleteMessage):
+        if isinstance(effect, DropButtons):
             outbox.drop_buttons(effect.chat, effect.message_id)
     metrics.add_metric(name="Turns", unit="Count", value=1)
 

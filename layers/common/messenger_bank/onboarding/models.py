@@ -31,6 +31,8 @@ class ApplicationForm(BaseModel):
     personal_id: str = Field(pattern=r"^[0-9A-Z]{14}$", repr=False)
     issue_date: date | None = Field(default=None, repr=False)
     referral: str | None = Field(default=None, max_length=32)
+    # The consent step's answer: "agree" (personal data only) or "marketing" (offers too).
+    consent: Literal["agree", "marketing"] = "agree"
 
 
 class SavedApplication(BaseModel):

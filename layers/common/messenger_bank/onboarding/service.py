@@ -27,6 +27,7 @@ from messenger_bank.onboarding.models import (
     SavedApplication,
 )
 from messenger_bank.onboarding.names import card_holder
+from messenger_bank.privacy import consents
 from messenger_bank.programs import invite
 from messenger_bank.programs.partner_offers import format_percent
 from messenger_bank.programs.terms import programs
@@ -105,6 +106,11 @@ def register_customer(state: IssuanceState) -> IssuanceState:
     # card is issued to it - so it counts as proven now (sensitive operations run for a while without
     # asking for the password again).
     record_proof(link.customer.customer_id, chat_binding(form.chat_key))
+    # The consents given in this application, dated as the customer is registered (privacy/consents.py); a
+    # retried step writes the same rows again.
+    consents.record_at_registration(
+        link.customer.customer_id, marketing=form.consent == "marketing", at=link.customer.created_at
+    )
     # A friend's code counts (abuse refused) while the newcomer has no card; it never stops the card.
     invite.attribute_at_registration(link.customer, passport_number=form.passport_number)
     logger.info("customer registered", extra={"customer_id": link.customer.customer_id, "new_customer": link.created})
@@ -185,7 +191,7 @@ def render_card_picture(state: IssuanceState) -> IssuanceState:
             language=state.language,
         )
     )
-    stored = store("card", picture, "image/png", bucket=media_settings().bucket())
+    stored = store("card", picture, "image/png", bucket=media_settings().bucket(), owner=state.customer_id)
     return state.model_copy(update={"picture_url": stored.url})
 
 

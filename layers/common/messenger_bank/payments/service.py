@@ -317,5 +317,5 @@ def render_payment_receipt(
             operation_id=payment_id[:64],
         )
     )
-    stored = store("receipt", picture, "image/png", bucket=bucket or media_settings().bucket())
+    stored = store("receipt", picture, "image/png", bucket=bucket or media_settings().bucket(), owner=state.customer_id)
     return state.model_copy(update={"picture_url": stored.url})

@@ -248,14 +248,14 @@ def referral_progress(
 
 
 # --- the operations: what the Lambdas call --------------------------------------------------------
-def _share_picture_url(request: SharePictureRequest, config: ReferralSettings) -> str | None:
+def _share_picture_url(request: SharePictureRequest, config: ReferralSettings, owner: str) -> str | None:
     """The share picture in S3 as a presigned link; without it the customer still gets the code and link."""
     if not config.media_bucket:
         return None
     from messenger_bank.images.share import share_picture  # Pillow and qrcode only in the function that draws
 
     try:
-        return store("share", share_picture(request), "image/png", bucket=config.media_bucket).url
+        return store("share", share_picture(request), "image/png", bucket=config.media_bucket, owner=owner).url
     except Exception:  # a picture is a nicety: never the reason the code is not shown
         logger.exception("share picture not drawn")
         return None
@@ -281,7 +281,7 @@ def get_referral(
     return ReferralInfo(
         code=code,
         link=share_links(code, config=links_config).for_channel(request.channel),
-        picture_url=_share_picture_url(picture, links_config),
+        picture_url=_share_picture_url(picture, links_config, customer.customer_id),
         invited=progress.joined,
         pending=progress.invited - progress.joined,
         bonus=format_money(invite.referrer_bonus.amount_minor, invite.referrer_bonus.currency, language),

@@ -234,7 +234,7 @@ def payout_notices(
             operation_id=payout.operation_id[:64],
         )
     )
-    stored = store_picture(picture, bucket)
+    stored = store_picture(picture, bucket, owner=item.customer_id)
     values = {
         "month": month,
         "amount": format_money(payout.amount_minor, terms.currency, language),
@@ -252,5 +252,5 @@ def payout_notices(
     return PayoutNotices(notices=notices)
 
 
-def store_picture(picture: bytes, bucket: str | None) -> str:
-    return store("receipt", picture, "image/png", bucket=bucket or media_settings().bucket()).url
+def store_picture(picture: bytes, bucket: str | None, *, owner: str | None = None) -> str:
+    return store("receipt", picture, "image/png", bucket=bucket or media_settings().bucket(), owner=owner).url

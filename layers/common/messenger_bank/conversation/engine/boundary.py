@@ -132,7 +132,15 @@ class DropButtons:
     message_id: str
 
 
-Effect = DeleteMessage | DropButtons
+@dataclass(frozen=True)
+class ForgetChat:
+    """The chat's customer was forgotten (privacy/service.py forget_customer): the chat's session is deleted
+    once the turn is saved, before its replies go, so nothing of the chat is left behind it."""
+
+    chat: ChatRef
+
+
+Effect = DeleteMessage | DropButtons | ForgetChat
 
 
 @dataclass(frozen=True)

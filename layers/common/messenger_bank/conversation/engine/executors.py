@@ -23,6 +23,7 @@ from messenger_bank.conversation.engine.boundary import (
     SESSION_REFUSED,
     SIGN_IN_FLOW,
     SIGN_IN_REAUTH,
+    ForgetChat,
     OperationFailed,
 )
 from messenger_bank.conversation.engine.context import TurnContext
@@ -219,6 +220,8 @@ def call(turn: TurnContext, flow: Flow, step: CallStep) -> Next:
         turn.session_token = str(result["session"]) if result.get("session") else None
     elif step.sets_customer and "customer_id" in result and result["customer_id"] is None:
         turn.customer_id = turn.session_token = None  # this chat's binding was removed: a stranger's now
+        if result.get("forget_chat"):  # the customer was forgotten: the session goes after this turn
+            turn.effects.append(ForgetChat(turn.event.chat))
     return here, step.next
 
 

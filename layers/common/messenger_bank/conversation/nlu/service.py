@@ -82,8 +82,11 @@ def _read(head: str, models: _Models) -> tuple[_Reading, Extraction]:
     top_label, top_probability = ranked[0]
     threshold = MONEY_MOVING_THRESHOLD if best_intent in MONEY_MOVING_INTENTS else CONFIDENCE_THRESHOLD
     intent = best_intent if top_label != OUT_OF_SCOPE and confidence >= threshold else None
-    out_of_scope = top_label == OUT_OF_SCOPE and top_probability >= CONFIDENCE_THRESHOLD
     known = models.intents.known_share(extraction.masked)
+    # A text with no word at all (empty, only spaces or signs) is nobody's request: the model's answer for it
+    # is only its classes' priors, which move whenever an intent is added, so it is never out of scope.
+    said = any(char.isalnum() for char in extraction.masked)
+    out_of_scope = said and top_label == OUT_OF_SCOPE and top_probability >= CONFIDENCE_THRESHOLD
     return _Reading(head, extraction.masked, intent, confidence, out_of_scope, known), extraction
 
 

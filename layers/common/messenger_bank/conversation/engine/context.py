@@ -79,6 +79,8 @@ class TurnContext:
         self.replies: list[OutboundMessage] = []
         self.effects: list[Effect] = []
         self.intent: str | None = None
+        self.missed = False  # this turn was a top-level miss (navigation.missed)
+        self.disputable: str | None = None  # a refusal a person may look at again was said this turn
         self._understood: UnderstandingLike | None = None
 
     def result(self) -> Turn:

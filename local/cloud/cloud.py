@@ -322,6 +322,7 @@ class LocalCloud:
             logs_dir=self.logs.directory,
             platforms_url=getattr(self.platforms, "base_url", None),
             sign_in=sign_in,
+            internal_api=self.api.base_url if self.api is not None else None,
         )
         self._stoppers.append(self.ops.stop)
 

@@ -17,15 +17,25 @@ An operator's actions (auth.py: Keycloak sign-in, the `operator` role, CSRF-safe
     POST   /api/executions/<arn>/retry        RedriveExecution
     POST   /api/executions/<arn>/stop         StopExecution
     POST   /api/dead-letters/<arn>/redrive    SQS StartMessageMoveTask
+
+The operators' inbox (chats handed to a person: messenger_bank/handoff), through the internal API with the
+operator's own token, so its authorizer (the `operator` role) and its audit lines are the same as on AWS:
+
+    GET    /api/inbox                         the chats waiting or with an operator, turns redacted
+    POST   /api/inbox/<id>/take               take one
+    POST   /api/inbox/<id>/answer {text}      answer on the customer's messenger
+    POST   /api/inbox/<id>/hand-back          back to the bot
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 from flask import Flask, Response, jsonify, request, send_from_directory
 from werkzeug.serving import BaseWSGIServer, make_server
 
@@ -34,10 +44,17 @@ from local.ops.auth import CSRF_HEADER, SESSION_COOKIE, Operator, Operators, Ope
 from local.ops.reader import STATUSES, ExecutionNotFound, ExecutionsReader, aws_client, dead_letter_queues
 
 STATIC = Path(__file__).with_name("static")
+HANDOFF_ID = re.compile(r"[a-p]{32}")
+INBOX_ACTIONS = {"take": "take", "answer": "answer", "hand-back": "hand back"}
 
 
 def create_app(
-    reader: ExecutionsReader, *, sqs: Any = None, operators: Operators | None = None, audit: AuditTrail | None = None
+    reader: ExecutionsReader,
+    *,
+    sqs: Any = None,
+    operators: Operators | None = None,
+    audit: AuditTrail | None = None,
+    internal_api: str | None = None,
 ) -> Flask:
     app = Flask(__name__, static_folder=None)
     audit = audit or AuditTrail()
@@ -56,18 +73,23 @@ def create_app(
 
     def acting_operator(action: str, target: str) -> Operator:
         """The operator this request acts for, or `Refused` (each refusal is an audit record too)."""
+        return operator_and_token(action, target, changes=True)[0]
+
+    def operator_and_token(action: str, target: str, *, changes: bool) -> tuple[Operator, str]:
+        """The operator and their token; a browser's request that changes something must be this page's."""
         try:
             if operators is None:
                 raise Refused(503, "operator sign-in is not configured")
             token = bearer()
             if token is None:
-                from_this_page()
+                if changes:
+                    from_this_page()
                 token = request.cookies.get(SESSION_COOKIE)
                 if not token:
                     raise Refused(401, "sign in first")
-                if not operators.csrf_matches(token, request.headers.get(CSRF_HEADER)):
+                if changes and not operators.csrf_matches(token, request.headers.get(CSRF_HEADER)):
                     raise Refused(403, "the page's CSRF token is missing or wrong")
-            return operators.operator(token)
+            return operators.operator(token), token
         except Refused as refusal:
             audit.record(
                 operator=refusal.who or "(not signed in)",
@@ -208,6 +230,59 @@ def create_app(
             return jsonify({"error": "no SQS endpoint"}), 503
         return act("redrive dead letters", arn, actions.redrive_dead_letters)
 
+    # ------------------------------------------------------------------ the operators' inbox
+    def internal(method: str, path: str, token: str, body: Any = None) -> tuple[int, Any]:
+        if internal_api is None:
+            raise Refused(503, "the internal API is not configured")
+        try:
+            answer = httpx.request(
+                method,
+                f"{internal_api.rstrip('/')}{path}",
+                json=body,
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=httpx.Timeout(20.0, connect=2.0),
+            )
+        except httpx.HTTPError as error:
+            raise Refused(502, f"the internal API did not answer ({type(error).__name__})") from None
+        try:
+            return answer.status_code, answer.json()
+        except ValueError:
+            return answer.status_code, {"message": answer.text[:200]}
+
+    @app.get("/api/inbox")
+    def inbox() -> Any:
+        try:
+            _, token = operator_and_token("read inbox", "operators' queue", changes=False)
+            status, body = internal("GET", "/internal/handoffs", token)
+        except Refused as refusal:
+            return refused(refusal)
+        return jsonify(body), status
+
+    @app.post("/api/inbox/<handoff_id>/<verb>")
+    def inbox_action(handoff_id: str, verb: str) -> Any:
+        action = INBOX_ACTIONS.get(verb)
+        if action is None or HANDOFF_ID.fullmatch(handoff_id) is None:
+            return jsonify({"error": "no such inbox action"}), 404
+        target = f"chat {handoff_id}"
+        try:
+            operator, token = operator_and_token(action, target, changes=True)
+            form = request.get_json(silent=True) if verb == "answer" else None
+            body = {"text": str(form.get("text", ""))} if isinstance(form, dict) else None
+            status, answer = internal("POST", f"/internal/handoffs/{handoff_id}/{verb}", token, body)
+        except Refused as refusal:
+            return refused(refusal)
+        detail = "" if status == 200 else str(answer.get("message", "") if isinstance(answer, dict) else "")
+        record = audit.record(
+            operator=operator.name,
+            action=action,
+            target=target,
+            outcome="done" if status == 200 else "refused",
+            detail=detail,
+        )
+        if status != 200:
+            return jsonify({"error": detail or f"refused ({status})"}), status
+        return jsonify({**answer, "audit": record})
+
     @app.get("/healthz")
     def healthz() -> Any:
         return jsonify({"ok": True})
@@ -236,6 +311,7 @@ def start_ops_view(
     logs_dir: Path | None,
     platforms_url: str | None = None,
     sign_in: OperatorSignIn | None = None,
+    internal_api: str | None = None,
 ) -> OpsView:
     """Serve the operations view in a background thread; port 0 takes a free one (see `.url`). Without
     `sign_in` the page is read-only: every action answers 503."""
@@ -244,6 +320,7 @@ def start_ops_view(
         reader,
         sqs=aws_client("sqs", aws_endpoint, region),
         operators=Operators(sign_in) if sign_in is not None else None,
+        internal_api=internal_api,
     )
     server = make_server(host, port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="ops-view", daemon=True)

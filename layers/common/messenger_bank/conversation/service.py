@@ -37,6 +37,7 @@ from messenger_bank.conversation.engine import (
 from messenger_bank.conversation.flows import WaitStep, default_flows
 from messenger_bank.conversation.sessions import Session, SessionRepository
 from messenger_bank.conversation.settings import conversation_settings
+from messenger_bank.conversation.validation import contains_card_number
 from messenger_bank.handlers import CORRELATION_KEY
 from messenger_bank.handoff import service as handoff
 from messenger_bank.handoff.models import HandoffReason
@@ -160,7 +161,7 @@ def take_customer_turn(
     if event.kind != "unsubscribed":  # any message of the customer's opens the messenger's 24 h window
         customer_wrote(event.chat.channel, event.chat.key, event.sent_at)
     session = repository.get(event.chat.key)
-    if _kept_for_a_person(event, session, handoffs):
+    if _kept_for_a_person(event, session, handoffs, outbox):
         metrics.add_metric(name="TurnsKeptForOperator", unit="Count", value=1)
         return
     turn = take_turn(event, session, deps or LambdaTurnDependencies(), now=now or datetime.now(UTC))
@@ -187,10 +188,13 @@ def take_customer_turn(
     metrics.add_metric(name="Turns", unit="Count", value=1)
 
 
-def _kept_for_a_person(event: InboundEvent, session: Session | None, handoffs: HandoffsRepository | None) -> bool:
+def _kept_for_a_person(
+    event: InboundEvent, session: Session | None, handoffs: HandoffsRepository | None, outbox: MessageAPI
+) -> bool:
     """While a person has the chat (waiting or with an operator) the bot is silent: the customer's turn is kept
-    for the operator, not answered. A press on a running journey's wait still goes to the journey, and a chat
-    the customer left still forgets its flow."""
+    (redacted) for the operator, not answered; a message with a card number is still deleted from the chat, as
+    the bot deletes it. A press on a running journey's wait still goes to the journey, and a chat the customer
+    left still forgets its flow."""
     repository = handoffs or _handoffs()
     if repository is None or event.kind == "unsubscribed" or _answers_a_journey(event, session):
         return False
@@ -198,6 +202,8 @@ def _kept_for_a_person(event: InboundEvent, session: Session | None, handoffs: H
     if open_now is None:
         return False
     handoff.keep_turn(open_now, "customer", handoff.what_was_said(event), repository=repository, now=event.sent_at)
+    if event.text and event.message_id and contains_card_number(event.text):
+        outbox.delete(event.chat, event.message_id)
     logger.info("turn kept for the operator", extra={"kind": event.kind, "state": open_now.state})
     return True
 

@@ -160,7 +160,12 @@ def inbox(*, repository: HandoffsRepository | None = None, now: datetime | None 
 
 
 def _where(handoff: Handoff) -> str:
-    return f"the chat is {handoff.state}" + (f" by {handoff.taken_by}" if handoff.taken_by else "")
+    match handoff.state:
+        case "back_with_bot":
+            return "the chat is back with the bot"
+        case "with_operator":
+            return f"the chat is with another operator ({handoff.taken_by})"
+    return "the chat is waiting"
 
 
 def _found(repository: HandoffsRepository, handoff: str) -> Handoff:

@@ -43,7 +43,7 @@ from messenger_bank.handoff.models import (
 )
 from messenger_bank.handoff.repository import HandoffsRepository
 from messenger_bank.handoff.settings import handoff_settings
-from messenger_bank.notices.windows import bot_sent, cap_reached, window_open
+from messenger_bank.notices.windows import WindowsRepository, bot_sent, cap_reached, window_open
 from messenger_bank.observability import count, logger
 from messenger_bank.security.logging import redact_chat_text
 from messenger_bank.types import Language
@@ -159,6 +159,14 @@ def inbox(*, repository: HandoffsRepository | None = None, now: datetime | None 
     )
 
 
+def _free_message_taken(chat: ChatRef, at: datetime, windows: WindowsRepository | None) -> bool:
+    """The messenger takes a free (not template) message to this chat now: within WhatsApp's or Messenger's 24 h
+    window since the customer last wrote, under Viber's cap of messages without a reply."""
+    return window_open(chat.channel, chat.key, at, repository=windows) and not cap_reached(
+        chat.channel, chat.key, at, repository=windows
+    )
+
+
 def _where(handoff: Handoff) -> str:
     match handoff.state:
         case "back_with_bot":
@@ -202,6 +210,7 @@ def answer(
     *,
     messages: MessageAPI,
     repository: HandoffsRepository | None = None,
+    windows: WindowsRepository | None = None,
     now: datetime | None = None,
 ) -> Handoff:
     """`said` sent to the customer on their messenger as `operator`'s reply (the chat taken if it waited)."""
@@ -212,7 +221,7 @@ def answer(
         if not current.open or (current.state == "with_operator" and current.taken_by != operator):
             raise HandoffNotOpen(_where(current))
         chat = ChatRef(channel=current.channel, chat_id=current.chat_id)
-        if not window_open(chat.channel, chat.key, at) or cap_reached(chat.channel, chat.key, at):
+        if not _free_message_taken(chat, at, windows):
             raise WindowClosed("the messenger takes no free message to this chat until the customer writes")
         if current.state == "waiting":
             current = take(operator, handoff, repository=repository, now=at)
@@ -220,7 +229,7 @@ def answer(
         _audit(operator, "answer", handoff, "refused", str(refused))
         raise
     messages.send(chat, OutboundMessage(text=said))
-    bot_sent(chat.channel, chat.key, at)
+    bot_sent(chat.channel, chat.key, at, repository=windows)
     keep_turn(current, "operator", said, repository=repository, now=at, operator=operator)
     _audit(operator, "answer", handoff, "done")
     return current
@@ -232,6 +241,7 @@ def hand_back(
     *,
     messages: MessageAPI,
     repository: HandoffsRepository | None = None,
+    windows: WindowsRepository | None = None,
     now: datetime | None = None,
 ) -> Handoff:
     """The chat back with the bot; the customer is told so (where the messenger takes a free message now)."""
@@ -246,10 +256,10 @@ def hand_back(
         _audit(operator, "hand back", handoff, "refused", str(refused))
         raise
     chat = ChatRef(channel=back.channel, chat_id=back.chat_id)
-    told = window_open(chat.channel, chat.key, at) and not cap_reached(chat.channel, chat.key, at)
+    told = _free_message_taken(chat, at, windows)
     if told:
         messages.send(chat, OutboundMessage(text=catalogue_text(BACK, back.language)))
-        bot_sent(chat.channel, chat.key, at)
+        bot_sent(chat.channel, chat.key, at, repository=windows)
     _audit(operator, "hand back", handoff, "done", "" if told else "not told: the messenger's window is closed")
     return back
 

@@ -19,6 +19,7 @@ from messenger_bank.conversation.catalogue import text
 from messenger_bank.ids import in_letters
 from tests.e2e.driver import Chat
 from tests.e2e.test_authz_attacks import token_of
+from tests.e2e.test_ops_view import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
 from tests.e2e.test_sign_in import after
 
 pytestmark = pytest.mark.e2e
@@ -130,3 +131,38 @@ def test_a_customer_is_answered_by_a_person_on_their_messenger_and_handed_back(
     assert seen.texts == [answer, BACK], seen.texts
     assert seen.session_saves == 0  # the silent turn saved no session: the bot did not take it
     after(chat, lambda: chat.say("помощь"), TOPICS)
+
+
+@pytest.mark.slow
+def test_an_operator_answers_and_hands_back_from_the_operations_view_in_a_browser(cloud: LocalCloud) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip("no /usr/bin/chromium (apt-get install chromium)")
+    from playwright.sync_api import expect, sync_playwright
+
+    chat = Chat(cloud, "telegram", f"79{uuid.uuid4().int % 10**6:06d}", phone="+375290000079")
+    after(chat, lambda: chat.say("помощь"), TOPICS)
+    after(chat, lambda: chat.press(PERSON), WAITING)
+    words = in_letters(uuid.uuid4().hex[:12])
+    chat._send("text", text=f"карта {CARD} {words}")
+    waiting_chat(cloud, person_token(cloud, "operator"), words)
+    assert cloud.ops is not None
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_context(viewport={"width": 1100, "height": 900}).new_page()
+        page.on("dialog", lambda dialog: dialog.accept())
+        page.goto(cloud.ops.url)
+        page.fill("#username", "operator")
+        page.fill("#password", "sandbox-operator-password")
+        page.click("#sign-in button[type=submit]")
+        handoff = page.locator("#inbox article.handoff", has_text=words)
+        expect(handoff).to_contain_text(MASKED, timeout=20_000)
+        expect(handoff).not_to_contain_text(CARD)
+        handoff.locator("textarea").fill(f"Добрый день, это Анна ({words}).")
+        handoff.locator("form.answer button[type=submit]").click()
+        expect(page.locator("#notice")).to_have_text("Answer sent.")
+        chat.wait_for(f"Добрый день, это Анна ({words}).", timeout_s=30)
+        page.locator("#inbox article.handoff", has_text=words).locator("button[data-action=hand-back]").click()
+        expect(page.locator("#notice")).to_have_text("Handed back to the bot.")
+        page.screenshot(path=str(SCREENSHOTS / "ops_view_inbox.png"), full_page=True)
+        browser.close()
+    chat.wait_for(BACK, timeout_s=30)

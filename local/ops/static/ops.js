@@ -396,6 +396,7 @@ function renderOverview(root) {
     } catch (error) {
       say(`Refused: ${error.message}`, true);
     }
+    if (inbox.contains(document.activeElement)) document.activeElement.blur();  // the redraw may go ahead
     load();
   }
 

@@ -53,3 +53,11 @@ def test_an_answer_without_text_is_refused_and_nothing_is_sent(world: World) -> 
     empty = OPERATOR.model_copy(update={"body": b'{"text": ""}'})
     answer = inbox.answer(empty, HANDOFF, messages=lambda: world.messages, repository=world.handoffs)  # type: ignore[arg-type, return-value]
     assert answer.status == 400 and world.messages.sent == []
+
+
+def test_the_operator_is_named_by_the_tokens_username_where_it_has_one(world: World) -> None:
+    world.hand_over()
+    named = OPERATOR.model_copy(update={"caller": "8c1e-subject", "caller_name": "anna"})
+    assert body(inbox.take(named, HANDOFF, repository=world.handoffs))["taken_by"] == "anna"
+    unnamed = OPERATOR.model_copy(update={"caller": "8c1e-subject"})
+    assert inbox.take(unnamed, HANDOFF, repository=world.handoffs).status == 409  # another operator's now

@@ -34,6 +34,12 @@ def _answer(status: int, body: object) -> HttpAnswer:
     return json_answer(status, body, cache_control="no-store")
 
 
+def operator_of(request: HttpRequest) -> str:
+    """Who acts: the person's username from the verified token (what colleagues and the audit read), else its
+    subject."""
+    return request.caller_name or request.caller
+
+
 def _refused(request: HttpRequest, handoff_id: str | None = None) -> HttpAnswer | None:
     if not request.caller:
         return _answer(403, {"message": "Forbidden"})
@@ -65,7 +71,7 @@ def _act(request: HttpRequest, handoff_id: str, do: Callable[[], Handoff]) -> Ht
 
 
 def take(request: HttpRequest, handoff_id: str, *, repository: HandoffsRepository | None = None) -> HttpAnswer:
-    return _act(request, handoff_id, lambda: service.take(request.caller, handoff_id, repository=repository))
+    return _act(request, handoff_id, lambda: service.take(operator_of(request), handoff_id, repository=repository))
 
 
 def answer(
@@ -85,7 +91,7 @@ def answer(
     return _act(
         request,
         handoff_id,
-        lambda: service.answer(request.caller, handoff_id, said.text, messages=messages(), repository=repository),
+        lambda: service.answer(operator_of(request), handoff_id, said.text, messages=messages(), repository=repository),
     )
 
 
@@ -99,5 +105,5 @@ def hand_back(
     return _act(
         request,
         handoff_id,
-        lambda: service.hand_back(request.caller, handoff_id, messages=messages(), repository=repository),
+        lambda: service.hand_back(operator_of(request), handoff_id, messages=messages(), repository=repository),
     )

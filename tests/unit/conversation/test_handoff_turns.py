@@ -58,6 +58,15 @@ def test_an_understood_turn_between_two_misses_starts_the_count_again() -> None:
     assert chat.said("menu.not_understood") and handed_over(chat) == []
 
 
+def test_misses_a_session_apart_are_not_in_a_row() -> None:
+    chat = Chat(customer_deps())
+    chat.start()
+    chat.say("абырвалг")
+    chat.now += timedelta(days=1)  # the session has expired since
+    chat.say("абырвалг")
+    assert handed_over(chat) == []
+
+
 def at_unblock_confirmation(deps: FakeDeps) -> Chat:
     chat = Chat(deps)
     chat.start()

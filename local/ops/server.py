@@ -166,6 +166,7 @@ def create_app(
                 "operator": person.name,
                 "roles": list(person.roles),
                 "may_act": operators.config.role in person.roles,
+                "inbox": internal_api is not None,  # the operators' inbox needs the internal API
                 "expires_at": person.expires_at,
                 "csrf": operators.csrf_token(token),
             }

@@ -380,6 +380,10 @@ function renderOverview(root) {
       inbox.replaceChildren(el("p", { class: "muted" }, "Sign in as an operator to see the chats waiting for a person."));
       return;
     }
+    if (!session.inbox) {
+      inbox.replaceChildren(el("p", { class: "muted" }, "No internal API is configured: the inbox is off (--internal-api)."));
+      return;
+    }
     if (inbox.contains(document.activeElement)) return;  // never redraw under the operator's typing
     try {
       drawInbox((await getJSON("/api/inbox")).chats);

@@ -92,6 +92,9 @@ def test_a_customer_is_answered_by_a_person_on_their_messenger_and_handed_back(
     said = next(turn["text"] for turn in waiting["turns"] if words in turn["text"])
     assert MASKED in said and CARD not in said and CARD.replace(" ", "") not in said, said
     handoff = waiting["handoff_id"]
+    assert cloud.stack is not None  # and the table holds the number only masked (the inbox masks again on display)
+    stored = str(cloud.client("dynamodb").scan(TableName=str(cloud.stack.physical["HandoffsTable"]))["Items"])
+    assert words in stored and CARD not in stored and CARD.replace(" ", "") not in stored
 
     # A person without the operator role, and core banking's client on the internal API, are refused.
     assert ops(cloud, "GET", "/api/inbox", viewer).status_code == 403

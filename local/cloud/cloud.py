@@ -327,6 +327,7 @@ class LocalCloud:
             platforms_url=getattr(self.platforms, "base_url", None),
             sign_in=sign_in,
             flows_target=FlowsTarget.from_outputs(outputs) if "FlowsApplicationId" in outputs else None,
+            internal_api=self.api.base_url if self.api is not None else None,
         )
         self._stoppers.append(self.ops.stop)
 

@@ -25,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--platforms-url", default=None, help="fake platforms, for links to the chat page")
     parser.add_argument("--keycloak-issuer", default=None, help="realm URL, e.g. http://127.0.0.1:8080/realms/bank")
     parser.add_argument("--keycloak-client-id", default=OPERATORS_CLIENT)
+    parser.add_argument("--internal-api", default=None, help="the internal API, for the operators' inbox")
     args = parser.parse_args(argv)
     sign_in = None
     if args.keycloak_issuer:
@@ -44,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         logs_dir=args.logs_dir,
         platforms_url=args.platforms_url,
         sign_in=sign_in,
+        internal_api=args.internal_api,
     )
     print(f"Operations view: {view.url}   (Ctrl-C stops it)", flush=True)
     try:

@@ -23,15 +23,25 @@ The flows live now (flows.py), read-only, for a signed-in operator:
     GET /flows                     the page: the live version, its deployments, each flow's picture
     GET /api/flows                 the live version (AppConfig deployment, or the packaged flows), deployments, flows
     GET /api/flows/<name>.svg      one flow's picture, as `make flows` draws it
+
+The operators' inbox (chats handed to a person: messenger_bank/handoff), through the internal API with the
+operator's own token, so its authorizer (the `operator` role) and its audit lines are the same as on AWS:
+
+    GET    /api/inbox                         the chats waiting or with an operator, turns redacted
+    POST   /api/inbox/<id>/take               take one
+    POST   /api/inbox/<id>/answer {text}      answer on the customer's messenger
+    POST   /api/inbox/<id>/hand-back          back to the bot
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 from flask import Flask, Response, jsonify, request, send_from_directory
 from werkzeug.serving import BaseWSGIServer, make_server
 
@@ -42,6 +52,8 @@ from local.ops.reader import STATUSES, ExecutionNotFound, ExecutionsReader, aws_
 from local.publish_flows import FlowsTarget
 
 STATIC = Path(__file__).with_name("static")
+HANDOFF_ID = re.compile(r"[a-p]{32}")
+INBOX_ACTIONS = {"take": "take", "answer": "answer", "hand-back": "hand back"}
 
 
 def create_app(
@@ -51,6 +63,7 @@ def create_app(
     operators: Operators | None = None,
     audit: AuditTrail | None = None,
     flows: LiveFlows | None = None,
+    internal_api: str | None = None,
 ) -> Flask:
     app = Flask(__name__, static_folder=None)
     live_flows = flows or LiveFlows(None, None)
@@ -70,18 +83,23 @@ def create_app(
 
     def acting_operator(action: str, target: str) -> Operator:
         """The operator this request acts for, or `Refused` (each refusal is an audit record too)."""
+        return operator_and_token(action, target, changes=True)[0]
+
+    def operator_and_token(action: str, target: str, *, changes: bool) -> tuple[Operator, str]:
+        """The operator and their token; a browser's request that changes something must be this page's."""
         try:
             if operators is None:
                 raise Refused(503, "operator sign-in is not configured")
             token = bearer()
             if token is None:
-                from_this_page()
+                if changes:
+                    from_this_page()
                 token = request.cookies.get(SESSION_COOKIE)
                 if not token:
                     raise Refused(401, "sign in first")
-                if not operators.csrf_matches(token, request.headers.get(CSRF_HEADER)):
+                if changes and not operators.csrf_matches(token, request.headers.get(CSRF_HEADER)):
                     raise Refused(403, "the page's CSRF token is missing or wrong")
-            return operators.operator(token)
+            return operators.operator(token), token
         except Refused as refusal:
             audit.record(
                 operator=refusal.who or "(not signed in)",
@@ -158,6 +176,7 @@ def create_app(
                 "operator": person.name,
                 "roles": list(person.roles),
                 "may_act": operators.config.role in person.roles,
+                "inbox": internal_api is not None,  # the operators' inbox needs the internal API
                 "expires_at": person.expires_at,
                 "csrf": operators.csrf_token(token),
             }
@@ -259,6 +278,59 @@ def create_app(
         response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
         return response
 
+    # ------------------------------------------------------------------ the operators' inbox
+    def internal(method: str, path: str, token: str, body: Any = None) -> tuple[int, Any]:
+        if internal_api is None:
+            raise Refused(503, "the internal API is not configured")
+        try:
+            answer = httpx.request(
+                method,
+                f"{internal_api.rstrip('/')}{path}",
+                json=body,
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=httpx.Timeout(20.0, connect=2.0),
+            )
+        except httpx.HTTPError as error:
+            raise Refused(502, f"the internal API did not answer ({type(error).__name__})") from None
+        try:
+            return answer.status_code, answer.json()
+        except ValueError:
+            return answer.status_code, {"message": answer.text[:200]}
+
+    @app.get("/api/inbox")
+    def inbox() -> Any:
+        try:
+            _, token = operator_and_token("read inbox", "operators' queue", changes=False)
+            status, body = internal("GET", "/internal/handoffs", token)
+        except Refused as refusal:
+            return refused(refusal)
+        return jsonify(body), status
+
+    @app.post("/api/inbox/<handoff_id>/<verb>")
+    def inbox_action(handoff_id: str, verb: str) -> Any:
+        action = INBOX_ACTIONS.get(verb)
+        if action is None or HANDOFF_ID.fullmatch(handoff_id) is None:
+            return jsonify({"error": "no such inbox action"}), 404
+        target = f"chat {handoff_id}"
+        try:
+            operator, token = operator_and_token(action, target, changes=True)
+            form = request.get_json(silent=True) if verb == "answer" else None
+            body = {"text": str(form.get("text", ""))} if isinstance(form, dict) else None
+            status, answer = internal("POST", f"/internal/handoffs/{handoff_id}/{verb}", token, body)
+        except Refused as refusal:
+            return refused(refusal)
+        detail = "" if status == 200 else str(answer.get("message", "") if isinstance(answer, dict) else "")
+        record = audit.record(
+            operator=operator.name,
+            action=action,
+            target=target,
+            outcome="done" if status == 200 else "refused",
+            detail=detail,
+        )
+        if status != 200:
+            return jsonify({"error": detail or f"refused ({status})"}), status
+        return jsonify({**answer, "audit": record})
+
     @app.get("/healthz")
     def healthz() -> Any:
         return jsonify({"ok": True})
@@ -288,6 +360,7 @@ def start_ops_view(
     platforms_url: str | None = None,
     sign_in: OperatorSignIn | None = None,
     flows_target: FlowsTarget | None = None,
+    internal_api: str | None = None,
 ) -> OpsView:
     """Serve the operations view in a background thread; port 0 takes a free one (see `.url`). Without
     `sign_in` the page is read-only: every action answers 503."""
@@ -297,6 +370,7 @@ def start_ops_view(
         sqs=aws_client("sqs", aws_endpoint, region),
         operators=Operators(sign_in) if sign_in is not None else None,
         flows=LiveFlows(aws_client("appconfig", aws_endpoint, region), flows_target),
+        internal_api=internal_api,
     )
     server = make_server(host, port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="ops-view", daemon=True)

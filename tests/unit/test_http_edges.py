@@ -80,7 +80,7 @@ EDGE_CALLS = {
 
 
 def test_every_function_behind_the_http_api_is_checked_here() -> None:
-    assert set(ROUTES) == set(EDGE_CALLS) | {"operator_lookup"}
+    assert set(ROUTES) == set(EDGE_CALLS) | {"operator_lookup", "operator_inbox"}
 
 
 def capture(monkeypatch: pytest.MonkeyPatch, module: ModuleType, name: str) -> list[HttpRequest]:
@@ -153,6 +153,35 @@ def test_the_operator_lookup_gets_who_the_authorizer_let_through(
     module.lambda_handler(request, _Context())
 
     assert seen == [(caller, "cus_1")]
+
+
+HANDOFF = "abcdabcdabcdabcdabcdabcdabcdabcd"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "call"),
+    [
+        ("GET", "/internal/handoffs", "list_chats"),
+        ("POST", "/internal/handoffs/{handoff_id}/take", "take"),
+        ("POST", "/internal/handoffs/{handoff_id}/answer", "answer"),
+        ("POST", "/internal/handoffs/{handoff_id}/hand-back", "hand_back"),
+    ],
+)
+def test_each_inbox_route_reaches_its_action_with_the_operator_the_authorizer_let_through(
+    monkeypatch: pytest.MonkeyPatch, method: str, path: str, call: str
+) -> None:
+    assert (method, path) in ROUTES["operator_inbox"]
+    module = function("operator_inbox")
+    seen: list[tuple[str, tuple[Any, ...]]] = []
+    monkeypatch.setattr(
+        module.inbox, call, lambda request, *args, **_: seen.append((request.caller, args)) or short_answer(200, "")
+    )
+    concrete_path = path.replace("{handoff_id}", HANDOFF)
+    request = event(method, concrete_path, pathParameters={"handoff_id": HANDOFF} if "{" in path else None)
+    request["requestContext"]["authorizer"] = {"lambda": {"sub": "operator-7"}}
+
+    assert module.lambda_handler(request, _Context())["statusCode"] == 200
+    assert seen == [("operator-7", (HANDOFF,) if "{" in path else ())]
 
 
 def test_an_answer_keeps_its_headers_and_type() -> None:

@@ -147,7 +147,7 @@ def test_a_flow_calling_an_undeployed_operation_fails_the_turn_in_unit_tests(tmp
     chat.press("Помощь")
 
     with pytest.raises(UndeclaredOperation):
-        chat.press("Сотрудник")
+        chat.press("Позвонить в банк")
 
 
 def test_the_fake_and_the_function_refuse_the_same_payload() -> None:

@@ -33,6 +33,7 @@ class HttpRequest(BaseModel):
     headers: dict[str, str] = Field(default_factory=dict)
     body: bytes = Field(default=b"", repr=False)
     caller: str = ""
+    caller_name: str = ""  # the person's username the authorizer read from the token, for audit records
 
 
 class HttpAnswer(BaseModel):
@@ -81,6 +82,7 @@ def request_from_event(event: APIGatewayProxyEventV2) -> HttpRequest:
         headers={str(name).lower(): str(value) for name, value in (event.headers or {}).items()},
         body=body,
         caller=str(event.request_context.authorizer.get_lambda.get("sub") or ""),
+        caller_name=str(event.request_context.authorizer.get_lambda.get("username") or ""),
     )
 
 

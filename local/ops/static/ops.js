@@ -262,8 +262,10 @@ function renderOverview(root) {
   const journeys = el("section", { id: "journeys", class: "journeys" });
   const deadLetters = el("section", { id: "dead-letters", class: "card" });
   const audit = el("section", { id: "audit", class: "card audit" });
+  const inbox = el("section", { id: "inbox", class: "card inbox" });
   root.replaceChildren(
     el("h1", {}, "Stuck money"), stuck,
+    el("h2", { class: "big" }, "Customers waiting for a person"), inbox,
     el("h2", { class: "big" }, "Journeys — the last hour"), journeys,
     el("h2", { class: "big" }, "Dead-letter queues"), deadLetters,
     el("h2", { class: "big" }, "Operators' actions"), audit);
@@ -280,6 +282,7 @@ function renderOverview(root) {
     if (!chartData.error) drawCharts(chartData);
     if (!queues.error) drawDeadLetters(queues.queues);
     if (!records.error) drawAudit(records.records);
+    loadInbox();
     overviewTimer = setTimeout(load, OVERVIEW_MS);
   }
 
@@ -368,6 +371,66 @@ function renderOverview(root) {
           onclick: () => act(`Send the ${queue.messages} message(s) of ${queue.name} back to ${queue.serves.join(", ")}?`,
             `/api/dead-letters/${encodeURIComponent(queue.arn)}/redrive`, `Redrive of ${queue.name} started.`, load) },
         "Redrive") : null))))));
+  }
+
+  // The operators' inbox (messenger_bank/handoff through the internal API): only a signed-in operator sees it.
+  const drafts = new Map();  // handoff id -> the answer being typed, kept across refreshes
+  async function loadInbox() {
+    if (!mayAct()) {
+      inbox.replaceChildren(el("p", { class: "muted" }, "Sign in as an operator to see the chats waiting for a person."));
+      return;
+    }
+    if (!session.inbox) {
+      inbox.replaceChildren(el("p", { class: "muted" }, "No internal API is configured: the inbox is off (--internal-api)."));
+      return;
+    }
+    if (inbox.contains(document.activeElement)) return;  // never redraw under the operator's typing
+    try {
+      drawInbox((await getJSON("/api/inbox")).chats);
+    } catch (error) {
+      inbox.replaceChildren(el("p", { class: "muted" }, `The inbox is unavailable: ${error.message}`));
+    }
+  }
+
+  async function inboxAction(id, verb, body, done) {
+    try {
+      await send("POST", `/api/inbox/${encodeURIComponent(id)}/${verb}`, body);
+      say(done);
+      if (verb === "answer") drafts.delete(id);
+    } catch (error) {
+      say(`Refused: ${error.message}`, true);
+    }
+    if (inbox.contains(document.activeElement)) document.activeElement.blur();  // the redraw may go ahead
+    load();
+  }
+
+  function drawInbox(chats) {
+    if (!chats.length) {
+      inbox.replaceChildren(el("p", { class: "ok-line", id: "no-waiting" }, "Nobody is waiting for a person."));
+      return;
+    }
+    inbox.replaceChildren(...chats.map((chat) => {
+      const answer = el("textarea", { rows: 2, maxlength: 4000, placeholder: "Your answer (sent on the customer's messenger)",
+        oninput: (e) => drafts.set(chat.handoff_id, e.target.value) });
+      answer.value = drafts.get(chat.handoff_id) || "";
+      const who = chat.state === "waiting" ? `waiting ${duration(chat.waiting_seconds * 1000)}` : `with ${chat.taken_by}`;
+      return el("article", { class: "handoff", "data-handoff": chat.handoff_id, "data-state": chat.state },
+        el("h3", {}, `${chat.channel} · ${chat.language} · ${chat.reason}${chat.refusal ? ` (${chat.refusal})` : ""} · ${who}`),
+        el("p", { class: "muted" }, chat.customer_id ? `customer ${chat.customer_id}` : "not a customer yet"),
+        el("ol", { class: "turns" }, chat.turns.map((turn) => el("li", { "data-by": turn.by },
+          el("span", { class: "num muted" }, when(turn.at)), " ",
+          el("strong", {}, turn.by === "operator" ? turn.operator || "operator" : turn.by), ": ", turn.text))),
+        el("form", { class: "answer", onsubmit: (e) => {
+          e.preventDefault();
+          if (answer.value.trim()) inboxAction(chat.handoff_id, "answer", { text: answer.value }, "Answer sent.");
+        } }, answer, el("button", { type: "submit" }, "Send")),
+        el("div", { class: "actions" },
+          chat.state === "waiting" ? el("button", { type: "button", class: "act", "data-action": "take",
+            onclick: () => inboxAction(chat.handoff_id, "take", undefined, "The chat is yours.") }, "Take") : null,
+          el("button", { type: "button", class: "act", "data-action": "hand-back",
+            onclick: () => window.confirm("Hand this chat back to the bot? The customer is told.") &&
+              inboxAction(chat.handoff_id, "hand-back", undefined, "Handed back to the bot.") }, "Hand back to the bot")));
+    }));
   }
 
   function drawAudit(records) {

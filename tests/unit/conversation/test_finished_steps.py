@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from messenger_bank.conversation.catalogue import text
 from messenger_bank.conversation.engine import DropButtons, OperationFailed
 from tests.unit.conversation.chat import PAN, Chat, customer_deps
 
@@ -85,7 +86,7 @@ def test_a_next_button_of_a_step_the_chat_has_left_is_a_finished_steps() -> None
     chat.start()
     chat.press("Помощь")
     assert chat.position == ("help", "topics")
-    more = chat.payload(chat.labels()[0])
+    more = chat.payload(text("help.call", "ru"))  # a `next` button (scoped to the step)
     assert chat.session is not None
     # The chat has moved on in the same turn's numbering (as a journey's notice leaves it): same keys.
     chat.session = chat.session.model_copy(update={"flow": "menu", "step": "main"})

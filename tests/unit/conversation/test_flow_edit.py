@@ -77,8 +77,8 @@ def test_a_broken_edit_is_caught_by_the_linter_before_it_ships(tmp_path: Path) -
 
 def test_a_new_menu_button_appears_from_the_file_alone(tmp_path: Path) -> None:
     flows = copy_flows(tmp_path)
-    edit(flows / "menu.yaml", "      - [{label: menu.language, command: language}]",
-         "      - [{label: menu.language, command: language}, {label: card_services.history, "
+    edit(flows / "menu.yaml", "      - [{label: menu.language, command: language}, {label: help.operator, command: "
+         "person}]", "      - [{label: menu.language, command: language}, {label: card_services.history, "
          'goto: "card_services:history"}]')  # fmt: skip
     chat = Chat(customer_deps(), flows=load_flows(flows))
     chat.start()

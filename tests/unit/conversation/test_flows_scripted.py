@@ -11,6 +11,7 @@ import re
 import pytest
 
 from messenger_bank.conversation.catalogue import text
+from messenger_bank.conversation.engine import HandOver
 from messenger_bank.types import LANGUAGES
 from tests.unit.conversation.chat import PAN, Chat, FakeDeps, customer_deps, refused
 
@@ -33,25 +34,37 @@ def test_menu_and_language(language: str) -> None:
     assert chat.said("common.language_changed") and chat.said("menu.main")
 
 
-def test_asking_for_a_person_gives_the_contact_centre_and_calls_no_operation(language: str) -> None:
-    # No operator hand-off is deployed yet: the bot gives the number to call, it promises no answer here.
+def handed_over(chat: Chat) -> list[HandOver]:
+    return [effect for effect in chat.last.effects if isinstance(effect, HandOver)]
+
+
+def test_talk_to_a_person_in_help_hands_the_chat_over_and_says_so(language: str) -> None:
     chat = open_chat(language)
     chat.press_key("menu.help")
     assert chat.said("help.topics")
     called = len(chat.deps.operations)
     chat.press_key("help.operator")
+    assert chat.said("handoff.waiting")
+    assert [effect.reason for effect in handed_over(chat)] == ["asked"]
+    assert chat.deps.operations[called:] == []
+
+
+def test_calling_the_bank_still_gives_the_contact_centre(language: str) -> None:
+    chat = open_chat(language)
+    chat.press_key("menu.help")
+    chat.press_key("help.call")
     opening = text("help.contact_centre", language).partition("{phone}")[0]
     assert opening and chat.text.startswith(opening)
     assert re.search(r"\+375 \d{2} \d{3}-\d{2}-\d{2}", chat.text), chat.text  # a number one can dial
-    assert chat.deps.operations[called:] == []
-    assert chat.said("menu.main")
+    assert handed_over(chat) == []
 
 
-def test_asking_for_a_person_in_words_gives_the_contact_centre_too(language: str) -> None:
+def test_asking_for_a_person_in_words_hands_the_chat_over(language: str) -> None:
     chat = open_chat(language)
     chat.deps.nlu.teach("позовите оператора", "operator", language=language)
     chat.say("позовите оператора")
-    assert chat.text.startswith(text("help.contact_centre", language).partition("{phone}")[0])
+    assert chat.said("handoff.waiting")
+    assert [effect.reason for effect in handed_over(chat)] == ["asked"]
 
 
 def test_onboarding_to_the_card_issuance_journey(language: str) -> None:

@@ -359,6 +359,7 @@ def test_the_authorizer_answers_in_the_simple_response_format() -> None:
         "isAuthorized": True,
         "context": {
             "sub": "partner-service-account",
+            "username": "",
             "client_id": "grushovka-partner",
             "scope": "partners.callback",
             "roles": "partner operator",

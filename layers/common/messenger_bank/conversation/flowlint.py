@@ -47,7 +47,7 @@ from messenger_bank.operations import OPERATIONS, Operation
 from messenger_bank.types import LANGUAGES
 
 KNOWN_INTENTS = frozenset(INTENTS)  # what the NLU model is trained on
-GLOBAL_INTENTS = frozenset({"cancel", "language"})  # handled by the engine itself
+GLOBAL_INTENTS = frozenset({"cancel", "language", "operator", "dispute"})  # handled by the engine itself
 SIMPLE_REFS = frozenset({"customer_id", "customer_known", "chat_key", "channel", "user_id", "language", "intent"})
 # `ref`: what a `g:go:<flow>:<step>:<ref>` button carries (engine.py); OUTAGE_KEY: the systems down, set by
 # the engine when a bank operation fails with BankSystemUnavailable (flows/outage.yaml)

@@ -37,7 +37,7 @@ REGISTRY_FILE = PACKAGE_DIR / "registry.yaml"
 
 StepId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 FlowName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,29}$")]
-Command = Literal["menu", "back", "cancel", "help", "language", "language:ru", "language:be", "language:en"]
+Command = Literal["menu", "back", "cancel", "help", "person", "language", "language:ru", "language:be", "language:en"]
 
 
 class _Model(BaseModel):

@@ -14,7 +14,7 @@ import json
 import time
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import Any, cast, get_args
 
 import boto3
 from botocore.config import Config
@@ -30,14 +30,21 @@ from messenger_bank.conversation.engine import (
     DeleteMessage,
     DropButtons,
     ForgetChat,
+    HandOver,
     OperationFailed,
     TurnDependencies,
     UnderstandingLike,
     take_turn,
 )
-from messenger_bank.conversation.sessions import SessionRepository
+from messenger_bank.conversation.flows import WaitStep, default_flows
+from messenger_bank.conversation.sessions import Session, SessionRepository
 from messenger_bank.conversation.settings import conversation_settings
+from messenger_bank.conversation.validation import contains_card_number
 from messenger_bank.handlers import CORRELATION_KEY
+from messenger_bank.handoff import service as handoff
+from messenger_bank.handoff.models import HandoffReason
+from messenger_bank.handoff.repository import HandoffsRepository
+from messenger_bank.handoff.settings import handoff_settings
 from messenger_bank.journeys import service as journeys
 from messenger_bank.notices.service import platform_refused
 from messenger_bank.notices.windows import customer_wrote
@@ -57,6 +64,12 @@ def _lambda() -> Any:
 @cache
 def _sessions() -> SessionRepository:
     return SessionRepository()
+
+
+@cache
+def _handoffs() -> HandoffsRepository | None:
+    """The hand-off records; a deployment without HANDOFFS_TABLE hands no chat to a person."""
+    return HandoffsRepository() if handoff_settings().handoffs_table else None
 
 
 class LambdaTurnDependencies:
@@ -132,6 +145,7 @@ def take_customer_turn(
     sessions: SessionRepository | None = None,
     messages: MessageAPI | None = None,
     now: datetime | None = None,
+    handoffs: HandoffsRepository | None = None,
 ) -> None:
     """Run one turn and deliver its replies. Raises (so the queue retries) if the turn cannot be kept."""
     repository = sessions or _sessions()
@@ -149,6 +163,9 @@ def take_customer_turn(
     if event.kind != "unsubscribed":  # any message of the customer's opens the messenger's 24 h window
         customer_wrote(event.chat.channel, event.chat.key, event.sent_at)
     session = repository.get(event.chat.key)
+    if _kept_for_a_person(event, session, handoffs, outbox):
+        metrics.add_metric(name="TurnsKeptForOperator", unit="Count", value=1)
+        return
     flows = published.live().flows  # the published flows and catalogue, when one is deployed (published.py)
     turn = take_turn(event, session, deps or LambdaTurnDependencies(), now=now or datetime.now(UTC), flows=flows)
     repository.save(turn.session)  # SessionConflict: another turn of this chat won; the queue retries this one
@@ -157,12 +174,58 @@ def take_customer_turn(
     for effect in turn.effects:
         if isinstance(effect, DeleteMessage):
             outbox.delete(effect.chat, effect.message_id)
+    for effect in turn.effects:  # before "you are waiting for a person": the chat is in the queue when told
+        if isinstance(effect, HandOver):
+            handoff.hand_over(
+                effect.chat,
+                language=turn.session.language,
+                customer_id=turn.session.customer_id,
+                reason=_reason(effect.reason),
+                said=effect.said,
+                refusal=effect.refusal,
+                repository=handoffs or _handoffs(),
+            )
     for reply in turn.replies:
         outbox.send(event.chat, reply)
     for effect in turn.effects:  # after the answer: the customer sees it first
         if isinstance(effect, DropButtons):
             outbox.drop_buttons(effect.chat, effect.message_id)
     metrics.add_metric(name="Turns", unit="Count", value=1)
+
+
+def _kept_for_a_person(
+    event: InboundEvent, session: Session | None, handoffs: HandoffsRepository | None, outbox: MessageAPI
+) -> bool:
+    """While a person has the chat (waiting or with an operator) the bot is silent: the customer's turn is kept
+    (redacted) for the operator, not answered; a message with a card number is still deleted from the chat, as
+    the bot deletes it. A press on a running journey's wait still goes to the journey, and a chat the customer
+    left still forgets its flow."""
+    repository = handoffs or _handoffs()
+    if repository is None or event.kind == "unsubscribed" or _answers_a_journey(event, session):
+        return False
+    open_now = handoff.open_handoff(event.chat.key, repository=repository)
+    if open_now is None:
+        return False
+    handoff.keep_turn(open_now, "customer", handoff.what_was_said(event), repository=repository, now=event.sent_at)
+    if event.text and event.message_id and contains_card_number(event.text):
+        outbox.delete(event.chat, event.message_id)
+    logger.info("turn kept for the operator", extra={"kind": event.kind, "state": open_now.state})
+    return True
+
+
+def _answers_a_journey(event: InboundEvent, session: Session | None) -> bool:
+    if event.kind != "button" or session is None or not session.flow or not session.step:
+        return False
+    flow = default_flows().flows.get(session.flow)
+    step = flow.step(session.step) if flow else None
+    return isinstance(step, WaitStep) and bool(step.task)
+
+
+def _reason(reason: str) -> HandoffReason:
+    for known in get_args(HandoffReason):
+        if known == reason:
+            return cast(HandoffReason, known)
+    raise ValueError(f"no hand-off reason {reason}")
 
 
 def tell_something_went_wrong(event: InboundEvent, *, messages: MessageAPI | None = None) -> None:

@@ -17,6 +17,11 @@ ROUTE_ROLES: Final[Mapping[str, str]] = MappingProxyType(
     {
         # An operator's masked view of one customer (the operators' console, a user token).
         "GET /internal/customers/{customer_id}": "operator",
+        # The operators' inbox: chats handed to a person, taken, answered and handed back (a user token).
+        "GET /internal/handoffs": "operator",
+        "POST /internal/handoffs/{handoff_id}/take": "operator",
+        "POST /internal/handoffs/{handoff_id}/answer": "operator",
+        "POST /internal/handoffs/{handoff_id}/hand-back": "operator",
         # Core banking's push of a plastic-card order's status (a client-credentials token).
         "POST /internal/plastic-events": "core-banking-events",
         # Core banking's push of a card purchase cleared, declined or refunded (a client-credentials token).

@@ -247,6 +247,7 @@ class KeycloakVerifier:
             "isAuthorized": True,
             "context": {
                 "sub": verified.subject,
+                "username": verified.username,  # a person's name in an audit record ("" for a system)
                 "client_id": verified.client_id or "",
                 "scope": verified.scope,
                 "roles": " ".join(verified.roles),

@@ -106,6 +106,16 @@ def redact_text(text: str) -> str:
     return _SECRET_ASSIGNMENT.sub(lambda m: f"{m[1]}{m[2]}{m[3]}{REDACTED}", text)
 
 
+# A code a customer may type to a person (a one-time code, a PIN, a CVV): a run of 3 to 8 digits standing alone.
+# Only chat text read by an operator is scanned for it (an amount of that size is masked too: the operator asks).
+_CODE: Final = re.compile(r"(?<![0-9A-Za-z.,*])[0-9]{3,8}(?![0-9A-Za-z*]|[.,][0-9])")
+
+
+def redact_chat_text(text: str) -> str:
+    """A customer's message as an operator reads it: `redact_text`, and codes (bare 3-8 digit runs) too."""
+    return _CODE.sub(REDACTED, redact_text(text))
+
+
 def _redact_model(model: BaseModel, default: Callable[[Any], Any]) -> dict[str, Any]:
     """A model's fields; secret-named ones and those the model keeps out of its repr as ``***``."""
     fields = type(model).model_fields

@@ -36,6 +36,23 @@ BANK_DOWN = "BankSystemUnavailable"
 OUTAGE_FLOW = "outage"
 OUTAGE_DOWN = "down"
 OUTAGE_KEY = "outage"
+# A person when the bot cannot help (messenger_bank/handoff): the customer asks ("person" command, the NLU's
+# `operator` intent), the bot misses twice in a row at the top level, or a refusal is disputed ("dispute":
+# the button the engine puts under a disputable refusal, or the NLU's `dispute` intent).
+MISSES_TO_PERSON = 2
+DISPUTE_MINUTES = 30  # how long after a refusal "that's wrong" disputes it
+# Refusals a person at the bank can look at again (the bank said no, a limit, funds, a blocked card); a wrong
+# code, a mistyped account or an expired session is not disputed.
+DISPUTABLE = frozenset(
+    {
+        "OperationRejected",
+        "LimitExceeded",
+        "InsufficientFunds",
+        "CardBlocked",
+        "CardLimitAboveMaximum",
+        "RecommendationRefused",
+    }
+)
 ENGINE_STEPS = (MENU_MAIN, MENU_GREETING, MENU_NOT_UNDERSTOOD, MENU_NO_CUSTOMER, MENU_EXPIRED, MENU_LANGUAGE)
 # Catalogue keys the engine itself uses (the tests check they exist in every language).
 ENGINE_KEYS = (
@@ -51,6 +68,11 @@ ENGINE_KEYS = (
     "common.contact_not_own",
     "common.language_changed",
     "common.out_of_scope",
+    "handoff.waiting",
+    "handoff.not_understood",
+    "handoff.dispute_offer",
+    "handoff.dispute",
+    "handoff.back",
     "session.expired",
     "session.signed_out",
     "error.card_not_here",
@@ -140,7 +162,18 @@ class ForgetChat:
     chat: ChatRef
 
 
-Effect = DeleteMessage | DropButtons | ForgetChat
+@dataclass(frozen=True)
+class HandOver:
+    """Put the chat in the operators' queue (messenger_bank/handoff) — after the session is saved. `said`: the
+    customer's last words (redacted), for the operator; `refusal`: the disputed refusal's code."""
+
+    chat: ChatRef
+    reason: str
+    said: tuple[str, ...] = ()
+    refusal: str | None = None
+
+
+Effect = DeleteMessage | DropButtons | ForgetChat | HandOver
 
 
 @dataclass(frozen=True)

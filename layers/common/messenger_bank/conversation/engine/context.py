@@ -70,6 +70,8 @@ class TurnContext:
         self.flow: str | None = None if self.expired else base.flow
         self.step: str | None = None if self.expired else base.step
         self.data: FlowData = base.data.kept() if self.expired else base.data.model_copy(deep=True)
+        if self.expired:
+            self.data.values.pop("missed", None)  # misses a session apart are not in a row
         self.history: list[str] = [] if self.expired else list(base.history)
         self.old_buttons = {} if self.expired else base.buttons
         self.old_epoch = base.epoch
@@ -79,6 +81,8 @@ class TurnContext:
         self.replies: list[OutboundMessage] = []
         self.effects: list[Effect] = []
         self.intent: str | None = None
+        self.missed = False  # this turn was a top-level miss (navigation.missed)
+        self.disputable: str | None = None  # a refusal a person may look at again was said this turn
         self._understood: UnderstandingLike | None = None
 
     def result(self) -> Turn:

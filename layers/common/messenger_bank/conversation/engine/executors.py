@@ -13,6 +13,7 @@ from typing import Any, assert_never
 from messenger_bank.conversation import catalogue
 from messenger_bank.conversation.engine.boundary import (
     BANK_DOWN,
+    DISPUTABLE,
     MENU_FLOW,
     MENU_MAIN,
     MENU_NO_CUSTOMER,
@@ -205,6 +206,8 @@ def call(turn: TurnContext, flow: Flow, step: CallStep) -> Next:
                 return OUTAGE_FLOW, OUTAGE_DOWN
         if target:
             turn.data.error = failure.code
+            if failure.code in DISPUTABLE:
+                turn.disputable = failure.code
             return here, target
         turn.say("common.error")
         turn.flow = turn.step = None

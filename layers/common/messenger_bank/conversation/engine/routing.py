@@ -16,6 +16,8 @@ from pathlib import Path
 
 import yaml
 
+from messenger_bank.channels.models import Button, OutboundMessage
+from messenger_bank.conversation import catalogue
 from messenger_bank.conversation.engine.answers import (
     answer,
     answer_wait,
@@ -24,7 +26,7 @@ from messenger_bank.conversation.engine.answers import (
     pick_item,
     pick_option,
 )
-from messenger_bank.conversation.engine.boundary import MENU_EXPIRED, MENU_FLOW, DeleteMessage, DropButtons
+from messenger_bank.conversation.engine.boundary import MENU_EXPIRED, MENU_FLOW, DeleteMessage, DropButtons, HandOver
 from messenger_bank.conversation.engine.context import TurnContext, WaitForCustomer
 from messenger_bank.conversation.engine.executors import enter, reprompt, run
 from messenger_bank.conversation.engine.navigation import command, leave_wait, route
@@ -42,7 +44,7 @@ from messenger_bank.observability import logger
 from messenger_bank.types import LANGUAGES
 
 COMMANDS_FILE = Path(__file__).parent.parent / "commands.yaml"
-GLOBAL_COMMANDS = ("menu", "back", "cancel", "help", "language")
+GLOBAL_COMMANDS = ("menu", "back", "cancel", "help", "person", "dispute", "language")
 REFERRAL_LIMIT = 64
 _SCOPED = re.compile(r"s:(\d{1,9}):(\d{1,3})")
 # What a `g:go:<flow>:<step>:<ref>` button may carry into `data.ref`.
@@ -200,7 +202,23 @@ def play(turn: TurnContext) -> None:
             return
         handle(turn, inbound)
     except WaitForCustomer:
-        return
+        pass
+    finally:
+        _after(turn)
+
+
+def _after(turn: TurnContext) -> None:
+    """A turn that was not a miss ends the run of misses; a disputable refusal gets its Dispute button."""
+    if not turn.missed:
+        turn.data.values.pop("missed", None)
+    if turn.disputable and not any(isinstance(effect, HandOver) for effect in turn.effects):
+        turn.data.values["refused"] = {"code": turn.disputable, "at": turn.now.isoformat()}
+        turn.replies.append(
+            OutboundMessage(
+                text=catalogue.text("handoff.dispute_offer", turn.language),
+                buttons=((Button(label=catalogue.text("handoff.dispute", turn.language), payload="g:dispute"),),),
+            )
+        )
 
 
 def handle(turn: TurnContext, inbound: Inbound) -> None:

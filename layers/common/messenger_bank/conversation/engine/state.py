@@ -17,7 +17,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 # Values that outlive the flow that stored them (a new flow, an ended one, an expired session keep them).
-PERSISTENT_KEYS = frozenset({"referral"})
+# `missed`: the top-level texts the bot did not understand, in a row (redacted); `refused`: the last
+# disputable refusal (its code and time): both outlive the menu the engine goes to after them.
+PERSISTENT_KEYS = frozenset({"referral", "missed", "refused"})
 
 # `$data.<name>` references a flow may make to the engine's bookkeeping (the names are older than this
 # model, and the flow linter allows exactly these: local/devtools/lint.py ENGINE_DATA).

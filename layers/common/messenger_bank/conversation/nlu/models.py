@@ -15,8 +15,7 @@ INTENTS: tuple[str, ...] = (
     "greeting", "help", "cancel", "language", "get_card", "order_plastic_card", "balance", "block_card",
     "unblock_card", "change_pin", "change_password", "requisites", "transfer", "request_money", "topup",
     "pay", "history", "cashback", "referral", "recommend", "partners", "operator", "sign_in", "card_details",
-    "credit_statement",
-    "my_data",
+    "credit_statement", "my_data", "dispute",
 )  # fmt: skip
 # Intents whose journey moves money: the engine always asks for an explicit confirmation first,
 # and the bench counts how often other utterances are mistaken for one of them.

@@ -1,0 +1,29 @@
+"""The hand-off's environment, read once per cold start.
+
+``HANDOFFS_TABLE``: the hand-off records (one per chat; the conversation, the operators' inbox and the queue
+check use it). ``HANDOFF_TURNS_KEPT``: how many of a chat's latest turns the operator sees (default 30).
+``HANDOFF_KEPT_DAYS``: how long a record handed back to the bot is kept before its TTL (default 7).
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from messenger_bank.configuration import read_once
+
+
+class HandoffSettings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True)
+
+    handoffs_table: str | None = None
+    handoff_turns_kept: int = Field(default=30, ge=1, le=200)
+    handoff_kept_days: int = Field(default=7, ge=1, le=90)
+
+    def table_name(self) -> str:
+        if not self.handoffs_table:
+            raise RuntimeError("HANDOFFS_TABLE is not set for this function")
+        return self.handoffs_table
+
+
+handoff_settings = read_once(HandoffSettings)

@@ -14,6 +14,10 @@ as AWS defines them, so that the operations view calls the same API locally as o
   background, one task per queue at a time. A FIFO message keeps its group; its deduplication id is its
   message id, so that a message moved twice arrives once and a move never collides with the original send.
 
+And one hook the local cloud's SQS event sources use: `on_message_sent(queue_arn, callback)` calls back whenever
+a message is added to that queue (sent, or moved back from its dead-letter queue), so an event source receives at
+once instead of long-polling moto.
+
 `install()` patches moto's response classes once per process; `LocalCloud` calls it before moto starts.
 (Hand-written: no moto release has these operations.)
 """
@@ -26,6 +30,7 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,7 +48,43 @@ def install() -> None:
             return
         _install_redrive_execution()
         _install_message_move_tasks()
+        _install_message_sent_hook()
         _installed = True
+
+
+# ---------------------------------------------------------------------------------------------- SQS: a message sent
+_sent_listeners: dict[str, list[Callable[[], None]]] = {}  # queue ARN -> callbacks
+_sent_listeners_lock = threading.Lock()
+
+
+def on_message_sent(queue_arn: str, callback: Callable[[], None]) -> Callable[[], None]:
+    """Call `callback` (on moto's request thread; it must be quick) whenever a message is added to the queue;
+    returns what stops it."""
+    with _sent_listeners_lock:
+        _sent_listeners.setdefault(queue_arn, []).append(callback)
+
+    def stop() -> None:
+        with _sent_listeners_lock:
+            listeners = _sent_listeners.get(queue_arn, [])
+            if callback in listeners:
+                listeners.remove(callback)
+
+    return stop
+
+
+def _install_message_sent_hook() -> None:
+    from moto.sqs.models import Queue
+
+    add_message = Queue.add_message
+
+    def add_and_tell(self: Any, message: Any) -> None:
+        add_message(self, message)
+        with _sent_listeners_lock:
+            listeners = list(_sent_listeners.get(self.queue_arn, ()))
+        for callback in listeners:
+            callback()
+
+    Queue.add_message = add_and_tell  # type: ignore[method-assign]
 
 
 # ---------------------------------------------------------------------------------------------- Step Functions

@@ -121,6 +121,24 @@ def test_an_operations_function_loads_its_own_contexts_declarations_and_no_other
     assert {name: loaded.get("error") or loaded["loaded"] for name, loaded in found.items()} == own
 
 
+def test_a_webhook_function_loads_its_own_messengers_adapter_and_no_others() -> None:
+    webhooks = {
+        "TelegramWebhookFunction": "telegram",
+        "ViberWebhookFunction": "viber",
+        "WhatsAppWebhookFunction": "whatsapp",
+        "MessengerWebhookFunction": "messenger",
+    }
+    adapters = tuple(f"messenger_bank.channels.{messenger}" for messenger in webhooks.values())
+    jobs = [(name, code, module) for name, (code, module) in sorted(functions().items()) if name in webhooks]
+
+    found = probe(jobs, adapters)
+
+    assert len(jobs) == len(webhooks)
+    assert {name: loaded.get("error") or loaded["loaded"] for name, loaded in found.items()} == {
+        name: [f"messenger_bank.channels.{messenger}"] for name, messenger in webhooks.items()
+    }
+
+
 def test_the_probe_sees_a_renderer_load_pillow_and_qrcode(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text("import messenger_bank.images.share\n", encoding="utf-8")
     assert probe([("Drawing", tmp_path, "app")]) == {"Drawing": {"loaded": ["PIL", "qrcode"]}}

@@ -220,14 +220,13 @@ def main(argv: list[str] | None = None) -> None:
         help="batches the SQS event source runs at once (1: one at a time, as the local cloud did before)",
     )
     args = parser.parse_args(argv)
-    event_sources.DEFAULT_CONCURRENCY = args.batches
     kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
     channels = [c.strip() for c in args.channels.split(",") if c.strip()]
 
     print("turns: the platform's POST of an update → the first reply recorded by the fake messenger, warm")
     print(f"  the SQS event source runs up to {args.batches} batch(es) at once")
     started = time.monotonic()
-    with local_cloud() as cloud:
+    with local_cloud(event_source_batches=args.batches) as cloud:
         print(f"  (local cloud up in {time.monotonic() - started:.1f} s)")
         holders: dict[str, Chat] = {}
         if "balance" in kinds:

@@ -78,7 +78,7 @@ def failed_message_ids(invocation: Invocation, source: EventSource, message_ids:
 
 
 # As the Lambda service starts an SQS mapping: five batches at once (it scales further under a backlog; the local
-# runner keeps at most 8 environments of a function).
+# runner keeps at most 8 environments of a function). CloudConfig.event_source_batches sets it per local cloud.
 DEFAULT_CONCURRENCY = 5
 IDLE_POLL_S = 1.0  # with nothing to wake it, the poller looks again this often (redeliveries, delayed messages)
 

@@ -254,6 +254,7 @@ def main(argv: list[str] | None = None) -> None:
                 alone[kind].append(turn)
 
         together: list[Turn] = []
+        batch_sizes: list[int] = []  # records per conversation invocation in the measured rounds
         with concurrent.futures.ThreadPoolExecutor(max(1, args.concurrent)) as pool:
             # The first rounds start the extra environments turns side by side need (cold starts), not counted.
             for round_ in range(-WARMUP_ROUNDS, args.rounds):
@@ -268,11 +269,23 @@ def main(argv: list[str] | None = None) -> None:
                 for turn in taken:
                     turn.invocations = [i for i in seen if i.cold]
                 together += taken if round_ >= 0 else []
+                if round_ >= 0:
+                    batch_sizes += [
+                        len(json.loads(i.payload_in or b"{}").get("Records") or [])
+                        for i in seen
+                        if i.function_name.endswith("ConversationFunction")
+                    ]
                 time.sleep(0 if round_ >= 0 else 2.0)
 
     for kind in kinds:
         report(f"{kind:<8} one at a time", alone[kind], breakdown=True)
     report(f"{args.concurrent} chats at once ({', '.join(kinds)})", together, breakdown=False)
+    if batch_sizes:
+        sizes = ", ".join(f"{size}: {batch_sizes.count(size)}" for size in sorted(set(batch_sizes)))
+        print(
+            f"    conversation invocations by records in their batch ({sizes}): a turn in a batch of several waits "
+            "for the turns before it in that batch"
+        )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from local.cloud.cloud import LocalCloud
+from local.cloud.runner import Invocation
 
 
 def invoke(cloud: LocalCloud, function: str, payload: Any) -> dict[str, Any]:
@@ -83,6 +84,22 @@ def test_the_first_call_is_a_cold_start_and_the_next_reuses_the_environment(clou
 
     assert first.cold is True
     assert second.cold is False
+
+
+def test_every_finished_call_is_told_to_the_runners_listeners_with_the_handlers_own_time(cloud: LocalCloud) -> None:
+    assert cloud.runner is not None
+    heard: list[Invocation] = []
+    cloud.runner.listeners.append(heard.append)
+    try:
+        answered = cloud.runner.invoke("test-SlowFunction", json.dumps({"seconds": 0.3}))
+    finally:
+        cloud.runner.listeners.remove(heard.append)
+
+    assert heard == [answered]
+    assert answered.function_name == "test-SlowFunction"
+    assert json.loads(answered.payload_in) == {"seconds": 0.3}
+    # The handler slept 0.3 s by the worker's clock; the runner's call holds it and the pipes around it.
+    assert 300 <= answered.handler_ms <= answered.duration_ms
 
 
 def test_functions_run_in_separate_processes(cloud: LocalCloud) -> None:

@@ -1,7 +1,7 @@
 """Every benchmark, in order, each under its own header: figures printed, never asserted.
 
     python -m bench                 # all of them (NLU without the ~2 min public Banking77 benchmark)
-    python -m bench <name> [args]   # one: cold_start, webhooks, outbound, card_issuance, transfers, purchases,
+    python -m bench <name> [args]   # one: cold_start, webhooks, outbound, turns, card_issuance, transfers, purchases,
                                     #      sessions, notices, nlu, images, aws_calls, capacity,
                                     #      load
     python -m bench --list
@@ -56,6 +56,13 @@ def _notices(args: list[str]) -> None:
     from bench import notices
 
     notices.main(args)
+
+
+@_register("turns", "Turns: webhook in → first reply out, warm, and where the time goes")
+def _turns(args: list[str]) -> None:
+    from bench import turns
+
+    turns.main(args)
 
 
 @_register("card_issuance", "Card issuance: confirmation → card picture")

@@ -5,6 +5,10 @@ both sides of a pair alike.
 
     make bench            # all benchmarks
     python -m bench cold_start [runs] [LogicalId ...]   # some functions only
+    python -m bench cold_start 5 --before /tmp/old-checkout GetBalanceFunction   # beside the same handler elsewhere
+
+`--before DIR` times, in each pair, the handler of a checkout of another commit too (DIR: its root, e.g. from
+`git archive <commit> | tar -x -C DIR`), so a change is measured before and after in the same run.
 """
 
 from __future__ import annotations
@@ -54,20 +58,36 @@ def time_import(module: str, path: list[Path]) -> tuple[float, float]:
 
 def main(runs: int = 7, only: list[str] | None = None) -> None:
     """Wall time is what the issue's goals name; CPU time is the same cost without the waits of a busy machine."""
+    only = list(only or [])
+    before: Path | None = None
+    if "--before" in only:
+        at = only.index("--before")
+        before = Path(only[at + 1]).resolve()
+        del only[at : at + 2]
     layer = ROOT / "layers" / "common"
     print(f"cold start (fresh process importing the handler), median of {runs} runs, each paired with `import boto3`")
     print(f"  {'function':<34} {'wall':>9} {'boto3':>9}  ratio   {'cpu':>9} {'boto3':>9}  ratio")
     for logical_id, (code, module) in sorted(functions().items()):
         if only and logical_id not in only:
             continue
-        pairs = [(time_import("boto3", []), time_import(module, [code, layer])) for _ in range(runs)]
-        figures = []
-        for kind in (0, 1):  # wall, cpu
-            baseline = median([b[kind] for b, _ in pairs])
-            figure = median([f[kind] for _, f in pairs])
-            ratio = median([f[kind] / b[kind] for b, f in pairs])
-            figures.append(f"{figure:6.1f} ms {baseline:6.1f} ms  {ratio:4.2f}x")
-        print(f"  {logical_id:<34} {'   '.join(figures)}")
+        runs_of: dict[str, list[tuple[tuple[float, float], tuple[float, float]]]] = {"": [], "before": []}
+        for _ in range(runs):
+            baseline = time_import("boto3", [])
+            if before is not None:
+                old = before / code.relative_to(ROOT)
+                runs_of["before"].append((baseline, time_import(module, [old, before / "layers" / "common"])))
+            runs_of[""].append((baseline, time_import(module, [code, layer])))
+        for label, pairs in runs_of.items():
+            if not pairs:
+                continue
+            figures = []
+            for kind in (0, 1):  # wall, cpu
+                base = median([b[kind] for b, _ in pairs])
+                figure = median([f[kind] for _, f in pairs])
+                ratio = median([f[kind] / b[kind] for b, f in pairs])
+                figures.append(f"{figure:6.1f} ms {base:6.1f} ms  {ratio:4.2f}x")
+            name = f"{logical_id} ({label})" if label else logical_id
+            print(f"  {name:<34} {'   '.join(figures)}")
 
 
 if __name__ == "__main__":

@@ -53,9 +53,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def local_cloud(*, poll_queues: bool = True, fake_platforms: bool = True) -> Iterator[LocalCloud]:
-    """A local cloud of its own on free ports of 127.0.0.1, state in a temporary directory."""
-    config = CloudConfig.on_free_ports()
+def local_cloud(*, poll_queues: bool = True, fake_platforms: bool = True, **settings: Any) -> Iterator[LocalCloud]:
+    """A local cloud of its own on free ports of 127.0.0.1, state in a temporary directory (settings: CloudConfig's)."""
+    config = CloudConfig.on_free_ports(**settings)
     with tempfile.TemporaryDirectory(prefix="bench-cloud-") as state_dir:
         cloud = LocalCloud(
             config,

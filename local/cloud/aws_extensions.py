@@ -36,6 +36,10 @@ as AWS defines them, so that the operations view calls the same API locally as o
   beside the manifest (JSON arrays of `{ExecutionArn, Input, Output | Error, Cause, Status}`, Input and Output
   as JSON text), so that the runbook's way to see which customers failed works locally too.
 
+And one hook the local cloud's SQS event sources use: `on_message_sent(queue_arn, callback)` calls back whenever
+a message is added to that queue (sent, or moved back from its dead-letter queue), so an event source receives at
+once instead of long-polling moto.
+
 `install()` patches moto's response classes once per process; `LocalCloud` calls it before moto starts.
 (Hand-written: no moto release has these operations.)
 """
@@ -48,6 +52,7 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,7 +74,43 @@ def install() -> None:
         _install_sdk_integration_casing()
         _install_express_child_workflows()
         _install_result_files()
+        _install_message_sent_hook()
         _installed = True
+
+
+# ---------------------------------------------------------------------------------------------- SQS: a message sent
+_sent_listeners: dict[str, list[Callable[[], None]]] = {}  # queue ARN -> callbacks
+_sent_listeners_lock = threading.Lock()
+
+
+def on_message_sent(queue_arn: str, callback: Callable[[], None]) -> Callable[[], None]:
+    """Call `callback` (on moto's request thread; it must be quick) whenever a message is added to the queue;
+    returns what stops it."""
+    with _sent_listeners_lock:
+        _sent_listeners.setdefault(queue_arn, []).append(callback)
+
+    def stop() -> None:
+        with _sent_listeners_lock:
+            listeners = _sent_listeners.get(queue_arn, [])
+            if callback in listeners:
+                listeners.remove(callback)
+
+    return stop
+
+
+def _install_message_sent_hook() -> None:
+    from moto.sqs.models import Queue
+
+    add_message = Queue.add_message
+
+    def add_and_tell(self: Any, message: Any) -> None:
+        add_message(self, message)
+        with _sent_listeners_lock:
+            listeners = list(_sent_listeners.get(self.queue_arn, ()))
+        for callback in listeners:
+            callback()
+
+    Queue.add_message = add_and_tell  # type: ignore[method-assign]
 
 
 # ---------------------------------------------------------------------------------------------- Step Functions

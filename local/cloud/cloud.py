@@ -202,7 +202,15 @@ class LocalCloud:
         if self.poll_queues:
             sqs = self.client("sqs")
             for source in self.stack.event_sources:
-                poller = SqsPoller(source, sqs, self.runner.invoke, region=self.config.region, log=self.logs.cloud_line)
+                poller = SqsPoller(
+                    source,
+                    sqs,
+                    self.runner.invoke,
+                    region=self.config.region,
+                    log=self.logs.cloud_line,
+                    concurrency=self.config.event_source_batches,
+                )
+                self._stoppers.append(aws_extensions.on_message_sent(source.queue_arn, poller.wake))
                 self._pollers.append(poller.start())
         if self.serve_api:
             self.api = ApiFront(

@@ -57,6 +57,9 @@ class CloudConfig:
     # A warm Lambda execution environment left idle this long is shut down (Lambda reclaims idle ones after
     # some minutes; each holds a Python process of 60-100 MB here).
     idle_environment_s: float = 600.0
+    # Batches each SQS event source runs at once (local/cloud/event_sources.py): 1 makes every chat's turn wait for
+    # the batch before it, whatever its chat.
+    event_source_batches: int = 5
 
     @classmethod
     def on_free_ports(cls, **overrides: Any) -> CloudConfig:

@@ -5,10 +5,19 @@ shape, deletes what succeeded and leaves the rest to reappear after the visibili
 ReportBatchItemFailures only the records the function names are kept; a function error keeps the
 whole batch. moto's queue does the rest as SQS does: FIFO groups stay in order (a group with a message
 in flight is held back) and a message received maxReceiveCount times moves to the dead-letter queue.
+
+Several batches run at once, as the Lambda service scales a mapping out (for a FIFO queue, up to one batch
+per message group with messages): a chat's turn does not wait for another chat's batch to end. One thread
+receives and hands each batch to a pool of `concurrency` (receives one at a time, so moto holds a group back
+while its batch runs, as SQS does). It receives without moto's long poll (which, while a group's next message
+waited behind its batch, spun a core for the whole wait second) and waits instead to be woken: by a message
+sent to the queue (`wake`, which the local cloud hooks to moto's queue), by a batch ending (its group free
+again), or after `IDLE_POLL_S` (a message whose visibility timeout ran out).
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
 import json
 import threading
@@ -68,14 +77,35 @@ def failed_message_ids(invocation: Invocation, source: EventSource, message_ids:
     return named
 
 
+# As the Lambda service starts an SQS mapping: five batches at once (it scales further under a backlog; the local
+# runner keeps at most 8 environments of a function). CloudConfig.event_source_batches sets it per local cloud.
+DEFAULT_CONCURRENCY = 5
+IDLE_POLL_S = 1.0  # with nothing to wake it, the poller looks again this often (redeliveries, delayed messages)
+
+
 class SqsPoller:
-    def __init__(self, source: EventSource, sqs: Any, invoke: Invoke, *, region: str, log: Log) -> None:
+    def __init__(
+        self,
+        source: EventSource,
+        sqs: Any,
+        invoke: Invoke,
+        *,
+        region: str,
+        log: Log,
+        concurrency: int | None = None,
+    ) -> None:
         self.source = source
         self._sqs = sqs
         self._invoke = invoke
         self._region = region
         self._log = log
         self._stop = threading.Event()
+        self._changed = threading.Event()  # a message was sent or a batch ended: look at the queue again
+        concurrency = concurrency or DEFAULT_CONCURRENCY
+        self._slots = threading.BoundedSemaphore(concurrency)
+        self._batches = concurrent.futures.ThreadPoolExecutor(
+            concurrency, thread_name_prefix=f"sqs-{source.function_name}"
+        )
         self._thread = threading.Thread(target=self._run, name=f"sqs-{source.function_name}", daemon=True)
 
     def start(self) -> SqsPoller:
@@ -84,17 +114,44 @@ class SqsPoller:
 
     def stop(self) -> None:
         self._stop.set()
+        self._changed.set()
         self._thread.join(timeout=5)
+        self._batches.shutdown(wait=False, cancel_futures=True)
+
+    def wake(self) -> None:
+        """Something changed on the queue (a message sent to it): receive now rather than at the next look."""
+        self._changed.set()
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            if not self._slots.acquire(timeout=IDLE_POLL_S):
+                continue  # every slot busy: look again when one is free
+            handed_over = False
             try:
-                self.poll_once(wait_s=1)
+                self._changed.clear()  # before receiving: a message sent from now on wakes the wait below
+                messages = self._receive(wait_s=0)
+                if messages:
+                    self._batches.submit(self._run_batch, messages)
+                    handed_over = True
             except Exception as exc:  # keep polling, as the service does, and say why
                 self._log(f"event source {self.source.function_name}: {type(exc).__name__}: {exc}")
                 self._stop.wait(1)
+            finally:
+                if not handed_over:
+                    self._slots.release()
+            if not handed_over:
+                self._changed.wait(IDLE_POLL_S)
 
-    def poll_once(self, wait_s: int = 0) -> int:
+    def _run_batch(self, messages: list[dict[str, Any]]) -> None:
+        try:
+            self._handle(messages)
+        except Exception as exc:  # the records stay on the queue and come back after their visibility timeout
+            self._log(f"event source {self.source.function_name}: {type(exc).__name__}: {exc}")
+        finally:
+            self._slots.release()
+            self._changed.set()  # its groups are free: their next messages may go now
+
+    def _receive(self, wait_s: int) -> list[dict[str, Any]]:
         response = self._sqs.receive_message(
             QueueUrl=self.source.queue_url,
             MaxNumberOfMessages=min(self.source.batch_size, 10),
@@ -102,9 +159,10 @@ class SqsPoller:
             AttributeNames=["All"],
             MessageAttributeNames=["All"],
         )
-        messages = response.get("Messages", [])
-        if not messages:
-            return 0
+        messages: list[dict[str, Any]] = response.get("Messages", [])
+        return messages
+
+    def _handle(self, messages: list[dict[str, Any]]) -> None:
         event = sqs_event(messages, self.source.queue_arn, self._region)
         invocation = self._invoke(self.source.function_name, json.dumps(event).encode())
         failed = failed_message_ids(invocation, self.source, [m["MessageId"] for m in messages])
@@ -119,4 +177,3 @@ class SqsPoller:
         if failed:
             # Failed records become visible again when their visibility timeout runs out.
             self._log(f"event source {self.source.function_name}: {len(failed)} of {len(messages)} records failed")
-        return len(messages)

@@ -50,10 +50,19 @@ class Invocation:
     function_error: str | None  # "Unhandled" when the function failed, as Lambda says
     request_id: str
     cold: bool
-    duration_ms: float
+    duration_ms: float  # the call in its environment, handler and the pipe to it (what the REPORT line prints)
+    acquire_ms: float = 0.0  # before it: waiting for an environment, and its start when cold
+    handler_ms: float = 0.0  # the handler alone, as the worker timed it (what Lambda's REPORT Duration says)
+    init_ms: float = 0.0  # the init phase, on a cold start
+    function_name: str = ""
+    started: float = 0.0  # epoch seconds, when the runner took the call
+    payload_in: bytes = b""  # the event it was given (for the benches' breakdowns)
 
     def json(self) -> Any:
         return json.loads(self.payload) if self.payload else None
+
+
+InvocationListener = Callable[[Invocation], None]
 
 
 # How often the files under a function's code and layers are looked at again for an edit. Every call looked
@@ -170,6 +179,8 @@ class LambdaRunner:
         self._lock = threading.Condition()
         self._stopped = False
         self._idle_s = idle_s  # None: warm environments stay until stop()
+        # Told of every finished invocation, on the invoking thread (bench turns: where a turn's time goes).
+        self.listeners: list[InvocationListener] = []
         if idle_s is not None:
             threading.Thread(target=self._reap_idle, name="lambda-idle-reaper", daemon=True).start()
 
@@ -242,6 +253,8 @@ class LambdaRunner:
         spec = self.spec(name_or_arn)
         request_id = str(uuid.uuid4())
         body = payload.decode() if isinstance(payload, bytes) else (payload or "")
+        taken = time.time()
+        began = time.perf_counter()
         environment, cold = self._acquire(spec)
         self._log(spec.name, f"START RequestId: {request_id} Version: $LATEST")
         started = time.perf_counter()
@@ -277,9 +290,23 @@ class LambdaRunner:
             spec.name,
             f"REPORT RequestId: {request_id} Duration: {duration_ms:.2f} ms Memory Size: {spec.memory_mb} MB{init}",
         )
-        if "error" in answer:
-            return Invocation(json.dumps(answer["error"]).encode(), "Unhandled", request_id, cold, duration_ms)
-        return Invocation(answer["result"].encode(), None, request_id, cold, duration_ms)
+        failed = "error" in answer
+        invocation = Invocation(
+            json.dumps(answer["error"]).encode() if failed else answer["result"].encode(),
+            "Unhandled" if failed else None,
+            request_id,
+            cold,
+            duration_ms,
+            acquire_ms=(started - began) * 1000,
+            handler_ms=float(answer.get("duration_ms", duration_ms)),
+            init_ms=environment.init_ms if cold else 0.0,
+            function_name=spec.name,
+            started=taken,
+            payload_in=body.encode(),
+        )
+        for listener in list(self.listeners):
+            listener(invocation)
+        return invocation
 
     def _reap_idle(self) -> None:
         assert self._idle_s is not None

@@ -56,7 +56,9 @@ print(json.dumps(found))
 """
 
 
-def probe(jobs: list[tuple[str, Path, str]]) -> dict[str, dict[str, list[str] | str]]:
+def probe(
+    jobs: list[tuple[str, Path, str]], watched: tuple[str, ...] = (*ONLY_WHERE_DRAWN, *NOWHERE)
+) -> dict[str, dict[str, list[str] | str]]:
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT / "layers" / "common"),
@@ -66,7 +68,7 @@ def probe(jobs: list[tuple[str, Path, str]]) -> dict[str, dict[str, list[str] | 
         "SECRETS_PREFIX": "/test",
     }
     done = subprocess.run(
-        [sys.executable, "-P", "-c", PROBE, json.dumps([*ONLY_WHERE_DRAWN, *NOWHERE])],
+        [sys.executable, "-P", "-c", PROBE, json.dumps(list(watched))],
         input=json.dumps([[name, str(code), module] for name, code, module in jobs]),
         env=env,
         cwd=ROOT,
@@ -100,6 +102,41 @@ def test_a_function_loads_pillow_and_qrcode_only_if_it_draws_and_the_xray_sdk_ne
     }
     assert {name: wrong for name, wrong in offenders.items() if wrong} == {}
     assert sorted(found) == sorted(functions())
+
+
+def test_an_operations_function_loads_its_own_contexts_declarations_and_no_others() -> None:
+    # Each context's declarations bring its models (pydantic schemas built at import): a function needs its own.
+    from messenger_bank.operations import DECLARING_CONTEXTS
+
+    declarations = tuple(f"messenger_bank.{context}.operations" for context in DECLARING_CONTEXTS)
+    jobs = [
+        (name, code, module) for name, (code, module) in sorted(functions().items()) if code.parent.name == "operations"
+    ]
+    found = probe(jobs, declarations)
+    own = {
+        name: re.findall(r"from (messenger_bank\.\w+\.operations) import", (code / "app.py").read_text("utf-8"))
+        for name, code, _module in jobs
+    }
+    assert len(found) == len(jobs) > 30
+    assert {name: loaded.get("error") or loaded["loaded"] for name, loaded in found.items()} == own
+
+
+def test_a_webhook_function_loads_its_own_messengers_adapter_and_no_others() -> None:
+    webhooks = {
+        "TelegramWebhookFunction": "telegram",
+        "ViberWebhookFunction": "viber",
+        "WhatsAppWebhookFunction": "whatsapp",
+        "MessengerWebhookFunction": "messenger",
+    }
+    adapters = tuple(f"messenger_bank.channels.{messenger}" for messenger in webhooks.values())
+    jobs = [(name, code, module) for name, (code, module) in sorted(functions().items()) if name in webhooks]
+
+    found = probe(jobs, adapters)
+
+    assert len(jobs) == len(webhooks)
+    assert {name: loaded.get("error") or loaded["loaded"] for name, loaded in found.items()} == {
+        name: [f"messenger_bank.channels.{messenger}"] for name, messenger in webhooks.items()
+    }
 
 
 def test_the_probe_sees_a_renderer_load_pillow_and_qrcode(tmp_path: Path) -> None:

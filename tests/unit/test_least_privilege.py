@@ -4,13 +4,13 @@ it calls, and the internet-facing functions cannot touch the security records.""
 from __future__ import annotations
 
 import ast
+import importlib
 import json
 from typing import Any
 
 import pytest
 
 from local.cloud.template import transform
-from messenger_bank import operations
 from messenger_bank.banking.credentials import SYSTEM_SECRETS
 from messenger_bank.onboarding import applications
 from messenger_bank.operations import Operation
@@ -321,11 +321,18 @@ SESSION_CHECK = "messenger_bank.handlers._check_session"
 
 def _operation_contract(code_uri: str) -> Operation[Any, Any] | None:
     """The contract an operation's app.py passes to `operation_lambda`, or None for another handler."""
-    for node in ast.walk(ast.parse((ROOT / code_uri / "app.py").read_text(encoding="utf-8"))):
+    tree = ast.parse((ROOT / code_uri / "app.py").read_text(encoding="utf-8"))
+    imported = {
+        alias.asname or alias.name: node.module
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module
+        for alias in node.names
+    }
+    for node in ast.walk(tree):
         if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "operation_lambda":
             first = node.args[0]
             assert isinstance(first, ast.Name), code_uri
-            contract = getattr(operations, first.id)
+            contract = getattr(importlib.import_module(imported[first.id]), first.id)
             assert isinstance(contract, Operation), code_uri
             return contract
     return None

@@ -7,6 +7,7 @@ of operations refuses what the deployed function refuses.
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import shutil
@@ -22,7 +23,7 @@ from messenger_bank.conversation.engine import OperationFailed
 from messenger_bank.conversation.flows import FLOWS_DIR, REGISTRY_FILE, load_flows
 from messenger_bank.errors import DomainError, InsufficientFunds, OperationError
 from messenger_bank.handlers import operation_lambda
-from messenger_bank.operations import OPERATIONS, Operation, UndeclaredOperation
+from messenger_bank.operations import DECLARING_CONTEXTS, OPERATIONS, Operation, UndeclaredOperation
 from messenger_bank.security.errors import CardTokenNotFound, ReauthenticationRequired, SessionExpired
 from tests.unit.conversation.chat import Chat, FakeDeps, customer_deps
 from tests.unit.signin.test_operations_check_the_session import _Context, function
@@ -177,11 +178,21 @@ def test_the_fake_types_a_canned_error_by_the_declaration() -> None:
 
 
 def test_every_declaration_has_its_own_name() -> None:
-    import messenger_bank.operations as module
-
-    declared = [value for value in vars(module).values() if isinstance(value, Operation)]
+    declared = [
+        value
+        for context in DECLARING_CONTEXTS
+        for value in vars(importlib.import_module(f"messenger_bank.{context}.operations")).values()
+        if isinstance(value, Operation)
+    ]
 
     assert len(declared) == len(OPERATIONS) == len({d.name for d in declared})
+
+
+def test_every_context_module_that_declares_operations_is_read_into_the_registry() -> None:
+    layer = Path(__file__).resolve().parents[2] / "layers" / "common" / "messenger_bank"
+    declaring = {path.parent.name for path in layer.glob("*/operations.py")}
+
+    assert sorted(declaring) == sorted(DECLARING_CONTEXTS)
 
 
 def test_a_function_answering_another_model_than_declared_fails() -> None:

@@ -2,8 +2,12 @@
 
 from aws_lambda_powertools.event_handler import Response
 
+from messenger_bank.channels import adapter_for
 from messenger_bank.http import http_app, http_lambda, request_of, respond
 from messenger_bank.webhooks.service import accept_update
+
+# This messenger's adapter is built in the init phase; the other three are never loaded here.
+adapter_for("telegram")
 
 app = http_app()
 

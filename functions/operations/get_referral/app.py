@@ -1,7 +1,7 @@
 """Operation get_referral: the customer's invitation code, this messenger's link and the share picture."""
 
 from messenger_bank.handlers import operation_lambda
-from messenger_bank.operations import GET_REFERRAL
 from messenger_bank.programs.invite import get_referral
+from messenger_bank.programs.operations import GET_REFERRAL
 
 lambda_handler = operation_lambda(GET_REFERRAL, get_referral)

@@ -1,147 +1,48 @@
 """The bank operations the conversation calls, each one's contract declared once.
 
 An operation is a Lambda named `<stack>-op-<name>` (template.yaml) that a flow's `call` step names.
-Its declaration says what it takes (the request model), what it answers (the result model), the
-domain errors it refuses with, the session it needs and whether the customer must confirm it first.
+Its declaration, in its context's `operations` module (`cards/operations.py`: GET_BALANCE, …), says what it
+takes (the request model), what it answers (the result model), the domain errors it refuses with, the session it
+needs and whether the customer must confirm it first.
 Everything else follows from it: the function validates and answers with it
 (`handlers.operation_lambda`), the flow linter checks each `call` step's operation, `with:` fields
 and `errors:` names against it, the conversation turns a Lambda error back into the declared error
 class, and the unit fakes refuse what the function would refuse. tests/unit/test_template.py checks
 that every declared operation is deployed under its name and every deployed one is declared.
+
+A function imports the declaration from its context's module and so loads that context's models only (every
+context's, built at import, were about a tenth of an operation's cold start); OPERATIONS, which the conversation and
+the flow linter read, loads every context's declarations on first use.
 """
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
 
-from messenger_bank.cards.models import (
-    BalanceResult,
-    BlockCardRequest,
-    CardLimitsResult,
-    CardList,
-    CardStatusResult,
-    CreateSecureLinkRequest,
-    GetBalanceRequest,
-    GetCardLimitsRequest,
-    GetHistoryRequest,
-    GetRequisitesRequest,
-    GetStatementRequest,
-    HistoryResult,
-    LastBalances,
-    LastBalancesRequest,
-    ListCardsRequest,
-    RequisitesResult,
-    SecureLinkResult,
-    SetCardLimitRequest,
-    StatementResult,
-    UnblockCardRequest,
-)
-from messenger_bank.customers.errors import ChatNotFound, ChatTooNew
-from messenger_bank.customers.models import (
-    ChatDisowned,
-    ChatList,
-    ChatRemoved,
-    DisownChatRequest,
-    ListChatsRequest,
-    RemoveChatRequest,
-)
-from messenger_bank.errors import (
-    BankSystemUnavailable,
-    CardBlocked,
-    CardLimitAboveMaximum,
-    CardNotFound,
-    CustomerNotFound,
-    DomainError,
-    InsufficientFunds,
-    InvalidOneTimeCode,
-    LimitExceeded,
-    OperationError,
-    OperationRejected,
-    PayeeAccountNotFound,
-    PayeeNotFound,
-    TooManyCodes,
-)
+from messenger_bank.errors import DomainError, OperationError
 from messenger_bank.invocation import CORRELATION_KEY, SESSION_KEY, SessionCheck
-from messenger_bank.onboarding.models import (
-    ApplicationForm,
-    CheckCodeRequest,
-    CodeChecked,
-    CodeSent,
-    SavedApplication,
-    SendCodeRequest,
+from messenger_bank.security.errors import ReauthenticationRequired, SessionExpired, SessionInvalid
+
+# The contexts whose `operations` module declares operations (tests/unit/test_operations.py: every such module is
+# named here, so a new one cannot be left out of OPERATIONS).
+DECLARING_CONTEXTS = (
+    "signin",
+    "onboarding",
+    "customers",
+    "cards",
+    "plastic",
+    "transfers",
+    "requests",
+    "payments",
+    "outages",
+    "programs",
+    "privacy",
 )
-from messenger_bank.outages.models import TellWhenBackRequest, WillTell
-from messenger_bank.payments.errors import NoPaymentYet
-from messenger_bank.payments.models import (
-    CheckPayeeAccountRequest,
-    CustomerRequest,
-    LastPayment,
-    ListPayeesRequest,
-    PayeeAccountCheck,
-    PayeeList,
-    PaymentQuoteView,
-    QuotePaymentRequest,
-    SavedPayeeList,
-)
-from messenger_bank.plastic.errors import AddressNotUnderstood
-from messenger_bank.plastic.models import SaveAddressRequest, SavedAddress
-from messenger_bank.privacy.models import (
-    ConsentWithdrawn,
-    ForgetRequest,
-    Forgotten,
-    MyData,
-    MyDataRequest,
-    WithdrawConsentRequest,
-)
-from messenger_bank.programs.errors import CategoryUnavailable, OfferUnavailable, ProgramDisabled, RecommendationRefused
-from messenger_bank.programs.models import (
-    ActivateOfferRequest,
-    CashbackCategoriesChosen,
-    CashbackCategoryList,
-    CashbackInfo,
-    ChooseCashbackCategoryRequest,
-    GetCashbackRequest,
-    GetRecommendationsRequest,
-    GetReferralRequest,
-    ListCashbackCategoriesRequest,
-    ListOffersRequest,
-    OfferActivated,
-    OfferList,
-    RecommendationsInfo,
-    Recommended,
-    RecommendRequest,
-    ReferralInfo,
-)
-from messenger_bank.requests.errors import MoneyRequestClosed, MoneyRequestNotFound, OwnPhone
-from messenger_bank.requests.models import (
-    AnswerMoneyRequest,
-    MoneyRequestAnswered,
-    MoneyRequested,
-    MoneyRequestView,
-    OpenMoneyRequest,
-    RequestMoneyRequest,
-)
-from messenger_bank.security.errors import (
-    NotYourCard,
-    PhoneNotProven,
-    ReauthenticationRequired,
-    SessionExpired,
-    SessionInvalid,
-    TooManyAttempts,
-)
-from messenger_bank.signin.models import (
-    OpenedSession,
-    OpenSessionRequest,
-    ReauthenticationMethod,
-    SignInLink,
-    SignInRequest,
-    StartReauthenticationRequest,
-)
-from messenger_bank.spending.errors import CodeRequired
-from messenger_bank.transfers.models import QuoteTransferRequest, TransferQuote
 
 # What a refused session fails with, on top of an operation's own errors.
 SESSION_ERRORS: dict[SessionCheck, tuple[type[DomainError], ...]] = {
@@ -210,188 +111,35 @@ def _with_subclasses(error: type[DomainError]) -> list[type[DomainError]]:
     return [error, *(sub for child in error.__subclasses__() for sub in _with_subclasses(child))]
 
 
-# ---------------------------------------------------------------- sign-in and onboarding
-FIND_CUSTOMER = Operation("find_customer", OpenSessionRequest, OpenedSession, errors=(SessionInvalid,))
-# The card is proven on the secure page (securepage.service), never in the chat: sign_in answers its link.
-SIGN_IN = Operation("sign_in", SignInRequest, SignInLink, errors=(PhoneNotProven, TooManyAttempts, SessionInvalid))
-START_REAUTHENTICATION = Operation(
-    "start_reauthentication", StartReauthenticationRequest, ReauthenticationMethod, session="customer"
-)
-SEND_OTP = Operation("send_otp", SendCodeRequest, CodeSent, errors=(TooManyCodes,))
-VERIFY_OTP = Operation("verify_otp", CheckCodeRequest, CodeChecked)
-SAVE_APPLICATION = Operation("save_application", ApplicationForm, SavedApplication, errors=(PhoneNotProven,))
+class _Declared(Mapping[str, "Operation[Any, Any]"]):
+    """Every declared operation by name, read from the contexts' modules on first use."""
 
-# ---------------------------------------------------------------- bound chats (customers/bindings.py)
-LIST_CHATS = Operation("list_chats", ListChatsRequest, ChatList, session="customer")
-REMOVE_CHAT = Operation(
-    "remove_chat",
-    RemoveChatRequest,
-    ChatRemoved,
-    errors=(ChatNotFound, ChatTooNew),
-    session="customer",
-    needs_confirmation=True,
-)
-# `ref` is what the "This wasn't me" button of an announcement carries: the new chat's binding id.
-THIS_WASNT_ME = Operation("this_wasnt_me", DisownChatRequest, ChatDisowned, errors=(ChatNotFound,), session="customer")
+    def __init__(self) -> None:
+        self._found: dict[str, Operation[Any, Any]] | None = None
 
-# ---------------------------------------------------------------- data the customer controls (privacy/service.py)
-GET_MY_DATA = Operation("get_my_data", MyDataRequest, MyData, session="customer")
-WITHDRAW_CONSENT = Operation("withdraw_consent", WithdrawConsentRequest, ConsentWithdrawn, session="customer")
-# Irreversible: the card or the bank password proven just now (sensitive) and the customer's explicit confirmation.
-FORGET_CUSTOMER = Operation("forget_customer", ForgetRequest, Forgotten, session="sensitive", needs_confirmation=True)
+    def _all(self) -> dict[str, Operation[Any, Any]]:
+        if self._found is None:
+            found: dict[str, Operation[Any, Any]] = {}
+            for context in DECLARING_CONTEXTS:
+                module = importlib.import_module(f"messenger_bank.{context}.operations")
+                for declared in vars(module).values():
+                    if isinstance(declared, Operation):
+                        found[declared.name] = declared
+            self._found = found
+        return self._found
 
-# ---------------------------------------------------------------- cards
-# BankSystemUnavailable: core banking is down (its breaker open); the balance flow shows the last one known.
-LIST_CARDS = Operation("list_cards", ListCardsRequest, CardList, errors=(BankSystemUnavailable,), session="customer")
-GET_BALANCE = Operation(
-    "get_balance",
-    GetBalanceRequest,
-    BalanceResult,
-    errors=(NotYourCard, BankSystemUnavailable),
-    session="customer",
-)
-# The balances last read from the bank, with their times: our table only, so it answers while core banking is down.
-LAST_BALANCES = Operation("last_balances", LastBalancesRequest, LastBalances, session="customer")
-BLOCK_CARD = Operation("block_card", BlockCardRequest, CardStatusResult, errors=(NotYourCard,), session="customer")
-# OperationRejected: the bank will not unblock this card (e.g. blocked as lost); a new one can be ordered.
-UNBLOCK_CARD = Operation(
-    "unblock_card", UnblockCardRequest, CardStatusResult, errors=(NotYourCard, OperationRejected), session="sensitive"
-)
-GET_REQUISITES = Operation(
-    "get_requisites", GetRequisitesRequest, RequisitesResult, errors=(NotYourCard,), session="customer"
-)
-CREATE_SECURE_LINK = Operation(
-    "create_secure_link",
-    CreateSecureLinkRequest,
-    SecureLinkResult,
-    errors=(NotYourCard, CardBlocked),  # CardBlocked: a blocked card's details are not shown
-    session="sensitive",
-)
-GET_HISTORY = Operation("get_history", GetHistoryRequest, HistoryResult, session="customer")
-# The card account's monthly statement (amount due, minimum payment and its date) and its PDF.
-GET_STATEMENT = Operation(
-    "get_statement", GetStatementRequest, StatementResult, errors=(NotYourCard,), session="customer"
-)
-GET_CARD_LIMITS = Operation(
-    "get_card_limits", GetCardLimitsRequest, CardLimitsResult, errors=(NotYourCard,), session="customer"
-)
-SET_CARD_LIMIT = Operation(
-    "set_card_limit",
-    SetCardLimitRequest,
-    CardLimitsResult,
-    errors=(NotYourCard, CardLimitAboveMaximum, CardBlocked),
-    session="sensitive",
-    needs_confirmation=True,
-)
-SAVE_DELIVERY_ADDRESS = Operation(
-    "save_delivery_address", SaveAddressRequest, SavedAddress, errors=(AddressNotUnderstood,), session="customer"
-)
+    def __getitem__(self, name: str) -> Operation[Any, Any]:
+        return self._all()[name]
 
-# ---------------------------------------------------------------- transfers and money requests
-QUOTE_TRANSFER = Operation(
-    "quote_transfer",
-    QuoteTransferRequest,
-    TransferQuote,
-    errors=(InsufficientFunds, LimitExceeded, CardNotFound, CardBlocked),
-    session="customer",
-)
-REQUEST_MONEY = Operation(
-    "request_money",
-    RequestMoneyRequest,
-    MoneyRequested,
-    errors=(CustomerNotFound, OwnPhone),
-    session="customer",
-    needs_confirmation=True,
-)
-# `ref` is what a Pay / Decline button carries: <pay|decline>.<request id>.
-OPEN_MONEY_REQUEST = Operation(
-    "open_money_request",
-    OpenMoneyRequest,
-    MoneyRequestView,
-    errors=(MoneyRequestClosed, MoneyRequestNotFound),
-    session="customer",
-)
-PAY_MONEY_REQUEST = Operation(
-    "pay_money_request",
-    AnswerMoneyRequest,
-    MoneyRequestAnswered,
-    errors=(
-        MoneyRequestClosed,
-        MoneyRequestNotFound,
-        InsufficientFunds,
-        LimitExceeded,
-        CardBlocked,
-        CodeRequired,
-        InvalidOneTimeCode,
-    ),
-    session="customer",
-    needs_confirmation=True,
-)
-DECLINE_MONEY_REQUEST = Operation(
-    "decline_money_request",
-    AnswerMoneyRequest,
-    MoneyRequestAnswered,
-    errors=(MoneyRequestClosed, MoneyRequestNotFound),
-    session="customer",
-)
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
 
-# ---------------------------------------------------------------- payments for services
-LIST_PAYEES = Operation("list_payees", ListPayeesRequest, PayeeList)
-CHECK_PAYEE_ACCOUNT = Operation(
-    "check_payee_account", CheckPayeeAccountRequest, PayeeAccountCheck, errors=(PayeeNotFound, PayeeAccountNotFound)
-)
-QUOTE_PAYMENT = Operation(
-    "quote_payment",
-    QuotePaymentRequest,
-    PaymentQuoteView,
-    errors=(InsufficientFunds, LimitExceeded, PayeeNotFound, PayeeAccountNotFound, CardNotFound),
-    session="customer",
-)
-LIST_SAVED_PAYEES = Operation("list_saved_payees", CustomerRequest, SavedPayeeList, session="customer")
-LAST_PAYMENT = Operation("last_payment", CustomerRequest, LastPayment, errors=(NoPaymentYet,), session="customer")
+    def __len__(self) -> int:
+        return len(self._all())
 
-# ---------------------------------------------------------------- a bank system down (outages/service.py)
-# "Tell me when it's back": the chat is told once, when the scheduled check finds the system answering again.
-TELL_WHEN_BACK = Operation("tell_when_back", TellWhenBackRequest, WillTell)
 
-# ---------------------------------------------------------------- programs
-GET_REFERRAL = Operation(
-    "get_referral", GetReferralRequest, ReferralInfo, errors=(ProgramDisabled,), session="customer"
-)
-GET_RECOMMENDATIONS = Operation(
-    "get_recommendations",
-    GetRecommendationsRequest,
-    RecommendationsInfo,
-    errors=(ProgramDisabled,),
-    session="customer",
-)
-RECOMMEND = Operation(
-    "recommend", RecommendRequest, Recommended, errors=(RecommendationRefused, ProgramDisabled), session="customer"
-)
-LIST_OFFERS = Operation("list_offers", ListOffersRequest, OfferList, session="customer")
-ACTIVATE_OFFER = Operation(
-    "activate_offer", ActivateOfferRequest, OfferActivated, errors=(OfferUnavailable,), session="customer"
-)
-GET_CASHBACK = Operation("get_cashback", GetCashbackRequest, CashbackInfo, session="customer")
-LIST_CASHBACK_CATEGORIES = Operation(
-    "list_cashback_categories",
-    ListCashbackCategoriesRequest,
-    CashbackCategoryList,
-    errors=(CategoryUnavailable,),
-    session="customer",
-)
-CHOOSE_CASHBACK_CATEGORY = Operation(
-    "choose_cashback_category",
-    ChooseCashbackCategoryRequest,
-    CashbackCategoriesChosen,
-    errors=(CategoryUnavailable,),
-    session="customer",
-)
-
-# Every declaration above, by name (collected rather than listed, so that a new one cannot be left out).
-OPERATIONS: dict[str, Operation[Any, Any]] = {
-    declared.name: declared for declared in list(globals().values()) if isinstance(declared, Operation)
-}
+# Every declaration, by name (collected rather than listed, so that a new one cannot be left out).
+OPERATIONS: Mapping[str, Operation[Any, Any]] = _Declared()
 
 
 def operation(name: str) -> Operation[Any, Any]:

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from local.cloud.cloud import LocalCloud
+from local.cloud.runner import Invocation
 
 
 def invoke(cloud: LocalCloud, function: str, payload: Any) -> dict[str, Any]:
@@ -50,7 +51,11 @@ def test_every_resource_of_the_template_exists_in_the_aws_endpoint(cloud: LocalC
     }
 
     assert tables == ["test-Table"]
-    assert sorted(url.rsplit("/", 1)[1] for url in queues) == ["test-WorkDeadLetterQueue.fifo", "test-WorkQueue.fifo"]
+    assert sorted(url.rsplit("/", 1)[1] for url in queues) == [
+        "test-ChatQueue.fifo",
+        "test-WorkDeadLetterQueue.fifo",
+        "test-WorkQueue.fifo",
+    ]
     assert [m["name"] for m in machines] == ["test-Journey"]
     assert functions == {
         "test-EchoFunction",
@@ -80,6 +85,22 @@ def test_the_first_call_is_a_cold_start_and_the_next_reuses_the_environment(clou
 
     assert first.cold is True
     assert second.cold is False
+
+
+def test_every_finished_call_is_told_to_the_runners_listeners_with_the_handlers_own_time(cloud: LocalCloud) -> None:
+    assert cloud.runner is not None
+    heard: list[Invocation] = []
+    cloud.runner.listeners.append(heard.append)
+    try:
+        answered = cloud.runner.invoke("test-SlowFunction", json.dumps({"seconds": 0.3}))
+    finally:
+        cloud.runner.listeners.remove(heard.append)
+
+    assert heard == [answered]
+    assert answered.function_name == "test-SlowFunction"
+    assert json.loads(answered.payload_in) == {"seconds": 0.3}
+    # The handler slept 0.3 s by the worker's clock; the runner's call holds it and the pipes around it.
+    assert 300 <= answered.handler_ms <= answered.duration_ms
 
 
 def test_functions_run_in_separate_processes(cloud: LocalCloud) -> None:
@@ -212,6 +233,45 @@ def test_a_batch_with_one_bad_record_retries_only_that_record_until_the_dead_let
     for body in ("good-1", "good-2"):
         item = table.get_item(TableName="test-Table", Key={"id": {"S": body}})["Item"]
         assert item["receives"] == {"S": "1"}  # processed once, never redelivered
+
+
+def _recorded(cloud: LocalCloud, body: str) -> dict[str, Any] | None:
+    item: dict[str, Any] | None = (
+        cloud.client("dynamodb")
+        .get_item(TableName="test-Table", Key={"id": {"S": body}}, ConsistentRead=True)
+        .get("Item")
+    )
+    return item
+
+
+def _send_to_chats(cloud: LocalCloud, body: str, group: str) -> None:
+    sqs = cloud.client("sqs")
+    queue = sqs.get_queue_url(QueueName="test-ChatQueue.fifo")["QueueUrl"]
+    sqs.send_message(QueueUrl=queue, MessageBody=body, MessageGroupId=group, MessageDeduplicationId=body)
+
+
+def test_a_chats_batch_still_running_does_not_hold_up_another_chats(cloud: LocalCloud) -> None:
+    # The first batch waits (up to 15 s) for the second chat's message to be recorded by another batch: only an
+    # event source that runs batches side by side lets it see it.
+    _send_to_chats(cloud, "wait-for:other-chat-1", group="chat-a")
+    wait_for(lambda: _recorded(cloud, "started:wait-for:other-chat-1"))
+    _send_to_chats(cloud, "other-chat-1", group="chat-b")
+
+    waiting = wait_for(lambda: _recorded(cloud, "wait-for:other-chat-1"), timeout_s=40)
+
+    assert waiting["saw"] == {"S": "True"}
+
+
+def test_a_chats_next_message_waits_until_its_batch_before_has_ended(cloud: LocalCloud) -> None:
+    # The first message's batch waits in vain for a body nobody sends (its whole 15 s); the chat's next message,
+    # sent while it runs, must not go until it has ended, though a batch slot is free.
+    _send_to_chats(cloud, "wait-for:nobody-2", group="chat-c")
+    wait_for(lambda: _recorded(cloud, "started:wait-for:nobody-2"))
+    _send_to_chats(cloud, "after:wait-for:nobody-2", group="chat-c")
+
+    after = wait_for(lambda: _recorded(cloud, "after:wait-for:nobody-2"), timeout_s=40)
+
+    assert after["saw"] == {"S": "True"}
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from messenger_bank.channels import RecipientUnavailable
+from messenger_bank.channels.client import RecipientUnavailable
 from messenger_bank.channels.models import ChatRef, OutboundMessage, OutsideWindow, SentMessage
 from messenger_bank.customers.models import Card
 from messenger_bank.onboarding.models import NotifyRequest

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from messenger_bank.channels import RecipientUnavailable
+from messenger_bank.channels.client import RecipientUnavailable
 from messenger_bank.channels.models import ChatRef, OutboundMessage, SentMessage
 from messenger_bank.topup.models import LinkSent, ParkTopUpRequest
 from messenger_bank.topup.service import park_topup_wait

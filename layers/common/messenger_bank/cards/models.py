@@ -23,14 +23,15 @@ CardStatus = Literal["active", "blocked"]
 _CARD_ID = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
 
 
+# Built on first use (defer_build): each card operation's function validates with its own two of these models.
 class _Request(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     customer_id: CustomerId
 
 
 class _Result(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
 
 # --- list_cards ------------------------------------------------------------------------------------
@@ -221,7 +222,7 @@ StatementOutcomeName = Literal["sent", "unreachable", "already_sent", "no_credit
 
 
 class StatementSent(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     customer_id: CustomerId
     month: Month
@@ -234,7 +235,7 @@ class StatementSent(BaseModel):
 class StatementRecord(BaseModel):
     """A customer's statement of a month, kept once sent (cards/repository.py)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     customer_id: CustomerId
     month: Month

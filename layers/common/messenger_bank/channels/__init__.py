@@ -8,7 +8,8 @@ message_api().send(event.chat, OutboundMessage(text="…", buttons=((Button(labe
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
 from messenger_bank.channels.base import (
     Capabilities,
@@ -17,7 +18,6 @@ from messenger_bank.channels.base import (
     PlatformRequest,
     WebhookSecrets,
 )
-from messenger_bank.channels.client import MessageAPI, RecipientUnavailable, SendResult, build_adapters
 from messenger_bank.channels.errors import (
     ChannelError,
     MalformedUpdate,
@@ -28,19 +28,19 @@ from messenger_bank.channels.errors import (
 from messenger_bank.channels.settings import ChannelSettings, settings
 from messenger_bank.types import Channel
 
+if TYPE_CHECKING:  # the sending side (channels/client.py) loads where a message is sent, not in a webhook
+    from messenger_bank.channels.client import MessageAPI
+
 __all__ = [
     "Capabilities",
     "ChannelAdapter",
     "ChannelError",
     "ChannelSettings",
     "MalformedUpdate",
-    "MessageAPI",
     "PlatformError",
     "PlatformReply",
     "PlatformRequest",
     "PlatformUnavailable",
-    "RecipientUnavailable",
-    "SendResult",
     "SignatureInvalid",
     "WebhookSecrets",
     "adapter_for",
@@ -49,17 +49,31 @@ __all__ = [
 ]
 
 
-@lru_cache(maxsize=1)
-def _adapters() -> dict[Channel, ChannelAdapter]:
-    return build_adapters(settings())
-
-
+@cache
 def adapter_for(channel: Channel) -> ChannelAdapter:
-    """The adapter of one messenger (pure: no I/O), configured from this cold start's settings."""
-    return _adapters()[channel]
+    """The adapter of one messenger (pure: no I/O), configured from this cold start's settings. Only its own module
+    is imported: a webhook function serves one messenger, and the other three adapters' pydantic models were about
+    a third of its init."""
+    if channel == "telegram":
+        from messenger_bank.channels.telegram import TelegramAdapter
+
+        return TelegramAdapter()
+    if channel == "viber":
+        from messenger_bank.channels.viber import ViberAdapter
+
+        return ViberAdapter(sender_name=settings().viber_sender_name)
+    if channel == "whatsapp":
+        from messenger_bank.channels.whatsapp import WhatsAppAdapter
+
+        return WhatsAppAdapter()
+    from messenger_bank.channels.messenger import MessengerAdapter
+
+    return MessengerAdapter()
 
 
 @lru_cache(maxsize=1)
 def message_api() -> MessageAPI:
     """The MessageAPI of this cold start (its HTTP client is created on the first send)."""
+    from messenger_bank.channels.client import MessageAPI
+
     return MessageAPI(settings())

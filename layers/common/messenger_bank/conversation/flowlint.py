@@ -15,7 +15,7 @@ confirmation.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -57,7 +57,7 @@ MAX_PAYLOAD = 64
 
 class _Linter:
     def __init__(
-        self, flows: FlowSet, messages: dict[str, dict[str, str]], operations: dict[str, Operation[Any, Any]]
+        self, flows: FlowSet, messages: dict[str, dict[str, str]], operations: Mapping[str, Operation[Any, Any]]
     ) -> None:
         self.flows = flows
         self.messages = messages
@@ -445,7 +445,7 @@ def lint_flows(
     directory: Path = FLOWS_DIR,
     registry_file: Path | None = None,
     messages: dict[str, dict[str, str]] | None = None,
-    operations: dict[str, Operation[Any, Any]] | None = None,
+    operations: Mapping[str, Operation[Any, Any]] | None = None,
 ) -> list[Problem]:
     """Every problem of the flows in a directory (an empty list when they are fine)."""
     try:

@@ -24,8 +24,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from messenger_bank.channels import RecipientUnavailable, message_api
-from messenger_bank.channels.client import MessageAPI, can_edit
+from messenger_bank.channels import message_api
+from messenger_bank.channels.client import MessageAPI, RecipientUnavailable, can_edit
 from messenger_bank.channels.models import (
     Attachment,
     Button,

@@ -10,7 +10,7 @@ forget_customer):
                       data kept, the bank's own records left to core banking. A sensitive operation: the
                       card or the bank password proven on the secure page within SENSITIVE_AUTH_MINUTES
                       (the session check of handlers.operation_lambda), and an explicit confirmation
-                      in the flow (operations.FORGET_CUSTOMER needs_confirmation)
+                      in the flow (privacy.operations.FORGET_CUSTOMER needs_confirmation)
 """
 
 from __future__ import annotations

@@ -24,8 +24,8 @@ from pydantic import ValidationError
 from messenger_bank.banking import service as bank
 from messenger_bank.banking.models import CreditRequest, TopUpEvent, TopUpRequest
 from messenger_bank.banking.service import AcquirerClient, CoreClient
-from messenger_bank.channels import RecipientUnavailable, message_api
-from messenger_bank.channels.client import MessageAPI
+from messenger_bank.channels import message_api
+from messenger_bank.channels.client import MessageAPI, RecipientUnavailable
 from messenger_bank.channels.models import Button, OutboundMessage
 from messenger_bank.conversation.catalogue import text
 from messenger_bank.customers import service as customers

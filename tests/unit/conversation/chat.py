@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from messenger_bank.channels.models import ChatRef, InboundEvent, OutboundMessage
 from messenger_bank.conversation.catalogue import text
+from messenger_bank.conversation.checks import BANK
 from messenger_bank.conversation.engine import OperationFailed, Turn, take_turn
 from messenger_bank.conversation.flows import FlowSet, default_flows
 from messenger_bank.conversation.sessions import Session
@@ -126,29 +127,9 @@ class FakeDeps:
         return [name for name, _ in self.operations]
 
 
+# The shipped conversation tests' fake bank (conversation/checks.py), and what only these cases call.
 CUSTOMER_RESULTS: dict[str, Any] = {
-    "find_customer": {"customer_id": "cus_1"},
-    "list_cards": {"items": [{"card_id": "card_1", "mask": "•• 1111", "status": "active"}]},
-    "get_balance": {"balance": "120.50 BYN", "available": "100.00 BYN"},
-    "quote_transfer": {"quote_id": "q1", "fee": "0.50 BYN", "total": "50.50 BYN", "otp_required": False},
-    "quote_payment": {
-        "quote_id": "p1",
-        "payee": "MTS",
-        "account": "+375291234567",
-        "amount": "10.00 BYN",
-        "fee": "0.00 BYN",
-        "total": "10.00 BYN",
-    },
-    "list_payees": {"items": [{"payee_id": "100001", "name": "MTS"}, {"payee_id": "100002", "name": "A1"}]},
-    "check_payee_account": {
-        "account": "+375291234567",
-        "holder": "I. P.",
-        "has_amount_due": True,
-        "amount_due": "10.00 BYN",
-    },
-    "get_requisites": {"iban": "BY13NBRB3600900000002Z00AB00", "document_url": "https://files.example/req.pdf"},
-    "create_secure_link": {"url": "https://secure.example/pin?t=abc"},
-    "get_history": {"lines": "24.11 −10.00 BYN MTS", "document_url": "https://files.example/h.pdf"},
+    **BANK,
     "save_delivery_address": {"address_id": "addr_1"},
     "request_money": {"request_id": "r1"},
     "get_referral": {

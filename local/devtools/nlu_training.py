@@ -199,7 +199,7 @@ def train(texts: Sequence[str], labels: Sequence[str], settings: TrainingSetting
                     row[c] = row[c] * shrink - step_size * g
             for c, g in moving:
                 bias[c] -= rate * g
-    return TextClassifier(settings, label_names, vocabulary, idf, rows, bias)
+    return TextClassifier.from_weights(settings, label_names, vocabulary, idf, rows, bias)
 
 
 def main() -> None:

@@ -69,6 +69,11 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
         # A module's functions go cold a while after it ends: a worker's cloud holds what its next module uses,
         # so more clouds fit side by side (docs/testing.md, "Suite run time").
         idle_environment_s=180,
+        # One batch of the inbound queue at a time, as before the event source ran them side by side: with the
+        # short visibility timeout above, a turn that outlasts it on a loaded machine (cold functions) is taken
+        # again while its first delivery still runs, and the chat's turns cross. Side by side batches are
+        # tested on their own (tests/integration/local_cloud) and are what `make run` and the benches use.
+        event_source_batches=1,
         # The conversation reads the published flows on every turn (30 s of Powertools' cache on AWS): a turn's
         # reply is the barrier after a publish (test_publishing_flows.py).
         endpoint_overrides={"FLOWS_MAX_AGE_S": "0"},

@@ -17,6 +17,7 @@ from moto import mock_aws
 
 from messenger_bank.customers.models import ChannelIdentity, Customer
 from messenger_bank.customers.service import CustomersRepository
+from messenger_bank.handoff.models import handoff_id
 from messenger_bank.images.storage import owner_prefix, store
 from messenger_bank.notices.windows import WindowsRepository
 from messenger_bank.outages.repository import SubscriptionsRepository
@@ -40,6 +41,7 @@ SETTINGS = PrivacySettings(
     customers_table="CustomersTable",
     sessions_table="SessionsTable",
     journey_waits_table="JourneyWaitsTable",
+    handoffs_table="HandoffsTable",
     media_bucket=BUCKET,
 )
 
@@ -55,7 +57,7 @@ class World:
 
     def everything(self) -> list[tuple[str, dict[str, Any]]]:
         found = []
-        for name in ("CustomersTable", "SessionsTable", "IdempotencyTable", "JourneyWaitsTable"):
+        for name in ("CustomersTable", "SessionsTable", "IdempotencyTable", "JourneyWaitsTable", "HandoffsTable"):
             found += [(name, item) for item in self.table(name).scan()["Items"]]
         return found
 
@@ -86,7 +88,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
     with mock_aws():
         client = boto3.client("dynamodb")
-        for table in ("CustomersTable", "SessionsTable", "IdempotencyTable", "JourneyWaitsTable"):
+        for table in ("CustomersTable", "SessionsTable", "IdempotencyTable", "JourneyWaitsTable", "HandoffsTable"):
             create_table(client, table)
         s3 = boto3.client("s3")
         s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
@@ -164,6 +166,11 @@ def anna_everywhere(world: World) -> None:
     )
     world.table("JourneyWaitsTable").put_item(Item={"ref": "w1", "chat_key": "telegram:7001", "token": "t"})
     world.table("JourneyWaitsTable").put_item(Item={"ref": "w2", "chat_key": "telegram:7002", "token": "t"})
+    # A hand-off of Anna's WhatsApp chat handed back to the bot, with the turns the operator read; Boris's too.
+    for chat_key in ("whatsapp:375291234561", "telegram:7002"):
+        world.table("HandoffsTable").put_item(
+            Item={"handoff_id": handoff_id(chat_key), "chat_key": chat_key, "state": "back", "turns": ["hello"]}
+        )
     store("card", b"png", "image/png", bucket=BUCKET, s3_client=world.s3, owner="cus_1")
     store("receipt", b"png", "image/png", bucket=BUCKET, s3_client=world.s3, owner="cus_1")
     store("card", b"png", "image/png", bucket=BUCKET, s3_client=world.s3, owner="cus_2")
@@ -202,6 +209,7 @@ def test_another_customers_records_stay_and_a_row_of_theirs_naming_the_forgotten
     assert world.table("SessionsTable").get_item(Key={"chat_key": "telegram:7002"}).get("Item")
     assert len(world.table("IdempotencyTable").scan()["Items"]) == 1  # never looked in: it names nobody
     assert world.table("JourneyWaitsTable").get_item(Key={"ref": "w2"}).get("Item")
+    assert world.table("HandoffsTable").get_item(Key={"handoff_id": handoff_id("telegram:7002")}).get("Item")
     assert world.table("CustomersTable").get_item(Key={"pk": "OUTAGE#core", "sk": "CHAT#telegram:7002"}).get("Item")
     assert [key for key in world.media() if owner_prefix("cus_2") in key] != []
 

@@ -40,7 +40,7 @@ def test_only_forget_customer_deletes_and_only_where_its_sweep_looks(transformed
     roles = roles_by_function(transformed)
     forget = grants(roles["ForgetCustomerFunction"])
     deleted_in = " ".join(forget["dynamodb:DeleteItem"])
-    for table in ("CustomersTable", "SessionsTable", "JourneyWaitsTable"):
+    for table in ("CustomersTable", "SessionsTable", "JourneyWaitsTable", "HandoffsTable"):
         assert table in deleted_in, table
     for table in ("IdempotencyTable", "SecurityTable", "CardTokensTable", "BankBreakersTable", "SendRatesTable"):
         assert table not in json.dumps(_statements(roles["ForgetCustomerFunction"])), table
@@ -81,6 +81,7 @@ def test_each_reads_the_tables_and_bucket_its_settings_name_from_the_environment
         for variable, table in (
             ("SESSIONS_TABLE", "SessionsTable"),
             ("JOURNEY_WAITS_TABLE", "JourneyWaitsTable"),
+            ("HANDOFFS_TABLE", "HandoffsTable"),
             ("MEDIA_BUCKET", "MediaBucket"),
         ):
             assert variables[variable] == {"Ref": table}, variable

@@ -17,7 +17,8 @@ Where each record is found (`KeyPlan`; each a GetItem/DeleteItem by key or one Q
   table's sparse index `by_customer` (keys only; a row without `customer_id` is not in it);
 - what a key computes: the phone / bank id / referral-code guards, `SPENDING#<id>`, and for each bound chat
   `PROVEN#`, `OTP#`, `WINDOW#` (with its notices), `OUTAGE#<system>` / `CHAT#<chat>` for each bank system,
-  its session, and its parked journey waits (the journey waits table's index `chat`);
+  its session, its parked journey waits (the journey waits table's index `chat`), and its hand-off record
+  with the turns an operator read (handoffs table, keyed by the chat's digest);
 - another customer's rows naming this one: a friend's `REFERRED_BY` (gsi1 `REFERRER#<id>`: anonymised, the
   attributes naming the customer removed), a recommendation of this customer's phone (gsi1
   `RECOMMENDED#<phone hash>`: its key names the phone, erased);
@@ -46,6 +47,7 @@ import boto3
 from boto3.dynamodb.conditions import Key
 
 from messenger_bank.customers.models import Binding, Customer
+from messenger_bank.handoff.models import handoff_id
 from messenger_bank.images.storage import MEDIA_KINDS, owner_prefix
 from messenger_bank.programs import keys as programs_keys
 
@@ -146,6 +148,7 @@ class KeyPlan:
     customers: Any
     sessions: Any
     journey_waits: Any
+    handoffs: Any
     keep_chat: str | None = None
 
     def erase(self, table: Any, key: dict[str, Any], category: str, erasure: Erasure) -> None:
@@ -218,6 +221,8 @@ class KeyPlan:
                 self.erase(self.sessions, {"chat_key": chat}, "sessions", erasure)
             for row in _pages(self.journey_waits, IndexName=BY_CHAT, KeyConditionExpression=Key("chat_key").eq(chat)):
                 self.erase(self.journey_waits, {"ref": row["ref"]}, "journey_waits", erasure)
+            # The chat's hand-off record (one per chat, keyed by its digest): its turns with the operators.
+            self.erase(self.handoffs, {"handoff_id": handoff_id(chat)}, "handoffs", erasure)
         # The customer's own partition, but what keeps the chat bound: that goes with the audit record.
         last: list[dict[str, Any]] = []
         for row in _pages(self.customers, KeyConditionExpression=Key("pk").eq(own), ConsistentRead=True):

@@ -136,6 +136,7 @@ def forget_customer(
         customers=dynamodb.Table(tables["customers"]),
         sessions=dynamodb.Table(tables["sessions"]),
         journey_waits=dynamodb.Table(tables["journey_waits"]),
+        handoffs=dynamodb.Table(tables["handoffs"]),
         keep_chat=request.chat_key,
     )
     # The media first, the customer's profile and identities last, with the audit record in one transaction

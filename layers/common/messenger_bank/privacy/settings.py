@@ -13,6 +13,7 @@ class PrivacySettings(BaseSettings):
     customers_table: str | None = None
     sessions_table: str | None = None
     journey_waits_table: str | None = None
+    handoffs_table: str | None = None
     media_bucket: str | None = None
     sensitive_auth_minutes: int = 10
 
@@ -25,9 +26,10 @@ class PrivacySettings(BaseSettings):
             "customers": self.customers_table,
             "sessions": self.sessions_table,
             "journey_waits": self.journey_waits_table,
+            "handoffs": self.handoffs_table,
         }
         if not all(named.values()):
-            raise RuntimeError("forgetting needs CUSTOMERS_, SESSIONS_ and JOURNEY_WAITS_TABLE")
+            raise RuntimeError("forgetting needs CUSTOMERS_, SESSIONS_, JOURNEY_WAITS_ and HANDOFFS_TABLE")
         return {role: str(name) for role, name in named.items()}
 
     def bucket(self) -> str:

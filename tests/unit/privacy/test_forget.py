@@ -6,7 +6,6 @@ withdrawing the marketing consent is dated and stops `may_market`."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,13 +17,22 @@ from moto import mock_aws
 
 from messenger_bank.customers.models import ChannelIdentity, Customer
 from messenger_bank.customers.service import CustomersRepository
+from messenger_bank.handoff.models import handoff_id
 from messenger_bank.images.storage import owner_prefix, store
+from messenger_bank.notices.windows import WindowsRepository
+from messenger_bank.outages.repository import SubscriptionsRepository
+from messenger_bank.plastic.models import TrackedOrder
+from messenger_bank.plastic.repository import PlasticRepository
 from messenger_bank.privacy import consents
 from messenger_bank.privacy.consents import ConsentsRepository
 from messenger_bank.privacy.erasure import AUDIT_PREFIX, mentions
 from messenger_bank.privacy.models import ForgetRequest, MyDataRequest, WithdrawConsentRequest
 from messenger_bank.privacy.service import forget_customer, get_my_data, withdraw_consent
 from messenger_bank.privacy.settings import PrivacySettings
+from messenger_bank.programs.keys import phone_hash
+from messenger_bank.requests.models import MoneyRequest
+from messenger_bank.requests.repository import MoneyRequestsRepository
+from messenger_bank.spending.repository import SpendingRepository
 from tests.support.aws import create_table
 
 NOW = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)
@@ -32,8 +40,8 @@ BUCKET = "media"
 SETTINGS = PrivacySettings(
     customers_table="CustomersTable",
     sessions_table="SessionsTable",
-    idempotency_table="IdempotencyTable",
     journey_waits_table="JourneyWaitsTable",
+    handoffs_table="HandoffsTable",
     media_bucket=BUCKET,
 )
 
@@ -49,7 +57,7 @@ class World:
 
     def everything(self) -> list[tuple[str, dict[str, Any]]]:
         found = []
-        for name in ("CustomersTable", "SessionsTable", "IdempotencyTable", "JourneyWaitsTable"):
+        for name in ("CustomersTable", "SessionsTable", "IdempotencyTable", "JourneyWaitsTable", "HandoffsTable"):
             found += [(name, item) for item in self.table(name).scan()["Items"]]
         return found
 
@@ -80,7 +88,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
     with mock_aws():
         client = boto3.client("dynamodb")
-        for table in ("CustomersTable", "SessionsTable", "IdempotencyTable", "JourneyWaitsTable"):
+        for table in ("CustomersTable", "SessionsTable", "IdempotencyTable", "JourneyWaitsTable", "HandoffsTable"):
             create_table(client, table)
         s3 = boto3.client("s3")
         s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
@@ -93,23 +101,76 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
 
 
 def anna_everywhere(world: World) -> None:
-    """Anna's records in each store, as the contexts write them, and Boris's beside them."""
+    """Anna's records in each store, as the contexts write them (through their repositories where they
+    have one), and Boris's beside them."""
     customers = world.table("CustomersTable")
     consents.record_at_registration("cus_1", marketing=True, at=NOW, repository=ConsentsRepository(customers))
+    # Rows under random ids that carry customer_id: found by the index by_customer.
     customers.put_item(Item={"pk": "QUOTE#q1", "sk": "QUOTE", "customer_id": "cus_1", "amount": 100})
-    customers.put_item(Item={"pk": "MONEYREQ#r1", "sk": "REQUEST", "requester_id": "cus_2", "payer_id": "cus_1"})
-    customers.put_item(Item={"pk": "WINDOW#whatsapp:375291234561", "sk": "WINDOW", "open_until": 1})
-    customers.put_item(Item={"pk": "OUTAGE#core", "sk": "CHAT#telegram:7001", "chat_key": "telegram:7001"})
-    customers.put_item(Item={"pk": "OUTAGE#core", "sk": "CHAT#telegram:7002", "chat_key": "telegram:7002"})
+    PlasticRepository(customers).track(
+        TrackedOrder(
+            order_id="ord_1", execution="plastic-1", customer_id="cus_1", chat_key="telegram:7001", status="ordered"
+        )
+    )
+    SpendingRepository(customers).put_challenge("chal1", "cus_1", "otp-1", expires_at=2_000_000_000)
+    SpendingRepository(customers).reserve("cus_1", "op1", 500, day="2026-12-07", ceiling=10_000, now=1)
+    # A money request Boris asked Anna to pay: found by the pointer in Anna's partition.
+    MoneyRequestsRepository(customers).put(
+        MoneyRequest(
+            request_id="mr" + "a" * 24,
+            requester_id="cus_2",
+            payer_id="cus_1",
+            amount_minor=500,
+            currency="BYN",
+            created_at=NOW,
+            expires_at=2_000_000_000,
+        )
+    )
+    # By a chat's key: its window and notice, its outage subscriptions, its proven phone.
+    windows = WindowsRepository(customers)
+    windows.customer_wrote("whatsapp:375291234561", NOW)
+    customers.put_item(Item={"pk": "WINDOW#whatsapp:375291234561", "sk": "NOTICE#wamid1", "template": "t"})
+    SubscriptionsRepository(customers).subscribe("core", "telegram:7001", "ru", NOW)
+    SubscriptionsRepository(customers).subscribe("billing", "whatsapp:375291234561", "ru", NOW)
+    SubscriptionsRepository(customers).subscribe("core", "telegram:7002", "ru", NOW)
     customers.put_item(Item={"pk": "PROVEN#telegram:7001", "sk": "PHONE", "phone": ANNA.phone})
+    # Other customers' rows naming Anna, by the programs' gsi1: Boris's attribution to her (anonymised) and
+    # Boris's recommendation of her phone (its key names the phone: erased).
+    customers.put_item(
+        Item={
+            "pk": "CUSTOMER#cus_2",
+            "sk": "REFERRED_BY",
+            "gsi1pk": "REFERRER#cus_1",
+            "gsi1sk": "INVITED#2026-11-07#cus_2",
+            "referrer_id": "cus_1",
+            "newcomer_id": "cus_2",
+            "month": "2026-11",
+        }
+    )
+    anna_hash = phone_hash(ANNA.phone)
+    customers.put_item(
+        Item={
+            "pk": "CUSTOMER#cus_2",
+            "sk": f"RECOMMENDATION#{anna_hash}",
+            "gsi1pk": f"RECOMMENDED#{anna_hash}",
+            "gsi1sk": "cus_2",
+            "contact_hash": anna_hash,
+        }
+    )
     world.table("SessionsTable").put_item(Item={"chat_key": "telegram:7001", "version": 3})
     world.table("SessionsTable").put_item(Item={"chat_key": "whatsapp:375291234561", "version": 1})
     world.table("SessionsTable").put_item(Item={"chat_key": "telegram:7002", "version": 1})
+    # What the idempotency table holds (webhooks/service.py): a hash of channel and update id, an SQS id.
     world.table("IdempotencyTable").put_item(
-        Item={"id": "op-find_customer#abc", "data": json.dumps({"customer_id": "cus_1", "session": "x"})}
+        Item={"id": "webhook#5d41402abc4b2a76b9719d911017c592", "data": '{"message_id": "m-1"}', "status": "COMPLETED"}
     )
-    world.table("IdempotencyTable").put_item(Item={"id": "op-find_customer#def", "data": '{"customer_id": "cus_2"}'})
     world.table("JourneyWaitsTable").put_item(Item={"ref": "w1", "chat_key": "telegram:7001", "token": "t"})
+    world.table("JourneyWaitsTable").put_item(Item={"ref": "w2", "chat_key": "telegram:7002", "token": "t"})
+    # A hand-off of Anna's WhatsApp chat handed back to the bot, with the turns the operator read; Boris's too.
+    for chat_key in ("whatsapp:375291234561", "telegram:7002"):
+        world.table("HandoffsTable").put_item(
+            Item={"handoff_id": handoff_id(chat_key), "chat_key": chat_key, "state": "back", "turns": ["hello"]}
+        )
     store("card", b"png", "image/png", bucket=BUCKET, s3_client=world.s3, owner="cus_1")
     store("receipt", b"png", "image/png", bucket=BUCKET, s3_client=world.s3, owner="cus_1")
     store("card", b"png", "image/png", bucket=BUCKET, s3_client=world.s3, owner="cus_2")
@@ -146,7 +207,9 @@ def test_another_customers_records_stay_and_a_row_of_theirs_naming_the_forgotten
     assert boris.model_dump(exclude={"referred_by"}) == BORIS.model_dump(exclude={"referred_by"})
     assert world.customers.by_phone(BORIS.phone) == boris and world.customers.by_identity(BORIS_TG.key) == boris
     assert world.table("SessionsTable").get_item(Key={"chat_key": "telegram:7002"}).get("Item")
-    assert world.table("IdempotencyTable").get_item(Key={"id": "op-find_customer#def"}).get("Item")
+    assert len(world.table("IdempotencyTable").scan()["Items"]) == 1  # never looked in: it names nobody
+    assert world.table("JourneyWaitsTable").get_item(Key={"ref": "w2"}).get("Item")
+    assert world.table("HandoffsTable").get_item(Key={"handoff_id": handoff_id("telegram:7002")}).get("Item")
     assert world.table("CustomersTable").get_item(Key={"pk": "OUTAGE#core", "sk": "CHAT#telegram:7002"}).get("Item")
     assert [key for key in world.media() if owner_prefix("cus_2") in key] != []
 
@@ -232,24 +295,131 @@ def test_a_consent_refused_at_onboarding_cannot_be_withdrawn_and_never_allows_ma
     assert not consents.may_market("cus_2", repository=repository)  # never asked
 
 
-def test_a_forget_that_fails_half_way_leaves_the_customer_bound_to_ask_again(world: World) -> None:
-    anna_everywhere(world)
+class NoScans:
+    """The DynamoDB resource whose tables refuse a scan: at the bank's size one never ends within a turn."""
 
-    class Failing:
-        """The DynamoDB resource, whose sessions table fails its scan (the store after the media)."""
+    def __init__(self, dynamodb: Any, *, fail_after_deletes: int | None = None) -> None:
+        self.dynamodb = dynamodb
+        self.deletes_left = fail_after_deletes
 
-        def Table(self, name: str) -> Any:  # boto3 names it so
-            if name == "SessionsTable":
-                raise RuntimeError("sessions table unreachable")
-            return world.dynamodb.Table(name)
+    def Table(self, name: str) -> Any:  # boto3 names it so
+        return _Table(self, self.dynamodb.Table(name))
 
+
+class _Table:
+    def __init__(self, owner: NoScans, table: Any) -> None:
+        self.owner, self.table = owner, table
+
+    def scan(self, **_: Any) -> Any:
+        raise AssertionError("forgetting scanned a table")
+
+    def delete_item(self, **kwargs: Any) -> Any:
+        if self.owner.deletes_left is not None:
+            if self.owner.deletes_left == 0:
+                raise RuntimeError("DynamoDB unreachable half-way")
+            self.owner.deletes_left -= 1
+        return self.table.delete_item(**kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.table, name)
+
+
+def forget_with(world: World, dynamodb: Any) -> Any:
     request = ForgetRequest(customer_id="cus_1", chat_key="telegram:7001", language="ru")
+    return forget_customer(
+        request, customers=world.customers, settings=SETTINGS, dynamodb=dynamodb, s3_client=world.s3, now=NOW
+    )
+
+
+def test_forgetting_never_scans_a_table(world: World) -> None:
+    anna_everywhere(world)
+    forget_with(world, NoScans(world.dynamodb))
+    assert not [item for _, item in world.everything() if mentions(item, ANNAS) and item.get("version") != 3]
+
+
+ROWS: list[tuple[str, dict[str, Any], str]] = [
+    # (what, the row, the audit's category): each found by the key or index privacy/erasure.py names
+    ("a transfer quote, by customer_id", {"pk": "QUOTE#q9", "sk": "QUOTE", "customer_id": "cus_1"}, "quote"),
+    ("a payment quote, by customer_id", {"pk": "PAYQUOTE#p9", "sk": "QUOTE", "customer_id": "cus_1"}, "payquote"),
+    ("a plastic order, by customer_id", {"pk": "PLASTIC#o9", "sk": "ORDER", "customer_id": "cus_1"}, "plastic"),
+    ("a step-up challenge, by customer_id", {"pk": "STEPUP#c9", "sk": "STEPUP", "customer_id": "cus_1"}, "stepup"),
+    (
+        "a referral guard, by customer_id",
+        {"pk": "REFERRED#PHONE#h9", "sk": "UNIQUE", "customer_id": "cus_1"},
+        "referred",
+    ),
+    ("a day's spending, by its key", {"pk": "SPENDING#cus_1", "sk": "DAY#2026-12-07", "spent": 1}, "spending"),
+    ("a proven phone, by the chat's key", {"pk": "PROVEN#whatsapp:375291234561", "sk": "PHONE"}, "proven"),
+    ("a one-time code, by the chat's key", {"pk": "OTP#telegram:7001", "sk": "OTP"}, "otp"),
+    ("a window's notice, by the chat's key", {"pk": "WINDOW#telegram:7001", "sk": "NOTICE#m9"}, "window"),
+    ("an outage subscription, by system and chat", {"pk": "OUTAGE#passport", "sk": "CHAT#telegram:7001"}, "outage"),
+    ("a row of the partition", {"pk": "CUSTOMER#cus_1", "sk": "ADDRESS#a9", "city": "Minsk"}, "customer.address"),
+]
+
+
+@pytest.mark.parametrize(("what", "row", "category"), ROWS, ids=[what for what, _, _ in ROWS])
+def test_each_kind_of_row_is_found_by_its_key_or_index(
+    world: World, what: str, row: dict[str, Any], category: str
+) -> None:
+    world.table("CustomersTable").put_item(Item=row)
+    forgotten = forget_with(world, NoScans(world.dynamodb))
+
+    assert world.table("CustomersTable").get_item(Key={"pk": row["pk"], "sk": row["sk"]}).get("Item") is None, what
+    (audit,) = [item for _, item in world.everything() if str(item.get("pk", "")).startswith(AUDIT_PREFIX)]
+    assert audit["categories"][f"erased.{category}"] >= 1 and forgotten.erased >= 1
+
+
+def test_another_customers_rows_naming_the_customer_lose_only_that(world: World) -> None:
+    """Boris came on Anna's code: his profile's referred_by (by the pointer in Anna's partition) and his
+    attribution's referrer_id and gsi1 keys (by gsi1 REFERRER#) go; the rest of each row stays."""
+    anna_everywhere(world)
+    forget_with(world, NoScans(world.dynamodb))
+
+    attribution = world.table("CustomersTable").get_item(Key={"pk": "CUSTOMER#cus_2", "sk": "REFERRED_BY"})["Item"]
+    assert attribution == {
+        "pk": "CUSTOMER#cus_2",
+        "sk": "REFERRED_BY",
+        "newcomer_id": "cus_2",
+        "month": "2026-11",
+        "gsi1sk": "INVITED#2026-11-07#cus_2",
+    }
+    boris = world.customers.get("cus_2")
+    assert boris is not None and boris.referred_by is None and boris.phone == BORIS.phone
+
+
+def test_forgetting_the_newcomer_takes_the_referrers_pointer_and_leaves_the_referrer(world: World) -> None:
+    request = ForgetRequest(customer_id="cus_2", chat_key="telegram:7002", language="ru")
+    forget_customer(
+        request,
+        customers=world.customers,
+        settings=SETTINGS,
+        dynamodb=NoScans(world.dynamodb),
+        s3_client=world.s3,
+        now=NOW,
+    )
+    assert (
+        world.table("CustomersTable").get_item(Key={"pk": "CUSTOMER#cus_1", "sk": "REFERRED#cus_2"}).get("Item") is None
+    )
+    assert world.customers.get("cus_1") == ANNA
+
+
+@pytest.mark.parametrize("deletes", [0, 3, 12, 25])
+def test_a_forget_that_fails_half_way_leaves_the_customer_bound_and_the_retry_completes_it(
+    world: World, deletes: int
+) -> None:
+    anna_everywhere(world)
     with pytest.raises(RuntimeError):
-        forget_customer(request, customers=world.customers, settings=SETTINGS, dynamodb=Failing(), s3_client=world.s3)
+        forget_with(world, NoScans(world.dynamodb, fail_after_deletes=deletes))
 
     assert world.customers.by_identity(ANNA_TG.key) is not None  # still bound: the chat can ask again
-    forget(world)
+    assert world.customers.get("cus_1") is not None
+    assert not [item for _, item in world.everything() if str(item.get("pk", "")).startswith(AUDIT_PREFIX)]
+
+    forget_with(world, NoScans(world.dynamodb))  # the customer asks again
     assert world.customers.by_identity(ANNA_TG.key) is None
+    assert not [item for _, item in world.everything() if mentions(item, ANNAS) and item.get("version") != 3]
+    audits = [item for _, item in world.everything() if str(item.get("pk", "")).startswith(AUDIT_PREFIX)]
+    assert len(audits) == 1  # audited once: the failed attempt wrote none
 
 
 def test_no_notice_the_bank_sends_unasked_is_marketing() -> None:

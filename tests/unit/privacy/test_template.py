@@ -40,13 +40,27 @@ def test_only_forget_customer_deletes_and_only_where_its_sweep_looks(transformed
     roles = roles_by_function(transformed)
     forget = grants(roles["ForgetCustomerFunction"])
     deleted_in = " ".join(forget["dynamodb:DeleteItem"])
-    for table in ("CustomersTable", "SessionsTable", "IdempotencyTable", "JourneyWaitsTable"):
+    for table in ("CustomersTable", "SessionsTable", "JourneyWaitsTable", "HandoffsTable"):
         assert table in deleted_in, table
-    for table in ("SecurityTable", "CardTokensTable", "BankBreakersTable", "SendRatesTable"):
+    for table in ("IdempotencyTable", "SecurityTable", "CardTokensTable", "BankBreakersTable", "SendRatesTable"):
         assert table not in json.dumps(_statements(roles["ForgetCustomerFunction"])), table
     assert all("MediaBucket" in r and "/*" in r for r in forget["s3:DeleteObject"])
     assert not any(a.startswith("s3:Put") or a.startswith("kms:") for a in forget)
     assert deleting(roles["GetMyDataFunction"]) == set() and deleting(roles["WithdrawConsentFunction"]) == set()
+
+
+def test_forgetting_never_scans_and_queries_only_the_indexes_its_sweep_uses(transformed: dict[str, Any]) -> None:
+    """At the bank's size a scan of the customers table never ends in a turn: forgetting finds each row by a key
+    or an index (privacy/erasure.py), and its role could not scan if it tried."""
+    forget = grants(roles_by_function(transformed)["ForgetCustomerFunction"])
+    assert "dynamodb:Scan" not in forget
+    indexes = " ".join(forget["dynamodb:Query"])
+    for index in (
+        "CustomersTable.Arn}/index/gsi1",
+        "CustomersTable.Arn}/index/by_customer",
+        "JourneyWaitsTable.Arn}/index/chat",
+    ):
+        assert index in indexes, index
 
 
 def test_my_data_only_reads_and_withdrawing_only_updates(transformed: dict[str, Any]) -> None:
@@ -66,8 +80,8 @@ def test_each_reads_the_tables_and_bucket_its_settings_name_from_the_environment
     if function == "ForgetCustomerFunction":
         for variable, table in (
             ("SESSIONS_TABLE", "SessionsTable"),
-            ("IDEMPOTENCY_TABLE", "IdempotencyTable"),
             ("JOURNEY_WAITS_TABLE", "JourneyWaitsTable"),
+            ("HANDOFFS_TABLE", "HandoffsTable"),
             ("MEDIA_BUCKET", "MediaBucket"),
         ):
             assert variables[variable] == {"Ref": table}, variable

@@ -12,6 +12,10 @@
     PHONE#<e164>               UNIQUE                    phone -> customer            -
     BANK#<bank customer id>    UNIQUE                    core banking id -> customer  -
     REFERRAL#<code>            UNIQUE                    referral code -> customer    -
+    CUSTOMER#<referrer>        REFERRED#<newcomer id>    a newcomer came with this    -
+                                                         customer's code: customer_id
+                                                         (newcomer), row_pk / row_sk
+                                                         (their profile), for forgetting
 
 The UNIQUE items make "one person, one customer" a database guarantee: they are written in the same
 transaction as the profile, each on condition that it does not exist yet.
@@ -130,6 +134,18 @@ class CustomersRepository(InCustomersTable):
                 ("REFERRAL", customer.referral_code),
             )
         ]
+        if customer.referred_by:
+            # In the referrer's partition, naming the newcomer (customer_id) and pointing at their profile: forgetting
+            # the referrer takes its id out of that profile, forgetting the newcomer erases this (privacy/erasure.py).
+            items.append(
+                {
+                    "pk": _customer_pk(customer.referred_by),
+                    "sk": f"REFERRED#{customer.customer_id}",
+                    "customer_id": customer.customer_id,
+                    "row_pk": profile["pk"],
+                    "row_sk": profile["sk"],
+                }
+            )
         client = self.table.meta.client
         try:
             client.transact_write_items(

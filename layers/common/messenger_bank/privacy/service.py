@@ -16,7 +16,7 @@ forget_customer):
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Any, Final, get_args
 
 from messenger_bank.conversation.catalogue import text
 from messenger_bank.customers.bindings import MINSK, list_chats, when_text
@@ -24,6 +24,7 @@ from messenger_bank.customers.models import ListChatsRequest
 from messenger_bank.customers.service import CustomersRepository, customer_by_id
 from messenger_bank.ids import random_id
 from messenger_bank.observability import logger, metrics
+from messenger_bank.outages.models import BankSystem
 from messenger_bank.phones import mask_phone
 from messenger_bank.privacy import erasure
 from messenger_bank.privacy.consents import ConsentsRepository
@@ -126,20 +127,24 @@ def forget_customer(
     directory = customers or CustomersRepository()
     config = settings or privacy_settings()
     customer = customer_by_id(request.customer_id, repository=directory)
-    who = erasure.Identifiers.of(customer, directory.bindings(customer.customer_id))
+    bindings = directory.bindings(customer.customer_id)
+    who = erasure.Identifiers.of(customer, bindings)
     done = erasure.Erasure()
-    labels = {
-        config.customers_table: "customers",
-        config.sessions_table: "sessions",
-        config.idempotency_table: "idempotency",
-        config.journey_waits_table: "journey_waits",
-    }
     dynamodb = dynamodb or boto3.resource("dynamodb")
-    # The customers table last: a forget that fails half-way leaves the customer bound, so asking again (the
-    # chat still the customer's) finishes it; the media and the other tables first.
+    tables = config.tables()
+    plan = erasure.KeyPlan(
+        customers=dynamodb.Table(tables["customers"]),
+        sessions=dynamodb.Table(tables["sessions"]),
+        journey_waits=dynamodb.Table(tables["journey_waits"]),
+        handoffs=dynamodb.Table(tables["handoffs"]),
+        keep_chat=request.chat_key,
+    )
+    # The media first, the customer's profile and identities last, with the audit record in one transaction
+    # (KeyPlan.finish): a forget that fails half-way leaves the customer bound, so asking again finishes it.
     erasure.sweep_media(config.bucket(), customer.customer_id, done, s3_client=s3_client)
-    for name, keys in sorted(config.tables().items(), key=lambda table: labels[table[0]] == "customers"):
-        erasure.sweep_table(dynamodb.Table(name), keys, labels[name], who, done, keep_chat=request.chat_key)
+    chats = {binding.chat_key for binding in bindings} | {request.chat_key}
+    last = plan.sweep(who, customer, chats, done, systems=get_args(BankSystem))
+    plan.count_last(last, done)
     audit = ErasureAudit(
         erasure_id="er_" + random_id(16),
         erased_at=now or datetime.now(UTC),
@@ -148,8 +153,8 @@ def forget_customer(
         categories=done.categories(),
         kept=KEPT,
     )
-    dynamodb.Table(config.customers_table).put_item(
-        Item={"pk": f"{erasure.AUDIT_PREFIX}{audit.erasure_id}", "sk": "AUDIT", **audit.model_dump(mode="json")}
+    plan.finish(
+        last, {"pk": f"{erasure.AUDIT_PREFIX}{audit.erasure_id}", "sk": "AUDIT", **audit.model_dump(mode="json")}
     )
     metrics.add_metric(name="CustomersForgotten", unit="Count", value=1)
     logger.info("customer forgotten", extra={"erasure_id": audit.erasure_id, "erased": done.total})

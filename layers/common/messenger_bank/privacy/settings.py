@@ -12,25 +12,25 @@ class PrivacySettings(BaseSettings):
 
     customers_table: str | None = None
     sessions_table: str | None = None
-    idempotency_table: str | None = None
     journey_waits_table: str | None = None
+    handoffs_table: str | None = None
     media_bucket: str | None = None
     sensitive_auth_minutes: int = 10
 
-    def tables(self) -> dict[str, tuple[str, ...]]:
-        """Each table the bot keeps a customer's copies in, with its key attributes (template.yaml). Not
-        here: the security table (keyed digests only, a day at most), the send rates (digests, seconds),
-        the card tokens (a sealed number under a random token, a day), the bank breakers (no customer)."""
+    def tables(self) -> dict[str, str]:
+        """The tables the bot keeps a customer's copies in, by role (privacy/erasure.py says what is found in
+        each and how). Not here: the idempotency table (webhook update ids and SQS message ids: nothing
+        names a customer), the security table (keyed digests only, a day at most), the send rates (digests,
+        seconds), the card tokens (a sealed number under a random token, a day), the bank breakers."""
         named = {
-            self.customers_table: ("pk", "sk"),
-            self.sessions_table: ("chat_key",),
-            self.idempotency_table: ("id",),
-            self.journey_waits_table: ("ref",),
+            "customers": self.customers_table,
+            "sessions": self.sessions_table,
+            "journey_waits": self.journey_waits_table,
+            "handoffs": self.handoffs_table,
         }
-        missing = [name for name in named if not name]
-        if missing:
-            raise RuntimeError("forgetting needs CUSTOMERS_, SESSIONS_, IDEMPOTENCY_ and JOURNEY_WAITS_TABLE")
-        return {str(name): keys for name, keys in named.items()}
+        if not all(named.values()):
+            raise RuntimeError("forgetting needs CUSTOMERS_, SESSIONS_, JOURNEY_WAITS_ and HANDOFFS_TABLE")
+        return {role: str(name) for role, name in named.items()}
 
     def bucket(self) -> str:
         if not self.media_bucket:

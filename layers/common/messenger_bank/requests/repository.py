@@ -1,8 +1,9 @@
 """Money requests in the customers table (table name from CUSTOMERS_TABLE).
 
     pk                    sk        what                                                   TTL
-    MONEYREQ#<id>         REQUEST   MoneyRequest: requester, payer, amount, status,        expires_at
-                                    attempt (pending → paying → paid | declined)
+    MONEYREQ#<id>         REQUEST   MoneyRequest: requester (also as customer_id), payer,  expires_at
+                                    amount, status, attempt (pending → paying → paid | declined)
+    CUSTOMER#<payer>      MONEYREQ#<id>  row_pk / row_sk: the request, for forgetting the payer  expires_at
 
 Every status change is a conditional write: a request is paid or declined once, however often the
 buttons are pressed, only by its payer, and only before it expires (the TTL deletes it only
@@ -42,7 +43,21 @@ def _to_request(item: dict[str, Any]) -> MoneyRequest:
 
 class MoneyRequestsRepository(InCustomersTable):
     def put(self, request: MoneyRequest) -> None:
-        self.table.put_item(Item={**_key(request.request_id), **request.model_dump(mode="json")})
+        """The request carries the requester as `customer_id` and the payer keeps a pointer to it in their own
+        partition: forgetting either finds it by key (privacy/erasure.py). The pointer first: one left
+        without its request (a failure between the two) points at nothing and goes with the TTL."""
+        self.table.put_item(
+            Item={
+                "pk": f"CUSTOMER#{request.payer_id}",
+                "sk": f"MONEYREQ#{request.request_id}",
+                "row_pk": _key(request.request_id)["pk"],
+                "row_sk": _key(request.request_id)["sk"],
+                "expires_at": request.expires_at,
+            }
+        )
+        self.table.put_item(
+            Item={**_key(request.request_id), **request.model_dump(mode="json"), "customer_id": request.requester_id}
+        )
 
     def get(self, request_id: str, payer_id: str, *, now: int) -> MoneyRequest:
         item = self.table.get_item(Key=_key(request_id), ConsistentRead=True).get("Item")

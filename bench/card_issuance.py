@@ -30,11 +30,13 @@ from local.chat import Chat, Person, onboard
 from local.cloud.cloud import LocalCloud
 
 GOAL_P95_S = 3.0
+GOAL_WARM_P95_S = 1.5  # issue 20: warm p95, and everything cold, on this 2-core machine
+GOAL_COLD_S = 4.0
 ADVERTISED_S = 30.0
 CHANNELS = ("telegram", "viber", "whatsapp", "messenger")
 RUN_TIMEOUT_S = 60.0
 TO_MACHINE = "confirmation → StartExecution (webhook, queue, conversation)"
-BETWEEN = "between states, until delivered (Step Functions transitions)"
+BETWEEN = "between states (Step Functions transitions, its Lambda calls' way to the runner)"
 
 
 @dataclass
@@ -116,8 +118,9 @@ def one_run(cloud: LocalCloud, machine_arn: str, channel: str, *, cold: bool = F
             run.steps[name] = run.steps.get(name, 0.0) + exited - entered
             if name not in run.order:
                 run.order.append(name)
-            if exited <= done:
-                counted += exited - entered
+            # A state is counted up to the picture's arrival: SendCard ends after its message is delivered, so
+            # counting it whole or not at all put its delivery into the time between states.
+            counted += max(0.0, min(exited, done) - entered)
         run.steps[BETWEEN] = run.total_s - counted
         run.order.append(BETWEEN)
     return run
@@ -180,6 +183,8 @@ def main(argv: list[str] | None = None) -> None:
             f"  goal: p95 under {GOAL_P95_S:.0f} s (ten times better than the advertised {ADVERTISED_S:.0f} s): "
             f"{verdict} (p95 {p95:.2f} s)"
         )
+        warm_verdict = "met" if p95 <= GOAL_WARM_P95_S else "NOT met"
+        print(f"  goal (issue 20): warm p95 at most {GOAL_WARM_P95_S} s: {warm_verdict}")
     cold_totals = [r.total_s for r in cold_runs if r.total_s is not None]
     if cold_totals:
         warm_p50 = f"p50 {percentile(totals, 0.5):.2f} s" if totals else "no warm run"
@@ -188,6 +193,8 @@ def main(argv: list[str] | None = None) -> None:
             f"{percentile(cold_totals, 0.5):.2f} s  max {max(cold_totals):.2f} s  (n={len(cold_totals)}); "
             f"warm {warm_p50}"
         )
+        cold_verdict = "met" if max(cold_totals) <= GOAL_COLD_S else "NOT met"
+        print(f"  goal (issue 20): everything cold at most {GOAL_COLD_S} s: {cold_verdict}")
     for run in failures + [r for r in cold_runs if r.total_s is None]:
         print(f"  failed run ({run.channel}): {run.failure}")
     order: list[str] = []
@@ -206,7 +213,10 @@ def main(argv: list[str] | None = None) -> None:
             values = per_step[name]
             mark = "  ← slowest" if name == slowest else ""
             print(f"    {name:<64} {median(values) * 1000:8.0f} ms  (max {max(values) * 1000:6.0f} ms){mark}")
-        print("    (states that end after the picture arrived, like CloseApplication, are not in the figure above)")
+        print(
+            "    (a state counts towards the figure above up to the picture's arrival: SendCard up to its delivery, "
+            "CloseApplication and later not at all)"
+        )
     print(f"  bank calls slowed by the sandbox: {faults.get('latency', 0)}")
 
 

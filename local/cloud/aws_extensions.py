@@ -36,6 +36,9 @@ as AWS defines them, so that the operations view calls the same API locally as o
   beside the manifest (JSON arrays of `{ExecutionArn, Input, Output | Error, Cause, Status}`, Input and Output
   as JSON text), so that the runbook's way to see which customers failed works locally too.
 
+- A definition is parsed once (`_install_parse_once`): moto parsed it with ANTLR again at every StartExecution,
+  50-90 ms before each execution's first state here (a cost of its Python ANTLR runtime).
+
 And one hook the local cloud's SQS event sources use: `on_message_sent(queue_arn, callback)` calls back whenever
 a message is added to that queue (sent, or moved back from its dead-letter queue), so an event source receives at
 once instead of long-polling moto.
@@ -72,6 +75,7 @@ def install() -> None:
         _install_message_move_tasks()
         _install_appconfig()
         _install_sdk_integration_casing()
+        _install_parse_once()
         _install_express_child_workflows()
         _install_result_files()
         _install_message_sent_hook()
@@ -224,6 +228,37 @@ def _install_result_files() -> None:
 
 _results: dict[str, list[dict[str, Any]]] = {}  # a Map Run's children's ends, until its ResultWriter writes them
 _results_lock = threading.Lock()
+
+
+PARSED_KEPT = 256  # parse trees kept (a test session creates a few dozen state machines)
+_parsed: dict[str, Any] = {}  # definition -> its ANTLR parse tree
+_parsed_lock = threading.Lock()
+
+
+def _install_parse_once() -> None:
+    """moto's Step Functions parses a definition with ANTLR's Python runtime at CreateStateMachine and again at
+    every StartExecution (50-90 ms per execution of card issuance here, several times that under load, all before
+    its first state). The parse tree of a definition is kept and only the cheap step after it (moto's
+    Preprocessor, 6-8 ms: the tree into fresh evaluation components) runs per execution, so no execution shares
+    state with another. A definition with a syntax error is never kept: it fails as moto fails it, each time."""
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+
+    original = AmazonStateLanguageParser.parse
+
+    def parse(definition: str) -> Any:
+        with _parsed_lock:
+            tree = _parsed.get(definition)
+        if tree is None:
+            program, tree = original(definition)  # raises ASLParserException as before
+            with _parsed_lock:
+                if len(_parsed) >= PARSED_KEPT:
+                    _parsed.pop(next(iter(_parsed)))
+                _parsed[definition] = tree
+            return program, tree
+        return Preprocessor().visit(tree), tree
+
+    AmazonStateLanguageParser.parse = staticmethod(parse)  # type: ignore[method-assign]
 
 
 def _install_express_child_workflows() -> None:

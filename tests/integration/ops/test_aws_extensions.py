@@ -195,6 +195,27 @@ def test_the_restart_point_is_the_outermost_state_left_open() -> None:
     assert restart_point(again) == ("Fan", '{"b":3}')
 
 
+def test_a_definition_parsed_once_still_gives_each_execution_its_own_program() -> None:
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+    aws_extensions.install()
+    definition = json.dumps(LEDGER)
+    first, tree = AmazonStateLanguageParser.parse(definition)
+    second, same_tree = AmazonStateLanguageParser.parse(definition)
+    assert same_tree is tree
+    assert second is not first
+
+
+def test_a_definition_with_a_syntax_error_is_refused_each_time() -> None:
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser, ASLParserException
+
+    aws_extensions.install()
+    broken = json.dumps({"StartAt": "First", "States": {"First": {"Type": "Pass", "Nxt": "Gone"}}})
+    for _ in range(2):
+        with pytest.raises(ASLParserException):
+            AmazonStateLanguageParser.parse(broken)
+
+
 # ---------------------------------------------------------------------------------------------- SQS
 def queues(sqs: Any, name: str) -> tuple[str, str, str]:
     """A FIFO queue and its dead-letter queue: (queue URL, dead-letter URL, dead-letter ARN)."""

@@ -7,6 +7,7 @@ unseals the application itself, uses it, and returns nothing of it.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from messenger_bank.banking import service as bank
 from messenger_bank.banking.models import Identity, IssueCardRequest
@@ -76,13 +77,17 @@ def identity_of(form: ApplicationForm) -> Identity:
 def verify_applicant(state: IssuanceState) -> IssuanceState:
     """Passport registry, then Cerberus. Raises IdentityNotConfirmed, ApplicantUnderAge,
     CustomerSanctioned or AlreadyCustomer: the state machine tells the customer which."""
-    person = identity_of(applications.unseal(state.application_id))
-    bank.verify_identity(person)
-    bank.screen_customer(person)
     form = applications.unseal(state.application_id)
-    if customers.phone_taken(form.phone, _chat_identity(form)):
-        # The phone is an existing customer's: no second card, and no binding without a card proof.
-        raise AlreadyCustomer("the phone is a customer's already")
+    person = identity_of(form)
+    # Our own directory is read while the bank checks run (a read, nothing done with it before they pass); the
+    # bank's two stay one after the other: Cerberus never screens a person the registry did not confirm.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="phone-taken") as pool:
+        phone_taken = pool.submit(customers.phone_taken, form.phone, _chat_identity(form))
+        bank.verify_identity(person)
+        bank.screen_customer(person)
+        if phone_taken.result():
+            # The phone is an existing customer's: no second card, and no binding without a card proof.
+            raise AlreadyCustomer("the phone is a customer's already")
     return state
 
 

@@ -7,11 +7,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from botocore.exceptions import ClientError
 
 from messenger_bank.channels.models import ChatRef
 from messenger_bank.conversation.catalogue import text
 from messenger_bank.handoff import service
 from messenger_bank.handoff.errors import HandoffNotFound, HandoffNotOpen, WindowClosed
+from messenger_bank.handoff.models import TEXT_LIMIT, ChatTurn, handoff_id
+from messenger_bank.handoff.settings import HandoffSettings
 from tests.unit.handoff.world import NOW, TELEGRAM, WHATSAPP, World
 
 
@@ -47,6 +50,44 @@ def test_a_turn_is_kept_while_the_chat_is_open_and_not_after(world: World) -> No
     world.hand_back("anna")
     assert service.open_handoff(TELEGRAM.key, repository=world.handoffs) is None
     assert not service.keep_turn(handoff, "customer", "после", repository=world.handoffs, now=NOW)
+
+
+def test_a_long_wait_keeps_the_latest_turns_and_drops_the_oldest(world: World) -> None:
+    world.hand_over(TELEGRAM, "1")
+    for n in range(2, 7):
+        assert world.handoffs.add_turn(handoff_id(TELEGRAM.key), _turn(str(n)), keep=3)
+    kept = world.handoffs.get(handoff_id(TELEGRAM.key))
+    assert kept is not None and [turn.text for turn in kept.turns] == ["4", "5", "6"]
+
+
+def test_a_full_chat_back_with_the_bot_keeps_no_more_turns(world: World) -> None:
+    world.hand_over(TELEGRAM, "1", "2")
+    world.hand_back("anna")
+    assert not world.handoffs.add_turn(handoff_id(TELEGRAM.key), _turn("after"), keep=2)
+    kept = world.handoffs.get(handoff_id(TELEGRAM.key))
+    assert kept is not None and [turn.text for turn in kept.turns] == ["1", "2"]
+
+
+def test_the_most_turns_a_chat_may_keep_fit_in_one_dynamodb_item_however_they_are_written(world: World) -> None:
+    most = HandoffSettings.model_fields["handoff_turns_kept"].metadata
+    keep = next(rule.le for rule in most if hasattr(rule, "le"))
+    longest = "😀" * (TEXT_LIMIT + 20)  # four bytes a character, the most a turn's text can weigh
+    world.hand_over(TELEGRAM, "1")
+    for _ in range(keep + 5):
+        assert world.handoffs.add_turn(handoff_id(TELEGRAM.key), _turn(longest), keep=keep)
+    kept = world.handoffs.get(handoff_id(TELEGRAM.key))
+    assert kept is not None and len(kept.turns) == keep
+    # Unbounded, the same chat passes 400 KB and is refused by DynamoDB (moto holds it to that limit too).
+    with pytest.raises(ClientError, match="maximum allowed size"):
+        world.handoffs.table.update_item(
+            Key={"handoff_id": handoff_id(TELEGRAM.key)},
+            UpdateExpression="SET turns = list_append(turns, :more)",
+            ExpressionAttributeValues={":more": [_turn(longest).model_dump(mode="json")] * 60},
+        )
+
+
+def _turn(text: str) -> ChatTurn:
+    return ChatTurn(at=NOW, by="customer", text=text)
 
 
 def test_one_operator_takes_a_chat_and_another_cannot(world: World) -> None:

@@ -22,6 +22,7 @@ from messenger_bank.handoff.models import ChatTurn, Handoff
 from messenger_bank.handoff.settings import handoff_settings
 
 QUEUE_INDEX: Final = "queue"
+_TRIM_ATTEMPTS: Final = 5
 OPEN: Final = "open"
 
 
@@ -63,25 +64,46 @@ class HandoffsRepository:
             raise
         return True
 
-    def add_turn(self, handoff_id: str, turn: ChatTurn) -> bool:
-        """A turn kept for the operator while the chat is open; False when it is not (back with the bot)."""
+    def add_turn(self, handoff_id: str, turn: ChatTurn, keep: int) -> bool:
+        """A turn kept for the operator while the chat is open, the chat's latest `keep` turns stored and no more
+        (a chat's item must stay under DynamoDB's 400 KB); False when it is not open (back with the bot)."""
+        turn_item = turn.model_dump(mode="json", exclude_none=True)
         try:
             self.table.update_item(
                 Key={"handoff_id": handoff_id},
                 UpdateExpression="SET turns = list_append(if_not_exists(turns, :none), :turn)",
-                ConditionExpression="#queue = :open",
+                ConditionExpression="#queue = :open AND (attribute_not_exists(turns) OR size(turns) < :keep)",
                 ExpressionAttributeNames={"#queue": "queue"},
-                ExpressionAttributeValues={
-                    ":turn": [turn.model_dump(mode="json", exclude_none=True)],
-                    ":none": [],
-                    ":open": OPEN,
-                },
+                ExpressionAttributeValues={":turn": [turn_item], ":none": [], ":open": OPEN, ":keep": keep},
             )
+            return True
         except ClientError as error:
-            if _conditional(error):
+            if not _conditional(error):
+                raise
+        # Closed, or full: the list is written whole without its oldest turns, on the condition that nobody added
+        # one since it was read (the operator's answers are kept too); a lost race reads again.
+        for _ in range(_TRIM_ATTEMPTS):
+            item = self.table.get_item(Key={"handoff_id": handoff_id}, ConsistentRead=True).get("Item")
+            if item is None or item.get("queue") != OPEN:
                 return False
-            raise
-        return True
+            turns = list(item.get("turns", []))
+            try:
+                self.table.update_item(
+                    Key={"handoff_id": handoff_id},
+                    UpdateExpression="SET turns = :turns",
+                    ConditionExpression="#queue = :open AND size(turns) = :read",
+                    ExpressionAttributeNames={"#queue": "queue"},
+                    ExpressionAttributeValues={
+                        ":turns": [*turns, turn_item][-keep:],
+                        ":open": OPEN,
+                        ":read": len(turns),
+                    },
+                )
+                return True
+            except ClientError as error:
+                if not _conditional(error):
+                    raise
+        raise RuntimeError(f"the hand-off's turns changed under {_TRIM_ATTEMPTS} attempts to keep one")
 
     def take(self, handoff_id: str, operator: str, now: datetime) -> Handoff | None:
         """The chat now with `operator`: from waiting, or already theirs. None when it is neither."""

@@ -125,7 +125,9 @@ def keep_turn(
 ) -> bool:
     """A turn kept for the operator (already redacted by the caller for a customer's; redacted again here)."""
     turn = ChatTurn(at=_now(now), by=by, text=redacted(said), operator=operator)
-    return (repository or HandoffsRepository()).add_turn(handoff.handoff_id, turn)
+    return (repository or HandoffsRepository()).add_turn(
+        handoff.handoff_id, turn, handoff_settings().handoff_turns_kept
+    )
 
 
 # ------------------------------------------------------------------ the operators' inbox

@@ -289,6 +289,7 @@ def run_step(
     parties: dict[str, Party],
     customers: list[str],
     applicants: list[str],
+    drain_s: float = DRAIN_S,
 ) -> StepResult:
     plan = schedule(rate, seconds, customers, applicants, seed=int(rate * 10))
     for message in plan.messages:
@@ -302,7 +303,7 @@ def run_step(
     sent, due, backlog = send_open_loop(cloud, plan, parties)
     notices = Counter(recipient for _, recipient in plan.transfers)
 
-    deadline = time.monotonic() + DRAIN_S
+    deadline = time.monotonic() + drain_s
     while True:
         verdict = check_replies(sent, replies_of(cloud, parties, since_seq), notices)
         queued, dead = inbound_backlog(cloud)

@@ -139,6 +139,29 @@ def test_a_webhook_function_loads_its_own_messengers_adapter_and_no_others() -> 
     }
 
 
+def test_a_webhook_and_an_operation_that_reads_no_yaml_load_no_yaml_parser() -> None:
+    """The catalogue and the notices' registry are read on first use, and PyYAML imported there (issue 20): a
+    webhook writes one text itself (Viber's welcome, when a person opens the chat), most of its invocations none;
+    these operations answer with data. The parser alone was ~15-30 ms of such a function's init."""
+    readers_of_no_yaml = {
+        "TelegramWebhookFunction",
+        "ViberWebhookFunction",
+        "WhatsAppWebhookFunction",
+        "MessengerWebhookFunction",
+        "GetBalanceFunction",
+        "ListCardsFunction",
+        "SendOtpFunction",
+    }
+    jobs = [(name, code, module) for name, (code, module) in sorted(functions().items()) if name in readers_of_no_yaml]
+
+    found = probe(jobs, ("yaml",))
+
+    assert len(jobs) == len(readers_of_no_yaml)
+    assert {name: loaded.get("error") or loaded["loaded"] for name, loaded in found.items()} == {
+        name: [] for name in readers_of_no_yaml
+    }
+
+
 def test_the_probe_sees_a_renderer_load_pillow_and_qrcode(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text("import messenger_bank.images.share\n", encoding="utf-8")
     assert probe([("Drawing", tmp_path, "app")]) == {"Drawing": {"loaded": ["PIL", "qrcode"]}}

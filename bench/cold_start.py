@@ -16,6 +16,12 @@ awscrt, which botocore picks up when present; click and rich, which httpx picks 
 
     pip install -t /tmp/lambda-site -r layers/common/requirements.txt boto3
     python -m bench cold_start 5 --site /tmp/lambda-site
+
+`--layer DIR` imports the layer from DIR in place of layers/common: the layer as `sam build` lays it out (DIR:
+.aws-sam/build/CommonLayer/python), with `--site` holding boto3 alone (the runtime's), is what a Lambda imports:
+
+    pip install -t /tmp/boto3-site boto3 && make build
+    python -m bench cold_start 5 --site /tmp/boto3-site --layer .aws-sam/build/CommonLayer/python
 """
 
 from __future__ import annotations
@@ -57,6 +63,8 @@ def time_import(module: str, path: list[Path], site: Path | None = None) -> tupl
         "POWERTOOLS_SERVICE_NAME": "bench",
         "POWERTOOLS_METRICS_NAMESPACE": "Bench",
         "SECRETS_PREFIX": "/bench",
+        # Never write bytecode next to the sources: a run must not make the next one's source imports cheaper.
+        "PYTHONDONTWRITEBYTECODE": "1",
     }
     before, started = getrusage(RUSAGE_CHILDREN), time.perf_counter()
     isolated = ["-S"] if site is not None else []
@@ -81,8 +89,13 @@ def main(runs: int = 7, only: list[str] | None = None) -> None:
         site = Path(only[at + 1]).resolve()
         del only[at : at + 2]
     layer = ROOT / "layers" / "common"
+    if "--layer" in only:
+        at = only.index("--layer")
+        layer = Path(only[at + 1]).resolve()
+        del only[at : at + 2]
     print(f"cold start (fresh process importing the handler), median of {runs} runs, each paired with `import boto3`")
     print(f"  packages from {site} only (python -S)" if site else "  packages from this virtualenv")
+    print(f"  the layer from {layer}")
     print(f"  {'function':<34} {'wall':>9} {'boto3':>9}  ratio   {'cpu':>9} {'boto3':>9}  ratio")
     for logical_id, (code, module) in sorted(functions().items()):
         if only and logical_id not in only:

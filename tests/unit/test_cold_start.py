@@ -15,6 +15,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from bench.cold_start import functions
 
@@ -24,7 +25,7 @@ ONLY_WHERE_DRAWN = ("PIL", "qrcode")
 NOWHERE = ("aws_xray_sdk",)
 
 # Runs in a fresh interpreter: argv[1] the watched packages; stdin [[name, code folder, module], ...];
-# prints {name: {"loaded": [...]} or {"error": "..."}}.
+# prints {name: {"loaded": [...], "read": [settings models read]} or {"error": "..."}}.
 PROBE = """
 import importlib, json, os, sys
 watched = json.loads(sys.argv[1])
@@ -44,6 +45,13 @@ for name, code, module in jobs:
         try:
             importlib.import_module(module)
             answer = {"loaded": [m for m in watched if m in sys.modules]}
+            # Which settings models (messenger_bank.configuration.read_once) the init read.
+            configuration = sys.modules.get("messenger_bank.configuration")
+            answer["read"] = sorted(
+                read.__wrapped__.__closure__[0].cell_contents.__name__
+                for read in getattr(configuration, "_ACCESSORS", ())
+                if read.cache_info().currsize
+            )
         except BaseException as error:
             answer = {"error": repr(error)}
         os.write(write, json.dumps(answer).encode())
@@ -58,7 +66,7 @@ print(json.dumps(found))
 
 def probe(
     jobs: list[tuple[str, Path, str]], watched: tuple[str, ...] = (*ONLY_WHERE_DRAWN, *NOWHERE)
-) -> dict[str, dict[str, list[str] | str]]:
+) -> dict[str, dict[str, Any]]:
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT / "layers" / "common"),
@@ -77,7 +85,7 @@ def probe(
         check=True,
         timeout=280,
     )
-    found: dict[str, dict[str, list[str] | str]] = json.loads(done.stdout)
+    found: dict[str, dict[str, Any]] = json.loads(done.stdout)
     return found
 
 
@@ -162,9 +170,34 @@ def test_a_webhook_and_an_operation_that_reads_no_yaml_load_no_yaml_parser() -> 
     }
 
 
+def test_a_webhook_reads_no_settings_at_init() -> None:
+    """Viber's adapter read the channels' settings at init for its sender's name, and with them every platform
+    secret the function may see (SSM, up to eight reads, issue 20); the name is read where a welcome names it."""
+    webhooks = (
+        "TelegramWebhookFunction",
+        "ViberWebhookFunction",
+        "WhatsAppWebhookFunction",
+        "MessengerWebhookFunction",
+    )
+    jobs = [(name, code, module) for name, (code, module) in sorted(functions().items()) if name in webhooks]
+
+    found = probe(jobs, ())
+
+    assert {name: loaded.get("error") or loaded["read"] for name, loaded in found.items()} == {
+        name: [] for name in webhooks
+    }
+
+
+def test_the_probe_sees_an_init_read_settings(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("from messenger_bank.channels import settings\nsettings()\n", encoding="utf-8")
+    assert probe([("Reading", tmp_path, "app")], ()) == {
+        "Reading": {"loaded": [], "read": ["ChannelSettings", "StackSettings"]}
+    }
+
+
 def test_the_probe_sees_a_renderer_load_pillow_and_qrcode(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text("import messenger_bank.images.share\n", encoding="utf-8")
-    assert probe([("Drawing", tmp_path, "app")]) == {"Drawing": {"loaded": ["PIL", "qrcode"]}}
+    assert probe([("Drawing", tmp_path, "app")]) == {"Drawing": {"loaded": ["PIL", "qrcode"], "read": []}}
 
 
 def _drawing_modules() -> frozenset[str]:

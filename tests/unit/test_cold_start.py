@@ -150,13 +150,13 @@ def test_a_webhook_function_loads_its_own_messengers_adapter_and_no_others() -> 
 def test_a_webhook_and_an_operation_that_reads_no_yaml_load_no_yaml_parser() -> None:
     """The catalogue and the notices' registry are read on first use, and PyYAML imported there (issue 20): a
     webhook writes one text itself (Viber's welcome, when a person opens the chat), most of its invocations none;
-    these operations answer with data. The parser alone was ~15-30 ms of such a function's init."""
+    these two operations write none (get_balance does, for a card with credit: it reads the catalogue, and imports the
+    parser, on such a call). The parser alone was ~15-30 ms of such a function's init."""
     readers_of_no_yaml = {
         "TelegramWebhookFunction",
         "ViberWebhookFunction",
         "WhatsAppWebhookFunction",
         "MessengerWebhookFunction",
-        "GetBalanceFunction",
         "ListCardsFunction",
         "SendOtpFunction",
     }
@@ -167,6 +167,30 @@ def test_a_webhook_and_an_operation_that_reads_no_yaml_load_no_yaml_parser() -> 
     assert len(jobs) == len(readers_of_no_yaml)
     assert {name: loaded.get("error") or loaded["loaded"] for name, loaded in found.items()} == {
         name: [] for name in readers_of_no_yaml
+    }
+
+
+def test_a_webhook_does_not_load_the_sealer_and_the_conversation_does() -> None:
+    """A webhook seals only an update whose free text holds a card or document number (webhooks/sealing.py): the
+    sealer (cryptography's AES-GCM, the KMS client) loads on such an update, not at every webhook's init. The
+    conversation seals sessions on its common path and loads it at init."""
+    webhooks = (
+        "TelegramWebhookFunction",
+        "ViberWebhookFunction",
+        "WhatsAppWebhookFunction",
+        "MessengerWebhookFunction",
+    )
+    jobs = [
+        (name, code, module)
+        for name, (code, module) in sorted(functions().items())
+        if name in webhooks or name == "ConversationFunction"
+    ]
+
+    found = probe(jobs, ("messenger_bank.security.sealing",))
+
+    assert {name: loaded.get("error") or loaded["loaded"] for name, loaded in found.items()} == {
+        **{name: [] for name in webhooks},
+        "ConversationFunction": ["messenger_bank.security.sealing"],
     }
 
 

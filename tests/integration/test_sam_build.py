@@ -50,3 +50,5 @@ def test_sam_build_packages_every_function_and_the_layers_with_their_dependencie
     assert header[:4] == importlib.util.MAGIC_NUMBER and int.from_bytes(header[4:8], "little") == 0b01
     images = build / "ImagesLayer" / "python"
     assert (images / "PIL").is_dir() and (images / "qrcode").is_dir()
+    drawing = sorted(images.rglob("*.py"))
+    assert [str(p) for p in drawing if not Path(importlib.util.cache_from_source(str(p))).exists()] == []

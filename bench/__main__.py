@@ -1,9 +1,9 @@
 """Every benchmark, in order, each under its own header: figures printed, never asserted.
 
     python -m bench                 # all of them (NLU without the ~2 min public Banking77 benchmark)
-    python -m bench <name> [args]   # one: cold_start, webhooks, outbound, turns, card_issuance, transfers, purchases,
-                                    #      sessions, notices, nlu, images, aws_calls, capacity,
-                                    #      load
+    python -m bench <name> [args]   # one: cold_start, first_call, webhooks, outbound, turns, card_issuance,
+                                    #      transfers, purchases, sessions, notices, nlu, images, aws_calls,
+                                    #      capacity, load
     python -m bench --list
 
 Each benchmark ends by itself; those that need the local cloud start and stop their own, on free ports
@@ -35,6 +35,13 @@ def _cold_start(args: list[str]) -> None:
     from bench import cold_start
 
     cold_start.main(int(args[0]) if args else 7, args[1:])
+
+
+@_register("first_call", "A webhook's init and its first invocation")
+def _first_call(args: list[str]) -> None:
+    from bench import first_call
+
+    first_call.main(int(args[0]) if args and args[0].isdigit() else 5, args[1:] if args and args[0].isdigit() else args)
 
 
 @_register("webhooks", "Webhook acknowledgement latency per messenger")

@@ -9,6 +9,19 @@ both sides of a pair alike.
 
 `--before DIR` times, in each pair, the handler of a checkout of another commit too (DIR: its root, e.g. from
 `git archive <commit> | tar -x -C DIR`), so a change is measured before and after in the same run.
+
+`--site DIR` imports from DIR instead of this virtualenv (`python -S`: no site-packages), on both sides of a pair:
+a Lambda-like path, the layer's packages and boto3 only, without the development tools' packages (pyOpenSSL and
+awscrt, which botocore picks up when present; click and rich, which httpx picks up), which load here on both sides:
+
+    pip install -t /tmp/lambda-site -r layers/common/requirements.txt boto3
+    python -m bench cold_start 5 --site /tmp/lambda-site
+
+`--layer DIR` imports the layer from DIR in place of layers/common: the layer as `sam build` lays it out (DIR:
+.aws-sam/build/CommonLayer/python), with `--site` holding boto3 alone (the runtime's), is what a Lambda imports:
+
+    pip install -t /tmp/boto3-site boto3 && make build
+    python -m bench cold_start 5 --site /tmp/boto3-site --layer .aws-sam/build/CommonLayer/python
 """
 
 from __future__ import annotations
@@ -39,8 +52,10 @@ def functions() -> dict[str, tuple[Path, str]]:
     return found
 
 
-def time_import(module: str, path: list[Path]) -> tuple[float, float]:
-    """Wall time and CPU time (user + system) of the process, in ms."""
+def time_import(module: str, path: list[Path], site: Path | None = None) -> tuple[float, float]:
+    """Wall time and CPU time (user + system) of the process, in ms; `site`: import packages from there only."""
+    if site is not None:
+        path = [*path, site]
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(str(p) for p in path),
@@ -48,9 +63,13 @@ def time_import(module: str, path: list[Path]) -> tuple[float, float]:
         "POWERTOOLS_SERVICE_NAME": "bench",
         "POWERTOOLS_METRICS_NAMESPACE": "Bench",
         "SECRETS_PREFIX": "/bench",
+        # Never write bytecode next to the sources: a run must not make the next one's source imports cheaper.
+        "PYTHONDONTWRITEBYTECODE": "1",
     }
     before, started = getrusage(RUSAGE_CHILDREN), time.perf_counter()
-    subprocess.run([sys.executable, "-P", "-c", f"import {module}"], env=env, check=True, cwd=path[0] if path else ROOT)
+    isolated = ["-S"] if site is not None else []
+    command = [sys.executable, *isolated, "-P", "-c", f"import {module}"]
+    subprocess.run(command, env=env, check=True, cwd=path[0] if path else ROOT)
     wall, after = time.perf_counter() - started, getrusage(RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall * 1000, cpu * 1000
@@ -64,19 +83,30 @@ def main(runs: int = 7, only: list[str] | None = None) -> None:
         at = only.index("--before")
         before = Path(only[at + 1]).resolve()
         del only[at : at + 2]
+    site: Path | None = None
+    if "--site" in only:
+        at = only.index("--site")
+        site = Path(only[at + 1]).resolve()
+        del only[at : at + 2]
     layer = ROOT / "layers" / "common"
+    if "--layer" in only:
+        at = only.index("--layer")
+        layer = Path(only[at + 1]).resolve()
+        del only[at : at + 2]
     print(f"cold start (fresh process importing the handler), median of {runs} runs, each paired with `import boto3`")
+    print(f"  packages from {site} only (python -S)" if site else "  packages from this virtualenv")
+    print(f"  the layer from {layer}")
     print(f"  {'function':<34} {'wall':>9} {'boto3':>9}  ratio   {'cpu':>9} {'boto3':>9}  ratio")
     for logical_id, (code, module) in sorted(functions().items()):
         if only and logical_id not in only:
             continue
         runs_of: dict[str, list[tuple[tuple[float, float], tuple[float, float]]]] = {"": [], "before": []}
         for _ in range(runs):
-            baseline = time_import("boto3", [])
+            baseline = time_import("boto3", [], site)
             if before is not None:
                 old = before / code.relative_to(ROOT)
-                runs_of["before"].append((baseline, time_import(module, [old, before / "layers" / "common"])))
-            runs_of[""].append((baseline, time_import(module, [code, layer])))
+                runs_of["before"].append((baseline, time_import(module, [old, before / "layers" / "common"], site)))
+            runs_of[""].append((baseline, time_import(module, [code, layer], site)))
         for label, pairs in runs_of.items():
             if not pairs:
                 continue

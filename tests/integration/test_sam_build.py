@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -40,5 +41,14 @@ def test_sam_build_packages_every_function_and_the_layers_with_their_dependencie
     assert (layer / "pydantic").is_dir() and (layer / "aws_lambda_powertools").is_dir()
     # The runtime has boto3 and botocore; Pillow and qrcode are only for the functions that draw.
     assert [name for name in ("boto3", "botocore", "PIL", "qrcode") if (layer / name).exists()] == []
+    # The layer ships its bytecode (layers/common/Makefile): /opt is read-only on Lambda, and without it every cold
+    # start compiled the layer again (issue 20). Unchecked-hash (flags 0b01): used without the sources' timestamps.
+    sources = sorted(layer.rglob("*.py"))
+    assert len(sources) > 500
+    assert [str(p) for p in sources if not Path(importlib.util.cache_from_source(str(p))).exists()] == []
+    header = Path(importlib.util.cache_from_source(str(layer / "messenger_bank" / "handlers.py"))).read_bytes()[:8]
+    assert header[:4] == importlib.util.MAGIC_NUMBER and int.from_bytes(header[4:8], "little") == 0b01
     images = build / "ImagesLayer" / "python"
     assert (images / "PIL").is_dir() and (images / "qrcode").is_dir()
+    drawing = sorted(images.rglob("*.py"))
+    assert [str(p) for p in drawing if not Path(importlib.util.cache_from_source(str(p))).exists()] == []

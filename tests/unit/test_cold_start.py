@@ -15,6 +15,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from bench.cold_start import functions
 
@@ -24,7 +25,7 @@ ONLY_WHERE_DRAWN = ("PIL", "qrcode")
 NOWHERE = ("aws_xray_sdk",)
 
 # Runs in a fresh interpreter: argv[1] the watched packages; stdin [[name, code folder, module], ...];
-# prints {name: {"loaded": [...]} or {"error": "..."}}.
+# prints {name: {"loaded": [...], "read": [settings models read]} or {"error": "..."}}.
 PROBE = """
 import importlib, json, os, sys
 watched = json.loads(sys.argv[1])
@@ -44,6 +45,13 @@ for name, code, module in jobs:
         try:
             importlib.import_module(module)
             answer = {"loaded": [m for m in watched if m in sys.modules]}
+            # Which settings models (messenger_bank.configuration.read_once) the init read.
+            configuration = sys.modules.get("messenger_bank.configuration")
+            answer["read"] = sorted(
+                read.__wrapped__.__closure__[0].cell_contents.__name__
+                for read in getattr(configuration, "_ACCESSORS", ())
+                if read.cache_info().currsize
+            )
         except BaseException as error:
             answer = {"error": repr(error)}
         os.write(write, json.dumps(answer).encode())
@@ -58,7 +66,7 @@ print(json.dumps(found))
 
 def probe(
     jobs: list[tuple[str, Path, str]], watched: tuple[str, ...] = (*ONLY_WHERE_DRAWN, *NOWHERE)
-) -> dict[str, dict[str, list[str] | str]]:
+) -> dict[str, dict[str, Any]]:
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT / "layers" / "common"),
@@ -77,7 +85,7 @@ def probe(
         check=True,
         timeout=280,
     )
-    found: dict[str, dict[str, list[str] | str]] = json.loads(done.stdout)
+    found: dict[str, dict[str, Any]] = json.loads(done.stdout)
     return found
 
 
@@ -139,9 +147,81 @@ def test_a_webhook_function_loads_its_own_messengers_adapter_and_no_others() -> 
     }
 
 
+def test_a_webhook_and_an_operation_that_reads_no_yaml_load_no_yaml_parser() -> None:
+    """The catalogue and the notices' registry are read on first use, and PyYAML imported there (issue 20): a
+    webhook writes one text itself (Viber's welcome, when a person opens the chat), most of its invocations none;
+    these two operations write none (get_balance does, for a card with credit: it reads the catalogue, and imports the
+    parser, on such a call). The parser alone was ~15-30 ms of such a function's init."""
+    readers_of_no_yaml = {
+        "TelegramWebhookFunction",
+        "ViberWebhookFunction",
+        "WhatsAppWebhookFunction",
+        "MessengerWebhookFunction",
+        "ListCardsFunction",
+        "SendOtpFunction",
+    }
+    jobs = [(name, code, module) for name, (code, module) in sorted(functions().items()) if name in readers_of_no_yaml]
+
+    found = probe(jobs, ("yaml",))
+
+    assert len(jobs) == len(readers_of_no_yaml)
+    assert {name: loaded.get("error") or loaded["loaded"] for name, loaded in found.items()} == {
+        name: [] for name in readers_of_no_yaml
+    }
+
+
+def test_a_webhook_does_not_load_the_sealer_and_the_conversation_does() -> None:
+    """A webhook seals only an update whose free text holds a card or document number (webhooks/sealing.py): the
+    sealer (cryptography's AES-GCM, the KMS client) loads on such an update, not at every webhook's init. The
+    conversation seals sessions on its common path and loads it at init."""
+    webhooks = (
+        "TelegramWebhookFunction",
+        "ViberWebhookFunction",
+        "WhatsAppWebhookFunction",
+        "MessengerWebhookFunction",
+    )
+    jobs = [
+        (name, code, module)
+        for name, (code, module) in sorted(functions().items())
+        if name in webhooks or name == "ConversationFunction"
+    ]
+
+    found = probe(jobs, ("messenger_bank.security.sealing",))
+
+    assert {name: loaded.get("error") or loaded["loaded"] for name, loaded in found.items()} == {
+        **{name: [] for name in webhooks},
+        "ConversationFunction": ["messenger_bank.security.sealing"],
+    }
+
+
+def test_a_webhook_reads_no_settings_at_init() -> None:
+    """Viber's adapter read the channels' settings at init for its sender's name, and with them every platform
+    secret the function may see (SSM, up to eight reads, issue 20); the name is read where a welcome names it."""
+    webhooks = (
+        "TelegramWebhookFunction",
+        "ViberWebhookFunction",
+        "WhatsAppWebhookFunction",
+        "MessengerWebhookFunction",
+    )
+    jobs = [(name, code, module) for name, (code, module) in sorted(functions().items()) if name in webhooks]
+
+    found = probe(jobs, ())
+
+    assert {name: loaded.get("error") or loaded["read"] for name, loaded in found.items()} == {
+        name: [] for name in webhooks
+    }
+
+
+def test_the_probe_sees_an_init_read_settings(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("from messenger_bank.channels import settings\nsettings()\n", encoding="utf-8")
+    assert probe([("Reading", tmp_path, "app")], ()) == {
+        "Reading": {"loaded": [], "read": ["ChannelSettings", "StackSettings"]}
+    }
+
+
 def test_the_probe_sees_a_renderer_load_pillow_and_qrcode(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text("import messenger_bank.images.share\n", encoding="utf-8")
-    assert probe([("Drawing", tmp_path, "app")]) == {"Drawing": {"loaded": ["PIL", "qrcode"]}}
+    assert probe([("Drawing", tmp_path, "app")]) == {"Drawing": {"loaded": ["PIL", "qrcode"], "read": []}}
 
 
 def _drawing_modules() -> frozenset[str]:

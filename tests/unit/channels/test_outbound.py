@@ -6,6 +6,7 @@ import pytest
 
 from messenger_bank.channels import rules
 from messenger_bank.channels.models import Attachment, Button, OutboundMessage
+from messenger_bank.channels.viber import ViberAdapter
 from messenger_bank.types import CHANNELS, Channel
 
 from .conftest import ADAPTERS, BUTTON_EVENT, CHATS, LONG_TEXT, OUTBOUND
@@ -219,6 +220,23 @@ def test_viber_buttons_send_back_prefixed_payloads_silently() -> None:
         ("reply", "mb:confirm.1", 3, True),
     ]
     assert request.body["sender"] == {"name": "Messenger Bank"}
+
+
+def test_viber_reads_a_sender_name_given_as_a_source_once_where_a_message_names_it() -> None:
+    # The webhook builds its adapter at init without reading the channels' settings (issue 20: they read every
+    # platform secret the function may see); the name is read on the first message that carries it.
+    reads: list[str] = []
+
+    def name() -> str:
+        reads.append("read")
+        return "x" * 40
+
+    adapter = ViberAdapter(sender_name=name)
+    assert reads == []
+    first = adapter.render_welcome(OUTBOUND["two_buttons"])
+    (request,) = adapter.render_send(CHATS["viber"], OUTBOUND["two_buttons"])
+    assert first["sender"] == request.body["sender"] == {"name": "x" * 27 + "…"}  # trimmed to Viber's 28
+    assert reads == ["read"]
 
 
 def test_viber_round_trips_a_button_payload() -> None:

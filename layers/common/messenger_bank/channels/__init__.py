@@ -61,7 +61,9 @@ def adapter_for(channel: Channel) -> ChannelAdapter:
     if channel == "viber":
         from messenger_bank.channels.viber import ViberAdapter
 
-        return ViberAdapter(sender_name=settings().viber_sender_name)
+        # The sender's name is read where a welcome names it: the channels' settings read every platform secret
+        # this function may see (SSM), and a webhook's other invocations need none of them.
+        return ViberAdapter(sender_name=lambda: settings().viber_sender_name)
     if channel == "whatsapp":
         from messenger_bank.channels.whatsapp import WhatsAppAdapter
 

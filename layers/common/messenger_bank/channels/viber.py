@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -133,9 +134,18 @@ class ViberAdapter(ChannelAdapter):
         max_button_label=MAX_BUTTON_TEXT,
     )
 
-    def __init__(self, sender_name: str = "Messenger Bank", clock: Callable[[], datetime] | None = None) -> None:
-        self.sender_name = rules.trim_label(sender_name, MAX_SENDER_NAME)
+    def __init__(
+        self, sender_name: str | Callable[[], str] = "Messenger Bank", clock: Callable[[], datetime] | None = None
+    ) -> None:
+        """`sender_name`: the name, or where to read it on first use (the webhook names a sender only in a welcome,
+        and reading the channels' settings at its init read every platform secret it may see from SSM)."""
+        self._sender_name = sender_name
         self._now = clock or (lambda: datetime.now(UTC))
+
+    @cached_property
+    def sender_name(self) -> str:
+        name = self._sender_name if isinstance(self._sender_name, str) else self._sender_name()
+        return rules.trim_label(name, MAX_SENDER_NAME)
 
     # --- inbound ---------------------------------------------------------------------------------
     def verify(self, headers: Mapping[str, str] | None, raw_body: bytes, secrets: WebhookSecrets) -> None:

@@ -16,7 +16,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Final, cast
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from messenger_bank.channels.models import MessageTag, OutsideWindow
@@ -88,6 +87,8 @@ class UnknownNotice(ValueError):
 
 @cache
 def notices() -> dict[str, Notice]:
+    import yaml  # here, not at the top: most functions that import this module never read the registry (issue 20)
+
     raw = cast(dict[str, dict[str, dict[str, Any]]], yaml.safe_load(REGISTRY.read_text(encoding="utf-8")))
     found: dict[str, Notice] = {}
     for tag, entries in raw.items():

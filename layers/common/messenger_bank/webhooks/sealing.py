@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from messenger_bank.channels.models import InboundEvent
 from messenger_bank.security.documents import holds_personal_numbers
-from messenger_bank.security.sealing import TEXT_PURPOSE, Sealer, chat_sealer
+
+if TYPE_CHECKING:
+    from messenger_bank.security.sealing import Sealer
 
 FREE_TEXT: Final = ("text", "user_name", "referral")
 
@@ -33,6 +35,9 @@ def seal_free_text(event: InboundEvent, *, sealer: Sealer | None = None) -> Inbo
     free = {name: value for name in FREE_TEXT if isinstance(value := getattr(event, name), str)}
     if not any(holds_personal_numbers(value) for value in free.values()):
         return event
+    # Imported here: the sealer (cryptography, KMS) is for the few updates that hold a number, not a webhook's init.
+    from messenger_bank.security.sealing import TEXT_PURPOSE, chat_sealer
+
     plaintext = json.dumps(free, ensure_ascii=False, separators=(",", ":")).encode()
     blob = (sealer or chat_sealer()).seal(plaintext, purpose=TEXT_PURPOSE, context=_context(event))
     return event.model_copy(update={**dict.fromkeys(free), "sealed_text": base64.b64encode(blob).decode("ascii")})
@@ -42,6 +47,8 @@ def open_free_text(event: InboundEvent, *, sealer: Sealer | None = None) -> Inbo
     """The event as the platform sent it: sealed free text opened (``SealBroken`` if it is not this update's)."""
     if event.sealed_text is None:
         return event
+    from messenger_bank.security.sealing import TEXT_PURPOSE, chat_sealer
+
     blob = base64.b64decode(event.sealed_text, validate=True)
     opened = json.loads((sealer or chat_sealer()).unseal(blob, purpose=TEXT_PURPOSE, context=_context(event)))
     free = {name: opened[name] for name in FREE_TEXT if isinstance(opened.get(name), str)}

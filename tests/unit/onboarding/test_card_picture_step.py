@@ -1,6 +1,7 @@
 """RenderCardPicture: the issued card is drawn with its mask and expiry, the holder from the sealed application in
 both scripts, in the customer's language, and stored as a PNG under the card kind in the media bucket; the state
-carries the link. Without an issued card nothing is drawn."""
+carries the link, under the customer's prefix (what forgetting them deletes). Without an issued card nothing is
+drawn."""
 
 from __future__ import annotations
 
@@ -82,6 +83,15 @@ def test_the_picture_is_a_png_in_the_media_bucket_under_the_card_kind_and_the_st
     kept = boto3.client("s3").get_object(Bucket=BUCKET, Key=stored["Key"])
     assert kept["ContentType"] == "image/png" and kept["Body"].read().startswith(b"\x89PNG\r\n\x1a\n")
     assert state.picture_url is not None and f"/{stored['Key']}" in state.picture_url
+
+
+def test_the_picture_is_kept_under_its_customers_prefix_where_forgetting_them_finds_it(
+    drawn: list[CardPictureRequest],
+) -> None:
+    render_card_picture(issued().model_copy(update={"customer_id": "cus_42"}))
+
+    [stored] = boto3.client("s3").list_objects_v2(Bucket=BUCKET)["Contents"]
+    assert stored["Key"].startswith(f"card/{storage.owner_prefix('cus_42')}/"), stored["Key"]
 
 
 def test_without_an_issued_card_nothing_is_drawn(drawn: list[CardPictureRequest]) -> None:

@@ -20,7 +20,7 @@ queue check ``HandoffsWaiting`` (the queue's length) and ``HandoffOldestWaitSeco
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -185,20 +185,29 @@ def _found(repository: HandoffsRepository, handoff: str) -> Handoff:
     return found
 
 
+def _changed(
+    operator: str, action: Action, handoff: str, repository: HandoffsRepository, change: Callable[[], Handoff | None]
+) -> tuple[Handoff, Handoff]:
+    """The chat before and after `change`; refused, and audited so, when it is unknown or not open to `operator`
+    (`change` gives None)."""
+    try:
+        before = _found(repository, handoff)
+        after = change()
+        if after is None:
+            raise HandoffNotOpen(_where(before))
+    except (HandoffNotFound, HandoffNotOpen) as refused:
+        _audit(operator, action, handoff, "refused", str(refused))
+        raise
+    return before, after
+
+
 def take(
     operator: str, handoff: str, *, repository: HandoffsRepository | None = None, now: datetime | None = None
 ) -> Handoff:
     """The chat taken by `operator` (from the queue, or already theirs)."""
-    repository = repository or HandoffsRepository()
+    store = repository or HandoffsRepository()
     at = _now(now)
-    try:
-        before = _found(repository, handoff)
-        taken = repository.take(handoff, operator, at)
-        if taken is None:
-            raise HandoffNotOpen(_where(before))
-    except (HandoffNotFound, HandoffNotOpen) as refused:
-        _audit(operator, "take", handoff, "refused", str(refused))
-        raise
+    before, taken = _changed(operator, "take", handoff, store, lambda: store.take(handoff, operator, at))
     if before.state == "waiting":
         count("HandoffWaitSeconds", value=(at - before.since).total_seconds(), unit=MetricUnit.Seconds)
     _audit(operator, "take", handoff, "done")
@@ -247,16 +256,9 @@ def hand_back(
     now: datetime | None = None,
 ) -> Handoff:
     """The chat back with the bot; the customer is told so (where the messenger takes a free message now)."""
-    repository = repository or HandoffsRepository()
+    store = repository or HandoffsRepository()
     at = _now(now)
-    try:
-        before = _found(repository, handoff)
-        back = repository.hand_back(handoff, operator, at)
-        if back is None:
-            raise HandoffNotOpen(_where(before))
-    except (HandoffNotFound, HandoffNotOpen) as refused:
-        _audit(operator, "hand back", handoff, "refused", str(refused))
-        raise
+    _, back = _changed(operator, "hand back", handoff, store, lambda: store.hand_back(handoff, operator, at))
     chat = ChatRef(channel=back.channel, chat_id=back.chat_id)
     told = _free_message_taken(chat, at, windows)
     if told:

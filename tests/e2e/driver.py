@@ -192,10 +192,18 @@ def journeys_of(cloud: LocalCloud, machine: str, chat: PlatformChat) -> list[dic
     assert cloud.stack is not None
     found = []
     for execution in sfn.list_executions(stateMachineArn=cloud.stack.state_machines[machine])["executions"]:
-        described = sfn.describe_execution(executionArn=execution["executionArn"])
-        if json.loads(described["input"]).get("chat_key") == chat.chat_key:
+        arn = execution["executionArn"]
+        if _chat_of_execution.get(arn, chat.chat_key) != chat.chat_key:
+            continue  # another chat's: its input never changes, so it is described once, not at every look
+        described = sfn.describe_execution(executionArn=arn)
+        _chat_of_execution[arn] = json.loads(described["input"]).get("chat_key")
+        if _chat_of_execution[arn] == chat.chat_key:
             found.append(dict(described))
     return found
+
+
+# An execution's chat, from its input (which neither a redrive nor anything else changes), by execution ARN.
+_chat_of_execution: dict[str, str | None] = {}
 
 
 def waits_of(cloud: LocalCloud, chat: PlatformChat) -> list[str]:

@@ -52,10 +52,11 @@ def buttons_taken_off(chat: Chat, message_id: str, timeout_s: float = 30) -> boo
     and the journey's own notice may come before it."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
+        seen = chat.platform_version()
         (message,) = [m for m in chat.messages() if m["id"] == message_id]
         if message["markup"] is None:
             return True
-        time.sleep(0.1)
+        chat.wait_changed(seen, deadline)
     return False
 
 

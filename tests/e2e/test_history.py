@@ -27,10 +27,11 @@ def document_after(chat: Chat, before: int, timeout_s: float = 30) -> list[dict[
     the text; Viber, not told the file's size, sends the document's link as a message of its own)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
+        seen = chat.platform_version()
         answer = chat.messages()[before:]
         if any(m["kind"] in {"document", "url"} for m in answer):
             return answer
-        time.sleep(0.2)
+        chat.wait_changed(seen, deadline)
     raise AssertionError(f"no document in {timeout_s} s; the bot said: {chat.texts()}")
 
 

@@ -43,11 +43,12 @@ def after(chat: Chat, action: Any, expect: str, timeout_s: float = 30) -> dict[s
     action()
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
+        seen = chat.platform_version()
         for message in chat.messages()[before:]:
             if expect in str(message.get("text") or ""):
-                time.sleep(0.2)  # the rest of the turn
+                chat.rest_of_turn()
                 return message
-        time.sleep(0.1)
+        chat.wait_changed(seen, deadline)
     shown = [(m.get("text"), json.dumps(m.get("markup"), ensure_ascii=False)[:300]) for m in chat.messages()[-6:]]
     raise AssertionError(f"no {expect!r} in {timeout_s} s; the bot said: {shown}")
 

@@ -12,7 +12,7 @@ export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)
 FN ?=
 EVENT ?=
 
-.PHONY: help venv run test lint-and-mutation-gate lint-mutation-gate-and-units test-e2e test-units test-not-slow test-fast test-slow journeys lint build invoke executions cashback-payout credit-statement bench flows publish-flows nlu webhooks whatsapp-templates browser clean mutation mutation-sample
+.PHONY: help venv run test lint-and-mutation-gate test-not-slow test-fast test-slow journeys lint build invoke executions cashback-payout credit-statement bench flows publish-flows nlu webhooks whatsapp-templates browser clean mutation mutation-sample
 CHROMIUM := /usr/bin/chromium
 
 help:
@@ -45,16 +45,10 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(PY) -m local.cloud
 
-# Everything runs beside everything else: while the end-to-end units wait on their journeys (Telegram's pace of a
-# message a second per chat) the cores are partly idle, and the slow suites, the linters, the mutation gate and
-# then the unit and integration tests fill them, rather than the unit tests running alone at the end
-# (docs/testing.md, "Suite run time").
+# Everything runs beside everything else: while the end-to-end units wait on their journeys the cores are half
+# idle, and the slow suites, the linters and the mutation gate fill them (docs/testing.md, "Suite run time").
 test: $(STAMP) browser
-	$(MAKE) --no-print-directory -j 3 --output-sync=target test-e2e test-slow lint-mutation-gate-and-units
-
-# The gate's failure is reported after the unit tests have run, so that one run says both.
-lint-mutation-gate-and-units: $(STAMP)
-	$(MAKE) --no-print-directory lint-and-mutation-gate; gate=$$?; $(MAKE) --no-print-directory test-units && exit $$gate
+	$(MAKE) --no-print-directory -j 3 --output-sync=target test-not-slow test-slow lint-and-mutation-gate
 
 lint-and-mutation-gate: $(STAMP)
 	$(MAKE) --no-print-directory lint
@@ -75,17 +69,8 @@ $(CHROMIUM):
 	@command -v apt-get >/dev/null || { echo "install Chromium at $(CHROMIUM) for the browser tests"; exit 1; }
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
-# E2E_WORKERS local clouds side by side (each 3-4 GB of warm Lambda workers at its peak; docs/testing.md).
-E2E_WORKERS ?= 4
 test-not-slow: $(STAMP)
-	$(PY) -m pytest -n $(E2E_WORKERS) --dist loadgroup -m "not slow" -q
-
-# The two halves of test-not-slow, which `make test` runs beside each other.
-test-e2e: $(STAMP)
-	$(PY) -m pytest -n $(E2E_WORKERS) --dist loadgroup -m "e2e and not slow" -q
-
-test-units: $(STAMP)
-	$(PY) -m pytest -n 2 --dist loadgroup -m "not slow and not e2e" -q
+	$(PY) -m pytest -n 4 --dist loadgroup -m "not slow" -q
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not slow and not e2e" -q

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.load import prepare, run_step
+from bench.load import StepResult, prepare, run_step
 from local.cloud.cloud import LocalCloud
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
@@ -19,12 +19,17 @@ def test_a_short_load_is_answered_exactly_once_with_nothing_left_behind(cloud: L
     step = run_step(cloud, 2.0, 6.0, parties, customers, applicants, drain_s=150.0)
 
     assert step.figures.sent == len(step.plan.messages) >= 12
-    assert step.verdict.exactly_once, (
-        step.verdict.missing,
-        step.verdict.unexpected,
-        step.verdict.refused,
-        step.left_queued,
-        step.left_running,
-    )
+    assert step.verdict.exactly_once, _told(step)
     assert step.money_problems == []
     assert (step.left_queued, step.left_dead, step.left_running) == (0, 0, {})
+
+
+def _told(step: StepResult) -> str:
+    """Each message with what it got, in full (pytest shortens a long tuple in the middle, where the cause is)."""
+    lines = [f"{i}: {m.chat} {m.turn} at +{m.at:.1f} s" for i, m in enumerate(step.plan.messages)]
+    lines += [f"missing: message {index} wanted {kind}" for index, kind in step.verdict.missing]
+    lines += [f"unexpected in {chat}: {reply.kind} at {reply.time:.2f} {reply.words[:80]!r}" for chat, reply in
+              step.verdict.unexpected]  # fmt: skip
+    lines += [f"refused: {step.verdict.refused}; queued {step.left_queued}, dead {step.left_dead}, "
+              f"running {step.left_running}"]  # fmt: skip
+    return "\n".join(lines)

@@ -253,3 +253,31 @@ def test_a_function_whose_code_can_draw_carries_the_images_layer_and_no_other_do
         if can_draw != (DRAWS in resource["Properties"].get("Layers", [])):
             wrong[name] = "draws without the images layer" if can_draw else "carries the images layer, never draws"
     assert wrong == {}
+
+
+def test_a_card_operation_loads_no_token_library_no_bindings_and_no_picture_models() -> None:
+    """Issue 20, third pass: the card operations (cards/service.py) read a customer and ask core banking. The
+    one-time link is made in cards/secure_links.py (PyJWT, and with it cryptography, ~35 ms of CPU on the
+    Lambda-like path), a chat is bound in customers/bindings.py (the channels' models, the notices), and the
+    pictures' request models are imported where a picture or PDF is drawn; none loads at a card function's init."""
+    jobs = [
+        (name, code, module)
+        for name, (code, module) in sorted(functions().items())
+        if "from messenger_bank.cards.service import" in (code / f"{module}.py").read_text("utf-8")
+    ]
+    watched = ("jwt", "messenger_bank.customers.bindings", "messenger_bank.channels", "messenger_bank.images.models")
+
+    found = probe(jobs, watched)
+
+    assert {"GetBalanceFunction", "ListCardsFunction", "GetRequisitesFunction"} <= {name for name, _, _ in jobs}
+    assert {name: loaded.get("error") or loaded["loaded"] for name, loaded in found.items()} == {
+        name: [] for name, _, _ in jobs
+    }
+
+
+def test_the_secure_link_operation_loads_the_token_library() -> None:
+    """The other side of the cut above: the function that makes links has PyJWT at its init (its common path)."""
+    code, module = functions()["CreateSecureLinkFunction"]
+    assert probe([("CreateSecureLinkFunction", code, module)], ("jwt",))["CreateSecureLinkFunction"]["loaded"] == [
+        "jwt"
+    ]

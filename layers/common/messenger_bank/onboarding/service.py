@@ -15,7 +15,7 @@ from messenger_bank.conversation.catalogue import text
 from messenger_bank.customers import service as customers
 from messenger_bank.customers.models import Card, ChannelIdentity, NewCustomer
 from messenger_bank.errors import AlreadyCustomer
-from messenger_bank.images import CardPictureRequest
+from messenger_bank.images.models import CardPictureRequest
 from messenger_bank.images.settings import media_settings
 from messenger_bank.images.storage import store
 from messenger_bank.money import format_money
@@ -32,7 +32,7 @@ from messenger_bank.privacy import consents
 from messenger_bank.programs import invite
 from messenger_bank.programs.partner_offers import format_percent
 from messenger_bank.programs.terms import programs
-from messenger_bank.security._hs256 import chat_binding
+from messenger_bank.security.digests import chat_digest as chat_binding
 from messenger_bank.security.errors import PhoneNotProven
 from messenger_bank.signin.phone_proof import contact_proof_possible
 from messenger_bank.signin.service import record_proof

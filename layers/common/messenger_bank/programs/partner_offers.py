@@ -23,8 +23,8 @@ from pydantic import ValidationError
 from messenger_bank.conversation.catalogue import text
 from messenger_bank.customers.service import CustomersRepository, customer_by_id
 from messenger_bank.errors import DomainError
-from messenger_bank.images import OffersPictureRequest, OfferTile, store
-from messenger_bank.images.models import MAX_OFFER_TILES
+from messenger_bank.images.models import MAX_OFFER_TILES, OffersPictureRequest, OfferTile
+from messenger_bank.images.storage import store
 from messenger_bank.observability import logger
 from messenger_bank.programs.bank import (
     PartnerOffer,

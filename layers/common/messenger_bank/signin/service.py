@@ -325,7 +325,7 @@ def start_reauthentication(
     customers: CustomersRepository | None = None,
 ) -> ReauthenticationMethod:
     """The secure page: the bank password when the customer has one, else the card's full number."""
-    from messenger_bank.cards.service import create_secure_link
+    from messenger_bank.cards.secure_links import create_secure_link
 
     customers = customers or CustomersRepository()
     core = core or bank.core_client()

@@ -281,3 +281,36 @@ def test_the_secure_link_operation_loads_the_token_library() -> None:
     assert probe([("CreateSecureLinkFunction", code, module)], ("jwt",))["CreateSecureLinkFunction"]["loaded"] == [
         "jwt"
     ]
+
+
+def test_a_card_issuance_step_loads_what_its_step_uses() -> None:
+    """Issue 20, third pass: the steps were one module (onboarding/service.py), so each step's function loaded
+    every step's needs: sign-in's service (PyJWT), the programme's terms (YAML), the friend's-code programme and
+    the pictures' models. Now the application's steps (service.py), the registration (registration.py), the card
+    (issuance.py) and its picture (picture.py) are apart; sign-in's proof is signin/proofs.py."""
+    watched = (
+        "jwt",
+        "messenger_bank.signin.service",
+        "messenger_bank.programs.invite",
+        "messenger_bank.programs.terms",
+        "messenger_bank.images.models",
+    )
+    expected = {
+        "SaveApplicationFunction": [],
+        "VerifyApplicantFunction": [],
+        "CloseApplicationFunction": [],
+        # The friend's code is counted at registration (programs.invite, which names the terms and the share
+        # picture's request).
+        "RegisterCustomerFunction": [
+            "messenger_bank.programs.invite",
+            "messenger_bank.programs.terms",
+            "messenger_bank.images.models",
+        ],
+        "IssueVirtualCardFunction": ["messenger_bank.programs.terms"],  # the card-issued message's cashback range
+        "RenderCardPictureFunction": ["messenger_bank.images.models"],
+    }
+    jobs = [(name, code, module) for name, (code, module) in sorted(functions().items()) if name in expected]
+
+    found = probe(jobs, watched)
+
+    assert {name: loaded.get("error") or loaded["loaded"] for name, loaded in found.items()} == expected

@@ -13,9 +13,9 @@ import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
-from messenger_bank.images import CardPictureRequest, ReceiptRequest, RequisitesRequest, SharePictureRequest
 from messenger_bank.images.card import card_picture
 from messenger_bank.images.fonts import clear_cache, font, font_bytes
+from messenger_bank.images.models import CardPictureRequest, ReceiptRequest, RequisitesRequest, SharePictureRequest
 from messenger_bank.images.receipt import receipt_picture
 from messenger_bank.images.requisites import requisites_pdf
 from messenger_bank.images.share import share_picture

@@ -253,3 +253,65 @@ def test_a_function_whose_code_can_draw_carries_the_images_layer_and_no_other_do
         if can_draw != (DRAWS in resource["Properties"].get("Layers", [])):
             wrong[name] = "draws without the images layer" if can_draw else "carries the images layer, never draws"
     assert wrong == {}
+
+
+def test_a_card_operation_loads_no_token_library_no_bindings_and_no_picture_models() -> None:
+    """Issue 20, third pass: the card operations (cards/service.py) read a customer and ask core banking. The
+    one-time link is made in cards/secure_links.py (PyJWT, and with it cryptography, ~35 ms of CPU on the
+    Lambda-like path), a chat is bound in customers/bindings.py (the channels' models, the notices), and the
+    pictures' request models are imported where a picture or PDF is drawn; none loads at a card function's init."""
+    jobs = [
+        (name, code, module)
+        for name, (code, module) in sorted(functions().items())
+        if "from messenger_bank.cards.service import" in (code / f"{module}.py").read_text("utf-8")
+    ]
+    watched = ("jwt", "messenger_bank.customers.bindings", "messenger_bank.channels", "messenger_bank.images.models")
+
+    found = probe(jobs, watched)
+
+    assert {"GetBalanceFunction", "ListCardsFunction", "GetRequisitesFunction"} <= {name for name, _, _ in jobs}
+    # get_requisites draws on every invocation and imports the PDF's request model at its init.
+    assert {name: loaded.get("error") or loaded["loaded"] for name, loaded in found.items()} == {
+        name: ["messenger_bank.images.models"] if name == "GetRequisitesFunction" else [] for name, _, _ in jobs
+    }
+
+
+def test_the_secure_link_operation_loads_the_token_library() -> None:
+    """The other side of the cut above: the function that makes links has PyJWT at its init (its common path)."""
+    code, module = functions()["CreateSecureLinkFunction"]
+    assert probe([("CreateSecureLinkFunction", code, module)], ("jwt",))["CreateSecureLinkFunction"]["loaded"] == [
+        "jwt"
+    ]
+
+
+def test_a_card_issuance_step_loads_what_its_step_uses() -> None:
+    """Issue 20, third pass: the steps were one module (onboarding/service.py), so each step's function loaded
+    every step's needs: sign-in's service (PyJWT), the programme's terms (YAML), the friend's-code programme and
+    the pictures' models. Now the application's steps (service.py), the registration (registration.py), the card
+    (issuance.py) and its picture (picture.py) are apart; sign-in's proof is signin/proofs.py."""
+    watched = (
+        "jwt",
+        "messenger_bank.signin.service",
+        "messenger_bank.programs.invite",
+        "messenger_bank.programs.terms",
+        "messenger_bank.images.models",
+    )
+    expected = {
+        "SaveApplicationFunction": [],
+        "VerifyApplicantFunction": [],
+        "CloseApplicationFunction": [],
+        # The friend's code is counted at registration (programs.invite, which names the terms and the share
+        # picture's request).
+        "RegisterCustomerFunction": [
+            "messenger_bank.programs.invite",
+            "messenger_bank.programs.terms",
+            "messenger_bank.images.models",
+        ],
+        "IssueVirtualCardFunction": ["messenger_bank.programs.terms"],  # the card-issued message's cashback range
+        "RenderCardPictureFunction": ["messenger_bank.images.models"],
+    }
+    jobs = [(name, code, module) for name, (code, module) in sorted(functions().items()) if name in expected]
+
+    found = probe(jobs, watched)
+
+    assert {name: loaded.get("error") or loaded["loaded"] for name, loaded in found.items()} == expected

@@ -19,9 +19,9 @@ from messenger_bank.cards.models import (
     SetCardLimitRequest,
     UnblockCardRequest,
 )
+from messenger_bank.cards.secure_links import create_secure_link
 from messenger_bank.cards.service import (
     block_card,
-    create_secure_link,
     get_balance,
     get_card_limits,
     get_history,

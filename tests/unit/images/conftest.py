@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from messenger_bank.images import CardPictureRequest, ReceiptRequest, RequisitesRequest, SharePictureRequest
+from messenger_bank.images.models import CardPictureRequest, ReceiptRequest, RequisitesRequest, SharePictureRequest
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import pytest
 from PIL import Image
 from pydantic import ValidationError
 
-from messenger_bank.images import CardPictureRequest
 from messenger_bank.images.card import CARD_SIZE, card_picture
+from messenger_bank.images.models import CardPictureRequest
 
 FULL_NUMBER = "4111 1111 1111 1111"
 

@@ -9,9 +9,8 @@ import pytest
 from PIL import Image, ImageDraw
 from pydantic import ValidationError
 
-from messenger_bank.images import OffersPictureRequest, OfferTile
 from messenger_bank.images.drawing import hex_rgb
-from messenger_bank.images.models import MAX_OFFER_TILES
+from messenger_bank.images.models import MAX_OFFER_TILES, OffersPictureRequest, OfferTile
 from messenger_bank.images.offers import HEADER_HEIGHT, WIDTH, offers_picture, picture_box, picture_size, tile_box
 
 LOGO_INK = (0, 200, 83)

@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 from pydantic import ValidationError
 
-from messenger_bank.images import ReceiptRequest
+from messenger_bank.images.models import ReceiptRequest
 from messenger_bank.images.receipt import MAX_HEIGHT, WIDTH, receipt_picture
 from messenger_bank.money import format_money
 

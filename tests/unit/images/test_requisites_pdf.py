@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 from pydantic import ValidationError
 
-from messenger_bank.images import RequisitesRequest
+from messenger_bank.images.models import RequisitesRequest
 from messenger_bank.images.requisites import PAGE_PIXELS, requisites_pdf
 
 

@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 from pydantic import ValidationError
 
-from messenger_bank.images import SharePictureRequest
+from messenger_bank.images.models import SharePictureRequest
 from messenger_bank.images.share import SHARE_SIZE, qr_matrix, share_picture
 
 

@@ -9,7 +9,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from messenger_bank.images import MediaStorageFailed, store
+from messenger_bank.images.errors import MediaStorageFailed
+from messenger_bank.images.storage import store
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

@@ -17,11 +17,11 @@ from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.errors import AlreadyCustomer, ApplicantUnderAge, CustomerSanctioned, IdentityNotConfirmed
 from messenger_bank.onboarding import applications
 from messenger_bank.onboarding.applications import ApplicationNotFound
+from messenger_bank.onboarding.issuance import issue_virtual_card
 from messenger_bank.onboarding.models import ApplicationForm, IssuanceState
+from messenger_bank.onboarding.registration import register_customer
 from messenger_bank.onboarding.service import (
     close_application,
-    issue_virtual_card,
-    register_customer,
     save_application,
     verify_applicant,
 )

@@ -11,10 +11,10 @@ import yaml
 
 from messenger_bank.conversation.catalogue import text
 from messenger_bank.customers.repository import CustomersRepository
+from messenger_bank.onboarding.issuance import issue_virtual_card
 from messenger_bank.onboarding.models import ApplicationForm, IssuanceState
+from messenger_bank.onboarding.registration import register_customer
 from messenger_bank.onboarding.service import (
-    issue_virtual_card,
-    register_customer,
     save_application,
     verify_applicant,
 )

@@ -11,10 +11,12 @@ from typing import Any
 import boto3
 import pytest
 
-from messenger_bank.images import CardPictureRequest, storage
+from messenger_bank.images import storage
 from messenger_bank.images.card import card_picture
+from messenger_bank.images.models import CardPictureRequest
 from messenger_bank.onboarding.models import IssuanceState, IssuedCardView
-from messenger_bank.onboarding.service import render_card_picture, save_application
+from messenger_bank.onboarding.picture import render_card_picture
+from messenger_bank.onboarding.service import save_application
 
 from .conftest import form
 

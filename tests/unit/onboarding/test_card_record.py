@@ -7,8 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 from messenger_bank.customers.repository import CustomersRepository
+from messenger_bank.onboarding.issuance import issue_virtual_card
 from messenger_bank.onboarding.models import IssuanceState
-from messenger_bank.onboarding.service import issue_virtual_card, register_customer, save_application, verify_applicant
+from messenger_bank.onboarding.registration import register_customer
+from messenger_bank.onboarding.service import save_application, verify_applicant
 
 from .conftest import Bank, form
 

@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
+from messenger_bank.onboarding.issuance import issue_virtual_card
 from messenger_bank.onboarding.models import IssuanceState
-from messenger_bank.onboarding.service import issue_virtual_card, register_customer, verify_applicant
+from messenger_bank.onboarding.registration import register_customer
+from messenger_bank.onboarding.service import verify_applicant
 
 from .conftest import HIGH_CREDIT_LIMIT, Bank, form
 from .test_card_issuance_steps import applied

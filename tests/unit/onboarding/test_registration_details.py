@@ -12,7 +12,8 @@ import pytest
 
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.onboarding.models import ApplicationForm, IssuanceState
-from messenger_bank.onboarding.service import register_customer, save_application, verify_applicant
+from messenger_bank.onboarding.registration import register_customer
+from messenger_bank.onboarding.service import save_application, verify_applicant
 from messenger_bank.programs.repository import ReferralsRepository
 
 from .conftest import Bank, form, personal_number

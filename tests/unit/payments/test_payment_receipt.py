@@ -11,7 +11,8 @@ from urllib.parse import urlparse
 import boto3
 import pytest
 
-from messenger_bank.images import ReceiptRequest, storage
+from messenger_bank.images import storage
+from messenger_bank.images.models import ReceiptRequest
 from messenger_bank.images.receipt import receipt_picture
 from messenger_bank.payments import service
 from messenger_bank.payments.models import BillPaymentState, PaymentQuote

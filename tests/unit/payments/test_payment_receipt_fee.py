@@ -7,7 +7,8 @@ from collections.abc import Iterator
 import boto3
 import pytest
 
-from messenger_bank.images import ReceiptRequest, storage
+from messenger_bank.images import storage
+from messenger_bank.images.models import ReceiptRequest
 from messenger_bank.payments import service
 from messenger_bank.payments.models import BillPaymentState, PaymentQuote
 from tests.unit.payments.conftest import ACCOUNT, CARD, CUSTOMER, MTS, NOW, PHONE, World

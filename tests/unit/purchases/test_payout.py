@@ -21,7 +21,7 @@ from messenger_bank.customers.models import Card, ChannelIdentity, NewCustomer
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.customers.service import find_or_create
 from messenger_bank.errors import CardNotFound
-from messenger_bank.images import ReceiptRequest
+from messenger_bank.images.models import ReceiptRequest
 from messenger_bank.images.receipt import receipt_picture
 from messenger_bank.onboarding.models import Notified
 from messenger_bank.programs.repository import ReferralsRepository

@@ -9,8 +9,6 @@ import base64
 from functools import lru_cache
 
 import httpx
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from pydantic import SecretStr
 
 # The clients are re-exported (``X as X``): other contexts name their types (to be handed a fake in tests)
@@ -284,6 +282,11 @@ def pin_key(core: CoreClient | None = None) -> PinKey:
 
 def encrypt_pin(card_id: str, pin: SecretStr, key: PinKey) -> SetPinRequest:
     """What the PIN web form does (server side, or as a reference for the browser's WebCrypto code)."""
+    # Imported here: only the PIN change encrypts (the secure page's PIN form); cryptography's RSA and
+    # serialization were ~7 ms of every banking function's init (issue 20).
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
     public = serialization.load_pem_public_key(key.public_key_pem.encode())
     if not isinstance(public, rsa.RSAPublicKey):
         raise TypeError("the PIN key is not an RSA key")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Final, Protocol
 
 from messenger_bank.banking import service as bank
@@ -29,7 +29,6 @@ from messenger_bank.cards.models import (
     CardLimitsResult,
     CardList,
     CardStatusResult,
-    CreateSecureLinkRequest,
     GetBalanceRequest,
     GetCardLimitsRequest,
     GetHistoryRequest,
@@ -41,7 +40,6 @@ from messenger_bank.cards.models import (
     LastBalancesRequest,
     ListCardsRequest,
     RequisitesResult,
-    SecureLinkResult,
     SetCardLimitRequest,
     StatementResult,
     UnblockCardRequest,
@@ -49,15 +47,14 @@ from messenger_bank.cards.models import (
 from messenger_bank.cards.settings import CardsSettings, CreditTerms, cards_settings, credit_terms
 from messenger_bank.conversation.catalogue import has, text
 from messenger_bank.customers import service as customers_service
-from messenger_bank.customers.bindings import MINSK as BANK_TIME
 from messenger_bank.customers.models import Customer
 from messenger_bank.customers.service import CustomersRepository
-from messenger_bank.errors import CardBlocked, CardLimitAboveMaximum, CustomerNotFound
-from messenger_bank.images import RequisitesRequest, store
+from messenger_bank.errors import CardLimitAboveMaximum, CustomerNotFound
+from messenger_bank.images.formatting import MINSK as BANK_TIME
 from messenger_bank.images.formatting import format_date, format_datetime
+from messenger_bank.images.storage import store
 from messenger_bank.money import format_money
 from messenger_bank.observability import logger, metrics
-from messenger_bank.security import links
 from messenger_bank.security.cards import redact_pans, short_mask
 from messenger_bank.security.errors import NotYourCard
 from messenger_bank.types import Language
@@ -65,13 +62,6 @@ from messenger_bank.types import Language
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-LINK_PURPOSES: Final[dict[str, links.LinkPurpose]] = {
-    "pin": "change_pin",
-    "password": "change_password",
-    "confirm": "confirm_password",
-    "card": "confirm_card",
-    "details": "show_card_details",
-}
 # A run of digits (with the separators people and masks use); seven digits or more is cut to the last four.
 _NUMBER_RUN: Final = re.compile(r"[+\d][\d\s()*•-]*\d")
 _MIN_HIDDEN_DIGITS: Final = 7
@@ -253,7 +243,9 @@ def get_requisites(
     core, customers = core or bank.core_client(), customers or CustomersRepository()
     _, card = owned_card(request.customer_id, request.card_id, core=core, customers=customers)
     requisites = core.requisites(card.account_id)
-    from messenger_bank.images.requisites import requisites_pdf  # Pillow only in the function that draws
+    # Pillow, and the pictures' request models, only in the function that draws (get_requisites).
+    from messenger_bank.images.models import RequisitesRequest
+    from messenger_bank.images.requisites import requisites_pdf
 
     pdf = requisites_pdf(
         RequisitesRequest(
@@ -443,47 +435,6 @@ def statement_told(
         minimum_payment_minor=statement.minimum_payment,
         document_url=stored.url,
     )
-
-
-def create_secure_link(
-    request: CreateSecureLinkRequest,
-    *,
-    core: CoreBank | None = None,
-    customers: CustomersRepository | None = None,
-    settings: CardsSettings | None = None,
-    key: bytes | None = None,
-    now: datetime | None = None,
-) -> SecureLinkResult:
-    """A one-time link to the PIN or card details page (for one of the customer's cards) or the bank-password page.
-
-    The link's token names the customer, the channel and chat, the purpose and the card (signed: the page
-    acts on no other card), and the page checks the card's owner again before it sets a PIN or shows the card.
-    A blocked card's details are not shown (``CardBlocked``, before a link is made).
-    """
-    customers = customers or CustomersRepository()
-    if not request.chat_key.startswith(f"{request.channel}:"):
-        raise NotYourCard("the link is asked for another chat")
-    page = (settings or cards_settings()).page_url().rstrip("/") + f"/{request.purpose}"
-    purpose = LINK_PURPOSES[request.purpose]
-    if purpose in links.CARD_LINKS:
-        _, card = owned_card(request.customer_id, request.card_id, core=core or bank.core_client(), customers=customers)
-        if request.purpose == "details" and card.status != "active":
-            raise CardBlocked("a blocked card's details are not shown")
-    else:
-        _customer(request.customer_id, customers)
-    minutes = (settings or cards_settings()).secure_link_minutes
-    url = links.make_link(
-        page,
-        request.customer_id,
-        request.chat_key,
-        purpose,
-        ttl=timedelta(minutes=minutes),
-        card_id=request.card_id if purpose in links.CARD_LINKS else None,
-        key=key,
-        now=now,
-    )
-    logger.info("secure link made", extra={"customer_id": request.customer_id, "purpose": request.purpose})
-    return SecureLinkResult(url=url, expires_in=minutes * 60)
 
 
 # --- card limits -------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ which chat pressed): another customer's id, or one removed already, is ``ChatNot
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from messenger_bank.channels.models import Button, ChatRef, OutboundMessage, OutsideWindow
@@ -39,18 +39,17 @@ from messenger_bank.customers.models import (
     RemoveChatRequest,
 )
 from messenger_bank.customers.repository import CustomersRepository
+from messenger_bank.images.formatting import MINSK as MINSK
 from messenger_bank.images.formatting import format_datetime
 from messenger_bank.notices.templates import outside_window
 from messenger_bank.observability import logger, metrics
-from messenger_bank.security._hs256 import chat_binding
+from messenger_bank.security.digests import chat_digest as chat_binding
 from messenger_bank.types import Channel, Language
 
 FLOW: Final = "not_me"
 DISOWN_STEP: Final = "disown"
 ANNOUNCED: Final = "chats.announced"  # the notice on the customer's other chats
 NEW_CHAT_HOLD: Final = timedelta(hours=24)
-# The bank's clock as the customer reads it: Minsk, UTC+3 all year.
-MINSK: Final = timezone(timedelta(hours=3))
 
 # Sends one message; False when the chat cannot be written to now (blocked, out of the 24 h window).
 Announce = Callable[[ChatRef, OutboundMessage, OutsideWindow], bool]

@@ -9,7 +9,6 @@ import hashlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from messenger_bank.customers.bindings import bind_chat
 from messenger_bank.customers.models import Binding, Card, ChannelIdentity, Customer, CustomerLink, NewCustomer
 
 # The repository is handed in by callers that keep one for a request (and by tests, over moto); other
@@ -56,6 +55,8 @@ def find_or_create(new: NewCustomer, *, repository: CustomersRepository | None =
         or customers.by_phone(new.phone)
     )
     if existing is not None:
+        from messenger_bank.customers.bindings import bind_chat  # see link_identity
+
         bind_chat(existing, new.identity, repository=customers)
         return CustomerLink(customer=existing, created=False)
     customer = _new_customer(new, customers)
@@ -66,6 +67,8 @@ def find_or_create(new: NewCustomer, *, repository: CustomersRepository | None =
         winner = customers.by_bank_id(new.bank_customer_id) or customers.by_phone(new.phone)
         if winner is None:
             raise
+        from messenger_bank.customers.bindings import bind_chat  # see link_identity
+
         bind_chat(winner, new.identity, repository=customers)
         return CustomerLink(customer=winner, created=False)
     return CustomerLink(customer=customer, created=True)
@@ -193,6 +196,11 @@ def link_identity(
 ) -> Binding | None:
     """Bind the chat to this existing customer, announced on their other chats (customers/bindings.py);
     the new binding, or None when the chat was bound to them already."""
+    # Imported here: binding (the notices, the channels' models) is the path of a chat joining an existing customer
+    # (the secure page's sign-in form, a second messenger met by find_or_create), one path among its functions'
+    # others; the card operations and the steps that read customers never bind (issue 20).
+    from messenger_bank.customers.bindings import bind_chat
+
     customers = repository or CustomersRepository()
     return bind_chat(customer_by_id(customer_id, repository=customers), identity, repository=customers)
 

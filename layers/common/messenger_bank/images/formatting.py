@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
+from typing import Final
 
 from messenger_bank.types import Language
+
+# The bank's clock as the customer reads it: Minsk, UTC+3 all year.
+MINSK: Final = timezone(timedelta(hours=3))
 
 
 def format_datetime(moment: datetime, language: Language) -> str:

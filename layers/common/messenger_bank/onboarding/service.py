@@ -2,6 +2,11 @@
 
 Every step takes and returns IssuanceState: references only. A step that needs the person's data
 unseals the application itself, uses it, and returns nothing of it.
+
+Each step's function imports what its step uses (issue 20): this module holds the application's steps
+(save_application, verify_applicant, close_application); the customer's registration is in
+``onboarding/registration.py`` (the customers table, consents, the friend's code), the digital card and its
+picture in ``onboarding/issuance.py`` (the programme's terms, the pictures).
 """
 
 from __future__ import annotations
@@ -10,35 +15,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from messenger_bank.banking import service as bank
-from messenger_bank.banking.models import Identity, IssueCardRequest
-from messenger_bank.conversation.catalogue import text
+from messenger_bank.banking.models import Identity
 from messenger_bank.customers import service as customers
-from messenger_bank.customers.models import Card, ChannelIdentity, NewCustomer
+from messenger_bank.customers.models import ChannelIdentity
 from messenger_bank.errors import AlreadyCustomer
-from messenger_bank.images import CardPictureRequest
-from messenger_bank.images.settings import media_settings
-from messenger_bank.images.storage import store
-from messenger_bank.money import format_money
-from messenger_bank.observability import logger, metrics
 from messenger_bank.onboarding import applications
-from messenger_bank.onboarding.models import (
-    ApplicationForm,
-    IssuanceState,
-    IssuedCardView,
-    SavedApplication,
-)
-from messenger_bank.onboarding.names import card_holder
-from messenger_bank.privacy import consents
-from messenger_bank.programs import invite
-from messenger_bank.programs.partner_offers import format_percent
-from messenger_bank.programs.terms import programs
-from messenger_bank.security._hs256 import chat_binding
+from messenger_bank.onboarding.models import ApplicationForm, IssuanceState, SavedApplication
 from messenger_bank.security.errors import PhoneNotProven
 from messenger_bank.signin.phone_proof import contact_proof_possible
-from messenger_bank.signin.service import record_proof
-from messenger_bank.types import Language
-
-VIRTUAL_PRODUCT = "visa-digital"
 
 
 def save_application(form: ApplicationForm) -> SavedApplication:
@@ -89,115 +73,6 @@ def verify_applicant(state: IssuanceState) -> IssuanceState:
             # The phone is an existing customer's: no second card, and no binding without a card proof.
             raise AlreadyCustomer("the phone is a customer's already")
     return state
-
-
-def register_customer(state: IssuanceState) -> IssuanceState:
-    """The bank's customer (created, or found by personal number) and ours, linked to this chat.
-
-    An existing customer never gets here or gets AlreadyCustomer (the phone or the bank customer is
-    known already): they sign in with a card."""
-    form = applications.unseal(state.application_id)
-    bank_customer = bank.create_customer(identity_of(form))
-    link = customers.register_newcomer(
-        NewCustomer(
-            bank_customer_id=bank_customer.customer_id,
-            phone=form.phone,
-            language=form.language,
-            identity=_chat_identity(form),
-            referred_by_code=form.referral,
-        )
-    )
-    # The sign-in zone: this chat proved the phone and, through the Passport registry, the person, and the
-    # card is issued to it - so it counts as proven now (sensitive operations run for a while without
-    # asking for the password again).
-    record_proof(link.customer.customer_id, chat_binding(form.chat_key))
-    # The consents given in this application, dated as the customer is registered (privacy/consents.py); a
-    # retried step writes the same rows again.
-    consents.record_at_registration(
-        link.customer.customer_id, marketing=form.consent == "marketing", at=link.customer.created_at
-    )
-    # A friend's code counts (abuse refused) while the newcomer has no card; it never stops the card.
-    invite.attribute_at_registration(link.customer, passport_number=form.passport_number)
-    logger.info("customer registered", extra={"customer_id": link.customer.customer_id, "new_customer": link.created})
-    return state.model_copy(update={"customer_id": link.customer.customer_id, "customer_created": link.created})
-
-
-def _cashback_range(language: Language) -> dict[str, str]:
-    """The programme's lowest and highest cashback rates, for the card-issued message."""
-    lowest, highest = programs().rate_range()
-    return {"cashback_from": format_percent(lowest, language), "cashback_to": format_percent(highest, language)}
-
-
-def issue_virtual_card(state: IssuanceState) -> IssuanceState:
-    """One digital card per customer: the bank's idempotency key is the customer, not the application,
-    so two applications of one person (two messengers, a double press) get the same card.
-
-    The card's account is opened with the credit limit Cerberus's scoring grants; a refused scoring
-    still gives the card, a debit one (limit 0)."""
-    if state.customer_id is None:
-        raise ValueError("issue_virtual_card needs the registered customer")
-    customer = customers.customer_by_id(state.customer_id)
-    scoring = bank.score_credit(customer.bank_customer_id)
-    logger.info("credit scored", extra={"customer_id": customer.customer_id, "decision": scoring.decision})
-    issued = bank.issue_virtual_card(
-        IssueCardRequest(
-            customer_id=customer.bank_customer_id,
-            product=VIRTUAL_PRODUCT,
-            credit_limit=scoring.credit_limit,
-            idempotency_key=f"virtual-card-{customer.bank_customer_id}",
-        )
-    )
-    customers.record_card(
-        Card(
-            card_id=issued.card_id,
-            customer_id=customer.customer_id,
-            mask=issued.masked_pan,
-            kind="virtual",
-            scheme="visa",
-            expiry=issued.expiry,
-            issued_at=customer.created_at,
-        )
-    )
-    metrics.add_metric(name="CardsIssued", unit="Count", value=1)
-    card = IssuedCardView(
-        card_id=issued.card_id,
-        mask=issued.masked_pan,
-        expiry=issued.expiry,
-        product=issued.product,
-        cashback_category=issued.cashback_category,
-        credit_limit=issued.credit_limit,
-        credit_line=credit_line(issued.credit_limit, scoring.currency, state.language),
-        **_cashback_range(state.language),
-    )
-    return state.model_copy(update={"card": card})
-
-
-def credit_line(limit: int, currency: str, language: Language) -> str:
-    """What the card-issued message says of the credit: the limit granted, or that the card is a debit one."""
-    if not limit:
-        return text("issuance.no_credit_line", language)
-    return text("issuance.credit_line", language, limit=format_money(limit, currency, language))
-
-
-def render_card_picture(state: IssuanceState) -> IssuanceState:
-    if state.card is None:
-        raise ValueError("render_card_picture needs the issued card")
-    from messenger_bank.images.card import card_picture  # Pillow only in the function that draws
-
-    form = applications.unseal(state.application_id)
-    latin, cyrillic = card_holder(form.full_name)
-    picture = card_picture(
-        CardPictureRequest(
-            design="virtual_visa",
-            masked_number=state.card.mask,
-            holder_latin=latin,
-            holder_cyrillic=cyrillic,
-            expiry=state.card.expiry,
-            language=state.language,
-        )
-    )
-    stored = store("card", picture, "image/png", bucket=media_settings().bucket(), owner=state.customer_id)
-    return state.model_copy(update={"picture_url": stored.url})
 
 
 def close_application(state: IssuanceState) -> IssuanceState:

@@ -30,8 +30,9 @@ from messenger_bank.errors import (
     PayeeNotFound,
 )
 from messenger_bank.ids import random_id
-from messenger_bank.images import ReceiptRequest, store
+from messenger_bank.images.models import ReceiptRequest
 from messenger_bank.images.settings import media_settings
+from messenger_bank.images.storage import store
 from messenger_bank.observability import logger, metrics
 from messenger_bank.payments.errors import NoPaymentYet
 from messenger_bank.payments.models import (

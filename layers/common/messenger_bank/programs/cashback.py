@@ -43,9 +43,8 @@ from messenger_bank.programs.models import (
     ListCashbackCategoriesRequest,
     OfferActivation,
 )
-from messenger_bank.programs.partner_offers import format_percent
 from messenger_bank.programs.repository import ReferralsRepository
-from messenger_bank.programs.terms import ChosenCategories, Programs, programs
+from messenger_bank.programs.terms import ChosenCategories, Programs, format_percent, programs
 from messenger_bank.types import Language
 
 RateSource = Literal["offer", "partner", "category", "chosen", "none"]

@@ -24,7 +24,8 @@ from messenger_bank.customers.service import (
     customer_by_referral_code,
     customer_or_none,
 )
-from messenger_bank.images import SharePictureRequest, store
+from messenger_bank.images.models import SharePictureRequest
+from messenger_bank.images.storage import store
 from messenger_bank.money import format_money
 from messenger_bank.observability import logger, metrics
 from messenger_bank.programs.bank import (

@@ -23,8 +23,8 @@ from pydantic import ValidationError
 from messenger_bank.conversation.catalogue import text
 from messenger_bank.customers.service import CustomersRepository, customer_by_id
 from messenger_bank.errors import DomainError
-from messenger_bank.images import OffersPictureRequest, OfferTile, store
-from messenger_bank.images.models import MAX_OFFER_TILES
+from messenger_bank.images.models import MAX_OFFER_TILES, OffersPictureRequest, OfferTile
+from messenger_bank.images.storage import store
 from messenger_bank.observability import logger
 from messenger_bank.programs.bank import (
     PartnerOffer,
@@ -46,6 +46,7 @@ from messenger_bank.programs.models import (
 from messenger_bank.programs.repository import ReferralsRepository
 from messenger_bank.programs.settings import ReferralSettings, settings
 from messenger_bank.programs.terms import MAX_RATE, MIN_RATE, PartnerConfig, Programs, programs
+from messenger_bank.programs.terms import format_percent as format_percent
 from messenger_bank.types import Language
 
 
@@ -178,12 +179,6 @@ def activations(customer_id: str, *, repository: ReferralsRepository | None = No
 # The partners' offer pictures are asked for side by side and waited for this long at most.
 PICTURE_FETCHERS = 4
 PICTURES_WAIT_SECONDS = 2.0
-
-
-def format_percent(rate: Decimal, language: Language) -> str:
-    """``7 %``, ``2,5 %`` (ru, be) or ``2.5 %`` (en)."""
-    text = format(rate.normalize(), "f")
-    return f"{text.replace('.', ',') if language != 'en' else text} %"
 
 
 def _partner_pictures(offers: Sequence[Offer], source: PartnerOffers) -> dict[str, bytes]:

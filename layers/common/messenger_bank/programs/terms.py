@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from messenger_bank.programs.models import BrandColours
 from messenger_bank.programs.settings import ReferralSettings, settings
-from messenger_bank.types import CurrencyCode
+from messenger_bank.types import CurrencyCode, Language
 
 MIN_RATE = Decimal(2)
 MAX_RATE = Decimal(33)
@@ -232,3 +232,9 @@ def programs(
     reader = fetch or (_from_appconfig if config.programs_source == "appconfig" else _from_file)
     text = reader(config)
     return _parsed(text)
+
+
+def format_percent(rate: Decimal, language: Language) -> str:
+    """A rate as the customer reads it: ``7 %``, ``2,5 %`` (ru, be) or ``2.5 %`` (en)."""
+    text = format(rate.normalize(), "f")
+    return f"{text.replace('.', ',') if language != 'en' else text} %"

@@ -31,8 +31,9 @@ from messenger_bank.conversation.catalogue import has, text
 from messenger_bank.customers.models import Card
 from messenger_bank.customers.service import CustomersRepository, cards_of, customer_by_id, identities_of
 from messenger_bank.errors import CardNotFound
-from messenger_bank.images import ReceiptRequest, store
+from messenger_bank.images.models import ReceiptRequest
 from messenger_bank.images.settings import media_settings
+from messenger_bank.images.storage import store
 from messenger_bank.journeys.monthly import LISTING_SECONDS, list_customers
 from messenger_bank.money import format_money
 from messenger_bank.observability import logger, metrics

@@ -39,7 +39,6 @@ from messenger_bank.customers.service import (
     CustomersRepository,
     customer_for_identity,
     find_or_create,
-    record_authentication,
 )
 from messenger_bank.observability import logger, metrics
 from messenger_bank.security import _hs256, links
@@ -63,6 +62,7 @@ from messenger_bank.signin.models import (
     StartReauthenticationRequest,
 )
 from messenger_bank.signin.phone_proof import contact_proof_possible
+from messenger_bank.signin.proofs import record_proof as record_proof
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -325,7 +325,7 @@ def start_reauthentication(
     customers: CustomersRepository | None = None,
 ) -> ReauthenticationMethod:
     """The secure page: the bank password when the customer has one, else the card's full number."""
-    from messenger_bank.cards.service import create_secure_link
+    from messenger_bank.cards.secure_links import create_secure_link
 
     customers = customers or CustomersRepository()
     core = core or bank.core_client()
@@ -373,10 +373,3 @@ def prove_card_again(
     if holder != customer.bank_customer_id:
         raise CardNotProven("the card is another customer's")
     return customer
-
-
-def record_proof(
-    customer_id: str, chat_binding: str, *, now: datetime | None = None, customers: CustomersRepository | None = None
-) -> None:
-    """This chat proved the card or the bank password now: the next session carries a fresh auth_time."""
-    record_authentication(customer_id, chat_binding, now or datetime.now(UTC), repository=customers)

@@ -35,8 +35,9 @@ from messenger_bank.errors import (
     OperationRejected,
 )
 from messenger_bank.ids import random_id
-from messenger_bank.images import ReceiptRequest, store
+from messenger_bank.images.models import ReceiptRequest
 from messenger_bank.images.settings import media_settings
+from messenger_bank.images.storage import store
 from messenger_bank.journeys import service as journeys
 from messenger_bank.observability import logger, metrics
 from messenger_bank.quotes import figures, shown

@@ -1,0 +1,33 @@
+"""Card issuance step: the digital card's picture (a Lambda; see onboarding/service.py), apart from the other
+steps so that only its function loads the pictures' models and storage (issue 20).
+"""
+
+from __future__ import annotations
+
+from messenger_bank.images.models import CardPictureRequest
+from messenger_bank.images.settings import media_settings
+from messenger_bank.images.storage import store
+from messenger_bank.onboarding import applications
+from messenger_bank.onboarding.models import IssuanceState
+from messenger_bank.onboarding.names import card_holder
+
+
+def render_card_picture(state: IssuanceState) -> IssuanceState:
+    if state.card is None:
+        raise ValueError("render_card_picture needs the issued card")
+    from messenger_bank.images.card import card_picture  # Pillow only in the function that draws
+
+    form = applications.unseal(state.application_id)
+    latin, cyrillic = card_holder(form.full_name)
+    picture = card_picture(
+        CardPictureRequest(
+            design="virtual_visa",
+            masked_number=state.card.mask,
+            holder_latin=latin,
+            holder_cyrillic=cyrillic,
+            expiry=state.card.expiry,
+            language=state.language,
+        )
+    )
+    stored = store("card", picture, "image/png", bucket=media_settings().bucket(), owner=state.customer_id)
+    return state.model_copy(update={"picture_url": stored.url})

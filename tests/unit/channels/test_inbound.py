@@ -102,11 +102,19 @@ EXPECTED: dict[tuple[Channel, str], list[dict[str, Any]]] = {
             "picture_ref": "https://dl-media.viber.com/5/share/2/long/vibermsg/photo/0/ee/f1/eef1.jpg",
         }
     ],
-    ("viber", "start"): [{"kind": "start", "referral": None, **VB}],
+    # Opened, not subscribed: greeted in the webhook's answer, so the conversation says nothing more.
+    ("viber", "start"): [{"kind": "start", "referral": None, "welcomed": True, **VB}],
     ("viber", "start_with_referral"): [
-        {"kind": "start", "referral": "REF_ALICE42", "update_id": "5912661846655238100", "language_hint": "be", **VB}
+        {
+            "kind": "start",
+            "referral": "REF_ALICE42",
+            "update_id": "5912661846655238100",
+            "language_hint": "be",
+            "welcomed": True,
+            **VB,
+        }
     ],
-    ("viber", "subscribed"): [{"kind": "start", "referral": None, **VB}],
+    ("viber", "subscribed"): [{"kind": "start", "referral": None, "welcomed": False, **VB}],
     ("viber", "unsubscribed"): [{"kind": "unsubscribed", "update_id": "5912661846655238103", **VB}],
     ("viber", "sticker"): [{"kind": "media", "media": "sticker", "update_id": "5912661846655238150", **VB}],
     ("viber", "video"): [{"kind": "media", "media": "video", "text": None, "message_id": "5912661846655238151"}],

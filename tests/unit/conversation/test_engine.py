@@ -66,6 +66,20 @@ def test_a_referral_code_from_the_start_link_is_kept_across_flows() -> None:
     assert chat.session is not None and chat.session.data.values["referral"] == "ABC123"
 
 
+def test_a_start_the_webhook_already_welcomed_says_nothing_more_and_keeps_its_referral() -> None:
+    chat = Chat()
+    welcomed = chat.start(referral="ABC123", welcomed=True)
+    assert welcomed.replies == ()
+    chat.send("button", button="g:go:onboarding")  # the welcome's own button, from the webhook's answer
+    assert chat.session is not None and chat.session.data.values["referral"] == "ABC123"
+    assert "языке" in chat.text
+
+
+def test_a_start_not_welcomed_is_greeted_with_the_menu() -> None:
+    chat = Chat()
+    assert chat.start(welcomed=False).replies != ()
+
+
 def test_free_text_is_routed_to_the_flow_of_its_intent() -> None:
     deps = customer_deps()
     deps.nlu.teach("сколько денег на карте", "balance")

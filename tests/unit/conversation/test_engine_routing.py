@@ -97,6 +97,7 @@ def test_an_expired_sessions_buttons_are_no_action() -> None:
 
 def test_start_contact_unsubscribe_and_media_are_read_by_kind() -> None:
     assert read_event("start", referral="ABC123") == Started("ABC123")
+    assert read_event("start", welcomed=True) == Started(None, welcomed=True)
     assert read_event("contact", phone="+375291234567", contact_user_id="7") == ContactShared("+375291234567", "7")
     assert read_event("unsubscribed") == Unsubscribed()
     assert read_event("picture", picture_ref="file-1") == NotTaken("common.unsupported")

@@ -85,6 +85,9 @@ class InboundEvent(BaseModel):
     )
     refusal: str | None = Field(default=None, description="kind=undelivered: the platform's code and title")
     window_closed: bool = Field(default=False, description="kind=undelivered: refused for the closed 24 h window")
+    welcomed: bool = Field(
+        default=False, description="kind=start: already greeted in the webhook's answer (Viber's welcome)"
+    )
     # Set only on the inbound queue (webhooks/sealing.py): the free text fields, sealed, in place of them.
     sealed_text: str | None = Field(
         default=None, description="text, user_name and referral sealed (base64) when they held a card or document"

@@ -196,6 +196,9 @@ class ViberAdapter(ChannelAdapter):
                 language_hint=_language(user.language),
                 referral=(callback.context or None) if callback.event == "conversation_started" else None,
                 sent_at=rules.from_millis(callback.timestamp),
+                # Greeted by the webhook's answer (render_welcome): the conversation must not greet again, or a
+                # person who pressed the welcome's button before the queued start was taken is greeted twice.
+                welcomed=callback.event == "conversation_started" and not callback.subscribed,
             )
         if callback.event == "unsubscribed":
             if not callback.user_id:

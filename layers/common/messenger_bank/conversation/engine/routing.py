@@ -78,6 +78,7 @@ class Unsubscribed:
 @dataclass(frozen=True)
 class Started:
     referral: str | None
+    welcomed: bool = False  # the webhook's answer greeted already (Viber): nothing more to say
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ def read(turn: TurnContext) -> Inbound:
         case "unsubscribed":
             return Unsubscribed()
         case "start":
-            return Started(event.referral)
+            return Started(event.referral, event.welcomed)
         case "text":
             text = event.text or ""
             name = match_command(text)
@@ -226,6 +227,8 @@ def handle(turn: TurnContext, inbound: Inbound) -> None:
         case Unsubscribed():
             turn.flow = turn.step = None
             turn.history = []
+        case Started(welcomed=True):
+            pass  # the referral is kept above; the welcome the person saw was the webhook's answer
         case Started():
             enter(turn, MENU_FLOW, None, fresh=True)
         case CommandGiven(name):

@@ -16,10 +16,6 @@ from local.platforms import platform_user_id
 
 _people = itertools.count(1)
 
-# After a turn's expected replies, the rest of the turn (more replies, an edit) lands within this: the wait ends
-# sooner, when the inbound queue's batches have ended (`LocalCloud.wait_turns_settled`, the turn's own end).
-REST_OF_TURN_S = 0.15
-
 
 @dataclass
 class Person:
@@ -89,28 +85,14 @@ class Chat:
         answer: dict[str, Any] = self.cloud.platforms.send(self.channel, self.user, kind, **fields)
         return answer
 
-    def wait_changed(self, seen: int, deadline: float) -> int:
-        """Wait until the fake platforms' record moves past version `seen` (a message added, edited, deleted) or the
-        monotonic `deadline` passes: woken by the change, not polled. The version then."""
-        return int(self.cloud.platforms.store.wait_changed(seen, deadline - time.monotonic()))
-
-    def platform_version(self) -> int:
-        return int(self.cloud.platforms.store.version)
-
-    def rest_of_turn(self) -> None:
-        """Let the rest of the turn's replies land: until the turn ended (its batch done), at most REST_OF_TURN_S."""
-        self.cloud.wait_turns_settled(REST_OF_TURN_S)
-
     def _await(self, before: int, count: int, timeout_s: float) -> list[dict[str, Any]]:
         deadline = time.monotonic() + timeout_s
-        while True:
-            seen = self.platform_version()
-            if len(self.messages()) >= before + count:
-                self.rest_of_turn()
+        while time.monotonic() < deadline:
+            shown = self.messages()
+            if len(shown) >= before + count:
+                time.sleep(0.15)  # let the rest of the turn's replies land
                 return self.messages()[before:]
-            if time.monotonic() >= deadline:
-                break
-            self.wait_changed(seen, deadline)
+            time.sleep(0.1)
         raise AssertionError(
             f"the bot did not answer in {timeout_s} s; it said: {[m['text'] for m in self.messages()]}"
         )
@@ -148,7 +130,6 @@ class Chat:
         what the bot said since the last action (waiting for it), else anywhere in the chat."""
         deadline = time.monotonic() + timeout_s
         while True:
-            seen = self.platform_version()
             shown = self.messages()
             found = self._find_button(shown[self._answered_from :], label_part)
             if found is not None:
@@ -158,7 +139,7 @@ class Chat:
                 if found is not None:
                     return found
                 raise AssertionError(f"no button {label_part!r} in the chat; the bot said: {self.texts()[-500:]}")
-            self.wait_changed(seen, deadline)
+            time.sleep(0.1)
 
     @staticmethod
     def _find_button(messages: list[dict[str, Any]], label_part: str) -> str | None:
@@ -175,14 +156,12 @@ class Chat:
     def _first(self, matches: Callable[[dict[str, Any]], bool], after: int, timeout_s: float) -> dict[str, Any] | None:
         """The first bot message after the first `after` that `matches`, waiting up to `timeout_s` for it."""
         deadline = time.monotonic() + timeout_s
-        while True:
-            seen = self.platform_version()
+        while time.monotonic() < deadline:
             for message in self.messages()[after:]:
                 if matches(message):
                     return message
-            if time.monotonic() >= deadline:
-                return None
-            self.wait_changed(seen, deadline)
+            time.sleep(0.2)
+        return None
 
     def wait_for(self, text_part: str, timeout_s: float = 60) -> dict[str, Any]:
         """The first bot message containing `text_part`, waiting for it to arrive."""

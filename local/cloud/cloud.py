@@ -239,12 +239,6 @@ class LocalCloud:
         self._pool.shutdown(wait=False, cancel_futures=True)
         (self.state_dir / STATE_FILE).unlink(missing_ok=True)
 
-    def wait_turns_settled(self, timeout_s: float) -> bool:
-        """Wait until the SQS event sources have taken every message sent to their queues so far and ended its
-        batch (`SqsPoller.wait_settled`): a turn's replies have all been sent then. False if `timeout_s` passed."""
-        deadline = time.monotonic() + timeout_s
-        return all(poller.wait_settled(deadline - time.monotonic()) for poller in self._pollers)
-
     def __enter__(self) -> LocalCloud:
         return self.start()
 

@@ -13,9 +13,6 @@ while its batch runs, as SQS does). It receives without moto's long poll (which,
 waited behind its batch, spun a core for the whole wait second) and waits instead to be woken: by a message
 sent to the queue (`wake`, which the local cloud hooks to moto's queue), by a batch ending (its group free
 again), or after `IDLE_POLL_S` (a message whose visibility timeout ran out).
-
-`wait_settled` is the end of the turns sent so far: no batch runs and the last look at the queue, after the last
-message sent to it, found nothing to take (a chat driver waits on it for the rest of a turn's replies).
 """
 
 from __future__ import annotations
@@ -104,10 +101,6 @@ class SqsPoller:
         self._log = log
         self._stop = threading.Event()
         self._changed = threading.Event()  # a message was sent or a batch ended: look at the queue again
-        # Settled: no batch running, and the queue looked at since the last message sent and found empty.
-        self._settled = threading.Condition()
-        self._running = 0
-        self._quiet = False
         concurrency = concurrency or DEFAULT_CONCURRENCY
         self._slots = threading.BoundedSemaphore(concurrency)
         self._batches = concurrent.futures.ThreadPoolExecutor(
@@ -127,15 +120,7 @@ class SqsPoller:
 
     def wake(self) -> None:
         """Something changed on the queue (a message sent to it): receive now rather than at the next look."""
-        with self._settled:
-            self._quiet = False
-            self._changed.set()
-
-    def wait_settled(self, timeout_s: float) -> bool:
-        """Wait until every message sent so far has been taken and its batch has ended (a message waiting out its
-        visibility timeout after a failure is not waited for); False if `timeout_s` passed first."""
-        with self._settled:
-            return self._settled.wait_for(lambda: self._quiet, timeout=max(0.0, timeout_s))
+        self._changed.set()
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -146,16 +131,8 @@ class SqsPoller:
                 self._changed.clear()  # before receiving: a message sent from now on wakes the wait below
                 messages = self._receive(wait_s=0)
                 if messages:
-                    with self._settled:
-                        self._running += 1
-                        self._quiet = False
                     self._batches.submit(self._run_batch, messages)
                     handed_over = True
-                else:
-                    with self._settled:  # nothing to take: settled unless a batch runs or a message came since
-                        if self._running == 0 and not self._changed.is_set():
-                            self._quiet = True
-                            self._settled.notify_all()
             except Exception as exc:  # keep polling, as the service does, and say why
                 self._log(f"event source {self.source.function_name}: {type(exc).__name__}: {exc}")
                 self._stop.wait(1)
@@ -171,11 +148,8 @@ class SqsPoller:
         except Exception as exc:  # the records stay on the queue and come back after their visibility timeout
             self._log(f"event source {self.source.function_name}: {type(exc).__name__}: {exc}")
         finally:
-            with self._settled:
-                self._running -= 1
-                self._quiet = False  # settled once a look finds nothing more
-                self._changed.set()  # its groups are free: their next messages may go now
             self._slots.release()
+            self._changed.set()  # its groups are free: their next messages may go now
 
     def _receive(self, wait_s: int) -> list[dict[str, Any]]:
         response = self._sqs.receive_message(

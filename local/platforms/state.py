@@ -140,29 +140,8 @@ class Store:
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
-        # Told of every change that moves `version` (a message added, edited or deleted, a record, typing): a
-        # reader waits on it (`wait_changed`) rather than polling the conversations.
-        self._changed = threading.Condition(self.lock)
-        self._version = 0
         self.clock = time.monotonic  # the send rates' clock: a test may stop it
         self.reset()
-
-    @property
-    def version(self) -> int:
-        """Moves on every change a reader of the chats would see."""
-        return self._version
-
-    @version.setter
-    def version(self, value: int) -> None:
-        with self.lock:
-            self._version = value
-            self._changed.notify_all()
-
-    def wait_changed(self, seen: int, timeout_s: float) -> int:
-        """Wait until `version` is past `seen` (or `timeout_s` passed); the version then."""
-        with self.lock:
-            self._changed.wait_for(lambda: self._version != seen, timeout=max(0.0, timeout_s))
-            return self._version
 
     def reset(self) -> None:
         with self.lock:

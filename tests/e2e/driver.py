@@ -154,7 +154,6 @@ class Chat(PlatformChat):
         assert sent["status"] == 200, sent
         deadline = time.monotonic() + timeout_s
         while True:
-            seen = self.platform_version()
             shown = self.messages()
             at = next(
                 (i for i in range(mark.shown, len(shown)) if BARRIER_REPLY in str(shown[i].get("text") or "")), None
@@ -163,24 +162,21 @@ class Chat(PlatformChat):
                 break
             if time.monotonic() > deadline:
                 raise AssertionError(f"no barrier reply in {timeout_s} s; the bot said: {self.texts()[-800:]}")
-            self.wait_changed(seen, deadline)
+            time.sleep(0.1)
         saves = self.session_version() - mark.session_version - 1
         self._answered_from = at
-        self.rest_of_turn()  # the rest of the barrier's turn (the step shown again), as `act` lets it land
+        time.sleep(0.15)  # the rest of the barrier's turn (the step shown again), as `act` lets it land
         return SinceMark(replies=shown[mark.shown : at], session_saves=saves)
 
 
 def since(chat: PlatformChat, before: int, text_part: str, timeout_s: float = 30) -> dict[str, Any]:
     """The first bot message after the first `before` ones that contains `text_part`, waiting for it."""
     deadline = time.monotonic() + timeout_s
-    while True:
-        seen = chat.platform_version()
+    while time.monotonic() < deadline:
         for message in chat.messages()[before:]:
             if text_part in str(message.get("text") or ""):
                 return message
-        if time.monotonic() >= deadline:
-            break
-        chat.wait_changed(seen, deadline)
+        time.sleep(0.2)
     raise AssertionError(f"no new {text_part!r} in {timeout_s} s; the bot said: {chat.texts()}")
 
 
@@ -192,18 +188,10 @@ def journeys_of(cloud: LocalCloud, machine: str, chat: PlatformChat) -> list[dic
     assert cloud.stack is not None
     found = []
     for execution in sfn.list_executions(stateMachineArn=cloud.stack.state_machines[machine])["executions"]:
-        arn = execution["executionArn"]
-        if _chat_of_execution.get(arn, chat.chat_key) != chat.chat_key:
-            continue  # another chat's: its input never changes, so it is described once, not at every look
-        described = sfn.describe_execution(executionArn=arn)
-        _chat_of_execution[arn] = json.loads(described["input"]).get("chat_key")
-        if _chat_of_execution[arn] == chat.chat_key:
+        described = sfn.describe_execution(executionArn=execution["executionArn"])
+        if json.loads(described["input"]).get("chat_key") == chat.chat_key:
             found.append(dict(described))
     return found
-
-
-# An execution's chat, from its input (which neither a redrive nor anything else changes), by execution ARN.
-_chat_of_execution: dict[str, str | None] = {}
 
 
 def waits_of(cloud: LocalCloud, chat: PlatformChat) -> list[str]:

@@ -274,26 +274,6 @@ def test_a_chats_next_message_waits_until_its_batch_before_has_ended(cloud: Loca
     assert after["saw"] == {"S": "True"}
 
 
-def test_the_queues_are_settled_only_once_every_message_sent_was_taken_and_its_batch_has_ended(
-    cloud: LocalCloud,
-) -> None:
-    # The batch waits (up to 15 s) for "settle-go", which the test records itself once the batch has started.
-    _send_to_chats(cloud, "wait-for:settle-go", group="chat-s")
-    wait_for(lambda: _recorded(cloud, "started:wait-for:settle-go"))
-    running = cloud.wait_turns_settled(0)
-    cloud.client("dynamodb").put_item(TableName="test-Table", Item={"id": {"S": "settle-go"}})
-
-    settled = cloud.wait_turns_settled(40)
-
-    assert not running
-    assert settled
-    assert _recorded(cloud, "wait-for:settle-go") == {
-        "id": {"S": "wait-for:settle-go"},
-        "receives": {"S": "1"},
-        "saw": {"S": "True"},
-    }
-
-
 @pytest.mark.parametrize(
     ("headers", "status"),
     [({}, 401), ({"Authorization": "Bearer intruder"}, 403), ({"Authorization": "Bearer crash"}, 500)],

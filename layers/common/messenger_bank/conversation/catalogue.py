@@ -47,12 +47,12 @@ def load_catalogue(directory: Path = CATALOGUE_DIR) -> dict[str, dict[str, str]]
 
 
 def _parse(stream: IO[str]) -> Any:
-    """One YAML document with PyYAML's safe loader: libyaml's (C) one where PyYAML was built with it."""
+    """One YAML document with the flows' safe loader (libyaml's where PyYAML has it: yamlmarks.SafeLoader)."""
     import yaml
 
-    if getattr(yaml, "__with_libyaml__", False):
-        return yaml.load(stream, Loader=yaml.CSafeLoader)
-    return yaml.safe_load(stream)
+    from messenger_bank.conversation.yamlmarks import SafeLoader
+
+    return yaml.load(stream, Loader=SafeLoader)  # noqa: S506 - a safe loader
 
 
 _installed: dict[str, dict[str, str]] | None = None

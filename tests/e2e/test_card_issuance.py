@@ -12,6 +12,7 @@ import time
 import pytest
 
 from local.cloud.cloud import LocalCloud
+from local.cloud.runner import Invocation
 from tests.e2e.driver import Chat, Person, buttons_in, ended_journeys, journey_history, onboard
 from tests.support.pan_oracle import pans_in
 
@@ -220,3 +221,36 @@ def test_the_bank_failing_mid_journey_tells_the_customer_and_leaves_nothing_half
         TableName=table, FilterExpression="begins_with(pk, :a)", ExpressionAttributeValues={":a": {"S": "APPLICATION#"}}
     )["Items"]
     assert applications == []  # the sealed personal data was forgotten on the way out
+
+
+def test_a_newcomer_after_a_deploy_meets_no_cold_function_from_the_confirmation_to_the_card(cloud: LocalCloud) -> None:
+    """Issue 20: every function starts cold when the newcomer arrives (as after a deploy). Starting the onboarding
+    wakes the card issuance's functions (card_issuance_warm_up.asl.yaml), so the confirmation meets none cold."""
+    assert cloud.runner is not None and cloud.stack is not None
+    sfn = cloud.client("stepfunctions")
+    warm_up = cloud.stack.state_machines["CardIssuanceWarmUpStateMachine"]
+    earlier = {e["executionArn"] for e in sfn.list_executions(stateMachineArn=warm_up)["executions"]}
+    cloud.runner.cool_down()
+    person = Person()
+    chat = chat_for(cloud, "viber", person)
+    onboard(chat, person, confirm=False)
+    deadline = time.monotonic() + 60
+    while True:  # the barrier: the warm-up this newcomer's start began has ended
+        executions = sfn.list_executions(stateMachineArn=warm_up)["executions"]
+        woken = [e for e in executions if e["executionArn"] not in earlier]
+        if (woken and all(e["status"] != "RUNNING" for e in woken)) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert [e["status"] for e in woken] == ["SUCCEEDED"], woken
+    heard: list[Invocation] = []
+    cloud.runner.listeners.append(heard.append)
+    try:
+        chat.press("верно", replies=2, timeout_s=60)
+        ended_journeys(cloud, "CardIssuanceStateMachine", chat)
+    finally:
+        cloud.runner.listeners.remove(heard.append)
+    assert "карта готова" in chat.texts().lower()
+    runner = cloud.runner
+    called = {runner.spec(invocation.function_name).logical_id for invocation in heard}
+    assert {"SaveApplicationFunction", "VerifyApplicantFunction", "RenderCardPictureFunction"} <= called, called
+    assert [runner.spec(i.function_name).logical_id for i in heard if i.cold] == []

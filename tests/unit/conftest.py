@@ -61,3 +61,16 @@ def customers_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
     with mock_aws():
         yield boto3.resource("dynamodb").Table(create_table(boto3.client("dynamodb"), "CustomersTable"))
+
+
+class _LambdaContext:
+    function_name = "a_function"
+    memory_limit_in_mb = 128
+    invoked_function_arn = "arn:aws:lambda:eu-central-1:123456789012:function:a_function"
+    aws_request_id = "req-1"
+
+
+@pytest.fixture
+def lambda_context() -> _LambdaContext:
+    """What Powertools reads of a Lambda context, for a handler called in a test."""
+    return _LambdaContext()

@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from messenger_bank.errors import DomainError
-from messenger_bank.invocation import CORRELATION_KEY, SESSION_KEY, SessionCheck
+from messenger_bank.invocation import CORRELATION_KEY, SESSION_KEY, WARM_UP_KEY, SessionCheck, is_warm_up
 from messenger_bank.observability import logger, metrics
 
 if TYPE_CHECKING:  # the declarations import every context's models: a webhook or a step needs none of them
@@ -34,12 +34,22 @@ __all__ = [
 Handler = Callable[[dict[str, Any], LambdaContext], Any]
 
 
-def lambda_entry(handle: Callable[[dict[str, Any], LambdaContext], Any]) -> Handler:
-    """Wrap `handle(event, context)` with the Powertools decorators every function uses."""
+def lambda_entry(
+    handle: Callable[[dict[str, Any], LambdaContext], Any], *, warm: Callable[[], None] | None = None
+) -> Handler:
+    """Wrap `handle(event, context)` with the Powertools decorators every function uses. A warm-up event
+    (invocation.is_warm_up) is answered before `handle`: the init has run, and `warm` pays what the first
+    call would otherwise pay while a customer waits (clients, secrets, the bank's token) - nothing that
+    changes anything."""
 
     @logger.inject_lambda_context(log_event=False, correlation_id_path=CORRELATION_KEY)
     @metrics.log_metrics
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
+        if is_warm_up(event):
+            if warm is not None:
+                warm()
+            metrics.add_metric(name="WarmUps", unit="Count", value=1)
+            return {WARM_UP_KEY: "done"}
         try:
             return handle(event, context)
         except DomainError:
@@ -51,7 +61,9 @@ def lambda_entry(handle: Callable[[dict[str, Any], LambdaContext], Any]) -> Hand
     return lambda_handler
 
 
-def operation_lambda[R: BaseModel, A: BaseModel](contract: Operation[R, A], operation: Callable[[R], A]) -> Handler:
+def operation_lambda[R: BaseModel, A: BaseModel](
+    contract: Operation[R, A], operation: Callable[[R], A], *, warm: Callable[[], None] | None = None
+) -> Handler:
     """A declared operation as a Lambda: its request validated, its session checked, its result as JSON.
 
     With a session check, the operation runs only for the customer whose session came with the request:
@@ -67,13 +79,16 @@ def operation_lambda[R: BaseModel, A: BaseModel](contract: Operation[R, A], oper
             raise TypeError(f"{contract.name} answered {type(answer).__name__}, not {contract.result.__name__}")
         return _answer(event, answer, operation)
 
-    handler = lambda_entry(handle)
+    handler = lambda_entry(handle, warm=warm)
     handler.operation = contract  # type: ignore[attr-defined]  # read by the tests that each function is its declaration
     return handler
 
 
-def step_lambda[R: BaseModel](request_model: type[R], step: Callable[[R], BaseModel]) -> Handler:
-    """A journey's step as a Lambda: the state machine's input validated, the step's answer as JSON."""
+def step_lambda[R: BaseModel](
+    request_model: type[R], step: Callable[[R], BaseModel], *, warm: Callable[[], None] | None = None
+) -> Handler:
+    """A journey's step as a Lambda: the state machine's input validated, the step's answer as JSON; `warm`
+    as lambda_entry's."""
 
     def handle(event: dict[str, Any], _context: LambdaContext) -> Any:
         parsed = request_model.model_validate(
@@ -81,7 +96,7 @@ def step_lambda[R: BaseModel](request_model: type[R], step: Callable[[R], BaseMo
         )
         return _answer(event, step(parsed), step)
 
-    return lambda_entry(handle)
+    return lambda_entry(handle, warm=warm)
 
 
 def _answer(event: dict[str, Any], answer: BaseModel, done: Callable[..., Any]) -> Any:

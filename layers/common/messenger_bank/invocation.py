@@ -15,3 +15,11 @@ SESSION_KEY = "session"
 # What an operation asks of the session: "customer" - a valid one, of the customer the request names;
 # "sensitive" - also a card or bank password proven recently (else ReauthenticationRequired).
 SessionCheck = Literal["customer", "sensitive"]
+# A journey's warm-up (statemachines/card_issuance_warm_up.asl.yaml) invokes its functions with this key, true,
+# and the turn's correlation id: each starts its execution environment (the init) and does nothing else.
+WARM_UP_KEY = "warm_up"
+
+
+def is_warm_up(event: object) -> bool:
+    """A warm-up event and nothing more (handlers.lambda_entry answers it before any request is read)."""
+    return isinstance(event, dict) and event.get(WARM_UP_KEY) is True and set(event) <= {WARM_UP_KEY, CORRELATION_KEY}

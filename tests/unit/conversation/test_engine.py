@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from messenger_bank.conversation import catalogue
-from messenger_bank.conversation.engine import OperationFailed, take_turn
+from messenger_bank.conversation.engine import OperationFailed, PrepareJourney, take_turn
 from messenger_bank.conversation.sessions import Session
 from messenger_bank.conversation.validation import contains_card_number
 from tests.unit.conversation.chat import NOW, PAN, Chat, FakeDeps, customer_deps
@@ -73,6 +73,17 @@ def test_a_start_the_webhook_already_welcomed_says_nothing_more_and_keeps_its_re
     chat.send("button", button="g:go:onboarding")  # the welcome's own button, from the webhook's answer
     assert chat.session is not None and chat.session.data.values["referral"] == "ABC123"
     assert "языке" in chat.text
+
+
+def test_a_newcomer_starting_onboarding_has_the_card_issuance_prepared_once() -> None:
+    chat = Chat()
+    chat.start()
+    assert not any(isinstance(e, PrepareJourney) for e in chat.last.effects), "the menu prepares nothing"
+    chat.press("Получить карту")
+    assert [e for e in chat.last.effects if isinstance(e, PrepareJourney)] == [PrepareJourney("card_issuance")]
+    chat.press("Русский")  # a step further in the same flow: the journey is not prepared again
+    assert chat.position == ("onboarding", "consent")
+    assert not any(isinstance(e, PrepareJourney) for e in chat.last.effects)
 
 
 def test_a_start_not_welcomed_is_greeted_with_the_menu() -> None:

@@ -2,6 +2,6 @@
 
 from messenger_bank.handlers import step_lambda
 from messenger_bank.onboarding.models import IssuanceState
-from messenger_bank.onboarding.service import verify_applicant
+from messenger_bank.onboarding.service import verify_applicant, warm_verifying
 
-lambda_handler = step_lambda(IssuanceState, verify_applicant)
+lambda_handler = step_lambda(IssuanceState, verify_applicant, warm=warm_verifying)

@@ -6,6 +6,7 @@ so a Lambda needs access to the secrets of the systems it really calls (least pr
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from functools import lru_cache
 
 import httpx
@@ -186,6 +187,21 @@ def partners_client(partners: tuple[PartnerId, ...] = PARTNER_IDS) -> PartnersCl
             for p in partners
         }
     )
+
+
+def warm(*clients: Callable[[], object], token: bool = False) -> None:
+    """A warm-up's share of the bank (handlers.lambda_entry): `clients` (the factories above of the systems a step
+    calls) created with their credentials read from SSM and, with `token`, the Keycloak token the REST systems want,
+    fetched before a customer waits on them. The factories are passed, not named, so that a function's code reaches
+    only its own systems (tests/unit/test_least_privilege.py). A bank that does not answer now leaves the token to
+    the first call; its breaker counts the failure, as any other."""
+    for client in clients:
+        client()
+    if token:
+        try:
+            keycloak_tokens().token()
+        except BankSystemUnavailable as failure:
+            logger.warning("bank token not fetched ahead", extra={"reason": type(failure).__name__})
 
 
 # --- onboarding -----------------------------------------------------------------------------------------

@@ -218,6 +218,13 @@ class MessageAPI:
         requests = self.adapters[event.chat.channel].render_answer_button(event, text)
         self._deliver(event.chat, requests, strict=False)
 
+    def prepare(self) -> None:
+        """Create what a first send creates - the HTTP client, the pacing table's client - ahead of it (a journey's
+        warm-up: handlers.lambda_entry)."""
+        _ = self.client
+        if self.config.send_rates_table:
+            _dynamodb()
+
     def close(self) -> None:
         if self._client is not None:
             self._client.close()

@@ -9,8 +9,8 @@ operations.py) and gets its request model's fields (every required one, no other
 the field's type) and names only errors it declares, journeys are declared in registry.yaml with
 exactly their fields, validators and their parameters exist, references to the
 session data name something the flow stores, identity values never go into a journey's input,
-intents are known and routed once, and nothing that moves money is reachable without an explicit
-confirmation.
+intents are known and routed once, a flow prepares only journeys it starts, and nothing that moves
+money is reachable without an explicit confirmation.
 """
 
 from __future__ import annotations
@@ -131,6 +131,10 @@ class _Linter:
         if flow.step(flow.start) is None:
             self.report(flow, None, "start", f"start: unknown step {flow.start!r}")
         self._check_key(flow, None, "title", flow.title, {})
+        started = {step.journey for step in flow.steps if isinstance(step, StartJourneyStep)}
+        for journey in flow.prepares:
+            if journey not in started:
+                self.report(flow, None, "prepares", f"prepares {journey!r}, which the flow does not start")
         raw = self.flows.raw.get(flow.flow)
         raw_intents = raw.get("intents") if raw is not None else None
         for intent, step_id in flow.intents.items():

@@ -232,6 +232,9 @@ class Flow(_Model):
     # one's breaker is open the flow is not entered; the outage message is said instead.
     needs: tuple[Literal["core", "passport", "cerberus", "billing"], ...] = ()
     nav: bool = Field(default=True, description="Back / Cancel buttons under questions")
+    # Journeys this flow starts whose functions are woken when it starts (journeys.service.prepare): a newcomer
+    # types for a minute before confirming, time enough for the journey's cold starts to be behind them.
+    prepares: tuple[str, ...] = ()
     steps: tuple[Step, ...]
     path: str = Field(default="", exclude=True)
     line: int = Field(default=0, exclude=True)

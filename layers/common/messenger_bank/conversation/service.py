@@ -32,6 +32,7 @@ from messenger_bank.conversation.engine import (
     ForgetChat,
     HandOver,
     OperationFailed,
+    PrepareJourney,
     TurnDependencies,
     UnderstandingLike,
     take_turn,
@@ -190,6 +191,8 @@ def take_customer_turn(
     for effect in turn.effects:  # after the answer: the customer sees it first
         if isinstance(effect, DropButtons):
             outbox.drop_buttons(effect.chat, effect.message_id)
+        elif isinstance(effect, PrepareJourney):
+            journeys.prepare(effect.journey)
     metrics.add_metric(name="Turns", unit="Count", value=1)
 
 

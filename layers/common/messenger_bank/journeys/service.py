@@ -14,17 +14,21 @@ from __future__ import annotations
 import json
 import re
 import time
+import uuid
 from functools import cache
 from typing import Any
 
 import boto3
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from messenger_bank.handlers import CORRELATION_KEY
 from messenger_bank.journeys.settings import journey_settings
 from messenger_bank.observability import logger
 
 WAIT_SECONDS = 24 * 3600
+# An execution environment lives minutes between calls: waking a journey's functions more often buys nothing.
+PREPARE_EVERY_S = 60.0
+_prepared: dict[str, float] = {}  # journey → when this container last woke its functions (monotonic)
 
 
 class WaitNotFound(Exception):
@@ -66,6 +70,28 @@ def start(journey: str, name: str, payload: dict[str, Any]) -> str:
         return execution_arn(journey, name)
     logger.info("journey started", extra={"journey": journey, "execution": name})
     return str(execution["executionArn"])
+
+
+def prepare(journey: str) -> None:
+    """Wake `journey`'s functions by starting its warm-up machine (e.g. card_issuance_warm_up.asl.yaml), which
+    invokes each with the warm-up event: their cold starts pass while the customer is still typing. At most once
+    a minute per container, whatever the number of chats asking; a refusal only leaves them cold."""
+    arn = journey_settings().warm_up_arn(journey)
+    now = time.monotonic()
+    if not arn or now - _prepared.get(journey, -PREPARE_EVERY_S) < PREPARE_EVERY_S:
+        return
+    _prepared[journey] = now
+    try:
+        _sfn().start_execution(
+            stateMachineArn=arn,
+            # Named here: AWS would name it, but the local cloud's moto names every unnamed execution "None".
+            name=f"{journey}-{uuid.uuid4().hex}",
+            input=json.dumps({CORRELATION_KEY: logger.get_correlation_id()}),
+        )
+    except (ClientError, BotoCoreError) as error:
+        logger.warning("journey not prepared", extra={"journey": journey, "reason": type(error).__name__})
+        return
+    logger.info("journey prepared", extra={"journey": journey})
 
 
 def park(reference: str, task_token: str, *, chat_key: str) -> None:

@@ -200,6 +200,11 @@ def deliver(
     return _undelivered(key, chat, reasons)
 
 
+def warm() -> None:
+    """A warm-up's share of notifying (handlers.lambda_entry): the platforms' secrets read, the clients created."""
+    message_api().prepare()
+
+
 def notify(
     request: NotifyRequest,
     *,

@@ -31,6 +31,12 @@ def _kms() -> Any:
     return boto3.client("kms")
 
 
+def warm() -> None:
+    """What sealing or opening an application first costs, ahead (a journey's warm-up): the KMS client, the table."""
+    _kms()
+    _table()
+
+
 def _context(application_id: str) -> dict[str, str]:
     # Binds the ciphertext to its application: a sealed blob copied to another id will not open.
     return {"purpose": "card-application", "application_id": application_id}

@@ -26,6 +26,16 @@ def _cashback_range(language: Language) -> dict[str, str]:
     return {"cashback_from": format_percent(lowest, language), "cashback_to": format_percent(highest, language)}
 
 
+def warm_issuing() -> None:
+    """IssueVirtualCard's first-call costs, ahead (a journey's warm-up): Cerberus' and the core's clients, the bank's
+    token, the customers' table, the catalogue the card's terms are worded from."""
+    from messenger_bank.tables import customers_table
+
+    bank.warm(bank.cerberus_client, bank.core_client, token=True)
+    customers_table()
+    text("issuance.no_credit_line", "ru")
+
+
 def issue_virtual_card(state: IssuanceState) -> IssuanceState:
     """One digital card per customer: the bank's idempotency key is the customer, not the application,
     so two applications of one person (two messengers, a double press) get the same card.

@@ -12,6 +12,18 @@ from messenger_bank.onboarding.models import IssuanceState
 from messenger_bank.onboarding.names import card_holder
 
 
+def warm_drawing() -> None:
+    """RenderCardPicture's first-call costs, ahead (a journey's warm-up): Pillow and the card's design, the labels
+    from the catalogue, the application's key and table, the media bucket's client."""
+    from messenger_bank.images.card import card_picture  # noqa: F401  # loaded here, as the step loads it
+    from messenger_bank.images.labels import labels
+    from messenger_bank.images.storage import s3
+
+    labels("ru")
+    applications.warm()
+    s3()
+
+
 def render_card_picture(state: IssuanceState) -> IssuanceState:
     if state.card is None:
         raise ValueError("render_card_picture needs the issued card")

@@ -19,6 +19,14 @@ from messenger_bank.security.digests import chat_digest as chat_binding
 from messenger_bank.signin.proofs import record_proof
 
 
+def warm_registering() -> None:
+    """RegisterCustomer's first-call costs, ahead (a journey's warm-up): the application's key and table, the
+    core's client and the bank's token, the identity key the chat binding is digested with."""
+    applications.warm()
+    bank.warm(bank.core_client, token=True)
+    chat_binding("warm-up")
+
+
 def register_customer(state: IssuanceState) -> IssuanceState:
     """The bank's customer (created, or found by personal number) and ours, linked to this chat.
 

@@ -25,6 +25,17 @@ from messenger_bank.security.errors import PhoneNotProven
 from messenger_bank.signin.phone_proof import contact_proof_possible
 
 
+def warm_saving() -> None:
+    """SaveApplication's first-call costs, ahead (the card issuance's warm-up: handlers.lambda_entry)."""
+    applications.warm()
+
+
+def warm_verifying() -> None:
+    """VerifyApplicant's: the application's key and table, the registry's and Cerberus' clients, the bank's token."""
+    applications.warm()
+    bank.warm(bank.passport_client, bank.cerberus_client, token=True)
+
+
 def save_application(form: ApplicationForm) -> SavedApplication:
     """The conversation's last onboarding step: seal the data, hand back only its reference.
 

@@ -173,7 +173,15 @@ class HandOver:
     refusal: str | None = None
 
 
-Effect = DeleteMessage | DropButtons | ForgetChat | HandOver
+@dataclass(frozen=True)
+class PrepareJourney:
+    """Wake the functions of a journey the flow just started will start (`prepares` in the flow file), so that
+    their cold starts pass while the customer types - after the replies, never failing the turn."""
+
+    journey: str
+
+
+Effect = DeleteMessage | DropButtons | ForgetChat | HandOver | PrepareJourney
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from messenger_bank.conversation.engine.boundary import (
     SIGN_IN_REAUTH,
     ForgetChat,
     OperationFailed,
+    PrepareJourney,
 )
 from messenger_bank.conversation.engine.context import TurnContext
 from messenger_bank.conversation.engine.replies import prompt
@@ -104,6 +105,8 @@ def run(turn: TurnContext, flow_name: str, step_id: str) -> None:
         if step is None:
             raise LookupError(f"{flow.flow}: no step {step_id!r}")  # the linter prevents this
         turn.flow, turn.step = flow.flow, step.id
+        if step.id == flow.start:  # the flow starts (from the menu, an intent or another flow's goto)
+            turn.effects.extend(PrepareJourney(journey) for journey in flow.prepares)
         following = execute(turn, flow, step)
         if following is None:
             return

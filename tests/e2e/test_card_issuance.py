@@ -14,6 +14,7 @@ import pytest
 from local.cloud.cloud import LocalCloud
 from local.cloud.runner import Invocation
 from tests.e2e.driver import Chat, Person, buttons_in, ended_journeys, journey_history, onboard
+from tests.support.aws import template_resources
 from tests.support.pan_oracle import pans_in
 
 pytestmark = pytest.mark.e2e
@@ -241,7 +242,7 @@ def test_a_newcomer_after_a_deploy_meets_no_cold_function_from_the_confirmation_
         if (woken and all(e["status"] != "RUNNING" for e in woken)) or time.monotonic() > deadline:
             break
         time.sleep(0.2)
-    assert [e["status"] for e in woken] == ["SUCCEEDED"], woken
+    assert woken and {e["status"] for e in woken} == {"SUCCEEDED"}, woken  # two, if a turn was retried elsewhere
     heard: list[Invocation] = []
     cloud.runner.listeners.append(heard.append)
     try:
@@ -253,4 +254,9 @@ def test_a_newcomer_after_a_deploy_meets_no_cold_function_from_the_confirmation_
     runner = cloud.runner
     called = {runner.spec(invocation.function_name).logical_id for invocation in heard}
     assert {"SaveApplicationFunction", "VerifyApplicantFunction", "RenderCardPictureFunction"} <= called, called
-    assert [runner.spec(i.function_name).logical_id for i in heard if i.cold] == []
+    # The chat's own functions (the webhook, the conversation) are warm from the onboarding; a schedule's function
+    # that happens to run meanwhile is not the newcomer's wait.
+    machine = template_resources()["CardIssuanceWarmUpStateMachine"]["Properties"]["DefinitionSubstitutions"]
+    journey = {value["Fn::GetAtt"][0] for value in machine.values()} | {"ViberWebhookFunction", "ConversationFunction"}
+    cold = [runner.spec(i.function_name).logical_id for i in heard if i.cold]
+    assert [name for name in cold if name in journey] == []

@@ -1,5 +1,5 @@
 """The card issuance's functions are woken as a newcomer starts (issue 20): the conversation starts the warm-up
-machine at most once a minute per container, the machine wakes every function the confirmation and the journey
+machine at most once every five minutes per container, the machine wakes every function the confirmation and the journey
 use, and a function answers a warm-up without reading a request, while anything more than a warm-up is a
 request like any other."""
 
@@ -49,14 +49,14 @@ def started(sfn: Any, arn: str) -> int:
     return len(sfn.list_executions(stateMachineArn=arn)["executions"])
 
 
-def test_a_journey_is_prepared_once_a_minute_whatever_the_number_of_newcomers(
+def test_a_journey_is_prepared_once_in_five_minutes_whatever_the_number_of_newcomers(
     warm_up_machine: tuple[Any, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sfn, arn = warm_up_machine
     clock = [1000.0]
     monkeypatch.setattr(journeys.time, "monotonic", lambda: clock[0])
     journeys.prepare("card_issuance")
-    journeys.prepare("card_issuance")  # a second newcomer in the same minute: the functions are awake
+    journeys.prepare("card_issuance")  # a second newcomer in the same five minutes: the functions are awake
     assert started(sfn, arn) == 1
     clock[0] += journeys.PREPARE_EVERY_S
     journeys.prepare("card_issuance")

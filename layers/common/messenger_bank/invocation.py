@@ -16,7 +16,8 @@ SESSION_KEY = "session"
 # "sensitive" - also a card or bank password proven recently (else ReauthenticationRequired).
 SessionCheck = Literal["customer", "sensitive"]
 # A journey's warm-up (statemachines/card_issuance_warm_up.asl.yaml) invokes its functions with this key, true,
-# and the turn's correlation id: each starts its execution environment (the init) and does nothing else.
+# and the turn's correlation id: each starts its execution environment (the init), pays what its first call
+# would (handlers.lambda_entry's `warm`) and changes nothing.
 WARM_UP_KEY = "warm_up"
 
 

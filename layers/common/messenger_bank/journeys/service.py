@@ -26,8 +26,9 @@ from messenger_bank.journeys.settings import journey_settings
 from messenger_bank.observability import logger
 
 WAIT_SECONDS = 24 * 3600
-# An execution environment lives minutes between calls: waking a journey's functions more often buys nothing.
-PREPARE_EVERY_S = 60.0
+# An idle execution environment is kept minutes (Lambda reclaims it after some minutes idle, rarely under five):
+# waking a journey's functions more often buys nothing, and a warm-up that meets a busy function starts another.
+PREPARE_EVERY_S = 300.0
 _prepared: dict[str, float] = {}  # journey → when this container last woke its functions (monotonic)
 
 
@@ -75,7 +76,7 @@ def start(journey: str, name: str, payload: dict[str, Any]) -> str:
 def prepare(journey: str) -> None:
     """Wake `journey`'s functions by starting its warm-up machine (e.g. card_issuance_warm_up.asl.yaml), which
     invokes each with the warm-up event: their cold starts pass while the customer is still typing. At most once
-    a minute per container, whatever the number of chats asking; a refusal only leaves them cold."""
+    every five minutes per container, whatever the number of chats asking; a refusal only leaves them cold."""
     arn = journey_settings().warm_up_arn(journey)
     now = time.monotonic()
     if not arn or now - _prepared.get(journey, -PREPARE_EVERY_S) < PREPARE_EVERY_S:

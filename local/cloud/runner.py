@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -329,14 +329,19 @@ class LambdaRunner:
             for environment in reaped:  # outside the lock: a kill waits for the process
                 environment.kill()
 
-    def cool_down(self) -> int:
+    def cool_down(self, logical_ids: Collection[str] | None = None) -> int:
         """Shut every idle execution environment down, as a new deployment does: each function's next call
-        starts cold (`bench card_issuance --cold`). Environments in use finish their call first. How many went."""
+        starts cold (`bench card_issuance --cold`); only those of `logical_ids`' functions when given (a test
+        that needs a few functions cold leaves the rest of a shared cloud warm). Environments in use finish
+        their call first. How many went."""
         with self._lock:
-            environments = [environment for idle in self._idle.values() for environment in idle]
-            for name, idle in self._idle.items():
-                self._count[name] -= len(idle)
-                idle.clear()
+            names = [
+                name for name in self._idle if logical_ids is None or self._functions[name].logical_id in logical_ids
+            ]
+            environments = [environment for name in names for environment in self._idle[name]]
+            for name in names:
+                self._count[name] -= len(self._idle[name])
+                self._idle[name].clear()
             self._lock.notify_all()
         for environment in environments:  # outside the lock: a kill waits for the process
             environment.kill()

@@ -225,13 +225,16 @@ def test_the_bank_failing_mid_journey_tells_the_customer_and_leaves_nothing_half
 
 
 def test_a_newcomer_after_a_deploy_meets_no_cold_function_from_the_confirmation_to_the_card(cloud: LocalCloud) -> None:
-    """Issue 20: every function starts cold when the newcomer arrives (as after a deploy). Starting the onboarding
-    wakes the card issuance's functions (card_issuance_warm_up.asl.yaml), so the confirmation meets none cold."""
+    """Issue 20: the newcomer's functions all start cold when they arrive (as after a deploy). Starting the
+    onboarding wakes the card issuance's functions (card_issuance_warm_up.asl.yaml), so the confirmation meets none
+    cold. Only this newcomer's functions are shut down: the rest of the worker's cloud stays warm for what follows."""
     assert cloud.runner is not None and cloud.stack is not None
     sfn = cloud.client("stepfunctions")
     warm_up = cloud.stack.state_machines["CardIssuanceWarmUpStateMachine"]
     earlier = {e["executionArn"] for e in sfn.list_executions(stateMachineArn=warm_up)["executions"]}
-    cloud.runner.cool_down()
+    machine = template_resources()["CardIssuanceWarmUpStateMachine"]["Properties"]["DefinitionSubstitutions"]
+    journey = {value["Fn::GetAtt"][0] for value in machine.values()} | {"ViberWebhookFunction", "ConversationFunction"}
+    cloud.runner.cool_down(journey)
     person = Person()
     chat = chat_for(cloud, "viber", person)
     onboard(chat, person, confirm=False)
@@ -256,7 +259,5 @@ def test_a_newcomer_after_a_deploy_meets_no_cold_function_from_the_confirmation_
     assert {"SaveApplicationFunction", "VerifyApplicantFunction", "RenderCardPictureFunction"} <= called, called
     # The chat's own functions (the webhook, the conversation) are warm from the onboarding; a schedule's function
     # that happens to run meanwhile is not the newcomer's wait.
-    machine = template_resources()["CardIssuanceWarmUpStateMachine"]["Properties"]["DefinitionSubstitutions"]
-    journey = {value["Fn::GetAtt"][0] for value in machine.values()} | {"ViberWebhookFunction", "ConversationFunction"}
     cold = [runner.spec(i.function_name).logical_id for i in heard if i.cold]
     assert [name for name in cold if name in journey] == []

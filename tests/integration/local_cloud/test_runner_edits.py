@@ -105,3 +105,15 @@ def test_cooling_down_shuts_every_idle_environment_and_the_next_call_starts_cold
     assert (first.cold, warm.cold) == (True, False)
     assert (shut, left) == (1, 0)
     assert (after.json(), after.cold, again.cold) == ("hello", True, False)
+
+
+def test_cooling_down_some_functions_leaves_the_others_warm(tmp_path: Path) -> None:
+    with runner_of(tmp_path, "hello") as lambdas:
+        lambdas.invoke("test-EditedFunction", "{}")
+        kept = lambdas.cool_down(["AnotherFunction"])
+        warm = lambdas.invoke("test-EditedFunction", "{}")
+        shut = lambdas.cool_down(["EditedFunction"])
+        cold = lambdas.invoke("test-EditedFunction", "{}")
+
+    assert (kept, warm.cold) == (0, False)
+    assert (shut, cold.cold) == (1, True)

@@ -52,20 +52,26 @@ def functions() -> dict[str, tuple[Path, str]]:
     return found
 
 
-def time_import(module: str, path: list[Path], site: Path | None = None) -> tuple[float, float]:
-    """Wall time and CPU time (user + system) of the process, in ms; `site`: import packages from there only."""
-    if site is not None:
-        path = [*path, site]
-    env = {
+def import_environment(path: list[Path]) -> dict[str, str]:
+    """What a fresh process importing a handler gets: `path` first, the settings an init may read, no bytecode
+    written (a run must not make the next one's source imports cheaper). tests/integration/test_sam_build.py uses
+    it too, to import every handler from the built layers."""
+    return {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(str(p) for p in path),
         "AWS_DEFAULT_REGION": "eu-central-1",
         "POWERTOOLS_SERVICE_NAME": "bench",
         "POWERTOOLS_METRICS_NAMESPACE": "Bench",
         "SECRETS_PREFIX": "/bench",
-        # Never write bytecode next to the sources: a run must not make the next one's source imports cheaper.
         "PYTHONDONTWRITEBYTECODE": "1",
     }
+
+
+def time_import(module: str, path: list[Path], site: Path | None = None) -> tuple[float, float]:
+    """Wall time and CPU time (user + system) of the process, in ms; `site`: import packages from there only."""
+    if site is not None:
+        path = [*path, site]
+    env = import_environment(path)
     before, started = getrusage(RUSAGE_CHILDREN), time.perf_counter()
     isolated = ["-S"] if site is not None else []
     command = [sys.executable, *isolated, "-P", "-c", f"import {module}"]

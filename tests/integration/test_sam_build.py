@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.cold_start import import_environment
 from tests.support.aws import template_resources
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,15 +85,7 @@ assert picture.startswith(b"\x89PNG") and len(picture) > 10_000, len(picture)
 
 
 def assert_every_handler_imports_from(build: Path, functions: list[str]) -> None:
-    layers = [build / "CommonLayer" / "python", build / "ImagesLayer" / "python"]
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(str(p) for p in layers),
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "AWS_DEFAULT_REGION": "eu-central-1",
-        "POWERTOOLS_SERVICE_NAME": "build-check",
-        "SECRETS_PREFIX": "/build-check",
-    }
+    env = import_environment([build / "CommonLayer" / "python", build / "ImagesLayer" / "python"])
     folders = json.dumps({name: str(build / name) for name in functions})
     done = subprocess.run(
         [sys.executable, "-P", "-c", IMPORT_EVERY_HANDLER, str(build), folders],

@@ -10,16 +10,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import yaml
-from moto import mock_aws
 from pydantic import BaseModel, ValidationError
 
 from messenger_bank.handlers import step_lambda
 from messenger_bank.invocation import CORRELATION_KEY, WARM_UP_KEY, is_warm_up
 from messenger_bank.journeys import service as journeys
 from messenger_bank.journeys.settings import journey_settings
+from tests.support.journeys import machine_on_moto
 from tests.unit.test_alarm_coverage import the_template
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,21 +27,10 @@ DEFINITION = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed
 
 @pytest.fixture
 def warm_up_machine(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, str]]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setattr(journeys, "_prepared", {})
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": False}}):
-        sfn = boto3.client("stepfunctions")
-        arn = sfn.create_state_machine(
-            name="card-issuance-warm-up", definition=DEFINITION, roleArn="arn:aws:iam::123456789012:role/sfn"
-        )["stateMachineArn"]
-        monkeypatch.setenv("CARD_ISSUANCE_WARM_UP_STATE_MACHINE_ARN", arn)
-        journey_settings.cache_clear()
-        journeys._sfn.cache_clear()
-        yield sfn, arn
-        journey_settings.cache_clear()
-        journeys._sfn.cache_clear()
+    variable = "CARD_ISSUANCE_WARM_UP_STATE_MACHINE_ARN"
+    with machine_on_moto(monkeypatch, variable, "card-issuance-warm-up", DEFINITION) as machine:
+        yield machine
 
 
 def started(sfn: Any, arn: str) -> int:

@@ -7,35 +7,20 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from messenger_bank.conversation import service
 from messenger_bank.conversation.engine import WAIT_GONE, OperationFailed
 from messenger_bank.journeys import service as journeys
-from messenger_bank.journeys.settings import journey_settings
+from tests.support.journeys import machine_on_moto
 
 DEFINITION = json.dumps({"StartAt": "Wait", "States": {"Wait": {"Type": "Wait", "Seconds": 600, "End": True}}})
 
 
 @pytest.fixture
 def transfer_machine(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    # Executions that stay as the test leaves them, whatever a local cloud in this worker set moto to do.
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": False}}):
-        sfn = boto3.client("stepfunctions")
-        arn = sfn.create_state_machine(
-            name="transfer-test", definition=DEFINITION, roleArn="arn:aws:iam::123456789012:role/sfn"
-        )["stateMachineArn"]
-        monkeypatch.setenv("TRANSFER_STATE_MACHINE_ARN", arn)
-        journey_settings.cache_clear()
-        journeys._sfn.cache_clear()
+    with machine_on_moto(monkeypatch, "TRANSFER_STATE_MACHINE_ARN", "transfer-test", DEFINITION) as (sfn, _):
         yield sfn
-        journey_settings.cache_clear()
-        journeys._sfn.cache_clear()
 
 
 def test_a_running_journeys_wait_may_still_come(transfer_machine: Any) -> None:

@@ -59,13 +59,16 @@ def test_a_journey_without_a_warm_up_machine_is_not_prepared(warm_up_machine: tu
     assert started(sfn, arn) == 0
 
 
-def test_a_refused_warm_up_leaves_the_turn_alone(
-    warm_up_machine: tuple[Any, str], monkeypatch: pytest.MonkeyPatch
+def test_a_refused_warm_up_leaves_the_turn_alone_and_says_why(
+    warm_up_machine: tuple[Any, str], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    _, arn = warm_up_machine
+    sfn, arn = warm_up_machine
     monkeypatch.setenv("CARD_ISSUANCE_WARM_UP_STATE_MACHINE_ARN", arn.replace("card-issuance-warm-up", "deleted"))
     journey_settings.cache_clear()
     journeys.prepare("card_issuance")  # StateMachineDoesNotExist: logged, not raised
+    refused = [r for r in caplog.records if r.getMessage() == "journey not prepared"]
+    assert [(r.journey, r.reason) for r in refused] == [("card_issuance", "StateMachineDoesNotExist")]  # type: ignore[attr-defined]
+    assert started(sfn, arn) == 0
 
 
 class Application(BaseModel):

@@ -22,7 +22,7 @@ from bench.cold_start import functions
 ROOT = Path(__file__).resolve().parents[2]
 DRAWS = {"Ref": "ImagesLayer"}
 ONLY_WHERE_DRAWN = ("PIL", "qrcode")
-NOWHERE = ("aws_xray_sdk",)
+NOWHERE = ("aws_xray_sdk", "pydantic_settings")
 
 # Runs in a fresh interpreter: argv[1] the watched packages; stdin [[name, code folder, module], ...];
 # prints {name: {"loaded": [...], "read": [settings models read]} or {"error": "..."}}.

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
+from pydantic import AliasChoices, Field, ValidationError
 
-from messenger_bank.configuration import read_once
+from messenger_bank.configuration import EnvironmentSettings, read_once
 from messenger_bank.settings import StackSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,3 +86,78 @@ def test_a_required_value_names_its_variable(monkeypatch: pytest.MonkeyPatch) ->
         StackSettings().secrets_path()
     monkeypatch.setenv("SECRETS_PREFIX", "/mb")
     assert StackSettings().secrets_path() == "/mb"
+
+
+class Limits(EnvironmentSettings):
+    """A settings model as a context writes one: a prefix, an alias read without it, a bound."""
+
+    environment_prefix: ClassVar[str] = "LIMITS_"
+
+    per_day: int = Field(default=100, ge=1)
+    currency: str = Field(default="BYN", validation_alias=AliasChoices("currency", "BANK_CURRENCY"))
+    note: str | None = None
+
+
+class LimitsEmptyUnset(Limits):
+    empty_is_unset: ClassVar[bool] = True
+
+
+def test_a_field_is_read_from_its_prefixed_variable_in_any_case(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LIMITS_PER_DAY", "7")
+    monkeypatch.setenv("limits_note", "lower case")
+    assert Limits().per_day == 7
+    assert Limits().note == "lower case"
+
+
+def test_without_its_prefix_a_field_is_not_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PER_DAY", "7")
+    assert Limits().per_day == 100
+
+
+def test_an_aliased_field_is_read_from_its_aliases_without_the_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LIMITS_CURRENCY", "USD")  # the prefixed name is not one of its names
+    assert Limits().currency == "BYN"
+    monkeypatch.setenv("BANK_CURRENCY", "EUR")
+    assert Limits().currency == "EUR"
+    monkeypatch.setenv("CURRENCY", "RUB")  # the first alias first
+    assert Limits().currency == "RUB"
+
+
+def test_values_given_win_over_the_environment_by_name_or_by_alias(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LIMITS_PER_DAY", "7")
+    monkeypatch.setenv("BANK_CURRENCY", "EUR")
+    assert Limits(per_day=9).per_day == 9
+    assert Limits(currency="USD").currency == "USD"
+    assert Limits(BANK_CURRENCY="USD").currency == "USD"
+
+
+def test_a_value_out_of_its_bounds_is_refused_naming_the_field(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LIMITS_PER_DAY", "0")
+    with pytest.raises(ValidationError, match="per_day"):
+        Limits()
+
+
+def test_an_empty_variable_is_a_value_unless_the_model_says_it_is_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LIMITS_NOTE", "")
+    assert Limits().note == ""
+    assert LimitsEmptyUnset().note is None
+    monkeypatch.setenv("LIMITS_PER_DAY", "")
+    with pytest.raises(ValidationError, match="per_day"):
+        Limits()
+    assert LimitsEmptyUnset().per_day == 100
+
+
+def test_an_unknown_value_given_is_refused() -> None:
+    with pytest.raises(ValidationError, match="per_week"):
+        Limits(per_week=1)
+
+
+def test_settings_are_frozen() -> None:
+    with pytest.raises(ValidationError, match="frozen"):
+        Limits().per_day = 5  # type: ignore[misc]
+
+
+def test_the_variables_of_another_process_are_read_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LIMITS_NOTE", "this process")
+    other = Limits.of_variables({"LIMITS_PER_DAY": "3"})
+    assert (other.per_day, other.note) == (3, None)

@@ -103,7 +103,7 @@ def test_the_bots_names_in_share_links_are_template_parameters(function: str) ->
 
 def test_the_deep_link_defaults_are_the_local_bots_and_valid_names() -> None:
     parameters = load_template_text((ROOT / "template.yaml").read_text(encoding="utf-8"))["Parameters"]
-    local = ReferralSettings.model_validate(
+    local = ReferralSettings.of_variables(
         {variable: str(parameters[name]["Default"]) for name, variable in DEEP_LINKS.items()}
     )
 

@@ -7,13 +7,13 @@ security keys (``messenger_bank.security.keys``) live; unset locally without SSM
 
 from __future__ import annotations
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import ClassVar
 
-from messenger_bank.configuration import read_once
+from messenger_bank.configuration import EnvironmentSettings, read_once
 
 
-class StackSettings(BaseSettings):
-    model_config = SettingsConfigDict(frozen=True, env_ignore_empty=True)
+class StackSettings(EnvironmentSettings):
+    empty_is_unset: ClassVar[bool] = True
 
     secrets_prefix: str | None = None
     customers_table: str | None = None

@@ -116,14 +116,11 @@ def test_deployed_the_document_comes_from_appconfig_through_powertools(monkeypat
         return yaml.safe_dump(programs_document()).encode()
 
     monkeypatch.setattr("aws_lambda_powertools.utilities.parameters.get_app_config", get_app_config)
-    settings = ReferralSettings.model_validate(
-        {
-            "PROGRAMS_SOURCE": "appconfig",
-            "PROGRAMS_APPCONFIG_APPLICATION": "messenger-bank",
-            "PROGRAMS_APPCONFIG_ENVIRONMENT": "prod",
-            "PROGRAMS_MAX_AGE_SECONDS": "60",
-        }
-    )
+    monkeypatch.setenv("PROGRAMS_SOURCE", "appconfig")
+    monkeypatch.setenv("PROGRAMS_APPCONFIG_APPLICATION", "messenger-bank")
+    monkeypatch.setenv("PROGRAMS_APPCONFIG_ENVIRONMENT", "prod")
+    monkeypatch.setenv("PROGRAMS_MAX_AGE_SECONDS", "60")
+    settings = ReferralSettings()
 
     first = programs(settings)
     second = programs(settings)
@@ -133,6 +130,7 @@ def test_deployed_the_document_comes_from_appconfig_through_powertools(monkeypat
     assert config_module._parsed.cache_info().hits >= 1
 
 
-def test_appconfig_without_an_application_is_a_configuration_error() -> None:
+def test_appconfig_without_an_application_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PROGRAMS_SOURCE", "appconfig")
     with pytest.raises(ValueError, match="APPCONFIG"):
-        ReferralSettings.model_validate({"PROGRAMS_SOURCE": "appconfig"})
+        ReferralSettings()

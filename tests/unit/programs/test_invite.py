@@ -110,7 +110,7 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_the_code_holds_no_bot_name_a_link_without_them_is_refused() -> None:
-    settings = ReferralSettings.model_validate({"TELEGRAM_BOT_USERNAME": "OtherBot", "MEDIA_BUCKET": "media"})
+    settings = ReferralSettings.of_variables({"TELEGRAM_BOT_USERNAME": "OtherBot", "MEDIA_BUCKET": "media"})
 
     with pytest.raises(DeepLinksNotConfigured) as refused:
         share_links("AB23CD45", config=settings)

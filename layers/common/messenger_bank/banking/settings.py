@@ -18,21 +18,21 @@ from __future__ import annotations
 import ipaddress
 import os
 import threading
-from typing import Literal
+from typing import ClassVar, Literal
 
 import httpx
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from messenger_bank.configuration import read_once
+from messenger_bank.configuration import EnvironmentSettings, read_once
 from messenger_bank.errors import BankSystemUnavailable
 
 System = Literal["keycloak", "passport", "cerberus", "core", "billing", "acquirer", "partners"]
 SYSTEMS: tuple[System, ...] = ("keycloak", "passport", "cerberus", "core", "billing", "acquirer", "partners")
 
 
-class BankSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BANK_", frozen=True, env_ignore_empty=True)
+class BankSettings(EnvironmentSettings):
+    environment_prefix: ClassVar[str] = "BANK_"
+    empty_is_unset: ClassVar[bool] = True
 
     directory_url: str | None = None
     keycloak_url: str | None = None
@@ -115,11 +115,11 @@ def _from_directory(directory_url: str, connect: float, read: float) -> dict[str
 bank_settings = read_once(BankSettings)
 
 
-class BankSecretsSettings(BaseSettings):
+class BankSecretsSettings(EnvironmentSettings):
     """Where the bank's credentials come from (``banking.credentials``): ``BANK_SECRETS_SOURCE`` (env, ssm or
     secretsmanager), ``BANK_SECRETS_PREFIX`` and ``BANK_SECRETS_TTL`` (s, how long a value is kept)."""
 
-    model_config = SettingsConfigDict(env_prefix="BANK_SECRETS_", frozen=True)
+    environment_prefix: ClassVar[str] = "BANK_SECRETS_"
 
     source: Literal["env", "ssm", "secretsmanager"] = "env"
     prefix: str = "/messenger-bank/bank"

@@ -19,18 +19,16 @@ defaults are template.yaml's ``Credit*`` parameters' (a unit test holds them equ
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import ClassVar
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from messenger_bank.configuration import read_once
+from messenger_bank.configuration import EnvironmentSettings, read_once
 from messenger_bank.images.settings import MediaSettings
 
 
 class CardsSettings(MediaSettings):
     """``MEDIA_BUCKET`` and ``bucket()`` as the images context defines them, and the cards' own values."""
-
-    model_config = SettingsConfigDict(frozen=True)
 
     secure_page_url: str | None = None
     secure_link_minutes: int = Field(default=5, ge=1, le=5)
@@ -46,10 +44,10 @@ class CardsSettings(MediaSettings):
 cards_settings = read_once(CardsSettings)
 
 
-class CreditTerms(BaseSettings):
+class CreditTerms(EnvironmentSettings):
     """The credit line's terms, as the bank sets them (``CREDIT_*``)."""
 
-    model_config = SettingsConfigDict(env_prefix="CREDIT_", frozen=True)
+    environment_prefix: ClassVar[str] = "CREDIT_"
 
     grace_days: int = Field(default=25, ge=1, le=28)
     minimum_percent: Decimal = Field(default=Decimal(5), gt=0, le=100)

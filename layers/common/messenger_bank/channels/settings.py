@@ -7,14 +7,13 @@ from the environment; without it (local runs, tests) from the environment like t
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from pydantic import Field, SecretStr
-from pydantic.fields import FieldInfo
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from messenger_bank.channels.base import WebhookSecrets
-from messenger_bank.configuration import read_once
+from messenger_bank.configuration import EnvironmentSettings, read_once
 from messenger_bank.settings import stack_settings
 
 _SECRETS = (
@@ -29,23 +28,8 @@ _SECRETS = (
 )
 
 
-class ParameterStoreSecrets(PydanticBaseSettingsSource):
-    """The secret fields from SSM when ``SECRETS_PREFIX`` is set: each one this function may read, the others
-    None (never the environment's), ahead of the environment source; nothing without the prefix."""
-
-    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
-        return None, field_name, False  # __call__ reads every secret at once
-
-    def __call__(self) -> dict[str, Any]:
-        from messenger_bank import secrets
-
-        if not stack_settings().secrets_prefix:
-            return {}
-        return {field: secrets.optional_secret(field.upper()) for field in _SECRETS}
-
-
-class ChannelSettings(BaseSettings):
-    model_config = SettingsConfigDict(frozen=True, env_ignore_empty=True)
+class ChannelSettings(EnvironmentSettings):
+    empty_is_unset: ClassVar[bool] = True
 
     telegram_api_base_url: str = "https://api.telegram.org"
     viber_api_base_url: str = "https://chatapi.viber.com"
@@ -72,15 +56,18 @@ class ChannelSettings(BaseSettings):
     )
 
     @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return init_settings, ParameterStoreSecrets(settings_cls), env_settings
+    def read(cls, variables: Mapping[str, str], given: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """With ``SECRETS_PREFIX`` set, the secret fields from SSM: each one this function may read, the others
+        None, never the environment's; without it (local runs, tests) from the environment like the rest."""
+        found = super().read(variables, given)
+        if stack_settings().secrets_prefix:
+            from messenger_bank import secrets
+
+            passed = {name.upper() for name in given or {}}
+            found |= {
+                field: secrets.optional_secret(field.upper()) for field in _SECRETS if field.upper() not in passed
+            }
+        return found
 
     def webhook_secrets(self) -> WebhookSecrets:
         return WebhookSecrets(

@@ -26,12 +26,11 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from messenger_bank.configuration import read_once
+from messenger_bank.configuration import EnvironmentSettings, read_once
 from messenger_bank.conversation import catalogue as catalogue_module
 from messenger_bank.conversation.flows import (
     PACKAGE_DIR,
@@ -146,8 +145,9 @@ def packaged_content() -> Content:
     return Content(flows=default_flows(), messages=catalogue_module.packaged(), version=PACKAGED)
 
 
-class PublishedSettings(BaseSettings):
-    model_config = SettingsConfigDict(frozen=True, env_prefix="FLOWS_", env_ignore_empty=True)
+class PublishedSettings(EnvironmentSettings):
+    environment_prefix: ClassVar[str] = "FLOWS_"
+    empty_is_unset: ClassVar[bool] = True
 
     appconfig_application: str | None = None
     appconfig_environment: str | None = None

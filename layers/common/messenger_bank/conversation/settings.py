@@ -9,19 +9,16 @@ chat's session is kept and how long it lives without a message.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import ClassVar, Final
 
 from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from messenger_bank.configuration import read_once
+from messenger_bank.configuration import EnvironmentSettings, read_once
 
 DEFAULT_IDLE_MINUTES: Final = 30
 
 
-class ConversationSettings(BaseSettings):
-    model_config = SettingsConfigDict(frozen=True)
-
+class ConversationSettings(EnvironmentSettings):
     inbound_max_receives: int = Field(default=3, ge=1)
     turn_time_reserve_ms: int = Field(default=4000, ge=0)
     operations_prefix: str | None = None
@@ -32,8 +29,8 @@ class ConversationSettings(BaseSettings):
         return self.operations_prefix
 
 
-class SessionSettings(BaseSettings):
-    model_config = SettingsConfigDict(frozen=True, populate_by_name=True, env_ignore_empty=True)
+class SessionSettings(EnvironmentSettings):
+    empty_is_unset: ClassVar[bool] = True
 
     table_name: str = Field(default="sessions", validation_alias=AliasChoices("table_name", "SESSIONS_TABLE"))
     idle_minutes: int = Field(

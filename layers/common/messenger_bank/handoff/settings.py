@@ -9,14 +9,11 @@ check use it). ``HANDOFF_TURNS_KEPT``: how many of a chat's latest turns are kep
 from __future__ import annotations
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from messenger_bank.configuration import read_once
+from messenger_bank.configuration import EnvironmentSettings, read_once
 
 
-class HandoffSettings(BaseSettings):
-    model_config = SettingsConfigDict(frozen=True)
-
+class HandoffSettings(EnvironmentSettings):
     handoffs_table: str | None = None
     # Kept in the chat's one item: 40 turns of up to 1,020 characters are 170 KB even in emoji, under DynamoDB's
     # 400 KB and under the ~200 KB at which moto 5.2 already refuses a list it replaces (it counts it twice).

@@ -3,13 +3,13 @@ the functions that draw (receipts, the new card, requisites, history, share and 
 
 from __future__ import annotations
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import ClassVar
 
-from messenger_bank.configuration import read_once
+from messenger_bank.configuration import EnvironmentSettings, read_once
 
 
-class MediaSettings(BaseSettings):
-    model_config = SettingsConfigDict(frozen=True, env_ignore_empty=True)
+class MediaSettings(EnvironmentSettings):
+    empty_is_unset: ClassVar[bool] = True
 
     media_bucket: str | None = None
 

@@ -4,14 +4,10 @@
 
 from __future__ import annotations
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
-from messenger_bank.configuration import read_once
+from messenger_bank.configuration import EnvironmentSettings, read_once
 
 
-class JourneySettings(BaseSettings):
-    model_config = SettingsConfigDict(frozen=True)
-
+class JourneySettings(EnvironmentSettings):
     journey_waits_table: str = ""
     card_issuance_state_machine_arn: str = ""
     transfer_state_machine_arn: str = ""

@@ -3,13 +3,13 @@ card application's passport data) and ``SECURITY_TABLE`` (where the one-time cod
 
 from __future__ import annotations
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import ClassVar
 
-from messenger_bank.configuration import read_once
+from messenger_bank.configuration import EnvironmentSettings, read_once
 
 
-class OnboardingSettings(BaseSettings):
-    model_config = SettingsConfigDict(frozen=True, env_ignore_empty=True)
+class OnboardingSettings(EnvironmentSettings):
+    empty_is_unset: ClassVar[bool] = True
 
     personal_data_key_id: str | None = None
     security_table: str | None = None

@@ -10,14 +10,15 @@ itself); the quote still shows the fee (0.00) and the total, as the confirmation
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from messenger_bank.configuration import read_once
+from messenger_bank.configuration import EnvironmentSettings, read_once
 
 
-class PaymentSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="PAYMENT_", frozen=True, populate_by_name=True)
+class PaymentSettings(EnvironmentSettings):
+    environment_prefix: ClassVar[str] = "PAYMENT_"
 
     limit_per_payment_minor: int = Field(default=500_000, gt=0)
     quote_ttl_seconds: int = Field(default=1800, gt=0)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import ClassVar
 
-from messenger_bank.configuration import read_once
+from messenger_bank.configuration import EnvironmentSettings, read_once
 
 
-class PrivacySettings(BaseSettings):
-    model_config = SettingsConfigDict(frozen=True, env_ignore_empty=True)
+class PrivacySettings(EnvironmentSettings):
+    empty_is_unset: ClassVar[bool] = True
 
     customers_table: str | None = None
     sessions_table: str | None = None

@@ -27,10 +27,9 @@ code holds no bot name of its own, and building a link without them is refused (
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
-from pydantic_settings import SettingsConfigDict
 
 from messenger_bank.configuration import read_once
 from messenger_bank.images.settings import MediaSettings
@@ -68,7 +67,7 @@ class DeepLinks(BaseModel):
 class ReferralSettings(MediaSettings):
     """``MEDIA_BUCKET`` as the images context defines it (none drawn when unset), and the programs' own values."""
 
-    model_config = SettingsConfigDict(frozen=True, populate_by_name=True, env_ignore_empty=True)
+    empty_is_unset: ClassVar[bool] = True
 
     telegram_bot_username: TelegramBotUsername | None = None
     viber_chat_uri: ViberChatUri | None = None

@@ -21,14 +21,15 @@ Unset optional values leave the module's own default in force (``None`` here).
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from messenger_bank.configuration import read_once
+from messenger_bank.configuration import EnvironmentSettings, read_once
 
 
-class SecurityEnvironment(BaseSettings):
-    model_config = SettingsConfigDict(frozen=True, env_ignore_empty=True)
+class SecurityEnvironment(EnvironmentSettings):
+    empty_is_unset: ClassVar[bool] = True
 
     session_minutes: int = Field(default=15, ge=1)
     sensitive_auth_minutes: int = Field(default=10, ge=1)

@@ -9,14 +9,15 @@ customer, over the bank's day (Minsk time).
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from messenger_bank.configuration import read_once
+from messenger_bank.configuration import EnvironmentSettings, read_once
 
 
-class SpendingSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SPENDING_", frozen=True)
+class SpendingSettings(EnvironmentSettings):
+    environment_prefix: ClassVar[str] = "SPENDING_"
 
     free_per_day_minor: int = Field(default=100_000, ge=0)
     limit_per_day_minor: int = Field(default=1_500_000, gt=0)

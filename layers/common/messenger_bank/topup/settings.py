@@ -11,14 +11,15 @@ configured at the acquirer is used (the local cloud's sandbox: ``PUT /admin/acqu
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from messenger_bank.configuration import read_once
+from messenger_bank.configuration import EnvironmentSettings, read_once
 
 
-class TopUpSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="TOPUP_", frozen=True, populate_by_name=True)
+class TopUpSettings(EnvironmentSettings):
+    environment_prefix: ClassVar[str] = "TOPUP_"
 
     wait_seconds: int = Field(default=1200, gt=0)
     callback_url: str | None = Field(

@@ -11,15 +11,15 @@ customer's Confirm, and again for the code, before the journey ends with nothing
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import ClassVar
 
 from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from messenger_bank.configuration import read_once
+from messenger_bank.configuration import EnvironmentSettings, read_once
 
 
-class TransferSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="TRANSFER_", frozen=True, populate_by_name=True)
+class TransferSettings(EnvironmentSettings):
+    environment_prefix: ClassVar[str] = "TRANSFER_"
 
     fee_percent: Decimal = Field(default=Decimal("1.0"), ge=0, le=100)
     fee_min_minor: int = Field(default=100, ge=0)

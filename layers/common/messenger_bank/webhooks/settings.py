@@ -3,14 +3,10 @@
 
 from __future__ import annotations
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
-from messenger_bank.configuration import read_once
+from messenger_bank.configuration import EnvironmentSettings, read_once
 
 
-class WebhookSettings(BaseSettings):
-    model_config = SettingsConfigDict(frozen=True)
-
+class WebhookSettings(EnvironmentSettings):
     inbound_queue_url: str
     idempotency_table: str
 

@@ -31,10 +31,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from messenger_bank.channels.models import InboundEvent
-from messenger_bank.configuration import read_once
+from messenger_bank.configuration import EnvironmentSettings, read_once
 from messenger_bank.conversation.engine.boundary import (
     ENGINE_KEYS,
     ENGINE_STEPS,
@@ -112,10 +111,8 @@ __all__ = [
 ]
 
 
-class EngineSettings(BaseSettings):
+class EngineSettings(EnvironmentSettings):
     """``NLU_THRESHOLD`` and ``SESSION_IDLE_MINUTES`` from the environment, once per cold start."""
-
-    model_config = SettingsConfigDict(frozen=True, populate_by_name=True)
 
     nlu_threshold: float = Field(default=0.6, ge=0.0, le=1.0)
     idle_minutes: int = Field(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import math
 import struct
+import sys
 from array import array
 from collections import Counter
 from collections.abc import Sequence
@@ -75,9 +76,13 @@ def _encode_half(values: array[float]) -> str:
     return base64.b64encode(struct.pack(f"<{len(values)}e", *values)).decode("ascii")
 
 
-def _decode_half(text: str) -> list[float]:
+def _decode_half(text: str) -> Sequence[float]:
+    """The weights as a view on the decoded bytes: a float made only when read. Unpacking the intents' half a
+    million weights into Python floats was most of the conversation function's model load (~60 ms)."""
     raw = base64.b64decode(text)
-    return list(struct.unpack(f"<{len(raw) // 2}e", raw))
+    if sys.byteorder == "little":  # the file's order: a view reads it as it is
+        return memoryview(raw).cast("e")  # type: ignore[call-overload,no-any-return]  # typeshed lacks "e"
+    return struct.unpack(f"<{len(raw) // 2}e", raw)
 
 
 @lru_cache(maxsize=65536)
@@ -138,7 +143,7 @@ class TextClassifier:
         self,
         settings: TrainingSettings,
         labels: Sequence[str],
-        features: dict[str, tuple[float, tuple[float, ...]]],
+        features: dict[str, tuple[float, Sequence[float]]],
         bias: Sequence[float],
     ) -> None:
         self.settings = settings
@@ -157,7 +162,7 @@ class TextClassifier:
         bias: Sequence[float],
     ) -> TextClassifier:
         """A model from its learnt weights (one row per vocabulary entry, over unscaled TF-IDF)."""
-        features = {
+        features: dict[str, tuple[float, Sequence[float]]] = {
             feature: (value, tuple(value * weight for weight in row))
             for feature, value, row in zip(vocabulary, idf, rows, strict=True)
         }
@@ -170,13 +175,16 @@ class TextClassifier:
 
     def scores(self, text: str) -> list[float]:
         """The linear score of every label (the logits of `predict`)."""
-        rows: list[tuple[float, ...]] = []
+        rows: list[Sequence[float]] = []
         squares = 0.0
         for feature, count in feature_counts(text, self.settings).items():
             known = self._features.get(feature)
             if known is None:
                 continue
             idf, row = known
+            if isinstance(row, memoryview):  # read from the file: made floats on its first use, kept as such
+                row = tuple(row)
+                self._features[feature] = (idf, row)
             if count == 1:
                 squares += idf * idf
                 rows.append(row)
@@ -218,7 +226,7 @@ class TextClassifier:
         flat = _decode_half(model.weights)
         idf = _decode(model.idf).tolist()
         features = {
-            feature: (value, tuple(flat[start : start + width]))
+            feature: (value, flat[start : start + width])
             for feature, value, start in zip(model.vocabulary, idf, range(0, len(flat), width), strict=True)
         }
         return cls(model.settings, model.labels, features, model.bias)

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from local.cloud.template import transform
 from messenger_bank.onboarding.models import NotifyRequest
-from messenger_bank.purchases.models import PayoutItem, PayoutNotice, PayoutOutcome, PayoutStart
+from messenger_bank.purchases.models import PayoutItem, PayoutNotice, PayoutOutcome, PayoutStart, PayoutTelling
 from tests.unit.test_statemachines import states_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,7 +113,7 @@ def test_each_customer_is_an_item_of_the_map_with_the_runs_month(states: dict[st
 def test_the_steps_are_given_what_their_models_read(states: dict[str, dict[str, Any]]) -> None:
     assert payload_fields(states["ListCustomers"]) == model_fields(PayoutStart)
     assert payload_fields(states["PayMonth"]) == model_fields(PayoutItem)
-    assert payload_fields(states["PrepareNotices"]) == model_fields(PayoutItem)
+    assert payload_fields(states["PrepareNotices"]) == model_fields(PayoutTelling)
     assert {v.removeprefix("$.Payload.") for v in states["PayMonth"]["ResultSelector"].values()} <= model_fields(
         PayoutOutcome
     )
@@ -148,6 +148,14 @@ def test_a_notice_never_fails_a_payout(states: dict[str, dict[str, Any]]) -> Non
     tell = states["TellPaid"]
     assert tell["Resource"] == "${NotifyCustomerFunctionArn}"
     assert tell["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.notify_failure", "Next": "ChatDone"}]
+
+
+def test_a_notice_not_prepared_is_tried_again_by_its_run_whatever_the_error(states: dict[str, dict[str, Any]]) -> None:
+    prepare = states["PrepareNotices"]
+    # The run names itself to the step, which claims the telling for it: a try again finds its own claim.
+    assert prepare["Parameters"]["Payload"]["run.$"] == prepare["Parameters"]["Payload"]["correlation_id.$"]
+    assert prepare["Retry"][-1]["ErrorEquals"] == ["States.ALL"]
+    assert prepare["Retry"][-1]["MaxAttempts"] >= 1
 
 
 def test_the_run_ends_failed_when_someone_is_left_unpaid(states: dict[str, dict[str, Any]]) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from messenger_bank.banking.models import CreditRequest, Operation
@@ -27,7 +28,14 @@ from messenger_bank.onboarding.models import Notified
 from messenger_bank.programs.repository import ReferralsRepository
 from messenger_bank.programs.terms import programs
 from messenger_bank.purchases import payout, service
-from messenger_bank.purchases.models import CardEvent, PayoutItem, PayoutStart, PayoutStartInput, next_month
+from messenger_bank.purchases.models import (
+    CardEvent,
+    PayoutItem,
+    PayoutStart,
+    PayoutStartInput,
+    PayoutTelling,
+    next_month,
+)
 from messenger_bank.purchases.repository import AccrualsRepository
 from tests.support.aws import create_table
 from tests.support.idempotency import Replays
@@ -105,9 +113,9 @@ class World:
             clock=lambda: PAID_AT,
         )
 
-    def notices(self, month: str = "2026-03") -> tuple[payout.PayoutNotice, ...]:
+    def notices(self, month: str = "2026-03", run: str | None = None) -> tuple[payout.PayoutNotice, ...]:
         return payout.payout_notices(
-            PayoutItem(customer_id=self.customer_id, month=month),
+            PayoutTelling(customer_id=self.customer_id, month=month, run=run),
             accruals=self.accruals,
             customers=self.customers,
             config=programs(),
@@ -270,6 +278,27 @@ def test_the_paid_month_is_told_once_in_every_chat_with_the_receipt_picture(worl
     assert url is not None and key.startswith("receipt/") and key in url
     assert world.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read().startswith(b"\x89PNG")
     assert world.notices() == ()  # told once
+
+
+def test_a_try_stopped_after_its_claim_tells_when_its_run_tries_again_and_no_other_run_tells(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.hear()
+    world.pay()
+    monkeypatch.setattr(payout, "store_picture", refused)
+
+    with pytest.raises(ClientError):
+        world.notices(run="cashback-2026-03-a")  # claimed, then S3 refused the picture
+
+    monkeypatch.undo()
+    (notice,) = world.notices(run="cashback-2026-03-a")  # the step tried again by the same run
+    assert notice.message == "cashback.paid"
+    assert world.notices(run="cashback-2026-03-b") == ()  # a later run of the month
+    assert world.notices() == ()
+
+
+def refused(*_: object, **__: object) -> None:
+    raise ClientError({"Error": {"Code": "InternalError", "Message": "We encountered an internal error"}}, "PutObject")
 
 
 def test_a_month_not_paid_is_not_told(world: World) -> None:
@@ -473,7 +502,7 @@ def test_the_notice_tells_in_the_programmes_currency_given(world: World) -> None
     in_usd = programs().model_copy(update={"currency": "USD"})
 
     (notice,) = payout.payout_notices(
-        PayoutItem(customer_id=world.customer_id, month="2026-03"),
+        PayoutTelling(customer_id=world.customer_id, month="2026-03"),
         accruals=world.accruals, customers=world.customers, config=in_usd, bucket=BUCKET, clock=lambda: PAID_AT,
     ).notices  # fmt: skip
 
@@ -519,7 +548,7 @@ def test_an_mcc_the_programme_no_longer_has_is_told_as_other(world: World) -> No
     )
 
     (notice,) = payout.payout_notices(
-        PayoutItem(customer_id=world.customer_id, month="2026-03"),
+        PayoutTelling(customer_id=world.customer_id, month="2026-03"),
         accruals=world.accruals, customers=world.customers, config=without_groceries, bucket=BUCKET,
         clock=lambda: PAID_AT,
     ).notices  # fmt: skip
@@ -561,7 +590,7 @@ def test_the_receipt_has_the_month_and_its_categories_the_paid_time_and_the_cred
     world.pay()
 
     payout.payout_notices(
-        PayoutItem(customer_id=world.customer_id, month="2026-03"),
+        PayoutTelling(customer_id=world.customer_id, month="2026-03"),
         accruals=world.accruals, customers=world.customers, config=programs(), bucket=BUCKET,
         clock=lambda: datetime(2026, 4, 2, tzinfo=UTC),
     )  # fmt: skip

@@ -115,6 +115,14 @@ PayoutRun = MonthlyRun  # the month to pay and the customers with an accrual cou
 PayoutItem = MonthlyItem
 
 
+class PayoutTelling(MonthlyItem):
+    """A customer's month just paid, to be told, by the run that paid it (its correlation id: the parent
+    execution's name), which claims the telling: a try again within the run finds its own claim, a later run
+    finds another's."""
+
+    run: str | None = Field(default=None, min_length=1, max_length=80)
+
+
 class PayoutOutcome(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 

@@ -31,6 +31,7 @@ from messenger_bank.conversation.catalogue import has, text
 from messenger_bank.customers.models import Card
 from messenger_bank.customers.service import CustomersRepository, cards_of, customer_by_id, identities_of
 from messenger_bank.errors import CardNotFound
+from messenger_bank.ids import random_id
 from messenger_bank.images.models import ReceiptRequest
 from messenger_bank.images.settings import media_settings
 from messenger_bank.images.storage import store
@@ -46,6 +47,7 @@ from messenger_bank.purchases.models import (
     PayoutOutcome,
     PayoutRun,
     PayoutStart,
+    PayoutTelling,
 )
 from messenger_bank.purchases.repository import AccrualsRepository
 from messenger_bank.types import Language
@@ -201,7 +203,7 @@ def _by_category(item: PayoutItem, store: AccrualsRepository, terms: Programs, l
 
 
 def payout_notices(
-    item: PayoutItem,
+    item: PayoutTelling,
     *,
     accruals: AccrualsRepository | None = None,
     customers: CustomersRepository | None = None,
@@ -214,7 +216,9 @@ def payout_notices(
     directory = customers or CustomersRepository()
     terms = config or programs()
     chats = identities_of(item.customer_id, repository=directory)
-    if not chats or not store.claim_payout_telling(item.customer_id, item.month, clock()):
+    # A run names itself; a caller without one (a script, a test) is a run of its own.
+    run = item.run or random_id(8)
+    if not chats or not store.claim_payout_telling(item.customer_id, item.month, clock(), by=run):
         return PayoutNotices(notices=())
     payout = store.payout(item.customer_id, item.month)
     if payout is None or payout.operation_id is None:  # pragma: no cover - claimed only when paid

@@ -197,15 +197,16 @@ class AccrualsRepository(InCustomersTable):
             raise
         return True
 
-    def claim_payout_telling(self, customer_id: str, month: str, at: datetime) -> bool:
-        """True for the one caller that is to tell the customer of the month's payout."""
+    def claim_payout_telling(self, customer_id: str, month: str, at: datetime, by: str) -> bool:
+        """True for the one run that is to tell the customer of the month's payout, ``by`` its name: again for it
+        (a step that stopped after its claim is tried again), never for another run."""
         try:
             self.table.update_item(
                 Key=_payout_key(customer_id, month),
-                UpdateExpression="SET told_at = :at",
-                ConditionExpression="#status = :paid AND attribute_not_exists(told_at)",
+                UpdateExpression="SET told_at = if_not_exists(told_at, :at), told_by = :by",
+                ConditionExpression="#status = :paid AND (attribute_not_exists(told_at) OR told_by = :by)",
                 ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={":at": at.isoformat(), ":paid": "paid"},
+                ExpressionAttributeValues={":at": at.isoformat(), ":paid": "paid", ":by": by},
             )
         except ClientError as exc:
             if _conditional_failed(exc):

@@ -24,6 +24,7 @@ from messenger_bank.customers.service import find_or_create
 from messenger_bank.errors import CardNotFound
 from messenger_bank.images.models import ReceiptRequest
 from messenger_bank.images.receipt import receipt_picture
+from messenger_bank.images.storage import owner_prefix
 from messenger_bank.onboarding.models import Notified
 from messenger_bank.programs.repository import ReferralsRepository
 from messenger_bank.programs.terms import programs
@@ -276,6 +277,8 @@ def test_the_paid_month_is_told_once_in_every_chat_with_the_receipt_picture(worl
     (url,) = {n.picture_url for n in notices}
     (key,) = [o["Key"] for o in world.s3.list_objects_v2(Bucket=BUCKET)["Contents"]]
     assert url is not None and key.startswith("receipt/") and key in url
+    # Under the customer's own prefix, so that forgetting the customer erases it (privacy/erasure.py).
+    assert key.startswith(f"receipt/{owner_prefix(world.customer_id)}/")
     assert world.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read().startswith(b"\x89PNG")
     assert world.notices() == ()  # told once
 

@@ -52,7 +52,8 @@ def contains_card_number(text: str) -> bool:
 class _ImageRequest(BaseModel):
     """Frozen, strict, and no text field may carry a full card number."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+    # Built on first use (defer_build): a function draws one kind of picture, and imports the module for it.
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid", hide_input_in_errors=True)
 
     # Fields whose own validation already fixes their shape (an IBAN has a 13-digit run by design).
     _card_number_exempt: ClassVar[frozenset[str]] = frozenset()

@@ -34,19 +34,21 @@ Journey = Literal["cashback-payout", "credit-statement"]
 CUSTOMER_COLUMN = "customer_id"  # the CSV's header: the Map's ReaderConfig reads it as each item's field
 
 
+# Every model here is built on its first use (defer_build): the card functions import this module for the
+# statement run's types, and only the monthly runs' own steps validate with them.
 class MonthlyRunInput(BaseModel):
     """What the journey is started with: the schedule's time (``<aws.scheduler.scheduled-time>``), or a
     month named by the one who starts it (``make cashback-payout MONTH=2026-11``, ``make credit-statement
     MONTH=2026-11``), or nothing."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
 
     month: Month | None = None
     scheduled_at: datetime | None = None
 
 
 class MonthlyRunStart(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     input: MonthlyRunInput = Field(default_factory=MonthlyRunInput)
     started_at: datetime = Field(description="the execution's start ($$.Execution.StartTime)")
@@ -56,7 +58,7 @@ class MonthlyRunStart(BaseModel):
 class CustomersList(BaseModel):
     """Where a run's customers are: the S3 object its Distributed Map reads (ItemReader), and how many."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     bucket: str
     key: str
@@ -64,7 +66,7 @@ class CustomersList(BaseModel):
 
 
 class UploadedPart(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     number: int = Field(ge=1, le=10_000)
     etag: str
@@ -74,7 +76,7 @@ class Listing(BaseModel):
     """A listing under way: the list's multipart upload, its parts so far, and where the scan goes on. The
     listing step hands it to the next listing step (the journey loops) until the scan has ended."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     upload_id: str
     parts: tuple[UploadedPart, ...] = ()
@@ -87,7 +89,7 @@ class MonthlyRun(BaseModel):
     """The month the run is for and where its customers are (the journey's Map reads them from there once
     ``listing`` is None: the list is complete)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     month: Month
     customers: CustomersList
@@ -170,7 +172,7 @@ def list_customers(
 class MonthlyItem(BaseModel):
     """One customer's month (an item of the journey's Map)."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
 
     customer_id: CustomerId
     month: Month

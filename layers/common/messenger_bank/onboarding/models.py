@@ -14,10 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from messenger_bank.types import Channel, Language, MessageId
 
 
+# Every model here is built on its first use (defer_build): each card-issuance step validates with one or two.
 class ApplicationForm(BaseModel):
     """What the applicant typed (validated by the conversation); kept sealed, never logged."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid", hide_input_in_errors=True)
 
     chat_key: str = Field(min_length=3, max_length=160)
     channel: Channel
@@ -36,7 +37,7 @@ class ApplicationForm(BaseModel):
 
 
 class SavedApplication(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     application_id: str
 
@@ -44,7 +45,7 @@ class SavedApplication(BaseModel):
 class IssuedCardView(BaseModel):
     """The card as the journey may carry it: the bank's id and the mask, never the number."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
 
     card_id: str
     mask: str
@@ -64,7 +65,7 @@ class IssuedCardView(BaseModel):
 class IssuanceState(BaseModel):
     """The card-issuance journey's state between steps (Step Functions input/output)."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
 
     application_id: str = Field(pattern=r"^app-[0-9a-p]{32}$")
     chat_key: str = Field(min_length=3, max_length=160)
@@ -78,7 +79,7 @@ class IssuanceState(BaseModel):
 class NotifyRequest(BaseModel):
     """Tell a chat something from the catalogue, with a picture or a document if there is one."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
 
     chat_key: str = Field(min_length=3, max_length=160)
     language: Language = "ru"
@@ -103,7 +104,7 @@ class NotifyRequest(BaseModel):
 
 
 class Notified(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     delivered: bool
     # sent_elsewhere: on another of the customer's messengers, as that chat could not be reached.
@@ -116,20 +117,20 @@ class Notified(BaseModel):
 
 
 class SendCodeRequest(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     phone: str = Field(pattern=r"^\+[1-9]\d{7,14}$")
     chat_key: str = Field(min_length=3, max_length=160)
 
 
 class CodeSent(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     sent: bool
 
 
 class CheckCodeRequest(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid", hide_input_in_errors=True)
 
     phone: str = Field(pattern=r"^\+[1-9]\d{7,14}$")
     code: str = Field(pattern=r"^\d{4,8}$", repr=False)
@@ -137,7 +138,7 @@ class CheckCodeRequest(BaseModel):
 
 
 class CodeChecked(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     valid: bool
     locked: bool = False

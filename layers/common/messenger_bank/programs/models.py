@@ -24,8 +24,9 @@ Program = Literal["invite", "recommend"]
 BonusRole = Literal["referrer", "newcomer", "milestone"]
 
 
+# Built on first use (defer_build): each programme function validates with two or three of these thirty.
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
 
 class ShareLinks(_Model):

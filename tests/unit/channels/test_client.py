@@ -328,3 +328,33 @@ def test_a_viber_recipient_who_unsubscribed_is_unavailable_not_at_its_cap() -> N
     answer = httpx.Response(200, json={"status": 6, "status_message": "notSubscribed"})
     result = api(lambda _: answer).send(CHATS["viber"], OUTBOUND["text"])
     assert isinstance(result, RecipientUnavailable) and not result.cap_reached
+
+
+def test_an_adapter_is_built_on_the_first_message_to_its_messenger() -> None:
+    sender = api(lambda _: tg_ok(5))
+    assert dict(sender.adapters) == {}
+
+    sender.send(CHATS["telegram"], OUTBOUND["text"])
+
+    assert list(sender.adapters) == ["telegram"]
+    assert sender.adapters["viber"].channel == "viber"
+
+
+def test_a_viber_adapter_built_late_still_signs_with_the_configured_sender() -> None:
+    sent: list[dict[str, object]] = []
+
+    def viber(request: httpx.Request) -> httpx.Response:
+        sent.append(json.loads(request.content))
+        return httpx.Response(200, json={"status": 0, "status_message": "ok", "message_token": 1})
+
+    MessageAPI(
+        SETTINGS.model_copy(update={"viber_sender_name": "Bank of Tests"}), transport=httpx.MockTransport(viber)
+    ).send(CHATS["viber"], OUTBOUND["text"])
+
+    assert sent[0]["sender"] == {"name": "Bank of Tests"}
+
+
+def test_a_warm_up_builds_every_adapter_ahead_of_the_first_send() -> None:
+    sender = api(lambda _: tg_ok(5))
+    sender.prepare()
+    assert sorted(sender.adapters) == ["messenger", "telegram", "viber", "whatsapp"]

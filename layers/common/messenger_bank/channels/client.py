@@ -22,15 +22,11 @@ from pydantic import BaseModel, ConfigDict
 
 from messenger_bank.channels.base import ChannelAdapter, PlatformReply, PlatformRequest
 from messenger_bank.channels.errors import PlatformError, PlatformUnavailable
-from messenger_bank.channels.messenger import MessengerAdapter
 from messenger_bank.channels.models import ChatRef, InboundEvent, OutboundMessage, OutsideWindow, SentMessage
 from messenger_bank.channels.ratelimit import PLATFORM_LIMITS, DynamoDBClient, Limiter, RateLimiter, SharedRateLimiter
 from messenger_bank.channels.settings import ChannelSettings, settings
-from messenger_bank.channels.telegram import TelegramAdapter
-from messenger_bank.channels.viber import ViberAdapter
-from messenger_bank.channels.whatsapp import WhatsAppAdapter
 from messenger_bank.observability import count, logger
-from messenger_bank.types import Channel
+from messenger_bank.types import CHANNELS, Channel
 
 if TYPE_CHECKING:  # httpx is imported where a message is sent: a webhook only parses and never pays for it
     import httpx
@@ -59,26 +55,47 @@ SendResult = SentMessage | RecipientUnavailable
 NoticeRoute = Literal["free_form", "outside_window"]
 
 
-ADAPTER_CLASSES: dict[Channel, type[ChannelAdapter]] = {
-    "telegram": TelegramAdapter,
-    "viber": ViberAdapter,
-    "whatsapp": WhatsAppAdapter,
-    "messenger": MessengerAdapter,
-}
+def adapter_class(channel: Channel) -> type[ChannelAdapter]:
+    """A messenger's adapter class, its module imported on first use: a sending function's container often
+    writes to one or two of the four messengers, and importing all four adapters' models was ~25 ms of its init."""
+    if channel == "telegram":
+        from messenger_bank.channels.telegram import TelegramAdapter
+
+        return TelegramAdapter
+    if channel == "viber":
+        from messenger_bank.channels.viber import ViberAdapter
+
+        return ViberAdapter
+    if channel == "whatsapp":
+        from messenger_bank.channels.whatsapp import WhatsAppAdapter
+
+        return WhatsAppAdapter
+    from messenger_bank.channels.messenger import MessengerAdapter
+
+    return MessengerAdapter
 
 
 def can_edit(channel: Channel) -> bool:
     """Whether the messenger lets a bot edit its own message (a fact of the platform, no settings needed)."""
-    return ADAPTER_CLASSES[channel].capabilities.can_edit
+    return adapter_class(channel).capabilities.can_edit
 
 
-def build_adapters(config: ChannelSettings) -> dict[Channel, ChannelAdapter]:
-    return {
-        "telegram": TelegramAdapter(),
-        "viber": ViberAdapter(sender_name=config.viber_sender_name),
-        "whatsapp": WhatsAppAdapter(),
-        "messenger": MessengerAdapter(),
-    }
+class Adapters(dict[Channel, ChannelAdapter]):
+    """The four messengers' adapters, each built on the first message to its messenger."""
+
+    def __init__(self, config: ChannelSettings) -> None:
+        super().__init__()
+        self._config = config
+
+    def __missing__(self, channel: Channel) -> ChannelAdapter:
+        if channel == "viber":
+            from messenger_bank.channels.viber import ViberAdapter
+
+            adapter: ChannelAdapter = ViberAdapter(sender_name=self._config.viber_sender_name)
+        else:
+            adapter = adapter_class(channel)()
+        self[channel] = adapter
+        return adapter
 
 
 @cache
@@ -136,7 +153,7 @@ class MessageAPI:
         self._transport = transport
         self._sleep = sleep
         self._client: httpx.Client | None = None
-        self.adapters = build_adapters(self.config)
+        self.adapters = Adapters(self.config)
         self.limiters: Mapping[Channel, Limiter] = limiters or build_limiters(self.config, clock=clock, sleep=sleep)
 
     # --- the entry points ------------------------------------------------------------------------
@@ -219,9 +236,11 @@ class MessageAPI:
         self._deliver(event.chat, requests, strict=False)
 
     def prepare(self) -> None:
-        """Create what a first send creates - the HTTP client, the pacing table's client - ahead of it (a journey's
-        warm-up: handlers.lambda_entry)."""
+        """Create what a first send creates - the HTTP client, the pacing table's client, the adapters - ahead of it
+        (a journey's warm-up: handlers.lambda_entry; it does not say which messenger the customer is on)."""
         _ = self.client
+        for channel in CHANNELS:
+            _ = self.adapters[channel]
         if self.config.send_rates_table:
             _dynamodb()
 

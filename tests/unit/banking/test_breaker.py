@@ -189,3 +189,54 @@ def test_the_breakers_table_failing_leaves_the_call_to_the_system(
 def test_a_call_on_a_clean_breaker_writes_nothing(board: BreakerBoard) -> None:
     with_retries("core", "balance", System(), retryable=True, policy=NO_WAIT)
     assert "Item" not in board.table.get_item(Key={"system": "core"})
+
+
+class CountedReads:
+    """The breakers' table, counting the reads of the item."""
+
+    def __init__(self, table: Any) -> None:
+        self.table = table
+        self.reads = 0
+
+    def get_item(self, **kwargs: Any) -> Any:
+        self.reads += 1
+        return self.table.get_item(**kwargs)
+
+    def put_item(self, **kwargs: Any) -> Any:
+        return self.table.put_item(**kwargs)
+
+
+def test_a_clean_reading_is_trusted_for_a_second_without_reading_again(board: BreakerBoard) -> None:
+    counted = CountedReads(board.table)
+    here = BreakerBoard(counted, POLICY)
+    assert [here.admit("core", T0 + at) for at in (0.0, 0.4, 0.9)] == ["call"] * 3
+    assert counted.reads == 1
+    assert here.admit("core", T0 + POLICY.trust_clean) == "call"
+    assert counted.reads == 2
+
+
+def test_a_breaker_another_container_opened_is_seen_once_the_trust_runs_out(board: BreakerBoard) -> None:
+    here = BreakerBoard(board.table, POLICY)
+    assert here.admit("core", T0) == "call"
+    for i in range(3):
+        board.record_failure("core", T0 + 0.1 * i)
+    assert here.admit("core", T0 + 0.5) == "call"  # within the second it trusts
+    assert here.admit("core", T0 + POLICY.trust_clean) == "refuse"
+
+
+def test_a_failure_in_this_container_drops_its_trust_at_once(board: BreakerBoard) -> None:
+    here = BreakerBoard(board.table, POLICY)
+    assert here.admit("core", T0) == "call"
+    here.record_failure("core", T0 + 0.1)
+    for i in range(2):
+        board.record_failure("core", T0 + 0.2 + 0.1 * i)
+    assert here.admit("core", T0 + 0.5) == "refuse"
+
+
+def test_a_reading_with_failures_is_not_trusted(board: BreakerBoard) -> None:
+    counted = CountedReads(board.table)
+    here = BreakerBoard(counted, POLICY)
+    board.record_failure("core", T0)
+    here.admit("core", T0 + 0.1)
+    here.admit("core", T0 + 0.2)
+    assert counted.reads == 2

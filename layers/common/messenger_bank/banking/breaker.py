@@ -39,6 +39,12 @@ class BreakerPolicy:
     failures_to_open: int = 5
     window: float = 60.0
     cool_down: float = 30.0
+    # How long one container trusts a clean reading (closed, no failure) before reading the item again. Read on
+    # every call, each system's one item took a strongly consistent read per bank call of every container: a hot
+    # key at the bank's peak (3,000 reads a second is a partition's most), and a round trip on every call. A
+    # breaker another container opens is seen here at most this much later; this container's own failures are
+    # counted at once and drop its trust.
+    trust_clean: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,7 @@ class BreakerBoard:
     def __init__(self, table: Any, policy: BreakerPolicy) -> None:
         self.table = table
         self.policy = policy
+        self._clean_since: dict[str, float] = {}  # system -> when this container last read it clean
 
     def read(self, system: str) -> Breaker:
         item = self.table.get_item(Key={"system": system}, ConsistentRead=True).get("Item")
@@ -147,11 +154,17 @@ class BreakerBoard:
 
     def admission(self, system: str, now: float) -> tuple[Admission, Breaker]:
         """The decision, and the breaker as it was read (a clean one needs no write after a success)."""
+        read_at = self._clean_since.get(system)
+        if read_at is not None and 0 <= now - read_at < self.policy.trust_clean:
+            return "call", Breaker(system=system)
+        self._clean_since.pop(system, None)
         breaker = Breaker(system=system)
         for _ in range(self.ATTEMPTS):
             breaker = self.read(system)
             decision = admit(breaker, now, self.policy)
             if decision != "probe":
+                if breaker.clean:
+                    self._clean_since[system] = now
                 return decision, breaker
             if self._write(breaker, probing(breaker, now)):
                 logger.info("bank circuit half-open: probing", extra={"system": system})
@@ -159,6 +172,7 @@ class BreakerBoard:
         return "refuse", breaker  # others are writing: someone else probes
 
     def record_failure(self, system: str, now: float) -> Breaker:
+        self._clean_since.pop(system, None)
         for _ in range(self.ATTEMPTS):
             breaker = self.read(system)
             after = failed(breaker, now, self.policy)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict
 
+from messenger_bank.channels import adapter_class, adapter_for
 from messenger_bank.channels.base import ChannelAdapter, PlatformReply, PlatformRequest
 from messenger_bank.channels.errors import PlatformError, PlatformUnavailable
 from messenger_bank.channels.models import ChatRef, InboundEvent, OutboundMessage, OutsideWindow, SentMessage
@@ -55,26 +56,6 @@ SendResult = SentMessage | RecipientUnavailable
 NoticeRoute = Literal["free_form", "outside_window"]
 
 
-def adapter_class(channel: Channel) -> type[ChannelAdapter]:
-    """A messenger's adapter class, its module imported on first use: a sending function's container often
-    writes to one or two of the four messengers, and importing all four adapters' models was ~25 ms of its init."""
-    if channel == "telegram":
-        from messenger_bank.channels.telegram import TelegramAdapter
-
-        return TelegramAdapter
-    if channel == "viber":
-        from messenger_bank.channels.viber import ViberAdapter
-
-        return ViberAdapter
-    if channel == "whatsapp":
-        from messenger_bank.channels.whatsapp import WhatsAppAdapter
-
-        return WhatsAppAdapter
-    from messenger_bank.channels.messenger import MessengerAdapter
-
-    return MessengerAdapter
-
-
 def can_edit(channel: Channel) -> bool:
     """Whether the messenger lets a bot edit its own message (a fact of the platform, no settings needed)."""
     return adapter_class(channel).capabilities.can_edit
@@ -88,13 +69,7 @@ class Adapters(dict[Channel, ChannelAdapter]):
         self._config = config
 
     def __missing__(self, channel: Channel) -> ChannelAdapter:
-        if channel == "viber":
-            from messenger_bank.channels.viber import ViberAdapter
-
-            adapter: ChannelAdapter = ViberAdapter(sender_name=self._config.viber_sender_name)
-        else:
-            adapter = adapter_class(channel)()
-        self[channel] = adapter
+        adapter = self[channel] = adapter_for(channel, viber_sender_name=self._config.viber_sender_name)
         return adapter
 
 

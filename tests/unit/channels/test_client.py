@@ -358,3 +358,10 @@ def test_a_warm_up_builds_every_adapter_ahead_of_the_first_send() -> None:
     sender = api(lambda _: tg_ok(5))
     sender.prepare()
     assert sorted(sender.adapters) == ["messenger", "telegram", "viber", "whatsapp"]
+
+
+def test_a_webhooks_adapter_is_built_once_in_its_init_and_serves_every_update() -> None:
+    from messenger_bank.channels import adapter_for
+
+    assert adapter_for("telegram") is adapter_for("telegram")
+    assert adapter_for("viber") is not adapter_for("viber", viber_sender_name="Bank of Tests")

@@ -50,7 +50,6 @@ __all__ = [
 ]
 
 
-@cache
 def adapter_class(channel: Channel) -> type[ChannelAdapter]:
     """A messenger's adapter class, only its own module imported: a webhook function serves one messenger, a sending
     function's container often writes to one or two, and the four adapters' pydantic models were about a third of a
@@ -72,10 +71,11 @@ def adapter_class(channel: Channel) -> type[ChannelAdapter]:
     return MessengerAdapter
 
 
+@cache
 def adapter_for(channel: Channel, *, viber_sender_name: str | None = None) -> ChannelAdapter:
-    """The adapter of one messenger (pure: no I/O), configured from this cold start's settings; Viber's sender
-    name as given, else read where a welcome names it (the channels' settings read every platform secret this
-    function may see, SSM, and a webhook's other invocations need none of them)."""
+    """The adapter of one messenger (pure: no I/O, so one serves the process), configured from this cold start's
+    settings; Viber's sender name as given, else read where a welcome names it (the channels' settings read every
+    platform secret this function may see, SSM, and a webhook's other invocations need none of them)."""
     if channel == "viber":
         from messenger_bank.channels.viber import ViberAdapter
 

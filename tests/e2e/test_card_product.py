@@ -19,7 +19,7 @@ from local.sandbox.cerberus import CREDIT_LIMIT_HIGH
 from messenger_bank.conversation.catalogue import text
 from tests.e2e.driver import Chat, Person, ended_journeys, onboard, since
 from tests.e2e.test_card_issuance import chat_for
-from tests.e2e.test_cashback_payout import FAST_FOOD, GROCERIES, payout
+from tests.e2e.test_cashback_payout import FAST_FOOD, GROCERIES, payout, told_of_payout
 from tests.e2e.test_credit_line import ledger_holds, own_and_credit, shown_balance
 from tests.e2e.test_journeys import in_russian
 from tests.e2e.test_payments import acquirer_calls_back, pay_on_the_acquirers_page, start_topup
@@ -126,8 +126,9 @@ def test_a_newcomer_meets_the_whole_card_product(cloud: LocalCloud, messenger: s
     today = datetime.now(MINSK)
     cashback = at_burger_king + at_the_grocery
     before = len(chat.messages())
-    assert payout(cloud, f"{today:%Y-%m}")["status"] == "SUCCEEDED"
-    told_paid = since(chat, before, "Кэшбэк за", timeout_s=60)
+    run = payout(cloud, f"{today:%Y-%m}")
+    assert run["status"] == "SUCCEEDED", run
+    told_paid = told_of_payout(cloud, chat, before, run, timeout_s=60)
     assert told_paid["text"] == text(
         "cashback.paid",
         "ru",

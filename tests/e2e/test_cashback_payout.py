@@ -7,6 +7,7 @@ every ledger total holds."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,6 +41,25 @@ def network(cloud: LocalCloud, path: str, key: str, **body: Any) -> dict[str, An
 def payout(cloud: LocalCloud, month: str) -> dict[str, Any]:
     assert cloud.stack is not None
     return start_payout(cloud.client("stepfunctions"), cloud.stack.state_machines[MACHINE], month)
+
+
+def told_of_payout(cloud: LocalCloud, chat: Any, before: int, run: dict[str, Any], timeout_s: float = 30) -> Any:
+    """The month's cashback notice in the chat; when it is not there, what the run did for each customer (its
+    output and its result files: each child's outcome, or its error), so that a failure says where it was lost."""
+    try:
+        return since(chat, before, "Кэшбэк за", timeout_s=timeout_s)
+    except AssertionError as missing:
+        s3 = cloud.client("s3")
+        output = json.loads(run.get("output") or "{}")
+        where = output.get("results") or {}
+        folder = str(where.get("Key", "")).rsplit("/", 1)[0]
+        found = []
+        if folder:
+            for item in s3.list_objects_v2(Bucket=where["Bucket"], Prefix=folder).get("Contents", []):
+                found.append(
+                    f"{item['Key']}: {s3.get_object(Bucket=where['Bucket'], Key=item['Key'])['Body'].read()!r}"
+                )
+        raise AssertionError(f"{missing}\nthe run: {output}\n" + "\n".join(found)) from None
 
 
 def test_the_months_cashback_is_paid_into_the_card_once_and_told_with_a_picture(cloud: LocalCloud) -> None:
@@ -78,7 +98,7 @@ def test_the_months_cashback_is_paid_into_the_card_once_and_told_with_a_picture(
     first = payout(cloud, month)
 
     assert first["status"] == "SUCCEEDED", first
-    told = since(chat, before, "Кэшбэк за")
+    told = told_of_payout(cloud, chat, before, first)
     assert told["text"] == text(
         "cashback.paid",
         "ru",

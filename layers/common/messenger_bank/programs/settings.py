@@ -27,7 +27,7 @@ code holds no bot name of its own, and building a link without them is refused (
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
@@ -66,8 +66,6 @@ class DeepLinks(BaseModel):
 
 class ReferralSettings(MediaSettings):
     """``MEDIA_BUCKET`` as the images context defines it (none drawn when unset), and the programs' own values."""
-
-    empty_is_unset: ClassVar[bool] = True
 
     telegram_bot_username: TelegramBotUsername | None = None
     viber_chat_uri: ViberChatUri | None = None

@@ -18,7 +18,8 @@ awscrt, which botocore picks up when present; click and rich, which httpx picks 
     python -m bench cold_start 5 --site /tmp/lambda-site
 
 `--layer DIR` imports the layer from DIR in place of layers/common: the layer as `sam build` lays it out (DIR:
-.aws-sam/build/CommonLayer/python), with `--site` holding boto3 alone (the runtime's), is what a Lambda imports:
+.aws-sam/build/CommonLayer/python), and a function that adds layers of its own (the ImagesLayer of those that draw)
+has them from the same build; with `--site` holding boto3 alone (the runtime's), that is what a Lambda imports:
 
     pip install -t /tmp/boto3-site boto3 && make build
     python -m bench cold_start 5 --site /tmp/boto3-site --layer .aws-sam/build/CommonLayer/python
@@ -50,6 +51,16 @@ def functions() -> dict[str, tuple[Path, str]]:
             handler = properties.get("Handler", default_handler)
             found[logical_id] = (ROOT / properties["CodeUri"], handler.rsplit(".", 1)[0])
     return found
+
+
+def added_layers() -> dict[str, list[str]]:
+    """Logical id -> the layers (their logical ids) a function adds to the Globals' CommonLayer."""
+    document = load_template_text((ROOT / "template.yaml").read_text(encoding="utf-8"))
+    return {
+        logical_id: [layer["Ref"] for layer in resource["Properties"].get("Layers", [])]
+        for logical_id, resource in document["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
 
 
 def import_environment(path: list[Path]) -> dict[str, str]:
@@ -95,10 +106,13 @@ def main(runs: int = 7, only: list[str] | None = None) -> None:
         site = Path(only[at + 1]).resolve()
         del only[at : at + 2]
     layer = ROOT / "layers" / "common"
+    built: Path | None = None  # the `sam build` folder the other layers come from, with --layer
     if "--layer" in only:
         at = only.index("--layer")
         layer = Path(only[at + 1]).resolve()
+        built = layer.parents[1]
         del only[at : at + 2]
+    adds = added_layers()
     print(f"cold start (fresh process importing the handler), median of {runs} runs, each paired with `import boto3`")
     print(f"  packages from {site} only (python -S)" if site else "  packages from this virtualenv")
     print(f"  the layer from {layer}")
@@ -106,13 +120,16 @@ def main(runs: int = 7, only: list[str] | None = None) -> None:
     for logical_id, (code, module) in sorted(functions().items()):
         if only and logical_id not in only:
             continue
+        # Without --layer, this virtualenv holds what the other layers would (Pillow, qrcode).
+        own = [built / added / "python" for added in adds[logical_id]] if built else []
         runs_of: dict[str, list[tuple[tuple[float, float], tuple[float, float]]]] = {"": [], "before": []}
         for _ in range(runs):
             baseline = time_import("boto3", [], site)
             if before is not None:
                 old = before / code.relative_to(ROOT)
-                runs_of["before"].append((baseline, time_import(module, [old, before / "layers" / "common"], site)))
-            runs_of[""].append((baseline, time_import(module, [code, layer], site)))
+                earlier = [old, before / "layers" / "common", *own]
+                runs_of["before"].append((baseline, time_import(module, earlier, site)))
+            runs_of[""].append((baseline, time_import(module, [code, layer, *own], site)))
         for label, pairs in runs_of.items():
             if not pairs:
                 continue

@@ -13,7 +13,7 @@ import pytest
 
 from local.cloud.cloud import LocalCloud
 from messenger_bank.banking import service as bank
-from messenger_bank.banking.models import CreditRequest
+from messenger_bank.banking.models.core import CreditRequest
 from messenger_bank.security.cards import find_pans
 from tests.e2e.driver import Chat, Person, ended_journeys, journey_history, journeys_of, onboard
 from tests.e2e.test_card_issuance import chat_for

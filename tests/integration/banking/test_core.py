@@ -10,7 +10,8 @@ from pydantic import SecretStr
 
 from local.sandbox import Fault, Sandbox
 from messenger_bank.banking import service
-from messenger_bank.banking.models import (
+from messenger_bank.banking.models import iban_is_valid
+from messenger_bank.banking.models.core import (
     CreditRequest,
     DebitRequest,
     DeliveryAddress,
@@ -20,7 +21,6 @@ from messenger_bank.banking.models import (
     RefundRequest,
     SetPinRequest,
     TransferRequest,
-    iban_is_valid,
 )
 from messenger_bank.cardnumbers import is_card_number
 from messenger_bank.errors import (

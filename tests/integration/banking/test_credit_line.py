@@ -10,7 +10,7 @@ import pytest
 
 from local.sandbox import Sandbox
 from messenger_bank.banking import service
-from messenger_bank.banking.models import (
+from messenger_bank.banking.models.core import (
     CreditRequest,
     DebitRequest,
     IssueCardRequest,

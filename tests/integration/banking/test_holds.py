@@ -8,7 +8,7 @@ import httpx
 
 from local.sandbox import Sandbox
 from messenger_bank.banking import service
-from messenger_bank.banking.models import CreditRequest, IssueCardRequest
+from messenger_bank.banking.models.core import CreditRequest, IssueCardRequest
 from tests.integration.banking.conftest import Clients, person
 
 

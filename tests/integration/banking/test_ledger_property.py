@@ -40,7 +40,7 @@ from local.sandbox import Fault, Sandbox, start_sandbox
 from messenger_bank.banking import service
 from messenger_bank.banking.clients.http import RetryPolicy
 from messenger_bank.banking.clients.keycloak import clear_token_cache
-from messenger_bank.banking.models import CreditRequest, DebitRequest, IssueCardRequest, Operation, RefundRequest
+from messenger_bank.banking.models.core import CreditRequest, DebitRequest, IssueCardRequest, Operation, RefundRequest
 from messenger_bank.errors import BankSystemUnavailable, CardNotFound, InsufficientFunds, LimitExceeded
 from messenger_bank.observability import logger
 from tests.integration.banking.conftest import FREE_PORTS, Clients, lowest_balances, person

@@ -21,7 +21,9 @@ from messenger_bank.banking.clients.acquirer import AcquirerClient
 from messenger_bank.banking.clients.billing import NAMESPACE, BillingClient
 from messenger_bank.banking.clients.partners import PartnersClient
 from messenger_bank.banking.clients.rest import RestClient
-from messenger_bank.banking.models import CreditRequest, IssueCardRequest, PayRequest, TopUpRequest
+from messenger_bank.banking.models.acquirer import TopUpRequest
+from messenger_bank.banking.models.billing import PayRequest
+from messenger_bank.banking.models.core import CreditRequest, IssueCardRequest
 from messenger_bank.errors import (
     BankAuthenticationFailed,
     BankProtocolError,

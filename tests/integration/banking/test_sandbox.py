@@ -13,7 +13,7 @@ import httpx
 
 from local.sandbox import Sandbox, start_sandbox
 from messenger_bank.banking import service
-from messenger_bank.banking.models import CreditRequest
+from messenger_bank.banking.models.core import CreditRequest
 from tests.integration.banking.conftest import FREE_PORTS, Clients
 
 

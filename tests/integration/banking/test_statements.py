@@ -13,7 +13,7 @@ import pytest
 
 from local.sandbox import Sandbox
 from messenger_bank.banking import service
-from messenger_bank.banking.models import CreditRequest, DebitRequest, IssuedCard
+from messenger_bank.banking.models.core import CreditRequest, DebitRequest, IssuedCard
 from messenger_bank.errors import CardNotFound, OperationRejected
 from tests.integration.banking.conftest import Clients
 from tests.integration.banking.test_credit_line import credit_card, key

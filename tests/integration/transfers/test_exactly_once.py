@@ -35,7 +35,7 @@ from local.sandbox import Fault, Sandbox, start_sandbox
 from messenger_bank.banking import service as bank
 from messenger_bank.banking.clients.http import RetryPolicy
 from messenger_bank.banking.clients.keycloak import clear_token_cache
-from messenger_bank.banking.models import CreditRequest, IssueCardRequest
+from messenger_bank.banking.models.core import CreditRequest, IssueCardRequest
 from messenger_bank.configuration import forget_settings
 from messenger_bank.errors import BankSystemUnavailable, DomainError, InsufficientFunds, LimitExceeded
 from messenger_bank.observability import logger

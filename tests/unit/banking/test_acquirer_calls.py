@@ -12,7 +12,7 @@ import pytest
 from local.sandbox.acquirer import sign
 from messenger_bank.banking.clients.acquirer import AcquirerClient
 from messenger_bank.banking.clients.rest import RestClient
-from messenger_bank.banking.models import TopUpRequest
+from messenger_bank.banking.models.acquirer import TopUpRequest
 from messenger_bank.errors import BankSystemUnavailable, OperationRejected
 from tests.unit.banking.wire import POLICY, TIMEOUT, Wire, error, timeout
 

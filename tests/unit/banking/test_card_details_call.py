@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from messenger_bank.banking.clients.core import CODES, CoreClient
 from messenger_bank.banking.clients.rest import RestClient
-from messenger_bank.banking.models import CardDetails
+from messenger_bank.banking.models.core import CardDetails
 from messenger_bank.errors import BankProtocolError, CardBlocked, CardNotFound
 from tests.support.pan_oracle import pans_in
 from tests.unit.banking.wire import POLICY, TIMEOUT, Wire, error

@@ -14,10 +14,10 @@ from pydantic import SecretStr
 
 from messenger_bank.banking.clients.core import CODES, CoreClient
 from messenger_bank.banking.clients.rest import RestClient
-from messenger_bank.banking.models import (
+from messenger_bank.banking.models import Identity
+from messenger_bank.banking.models.core import (
     DeliveryAddress,
     EncryptedPassword,
-    Identity,
     IssueCardRequest,
     OrderPlasticRequest,
     SetPinRequest,

@@ -12,7 +12,7 @@ from messenger_bank.banking.clients.core import CODES, CoreClient
 from messenger_bank.banking.clients.http import RetryPolicy
 from messenger_bank.banking.clients.rest import RestClient
 from messenger_bank.banking.clients.soap import SoapClient
-from messenger_bank.banking.models import DebitRequest, TransferRequest
+from messenger_bank.banking.models.core import DebitRequest, TransferRequest
 from messenger_bank.errors import (
     BankAuthenticationFailed,
     BankProtocolError,

@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from messenger_bank.banking.models import CreditRequest, Identity, Requisites, iban_is_valid
+from messenger_bank.banking.models import Identity, iban_is_valid
+from messenger_bank.banking.models.core import CreditRequest, Requisites
 from messenger_bank.cardnumbers import is_card_number
 
 

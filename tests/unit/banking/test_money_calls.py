@@ -15,7 +15,7 @@ from pydantic import SecretStr
 from messenger_bank.banking.clients.core import CODES, CoreClient
 from messenger_bank.banking.clients.http import RetryPolicy
 from messenger_bank.banking.clients.rest import RestClient
-from messenger_bank.banking.models import CreditRequest, DebitRequest, Operation, RefundRequest, TransferRequest
+from messenger_bank.banking.models.core import CreditRequest, DebitRequest, Operation, RefundRequest, TransferRequest
 from messenger_bank.errors import IdempotencyConflict
 
 POLICY = RetryPolicy(max_retries=2, backoff_base=0.0, backoff_max=0.0)

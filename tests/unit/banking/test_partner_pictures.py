@@ -11,7 +11,7 @@ import pytest
 from messenger_bank.banking.clients.http import RetryPolicy
 from messenger_bank.banking.clients.partners import PICTURE_MAX_BYTES, PartnersClient
 from messenger_bank.banking.clients.rest import RestClient
-from messenger_bank.banking.models import Offer
+from messenger_bank.banking.models.partners import Offer
 from messenger_bank.errors import BankAuthenticationFailed, BankProtocolError, BankSystemUnavailable, OperationRejected
 
 POLICY = RetryPolicy(max_retries=2, backoff_base=0.0, backoff_max=0.0)

@@ -31,18 +31,18 @@ from messenger_bank.banking.clients.passport import NAMESPACE as PASSPORT
 from messenger_bank.banking.clients.passport import PassportClient
 from messenger_bank.banking.clients.rest import RestClient
 from messenger_bank.banking.clients.soap import SoapClient
-from messenger_bank.banking.models import (
+from messenger_bank.banking.models import Identity
+from messenger_bank.banking.models.acquirer import TopUpRequest
+from messenger_bank.banking.models.billing import PayRequest
+from messenger_bank.banking.models.core import (
     CreditRequest,
     DebitRequest,
     DeliveryAddress,
-    Identity,
     IssueCardRequest,
     OrderPlasticRequest,
-    PayRequest,
     PinKey,
     RefundRequest,
     SetPinRequest,
-    TopUpRequest,
     TransferRequest,
 )
 from messenger_bank.configuration import forget_settings

@@ -19,7 +19,8 @@ from messenger_bank.banking.clients.http import Transient
 from messenger_bank.banking.clients.passport import NAMESPACE as PASSPORT
 from messenger_bank.banking.clients.passport import PassportClient
 from messenger_bank.banking.clients.soap import SoapClient, SoapFault, as_list, envelope, read_answer, to_data
-from messenger_bank.banking.models import Identity, PayRequest
+from messenger_bank.banking.models import Identity
+from messenger_bank.banking.models.billing import PayRequest
 from messenger_bank.errors import (
     BankAuthenticationFailed,
     BankProtocolError,

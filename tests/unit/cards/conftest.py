@@ -11,8 +11,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from messenger_bank.banking.models import Balance, CardLimits, HistoryEntry, Requisites, Statement
-from messenger_bank.banking.models import Card as BankCard
+from messenger_bank.banking.models.core import Balance, CardLimits, HistoryEntry, Requisites, Statement
+from messenger_bank.banking.models.core import Card as BankCard
 from messenger_bank.cards.settings import CardsSettings
 from messenger_bank.customers.models import Card, ChannelIdentity, Customer
 from messenger_bank.customers.repository import CustomersRepository

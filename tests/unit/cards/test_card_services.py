@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from messenger_bank.banking.models import HistoryEntry
+from messenger_bank.banking.models.core import HistoryEntry
 from messenger_bank.cards.models import (
     BlockCardRequest,
     CreateSecureLinkRequest,

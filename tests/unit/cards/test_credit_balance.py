@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from messenger_bank.banking.models import Balance
+from messenger_bank.banking.models.core import Balance
 from messenger_bank.cards.models import GetBalanceRequest
 from messenger_bank.cards.service import get_balance
 from tests.unit.cards.conftest import World

@@ -7,7 +7,7 @@ from typing import get_args
 
 import pytest
 
-from messenger_bank.banking.models import HistoryEntry, Operation
+from messenger_bank.banking.models.core import HistoryEntry, Operation
 from messenger_bank.cards.service import history_line
 from messenger_bank.conversation.catalogue import catalogue
 from messenger_bank.types import LANGUAGES, Language

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from messenger_bank.banking.models import Balance
+from messenger_bank.banking.models.core import Balance
 from messenger_bank.cards.last_balances import LastBalancesRepository
 from messenger_bank.cards.models import GetBalanceRequest, LastBalancesRequest
 from messenger_bank.cards.service import get_balance, last_balances

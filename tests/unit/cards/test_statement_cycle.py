@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from messenger_bank.banking.models import HistoryEntry, Statement
+from messenger_bank.banking.models.core import HistoryEntry, Statement
 from messenger_bank.cards import statement_cycle
 from messenger_bank.cards.models import (
     StatementItem,

@@ -17,17 +17,10 @@ import pytest
 from moto import mock_aws
 from pydantic import SecretStr
 
-from messenger_bank.banking.models import (
-    CreditScoring,
-    CustomerRef,
-    Identity,
-    IdentityCheck,
-    IssueCardRequest,
-    IssuedCard,
-    OneTimeCode,
-    OneTimeCodeCheck,
-    Screening,
-)
+from messenger_bank.banking.models import Identity
+from messenger_bank.banking.models.cerberus import CreditScoring, OneTimeCode, OneTimeCodeCheck, Screening
+from messenger_bank.banking.models.core import CustomerRef, IssueCardRequest, IssuedCard
+from messenger_bank.banking.models.passport import IdentityCheck
 from messenger_bank.banking.settings import BankSettings
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.errors import CustomerNotFound, IdempotencyConflict, InvalidOneTimeCode

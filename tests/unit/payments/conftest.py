@@ -13,7 +13,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from messenger_bank.banking.models import Balance, Card, Payee, PayeeAccount, Payment, PayRequest
+from messenger_bank.banking.models.billing import Payee, PayeeAccount, Payment, PayRequest
+from messenger_bank.banking.models.core import Balance, Card
 from messenger_bank.customers.models import Card as CustomerCard
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.errors import InsufficientFunds, PayeeAccountNotFound

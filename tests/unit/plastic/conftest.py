@@ -13,7 +13,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from messenger_bank.banking.models import OrderPlasticRequest, PlasticOrder
+from messenger_bank.banking.models.core import OrderPlasticRequest, PlasticOrder
 from messenger_bank.customers.models import Card
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.journeys.service import WaitNotFound

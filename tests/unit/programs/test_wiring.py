@@ -12,8 +12,8 @@ from typing import Any
 import boto3
 import pytest
 
-from messenger_bank.banking.models import Card as BankCard
-from messenger_bank.banking.models import CreditRequest, HistoryEntry, Operation
+from messenger_bank.banking.models.core import Card as BankCard
+from messenger_bank.banking.models.core import CreditRequest, HistoryEntry, Operation
 from messenger_bank.customers.models import Card, Customer
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.errors import OperationRejected

@@ -16,7 +16,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from messenger_bank.banking.models import CreditRequest, Operation
+from messenger_bank.banking.models.core import CreditRequest, Operation
 from messenger_bank.conversation.catalogue import text
 from messenger_bank.customers.models import Card, ChannelIdentity, NewCustomer
 from messenger_bank.customers.repository import CustomersRepository

@@ -13,8 +13,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from messenger_bank.banking.models import Card as BankCard
-from messenger_bank.banking.models import Operation, TransferRequest
+from messenger_bank.banking.models.core import Card as BankCard
+from messenger_bank.banking.models.core import Operation, TransferRequest
 from messenger_bank.customers.models import Card, ChannelIdentity, Customer
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.errors import CardNotFound, InsufficientFunds, LimitExceeded, OperationRejected

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from messenger_bank.banking.models import OneTimeCode
+from messenger_bank.banking.models.cerberus import OneTimeCode
 from messenger_bank.errors import InsufficientFunds
 from messenger_bank.spending.errors import CodeRequired
 from tests.unit.requests.conftest import AMOUNT, NOW, PAYER, REQUEST_ID, World

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from messenger_bank.banking.models import OneTimeCode, OneTimeCodeCheck
+from messenger_bank.banking.models.cerberus import OneTimeCode, OneTimeCodeCheck
 from messenger_bank.errors import InsufficientFunds, InvalidOneTimeCode
 from messenger_bank.requests.models import AnswerMoneyRequest, MoneyRequestAnswered
 from messenger_bank.requests.service import pay_money_request

@@ -18,8 +18,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from jose import jwk as jose_jwk
 
-from messenger_bank.banking.models import Card as BankCard
-from messenger_bank.banking.models import CardDetails, EncryptedPassword, PasswordCheck, PinKey, SetPinRequest
+from messenger_bank.banking.models.core import Card as BankCard
+from messenger_bank.banking.models.core import CardDetails, EncryptedPassword, PasswordCheck, PinKey, SetPinRequest
 from messenger_bank.customers.models import Card, Customer
 from messenger_bank.http import HttpRequest, request_from_event
 from messenger_bank.securepage.service import Collaborators

@@ -15,7 +15,7 @@ import boto3
 import pytest
 from pydantic import SecretStr
 
-from messenger_bank.banking.models import CardProof
+from messenger_bank.banking.models.cerberus import CardProof
 from messenger_bank.cards.settings import CardsSettings
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.http import HttpAnswer

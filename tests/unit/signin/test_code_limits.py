@@ -10,7 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from messenger_bank.banking.models import OneTimeCode
+from messenger_bank.banking.models.cerberus import OneTimeCode
 from messenger_bank.errors import TooManyCodes
 from messenger_bank.onboarding import phone
 from messenger_bank.onboarding.models import SendCodeRequest

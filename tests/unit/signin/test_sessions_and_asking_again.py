@@ -137,7 +137,7 @@ class BranchCustomersBank:
     """Core banking holding one card we have not seen: a plastic Mastercard from a branch, blocked."""
 
     def cards(self, customer_id: str) -> list[Any]:
-        from messenger_bank.banking.models import Card as BankCard
+        from messenger_bank.banking.models.core import Card as BankCard
 
         return [
             BankCard.model_validate(

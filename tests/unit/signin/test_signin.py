@@ -12,8 +12,8 @@ import pytest
 from moto import mock_aws
 from pydantic import SecretStr
 
-from messenger_bank.banking.models import Card as BankCard
-from messenger_bank.banking.models import CardProof
+from messenger_bank.banking.models.cerberus import CardProof
+from messenger_bank.banking.models.core import Card as BankCard
 from messenger_bank.cards.settings import CardsSettings
 from messenger_bank.customers.models import ChannelIdentity, NewCustomer
 from messenger_bank.customers.repository import CustomersRepository

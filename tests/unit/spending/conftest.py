@@ -11,7 +11,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from messenger_bank.banking.models import OneTimeCode, OneTimeCodeCheck
+from messenger_bank.banking.models.cerberus import OneTimeCode, OneTimeCodeCheck
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.spending.repository import SpendingRepository
 from messenger_bank.spending.settings import SpendingSettings

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from messenger_bank.banking.clients.acquirer import AcquirerClient
-from messenger_bank.banking.models import CreditRequest, Operation, TopUp
+from messenger_bank.banking.models.acquirer import TopUp
+from messenger_bank.banking.models.core import CreditRequest, Operation
 from messenger_bank.http import HttpRequest
 from messenger_bank.journeys.service import WaitNotFound
 from messenger_bank.topup.errors import TopUpMismatch, TopUpNotPaid

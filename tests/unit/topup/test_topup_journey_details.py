@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from messenger_bank.banking.clients.acquirer import AcquirerClient
-from messenger_bank.banking.models import TopUp, TopUpRequest
+from messenger_bank.banking.models.acquirer import TopUp, TopUpRequest
 from messenger_bank.customers.models import Card
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.errors import OperationRejected

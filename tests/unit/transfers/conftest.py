@@ -12,15 +12,14 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from messenger_bank.banking.models import (
+from messenger_bank.banking.models.cerberus import OneTimeCode, OneTimeCodeCheck
+from messenger_bank.banking.models.core import (
     Balance,
     Card,
     CardLookup,
     CreditRequest,
     DebitRequest,
     HistoryEntry,
-    OneTimeCode,
-    OneTimeCodeCheck,
     Operation,
     RefundRequest,
 )

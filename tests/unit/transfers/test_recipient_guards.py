@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from messenger_bank.banking.models import CardLookup
+from messenger_bank.banking.models.core import CardLookup
 from messenger_bank.transfers.errors import RecipientNotReached
 from messenger_bank.transfers.models import RecipientTold, TransferState
 from tests.unit.transfers.conftest import NOW, World

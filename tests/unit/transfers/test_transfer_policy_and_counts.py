@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
-from messenger_bank.banking.models import DebitRequest, Operation
+from messenger_bank.banking.models.core import DebitRequest, Operation
 from messenger_bank.errors import BankSystemUnavailable, CardNotFound
 from messenger_bank.spending.errors import CodeRequired
 from messenger_bank.spending.settings import SpendingSettings

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from messenger_bank.banking.models import RefundRequest
+from messenger_bank.banking.models.core import RefundRequest
 from messenger_bank.customers.models import Card as CustomerCard
 from messenger_bank.errors import (
     CardNotFound,

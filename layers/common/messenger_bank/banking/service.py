@@ -8,64 +8,14 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import httpx
 from pydantic import SecretStr
 
-# The clients are re-exported (``X as X``): other contexts name their types (to be handed a fake in tests)
-# through this module, never through ``banking.clients``.
-from messenger_bank.banking.clients.acquirer import AcquirerClient as AcquirerClient
-from messenger_bank.banking.clients.billing import NAMESPACE as BILLING_NS
-from messenger_bank.banking.clients.billing import BillingClient as BillingClient
-from messenger_bank.banking.clients.cerberus import CODES as CERBERUS_CODES
-from messenger_bank.banking.clients.cerberus import CerberusClient as CerberusClient
-from messenger_bank.banking.clients.core import CODES as CORE_CODES
-from messenger_bank.banking.clients.core import CoreClient as CoreClient
 from messenger_bank.banking.clients.http import RetryPolicy, shared_client
-from messenger_bank.banking.clients.keycloak import KeycloakTokens
-from messenger_bank.banking.clients.partners import PartnersClient as PartnersClient
-from messenger_bank.banking.clients.passport import NAMESPACE as PASSPORT_NS
-from messenger_bank.banking.clients.passport import PassportClient
-from messenger_bank.banking.clients.rest import RestClient
-from messenger_bank.banking.clients.soap import SoapClient
 from messenger_bank.banking.credentials import secret
-from messenger_bank.banking.models import (
-    PARTNER_IDS,
-    Activation,
-    Balance,
-    Card,
-    CardLookup,
-    CashbackRule,
-    CreditRequest,
-    CreditScoring,
-    CustomerRef,
-    DebitRequest,
-    HistoryEntry,
-    Identity,
-    IdentityVerified,
-    IssueCardRequest,
-    IssuedCard,
-    Offer,
-    OneTimeCode,
-    Operation,
-    OrderPlasticRequest,
-    PartnerId,
-    Payee,
-    PayeeAccount,
-    PayeeCategory,
-    Payment,
-    PayRequest,
-    PinKey,
-    PlasticOrder,
-    RefundRequest,
-    Requisites,
-    Screening,
-    SetPinRequest,
-    TopUp,
-    TopUpEvent,
-    TopUpRequest,
-    TransferRequest,
-)
+from messenger_bank.banking.models import PARTNER_IDS
 from messenger_bank.banking.settings import BankSettings, System, bank_settings, require_tls_off_loopback
 from messenger_bank.errors import (
     AlreadyCustomer,
@@ -77,6 +27,44 @@ from messenger_bank.errors import (
 )
 from messenger_bank.observability import logger
 
+# A system's client, and its models, are imported by its factory: a function loads only the systems it calls
+# (issue 20: every banking function imported all six clients and the 45 models, SOAP's XML parsers among them).
+# The clients are re-exported (``X as X``) for type checking: other contexts name their types (to be handed a fake
+# in tests) through this module, never through ``banking.clients``.
+if TYPE_CHECKING:
+    from messenger_bank.banking.clients.acquirer import AcquirerClient as AcquirerClient
+    from messenger_bank.banking.clients.billing import BillingClient as BillingClient
+    from messenger_bank.banking.clients.cerberus import CerberusClient as CerberusClient
+    from messenger_bank.banking.clients.core import CoreClient as CoreClient
+    from messenger_bank.banking.clients.keycloak import KeycloakTokens
+    from messenger_bank.banking.clients.partners import PartnersClient as PartnersClient
+    from messenger_bank.banking.clients.passport import PassportClient
+    from messenger_bank.banking.models import Identity, PartnerId
+    from messenger_bank.banking.models.acquirer import TopUp, TopUpEvent, TopUpRequest
+    from messenger_bank.banking.models.billing import Payee, PayeeAccount, PayeeCategory, Payment, PayRequest
+    from messenger_bank.banking.models.cerberus import CreditScoring, OneTimeCode, Screening
+    from messenger_bank.banking.models.core import (
+        Balance,
+        Card,
+        CardLookup,
+        CreditRequest,
+        CustomerRef,
+        DebitRequest,
+        HistoryEntry,
+        IssueCardRequest,
+        IssuedCard,
+        Operation,
+        OrderPlasticRequest,
+        PinKey,
+        PlasticOrder,
+        RefundRequest,
+        Requisites,
+        SetPinRequest,
+        TransferRequest,
+    )
+    from messenger_bank.banking.models.partners import Activation, CashbackRule, Offer
+    from messenger_bank.banking.models.passport import IdentityVerified
+
 
 # --- factories: created on first use, kept while the container is warm ----------------------------
 def _policy(settings: BankSettings) -> RetryPolicy:
@@ -85,6 +73,8 @@ def _policy(settings: BankSettings) -> RetryPolicy:
 
 @lru_cache(maxsize=1)
 def keycloak_tokens() -> KeycloakTokens:
+    from messenger_bank.banking.clients.keycloak import KeycloakTokens
+
     settings = bank_settings()
     return KeycloakTokens(
         settings.url("keycloak"),
@@ -98,12 +88,15 @@ def keycloak_tokens() -> KeycloakTokens:
 
 @lru_cache(maxsize=1)
 def passport_client() -> PassportClient:
+    from messenger_bank.banking.clients.passport import NAMESPACE, PassportClient
+    from messenger_bank.banking.clients.soap import SoapClient
+
     settings = bank_settings()
     return PassportClient(
         SoapClient(
             "passport",
             settings.url("passport"),
-            PASSPORT_NS,
+            NAMESPACE,
             username=secret("passport-username"),
             password=secret("passport-password"),
             timeout=settings.timeout,
@@ -114,12 +107,15 @@ def passport_client() -> PassportClient:
 
 @lru_cache(maxsize=1)
 def billing_client() -> BillingClient:
+    from messenger_bank.banking.clients.billing import NAMESPACE, BillingClient
+    from messenger_bank.banking.clients.soap import SoapClient
+
     settings = bank_settings()
     return BillingClient(
         SoapClient(
             "billing",
             settings.url("billing"),
-            BILLING_NS,
+            NAMESPACE,
             username=secret("billing-username"),
             password=secret("billing-password"),
             timeout=settings.timeout,
@@ -130,6 +126,9 @@ def billing_client() -> BillingClient:
 
 @lru_cache(maxsize=1)
 def cerberus_client() -> CerberusClient:
+    from messenger_bank.banking.clients.cerberus import CODES, CerberusClient
+    from messenger_bank.banking.clients.rest import RestClient
+
     settings = bank_settings()
     return CerberusClient(
         RestClient(
@@ -138,13 +137,16 @@ def cerberus_client() -> CerberusClient:
             timeout=settings.timeout,
             policy=_policy(settings),
             tokens=keycloak_tokens(),
-            codes=CERBERUS_CODES,
+            codes=CODES,
         )
     )
 
 
 @lru_cache(maxsize=1)
 def core_client() -> CoreClient:
+    from messenger_bank.banking.clients.core import CODES, CoreClient
+    from messenger_bank.banking.clients.rest import RestClient
+
     settings = bank_settings()
     return CoreClient(
         RestClient(
@@ -153,13 +155,16 @@ def core_client() -> CoreClient:
             timeout=settings.timeout,
             policy=_policy(settings),
             tokens=keycloak_tokens(),
-            codes=CORE_CODES,
+            codes=CODES,
         )
     )
 
 
 @lru_cache(maxsize=1)
 def acquirer_client() -> AcquirerClient:
+    from messenger_bank.banking.clients.acquirer import AcquirerClient
+    from messenger_bank.banking.clients.rest import RestClient
+
     settings = bank_settings()
     rest = RestClient(
         "acquirer",
@@ -173,6 +178,9 @@ def acquirer_client() -> AcquirerClient:
 
 @lru_cache(maxsize=4)
 def partners_client(partners: tuple[PartnerId, ...] = PARTNER_IDS) -> PartnersClient:
+    from messenger_bank.banking.clients.partners import PartnersClient
+    from messenger_bank.banking.clients.rest import RestClient
+
     settings = bank_settings()
     root = settings.url("partners")
     return PartnersClient(
@@ -209,6 +217,8 @@ def verify_identity(
     person: Identity, passport: PassportClient | None = None, adult_age: int | None = None
 ) -> IdentityVerified:
     """Passport registry check; raises IdentityNotConfirmed or ApplicantUnderAge."""
+    from messenger_bank.banking.models.passport import IdentityVerified
+
     check = (passport or passport_client()).verify_person(person)
     if check.status != "VALID":
         logger.info("identity not confirmed", extra={"status": check.status})
@@ -302,6 +312,8 @@ def encrypt_pin(card_id: str, pin: SecretStr, key: PinKey) -> SetPinRequest:
     # serialization were ~7 ms of every banking function's init (issue 20).
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+    from messenger_bank.banking.models.core import SetPinRequest
 
     public = serialization.load_pem_public_key(key.public_key_pem.encode())
     if not isinstance(public, rsa.RSAPublicKey):

@@ -17,8 +17,8 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Final, Protocol
 
 from messenger_bank.banking import service as bank
-from messenger_bank.banking.models import Balance, CardLimits, HistoryEntry, Requisites, Statement
-from messenger_bank.banking.models import Card as BankCard
+from messenger_bank.banking.models.core import Balance, CardLimits, HistoryEntry, Requisites, Statement
+from messenger_bank.banking.models.core import Card as BankCard
 from messenger_bank.cards.last_balances import LastBalance, LastBalancesRepository
 from messenger_bank.cards.models import (
     BalanceResult,

@@ -27,8 +27,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from messenger_bank.banking import service as bank
-from messenger_bank.banking.models import Card as BankCard
-from messenger_bank.banking.models import Statement
+from messenger_bank.banking.models.core import Card as BankCard
+from messenger_bank.banking.models.core import Statement
 from messenger_bank.cards.models import (
     StatementItem,
     StatementRecord,

@@ -7,7 +7,7 @@ YAML), and from the card's picture (onboarding/picture.py) so that it loads no p
 from __future__ import annotations
 
 from messenger_bank.banking import service as bank
-from messenger_bank.banking.models import IssueCardRequest
+from messenger_bank.banking.models.core import IssueCardRequest
 from messenger_bank.conversation.catalogue import text
 from messenger_bank.customers import service as customers
 from messenger_bank.customers.models import Card

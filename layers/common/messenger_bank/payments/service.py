@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from messenger_bank.banking import service as bank
-from messenger_bank.banking.models import PayRequest
-from messenger_bank.banking.service import BillingClient, CoreClient
+from messenger_bank.banking.models.billing import PayRequest
 from messenger_bank.customers import service as customers
 from messenger_bank.customers.models import Card
 from messenger_bank.customers.service import CustomersRepository
@@ -59,6 +59,9 @@ from messenger_bank.security.cards import short_mask
 from messenger_bank.spending import service as spending
 from messenger_bank.spending.repository import SpendingRepository
 from messenger_bank.spending.settings import SpendingSettings
+
+if TYPE_CHECKING:
+    from messenger_bank.banking.service import BillingClient, CoreClient
 
 Clock = Callable[[], datetime]
 # What billing refuses: nothing was paid.

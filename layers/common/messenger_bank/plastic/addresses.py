@@ -8,7 +8,7 @@ import unicodedata
 
 from pydantic import ValidationError
 
-from messenger_bank.banking.models import DeliveryAddress
+from messenger_bank.banking.models.core import DeliveryAddress
 from messenger_bank.plastic.errors import AddressNotUnderstood
 
 _CITY = re.compile(r"^(г\.|г |город |горад |city of |city )\s*", re.IGNORECASE)

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from messenger_bank.banking.models import DeliveryAddress
+from messenger_bank.banking.models.core import DeliveryAddress
 from messenger_bank.types import CustomerId, Language
 
 PlasticStatus = Literal["ordered", "produced", "sent", "delivered"]

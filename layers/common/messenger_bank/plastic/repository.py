@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from botocore.exceptions import ClientError
 
-from messenger_bank.banking.models import DeliveryAddress
+from messenger_bank.banking.models.core import DeliveryAddress
 from messenger_bank.plastic.models import Address, PlasticStatus, TrackedOrder, rank
 from messenger_bank.tables import InCustomersTable
 

@@ -16,13 +16,12 @@ import base64
 import hashlib
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from messenger_bank.banking import service as bank
-from messenger_bank.banking.models import OrderPlasticRequest
-from messenger_bank.banking.service import CoreClient
+from messenger_bank.banking.models.core import OrderPlasticRequest
 from messenger_bank.customers import service as customers
 from messenger_bank.customers.service import CustomersRepository
 from messenger_bank.errors import CardNotFound
@@ -44,6 +43,9 @@ from messenger_bank.plastic.models import (
     rank,
 )
 from messenger_bank.plastic.repository import PlasticRepository
+
+if TYPE_CHECKING:
+    from messenger_bank.banking.service import CoreClient
 
 Clock = Callable[[], float]
 # Production and delivery take days to weeks; after this the customer is told it is late.

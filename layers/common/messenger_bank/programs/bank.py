@@ -29,16 +29,10 @@ from decimal import Decimal
 from typing import Protocol
 
 from messenger_bank.banking import service as bank
-from messenger_bank.banking.models import (
-    PARTNER_IDS,
-    Activation,
-    CreditRequest,
-    HistoryEntry,
-    Offer,
-    Operation,
-    PartnerId,
-)
-from messenger_bank.banking.models import Card as BankCard
+from messenger_bank.banking.models import PARTNER_IDS, PartnerId
+from messenger_bank.banking.models.core import Card as BankCard
+from messenger_bank.banking.models.core import CreditRequest, HistoryEntry, Operation
+from messenger_bank.banking.models.partners import Activation, Offer
 from messenger_bank.customers.service import CustomersRepository, cards_of, customer_by_id
 from messenger_bank.errors import CardNotFound, OperationRejected
 from messenger_bank.programs.models import CardOperation

@@ -24,8 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from messenger_bank.banking import service as bank
-from messenger_bank.banking.models import CreditRequest
-from messenger_bank.banking.service import CoreClient
+from messenger_bank.banking.models.core import CreditRequest
 from messenger_bank.channels.models import ChatRef
 from messenger_bank.conversation.catalogue import has, text
 from messenger_bank.customers.models import Card
@@ -54,6 +53,8 @@ from messenger_bank.types import Language
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+
+    from messenger_bank.banking.service import CoreClient
 
 Clock = Callable[[], datetime]
 

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from messenger_bank.banking import service as bank
-from messenger_bank.banking.models import TransferRequest
-from messenger_bank.banking.service import CerberusClient, CoreClient
+from messenger_bank.banking.models.core import TransferRequest
 from messenger_bank.channels.client import MessageAPI
 from messenger_bank.channels.models import Button, ChatRef, OutboundMessage
 from messenger_bank.conversation.catalogue import text
@@ -59,6 +59,9 @@ from messenger_bank.spending import service as spending
 from messenger_bank.spending.errors import CodeRequired
 from messenger_bank.spending.repository import SpendingRepository
 from messenger_bank.spending.settings import SpendingSettings
+
+if TYPE_CHECKING:
+    from messenger_bank.banking.service import CerberusClient, CoreClient
 
 Clock = Callable[[], datetime]
 REQUEST_TTL_SECONDS = 7 * 24 * 3600

@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from pydantic import SecretStr, ValidationError
 
-from messenger_bank.banking.models import EncryptedPassword
+from messenger_bank.banking.models.core import EncryptedPassword
 from messenger_bank.errors import CardBlocked, DomainError
 from messenger_bank.http import HttpAnswer, HttpRequest
 from messenger_bank.observability import logger, metrics
@@ -82,7 +82,7 @@ from messenger_bank.signin.models import CardEntry
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-    from messenger_bank.banking.models import PinKey, SetPinRequest
+    from messenger_bank.banking.models.core import PinKey, SetPinRequest
     from messenger_bank.customers.service import CustomersRepository
 
 LINK_PURPOSES: Final[dict[str, links.LinkPurpose]] = {

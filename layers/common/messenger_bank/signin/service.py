@@ -30,7 +30,6 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Final, Literal
 
 from messenger_bank.banking import service as bank
-from messenger_bank.banking.service import CerberusClient, CoreClient
 from messenger_bank.cards.models import CreateSecureLinkRequest
 from messenger_bank.cards.settings import CardsSettings, cards_settings
 from messenger_bank.customers import service as customers_service
@@ -67,6 +66,8 @@ from messenger_bank.signin.proofs import record_proof as record_proof
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+
+    from messenger_bank.banking.service import CerberusClient, CoreClient
 
 ATTEMPTS_PURPOSE = "sign_in"
 # The secure page's path for sign-in (securepage.service.LINK_PURPOSES) and the security table's record

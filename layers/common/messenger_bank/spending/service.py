@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
 from messenger_bank.banking import service as bank
-from messenger_bank.banking.service import CerberusClient
 from messenger_bank.customers import service as customers
 from messenger_bank.customers.service import CustomersRepository
 from messenger_bank.errors import InvalidOneTimeCode
@@ -28,6 +28,9 @@ from messenger_bank.observability import logger, metrics
 from messenger_bank.spending.errors import CodeRequired, DailyLimitExceeded
 from messenger_bank.spending.repository import OverCeiling, SpendingRepository
 from messenger_bank.spending.settings import SpendingSettings, spending_settings
+
+if TYPE_CHECKING:
+    from messenger_bank.banking.service import CerberusClient
 
 Clock = Callable[[], datetime]
 # The bank's day: Minsk, UTC+3 all year.

@@ -4,8 +4,8 @@ CheckCode states; the transfer journey's own steps call the same service)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from messenger_bank.banking.service import CerberusClient
 from messenger_bank.customers.service import CustomersRepository
 from messenger_bank.journeys import service as journeys
 from messenger_bank.observability import logger
@@ -13,6 +13,9 @@ from messenger_bank.spending import service as spending
 from messenger_bank.spending.errors import CodeCancelled
 from messenger_bank.spending.models import CodeAccepted, CodeCheck, CodeWait, CodeWaiting
 from messenger_bank.spending.repository import SpendingRepository
+
+if TYPE_CHECKING:
+    from messenger_bank.banking.service import CerberusClient
 
 
 def await_code(

@@ -17,13 +17,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from messenger_bank.banking import service as bank
-from messenger_bank.banking.models import CreditRequest, TopUpEvent, TopUpRequest
-from messenger_bank.banking.service import AcquirerClient, CoreClient
+from messenger_bank.banking.models.acquirer import TopUpEvent, TopUpRequest
+from messenger_bank.banking.models.core import CreditRequest
 from messenger_bank.channels import message_api
 from messenger_bank.channels.client import MessageAPI, RecipientUnavailable
 from messenger_bank.channels.models import Button, OutboundMessage
@@ -41,6 +41,9 @@ from messenger_bank.security.cards import short_mask
 from messenger_bank.topup.errors import TopUpMismatch, TopUpNotPaid
 from messenger_bank.topup.models import ACQUIRER_TASK, LinkSent, ParkTopUpRequest, TopUpState
 from messenger_bank.topup.settings import TopUpSettings, topup_settings
+
+if TYPE_CHECKING:
+    from messenger_bank.banking.service import AcquirerClient, CoreClient
 
 MAX_CALLBACK_BYTES = 64 * 1024
 FINAL_EVENTS = frozenset({"payment.succeeded", "payment.failed", "payment.expired"})

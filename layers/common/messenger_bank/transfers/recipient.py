@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
 from messenger_bank.banking import service as bank
-from messenger_bank.banking.service import CoreClient
 from messenger_bank.channels.models import ChatRef
 from messenger_bank.customers.models import Customer
 from messenger_bank.customers.service import CustomersRepository, customer_by_bank_id, identities_of
@@ -30,6 +30,9 @@ from messenger_bank.security.cards import CardVault, detokenise, redact_pans
 from messenger_bank.transfers.errors import RecipientNotReached
 from messenger_bank.transfers.models import Quote, RecipientTold, TransferState
 from messenger_bank.transfers.repository import QuotesRepository
+
+if TYPE_CHECKING:
+    from messenger_bank.banking.service import CoreClient
 
 Clock = Callable[[], datetime]
 NOTICE = "transfer.received"

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
 from messenger_bank.banking import service as bank
-from messenger_bank.banking.models import CreditRequest, DebitRequest, RefundRequest
-from messenger_bank.banking.service import CerberusClient, CoreClient
+from messenger_bank.banking.models.core import CreditRequest, DebitRequest, RefundRequest
 from messenger_bank.customers import service as customers
 from messenger_bank.customers.models import Card
 from messenger_bank.customers.service import CustomersRepository
@@ -58,6 +58,9 @@ from messenger_bank.transfers.models import (
 )
 from messenger_bank.transfers.repository import QuotesRepository
 from messenger_bank.transfers.settings import TransferSettings, transfer_settings
+
+if TYPE_CHECKING:
+    from messenger_bank.banking.service import CerberusClient, CoreClient
 
 Clock = Callable[[], datetime]
 # What the bank refuses for a debit: nothing left the card.

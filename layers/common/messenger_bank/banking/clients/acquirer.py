@@ -7,7 +7,7 @@ import hmac
 import time
 
 from messenger_bank.banking.clients.rest import RestClient
-from messenger_bank.banking.models import TopUp, TopUpEvent, TopUpRequest
+from messenger_bank.banking.models.acquirer import TopUp, TopUpEvent, TopUpRequest
 from messenger_bank.errors import OperationRejected
 
 CALLBACK_TOLERANCE_SECONDS = 300

@@ -5,14 +5,8 @@ from __future__ import annotations
 from pydantic import SecretStr
 
 from messenger_bank.banking.clients.rest import RestClient
-from messenger_bank.banking.models import (
-    CardProof,
-    CreditScoring,
-    Identity,
-    OneTimeCode,
-    OneTimeCodeCheck,
-    Screening,
-)
+from messenger_bank.banking.models import Identity
+from messenger_bank.banking.models.cerberus import CardProof, CreditScoring, OneTimeCode, OneTimeCodeCheck, Screening
 from messenger_bank.errors import InvalidOneTimeCode
 
 CODES = {"otp_not_found": InvalidOneTimeCode}

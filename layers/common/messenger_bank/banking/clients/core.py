@@ -11,7 +11,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from messenger_bank.banking.clients.rest import RestClient
-from messenger_bank.banking.models import (
+from messenger_bank.banking.models import Identity
+from messenger_bank.banking.models.core import (
     Balance,
     Card,
     CardDetails,
@@ -23,7 +24,6 @@ from messenger_bank.banking.models import (
     DebitRequest,
     EncryptedPassword,
     HistoryEntry,
-    Identity,
     IssueCardRequest,
     IssuedCard,
     Operation,

@@ -8,7 +8,8 @@ from typing import Final
 from pydantic import ValidationError
 
 from messenger_bank.banking.clients.rest import RestClient
-from messenger_bank.banking.models import Activation, CashbackRule, Offer, PartnerId
+from messenger_bank.banking.models import PartnerId
+from messenger_bank.banking.models.partners import Activation, CashbackRule, Offer
 from messenger_bank.errors import OperationRejected
 from messenger_bank.observability import logger, metrics
 

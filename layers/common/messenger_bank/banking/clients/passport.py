@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from messenger_bank.banking.clients.soap import SoapClient, SoapFault
-from messenger_bank.banking.models import Identity, IdentityCheck
+from messenger_bank.banking.models import Identity
+from messenger_bank.banking.models.passport import IdentityCheck
 from messenger_bank.errors import IdentityNotConfirmed, OperationRejected
 
 NAMESPACE = "http://passport.bank.sandbox/v1"

@@ -1,9 +1,5 @@
-"""The one typed interface over the bank: what the Lambdas hand in (``*Request``, ours: strict) and
-what they get back (results parsed from the systems' answers: tolerant of fields they add).
-
-Money is integer minor units plus an ISO 4217 code. A card number appears only as ``SecretStr``
-(never in a repr, a log line or ``model_dump``) and only where the bank hands it over or takes it.
-"""
+"""Core banking's requests and answers: customers, cards, PINs and passwords, limits, accounts, the money
+that moves between them and the statements that tell it."""
 
 from __future__ import annotations
 
@@ -11,109 +7,11 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    SecretStr,
-    StringConstraints,
-    ValidationError,
-    ValidatorFunctionWrapHandler,
-    field_validator,
-    model_validator,
-)
+from pydantic import ConfigDict, Field, SecretStr, StringConstraints, field_validator, model_validator
 
+from messenger_bank.banking.models import BankId, Iban, IdempotencyKey, Ours, Theirs
 from messenger_bank.cardnumbers import is_card_number
-from messenger_bank.types import CurrencyCode, CustomerId, HexColour, MinorUnits, PositiveMinorUnits
-
-DocumentNumber = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}\d{7}$")]
-PersonalNumber = Annotated[str, StringConstraints(pattern=r"^[1-6]\d{6}[A-Z]\d{3}[A-Z]{2}[0-9A-Z]$")]
-Phone = Annotated[str, StringConstraints(pattern=r"^\+375(25|29|33|44)\d{7}$")]
-IdempotencyKey = Annotated[str, StringConstraints(min_length=8, max_length=255, pattern=r"^[A-Za-z0-9:_.-]+$")]
-BankId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
-ServiceCode = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
-PartnerId = Literal["gamearena", "twitch", "burgerking", "grushovka"]
-PARTNER_IDS: tuple[PartnerId, ...] = ("gamearena", "twitch", "burgerking", "grushovka")
-PayeeCategory = Literal["mobile", "utilities", "tv", "internet", "transport"]
-
-
-def iban_is_valid(iban: str) -> bool:
-    """ISO 13616: move the first four characters to the end, letters to numbers, mod 97 must be 1."""
-    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}", iban):
-        return False
-    return int("".join(str(int(ch, 36)) for ch in iban[4:] + iban[:4])) % 97 == 1
-
-
-def _check_iban(value: str) -> str:
-    if not (len(value) == 28 and value.startswith("BY") and iban_is_valid(value)):
-        raise ValueError("not a valid Belarusian IBAN (28 characters, mod-97 check)")
-    return value
-
-
-Iban = Annotated[str, AfterValidator(_check_iban)]
-
-
-# Every model here is built on its first use (defer_build): a function uses a few of these 45, and building them all
-# at import was a tenth of an operation's cold start.
-class Ours(BaseModel):
-    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
-
-
-class Theirs(BaseModel):
-    # Parsed from the systems' answers (by their field names), and again from our own dumps (by ours).
-    model_config = ConfigDict(
-        defer_build=True, frozen=True, extra="ignore", validate_by_name=True, validate_by_alias=True
-    )
-
-
-# --- identity and onboarding ---------------------------------------------------------------------
-class Identity(Ours):
-    """A person as they typed themselves in (Latin or Cyrillic names)."""
-
-    # Personal data stays out of reprs (and so out of log lines that format a model).
-    first_name: str = Field(min_length=1, max_length=100, repr=False)
-    last_name: str = Field(min_length=1, max_length=100, repr=False)
-    middle_name: str | None = Field(default=None, max_length=100, repr=False)
-    birth_date: date = Field(repr=False)
-    document_number: DocumentNumber = Field(repr=False)
-    personal_number: PersonalNumber = Field(repr=False)
-    issue_date: date | None = Field(default=None, repr=False)
-    phone: Phone | None = Field(default=None, repr=False)
-
-
-class IdentityCheck(Theirs):
-    status: Literal["VALID", "INVALID", "NOT_FOUND", "MISMATCH"]
-    reason: str | None = None
-    age: int
-    checked_at: datetime = Field(alias="checkedAt")
-
-
-class IdentityVerified(Ours):
-    age: int
-    checked_at: datetime
-
-
-class Screening(Theirs):
-    screening_id: str
-    decision: Literal["clear", "rejected"]
-    reasons: list[str] = Field(default_factory=list)
-    existing_customer_id: str | None = None
-
-
-class CreditScoring(Theirs):
-    """Cerberus's credit scoring of a customer: the card's credit limit; refused is a limit of 0."""
-
-    scoring_id: str
-    decision: Literal["approved", "refused"]
-    credit_limit: MinorUnits
-    currency: CurrencyCode
-
-    @model_validator(mode="after")
-    def refused_is_no_credit(self) -> CreditScoring:
-        if (self.decision == "refused") != (self.credit_limit == 0):
-            raise ValueError("a refused scoring grants no credit, an approved one some")
-        return self
+from messenger_bank.types import CurrencyCode, CustomerId, MinorUnits, PositiveMinorUnits
 
 
 class CustomerRef(Theirs):
@@ -121,17 +19,6 @@ class CustomerRef(Theirs):
     created: bool
 
 
-class OneTimeCode(Theirs):
-    otp_id: str
-    expires_at: datetime
-
-
-class OneTimeCodeCheck(Theirs):
-    valid: bool
-    attempts_left: int
-
-
-# --- cards and accounts --------------------------------------------------------------------------
 class IssueCardRequest(Ours):
     customer_id: CustomerId
     product: Literal["visa-digital", "mastercard-digital", "belkart-digital"] = "visa-digital"
@@ -243,13 +130,6 @@ class PasswordCheck(Theirs):
     password_set: bool
 
 
-class CardProof(Theirs):
-    """Cerberus's answer to "does the customer with this phone hold this card": yes (and who) or no."""
-
-    proven: bool
-    customer_id: CustomerId | None = None
-
-
 CardLimitKind = Literal["purchases", "cash", "online"]
 
 
@@ -304,7 +184,6 @@ class Requisites(Theirs):
     bank_taxpayer_number: str
 
 
-# --- money ---------------------------------------------------------------------------------------------
 class DebitRequest(Ours):
     card_id: BankId | None = None
     account_id: BankId | None = None
@@ -414,112 +293,4 @@ class Statement(Theirs):
     minimum_payment: MinorUnits
     interest: MinorUnits = 0
     fees: MinorUnits = 0
-    operations: list[HistoryEntry] = []
-
-
-# --- payments for services ---------------------------------------------------------------------------
-class Payee(Theirs):
-    service_code: ServiceCode = Field(alias="serviceCode")
-    name: str
-    category: PayeeCategory
-    account_label: str = Field(alias="accountLabel")
-    account_pattern: str = Field(alias="accountPattern")
-    has_amount_due: bool = Field(alias="hasAmountDue")
-
-
-class PayeeAccount(Theirs):
-    service_code: ServiceCode = Field(alias="serviceCode")
-    account: str
-    holder_name: str = Field(alias="holderName")
-    amount_due: MinorUnits | None = Field(default=None, alias="amountDue")
-    currency: CurrencyCode
-
-
-class PayRequest(Ours):
-    service_code: ServiceCode
-    account: str = Field(min_length=1, max_length=40)
-    amount: PositiveMinorUnits
-    currency: CurrencyCode
-    payer_account_id: BankId
-    idempotency_key: IdempotencyKey
-
-
-class Payment(Theirs):
-    payment_id: str = Field(alias="paymentId")
-    status: Literal["COMPLETED"]
-    receipt_number: str = Field(alias="receiptNumber")
-    service_code: ServiceCode = Field(alias="serviceCode")
-    account: str
-    amount: PositiveMinorUnits
-    currency: CurrencyCode
-    paid_at: datetime = Field(alias="paidAt")
-
-
-# --- top-up through the acquirer ------------------------------------------------------------------------
-class TopUpRequest(Ours):
-    order_id: str = Field(min_length=1, max_length=64)
-    amount: PositiveMinorUnits
-    currency: CurrencyCode
-    description: str | None = Field(default=None, max_length=140)
-    callback_url: str | None = None
-    return_url: str | None = None
-    idempotency_key: IdempotencyKey
-
-
-class TopUp(Theirs):
-    payment_id: str
-    order_id: str
-    amount: PositiveMinorUnits
-    currency: CurrencyCode
-    status: Literal["created", "3ds_required", "succeeded", "failed", "expired"]
-    payment_url: str
-    masked_pan: str | None = None
-    expires_at: datetime
-
-
-class TopUpEvent(Theirs):
-    event_id: str
-    type: str
-    payment: TopUp
-
-
-# --- partners --------------------------------------------------------------------------------------------
-class OfferBrand(Theirs):
-    """A partner's colours as its API gives them: the offer's ground and the text on it."""
-
-    background: HexColour
-    foreground: HexColour
-
-
-class Offer(Theirs):
-    offer_id: str
-    partner: PartnerId
-    partner_name: str
-    title: str
-    category: str
-    cashback_percent: Annotated[int, Field(ge=2, le=33)]
-    valid_until: date
-    # The offer's picture and colours are a nicety: a partner sending them malformed loses them, not the offer.
-    brand: OfferBrand | None = None
-    image_url: str | None = Field(default=None, max_length=1024)
-
-    @field_validator("brand", "image_url", mode="wrap")
-    @classmethod
-    def _dropped_when_malformed(cls, value: object, handler: ValidatorFunctionWrapHandler) -> object:
-        try:
-            return handler(value)
-        except ValidationError:
-            return None
-
-
-class Activation(Theirs):
-    activation_id: str
-    offer_id: str
-    status: str
-    promo_code: str
-
-
-class CashbackRule(Theirs):
-    category: str
-    percent: Annotated[int, Field(ge=2, le=33)]
-    max_per_month: MinorUnits
+    operations: list[HistoryEntry] = Field(default_factory=list)

@@ -42,7 +42,7 @@ def shown(amount_minor: int, fee_minor: int, currency: str) -> dict[str, str]:
 class QuoteFigures(BaseModel):
     """The figures of a quote as the conversation shows them (``figures``)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     amount_minor: PositiveMinorUnits
     fee_minor: int = Field(ge=0)

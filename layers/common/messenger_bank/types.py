@@ -36,6 +36,6 @@ class ReceiptMessage(BaseModel):
     Always in the journey's state (no id: none came back, or it was not sent) so that the receipt's path
     to it resolves."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
 
     message_id: MessageId | None = None

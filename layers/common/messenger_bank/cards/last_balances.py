@@ -19,7 +19,7 @@ from messenger_bank.types import CurrencyCode, MaskedPan, MinorUnits
 
 
 class LastBalance(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
 
     card_id: str
     mask: MaskedPan

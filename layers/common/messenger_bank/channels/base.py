@@ -30,7 +30,7 @@ class PlatformRequest(BaseModel):
     client fills in from settings; auth headers are added by the client too.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     method: Literal["GET", "POST", "DELETE"] = "POST"
     path: str = Field(pattern=r"^/")
@@ -43,7 +43,7 @@ class PlatformRequest(BaseModel):
 class Capabilities(BaseModel):
     """What a platform can do with bot messages, and the limits the adapter applies."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     can_edit: bool
     can_delete: bool
@@ -73,7 +73,7 @@ class PlatformReply(BaseModel):
     no retry within a turn helps; error: a request the platform will never accept.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     outcome: Outcome
     message_id: str | None = None
@@ -84,7 +84,7 @@ class PlatformReply(BaseModel):
 class WebhookSecrets(BaseModel):
     """The secrets that authenticate inbound webhooks (only the adapter's own one is used)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     telegram_secret_token: SecretStr | None = None
     viber_auth_token: SecretStr | None = None

@@ -40,7 +40,7 @@ _jitter = random.SystemRandom()
 class RecipientUnavailable(BaseModel):
     """The chat cannot be written to now (blocked, left, unknown, outside the 24 h window)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     chat: ChatRef
     reason: str

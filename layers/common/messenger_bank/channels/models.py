@@ -36,7 +36,7 @@ MediaKind = Literal["voice", "audio", "video", "sticker", "document"]
 class ChatRef(BaseModel):
     """Where a message goes: a chat on one messenger."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     channel: Channel
     chat_id: str = Field(min_length=1, max_length=128)
@@ -48,7 +48,7 @@ class ChatRef(BaseModel):
 
 
 class Location(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     latitude: float = Field(ge=-90, le=90)
     longitude: float = Field(ge=-180, le=180)
@@ -57,7 +57,7 @@ class Location(BaseModel):
 class InboundEvent(BaseModel):
     """One customer action, whatever messenger it came from."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     chat: ChatRef
     update_id: str = Field(min_length=1, max_length=128, description="the platform's own id, for dedupe")
@@ -97,7 +97,7 @@ class InboundEvent(BaseModel):
 class Button(BaseModel):
     """A button the customer can press; `payload` comes back as InboundEvent.button."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     label: str = Field(min_length=1, max_length=64)
     payload: str | None = Field(default=None, max_length=64)
@@ -107,7 +107,7 @@ class Button(BaseModel):
 
 
 class Attachment(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     kind: Literal["picture", "document"]
     url: str = Field(description="a URL the platform can fetch (presigned S3 link)")
@@ -118,7 +118,7 @@ class Attachment(BaseModel):
 class OutboundMessage(BaseModel):
     """What the bot says: text, optional buttons (rows), optional picture or document."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     text: str = Field(default="", max_length=20_000)
     buttons: tuple[tuple[Button, ...], ...] = ()
@@ -148,7 +148,7 @@ class OutsideWindow(BaseModel):
     """How a notice reaches a customer who has not written for 24 hours: an approved WhatsApp template
     (named parameters) or a Messenger message with a tag. Built by ``messenger_bank.notices``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     template: str = Field(pattern=r"^[a-z0-9_]{1,512}$")
     language: str = Field(min_length=2, max_length=8, description="the template's language code, e.g. be_BY")
@@ -160,7 +160,7 @@ class OutsideWindow(BaseModel):
 class SentMessage(BaseModel):
     """What a platform answered for a sent message: the id to edit or delete it, if it has one."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     chat: ChatRef
     message_ids: tuple[str, ...] = ()

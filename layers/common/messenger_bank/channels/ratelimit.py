@@ -48,7 +48,7 @@ SHARED_RETRY_SECONDS = 30.0
 class Rate(BaseModel):
     """`per_second` sustained; `burst` sends at once after an idle spell (1: evenly spaced)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     per_second: float = Field(gt=0)
     burst: int = Field(default=1, ge=1)
@@ -65,7 +65,7 @@ class Rate(BaseModel):
 class PlatformLimits(BaseModel):
     """A platform's limits on this stack's bot (number, page) and on one chat with it (None: no chat limit)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     bot: Rate
     chat: Rate | None = None

@@ -25,7 +25,7 @@ _CUSTOMER_ID: Final = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 class MaskedCard(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     card_id: str
     mask: MaskedPan
@@ -36,7 +36,7 @@ class MaskedCard(BaseModel):
 
 
 class OperatorView(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     customer_id: str
     bank_customer_id: str

@@ -35,7 +35,7 @@ class ChatTurn(BaseModel):
     """One turn as the operator reads it: its text already redacted (card, passport and personal numbers,
     codes) before it was kept."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     at: datetime
     by: Speaker
@@ -44,7 +44,7 @@ class ChatTurn(BaseModel):
 
 
 class Handoff(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     handoff_id: str
     chat_key: str
@@ -70,7 +70,7 @@ class Handoff(BaseModel):
 class InboxChat(BaseModel):
     """A waiting or taken chat as the operators' inbox lists it: no messenger id, the turns redacted."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     handoff_id: str
     channel: Channel
@@ -86,7 +86,7 @@ class InboxChat(BaseModel):
 
 
 class Inbox(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     chats: list[InboxChat]
 
@@ -94,13 +94,13 @@ class Inbox(BaseModel):
 class OperatorAnswer(BaseModel):
     """What an operator sends the customer."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     text: str = Field(min_length=1, max_length=ANSWER_LIMIT)
 
 
 class QueueChecked(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     waiting: int
     with_operator: int

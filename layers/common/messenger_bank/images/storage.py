@@ -39,7 +39,7 @@ def owner_prefix(customer_id: str) -> str:
 
 
 class StoredMedia(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     key: str
     url: str

@@ -24,7 +24,7 @@ REASON_PATTERN = r"^[A-Za-z][A-Za-z0-9.]{1,63}$"
 
 
 class JourneyOutcome(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     journey: str = Field(pattern=JOURNEY_PATTERN)
     outcome: Literal["refused", "stuck"]

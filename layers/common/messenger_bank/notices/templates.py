@@ -70,7 +70,7 @@ _SPACES = re.compile(r"\s+")
 class Notice(BaseModel):
     """One notice: its catalogue key, the Messenger tag of its use case, its template's buttons."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     key: str
     tag: MessageTag

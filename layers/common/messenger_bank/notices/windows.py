@@ -61,7 +61,7 @@ class SentNotice(BaseModel):
     """A notice that went free-form, as its template would carry it; `withheld` names the parameters that
     were not kept because they are personal (templates.PERSONAL): such a notice cannot be sent again."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     outside: OutsideWindow
     withheld: tuple[str, ...] = Field(default=())

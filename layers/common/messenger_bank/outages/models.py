@@ -13,7 +13,7 @@ BankSystem = Literal["core", "passport", "cerberus", "billing"]
 
 
 class TellWhenBackRequest(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     chat_key: str = Field(min_length=3, max_length=160)
     systems: list[BankSystem] = Field(min_length=1, max_length=4)
@@ -21,7 +21,7 @@ class TellWhenBackRequest(BaseModel):
 
 
 class WillTell(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     systems: list[BankSystem]
 
@@ -30,7 +30,7 @@ class SystemChecked(BaseModel):
     """One system as the scheduled check found it: down (its breaker still open) or not, and how many
     chats were told it is back."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     system: BankSystem
     down: bool

@@ -30,13 +30,13 @@ def mask_account(account: str) -> str:
 
 # --- operations -------------------------------------------------------------------------------------
 class ListPayeesRequest(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     category: PayeeCategory
 
 
 class PayeeItem(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     payee_id: ServiceCode
     name: str
@@ -44,13 +44,13 @@ class PayeeItem(BaseModel):
 
 
 class PayeeList(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     items: list[PayeeItem]
 
 
 class CheckPayeeAccountRequest(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     payee_id: ServiceCode
     account: Account
@@ -59,7 +59,7 @@ class CheckPayeeAccountRequest(BaseModel):
 class PayeeAccountCheck(BaseModel):
     """The payee knows the account; `amount_due` is text ("" when the payee has none)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     payee_id: ServiceCode
     account: Account
@@ -70,7 +70,7 @@ class PayeeAccountCheck(BaseModel):
 
 
 class QuotePaymentRequest(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     customer_id: CustomerId
     payee_id: ServiceCode
@@ -92,7 +92,7 @@ class PaymentQuoteView(QuoteFigures):
 class PaymentQuote(BaseModel):
     """A payment quote as kept in the customers table (`PAYQUOTE#<id>`, TTL): the journey gets its id."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     quote_id: PaymentQuoteId
     customer_id: CustomerId
@@ -119,7 +119,7 @@ class PaymentQuote(BaseModel):
 class CustomerRequest(BaseModel):
     """`list_saved_payees` and `last_payment`: the customer is all they need."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     customer_id: CustomerId
 
@@ -127,7 +127,7 @@ class CustomerRequest(BaseModel):
 class SavedPayee(BaseModel):
     """A payee the customer has paid (`CUSTOMER#<id>` / `PAYEE#<service code>#<account>`), kept for next time."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     customer_id: CustomerId
     payee_id: ServiceCode
@@ -142,7 +142,7 @@ class SavedPayee(BaseModel):
 class SavedPayeeItem(BaseModel):
     """One saved payee as the chat offers it: `into: payee` then works like a payee from the catalogue."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     payee_id: ServiceCode
     name: str
@@ -151,7 +151,7 @@ class SavedPayeeItem(BaseModel):
 
 
 class SavedPayeeList(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     items: list[SavedPayeeItem]
 
@@ -159,7 +159,7 @@ class SavedPayeeList(BaseModel):
 class LastPayment(BaseModel):
     """What "repeat last payment" quotes again: the same payee, account and amount."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     payee_id: ServiceCode
     name: str
@@ -173,7 +173,7 @@ class LastPayment(BaseModel):
 class BillPaymentState(BaseModel):
     """The bill_payment journey's state between steps (Step Functions input and output)."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
 
     quote_id: PaymentQuoteId
     customer_id: CustomerId

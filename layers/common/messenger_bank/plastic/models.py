@@ -29,14 +29,14 @@ def rank(status: PlasticStatus) -> int:
 class SaveAddressRequest(BaseModel):
     """The conversation's `save_delivery_address` operation (messenger_bank/operations.py): the address as typed."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     customer_id: CustomerId
     address: str = Field(min_length=1, max_length=200)
 
 
 class SavedAddress(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     address_id: AddressId
 
@@ -44,7 +44,7 @@ class SavedAddress(BaseModel):
 class Address(BaseModel):
     """A delivery address as kept under its customer (`ADDRESS#<id>`)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     address_id: AddressId
     customer_id: CustomerId
@@ -55,7 +55,7 @@ class Address(BaseModel):
 class PlasticState(BaseModel):
     """The journey's state between steps (Step Functions input and output)."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
 
     customer_id: CustomerId
     card_id: str = Field(min_length=1, max_length=64)
@@ -72,7 +72,7 @@ class PlasticState(BaseModel):
 class TrackedOrder(BaseModel):
     """Our record of a bank order (`PLASTIC#<order id>`): which journey follows it, the last status heard."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     order_id: OrderId
     execution: ExecutionName
@@ -93,7 +93,7 @@ def status_wait_reference(execution: str) -> str:
 class AwaitStatusRequest(BaseModel):
     """A `.waitForTaskToken` step: park the token until the order reaches `awaiting` (or further)."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
 
     execution: ExecutionName
     order_id: OrderId
@@ -108,7 +108,7 @@ class AwaitStatusRequest(BaseModel):
 
 
 class Parked(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     reference: str
     resumed: bool = Field(description="the status had arrived already: the wait was completed at once")
@@ -117,14 +117,14 @@ class Parked(BaseModel):
 class StatusEvent(BaseModel):
     """A core-banking event on POST /internal/plastic-events; tolerant, the bank may add fields."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
 
     order_id: OrderId
     status: PlasticStatus
 
 
 class EventOutcome(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     order_id: OrderId
     status: PlasticStatus

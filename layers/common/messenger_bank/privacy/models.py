@@ -18,7 +18,7 @@ CONSENT_KINDS: tuple[ConsentKind, ...] = ("personal_data", "marketing")
 class Consent(BaseModel):
     """A consent as last recorded: given or not, and when that was said."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     kind: ConsentKind
     given: bool
@@ -27,7 +27,7 @@ class Consent(BaseModel):
 
 
 class MyDataRequest(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     customer_id: CustomerId
     chat_key: str = Field(min_length=3, max_length=160, description="the chat asking: shown as this chat")
@@ -37,14 +37,14 @@ class MyDataRequest(BaseModel):
 class MyData(BaseModel):
     """What the bot keeps about the customer, every personal value masked, as one text the chat shows."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     text: str
     marketing: bool = Field(description="the marketing consent stands (the flow offers to withdraw it)")
 
 
 class WithdrawConsentRequest(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     customer_id: CustomerId
     kind: Literal["marketing"] = Field(
@@ -54,14 +54,14 @@ class WithdrawConsentRequest(BaseModel):
 
 
 class ConsentWithdrawn(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     withdrawn: bool = Field(description="False: it was not given (or withdrawn already); nothing changed")
     when: str = Field(description="when it stands withdrawn since, as the customer reads it")
 
 
 class ForgetRequest(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     customer_id: CustomerId
     chat_key: str = Field(min_length=3, max_length=160)
@@ -71,7 +71,7 @@ class ForgetRequest(BaseModel):
 class Forgotten(BaseModel):
     """`customer_id` None: the asking chat is a stranger's now; `forget_chat`: its session goes too."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     customer_id: None = None
     forget_chat: Literal[True] = True
@@ -84,7 +84,7 @@ class ErasureAudit(BaseModel):
     many records of each category went. No id, chat, phone or name of the customer: none is needed to show
     the erasure happened, and keeping one would undo it."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     erasure_id: str
     erased_at: datetime

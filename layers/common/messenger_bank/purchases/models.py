@@ -26,7 +26,7 @@ class CardEvent(BaseModel):
     """POST /internal/card-events: what happened to a purchase on one of our cards. Tolerant: the bank
     may add fields."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
 
     event_id: EventId
     kind: CardEventKind
@@ -53,7 +53,7 @@ class CashbackAccrual(BaseModel):
     """One event's cashback, recorded once per event id: positive for a purchase, negative for a refund,
     zero for a declined purchase (kept so that a repeated decline is not told twice)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     event_id: EventId
     customer_id: CustomerId
@@ -87,7 +87,7 @@ class CashbackPayout(BaseModel):
     """A customer's month of cashback at its payout: closed to new accruals, then paid into the card (or
     nothing to pay, when the month's net accrual is not above zero). One per customer and month."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
 
     customer_id: CustomerId
     month: Month
@@ -100,7 +100,7 @@ class CashbackPayout(BaseModel):
 
 
 class CardEventOutcome(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     event_id: str
     accrued: bool = Field(description="false: the event was recorded before, nothing is accrued again")
@@ -124,7 +124,7 @@ class PayoutTelling(MonthlyItem):
 
 
 class PayoutOutcome(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     customer_id: CustomerId
     month: Month
@@ -137,7 +137,7 @@ class PayoutOutcome(BaseModel):
 class PayoutNotice(BaseModel):
     """One chat's notice of the payout, as NotifyCustomerFunction takes it."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     chat_key: str
     language: Literal["ru", "be", "en"]
@@ -149,6 +149,6 @@ class PayoutNotice(BaseModel):
 class PayoutNotices(BaseModel):
     """Every chat of the customer to tell, none when the payout was told already (or no chat is known)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     notices: tuple[PayoutNotice, ...]

@@ -20,7 +20,7 @@ Ref = Annotated[str, StringConstraints(pattern=r"^(pay|decline)\.mr[0-9a-p]{24}$
 class RequestMoneyRequest(BaseModel):
     """The conversation's `request_money` operation (messenger_bank/operations.py)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     customer_id: CustomerId
     phone: Phone
@@ -30,7 +30,7 @@ class RequestMoneyRequest(BaseModel):
 
 
 class MoneyRequested(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     request_id: RequestId
     delivered: bool
@@ -39,7 +39,7 @@ class MoneyRequested(BaseModel):
 class MoneyRequest(BaseModel):
     """`MONEYREQ#<id>` / `REQUEST` in the customers table (TTL)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     request_id: RequestId
     requester_id: CustomerId
@@ -55,14 +55,14 @@ class MoneyRequest(BaseModel):
 class OpenMoneyRequest(BaseModel):
     """The payer pressed Pay or Decline: `ref` is `<action>.<request id>` from the button."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     customer_id: CustomerId
     ref: Ref
 
 
 class MoneyRequestView(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     request_id: RequestId
     action: Action
@@ -76,7 +76,7 @@ class AnswerMoneyRequest(BaseModel):
     """`pay_money_request` / `decline_money_request`: the payer and the request; `code` is the one-time
     code the payer typed when paying asked for one (the step-up policy)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid", hide_input_in_errors=True)
 
     customer_id: CustomerId
     request_id: RequestId
@@ -84,7 +84,7 @@ class AnswerMoneyRequest(BaseModel):
 
 
 class MoneyRequestAnswered(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     request_id: RequestId
     status: Status

@@ -29,7 +29,7 @@ class MalformedRequest(Exception):
 class PageRequest(BaseModel):
     """What the page needs from one request. Secret fields are hidden from repr."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     method: Literal["GET", "POST"]
     purpose: str

@@ -88,7 +88,7 @@ CARD_LINKS: Final[frozenset[LinkPurpose]] = frozenset({"change_pin", "show_card_
 class LinkClaims(BaseModel):
     """A verified link: who it is for, from which chat, for what."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     customer_id: CustomerId
     purpose: LinkPurpose
@@ -109,7 +109,7 @@ class LinkClaims(BaseModel):
 
 
 class AttemptsStatus(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     failures: int = Field(ge=0)
     limit: int = Field(ge=1)
@@ -125,7 +125,7 @@ class AttemptsStatus(BaseModel):
 
 
 class SecuritySettings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     table_name: str
     max_attempts: int = Field(default=DEFAULT_MAX_ATTEMPTS, ge=1, le=20)
@@ -428,7 +428,7 @@ def reset_attempts(
 class WebAppUser(BaseModel):
     """The Telegram user who opened the Web App, from verified ``initData`` (fields Telegram may add are ignored)."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
 
     id: int
     first_name: str = ""

@@ -40,7 +40,7 @@ MAX_TTL: Final = timedelta(hours=1)
 class SessionClaims(BaseModel):
     """A verified session: who, in which chat, since when."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     customer_id: CustomerId
     chat_key: str = Field(min_length=3, max_length=160)
@@ -122,7 +122,7 @@ def require_recent_auth(claims: SessionClaims, *, max_age: timedelta, now: datet
 class SessionEnvelope(BaseModel):
     """How a session travels beside an operation's request: the token and the chat it was used from."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid", hide_input_in_errors=True)
 
     token: str = Field(min_length=1, max_length=4096, repr=False)
     chat_key: str = Field(min_length=3, max_length=160)

@@ -14,7 +14,7 @@ _EXPIRY = r"^(0[1-9]|1[0-2])/\d{2}$"
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid", hide_input_in_errors=True)
 
 
 class OpenSessionRequest(_Model):

@@ -16,7 +16,7 @@ Purpose = Literal["transfer", "payment", "money_request"]
 class CodeWait(BaseModel):
     """A `.waitForTaskToken` step: Cerberus sends the code, the token waits under `<execution>:otp`."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
 
     execution: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,80}$")]
     task_token: str = Field(min_length=1, max_length=2048, repr=False)
@@ -31,7 +31,7 @@ class CodeWait(BaseModel):
 
 
 class CodeWaiting(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     reference: str
 
@@ -39,14 +39,14 @@ class CodeWaiting(BaseModel):
 class TypedCode(BaseModel):
     """What the conversation sends for the `otp` task (the flow's `outcome_field: code`)."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore", hide_input_in_errors=True)
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore", hide_input_in_errors=True)
 
     code: str = Field(default="", max_length=16, repr=False)
     decision: str | None = None
 
 
 class CodeCheck(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore", hide_input_in_errors=True)
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore", hide_input_in_errors=True)
 
     challenge: Challenge
     customer_id: CustomerId
@@ -56,6 +56,6 @@ class CodeCheck(BaseModel):
 class CodeAccepted(BaseModel):
     """The journey keeps this in place of what was typed: the code itself never stays in its state."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     checked: Literal[True] = True

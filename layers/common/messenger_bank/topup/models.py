@@ -21,7 +21,7 @@ ACQUIRER_TASK = "acquirer"
 class CallbackOutcome(BaseModel):
     """What the callback completes the wait with: a signal only; the credit asks the acquirer itself."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
 
     status: str = ""
     payment_id: str = ""
@@ -30,7 +30,7 @@ class CallbackOutcome(BaseModel):
 class TopUpState(BaseModel):
     """The topup journey's state between steps (Step Functions input and output)."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
 
     customer_id: CustomerId
     amount_minor: PositiveMinorUnits
@@ -75,7 +75,7 @@ class ParkTopUpRequest(TopUpState):
 
 
 class LinkSent(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     reference: str
     delivered: bool

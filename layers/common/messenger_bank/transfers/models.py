@@ -31,7 +31,7 @@ Outcome = Literal["completed", "refunded", "voided", "not_debited"]
 class QuoteTransferRequest(BaseModel):
     """The conversation's `quote_transfer` operation (messenger_bank/operations.py)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     customer_id: CustomerId
     card_token: CardToken
@@ -51,7 +51,7 @@ class TransferQuote(QuoteFigures):
 class Quote(BaseModel):
     """A quote as kept in the customers table (`QUOTE#<id>`, TTL): the journey receives only its id."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     quote_id: QuoteId
     customer_id: CustomerId
@@ -75,7 +75,7 @@ class Quote(BaseModel):
 class TransferState(BaseModel):
     """The transfer journey's state between steps (Step Functions input and output)."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
 
     quote_id: QuoteId
     customer_id: CustomerId
@@ -109,7 +109,7 @@ RecipientOutcome = Literal[
 class RecipientTold(BaseModel):
     """What telling the recipient came to: `delivered` counts the chats the notice reached."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     outcome: RecipientOutcome
     delivered: int = Field(default=0, ge=0)
@@ -118,7 +118,7 @@ class RecipientTold(BaseModel):
 class ParkRequest(BaseModel):
     """A `.waitForTaskToken` step: keep the token under `<execution>:<task>` until the customer answers."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
 
     execution: TransferId
     task: Literal["confirm", "otp"]
@@ -133,7 +133,7 @@ class ParkRequest(BaseModel):
 
 
 class Parked(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     reference: str
 
@@ -141,7 +141,7 @@ class Parked(BaseModel):
 class CodeAnswer(BaseModel):
     """What the conversation sends for the `otp` task (the flow's `outcome_field: code`)."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore", hide_input_in_errors=True)
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore", hide_input_in_errors=True)
 
     code: str = Field(default="", max_length=16, repr=False)
     decision: str | None = None

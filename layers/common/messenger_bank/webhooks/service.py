@@ -58,7 +58,7 @@ MAX_CLOCK_AHEAD = timedelta(minutes=5)
 
 
 class QueuedUpdate(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     message_id: str
 

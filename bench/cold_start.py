@@ -17,6 +17,14 @@ awscrt, which botocore picks up when present; click and rich, which httpx picks 
     pip install -t /tmp/lambda-site -r layers/common/requirements.txt boto3
     python -m bench cold_start 5 --site /tmp/lambda-site
 
+`--instructions` counts the instructions each process runs (valgrind's callgrind, one run a side: the count is the
+same whatever else the machine does, so a change of a few milliseconds shows, where CPU times on a shared machine
+wander by a tenth of the ratio); the ratio is to `import boto3`'s count.
+
+Each function's process imports, after its handler, the bank clients its code's factories load on first use
+(`banking.service`: a client is imported by its factory, so that a function loads only the systems it calls): a
+client made lazy is counted where the function meets it, not left out.
+
 `--layer DIR` imports the layer from DIR in place of layers/common: the layer as `sam build` lays it out (DIR:
 .aws-sam/build/CommonLayer/python), and a function that adds layers of its own (the ImagesLayer of those that draw)
 has them from the same build; with `--site` holding boto3 alone (the runtime's), that is what a Lambda imports:
@@ -27,7 +35,9 @@ has them from the same build; with `--site` holding boto3 alone (the runtime's),
 
 from __future__ import annotations
 
+import ast
 import os
+import re
 import subprocess
 import sys
 import time
@@ -36,6 +46,7 @@ from resource import RUSAGE_CHILDREN, getrusage
 
 from bench.stats import median
 from local.cloud.template import load_template_text
+from tests.support.reach import reachable
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -63,6 +74,21 @@ def added_layers() -> dict[str, list[str]]:
     }
 
 
+def bank_clients(code_uri: str) -> list[str]:
+    """The modules the banking.service factories that the function's code reaches import on their first call."""
+    service = ROOT / "layers" / "common" / "messenger_bank" / "banking" / "service.py"
+    reached = reachable(code_uri)
+    modules: set[str] = set()
+    for definition in ast.parse(service.read_text(encoding="utf-8")).body:
+        if isinstance(definition, ast.FunctionDef) and f"messenger_bank.banking.service.{definition.name}" in reached:
+            modules |= {
+                node.module
+                for node in definition.body
+                if isinstance(node, ast.ImportFrom) and node.module and ".banking.clients." in node.module
+            }
+    return sorted(modules)
+
+
 def import_environment(path: list[Path]) -> dict[str, str]:
     """What a fresh process importing a handler gets: `path` first, the settings an init may read, no bytecode
     written (a run must not make the next one's source imports cheaper). tests/integration/test_sam_build.py uses
@@ -79,7 +105,8 @@ def import_environment(path: list[Path]) -> dict[str, str]:
 
 
 def time_import(module: str, path: list[Path], site: Path | None = None) -> tuple[float, float]:
-    """Wall time and CPU time (user + system) of the process, in ms; `site`: import packages from there only."""
+    """Wall time and CPU time (user + system) of the process, in ms; `site`: import packages from there only.
+    `module`: one name, or several separated by commas."""
     if site is not None:
         path = [*path, site]
     env = import_environment(path)
@@ -90,6 +117,41 @@ def time_import(module: str, path: list[Path], site: Path | None = None) -> tupl
     wall, after = time.perf_counter() - started, getrusage(RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall * 1000, cpu * 1000
+
+
+def count_import(module: str, path: list[Path], site: Path | None = None) -> int:
+    """Instructions the process runs (callgrind's Ir), with a fixed hash seed so that two runs count the same."""
+    if site is not None:
+        path = [*path, site]
+    env = {**import_environment(path), "PYTHONHASHSEED": "0"}
+    isolated = ["-S"] if site is not None else []
+    command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, *isolated, "-P"]
+    done = subprocess.run(
+        [*command, "-c", f"import {module}"], env=env, cwd=path[0] if path else ROOT, capture_output=True, text=True
+    )
+    counted = re.search(r"Collected : (\d+)", done.stderr)
+    if done.returncode or counted is None:
+        raise RuntimeError(done.stderr[-2000:])
+    return int(counted.group(1))
+
+
+def count_main(only: list[str], before: Path | None, site: Path | None, layer: Path, built: Path | None) -> None:
+    adds = added_layers()
+    baseline = count_import("boto3", [], site)
+    print(f"instructions (callgrind), one run a side; `import boto3`: {baseline:,}")
+    print(f"  {'function':<34} {'instructions':>15}  ratio")
+    for logical_id, (code, module) in sorted(functions().items()):
+        if only and logical_id not in only:
+            continue
+        own = [built / added / "python" for added in adds[logical_id]] if built else []
+        modules = ", ".join([module, *bank_clients(str(code.relative_to(ROOT)))])
+        sides = [("", [code, layer, *own])]
+        if before is not None:
+            sides.insert(0, ("before", [before / code.relative_to(ROOT), before / "layers" / "common", *own]))
+        for label, path in sides:
+            count = count_import(modules, path, site)
+            name = f"{logical_id} ({label})" if label else logical_id
+            print(f"  {name:<34} {count:>15,}  {count / baseline:4.2f}x")
 
 
 def main(runs: int = 7, only: list[str] | None = None) -> None:
@@ -112,6 +174,10 @@ def main(runs: int = 7, only: list[str] | None = None) -> None:
         layer = Path(only[at + 1]).resolve()
         built = layer.parents[1]
         del only[at : at + 2]
+    if "--instructions" in only:
+        only.remove("--instructions")
+        count_main(only, before, site, layer, built)
+        return
     adds = added_layers()
     print(f"cold start (fresh process importing the handler), median of {runs} runs, each paired with `import boto3`")
     print(f"  packages from {site} only (python -S)" if site else "  packages from this virtualenv")
@@ -122,6 +188,7 @@ def main(runs: int = 7, only: list[str] | None = None) -> None:
             continue
         # Without --layer, this virtualenv holds what the other layers would (Pillow, qrcode).
         own = [built / added / "python" for added in adds[logical_id]] if built else []
+        module = ", ".join([module, *bank_clients(str(code.relative_to(ROOT)))])
         runs_of: dict[str, list[tuple[tuple[float, float], tuple[float, float]]]] = {"": [], "before": []}
         for _ in range(runs):
             baseline = time_import("boto3", [], site)

@@ -315,3 +315,55 @@ def test_a_card_issuance_step_loads_what_its_step_uses() -> None:
     found = probe(jobs, watched)
 
     assert {name: loaded.get("error") or loaded["loaded"] for name, loaded in found.items()} == expected
+
+
+BANK_CLIENTS = tuple(
+    f"messenger_bank.banking.clients.{client}"
+    for client in ("acquirer", "billing", "cerberus", "core", "keycloak", "partners", "passport", "rest", "soap")
+)
+BANK_MODELS = tuple(
+    f"messenger_bank.banking.models.{system}"
+    for system in ("acquirer", "billing", "cerberus", "core", "partners", "passport")
+)
+
+
+def test_no_function_loads_a_bank_client_at_init_nor_the_models_of_a_system_it_never_calls() -> None:
+    """A bank system's client is imported by its factory (banking/service.py), and its models by the client or by a
+    context that names them: a function that calls core banking alone defined Cerberus', the acquirer's, billing's
+    and the partners' 20 models and imported SOAP's XML parsers, all unused (issue 20)."""
+    from bench.cold_start import bank_clients
+
+    found = probe(
+        [(name, code, module) for name, (code, module) in sorted(functions().items())], BANK_MODELS + BANK_CLIENTS
+    )
+    loaded = {name: answer.get("error") or answer["loaded"] for name, answer in found.items()}
+
+    assert {
+        name: [m for m in modules if m in BANK_CLIENTS]
+        for name, modules in loaded.items()
+        if set(modules) & set(BANK_CLIENTS)
+    } == {}
+    calls = {
+        name: {m.rsplit(".", 1)[1] for m in bank_clients(str(code.relative_to(ROOT)))}
+        for name, (code, _) in functions().items()
+    }
+    strangers = {
+        name: [m for m in modules if m.rsplit(".", 1)[1] not in calls[name]] for name, modules in loaded.items()
+    }
+    # Core banking's models are the card and account types several contexts' own models are made of (a plastic
+    # order's address, a statement's lines): loading them is allowed; no other system's.
+    assert {
+        name: [m for m in wrong if not m.endswith(".core")]
+        for name, wrong in strangers.items()
+        if any(not m.endswith(".core") for m in wrong)
+    } == {}
+
+
+def test_the_bench_counts_the_bank_clients_a_function_meets_on_its_first_call() -> None:
+    from bench.cold_start import bank_clients
+
+    clients = "messenger_bank.banking.clients."
+    assert bank_clients("functions/operations/get_balance") == [f"{clients}{c}" for c in ("core", "keycloak", "rest")]
+    assert bank_clients("functions/operations/list_offers") == [f"{clients}{c}" for c in ("partners", "rest")]
+    assert bank_clients("functions/operations/list_payees") == [f"{clients}{c}" for c in ("billing", "soap")]
+    assert bank_clients("functions/edges/telegram_webhook") == []

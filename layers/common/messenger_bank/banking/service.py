@@ -39,9 +39,9 @@ if TYPE_CHECKING:
     from messenger_bank.banking.clients.keycloak import KeycloakTokens
     from messenger_bank.banking.clients.partners import PartnersClient as PartnersClient
     from messenger_bank.banking.clients.passport import PassportClient
-    from messenger_bank.banking.models import Identity, PartnerId
+    from messenger_bank.banking.models import Identity, PartnerId, PayeeCategory
     from messenger_bank.banking.models.acquirer import TopUp, TopUpEvent, TopUpRequest
-    from messenger_bank.banking.models.billing import Payee, PayeeAccount, PayeeCategory, Payment, PayRequest
+    from messenger_bank.banking.models.billing import Payee, PayeeAccount, Payment, PayRequest
     from messenger_bank.banking.models.cerberus import CreditScoring, OneTimeCode, Screening
     from messenger_bank.banking.models.core import (
         Balance,

@@ -12,8 +12,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from messenger_bank.banking.models import ServiceCode
-from messenger_bank.banking.models.billing import PayeeCategory
+from messenger_bank.banking.models import PayeeCategory, ServiceCode
 from messenger_bank.quotes import QuoteFigures
 from messenger_bank.types import CurrencyCode, CustomerId, Language, MaskedPan, PositiveMinorUnits, ReceiptMessage
 

@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from messenger_bank.banking import service as bank
-from messenger_bank.banking.models.billing import PayRequest
 from messenger_bank.customers import service as customers
 from messenger_bank.customers.models import Card
 from messenger_bank.customers.service import CustomersRepository
@@ -264,6 +263,9 @@ def pay_bill(
         repository=_spending(repository),
         clock=clock,
     ):
+        # Imported here: only the paying step calls billing, and the payments' other functions need none of its models.
+        from messenger_bank.banking.models.billing import PayRequest
+
         paid = bank.pay(
             PayRequest(
                 service_code=quote.service_code,

@@ -26,16 +26,19 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from messenger_bank.banking import service as bank
 from messenger_bank.banking.models import PARTNER_IDS, PartnerId
 from messenger_bank.banking.models.core import Card as BankCard
 from messenger_bank.banking.models.core import CreditRequest, HistoryEntry, Operation
-from messenger_bank.banking.models.partners import Activation, Offer
 from messenger_bank.customers.service import CustomersRepository, cards_of, customer_by_id
 from messenger_bank.errors import CardNotFound, OperationRejected
 from messenger_bank.programs.models import CardOperation
+
+if TYPE_CHECKING:
+    # Named only in the partners' protocol: a function that never calls a partner does not define their models.
+    from messenger_bank.banking.models.partners import Activation, Offer
 
 
 class BonusLedger(Protocol):

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from messenger_bank.banking import service as bank
-from messenger_bank.banking.models.acquirer import TopUpEvent, TopUpRequest
 from messenger_bank.banking.models.core import CreditRequest
 from messenger_bank.channels import message_api
 from messenger_bank.channels.client import MessageAPI, RecipientUnavailable
@@ -43,6 +42,7 @@ from messenger_bank.topup.models import ACQUIRER_TASK, LinkSent, ParkTopUpReques
 from messenger_bank.topup.settings import TopUpSettings, topup_settings
 
 if TYPE_CHECKING:
+    from messenger_bank.banking.models.acquirer import TopUpEvent
     from messenger_bank.banking.service import AcquirerClient, CoreClient
 
 MAX_CALLBACK_BYTES = 64 * 1024
@@ -61,6 +61,9 @@ def start_topup(
     config = settings or topup_settings()
     topup_id = state.require_topup_id()
     card = _target_card(state.customer_id, customers_repository)
+    # Imported here: only this step calls the acquirer with a request; parking and crediting need none of its models.
+    from messenger_bank.banking.models.acquirer import TopUpRequest
+
     payment = bank.start_topup(
         TopUpRequest(
             order_id=topup_id,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from messenger_bank.banking.clients.soap import SoapClient, SoapFault, as_list
-from messenger_bank.banking.models.billing import Payee, PayeeAccount, PayeeCategory, Payment, PayRequest
+from messenger_bank.banking.models import PayeeCategory
+from messenger_bank.banking.models.billing import Payee, PayeeAccount, Payment, PayRequest
 from messenger_bank.errors import (
     CardNotFound,
     DomainError,

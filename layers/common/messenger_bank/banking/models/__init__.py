@@ -26,6 +26,8 @@ BankId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r
 ServiceCode = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
 PartnerId = Literal["gamearena", "twitch", "burgerking", "grushovka"]
 PARTNER_IDS: tuple[PartnerId, ...] = ("gamearena", "twitch", "burgerking", "grushovka")
+# The billing system's kinds of payee, which the payments context's own models name too.
+PayeeCategory = Literal["mobile", "utilities", "tv", "internet", "transport"]
 
 
 def iban_is_valid(iban: str) -> bool:

@@ -7,10 +7,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from messenger_bank.banking.models import BankId, IdempotencyKey, Ours, ServiceCode, Theirs
+from messenger_bank.banking.models import BankId, IdempotencyKey, Ours, PayeeCategory, ServiceCode, Theirs
 from messenger_bank.types import CurrencyCode, MinorUnits, PositiveMinorUnits
-
-PayeeCategory = Literal["mobile", "utilities", "tv", "internet", "transport"]
 
 
 class Payee(Theirs):

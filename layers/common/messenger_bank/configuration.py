@@ -21,7 +21,10 @@ class EnvironmentSettings(BaseModel):
     from the names its ``validation_alias`` gives (no prefix then); values passed to the constructor win.
     ``empty_is_unset``: a variable set to "" is left out, so the field keeps its default."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_by_name=True, validate_by_alias=True)
+    # Built when first read: a function imports the settings of every module it loads and reads a few of them.
+    model_config = ConfigDict(
+        defer_build=True, frozen=True, extra="forbid", validate_by_name=True, validate_by_alias=True
+    )
 
     environment_prefix: ClassVar[str] = ""
     empty_is_unset: ClassVar[bool] = False

@@ -173,7 +173,8 @@ def redact_pans(text: str) -> str:
 class CardToken(BaseModel):
     """A tokenised card: the opaque token to store and pass around, and the mask to show."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Built on first use: every function imports this module (its logs are scrubbed of card numbers), few tokenise.
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     token: CardTokenId
     mask: MaskedPan

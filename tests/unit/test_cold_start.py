@@ -367,3 +367,25 @@ def test_the_bench_counts_the_bank_clients_a_function_meets_on_its_first_call() 
     assert bank_clients("functions/operations/list_offers") == [f"{clients}{c}" for c in ("partners", "rest")]
     assert bank_clients("functions/operations/list_payees") == [f"{clients}{c}" for c in ("billing", "soap")]
     assert bank_clients("functions/edges/telegram_webhook") == []
+
+
+def test_a_function_not_behind_the_http_api_loads_no_http_resolver() -> None:
+    """The contexts' services speak ``HttpRequest`` and ``HttpAnswer`` (messenger_bank/http.py); Powertools' resolver,
+    with asyncio and the data classes of every event source, is for the functions that serve routes (issue 20: the
+    top-up's and the plastic card's steps loaded it, ~20 ms, through their context's service)."""
+    from tests.support.aws import template_resources
+
+    resources = template_resources()
+    served = {
+        name
+        for name, resource in resources.items()
+        if resource["Type"] == "AWS::Serverless::Function"
+        and any(event["Type"] == "HttpApi" for event in resource["Properties"].get("Events", {}).values())
+    }
+    resolver = "aws_lambda_powertools.event_handler.api_gateway"
+
+    found = probe([(name, code, module) for name, (code, module) in sorted(functions().items())], (resolver,))
+    loaded = {name: answer.get("error") or answer["loaded"] for name, answer in found.items()}
+
+    assert len(served) > 5
+    assert {name for name, modules in loaded.items() if modules} == served

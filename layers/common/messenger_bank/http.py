@@ -3,19 +3,25 @@ payload 2.0 event and decodes its body (base64 included), ``request_of`` hands t
 (never a Lambda event), and every answer leaves in one shape, ``HttpAnswer``.
 
 A function is its routes and one line: ``lambda_handler = http_lambda(app)``.
+
+Powertools' resolver is imported where a resolver is built or answers: the contexts' services take an ``HttpRequest``
+and give an ``HttpAnswer``, and a step of a journey that imports one of them (the top-up's, the plastic card's) loaded
+the resolver, asyncio and the data classes of every event source without a route to serve (issue 20).
 """
 
 from __future__ import annotations
 
 import binascii
 import json
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from pydantic import BaseModel, ConfigDict, Field
 
 from messenger_bank.handlers import Handler, lambda_entry
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+    from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
 JSON: Final = "application/json"
 
@@ -87,6 +93,8 @@ def request_from_event(event: APIGatewayProxyEventV2) -> HttpRequest:
 
 
 def respond(answer: HttpAnswer) -> Response[str]:
+    from aws_lambda_powertools.event_handler import Response
+
     headers = dict(answer.headers)
     return Response(
         status_code=answer.status, content_type=headers.pop("content-type", JSON), body=answer.body, headers=headers
@@ -95,6 +103,8 @@ def respond(answer: HttpAnswer) -> Response[str]:
 
 def http_app() -> APIGatewayHttpResolver:
     """A resolver whose own refusals (an unknown route, an unreadable body) have the one answer shape too."""
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+
     app = APIGatewayHttpResolver()
 
     @app.not_found

@@ -36,8 +36,8 @@ from messenger_bank.customers.models import ChannelIdentity, NewCustomer
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.customers.service import find_or_create
 from messenger_bank.notices import service
+from messenger_bank.notices.models import NotifyRequest
 from messenger_bank.notices.windows import WindowsRepository
-from messenger_bank.onboarding.models import NotifyRequest
 from tests.support.aws import create_table
 
 CASES = ("window open", "window closed", "blocked on it", "blocked everywhere", "viber at its cap")

@@ -15,7 +15,7 @@ import yaml
 from pydantic import BaseModel
 
 from local.cloud.template import transform
-from messenger_bank.onboarding.models import NotifyRequest
+from messenger_bank.notices.models import NotifyRequest
 from messenger_bank.purchases.models import PayoutItem, PayoutNotice, PayoutOutcome, PayoutStart, PayoutTelling
 from tests.unit.test_statemachines import states_of
 

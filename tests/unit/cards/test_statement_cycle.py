@@ -34,8 +34,8 @@ from messenger_bank.cards.statement_cycle import (
 )
 from messenger_bank.customers.models import ChannelIdentity
 from messenger_bank.errors import BankSystemUnavailable
+from messenger_bank.notices.models import Notified, NotifyRequest
 from messenger_bank.notices.templates import notice
-from messenger_bank.onboarding.models import Notified, NotifyRequest
 from tests.unit.cards.conftest import BUCKET, FakeCore, World
 
 NBSP = "\u00a0"

@@ -12,7 +12,7 @@ import pytest
 from moto import mock_aws
 
 from messenger_bank.banking.breaker import BreakerBoard, BreakerPolicy
-from messenger_bank.onboarding.models import Notified, NotifyRequest
+from messenger_bank.notices.models import Notified, NotifyRequest
 from messenger_bank.outages.models import TellWhenBackRequest
 from messenger_bank.outages.repository import WAIT_HOURS, SubscriptionsRepository
 from messenger_bank.outages.service import check_systems, system_name, tell_when_back

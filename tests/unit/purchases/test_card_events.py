@@ -19,7 +19,7 @@ from messenger_bank.customers.models import Card, ChannelIdentity, NewCustomer
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.customers.service import find_or_create
 from messenger_bank.http import HttpRequest
-from messenger_bank.onboarding.models import Notified, NotifyRequest
+from messenger_bank.notices.models import Notified, NotifyRequest
 from messenger_bank.programs.models import OfferActivation
 from messenger_bank.programs.repository import ReferralsRepository
 from messenger_bank.programs.terms import programs

@@ -25,7 +25,7 @@ from messenger_bank.errors import CardNotFound
 from messenger_bank.images.models import ReceiptRequest
 from messenger_bank.images.receipt import receipt_picture
 from messenger_bank.images.storage import owner_prefix
-from messenger_bank.onboarding.models import Notified
+from messenger_bank.notices.models import Notified
 from messenger_bank.programs.repository import ReferralsRepository
 from messenger_bank.programs.terms import programs
 from messenger_bank.purchases import payout, service

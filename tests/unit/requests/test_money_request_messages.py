@@ -17,7 +17,7 @@ import pytest
 from messenger_bank.channels.client import RecipientUnavailable
 from messenger_bank.channels.models import ChatRef, OutboundMessage, OutsideWindow, SentMessage
 from messenger_bank.customers.models import Card
-from messenger_bank.onboarding.models import NotifyRequest
+from messenger_bank.notices.models import NotifyRequest
 from messenger_bank.requests import service
 from messenger_bank.requests.errors import MoneyRequestClosed
 from messenger_bank.requests.models import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from messenger_bank.channels.errors import PlatformError
-from messenger_bank.onboarding.models import NotifyRequest
+from messenger_bank.notices.models import NotifyRequest
 from messenger_bank.requests.models import AnswerMoneyRequest
 from messenger_bank.requests.service import pay_money_request
 from tests.unit.requests.conftest import NOW, REQUEST_ID, World

@@ -13,8 +13,8 @@ import yaml
 from messenger_bank.channels.errors import ChannelError
 from messenger_bank.conversation.catalogue import catalogue
 from messenger_bank.customers.models import ChannelIdentity, Customer
+from messenger_bank.notices.models import Notified, NotifyRequest
 from messenger_bank.notices.service import compose
-from messenger_bank.onboarding.models import Notified, NotifyRequest
 from messenger_bank.security.cards import find_pans
 from messenger_bank.transfers.errors import RecipientNotReached
 from messenger_bank.transfers.models import RecipientTold, TransferState

@@ -50,9 +50,9 @@ from messenger_bank.customers.service import (
 )
 from messenger_bank.errors import CardNotFound, DomainError
 from messenger_bank.journeys.monthly import LISTING_SECONDS, list_customers
+from messenger_bank.notices.models import Notified, NotifyRequest
 from messenger_bank.notices.service import notify, tell_each_chat
 from messenger_bank.observability import logger, metrics
-from messenger_bank.onboarding.models import Notified, NotifyRequest
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

@@ -38,6 +38,7 @@ from messenger_bank.channels.models import (
 from messenger_bank.conversation.catalogue import text
 from messenger_bank.customers import service as customers
 from messenger_bank.customers.service import CustomersRepository
+from messenger_bank.notices.models import Notified, NotifyRequest
 from messenger_bank.notices.templates import PERSONAL, notice, outside_window
 from messenger_bank.notices.windows import (
     REFUSED_LATER,
@@ -48,7 +49,6 @@ from messenger_bank.notices.windows import (
     window_open,
 )
 from messenger_bank.observability import count, logger, metrics
-from messenger_bank.onboarding.models import Notified, NotifyRequest
 
 MENU_PAYLOAD = "g:menu"
 

@@ -18,9 +18,9 @@ from messenger_bank.banking import service as bank
 from messenger_bank.banking.breaker import GUARDED_SYSTEMS, BreakerBoard, breaker_board
 from messenger_bank.banking.settings import System
 from messenger_bank.conversation.catalogue import text
+from messenger_bank.notices.models import Notified, NotifyRequest
 from messenger_bank.notices.service import chat_of, notify, tell_each_chat
 from messenger_bank.observability import count, logger
-from messenger_bank.onboarding.models import Notified, NotifyRequest
 from messenger_bank.outages.models import BankSystem, SystemChecked, TellWhenBackRequest, WillTell
 from messenger_bank.outages.repository import SubscriptionsRepository
 from messenger_bank.types import LANGUAGES, Language

@@ -31,9 +31,9 @@ from messenger_bank.channels.models import ChatRef
 from messenger_bank.customers.service import CustomersRepository, card_owner, customer_by_id, identities_of
 from messenger_bank.http import HttpAnswer, HttpRequest, json_answer, short_answer
 from messenger_bank.money import format_money
+from messenger_bank.notices.models import Notified, NotifyRequest
 from messenger_bank.notices.service import notify, tell_each_chat
 from messenger_bank.observability import logger, metrics
-from messenger_bank.onboarding.models import Notified, NotifyRequest
 from messenger_bank.programs.cashback import cashback_minor, rate_for
 from messenger_bank.programs.models import CardOperation, OfferActivation
 from messenger_bank.programs.partner_offers import activations

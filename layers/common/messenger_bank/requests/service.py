@@ -38,10 +38,10 @@ from messenger_bank.errors import (
     OperationRejected,
 )
 from messenger_bank.ids import random_id
+from messenger_bank.notices.models import NotifyRequest
 from messenger_bank.notices.service import deliver, notify
 from messenger_bank.notices.templates import outside_window
 from messenger_bank.observability import logger, metrics
-from messenger_bank.onboarding.models import NotifyRequest
 from messenger_bank.phones import mask_phone
 from messenger_bank.quotes import money_text
 from messenger_bank.requests.errors import MoneyRequestClosed, OwnPhone

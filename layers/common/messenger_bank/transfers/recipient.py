@@ -22,9 +22,9 @@ from messenger_bank.banking import service as bank
 from messenger_bank.channels.models import ChatRef
 from messenger_bank.customers.models import Customer
 from messenger_bank.customers.service import CustomersRepository, customer_by_bank_id, identities_of
+from messenger_bank.notices.models import Notified, NotifyRequest
 from messenger_bank.notices.service import notify, tell_each_chat
 from messenger_bank.observability import logger, metrics
-from messenger_bank.onboarding.models import Notified, NotifyRequest
 from messenger_bank.quotes import money_text
 from messenger_bank.security.cards import CardVault, detokenise, redact_pans
 from messenger_bank.transfers.errors import RecipientNotReached

@@ -41,6 +41,7 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from resource import RUSAGE_CHILDREN, getrusage
 
@@ -135,16 +136,22 @@ def count_import(module: str, path: list[Path], site: Path | None = None) -> int
     return int(counted.group(1))
 
 
-def count_main(only: list[str], before: Path | None, site: Path | None, layer: Path, built: Path | None) -> None:
+def asked_for(only: list[str], built: Path | None) -> Iterator[tuple[str, Path, str, list[Path]]]:
+    """(logical id, code folder, what its process imports, the layers it adds) of each function asked for."""
     adds = added_layers()
-    baseline = count_import("boto3", [], site)
-    print(f"instructions (callgrind), one run a side; `import boto3`: {baseline:,}")
-    print(f"  {'function':<34} {'instructions':>15}  ratio")
     for logical_id, (code, module) in sorted(functions().items()):
         if only and logical_id not in only:
             continue
+        # Without --layer, this virtualenv holds what the other layers would (Pillow, qrcode).
         own = [built / added / "python" for added in adds[logical_id]] if built else []
-        modules = ", ".join([module, *bank_clients(str(code.relative_to(ROOT)))])
+        yield logical_id, code, ", ".join([module, *bank_clients(str(code.relative_to(ROOT)))]), own
+
+
+def count_main(only: list[str], before: Path | None, site: Path | None, layer: Path, built: Path | None) -> None:
+    baseline = count_import("boto3", [], site)
+    print(f"instructions (callgrind), one run a side; `import boto3`: {baseline:,}")
+    print(f"  {'function':<34} {'instructions':>15}  ratio")
+    for logical_id, code, modules, own in asked_for(only, built):
         sides = [("", [code, layer, *own])]
         if before is not None:
             sides.insert(0, ("before", [before / code.relative_to(ROOT), before / "layers" / "common", *own]))
@@ -178,17 +185,11 @@ def main(runs: int = 7, only: list[str] | None = None) -> None:
         only.remove("--instructions")
         count_main(only, before, site, layer, built)
         return
-    adds = added_layers()
     print(f"cold start (fresh process importing the handler), median of {runs} runs, each paired with `import boto3`")
     print(f"  packages from {site} only (python -S)" if site else "  packages from this virtualenv")
     print(f"  the layer from {layer}")
     print(f"  {'function':<34} {'wall':>9} {'boto3':>9}  ratio   {'cpu':>9} {'boto3':>9}  ratio")
-    for logical_id, (code, module) in sorted(functions().items()):
-        if only and logical_id not in only:
-            continue
-        # Without --layer, this virtualenv holds what the other layers would (Pillow, qrcode).
-        own = [built / added / "python" for added in adds[logical_id]] if built else []
-        module = ", ".join([module, *bank_clients(str(code.relative_to(ROOT)))])
+    for logical_id, code, module, own in asked_for(only, built):
         runs_of: dict[str, list[tuple[tuple[float, float], tuple[float, float]]]] = {"": [], "before": []}
         for _ in range(runs):
             baseline = time_import("boto3", [], site)

@@ -152,6 +152,25 @@ def deliver_raw(p: Platforms, channel: str, raw: bytes, url: str | None = None) 
         return Delivery(None, "", f"{type(exc).__name__}: {exc}")
 
 
+# The platforms deliver again an update the bot did not take (PLATFORMS.md: Telegram "a reasonable number of
+# attempts", Viber for about an hour, WhatsApp up to 7 days, Messenger until success): here an update answered 5xx
+# or not at all (the webhook's timeout, a cold start under load) is posted again 1 s and then 2 s later. A 4xx is
+# the bot's considered refusal and is not retried: the real platforms would get the same answer again.
+REDELIVERY_DELAYS_S = (1.0, 2.0)
+
+
+def deliver_until_taken(p: Platforms, channel: str, raw: bytes) -> list[Delivery]:
+    """Every attempt at one update, the last the one that counts."""
+    attempts = [deliver_raw(p, channel, raw)]
+    for delay in REDELIVERY_DELAYS_S:
+        last = attempts[-1].status
+        if last is not None and last < 500:
+            break
+        time.sleep(delay)
+        attempts.append(deliver_raw(p, channel, raw))
+    return attempts
+
+
 def viber_webhook_event(p: Platforms) -> bytes:
     body = {
         "event": "webhook",
@@ -982,7 +1001,7 @@ def send(p: Platforms, req: SendRequest) -> JSON:
         p.store.add_message(builder.shown)
     raw = serialize(req.channel, body)
     setting = p.webhook(req.channel)
-    deliveries = [deliver_raw(p, req.channel, raw) for _ in range(req.repeat)]
+    deliveries = [attempt for _ in range(req.repeat) for attempt in deliver_until_taken(p, req.channel, raw)]
     last = deliveries[-1]
     if req.channel == "telegram":
         with p.store.lock:

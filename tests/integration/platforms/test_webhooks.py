@@ -337,3 +337,20 @@ def test_chat_page_is_served(client: httpx.Client) -> None:
     for asset in ("chat.js", "chat.css", "bank.svg"):
         assert client.get(f"/chat/static/{asset}").status_code == 200
     assert "https://" not in page.text  # nothing from a CDN
+
+
+@pytest.mark.parametrize("channel", ["telegram", "viber", "whatsapp", "messenger"])
+def test_an_update_the_webhook_failed_is_delivered_again_and_one_it_refused_is_not(
+    client: httpx.Client, receiver: Receiver, channel: str
+) -> None:
+    """As every platform retries an update its webhook did not take (a 5xx, no answer): twice more here."""
+    receiver.responses[f"/webhooks/{channel}"] = (500, '{"message": "Internal Server Error"}')
+    failed = _send(client, channel=channel, user=ALICE, text="again")
+    arrivals = receiver.posts(f"/webhooks/{channel}")
+    assert failed["statuses"] == [500, 500, 500] and failed["status"] == 500
+    assert len(arrivals) == 3 and arrivals[0].raw == arrivals[1].raw == arrivals[2].raw
+
+    receiver.responses[f"/webhooks/{channel}"] = (403, '{"message": "Forbidden"}')
+    refused = _send(client, channel=channel, user=ALICE, text="no")
+    assert refused["statuses"] == [403]
+    assert len(receiver.posts(f"/webhooks/{channel}")) == 4

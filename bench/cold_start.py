@@ -42,11 +42,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from resource import RUSAGE_CHILDREN, getrusage
 
 from bench.stats import median
 from local.cloud.template import load_template_text
+from tests.support.aws import template_resources
 from tests.support.reach import reachable
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,7 +59,7 @@ def functions() -> dict[str, tuple[Path, str]]:
     document = load_template_text((ROOT / "template.yaml").read_text(encoding="utf-8"))
     default_handler = document.get("Globals", {}).get("Function", {}).get("Handler", "app.lambda_handler")
     found = {}
-    for logical_id, resource in document["Resources"].items():
+    for logical_id, resource in template_resources().items():
         if resource["Type"] == "AWS::Serverless::Function":
             properties = resource["Properties"]
             handler = properties.get("Handler", default_handler)
@@ -67,27 +69,32 @@ def functions() -> dict[str, tuple[Path, str]]:
 
 def added_layers() -> dict[str, list[str]]:
     """Logical id -> the layers (their logical ids) a function adds to the Globals' CommonLayer."""
-    document = load_template_text((ROOT / "template.yaml").read_text(encoding="utf-8"))
     return {
         logical_id: [layer["Ref"] for layer in resource["Properties"].get("Layers", [])]
-        for logical_id, resource in document["Resources"].items()
+        for logical_id, resource in template_resources().items()
         if resource["Type"] == "AWS::Serverless::Function"
+    }
+
+
+@cache  # service.py read once, not once a function
+def _factory_imports() -> dict[str, frozenset[str]]:
+    """Each banking.service function (by qualified name) -> the bank client modules it imports when called."""
+    service = ROOT / "layers" / "common" / "messenger_bank" / "banking" / "service.py"
+    return {
+        f"messenger_bank.banking.service.{definition.name}": frozenset(
+            node.module
+            for node in definition.body
+            if isinstance(node, ast.ImportFrom) and node.module and ".banking.clients." in node.module
+        )
+        for definition in ast.parse(service.read_text(encoding="utf-8")).body
+        if isinstance(definition, ast.FunctionDef)
     }
 
 
 def bank_clients(code_uri: str) -> list[str]:
     """The modules the banking.service factories that the function's code reaches import on their first call."""
-    service = ROOT / "layers" / "common" / "messenger_bank" / "banking" / "service.py"
     reached = reachable(code_uri)
-    modules: set[str] = set()
-    for definition in ast.parse(service.read_text(encoding="utf-8")).body:
-        if isinstance(definition, ast.FunctionDef) and f"messenger_bank.banking.service.{definition.name}" in reached:
-            modules |= {
-                node.module
-                for node in definition.body
-                if isinstance(node, ast.ImportFrom) and node.module and ".banking.clients." in node.module
-            }
-    return sorted(modules)
+    return sorted({module for name, modules in _factory_imports().items() if name in reached for module in modules})
 
 
 def import_environment(path: list[Path]) -> dict[str, str]:

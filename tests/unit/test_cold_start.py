@@ -17,10 +17,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench.cold_start import functions
+from bench.cold_start import added_layers, bank_clients, functions
 
 ROOT = Path(__file__).resolve().parents[2]
-DRAWS = {"Ref": "ImagesLayer"}
+DRAWS = "ImagesLayer"
 ONLY_WHERE_DRAWN = ("PIL", "qrcode")
 NOWHERE = ("aws_xray_sdk", "pydantic_settings")
 
@@ -90,13 +90,7 @@ def probe(
 
 
 def drawing_functions() -> frozenset[str]:
-    from tests.support.aws import template_resources
-
-    return frozenset(
-        name
-        for name, resource in template_resources().items()
-        if resource["Type"] == "AWS::Serverless::Function" and DRAWS in resource["Properties"].get("Layers", [])
-    )
+    return frozenset(name for name, layers in added_layers().items() if DRAWS in layers)
 
 
 def test_a_function_loads_pillow_and_qrcode_only_if_it_draws_and_the_xray_sdk_never() -> None:
@@ -250,7 +244,7 @@ def test_a_function_whose_code_can_draw_carries_the_images_layer_and_no_other_do
             continue
         reached = {qualified.rpartition(".")[0] for qualified in reachable(resource["Properties"]["CodeUri"])}
         can_draw = bool(reached & drawing_modules)
-        if can_draw != (DRAWS in resource["Properties"].get("Layers", [])):
+        if can_draw != (name in drawing_functions()):
             wrong[name] = "draws without the images layer" if can_draw else "carries the images layer, never draws"
     assert wrong == {}
 
@@ -331,8 +325,6 @@ def test_no_function_loads_a_bank_client_at_init_nor_the_models_of_a_system_it_n
     """A bank system's client is imported by its factory (banking/service.py), and its models by the client or by a
     context that names them: a function that calls core banking alone defined Cerberus', the acquirer's, billing's
     and the partners' 20 models and imported SOAP's XML parsers, all unused (issue 20)."""
-    from bench.cold_start import bank_clients
-
     found = probe(
         [(name, code, module) for name, (code, module) in sorted(functions().items())], BANK_MODELS + BANK_CLIENTS
     )
@@ -343,25 +335,19 @@ def test_no_function_loads_a_bank_client_at_init_nor_the_models_of_a_system_it_n
         for name, modules in loaded.items()
         if set(modules) & set(BANK_CLIENTS)
     } == {}
-    calls = {
-        name: {m.rsplit(".", 1)[1] for m in bank_clients(str(code.relative_to(ROOT)))}
+    # Core banking's models are the card and account types several contexts' own models are made of (a plastic
+    # order's address, a statement's lines): loading them is allowed; no other system's the function never calls.
+    allowed = {
+        name: {"core"} | {m.rsplit(".", 1)[1] for m in bank_clients(str(code.relative_to(ROOT)))}
         for name, (code, _) in functions().items()
     }
     strangers = {
-        name: [m for m in modules if m.rsplit(".", 1)[1] not in calls[name]] for name, modules in loaded.items()
+        name: [m for m in modules if m.rsplit(".", 1)[1] not in allowed[name]] for name, modules in loaded.items()
     }
-    # Core banking's models are the card and account types several contexts' own models are made of (a plastic
-    # order's address, a statement's lines): loading them is allowed; no other system's.
-    assert {
-        name: [m for m in wrong if not m.endswith(".core")]
-        for name, wrong in strangers.items()
-        if any(not m.endswith(".core") for m in wrong)
-    } == {}
+    assert {name: wrong for name, wrong in strangers.items() if wrong} == {}
 
 
 def test_the_bench_counts_the_bank_clients_a_function_meets_on_its_first_call() -> None:
-    from bench.cold_start import bank_clients
-
     clients = "messenger_bank.banking.clients."
     assert bank_clients("functions/operations/get_balance") == [f"{clients}{c}" for c in ("core", "keycloak", "rest")]
     assert bank_clients("functions/operations/list_offers") == [f"{clients}{c}" for c in ("partners", "rest")]

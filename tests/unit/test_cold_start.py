@@ -251,7 +251,7 @@ def test_a_function_whose_code_can_draw_carries_the_images_layer_and_no_other_do
 
 def test_a_card_operation_loads_no_token_library_no_bindings_and_no_picture_models() -> None:
     """Issue 20, third pass: the card operations (cards/service.py) read a customer and ask core banking. The
-    one-time link is made in cards/secure_links.py (PyJWT, and with it cryptography, ~35 ms of CPU on the
+    one-time link is made in cards/secure_links.py (then PyJWT, and with it cryptography, ~35 ms of CPU on the
     Lambda-like path), a chat is bound in customers/bindings.py (the channels' models, the notices), and the
     pictures' request models are imported where a picture or PDF is drawn; none loads at a card function's init."""
     jobs = [
@@ -270,12 +270,15 @@ def test_a_card_operation_loads_no_token_library_no_bindings_and_no_picture_mode
     }
 
 
-def test_the_secure_link_operation_loads_the_token_library() -> None:
-    """The other side of the cut above: the function that makes links has PyJWT at its init (its common path)."""
-    code, module = functions()["CreateSecureLinkFunction"]
-    assert probe([("CreateSecureLinkFunction", code, module)], ("jwt",))["CreateSecureLinkFunction"]["loaded"] == [
-        "jwt"
-    ]
+def test_only_the_internal_authorizer_loads_pyjwt() -> None:
+    """Issue 20, sixth pass: our HS256 tokens (sessions, links) are made and read on the standard library
+    (security/_hs256.py), since importing PyJWT imports cryptography's X.509 and asymmetric algorithms (+0.26x of
+    ``import boto3`` in instructions). The authorizer verifies Keycloak's RS256 and needs both."""
+    found = probe([(name, code, module) for name, (code, module) in sorted(functions().items())], ("jwt",))
+
+    assert {name for name, answer in found.items() if answer.get("error") or answer["loaded"]} == {
+        "InternalAuthorizerFunction"
+    }
 
 
 def test_a_card_issuance_step_loads_what_its_step_uses() -> None:

@@ -70,7 +70,8 @@ def flip_a_bit(segment: str) -> str:
 
 
 class JwtClock:
-    """The moment PyJWT takes for "now" (epoch seconds) while ``jwt_clock`` is in use; set ``at`` to move it."""
+    """The moment PyJWT and our HS256 tokens take for "now" (epoch seconds) while ``jwt_clock`` is in use; set
+    ``at`` to move it."""
 
     def __init__(self, at: float) -> None:
         self.at = at
@@ -78,10 +79,13 @@ class JwtClock:
 
 @pytest.fixture
 def jwt_clock(monkeypatch: pytest.MonkeyPatch) -> JwtClock:
-    """Freeze PyJWT's clock, so that expiry and not-before are tested to the second, not around a real clock."""
+    """Freeze PyJWT's clock and ours, so that expiry and not-before are tested to the second, not around a real
+    clock."""
     from datetime import datetime, tzinfo
 
     import jwt.api_jwt
+
+    from messenger_bank.security import _hs256
 
     clock = JwtClock(time.time())
 
@@ -92,4 +96,5 @@ def jwt_clock(monkeypatch: pytest.MonkeyPatch) -> JwtClock:
             return cls.fromtimestamp(moment.timestamp(), tz)
 
     monkeypatch.setattr(jwt.api_jwt, "datetime", FrozenDatetime)
+    monkeypatch.setattr(_hs256, "_clock", lambda: clock.at)
     return clock

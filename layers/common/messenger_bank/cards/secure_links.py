@@ -1,8 +1,8 @@
 """Card services: a one-time link to the PIN, card details or bank-password page (operation create_secure_link).
 
-Apart from the other card operations (cards/service.py) because a link is a signed token: PyJWT, and with it
-cryptography, load only in the functions that make one (this operation, sign-in), not in every card function's
-init (~35 ms of CPU on the Lambda-like path, issue 20).
+Apart from the other card operations (cards/service.py) because a link is a signed token: the links' module, its
+signing key's reader and the chat's binding load only in the functions that make one (this operation, sign-in), not
+in every card function's init (issue 20).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The security context: card data hygiene, sessions, one-time links, Web App data, JWE and JWT checks.
 
 Modules (import the one you need; this package imports nothing eagerly, so that
-``messenger_bank.observability`` can use ``security.logging`` without pulling in boto3 or PyJWT):
+``messenger_bank.observability`` can use ``security.logging`` without pulling in boto3):
 
     cards            Luhn, masks, finding and redacting card numbers, KMS-backed tokenisation
     documents        passport and personal numbers as typed; whether a text holds card or document numbers

@@ -1,5 +1,5 @@
 """A chat's proof of the customer (the card, the bank password, or the card-issuance journey): the fresh auth_time
-its next session carries. Apart from signin/service.py (tokens, links: PyJWT) so that the card-issuance step that
+its next session carries. Apart from signin/service.py (tokens, links, attempts) so that the card-issuance step that
 records a proof does not load them (issue 20); signin.service re-exports it.
 """
 

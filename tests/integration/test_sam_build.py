@@ -56,6 +56,12 @@ def test_sam_build_packages_every_function_and_the_layers_with_their_dependencie
     assert [str(p) for p in layer.rglob("*.py") if "messenger_bank" not in p.relative_to(layer).parts] == []
     assert (layer / "pydantic" / "__init__.pyc").exists() and (layer / "yaml" / "__init__.pyc").exists()
     assert sum(p.stat().st_size for p in layer.rglob("*") if p.is_file()) <= 40 * 1024 * 1024
+    # The YAML documents read at run time have their JSON twins (messenger_bank/shipped_data.py), with the same data.
+    from messenger_bank.shipped_data import DOCUMENTS, parse_yaml
+
+    for name in DOCUMENTS:
+        twin = json.loads((layer / "messenger_bank" / name).with_suffix(".json").read_text(encoding="utf-8"))
+        assert twin == parse_yaml((ROOT / "layers" / "common" / "messenger_bank" / name).read_text("utf-8")), name
     assert_every_handler_imports_from(build, functions)
     images = build / "ImagesLayer" / "python"
     assert (images / "PIL").is_dir() and (images / "qrcode").is_dir()

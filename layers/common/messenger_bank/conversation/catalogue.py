@@ -7,9 +7,10 @@ to the key itself, so a gap never breaks a conversation (the tests and the linte
 The conversation function may run a published catalogue (conversation/published.py: AWS AppConfig) in place of
 the packaged one: `install(messages)` puts it in place for the process, `install(None)` returns to the package.
 
-The catalogue is read on first use, and the YAML parser imported there, not with this module: a webhook function
-imports `text` for the one reply it writes itself (Viber's welcome), which most of its invocations never write. It
-reads with libyaml's parser where PyYAML has it (its wheels do): the same mapping as the pure-Python parser's
+The catalogue is read on first use, not with this module: a webhook function imports `text` for the one reply it
+writes itself (Viber's welcome), which most of its invocations never write. In the built layer it is read from the
+files' JSON twins, without a YAML parser (messenger_bank/shipped_data.py); from the source tree with libyaml's parser
+where PyYAML has it (its wheels do): the same mapping as the pure-Python parser's
 (tests/unit/conversation/test_catalogue.py), the three files in ~15 ms instead of ~100 ms.
 """
 
@@ -18,8 +19,9 @@ from __future__ import annotations
 import string
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+from messenger_bank import shipped_data
 from messenger_bank.types import LANGUAGES, Language
 
 CATALOGUE_DIR = Path(__file__).parent / "catalogue"
@@ -40,19 +42,8 @@ def load_catalogue(directory: Path = CATALOGUE_DIR) -> dict[str, dict[str, str]]
     """{language: {dotted key: text}} for every language file in the directory."""
     result: dict[str, dict[str, str]] = {}
     for language in LANGUAGES:
-        path = directory / f"{language}.yaml"
-        with path.open(encoding="utf-8") as stream:
-            result[language] = _flatten(_parse(stream) or {})
+        result[language] = _flatten(shipped_data.read(directory / f"{language}.yaml") or {})
     return result
-
-
-def _parse(stream: IO[str]) -> Any:
-    """One YAML document with the flows' safe loader (libyaml's where PyYAML has it: yamlmarks.SafeLoader)."""
-    import yaml
-
-    from messenger_bank.conversation.yamlmarks import SafeLoader
-
-    return yaml.load(stream, Loader=SafeLoader)  # noqa: S506 - a safe loader
 
 
 _installed: dict[str, dict[str, str]] | None = None

@@ -18,6 +18,7 @@ from typing import Any, Final, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from messenger_bank import shipped_data
 from messenger_bank.channels.models import MessageTag, OutsideWindow
 from messenger_bank.conversation.catalogue import catalogue, text
 from messenger_bank.types import LANGUAGES, Language
@@ -87,9 +88,7 @@ class UnknownNotice(ValueError):
 
 @cache
 def notices() -> dict[str, Notice]:
-    import yaml  # here, not at the top: most functions that import this module never read the registry (issue 20)
-
-    raw = cast(dict[str, dict[str, dict[str, Any]]], yaml.safe_load(REGISTRY.read_text(encoding="utf-8")))
+    raw = cast(dict[str, dict[str, dict[str, Any]]], shipped_data.read(REGISTRY))
     found: dict[str, Notice] = {}
     for tag, entries in raw.items():
         for key, entry in entries.items():

@@ -8,6 +8,7 @@ the same text is validated once, whatever the number of calls. Tests call ``load
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
@@ -15,9 +16,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
+from messenger_bank import shipped_data
 from messenger_bank.programs.models import BrandColours
 from messenger_bank.programs.settings import ReferralSettings, settings
 from messenger_bank.types import CurrencyCode, Language
@@ -185,17 +186,33 @@ class Programs(_Config):
 
 
 def load_programs(document: str | bytes | dict[str, Any]) -> Programs:
-    """Validate a programs document (YAML text, or already parsed); ProgramsConfigError if it is wrong."""
-    try:
-        data = yaml.safe_load(document) if isinstance(document, str | bytes) else document
-    except yaml.YAMLError as exc:
-        raise ProgramsConfigError(f"programs document is not YAML: {exc}") from exc
+    """Validate a programs document (JSON or YAML text, or already parsed); ProgramsConfigError if it is wrong.
+
+    JSON is read without a YAML parser: the built layer's twin of terms.yaml (messenger_bank/shipped_data.py), or an
+    AppConfig profile published as JSON. Any other text is read as YAML, of which JSON is a subset.
+    """
+    if isinstance(document, str | bytes):
+        try:
+            data = json.loads(document)
+        except ValueError:
+            data = _yaml(document)
+    else:
+        data = document
     if not isinstance(data, dict):
         raise ProgramsConfigError("programs document must be a mapping")
     try:
         return Programs.model_validate(data)
     except ValidationError as exc:
         raise ProgramsConfigError(str(exc)) from exc
+
+
+def _yaml(document: str | bytes) -> Any:
+    import yaml
+
+    try:
+        return shipped_data.parse_yaml(document)
+    except yaml.YAMLError as exc:
+        raise ProgramsConfigError(f"programs document is not YAML: {exc}") from exc
 
 
 @lru_cache(maxsize=4)
@@ -217,7 +234,9 @@ def _from_appconfig(config: ReferralSettings) -> str:
 
 @lru_cache(maxsize=4)
 def _read(path: Path) -> str:
-    return path.read_text(encoding="utf-8")
+    """The file's text: its JSON twin's where the layer's build wrote one (messenger_bank/shipped_data.py)."""
+    twin = shipped_data.twin_of(path)
+    return (twin if twin.exists() else path).read_text(encoding="utf-8")
 
 
 def _from_file(config: ReferralSettings) -> str:

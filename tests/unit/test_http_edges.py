@@ -1,6 +1,6 @@
-"""Every function behind the HTTP API, through its Lambda handler: Powertools' resolver routes the payload 2.0
-event, the domain gets the request typed (the body as the bytes sent, base64 or not), and every answer,
-the resolver's own refusals included, has the one shape."""
+"""Every function behind the HTTP API, through its Lambda handler: the payload 2.0 event reaches the route API Gateway
+matched (by its ``routeKey``, the template's path with its {names}), the domain gets the request typed (the body as
+the bytes sent, base64 or not), and every answer, the edge's own refusals included, has the one shape."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from local.cloud.template import load_template_text
-from messenger_bank.http import HttpAnswer, HttpRequest, short_answer
+from messenger_bank.http import HttpAnswer, HttpRequest, HttpRoutes, short_answer
 from tests.support.functions import handler_module
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,14 +46,16 @@ class _Context:
     aws_request_id = "req-1"
 
 
-def event(method: str, path: str, *, body: bytes = b"", base64_body: bool = False, **extra: Any) -> dict[str, Any]:
+def event(method: str, route: str, *, body: bytes = b"", base64_body: bool = False, **extra: Any) -> dict[str, Any]:
+    """The event API Gateway sends for a request it matched to `route` (the template's path, {names} and all)."""
+    path = concrete(route)
     built: dict[str, Any] = {
         "version": "2.0",
-        "routeKey": f"{method} {path}",
+        "routeKey": f"{method} {route}",
         "rawPath": path,
         "rawQueryString": "",
         "headers": {"Content-Type": "application/json", "X-Signature": "s"},
-        "requestContext": {"http": {"method": method, "path": path}, "stage": "$default"},
+        "requestContext": {"http": {"method": method, "path": path}, "routeKey": f"{method} {route}"},
         "isBase64Encoded": base64_body,
         **extra,
     }
@@ -62,8 +64,11 @@ def event(method: str, path: str, *, body: bytes = b"", base64_body: bool = Fals
     return built
 
 
-def concrete(path: str) -> str:
-    return path.replace("{purpose}", "pin").replace("{customer_id}", "cus_1")
+HANDOFF = "abcdabcdabcdabcdabcdabcdabcdabcd"
+
+
+def concrete(route: str) -> str:
+    return route.replace("{purpose}", "pin").replace("{customer_id}", "cus_1").replace("{handoff_id}", HANDOFF)
 
 
 EDGE_CALLS = {
@@ -83,6 +88,19 @@ def test_every_function_behind_the_http_api_is_checked_here() -> None:
     assert set(ROUTES) == set(EDGE_CALLS) | {"operator_lookup", "operator_inbox"}
 
 
+@pytest.mark.parametrize("name", sorted(ROUTES))
+def test_a_function_serves_exactly_the_routes_the_template_gives_it(name: str) -> None:
+    assert function(name).routes.route_keys == {f"{method} {path}" for method, path in ROUTES[name]}
+
+
+def test_a_route_key_is_served_by_one_route_only() -> None:
+    routes = HttpRoutes()
+    routes.route("POST /webhooks/telegram")(lambda _request, _context: short_answer(200, ""))
+
+    with pytest.raises(ValueError, match="POST /webhooks/telegram is served already"):
+        routes.route("POST /webhooks/telegram")(lambda _request, _context: short_answer(200, ""))
+
+
 def capture(monkeypatch: pytest.MonkeyPatch, module: ModuleType, name: str) -> list[HttpRequest]:
     seen: list[HttpRequest] = []
 
@@ -100,9 +118,9 @@ def test_the_domain_gets_the_bytes_sent(monkeypatch: pytest.MonkeyPatch, name: s
     module = function(name)
     seen = capture(monkeypatch, module, EDGE_CALLS[name])
     body = json.dumps({"text": "Привет"}, ensure_ascii=False).encode()
-    path = concrete(next(p for m, p in ROUTES[name] if m == "POST"))
+    route = next(p for m, p in ROUTES[name] if m == "POST")
 
-    answer = module.lambda_handler(event("POST", path, body=body, base64_body=base64_body), _Context())
+    answer = module.lambda_handler(event("POST", route, body=body, base64_body=base64_body), _Context())
 
     assert answer["statusCode"] == 202
     assert [(r.method, r.body, r.headers["x-signature"]) for r in seen] == [("POST", body, "s")]
@@ -112,14 +130,35 @@ def test_the_domain_gets_the_bytes_sent(monkeypatch: pytest.MonkeyPatch, name: s
 def test_a_body_that_is_not_base64_is_refused_in_the_one_shape(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     module = function(name)
     seen = capture(monkeypatch, module, EDGE_CALLS[name])
-    path = concrete(next(p for m, p in ROUTES[name] if m == "POST"))
-    broken = event("POST", path)
+    broken = event("POST", next(p for m, p in ROUTES[name] if m == "POST"))
     broken.update(body="!!!not base64", isBase64Encoded=True)
 
     answer = module.lambda_handler(broken, _Context())
 
     assert (answer["statusCode"], json.loads(answer["body"])) == (400, {"message": "malformed body"})
     assert seen == []
+
+
+@pytest.mark.parametrize("base64_body", [False, True], ids=["text", "base64"])
+def test_a_body_that_is_not_utf8_is_refused_in_the_one_shape(
+    monkeypatch: pytest.MonkeyPatch, base64_body: bool
+) -> None:
+    module = function("card_events")
+    seen = capture(monkeypatch, module, EDGE_CALLS["card_events"])
+    latin = '{"merchant": "Café"}'.encode("latin-1")
+    broken = event("POST", "/internal/card-events")
+    broken.update(body=base64.b64encode(latin).decode() if base64_body else "\udce9", isBase64Encoded=base64_body)
+
+    answer = module.lambda_handler(broken, _Context())
+
+    assert (answer["statusCode"], json.loads(answer["body"])) == (400, {"message": "malformed body"})
+    assert seen == []
+
+
+def test_a_path_the_template_names_with_another_method_is_a_404() -> None:
+    answer = function("card_events").lambda_handler(event("GET", "/internal/card-events"), _Context())
+
+    assert (answer["statusCode"], json.loads(answer["body"])) == (404, {"message": "not found"})
 
 
 def test_a_route_the_function_does_not_serve_is_a_404_in_the_one_shape() -> None:
@@ -147,15 +186,12 @@ def test_the_operator_lookup_gets_who_the_authorizer_let_through(
     module = function("operator_lookup")
     seen: list[tuple[str, str]] = []
     monkeypatch.setattr(module, "lookup", lambda who, customer: seen.append((who, customer)) or short_answer(200, ""))
-    request = event("GET", "/internal/customers/cus_1", pathParameters={"customer_id": "cus_1"})
+    request = event("GET", "/internal/customers/{customer_id}", pathParameters={"customer_id": "cus_1"})
     request["requestContext"]["authorizer"] = context
 
     module.lambda_handler(request, _Context())
 
     assert seen == [(caller, "cus_1")]
-
-
-HANDOFF = "abcdabcdabcdabcdabcdabcdabcdabcd"
 
 
 @pytest.mark.parametrize(
@@ -176,8 +212,7 @@ def test_each_inbox_route_reaches_its_action_with_the_operator_the_authorizer_le
     monkeypatch.setattr(
         module.inbox, call, lambda request, *args, **_: seen.append((request.caller, args)) or short_answer(200, "")
     )
-    concrete_path = path.replace("{handoff_id}", HANDOFF)
-    request = event(method, concrete_path, pathParameters={"handoff_id": HANDOFF} if "{" in path else None)
+    request = event(method, path, pathParameters={"handoff_id": HANDOFF} if "{" in path else None)
     request["requestContext"]["authorizer"] = {"lambda": {"sub": "operator-7"}}
 
     assert module.lambda_handler(request, _Context())["statusCode"] == 200
@@ -189,7 +224,7 @@ def test_an_answer_keeps_its_headers_and_type() -> None:
     html = HttpAnswer(status=200, body="<p>", headers={"content-type": "text/html", "cache-control": "no-store"})
     module.handle = lambda _request: html  # type: ignore[attr-defined]
 
-    answer = module.lambda_handler(event("GET", "/secure/pin", pathParameters={"purpose": "pin"}), _Context())
+    answer = module.lambda_handler(event("GET", "/secure/{purpose}", pathParameters={"purpose": "pin"}), _Context())
 
     assert answer["statusCode"] == 200 and answer["body"] == "<p>"
     assert answer["headers"]["Content-Type"] == "text/html" and answer["headers"]["cache-control"] == "no-store"

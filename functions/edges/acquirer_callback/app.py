@@ -1,16 +1,16 @@
 """POST /callbacks/acquirer: checks the acquirer's HMAC signature, resumes the waiting top-up once."""
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from messenger_bank.http import http_app, http_lambda, request_of, respond
+from messenger_bank.http import HttpAnswer, HttpRequest, HttpRoutes
 from messenger_bank.topup.service import accept_acquirer_callback
 
-app = http_app()
+routes = HttpRoutes()
 
 
-@app.post("/callbacks/acquirer")
-def callback() -> Response[str]:
-    return respond(accept_acquirer_callback(request_of(app)))
+@routes.route("POST /callbacks/acquirer")
+def callback(request: HttpRequest, _context: LambdaContext) -> HttpAnswer:
+    return accept_acquirer_callback(request)
 
 
-lambda_handler = http_lambda(app)
+lambda_handler = routes.handler()

@@ -1,16 +1,16 @@
 """POST /internal/plastic-events: a core-banking status event ({order_id, status}) resumes the order's journey once."""
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from messenger_bank.http import http_app, http_lambda, request_of, respond
+from messenger_bank.http import HttpAnswer, HttpRequest, HttpRoutes
 from messenger_bank.plastic.service import accept_status_event
 
-app = http_app()
+routes = HttpRoutes()
 
 
-@app.post("/internal/plastic-events")
-def status_event() -> Response[str]:
-    return respond(accept_status_event(request_of(app)))
+@routes.route("POST /internal/plastic-events")
+def status_event(request: HttpRequest, _context: LambdaContext) -> HttpAnswer:
+    return accept_status_event(request)
 
 
-lambda_handler = http_lambda(app)
+lambda_handler = routes.handler()

@@ -1,16 +1,16 @@
 """GET / POST /secure/{pin|password|confirm}: the one-time page where a PIN or the bank password is set."""
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from messenger_bank.http import http_app, http_lambda, request_of, respond
+from messenger_bank.http import HttpAnswer, HttpRequest, HttpRoutes
 from messenger_bank.securepage.service import handle
 
-app = http_app()
+routes = HttpRoutes()
 
 
-@app.route("/secure/<purpose>", method=["GET", "POST"])
-def page(purpose: str) -> Response[str]:
-    return respond(handle(request_of(app)))
+@routes.route("GET /secure/{purpose}", "POST /secure/{purpose}")
+def page(request: HttpRequest, _context: LambdaContext) -> HttpAnswer:
+    return handle(request)
 
 
-lambda_handler = http_lambda(app)
+lambda_handler = routes.handler()

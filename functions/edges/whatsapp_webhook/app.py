@@ -1,25 +1,25 @@
 """/webhooks/whatsapp: GET answers Meta's hub.challenge; POST checks X-Hub-Signature-256, queues each message once."""
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from messenger_bank.channels import adapter_for
-from messenger_bank.http import http_app, http_lambda, request_of, respond
+from messenger_bank.http import HttpAnswer, HttpRequest, HttpRoutes
 from messenger_bank.webhooks.service import accept_update, answer_challenge
 
 # This messenger's adapter is built in the init phase; the other three are never loaded here.
 adapter_for("whatsapp")
 
-app = http_app()
+routes = HttpRoutes()
 
 
-@app.get("/webhooks/whatsapp")
-def handshake() -> Response[str]:
-    return respond(answer_challenge("whatsapp", request_of(app).query))
+@routes.route("GET /webhooks/whatsapp")
+def handshake(request: HttpRequest, _context: LambdaContext) -> HttpAnswer:
+    return answer_challenge("whatsapp", request.query)
 
 
-@app.post("/webhooks/whatsapp")
-def update() -> Response[str]:
-    return respond(accept_update("whatsapp", request_of(app), lambda_context=app.lambda_context))
+@routes.route("POST /webhooks/whatsapp")
+def update(request: HttpRequest, context: LambdaContext) -> HttpAnswer:
+    return accept_update("whatsapp", request, lambda_context=context)
 
 
-lambda_handler = http_lambda(app)
+lambda_handler = routes.handler()

@@ -1,27 +1,28 @@
-"""The HTTP edge every function behind the HTTP API shares: Powertools' ``APIGatewayHttpResolver`` routes the
-payload 2.0 event and decodes its body (base64 included), ``request_of`` hands the domain an ``HttpRequest``
-(never a Lambda event), and every answer leaves in one shape, ``HttpAnswer``.
+"""The HTTP edge every function behind the HTTP API shares: ``HttpRoutes`` answers the payload 2.0 event of the route
+API Gateway matched, ``request_from_event`` hands the domain an ``HttpRequest`` (never a Lambda event: the body as
+the bytes sent, base64 decoded), and every answer leaves in one shape, ``HttpAnswer``.
 
-A function is its routes and one line: ``lambda_handler = http_lambda(app)``.
+A function is its routes and one line: ``lambda_handler = routes.handler()``.
 
-Powertools' resolver is imported where a resolver is built or answers: the contexts' services take an ``HttpRequest``
-and give an ``HttpAnswer``, and a step of a journey that imports one of them (the top-up's, the plastic card's) loaded
-the resolver, asyncio and the data classes of every event source without a route to serve (issue 20).
+Written here, not with Powertools' ``APIGatewayHttpResolver``: importing its package imports the resolvers of every
+event source, asyncio and their data classes, +0.18x of ``import boto3`` (instructions) at each cold start of these
+ten functions, the webhooks among them (issue 20). API Gateway has matched the route already and names it in
+``routeKey`` ("POST /webhooks/telegram", "GET /secure/{purpose}"), so a route is found by that key, never by matching
+the path again.
 """
 
 from __future__ import annotations
 
+import base64
 import binascii
 import json
-from typing import TYPE_CHECKING, Any, Final
+from collections.abc import Callable, Mapping
+from typing import Any, Final
 
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
 from messenger_bank.handlers import Handler, lambda_entry
-
-if TYPE_CHECKING:
-    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-    from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
 JSON: Final = "application/json"
 
@@ -69,55 +70,74 @@ class MalformedBody(ValueError):
     """The body is not base64 when it says it is, or not UTF-8: no route can read it."""
 
 
-def request_of(app: APIGatewayHttpResolver) -> HttpRequest:
-    """The request the resolver is answering, typed."""
-    return request_from_event(app.current_event)
-
-
-def request_from_event(event: APIGatewayProxyEventV2) -> HttpRequest:
-    """The one place a body is decoded (by Powertools, base64 included); ``MalformedBody`` if it cannot be."""
+def request_from_event(event: Mapping[str, Any]) -> HttpRequest:
+    """The request of a payload 2.0 event, typed: the one place a body is decoded (base64 included);
+    ``MalformedBody`` if it cannot be."""
+    body = str(event.get("body") or "")
     try:
-        body = (event.decoded_body or "").encode("utf-8")
-    except (binascii.Error, UnicodeDecodeError) as undecodable:
+        raw = base64.b64decode(body, validate=True) if event.get("isBase64Encoded") else body.encode("utf-8")
+        raw.decode("utf-8")  # every route reads text (JSON, a form, XML)
+    except (binascii.Error, UnicodeError) as undecodable:
         raise MalformedBody("the body cannot be read") from undecodable
+    context = event.get("requestContext") or {}
+    authorizer = (context.get("authorizer") or {}).get("lambda") or {}
     return HttpRequest(
-        method=event.request_context.http.method.upper(),
-        path_parameters=dict(event.path_parameters or {}),
-        raw_query=event.raw_query_string or "",
-        query=dict(event.query_string_parameters or {}),
-        headers={str(name).lower(): str(value) for name, value in (event.headers or {}).items()},
-        body=body,
-        caller=str(event.request_context.authorizer.get_lambda.get("sub") or ""),
-        caller_name=str(event.request_context.authorizer.get_lambda.get("username") or ""),
+        method=str((context.get("http") or {}).get("method") or "").upper(),
+        path_parameters=dict(event.get("pathParameters") or {}),
+        raw_query=str(event.get("rawQueryString") or ""),
+        query=dict(event.get("queryStringParameters") or {}),
+        headers={str(name).lower(): str(value) for name, value in (event.get("headers") or {}).items()},
+        body=raw,
+        caller=str(authorizer.get("sub") or ""),
+        caller_name=str(authorizer.get("username") or ""),
     )
 
 
-def respond(answer: HttpAnswer) -> Response[str]:
-    from aws_lambda_powertools.event_handler import Response
-
+def http_api_response(answer: HttpAnswer) -> dict[str, Any]:
+    """An answer as the HTTP API takes it from a Lambda (payload 2.0), its content type first."""
     headers = dict(answer.headers)
-    return Response(
-        status_code=answer.status, content_type=headers.pop("content-type", JSON), body=answer.body, headers=headers
-    )
+    return {
+        "statusCode": answer.status,
+        "headers": {"Content-Type": headers.pop("content-type", JSON), **headers},
+        "body": answer.body,
+        "isBase64Encoded": False,
+    }
 
 
-def http_app() -> APIGatewayHttpResolver:
-    """A resolver whose own refusals (an unknown route, an unreadable body) have the one answer shape too."""
-    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
-
-    app = APIGatewayHttpResolver()
-
-    @app.not_found
-    def _not_found(_error: Exception) -> Response[str]:
-        return respond(short_answer(404, "not found"))
-
-    @app.exception_handler(MalformedBody)  # type: ignore[untyped-decorator]  # Powertools leaves it untyped
-    def _malformed(_error: MalformedBody) -> Response[str]:
-        return respond(short_answer(400, "malformed body"))
-
-    return app
+type Route = Callable[[HttpRequest, LambdaContext], HttpAnswer]
 
 
-def http_lambda(app: APIGatewayHttpResolver) -> Handler:
-    """The Lambda handler of a function behind the HTTP API: the shared Powertools wrapping around the resolver."""
-    return lambda_entry(lambda event, context: app.resolve(event, context))
+class HttpRoutes:
+    """The routes of one function, each by its route key as template.yaml declares it ("METHOD /path/{name}")."""
+
+    def __init__(self) -> None:
+        self._routes: dict[str, Route] = {}
+
+    def route(self, *route_keys: str) -> Callable[[Route], Route]:
+        def register(route: Route) -> Route:
+            for key in route_keys:
+                if key in self._routes:
+                    raise ValueError(f"{key} is served already")
+                self._routes[key] = route
+            return route
+
+        return register
+
+    @property
+    def route_keys(self) -> frozenset[str]:
+        return frozenset(self._routes)
+
+    def answer(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        """The answer to one event; a route this function does not serve is a 404, a body it cannot read a 400."""
+        route = self._routes.get(str(event.get("routeKey") or ""))
+        if route is None:
+            return http_api_response(short_answer(404, "not found"))
+        try:
+            request = request_from_event(event)
+        except MalformedBody:
+            return http_api_response(short_answer(400, "malformed body"))
+        return http_api_response(route(request, context))
+
+    def handler(self) -> Handler:
+        """The Lambda handler: the shared Powertools wrapping (handlers.lambda_entry) around ``answer``."""
+        return lambda_entry(self.answer)

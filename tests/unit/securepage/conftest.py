@@ -13,7 +13,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from jose import jwk as jose_jwk
@@ -188,7 +187,7 @@ def event(
     }
     if raw is not None:
         built["body"] = base64.b64encode(raw.encode()).decode() if base64_body else raw
-    return request_from_event(APIGatewayProxyEventV2(built))
+    return request_from_event(built)
 
 
 @pytest.fixture

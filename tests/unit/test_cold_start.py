@@ -361,3 +361,17 @@ def test_no_function_loads_powertools_http_resolver() -> None:
 
     assert len(loaded) > 80
     assert {name: modules for name, modules in loaded.items() if modules} == {}
+
+
+def test_only_the_top_up_step_that_sends_the_link_loads_a_messengers_client() -> None:
+    """Issue 20, sixth pass: the top-up's steps were one module, so the start, the credit and the acquirer's
+    callback loaded the channels' client, models and rate limiter and the notices for the one step that writes to
+    a chat (topup/link.py), ~0.1x of ``import boto3`` each; the start and the credit were just over 2x."""
+    names = ("TopUpStartFunction", "TopUpParkFunction", "TopUpCreditFunction", "AcquirerCallbackFunction")
+    every = functions()
+
+    found = probe([(name, *every[name]) for name in names], ("messenger_bank.channels.client",))
+
+    assert {name: answer.get("error") or answer["loaded"] for name, answer in found.items()} == {
+        name: ["messenger_bank.channels.client"] if name == "TopUpParkFunction" else [] for name in names
+    }

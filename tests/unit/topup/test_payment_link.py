@@ -11,8 +11,8 @@ import pytest
 
 from messenger_bank.channels.client import RecipientUnavailable
 from messenger_bank.channels.models import ChatRef, OutboundMessage, SentMessage
+from messenger_bank.topup.link import park_topup_wait
 from messenger_bank.topup.models import LinkSent, ParkTopUpRequest
-from messenger_bank.topup.service import park_topup_wait
 from tests.unit.topup.test_topup import TOPUP_ID
 
 LINK = "https://acquirer.example/pay/pay_1"

@@ -2,8 +2,9 @@
 
 1. `start_topup`: the acquirer creates a one-time payment (order id = the execution name, key
    `topup:<id>:create`, so a retry gets the same payment and link).
-2. `park_topup_wait`: the task token is parked under `<execution>:acquirer` *before* the link goes to
-   the chat as a URL button, so the acquirer's callback always finds the wait.
+2. `park_topup_wait` (topup/link.py): the task token is parked under `<execution>:acquirer` *before* the link
+   goes to the chat as a URL button, so the acquirer's callback always finds the wait. The one step that writes
+   to a chat, apart so that the others load no messenger's client (issue 20).
 3. `accept_acquirer_callback` (POST /callbacks/acquirer): the HMAC signature and its freshness are
    checked, then the wait is completed once (a conditional delete); a repeated callback finds no wait
    and is answered 200 all the same, so the acquirer stops retrying.
@@ -23,22 +24,17 @@ from pydantic import ValidationError
 
 from messenger_bank.banking import service as bank
 from messenger_bank.banking.models.core import CreditRequest
-from messenger_bank.channels import message_api
-from messenger_bank.channels.client import MessageAPI, RecipientUnavailable
-from messenger_bank.channels.models import Button, OutboundMessage
-from messenger_bank.conversation.catalogue import text
 from messenger_bank.customers import service as customers
 from messenger_bank.customers.models import Card
 from messenger_bank.customers.service import CustomersRepository
 from messenger_bank.errors import CardNotFound, OperationRejected
 from messenger_bank.http import HttpAnswer, HttpRequest, short_answer
 from messenger_bank.journeys import service as journeys
-from messenger_bank.notices.service import chat_of
 from messenger_bank.observability import logger, metrics
 from messenger_bank.quotes import money_text
 from messenger_bank.security.cards import short_mask
 from messenger_bank.topup.errors import TopUpMismatch, TopUpNotPaid
-from messenger_bank.topup.models import ACQUIRER_TASK, LinkSent, ParkTopUpRequest, TopUpState
+from messenger_bank.topup.models import ACQUIRER_TASK, TopUpState
 from messenger_bank.topup.settings import TopUpSettings, topup_settings
 
 if TYPE_CHECKING:
@@ -87,26 +83,6 @@ def start_topup(
             "wait_seconds": config.wait_seconds,
         }
     )
-
-
-def park_topup_wait(
-    request: ParkTopUpRequest,
-    *,
-    park: Callable[..., None] = journeys.park,
-    messages: MessageAPI | None = None,
-) -> LinkSent:
-    """Park the token, then send the payment link as a URL button (3-D Secure happens on that page)."""
-    if request.payment_url is None:
-        raise ValueError("AwaitPayment needs the payment link")
-    park(request.reference, request.task_token, chat_key=request.chat_key)
-    message = OutboundMessage(
-        text=text("topup.link", request.language, amount=request.amount, mask=request.mask),
-        buttons=((Button(label=text("topup.pay_button", request.language), url=request.payment_url),),),
-    )
-    result = (messages or message_api()).send(chat_of(request.chat_key), message)
-    delivered = not isinstance(result, RecipientUnavailable)
-    logger.info("top-up waits for the acquirer", extra={"reference": request.reference, "delivered": delivered})
-    return LinkSent(reference=request.reference, delivered=delivered)
 
 
 def credit_topup(

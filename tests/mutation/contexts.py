@@ -70,7 +70,11 @@ CONTEXTS: tuple[Context, ...] = (
     Context("customers", ("messenger_bank/customers/*",), ("tests/unit/customers",)),
     Context(
         "cards",
-        ("messenger_bank/cards/statement_cycle.py", "messenger_bank/cards/repository.py"),
+        (
+            "messenger_bank/cards/statement_cycle.py",
+            "messenger_bank/cards/statement_run.py",
+            "messenger_bank/cards/repository.py",
+        ),
         ("tests/unit/cards/test_statement_cycle.py",),
     ),
 )

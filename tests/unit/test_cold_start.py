@@ -375,3 +375,18 @@ def test_only_the_top_up_step_that_sends_the_link_loads_a_messengers_client() ->
     assert {name: answer.get("error") or answer["loaded"] for name, answer in found.items()} == {
         name: ["messenger_bank.channels.client"] if name == "TopUpParkFunction" else [] for name in names
     }
+
+
+def test_the_statement_run_loads_nothing_of_the_sending() -> None:
+    """Issue 20, sixth pass: the run (step 1: the month, the customers) was in the sending's module and loaded the
+    card services, the notices and a messenger's client, which only the sending (step 2) uses."""
+    names = ("StatementRunFunction", "StatementSendFunction")
+    every = functions()
+    watched = ("messenger_bank.cards.service", "messenger_bank.channels.client")
+
+    found = probe([(name, *every[name]) for name in names], watched)
+
+    assert {name: answer.get("error") or answer["loaded"] for name, answer in found.items()} == {
+        "StatementRunFunction": [],
+        "StatementSendFunction": list(watched),
+    }

@@ -25,13 +25,8 @@ from messenger_bank.cards.models import (
 )
 from messenger_bank.cards.repository import StatementsRepository
 from messenger_bank.cards.settings import CreditTerms
-from messenger_bank.cards.statement_cycle import (
-    MonthNotStarted,
-    StatementNotTold,
-    month_to_state,
-    send_statement,
-    statement_run,
-)
+from messenger_bank.cards.statement_cycle import StatementNotTold, send_statement
+from messenger_bank.cards.statement_run import MonthNotStarted, month_before, month_of, month_to_state, statement_run
 from messenger_bank.customers.models import ChannelIdentity
 from messenger_bank.errors import BankSystemUnavailable
 from messenger_bank.notices.models import Notified, NotifyRequest
@@ -159,7 +154,7 @@ def test_the_schedules_time_in_minsk_is_the_same_moment() -> None:
     [("2026-12", "2026-11"), ("2027-01", "2026-12"), ("2026-02", "2026-01"), ("2026-10", "2026-09")],
 )
 def test_the_month_before(month: str, before: str) -> None:
-    assert statement_cycle.month_before(month) == before
+    assert month_before(month) == before
 
 
 def test_the_month_is_core_bankings_utc_month_whatever_the_machines_zone(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -168,7 +163,7 @@ def test_the_month_is_core_bankings_utc_month_whatever_the_machines_zone(monkeyp
     try:
         late_in_november = datetime(2026, 11, 30, 22, 30, tzinfo=UTC)  # already 1 December in Minsk
 
-        assert statement_cycle.month_of(late_in_november) == NOVEMBER
+        assert month_of(late_in_november) == NOVEMBER
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()

@@ -1,9 +1,10 @@
 """The monthly statement of the credit line, sent by the bank (statemachines/credit_statement.asl.yaml).
 
 The journey's steps, each a Lambda:
-  1. ``statement_run``: the month to state — the one named at the start, else the month before the
-     schedule's time (on the statement day, the month that ended) — and every customer with a card (the
-     credit line is core banking's fact: step 2 asks it). A month still to come is refused; the month
+  1. ``statement_run`` (cards/statement_run.py, apart: the run loads nothing of the sending): the month to
+     state — the one named at the start, else the month before the schedule's time (on the statement day,
+     the month that ended) — and every customer with a card (the credit line is core banking's fact: step 2
+     asks it). A month still to come is refused; the month
      under way may be named (on demand): it is stated as it stands so far, recorded apart from the
      month's statement, which is still sent once the month has ended;
   2. for each customer, ``send_statement``: core banking's statement of the card account for the month
@@ -32,24 +33,21 @@ from messenger_bank.banking.models.core import Statement
 from messenger_bank.cards.models import (
     StatementItem,
     StatementRecord,
-    StatementRun,
-    StatementRunStart,
     StatementSent,
 )
 from messenger_bank.cards.repository import StatementsRepository
 from messenger_bank.cards.service import StatementDesk, owned_card, statement_told
 from messenger_bank.cards.settings import CardsSettings, CreditTerms, cards_settings, credit_terms
+from messenger_bank.cards.statement_run import month_of
 from messenger_bank.channels.models import ChatRef
 from messenger_bank.customers.models import Card
 from messenger_bank.customers.service import (
     CustomersRepository,
     cards_of,
     customer_by_id,
-    customers_with_cards_pages,
     identities_of,
 )
 from messenger_bank.errors import CardNotFound, DomainError
-from messenger_bank.journeys.monthly import LISTING_SECONDS, list_customers
 from messenger_bank.notices.models import Notified, NotifyRequest
 from messenger_bank.notices.service import notify, tell_each_chat
 from messenger_bank.observability import logger, metrics
@@ -63,10 +61,6 @@ DUE = "card_services.statement_is"
 NOTHING_DUE = "card_services.statement_nothing_due"
 
 
-class MonthNotStarted(ValueError):
-    """A statement was asked for a month still to come: nothing is stated."""
-
-
 class StatementNotTold(DomainError):
     """Every chat of the customer failed on the statement; it is not recorded, and a run again tells."""
 
@@ -75,56 +69,6 @@ class StatementNotTold(DomainError):
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def month_of(moment: datetime) -> str:
-    """The calendar month (UTC, as core banking's statements count them) of a moment."""
-    moment = moment.astimezone(UTC)
-    return f"{moment.year:04d}-{moment.month:02d}"
-
-
-def month_to_state(start: StatementRunStart) -> str:
-    """The month named at the start, else the month before the schedule's time (or the start's)."""
-    now_month = month_of(start.started_at)
-    if start.input.month is not None:
-        if start.input.month > now_month:
-            raise MonthNotStarted(f"{start.input.month} has not started")
-        return start.input.month
-    return month_before(month_of(start.input.scheduled_at or start.started_at))
-
-
-def month_before(month: str) -> str:
-    """``2026-12`` → ``2026-11``, ``2027-01`` → ``2026-12``."""
-    year, number = int(month[:4]), int(month[5:])
-    return f"{year - (number == 1):04d}-{(number - 2) % 12 + 1:02d}"
-
-
-def statement_run(
-    start: StatementRunStart,
-    *,
-    customers: CustomersRepository | None = None,
-    bucket: str | None = None,
-    s3_client: S3Client | None = None,
-    budget_s: float = LISTING_SECONDS,
-) -> StatementRun:
-    """Step 1: the month and the customers with a card, written to S3 for the Map to read; run again with the
-    listing it hands on until the list is complete (journeys/monthly.py)."""
-    month = month_to_state(start)
-    listed, listing = list_customers(
-        "credit-statement",
-        month,
-        start.started_at,
-        lambda start_key: customers_with_cards_pages(start_key, repository=customers),
-        start.listing,
-        bucket=bucket,
-        s3_client=s3_client,
-        budget_s=budget_s,
-    )
-    logger.info(
-        "credit statement run",
-        extra={"month": month, "customers": listed.count, "list": listed.key, "complete": listing is None},
-    )
-    return StatementRun(month=month, customers=listed, listing=listing)
 
 
 def _card_to_state(customer_id: str, customers: CustomersRepository) -> Card:

@@ -275,12 +275,15 @@ def test_a_card_issuance_step_loads_what_its_step_uses() -> None:
     """Issue 20, third pass: the steps were one module (onboarding/service.py), so each step's function loaded
     every step's needs: sign-in's service (PyJWT), the programme's terms (YAML), the friend's-code programme and
     the pictures' models. Now the application's steps (service.py), the registration (registration.py), the card
-    (issuance.py) and its picture (picture.py) are apart; sign-in's proof is signin/proofs.py."""
+    (issuance.py) and its picture (picture.py) are apart; sign-in's proof is signin/proofs.py. Sixth pass: the
+    card's step reads the terms without defining the programmes' thirty models (the partners' colours, which the
+    terms name, are programs/colours.py)."""
     watched = (
         "jwt",
         "messenger_bank.signin.service",
         "messenger_bank.programs.invite",
         "messenger_bank.programs.terms",
+        "messenger_bank.programs.models",
         "messenger_bank.images.models",
     )
     expected = {
@@ -292,6 +295,7 @@ def test_a_card_issuance_step_loads_what_its_step_uses() -> None:
         "RegisterCustomerFunction": [
             "messenger_bank.programs.invite",
             "messenger_bank.programs.terms",
+            "messenger_bank.programs.models",
             "messenger_bank.images.models",
         ],
         "IssueVirtualCardFunction": ["messenger_bank.programs.terms"],  # the card-issued message's cashback range

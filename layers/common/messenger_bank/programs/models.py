@@ -9,11 +9,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from messenger_bank.programs.colours import BrandColours
 from messenger_bank.types import (
     Channel,
     CurrencyCode,
     CustomerId,
-    HexColour,
     Language,
     MinorUnits,
     Month,
@@ -110,13 +110,6 @@ class RecommendationProgress(_Model):
     to_next_milestone: int | None
     bonus_total_minor: MinorUnits
     currency: CurrencyCode
-
-
-class BrandColours(_Model):
-    """A partner's colours: the ground of its offers' picture and the text on it."""
-
-    background: HexColour
-    foreground: HexColour
 
 
 class Offer(_Model):

@@ -31,11 +31,11 @@ from messenger_bank.programs.bank import (
     PartnerOffers,
     PartnersApi,
 )
+from messenger_bank.programs.colours import BrandColours
 from messenger_bank.programs.errors import OfferUnavailable
 from messenger_bank.programs.keys import partner_customer_ref
 from messenger_bank.programs.models import (
     ActivateOfferRequest,
-    BrandColours,
     ListOffersRequest,
     Offer,
     OfferActivated,

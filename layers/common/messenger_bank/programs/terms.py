@@ -19,7 +19,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from messenger_bank import shipped_data
-from messenger_bank.programs.models import BrandColours
+from messenger_bank.programs.colours import BrandColours
 from messenger_bank.programs.settings import ReferralSettings, settings
 from messenger_bank.types import CurrencyCode, Language
 

@@ -98,11 +98,13 @@ def bank_clients(code_uri: str) -> list[str]:
 
 
 def import_environment(path: list[Path]) -> dict[str, str]:
-    """What a fresh process importing a handler gets: `path` first, the settings an init may read, no bytecode
-    written (a run must not make the next one's source imports cheaper). tests/integration/test_sam_build.py uses
-    it too, to import every handler from the built layers."""
+    """What a fresh process importing a handler gets: `path` first, the settings an init may read, how pydantic
+    looks for plugins as template.yaml's Globals say, no bytecode written (a run must not make the next one's source
+    imports cheaper). tests/integration/test_sam_build.py uses it too, to import every handler from the built
+    layers."""
     return {
         **os.environ,
+        "PYDANTIC_DISABLE_PLUGINS": _globals_variable("PYDANTIC_DISABLE_PLUGINS"),
         "PYTHONPATH": os.pathsep.join(str(p) for p in path),
         "AWS_DEFAULT_REGION": "eu-central-1",
         "POWERTOOLS_SERVICE_NAME": "bench",
@@ -110,6 +112,12 @@ def import_environment(path: list[Path]) -> dict[str, str]:
         "SECRETS_PREFIX": "/bench",
         "PYTHONDONTWRITEBYTECODE": "1",
     }
+
+
+@cache
+def _globals_variable(name: str) -> str:
+    document = load_template_text((ROOT / "template.yaml").read_text(encoding="utf-8"))
+    return str(document["Globals"]["Function"]["Environment"]["Variables"][name])
 
 
 def time_import(module: str, path: list[Path], site: Path | None = None) -> tuple[float, float]:

@@ -36,6 +36,18 @@ def test_every_function_runs_on_a_supported_python(transformed: dict[str, Any]) 
     assert runtimes <= {"python3.12", "python3.13"}
 
 
+def test_every_function_tells_pydantic_to_look_for_no_plugins(transformed: dict[str, Any]) -> None:
+    """pydantic skips its scan of every package's entry points only for these values (pydantic/plugin/_loader.py);
+    another spelling would cost the scan at each cold start, silently (issue 20)."""
+    values = {
+        name: f["Properties"]["Environment"]["Variables"].get("PYDANTIC_DISABLE_PLUGINS")
+        for name, f in of_type(transformed, "AWS::Lambda::Function").items()
+    }
+
+    assert len(values) > 80
+    assert {name: value for name, value in values.items() if value not in ("__all__", "1", "true")} == {}
+
+
 @pytest.mark.parametrize(
     ("alarm", "metric"),
     [

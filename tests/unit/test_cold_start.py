@@ -107,18 +107,29 @@ def test_a_function_loads_pillow_and_qrcode_only_if_it_draws_and_the_xray_sdk_ne
 
 
 def test_an_operations_function_loads_its_own_contexts_declarations_and_no_others() -> None:
-    # Each context's declarations bring its models (pydantic schemas built at import): a function needs its own.
+    # Each context's declarations bring its models (pydantic schemas built at import): a function needs its own. The
+    # programmes declare theirs per programme (programs/<programme>_operations.py): a function loads its programme's.
     from messenger_bank.operations import DECLARING_CONTEXTS
 
-    declarations = tuple(f"messenger_bank.{context}.operations" for context in DECLARING_CONTEXTS)
+    programmes = ("referral", "recommend", "offer", "cashback")
+    declarations = (
+        *(f"messenger_bank.{context}.operations" for context in DECLARING_CONTEXTS),
+        *(f"messenger_bank.programs.{programme}_operations" for programme in programmes),
+    )
     jobs = [
         (name, code, module) for name, (code, module) in sorted(functions().items()) if code.parent.name == "operations"
     ]
     found = probe(jobs, declarations)
     own = {
-        name: re.findall(r"from (messenger_bank\.\w+\.operations) import", (code / "app.py").read_text("utf-8"))
+        name: re.findall(
+            r"from (messenger_bank\.\w+\.(?:\w+_)?operations) import", (code / "app.py").read_text("utf-8")
+        )
         for name, code, _module in jobs
     }
+    # A recommendation's link is the referrer's share link (programs/invite.py): recommend's functions define the
+    # referral programme's models too.
+    for name in ("GetRecommendationsFunction", "RecommendFunction"):
+        own[name] = ["messenger_bank.programs.referral_operations", *own[name]]
     assert len(found) == len(jobs) > 30
     assert {name: loaded.get("error") or loaded["loaded"] for name, loaded in found.items()} == own
 

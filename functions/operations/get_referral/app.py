@@ -2,6 +2,6 @@
 
 from messenger_bank.handlers import operation_lambda
 from messenger_bank.programs.invite import get_referral
-from messenger_bank.programs.operations import GET_REFERRAL
+from messenger_bank.programs.referral_operations import GET_REFERRAL
 
 lambda_handler = operation_lambda(GET_REFERRAL, get_referral)

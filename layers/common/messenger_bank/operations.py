@@ -11,8 +11,9 @@ class, and the unit fakes refuse what the function would refuse. tests/unit/test
 that every declared operation is deployed under its name and every deployed one is declared.
 
 A function imports the declaration from its context's module and so loads that context's models only (every
-context's, built at import, were about a tenth of an operation's cold start); OPERATIONS, which the conversation and
-the flow linter read, loads every context's declarations on first use.
+context's, built at import, were about a tenth of an operation's cold start); the programmes' functions import theirs
+from their programme's module (programs/cashback_operations.py, …), which programs/operations.py names for the rest.
+OPERATIONS, which the conversation and the flow linter read, loads every context's declarations on first use.
 """
 
 from __future__ import annotations

@@ -17,12 +17,9 @@ from messenger_bank.programs.cashback import (
     list_cashback_categories,
     rate_for,
 )
+from messenger_bank.programs.cashback_operations import ChooseCashbackCategoryRequest, ListCashbackCategoriesRequest
 from messenger_bank.programs.errors import CategoryUnavailable
-from messenger_bank.programs.models import (
-    CardOperation,
-    ChooseCashbackCategoryRequest,
-    ListCashbackCategoriesRequest,
-)
+from messenger_bank.programs.models import CardOperation
 from messenger_bank.programs.repository import ReferralsRepository
 from messenger_bank.programs.terms import Programs, ProgramsConfigError, load_programs
 

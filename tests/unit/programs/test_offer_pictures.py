@@ -20,7 +20,7 @@ from messenger_bank.images.drawing import hex_rgb
 from messenger_bank.images.offers import picture_box, picture_size, tile_box
 from messenger_bank.programs import partner_offers
 from messenger_bank.programs.bank import PartnersApi, PictureCache
-from messenger_bank.programs.models import ListOffersRequest, OfferList
+from messenger_bank.programs.offer_operations import ListOffersRequest, OfferList
 from messenger_bank.programs.partner_offers import list_offers
 from messenger_bank.programs.repository import ReferralsRepository
 from messenger_bank.programs.settings import ReferralSettings

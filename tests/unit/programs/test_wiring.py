@@ -20,21 +20,16 @@ from messenger_bank.errors import OperationRejected
 from messenger_bank.programs.bank import CoreBonusLedger, CoreOperationsSource, PartnersApi, purchase_of
 from messenger_bank.programs.card_issuance import credit_referral_bonuses
 from messenger_bank.programs.cashback import get_cashback
+from messenger_bank.programs.cashback_operations import GetCashbackRequest
 from messenger_bank.programs.errors import OfferUnavailable, RecommendationRefused
 from messenger_bank.programs.invite import attribute_at_registration, get_referral
 from messenger_bank.programs.keys import invite_bonus_key, passport_hash
-from messenger_bank.programs.models import (
-    ActivateOfferRequest,
-    CardOperation,
-    CreditReferralBonusesRequest,
-    GetCashbackRequest,
-    GetRecommendationsRequest,
-    GetReferralRequest,
-    ListOffersRequest,
-    RecommendRequest,
-)
+from messenger_bank.programs.models import CardOperation
+from messenger_bank.programs.offer_operations import ActivateOfferRequest, ListOffersRequest
 from messenger_bank.programs.partner_offers import activate_offer, format_percent, list_offers
 from messenger_bank.programs.recommend import get_recommendations, recommend
+from messenger_bank.programs.recommend_operations import GetRecommendationsRequest, RecommendRequest
+from messenger_bank.programs.referral_operations import CreditReferralBonusesRequest, GetReferralRequest
 from messenger_bank.programs.repository import ReferralsRepository
 from messenger_bank.programs.settings import ReferralSettings
 from messenger_bank.programs.terms import Programs

@@ -2,6 +2,6 @@
 
 from messenger_bank.handlers import step_lambda
 from messenger_bank.programs.card_issuance import credit_referral_bonuses
-from messenger_bank.programs.models import CreditReferralBonusesRequest
+from messenger_bank.programs.referral_operations import CreditReferralBonusesRequest
 
 lambda_handler = step_lambda(CreditReferralBonusesRequest, credit_referral_bonuses)

@@ -10,8 +10,9 @@ from datetime import UTC, datetime
 from messenger_bank.customers.service import CustomersRepository, customer_by_id
 from messenger_bank.programs.bank import BonusLedger, CoreBonusLedger
 from messenger_bank.programs.invite import on_card_issued
-from messenger_bank.programs.models import BonusRole, CreditReferralBonusesRequest, ReferralBonusesResult
+from messenger_bank.programs.models import BonusRole
 from messenger_bank.programs.recommend import on_customer_joined
+from messenger_bank.programs.referral_operations import CreditReferralBonusesRequest, ReferralBonusesResult
 from messenger_bank.programs.repository import ReferralsRepository
 from messenger_bank.programs.terms import Programs, programs
 

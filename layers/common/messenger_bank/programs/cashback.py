@@ -29,9 +29,7 @@ from messenger_bank.programs.bank import (
     CoreOperationsSource,
     OperationsSource,
 )
-from messenger_bank.programs.errors import CategoryUnavailable
-from messenger_bank.programs.models import (
-    CardOperation,
+from messenger_bank.programs.cashback_operations import (
     CashbackCategoriesChosen,
     CashbackCategoryItem,
     CashbackCategoryList,
@@ -41,8 +39,9 @@ from messenger_bank.programs.models import (
     ChooseCashbackCategoryRequest,
     GetCashbackRequest,
     ListCashbackCategoriesRequest,
-    OfferActivation,
 )
+from messenger_bank.programs.errors import CategoryUnavailable
+from messenger_bank.programs.models import CardOperation, OfferActivation
 from messenger_bank.programs.repository import ReferralsRepository
 from messenger_bank.programs.terms import ChosenCategories, Programs, format_percent, programs
 from messenger_bank.types import Language

@@ -48,10 +48,8 @@ from messenger_bank.programs.keys import (
     passport_hash,
     phone_hash,
 )
-from messenger_bank.programs.models import (
-    Attribution,
-    BonusRecord,
-    BonusRole,
+from messenger_bank.programs.models import Attribution, BonusRecord, BonusRole
+from messenger_bank.programs.referral_operations import (
     CardIssuedOutcome,
     GetReferralRequest,
     ReferralInfo,

@@ -1,72 +1,27 @@
-"""Programs: the operations of this context that the conversation calls, each one's contract.
+"""Programs: the operations of this context that the conversation calls.
 
-Declared beside the context's models (messenger_bank/operations.py says what a declaration holds), so that an
-operation's function loads its own context's models and no other's."""
+Each programme declares its own beside its models (programs/<programme>_operations.py), so that an operation's function
+loads its programme's models and no other's (issue 20); this module names them all for OPERATIONS
+(messenger_bank/operations.py), which the conversation and the flow linter read."""
 
 from __future__ import annotations
 
-from messenger_bank.operations import Operation
-from messenger_bank.programs.errors import (
-    CategoryUnavailable,
-    OfferUnavailable,
-    ProgramDisabled,
-    RecommendationRefused,
+from messenger_bank.programs.cashback_operations import (
+    CHOOSE_CASHBACK_CATEGORY,
+    GET_CASHBACK,
+    LIST_CASHBACK_CATEGORIES,
 )
-from messenger_bank.programs.models import (
-    ActivateOfferRequest,
-    CashbackCategoriesChosen,
-    CashbackCategoryList,
-    CashbackInfo,
-    ChooseCashbackCategoryRequest,
-    GetCashbackRequest,
-    GetRecommendationsRequest,
-    GetReferralRequest,
-    ListCashbackCategoriesRequest,
-    ListOffersRequest,
-    OfferActivated,
-    OfferList,
-    RecommendationsInfo,
-    Recommended,
-    RecommendRequest,
-    ReferralInfo,
-)
+from messenger_bank.programs.offer_operations import ACTIVATE_OFFER, LIST_OFFERS
+from messenger_bank.programs.recommend_operations import GET_RECOMMENDATIONS, RECOMMEND
+from messenger_bank.programs.referral_operations import GET_REFERRAL
 
-GET_REFERRAL = Operation(
-    "get_referral", GetReferralRequest, ReferralInfo, errors=(ProgramDisabled,), session="customer"
-)
-
-GET_RECOMMENDATIONS = Operation(
-    "get_recommendations",
-    GetRecommendationsRequest,
-    RecommendationsInfo,
-    errors=(ProgramDisabled,),
-    session="customer",
-)
-
-RECOMMEND = Operation(
-    "recommend", RecommendRequest, Recommended, errors=(RecommendationRefused, ProgramDisabled), session="customer"
-)
-
-LIST_OFFERS = Operation("list_offers", ListOffersRequest, OfferList, session="customer")
-
-ACTIVATE_OFFER = Operation(
-    "activate_offer", ActivateOfferRequest, OfferActivated, errors=(OfferUnavailable,), session="customer"
-)
-
-GET_CASHBACK = Operation("get_cashback", GetCashbackRequest, CashbackInfo, session="customer")
-
-LIST_CASHBACK_CATEGORIES = Operation(
-    "list_cashback_categories",
-    ListCashbackCategoriesRequest,
-    CashbackCategoryList,
-    errors=(CategoryUnavailable,),
-    session="customer",
-)
-
-CHOOSE_CASHBACK_CATEGORY = Operation(
-    "choose_cashback_category",
-    ChooseCashbackCategoryRequest,
-    CashbackCategoriesChosen,
-    errors=(CategoryUnavailable,),
-    session="customer",
-)
+__all__ = [
+    "ACTIVATE_OFFER",
+    "CHOOSE_CASHBACK_CATEGORY",
+    "GET_CASHBACK",
+    "GET_RECOMMENDATIONS",
+    "GET_REFERRAL",
+    "LIST_CASHBACK_CATEGORIES",
+    "LIST_OFFERS",
+    "RECOMMEND",
+]

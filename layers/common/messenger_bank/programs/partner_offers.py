@@ -34,12 +34,12 @@ from messenger_bank.programs.bank import (
 from messenger_bank.programs.colours import BrandColours
 from messenger_bank.programs.errors import OfferUnavailable
 from messenger_bank.programs.keys import partner_customer_ref
-from messenger_bank.programs.models import (
+from messenger_bank.programs.models import OfferActivation
+from messenger_bank.programs.offer_operations import (
     ActivateOfferRequest,
     ListOffersRequest,
     Offer,
     OfferActivated,
-    OfferActivation,
     OfferItem,
     OfferList,
 )

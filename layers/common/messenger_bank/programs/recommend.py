@@ -23,10 +23,9 @@ from messenger_bank.programs.bonuses import pay_once
 from messenger_bank.programs.errors import ProgramDisabled, RecommendationRefused
 from messenger_bank.programs.invite import share_links
 from messenger_bank.programs.keys import milestone_bonus_key, normalise_phone, phone_hash
-from messenger_bank.programs.models import (
-    BonusRecord,
+from messenger_bank.programs.models import BonusRecord, Recommendation
+from messenger_bank.programs.recommend_operations import (
     GetRecommendationsRequest,
-    Recommendation,
     RecommendationProgress,
     RecommendationsInfo,
     Recommended,

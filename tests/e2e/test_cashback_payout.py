@@ -18,8 +18,8 @@ from local.cashback_payout import start_payout
 from local.cloud.cloud import LocalCloud
 from local.sandbox.ledger import CASHBACK, EQUITY
 from messenger_bank.conversation.catalogue import text
+from messenger_bank.programs.cashback import month_words
 from messenger_bank.programs.terms import programs
-from messenger_bank.purchases.payout import month_words
 from tests.e2e.driver import Chat, Person, onboard, since
 
 pytestmark = pytest.mark.e2e

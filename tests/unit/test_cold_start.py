@@ -405,3 +405,23 @@ def test_the_statement_run_loads_nothing_of_the_sending() -> None:
         "StatementRunFunction": [],
         "StatementSendFunction": list(watched),
     }
+
+
+def test_the_cashback_payouts_run_and_payment_load_nothing_of_the_telling() -> None:
+    """Issue 20, sixth pass: the run, the payment and the notices were one module (purchases/payout.py), so the run's
+    and the payment's functions loaded the catalogue, the receipt's request model and the messengers' models that
+    only the notices (purchases/payout_notices.py) use."""
+    names = ("PayoutRunFunction", "PayoutPayFunction")
+    every = functions()
+    watched = (
+        "messenger_bank.conversation.catalogue",
+        "messenger_bank.images.models",
+        "messenger_bank.channels.models",
+        "messenger_bank.programs.cashback",
+    )
+
+    found = probe([(name, *every[name]) for name in names], watched)
+
+    assert {name: answer.get("error") or answer["loaded"] for name, answer in found.items()} == {
+        name: [] for name in names
+    }

@@ -28,7 +28,7 @@ from messenger_bank.images.storage import owner_prefix
 from messenger_bank.notices.models import Notified
 from messenger_bank.programs.repository import ReferralsRepository
 from messenger_bank.programs.terms import programs
-from messenger_bank.purchases import payout, service
+from messenger_bank.purchases import payout, payout_notices, service
 from messenger_bank.purchases.models import (
     CardEvent,
     PayoutItem,
@@ -114,8 +114,8 @@ class World:
             clock=lambda: PAID_AT,
         )
 
-    def notices(self, month: str = "2026-03", run: str | None = None) -> tuple[payout.PayoutNotice, ...]:
-        return payout.payout_notices(
+    def notices(self, month: str = "2026-03", run: str | None = None) -> tuple[payout_notices.PayoutNotice, ...]:
+        return payout_notices.payout_notices(
             PayoutTelling(customer_id=self.customer_id, month=month, run=run),
             accruals=self.accruals,
             customers=self.customers,
@@ -288,7 +288,7 @@ def test_a_try_stopped_after_its_claim_tells_when_its_run_tries_again_and_no_oth
 ) -> None:
     world.hear()
     world.pay()
-    monkeypatch.setattr(payout, "store_picture", refused)
+    monkeypatch.setattr(payout_notices, "store_picture", refused)
 
     with pytest.raises(ClientError):
         world.notices(run="cashback-2026-03-a")  # claimed, then S3 refused the picture
@@ -368,7 +368,10 @@ def test_a_named_month_is_paid_up_to_the_month_under_way_never_one_to_come() -> 
 
 def test_the_idempotency_key_and_the_months_words() -> None:
     assert payout.payout_key("cus-1", "2026-11") == "cashback:cus-1:2026-11"
-    assert (payout.month_words("2026-11", "ru"), payout.month_words("2026-11", "en")) == ("11.2026", "11/2026")
+    assert (payout_notices.month_words("2026-11", "ru"), payout_notices.month_words("2026-11", "en")) == (
+        "11.2026",
+        "11/2026",
+    )
     assert (next_month("2026-11"), next_month("2026-12")) == ("2026-12", "2027-01")
 
 
@@ -504,7 +507,7 @@ def test_the_notice_tells_in_the_programmes_currency_given(world: World) -> None
     world.pay()
     in_usd = programs().model_copy(update={"currency": "USD"})
 
-    (notice,) = payout.payout_notices(
+    (notice,) = payout_notices.payout_notices(
         PayoutTelling(customer_id=world.customer_id, month="2026-03"),
         accruals=world.accruals, customers=world.customers, config=in_usd, bucket=BUCKET, clock=lambda: PAID_AT,
     ).notices  # fmt: skip
@@ -550,7 +553,7 @@ def test_an_mcc_the_programme_no_longer_has_is_told_as_other(world: World) -> No
         update={"categories": {k: v for k, v in terms.categories.items() if k != "groceries"}}
     )
 
-    (notice,) = payout.payout_notices(
+    (notice,) = payout_notices.payout_notices(
         PayoutTelling(customer_id=world.customer_id, month="2026-03"),
         accruals=world.accruals, customers=world.customers, config=without_groceries, bucket=BUCKET,
         clock=lambda: PAID_AT,
@@ -592,7 +595,7 @@ def test_the_receipt_has_the_month_and_its_categories_the_paid_time_and_the_cred
     world.hear()
     world.pay()
 
-    payout.payout_notices(
+    payout_notices.payout_notices(
         PayoutTelling(customer_id=world.customer_id, month="2026-03"),
         accruals=world.accruals, customers=world.customers, config=programs(), bucket=BUCKET,
         clock=lambda: datetime(2026, 4, 2, tzinfo=UTC),

@@ -6,6 +6,6 @@
 import messenger_bank.images.receipt  # noqa: F401
 from messenger_bank.handlers import step_lambda
 from messenger_bank.purchases.models import PayoutTelling
-from messenger_bank.purchases.payout import payout_notices
+from messenger_bank.purchases.payout_notices import payout_notices
 
 lambda_handler = step_lambda(PayoutTelling, payout_notices)

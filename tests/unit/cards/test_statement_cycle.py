@@ -7,6 +7,7 @@ Figures worked out by hand from the defaults (5 % minimum, floor 10.00, 25 days 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -238,7 +239,9 @@ def test_every_chat_of_the_customer_is_told_once(run: Run) -> None:
     assert sent.chats_told == 2
 
 
-def test_the_statement_sent_is_recorded_with_its_amount_due(run: Run) -> None:
+def test_the_statement_sent_is_recorded_with_its_amount_due(
+    run: Run, emitted_metrics: Callable[[], dict[str, tuple[str, float]]]
+) -> None:
     run.send()
 
     record = run.records.statement(run.customer_id, NOVEMBER, closed=True)
@@ -249,6 +252,7 @@ def test_the_statement_sent_is_recorded_with_its_amount_due(run: Run) -> None:
         STATEMENT_DAY,
         1,
     )
+    assert emitted_metrics()["CreditStatementsSent"] == ("Count", 1.0)
 
 
 def test_a_customer_without_a_credit_line_gets_none(run: Run) -> None:

@@ -76,7 +76,8 @@ class ReferralInfo(ProgramModel):
 class CreditReferralBonusesRequest(BaseModel):
     """The card-issuance journey's state as its bonus step needs it (the rest of it is ignored)."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    # Built on first use: only the bonus step validates with it, and the referral's operations share its module.
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
 
     customer_id: CustomerId | None = None
     card: dict[str, Any] | None = Field(default=None, description="present when this journey issued a card")

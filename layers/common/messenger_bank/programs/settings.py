@@ -56,7 +56,8 @@ class DeepLinksNotConfigured(RuntimeError):
 class DeepLinks(BaseModel):
     """The bot's name on each messenger, as the share links carry it."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Built on first use: the functions that make no share link (offers, cashback) import these settings too.
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     telegram_bot_username: TelegramBotUsername
     viber_chat_uri: ViberChatUri

@@ -301,13 +301,12 @@ def test_a_card_issuance_step_loads_what_its_step_uses() -> None:
         "SaveApplicationFunction": [],
         "VerifyApplicantFunction": [],
         "CloseApplicationFunction": [],
-        # The friend's code is counted at registration (programs.invite, which names the terms and the share
-        # picture's request).
+        # The friend's code is counted at registration (programs.invite, which names the terms; the share picture's
+        # request only where it is drawn, in get_referral's function).
         "RegisterCustomerFunction": [
             "messenger_bank.programs.invite",
             "messenger_bank.programs.terms",
             "messenger_bank.programs.models",
-            "messenger_bank.images.models",
         ],
         "IssueVirtualCardFunction": ["messenger_bank.programs.terms"],  # the card-issued message's cashback range
         "RenderCardPictureFunction": ["messenger_bank.images.models"],

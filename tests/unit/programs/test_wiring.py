@@ -22,7 +22,7 @@ from messenger_bank.programs.card_issuance import credit_referral_bonuses
 from messenger_bank.programs.cashback import get_cashback
 from messenger_bank.programs.cashback_operations import GetCashbackRequest
 from messenger_bank.programs.errors import OfferUnavailable, RecommendationRefused
-from messenger_bank.programs.invite import attribute_at_registration, get_referral
+from messenger_bank.programs.invite import attribute_at_registration
 from messenger_bank.programs.keys import invite_bonus_key, passport_hash
 from messenger_bank.programs.models import CardOperation
 from messenger_bank.programs.offer_operations import ActivateOfferRequest, ListOffersRequest
@@ -32,6 +32,7 @@ from messenger_bank.programs.recommend_operations import GetRecommendationsReque
 from messenger_bank.programs.referral_operations import CreditReferralBonusesRequest, GetReferralRequest
 from messenger_bank.programs.repository import ReferralsRepository
 from messenger_bank.programs.settings import ReferralSettings
+from messenger_bank.programs.sharing import get_referral
 from messenger_bank.programs.terms import Programs
 from tests.support.functions import handler_file, handler_module
 from tests.unit.programs.conftest import FakeLedger, FakePartners, PartnerOfferStub, join

@@ -19,14 +19,10 @@ from messenger_bank.customers.models import Customer
 from messenger_bank.customers.service import (
     CustomersRepository,
     cards_of,
-    customer_by_id,
     customer_by_phone,
     customer_by_referral_code,
     customer_or_none,
 )
-from messenger_bank.images.models import SharePictureRequest
-from messenger_bank.images.storage import store
-from messenger_bank.money import format_money
 from messenger_bank.observability import logger, metrics
 from messenger_bank.programs.bank import (
     BonusLedger,
@@ -51,15 +47,12 @@ from messenger_bank.programs.keys import (
 from messenger_bank.programs.models import Attribution, BonusRecord, BonusRole
 from messenger_bank.programs.referral_operations import (
     CardIssuedOutcome,
-    GetReferralRequest,
-    ReferralInfo,
     ReferralProgress,
     ShareLinks,
 )
 from messenger_bank.programs.repository import AttributionConflict, ReferralsRepository
 from messenger_bank.programs.settings import ReferralSettings, settings
 from messenger_bank.programs.terms import Money, Programs, programs
-from messenger_bank.types import Channel, Language
 
 
 def share_links(code: str, *, config: ReferralSettings | None = None) -> ShareLinks:
@@ -73,20 +66,6 @@ def share_links(code: str, *, config: ReferralSettings | None = None) -> ShareLi
         viber=f"viber://pa?chatURI={quote(bot.viber_chat_uri, safe='')}&context={safe}",
         whatsapp=f"https://wa.me/{bot.whatsapp_business_number}?text={quote(f'start {code}', safe='')}",
         messenger=f"https://m.me/{quote(bot.messenger_page, safe='')}?ref={safe}",
-    )
-
-
-def share_picture_request(
-    code: str,
-    channel: Channel,
-    language: Language,
-    *,
-    headline: str | None = None,
-    config: ReferralSettings | None = None,
-) -> SharePictureRequest:
-    """What ImageAPI's ``share_picture`` draws: the channel's link as a QR code, and the code."""
-    return SharePictureRequest(
-        language=language, link=share_links(code, config=config).for_channel(channel), code=code, headline=headline
     )
 
 
@@ -247,50 +226,6 @@ def referral_progress(
 
 
 # --- the operations: what the Lambdas call --------------------------------------------------------
-def _share_picture_url(request: SharePictureRequest, config: ReferralSettings, owner: str) -> str | None:
-    """The share picture in S3 as a presigned link; without it the customer still gets the code and link."""
-    if not config.media_bucket:
-        return None
-    from messenger_bank.images.share import share_picture  # Pillow and qrcode only in the function that draws
-
-    try:
-        return store("share", share_picture(request), "image/png", bucket=config.media_bucket, owner=owner).url
-    except Exception:  # a picture is a nicety: never the reason the code is not shown
-        logger.exception("share picture not drawn")
-        return None
-
-
-def get_referral(
-    request: GetReferralRequest,
-    *,
-    customers: CustomersRepository | None = None,
-    repository: ReferralsRepository | None = None,
-    config: Programs | None = None,
-    referral_settings: ReferralSettings | None = None,
-) -> ReferralInfo:
-    directory = customers or CustomersRepository()
-    config = config or programs()
-    links_config = referral_settings or settings()
-    customer = customer_by_id(request.customer_id, repository=directory)
-    language = request.language or customer.language
-    code = customer.referral_code
-    progress = referral_progress(customer.customer_id, repository=repository, config=config)
-    picture = share_picture_request(code, request.channel, language, config=links_config)
-    invite = config.invite
-    return ReferralInfo(
-        code=code,
-        link=share_links(code, config=links_config).for_channel(request.channel),
-        picture_url=_share_picture_url(picture, links_config, customer.customer_id),
-        invited=progress.joined,
-        pending=progress.invited - progress.joined,
-        bonus=format_money(invite.referrer_bonus.amount_minor, invite.referrer_bonus.currency, language),
-        newcomer_bonus=format_money(invite.newcomer_bonus.amount_minor, invite.newcomer_bonus.currency, language),
-        earned=format_money(progress.bonus_total_minor, progress.currency, language),
-        invited_this_month=progress.invited_this_month,
-        monthly_cap=progress.monthly_cap,
-    )
-
-
 def attribute_at_registration(
     customer: Customer,
     *,

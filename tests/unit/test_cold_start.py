@@ -424,3 +424,27 @@ def test_the_cashback_payouts_run_and_payment_load_nothing_of_the_telling() -> N
     assert {name: answer.get("error") or answer["loaded"] for name, answer in found.items()} == {
         name: [] for name in names
     }
+
+
+def test_of_the_programmes_functions_only_those_that_draw_load_the_pictures_models() -> None:
+    """Issue 20, sixth pass: the share picture (programs/sharing.py) and the offers picture (programs/offer_list.py)
+    were drawn from the modules every referral and offer function imports (invite.py, partner_offers.py), so the
+    registration, the bonuses, "recommend", activating an offer and the card events loaded the pictures' models and
+    store (~0.035x of ``import boto3``)."""
+    draw = {"GetReferralFunction", "ListOffersFunction"}
+    names = (
+        *sorted(draw),
+        "ActivateOfferFunction",
+        "RecommendFunction",
+        "GetRecommendationsFunction",
+        "RegisterCustomerFunction",
+        "CreditReferralBonusesFunction",
+        "CardEventsFunction",
+    )
+    every = functions()
+
+    found = probe([(name, *every[name]) for name in names], ("messenger_bank.images.models",))
+
+    assert {name: answer.get("error") or answer["loaded"] for name, answer in found.items()} == {
+        name: ["messenger_bank.images.models"] if name in draw else [] for name in names
+    }

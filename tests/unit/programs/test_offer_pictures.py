@@ -18,10 +18,10 @@ from messenger_bank.customers.models import Customer
 from messenger_bank.customers.repository import CustomersRepository
 from messenger_bank.images.drawing import hex_rgb
 from messenger_bank.images.offers import picture_box, picture_size, tile_box
-from messenger_bank.programs import partner_offers
+from messenger_bank.programs import offer_list
 from messenger_bank.programs.bank import PartnersApi, PictureCache
+from messenger_bank.programs.offer_list import list_offers
 from messenger_bank.programs.offer_operations import ListOffersRequest, OfferList
-from messenger_bank.programs.partner_offers import list_offers
 from messenger_bank.programs.repository import ReferralsRepository
 from messenger_bank.programs.settings import ReferralSettings
 from messenger_bank.programs.terms import Programs
@@ -149,7 +149,7 @@ def test_a_partner_slow_to_give_its_picture_is_not_waited_for(
     s3: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(partner_offers, "PICTURES_WAIT_SECONDS", 0.2)
+    monkeypatch.setattr(offer_list, "PICTURES_WAIT_SECONDS", 0.2)
     release = threading.Event()
 
     class SlowPartners(FakePartners):

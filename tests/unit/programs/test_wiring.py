@@ -25,8 +25,9 @@ from messenger_bank.programs.errors import OfferUnavailable, RecommendationRefus
 from messenger_bank.programs.invite import attribute_at_registration
 from messenger_bank.programs.keys import invite_bonus_key, passport_hash
 from messenger_bank.programs.models import CardOperation
+from messenger_bank.programs.offer_list import list_offers
 from messenger_bank.programs.offer_operations import ActivateOfferRequest, ListOffersRequest
-from messenger_bank.programs.partner_offers import activate_offer, format_percent, list_offers
+from messenger_bank.programs.partner_offers import activate_offer, format_percent
 from messenger_bank.programs.recommend import get_recommendations, recommend
 from messenger_bank.programs.recommend_operations import GetRecommendationsRequest, RecommendRequest
 from messenger_bank.programs.referral_operations import CreditReferralBonusesRequest, GetReferralRequest

@@ -47,8 +47,7 @@ from pathlib import Path
 from resource import RUSAGE_CHILDREN, getrusage
 
 from bench.stats import median
-from local.cloud.template import load_template_text
-from tests.support.aws import template_resources
+from tests.support.aws import template_document, template_resources
 from tests.support.reach import reachable
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,8 +55,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def functions() -> dict[str, tuple[Path, str]]:
     """Logical id -> (code folder, handler module) for every function in template.yaml."""
-    document = load_template_text((ROOT / "template.yaml").read_text(encoding="utf-8"))
-    default_handler = document.get("Globals", {}).get("Function", {}).get("Handler", "app.lambda_handler")
+    default_handler = template_document().get("Globals", {}).get("Function", {}).get("Handler", "app.lambda_handler")
     found = {}
     for logical_id, resource in template_resources().items():
         if resource["Type"] == "AWS::Serverless::Function":
@@ -114,10 +112,8 @@ def import_environment(path: list[Path]) -> dict[str, str]:
     }
 
 
-@cache
 def _globals_variable(name: str) -> str:
-    document = load_template_text((ROOT / "template.yaml").read_text(encoding="utf-8"))
-    return str(document["Globals"]["Function"]["Environment"]["Variables"][name])
+    return str(template_document()["Globals"]["Function"]["Environment"]["Variables"][name])
 
 
 def time_import(module: str, path: list[Path], site: Path | None = None) -> tuple[float, float]:

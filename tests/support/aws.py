@@ -15,8 +15,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @cache
+def template_document() -> dict[str, Any]:
+    """template.yaml, read once per process."""
+    document: dict[str, Any] = load_template_text((ROOT / "template.yaml").read_text(encoding="utf-8"))
+    return document
+
+
 def template_resources() -> dict[str, Any]:
-    resources: dict[str, Any] = load_template_text((ROOT / "template.yaml").read_text(encoding="utf-8"))["Resources"]
+    resources: dict[str, Any] = template_document()["Resources"]
     return resources
 
 

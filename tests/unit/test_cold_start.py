@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +90,13 @@ def probe(
     return found
 
 
+def loaded_at_init(watched: tuple[str, ...], names: Iterable[str] | None = None) -> dict[str, Any]:
+    """Function -> the watched modules its init loaded (or the error that stopped it); every function by default."""
+    every = functions()
+    found = probe([(name, *every[name]) for name in (sorted(every) if names is None else names)], watched)
+    return {name: answer.get("error") or answer["loaded"] for name, answer in found.items()}
+
+
 def drawing_functions() -> frozenset[str]:
     return frozenset(name for name, layers in added_layers().items() if DRAWS in layers)
 
@@ -157,9 +165,7 @@ def test_only_the_conversation_and_the_flow_validator_load_the_yaml_parser_at_in
     the built layer (messenger_bank/shipped_data.py), so PyYAML is imported only where a YAML document is parsed
     (issue 20: +0.13x of ``import boto3``, and the programmes' functions imported it at init for their terms). The
     conversation and the flow validator read the flows, with the lines of every key, at init."""
-    found = probe([(name, code, module) for name, (code, module) in sorted(functions().items())], ("yaml",))
-
-    assert {name for name, answer in found.items() if answer.get("error") or answer["loaded"]} == {
+    assert {name for name, modules in loaded_at_init(("yaml",)).items() if modules} == {
         "ConversationFunction",
         "FlowValidatorFunction",
     }
@@ -275,11 +281,7 @@ def test_only_the_internal_authorizer_loads_pyjwt() -> None:
     """Issue 20, sixth pass: our HS256 tokens (sessions, links) are made and read on the standard library
     (security/_hs256.py), since importing PyJWT imports cryptography's X.509 and asymmetric algorithms (+0.26x of
     ``import boto3`` in instructions). The authorizer verifies Keycloak's RS256 and needs both."""
-    found = probe([(name, code, module) for name, (code, module) in sorted(functions().items())], ("jwt",))
-
-    assert {name for name, answer in found.items() if answer.get("error") or answer["loaded"]} == {
-        "InternalAuthorizerFunction"
-    }
+    assert {name for name, modules in loaded_at_init(("jwt",)).items() if modules} == {"InternalAuthorizerFunction"}
 
 
 def test_a_card_issuance_step_loads_what_its_step_uses() -> None:
@@ -332,10 +334,7 @@ def test_no_function_loads_a_bank_client_at_init_nor_the_models_of_a_system_it_n
     """A bank system's client is imported by its factory (banking/service.py), and its models by the client or by a
     context that names them: a function that calls core banking alone defined Cerberus', the acquirer's, billing's
     and the partners' 20 models and imported SOAP's XML parsers, all unused (issue 20)."""
-    found = probe(
-        [(name, code, module) for name, (code, module) in sorted(functions().items())], BANK_MODELS + BANK_CLIENTS
-    )
-    loaded = {name: answer.get("error") or answer["loaded"] for name, answer in found.items()}
+    loaded = loaded_at_init(BANK_MODELS + BANK_CLIENTS)
 
     assert {
         name: [m for m in modules if m in BANK_CLIENTS]
@@ -367,11 +366,7 @@ def test_no_function_loads_powertools_http_resolver() -> None:
     ``HttpRoutes``: Powertools' event handler package, with the resolvers of every event source, asyncio and their
     data classes, cost +0.18x of ``import boto3`` at each of their cold starts (issue 20). Before that, the
     top-up's and the plastic card's journey steps loaded it too, through their context's service (~20 ms)."""
-    found = probe(
-        [(name, code, module) for name, (code, module) in sorted(functions().items())],
-        ("aws_lambda_powertools.event_handler",),
-    )
-    loaded = {name: answer.get("error") or answer["loaded"] for name, answer in found.items()}
+    loaded = loaded_at_init(("aws_lambda_powertools.event_handler",))
 
     assert len(loaded) > 80
     assert {name: modules for name, modules in loaded.items() if modules} == {}
@@ -382,11 +377,8 @@ def test_only_the_top_up_step_that_sends_the_link_loads_a_messengers_client() ->
     callback loaded the channels' client, models and rate limiter and the notices for the one step that writes to
     a chat (topup/link.py), ~0.1x of ``import boto3`` each; the start and the credit were just over 2x."""
     names = ("TopUpStartFunction", "TopUpParkFunction", "TopUpCreditFunction", "AcquirerCallbackFunction")
-    every = functions()
 
-    found = probe([(name, *every[name]) for name in names], ("messenger_bank.channels.client",))
-
-    assert {name: answer.get("error") or answer["loaded"] for name, answer in found.items()} == {
+    assert loaded_at_init(("messenger_bank.channels.client",), names) == {
         name: ["messenger_bank.channels.client"] if name == "TopUpParkFunction" else [] for name in names
     }
 
@@ -395,12 +387,9 @@ def test_the_statement_run_loads_nothing_of_the_sending() -> None:
     """Issue 20, sixth pass: the run (step 1: the month, the customers) was in the sending's module and loaded the
     card services, the notices and a messenger's client, which only the sending (step 2) uses."""
     names = ("StatementRunFunction", "StatementSendFunction")
-    every = functions()
     watched = ("messenger_bank.cards.service", "messenger_bank.channels.client")
 
-    found = probe([(name, *every[name]) for name in names], watched)
-
-    assert {name: answer.get("error") or answer["loaded"] for name, answer in found.items()} == {
+    assert loaded_at_init(watched, names) == {
         "StatementRunFunction": [],
         "StatementSendFunction": list(watched),
     }
@@ -411,7 +400,6 @@ def test_the_cashback_payouts_run_and_payment_load_nothing_of_the_telling() -> N
     and the payment's functions loaded the catalogue, the receipt's request model and the messengers' models that
     only the notices (purchases/payout_notices.py) use."""
     names = ("PayoutRunFunction", "PayoutPayFunction")
-    every = functions()
     watched = (
         "messenger_bank.conversation.catalogue",
         "messenger_bank.images.models",
@@ -419,11 +407,7 @@ def test_the_cashback_payouts_run_and_payment_load_nothing_of_the_telling() -> N
         "messenger_bank.programs.cashback",
     )
 
-    found = probe([(name, *every[name]) for name in names], watched)
-
-    assert {name: answer.get("error") or answer["loaded"] for name, answer in found.items()} == {
-        name: [] for name in names
-    }
+    assert loaded_at_init(watched, names) == {name: [] for name in names}
 
 
 def test_of_the_programmes_functions_only_those_that_draw_load_the_pictures_models() -> None:
@@ -441,10 +425,7 @@ def test_of_the_programmes_functions_only_those_that_draw_load_the_pictures_mode
         "CreditReferralBonusesFunction",
         "CardEventsFunction",
     )
-    every = functions()
 
-    found = probe([(name, *every[name]) for name in names], ("messenger_bank.images.models",))
-
-    assert {name: answer.get("error") or answer["loaded"] for name, answer in found.items()} == {
+    assert loaded_at_init(("messenger_bank.images.models",), names) == {
         name: ["messenger_bank.images.models"] if name in draw else [] for name in names
     }

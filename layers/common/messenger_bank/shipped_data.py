@@ -30,12 +30,30 @@ def twin_of(path: Path) -> Path:
     return path.with_suffix(".json")
 
 
+class UnreadableDocument(ValueError):
+    """Text that is neither JSON nor YAML."""
+
+
 def read(path: Path) -> Any:
     """The data of one document: its JSON twin's where the build wrote one, else its YAML's."""
+    return parse(read_text(path))
+
+
+def read_text(path: Path) -> str:
+    """The text of one document: its JSON twin's where the build wrote one, else its YAML's."""
     try:
-        return json.loads(twin_of(path).read_bytes())
+        return twin_of(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        return parse_yaml(path.read_text(encoding="utf-8"))
+        return path.read_text(encoding="utf-8")
+
+
+def parse(text: str | bytes) -> Any:
+    """A document's data: JSON without a YAML parser (a twin, a profile published as JSON), any other text as YAML,
+    of which JSON is a subset. ``UnreadableDocument`` if it is neither."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return parse_yaml(text)
 
 
 def parse_yaml(text: str | bytes) -> Any:
@@ -43,7 +61,10 @@ def parse_yaml(text: str | bytes) -> Any:
     import yaml
 
     loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+    try:
+        return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError as exc:
+        raise UnreadableDocument(f"not YAML: {exc}") from exc
 
 
 def _as_json(value: object) -> str:

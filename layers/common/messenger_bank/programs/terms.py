@@ -8,7 +8,6 @@ the same text is validated once, whatever the number of calls. Tests call ``load
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
@@ -191,28 +190,16 @@ def load_programs(document: str | bytes | dict[str, Any]) -> Programs:
     JSON is read without a YAML parser: the built layer's twin of terms.yaml (messenger_bank/shipped_data.py), or an
     AppConfig profile published as JSON. Any other text is read as YAML, of which JSON is a subset.
     """
-    if isinstance(document, str | bytes):
-        try:
-            data = json.loads(document)
-        except ValueError:
-            data = _yaml(document)
-    else:
-        data = document
+    try:
+        data = shipped_data.parse(document) if isinstance(document, str | bytes) else document
+    except shipped_data.UnreadableDocument as exc:
+        raise ProgramsConfigError(f"programs document is {exc}") from exc
     if not isinstance(data, dict):
         raise ProgramsConfigError("programs document must be a mapping")
     try:
         return Programs.model_validate(data)
     except ValidationError as exc:
         raise ProgramsConfigError(str(exc)) from exc
-
-
-def _yaml(document: str | bytes) -> Any:
-    import yaml
-
-    try:
-        return shipped_data.parse_yaml(document)
-    except yaml.YAMLError as exc:
-        raise ProgramsConfigError(f"programs document is not YAML: {exc}") from exc
 
 
 @lru_cache(maxsize=4)
@@ -234,9 +221,7 @@ def _from_appconfig(config: ReferralSettings) -> str:
 
 @lru_cache(maxsize=4)
 def _read(path: Path) -> str:
-    """The file's text: its JSON twin's where the layer's build wrote one (messenger_bank/shipped_data.py)."""
-    twin = shipped_data.twin_of(path)
-    return (twin if twin.exists() else path).read_text(encoding="utf-8")
+    return shipped_data.read_text(path)
 
 
 def _from_file(config: ReferralSettings) -> str:

@@ -429,3 +429,13 @@ def test_of_the_programmes_functions_only_those_that_draw_load_the_pictures_mode
     assert loaded_at_init(("messenger_bank.images.models",), names) == {
         name: ["messenger_bank.images.models"] if name in draw else [] for name in names
     }
+
+
+def test_the_registration_loads_the_referral_programme_only_for_a_referred_newcomer() -> None:
+    """Issue 20, seventh pass: the registration imported programs/invite.py for its one call, a friend's code, so
+    every RegisterCustomer cold start defined the referral programme's terms, models, bonuses and repository
+    (0.22x of ``import boto3``); a newcomer without a code never needs them. The referred path is held by
+    tests/unit/onboarding/test_registration_details.py and tests/e2e/test_referrals.py."""
+    assert loaded_at_init(("messenger_bank.programs.invite",), ("RegisterCustomerFunction",)) == {
+        "RegisterCustomerFunction": []
+    }

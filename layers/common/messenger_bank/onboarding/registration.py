@@ -14,7 +14,6 @@ from messenger_bank.onboarding import applications
 from messenger_bank.onboarding.models import IssuanceState
 from messenger_bank.onboarding.service import _chat_identity, identity_of
 from messenger_bank.privacy import consents
-from messenger_bank.programs import invite
 from messenger_bank.security.digests import chat_digest as chat_binding
 from messenger_bank.signin.proofs import record_proof
 
@@ -53,6 +52,11 @@ def register_customer(state: IssuanceState) -> IssuanceState:
         link.customer.customer_id, marketing=form.consent == "marketing", at=link.customer.created_at
     )
     # A friend's code counts (abuse refused) while the newcomer has no card; it never stops the card.
-    invite.attribute_at_registration(link.customer, passport_number=form.passport_number)
+    if link.customer.referred_by is not None:
+        # Loaded by a referred newcomer's registration only: the referral programme (its terms, models, bonuses
+        # and repository) was 0.22x of `import boto3` at every RegisterCustomer cold start (issue 20).
+        from messenger_bank.programs import invite
+
+        invite.attribute_at_registration(link.customer, passport_number=form.passport_number)
     logger.info("customer registered", extra={"customer_id": link.customer.customer_id, "new_customer": link.created})
     return state.model_copy(update={"customer_id": link.customer.customer_id, "customer_created": link.created})

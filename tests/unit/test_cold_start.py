@@ -439,3 +439,14 @@ def test_the_registration_loads_the_referral_programme_only_for_a_referred_newco
     assert loaded_at_init(("messenger_bank.programs.invite",), ("RegisterCustomerFunction",)) == {
         "RegisterCustomerFunction": []
     }
+
+
+def test_only_the_card_issuance_bonuses_load_the_invite_programmes_money_side() -> None:
+    """Issue 20, seventh pass: the share links and the referrer's progress were in programs/invite.py beside the
+    attribution and the bonuses, which pay through the bank, so showing a referrer their code (GetReferral) and
+    "recommend" loaded the bank's service and models (GetReferral 1.98 -> 1.74x of ``import boto3``). They are
+    programs/referrer.py now; the registration loads invite.py on its call, for a referred newcomer only."""
+    loaded = loaded_at_init(("messenger_bank.programs.invite",))
+
+    assert len(loaded) > 80
+    assert {name for name, modules in loaded.items() if modules} == {"CreditReferralBonusesFunction"}

@@ -11,7 +11,7 @@ import pytest
 from local.cloud.template import load_template_text, transform
 from messenger_bank.conversation.flows import CallStep, load_flows
 from messenger_bank.operations import OPERATIONS
-from messenger_bank.programs.invite import share_links
+from messenger_bank.programs.referrer import share_links
 from messenger_bank.programs.settings import ReferralSettings
 from messenger_bank.secrets import SECRET_PATHS
 from tests.support.aws import template_resources

@@ -19,9 +19,10 @@ from messenger_bank.programs.errors import (
     SelfReferral,
     UnknownReferralCode,
 )
-from messenger_bank.programs.invite import attribute, on_card_issued, referral_progress, share_links
+from messenger_bank.programs.invite import attribute, on_card_issued
 from messenger_bank.programs.keys import invite_bonus_key
 from messenger_bank.programs.models import Attribution
+from messenger_bank.programs.referrer import referral_progress, share_links
 from messenger_bank.programs.repository import ReferralsRepository
 from messenger_bank.programs.settings import DeepLinksNotConfigured, ReferralSettings
 from messenger_bank.programs.sharing import share_picture_request

@@ -1,7 +1,8 @@
 """The bank's four programs, one module each; each module holds the program's rules and the
 operations its Lambdas call (``functions/operations/<operation>/app.py``):
 
-* ``invite.py``: invite a new client (share links and picture, attribution at registration, both bonuses);
+* ``invite.py``: invite a new client (attribution at registration, both bonuses); what the referrer sees is
+  ``referrer.py`` (the share links, the friends who joined) and ``sharing.py`` (operation get_referral, the picture);
 * ``recommend.py``: recommend the bank to a contact (milestone bonuses as recommendations convert);
 * ``partner_offers.py``: the partners' offers (GameArena, Twitch, Burger King, Grushovka) and their activation;
 * ``cashback.py``: cashback this month on the card's purchases.

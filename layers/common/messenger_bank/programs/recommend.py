@@ -21,7 +21,6 @@ from messenger_bank.programs.bank import (
 )
 from messenger_bank.programs.bonuses import pay_once
 from messenger_bank.programs.errors import ProgramDisabled, RecommendationRefused
-from messenger_bank.programs.invite import share_links
 from messenger_bank.programs.keys import milestone_bonus_key, normalise_phone, phone_hash
 from messenger_bank.programs.models import BonusRecord, Recommendation
 from messenger_bank.programs.recommend_operations import (
@@ -31,6 +30,7 @@ from messenger_bank.programs.recommend_operations import (
     Recommended,
     RecommendRequest,
 )
+from messenger_bank.programs.referrer import share_links
 from messenger_bank.programs.repository import ReferralsRepository
 from messenger_bank.programs.settings import ReferralSettings
 from messenger_bank.programs.terms import Programs, programs

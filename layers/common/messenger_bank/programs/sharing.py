@@ -9,8 +9,8 @@ from messenger_bank.images.models import SharePictureRequest
 from messenger_bank.images.storage import store
 from messenger_bank.money import format_money
 from messenger_bank.observability import logger
-from messenger_bank.programs.invite import referral_progress, share_links
 from messenger_bank.programs.referral_operations import GetReferralRequest, ReferralInfo
+from messenger_bank.programs.referrer import referral_progress, share_links
 from messenger_bank.programs.repository import ReferralsRepository
 from messenger_bank.programs.settings import ReferralSettings, settings
 from messenger_bank.programs.terms import Programs, programs

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from messenger_bank.programs.cashback import cashback_minor, cashback_this_month, compute_cashback
+from messenger_bank.programs.cashback import cashback_this_month, compute_cashback
+from messenger_bank.programs.cashback_rules import cashback_minor
 from messenger_bank.programs.models import CardOperation, OfferActivation
 from messenger_bank.programs.repository import ReferralsRepository
 from messenger_bank.programs.terms import Programs

@@ -15,9 +15,9 @@ from messenger_bank.programs.cashback import (
     choose_cashback_category,
     compute_cashback,
     list_cashback_categories,
-    rate_for,
 )
 from messenger_bank.programs.cashback_operations import ChooseCashbackCategoryRequest, ListCashbackCategoriesRequest
+from messenger_bank.programs.cashback_rules import rate_for
 from messenger_bank.programs.errors import CategoryUnavailable
 from messenger_bank.programs.models import CardOperation
 from messenger_bank.programs.repository import ReferralsRepository

@@ -5,7 +5,7 @@ operations its Lambdas call (``functions/operations/<operation>/app.py``):
   ``referrer.py`` (the share links, the friends who joined) and ``sharing.py`` (operation get_referral, the picture);
 * ``recommend.py``: recommend the bank to a contact (milestone bonuses as recommendations convert);
 * ``partner_offers.py``: the partners' offers (GameArena, Twitch, Burger King, Grushovka) and their activation;
-* ``cashback.py``: cashback this month on the card's purchases.
+* ``cashback.py``: cashback this month on the card's purchases; its rules for one operation are ``cashback_rules.py``.
 
 ``card_issuance.py`` is the card-issuance journey's step that pays the invite and recommend bonuses.
 What they share: ``terms.yaml`` (the programs' terms: bonuses, caps, rates, partners and offers; or its

@@ -4,7 +4,7 @@ of our cards, and an authorization held or released (reversed by the merchant, o
 For each event, once per event id however often the bank sends it:
   1. the card is resolved to its customer (the card our table records at issuance); a card we do not
      know is a 404 (a customer of the bank who does not use the bot);
-  2. the cashback is computed with the programme's rules (``programs.cashback.rate_for``: an activated
+  2. the cashback is computed with the programme's rules (``programs.cashback_rules.rate_for``: an activated
      offer beats the partner's rate, which beats the category's by MCC; a category to choose earns in a
      month the customer chose it for), rounded down to the kopeck; a
      refund takes back at the rate its purchase earned (so a full refund cancels it exactly), a declined
@@ -34,9 +34,8 @@ from messenger_bank.money import format_money
 from messenger_bank.notices.models import Notified, NotifyRequest
 from messenger_bank.notices.service import notify, tell_each_chat
 from messenger_bank.observability import logger, metrics
-from messenger_bank.programs.cashback import cashback_minor, rate_for
+from messenger_bank.programs.cashback_rules import cashback_minor, rate_for
 from messenger_bank.programs.models import CardOperation, OfferActivation
-from messenger_bank.programs.partner_offers import activations
 from messenger_bank.programs.repository import ReferralsRepository
 from messenger_bank.programs.terms import Programs, programs
 from messenger_bank.purchases.errors import CardEventConflict, CustomerNotReached
@@ -75,7 +74,7 @@ def cashback_of(
     *,
     config: Programs,
     accruals: AccrualsRepository,
-    activated: Callable[[str], Sequence[OfferActivation]] = activations,
+    activated: Callable[[str], Sequence[OfferActivation]] | None = None,
     chosen: Callable[[str, str], Sequence[str]] | None = None,
 ) -> tuple[Decimal, int]:
     """The rate and the signed cashback of one event (see the module's step 2)."""
@@ -94,10 +93,13 @@ def cashback_of(
         partner=event.partner,
         occurred_at=event.occurred_at,
     )
-    # The categories chosen for the purchase's month: kept in the customers table, beside the accruals.
-    chosen_in = chosen or ReferralsRepository(accruals.table).chosen_categories
+    # The offers activated and the categories chosen for the purchase's month: kept in the customers table, beside
+    # the accruals.
+    programmes = ReferralsRepository(accruals.table)
+    activated_by = activated or programmes.activations
+    chosen_in = chosen or programmes.chosen_categories
     rate, _ = rate_for(
-        operation, config, activated(customer_id), chosen_in(customer_id, config.month_of(event.occurred_at))
+        operation, config, activated_by(customer_id), chosen_in(customer_id, config.month_of(event.occurred_at))
     )
     earned = cashback_minor(event.amount_minor, rate)
     return rate, earned if event.kind == "purchase_cleared" else -earned
@@ -109,7 +111,7 @@ def record_card_event(
     accruals: AccrualsRepository | None = None,
     customers: CustomersRepository | None = None,
     config: Programs | None = None,
-    activated: Callable[[str], Sequence[OfferActivation]] = activations,
+    activated: Callable[[str], Sequence[OfferActivation]] | None = None,
     chosen: Callable[[str, str], Sequence[str]] | None = None,
     tell: Callable[[NotifyRequest], Notified] = notify,
     clock: Clock = _now,

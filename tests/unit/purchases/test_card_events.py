@@ -63,7 +63,7 @@ class World:
             accruals=self.accruals,
             customers=self.customers,
             config=programs(),
-            activated=self.offers.activations,
+            # The offers activated: read by the service itself from the customers table, as deployed.
             tell=self.chats.tell,
             clock=lambda: AT,
         )

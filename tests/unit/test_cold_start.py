@@ -290,7 +290,9 @@ def test_a_card_issuance_step_loads_what_its_step_uses() -> None:
     the pictures' models. Now the application's steps (service.py), the registration (registration.py), the card
     (issuance.py) and its picture (picture.py) are apart; sign-in's proof is signin/proofs.py. Sixth pass: the
     card's step reads the terms without defining the programmes' thirty models (the partners' colours, which the
-    terms name, are programs/colours.py)."""
+    terms name, are programs/colours.py). Seventh pass: the registration loads the referral programme on the call
+    of a newcomer with a friend's code (tests/unit/onboarding/test_registration_details.py, tests/e2e/test_referrals.py
+    hold that path)."""
     watched = (
         "jwt",
         "messenger_bank.signin.service",
@@ -303,13 +305,9 @@ def test_a_card_issuance_step_loads_what_its_step_uses() -> None:
         "SaveApplicationFunction": [],
         "VerifyApplicantFunction": [],
         "CloseApplicationFunction": [],
-        # The friend's code is counted at registration (programs.invite, which names the terms; the share picture's
-        # request only where it is drawn, in get_referral's function).
-        "RegisterCustomerFunction": [
-            "messenger_bank.programs.invite",
-            "messenger_bank.programs.terms",
-            "messenger_bank.programs.models",
-        ],
+        # The friend's code is counted at registration, by the call of a referred newcomer only (programs.invite,
+        # which names the terms and the programmes' models: 0.22x of `import boto3`; seventh pass).
+        "RegisterCustomerFunction": [],
         "IssueVirtualCardFunction": ["messenger_bank.programs.terms"],  # the card-issued message's cashback range
         "RenderCardPictureFunction": ["messenger_bank.images.models"],
     }
@@ -428,16 +426,6 @@ def test_of_the_programmes_functions_only_those_that_draw_load_the_pictures_mode
 
     assert loaded_at_init(("messenger_bank.images.models",), names) == {
         name: ["messenger_bank.images.models"] if name in draw else [] for name in names
-    }
-
-
-def test_the_registration_loads_the_referral_programme_only_for_a_referred_newcomer() -> None:
-    """Issue 20, seventh pass: the registration imported programs/invite.py for its one call, a friend's code, so
-    every RegisterCustomer cold start defined the referral programme's terms, models, bonuses and repository
-    (0.22x of ``import boto3``); a newcomer without a code never needs them. The referred path is held by
-    tests/unit/onboarding/test_registration_details.py and tests/e2e/test_referrals.py."""
-    assert loaded_at_init(("messenger_bank.programs.invite",), ("RegisterCustomerFunction",)) == {
-        "RegisterCustomerFunction": []
     }
 
 

@@ -6,8 +6,8 @@ self-referral, the same person twice (their customer, phone or passport hash alr
 person who is already a customer, and more friends in a calendar month than ``invite.monthly_cap``.
 The cap counts attributions (each can earn the referrer one bonus), in the month of the attribution.
 
-The operations: ``get_referral`` (the code, this messenger's link and the share picture) and
-``attribute_at_registration`` (registration's hook).
+The operation: ``attribute_at_registration`` (registration's hook); ``on_card_issued`` pays the bonuses
+(programs/card_issuance.py).
 """
 
 from __future__ import annotations
@@ -44,9 +44,7 @@ from messenger_bank.programs.keys import (
     phone_hash,
 )
 from messenger_bank.programs.models import Attribution, BonusRecord, BonusRole
-from messenger_bank.programs.referral_operations import (
-    CardIssuedOutcome,
-)
+from messenger_bank.programs.referral_operations import CardIssuedOutcome
 from messenger_bank.programs.repository import AttributionConflict, ReferralsRepository
 from messenger_bank.programs.terms import Money, Programs, programs
 

@@ -1,6 +1,6 @@
 """The referrer's side of the invite programme, read only: their code as a link on every messenger, and how many
 friends joined. Apart from programs/invite.py (attribution and the bonuses, which move money through the bank) so
-that showing them, and the "recommend" that shares the link, load no bank client (issue 20)."""
+that showing them (GetReferral) loads no bank client (issue 20)."""
 
 from __future__ import annotations
 

@@ -457,3 +457,15 @@ def test_the_card_events_accrual_loads_no_bank_client() -> None:
     watched = ("messenger_bank.banking.service", "httpx")
 
     assert loaded_at_init(watched, ("CardEventsFunction",)) == {"CardEventsFunction": []}
+
+
+def test_no_function_loads_powertools_batch_utility_or_its_parser_models() -> None:
+    """Issue 20, seventh pass: the conversation walked its FIFO batch with Powertools' ``SqsFifoPartialProcessor``,
+    whose package, once pydantic is loaded, imports the parser models of SQS, DynamoDB, Kinesis and Kafka records,
+    the event data classes and asyncio: 0.29x of ``import boto3`` at the cold start of the function on every turn's
+    path. The batch is walked in conversation/turns.py (tests/unit/conversation/test_turn_deadline.py)."""
+    watched = ("aws_lambda_powertools.utilities.batch", "aws_lambda_powertools.utilities.parser.models", "asyncio")
+    loaded = loaded_at_init(watched)
+
+    assert len(loaded) > 80
+    assert {name: modules for name, modules in loaded.items() if modules} == {}

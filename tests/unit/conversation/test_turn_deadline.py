@@ -1,5 +1,6 @@
 """A batch that runs short of time hands its remaining turns back to the queue instead of timing out whole
-(a timed-out batch comes back entire, and the turns it had taken answer again)."""
+(a timed-out batch comes back entire, and the turns it had taken answer again); a chat whose turn fails has the rest
+of its records handed back, in order, while other chats go on."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+from pydantic import ValidationError
 
 from messenger_bank.channels.models import ChatRef, InboundEvent
 from messenger_bank.conversation import turns
@@ -125,5 +126,42 @@ def test_a_batch_whose_every_turn_fails_for_another_reason_is_still_raised(monke
         raise RuntimeError("the sessions table is gone")
 
     monkeypatch.setattr(turns, "take_customer_turn", broken)
-    with pytest.raises(BatchProcessingError):
+    with pytest.raises(turns.BatchFailed):
         turns.handle_batch({"Records": [record(1, "a")]}, Clock([9000]))  # type: ignore[arg-type]
+
+
+def test_a_failed_turn_holds_back_the_rest_of_its_chat_and_no_other(monkeypatch: pytest.MonkeyPatch) -> None:
+    taken: list[str] = []
+
+    def turn(event: InboundEvent) -> None:
+        if event.update_id == "1":
+            raise RuntimeError("the bank did not answer")
+        taken.append(event.update_id)
+
+    monkeypatch.setattr(turns, "take_customer_turn", turn)
+    batch = {"Records": [record(1, "a"), record(2, "b"), record(3, "a"), record(4, "b")]}
+
+    response = turns.handle_batch(batch, Clock([9000]))  # type: ignore[arg-type]
+
+    # chat a's second message must not overtake its first: both go back to the queue; chat b is answered
+    assert (taken, failed_ids(response)) == (["2", "4"], ["m1", "m3"])
+
+
+def test_a_batch_whose_records_are_not_a_fifo_queues_is_refused_whole(taken: list[str]) -> None:
+    unordered = record(1, "a")
+    del unordered["attributes"]["MessageGroupId"]
+
+    with pytest.raises(ValidationError):
+        turns.handle_batch({"Records": [unordered, record(2, "b")]}, Clock([9000]))  # type: ignore[arg-type]
+    assert taken == []
+
+
+def test_a_turn_is_logged_under_the_correlation_id_its_webhook_queued_it_with(taken: list[str]) -> None:
+    carried = {
+        **record(1, "a"),
+        "messageAttributes": {"correlation_id": {"stringValue": "corr-7", "dataType": "String"}},
+    }
+
+    turns.handle_batch({"Records": [carried]}, Clock([9000]))  # type: ignore[arg-type]
+
+    assert (taken, turns.logger.get_correlation_id()) == (["1"], "corr-7")

@@ -13,7 +13,6 @@ from typing import Any
 
 import boto3
 import pytest
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from moto import mock_aws
 from pydantic import SecretStr
 
@@ -70,8 +69,13 @@ def worker_reads(body: str, monkeypatch: pytest.MonkeyPatch) -> InboundEvent:
     """What the conversation Lambda's record handler hands to the turn for this queue body."""
     taken: list[InboundEvent] = []
     monkeypatch.setattr(turns, "take_customer_turn", taken.append)
-    record = {"messageId": "1", "body": body, "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {}}
-    turns.handle_record(SQSRecord(record))
+    record = {
+        "messageId": "1",
+        "body": body,
+        "attributes": {"ApproximateReceiveCount": "1", "MessageGroupId": "telegram:1"},
+        "messageAttributes": {},
+    }
+    turns.handle_record(turns.QueuedRecord.model_validate(record))
     (event,) = taken
     return event
 

@@ -113,9 +113,12 @@ def handle_batch(event: dict[str, Any], context: LambdaContext) -> dict[str, Any
             except TurnDeferred:
                 deferred = True
             except Exception as exc:  # any failure: the chat's turns go back to the queue, in order
+                # With its traceback, through our logger (redacted), where Powertools' processor logged it through
+                # its own, which the redaction does not see.
                 logger.warning(
                     "turn failed: the chat's records go back to the queue",
                     extra={"message_id": record.message_id, "error": type(exc).__name__},
+                    exc_info=True,
                 )
             held_chats.add(chat)
         failed.append(record.message_id)

@@ -13,6 +13,7 @@ from typing import Any
 
 import boto3
 import pytest
+from boto3.dynamodb.conditions import Attr
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
@@ -25,6 +26,7 @@ from messenger_bank.errors import CardNotFound
 from messenger_bank.images.models import ReceiptRequest
 from messenger_bank.images.receipt import receipt_picture
 from messenger_bank.images.storage import owner_prefix
+from messenger_bank.journeys.monthly import Listing, UploadedPart, list_key
 from messenger_bank.notices.models import Notified
 from messenger_bank.programs.repository import ReferralsRepository
 from messenger_bank.programs.terms import programs
@@ -337,6 +339,30 @@ def test_the_run_lists_each_customer_with_an_accrual_in_the_month_once(world: Wo
     assert listed(world, run_for(february)) == (world.customer_id,)
     january = PayoutStart(input=PayoutStartInput(month="2026-01"), started_at=PAID_AT)
     assert listed(world, run_for(january)) == ()
+
+
+def test_a_listing_step_handed_on_goes_on_from_where_the_last_one_stopped(world: World) -> None:
+    """The step after one that ran out of time (the listing it was handed: its upload and first part, where the scan
+    stopped) lists only what the scan holds after that point: here, past the month's one accrual, nobody."""
+    world.hear()
+    (row,) = world.accruals.table.scan(FilterExpression=Attr("month").eq("2026-03"))["Items"]
+    key = list_key("cashback-payout", "2026-03", PAID_AT)
+    upload = world.s3.create_multipart_upload(Bucket=BUCKET, Key=key)["UploadId"]
+    before = [f"{n:08d}-0000-4000-8000-000000000000" for n in range(142_000)]  # 5 MiB: a part S3 takes
+    first = "\n".join(["customer_id", *before]) + "\n"
+    etag = world.s3.upload_part(Bucket=BUCKET, Key=key, UploadId=upload, PartNumber=1, Body=first.encode())["ETag"]
+    stopped = Listing(
+        upload_id=upload,
+        parts=(UploadedPart(number=1, etag=etag),),
+        start_key={"pk": row["pk"], "sk": row["sk"]},
+        last_customer=before[-1],
+        count=len(before),
+    )
+    start = PayoutStart(input=PayoutStartInput(scheduled_at=PAID_AT), started_at=PAID_AT, listing=stopped)
+
+    run = payout.payout_run(start, accruals=world.accruals, config=programs(), bucket=BUCKET, s3_client=world.s3)
+
+    assert run.listing is None and listed(world, run) == tuple(before)
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,8 @@ from messenger_bank.images.errors import MediaStorageFailed
 from messenger_bank.observability import logger
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from mypy_boto3_s3 import S3Client
 
 MediaKind = Literal["card", "receipt", "requisites", "share", "offers"]
@@ -88,3 +90,15 @@ def store(
         raise MediaStorageFailed(f"could not store a {kind} in S3") from error
     logger.info("media stored", extra={"kind": kind, "key": key, "bytes": len(content)})
     return StoredMedia(key=key, url=url)
+
+
+def nicety_picture_url(
+    kind: MediaKind, draw: Callable[[], bytes], *, bucket: str, owner: str | None = None
+) -> str | None:
+    """A picture that only adorns an answer (the share picture, the offers picture): drawn, stored, its presigned
+    link; None, logged, when it cannot be, so that it is never the reason the customer does not get the answer."""
+    try:
+        return store(kind, draw(), "image/png", bucket=bucket, owner=owner).url
+    except Exception:
+        logger.exception(f"{kind} picture not drawn")
+        return None

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from messenger_bank.conversation.catalogue import text
 from messenger_bank.errors import DomainError
 from messenger_bank.images.models import MAX_OFFER_TILES, OffersPictureRequest, OfferTile
-from messenger_bank.images.storage import store
+from messenger_bank.images.storage import nicety_picture_url
 from messenger_bank.observability import logger
 from messenger_bank.programs.bank import PartnerOffers, PartnersApi
 from messenger_bank.programs.offer_operations import ListOffersRequest, Offer, OfferItem, OfferList
@@ -76,15 +76,13 @@ def _offers_picture_url(
         return None
     from messenger_bank.images.offers import offers_picture  # Pillow only in the function that draws
 
-    try:
+    def draw() -> bytes:
         shown = offers[:MAX_OFFER_TILES]
         pictures = _partner_pictures(shown, source)
         tiles = tuple(_offer_tile(o, pictures.get(o.image_url) if o.image_url else None, language) for o in shown)
-        picture = offers_picture(OffersPictureRequest(language=language, offers=tiles))
-        return store("offers", picture, "image/png", bucket=config.media_bucket).url
-    except Exception:  # a picture is a nicety: never the reason the offers are not shown
-        logger.exception("offers picture not drawn")
-        return None
+        return offers_picture(OffersPictureRequest(language=language, offers=tiles))
+
+    return nicety_picture_url("offers", draw, bucket=config.media_bucket)
 
 
 def list_offers(

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from messenger_bank.customers.service import CustomersRepository, customer_by_id
 from messenger_bank.images.models import SharePictureRequest
-from messenger_bank.images.storage import store
+from messenger_bank.images.storage import nicety_picture_url
 from messenger_bank.money import format_money
-from messenger_bank.observability import logger
 from messenger_bank.programs.referral_operations import GetReferralRequest, ReferralInfo
 from messenger_bank.programs.referrer import referral_progress, share_links
 from messenger_bank.programs.repository import ReferralsRepository
@@ -37,11 +36,7 @@ def share_picture_url(request: SharePictureRequest, config: ReferralSettings, ow
         return None
     from messenger_bank.images.share import share_picture  # Pillow and qrcode only in the function that draws
 
-    try:
-        return store("share", share_picture(request), "image/png", bucket=config.media_bucket, owner=owner).url
-    except Exception:  # a picture is a nicety: never the reason the code is not shown
-        logger.exception("share picture not drawn")
-        return None
+    return nicety_picture_url("share", lambda: share_picture(request), bucket=config.media_bucket, owner=owner)
 
 
 def get_referral(
